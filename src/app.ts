@@ -1,0 +1,66 @@
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { apiKeyRoutes } from "./api-keys/routes";
+import { attributeRoutes } from "./attributes/routes";
+import { customerRoutes } from "./customers/routes";
+import type { Deps } from "./deps";
+import { docsRoutes } from "./docs/routes";
+import { groupRoutes } from "./groups/routes";
+import { authMiddleware } from "./http/auth";
+import { onError, onNotFound } from "./http/errors";
+import { createRouter } from "./http/openapi";
+import { PayloadTooLargeError } from "./lib/errors";
+import { staffRoutes } from "./staff/routes";
+import { tenantRoutes } from "./tenants/routes";
+
+/** Builds the whole HTTP app from injected dependencies; both runtimes call this. */
+export function createApp(deps: Deps) {
+  const app = createRouter();
+  app.use("*", requestId({ headerName: "X-Request-Id" }));
+  app.use("*", async (c, next) => {
+    c.set("deps", deps);
+    await next();
+  });
+  app.use("/v1/*", authMiddleware);
+  app.use("/v1/*", async (c, next) => {
+    // CSV imports stream and carry their own, larger limit.
+    const limit = c.req.header("content-type")?.startsWith("text/csv")
+      ? deps.config.maxImportBytes
+      : deps.config.maxJsonBytes;
+    return bodyLimit({
+      maxSize: limit,
+      onError: () => {
+        throw new PayloadTooLargeError(limit);
+      },
+    })(c, next);
+  });
+
+  app.route("/", tenantRoutes);
+  app.route("/", apiKeyRoutes);
+  app.route("/", staffRoutes);
+  app.route("/", attributeRoutes);
+  app.route("/", customerRoutes);
+  app.route("/", groupRoutes);
+  app.route("/", docsRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "An API key: `Authorization: Bearer tid_...`",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Tidings API",
+      version: "0.1.0",
+      description:
+        "SMS campaign engine for customer care. Every /v1 route needs `Authorization: Bearer <key>`. Errors are `{ error: { code, message, details?, requestId } }`.",
+    },
+  });
+  app.get("/health", (c) => c.json({ ok: true, time: deps.clock.now().toISOString() }));
+  app.onError(onError);
+  app.notFound(onNotFound);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,305 @@
+// Turning input (from JSON or a CSV row) into a customer row: one set of rules for the API,
+// upserts and imports, so a value accepted by one is accepted by all.
+import type { CountryCode } from "libphonenumber-js";
+import type { AttributeType, CustomerRow } from "../db/schema";
+import { normalizePhone, type PhoneResult } from "../lib/phone";
+import { daysInMonth, formatCivil, isLeapYear, isValidTimeZone, localDate, parseCivilDate } from "../lib/time";
+
+export type ConsentState = "subscribed" | "unsubscribed" | "never_asked";
+export type ConsentSource = "import" | "api" | "keyword" | "staff" | "console";
+export type AttributeValue = string | number | boolean;
+
+export type BirthdayInput = { year?: number | null; month: number; day: number; lunar?: boolean };
+
+/** Input after syntax checks, before the tenant's rules. Absent fields mean "leave as is". */
+export type CustomerInput = {
+  name?: string | null;
+  phone?: string;
+  external_id?: string | null;
+  locale?: string;
+  time_zone?: string;
+  birthday?: BirthdayInput | null;
+  tier?: string | null;
+  tags?: string[];
+  attributes?: Record<string, AttributeValue | null>;
+  owner_id?: string | null;
+  consent?: { state: ConsentState; evidence?: string | null };
+};
+
+export type FieldError = { path: string; message: string };
+
+export type PrepareEnv = {
+  tenantId: string;
+  defaultCountry: CountryCode;
+  defaultTimeZone: string;
+  defaultLocale: string;
+  tiers: readonly string[];
+  /** Known attribute types; new keys are added here as they are inferred. */
+  attributeTypes: Map<string, AttributeType>;
+  ownerExists: (id: string) => boolean;
+  /** The opt-out on record for a phone (the ledger outlives deleted profiles), if any. */
+  priorOptOut: (phone: string) => { source: ConsentSource; at: number } | undefined;
+  now: Date;
+  consentSource: ConsentSource;
+};
+
+export type Prepared = {
+  row: CustomerRow;
+  changed: string[];
+  consent: { state: ConsentState; evidence: string | null } | null;
+  newAttributes: { key: string; type: AttributeType }[];
+};
+
+export const ATTRIBUTE_KEY = /^[a-z][a-z0-9_]{0,39}$/;
+
+export function inferAttributeType(value: AttributeValue): AttributeType {
+  if (typeof value === "boolean") return "boolean";
+  if (typeof value === "number") return "number";
+  return parseCivilDate(value) || isoInstant(value) ? "date" : "string";
+}
+
+function isoInstant(text: string): Date | null {
+  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(text)) return null;
+  const d = new Date(text.replace(" ", "T"));
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** Coerces a value to an attribute's type; dates become "YYYY-MM-DD" in the customer's zone. */
+export function coerceAttribute(
+  value: AttributeValue,
+  type: AttributeType,
+  timeZone: string,
+): { ok: true; value: AttributeValue } | { ok: false; message: string } {
+  switch (type) {
+    case "boolean":
+      if (typeof value === "boolean") return { ok: true, value };
+      if (typeof value === "string") {
+        const v = value.trim().toLowerCase();
+        if (["true", "yes", "y", "1"].includes(v)) return { ok: true, value: true };
+        if (["false", "no", "n", "0"].includes(v)) return { ok: true, value: false };
+      }
+      return { ok: false, message: "must be a boolean (true/false)" };
+    case "number": {
+      if (typeof value === "number" && Number.isFinite(value)) return { ok: true, value };
+      if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim())) {
+        return { ok: true, value: Number(value.trim()) };
+      }
+      return { ok: false, message: "must be a number" };
+    }
+    case "date": {
+      if (typeof value === "string") {
+        const civil = parseCivilDate(value.trim());
+        if (civil) return { ok: true, value: formatCivil(civil) };
+        const instant = isoInstant(value.trim());
+        if (instant) return { ok: true, value: formatCivil(localDate(instant, timeZone)) };
+      }
+      return { ok: false, message: "must be a date YYYY-MM-DD (or an ISO 8601 date-time)" };
+    }
+    case "string":
+      if (typeof value === "string")
+        return value.length <= 500 ? { ok: true, value } : { ok: false, message: "must be at most 500 characters" };
+      return { ok: true, value: String(value) };
+  }
+}
+
+export function validBirthday(b: BirthdayInput): string | null {
+  if (!Number.isInteger(b.month) || b.month < 1 || b.month > 12) return "month must be 1-12";
+  if (b.lunar) {
+    if (!Number.isInteger(b.day) || b.day < 1 || b.day > 30) return "a lunar day must be 1-30";
+  } else {
+    const max = b.year ? daysInMonth(b.year, b.month) : b.month === 2 ? 29 : daysInMonth(2001, b.month);
+    if (!Number.isInteger(b.day) || b.day < 1 || b.day > max) return `day must be 1-${max} for that month`;
+    if (b.year && b.month === 2 && b.day === 29 && !isLeapYear(b.year)) return "29 February needs a leap year";
+  }
+  if (b.year != null && (!Number.isInteger(b.year) || b.year < 1900 || b.year > 2100)) return "year must be 1900-2100";
+  return null;
+}
+
+/** "1990-03-14", "03-14" or "--03-14". */
+export function parseBirthdayText(text: string, lunar = false): BirthdayInput | null {
+  const t = text.trim();
+  let m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t);
+  if (m) return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), lunar };
+  m = /^(?:--)?(\d{1,2})-(\d{1,2})$/.exec(t);
+  if (m) return { year: null, month: Number(m[1]), day: Number(m[2]), lunar };
+  return null;
+}
+
+const phoneCache = new Map<string, PhoneResult>();
+
+/** normalizePhone with a small cache: an import normalises each phone twice (lookup, then write). */
+export function cachedPhone(raw: string, country: CountryCode): PhoneResult {
+  const key = `${country}|${raw}`;
+  let r = phoneCache.get(key);
+  if (!r) {
+    r = normalizePhone(raw, country);
+    if (phoneCache.size >= 10_000) phoneCache.clear();
+    phoneCache.set(key, r);
+  }
+  return r;
+}
+
+export function emptyRow(id: string, env: PrepareEnv, source: string): CustomerRow {
+  const now = env.now.getTime();
+  return {
+    id,
+    tenantId: env.tenantId,
+    externalId: null,
+    name: null,
+    phone: null,
+    locale: env.defaultLocale,
+    timeZone: env.defaultTimeZone,
+    birthdayYear: null,
+    birthdayMonth: null,
+    birthdayDay: null,
+    birthdayLunar: false,
+    tier: null,
+    tags: [],
+    attributes: {},
+    ownerId: null,
+    consentState: "never_asked",
+    consentSource: null,
+    consentAt: null,
+    source,
+    createdAt: now,
+    updatedAt: now,
+    deletedAt: null,
+  };
+}
+
+/**
+ * Applies input to a row (a new empty one, or the stored one) under the tenant's rules.
+ * Returns errors rather than throwing, so an import can report every bad row and go on.
+ */
+export function prepareCustomer(
+  input: CustomerInput,
+  base: CustomerRow,
+  isNew: boolean,
+  env: PrepareEnv,
+): { ok: true; value: Prepared } | { ok: false; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const row: CustomerRow = { ...base, tags: [...base.tags], attributes: { ...base.attributes } };
+  const changed = new Set<string>();
+  const set = <K extends keyof CustomerRow>(field: string, key: K, value: CustomerRow[K]) => {
+    if (row[key] !== value) {
+      row[key] = value;
+      changed.add(field);
+    }
+  };
+
+  if (input.phone !== undefined) {
+    const parsed = cachedPhone(input.phone, env.defaultCountry);
+    if (parsed.ok) {
+      set("phone", "phone", parsed.e164);
+      const prior = isNew ? env.priorOptOut(parsed.e164) : undefined;
+      if (prior) {
+        row.consentState = "unsubscribed";
+        row.consentSource = prior.source;
+        row.consentAt = prior.at;
+      }
+    } else errors.push({ path: "phone", message: `'${input.phone}' ${parsed.reason}` });
+  } else if (isNew) {
+    errors.push({ path: "phone", message: "is required" });
+  }
+  if (input.name !== undefined) set("name", "name", input.name === null ? null : input.name.trim() || null);
+  if (input.external_id !== undefined)
+    set("external_id", "externalId", input.external_id === null ? null : input.external_id.trim() || null);
+  if (input.locale !== undefined) set("locale", "locale", input.locale);
+  if (input.time_zone !== undefined) {
+    if (isValidTimeZone(input.time_zone)) set("time_zone", "timeZone", input.time_zone);
+    else errors.push({ path: "time_zone", message: `'${input.time_zone}' is not an IANA time zone` });
+  }
+  if (input.birthday !== undefined) {
+    const b = input.birthday;
+    const problem = b ? validBirthday(b) : null;
+    if (problem) errors.push({ path: "birthday", message: problem });
+    else {
+      set("birthday", "birthdayYear", b?.year ?? null);
+      set("birthday", "birthdayMonth", b?.month ?? null);
+      set("birthday", "birthdayDay", b?.day ?? null);
+      set("birthday", "birthdayLunar", b?.lunar ?? false);
+    }
+  }
+  if (input.tier !== undefined) {
+    if (input.tier !== null && !env.tiers.includes(input.tier)) {
+      errors.push({
+        path: "tier",
+        message: `'${input.tier}' is not one of this workspace's tiers (${env.tiers.join(", ")})`,
+      });
+    } else set("tier", "tier", input.tier);
+  }
+  if (input.tags !== undefined) {
+    const tags = [...new Set(input.tags.map((t) => t.trim()).filter(Boolean))].sort();
+    const bad = tags.find((t) => t.length > 50);
+    if (bad) errors.push({ path: "tags", message: "each tag must be at most 50 characters" });
+    else if (tags.length > 50) errors.push({ path: "tags", message: "at most 50 tags" });
+    else if (tags.join("\u0000") !== row.tags.join("\u0000")) {
+      row.tags = tags;
+      changed.add("tags");
+    }
+  }
+  const newAttributes: Prepared["newAttributes"] = [];
+  if (input.attributes !== undefined) {
+    for (const [key, value] of Object.entries(input.attributes)) {
+      if (!ATTRIBUTE_KEY.test(key)) {
+        errors.push({
+          path: `attributes.${key}`,
+          message: "keys are lowercase letters, digits and _ (max 40), starting with a letter",
+        });
+        continue;
+      }
+      if (value === null) {
+        if (key in row.attributes) {
+          delete row.attributes[key];
+          changed.add(`attributes.${key}`);
+        }
+        continue;
+      }
+      let type = env.attributeTypes.get(key);
+      if (!type) {
+        type = inferAttributeType(value);
+        env.attributeTypes.set(key, type);
+        newAttributes.push({ key, type });
+      }
+      const coerced = coerceAttribute(value, type, row.timeZone);
+      if (!coerced.ok) {
+        errors.push({ path: `attributes.${key}`, message: `${coerced.message} (the attribute is of type ${type})` });
+      } else if (row.attributes[key] !== coerced.value) {
+        row.attributes[key] = coerced.value;
+        changed.add(`attributes.${key}`);
+      }
+    }
+    if (Object.keys(row.attributes).length > 100)
+      errors.push({ path: "attributes", message: "at most 100 attributes" });
+  }
+  if (input.owner_id !== undefined) {
+    if (input.owner_id !== null && !env.ownerExists(input.owner_id)) {
+      errors.push({ path: "owner_id", message: `no staff member ${input.owner_id} in this workspace` });
+    } else set("owner_id", "ownerId", input.owner_id);
+  }
+  let consent: Prepared["consent"] = null;
+  if (input.consent !== undefined && input.consent.state !== row.consentState) {
+    // An SMS opt-out can only be undone by the customer's own opt-in word, never by an import
+    // or an API call (domain notes §7).
+    if (
+      row.consentState === "unsubscribed" &&
+      row.consentSource === "keyword" &&
+      input.consent.state === "subscribed" &&
+      env.consentSource !== "keyword"
+    ) {
+      errors.push({
+        path: "consent.state",
+        message: "the customer opted out by SMS; only their own opt-in reply can re-subscribe them",
+      });
+    } else {
+      consent = { state: input.consent.state, evidence: input.consent.evidence ?? null };
+      row.consentState = input.consent.state;
+      row.consentSource = env.consentSource;
+      row.consentAt = env.now.getTime();
+      changed.add("consent");
+    }
+  }
+  if (errors.length > 0) return { ok: false, errors };
+  if (changed.size > 0 && !isNew) row.updatedAt = env.now.getTime();
+  return { ok: true, value: { row, changed: [...changed], consent, newAttributes } };
+}

@@ -1,0 +1,223 @@
+import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
+import type { Ctx } from "../context";
+import { type CustomerRow, consentEvents, customers, groupMembers, timelineEntries } from "../db/schema";
+import { customerFilterSql } from "../groups/service";
+import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
+import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { type CustomerInput, cachedPhone, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
+import { attributeStatements, findExisting, loadPrepareEnv, optedOutPhones, writeStatements } from "./store";
+import { toView } from "./view";
+
+function liveCustomer(ctx: Ctx, id: string) {
+  return and(eq(customers.tenantId, ctx.tenantId), eq(customers.id, id), isNull(customers.deletedAt));
+}
+
+export async function getCustomerRow(ctx: Ctx, id: string): Promise<CustomerRow> {
+  const row = await ctx.db.orm.select().from(customers).where(liveCustomer(ctx, id)).get();
+  if (!row) throw new NotFoundError("customer", id);
+  return row;
+}
+
+export async function getCustomer(ctx: Ctx, id: string) {
+  return toView(await getCustomerRow(ctx, id));
+}
+
+function fail(errors: { path: string; message: string }[]): never {
+  throw new ValidationError(`Invalid customer: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, errors);
+}
+
+async function envWithOptOuts(ctx: Ctx, phone: string | undefined): Promise<PrepareEnv> {
+  const env = await loadPrepareEnv(ctx, "api");
+  const parsed = phone === undefined ? null : cachedPhone(phone, env.defaultCountry);
+  if (parsed?.ok) {
+    const prior = await optedOutPhones(ctx, [parsed.e164]);
+    env.priorOptOut = (p) => prior.get(p);
+  }
+  return env;
+}
+
+/** Throws 409 when another live customer already has this phone or external id. */
+function assertUnique(row: CustomerRow, others: CustomerRow[]) {
+  for (const o of others) {
+    if (o.id === row.id) continue;
+    if (row.phone && o.phone === row.phone) {
+      throw new ConflictError(`Another customer already has phone ${row.phone}`, { field: "phone", customer_id: o.id });
+    }
+    if (row.externalId && o.externalId === row.externalId) {
+      throw new ConflictError(`Another customer already has external id ${row.externalId}`, {
+        field: "external_id",
+        customer_id: o.id,
+      });
+    }
+  }
+}
+
+async function save(ctx: Ctx, env: PrepareEnv, input: CustomerInput, base: CustomerRow, isNew: boolean) {
+  const prepared = prepareCustomer(input, base, isNew, env);
+  if (!prepared.ok) fail(prepared.errors);
+  const { row } = prepared.value;
+  assertUnique(row, await findExisting(ctx, row.externalId ? [row.externalId] : [], row.phone ? [row.phone] : []));
+  if (isNew || prepared.value.changed.length > 0) {
+    await ctx.db.batch([
+      ...attributeStatements(ctx, prepared.value.newAttributes),
+      ...writeStatements(ctx, prepared.value, isNew),
+    ]);
+  }
+  return prepared.value;
+}
+
+export async function createCustomer(ctx: Ctx, input: CustomerInput) {
+  const env = await envWithOptOuts(ctx, input.phone);
+  const { row } = await save(ctx, env, input, emptyRow(ctx.ids.next("cus"), env, "api"), true);
+  return toView(row);
+}
+
+/** Create or update by external id, else phone. Sending the same body twice changes nothing. */
+export async function upsertCustomer(ctx: Ctx, input: CustomerInput) {
+  const env = await envWithOptOuts(ctx, input.phone);
+  const phone = input.phone === undefined ? null : cachedPhone(input.phone, env.defaultCountry);
+  if (!input.external_id && !phone?.ok) {
+    if (phone && !phone.ok) fail([{ path: "phone", message: `'${input.phone}' ${phone.reason}` }]);
+    fail([{ path: "external_id", message: "an upsert needs external_id or phone to match on" }]);
+  }
+  const candidates = await findExisting(
+    ctx,
+    input.external_id ? [input.external_id] : [],
+    phone?.ok ? [phone.e164] : [],
+  );
+  const byExternal = input.external_id ? candidates.find((c) => c.externalId === input.external_id) : undefined;
+  const match = byExternal ?? (phone?.ok ? candidates.find((c) => c.phone === phone.e164) : undefined);
+  if (!match) {
+    const { row } = await save(ctx, env, input, emptyRow(ctx.ids.next("cus"), env, "api"), true);
+    return { result: "created" as const, matched_by: null, customer: toView(row) };
+  }
+  const saved = await save(ctx, env, input, match, false);
+  return {
+    result: saved.changed.length > 0 ? ("updated" as const) : ("unchanged" as const),
+    matched_by: byExternal ? ("external_id" as const) : ("phone" as const),
+    customer: toView(saved.row),
+  };
+}
+
+export async function updateCustomer(ctx: Ctx, id: string, patch: CustomerInput) {
+  const base = await getCustomerRow(ctx, id);
+  const env = await loadPrepareEnv(ctx, "api");
+  const { row } = await save(ctx, env, patch, base, false);
+  return toView(row);
+}
+
+/**
+ * Deletes the profile: personal data is cleared and group links, tags and timeline go, but the
+ * consent ledger stays (proof of opt-out must outlive the profile).
+ */
+export async function deleteCustomer(ctx: Ctx, id: string): Promise<void> {
+  const row = await getCustomerRow(ctx, id);
+  const now = ctx.clock.now().getTime();
+  const t = ctx.tenantId;
+  await ctx.db.batch([
+    ctx.db.orm
+      .update(customers)
+      .set({
+        externalId: null,
+        name: null,
+        phone: null,
+        birthdayYear: null,
+        birthdayMonth: null,
+        birthdayDay: null,
+        birthdayLunar: false,
+        tier: null,
+        tags: [],
+        attributes: {},
+        ownerId: null,
+        updatedAt: now,
+        deletedAt: now,
+      })
+      .where(and(eq(customers.tenantId, t), eq(customers.id, row.id))),
+    ctx.db.orm.delete(groupMembers).where(and(eq(groupMembers.tenantId, t), eq(groupMembers.customerId, row.id))),
+    { sql: "delete from customer_tags where tenant_id = ? and customer_id = ?", params: [t, row.id] },
+    ctx.db.orm
+      .delete(timelineEntries)
+      .where(and(eq(timelineEntries.tenantId, t), eq(timelineEntries.customerId, row.id))),
+  ]);
+}
+
+export type ListQuery = {
+  limit: number;
+  cursor?: string;
+  tier?: string[];
+  tag?: string;
+  group?: string;
+  consent?: "subscribed" | "unsubscribed" | "never_asked";
+  q?: string;
+};
+
+function likeEscape(s: string) {
+  return s.replace(/[\\%_]/g, (m) => `\\${m}`);
+}
+
+export async function listCustomers(ctx: Ctx, query: ListQuery) {
+  const where: (SQL | undefined)[] = [eq(customers.tenantId, ctx.tenantId), isNull(customers.deletedAt)];
+  if (query.cursor) where.push(gt(customers.id, decodeCursor(query.cursor)));
+  if (query.tier?.length)
+    where.push(sql`${customers.tier} in (select value from json_each(${JSON.stringify(query.tier)}))`);
+  if (query.consent) where.push(eq(customers.consentState, query.consent));
+  if (query.tag) {
+    where.push(
+      sql`${customers.id} in (select customer_id from customer_tags where tenant_id = ${ctx.tenantId} and tag = ${query.tag})`,
+    );
+  }
+  if (query.group) where.push(await customerFilterSql(ctx, query.group));
+  if (query.q) {
+    const text = `%${likeEscape(query.q.trim())}%`;
+    const digits = query.q.replace(/\D/g, "");
+    where.push(
+      or(
+        sql`${customers.name} like ${text} escape '\\'`,
+        eq(customers.externalId, query.q.trim()),
+        digits.length >= 3 ? sql`${customers.phone} like ${`%${digits}%`}` : undefined,
+      ),
+    );
+  }
+  const rows = await ctx.db.orm
+    .select()
+    .from(customers)
+    .where(and(...where))
+    .orderBy(asc(customers.id))
+    .limit(query.limit + 1)
+    .all();
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    data: page.map(toView),
+    next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
+  };
+}
+
+/** Everything about a customer in time order: creation, consent changes, group and profile changes. */
+export async function timeline(ctx: Ctx, id: string) {
+  const row = await getCustomerRow(ctx, id);
+  const consent = await ctx.db.orm
+    .select()
+    .from(consentEvents)
+    .where(and(eq(consentEvents.tenantId, ctx.tenantId), eq(consentEvents.customerId, id)))
+    .all();
+  const entries = await ctx.db.orm
+    .select()
+    .from(timelineEntries)
+    .where(and(eq(timelineEntries.tenantId, ctx.tenantId), eq(timelineEntries.customerId, id)))
+    .all();
+  const items = [
+    { at: row.createdAt, seq: "", type: "customer.created", data: { source: row.source } as Record<string, unknown> },
+    ...consent.map((e) => ({
+      at: e.at,
+      seq: e.id,
+      type: "consent.changed",
+      data: { state: e.state, source: e.source, evidence: e.evidence },
+    })),
+    ...entries.map((e) => ({ at: e.at, seq: e.id, type: e.type, data: e.data ?? {} })),
+  ];
+  // Ids are time-ordered, so they break ties between entries written in the same millisecond.
+  const seq = (s: string) => s.slice(4);
+  items.sort((a, b) => a.at - b.at || (seq(a.seq) < seq(b.seq) ? -1 : seq(a.seq) > seq(b.seq) ? 1 : 0));
+  return { data: items.map((i) => ({ at: new Date(i.at).toISOString(), type: i.type, data: i.data })) };
+}

@@ -1,0 +1,184 @@
+// Writing customers as plain statements: the API, upserts and the bulk import share these,
+// and plain SQL with reused statement text keeps imports near SQLite's own speed.
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Ctx } from "../context";
+import type { RawStatement, Statement } from "../db/client";
+import { type AttributeType, attributeDefinitions, type CustomerRow, customers, staff } from "../db/schema";
+import { isCountry } from "../lib/phone";
+import { getTenantRow } from "../tenants/service";
+import type { ConsentSource, Prepared, PrepareEnv } from "./model";
+
+const COLUMNS = [
+  "id",
+  "tenant_id",
+  "external_id",
+  "name",
+  "phone",
+  "locale",
+  "time_zone",
+  "birthday_year",
+  "birthday_month",
+  "birthday_day",
+  "birthday_lunar",
+  "tier",
+  "tags",
+  "attributes",
+  "owner_id",
+  "consent_state",
+  "consent_source",
+  "consent_at",
+  "source",
+  "created_at",
+  "updated_at",
+] as const;
+
+const INSERT_SQL = `insert into customers (${COLUMNS.join(", ")}) values (${COLUMNS.map(() => "?").join(", ")})`;
+const UPDATE_SQL = `update customers set ${COLUMNS.slice(2)
+  .map((c) => `${c} = ?`)
+  .join(", ")} where tenant_id = ? and id = ? and deleted_at is null`;
+
+function values(r: CustomerRow): unknown[] {
+  return [
+    r.id,
+    r.tenantId,
+    r.externalId,
+    r.name,
+    r.phone,
+    r.locale,
+    r.timeZone,
+    r.birthdayYear,
+    r.birthdayMonth,
+    r.birthdayDay,
+    r.birthdayLunar ? 1 : 0,
+    r.tier,
+    JSON.stringify(r.tags),
+    JSON.stringify(r.attributes),
+    r.ownerId,
+    r.consentState,
+    r.consentSource,
+    r.consentAt,
+    r.source,
+    r.createdAt,
+    r.updatedAt,
+  ];
+}
+
+/** Statements that store a prepared customer, its tag index, its zone and its consent change. */
+export function writeStatements(ctx: Ctx, p: Prepared, isNew: boolean): RawStatement[] {
+  const r = p.row;
+  const out: RawStatement[] = [];
+  if (isNew) out.push({ sql: INSERT_SQL, params: values(r) });
+  else out.push({ sql: UPDATE_SQL, params: [...values(r).slice(2), r.tenantId, r.id] });
+  if (isNew || p.changed.includes("tags")) {
+    if (!isNew) {
+      out.push({
+        sql: "delete from customer_tags where tenant_id = ? and customer_id = ?",
+        params: [r.tenantId, r.id],
+      });
+    }
+    for (const tag of r.tags) {
+      out.push({
+        sql: "insert into customer_tags (tenant_id, tag, customer_id) values (?, ?, ?)",
+        params: [r.tenantId, tag, r.id],
+      });
+    }
+  }
+  if (isNew || p.changed.includes("time_zone")) {
+    out.push({
+      sql: "insert or ignore into tenant_time_zones (tenant_id, time_zone) values (?, ?)",
+      params: [r.tenantId, r.timeZone],
+    });
+  }
+  if (p.consent) {
+    out.push({
+      sql: "insert into consent_events (id, tenant_id, customer_id, phone, state, source, evidence, at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+      params: [
+        ctx.ids.next("cns"),
+        r.tenantId,
+        r.id,
+        r.phone,
+        p.consent.state,
+        r.consentSource,
+        p.consent.evidence,
+        r.consentAt,
+      ],
+    });
+  }
+  if (!isNew) {
+    const fields = p.changed.filter((f) => f !== "consent");
+    if (fields.length > 0) {
+      out.push({
+        sql: "insert into timeline_entries (id, tenant_id, customer_id, at, type, data) values (?, ?, ?, ?, ?, ?)",
+        params: [ctx.ids.next("tle"), r.tenantId, r.id, r.updatedAt, "customer.updated", JSON.stringify({ fields })],
+      });
+    }
+  }
+  return out;
+}
+
+export function attributeStatements(ctx: Ctx, defs: { key: string; type: AttributeType }[]): Statement[] {
+  return defs.map((d) => ({
+    sql: "insert or ignore into attribute_definitions (tenant_id, key, type, description, created_at) values (?, ?, ?, null, ?)",
+    params: [ctx.tenantId, d.key, d.type, ctx.clock.now().getTime()],
+  }));
+}
+
+/** The tenant's rules for preparing customers, loaded once per request or import. */
+export async function loadPrepareEnv(ctx: Ctx, consentSource: ConsentSource): Promise<PrepareEnv> {
+  const tenant = await getTenantRow(ctx.db, ctx.tenantId);
+  const defs = await ctx.db.orm
+    .select({ key: attributeDefinitions.key, type: attributeDefinitions.type })
+    .from(attributeDefinitions)
+    .where(eq(attributeDefinitions.tenantId, ctx.tenantId))
+    .all();
+  const owners = new Set(
+    (await ctx.db.orm.select({ id: staff.id }).from(staff).where(eq(staff.tenantId, ctx.tenantId)).all()).map(
+      (s) => s.id,
+    ),
+  );
+  if (!isCountry(tenant.defaultCountry)) throw new Error(`tenant ${tenant.id} has an invalid country`);
+  return {
+    tenantId: ctx.tenantId,
+    defaultCountry: tenant.defaultCountry,
+    defaultTimeZone: tenant.timeZone,
+    defaultLocale: tenant.locale,
+    tiers: tenant.tiers,
+    attributeTypes: new Map(defs.map((d) => [d.key, d.type])),
+    ownerExists: (id) => owners.has(id),
+    priorOptOut: () => undefined,
+    now: ctx.clock.now(),
+    consentSource,
+  };
+}
+
+/** Live customers matching any of the given external ids or phones (one query, any count). */
+export async function findExisting(ctx: Ctx, externalIds: string[], phones: string[]): Promise<CustomerRow[]> {
+  if (externalIds.length === 0 && phones.length === 0) return [];
+  return ctx.db.orm
+    .select()
+    .from(customers)
+    .where(
+      and(
+        eq(customers.tenantId, ctx.tenantId),
+        isNull(customers.deletedAt),
+        sql`(${customers.externalId} in (select value from json_each(${JSON.stringify(externalIds)})) or ${customers.phone} in (select value from json_each(${JSON.stringify(phones)})))`,
+      ),
+    )
+    .all();
+}
+
+/** Phones whose latest ledger entry is an opt-out: a new profile for them starts unsubscribed. */
+export async function optedOutPhones(
+  ctx: Ctx,
+  phones: string[],
+): Promise<Map<string, { source: ConsentSource; at: number }>> {
+  if (phones.length === 0) return new Map();
+  const rows = await ctx.db.rawAll<{ phone: string; source: ConsentSource; at: number }>(
+    `select e.phone, e.source, e.at from consent_events e
+      where e.tenant_id = ? and e.phone in (select value from json_each(?))
+        and e.at = (select max(at) from consent_events x where x.tenant_id = e.tenant_id and x.phone = e.phone)
+        and e.state = 'unsubscribed'`,
+    [ctx.tenantId, JSON.stringify(phones)],
+  );
+  return new Map(rows.map((r) => [r.phone, { source: r.source, at: r.at }]));
+}

@@ -1,0 +1,29 @@
+// The database as the shared code sees it: a drizzle handle that works the same on
+// better-sqlite3 (sync, awaited anyway) and D1 (async), plus one way to write atomically.
+import type { BatchItem } from "drizzle-orm/batch";
+import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import type { Schema } from "./schema";
+
+// biome-ignore lint/suspicious/noExplicitAny: the run-result type differs per driver
+export type Orm = BaseSQLiteDatabase<"sync" | "async", any, Schema>;
+
+/** A plain SQL statement for bulk paths, where building each row through drizzle costs too much. */
+export type RawStatement = { sql: string; params: unknown[] };
+
+export type Statement = BatchItem<"sqlite"> | RawStatement;
+
+export interface Database {
+  orm: Orm;
+  /**
+   * Runs the statements in order as one atomic unit: all of them or none
+   * (a sync transaction on better-sqlite3, db.batch on D1). There are no interactive
+   * transactions: compute everything first, then hand over the list.
+   */
+  batch(statements: Statement[]): Promise<void>;
+  /** Runs a read-only raw statement and returns its rows as objects. */
+  rawAll<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
+}
+
+export function isRaw(s: Statement): s is RawStatement {
+  return typeof (s as RawStatement).sql === "string" && Array.isArray((s as RawStatement).params);
+}

@@ -1,0 +1,252 @@
+// The relational model. Every table carries tenant_id (the tenants table is keyed by it) and every
+// query filters on it. Instants are integer milliseconds since the epoch, UTC.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+export type QuietHours = { start: string; end: string };
+
+export type Plan =
+  | { type: "pay_per_segment"; currency: string; price_per_segment: number }
+  | {
+      type: "package";
+      currency: string;
+      monthly_fee: number;
+      allowance_segments: number;
+      overage_price_per_segment: number;
+    };
+
+export type AttributeType = "string" | "number" | "boolean" | "date";
+
+export const tenants = sqliteTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique(),
+  defaultCountry: text("default_country").notNull(),
+  timeZone: text("time_zone").notNull(),
+  locale: text("locale").notNull(),
+  brandSignature: text("brand_signature").notNull().default(""),
+  quietHours: text("quiet_hours", { mode: "json" }).$type<QuietHours | null>(),
+  tiers: text("tiers", { mode: "json" }).$type<string[]>().notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+// Plan history: the plan in force for a month is the row with the latest effective_month <= it.
+// A change requested during a month is written for the 1st of the next month (domain notes §5).
+export const tenantPlans = sqliteTable(
+  "tenant_plans",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    effectiveMonth: text("effective_month").notNull(), // YYYY-MM
+    plan: text("plan", { mode: "json" }).$type<Plan>().notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.effectiveMonth] })],
+);
+
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull(),
+    hash: text("hash").notNull(),
+    scope: text("scope", { enum: ["admin", "write", "read"] }).notNull(),
+    createdAt: integer("created_at").notNull(),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.hash), index("api_keys_tenant").on(t.tenantId)],
+);
+
+export const staff = sqliteTable(
+  "staff",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    phone: text("phone"),
+    email: text("email"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("staff_tenant_phone").on(t.tenantId, t.phone)],
+);
+
+export const attributeDefinitions = sqliteTable(
+  "attribute_definitions",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    type: text("type", { enum: ["string", "number", "boolean", "date"] })
+      .$type<AttributeType>()
+      .notNull(),
+    description: text("description"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.key] })],
+);
+
+export const customers = sqliteTable(
+  "customers",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    externalId: text("external_id"),
+    name: text("name"),
+    phone: text("phone"),
+    locale: text("locale").notNull(),
+    timeZone: text("time_zone").notNull(),
+    birthdayYear: integer("birthday_year"),
+    birthdayMonth: integer("birthday_month"),
+    birthdayDay: integer("birthday_day"),
+    birthdayLunar: integer("birthday_lunar", { mode: "boolean" }).notNull().default(false),
+    tier: text("tier"),
+    tags: text("tags", { mode: "json" }).$type<string[]>().notNull().default(sql`'[]'`),
+    attributes: text("attributes", { mode: "json" })
+      .$type<Record<string, string | number | boolean>>()
+      .notNull()
+      .default(sql`'{}'`),
+    ownerId: text("owner_id"),
+    consentState: text("consent_state", {
+      enum: ["subscribed", "unsubscribed", "never_asked"],
+    }).notNull(),
+    consentSource: text("consent_source"),
+    consentAt: integer("consent_at"),
+    source: text("source").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    // Set when the profile is deleted; personal columns are cleared at the same time.
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [
+    uniqueIndex("customers_tenant_phone").on(t.tenantId, t.phone),
+    uniqueIndex("customers_tenant_external").on(t.tenantId, t.externalId),
+    index("customers_tenant_tier").on(t.tenantId, t.tier),
+    index("customers_tenant_created").on(t.tenantId, t.createdAt),
+  ],
+);
+
+// Tags are kept on the customer row for reading and here for filtering by index.
+export const customerTags = sqliteTable(
+  "customer_tags",
+  {
+    tenantId: text("tenant_id").notNull(),
+    tag: text("tag").notNull(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.tag, t.customerId] }), index("customer_tags_customer").on(t.customerId)],
+);
+
+// Every time zone a tenant's customers use; lets a segment turn "local today" into SQL
+// without scanning all customers for their zones.
+export const tenantTimeZones = sqliteTable(
+  "tenant_time_zones",
+  {
+    tenantId: text("tenant_id").notNull(),
+    timeZone: text("time_zone").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.timeZone] })],
+);
+
+// The consent ledger. Rows are never deleted with the profile: proof of opt-out must outlive it.
+export const consentEvents = sqliteTable(
+  "consent_events",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    customerId: text("customer_id").notNull(),
+    phone: text("phone"),
+    state: text("state", { enum: ["subscribed", "unsubscribed", "never_asked"] }).notNull(),
+    source: text("source", { enum: ["import", "api", "keyword", "staff", "console"] }).notNull(),
+    evidence: text("evidence"),
+    at: integer("at").notNull(),
+  },
+  (t) => [
+    index("consent_events_customer").on(t.tenantId, t.customerId, t.at),
+    index("consent_events_phone").on(t.tenantId, t.phone, t.at),
+  ],
+);
+
+export const groups = sqliteTable(
+  "groups",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    code: text("code"),
+    name: text("name").notNull(),
+    description: text("description"),
+    kind: text("kind", { enum: ["static", "segment"] }).notNull(),
+    filter: text("filter", { mode: "json" }).$type<unknown>(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("groups_tenant_code").on(t.tenantId, t.code)],
+);
+
+export const groupMembers = sqliteTable(
+  "group_members",
+  {
+    tenantId: text("tenant_id").notNull(),
+    groupId: text("group_id")
+      .notNull()
+      .references(() => groups.id, { onDelete: "cascade" }),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id, { onDelete: "cascade" }),
+    addedAt: integer("added_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.groupId, t.customerId] }), index("group_members_customer").on(t.customerId)],
+);
+
+// What happened to a customer, beside what other tables already date (creation, consent).
+export const timelineEntries = sqliteTable(
+  "timeline_entries",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id, { onDelete: "cascade" }),
+    at: integer("at").notNull(),
+    type: text("type").notNull(),
+    data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (t) => [index("timeline_customer").on(t.tenantId, t.customerId, t.at)],
+);
+
+export const schema = {
+  tenants,
+  tenantPlans,
+  apiKeys,
+  staff,
+  attributeDefinitions,
+  customers,
+  customerTags,
+  tenantTimeZones,
+  consentEvents,
+  groups,
+  groupMembers,
+  timelineEntries,
+};
+
+export type Schema = typeof schema;
+export type CustomerRow = typeof customers.$inferSelect;
+export type TenantRow = typeof tenants.$inferSelect;
+export type GroupRow = typeof groups.$inferSelect;

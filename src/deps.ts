@@ -1,0 +1,26 @@
+import type { Database } from "./db/client";
+import type { Clock } from "./lib/clock";
+import type { IdGenerator } from "./lib/ids";
+
+export type AppConfig = {
+  /** Largest JSON body accepted, in bytes. */
+  maxJsonBytes: number;
+  /** Largest CSV import accepted, in bytes (streamed, never held whole). */
+  maxImportBytes: number;
+};
+
+export const defaultAppConfig: AppConfig = {
+  maxJsonBytes: 1024 * 1024,
+  maxImportBytes: 100 * 1024 * 1024,
+};
+
+/** Static files the docs page needs, served by the app itself (the machine may be offline). */
+export type DocsAssets = (name: string) => Promise<{ body: Uint8Array | string; type: string } | null>;
+
+export type Deps = {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  config: AppConfig;
+  docsAssets?: DocsAssets;
+};

@@ -1,0 +1,41 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { authenticate } from "../api-keys/service";
+import type { Ctx } from "../context";
+import { ForbiddenError, UnauthorizedError } from "../lib/errors";
+import type { AppEnv, AuthInfo } from "./env";
+
+export type Scope = "admin" | "write" | "read";
+
+const RANK: Record<Scope, number> = { read: 1, write: 2, admin: 3 };
+
+export function scopeAllows(has: Scope, needs: Scope): boolean {
+  return RANK[has] >= RANK[needs];
+}
+
+/** Resolves the bearer key to a tenant for every /v1 request. */
+export const authMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const header = c.req.header("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match?.[1]) throw new UnauthorizedError();
+  const auth = await authenticate(c.get("deps").db, match[1]);
+  if (!auth) throw new UnauthorizedError("The API key is invalid or revoked");
+  c.set("auth", auth);
+  await next();
+};
+
+export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const auth = c.get("auth") as AuthInfo | undefined;
+    if (!auth) throw new UnauthorizedError();
+    if (!scopeAllows(auth.scope, scope)) {
+      throw new ForbiddenError(`This action needs a key with scope '${scope}'; this key has '${auth.scope}'`);
+    }
+    await next();
+  };
+}
+
+/** The service context for the authenticated tenant. */
+export function ctxOf(c: Context<AppEnv>): Ctx {
+  const deps = c.get("deps");
+  return { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId: c.get("auth").tenantId };
+}

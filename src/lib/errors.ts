@@ -1,0 +1,61 @@
+// Domain errors: each has a stable code and knows nothing of HTTP. The app's onError maps
+// codes to statuses (src/http/errors.ts).
+
+export type ErrorDetail = { path: string; message: string; [key: string]: unknown };
+
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: ErrorDetail[] | Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(resource: string, id: string) {
+    super("not_found", `${resource} ${id} was not found`);
+  }
+}
+
+/** Input that is well-formed but not acceptable; details name each field and why. */
+export class ValidationError extends AppError {
+  constructor(message: string, details: ErrorDetail[]) {
+    super("validation_failed", message, details);
+  }
+  static field(path: string, message: string): ValidationError {
+    return new ValidationError(`${path}: ${message}`, [{ path, message }]);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, details?: ErrorDetail[] | Record<string, unknown>) {
+    super("conflict", message, details);
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = "A valid API key is required: Authorization: Bearer <key>") {
+    super("unauthorized", message);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super("forbidden", message);
+  }
+}
+
+export class PayloadTooLargeError extends AppError {
+  constructor(limitBytes: number) {
+    super("payload_too_large", `The request body is larger than the limit of ${limitBytes} bytes`);
+  }
+}

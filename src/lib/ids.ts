@@ -1,0 +1,62 @@
+import type { Clock } from "./clock";
+
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32
+
+/**
+ * ULID-style ids: 48 bits of time then 80 random bits, Crockford base32, with a resource
+ * prefix (`cus_...`). Monotonic within one generator, so sorting by id is creation order,
+ * which is what cursor pagination relies on.
+ */
+export class IdGenerator {
+  private lastTime = -1;
+  private lastRandom = new Uint8Array(10);
+
+  constructor(private readonly clock: Clock) {}
+
+  next(prefix: string): string {
+    const time = this.clock.now().getTime();
+    if (time <= this.lastTime) {
+      incrementBytes(this.lastRandom);
+    } else {
+      this.lastTime = time;
+      crypto.getRandomValues(this.lastRandom);
+      this.lastRandom[0] = (this.lastRandom[0] ?? 0) & 0x7f; // room to increment
+    }
+    return `${prefix}_${encodeTime(this.lastTime)}${encodeBytes(this.lastRandom)}`;
+  }
+}
+
+function incrementBytes(bytes: Uint8Array): void {
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    const v = (bytes[i] ?? 0) + 1;
+    bytes[i] = v & 0xff;
+    if (v <= 0xff) return;
+  }
+}
+
+function encodeTime(ms: number): string {
+  let out = "";
+  let t = ms;
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
+  return out;
+}
+
+function encodeBytes(bytes: Uint8Array): string {
+  // 80 bits -> 16 base32 characters
+  let out = "";
+  let buffer = 0;
+  let bits = 0;
+  for (const b of bytes) {
+    buffer = (buffer << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(buffer >> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+// `npm start`: the service on embedded SQLite, with a demo workspace on first run.
+import { serve } from "@hono/node-server";
+import { jobs } from "../../jobs";
+import { createApp } from "../app";
+import { tenants } from "../db/schema";
+import { seedDemo } from "../demo/seed";
+import { ConfigError, loadConfig } from "./config";
+import { startJobs } from "./cron";
+import { nodeDeps } from "./runtime";
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (e) {
+  fail(e instanceof ConfigError ? e.message : String(e));
+}
+
+const deps = nodeDeps(config);
+const base =
+  config.TIDINGS_PUBLIC_URL ??
+  `http://${config.TIDINGS_HOST === "0.0.0.0" ? "localhost" : config.TIDINGS_HOST}:${config.PORT}`;
+
+if (config.TIDINGS_SEED_DEMO && !(await deps.db.orm.select({ id: tenants.id }).from(tenants).limit(1).get())) {
+  const demo = await seedDemo(deps);
+  console.log(
+    [
+      "",
+      `Created the demo workspace "${demo.tenant.name}" with ${demo.customers} members.`,
+      `  API key (shown once, keep it): ${demo.apiKey}`,
+      `  Try: curl -H "Authorization: Bearer ${demo.apiKey}" ${base}/v1/customers`,
+      "",
+    ].join("\n"),
+  );
+}
+
+const app = createApp(deps);
+const stopJobs = config.TIDINGS_CRON ? startJobs(jobs, deps) : async () => {};
+const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.TIDINGS_HOST }, (info) => {
+  console.log(
+    `Tidings is listening on ${base} (port ${info.port}); API docs at ${base}/docs; database ${config.TIDINGS_DB_PATH}`,
+  );
+});
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`${signal}: stopping jobs, closing the server and the database...`);
+  await stopJobs();
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Idle keep-alive connections would hold close() open; in-flight requests get 5 s.
+  if ("closeIdleConnections" in server) server.closeIdleConnections();
+  const force = setTimeout(() => "closeAllConnections" in server && server.closeAllConnections(), 5000);
+  await closed;
+  clearTimeout(force);
+  deps.db.close();
+  console.log("Stopped.");
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,90 @@
+import { z } from "@hono/zod-openapi";
+import { countryField, hhmmField, localeField, slugField, timeZoneField } from "../lib/validators";
+
+const money = z.number().min(0).max(1_000_000);
+const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as CNY");
+
+export const PlanSchema = z
+  .discriminatedUnion("type", [
+    z.strictObject({
+      type: z.literal("pay_per_segment"),
+      currency,
+      price_per_segment: money,
+    }),
+    z.strictObject({
+      type: z.literal("package"),
+      currency,
+      monthly_fee: money,
+      allowance_segments: z.number().int().min(0),
+      overage_price_per_segment: money,
+    }),
+  ])
+  .openapi("Plan", {
+    example: {
+      type: "package",
+      currency: "CNY",
+      monthly_fee: 49,
+      allowance_segments: 600,
+      overage_price_per_segment: 0.1,
+    },
+  });
+
+export const QuietHoursSchema = z
+  .strictObject({ start: hhmmField, end: hhmmField })
+  .refine((q) => q.start !== q.end, { message: "start and end must differ" })
+  .openapi("QuietHours", { example: { start: "21:00", end: "08:00" } });
+
+export const TiersSchema = z
+  .array(slugField)
+  .min(1)
+  .max(20)
+  .refine((t) => new Set(t).size === t.length, { message: "must not repeat a tier" });
+
+export const TenantInputSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  slug: slugField,
+  default_country: countryField,
+  time_zone: timeZoneField,
+  locale: localeField,
+  brand_signature: z.string().max(40).default(""),
+  quiet_hours: QuietHoursSchema.nullable().default({ start: "21:00", end: "08:00" }),
+  tiers: TiersSchema.default(["ordinary", "silver", "gold", "diamond"]),
+  plan: PlanSchema.default({ type: "pay_per_segment", currency: "CNY", price_per_segment: 0.1 }),
+});
+export type TenantInput = z.input<typeof TenantInputSchema>;
+
+export const TenantPatchSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    default_country: countryField,
+    time_zone: timeZoneField,
+    locale: localeField,
+    brand_signature: z.string().max(40),
+    quiet_hours: QuietHoursSchema.nullable(),
+    tiers: TiersSchema,
+    plan: PlanSchema,
+  })
+  .partial()
+  .openapi("TenantPatch");
+export type TenantPatch = z.infer<typeof TenantPatchSchema>;
+
+export const TenantSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    slug: z.string(),
+    default_country: z.string(),
+    time_zone: z.string(),
+    locale: z.string(),
+    brand_signature: z.string(),
+    quiet_hours: QuietHoursSchema.nullable(),
+    tiers: z.array(z.string()),
+    plan: PlanSchema.openapi({ description: "The plan in force this month" }),
+    pending_plan: z
+      .object({ effective_month: z.string(), plan: PlanSchema })
+      .nullable()
+      .openapi({ description: "A plan change that takes effect on the 1st of effective_month" }),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Tenant");

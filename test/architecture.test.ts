@@ -22,7 +22,9 @@ describe("architecture rules", () => {
   });
 
   it("imports node: modules only under src/node/ (rule 1)", () => {
-    const offenders = shared.filter((f) => /from\s+["']node:|require\(["']node:|import\(["']node:/.test(readFileSync(f, "utf8")));
+    const offenders = shared.filter((f) =>
+      /from\s+["']node:|require\(["']node:|import\(["']node:/.test(readFileSync(f, "utf8")),
+    );
     expect(offenders.map((f) => relative(root, f))).toEqual([]);
   });
 
@@ -34,7 +36,9 @@ describe("architecture rules", () => {
   });
 
   it("never compiles code at run time in shared code (rule 4)", () => {
-    const offenders = shared.filter((f) => /\beval\(|new Function\(|Handlebars\.compile\(/.test(readFileSync(f, "utf8")));
+    const offenders = shared.filter((f) =>
+      /\beval\(|new Function\(|Handlebars\.compile\(/.test(readFileSync(f, "utf8")),
+    );
     expect(offenders.map((f) => relative(root, f))).toEqual([]);
   });
 });

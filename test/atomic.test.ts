@@ -9,7 +9,10 @@ describe("db.batch (the atomic-write helper) on better-sqlite3", () => {
     const t = await tenant(env);
     await env.db.batch([
       env.db.orm.insert(staff).values({ id: "stf_a", tenantId: t.tenant.id, name: "A", createdAt: 0, updatedAt: 0 }),
-      { sql: "insert into staff (id, tenant_id, name, created_at, updated_at) values (?, ?, ?, 0, 0)", params: ["stf_b", t.tenant.id, "B"] },
+      {
+        sql: "insert into staff (id, tenant_id, name, created_at, updated_at) values (?, ?, ?, 0, 0)",
+        params: ["stf_b", t.tenant.id, "B"],
+      },
     ]);
     const rows = await env.db.orm.select().from(staff).where(eq(staff.tenantId, t.tenant.id)).all();
     expect(rows.map((r) => r.name).sort()).toEqual(["A", "B"]);
@@ -21,9 +24,14 @@ describe("db.batch (the atomic-write helper) on better-sqlite3", () => {
     await expect(
       env.db.batch([
         env.db.orm.insert(staff).values({ id: "stf_c", tenantId: t.tenant.id, name: "C", createdAt: 0, updatedAt: 0 }),
-        { sql: "insert into staff (id, tenant_id, name, created_at, updated_at) values (?, ?, ?, 0, 0)", params: ["stf_d", t.tenant.id, "D"] },
+        {
+          sql: "insert into staff (id, tenant_id, name, created_at, updated_at) values (?, ?, ?, 0, 0)",
+          params: ["stf_d", t.tenant.id, "D"],
+        },
         // Same primary key again: fails, and must take the two inserts above with it.
-        env.db.orm.insert(staff).values({ id: "stf_c", tenantId: t.tenant.id, name: "C again", createdAt: 0, updatedAt: 0 }),
+        env.db.orm
+          .insert(staff)
+          .values({ id: "stf_c", tenantId: t.tenant.id, name: "C again", createdAt: 0, updatedAt: 0 }),
       ]),
     ).rejects.toThrow(/UNIQUE/);
     const rows = await env.db.orm.select().from(staff).where(eq(staff.tenantId, t.tenant.id)).all();

@@ -352,7 +352,8 @@ export async function importCustomers(ctx: Ctx, body: ReadableStream<Uint8Array>
       const { done, value } = await reader.read();
       if (done) break;
       if (!importer) {
-        importer = new Importer(ctx, await loadPrepareEnv(ctx, "import"), mapHeader(value.record));
+        const env = { ...(await loadPrepareEnv(ctx, "import")), textInput: true };
+        importer = new Importer(ctx, env, mapHeader(value.record));
         continue;
       }
       await importer.add(value.info.lines, value.record);

@@ -41,6 +41,8 @@ export type PrepareEnv = {
   priorOptOut: (phone: string) => { source: ConsentSource; at: number } | undefined;
   now: Date;
   consentSource: ConsentSource;
+  /** Values come from text (CSV), so "12" may be a number. */
+  textInput: boolean;
 };
 
 export type Prepared = {
@@ -52,10 +54,20 @@ export type Prepared = {
 
 export const ATTRIBUTE_KEY = /^[a-z][a-z0-9_]{0,39}$/;
 
-export function inferAttributeType(value: AttributeValue): AttributeType {
+/**
+ * The type of a first-seen attribute. From JSON the value's own type decides; from CSV text,
+ * where everything is a string, plain numerals and true/false are read as what they look like
+ * (numerals with a leading zero, such as card numbers, stay strings).
+ */
+export function inferAttributeType(value: AttributeValue, fromText: boolean): AttributeType {
   if (typeof value === "boolean") return "boolean";
   if (typeof value === "number") return "number";
-  return parseCivilDate(value) || isoInstant(value) ? "date" : "string";
+  if (parseCivilDate(value) || isoInstant(value)) return "date";
+  if (fromText) {
+    if (/^-?(0|[1-9]\d{0,14})(\.\d+)?$/.test(value)) return "number";
+    if (/^(true|false)$/i.test(value)) return "boolean";
+  }
+  return "string";
 }
 
 function isoInstant(text: string): Date | null {
@@ -257,7 +269,7 @@ export function prepareCustomer(
       }
       let type = env.attributeTypes.get(key);
       if (!type) {
-        type = inferAttributeType(value);
+        type = inferAttributeType(value, env.textInput);
         env.attributeTypes.set(key, type);
         newAttributes.push({ key, type });
       }

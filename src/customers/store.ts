@@ -148,6 +148,7 @@ export async function loadPrepareEnv(ctx: Ctx, consentSource: ConsentSource): Pr
     priorOptOut: () => undefined,
     now: ctx.clock.now(),
     consentSource,
+    textInput: false,
   };
 }
 

@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import { setup, tenant } from "./helpers";
+
+const CSV = { "content-type": "text/csv; charset=utf-8" };
+
+describe("CSV import", () => {
+  it("handles a BOM, CRLF, quoted commas and Chinese names, with per-row rejections", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    const csv = [
+      "\ufeff姓名,手机号,member_id,tier,birthday,birthday_lunar,tags,consent,last_visit,points",
+      '"Wang, Fang",138 0013 8000,M1,Gold,1988-08-15,,yoga;early-bird,yes,2026-10-01,120',
+      "李娜,13900139000,M2,silver,08-15,true,,no,2026-11-01,80",
+      "Bad Phone,12345,M3,,,,,,,",
+      "Dup Phone,+8613800138000,M4,,,,,,,",
+      '"Multi\nline",13700137000,M5,platinum,1990-13-01,,,,,',
+      "Bad Consent,13600136000,M6,,,,,maybe,,",
+      "",
+    ].join("\r\n");
+    const res = await t.client.post("/v1/customers/import", csv, CSV);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ rows: 6, created: 2, updated: 0, unchanged: 0, rejected: 4 });
+    expect(res.body.errors).toEqual([
+      { line: 4, column: "手机号", reason: "'12345' is too short" },
+      { line: 5, column: "手机号", reason: "duplicate phone +8613800138000: already on line 2" },
+      { line: 7, column: "birthday", reason: "month must be 1-12" },
+      {
+        line: 7,
+        column: "tier",
+        reason: "'platinum' is not one of this workspace's tiers (ordinary, silver, gold, diamond)",
+      },
+      { line: 8, column: "consent", reason: "'maybe' is not subscribed, unsubscribed or never_asked" },
+    ]);
+    expect(res.body.new_attributes).toEqual([
+      { key: "last_visit", type: "date" },
+      { key: "points", type: "number" },
+    ]);
+    const list = await t.client.get("/v1/customers");
+    expect(list.body.data.map((c: any) => [c.name, c.phone, c.external_id, c.tier, c.consent.state])).toEqual([
+      ["Wang, Fang", "+8613800138000", "M1", "gold", "subscribed"],
+      ["李娜", "+8613900139000", "M2", "silver", "unsubscribed"],
+    ]);
+    expect(list.body.data[0]).toMatchObject({
+      tags: ["early-bird", "yoga"],
+      birthday: { year: 1988, month: 8, day: 15, lunar: false },
+      attributes: { last_visit: "2026-10-01", points: 120 },
+      consent: { source: "import" },
+      source: "import",
+    });
+    expect(list.body.data[1].birthday).toEqual({ year: null, month: 8, day: 15, lunar: true });
+  });
+
+  it("re-importing the same file changes nothing; a changed file updates only what changed", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    const rows = ["phone,name,external_id,tier"];
+    for (let i = 0; i < 30; i++) rows.push(`1380013${8000 + i},Member ${i},E${i},ordinary`);
+    const csv = rows.join("\n");
+    const first = await t.client.post("/v1/customers/import", csv, CSV);
+    expect(first.body).toMatchObject({ created: 30, updated: 0, unchanged: 0, rejected: 0 });
+    env.clock.advance(60_000);
+    const before = (await t.client.get("/v1/customers?limit=500")).body.data;
+    const second = await t.client.post("/v1/customers/import", csv, CSV);
+    expect(second.body).toMatchObject({ created: 0, updated: 0, unchanged: 30, rejected: 0 });
+    expect((await t.client.get("/v1/customers?limit=500")).body.data).toEqual(before);
+
+    rows[5] = "13800138004,Member 4 renamed,E4,gold";
+    const third = await t.client.post("/v1/customers/import", rows.join("\n"), CSV);
+    expect(third.body).toMatchObject({ created: 0, updated: 1, unchanged: 29 });
+    const changed = (await t.client.get("/v1/customers?q=E4")).body.data[0];
+    expect(changed).toMatchObject({ name: "Member 4 renamed", tier: "gold", updated_at: "2026-11-23T04:01:00.000Z" });
+    // The update is on the timeline with the fields that changed.
+    const tl = await t.client.get(`/v1/customers/${changed.id}/timeline`);
+    expect(tl.body.data.at(-1)).toMatchObject({ type: "customer.updated", data: { fields: ["name", "tier"] } });
+  });
+
+  it("matches by external id first, and empty cells leave stored values alone", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    await t.client.post("/v1/customers", { phone: "13800138000", external_id: "CARD-1", name: "Old", tier: "gold" });
+    const res = await t.client.post(
+      "/v1/customers/import",
+      "external_id,phone,name,tier\nCARD-1,13900139000,New,\n",
+      CSV,
+    );
+    expect(res.body).toMatchObject({ created: 0, updated: 1 });
+    const [c] = (await t.client.get("/v1/customers")).body.data;
+    expect(c).toMatchObject({ phone: "+8613900139000", name: "New", tier: "gold" });
+  });
+
+  it("refuses a row whose phone belongs to another customer", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    await t.client.post("/v1/customers", { phone: "13800138000", external_id: "A" });
+    await t.client.post("/v1/customers", { phone: "13900139000", external_id: "B" });
+    const res = await t.client.post("/v1/customers/import", "external_id,phone\nA,13900139000\n", CSV);
+    expect(res.body.rejected).toBe(1);
+    expect(res.body.errors[0]).toEqual({
+      line: 2,
+      column: "phone",
+      reason: "phone +8613900139000 belongs to another customer",
+    });
+  });
+
+  it("streams large files in batches (more than one batch here)", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    const lines = ["phone,name,visits"];
+    for (let i = 0; i < 2500; i++) lines.push(`+86138${String(10_000_000 + i)},Member ${i},${i}`);
+    const body = new TextEncoder().encode(lines.join("\n"));
+    // Deliver in small chunks that split lines and multi-byte characters.
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let o = 0; o < body.length; o += 777) c.enqueue(body.slice(o, o + 777));
+        c.close();
+      },
+    });
+    const res = await env.app.request("/v1/customers/import", {
+      method: "POST",
+      headers: { authorization: `Bearer ${t.key}`, "content-type": "text/csv" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ rows: 2500, created: 2500, rejected: 0 });
+    const preview = await t.client.post("/v1/segments/preview", {
+      filter: { field: "attributes.visits", op: "gte", value: 2000 },
+    });
+    expect(preview.body.count).toBe(500);
+  });
+
+  it("rejects a bad header as a whole with 422, and a non-CSV body with 415", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    const noPhone = await t.client.post("/v1/customers/import", "name,tier\nA,gold\n", CSV);
+    expect(noPhone.status).toBe(422);
+    expect(noPhone.body.error.details[0]).toMatchObject({ path: "header" });
+    const badColumn = await t.client.post("/v1/customers/import", "phone,会员积分\n13800138000,5\n", CSV);
+    expect(badColumn.status).toBe(422);
+    expect(badColumn.body.error.details[0].message).toContain("'会员积分'");
+    const dupColumn = await t.client.post("/v1/customers/import", "phone,mobile\n13800138000,13800138000\n", CSV);
+    expect(dupColumn.status).toBe(422);
+    const empty = await t.client.post("/v1/customers/import", "", CSV);
+    expect(empty.status).toBe(422);
+    const json = await t.client.post("/v1/customers/import", { phone: "1" });
+    expect(json.status).toBe(415);
+    expect((await t.client.get("/v1/customers")).body.data).toEqual([]);
+  });
+
+  it("reports a broken CSV (unclosed quote) with 422", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    const res = await t.client.post("/v1/customers/import", 'phone,name\n13800138000,"unclosed\n', CSV);
+    expect(res.status).toBe(422);
+    expect(res.body.error.message).toContain("could not be read");
+    expect(res.body.error.details[0]).toMatchObject({ path: "body", rows_stored_before_error: 0 });
+  });
+
+  it("a phone whose last ledger entry is an opt-out is imported as unsubscribed", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    const a = await t.client.post("/v1/customers", { phone: "13800138000", consent: { state: "unsubscribed" } });
+    await t.client.delete(`/v1/customers/${a.body.id}`);
+    const res = await t.client.post("/v1/customers/import", "phone,name\n13800138000,Back Again\n", CSV);
+    expect(res.body.created).toBe(1);
+    const [c] = (await t.client.get("/v1/customers")).body.data;
+    expect(c.consent.state).toBe("unsubscribed");
+  });
+});

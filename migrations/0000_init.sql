@@ -36,15 +36,6 @@ CREATE TABLE `consent_events` (
 --> statement-breakpoint
 CREATE INDEX `consent_events_customer` ON `consent_events` (`tenant_id`,`customer_id`,`at`);--> statement-breakpoint
 CREATE INDEX `consent_events_phone` ON `consent_events` (`tenant_id`,`phone`,`at`);--> statement-breakpoint
-CREATE TABLE `customer_tags` (
-	`tenant_id` text NOT NULL,
-	`tag` text NOT NULL,
-	`customer_id` text NOT NULL,
-	PRIMARY KEY(`tenant_id`, `tag`, `customer_id`),
-	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade
-);
---> statement-breakpoint
-CREATE INDEX `customer_tags_customer` ON `customer_tags` (`customer_id`);--> statement-breakpoint
 CREATE TABLE `customers` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -73,8 +64,6 @@ CREATE TABLE `customers` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `customers_tenant_phone` ON `customers` (`tenant_id`,`phone`);--> statement-breakpoint
 CREATE UNIQUE INDEX `customers_tenant_external` ON `customers` (`tenant_id`,`external_id`);--> statement-breakpoint
-CREATE INDEX `customers_tenant_tier` ON `customers` (`tenant_id`,`tier`);--> statement-breakpoint
-CREATE INDEX `customers_tenant_created` ON `customers` (`tenant_id`,`created_at`);--> statement-breakpoint
 CREATE TABLE `group_members` (
 	`tenant_id` text NOT NULL,
 	`group_id` text NOT NULL,

@@ -1,9 +1,9 @@
-// CSV import: streamed through csv-parse's web TransformStream, processed in batches that are
+// CSV import: streamed (src/lib/csv.ts) and processed in batches that are
 // each written atomically. Re-importing the same file changes nothing (upsert by external id,
 // then phone), so an interrupted import is finished by running it again.
-import { CsvError, parse } from "csv-parse/stream";
 import type { Ctx } from "../context";
 import type { CustomerRow } from "../db/schema";
+import { CsvSyntaxError, csvRows } from "../lib/csv";
 import { type ErrorDetail, ValidationError } from "../lib/errors";
 import { canonicalLocale } from "../lib/validators";
 import {
@@ -17,7 +17,7 @@ import {
   parseBirthdayText,
   prepareCustomer,
 } from "./model";
-import { attributeStatements, findExisting, loadPrepareEnv, optedOutPhones, writeStatements } from "./store";
+import { anyOptOut, attributeStatements, findExisting, loadPrepareEnv, optedOutPhones, writeStatements } from "./store";
 
 const BATCH = 1000;
 const MAX_ERRORS = 1000;
@@ -217,6 +217,7 @@ class Importer {
   private readonly seenPhones = new Map<string, number>();
   private readonly seenExternal = new Map<string, number>();
   private readonly persistedAttributes: Set<string>;
+  private readonly zonesWritten = new Set<string>();
   private pending: PendingRow[] = [];
   private readonly columnOf: (path: string) => string;
 
@@ -224,6 +225,8 @@ class Importer {
     private readonly ctx: Ctx,
     private readonly env: PrepareEnv,
     private readonly columns: Column[],
+    /** Whether the ledger holds any opt-out at all; most imports into a new workspace skip the lookup. */
+    private readonly ledgerHasOptOuts: boolean,
   ) {
     this.persistedAttributes = new Set(env.attributeTypes.keys());
     const byPath = new Map<string, string>();
@@ -293,7 +296,7 @@ class Importer {
       if (c.phone) byPhone.set(c.phone, c);
     }
     const newPhones = rows.filter((r) => r.phone && !byPhone.has(r.phone)).map((r) => r.phone as string);
-    const optOuts = await optedOutPhones(ctx, newPhones);
+    const optOuts = this.ledgerHasOptOuts ? await optedOutPhones(ctx, newPhones) : new Map();
     this.env.priorOptOut = (p) => optOuts.get(p);
     this.env.now = ctx.clock.now();
 
@@ -324,7 +327,7 @@ class Importer {
         this.report.unchanged++;
         continue;
       }
-      statements.push(...writeStatements(ctx, p, isNew));
+      statements.push(...writeStatements(ctx, p, isNew, this.zonesWritten));
       // Later rows of this file must see this one (e.g. an external id followed by its phone).
       if (p.row.externalId) byExternal.set(p.row.externalId, p.row);
       if (p.row.phone) byPhone.set(p.row.phone, p.row);
@@ -342,24 +345,20 @@ class Importer {
 
 /** Imports customers from a CSV byte stream (UTF-8, BOM allowed, header row first). */
 export async function importCustomers(ctx: Ctx, body: ReadableStream<Uint8Array>): Promise<ImportReport> {
-  const records = body.pipeThrough(
-    parse({ bom: true, info: true, skip_empty_lines: true, relax_column_count: true, max_record_size: 64 * 1024 }),
-  );
-  const reader = records.getReader() as ReadableStreamDefaultReader<{ record: string[]; info: { lines: number } }>;
   let importer: Importer | null = null;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (!importer) {
-        const env = { ...(await loadPrepareEnv(ctx, "import")), textInput: true };
-        importer = new Importer(ctx, env, mapHeader(value.record));
-        continue;
+    for await (const rows of csvRows(body)) {
+      for (const row of rows) {
+        if (!importer) {
+          const env = { ...(await loadPrepareEnv(ctx, "import")), textInput: true };
+          importer = new Importer(ctx, env, mapHeader(row.cells), await anyOptOut(ctx));
+          continue;
+        }
+        await importer.add(row.line, row.cells);
       }
-      await importer.add(value.info.lines, value.record);
     }
   } catch (e) {
-    if (!(e instanceof CsvError)) throw e;
+    if (!(e instanceof CsvSyntaxError)) throw e;
     // Batches before the broken line are already stored; say so, so the operator can fix the
     // file and import it again (which leaves those rows unchanged).
     const done = importer?.report;
@@ -367,7 +366,7 @@ export async function importCustomers(ctx: Ctx, body: ReadableStream<Uint8Array>
       {
         path: "body",
         message: e.message,
-        code: e.code,
+        line: e.line,
         rows_stored_before_error: done ? done.created + done.updated : 0,
       },
     ]);

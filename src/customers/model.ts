@@ -242,8 +242,9 @@ export function prepareCustomer(
   }
   if (input.tags !== undefined) {
     const tags = [...new Set(input.tags.map((t) => t.trim()).filter(Boolean))].sort();
-    const bad = tags.find((t) => t.length > 50);
-    if (bad) errors.push({ path: "tags", message: "each tag must be at most 50 characters" });
+    const bad = tags.find((t) => t.length > 50 || /["\\]/.test(t));
+    if (bad)
+      errors.push({ path: "tags", message: "each tag must be at most 50 characters, without quotes or backslashes" });
     else if (tags.length > 50) errors.push({ path: "tags", message: "at most 50 tags" });
     else if (tags.join("\u0000") !== row.tags.join("\u0000")) {
       row.tags = tags;

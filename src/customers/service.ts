@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
 import { type CustomerRow, consentEvents, customers, groupMembers, timelineEntries } from "../db/schema";
+import { hasTag } from "../groups/segment";
 import { customerFilterSql } from "../groups/service";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, encodeCursor } from "../lib/pagination";
@@ -134,7 +135,6 @@ export async function deleteCustomer(ctx: Ctx, id: string): Promise<void> {
       })
       .where(and(eq(customers.tenantId, t), eq(customers.id, row.id))),
     ctx.db.orm.delete(groupMembers).where(and(eq(groupMembers.tenantId, t), eq(groupMembers.customerId, row.id))),
-    { sql: "delete from customer_tags where tenant_id = ? and customer_id = ?", params: [t, row.id] },
     ctx.db.orm
       .delete(timelineEntries)
       .where(and(eq(timelineEntries.tenantId, t), eq(timelineEntries.customerId, row.id))),
@@ -162,9 +162,7 @@ export async function listCustomers(ctx: Ctx, query: ListQuery) {
     where.push(sql`${customers.tier} in (select value from json_each(${JSON.stringify(query.tier)}))`);
   if (query.consent) where.push(eq(customers.consentState, query.consent));
   if (query.tag) {
-    where.push(
-      sql`${customers.id} in (select customer_id from customer_tags where tenant_id = ${ctx.tenantId} and tag = ${query.tag})`,
-    );
+    where.push(hasTag(customers.tags, query.tag));
   }
   if (query.group) where.push(await customerFilterSql(ctx, query.group));
   if (query.q) {

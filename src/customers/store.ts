@@ -63,27 +63,15 @@ function values(r: CustomerRow): unknown[] {
   ];
 }
 
-/** Statements that store a prepared customer, its tag index, its zone and its consent change. */
-export function writeStatements(ctx: Ctx, p: Prepared, isNew: boolean): RawStatement[] {
+/** Statements that store a prepared customer, its zone and its consent change. */
+export function writeStatements(ctx: Ctx, p: Prepared, isNew: boolean, zonesWritten?: Set<string>): RawStatement[] {
   const r = p.row;
   const out: RawStatement[] = [];
   if (isNew) out.push({ sql: INSERT_SQL, params: values(r) });
   else out.push({ sql: UPDATE_SQL, params: [...values(r).slice(2), r.tenantId, r.id] });
-  if (isNew || p.changed.includes("tags")) {
-    if (!isNew) {
-      out.push({
-        sql: "delete from customer_tags where tenant_id = ? and customer_id = ?",
-        params: [r.tenantId, r.id],
-      });
-    }
-    for (const tag of r.tags) {
-      out.push({
-        sql: "insert into customer_tags (tenant_id, tag, customer_id) values (?, ?, ?)",
-        params: [r.tenantId, tag, r.id],
-      });
-    }
-  }
-  if (isNew || p.changed.includes("time_zone")) {
+  // An import passes the zones it already wrote, so each is written once, not once per row.
+  if ((isNew || p.changed.includes("time_zone")) && !zonesWritten?.has(r.timeZone)) {
+    zonesWritten?.add(r.timeZone);
     out.push({
       sql: "insert or ignore into tenant_time_zones (tenant_id, time_zone) values (?, ?)",
       params: [r.tenantId, r.timeZone],
@@ -152,20 +140,27 @@ export async function loadPrepareEnv(ctx: Ctx, consentSource: ConsentSource): Pr
   };
 }
 
-/** Live customers matching any of the given external ids or phones (one query, any count). */
+/**
+ * Live customers matching any of the given external ids or phones. Two indexed lookups: one
+ * query with OR between the two lists makes SQLite scan the whole workspace.
+ */
 export async function findExisting(ctx: Ctx, externalIds: string[], phones: string[]): Promise<CustomerRow[]> {
-  if (externalIds.length === 0 && phones.length === 0) return [];
-  return ctx.db.orm
-    .select()
-    .from(customers)
-    .where(
-      and(
-        eq(customers.tenantId, ctx.tenantId),
-        isNull(customers.deletedAt),
-        sql`(${customers.externalId} in (select value from json_each(${JSON.stringify(externalIds)})) or ${customers.phone} in (select value from json_each(${JSON.stringify(phones)})))`,
-      ),
-    )
-    .all();
+  const by = async (column: typeof customers.externalId | typeof customers.phone, values: string[]) =>
+    values.length === 0
+      ? []
+      : ctx.db.orm
+          .select()
+          .from(customers)
+          .where(
+            and(
+              eq(customers.tenantId, ctx.tenantId),
+              isNull(customers.deletedAt),
+              sql`${column} in (select value from json_each(${JSON.stringify(values)}))`,
+            ),
+          )
+          .all();
+  const rows = [...(await by(customers.externalId, externalIds)), ...(await by(customers.phone, phones))];
+  return [...new Map(rows.map((r) => [r.id, r])).values()];
 }
 
 /** Phones whose latest ledger entry is an opt-out: a new profile for them starts unsubscribed. */
@@ -182,4 +177,12 @@ export async function optedOutPhones(
     [ctx.tenantId, JSON.stringify(phones)],
   );
   return new Map(rows.map((r) => [r.phone, { source: r.source, at: r.at }]));
+}
+
+export async function anyOptOut(ctx: Ctx): Promise<boolean> {
+  const rows = await ctx.db.rawAll(
+    "select 1 from consent_events where tenant_id = ? and state = 'unsubscribed' limit 1",
+    [ctx.tenantId],
+  );
+  return rows.length > 0;
 }

@@ -132,22 +132,7 @@ export const customers = sqliteTable(
   (t) => [
     uniqueIndex("customers_tenant_phone").on(t.tenantId, t.phone),
     uniqueIndex("customers_tenant_external").on(t.tenantId, t.externalId),
-    index("customers_tenant_tier").on(t.tenantId, t.tier),
-    index("customers_tenant_created").on(t.tenantId, t.createdAt),
   ],
-);
-
-// Tags are kept on the customer row for reading and here for filtering by index.
-export const customerTags = sqliteTable(
-  "customer_tags",
-  {
-    tenantId: text("tenant_id").notNull(),
-    tag: text("tag").notNull(),
-    customerId: text("customer_id")
-      .notNull()
-      .references(() => customers.id, { onDelete: "cascade" }),
-  },
-  (t) => [primaryKey({ columns: [t.tenantId, t.tag, t.customerId] }), index("customer_tags_customer").on(t.customerId)],
 );
 
 // Every time zone a tenant's customers use; lets a segment turn "local today" into SQL
@@ -238,7 +223,6 @@ export const schema = {
   staff,
   attributeDefinitions,
   customers,
-  customerTags,
   tenantTimeZones,
   consentEvents,
   groups,

@@ -224,19 +224,29 @@ async function resolveMembers(ctx: Ctx, refs: MemberRefs) {
     if (r.ok) phoneMap.set(r.e164, p);
     else notFound.push({ ref: p, reason: `phone ${r.reason}` });
   }
-  const rows = await ctx.db.orm
-    .select({ id: customers.id, externalId: customers.externalId, phone: customers.phone })
-    .from(customers)
-    .where(
-      and(
-        eq(customers.tenantId, ctx.tenantId),
-        isNull(customers.deletedAt),
-        sql`(${customers.id} in (select value from json_each(${JSON.stringify(refs.customer_ids ?? [])}))
-          or ${customers.externalId} in (select value from json_each(${JSON.stringify(refs.external_ids ?? [])}))
-          or ${customers.phone} in (select value from json_each(${JSON.stringify([...phoneMap.keys()])})))`,
-      ),
-    )
-    .all();
+  // One indexed lookup per kind of reference (an OR across them would scan the workspace).
+  const lookup = async (
+    column: typeof customers.id | typeof customers.externalId | typeof customers.phone,
+    values: string[],
+  ) =>
+    values.length === 0
+      ? []
+      : ctx.db.orm
+          .select({ id: customers.id, externalId: customers.externalId, phone: customers.phone })
+          .from(customers)
+          .where(
+            and(
+              eq(customers.tenantId, ctx.tenantId),
+              isNull(customers.deletedAt),
+              sql`${column} in (select value from json_each(${JSON.stringify(values)}))`,
+            ),
+          )
+          .all();
+  const rows = [
+    ...(await lookup(customers.id, refs.customer_ids ?? [])),
+    ...(await lookup(customers.externalId, refs.external_ids ?? [])),
+    ...(await lookup(customers.phone, [...phoneMap.keys()])),
+  ];
   const ids = new Set(rows.map((r) => r.id));
   const ext = new Set(rows.map((r) => r.externalId));
   const phones = new Set(rows.map((r) => r.phone));

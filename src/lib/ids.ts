@@ -9,6 +9,7 @@ const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // Crockford base32
  */
 export class IdGenerator {
   private lastTime = -1;
+  private lastTimeText = "";
   private lastRandom = new Uint8Array(10);
 
   constructor(private readonly clock: Clock) {}
@@ -19,10 +20,11 @@ export class IdGenerator {
       incrementBytes(this.lastRandom);
     } else {
       this.lastTime = time;
+      this.lastTimeText = encodeTime(time);
       crypto.getRandomValues(this.lastRandom);
       this.lastRandom[0] = (this.lastRandom[0] ?? 0) & 0x7f; // room to increment
     }
-    return `${prefix}_${encodeTime(this.lastTime)}${encodeBytes(this.lastRandom)}`;
+    return `${prefix}_${this.lastTimeText}${encodeBytes(this.lastRandom)}`;
   }
 }
 

@@ -2,9 +2,10 @@ import {
   type CountryCode,
   isSupportedCountry,
   ParseError,
-  parsePhoneNumberWithError,
+  parsePhoneNumberWithError as parseFull,
   validatePhoneNumberLength,
 } from "libphonenumber-js/max";
+import { parsePhoneNumberWithError as parseMobile } from "libphonenumber-js/mobile";
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
 
@@ -20,24 +21,46 @@ const LENGTH_REASONS: Record<string, string> = {
   NOT_A_NUMBER: "is not a phone number",
 };
 
-/** Parses a national or international number into E.164, or says why it cannot. */
+const TYPE_NAMES: Record<string, string> = {
+  FIXED_LINE: "a fixed-line number",
+  TOLL_FREE: "a toll-free number",
+  PREMIUM_RATE: "a premium-rate number",
+  SHARED_COST: "a shared-cost number",
+  VOIP: "a VoIP number",
+  PAGER: "a pager number",
+  UAN: "a company number",
+  VOICEMAIL: "a voicemail number",
+};
+
+/**
+ * Parses a national or international number into E.164, or says why it cannot. SMS needs a
+ * number that can receive texts, so validity is judged with libphonenumber's mobile metadata
+ * (which also accepts numbers a country does not split into mobile and fixed, as in the US);
+ * the full metadata is consulted only to explain a rejection.
+ */
 export function normalizePhone(input: string, defaultCountry: CountryCode): PhoneResult {
   const text = input.trim();
   if (text === "") return { ok: false, reason: "is empty" };
   try {
-    const parsed = parsePhoneNumberWithError(text, { defaultCountry, extract: false });
-    if (parsed.isValid()) return { ok: true, e164: parsed.number };
-    const lengthIssue = validatePhoneNumberLength(text, defaultCountry);
-    if (lengthIssue) {
-      return { ok: false, reason: `${LENGTH_REASONS[lengthIssue] ?? "is invalid"}` };
-    }
-    const where =
-      parsed.country ?? (text.startsWith("+") ? `country code +${parsed.countryCallingCode}` : defaultCountry);
-    return { ok: false, reason: `is not a valid number for ${where}` };
+    const mobile = parseMobile(text, { defaultCountry, extract: false });
+    if (mobile.isValid()) return { ok: true, e164: mobile.number };
+    return { ok: false, reason: explain(text, defaultCountry) };
   } catch (e) {
     if (e instanceof ParseError) {
       return { ok: false, reason: LENGTH_REASONS[e.message] ?? "is not a phone number" };
     }
     throw e;
   }
+}
+
+function explain(text: string, defaultCountry: CountryCode): string {
+  const full = parseFull(text, { defaultCountry, extract: false });
+  const where = full.country ?? (text.startsWith("+") ? `country code +${full.countryCallingCode}` : defaultCountry);
+  if (full.isValid()) {
+    const type = full.getType();
+    return `is ${type ? (TYPE_NAMES[type] ?? "not a mobile number") : "not a mobile number"} in ${where}; SMS needs a mobile number`;
+  }
+  const lengthIssue = validatePhoneNumberLength(text, defaultCountry);
+  if (lengthIssue) return LENGTH_REASONS[lengthIssue] ?? "is invalid";
+  return `is not a valid number for ${where}`;
 }

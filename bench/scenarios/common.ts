@@ -1,0 +1,34 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Ctx } from "../../src/context";
+import { ManualClock } from "../../src/lib/clock";
+import { IdGenerator } from "../../src/lib/ids";
+import { migrateDatabase, openDatabase } from "../../src/node/db";
+import { createTenant } from "../../src/tenants/service";
+
+/** A migrated database in a temp file (WAL, as `npm start` runs it) with one workspace. */
+export async function benchWorkspace() {
+  const db = openDatabase(join(mkdtempSync(join(tmpdir(), "tidings-bench-")), "bench.db"));
+  migrateDatabase(db);
+  const clock = new ManualClock("2026-11-23T04:00:00Z");
+  const ids = new IdGenerator(clock);
+  const { tenant } = await createTenant(
+    { db, clock, ids },
+    { name: "Bench Gym", slug: "bench", default_country: "CN", time_zone: "Asia/Shanghai", locale: "zh-CN" },
+  );
+  const ctx: Ctx = { db, clock, ids, tenantId: tenant.id };
+  return { db, clock, ids, ctx };
+}
+
+/** Deterministic pseudo-random numbers, so every run measures the same data. */
+export function prng(seed: number) {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,16 @@
+import { importCsv100k } from "./import-csv";
+import { segmentCount1m } from "./segment-count";
+
+export type Result = {
+  value: number;
+  unit: string;
+  target: number;
+  better: "higher" | "lower";
+  [extra: string]: unknown;
+};
+
+/** Scenarios that exist so far; later issues add compose, dispatch, planning and inbound. */
+export const scenarios: Record<string, () => Promise<Result>> = {
+  import_csv_100k: importCsv100k,
+  segment_count_1m: segmentCount1m,
+};

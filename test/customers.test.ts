@@ -48,6 +48,9 @@ describe("customers", () => {
       ["+1 202 555 01", "too short"],
       ["call me", "not a phone number"],
       ["1380013800", "not a valid number for CN"],
+      // SMS needs a mobile number: a Beijing landline is valid, but not for texts.
+      ["010 6552 9988", "is a fixed-line number in CN; SMS needs a mobile number"],
+      ["+44 20 7946 0018", "is a fixed-line number in GB"],
     ]) {
       const res = await t.client.post("/v1/customers", { phone });
       expect(res.status, phone).toBe(422);

@@ -49,7 +49,9 @@ export async function* csvRows(body: ReadableStream<Uint8Array>): AsyncGenerator
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
     }
-    if (!newline && (text.includes("\n") || text.includes("\r") || done)) newline = detectNewline(text);
+    // A "\r" at the very end may be the first half of "\r\n": wait for the next character.
+    const cr = text.indexOf("\r");
+    if (!newline && (text.includes("\n") || (cr !== -1 && cr < text.length - 1) || done)) newline = detectNewline(text);
     if (!newline) {
       carry = text;
       continue;
@@ -66,7 +68,9 @@ export async function* csvRows(body: ReadableStream<Uint8Array>): AsyncGenerator
       line += 1;
       for (const c of cells) if (c.includes(nl)) line += countOf(c, nl);
     }
-    if (result.errors.length > 0) {
+    // Errors on the partial last row are Papa's view of an unfinished row; it is parsed again
+    // with the next chunk. At the end of input they are real (an unclosed quote).
+    if (done && result.errors.length > 0) {
       const e = result.errors[0] as Papa.ParseError;
       throw new CsvSyntaxError(line, e.message);
     }

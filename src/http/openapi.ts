@@ -1,32 +1,10 @@
 import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler, TypedResponse } from "hono";
-import { type ErrorDetail, ValidationError } from "../lib/errors";
+import { validationErrorFrom } from "../lib/zod-errors";
 import { requireScope, type Scope } from "./auth";
 import type { AppEnv } from "./env";
 
 const TARGET_NAMES: Record<string, string> = { json: "body", query: "query", param: "path" };
-
-/** Turns zod issues into details that name each field and the reason. */
-export function zodDetails(error: z.ZodError, prefix = ""): ErrorDetail[] {
-  const details: ErrorDetail[] = [];
-  for (const issue of error.issues) {
-    const base = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
-    if (issue.code === "unrecognized_keys") {
-      for (const key of issue.keys) {
-        details.push({ path: base ? `${base}.${key}` : key, message: "is not a known field" });
-      }
-    } else {
-      details.push({ path: base || prefix || "(root)", message: issue.message });
-    }
-  }
-  return details;
-}
-
-export function validationErrorFrom(error: z.ZodError, prefix = ""): ValidationError {
-  const details = zodDetails(error, prefix);
-  const summary = details.map((d) => `${d.path}: ${d.message}`).join("; ");
-  return new ValidationError(`Invalid request: ${summary}`, details);
-}
 
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({

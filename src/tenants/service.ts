@@ -3,11 +3,11 @@ import { createKeyStatements } from "../api-keys/service";
 import type { Ctx } from "../context";
 import type { Database } from "../db/client";
 import { customers, type Plan, type TenantRow, tenantPlans, tenants } from "../db/schema";
-import { validationErrorFrom } from "../http/openapi";
 import type { Clock } from "../lib/clock";
 import { ConflictError, NotFoundError } from "../lib/errors";
 import type { IdGenerator } from "../lib/ids";
 import { localDate, monthOf, nextMonth } from "../lib/time";
+import { validationErrorFrom } from "../lib/zod-errors";
 import { type TenantInput, TenantInputSchema, type TenantPatch } from "./schemas";
 
 export type TenantView = ReturnType<typeof toView>;

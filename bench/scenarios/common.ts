@@ -21,14 +21,4 @@ export async function benchWorkspace() {
   return { db, clock, ids, ctx };
 }
 
-/** Deterministic pseudo-random numbers, so every run measures the same data. */
-export function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom as prng } from "../../src/lib/random";

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
 import { type CustomerRow, consentEvents, customers, groupMembers, timelineEntries } from "../db/schema";
+import { inList } from "../db/sql";
 import { hasTag } from "../groups/segment";
 import { customerFilterSql } from "../groups/service";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
@@ -158,8 +159,7 @@ function likeEscape(s: string) {
 export async function listCustomers(ctx: Ctx, query: ListQuery) {
   const where: (SQL | undefined)[] = [eq(customers.tenantId, ctx.tenantId), isNull(customers.deletedAt)];
   if (query.cursor) where.push(gt(customers.id, decodeCursor(query.cursor)));
-  if (query.tier?.length)
-    where.push(sql`${customers.tier} in (select value from json_each(${JSON.stringify(query.tier)}))`);
+  if (query.tier?.length) where.push(inList(customers.tier, query.tier));
   if (query.consent) where.push(eq(customers.consentState, query.consent));
   if (query.tag) {
     where.push(hasTag(customers.tags, query.tag));

@@ -1,9 +1,10 @@
 // Writing customers as plain statements: the API, upserts and the bulk import share these,
 // and plain SQL with reused statement text keeps imports near SQLite's own speed.
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { Ctx } from "../context";
 import type { RawStatement, Statement } from "../db/client";
 import { type AttributeType, attributeDefinitions, type CustomerRow, customers, staff } from "../db/schema";
+import { inList } from "../db/sql";
 import { isCountry } from "../lib/phone";
 import { getTenantRow } from "../tenants/service";
 import type { ConsentSource, Prepared, PrepareEnv } from "./model";
@@ -140,26 +141,29 @@ export async function loadPrepareEnv(ctx: Ctx, consentSource: ConsentSource): Pr
   };
 }
 
+/** Live customers whose id, external id or phone is in the list (an indexed lookup). */
+export async function liveCustomersWhereIn(
+  ctx: Ctx,
+  column: typeof customers.id | typeof customers.externalId | typeof customers.phone,
+  values: string[],
+): Promise<CustomerRow[]> {
+  if (values.length === 0) return [];
+  return ctx.db.orm
+    .select()
+    .from(customers)
+    .where(and(eq(customers.tenantId, ctx.tenantId), isNull(customers.deletedAt), inList(column, values)))
+    .all();
+}
+
 /**
  * Live customers matching any of the given external ids or phones. Two indexed lookups: one
  * query with OR between the two lists makes SQLite scan the whole workspace.
  */
 export async function findExisting(ctx: Ctx, externalIds: string[], phones: string[]): Promise<CustomerRow[]> {
-  const by = async (column: typeof customers.externalId | typeof customers.phone, values: string[]) =>
-    values.length === 0
-      ? []
-      : ctx.db.orm
-          .select()
-          .from(customers)
-          .where(
-            and(
-              eq(customers.tenantId, ctx.tenantId),
-              isNull(customers.deletedAt),
-              sql`${column} in (select value from json_each(${JSON.stringify(values)}))`,
-            ),
-          )
-          .all();
-  const rows = [...(await by(customers.externalId, externalIds)), ...(await by(customers.phone, phones))];
+  const rows = [
+    ...(await liveCustomersWhereIn(ctx, customers.externalId, externalIds)),
+    ...(await liveCustomersWhereIn(ctx, customers.phone, phones)),
+  ];
   return [...new Map(rows.map((r) => [r.id, r])).values()];
 }
 

@@ -7,6 +7,7 @@ import type { Database } from "../db/client";
 import { addMembers, createGroup } from "../groups/service";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
+import { seededRandom } from "../lib/random";
 import { addDays, formatCivil, localDate } from "../lib/time";
 import { createStaff } from "../staff/service";
 import { createTenant } from "../tenants/service";
@@ -75,20 +76,8 @@ const EN_PLACES = [
   { tz: "Asia/Singapore", phone: (n: number) => `+659123${1000 + n}` },
 ];
 
-/** A small deterministic generator, so every fresh demo looks the same. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function demoMembers(today: { year: number; month: number; day: number }): CustomerInput[] {
-  const rand = prng(20261123);
+  const rand = seededRandom(20261123);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)] as T;
   const tierFor = () => {
     const r = rand();

@@ -1,9 +1,11 @@
-import { and, asc, eq, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
 import { cachedPhone } from "../customers/model";
+import { liveCustomersWhereIn } from "../customers/store";
 import { toView as customerView } from "../customers/view";
 import type { RawStatement } from "../db/client";
 import { attributeDefinitions, customers, type GroupRow, groupMembers, groups, tenantTimeZones } from "../db/schema";
+import { inList } from "../db/sql";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { isCountry } from "../lib/phone";
 import { getTenantRow } from "../tenants/service";
@@ -225,27 +227,10 @@ async function resolveMembers(ctx: Ctx, refs: MemberRefs) {
     else notFound.push({ ref: p, reason: `phone ${r.reason}` });
   }
   // One indexed lookup per kind of reference (an OR across them would scan the workspace).
-  const lookup = async (
-    column: typeof customers.id | typeof customers.externalId | typeof customers.phone,
-    values: string[],
-  ) =>
-    values.length === 0
-      ? []
-      : ctx.db.orm
-          .select({ id: customers.id, externalId: customers.externalId, phone: customers.phone })
-          .from(customers)
-          .where(
-            and(
-              eq(customers.tenantId, ctx.tenantId),
-              isNull(customers.deletedAt),
-              sql`${column} in (select value from json_each(${JSON.stringify(values)}))`,
-            ),
-          )
-          .all();
   const rows = [
-    ...(await lookup(customers.id, refs.customer_ids ?? [])),
-    ...(await lookup(customers.externalId, refs.external_ids ?? [])),
-    ...(await lookup(customers.phone, [...phoneMap.keys()])),
+    ...(await liveCustomersWhereIn(ctx, customers.id, refs.customer_ids ?? [])),
+    ...(await liveCustomersWhereIn(ctx, customers.externalId, refs.external_ids ?? [])),
+    ...(await liveCustomersWhereIn(ctx, customers.phone, [...phoneMap.keys()])),
   ];
   const ids = new Set(rows.map((r) => r.id));
   const ext = new Set(rows.map((r) => r.externalId));
@@ -266,7 +251,7 @@ async function currentMembers(ctx: Ctx, groupId: string, ids: string[]): Promise
       and(
         eq(groupMembers.tenantId, ctx.tenantId),
         eq(groupMembers.groupId, groupId),
-        sql`${groupMembers.customerId} in (select value from json_each(${JSON.stringify(ids)}))`,
+        inList(groupMembers.customerId, ids),
       ),
     )
     .all();
@@ -366,7 +351,10 @@ async function countAndSample(ctx: Ctx, cond: SQL, sampleSize: number) {
           .where(
             and(
               eq(customers.tenantId, ctx.tenantId),
-              sql`${customers.id} in (select value from json_each(${JSON.stringify(ids.map((r) => r.id))}))`,
+              inList(
+                customers.id,
+                ids.map((r) => r.id),
+              ),
             ),
           )
           .orderBy(asc(customers.id))

@@ -3,6 +3,7 @@ import { createKeyStatements } from "../api-keys/service";
 import type { Ctx } from "../context";
 import type { Database } from "../db/client";
 import { customers, type Plan, type TenantRow, tenantPlans, tenants } from "../db/schema";
+import { inList } from "../db/sql";
 import type { Clock } from "../lib/clock";
 import { ConflictError, NotFoundError } from "../lib/errors";
 import type { IdGenerator } from "../lib/ids";
@@ -106,12 +107,7 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
       const inUse = await ctx.db.orm
         .select({ tier: customers.tier, n: sql<number>`count(*)` })
         .from(customers)
-        .where(
-          and(
-            eq(customers.tenantId, ctx.tenantId),
-            sql`${customers.tier} in (select value from json_each(${JSON.stringify(removed)}))`,
-          ),
-        )
+        .where(and(eq(customers.tenantId, ctx.tenantId), inList(customers.tier, removed)))
         .groupBy(customers.tier)
         .all();
       if (inUse.length > 0) {

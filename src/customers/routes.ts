@@ -1,5 +1,6 @@
 import { ctxOf } from "../http/auth";
 import { apiRoute, createRouter, jsonBody, jsonContent, noContent, z } from "../http/openapi";
+import { limitedBody } from "../http/stream-limit";
 import { BadRequestError } from "../lib/errors";
 import { importCustomers } from "./import";
 import {
@@ -97,7 +98,7 @@ export const customerRoutes = createRouter()
       const type = c.req.header("content-type") ?? "";
       if (!/^text\/csv\b/i.test(type))
         throw new BadRequestError("unsupported_media_type", "Send the CSV with Content-Type: text/csv");
-      const body = c.req.raw.body;
+      const body = limitedBody(c.req.raw, c.get("deps").config.maxImportBytes);
       if (!body) throw new BadRequestError("bad_request", "The request has no body");
       return c.json(await importCustomers(ctxOf(c), body), 200);
     },

@@ -33,7 +33,7 @@ describe("db.batch (the atomic-write helper) on better-sqlite3", () => {
           .insert(staff)
           .values({ id: "stf_c", tenantId: t.tenant.id, name: "C again", createdAt: 0, updatedAt: 0 }),
       ]),
-    ).rejects.toThrow(/UNIQUE/);
+    ).rejects.toThrow(/UNIQUE constraint failed: staff.id\); nothing was written/);
     const rows = await env.db.orm.select().from(staff).where(eq(staff.tenantId, t.tenant.id)).all();
     expect(rows).toEqual([]);
   });

@@ -7,6 +7,7 @@ import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import type { Database, Statement } from "../db/client";
 import { isRaw } from "../db/client";
 import { schema } from "../db/schema";
+import { ConflictError } from "../lib/errors";
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../migrations");
 
@@ -40,7 +41,16 @@ export function openDatabase(path: string): NodeDatabase {
     sqlite,
     orm,
     async batch(statements) {
-      if (statements.length > 0) runAll(statements);
+      if (statements.length === 0) return;
+      try {
+        runAll(statements);
+      } catch (e) {
+        // A unique index caught what a check before the write missed (two requests at once).
+        if (e instanceof BetterSqlite3.SqliteError && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(e.code)) {
+          throw new ConflictError(`That already exists (${e.message}); nothing was written`);
+        }
+        throw e;
+      }
     },
     async rawAll<T>(sql: string, params: unknown[]) {
       return prepare(sql).all(...(params as unknown[])) as T[];

@@ -41,11 +41,10 @@ function toView(g: GroupRow, memberCount: number | null) {
 
 export async function segmentContext(ctx: Ctx): Promise<SegmentContext> {
   const tenant = await getTenantRow(ctx.db, ctx.tenantId);
-  const [defs, zones, all] = [
-    await ctx.db.orm.select().from(attributeDefinitions).where(eq(attributeDefinitions.tenantId, ctx.tenantId)).all(),
-    await ctx.db.orm.select().from(tenantTimeZones).where(eq(tenantTimeZones.tenantId, ctx.tenantId)).all(),
-    await ctx.db.orm.select().from(groups).where(eq(groups.tenantId, ctx.tenantId)).all(),
-  ];
+  const t = ctx.tenantId;
+  const defs = await ctx.db.orm.select().from(attributeDefinitions).where(eq(attributeDefinitions.tenantId, t)).all();
+  const zones = await ctx.db.orm.select().from(tenantTimeZones).where(eq(tenantTimeZones.tenantId, t)).all();
+  const all = await ctx.db.orm.select().from(groups).where(eq(groups.tenantId, t)).all();
   return {
     tenantId: ctx.tenantId,
     now: ctx.clock.now(),

@@ -113,7 +113,12 @@ class Compiler {
         if (!Array.isArray(list) || list.length === 0 || list.length > MAX_CONDITIONS) {
           return this.err(`${path}.${logical}`, `must be a list of 1-${MAX_CONDITIONS} filters`);
         }
-        const parts = list.map((item, i) => this.node(item, `${path}.${logical}[${i}]`, depth + 1));
+        // SQLite tests the terms in the order written and stops at the first that decides, so
+        // cheap column tests go before JSON reads and subqueries (the result is the same).
+        const parts = list
+          .map((item, i) => ({ cost: cost(item), sql: this.node(item, `${path}.${logical}[${i}]`, depth + 1) }))
+          .sort((a, b) => a.cost - b.cost)
+          .map((p) => p.sql);
         return sql`(${sql.join(parts, logical === "and" ? sql` and ` : sql` or `)})`;
       }
     }
@@ -411,6 +416,20 @@ function lunarMonthDays(d: CivilDate): number[] {
 
 export function compileFilter(filter: unknown, ctx: SegmentContext, path = "filter"): SQL {
   return new Compiler(ctx).run(filter, path);
+}
+
+/** A rough price of testing a filter on one row, to order terms cheapest first. */
+function cost(f: unknown): number {
+  if (typeof f !== "object" || f === null) return 1;
+  const o = f as Record<string, unknown>;
+  if (Array.isArray(o.and) || Array.isArray(o.or))
+    return ((o.and ?? o.or) as unknown[]).reduce<number>((n, x) => n + cost(x), 0);
+  if ("not" in o) return cost(o.not);
+  const field = String(o.field ?? "");
+  if (field.startsWith("attributes.")) return 5;
+  if (field === "groups") return 6;
+  if (field === "tags" || field === "birthday" || o.op === "contains") return 3;
+  return 1;
 }
 
 /** Group ids or codes a filter names in `groups` conditions. */

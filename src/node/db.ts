@@ -21,9 +21,6 @@ export function openDatabase(path: string): NodeDatabase {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
-  // Segment counts scan the customers table; reading it through a memory map saves a copy
-  // per page (about a fifth of a million-row count here).
-  sqlite.pragma("mmap_size = 268435456");
   const orm = drizzle(sqlite, { schema });
   const prepared = new Map<string, BetterSqlite3.Statement>();
   const prepare = (sql: string) => {

@@ -5,13 +5,13 @@ import type { Ctx } from "../context";
 import type { CustomerRow } from "../db/schema";
 import { CsvSyntaxError, csvRows } from "../lib/csv";
 import { type ErrorDetail, ValidationError } from "../lib/errors";
+import type { PhoneResult } from "../lib/phone";
 import { canonicalLocale } from "../lib/validators";
 import {
   ATTRIBUTE_KEY,
   type AttributeValue,
   type ConsentState,
   type CustomerInput,
-  cachedPhone,
   emptyRow,
   type PrepareEnv,
   parseBirthdayText,
@@ -219,6 +219,9 @@ class Importer {
   private readonly persistedAttributes: Set<string>;
   private readonly zonesWritten = new Set<string>();
   private pending: PendingRow[] = [];
+  /** Phones of the pending batch, parsed once when read and reused when the row is prepared. */
+  private parsedPhones = new Map<string, PhoneResult>();
+  private readonly normalize: (raw: string) => PhoneResult;
   private readonly columnOf: (path: string) => string;
 
   constructor(
@@ -229,9 +232,20 @@ class Importer {
     private readonly ledgerHasOptOuts: boolean,
   ) {
     this.persistedAttributes = new Set(env.attributeTypes.keys());
+    this.normalize = env.phone;
+    env.phone = (raw) => this.parsePhone(raw);
     const byPath = new Map<string, string>();
     for (const c of columns) byPath.set(c.field ? c.field : `attributes.${c.attribute}`, c.header);
     this.columnOf = (path) => byPath.get(path) ?? byPath.get(path.split(".")[0] ?? "") ?? path;
+  }
+
+  private parsePhone(raw: string): PhoneResult {
+    let r = this.parsedPhones.get(raw);
+    if (!r) {
+      r = this.normalize(raw);
+      this.parsedPhones.set(raw, r);
+    }
+    return r;
   }
 
   private reject(line: number, column: string, reason: string) {
@@ -249,7 +263,7 @@ class Importer {
     }
     const row: PendingRow = { line, input };
     if (input.phone) {
-      const p = cachedPhone(input.phone, this.env.defaultCountry);
+      const p = this.parsePhone(input.phone);
       if (p.ok) {
         const first = this.seenPhones.get(p.e164);
         if (first !== undefined) {
@@ -332,6 +346,7 @@ class Importer {
       if (p.row.externalId) byExternal.set(p.row.externalId, p.row);
       if (p.row.phone) byPhone.set(p.row.phone, p.row);
     }
+    this.parsedPhones = new Map();
     const newDefs = [...this.env.attributeTypes]
       .filter(([k]) => !this.persistedAttributes.has(k))
       .map(([key, type]) => ({ key, type }));

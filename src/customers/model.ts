@@ -2,7 +2,7 @@
 // upserts and imports, so a value accepted by one is accepted by all.
 import type { CountryCode } from "libphonenumber-js";
 import type { AttributeType, CustomerRow } from "../db/schema";
-import { normalizePhone, type PhoneResult } from "../lib/phone";
+import type { PhoneResult } from "../lib/phone";
 import { daysInMonth, formatCivil, isLeapYear, isValidTimeZone, localDate, parseCivilDate } from "../lib/time";
 
 export type ConsentState = "subscribed" | "unsubscribed" | "never_asked";
@@ -37,6 +37,8 @@ export type PrepareEnv = {
   /** Known attribute types; new keys are added here as they are inferred. */
   attributeTypes: Map<string, AttributeType>;
   ownerExists: (id: string) => boolean;
+  /** Normalises a phone with the workspace's country (an import memoises what it already parsed). */
+  phone: (raw: string) => PhoneResult;
   /** The opt-out on record for a phone (the ledger outlives deleted profiles), if any. */
   priorOptOut: (phone: string) => { source: ConsentSource; at: number } | undefined;
   now: Date;
@@ -137,20 +139,6 @@ export function parseBirthdayText(text: string, lunar = false): BirthdayInput | 
   return null;
 }
 
-const phoneCache = new Map<string, PhoneResult>();
-
-/** normalizePhone with a small cache: an import normalises each phone twice (lookup, then write). */
-export function cachedPhone(raw: string, country: CountryCode): PhoneResult {
-  const key = `${country}|${raw}`;
-  let r = phoneCache.get(key);
-  if (!r) {
-    r = normalizePhone(raw, country);
-    if (phoneCache.size >= 10_000) phoneCache.clear();
-    phoneCache.set(key, r);
-  }
-  return r;
-}
-
 export function emptyRow(id: string, env: PrepareEnv, source: string): CustomerRow {
   const now = env.now.getTime();
   return {
@@ -179,6 +167,20 @@ export function emptyRow(id: string, env: PrepareEnv, source: string): CustomerR
   };
 }
 
+/** Sets a field when its value differs, noting the change once under its API name. */
+function assign<K extends keyof CustomerRow>(
+  row: CustomerRow,
+  changed: string[],
+  field: string,
+  key: K,
+  value: CustomerRow[K],
+) {
+  if (row[key] !== value) {
+    row[key] = value;
+    if (!changed.includes(field)) changed.push(field);
+  }
+}
+
 /**
  * Applies input to a row (a new empty one, or the stored one) under the tenant's rules.
  * Returns errors rather than throwing, so an import can report every bad row and go on.
@@ -190,17 +192,13 @@ export function prepareCustomer(
   env: PrepareEnv,
 ): { ok: true; value: Prepared } | { ok: false; errors: FieldError[] } {
   const errors: FieldError[] = [];
-  const row: CustomerRow = { ...base, tags: [...base.tags], attributes: { ...base.attributes } };
-  const changed = new Set<string>();
-  const set = <K extends keyof CustomerRow>(field: string, key: K, value: CustomerRow[K]) => {
-    if (row[key] !== value) {
-      row[key] = value;
-      changed.add(field);
-    }
-  };
+  const row: CustomerRow = { ...base, tags: base.tags, attributes: { ...base.attributes } };
+  const changed: string[] = [];
+  const set = <K extends keyof CustomerRow>(field: string, key: K, value: CustomerRow[K]) =>
+    assign(row, changed, field, key, value);
 
   if (input.phone !== undefined) {
-    const parsed = cachedPhone(input.phone, env.defaultCountry);
+    const parsed = env.phone(input.phone);
     if (parsed.ok) {
       set("phone", "phone", parsed.e164);
       const prior = isNew ? env.priorOptOut(parsed.e164) : undefined;
@@ -248,7 +246,7 @@ export function prepareCustomer(
     else if (tags.length > 50) errors.push({ path: "tags", message: "at most 50 tags" });
     else if (tags.join("\u0000") !== row.tags.join("\u0000")) {
       row.tags = tags;
-      changed.add("tags");
+      changed.push("tags");
     }
   }
   const newAttributes: Prepared["newAttributes"] = [];
@@ -264,7 +262,7 @@ export function prepareCustomer(
       if (value === null) {
         if (key in row.attributes) {
           delete row.attributes[key];
-          changed.add(`attributes.${key}`);
+          changed.push(`attributes.${key}`);
         }
         continue;
       }
@@ -279,7 +277,7 @@ export function prepareCustomer(
         errors.push({ path: `attributes.${key}`, message: `${coerced.message} (the attribute is of type ${type})` });
       } else if (row.attributes[key] !== coerced.value) {
         row.attributes[key] = coerced.value;
-        changed.add(`attributes.${key}`);
+        changed.push(`attributes.${key}`);
       }
     }
     if (Object.keys(row.attributes).length > 100)
@@ -309,10 +307,10 @@ export function prepareCustomer(
       row.consentState = input.consent.state;
       row.consentSource = env.consentSource;
       row.consentAt = env.now.getTime();
-      changed.add("consent");
+      changed.push("consent");
     }
   }
   if (errors.length > 0) return { ok: false, errors };
-  if (changed.size > 0 && !isNew) row.updatedAt = env.now.getTime();
-  return { ok: true, value: { row, changed: [...changed], consent, newAttributes } };
+  if (changed.length > 0 && !isNew) row.updatedAt = env.now.getTime();
+  return { ok: true, value: { row, changed, consent, newAttributes } };
 }

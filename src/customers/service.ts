@@ -6,7 +6,7 @@ import { hasTag } from "../groups/segment";
 import { customerFilterSql } from "../groups/service";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, encodeCursor } from "../lib/pagination";
-import { type CustomerInput, cachedPhone, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
+import { type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
 import { attributeStatements, findExisting, loadPrepareEnv, optedOutPhones, writeStatements } from "./store";
 import { toView } from "./view";
 
@@ -30,7 +30,7 @@ function fail(errors: { path: string; message: string }[]): never {
 
 async function envWithOptOuts(ctx: Ctx, phone: string | undefined): Promise<PrepareEnv> {
   const env = await loadPrepareEnv(ctx, "api");
-  const parsed = phone === undefined ? null : cachedPhone(phone, env.defaultCountry);
+  const parsed = phone === undefined ? null : env.phone(phone);
   if (parsed?.ok) {
     const prior = await optedOutPhones(ctx, [parsed.e164]);
     env.priorOptOut = (p) => prior.get(p);
@@ -77,7 +77,7 @@ export async function createCustomer(ctx: Ctx, input: CustomerInput) {
 /** Create or update by external id, else phone. Sending the same body twice changes nothing. */
 export async function upsertCustomer(ctx: Ctx, input: CustomerInput) {
   const env = await envWithOptOuts(ctx, input.phone);
-  const phone = input.phone === undefined ? null : cachedPhone(input.phone, env.defaultCountry);
+  const phone = input.phone === undefined ? null : env.phone(input.phone);
   if (!input.external_id && !phone?.ok) {
     if (phone && !phone.ok) fail([{ path: "phone", message: `'${input.phone}' ${phone.reason}` }]);
     fail([{ path: "external_id", message: "an upsert needs external_id or phone to match on" }]);

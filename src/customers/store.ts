@@ -5,7 +5,7 @@ import type { Ctx } from "../context";
 import type { RawStatement, Statement } from "../db/client";
 import { type AttributeType, attributeDefinitions, type CustomerRow, customers, staff } from "../db/schema";
 import { inList } from "../db/sql";
-import { isCountry } from "../lib/phone";
+import { isCountry, normalizePhone } from "../lib/phone";
 import { getTenantRow } from "../tenants/service";
 import type { ConsentSource, Prepared, PrepareEnv } from "./model";
 
@@ -125,15 +125,17 @@ export async function loadPrepareEnv(ctx: Ctx, consentSource: ConsentSource): Pr
       (s) => s.id,
     ),
   );
-  if (!isCountry(tenant.defaultCountry)) throw new Error(`tenant ${tenant.id} has an invalid country`);
+  const country = tenant.defaultCountry;
+  if (!isCountry(country)) throw new Error(`tenant ${tenant.id} has an invalid country`);
   return {
     tenantId: ctx.tenantId,
-    defaultCountry: tenant.defaultCountry,
+    defaultCountry: country,
     defaultTimeZone: tenant.timeZone,
     defaultLocale: tenant.locale,
     tiers: tenant.tiers,
     attributeTypes: new Map(defs.map((d) => [d.key, d.type])),
     ownerExists: (id) => owners.has(id),
+    phone: (raw) => normalizePhone(raw, country),
     priorOptOut: () => undefined,
     now: ctx.clock.now(),
     consentSource,

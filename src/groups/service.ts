@@ -1,13 +1,12 @@
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
-import { cachedPhone } from "../customers/model";
 import { liveCustomersWhereIn } from "../customers/store";
 import { toView as customerView } from "../customers/view";
 import type { RawStatement } from "../db/client";
 import { attributeDefinitions, customers, type GroupRow, groupMembers, groups, tenantTimeZones } from "../db/schema";
 import { inList } from "../db/sql";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
-import { isCountry } from "../lib/phone";
+import { isCountry, normalizePhone } from "../lib/phone";
 import { getTenantRow } from "../tenants/service";
 import { compileFilter, referencedGroups, type SegmentContext } from "./segment";
 
@@ -221,7 +220,7 @@ async function resolveMembers(ctx: Ctx, refs: MemberRefs) {
   const phoneMap = new Map<string, string>();
   const notFound: { ref: string; reason: string }[] = [];
   for (const p of refs.phones ?? []) {
-    const r = cachedPhone(p, country);
+    const r = normalizePhone(p, country);
     if (r.ok) phoneMap.set(r.e164, p);
     else notFound.push({ ref: p, reason: `phone ${r.reason}` });
   }

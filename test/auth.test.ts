@@ -43,6 +43,8 @@ describe("API keys and scopes", () => {
     const denied = await r.post("/v1/customers", { phone: "13800138000" });
     expect(denied.status).toBe(403);
     expect(denied.body.error.message).toContain("'write'");
+    // The scope is checked before the body: a read key learns nothing from validation errors.
+    expect((await r.post("/v1/customers", { bogus: 1 })).status).toBe(403);
     expect((await w.post("/v1/customers", { phone: "13800138000" })).status).toBe(201);
     expect((await w.patch("/v1/tenant", { name: "X" })).status).toBe(403);
     expect((await w.get("/v1/api-keys")).status).toBe(403);

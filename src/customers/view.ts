@@ -1,7 +1,5 @@
 import type { CustomerRow } from "../db/schema";
 
-export type CustomerView = ReturnType<typeof toView>;
-
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function toView(r: CustomerRow) {

@@ -11,8 +11,6 @@ import { localDate, monthOf, nextMonth } from "../lib/time";
 import { validationErrorFrom } from "../lib/zod-errors";
 import { type TenantInput, TenantInputSchema, type TenantPatch } from "./schemas";
 
-export type TenantView = ReturnType<typeof toView>;
-
 function toView(row: TenantRow, plan: Plan, pending: { effective_month: string; plan: Plan } | null) {
   return {
     id: row.id,

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { migrateDatabase, openDatabase } from "../src/node/db";
 
 const root = join(import.meta.dirname, "..");
 
@@ -40,5 +41,24 @@ describe("architecture rules", () => {
       /\beval\(|new Function\(|Handlebars\.compile\(/.test(readFileSync(f, "utf8")),
     );
     expect(offenders.map((f) => relative(root, f))).toEqual([]);
+  });
+
+  it("gives every table a tenant_id (rule 8); the tenants table is keyed by it", () => {
+    const db = openDatabase(":memory:");
+    migrateDatabase(db);
+    const tables = db.sqlite
+      .prepare(
+        "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%'",
+      )
+      .all()
+      .map((r) => (r as { name: string }).name);
+    expect(tables.length).toBeGreaterThan(8);
+    const missing = tables.filter(
+      (t) =>
+        t !== "tenants" &&
+        !db.sqlite.pragma(`table_info(${t})`).some((c) => (c as { name: string }).name === "tenant_id"),
+    );
+    expect(missing).toEqual([]);
+    db.close();
   });
 });

@@ -56,7 +56,7 @@ describe("architecture rules", () => {
     const missing = tables.filter(
       (t) =>
         t !== "tenants" &&
-        !db.sqlite.pragma(`table_info(${t})`).some((c) => (c as { name: string }).name === "tenant_id"),
+        !(db.sqlite.pragma(`table_info(${t})`) as { name: string }[]).some((c) => c.name === "tenant_id"),
     );
     expect(missing).toEqual([]);
     db.close();

@@ -89,6 +89,20 @@ describe("CSV import", () => {
     expect(c).toMatchObject({ phone: "+8613900139000", name: "New", tier: "gold" });
   });
 
+  it("a phone given up earlier in the same file can be taken by a later row", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    await t.client.post("/v1/customers", { phone: "13800138000", external_id: "A" });
+    // A moves to a new number; B, new, takes A's old one.
+    const res = await t.client.post("/v1/customers/import", "external_id,phone\nA,13900139000\nB,13800138000\n", CSV);
+    expect(res.body).toMatchObject({ updated: 1, created: 1, rejected: 0 });
+    const list = (await t.client.get("/v1/customers")).body.data;
+    expect(list.map((c: any) => [c.external_id, c.phone])).toEqual([
+      ["A", "+8613900139000"],
+      ["B", "+8613800138000"],
+    ]);
+  });
+
   it("refuses a row whose phone belongs to another customer", async () => {
     const env = setup();
     const t = await tenant(env);

@@ -342,7 +342,10 @@ class Importer {
         continue;
       }
       statements.push(...writeStatements(ctx, p, isNew, this.zonesWritten));
-      // Later rows of this file must see this one (e.g. an external id followed by its phone).
+      // Later rows of this file must see this one (e.g. an external id followed by its phone),
+      // and no longer see the phone or external id it just gave up.
+      if (match?.phone && match.phone !== p.row.phone) byPhone.delete(match.phone);
+      if (match?.externalId && match.externalId !== p.row.externalId) byExternal.delete(match.externalId);
       if (p.row.externalId) byExternal.set(p.row.externalId, p.row);
       if (p.row.phone) byPhone.set(p.row.phone, p.row);
     }

@@ -110,6 +110,17 @@ describe("segments", () => {
 
     const c = t.client;
     expect(await names(c, { field: "tier", op: "in", value: ["gold", "diamond"] })).toEqual(["Diamond", "Gold Yogi"]);
+    // not_in counts a missing value as "not in the list".
+    expect(await names(c, { field: "tier", op: "not_in", value: ["gold", "diamond"] })).toEqual([
+      "No Tier",
+      "Silver Yogi",
+    ]);
+    expect(await names(c, { field: "attributes.visits", op: "in", value: [3, 40] })).toEqual(["Diamond", "Gold Yogi"]);
+    expect(await names(c, { field: "attributes.visits", op: "not_in", value: [3] })).toEqual([
+      "Gold Yogi",
+      "No Tier",
+      "Silver Yogi",
+    ]);
     expect(await names(c, { field: "tags", op: "has", value: "yoga" })).toEqual(["Gold Yogi", "Silver Yogi"]);
     expect(await names(c, { field: "tags", op: "has_all", value: ["yoga", "vip"] })).toEqual(["Silver Yogi"]);
     expect(await names(c, { field: "tags", op: "has_any", value: ["vip", "none"] })).toEqual(["Silver Yogi"]);

@@ -5,6 +5,7 @@
 import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { LunarMonth, Solar } from "lunar-typescript";
 import type { AttributeType } from "../db/schema";
+import { inList } from "../db/sql";
 import { type ErrorDetail, ValidationError } from "../lib/errors";
 import { addDays, type CivilDate, formatCivil, isLeapYear, localDate, parseCivilDate } from "../lib/time";
 
@@ -204,8 +205,7 @@ class Compiler {
       if (!Array.isArray(value) || value.length === 0 || value.length > 500)
         return this.err(vpath, "must be a list of 1-500 values");
       if (!value.every((v, i) => check(v, `${vpath}[${i}]`))) return sql`0`;
-      const list = sql`(select value from json_each(${JSON.stringify(value)}))`;
-      return op === "in" ? sql`(${column} in ${list})` : sql`(${column} is null or ${column} not in ${list})`;
+      return membership(column, op, value);
     }
     if (!check(value, vpath)) return sql`0`;
     switch (op) {
@@ -229,8 +229,7 @@ class Compiler {
       ) {
         return this.err(vpath, "must be a non-empty list of numbers");
       }
-      const list = sql`(select value from json_each(${JSON.stringify(value)}))`;
-      return op === "in" ? sql`(${column} in ${list})` : sql`(${column} is null or ${column} not in ${list})`;
+      return membership(column, op, value as number[]);
     }
     if (typeof value !== "number" || !Number.isFinite(value)) return this.err(vpath, "must be a number");
     const cmp = { eq: "=", neq: "is not", gt: ">", gte: ">=", lt: "<", lte: "<=" }[op] as string;
@@ -416,6 +415,11 @@ function lunarMonthDays(d: CivilDate): number[] {
 
 export function compileFilter(filter: unknown, ctx: SegmentContext, path = "filter"): SQL {
   return new Compiler(ctx).run(filter, path);
+}
+
+/** `in` / `not_in` a list; `not_in` counts a missing value as not in the list. */
+function membership(column: SQL, op: string, values: (string | number)[]): SQL {
+  return op === "in" ? sql`(${inList(column, values)})` : sql`(${column} is null or not (${inList(column, values)}))`;
 }
 
 /** A rough price of testing a filter on one row, to order terms cheapest first. */

@@ -49,12 +49,14 @@ export async function* csvRows(body: ReadableStream<Uint8Array>): AsyncGenerator
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
     }
-    // A "\r" at the very end may be the first half of "\r\n": wait for the next character.
-    const cr = text.indexOf("\r");
-    if (!newline && (text.includes("\n") || (cr !== -1 && cr < text.length - 1) || done)) newline = detectNewline(text);
     if (!newline) {
-      carry = text;
-      continue;
+      // A "\r" at the very end may be the first half of "\r\n": wait for the next character.
+      const cr = text.indexOf("\r");
+      if (text.includes("\n") || (cr !== -1 && cr < text.length - 1) || done) newline = detectNewline(text);
+      else {
+        carry = text;
+        continue;
+      }
     }
     const parser = new Papa.Parser({ newline, delimiter: "," });
     const result = parser.parse(text, 0, !done) as Papa.ParseResult<string[]>;

@@ -194,13 +194,11 @@ export function prepareCustomer(
   const errors: FieldError[] = [];
   const row: CustomerRow = { ...base, tags: base.tags, attributes: { ...base.attributes } };
   const changed: string[] = [];
-  const set = <K extends keyof CustomerRow>(field: string, key: K, value: CustomerRow[K]) =>
-    assign(row, changed, field, key, value);
 
   if (input.phone !== undefined) {
     const parsed = env.phone(input.phone);
     if (parsed.ok) {
-      set("phone", "phone", parsed.e164);
+      assign(row, changed, "phone", "phone", parsed.e164);
       const prior = isNew ? env.priorOptOut(parsed.e164) : undefined;
       if (prior) {
         row.consentState = "unsubscribed";
@@ -211,12 +209,19 @@ export function prepareCustomer(
   } else if (isNew) {
     errors.push({ path: "phone", message: "is required" });
   }
-  if (input.name !== undefined) set("name", "name", input.name === null ? null : input.name.trim() || null);
+  if (input.name !== undefined)
+    assign(row, changed, "name", "name", input.name === null ? null : input.name.trim() || null);
   if (input.external_id !== undefined)
-    set("external_id", "externalId", input.external_id === null ? null : input.external_id.trim() || null);
-  if (input.locale !== undefined) set("locale", "locale", input.locale);
+    assign(
+      row,
+      changed,
+      "external_id",
+      "externalId",
+      input.external_id === null ? null : input.external_id.trim() || null,
+    );
+  if (input.locale !== undefined) assign(row, changed, "locale", "locale", input.locale);
   if (input.time_zone !== undefined) {
-    if (isValidTimeZone(input.time_zone)) set("time_zone", "timeZone", input.time_zone);
+    if (isValidTimeZone(input.time_zone)) assign(row, changed, "time_zone", "timeZone", input.time_zone);
     else errors.push({ path: "time_zone", message: `'${input.time_zone}' is not an IANA time zone` });
   }
   if (input.birthday !== undefined) {
@@ -224,10 +229,10 @@ export function prepareCustomer(
     const problem = b ? validBirthday(b) : null;
     if (problem) errors.push({ path: "birthday", message: problem });
     else {
-      set("birthday", "birthdayYear", b?.year ?? null);
-      set("birthday", "birthdayMonth", b?.month ?? null);
-      set("birthday", "birthdayDay", b?.day ?? null);
-      set("birthday", "birthdayLunar", b?.lunar ?? false);
+      assign(row, changed, "birthday", "birthdayYear", b?.year ?? null);
+      assign(row, changed, "birthday", "birthdayMonth", b?.month ?? null);
+      assign(row, changed, "birthday", "birthdayDay", b?.day ?? null);
+      assign(row, changed, "birthday", "birthdayLunar", b?.lunar ?? false);
     }
   }
   if (input.tier !== undefined) {
@@ -236,7 +241,7 @@ export function prepareCustomer(
         path: "tier",
         message: `'${input.tier}' is not one of this workspace's tiers (${env.tiers.join(", ")})`,
       });
-    } else set("tier", "tier", input.tier);
+    } else assign(row, changed, "tier", "tier", input.tier);
   }
   if (input.tags !== undefined) {
     const tags = [...new Set(input.tags.map((t) => t.trim()).filter(Boolean))].sort();
@@ -286,7 +291,7 @@ export function prepareCustomer(
   if (input.owner_id !== undefined) {
     if (input.owner_id !== null && !env.ownerExists(input.owner_id)) {
       errors.push({ path: "owner_id", message: `no staff member ${input.owner_id} in this workspace` });
-    } else set("owner_id", "ownerId", input.owner_id);
+    } else assign(row, changed, "owner_id", "ownerId", input.owner_id);
   }
   let consent: Prepared["consent"] = null;
   if (input.consent !== undefined && input.consent.state !== row.consentState) {

@@ -121,6 +121,11 @@ describe("segments", () => {
       "No Tier",
       "Silver Yogi",
     ]);
+    // Short lists are written into the SQL, long ones bound as JSON: quotes and both paths.
+    expect(await names(c, { field: "name", op: "in", value: ["Diamond", "O'Brien') or 1=1 --"] })).toEqual(["Diamond"]);
+    const many = Array.from({ length: 40 }, (_, i) => `nobody ${i}'`).concat("Gold Yogi");
+    expect(await names(c, { field: "name", op: "in", value: many })).toEqual(["Gold Yogi"]);
+    expect(await names(c, { field: "name", op: "in", value: ["Line\nbreak", "No Tier"] })).toEqual(["No Tier"]);
     expect(await names(c, { field: "tags", op: "has", value: "yoga" })).toEqual(["Gold Yogi", "Silver Yogi"]);
     expect(await names(c, { field: "tags", op: "has_all", value: ["yoga", "vip"] })).toEqual(["Silver Yogi"]);
     expect(await names(c, { field: "tags", op: "has_any", value: ["vip", "none"] })).toEqual(["Silver Yogi"]);

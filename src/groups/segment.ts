@@ -333,7 +333,9 @@ class Compiler {
       const g = this.ctx.resolveGroup(ref);
       if (!g) return this.err(p, `no group '${ref}' in this workspace`);
       if (g.kind === "static") {
-        return sql`(c.id in (select customer_id from group_members where tenant_id = ${this.ctx.tenantId} and group_id = ${g.id}))`;
+        // One primary-key probe per row that gets this far (terms are ordered so few do); an
+        // IN subquery would first copy the whole group into a temporary index on every count.
+        return sql`exists (select 1 from group_members gm where gm.group_id = ${g.id} and gm.customer_id = c.id and gm.tenant_id = ${this.ctx.tenantId})`;
       }
       if (this.groupStack.includes(g.id)) return this.err(p, `segment '${ref}' refers to itself`);
       this.groupStack.push(g.id);
@@ -431,7 +433,8 @@ function cost(f: unknown): number {
   if ("not" in o) return cost(o.not);
   const field = String(o.field ?? "");
   if (field.startsWith("attributes.")) return 5;
-  if (field === "groups") return 6;
+  // An index probe per row for a static group (a segment named here is priced the same).
+  if (field === "groups") return 12;
   if (field === "tags" || field === "birthday" || o.op === "contains") return 3;
   return 1;
 }

@@ -11,6 +11,7 @@ import { onError, onNotFound } from "./http/errors";
 import { createRouter } from "./http/openapi";
 import { PayloadTooLargeError } from "./lib/errors";
 import { staffRoutes } from "./staff/routes";
+import { templateRoutes } from "./templates/routes";
 import { tenantRoutes } from "./tenants/routes";
 
 /** Builds the whole HTTP app from injected dependencies; both runtimes call this. */
@@ -39,6 +40,7 @@ export function createApp(deps: Deps) {
   app.route("/", attributeRoutes);
   app.route("/", customerRoutes);
   app.route("/", groupRoutes);
+  app.route("/", templateRoutes);
   app.route("/", docsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -1,6 +1,7 @@
 import type { Database } from "./db/client";
 import type { Clock } from "./lib/clock";
 import type { IdGenerator } from "./lib/ids";
+import type { DefaultTemplate } from "./templates/library";
 
 export type AppConfig = {
   /** Largest JSON body accepted, in bytes. */
@@ -23,4 +24,6 @@ export type Deps = {
   ids: IdGenerator;
   config: AppConfig;
   docsAssets?: DocsAssets;
+  /** The shipped templates (templates/*.hbs), read by the runtime edge. */
+  defaultTemplates?: readonly DefaultTemplate[];
 };

@@ -43,6 +43,15 @@ describe("architecture rules", () => {
     expect(offenders.map((f) => relative(root, f))).toEqual([]);
   });
 
+  it("uses only Handlebars' parser in shared code, never its compiler (rule 4)", () => {
+    const imports = shared.flatMap((f) =>
+      [...readFileSync(f, "utf8").matchAll(/from\s+["'](handlebars[^"']*)["']/g)].map(
+        (m) => `${relative(root, f)}: ${m[1]}`,
+      ),
+    );
+    expect(imports).toEqual(["src/templates/engine.ts: handlebars/dist/cjs/handlebars/compiler/base.js"]);
+  });
+
   it("gives every table a tenant_id (rule 8); the tenants table is keyed by it", () => {
     const db = openDatabase(":memory:");
     migrateDatabase(db);

@@ -3,8 +3,11 @@ import { defaultAppConfig } from "../src/deps";
 import { ManualClock } from "../src/lib/clock";
 import { IdGenerator } from "../src/lib/ids";
 import { migrateDatabase, openDatabase } from "../src/node/db";
+import { loadDefaultTemplates } from "../src/node/templates";
 import type { TenantInput } from "../src/tenants/schemas";
 import { createTenant } from "../src/tenants/service";
+
+const shipped = loadDefaultTemplates();
 
 /** A fresh in-memory database with the migrations applied, and an app over it. */
 export function setup(start = "2026-11-23T04:00:00Z") {
@@ -12,7 +15,7 @@ export function setup(start = "2026-11-23T04:00:00Z") {
   migrateDatabase(db);
   const clock = new ManualClock(start);
   const ids = new IdGenerator(clock);
-  const deps = { db, clock, ids, config: { ...defaultAppConfig } };
+  const deps = { db, clock, ids, config: { ...defaultAppConfig }, defaultTemplates: shipped };
   const app = createApp(deps);
   return { db, clock, ids, deps, app };
 }

@@ -4,9 +4,9 @@
 import fc from "fast-check";
 import Handlebars from "handlebars";
 import { describe, expect, it } from "vitest";
+import { loadDefaultTemplates } from "../src/node/templates";
 import { compileTemplate } from "../src/templates/engine";
 import { helpers } from "../src/templates/helpers";
-import { loadDefaultTemplates } from "../src/node/templates";
 
 const reference = Handlebars.create();
 for (const [name, fn] of Object.entries(helpers)) reference.registerHelper(name, fn as Handlebars.HelperDelegate);
@@ -55,38 +55,40 @@ const maybeMissing = fc.constantFrom("nick", "card.pin", "nested.a.b", "ghost", 
 const listName = fc.constantFrom("tags", "visits", "none");
 const tilde = fc.constantFrom("", "~");
 
-const mustache = fc.oneof(
-  { arbitrary: fc.tuple(tilde, scalar, tilde).map(([a, v, b]) => `{{${a}${v}${b}}}`), weight: 4 },
-  scalar.map((v) => `{{{${v}}}}`),
-  maybeMissing.map((v) => `{{${v}}}`),
-  scalar.map((v) => `{{upper ${v}}}`),
-  fc.tuple(scalar, maybeMissing).map(([v, m]) => `{{default ${m} ${v}}}`),
-  fc.tuple(scalar, fc.integer({ min: 1, max: 8 })).map(([v, n]) => `{{truncate ${v} ${n}}}`),
-  fc.tuple(scalar, fc.integer({ min: 1, max: 8 })).map(([v, n]) => `{{truncate ${v} ${n} ellipsis="..."}}`),
-  fc.constantFrom(
-    '{{plural points "point" "points"}}',
-    "{{firstNameOf name}}",
-    '{{lower (default nick "FRIEND")}}',
-    '{{lookup card "last4"}}',
-    "{{lookup card ghost}}",
-    "{{currency points}}",
-    '{{currency points "USD" decimals=0}}',
-    "{{formatDate expiry}}",
-    '{{formatDate expiry style="month_day"}}',
-    "{{formatTime appointment}}",
-    "{{formatDateTime appointment}}",
-    "{{lunarDate}}",
-    '{{lunarDate expiry format="full" locale="zh-CN"}}',
-    "{{@root.name}}",
-    "{{this.name}}",
-    "{{!-- a comment --}}",
-    "{{! short }}",
-    '{{"name"}}',
-  ),
-  // Handlebars joins a program's first printed values with `+`, so {{points}}{{zero}} gives 5 + 0
-  // = "5" there; the engine prints "50" (a documented difference). A "|" after each value keeps
-  // the corpus clear of that quirk.
-).map((m) => `${m}|`);
+const mustache = fc
+  .oneof(
+    { arbitrary: fc.tuple(tilde, scalar, tilde).map(([a, v, b]) => `{{${a}${v}${b}}}`), weight: 4 },
+    scalar.map((v) => `{{{${v}}}}`),
+    maybeMissing.map((v) => `{{${v}}}`),
+    scalar.map((v) => `{{upper ${v}}}`),
+    fc.tuple(scalar, maybeMissing).map(([v, m]) => `{{default ${m} ${v}}}`),
+    fc.tuple(scalar, fc.integer({ min: 1, max: 8 })).map(([v, n]) => `{{truncate ${v} ${n}}}`),
+    fc.tuple(scalar, fc.integer({ min: 1, max: 8 })).map(([v, n]) => `{{truncate ${v} ${n} ellipsis="..."}}`),
+    fc.constantFrom(
+      '{{plural points "point" "points"}}',
+      "{{firstNameOf name}}",
+      '{{lower (default nick "FRIEND")}}',
+      '{{lookup card "last4"}}',
+      "{{lookup card ghost}}",
+      "{{currency points}}",
+      '{{currency points "USD" decimals=0}}',
+      "{{formatDate expiry}}",
+      '{{formatDate expiry style="month_day"}}',
+      "{{formatTime appointment}}",
+      "{{formatDateTime appointment}}",
+      "{{lunarDate}}",
+      '{{lunarDate expiry format="full" locale="zh-CN"}}',
+      "{{@root.name}}",
+      "{{this.name}}",
+      "{{!-- a comment --}}",
+      "{{! short }}",
+      '{{"name"}}',
+    ),
+    // Handlebars joins a program's first printed values with `+`, so {{points}}{{zero}} gives 5 + 0
+    // = "5" there; the engine prints "50" (a documented difference). A "|" after each value keeps
+    // the corpus clear of that quirk.
+  )
+  .map((m) => `${m}|`);
 
 type Gen = fc.Arbitrary<string>;
 const { template } = fc.letrec<{ template: string; node: string }>((tie) => ({
@@ -126,28 +128,32 @@ const { template } = fc.letrec<{ template: string; node: string }>((tie) => ({
   ),
 }));
 
-const context = fc.record(
-  {
-    name: fc.constantFrom("Emma Li", "张伟", "", "O'Brien"),
-    firstName: fc.constantFrom("Emma", "伟"),
-    points: fc.oneof(fc.integer({ min: -5, max: 100_000 }), fc.constant(1)),
-    tier: fc.constantFrom("gold", null, "silver"),
-    flag: fc.boolean(),
-    zero: fc.constant(0),
-    empty: fc.constantFrom("", " "),
-    nick: fc.constantFrom("Em", null, ""),
-    card: fc.record({ last4: fc.constantFrom("1234", "0000"), pin: fc.constant(null) }, { requiredKeys: ["last4"] }),
-    nested: fc.constant({ a: { b: "deep" } }),
-    tags: fc.array(fc.constantFrom("yoga", "spin", "vip"), { maxLength: 3 }),
-    visits: fc.array(fc.record({ place: fc.constantFrom("Gym A", "健身房") }), { maxLength: 2 }),
-    none: fc.constant([]),
-    expiry: fc.constantFrom("2026-12-01", "2027-02-28"),
-    appointment: fc.constantFrom("2026-11-23T23:30:00Z", "2026-07-01T08:05:00Z"),
-  },
-  { requiredKeys: ["name", "firstName", "points", "tier", "flag", "zero", "empty", "card", "tags", "visits", "none"] },
-  // Contexts are JSON data in Tidings; fast-check's records have no prototype, which Handlebars'
-  // loose `!=` between contexts cannot convert.
-).map((o) => JSON.parse(JSON.stringify(o)) as Record<string, unknown>);
+const context = fc
+  .record(
+    {
+      name: fc.constantFrom("Emma Li", "张伟", "", "O'Brien"),
+      firstName: fc.constantFrom("Emma", "伟"),
+      points: fc.oneof(fc.integer({ min: -5, max: 100_000 }), fc.constant(1)),
+      tier: fc.constantFrom("gold", null, "silver"),
+      flag: fc.boolean(),
+      zero: fc.constant(0),
+      empty: fc.constantFrom("", " "),
+      nick: fc.constantFrom("Em", null, ""),
+      card: fc.record({ last4: fc.constantFrom("1234", "0000"), pin: fc.constant(null) }, { requiredKeys: ["last4"] }),
+      nested: fc.constant({ a: { b: "deep" } }),
+      tags: fc.array(fc.constantFrom("yoga", "spin", "vip"), { maxLength: 3 }),
+      visits: fc.array(fc.record({ place: fc.constantFrom("Gym A", "健身房") }), { maxLength: 2 }),
+      none: fc.constant([]),
+      expiry: fc.constantFrom("2026-12-01", "2027-02-28"),
+      appointment: fc.constantFrom("2026-11-23T23:30:00Z", "2026-07-01T08:05:00Z"),
+    },
+    {
+      requiredKeys: ["name", "firstName", "points", "tier", "flag", "zero", "empty", "card", "tags", "visits", "none"],
+    },
+    // Contexts are JSON data in Tidings; fast-check's records have no prototype, which Handlebars'
+    // loose `!=` between contexts cannot convert.
+  )
+  .map((o) => JSON.parse(JSON.stringify(o)) as Record<string, unknown>);
 
 describe("the eval-free engine against Handlebars.compile", () => {
   it("prints the same text, or fails alike, for a generated corpus of templates and inputs", () => {

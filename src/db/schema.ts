@@ -2,6 +2,7 @@
 // query filters on it. Instants are integer milliseconds since the epoch, UTC.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import type { ComposeSettings } from "../compose/settings";
 
 export type QuietHours = { start: string; end: string };
 
@@ -27,6 +28,8 @@ export const tenants = sqliteTable("tenants", {
   brandSignature: text("brand_signature").notNull().default(""),
   quietHours: text("quiet_hours", { mode: "json" }).$type<QuietHours | null>(),
   tiers: text("tiers", { mode: "json" }).$type<string[]>().notNull(),
+  /** Composition settings (src/compose/settings.ts); fields left out take their defaults. */
+  compose: text("compose", { mode: "json" }).$type<Partial<ComposeSettings>>().notNull().default({}),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -216,6 +219,45 @@ export const timelineEntries = sqliteTable(
   (t) => [index("timeline_customer").on(t.tenantId, t.customerId, t.at)],
 );
 
+// A tenant's own templates, one row per key and locale; the text lives in numbered versions.
+// Editing the text adds a version; a sent message names the version it used.
+export const templates = sqliteTable(
+  "templates",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    locale: text("locale").notNull(),
+    kind: text("kind", { enum: ["notification", "marketing"] }).notNull(),
+    description: text("description").notNull().default(""),
+    /** Sample values by dotted path, for previews and lint. */
+    variables: text("variables", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    currentVersion: integer("current_version").notNull(),
+    /** "birthday_greeting.en@default-1a2b3c4d" when it started as a copy of a shipped template. */
+    copiedFrom: text("copied_from"),
+    archivedAt: integer("archived_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("templates_tenant_key_locale").on(t.tenantId, t.key, t.locale).where(sql`archived_at is null`)],
+);
+
+export const templateVersions = sqliteTable(
+  "template_versions",
+  {
+    tenantId: text("tenant_id").notNull(),
+    templateId: text("template_id")
+      .notNull()
+      .references(() => templates.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    source: text("source").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.templateId, t.version] })],
+);
+
 export const schema = {
   tenants,
   tenantPlans,
@@ -228,9 +270,12 @@ export const schema = {
   groups,
   groupMembers,
   timelineEntries,
+  templates,
+  templateVersions,
 };
 
 export type Schema = typeof schema;
 export type CustomerRow = typeof customers.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
 export type GroupRow = typeof groups.$inferSelect;
+export type TemplateRow = typeof templates.$inferSelect;

@@ -13,6 +13,8 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   bad_request: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  template_invalid: 422,
+  template_render_failed: 422,
 };
 
 const CODE_BY_HTTP_STATUS: Record<number, string> = {

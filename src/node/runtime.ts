@@ -5,6 +5,7 @@ import { IdGenerator } from "../lib/ids";
 import type { NodeConfig } from "./config";
 import { migrateDatabase, type NodeDatabase, openDatabase } from "./db";
 import { swaggerUiAssets } from "./docs-assets";
+import { loadDefaultTemplates } from "./templates";
 
 /** Opens and migrates the database and assembles the app's dependencies for Node. */
 export function nodeDeps(config: NodeConfig): Deps & { db: NodeDatabase } {
@@ -21,5 +22,6 @@ export function nodeDeps(config: NodeConfig): Deps & { db: NodeDatabase } {
       maxImportBytes: config.TIDINGS_MAX_IMPORT_BYTES,
     },
     docsAssets: swaggerUiAssets(),
+    defaultTemplates: loadDefaultTemplates(),
   };
 }

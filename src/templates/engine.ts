@@ -2,7 +2,7 @@
 // AST and this file turns it, once per template, into a tree of closures. Workers forbid `eval`
 // and `new Function` (so `Handlebars.compile` cannot run there); closures are plain JavaScript,
 // so the same engine renders on Node and on Workers. test/template-differential.test.ts proves
-// that its output equals `Handlebars.compile(source, { strict: true, noEscape: true })`.
+// that its output equals what Handlebars.compile prints with { strict: true, noEscape: true }.
 //
 // Semantics are Handlebars' strict mode, with these deliberate differences for SMS:
 // - No HTML escaping: an SMS is plain text, so `{{x}}` and `{{{x}}}` print the same.
@@ -198,9 +198,14 @@ class Compiler {
     const helperLike = !isStatement || hasArgs || Object.hasOwn(this.helpers, name);
     if (simple && this.blockParam(name) === null && helperLike) {
       if (BLOCK_HELPERS.has(name)) {
-        throw compileError("block_helper", `'${name}' is a block helper: write {{#${name} ...}}...{{/${name}}}`, node.loc, {
-          helper: name,
-        });
+        throw compileError(
+          "block_helper",
+          `'${name}' is a block helper: write {{#${name} ...}}...{{/${name}}}`,
+          node.loc,
+          {
+            helper: name,
+          },
+        );
       }
       return this.helperCall(name, node);
     }
@@ -212,7 +217,8 @@ class Compiler {
         { helper: path.original },
       );
     }
-    return this.path(path, true);
+    // Errors point at the mustache itself ({{ ... }}), where the author will look.
+    return this.path(path, true, node.loc);
   }
 
   private helperCall(name: string, node: CallNode): Expr {
@@ -274,9 +280,9 @@ class Compiler {
    * A variable read. `strict` (a mustache printing a value) means the last part must exist;
    * helper arguments may name a missing last part (it reads as undefined), as in Handlebars.
    */
-  private path(node: PathNode, strict: boolean): Expr {
+  private path(node: PathNode, strict: boolean, at?: Loc): Expr {
     const parts = node.parts;
-    const loc = node.loc;
+    const loc = at ?? node.loc;
     const label = node.original;
     for (const p of parts) {
       if (p === "__proto__" || p === "constructor" || p === "prototype")
@@ -394,7 +400,10 @@ function each(context: unknown, fn: Prog, inverse: Prog, f: Frame): string {
       }
     } else {
       const keys = Object.keys(context);
-      keys.forEach((k, i) => step(k, i, i === keys.length - 1, (context as Record<string, unknown>)[k]));
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i] as string;
+        step(k, i, i === keys.length - 1, (context as Record<string, unknown>)[k]);
+      }
       count = keys.length;
     }
   }
@@ -476,8 +485,7 @@ function parseSource(source: string): ProgramNode {
     }
     // Handlebars' own exceptions (e.g. "if doesn't match each - 2:3") carry 0-based columns.
     const message = first.replace(/ - \d+:\d+$/, "");
-    const loc =
-      err.lineNumber !== undefined ? { start: { line: err.lineNumber, column: err.column ?? 0 } } : undefined;
+    const loc = err.lineNumber !== undefined ? { start: { line: err.lineNumber, column: err.column ?? 0 } } : undefined;
     throw compileError("syntax", message, loc);
   }
 }

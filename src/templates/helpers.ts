@@ -159,7 +159,8 @@ export const helpers: Readonly<Record<string, Helper>> = {
   plural(...args) {
     const o = optionsOf(args);
     const [count, one, other] = args;
-    if (typeof count !== "number" || args.length !== 4) throw new Error('needs a number and two words: plural n "visit" "visits"');
+    if (typeof count !== "number" || args.length !== 4)
+      throw new Error('needs a number and two words: plural n "visit" "visits"');
     const locale = localeOf(o);
     const key = `p|${locale}`;
     let rules = pluralRules.get(key);
@@ -174,7 +175,8 @@ export const helpers: Readonly<Record<string, Helper>> = {
     const o = optionsOf(args);
     const value = text(args[0]);
     const max = args[1];
-    if (typeof max !== "number" || !Number.isInteger(max) || max < 1) throw new Error("needs a length (a whole number)");
+    if (typeof max !== "number" || !Number.isInteger(max) || max < 1)
+      throw new Error("needs a length (a whole number)");
     const ellipsis = String(o.hash.ellipsis ?? "…");
     const chars = Array.from(value);
     if (chars.length <= max) return value;

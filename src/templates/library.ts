@@ -96,3 +96,20 @@ export function fnv1a(text: string): string {
   }
   return (h >>> 0).toString(16).padStart(8, "0");
 }
+
+/** The shipped templates, looked up by key and locale. */
+export class TemplateLibrary {
+  private readonly byKey = new Map<string, DefaultTemplate>();
+
+  constructor(readonly all: readonly DefaultTemplate[]) {
+    for (const t of all) this.byKey.set(`${t.key}.${t.locale}`, t);
+  }
+
+  get(key: string, locale: string): DefaultTemplate | undefined {
+    return this.byKey.get(`${key}.${locale}`);
+  }
+
+  keys(): string[] {
+    return [...new Set(this.all.map((t) => t.key))].sort();
+  }
+}

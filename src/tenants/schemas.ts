@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ComposeSettingsSchema } from "../compose/settings";
 import { countryField, hhmmField, localeField, slugField, timeZoneField } from "../lib/validators";
 
 const money = z.number().min(0).max(1_000_000);
@@ -50,6 +51,7 @@ export const TenantInputSchema = z.strictObject({
   quiet_hours: QuietHoursSchema.nullable().default({ start: "21:00", end: "08:00" }),
   tiers: TiersSchema.default(["ordinary", "silver", "gold", "diamond"]),
   plan: PlanSchema.default({ type: "pay_per_segment", currency: "CNY", price_per_segment: 0.1 }),
+  compose: ComposeSettingsSchema.default({}),
 });
 export type TenantInput = z.input<typeof TenantInputSchema>;
 
@@ -63,6 +65,7 @@ export const TenantPatchSchema = z
     quiet_hours: QuietHoursSchema.nullable(),
     tiers: TiersSchema,
     plan: PlanSchema,
+    compose: ComposeSettingsSchema,
   })
   .partial()
   .openapi("TenantPatch");
@@ -84,6 +87,7 @@ export const TenantSchema = z
       .object({ effective_month: z.string(), plan: PlanSchema })
       .nullable()
       .openapi({ description: "A plan change that takes effect on the 1st of effective_month" }),
+    compose: ComposeSettingsSchema.required(),
     created_at: z.string(),
     updated_at: z.string(),
   })

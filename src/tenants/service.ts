@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { createKeyStatements } from "../api-keys/service";
+import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import type { Database } from "../db/client";
 import { customers, type Plan, type TenantRow, tenantPlans, tenants } from "../db/schema";
@@ -24,6 +25,7 @@ function toView(row: TenantRow, plan: Plan, pending: { effective_month: string; 
     tiers: row.tiers,
     plan,
     pending_plan: pending,
+    compose: resolveCompose(row.compose),
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
   };
@@ -79,6 +81,7 @@ export async function createTenant(deps: { db: Database; clock: Clock; ids: IdGe
       brandSignature: t.brand_signature,
       quietHours: t.quiet_hours,
       tiers: t.tiers,
+      compose: t.compose,
       createdAt: now.getTime(),
       updatedAt: now.getTime(),
     }),
@@ -98,7 +101,7 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
   const row = await getTenantRow(ctx.db, ctx.tenantId);
   const now = ctx.clock.now();
   const statements = [];
-  const { plan, tiers, ...fields } = patch;
+  const { plan, tiers, compose, ...fields } = patch;
   if (tiers) {
     const removed = row.tiers.filter((t) => !tiers.includes(t));
     if (removed.length > 0) {
@@ -126,6 +129,8 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
         ...(fields.brand_signature !== undefined && { brandSignature: fields.brand_signature }),
         ...(fields.quiet_hours !== undefined && { quietHours: fields.quiet_hours }),
         ...(tiers !== undefined && { tiers }),
+        // Compose settings merge: a PATCH names only what it changes.
+        ...(compose !== undefined && { compose: { ...row.compose, ...compose } }),
         updatedAt: now.getTime(),
       })
       .where(eq(tenants.id, ctx.tenantId)),

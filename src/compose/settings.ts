@@ -1,0 +1,55 @@
+import { z } from "@hono/zod-openapi";
+import { COUNTINGS, type Counting } from "./encoding";
+
+/** How a workspace's messages are finished before they are counted and sent. */
+export type ComposeSettings = {
+  /** Where the brand signature goes: 【Brand】 first is the Chinese convention. */
+  signature_position: "start" | "end";
+  /** Which messages carry the signature: marketing only (default), all, or none. */
+  signature_on: "marketing" | "all" | "none";
+  /** Add an opt-out hint in the customer's language to marketing messages. */
+  opt_out_hint: boolean;
+  /** Hint text per locale, overriding the defaults below. */
+  opt_out_hints: Record<string, string>;
+  /** Replace look-alike punctuation so English texts stay GSM-7 (never touches Chinese). */
+  smart_encoding: boolean;
+  /** How segments are counted when the channel does not say: the GSM rule or Chinese carriers'. */
+  counting: Counting;
+};
+
+export const DEFAULT_OPT_OUT_HINTS: Readonly<Record<string, string>> = {
+  en: "Reply STOP to opt out.",
+  zh: "拒收请回复R",
+};
+
+export const DEFAULT_COMPOSE: ComposeSettings = {
+  signature_position: "start",
+  signature_on: "marketing",
+  opt_out_hint: true,
+  opt_out_hints: {},
+  smart_encoding: false,
+  counting: "standard",
+};
+
+export const ComposeSettingsSchema = z
+  .strictObject({
+    signature_position: z.enum(["start", "end"]),
+    signature_on: z.enum(["marketing", "all", "none"]),
+    opt_out_hint: z.boolean(),
+    opt_out_hints: z.record(
+      z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a locale"),
+      z.string().trim().min(1).max(60),
+    ),
+    smart_encoding: z.boolean(),
+    counting: z.enum(COUNTINGS as [Counting, ...Counting[]]),
+  })
+  .partial()
+  .openapi("ComposeSettings", {
+    description:
+      "How messages are finished: brand signature (on marketing only by default), an opt-out hint on marketing, smart encoding, and the segment counting rule. Omitted fields keep their value.",
+    example: { signature_position: "start", signature_on: "marketing", opt_out_hint: true, smart_encoding: true },
+  });
+
+export function resolveCompose(stored: Partial<ComposeSettings> | null | undefined): ComposeSettings {
+  return { ...DEFAULT_COMPOSE, ...(stored ?? {}) };
+}

@@ -1,0 +1,61 @@
+// What a template can read about a customer. Message variables (e.g. card.last4 from a shipment)
+// are laid over these, so a send can add or override anything.
+
+import type { CustomerRow } from "../db/schema";
+import { firstNameOf } from "./helpers";
+
+/** Variables every customer has (attributes.<key> too); anything else must come with the send. */
+export const PROFILE_VARIABLES = [
+  "name",
+  "firstName",
+  "tier",
+  "phone",
+  "locale",
+  "timeZone",
+  "externalId",
+  "birthday",
+  "tags",
+  "brand",
+];
+
+export function customerVariables(row: CustomerRow, brand: string): Record<string, unknown> {
+  return {
+    name: row.name ?? "",
+    firstName: firstNameOf(row.name ?? ""),
+    tier: row.tier,
+    phone: row.phone,
+    locale: row.locale,
+    timeZone: row.timeZone,
+    externalId: row.externalId,
+    birthday:
+      row.birthdayMonth !== null && row.birthdayDay !== null
+        ? { month: row.birthdayMonth, day: row.birthdayDay, year: row.birthdayYear, lunar: row.birthdayLunar }
+        : null,
+    tags: row.tags,
+    attributes: row.attributes,
+    brand,
+  };
+}
+
+/** The brand name templates print as {{brand}}: the signature without its 【】 brackets, else the name. */
+export function brandName(tenant: { name: string; brandSignature: string }): string {
+  const bare = tenant.brandSignature.replace(/^[【[]|[】\]]$/g, "").trim();
+  return bare || tenant.name;
+}
+
+/** Deep-merges message variables over profile variables (objects merge, anything else replaces). */
+export function mergeVariables(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    out[k] =
+      isPlainObject(b) && isPlainObject(v)
+        ? mergeVariables(b as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+function isPlainObject(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}

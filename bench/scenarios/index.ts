@@ -1,3 +1,4 @@
+import { compose1m } from "./compose";
 import { importCsv100k } from "./import-csv";
 import { segmentCount1m } from "./segment-count";
 
@@ -13,4 +14,5 @@ export type Result = {
 export const scenarios: Record<string, () => Promise<Result>> = {
   import_csv_100k: importCsv100k,
   segment_count_1m: segmentCount1m,
+  compose_1m: compose1m,
 };

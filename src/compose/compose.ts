@@ -39,12 +39,12 @@ export function hintFor(settings: ComposeSettings, locale: string): string {
 function joiner(before: string, after: string): string {
   if (!before || !after) return "";
   const last = before.charCodeAt(before.length - 1);
-  const first = after.charCodeAt(0);
-  const wide = (c: number) => c >= 0x2e80;
-  return wide(last) || wide(first) || /\s/.test(before[before.length - 1] as string) ? "" : " ";
+  return last >= 0x2e80 || after.charCodeAt(0) >= 0x2e80 || last <= 0x20 ? "" : " ";
 }
 
 export type Composer = (body: string) => Composed;
+
+const NONE: Composed["smart_replaced"] = Object.freeze([]) as unknown as Composed["smart_replaced"];
 
 /**
  * Prepares composition for one template: whether the signature and hint apply is decided from
@@ -74,13 +74,17 @@ export function prepareComposer(opts: {
     let text = body.trim();
     if (hint) text = text + joiner(text, hint) + hint;
     if (wantsSignature) text = atStart ? signature + text : text + signature;
-    let replaced: Composed["smart_replaced"] = [];
-    if (settings.smart_encoding) {
+    let replaced: Composed["smart_replaced"] = NONE;
+    let c = countSegments(text, counting);
+    // Only a text that is not GSM-7 already can gain from look-alike replacement.
+    if (settings.smart_encoding && c.encoding === "UCS-2") {
       const smart = smartEncode(text);
-      text = smart.text;
-      replaced = smart.replaced;
+      if (smart.replaced.length > 0) {
+        text = smart.text;
+        replaced = smart.replaced;
+        c = countSegments(text, counting);
+      }
     }
-    const c = countSegments(text, counting);
     return {
       text,
       encoding: c.encoding,

@@ -97,6 +97,8 @@ export const DEFAULT_LIMITS: RenderLimits = { maxOutput: 2000, maxSteps: 20_000 
 type Run = { steps: number; limits: RenderLimits };
 type Frame = {
   ctx: unknown;
+  /** The context the template was rendered with: `@root`. */
+  root: unknown;
   depths: unknown[];
   data: DataFrame;
   /** Block params, innermost program first, one entry per program invocation (as Handlebars). */
@@ -288,6 +290,11 @@ class Compiler {
       if (p === "__proto__" || p === "constructor" || p === "prototype")
         throw compileError("forbidden_property", `'${p}' cannot be read in a template`, loc);
     }
+    const first = parts[0];
+    if (node.data && first === "root") {
+      // @root is the rendered context at any depth; kept on the frame so data needs no copy.
+      return (f) => resolve(f.root, parts, 1, strict, label, loc);
+    }
     if (node.data) {
       const depth = node.depth;
       return (f) => {
@@ -296,7 +303,6 @@ class Compiler {
         return resolve(data, parts, 0, strict, `@${label.replace(/^@/, "")}`, loc);
       };
     }
-    const first = parts[0];
     const bp = node.depth === 0 && !isScoped(node) && first !== undefined ? this.blockParam(first) : null;
     if (bp) {
       const [up, index] = bp;
@@ -366,7 +372,7 @@ class Compiler {
 /** Runs a block's program with a new context (and data, block params) like Handlebars' wrapProgram. */
 function enter(prog: Prog, f: Frame, ctx: unknown, data?: DataFrame, blockParams?: unknown[]): string {
   const depths = sameContext(ctx, f.depths[0]) ? f.depths : [ctx, ...f.depths];
-  return prog({ ctx, depths, data: data ?? f.data, bp: [blockParams, ...f.bp], run: f.run });
+  return prog({ ctx, root: f.root, depths, data: data ?? f.data, bp: [blockParams, ...f.bp], run: f.run });
 }
 
 /**
@@ -490,6 +496,9 @@ function parseSource(source: string): ProgramNode {
   }
 }
 
+// Block params are read, never written: every render can share the root's (empty) entry.
+const ROOT_BLOCK_PARAMS: (unknown[] | undefined)[] = [undefined];
+
 /** Compiles a template once; render it as often as needed. Throws TemplateError (template_invalid). */
 export function compileTemplate(source: string, helpers: Readonly<Record<string, Helper>>): CompiledTemplate {
   const ast = parseSource(source);
@@ -501,8 +510,7 @@ export function compileTemplate(source: string, helpers: Readonly<Record<string,
     helpers: [...compiler.helpersUsed].sort(),
     render(context, data = {}, limits = DEFAULT_LIMITS) {
       const run: Run = { steps: 0, limits };
-      const frame: DataFrame = { ...data, root: context };
-      const out = root({ ctx: context, depths: [context], data: frame, bp: [undefined], run });
+      const out = root({ ctx: context, root: context, depths: [context], data, bp: ROOT_BLOCK_PARAMS, run });
       if (out.length > limits.maxOutput) throw tooLong(run);
       return out;
     },

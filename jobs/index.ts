@@ -1,4 +1,5 @@
 import type { Deps } from "../src/deps";
+import { runDispatch } from "./dispatch";
 
 /**
  * A scheduled job: a plain function and its cron schedule (UTC). node-cron (src/node/cron.ts)
@@ -12,4 +13,12 @@ export type Job = {
   run(deps: Deps): Promise<void>;
 };
 
-export const jobs: Job[] = [];
+export const jobs: Job[] = [
+  {
+    name: "dispatch",
+    schedule: "* * * * *",
+    async run(deps) {
+      await runDispatch(deps);
+    },
+  },
+];

@@ -2,6 +2,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { apiKeyRoutes } from "./api-keys/routes";
 import { attributeRoutes } from "./attributes/routes";
+import { channelRoutes } from "./channels/routes";
 import { customerRoutes } from "./customers/routes";
 import type { Deps } from "./deps";
 import { docsRoutes } from "./docs/routes";
@@ -10,9 +11,12 @@ import { authMiddleware } from "./http/auth";
 import { onError, onNotFound } from "./http/errors";
 import { createRouter } from "./http/openapi";
 import { PayloadTooLargeError } from "./lib/errors";
+import { messageRoutes } from "./messages/routes";
 import { staffRoutes } from "./staff/routes";
 import { templateRoutes } from "./templates/routes";
 import { tenantRoutes } from "./tenants/routes";
+import { usageRoutes } from "./usage/routes";
+import { webhookRoutes } from "./webhooks/routes";
 
 /** Builds the whole HTTP app from injected dependencies; both runtimes call this. */
 export function createApp(deps: Deps) {
@@ -41,6 +45,10 @@ export function createApp(deps: Deps) {
   app.route("/", customerRoutes);
   app.route("/", groupRoutes);
   app.route("/", templateRoutes);
+  app.route("/", channelRoutes);
+  app.route("/", messageRoutes);
+  app.route("/", usageRoutes);
+  app.route("/", webhookRoutes);
   app.route("/", docsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

@@ -1,6 +1,8 @@
 import type { Database } from "./db/client";
+import type { ProviderRegistry } from "./delivery/registry";
 import type { Clock } from "./lib/clock";
 import type { IdGenerator } from "./lib/ids";
+import type { SecretKey } from "./lib/secretbox";
 import type { DefaultTemplate } from "./templates/library";
 
 export type AppConfig = {
@@ -8,6 +10,8 @@ export type AppConfig = {
   maxJsonBytes: number;
   /** Largest CSV import accepted, in bytes (streamed, never held whole). */
   maxImportBytes: number;
+  /** How providers reach us (status callbacks); also the URL Twilio signs. */
+  publicUrl?: string;
 };
 
 export const defaultAppConfig: AppConfig = {
@@ -26,4 +30,10 @@ export type Deps = {
   docsAssets?: DocsAssets;
   /** The shipped templates (templates/*.hbs), read by the runtime edge. */
   defaultTemplates?: readonly DefaultTemplate[];
+  /** Encrypts channel credentials at rest. */
+  secretKey: SecretKey;
+  /** Provider instances per channel (the Node edge adds SMPP to the HTTP ones). */
+  providers: ProviderRegistry;
+  /** Called when a message becomes due now, so a runtime can dispatch at once. */
+  onMessageDue?: () => void;
 };

@@ -1,13 +1,16 @@
 import { createApp } from "../src/app";
-import { defaultAppConfig } from "../src/deps";
+import { ProviderRegistry } from "../src/delivery/registry";
+import { type Deps, defaultAppConfig } from "../src/deps";
 import { ManualClock } from "../src/lib/clock";
 import { IdGenerator } from "../src/lib/ids";
+import { importSecretKey, newSecretKeyBase64 } from "../src/lib/secretbox";
 import { migrateDatabase, openDatabase } from "../src/node/db";
 import { loadDefaultTemplates } from "../src/node/templates";
 import type { TenantInput } from "../src/tenants/schemas";
 import { createTenant } from "../src/tenants/service";
 
 const shipped = loadDefaultTemplates();
+const secretKey = await importSecretKey(newSecretKeyBase64());
 
 /** A fresh in-memory database with the migrations applied, and an app over it. */
 export function setup(start = "2026-11-23T04:00:00Z") {
@@ -15,7 +18,16 @@ export function setup(start = "2026-11-23T04:00:00Z") {
   migrateDatabase(db);
   const clock = new ManualClock(start);
   const ids = new IdGenerator(clock);
-  const deps = { db, clock, ids, config: { ...defaultAppConfig }, defaultTemplates: shipped };
+  const providers = new ProviderRegistry(secretKey, clock);
+  const deps: Deps = {
+    db,
+    clock,
+    ids,
+    config: { ...defaultAppConfig },
+    defaultTemplates: shipped,
+    secretKey,
+    providers,
+  };
   const app = createApp(deps);
   return { db, clock, ids, deps, app };
 }

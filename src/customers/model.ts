@@ -6,7 +6,7 @@ import type { PhoneResult } from "../lib/phone";
 import { daysInMonth, formatCivil, isLeapYear, isValidTimeZone, localDate, parseCivilDate } from "../lib/time";
 
 export type ConsentState = "subscribed" | "unsubscribed" | "never_asked";
-export type ConsentSource = "import" | "api" | "keyword" | "staff" | "console";
+export type ConsentSource = "import" | "api" | "keyword" | "staff" | "console" | "provider";
 export type AttributeValue = string | number | boolean;
 
 export type BirthdayInput = { year?: number | null; month: number; day: number; lunar?: boolean };

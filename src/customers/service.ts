@@ -1,6 +1,14 @@
 import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
-import { type CustomerRow, consentEvents, customers, groupMembers, timelineEntries } from "../db/schema";
+import {
+  type CustomerRow,
+  consentEvents,
+  customers,
+  groupMembers,
+  messageEvents,
+  messages,
+  timelineEntries,
+} from "../db/schema";
 import { inList } from "../db/sql";
 import { hasTag } from "../groups/segment";
 import { customerFilterSql } from "../groups/service";
@@ -204,8 +212,36 @@ export async function timeline(ctx: Ctx, id: string) {
     .from(timelineEntries)
     .where(and(eq(timelineEntries.tenantId, ctx.tenantId), eq(timelineEntries.customerId, id)))
     .all();
+  // Messages out: each status change that took effect (queued, sent, delivered, skipped...).
+  const sent = await ctx.db.orm
+    .select({
+      id: messageEvents.id,
+      at: messageEvents.at,
+      status: messageEvents.status,
+      reason: messageEvents.reason,
+      messageId: messages.id,
+      kind: messages.kind,
+      template: messages.templateKey,
+      text: messages.text,
+    })
+    .from(messageEvents)
+    .innerJoin(messages, eq(messages.id, messageEvents.messageId))
+    .where(and(eq(messages.tenantId, ctx.tenantId), eq(messages.customerId, id), eq(messageEvents.applied, true)))
+    .all();
   const items = [
     { at: row.createdAt, seq: "", type: "customer.created", data: { source: row.source } as Record<string, unknown> },
+    ...sent.map((e) => ({
+      at: e.at,
+      seq: e.id,
+      type: `message.${e.status}`,
+      data: {
+        message_id: e.messageId,
+        kind: e.kind,
+        template: e.template,
+        ...(e.status === "sent" ? { text: e.text } : {}),
+        ...(e.reason ? { reason: e.reason } : {}),
+      } as Record<string, unknown>,
+    })),
     ...consent.map((e) => ({
       at: e.at,
       seq: e.id,

@@ -20,7 +20,10 @@ export interface Database {
    * transactions: compute everything first, then hand over the list.
    */
   batch(statements: Statement[]): Promise<void>;
-  /** Runs a read-only raw statement and returns its rows as objects. */
+  /**
+   * Runs one raw statement and returns its rows as objects: a read, or a single atomic write
+   * that returns rows (UPDATE ... RETURNING, used to claim messages).
+   */
   rawAll<T = Record<string, unknown>>(sql: string, params: unknown[]): Promise<T[]>;
 }
 

@@ -30,6 +30,8 @@ export const tenants = sqliteTable("tenants", {
   tiers: text("tiers", { mode: "json" }).$type<string[]>().notNull(),
   /** Composition settings (src/compose/settings.ts); fields left out take their defaults. */
   compose: text("compose", { mode: "json" }).$type<Partial<ComposeSettings>>().notNull().default({}),
+  /** Proactive segments allowed per calendar month (replies are free); null = no cap. */
+  monthlySegmentCap: integer("monthly_segment_cap"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -160,7 +162,7 @@ export const consentEvents = sqliteTable(
     customerId: text("customer_id").notNull(),
     phone: text("phone"),
     state: text("state", { enum: ["subscribed", "unsubscribed", "never_asked"] }).notNull(),
-    source: text("source", { enum: ["import", "api", "keyword", "staff", "console"] }).notNull(),
+    source: text("source", { enum: ["import", "api", "keyword", "staff", "console", "provider"] }).notNull(),
     evidence: text("evidence"),
     at: integer("at").notNull(),
   },
@@ -258,6 +260,134 @@ export const templateVersions = sqliteTable(
   (t) => [primaryKey({ columns: [t.templateId, t.version] })],
 );
 
+// Where messages go out: a provider with its (encrypted) credentials and a rate limit.
+export const channels = sqliteTable(
+  "channels",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    provider: text("provider", { enum: ["simulator", "twilio", "smpp"] }).notNull(),
+    /** Non-secret settings: sender, base URL, simulator rates, SMPP host... */
+    config: text("config", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** AES-GCM ciphertext of the JSON credentials (src/lib/secretbox.ts); never returned. */
+    credentials: text("credentials").notNull(),
+    /** Segments per second through this channel; null = as fast as the provider takes them. */
+    ratePerSecond: integer("rate_per_second"),
+    counting: text("counting", { enum: ["standard", "cn_carrier"] }).notNull(),
+    isDefault: integer("is_default", { mode: "boolean" }).notNull(),
+    archivedAt: integer("archived_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("channels_tenant").on(t.tenantId)],
+);
+
+export const MESSAGE_STATUSES = [
+  "planned",
+  "queued",
+  "sending",
+  "sent",
+  "delivered",
+  "undelivered",
+  "failed",
+  "expired",
+  "skipped",
+  "unknown",
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+// The outbox. Every message is a row before it is sent (rule 5); the dispatcher claims due rows
+// with a lease and records every decision in message_events.
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    customerId: text("customer_id").notNull(),
+    channelId: text("channel_id"),
+    campaignId: text("campaign_id"),
+    kind: text("kind", { enum: ["notification", "marketing"] }).notNull(),
+    /** Either a template key (resolved by locale at send time) or a literal body. */
+    templateKey: text("template_key"),
+    templateVersion: text("template_version"),
+    body: text("body"),
+    variables: text("variables", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** Free: a reply to the customer's own message (does not use the allowance). */
+    isReply: integer("is_reply", { mode: "boolean" }).notNull(),
+    quietHours: integer("quiet_hours", { mode: "boolean" }).notNull(),
+    status: text("status", { enum: MESSAGE_STATUSES }).notNull(),
+    reason: text("reason"),
+    reasonText: text("reason_text"),
+    sendAt: integer("send_at").notNull(),
+    validUntil: integer("valid_until"),
+    /** When the dispatcher may next look at it (send_at, a retry, the end of quiet hours). */
+    dueAt: integer("due_at").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    leaseUntil: integer("lease_until"),
+    toPhone: text("to_phone"),
+    text: text("text"),
+    encoding: text("encoding"),
+    segments: integer("segments"),
+    price: integer("price_micros"),
+    currency: text("currency"),
+    providerRef: text("provider_ref"),
+    idempotencyKey: text("idempotency_key"),
+    requestHash: text("request_hash"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    sentAt: integer("sent_at"),
+    deliveredAt: integer("delivered_at"),
+  },
+  (t) => [
+    index("messages_due").on(t.status, t.dueAt),
+    index("messages_customer").on(t.tenantId, t.customerId, t.createdAt),
+    index("messages_tenant_created").on(t.tenantId, t.id),
+    index("messages_provider_ref").on(t.channelId, t.providerRef),
+    index("messages_sent").on(t.tenantId, t.sentAt),
+    uniqueIndex("messages_idempotency").on(t.tenantId, t.idempotencyKey),
+  ],
+);
+
+/** Every status change and decision, in order, including updates that came too late to apply. */
+export const messageEvents = sqliteTable(
+  "message_events",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    messageId: text("message_id")
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
+    at: integer("at").notNull(),
+    status: text("status").notNull(),
+    reason: text("reason"),
+    detail: text("detail"),
+    applied: integer("applied", { mode: "boolean" }).notNull(),
+  },
+  (t) => [index("message_events_message").on(t.tenantId, t.messageId, t.id)],
+);
+
+/** Inbound SMS as received, raw; the Two-way issue processes them. Unique per provider id. */
+export const inboundMessages = sqliteTable(
+  "inbound_messages",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    channelId: text("channel_id").notNull(),
+    providerMessageId: text("provider_message_id").notNull(),
+    fromPhone: text("from_phone").notNull(),
+    toPhone: text("to_phone").notNull(),
+    body: text("body").notNull(),
+    raw: text("raw").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [uniqueIndex("inbound_provider_id").on(t.channelId, t.providerMessageId)],
+);
+
 export const schema = {
   tenants,
   tenantPlans,
@@ -272,6 +402,10 @@ export const schema = {
   timelineEntries,
   templates,
   templateVersions,
+  channels,
+  messages,
+  messageEvents,
+  inboundMessages,
 };
 
 export type Schema = typeof schema;
@@ -279,3 +413,5 @@ export type CustomerRow = typeof customers.$inferSelect;
 export type TenantRow = typeof tenants.$inferSelect;
 export type GroupRow = typeof groups.$inferSelect;
 export type TemplateRow = typeof templates.$inferSelect;
+export type ChannelRow = typeof channels.$inferSelect;
+export type MessageRow = typeof messages.$inferSelect;

@@ -1,6 +1,7 @@
 // The demo workspace `npm start` creates on an empty database: a gym with members across
 // tiers, time zones and both locales, so every feature has something real to show.
 
+import { createStarterChannel } from "../channels/service";
 import type { CustomerInput } from "../customers/model";
 import { createCustomer } from "../customers/service";
 import type { Database } from "../db/client";
@@ -8,11 +9,12 @@ import { addMembers, createGroup } from "../groups/service";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { seededRandom } from "../lib/random";
+import type { SecretKey } from "../lib/secretbox";
 import { addDays, formatCivil, localDate } from "../lib/time";
 import { createStaff } from "../staff/service";
 import { createTenant } from "../tenants/service";
 
-type Deps = { db: Database; clock: Clock; ids: IdGenerator };
+type Deps = { db: Database; clock: Clock; ids: IdGenerator; secretKey: SecretKey };
 
 const ZH_NAMES = [
   "王芳",
@@ -153,6 +155,7 @@ export async function seedDemo(deps: Deps) {
     },
   });
   const ctx = { ...deps, tenantId: tenant.id };
+  await createStarterChannel(deps, tenant.id);
   const manager = await createStaff(ctx, {
     name: "陈经理 (Manager)",
     phone: "+8613700137000",

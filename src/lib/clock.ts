@@ -1,9 +1,14 @@
 /** Time is injected (DEVELOPERS.md rule 7): domain code asks the clock, never Date.now(). */
 export interface Clock {
   now(): Date;
+  /** Waits: a timer on a real clock; a manual clock just moves forward. */
+  sleep(ms: number): Promise<void>;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+};
 
 /** A clock for tests and simulations that only moves when told to. */
 export class ManualClock implements Clock {
@@ -19,5 +24,8 @@ export class ManualClock implements Clock {
   }
   advance(ms: number): void {
     this.t += ms;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.t += Math.max(0, ms);
   }
 }

@@ -100,3 +100,49 @@ export function parseCivilDate(text: string): CivilDate | null {
 
 /** "HH:MM" 24-hour clock. */
 export const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/**
+ * The instant at which a zone's wall clock shows this date and time. In a DST gap the time
+ * does not exist and the result is the first instant after it; in an overlap, the earlier one.
+ */
+export function zonedInstant(d: CivilDate, hour: number, minute: number, timeZone: string): Date {
+  const wanted = Date.UTC(d.year, d.month - 1, d.day, hour, minute);
+  let guess = wanted;
+  for (let i = 0; i < 3; i++) {
+    const p = localParts(new Date(guess), timeZone);
+    const shown = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+    if (shown === wanted) break;
+    guess += wanted - shown;
+  }
+  return new Date(guess);
+}
+
+/**
+ * Whether an instant falls in a daily window given in local "HH:MM" (which may cross midnight,
+ * e.g. 21:00-08:00), and if so when the window ends.
+ */
+export function inDailyWindow(
+  instant: Date,
+  window: { start: string; end: string },
+  timeZone: string,
+): { inside: false } | { inside: true; endsAt: Date } {
+  const p = localParts(instant, timeZone);
+  const minutes = p.hour * 60 + p.minute;
+  const [sh, sm] = window.start.split(":").map(Number) as [number, number];
+  const [eh, em] = window.end.split(":").map(Number) as [number, number];
+  const start = sh * 60 + sm;
+  const end = eh * 60 + em;
+  const crosses = start > end;
+  const inside = crosses ? minutes >= start || minutes < end : minutes >= start && minutes < end;
+  if (!inside) return { inside: false };
+  // The end is today, unless the window crosses midnight and we are in its evening part.
+  const today: CivilDate = { year: p.year, month: p.month, day: p.day };
+  const endDay = crosses && minutes >= start ? addDays(today, 1) : today;
+  return { inside: true, endsAt: zonedInstant(endDay, eh, em, timeZone) };
+}
+
+/** The first instant of a calendar month in a zone ("YYYY-MM"). */
+export function monthStart(month: string, timeZone: string): Date {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return zonedInstant({ year: y, month: m, day: 1 }, 0, 0, timeZone);
+}

@@ -4,6 +4,7 @@ import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { eq } from "drizzle-orm";
 import { createKey, listKeys, revokeKey } from "../api-keys/service";
+import { createStarterChannel } from "../channels/service";
 import type { Ctx } from "../context";
 import { importCustomers } from "../customers/import";
 import { tenants } from "../db/schema";
@@ -61,7 +62,7 @@ async function main() {
     console.log(HELP);
     return;
   }
-  const deps = nodeDeps(loadConfig());
+  const deps = await nodeDeps(loadConfig());
   const tenantCtx = async (): Promise<Ctx> => {
     const slug = need(values.tenant, "tenant");
     const t = await deps.db.orm.select().from(tenants).where(eq(tenants.slug, slug)).get();
@@ -82,7 +83,10 @@ async function main() {
           locale: values.locale as string,
           brand_signature: values.signature as string,
         });
-        console.log(`Created workspace ${tenant.name} (${tenant.slug}, ${tenant.id}).`);
+        await createStarterChannel(deps, tenant.id);
+        console.log(
+          `Created workspace ${tenant.name} (${tenant.slug}, ${tenant.id}), with the simulator as its channel.`,
+        );
         console.log(`Admin API key (shown once): ${apiKey}`);
         break;
       }

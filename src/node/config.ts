@@ -11,6 +11,11 @@ const ConfigSchema = z.object({
   TIDINGS_PUBLIC_URL: z.url().optional(),
   TIDINGS_SEED_DEMO: bool.default(true),
   TIDINGS_CRON: bool.default(true),
+  /** 32 bytes, base64: encrypts channel credentials. Made and kept in <db dir>/secret.key if unset. */
+  TIDINGS_SECRET_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 random bytes in base64 (openssl rand -base64 32)")
+    .optional(),
   TIDINGS_MAX_JSON_BYTES: z.coerce
     .number()
     .int()

@@ -2,22 +2,59 @@ import cron from "node-cron";
 import type { Job } from "../../jobs";
 import type { Deps } from "../deps";
 
-/** Schedules every job with node-cron in UTC; returns a function that stops them all. */
-export function startJobs(jobs: Job[], deps: Deps): () => Promise<void> {
-  const tasks = jobs.map((job) =>
-    cron.schedule(
-      job.schedule,
-      async () => {
+/**
+ * Runs a job without overlap: a call while it runs asks for one more run after it, so a kick
+ * from the API and the cron tick never run the dispatcher twice at once.
+ */
+function serial(job: Job, deps: Deps) {
+  let running: Promise<void> | null = null;
+  let again = false;
+  const run = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
         try {
           await job.run(deps);
         } catch (e) {
           console.error(`job ${job.name} failed:`, e);
         }
-      },
-      { name: job.name, timezone: "Etc/UTC", noOverlap: true },
-    ),
+      } while (again);
+    })();
+    try {
+      await running;
+    } finally {
+      running = null;
+    }
+  };
+  return { run, idle: () => running ?? Promise.resolve() };
+}
+
+/**
+ * Schedules every job with node-cron in UTC. Returns `kick(name)` to run one now (the API calls
+ * it when a message is due at once) and `stop()`, which waits for running jobs to finish.
+ */
+export function startJobs(jobs: Job[], deps: Deps) {
+  const runners = new Map(jobs.map((job) => [job.name, serial(job, deps)]));
+  const tasks = jobs.map((job) =>
+    cron.schedule(job.schedule, () => runners.get(job.name)?.run(), {
+      name: job.name,
+      timezone: "Etc/UTC",
+      noOverlap: true,
+    }),
   );
-  return async () => {
-    await Promise.all(tasks.map((t) => t.stop()));
+  let stopped = false;
+  return {
+    kick(name: string) {
+      if (!stopped) void runners.get(name)?.run();
+    },
+    async stop() {
+      stopped = true;
+      await Promise.all(tasks.map((t) => t.stop()));
+      await Promise.all([...runners.values()].map((r) => r.idle()));
+    },
   };
 }

@@ -20,7 +20,7 @@ try {
   fail(e instanceof ConfigError ? e.message : String(e));
 }
 
-const deps = nodeDeps(config);
+const deps = await nodeDeps(config);
 const base =
   config.TIDINGS_PUBLIC_URL ??
   `http://${config.TIDINGS_HOST === "0.0.0.0" ? "localhost" : config.TIDINGS_HOST}:${config.PORT}`;
@@ -38,8 +38,14 @@ if (config.TIDINGS_SEED_DEMO && !(await deps.db.orm.select({ id: tenants.id }).f
   );
 }
 
+const scheduler = config.TIDINGS_CRON ? startJobs(jobs, deps) : null;
+// A message due now goes out at once, not at the next minute's tick.
+deps.onMessageDue = () => scheduler?.kick("dispatch");
 const app = createApp(deps);
-const stopJobs = config.TIDINGS_CRON ? startJobs(jobs, deps) : async () => {};
+const stopJobs = async () => {
+  await scheduler?.stop();
+  await deps.providers.close();
+};
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.TIDINGS_HOST }, (info) => {
   console.log(
     `Tidings is listening on ${base} (port ${info.port}); API docs at ${base}/docs; database ${config.TIDINGS_DB_PATH}`,

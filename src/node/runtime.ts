@@ -1,17 +1,37 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { httpProviders, ProviderRegistry } from "../delivery/registry";
 import type { Deps } from "../deps";
 import { defaultAppConfig } from "../deps";
 import { systemClock } from "../lib/clock";
 import { IdGenerator } from "../lib/ids";
+import { importSecretKey, newSecretKeyBase64 } from "../lib/secretbox";
 import type { NodeConfig } from "./config";
 import { migrateDatabase, type NodeDatabase, openDatabase } from "./db";
 import { swaggerUiAssets } from "./docs-assets";
 import { loadDefaultTemplates } from "./templates";
 
+/**
+ * The key that encrypts channel credentials: from TIDINGS_SECRET_KEY, or made once and kept
+ * beside the database (readable by its owner only), so `npm start` needs no setup.
+ */
+function secretKeyText(config: NodeConfig): string {
+  if (config.TIDINGS_SECRET_KEY) return config.TIDINGS_SECRET_KEY;
+  if (config.TIDINGS_DB_PATH === ":memory:") return newSecretKeyBase64();
+  const file = join(dirname(resolve(config.TIDINGS_DB_PATH)), "secret.key");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const key = newSecretKeyBase64();
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
 /** Opens and migrates the database and assembles the app's dependencies for Node. */
-export function nodeDeps(config: NodeConfig): Deps & { db: NodeDatabase } {
+export async function nodeDeps(config: NodeConfig): Promise<Deps & { db: NodeDatabase }> {
   const db = openDatabase(config.TIDINGS_DB_PATH);
   migrateDatabase(db);
   const clock = systemClock;
+  const secretKey = await importSecretKey(secretKeyText(config));
   return {
     db,
     clock,
@@ -20,8 +40,11 @@ export function nodeDeps(config: NodeConfig): Deps & { db: NodeDatabase } {
       ...defaultAppConfig,
       maxJsonBytes: config.TIDINGS_MAX_JSON_BYTES,
       maxImportBytes: config.TIDINGS_MAX_IMPORT_BYTES,
+      ...(config.TIDINGS_PUBLIC_URL ? { publicUrl: config.TIDINGS_PUBLIC_URL } : {}),
     },
     docsAssets: swaggerUiAssets(),
     defaultTemplates: loadDefaultTemplates(),
+    secretKey,
+    providers: new ProviderRegistry(secretKey, clock, httpProviders),
   };
 }

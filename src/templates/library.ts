@@ -113,3 +113,16 @@ export class TemplateLibrary {
     return [...new Set(this.all.map((t) => t.key))].sort();
   }
 }
+
+const libraries = new WeakMap<object, TemplateLibrary>();
+
+/** The library for a runtime's shipped templates, built once. */
+export function libraryOf(deps: { defaultTemplates?: readonly DefaultTemplate[] }): TemplateLibrary {
+  const list = deps.defaultTemplates ?? [];
+  let lib = libraries.get(list);
+  if (!lib) {
+    lib = new TemplateLibrary(list);
+    libraries.set(list, lib);
+  }
+  return lib;
+}

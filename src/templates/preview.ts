@@ -24,7 +24,7 @@ const PAGE = 1000;
 type Warning = { code: string; message: string };
 
 /** The @-variables helpers read: the recipient's locale and zone, the currency, their today. */
-export function renderData(ctx: Ctx, locale: string, timeZone: string, currency: string) {
+export function renderData(ctx: { clock: Ctx["clock"] }, locale: string, timeZone: string, currency: string) {
   return { locale, timeZone, currency, today: formatCivil(localDate(ctx.clock.now(), timeZone)) };
 }
 

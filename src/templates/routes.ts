@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { ctxOf } from "../http/auth";
 import type { AppEnv } from "../http/env";
 import { apiRoute, createRouter, jsonBody, jsonContent, noContent, z } from "../http/openapi";
-import { TemplateLibrary } from "./library";
+import { libraryOf, type TemplateLibrary } from "./library";
 import { lintTemplate, previewTemplate } from "./preview";
 import {
   DefaultTemplateSchema,
@@ -45,15 +45,8 @@ const ListQuery = z.object({
   locale: z.string().max(35).optional(),
 });
 
-const libraries = new WeakMap<object, TemplateLibrary>();
 function library(c: Context<AppEnv>): TemplateLibrary {
-  const deps = c.get("deps");
-  let lib = libraries.get(deps);
-  if (!lib) {
-    lib = new TemplateLibrary(deps.defaultTemplates ?? []);
-    libraries.set(deps, lib);
-  }
-  return lib;
+  return libraryOf(c.get("deps"));
 }
 
 export const templateRoutes = createRouter()

@@ -1,0 +1,15 @@
+import { dispatch } from "../src/delivery/dispatch";
+import type { Deps } from "../src/deps";
+import { libraryOf } from "../src/templates/library";
+
+/** Sends what is due. Every minute from cron, and at once when the API queues a message. */
+export async function runDispatch(deps: Deps) {
+  return dispatch({
+    db: deps.db,
+    clock: deps.clock,
+    ids: deps.ids,
+    providers: deps.providers,
+    library: libraryOf(deps),
+    ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
+  });
+}

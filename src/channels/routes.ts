@@ -1,0 +1,90 @@
+import type { Context } from "hono";
+import { ctxOf } from "../http/auth";
+import type { AppEnv } from "../http/env";
+import { apiRoute, createRouter, jsonBody, jsonContent, noContent, z } from "../http/openapi";
+import { ChannelCreateSchema, ChannelPatchSchema, ChannelSchema } from "./schemas";
+import { archiveChannel, type ChannelEnv, createChannel, getChannel, listChannels, updateChannel } from "./service";
+
+const tags = ["Channels"];
+const IdParam = z.object({
+  id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+function env(c: Context<AppEnv>): ChannelEnv {
+  const deps = c.get("deps");
+  return {
+    ...ctxOf(c),
+    secretKey: deps.secretKey,
+    publicUrl: deps.config.publicUrl,
+    supports: (p) => deps.providers.supports(p),
+  };
+}
+
+export const channelRoutes = createRouter()
+  .openapi(
+    apiRoute({
+      method: "post",
+      path: "/v1/channels",
+      tags,
+      summary: "Add a channel: a provider, its credentials (write-only, encrypted at rest) and a rate limit",
+      description:
+        "The first channel becomes the default. Point the provider's status and inbound webhooks at the `webhooks` URLs in the answer.",
+      scope: "admin",
+      request: { body: jsonBody(ChannelCreateSchema) },
+      responses: { 201: jsonContent(ChannelSchema, "The channel, without its credentials") },
+    }),
+    async (c) => c.json(await createChannel(env(c), c.req.valid("json")), 201),
+  )
+  .openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/channels",
+      tags,
+      summary: "List channels",
+      scope: "read",
+      responses: { 200: jsonContent(z.object({ data: z.array(ChannelSchema) }), "Channels") },
+    }),
+    async (c) => c.json(await listChannels(ctxOf(c), c.get("deps").config.publicUrl), 200),
+  )
+  .openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/channels/{id}",
+      tags,
+      summary: "Get a channel",
+      scope: "read",
+      request: { params: IdParam },
+      responses: { 200: jsonContent(ChannelSchema, "The channel") },
+    }),
+    async (c) => c.json(await getChannel(ctxOf(c), c.req.valid("param").id, c.get("deps").config.publicUrl), 200),
+  )
+  .openapi(
+    apiRoute({
+      method: "patch",
+      path: "/v1/channels/{id}",
+      tags,
+      summary: "Change a channel (new credentials replace the old; `default: true` makes it the default)",
+      scope: "admin",
+      request: { params: IdParam, body: jsonBody(ChannelPatchSchema) },
+      responses: { 200: jsonContent(ChannelSchema, "The channel") },
+    }),
+    async (c) => c.json(await updateChannel(env(c), c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(
+    apiRoute({
+      method: "delete",
+      path: "/v1/channels/{id}",
+      tags,
+      summary: "Archive a channel",
+      scope: "admin",
+      request: { params: IdParam },
+      responses: { 204: { description: "Archived" } },
+    }),
+    async (c) => {
+      await archiveChannel(ctxOf(c), c.req.valid("param").id);
+      return noContent(c);
+    },
+  );

@@ -1,0 +1,89 @@
+import { z } from "@hono/zod-openapi";
+
+const rate = z.number().int().min(1).max(10_000).nullable();
+
+export const SimulatorConfigSchema = z.strictObject({
+  seed: z.number().int().optional(),
+  latency_ms: z.number().int().min(0).max(60_000).optional(),
+  failure_rate: z.number().min(0).max(1).optional(),
+  retryable_rate: z.number().min(0).max(1).optional(),
+  throttle_rate: z.number().min(0).max(1).optional(),
+  undelivered_rate: z.number().min(0).max(1).optional(),
+  receipt_delay_ms: z.number().int().min(0).max(86_400_000).optional(),
+  url: z.url().optional(),
+});
+
+export const TwilioConfigSchema = z.strictObject({
+  account_sid: z.string().regex(/^AC[0-9a-zA-Z]{10,40}$/, "must be a Twilio Account SID (AC...)"),
+  from: z.string().min(2).max(40),
+  base_url: z.url().optional(),
+});
+
+export const SmppConfigSchema = z.strictObject({
+  host: z.string().min(1).max(255),
+  port: z.number().int().min(1).max(65535),
+  system_id: z.string().min(1).max(16),
+  system_type: z.string().max(13).optional(),
+  source_addr: z.string().min(1).max(21),
+  source_ton: z.number().int().min(0).max(6).optional(),
+  source_npi: z.number().int().min(0).max(18).optional(),
+});
+
+export const CREDENTIALS: Record<string, z.ZodType> = {
+  simulator: z.strictObject({ secret: z.string().min(16).max(200).optional() }),
+  twilio: z.strictObject({ auth_token: z.string().min(16).max(200) }),
+  smpp: z.strictObject({ password: z.string().min(1).max(9) }),
+};
+
+export const CONFIGS: Record<string, z.ZodType> = {
+  simulator: SimulatorConfigSchema,
+  twilio: TwilioConfigSchema,
+  smpp: SmppConfigSchema,
+};
+
+export const ChannelCreateSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    provider: z.enum(["simulator", "twilio", "smpp"]),
+    config: z.record(z.string(), z.unknown()).default({}).openapi({
+      description:
+        "simulator: {seed, latency_ms, failure_rate, retryable_rate, throttle_rate, undelivered_rate, receipt_delay_ms, url}; twilio: {account_sid, from, base_url}; smpp: {host, port, system_id, source_addr, ...}",
+    }),
+    credentials: z.record(z.string(), z.string()).default({}).openapi({
+      description: "Write-only, encrypted at rest: twilio {auth_token}, smpp {password}, simulator {secret}",
+    }),
+    rate_per_second: rate.default(null).openapi({ description: "Segments per second; null for no limit" }),
+    counting: z.enum(["standard", "cn_carrier"]).default("standard"),
+    default: z.boolean().default(false),
+  })
+  .openapi("ChannelCreate");
+export type ChannelCreate = z.infer<typeof ChannelCreateSchema>;
+
+export const ChannelPatchSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    config: z.record(z.string(), z.unknown()),
+    credentials: z.record(z.string(), z.string()),
+    rate_per_second: rate,
+    counting: z.enum(["standard", "cn_carrier"]),
+    default: z.literal(true),
+  })
+  .partial()
+  .openapi("ChannelPatch");
+export type ChannelPatch = z.infer<typeof ChannelPatchSchema>;
+
+export const ChannelSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    provider: z.string(),
+    config: z.record(z.string(), z.unknown()),
+    has_credentials: z.boolean(),
+    rate_per_second: z.number().nullable(),
+    counting: z.string(),
+    default: z.boolean(),
+    webhooks: z.object({ status: z.string(), inbound: z.string() }),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi("Channel");

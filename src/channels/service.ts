@@ -1,0 +1,201 @@
+import { and, asc, eq, isNull } from "drizzle-orm";
+import type { z } from "zod";
+import type { Ctx } from "../context";
+import type { Database } from "../db/client";
+import { type ChannelRow, channels } from "../db/schema";
+import { randomToken } from "../lib/crypto";
+import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
+import { type SecretKey, seal } from "../lib/secretbox";
+import { validationErrorFrom } from "../lib/zod-errors";
+import { type ChannelCreate, type ChannelPatch, CONFIGS, CREDENTIALS } from "./schemas";
+
+export type ChannelEnv = Ctx & { secretKey: SecretKey; publicUrl?: string; supports(provider: string): boolean };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function webhookUrls(publicUrl: string | undefined, ch: { id: string; provider: string }) {
+  const base = `${publicUrl?.replace(/\/$/, "") ?? ""}/webhooks/${ch.provider}/${ch.id}`;
+  return { status: `${base}/status`, inbound: `${base}/inbound` };
+}
+
+function view(row: ChannelRow, publicUrl?: string) {
+  return {
+    id: row.id,
+    name: row.name,
+    provider: row.provider,
+    config: row.config,
+    has_credentials: row.credentials !== "",
+    rate_per_second: row.ratePerSecond,
+    counting: row.counting,
+    default: row.isDefault,
+    webhooks: webhookUrls(publicUrl, row),
+    created_at: iso(row.createdAt),
+    updated_at: iso(row.updatedAt),
+  };
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationErrorFrom(r.error, path);
+  return r.data;
+}
+
+async function sealed(env: ChannelEnv, provider: string, credentials: Record<string, string>) {
+  const creds = parse(CREDENTIALS[provider] as z.ZodType<Record<string, string>>, credentials, "credentials");
+  // The simulator signs its callbacks; give it a secret if none was chosen.
+  if (provider === "simulator" && !creds.secret) creds.secret = randomToken(32);
+  return seal(env.secretKey, JSON.stringify(creds));
+}
+
+async function row(ctx: Ctx, id: string): Promise<ChannelRow> {
+  const r = await ctx.db.orm
+    .select()
+    .from(channels)
+    .where(and(eq(channels.tenantId, ctx.tenantId), eq(channels.id, id), isNull(channels.archivedAt)))
+    .get();
+  if (!r) throw new NotFoundError("channel", id);
+  return r;
+}
+
+function clearDefault(ctx: Ctx) {
+  return ctx.db.orm
+    .update(channels)
+    .set({ isDefault: false })
+    .where(and(eq(channels.tenantId, ctx.tenantId), eq(channels.isDefault, true)));
+}
+
+export async function createChannel(env: ChannelEnv, input: ChannelCreate) {
+  if (!env.supports(input.provider)) {
+    throw ValidationError.field(
+      "provider",
+      `${input.provider} is not available in this runtime (SMPP needs the Node server)`,
+    );
+  }
+  const config = parse(CONFIGS[input.provider] as z.ZodType<Record<string, unknown>>, input.config, "config");
+  const existing = await env.db.orm
+    .select({ id: channels.id })
+    .from(channels)
+    .where(and(eq(channels.tenantId, env.tenantId), isNull(channels.archivedAt)))
+    .all();
+  const makeDefault = input.default || existing.length === 0;
+  const now = env.clock.now().getTime();
+  const id = env.ids.next("chn");
+  await env.db.batch([
+    ...(makeDefault ? [clearDefault(env)] : []),
+    env.db.orm.insert(channels).values({
+      id,
+      tenantId: env.tenantId,
+      name: input.name,
+      provider: input.provider,
+      config,
+      credentials: await sealed(env, input.provider, input.credentials),
+      ratePerSecond: input.rate_per_second,
+      counting: input.counting,
+      isDefault: makeDefault,
+      createdAt: now,
+      updatedAt: now,
+    }),
+  ]);
+  return view(await row(env, id), env.publicUrl);
+}
+
+export async function listChannels(ctx: Ctx, publicUrl?: string) {
+  const rows = await ctx.db.orm
+    .select()
+    .from(channels)
+    .where(and(eq(channels.tenantId, ctx.tenantId), isNull(channels.archivedAt)))
+    .orderBy(asc(channels.id))
+    .all();
+  return { data: rows.map((r) => view(r, publicUrl)) };
+}
+
+export async function getChannel(ctx: Ctx, id: string, publicUrl?: string) {
+  return view(await row(ctx, id), publicUrl);
+}
+
+export async function updateChannel(env: ChannelEnv, id: string, patch: ChannelPatch) {
+  const r = await row(env, id);
+  const config =
+    patch.config === undefined
+      ? undefined
+      : parse(CONFIGS[r.provider] as z.ZodType<Record<string, unknown>>, patch.config, "config");
+  const credentials = patch.credentials === undefined ? undefined : await sealed(env, r.provider, patch.credentials);
+  await env.db.batch([
+    ...(patch.default ? [clearDefault(env)] : []),
+    env.db.orm
+      .update(channels)
+      .set({
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(config !== undefined && { config }),
+        ...(credentials !== undefined && { credentials }),
+        ...(patch.rate_per_second !== undefined && { ratePerSecond: patch.rate_per_second }),
+        ...(patch.counting !== undefined && { counting: patch.counting }),
+        ...(patch.default && { isDefault: true }),
+        // Bumped on every change so cached provider instances are rebuilt.
+        updatedAt: Math.max(env.clock.now().getTime(), r.updatedAt + 1),
+      })
+      .where(and(eq(channels.tenantId, env.tenantId), eq(channels.id, r.id))),
+  ]);
+  return view(await row(env, id), env.publicUrl);
+}
+
+export async function archiveChannel(ctx: Ctx, id: string) {
+  const r = await row(ctx, id);
+  if (r.isDefault) {
+    const others = await ctx.db.orm
+      .select({ id: channels.id })
+      .from(channels)
+      .where(and(eq(channels.tenantId, ctx.tenantId), isNull(channels.archivedAt)))
+      .all();
+    if (others.length > 1) throw new ConflictError("Make another channel the default before archiving this one");
+  }
+  await ctx.db.batch([
+    ctx.db.orm
+      .update(channels)
+      .set({ archivedAt: ctx.clock.now().getTime(), isDefault: false })
+      .where(and(eq(channels.tenantId, ctx.tenantId), eq(channels.id, r.id))),
+  ]);
+}
+
+/** The channel a message goes through: the one it names, else the workspace's default. */
+export async function channelFor(ctx: Ctx, id: string | null): Promise<ChannelRow | undefined> {
+  return ctx.db.orm
+    .select()
+    .from(channels)
+    .where(
+      and(
+        eq(channels.tenantId, ctx.tenantId),
+        isNull(channels.archivedAt),
+        id ? eq(channels.id, id) : eq(channels.isDefault, true),
+      ),
+    )
+    .get();
+}
+
+/** Webhooks carry no API key: the channel id in the URL finds the tenant, the signature proves it. */
+export async function channelForWebhook(db: Database, provider: string, id: string): Promise<ChannelRow | undefined> {
+  const r = await db.orm.select().from(channels).where(eq(channels.id, id)).get();
+  return r && r.provider === provider && r.archivedAt === null ? r : undefined;
+}
+
+/**
+ * A new workspace starts with the simulator as its default channel, so messages flow (and can
+ * be watched reaching `delivered`) before a real provider is set up.
+ */
+export async function createStarterChannel(
+  deps: Omit<ChannelEnv, "tenantId" | "supports" | "publicUrl">,
+  tenantId: string,
+) {
+  return createChannel(
+    { ...deps, tenantId, supports: () => true },
+    {
+      name: "Simulator (test sends, nothing leaves)",
+      provider: "simulator",
+      config: { receipt_delay_ms: 2000 },
+      credentials: {},
+      rate_per_second: null,
+      counting: "standard",
+      default: true,
+    },
+  );
+}

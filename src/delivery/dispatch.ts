@@ -1,0 +1,569 @@
+// The dispatcher: claims due messages with a lease, checks each one again at send time
+// (rule 6), renders and composes it, sends it through its channel's provider within the
+// channel's rate, and records every outcome. A plain function: node-cron and the Worker's
+// scheduled() both call it (jobs/dispatch.ts).
+
+import { and, eq, inArray } from "drizzle-orm";
+import { type Composer, prepareComposer } from "../compose/compose";
+import { resolveCompose } from "../compose/settings";
+import type { Ctx } from "../context";
+import type { Database, Statement } from "../db/client";
+import {
+  type ChannelRow,
+  type CustomerRow,
+  channels,
+  consentEvents,
+  customers,
+  type MessageRow,
+  type MessageStatus,
+  messageEvents,
+  messages,
+  type Plan,
+  type TenantRow,
+  tenants,
+} from "../db/schema";
+import type { Clock } from "../lib/clock";
+import type { IdGenerator } from "../lib/ids";
+import { inDailyWindow, localDate, monthOf, monthStart } from "../lib/time";
+import { eventRow } from "../messages/service";
+import { REASONS } from "../messages/status";
+import { brandName, customerVariables, mergeVariables } from "../templates/context";
+import { type CompiledTemplate, TemplateError } from "../templates/engine";
+import { nest, type TemplateLibrary } from "../templates/library";
+import { renderData } from "../templates/preview";
+import { compiled } from "../templates/render";
+import { localeChain, resolveTemplate } from "../templates/service";
+import { planFor } from "../tenants/service";
+import type { ProviderError, SmsProvider } from "./provider";
+import { TokenBucket } from "./rate";
+import { applyStatusUpdates } from "./receipts";
+import type { ProviderRegistry } from "./registry";
+
+export type DispatchDeps = {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  providers: ProviderRegistry;
+  library: TemplateLibrary;
+  publicUrl?: string;
+};
+
+export type DispatchOptions = {
+  batchSize?: number;
+  leaseMs?: number;
+  /** Stop after this many batches (a cron run); the next run goes on. */
+  maxBatches?: number;
+  /** Sends in flight at once per batch (HTTP providers gain from a few). */
+  concurrency?: number;
+  maxAttempts?: number;
+};
+
+export type DispatchStats = {
+  claimed: number;
+  sent: number;
+  skipped: number;
+  failed: number;
+  deferred: number;
+  expired: number;
+  unknown: number;
+  recovered: number;
+  receipts: number;
+};
+
+const DEFAULTS = { batchSize: 500, leaseMs: 60_000, maxBatches: 50, concurrency: 8, maxAttempts: 5 };
+
+/** Rate buckets per channel live as long as the process (or isolate) does. */
+const buckets = new Map<string, { rate: number; bucket: TokenBucket }>();
+
+function bucketFor(channel: ChannelRow, now: number): TokenBucket | null {
+  if (!channel.ratePerSecond) return null;
+  const hit = buckets.get(channel.id);
+  if (hit && hit.rate === channel.ratePerSecond) return hit.bucket;
+  const bucket = new TokenBucket(channel.ratePerSecond, now);
+  buckets.set(channel.id, { rate: channel.ratePerSecond, bucket });
+  return bucket;
+}
+
+/** One outcome for one claimed message: the row changes and the history entries. */
+type Outcome = {
+  set: Partial<MessageRow>;
+  events: { status: string; reason?: string | null; detail?: string | null }[];
+  extra?: Statement[];
+  count: keyof DispatchStats;
+};
+
+export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}): Promise<DispatchStats> {
+  const opts = { ...DEFAULTS, ...options };
+  const stats: DispatchStats = {
+    claimed: 0,
+    sent: 0,
+    skipped: 0,
+    failed: 0,
+    deferred: 0,
+    expired: 0,
+    unknown: 0,
+    recovered: 0,
+    receipts: 0,
+  };
+  await recoverLeases(deps, stats);
+  for (let b = 0; b < opts.maxBatches; b++) {
+    const claimed = await claim(deps, opts.batchSize, opts.leaseMs);
+    if (claimed.length === 0) break;
+    stats.claimed += claimed.length;
+    await processBatch(deps, claimed, opts, stats);
+    if (claimed.length < opts.batchSize) break;
+  }
+  stats.receipts += await collectReceipts(deps);
+  return stats;
+}
+
+/** Claims due messages in one atomic statement: two dispatchers never claim the same row. */
+async function claim(deps: DispatchDeps, limit: number, leaseMs: number): Promise<MessageRow[]> {
+  const now = deps.clock.now().getTime();
+  const rows = await deps.db.rawAll<Record<string, unknown>>(
+    `update messages set status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
+     where id in (select id from messages where status in ('planned', 'queued') and due_at <= ? order by due_at limit ?)
+     returning *`,
+    [now + leaseMs, now, now, limit],
+  );
+  return rows.map(fromRaw).sort((a, b) => a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
+}
+
+const COLUMNS: Record<string, keyof MessageRow> = Object.fromEntries(
+  Object.entries(messages)
+    .filter(([, col]) => typeof col === "object" && col !== null && "name" in (col as object))
+    .map(([key, col]) => [(col as { name: string }).name, key as keyof MessageRow]),
+);
+
+/** A raw `messages` row (snake_case) as drizzle would type it. */
+function fromRaw(raw: Record<string, unknown>): MessageRow {
+  const out: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(raw)) {
+    const key = COLUMNS[column] ?? column;
+    out[key] = value;
+  }
+  out.variables = typeof raw.variables === "string" ? JSON.parse(raw.variables) : raw.variables;
+  out.isReply = Boolean(raw.is_reply);
+  out.quietHours = Boolean(raw.quiet_hours);
+  return out as MessageRow;
+}
+
+/**
+ * Messages whose sender died mid-send (lease passed while `sending`). Re-sent only through a
+ * provider that de-duplicates by our reference; otherwise `unknown`, for reconciliation.
+ */
+async function recoverLeases(deps: DispatchDeps, stats: DispatchStats) {
+  const now = deps.clock.now().getTime();
+  const stale = (
+    await deps.db.rawAll<Record<string, unknown>>(
+      "select * from messages where status = 'sending' and lease_until < ? limit 5000",
+      [now],
+    )
+  ).map(fromRaw);
+  if (stale.length === 0) return;
+  const chans = await channelsById(
+    deps,
+    stale.map((m) => m.channelId).filter((c): c is string => c !== null),
+  );
+  const statements: Statement[] = [];
+  for (const m of stale) {
+    const channel = m.channelId ? chans.get(m.channelId) : undefined;
+    const provider = channel ? await deps.providers.forChannel(channel).catch(() => null) : null;
+    const ctx = { ids: deps.ids, tenantId: m.tenantId };
+    // Never sent anywhere (no channel yet) or a de-duplicating provider: safe to send again.
+    const resend = !channel || provider?.dedupesByRef === true;
+    const status: MessageStatus = resend ? "queued" : "unknown";
+    statements.push(
+      deps.db.orm
+        .update(messages)
+        .set({
+          status,
+          reason: "lease_expired",
+          reasonText: REASONS.lease_expired,
+          dueAt: now,
+          leaseUntil: null,
+          updatedAt: now,
+        })
+        .where(and(eq(messages.id, m.id), eq(messages.status, "sending"))),
+      deps.db.orm
+        .insert(messageEvents)
+        .values(
+          eventRow(
+            ctx,
+            m.id,
+            now,
+            status,
+            "lease_expired",
+            resend
+              ? "The sender stopped mid-send; sending again (the provider de-duplicates by message id)"
+              : "The sender stopped mid-send and this provider cannot de-duplicate: check with the provider before resending",
+          ),
+        ),
+    );
+    if (resend) stats.recovered++;
+    else stats.unknown++;
+  }
+  await deps.db.batch(statements);
+}
+
+async function channelsById(deps: DispatchDeps, ids: string[]) {
+  const unique = [...new Set(ids)];
+  const rows = unique.length ? await deps.db.orm.select().from(channels).where(inArray(channels.id, unique)).all() : [];
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+type TenantEnv = {
+  tenant: TenantRow;
+  plan: Plan;
+  /** Proactive segments sent this month so far (the quota and the price use it). */
+  used: number;
+  defaultChannel: ChannelRow | undefined;
+  templates: Map<string, { template: CompiledTemplate; version: string; composer: Composer } | Error>;
+  brand: string;
+};
+
+async function tenantEnv(deps: DispatchDeps, tenantId: string): Promise<TenantEnv | null> {
+  const tenant = await deps.db.orm.select().from(tenants).where(eq(tenants.id, tenantId)).get();
+  if (!tenant) return null;
+  const now = deps.clock.now();
+  const month = monthOf(localDate(now, tenant.timeZone));
+  const { plan } = await planFor(deps.db, tenantId, month);
+  const [usage] = await deps.db.rawAll<{ n: number | null }>(
+    "select sum(segments) as n from messages where tenant_id = ? and sent_at >= ? and is_reply = 0",
+    [tenantId, monthStart(month, tenant.timeZone).getTime()],
+  );
+  const defaultChannel = await deps.db.orm
+    .select()
+    .from(channels)
+    .where(and(eq(channels.tenantId, tenantId), eq(channels.isDefault, true)))
+    .get();
+  return { tenant, plan, used: usage?.n ?? 0, defaultChannel, templates: new Map(), brand: brandName(tenant) };
+}
+
+async function processBatch(deps: DispatchDeps, claimed: MessageRow[], opts: typeof DEFAULTS, stats: DispatchStats) {
+  const started = deps.clock.now().getTime();
+  // Past half the lease, remaining messages go back to the queue rather than risk the lease.
+  const deadline = started + opts.leaseMs / 2;
+  const envs = new Map<string, TenantEnv | null>();
+  for (const t of new Set(claimed.map((m) => m.tenantId))) envs.set(t, await tenantEnv(deps, t));
+  const people = new Map<string, CustomerRow>();
+  const ids = [...new Set(claimed.map((m) => m.customerId))];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await deps.db.orm
+      .select()
+      .from(customers)
+      .where(inArray(customers.id, ids.slice(i, i + 500)))
+      .all();
+    for (const r of rows) people.set(r.id, r);
+  }
+  const named = await channelsById(
+    deps,
+    claimed.map((m) => m.channelId).filter((c): c is string => c !== null),
+  );
+
+  const outcomes = new Map<string, Outcome>();
+  let next = 0;
+  const worker = async () => {
+    while (next < claimed.length) {
+      const m = claimed[next++] as MessageRow;
+      const env = envs.get(m.tenantId) ?? null;
+      outcomes.set(m.id, await decideAndSend(deps, m, env, people, named, opts, deadline));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency, claimed.length) }, worker));
+
+  const now = deps.clock.now().getTime();
+  const statements: Statement[] = [];
+  for (const m of claimed) {
+    const o = outcomes.get(m.id) as Outcome;
+    stats[o.count]++;
+    const ctx = { ids: deps.ids, tenantId: m.tenantId };
+    statements.push(
+      deps.db.orm
+        .update(messages)
+        .set({ ...o.set, leaseUntil: null, updatedAt: now })
+        // Only while our claim holds: a row recovered by another sender is theirs now.
+        .where(and(eq(messages.id, m.id), eq(messages.status, "sending"))),
+      ...o.events.map((e) =>
+        deps.db.orm
+          .insert(messageEvents)
+          .values(eventRow(ctx, m.id, now, e.status, e.reason ?? null, e.detail ?? null)),
+      ),
+      ...(o.extra ?? []),
+    );
+  }
+  await deps.db.batch(statements);
+}
+
+function skip(status: "skipped" | "expired" | "failed", reason: string, detail?: string): Outcome {
+  return {
+    set: { status, reason, reasonText: detail ?? REASONS[reason] ?? reason },
+    events: [{ status, reason, detail }],
+    count: status === "failed" ? "failed" : status === "expired" ? "expired" : "skipped",
+  };
+}
+
+function defer(m: MessageRow, reason: string, until: number, detail?: string, countAttempt = false): Outcome {
+  // A deferral is not an attempt; the claim counted one, so give it back.
+  const attempts = countAttempt ? m.attempts : m.attempts - 1;
+  // A second wait for the same reason is not news: the history keeps the first.
+  const repeat = m.reason === reason && reason === "rate_limited";
+  return {
+    set: { status: "queued", reason, reasonText: detail ?? REASONS[reason] ?? reason, dueAt: until, attempts },
+    events: repeat ? [] : [{ status: "queued", reason, detail: detail ?? REASONS[reason] ?? null }],
+    count: "deferred",
+  };
+}
+
+async function decideAndSend(
+  deps: DispatchDeps,
+  m: MessageRow,
+  env: TenantEnv | null,
+  people: Map<string, CustomerRow>,
+  named: Map<string, ChannelRow>,
+  opts: typeof DEFAULTS,
+  deadline: number,
+): Promise<Outcome> {
+  const now = deps.clock.now();
+  const nowMs = now.getTime();
+  const c = people.get(m.customerId);
+  if (!env || !c || c.deletedAt !== null) return skip("skipped", "customer_deleted");
+  if (m.validUntil !== null && nowMs > m.validUntil) return skip("expired", "expired");
+  if (m.kind === "marketing") {
+    if (c.consentState === "unsubscribed") return skip("skipped", "opted_out");
+    if (c.consentState === "never_asked") return skip("skipped", "no_consent");
+  }
+  const zone = c.timeZone ?? env.tenant.timeZone;
+  if (m.quietHours && env.tenant.quietHours) {
+    const q = inDailyWindow(now, env.tenant.quietHours, zone);
+    if (q.inside) {
+      const until = q.endsAt.getTime();
+      if (m.validUntil !== null && until > m.validUntil) {
+        return skip(
+          "expired",
+          "expired",
+          `Quiet hours (${env.tenant.quietHours.start}-${env.tenant.quietHours.end} in ${zone}) last past valid_until`,
+        );
+      }
+      return defer(
+        m,
+        "quiet_hours_deferred",
+        until,
+        `Quiet hours ${env.tenant.quietHours.start}-${env.tenant.quietHours.end} in ${zone}; held until ${q.endsAt.toISOString()}`,
+      );
+    }
+  }
+  if (!c.phone) return skip("skipped", "invalid_number");
+  const channel = m.channelId ? named.get(m.channelId) : env.defaultChannel;
+  if (!channel || channel.archivedAt !== null) return skip("failed", "no_channel");
+
+  // Render and compose now, with the customer as they are now.
+  let text: string;
+  let version: string | null = null;
+  let composed: ReturnType<Composer>;
+  try {
+    const locale = c.locale ?? env.tenant.locale;
+    const t = await templateFor(deps, env, m, locale, channel);
+    const vars = mergeVariables(customerVariables(c, env.brand), nest(m.variables));
+    const body = t.template.render(vars, renderData(deps, locale, zone, env.plan.currency));
+    composed = t.composer(body);
+    text = composed.text;
+    version = t.version;
+  } catch (e) {
+    if (e instanceof TemplateError || (e instanceof Error && "code" in e)) {
+      return skip("skipped", "render_error", (e as Error).message);
+    }
+    throw e;
+  }
+  const segments = composed.segments;
+  const cap = env.tenant.monthlySegmentCap;
+  if (!m.isReply && cap !== null && env.used + segments > cap) {
+    return skip(
+      "skipped",
+      "over_quota",
+      `${env.used} of ${cap} segments used this month; this message needs ${segments}`,
+    );
+  }
+
+  const bucket = bucketFor(channel, nowMs);
+  if (bucket) {
+    let wait = bucket.take(segments, deps.clock.now().getTime());
+    while (wait > 0) {
+      if (deps.clock.now().getTime() + wait > deadline)
+        return defer(m, "rate_limited", deps.clock.now().getTime() + wait);
+      await deps.clock.sleep(wait);
+      wait = bucket.take(segments, deps.clock.now().getTime());
+    }
+  }
+
+  let provider: SmsProvider;
+  try {
+    provider = await deps.providers.forChannel(channel);
+  } catch (e) {
+    return skip("failed", "provider_error", (e as Error).message);
+  }
+  const statusCallback = deps.publicUrl
+    ? `${deps.publicUrl.replace(/\/$/, "")}/webhooks/${channel.provider}/${channel.id}/status`
+    : undefined;
+  // Counted before the answer comes, so parallel sends in one batch respect the cap too.
+  if (!m.isReply) env.used += segments;
+  const result = await provider.send({
+    ref: m.id,
+    to: c.phone,
+    from: String(channel.config.from ?? channel.config.source_addr ?? ""),
+    text,
+    encoding: composed.encoding,
+    segments,
+    ...(statusCallback ? { statusCallback } : {}),
+  });
+  const sentAt = deps.clock.now().getTime();
+  const fields: Partial<MessageRow> = {
+    channelId: channel.id,
+    toPhone: c.phone,
+    text,
+    encoding: composed.encoding,
+    segments,
+    templateVersion: version,
+  };
+  if (result.ok) {
+    const price = m.isReply ? 0 : priceMicros(env.plan, env.used - segments, segments);
+    return {
+      set: {
+        ...fields,
+        status: "sent",
+        reason: null,
+        reasonText: null,
+        providerRef: result.providerRef,
+        sentAt,
+        price,
+        currency: env.plan.currency,
+      },
+      events: [{ status: "sent", detail: `${segments} segment(s), ${composed.encoding}, via ${channel.name}` }],
+      count: "sent",
+    };
+  }
+  if (!m.isReply) env.used -= segments;
+  return failure(deps, m, c, fields, result.error, opts);
+}
+
+async function templateFor(deps: DispatchDeps, env: TenantEnv, m: MessageRow, locale: string, channel: ChannelRow) {
+  const key = `${m.templateKey ?? `text:${m.id}`}|${locale}|${m.kind}|${channel.counting}`;
+  let hit = env.templates.get(key);
+  if (!hit) {
+    try {
+      const ctx: Ctx = { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId: env.tenant.id };
+      const t = m.templateKey
+        ? await resolveTemplate(ctx, deps.library, m.templateKey, localeChain(locale, env.tenant.locale))
+        : null;
+      // A literal text is sent as written: it is not a template.
+      const source = t ? t.source : (m.body ?? "");
+      hit = {
+        template: t ? compiled(source) : { source, variables: [], helpers: [], render: () => source },
+        version: t?.version ?? null,
+        composer: prepareComposer({
+          settings: resolveCompose(env.tenant.compose),
+          signature: env.tenant.brandSignature,
+          kind: m.kind,
+          locale: t?.locale ?? locale,
+          templateSource: source,
+          counting: channel.counting,
+        }),
+      } as { template: CompiledTemplate; version: string; composer: Composer };
+    } catch (e) {
+      hit = e as Error;
+    }
+    // Literal texts differ per message; only templates are worth keeping.
+    if (m.templateKey) env.templates.set(key, hit);
+  }
+  if (hit instanceof Error) throw hit;
+  return hit;
+}
+
+/** Price in millionths: pay per segment, or a package's overage beyond its allowance. */
+function priceMicros(plan: Plan, usedBefore: number, segments: number): number {
+  if (plan.type === "pay_per_segment") return Math.round(segments * plan.price_per_segment * 1_000_000);
+  const over =
+    Math.max(0, usedBefore + segments - plan.allowance_segments) - Math.max(0, usedBefore - plan.allowance_segments);
+  return Math.round(over * plan.overage_price_per_segment * 1_000_000);
+}
+
+function backoff(attempt: number): number {
+  // Exponential with full jitter: 2 s, 4 s, 8 s ... capped at 5 minutes.
+  const base = Math.min(300_000, 1000 * 2 ** attempt);
+  return Math.round(base / 2 + Math.random() * (base / 2));
+}
+
+function failure(
+  deps: DispatchDeps,
+  m: MessageRow,
+  c: CustomerRow,
+  fields: Partial<MessageRow>,
+  error: ProviderError,
+  opts: typeof DEFAULTS,
+): Outcome {
+  const now = deps.clock.now().getTime();
+  const detail = `${error.code}: ${error.message}`;
+  switch (error.kind) {
+    case "throttled": {
+      // Slowing down is not a failed attempt.
+      const o = defer(m, "throttled", now + (error.retryAfterMs ?? 1000), detail);
+      return { ...o, set: { ...o.set, channelId: fields.channelId } };
+    }
+    case "retryable": {
+      if (m.attempts >= opts.maxAttempts) {
+        const o = skip("failed", "retries_exhausted", `${m.attempts} attempts; last: ${detail}`);
+        return { ...o, set: { ...o.set, ...fields } };
+      }
+      const o = defer(m, "retry", now + backoff(m.attempts), detail, true);
+      return { ...o, set: { ...o.set, channelId: fields.channelId } };
+    }
+    case "unknown_outcome": {
+      const o: Outcome = {
+        set: {
+          ...fields,
+          status: "unknown",
+          reason: "provider_error",
+          reasonText: `No answer from the provider (${detail}); it may or may not have sent it`,
+        },
+        events: [{ status: "unknown", reason: "provider_error", detail }],
+        count: "unknown",
+      };
+      return o;
+    }
+    default: {
+      const reason = error.reason ?? "provider_error";
+      const o = skip("failed", reason, detail);
+      const extra: Statement[] = [];
+      if (reason === "opted_out" && c.consentState !== "unsubscribed") {
+        // The carrier says this person opted out (Twilio 21610): the ledger and profile say so too.
+        extra.push(
+          deps.db.orm.insert(consentEvents).values({
+            id: deps.ids.next("cev"),
+            tenantId: m.tenantId,
+            customerId: c.id,
+            phone: c.phone,
+            state: "unsubscribed",
+            source: "provider",
+            evidence: detail,
+            at: now,
+          }),
+          deps.db.orm
+            .update(customers)
+            .set({ consentState: "unsubscribed", consentSource: "provider", consentAt: now, updatedAt: now })
+            .where(and(eq(customers.tenantId, m.tenantId), eq(customers.id, c.id))),
+        );
+      }
+      return { ...o, set: { ...o.set, ...fields }, extra };
+    }
+  }
+}
+
+/** Receipts that in-process providers hold for us (the simulator); pushed ones arrive by webhook. */
+async function collectReceipts(deps: DispatchDeps): Promise<number> {
+  let n = 0;
+  for (const { channel, provider } of deps.providers.active()) {
+    const updates = provider.pollStatus?.() ?? [];
+    if (updates.length > 0) n += await applyStatusUpdates(deps, channel, updates);
+  }
+  return n;
+}

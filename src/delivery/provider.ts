@@ -1,0 +1,71 @@
+// One interface for every way a message leaves Tidings (listmonk's Messenger, in spirit).
+// test/provider-conformance.test.ts runs the same suite against each implementation.
+
+import type { Encoding } from "../compose/encoding";
+
+export type SendRequest = {
+  /** Our message id: the idempotency reference a provider may de-duplicate by. */
+  ref: string;
+  to: string;
+  from: string;
+  text: string;
+  encoding: Encoding;
+  segments: number;
+  /** Where the provider should post status callbacks, when it pushes them. */
+  statusCallback?: string;
+};
+
+export type ErrorKind = "permanent" | "retryable" | "throttled" | "unknown_outcome";
+
+/** A provider's failure, classified; `reason` is one of our skip/failure codes when it maps. */
+export type ProviderError = {
+  kind: ErrorKind;
+  code: string;
+  message: string;
+  reason?: "invalid_number" | "opted_out" | "rejected" | "provider_error";
+  retryAfterMs?: number;
+};
+
+export type SendResult = { ok: true; providerRef: string } | { ok: false; error: ProviderError };
+
+/** Statuses a provider reports, already mapped to ours. */
+export type ReportedStatus = "queued" | "sending" | "sent" | "delivered" | "undelivered" | "failed";
+
+export type StatusUpdate = {
+  providerRef: string;
+  status: ReportedStatus;
+  errorCode?: string;
+  detail?: string;
+};
+
+export type InboundSms = { providerMessageId: string; from: string; to: string; text: string };
+
+/** An incoming webhook as the provider sent it: the exact URL, headers and raw body. */
+export type WebhookRequest = {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+};
+
+export interface SmsProvider {
+  readonly name: string;
+  /**
+   * True when sending the same `ref` twice delivers once. After a crash mid-send, a message is
+   * re-sent only through such a provider; otherwise it is marked `unknown` for reconciliation.
+   */
+  readonly dedupesByRef: boolean;
+  send(req: SendRequest): Promise<SendResult>;
+  verifyRequest(req: WebhookRequest): Promise<boolean>;
+  parseStatus(req: WebhookRequest): StatusUpdate[];
+  parseInbound(req: WebhookRequest): InboundSms[];
+  /** Receipts a provider keeps for us to collect (the in-process simulator); others push them. */
+  pollStatus?(): StatusUpdate[];
+  close?(): Promise<void>;
+}
+
+/** Parses an application/x-www-form-urlencoded body into a plain record. */
+export function formFields(body: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(body)) out[k] = v;
+  return out;
+}

@@ -1,0 +1,194 @@
+// The simulator: a provider that behaves like a real one (latency, failures, throttling,
+// undelivered receipts) but decides everything from a seed, so a test or a bench is repeatable.
+// It de-duplicates by our reference, as a provider with an idempotency key does.
+
+import type { Clock } from "../lib/clock";
+import { constantTimeEqual, hmacBase64 } from "../lib/secretbox";
+import { fnv1a } from "../templates/library";
+import {
+  formFields,
+  type InboundSms,
+  type ProviderError,
+  type SendRequest,
+  type SendResult,
+  type SmsProvider,
+  type StatusUpdate,
+  type WebhookRequest,
+} from "./provider";
+
+export type SimulatorConfig = {
+  seed?: number;
+  /** Waited before each answer, in milliseconds. */
+  latency_ms?: number;
+  /** Shares of sends that fail permanently, fail retryably, are throttled; of receipts undelivered. */
+  failure_rate?: number;
+  retryable_rate?: number;
+  throttle_rate?: number;
+  undelivered_rate?: number;
+  /** Time from acceptance to the delivery receipt. */
+  receipt_delay_ms?: number;
+  /** A simulator server's base URL (src/node/simulator-server.ts); in-process when absent. */
+  url?: string;
+};
+
+/** A number in [0, 1) fixed by the seed and the inputs: the same question, the same answer. */
+export function draw(seed: number, ...parts: (string | number)[]): number {
+  return Number.parseInt(fnv1a(`${seed}|${parts.join("|")}`), 16) / 0x1_0000_0000;
+}
+
+export type Decision = { ok: true; undelivered: boolean } | { ok: false; error: ProviderError };
+
+/** Decides one send attempt. Invalid numbers (no leading + and digits) always fail permanently. */
+export function decide(config: SimulatorConfig, ref: string, to: string, attempt: number): Decision {
+  const seed = config.seed ?? 1;
+  if (!/^\+[1-9]\d{6,14}$/.test(to)) {
+    return {
+      ok: false,
+      error: {
+        kind: "permanent",
+        code: "invalid_number",
+        message: `${to} is not a valid number`,
+        reason: "invalid_number",
+      },
+    };
+  }
+  if (draw(seed, "fail", ref) < (config.failure_rate ?? 0)) {
+    return {
+      ok: false,
+      error: {
+        kind: "permanent",
+        code: "rejected",
+        message: "Rejected by the carrier (simulated)",
+        reason: "rejected",
+      },
+    };
+  }
+  if (draw(seed, "throttle", ref, attempt) < (config.throttle_rate ?? 0)) {
+    return {
+      ok: false,
+      error: { kind: "throttled", code: "throttled", message: "Slow down (simulated)", retryAfterMs: 1000 },
+    };
+  }
+  if (draw(seed, "retry", ref, attempt) < (config.retryable_rate ?? 0)) {
+    return {
+      ok: false,
+      error: { kind: "retryable", code: "unavailable", message: "Temporarily unavailable (simulated)" },
+    };
+  }
+  return { ok: true, undelivered: draw(seed, "undelivered", ref) < (config.undelivered_rate ?? 0) };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The simulator's memory: what it accepted, by our reference, and the receipts it owes. */
+export class SimulatorState {
+  readonly accepted = new Map<string, { providerRef: string; to: string; text: string; at: number }>();
+  duplicates = 0;
+  readonly attempts = new Map<string, number>();
+  private readonly pending: { due: number; update: StatusUpdate }[] = [];
+
+  constructor(
+    readonly config: SimulatorConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  submit(req: { ref: string; to: string; text: string }): SendResult {
+    const known = this.accepted.get(req.ref);
+    if (known) {
+      this.duplicates++;
+      return { ok: true, providerRef: known.providerRef };
+    }
+    const attempt = (this.attempts.get(req.ref) ?? 0) + 1;
+    this.attempts.set(req.ref, attempt);
+    const d = decide(this.config, req.ref, req.to, attempt);
+    if (!d.ok) return d;
+    const providerRef = `SM${fnv1a(`${this.config.seed ?? 1}:${req.ref}`)}${fnv1a(req.ref)}`;
+    const now = this.clock.now().getTime();
+    this.accepted.set(req.ref, { providerRef, to: req.to, text: req.text, at: now });
+    this.pending.push({
+      due: now + (this.config.receipt_delay_ms ?? 0),
+      update: d.undelivered
+        ? { providerRef, status: "undelivered", errorCode: "30005", detail: "Unknown destination handset (simulated)" }
+        : { providerRef, status: "delivered" },
+    });
+    return { ok: true, providerRef };
+  }
+
+  /** Receipts whose time has come, oldest first. */
+  due(): StatusUpdate[] {
+    const now = this.clock.now().getTime();
+    const out: StatusUpdate[] = [];
+    let keep = 0;
+    for (const p of this.pending) {
+      if (p.due <= now) out.push(p.update);
+      else this.pending[keep++] = p;
+    }
+    this.pending.length = keep;
+    return out;
+  }
+}
+
+/**
+ * The simulator as a provider: in-process (the default for `npm start` and tests), or talking
+ * to a simulator server over HTTP when `url` is set, so that it outlives our process.
+ */
+export class SimulatorProvider implements SmsProvider {
+  readonly name = "simulator";
+  readonly dedupesByRef = true;
+  private readonly state: SimulatorState;
+
+  constructor(
+    private readonly config: SimulatorConfig,
+    clock: Clock,
+    private readonly secret: string,
+  ) {
+    this.state = new SimulatorState(config, clock);
+  }
+
+  async send(req: SendRequest): Promise<SendResult> {
+    if (this.config.latency_ms) await sleep(this.config.latency_ms);
+    if (!this.config.url) return this.state.submit(req);
+    let res: Response;
+    try {
+      res = await fetch(`${this.config.url}/sim/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ref: req.ref, to: req.to, text: req.text, callback: req.statusCallback }),
+      });
+    } catch (e) {
+      // The simulator de-duplicates by ref, so a send whose answer was lost can be repeated.
+      return { ok: false, error: { kind: "retryable", code: "network", message: (e as Error).message } };
+    }
+    const body = (await res.json()) as { provider_ref?: string; error?: ProviderError };
+    if (res.ok && body.provider_ref) return { ok: true, providerRef: body.provider_ref };
+    return { ok: false, error: body.error ?? { kind: "retryable", code: String(res.status), message: res.statusText } };
+  }
+
+  pollStatus(): StatusUpdate[] {
+    return this.config.url ? [] : this.state.due();
+  }
+
+  /** Simulator callbacks carry X-Simulator-Signature: base64 HMAC-SHA256 of the body. */
+  async verifyRequest(req: WebhookRequest): Promise<boolean> {
+    const given = req.headers["x-simulator-signature"] ?? "";
+    return constantTimeEqual(given, await hmacBase64("SHA-256", this.secret, req.body));
+  }
+
+  parseStatus(req: WebhookRequest): StatusUpdate[] {
+    const body = JSON.parse(req.body) as { updates?: StatusUpdate[] };
+    return (body.updates ?? []).filter((u) => typeof u.providerRef === "string" && typeof u.status === "string");
+  }
+
+  parseInbound(req: WebhookRequest): InboundSms[] {
+    const f = req.headers["content-type"]?.includes("json")
+      ? (JSON.parse(req.body) as Record<string, string>)
+      : formFields(req.body);
+    if (!f.id || !f.from) return [];
+    return [{ providerMessageId: f.id, from: f.from, to: f.to ?? "", text: f.text ?? "" }];
+  }
+
+  /** For tests and the bench: what reached the simulator. */
+  get stats() {
+    return { accepted: this.state.accepted.size, duplicates: this.state.duplicates };
+  }
+}

@@ -1,0 +1,140 @@
+// Twilio's Messages REST API over fetch (runtime-neutral): form-encoded, basic auth, status
+// callbacks and inbound webhooks signed with X-Twilio-Signature (domain notes §8).
+
+import { constantTimeEqual, hmacBase64 } from "../lib/secretbox";
+import {
+  formFields,
+  type InboundSms,
+  type ProviderError,
+  type ReportedStatus,
+  type SendRequest,
+  type SendResult,
+  type SmsProvider,
+  type StatusUpdate,
+  type WebhookRequest,
+} from "./provider";
+
+export type TwilioConfig = {
+  account_sid: string;
+  /** A number or alphanumeric sender; or a Messaging Service SID (MG...). */
+  from: string;
+  /** For tests and regional edges; https://api.twilio.com by default. */
+  base_url?: string;
+};
+
+const STATUS: Record<string, ReportedStatus> = {
+  accepted: "queued",
+  scheduled: "queued",
+  queued: "queued",
+  sending: "sending",
+  sent: "sent",
+  delivered: "delivered",
+  read: "delivered",
+  undelivered: "undelivered",
+  failed: "failed",
+  canceled: "failed",
+};
+
+const INVALID_NUMBER = new Set(["21211", "21214", "21217", "21407", "21421", "21614"]);
+
+/** Twilio error codes and HTTP statuses, classified. */
+export function classifyTwilioError(
+  status: number,
+  code: string,
+  message: string,
+  retryAfter?: string | null,
+): ProviderError {
+  if (status === 429 || code === "20429") {
+    const seconds = Number(retryAfter);
+    return {
+      kind: "throttled",
+      code: code || "429",
+      message,
+      retryAfterMs: Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 1000,
+    };
+  }
+  if (code === "21610") return { kind: "permanent", code, message, reason: "opted_out" };
+  if (INVALID_NUMBER.has(code)) return { kind: "permanent", code, message, reason: "invalid_number" };
+  if (status >= 500) return { kind: "retryable", code: code || String(status), message };
+  return { kind: "permanent", code: code || String(status), message, reason: "rejected" };
+}
+
+/** X-Twilio-Signature: base64(HMAC-SHA1(auth token, URL + each POST parameter key+value sorted by key)). */
+export async function twilioSignature(authToken: string, url: string, params: Record<string, string>): Promise<string> {
+  const data = Object.keys(params)
+    .sort()
+    .reduce((s, k) => s + k + params[k], url);
+  return hmacBase64("SHA-1", authToken, data);
+}
+
+export class TwilioProvider implements SmsProvider {
+  readonly name = "twilio";
+  // Twilio's Messages API takes no idempotency key: a send whose answer was lost is not repeated.
+  readonly dedupesByRef = false;
+  private readonly base: string;
+
+  constructor(
+    private readonly config: TwilioConfig,
+    private readonly authToken: string,
+  ) {
+    this.base = (config.base_url ?? "https://api.twilio.com").replace(/\/$/, "");
+  }
+
+  async send(req: SendRequest): Promise<SendResult> {
+    const form = new URLSearchParams({ To: req.to, Body: req.text });
+    if (this.config.from.startsWith("MG")) form.set("MessagingServiceSid", this.config.from);
+    else form.set("From", this.config.from);
+    if (req.statusCallback) form.set("StatusCallback", req.statusCallback);
+    let res: Response;
+    try {
+      res = await fetch(
+        `${this.base}/2010-04-01/Accounts/${encodeURIComponent(this.config.account_sid)}/Messages.json`,
+        {
+          method: "POST",
+          headers: {
+            authorization: `Basic ${btoa(`${this.config.account_sid}:${this.authToken}`)}`,
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          body: form.toString(),
+        },
+      );
+    } catch (e) {
+      return { ok: false, error: { kind: "unknown_outcome", code: "network", message: (e as Error).message } };
+    }
+    let body: { sid?: string; code?: number | string; message?: string } = {};
+    try {
+      body = (await res.json()) as typeof body;
+    } catch {
+      // A non-JSON answer is classified by its status alone.
+    }
+    if (res.ok && body.sid) return { ok: true, providerRef: body.sid };
+    return {
+      ok: false,
+      error: classifyTwilioError(
+        res.status,
+        body.code === undefined ? "" : String(body.code),
+        body.message ?? res.statusText,
+        res.headers.get("retry-after"),
+      ),
+    };
+  }
+
+  async verifyRequest(req: WebhookRequest): Promise<boolean> {
+    const given = req.headers["x-twilio-signature"];
+    if (!given) return false;
+    return constantTimeEqual(given, await twilioSignature(this.authToken, req.url, formFields(req.body)));
+  }
+
+  parseStatus(req: WebhookRequest): StatusUpdate[] {
+    const f = formFields(req.body);
+    const status = STATUS[f.MessageStatus ?? ""];
+    if (!f.MessageSid || !status) return [];
+    return [{ providerRef: f.MessageSid, status, ...(f.ErrorCode ? { errorCode: f.ErrorCode } : {}) }];
+  }
+
+  parseInbound(req: WebhookRequest): InboundSms[] {
+    const f = formFields(req.body);
+    if (!f.MessageSid || !f.From) return [];
+    return [{ providerMessageId: f.MessageSid, from: f.From, to: f.To ?? "", text: f.Body ?? "" }];
+  }
+}

@@ -1,0 +1,59 @@
+// Channel credentials at rest: AES-256-GCM through WebCrypto (Node 20 and Workers alike).
+// Stored as "v1.<base64 iv>.<base64 ciphertext+tag>"; the key comes from config, never the db.
+
+export type SecretKey = CryptoKey;
+
+function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+function fromBase64(text: string): Uint8Array<ArrayBuffer> {
+  const s = atob(text);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** Imports a 32-byte key given as base64 (TIDINGS_SECRET_KEY). */
+export async function importSecretKey(base64: string): Promise<SecretKey> {
+  const raw = fromBase64(base64);
+  if (raw.length !== 32) throw new Error("the secret key must be 32 bytes, base64-encoded");
+  return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+}
+
+export function newSecretKeyBase64(): string {
+  return toBase64(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+export async function seal(key: SecretKey, plaintext: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ct = new Uint8Array(
+    await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new TextEncoder().encode(plaintext)),
+  );
+  return `v1.${toBase64(iv)}.${toBase64(ct)}`;
+}
+
+export async function open(key: SecretKey, sealed: string): Promise<string> {
+  const [version, iv, ct] = sealed.split(".");
+  if (version !== "v1" || !iv || !ct) throw new Error("not a sealed value");
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: fromBase64(iv) }, key, fromBase64(ct));
+  return new TextDecoder().decode(plain);
+}
+
+/** HMAC of a text, base64 (Twilio signs with SHA-1; the simulator with SHA-256). */
+export async function hmacBase64(hash: "SHA-1" | "SHA-256", secret: string, text: string): Promise<string> {
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash }, false, [
+    "sign",
+  ]);
+  return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text))));
+}
+
+/** Compares two strings in time that depends only on their length. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

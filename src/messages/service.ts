@@ -1,0 +1,277 @@
+import { and, asc, desc, eq, gt, gte, lt, type SQL } from "drizzle-orm";
+import type { CountryCode } from "libphonenumber-js";
+import { channelFor } from "../channels/service";
+import type { Ctx } from "../context";
+import { createCustomer, getCustomerRow } from "../customers/service";
+import { findExisting, liveCustomersWhereIn } from "../customers/store";
+import { type CustomerRow, customers, type MessageRow, messageEvents, messages } from "../db/schema";
+import { sha256Hex } from "../lib/crypto";
+import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
+import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { normalizePhone } from "../lib/phone";
+import type { TemplateLibrary } from "../templates/library";
+import { localeChain, resolveTemplate } from "../templates/service";
+import { getTenantRow } from "../tenants/service";
+import type { MessageCreate } from "./schemas";
+import { REASONS } from "./status";
+
+export type MessageEnv = Ctx & { library: TemplateLibrary; onDue?: () => void };
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function messageView(m: MessageRow) {
+  return {
+    id: m.id,
+    customer_id: m.customerId,
+    channel_id: m.channelId,
+    campaign_id: m.campaignId,
+    kind: m.kind,
+    template: m.templateKey,
+    template_version: m.templateVersion,
+    status: m.status,
+    reason: m.reason,
+    reason_text: m.reasonText,
+    to: m.toPhone,
+    text: m.text,
+    encoding: m.encoding,
+    segments: m.segments,
+    price: m.price === null ? null : m.price / 1_000_000,
+    currency: m.currency,
+    is_reply: m.isReply,
+    attempts: m.attempts,
+    send_at: iso(m.sendAt) as string,
+    valid_until: iso(m.validUntil),
+    next_attempt_at: m.status === "planned" || m.status === "queued" ? iso(m.dueAt) : null,
+    provider_ref: m.providerRef,
+    created_at: iso(m.createdAt) as string,
+    sent_at: iso(m.sentAt),
+    delivered_at: iso(m.deliveredAt),
+  };
+}
+
+/** A history row; every status change and decision writes one. */
+export function eventRow(
+  ctx: Pick<Ctx, "ids" | "tenantId">,
+  messageId: string,
+  at: number,
+  status: string,
+  reason: string | null = null,
+  detail: string | null = null,
+  applied = true,
+) {
+  return {
+    id: ctx.ids.next("mev"),
+    tenantId: ctx.tenantId,
+    messageId,
+    at,
+    status,
+    reason,
+    detail: detail ?? (reason ? (REASONS[reason] ?? null) : null),
+    applied,
+  };
+}
+
+async function recipient(ctx: Ctx, input: MessageCreate): Promise<CustomerRow> {
+  const given = (["customer_id", "external_id", "phone"] as const).filter((k) => input[k] !== undefined);
+  if (given.length !== 1) {
+    throw new ValidationError("Name the recipient once: customer_id, external_id or phone", [
+      { path: given[1] ?? "customer_id", message: "give exactly one of customer_id, external_id, phone" },
+    ]);
+  }
+  if (input.customer_id) return getCustomerRow(ctx, input.customer_id);
+  if (input.external_id) {
+    const [row] = await liveCustomersWhereIn(ctx, customers.externalId, [input.external_id]);
+    if (!row) throw new NotFoundError("customer with external_id", input.external_id);
+    return row;
+  }
+  const tenant = await getTenantRow(ctx.db, ctx.tenantId);
+  const phone = normalizePhone(input.phone as string, tenant.defaultCountry as CountryCode);
+  if (!phone.ok) throw ValidationError.field("phone", phone.reason);
+  const [existing] = await findExisting(ctx, [], [phone.e164]);
+  if (existing) return existing;
+  // A number we have never seen becomes a prospect, so its messages and replies have a home.
+  const created = await createCustomer(ctx, { phone: phone.e164 });
+  return getCustomerRow(ctx, created.id);
+}
+
+/** Stable JSON (sorted keys) of the request, so the same body hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+async function byIdempotencyKey(ctx: Ctx, key: string) {
+  return ctx.db.orm
+    .select()
+    .from(messages)
+    .where(and(eq(messages.tenantId, ctx.tenantId), eq(messages.idempotencyKey, key)))
+    .get();
+}
+
+function replay(existing: MessageRow, hash: string) {
+  if (existing.requestHash !== hash) {
+    throw new ConflictError("This Idempotency-Key was used with a different request body", {
+      message_id: existing.id,
+    });
+  }
+  return { message: messageView(existing), replayed: true };
+}
+
+/**
+ * Writes the message to the outbox (rule 5). Nothing is rendered or checked for consent here:
+ * that happens at send time, when the facts are current (rule 6).
+ */
+export async function createMessage(env: MessageEnv, input: MessageCreate, idempotencyKey?: string) {
+  const hash = await sha256Hex(canonical(input));
+  if (idempotencyKey) {
+    const existing = await byIdempotencyKey(env, idempotencyKey);
+    if (existing) return replay(existing, hash);
+  }
+  if ((input.template === undefined) === (input.text === undefined)) {
+    throw ValidationError.field(input.template ? "text" : "template", "give exactly one of template or text");
+  }
+  const customer = await recipient(env, input);
+  const tenant = await getTenantRow(env.db, env.tenantId);
+  let kind = input.kind;
+  if (input.template !== undefined) {
+    // The key must exist in some locale now; the text itself is resolved at send time.
+    const t = await resolveTemplate(
+      env,
+      env.library,
+      input.template,
+      localeChain(customer.locale, tenant.locale),
+    ).catch(() => {
+      throw ValidationError.field(
+        "template",
+        `no template '${input.template}' (GET /v1/templates/defaults lists the shipped ones)`,
+      );
+    });
+    kind ??= t.kind;
+  }
+  if (!kind) throw ValidationError.field("kind", "is required with a literal text: notification or marketing");
+  if (input.channel_id && !(await channelFor(env, input.channel_id))) {
+    throw ValidationError.field("channel_id", `no channel ${input.channel_id} in this workspace`);
+  }
+  const now = env.clock.now().getTime();
+  const sendAt = input.send_at ? Date.parse(input.send_at) : now;
+  const validUntil = input.valid_until ? Date.parse(input.valid_until) : null;
+  if (validUntil !== null && validUntil <= Math.max(now, sendAt)) {
+    throw ValidationError.field("valid_until", "must be after now and after send_at");
+  }
+  const status = sendAt > now ? "planned" : "queued";
+  const id = env.ids.next("msg");
+  try {
+    await env.db.batch([
+      env.db.orm.insert(messages).values({
+        id,
+        tenantId: env.tenantId,
+        customerId: customer.id,
+        channelId: input.channel_id ?? null,
+        kind,
+        templateKey: input.template ?? null,
+        body: input.text ?? null,
+        variables: input.variables,
+        isReply: false,
+        quietHours: input.quiet_hours ?? kind === "marketing",
+        status,
+        sendAt,
+        validUntil,
+        dueAt: sendAt,
+        idempotencyKey: idempotencyKey ?? null,
+        requestHash: idempotencyKey ? hash : null,
+        createdAt: now,
+        updatedAt: now,
+      }),
+      env.db.orm.insert(messageEvents).values(eventRow(env, id, now, status)),
+    ]);
+  } catch (e) {
+    // Two requests with one key at once: the unique index let one in; answer as it did.
+    if (e instanceof ConflictError && idempotencyKey) {
+      const existing = await byIdempotencyKey(env, idempotencyKey);
+      if (existing) return replay(existing, hash);
+    }
+    throw e;
+  }
+  if (status === "queued") env.onDue?.();
+  return { message: messageView(await messageRow(env, id)), replayed: false };
+}
+
+async function messageRow(ctx: Ctx, id: string): Promise<MessageRow> {
+  const m = await ctx.db.orm
+    .select()
+    .from(messages)
+    .where(and(eq(messages.tenantId, ctx.tenantId), eq(messages.id, id)))
+    .get();
+  if (!m) throw new NotFoundError("message", id);
+  return m;
+}
+
+export async function getMessage(ctx: Ctx, id: string) {
+  const m = await messageRow(ctx, id);
+  const history = await ctx.db.orm
+    .select()
+    .from(messageEvents)
+    .where(and(eq(messageEvents.tenantId, ctx.tenantId), eq(messageEvents.messageId, id)))
+    .orderBy(asc(messageEvents.id))
+    .all();
+  return {
+    ...messageView(m),
+    history: history.map((e) => ({
+      at: iso(e.at) as string,
+      status: e.status,
+      reason: e.reason,
+      detail: e.detail,
+      applied: e.applied,
+    })),
+  };
+}
+
+export async function listMessages(
+  ctx: Ctx,
+  q: {
+    customer_id?: string;
+    campaign_id?: string;
+    status?: MessageRow["status"];
+    from?: string;
+    to?: string;
+    limit: number;
+    cursor?: string;
+  },
+) {
+  const where: (SQL | undefined)[] = [eq(messages.tenantId, ctx.tenantId)];
+  if (q.customer_id) where.push(eq(messages.customerId, q.customer_id));
+  if (q.campaign_id) where.push(eq(messages.campaignId, q.campaign_id));
+  if (q.status) where.push(eq(messages.status, q.status));
+  if (q.from) where.push(gte(messages.createdAt, Date.parse(q.from)));
+  if (q.to) where.push(lt(messages.createdAt, Date.parse(q.to)));
+  // Newest first; ids are time-ordered, so the cursor is the last id seen.
+  if (q.cursor) where.push(lt(messages.id, decodeCursor(q.cursor)));
+  const rows = await ctx.db.orm
+    .select()
+    .from(messages)
+    .where(and(...where))
+    .orderBy(desc(messages.id))
+    .limit(q.limit + 1)
+    .all();
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return {
+    data: page.map(messageView),
+    next_cursor: rows.length > q.limit && last ? encodeCursor(last.id) : null,
+  };
+}
+
+/** Messages for a customer's timeline. */
+export async function customerMessages(ctx: Ctx, customerId: string) {
+  return ctx.db.orm
+    .select()
+    .from(messages)
+    .where(and(eq(messages.tenantId, ctx.tenantId), eq(messages.customerId, customerId), gt(messages.createdAt, -1)))
+    .all();
+}

@@ -1,0 +1,45 @@
+import type { MessageStatus } from "../db/schema";
+
+// Statuses only move forward. A provider report that would go back (a late `sent` after
+// `delivered`) is kept in the history with applied = false, and the message stays where it is.
+const RANK: Record<MessageStatus, number> = {
+  planned: 0,
+  queued: 1,
+  sending: 2,
+  sent: 3,
+  unknown: 3,
+  delivered: 4,
+  undelivered: 4,
+  failed: 4,
+  expired: 4,
+  skipped: 4,
+};
+
+export function isFinal(s: MessageStatus): boolean {
+  return RANK[s] === 4;
+}
+
+/** Whether a status reported by a provider moves the message forward. */
+export function advances(current: MessageStatus, reported: MessageStatus): boolean {
+  return !isFinal(current) && RANK[reported] > RANK[current];
+}
+
+/** Skip and failure reasons, with the text a person reads. */
+export const REASONS: Record<string, string> = {
+  opted_out: "The customer opted out of marketing messages",
+  no_consent: "No consent to marketing on record",
+  quiet_hours_deferred: "Held until the end of quiet hours in the customer's time zone",
+  render_error: "The template could not be rendered for this customer",
+  invalid_number: "The customer has no valid mobile number",
+  over_quota: "The workspace's monthly segment cap is reached",
+  expired: "valid_until passed before it could be sent",
+  customer_deleted: "The customer was deleted",
+  no_channel: "No channel to send through: add one at /v1/channels",
+  rate_limited: "Waiting for the channel's rate limit",
+  throttled: "The provider asked to slow down",
+  retry: "A temporary provider error; retrying",
+  retries_exhausted: "The provider kept failing; gave up",
+  rejected: "The provider rejected the message",
+  provider_error: "The provider reported an error",
+  lease_expired: "The sender stopped while sending (crash or restart)",
+};

@@ -1,0 +1,101 @@
+// Provider webhooks: delivery receipts and inbound SMS. No API key: the channel id in the path
+// finds the workspace and the provider's signature proves the sender. A forged request is a
+// 403 and stores nothing; the same callback twice changes nothing.
+
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { channelForWebhook } from "../channels/service";
+import { inboundMessages } from "../db/schema";
+import type { WebhookRequest } from "../delivery/provider";
+import { applyStatusUpdates } from "../delivery/receipts";
+import type { AppEnv } from "../http/env";
+import { createRouter, ErrorSchema } from "../http/openapi";
+import { ForbiddenError, NotFoundError, PayloadTooLargeError } from "../lib/errors";
+
+const Params = z.object({
+  provider: z.enum(["simulator", "twilio", "smpp"]).openapi({ param: { name: "provider", in: "path" } }),
+  channelId: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "channelId", in: "path" } }),
+});
+const MAX_BYTES = 64 * 1024;
+
+function route(kind: "status" | "inbound") {
+  return createRoute({
+    method: "post",
+    path: `/webhooks/{provider}/{channelId}/${kind}`,
+    tags: ["Webhooks"],
+    summary: kind === "status" ? "Delivery receipts from a provider" : "Inbound SMS from a provider (stored raw)",
+    description:
+      "Signed by the provider (Twilio: X-Twilio-Signature over the public URL and the form fields; simulator: X-Simulator-Signature, HMAC-SHA256 of the body with the channel's secret). Set TIDINGS_PUBLIC_URL to the URL the provider calls.",
+    middleware: [
+      bodyLimit({
+        maxSize: MAX_BYTES,
+        onError: () => {
+          throw new PayloadTooLargeError(MAX_BYTES);
+        },
+      }),
+    ],
+    request: { params: Params },
+    responses: {
+      200: { description: "Accepted (also for a repeat)" },
+      403: { description: "Bad signature: nothing stored", content: { "application/json": { schema: ErrorSchema } } },
+      404: { description: "No such channel", content: { "application/json": { schema: ErrorSchema } } },
+    },
+  });
+}
+
+async function verified(c: Context<AppEnv>, provider: string, channelId: string) {
+  const deps = c.get("deps");
+  const channel = await channelForWebhook(deps.db, provider, channelId);
+  if (!channel) throw new NotFoundError("channel", channelId);
+  const impl = await deps.providers.forChannel(channel);
+  const url = new URL(c.req.url);
+  // Providers sign the URL they called, which is the public one behind a proxy.
+  const signedUrl = deps.config.publicUrl
+    ? `${deps.config.publicUrl.replace(/\/$/, "")}${url.pathname}${url.search}`
+    : c.req.url;
+  const req: WebhookRequest = {
+    url: signedUrl,
+    headers: Object.fromEntries(c.req.raw.headers),
+    body: await c.req.text(),
+  };
+  if (!(await impl.verifyRequest(req))) throw new ForbiddenError("The webhook signature does not match");
+  return { deps, channel, impl, req };
+}
+
+function ok(c: Context<AppEnv>, provider: string) {
+  // Twilio wants TwiML back; an empty response sends no reply.
+  return provider === "twilio"
+    ? c.body('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', 200, { "content-type": "text/xml" })
+    : c.json({ ok: true }, 200);
+}
+
+export const webhookRoutes = createRouter()
+  .openapi(route("status"), async (c) => {
+    const { provider, channelId } = c.req.valid("param");
+    const { deps, channel, impl, req } = await verified(c, provider, channelId);
+    await applyStatusUpdates(deps, channel, impl.parseStatus(req));
+    return ok(c, provider) as never;
+  })
+  .openapi(route("inbound"), async (c) => {
+    const { provider, channelId } = c.req.valid("param");
+    const { deps, channel, impl, req } = await verified(c, provider, channelId);
+    const now = deps.clock.now().getTime();
+    const rows = impl.parseInbound(req).map((m) => ({
+      id: deps.ids.next("inb"),
+      tenantId: channel.tenantId,
+      channelId: channel.id,
+      providerMessageId: m.providerMessageId,
+      fromPhone: m.from,
+      toPhone: m.to,
+      body: m.text,
+      raw: req.body,
+      receivedAt: now,
+    }));
+    // A retried webhook carries the same provider id: stored once.
+    if (rows.length > 0) await deps.db.batch([deps.db.orm.insert(inboundMessages).values(rows).onConflictDoNothing()]);
+    return ok(c, provider) as never;
+  });

@@ -1,0 +1,222 @@
+// One suite, every provider (bullmq's adapter-conformance idea): the in-process simulator, the
+// simulator provider against the simulator server, and the Twilio adapter against the
+// simulator server's Twilio-shaped API, all over real HTTP on loopback.
+import { createServer, type Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SmsProvider, StatusUpdate, WebhookRequest } from "../src/delivery/provider";
+import { type SimulatorConfig, SimulatorProvider } from "../src/delivery/simulator";
+import { TwilioProvider, twilioSignature } from "../src/delivery/twilio";
+import { systemClock } from "../src/lib/clock";
+import { hmacBase64 } from "../src/lib/secretbox";
+import { type SimulatorServer, startSimulatorServer } from "../src/node/simulator-server";
+
+const TOKEN = "conformance-auth-token-000000000";
+const SID = "ACconformance0000000000000000000";
+const SECRET = "conformance-simulator-secret-0000";
+
+/** Collects whatever providers post to it, as the app's webhook would receive it. */
+class Receiver {
+  readonly requests: WebhookRequest[] = [];
+  private server!: Server;
+  origin = "";
+  url = "";
+  async start() {
+    this.server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => {
+        body += d;
+      });
+      req.on("end", () => {
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+        this.requests.push({ url: `${this.origin}${req.url}`, headers, body });
+        res.end("ok");
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", () => r()));
+    const a = this.server.address();
+    this.origin = `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}`;
+    this.url = `${this.origin}/hook`;
+  }
+  close() {
+    return new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+type Harness = {
+  name: string;
+  make(config: SimulatorConfig, optedOut?: string[]): Promise<SmsProvider>;
+  /** Receipts for what was sent: pulled from the provider, or caught by the receiver. */
+  receipts(p: SmsProvider): Promise<StatusUpdate[]>;
+  /** A signed inbound webhook as this provider would send it. */
+  inbound(fields: { id: string; from: string; to: string; text: string }): Promise<WebhookRequest>;
+  /** A signed status webhook as this provider would send it. */
+  statusWebhook(providerRef: string, status: string): Promise<WebhookRequest>;
+};
+
+const servers: SimulatorServer[] = [];
+const receiver = new Receiver();
+
+async function server(config: SimulatorConfig, optedOut: string[] = []) {
+  const s = await startSimulatorServer({
+    config: { receipt_delay_ms: 5, ...config },
+    accountSid: SID,
+    authToken: TOKEN,
+    secret: SECRET,
+    optedOut,
+  });
+  servers.push(s);
+  return s;
+}
+
+async function waitFor<T>(fn: () => T[], n = 1, ms = 3000): Promise<T[]> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    const got = fn();
+    if (got.length >= n) return got;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return fn();
+}
+
+const simulatorSigned = async (body: string, contentType = "application/json"): Promise<WebhookRequest> => ({
+  url: "http://127.0.0.1/webhooks/simulator/chn/x",
+  headers: { "content-type": contentType, "x-simulator-signature": await hmacBase64("SHA-256", SECRET, body) },
+  body,
+});
+
+const twilioSigned = async (params: Record<string, string>): Promise<WebhookRequest> => {
+  const url = "https://tidings.example/webhooks/twilio/chn_1/inbound";
+  return {
+    url,
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "x-twilio-signature": await twilioSignature(TOKEN, url, params),
+    },
+    body: new URLSearchParams(params).toString(),
+  };
+};
+
+const harnesses: Harness[] = [
+  {
+    name: "simulator (in-process)",
+    make: async (config) => new SimulatorProvider(config, systemClock, SECRET),
+    receipts: async (p) => p.pollStatus?.() ?? [],
+    inbound: (f) => simulatorSigned(JSON.stringify(f)),
+    statusWebhook: (ref, status) => simulatorSigned(JSON.stringify({ updates: [{ providerRef: ref, status }] })),
+  },
+  {
+    name: "simulator (remote server)",
+    make: async (config) => new SimulatorProvider({ ...config, url: (await server(config)).url }, systemClock, SECRET),
+    receipts: async () =>
+      (await waitFor(() => receiver.requests.filter((r) => r.headers["x-simulator-signature"]))).flatMap(
+        (r) => (JSON.parse(r.body) as { updates: StatusUpdate[] }).updates,
+      ),
+    inbound: (f) => simulatorSigned(JSON.stringify(f)),
+    statusWebhook: (ref, status) => simulatorSigned(JSON.stringify({ updates: [{ providerRef: ref, status }] })),
+  },
+  {
+    name: "twilio (against the simulator's Twilio API)",
+    make: async (config, optedOut) =>
+      new TwilioProvider(
+        { account_sid: SID, from: "+15005550006", base_url: (await server(config, optedOut)).url },
+        TOKEN,
+      ),
+    receipts: async (p) => {
+      const hooks = await waitFor(() => receiver.requests.filter((r) => r.headers["x-twilio-signature"]), 2);
+      for (const h of hooks) expect(await p.verifyRequest(h)).toBe(true);
+      return hooks.flatMap((h) => p.parseStatus(h));
+    },
+    inbound: (f) => twilioSigned({ MessageSid: f.id, From: f.from, To: f.to, Body: f.text, AccountSid: SID }),
+    statusWebhook: (ref, status) => twilioSigned({ MessageSid: ref, MessageStatus: status, AccountSid: SID }),
+  },
+];
+
+beforeAll(() => receiver.start());
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await receiver.close();
+});
+
+describe.each(harnesses)("provider conformance: $name", (h) => {
+  const req = (ref: string, to = "+8613800138000") => ({
+    ref,
+    to,
+    from: "+15005550006",
+    text: "Your card ending 1234 has arrived",
+    encoding: "GSM-7" as const,
+    segments: 1,
+    statusCallback: receiver.url,
+  });
+
+  it("accepts a message, reports its delivery, and de-duplicates by our reference if it says so", async () => {
+    receiver.requests.length = 0;
+    const p = await h.make({});
+    const first = await p.send(req("msg_conf_1"));
+    expect(first.ok).toBe(true);
+    if (!first.ok) return;
+    expect(first.providerRef).toMatch(/^SM[0-9a-f]+/);
+    const receipts = await h.receipts(p);
+    expect(receipts.filter((r) => r.providerRef === first.providerRef).at(-1)?.status).toBe("delivered");
+    const again = await p.send(req("msg_conf_1"));
+    if (p.dedupesByRef) expect(again).toEqual(first);
+    else expect(again.ok && again.providerRef !== first.providerRef).toBe(true);
+  });
+
+  it("classifies errors: invalid number (permanent), throttled, retryable", async () => {
+    const bad = await (await h.make({})).send(req("msg_conf_2", "12345"));
+    expect(bad).toMatchObject({ ok: false, error: { kind: "permanent", reason: "invalid_number" } });
+    const slow = await (await h.make({ throttle_rate: 1 })).send(req("msg_conf_3"));
+    expect(slow).toMatchObject({ ok: false, error: { kind: "throttled" } });
+    if (!slow.ok) expect(slow.error.retryAfterMs).toBeGreaterThan(0);
+    const flaky = await (await h.make({ retryable_rate: 1 })).send(req("msg_conf_4"));
+    expect(flaky).toMatchObject({ ok: false, error: { kind: "retryable" } });
+  });
+
+  it("verifies signatures on status and inbound webhooks and rejects forgeries", async () => {
+    const p = await h.make({});
+    const status = await h.statusWebhook("SMabc", "delivered");
+    expect(await p.verifyRequest(status)).toBe(true);
+    expect(p.parseStatus(status)).toEqual([{ providerRef: "SMabc", status: "delivered" }]);
+    const inbound = await h.inbound({ id: "SMin1", from: "+8613800138000", to: "+15005550006", text: "退订" });
+    expect(await p.verifyRequest(inbound)).toBe(true);
+    expect(p.parseInbound(inbound)).toEqual([
+      { providerMessageId: "SMin1", from: "+8613800138000", to: "+15005550006", text: "退订" },
+    ]);
+    const forged = { ...inbound, body: inbound.body.replace(/SMin1/, "SMin2") };
+    expect(await p.verifyRequest(forged)).toBe(false);
+    expect(await p.verifyRequest({ ...inbound, headers: {} })).toBe(false);
+  });
+});
+
+describe("twilio specifics", () => {
+  it("maps 21610 to an opt-out and signs callbacks over the exact URL", async () => {
+    const s = await server({}, ["+8613900139000"]);
+    const p = new TwilioProvider(
+      { account_sid: SID, from: "MG0000000000000000000000000000000", base_url: s.url },
+      TOKEN,
+    );
+    const r = await p.send({
+      ref: "m1",
+      to: "+8613900139000",
+      from: "",
+      text: "Offer",
+      encoding: "GSM-7",
+      segments: 1,
+    });
+    expect(r).toMatchObject({ ok: false, error: { kind: "permanent", reason: "opted_out", code: "21610" } });
+    // A messaging service SID goes as MessagingServiceSid, not From.
+    expect(s.twilioRequests.at(-1)).toMatchObject({
+      MessagingServiceSid: "MG0000000000000000000000000000000",
+      To: "+8613900139000",
+    });
+    const wrong = new TwilioProvider({ account_sid: SID, from: "+1500", base_url: s.url }, "not-the-token-0000000");
+    expect(
+      await wrong.send({ ref: "m2", to: "+8613800138000", from: "", text: "x", encoding: "GSM-7", segments: 1 }),
+    ).toMatchObject({
+      ok: false,
+      error: { kind: "permanent" },
+    });
+    const signed = await twilioSigned({ MessageSid: "SM1", MessageStatus: "delivered" });
+    expect(await p.verifyRequest({ ...signed, url: `${signed.url}?x=1` })).toBe(false);
+  });
+});

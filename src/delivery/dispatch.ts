@@ -384,13 +384,19 @@ async function decideAndSend(
       `${env.used} of ${cap} segments used this month; this message needs ${segments}`,
     );
   }
+  // Reserved in the same step as the check (no await between), so parallel sends in a batch
+  // cannot pass the cap together; given back if the message does not go out.
+  const reserved = m.isReply ? 0 : segments;
+  env.used += reserved;
 
   const bucket = bucketFor(channel, nowMs);
   if (bucket) {
     let wait = bucket.take(segments, deps.clock.now().getTime());
     while (wait > 0) {
-      if (deps.clock.now().getTime() + wait > deadline)
+      if (deps.clock.now().getTime() + wait > deadline) {
+        env.used -= reserved;
         return defer(m, "rate_limited", deps.clock.now().getTime() + wait);
+      }
       await deps.clock.sleep(wait);
       wait = bucket.take(segments, deps.clock.now().getTime());
     }
@@ -400,13 +406,12 @@ async function decideAndSend(
   try {
     provider = await deps.providers.forChannel(channel);
   } catch (e) {
+    env.used -= reserved;
     return skip("failed", "provider_error", (e as Error).message);
   }
   const statusCallback = deps.publicUrl
     ? `${deps.publicUrl.replace(/\/$/, "")}/webhooks/${channel.provider}/${channel.id}/status`
     : undefined;
-  // Counted before the answer comes, so parallel sends in one batch respect the cap too.
-  if (!m.isReply) env.used += segments;
   const result = await provider.send({
     ref: m.id,
     to: c.phone,
@@ -426,7 +431,7 @@ async function decideAndSend(
     templateVersion: version,
   };
   if (result.ok) {
-    const price = m.isReply ? 0 : priceMicros(env.plan, env.used - segments, segments);
+    const price = m.isReply ? 0 : priceMicros(env.plan, env.used - reserved, segments);
     return {
       set: {
         ...fields,
@@ -442,7 +447,7 @@ async function decideAndSend(
       count: "sent",
     };
   }
-  if (!m.isReply) env.used -= segments;
+  env.used -= reserved;
   return failure(deps, m, c, fields, result.error, opts);
 }
 
@@ -561,7 +566,7 @@ function failure(
 /** Receipts that in-process providers hold for us (the simulator); pushed ones arrive by webhook. */
 async function collectReceipts(deps: DispatchDeps): Promise<number> {
   let n = 0;
-  for (const { channel, provider } of deps.providers.active()) {
+  for (const { channel, provider } of await deps.providers.active()) {
     const updates = provider.pollStatus?.() ?? [];
     if (updates.length > 0) n += await applyStatusUpdates(deps, channel, updates);
   }

@@ -22,7 +22,7 @@ export const httpProviders: Record<string, ProviderFactory> = {
  * (the simulator's memory, an SMPP session), so they must outlive a single request.
  */
 export class ProviderRegistry {
-  private readonly cache = new Map<string, { version: number; channel: ChannelRow; provider: SmsProvider }>();
+  private readonly cache = new Map<string, { version: number; channel: ChannelRow; provider: Promise<SmsProvider> }>();
 
   constructor(
     readonly key: SecretKey,
@@ -34,25 +34,39 @@ export class ProviderRegistry {
     return Object.hasOwn(this.factories, provider);
   }
 
-  async forChannel(channel: ChannelRow): Promise<SmsProvider> {
+  /** One instance per channel version; concurrent callers share it (the promise is cached). */
+  forChannel(channel: ChannelRow): Promise<SmsProvider> {
     const hit = this.cache.get(channel.id);
     if (hit && hit.version === channel.updatedAt) return hit.provider;
     const factory = this.factories[channel.provider];
-    if (!factory) throw new Error(`the ${channel.provider} provider is not available in this runtime`);
-    const credentials = JSON.parse(await open(this.key, channel.credentials)) as Record<string, string>;
-    await hit?.provider.close?.();
-    const provider = factory(channel, credentials, { clock: this.clock });
+    if (!factory) return Promise.reject(new Error(`the ${channel.provider} provider is not available in this runtime`));
+    const previous = hit?.provider;
+    const provider = (async () => {
+      await previous?.then((p) => p.close?.()).catch(() => {});
+      const credentials = JSON.parse(await open(this.key, channel.credentials)) as Record<string, string>;
+      return factory(channel, credentials, { clock: this.clock });
+    })();
     this.cache.set(channel.id, { version: channel.updatedAt, channel, provider });
+    // A failed build is not cached: the next call tries again.
+    provider.catch(() => {
+      if (this.cache.get(channel.id)?.provider === provider) this.cache.delete(channel.id);
+    });
     return provider;
   }
 
   /** Providers built so far, with their channels (to collect receipts they hold). */
-  active(): { channel: ChannelRow; provider: SmsProvider }[] {
-    return [...this.cache.values()];
+  async active(): Promise<{ channel: ChannelRow; provider: SmsProvider }[]> {
+    const out = [];
+    for (const c of this.cache.values()) {
+      const provider = await c.provider.catch(() => null);
+      if (provider) out.push({ channel: c.channel, provider });
+    }
+    return out;
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.cache.values()].map((c) => c.provider.close?.()));
+    const all = [...this.cache.values()];
     this.cache.clear();
+    await Promise.all(all.map((c) => c.provider.then((p) => p.close?.()).catch(() => {})));
   }
 }

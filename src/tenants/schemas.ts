@@ -66,6 +66,9 @@ export const TenantPatchSchema = z
     tiers: TiersSchema,
     plan: PlanSchema,
     compose: ComposeSettingsSchema,
+    monthly_segment_cap: z.number().int().min(0).max(1_000_000_000).nullable().openapi({
+      description: "Proactive segments allowed per month; sends beyond it are skipped (over_quota). null: no cap",
+    }),
   })
   .partial()
   .openapi("TenantPatch");
@@ -88,6 +91,7 @@ export const TenantSchema = z
       .nullable()
       .openapi({ description: "A plan change that takes effect on the 1st of effective_month" }),
     compose: ComposeSettingsSchema.required(),
+    monthly_segment_cap: z.number().nullable(),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -26,6 +26,7 @@ function toView(row: TenantRow, plan: Plan, pending: { effective_month: string; 
     plan,
     pending_plan: pending,
     compose: resolveCompose(row.compose),
+    monthly_segment_cap: row.monthlySegmentCap,
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
   };
@@ -131,6 +132,7 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
         ...(tiers !== undefined && { tiers }),
         // Compose settings merge: a PATCH names only what it changes.
         ...(compose !== undefined && { compose: { ...row.compose, ...compose } }),
+        ...(fields.monthly_segment_cap !== undefined && { monthlySegmentCap: fields.monthly_segment_cap }),
         updatedAt: now.getTime(),
       })
       .where(eq(tenants.id, ctx.tenantId)),

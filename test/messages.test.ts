@@ -1,0 +1,442 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { runDispatch } from "../jobs/dispatch";
+import { type ChannelRow, messages } from "../src/db/schema";
+import { TokenBucket } from "../src/delivery/rate";
+import { hmacBase64 } from "../src/lib/secretbox";
+import { type Client, setup, type TestEnv, tenant } from "./helpers";
+
+// 2026-11-23T04:00:00Z is 12:00 in Shanghai: outside quiet hours (21:00-08:00).
+async function workspace(env: TestEnv, overrides: Record<string, unknown> = {}, channel: Record<string, unknown> = {}) {
+  const t = await tenant(env, { locale: "en", brand_signature: "[Demo Gym]", ...overrides });
+  const ch = await t.client.post("/v1/channels", { name: "Sim", provider: "simulator", ...channel });
+  expect(ch.status).toBe(201);
+  return { ...t, channel: ch.body };
+}
+
+async function member(c: Client, body: Record<string, unknown> = {}) {
+  const res = await c.post("/v1/customers", {
+    name: "Emma Li",
+    phone: "+8613800138000",
+    locale: "en",
+    consent: { state: "subscribed" },
+    ...body,
+  });
+  expect(res.status).toBe(201);
+  return res.body.id as string;
+}
+
+async function send(c: Client, body: Record<string, unknown>, headers?: Record<string, string>) {
+  return c.post("/v1/messages", body, headers);
+}
+
+const history = async (c: Client, id: string) =>
+  (await c.get(`/v1/messages/${id}`)).body.history.map((h: any) => [h.status, h.reason]);
+
+describe("sending one message", () => {
+  it("goes queued → sent → delivered on the simulator, with its history, timeline and usage", async () => {
+    const env = setup();
+    const t = await workspace(env);
+    const id = await member(t.client);
+    const res = await send(t.client, {
+      customer_id: id,
+      template: "card_activation_prompt",
+      variables: { card: { last4: "1234" }, activationUrl: "bank.example/a" },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      status: "queued",
+      kind: "notification",
+      template: "card_activation_prompt",
+      text: null,
+    });
+
+    const stats = await runDispatch(env.deps);
+    expect(stats).toMatchObject({ claimed: 1, sent: 1, receipts: 1 });
+    const m = (await t.client.get(`/v1/messages/${res.body.id}`)).body;
+    expect(m).toMatchObject({
+      status: "delivered",
+      to: "+8613800138000",
+      encoding: "GSM-7",
+      segments: 1,
+      price: 0.1,
+      currency: "CNY",
+      attempts: 1,
+      channel_id: t.channel.id,
+    });
+    expect(m.text).toBe(
+      "Hi Emma, your new card ending 1234 should have arrived. Activate it in seconds: reply ACTIVATE 1234 to this message, or go to bank.example/a",
+    );
+    expect(m.template_version).toMatch(/^card_activation_prompt\.en@default-/);
+    expect(m.history.map((h: any) => h.status)).toEqual(["queued", "sent", "delivered"]);
+
+    const timeline = (await t.client.get(`/v1/customers/${id}/timeline`)).body.data.map((e: any) => e.type);
+    expect(timeline).toEqual([
+      "customer.created",
+      "consent.changed",
+      "message.queued",
+      "message.sent",
+      "message.delivered",
+    ]);
+    const usage = (await t.client.get("/v1/usage")).body;
+    expect(usage).toMatchObject({ month: "2026-11", messages_sent: 1, proactive_segments: 1, reply_segments: 0 });
+    expect(usage.by_day.find((d: any) => d.date === "2026-11-23")).toMatchObject({ proactive_segments: 1, cost: 0.1 });
+    // Nothing left to do: a second run claims nothing.
+    expect(await runDispatch(env.deps)).toMatchObject({ claimed: 0, sent: 0 });
+  });
+
+  it("honours Idempotency-Key: same body, same message; another body, 409", async () => {
+    const env = setup();
+    const t = await workspace(env);
+    const id = await member(t.client);
+    const body = { customer_id: id, text: "Your code is 4321", kind: "notification" };
+    const a = await send(t.client, body, { "idempotency-key": "order-77" });
+    const b = await send(
+      t.client,
+      { kind: "notification", text: "Your code is 4321", customer_id: id },
+      { "idempotency-key": "order-77" },
+    );
+    expect(a.status).toBe(201);
+    expect(b.status).toBe(200);
+    expect(b.body.id).toBe(a.body.id);
+    const c = await send(t.client, { ...body, text: "Your code is 9999" }, { "idempotency-key": "order-77" });
+    expect(c.status).toBe(409);
+    expect(c.body.error.details.message_id).toBe(a.body.id);
+    expect((await t.client.get("/v1/messages")).body.data).toHaveLength(1);
+    // Keys are per workspace.
+    const other = await workspace(env);
+    const otherId = await member(other.client);
+    expect(
+      (await send(other.client, { ...body, customer_id: otherId }, { "idempotency-key": "order-77" })).status,
+    ).toBe(201);
+  });
+
+  it("finds the recipient by external id or phone (a new number becomes a prospect), and rejects bad input", async () => {
+    const env = setup();
+    const t = await workspace(env);
+    await member(t.client, { external_id: "CRM-1" });
+    const byExt = await send(t.client, { external_id: "CRM-1", text: "Hi", kind: "notification" });
+    expect(byExt.status).toBe(201);
+    const byPhone = await send(t.client, { phone: "139 0013 9000", text: "Hi", kind: "notification" });
+    expect(byPhone.status).toBe(201);
+    const prospect = (await t.client.get(`/v1/customers/${byPhone.body.customer_id}`)).body;
+    expect(prospect).toMatchObject({ phone: "+8613900139000" });
+    const cases: [Record<string, unknown>, string][] = [
+      [{ text: "Hi", kind: "notification" }, "customer_id"],
+      [{ external_id: "CRM-1", customer_id: "x", text: "Hi", kind: "notification" }, "external_id"],
+      [{ external_id: "CRM-1", text: "Hi" }, "kind"],
+      [{ external_id: "CRM-1", template: "nope_nope" }, "template"],
+      [{ external_id: "CRM-1", template: "help_reply", text: "Hi" }, "text"],
+      [{ external_id: "CRM-1", text: "Hi", kind: "notification", valid_until: "2020-01-01T00:00:00Z" }, "valid_until"],
+      [{ external_id: "CRM-1", text: "Hi", kind: "notification", channel_id: "chn_nope" }, "channel_id"],
+      [{ external_id: "CRM-1", text: "Hi", kind: "notification", surprise: 1 }, "surprise"],
+    ];
+    for (const [body, field] of cases) {
+      const r = await send(t.client, body);
+      expect(r.status, JSON.stringify(body)).toBe(422);
+      expect(JSON.stringify(r.body.error.details), JSON.stringify(body)).toContain(field);
+    }
+    expect((await send(t.client, { external_id: "CRM-404", text: "Hi", kind: "notification" })).status).toBe(404);
+    expect((await t.client.get("/v1/messages")).body.data).toHaveLength(2);
+  });
+
+  it("keeps each workspace's messages its own", async () => {
+    const env = setup();
+    const a = await workspace(env);
+    const b = await workspace(env);
+    const id = await member(a.client);
+    const m = await send(a.client, { customer_id: id, text: "A", kind: "notification" });
+    expect((await b.client.get(`/v1/messages/${m.body.id}`)).status).toBe(404);
+    expect((await b.client.get("/v1/messages")).body.data).toEqual([]);
+    expect((await send(b.client, { customer_id: id, text: "B", kind: "notification" })).status).toBe(404);
+  });
+});
+
+describe("checks at send time", () => {
+  it("skips marketing without consent, and a template that cannot render, each with its reason", async () => {
+    const env = setup();
+    const t = await workspace(env);
+    const out = await member(t.client, { phone: "+8613800138001", consent: { state: "unsubscribed" } });
+    const unknown = await member(t.client, { phone: "+8613800138002", consent: undefined });
+    const ok = await member(t.client, { phone: "+8613800138003" });
+    const promo = {
+      template: "member_promotion",
+      variables: { offer: "20% off", validUntil: "2026-12-15", link: "x.example" },
+    };
+    const m1 = await send(t.client, { customer_id: out, ...promo });
+    const m2 = await send(t.client, { customer_id: unknown, ...promo });
+    const m3 = await send(t.client, { customer_id: ok, template: "member_promotion" });
+    // A notification still goes to someone who opted out of marketing.
+    const m4 = await send(t.client, { customer_id: out, text: "Your card is active", kind: "notification" });
+    await runDispatch(env.deps);
+    const get = async (m: any) => (await t.client.get(`/v1/messages/${m.body.id}`)).body;
+    expect(await get(m1)).toMatchObject({ status: "skipped", reason: "opted_out" });
+    expect(await get(m2)).toMatchObject({ status: "skipped", reason: "no_consent" });
+    const r3 = await get(m3);
+    expect(r3).toMatchObject({ status: "skipped", reason: "render_error" });
+    expect(r3.reason_text).toContain("Missing variable 'offer'");
+    expect(await get(m4)).toMatchObject({ status: "delivered" });
+  });
+
+  it("holds marketing for quiet hours in the customer's zone, and expires it if valid_until comes first", async () => {
+    const env = setup("2026-11-23T14:00:00Z"); // 22:00 in Shanghai, 09:00 in New York
+    const t = await workspace(env, { quiet_hours: { start: "21:00", end: "08:00" } });
+    const sh = await member(t.client, { time_zone: "Asia/Shanghai" });
+    const ny = await member(t.client, { phone: "+12025550143", time_zone: "America/New_York" });
+    const promo = {
+      template: "member_promotion",
+      variables: { offer: "20% off", validUntil: "2026-12-15", link: "x.example" },
+    };
+    const held = await send(t.client, { customer_id: sh, ...promo });
+    const now = await send(t.client, { customer_id: ny, ...promo });
+    const late = await send(t.client, { customer_id: sh, ...promo, valid_until: "2026-11-23T20:00:00Z" });
+    const urgent = await send(t.client, { customer_id: sh, text: "Card blocked: call us", kind: "notification" });
+    await runDispatch(env.deps);
+    const get = async (m: any) => (await t.client.get(`/v1/messages/${m.body.id}`)).body;
+    const h = await get(held);
+    expect(h).toMatchObject({
+      status: "queued",
+      reason: "quiet_hours_deferred",
+      attempts: 0,
+      next_attempt_at: "2026-11-24T00:00:00.000Z",
+    });
+    expect(h.reason_text).toContain("Asia/Shanghai");
+    expect(await get(now)).toMatchObject({ status: "delivered" });
+    expect(await get(late)).toMatchObject({ status: "expired", reason: "expired" });
+    expect(await get(urgent)).toMatchObject({ status: "delivered" });
+    env.clock.set("2026-11-24T00:00:00Z"); // 08:00 in Shanghai
+    await runDispatch(env.deps);
+    expect(await get(held)).toMatchObject({ status: "delivered", attempts: 1 });
+    expect(await history(t.client, held.body.id)).toEqual([
+      ["queued", null],
+      ["queued", "quiet_hours_deferred"],
+      ["sent", null],
+      ["delivered", null],
+    ]);
+  });
+
+  it("waits for send_at, and stops at the monthly segment cap", async () => {
+    const env = setup();
+    const t = await workspace(env);
+    expect((await t.client.patch("/v1/tenant", { monthly_segment_cap: 2 })).status).toBe(200);
+    const id = await member(t.client);
+    const later = await send(t.client, {
+      customer_id: id,
+      text: "Tomorrow",
+      kind: "notification",
+      send_at: "2026-11-24T04:00:00Z",
+    });
+    expect(later.body.status).toBe("planned");
+    const a = await send(t.client, { customer_id: id, text: "x".repeat(200), kind: "notification" }); // 2 segments
+    const b = await send(t.client, { customer_id: id, text: "One more", kind: "notification" });
+    await runDispatch(env.deps);
+    const get = async (m: any) => (await t.client.get(`/v1/messages/${m.body.id}`)).body;
+    expect(await get(a)).toMatchObject({ status: "delivered", segments: 2 });
+    expect(await get(b)).toMatchObject({ status: "skipped", reason: "over_quota" });
+    expect(await get(later)).toMatchObject({ status: "planned" });
+    expect((await t.client.get("/v1/usage")).body.cap).toEqual({ monthly_segments: 2, remaining: 0 });
+  });
+});
+
+describe("provider outcomes", () => {
+  it("retries temporary errors with backoff, then gives up; permanent errors fail at once", async () => {
+    const env = setup();
+    const t = await workspace(env, {}, { config: { retryable_rate: 1 } });
+    const id = await member(t.client);
+    const m = await send(t.client, { customer_id: id, text: "Hi", kind: "notification" });
+    for (let i = 0; i < 5; i++) {
+      await runDispatch(env.deps);
+      env.clock.advance(10 * 60_000);
+    }
+    const failed = (await t.client.get(`/v1/messages/${m.body.id}`)).body;
+    expect(failed).toMatchObject({ status: "failed", reason: "retries_exhausted", attempts: 5 });
+    expect(failed.history.filter((h: any) => h.reason === "retry")).toHaveLength(4);
+
+    const bad = await workspace(env, {}, { config: { failure_rate: 1 } });
+    const bid = await member(bad.client);
+    const bm = await send(bad.client, { customer_id: bid, text: "Hi", kind: "notification" });
+    await runDispatch(env.deps);
+    expect((await bad.client.get(`/v1/messages/${bm.body.id}`)).body).toMatchObject({
+      status: "failed",
+      reason: "rejected",
+      attempts: 1,
+    });
+  });
+
+  it("slows down when throttled without spending attempts, and keeps to the channel's rate", async () => {
+    const env = setup();
+    const t = await workspace(env, {}, { config: { throttle_rate: 1 } });
+    const id = await member(t.client);
+    const m = await send(t.client, { customer_id: id, text: "Hi", kind: "notification" });
+    await runDispatch(env.deps);
+    await runDispatch(env.deps); // not due yet: nothing happens
+    expect((await t.client.get(`/v1/messages/${m.body.id}`)).body).toMatchObject({
+      status: "queued",
+      reason: "throttled",
+      attempts: 0,
+    });
+
+    // 50 segments a second over 20 simulated seconds: within 3%.
+    const bucket = new TokenBucket(50, 0);
+    let now = 0;
+    let sent = 0;
+    while (now < 20_000) {
+      const wait = bucket.take(1, now);
+      if (wait === 0) sent++;
+      else now += wait;
+    }
+    expect(sent / 20).toBeGreaterThan(50 * 0.97);
+    expect(sent / 20).toBeLessThan(50 * 1.03);
+  });
+
+  it("applies receipts only forward and once; a forged webhook is refused and changes nothing", async () => {
+    const env = setup();
+    const t = await workspace(env);
+    const id = await member(t.client);
+    const m = await send(t.client, { customer_id: id, text: "Hi", kind: "notification" });
+    await runDispatch(env.deps);
+    const sent = (await t.client.get(`/v1/messages/${m.body.id}`)).body;
+    expect(sent.status).toBe("delivered");
+    const secret = JSON.parse(
+      await (await import("../src/lib/secretbox")).open(
+        env.deps.secretKey,
+        (await env.deps.db.orm.query.channels.findFirst())?.credentials as string,
+      ),
+    ).secret;
+    const post = async (updates: unknown[], sign = true) => {
+      const body = JSON.stringify({ updates });
+      return env.app.request(`/webhooks/simulator/${t.channel.id}/status`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-simulator-signature": sign ? await hmacBase64("SHA-256", secret, body) : "forged",
+        },
+        body,
+      });
+    };
+    expect((await post([{ providerRef: sent.provider_ref, status: "sent" }])).status).toBe(200);
+    expect((await post([{ providerRef: sent.provider_ref, status: "delivered" }])).status).toBe(200);
+    expect((await post([{ providerRef: sent.provider_ref, status: "undelivered" }], false)).status).toBe(403);
+    const after = (await t.client.get(`/v1/messages/${m.body.id}`)).body;
+    expect(after.status).toBe("delivered");
+    expect(after.history.map((h: any) => [h.status, h.applied])).toEqual([
+      ["queued", true],
+      ["sent", true],
+      ["delivered", true],
+      ["sent", false],
+    ]);
+    expect((await env.app.request("/webhooks/simulator/chn_nope/status", { method: "POST", body: "{}" })).status).toBe(
+      404,
+    );
+  });
+
+  it("stores inbound SMS once, however often the provider retries", async () => {
+    const env = setup();
+    const t = await workspace(env);
+    const secret = JSON.parse(
+      await (await import("../src/lib/secretbox")).open(
+        env.deps.secretKey,
+        (await env.deps.db.orm.query.channels.findFirst())?.credentials as string,
+      ),
+    ).secret;
+    const body = JSON.stringify({ id: "in-1", from: "+8613800138000", to: "+10000", text: "STOP" });
+    const call = async () =>
+      env.app.request(`/webhooks/simulator/${t.channel.id}/inbound`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-simulator-signature": await hmacBase64("SHA-256", secret, body),
+        },
+        body,
+      });
+    expect((await call()).status).toBe(200);
+    expect((await call()).status).toBe(200);
+    const rows = env.db.sqlite.prepare("select body, raw from inbound_messages").all() as {
+      body: string;
+      raw: string;
+    }[];
+    expect(rows).toEqual([{ body: "STOP", raw: body }]);
+  });
+
+  it("after a crash mid-send, re-sends only through a provider that de-duplicates; else marks unknown", async () => {
+    const env = setup();
+    const t = await workspace(env);
+    const id = await member(t.client);
+    const m = await send(t.client, { customer_id: id, text: "Hi", kind: "notification" });
+    // A sender claimed it, sent it, and died before recording the answer.
+    const provider = (await env.deps.providers.forChannel(
+      (await env.deps.db.orm.query.channels.findFirst()) as ChannelRow,
+    )) as any;
+    await provider.send({ ref: m.body.id, to: "+8613800138000", from: "", text: "Hi", encoding: "GSM-7", segments: 1 });
+    env.db.orm
+      .update(messages)
+      .set({ status: "sending", leaseUntil: env.clock.now().getTime() - 1, channelId: t.channel.id, attempts: 1 })
+      .where(eq(messages.id, m.body.id))
+      .run();
+    const stats = await runDispatch(env.deps);
+    expect(stats).toMatchObject({ recovered: 1, sent: 1 });
+    expect(provider.stats).toEqual({ accepted: 1, duplicates: 1 });
+    expect((await t.client.get(`/v1/messages/${m.body.id}`)).body.status).toBe("delivered");
+
+    const tw = await t.client.post("/v1/channels", {
+      name: "Twilio",
+      provider: "twilio",
+      config: {
+        account_sid: "AC0000000000000000000000000000abcd",
+        from: "+15005550006",
+        base_url: "http://127.0.0.1:9",
+      },
+      credentials: { auth_token: "0123456789abcdef0123" },
+    });
+    expect(tw.body).not.toHaveProperty("credentials");
+    expect(tw.body.has_credentials).toBe(true);
+    const m2 = await send(t.client, { customer_id: id, text: "Hi", kind: "notification", channel_id: tw.body.id });
+    env.db.orm
+      .update(messages)
+      .set({ status: "sending", leaseUntil: env.clock.now().getTime() - 1, channelId: tw.body.id, attempts: 1 })
+      .where(eq(messages.id, m2.body.id))
+      .run();
+    expect(await runDispatch(env.deps)).toMatchObject({ unknown: 1, claimed: 0 });
+    expect((await t.client.get(`/v1/messages/${m2.body.id}`)).body).toMatchObject({
+      status: "unknown",
+      reason: "lease_expired",
+    });
+  });
+});
+
+describe("channels", () => {
+  it("keeps credentials write-only and encrypted, checks config per provider, and needs admin", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    const bad = await t.client.post("/v1/channels", {
+      name: "T",
+      provider: "twilio",
+      config: { account_sid: "nope", from: "+1" },
+    });
+    expect(bad.status).toBe(422);
+    expect(JSON.stringify(bad.body.error.details)).toContain("config.account_sid");
+    const ok = await t.client.post("/v1/channels", {
+      name: "T",
+      provider: "twilio",
+      config: { account_sid: "AC0000000000000000000000000000abcd", from: "+15005550006" },
+      credentials: { auth_token: "super-secret-token-123" },
+      rate_per_second: 10,
+    });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ default: true, rate_per_second: 10, has_credentials: true });
+    expect(JSON.stringify(await t.client.get(`/v1/channels/${ok.body.id}`))).not.toContain("super-secret");
+    const stored = env.db.sqlite.prepare("select credentials from channels").get() as { credentials: string };
+    expect(stored.credentials).toMatch(/^v1\./);
+    expect(stored.credentials).not.toContain("super-secret");
+    const smpp = await t.client.post("/v1/channels", {
+      name: "S",
+      provider: "smpp",
+      config: { host: "127.0.0.1", port: 2775, system_id: "x", source_addr: "1069" },
+      credentials: { password: "pw" },
+    });
+    expect(smpp.status).toBe(422);
+    const write = await t.client.post("/v1/api-keys", { name: "w", scope: "write" });
+    const writer = (await import("./helpers")).client(env, write.body.key);
+    expect((await writer.post("/v1/channels", { name: "x", provider: "simulator" })).status).toBe(403);
+  });
+});

@@ -1,4 +1,5 @@
 import { compose1m } from "./compose";
+import { dispatchSimulator100k, rateLimiterAccuracy } from "./dispatch";
 import { importCsv100k } from "./import-csv";
 import { segmentCount1m } from "./segment-count";
 
@@ -15,4 +16,6 @@ export const scenarios: Record<string, () => Promise<Result>> = {
   import_csv_100k: importCsv100k,
   segment_count_1m: segmentCount1m,
   compose_1m: compose1m,
+  dispatch_simulator_100k: dispatchSimulator100k,
+  rate_limiter_accuracy: rateLimiterAccuracy,
 };

@@ -26,7 +26,8 @@ import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { inDailyWindow, localDate, monthOf, monthStart } from "../lib/time";
 import { eventRow } from "../messages/service";
-import { REASONS } from "../messages/status";
+import { advances, REASONS } from "../messages/status";
+import { eventStatement, outcomeStatement } from "../messages/writes";
 import { brandName, customerVariables, mergeVariables } from "../templates/context";
 import { type CompiledTemplate, TemplateError } from "../templates/engine";
 import { nest, type TemplateLibrary } from "../templates/library";
@@ -34,9 +35,9 @@ import { renderData } from "../templates/preview";
 import { compiled } from "../templates/render";
 import { localeChain, resolveTemplate } from "../templates/service";
 import { planFor } from "../tenants/service";
-import type { ProviderError, SmsProvider } from "./provider";
+import type { ProviderError, SmsProvider, StatusUpdate } from "./provider";
 import { TokenBucket } from "./rate";
-import { applyStatusUpdates } from "./receipts";
+import { applyStatusUpdates, type KnownRefs } from "./receipts";
 import type { ProviderRegistry } from "./registry";
 
 export type DispatchDeps = {
@@ -117,14 +118,22 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
   return stats;
 }
 
+// What processing needs from a claimed row (RETURNING * would copy every column out).
+const CLAIM_COLUMNS =
+  "id, tenant_id, customer_id, channel_id, kind, template_key, body, variables, is_reply, quiet_hours, status, reason, send_at, valid_until, due_at, attempts";
+
 /** Claims due messages in one atomic statement: two dispatchers never claim the same row. */
 async function claim(deps: DispatchDeps, limit: number, leaseMs: number): Promise<MessageRow[]> {
   const now = deps.clock.now().getTime();
   const rows = await deps.db.rawAll<Record<string, unknown>>(
     `update messages set status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
-     where id in (select id from messages where status in ('planned', 'queued') and due_at <= ? order by due_at limit ?)
-     returning *`,
-    [now + leaseMs, now, now, limit],
+     where id in (select id from (
+       select id from (select id from messages where status = 'queued' and due_at <= ? order by due_at limit ?)
+       union all
+       select id from (select id from messages where status = 'planned' and due_at <= ? order by due_at limit ?)) limit ?)
+     returning ${CLAIM_COLUMNS}`,
+    // One index range per status (status, due_at): no sort over everything that is due.
+    [now + leaseMs, now, now, limit, now, limit, limit],
   );
   return rows.map(fromRaw).sort((a, b) => a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
 }
@@ -220,7 +229,20 @@ type TenantEnv = {
   defaultChannel: ChannelRow | undefined;
   templates: Map<string, { template: CompiledTemplate; version: string; composer: Composer } | Error>;
   brand: string;
+  /** Render data per (locale, zone) for this batch: the local date costs an Intl call. */
+  data: Map<string, ReturnType<typeof renderData>>;
+  now: Date;
 };
+
+function dataFor(env: TenantEnv, locale: string, zone: string) {
+  const key = `${locale}|${zone}`;
+  let d = env.data.get(key);
+  if (!d) {
+    d = renderData({ clock: { now: () => env.now, sleep: async () => {} } }, locale, zone, env.plan.currency);
+    env.data.set(key, d);
+  }
+  return d;
+}
 
 async function tenantEnv(deps: DispatchDeps, tenantId: string): Promise<TenantEnv | null> {
   const tenant = await deps.db.orm.select().from(tenants).where(eq(tenants.id, tenantId)).get();
@@ -237,7 +259,16 @@ async function tenantEnv(deps: DispatchDeps, tenantId: string): Promise<TenantEn
     .from(channels)
     .where(and(eq(channels.tenantId, tenantId), eq(channels.isDefault, true)))
     .get();
-  return { tenant, plan, used: usage?.n ?? 0, defaultChannel, templates: new Map(), brand: brandName(tenant) };
+  return {
+    tenant,
+    plan,
+    used: usage?.n ?? 0,
+    defaultChannel,
+    templates: new Map(),
+    brand: brandName(tenant),
+    data: new Map(),
+    now,
+  };
 }
 
 async function processBatch(deps: DispatchDeps, claimed: MessageRow[], opts: typeof DEFAULTS, stats: DispatchStats) {
@@ -273,26 +304,50 @@ async function processBatch(deps: DispatchDeps, claimed: MessageRow[], opts: typ
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, claimed.length) }, worker));
 
   const now = deps.clock.now().getTime();
+  // Receipts that are already in (the simulator answers at once) go into the same write as
+  // the send: one update per message instead of two. The rest are applied after it.
+  const bySentRef = new Map<string, Outcome>();
+  for (const o of outcomes.values())
+    if (o.set.status === "sent" && o.set.providerRef) bySentRef.set(o.set.providerRef, o);
+  const later: { channel: ChannelRow; updates: StatusUpdate[] }[] = [];
+  for (const { channel, provider } of await deps.providers.active()) {
+    const rest: StatusUpdate[] = [];
+    for (const u of provider.pollStatus?.() ?? []) {
+      const o = bySentRef.get(u.providerRef);
+      if (!o || !advances("sent", u.status)) {
+        rest.push(u);
+        continue;
+      }
+      const detail = [u.errorCode ? `error ${u.errorCode}` : null, u.detail ?? null].filter(Boolean).join(": ") || null;
+      o.set.status = u.status;
+      if (u.status === "delivered") o.set.deliveredAt = now;
+      else if (u.status === "undelivered" || u.status === "failed") {
+        o.set.reason = "provider_error";
+        o.set.reasonText = detail ?? `The provider reported ${u.status}`;
+      }
+      o.events.push({ status: u.status, detail });
+      stats.receipts++;
+    }
+    if (rest.length > 0) later.push({ channel, updates: rest });
+  }
   const statements: Statement[] = [];
   for (const m of claimed) {
     const o = outcomes.get(m.id) as Outcome;
     stats[o.count]++;
     const ctx = { ids: deps.ids, tenantId: m.tenantId };
     statements.push(
-      deps.db.orm
-        .update(messages)
-        .set({ ...o.set, leaseUntil: null, updatedAt: now })
-        // Only while our claim holds: a row recovered by another sender is theirs now.
-        .where(and(eq(messages.id, m.id), eq(messages.status, "sending"))),
-      ...o.events.map((e) =>
-        deps.db.orm
-          .insert(messageEvents)
-          .values(eventRow(ctx, m.id, now, e.status, e.reason ?? null, e.detail ?? null)),
-      ),
+      // Only while our claim holds: a row recovered by another sender is theirs now.
+      outcomeStatement(m.id, o.set, now),
+      ...o.events.map((e) => eventStatement(eventRow(ctx, m.id, now, e.status, e.reason ?? null, e.detail ?? null))),
       ...(o.extra ?? []),
     );
   }
   await deps.db.batch(statements);
+  const known: KnownRefs = new Map();
+  for (const [id, o] of outcomes) {
+    if (o.set.providerRef) known.set(o.set.providerRef, { id, status: o.set.status as MessageStatus });
+  }
+  for (const l of later) stats.receipts += await applyStatusUpdates(deps, l.channel, l.updates, known);
 }
 
 function skip(status: "skipped" | "expired" | "failed", reason: string, detail?: string): Outcome {
@@ -365,7 +420,7 @@ async function decideAndSend(
     const locale = c.locale ?? env.tenant.locale;
     const t = await templateFor(deps, env, m, locale, channel);
     const vars = mergeVariables(customerVariables(c, env.brand), nest(m.variables));
-    const body = t.template.render(vars, renderData(deps, locale, zone, env.plan.currency));
+    const body = t.template.render(vars, dataFor(env, locale, zone));
     composed = t.composer(body);
     text = composed.text;
     version = t.version;

@@ -3,37 +3,44 @@
 
 import { and, eq, inArray } from "drizzle-orm";
 import type { Database, Statement } from "../db/client";
-import { type ChannelRow, type MessageStatus, messageEvents, messages } from "../db/schema";
+import { type ChannelRow, type MessageStatus, messages } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { eventRow } from "../messages/service";
 import { advances } from "../messages/status";
+import { eventStatement, receiptStatement } from "../messages/writes";
 import type { StatusUpdate } from "./provider";
+
+export type KnownRefs = Map<string, { id: string; status: MessageStatus }>;
 
 export async function applyStatusUpdates(
   deps: { db: Database; clock: Clock; ids: IdGenerator },
   channel: ChannelRow,
   updates: StatusUpdate[],
+  /** Messages the caller just sent (provider ref → id, status): no need to look them up. */
+  known?: KnownRefs,
 ): Promise<number> {
   if (updates.length === 0) return 0;
-  const refs = [...new Set(updates.map((u) => u.providerRef))];
-  const rows = [];
+  const byRef: KnownRefs = new Map();
+  const refs = [...new Set(updates.map((u) => u.providerRef))].filter((r) => {
+    const k = known?.get(r);
+    if (k) byRef.set(r, { ...k });
+    return !k;
+  });
   for (let i = 0; i < refs.length; i += 500) {
-    rows.push(
-      ...(await deps.db.orm
-        .select({ id: messages.id, status: messages.status, providerRef: messages.providerRef })
-        .from(messages)
-        .where(
-          and(
-            eq(messages.tenantId, channel.tenantId),
-            eq(messages.channelId, channel.id),
-            inArray(messages.providerRef, refs.slice(i, i + 500)),
-          ),
-        )
-        .all()),
-    );
+    const rows = await deps.db.orm
+      .select({ id: messages.id, status: messages.status, providerRef: messages.providerRef })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.tenantId, channel.tenantId),
+          eq(messages.channelId, channel.id),
+          inArray(messages.providerRef, refs.slice(i, i + 500)),
+        ),
+      )
+      .all();
+    for (const r of rows) byRef.set(r.providerRef as string, { id: r.id, status: r.status as MessageStatus });
   }
-  const byRef = new Map(rows.map((r) => [r.providerRef as string, { id: r.id, status: r.status as MessageStatus }]));
   const now = deps.clock.now().getTime();
   const ctx = { ids: deps.ids, tenantId: channel.tenantId };
   const statements: Statement[] = [];
@@ -47,35 +54,32 @@ export async function applyStatusUpdates(
     const detail = [u.errorCode ? `error ${u.errorCode}` : null, u.detail ?? null].filter(Boolean).join(": ") || null;
     if (!advances(m.status, u.status)) {
       statements.push(
-        deps.db.orm
-          .insert(messageEvents)
-          .values(
-            eventRow(
-              ctx,
-              m.id,
-              now,
-              u.status,
-              "late_report",
-              `Reported after ${m.status}; not applied${detail ? ` (${detail})` : ""}`,
-              false,
-            ),
+        eventStatement(
+          eventRow(
+            ctx,
+            m.id,
+            now,
+            u.status,
+            "late_report",
+            `Reported after ${m.status}; not applied${detail ? ` (${detail})` : ""}`,
+            false,
           ),
+        ),
       );
       continue;
     }
+    const failed = u.status === "undelivered" || u.status === "failed";
     statements.push(
-      deps.db.orm
-        .update(messages)
-        .set({
-          status: u.status,
-          ...(u.status === "delivered" ? { deliveredAt: now } : {}),
-          ...(u.status === "undelivered" || u.status === "failed"
-            ? { reason: "provider_error", reasonText: detail ?? `The provider reported ${u.status}` }
-            : {}),
-          updatedAt: now,
-        })
-        .where(and(eq(messages.tenantId, channel.tenantId), eq(messages.id, m.id))),
-      deps.db.orm.insert(messageEvents).values(eventRow(ctx, m.id, now, u.status, null, detail)),
+      receiptStatement(
+        channel.tenantId,
+        m.id,
+        u.status,
+        u.status === "delivered" ? now : null,
+        failed ? "provider_error" : null,
+        failed ? (detail ?? `The provider reported ${u.status}`) : null,
+        now,
+      ),
+      eventStatement(eventRow(ctx, m.id, now, u.status, null, detail)),
     );
     m.status = u.status;
     applied++;

@@ -21,6 +21,7 @@ export function openDatabase(path: string): NodeDatabase {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma("cache_size = -65536");
   const orm = drizzle(sqlite, { schema });
   const prepared = new Map<string, BetterSqlite3.Statement>();
   const prepare = (sql: string) => {

@@ -4,12 +4,16 @@ import { libraryOf } from "../src/templates/library";
 
 /** Sends what is due. Every minute from cron, and at once when the API queues a message. */
 export async function runDispatch(deps: Deps) {
-  return dispatch({
-    db: deps.db,
-    clock: deps.clock,
-    ids: deps.ids,
-    providers: deps.providers,
-    library: libraryOf(deps),
-    ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
-  });
+  const options = deps.config.dispatchLeaseMs ? { leaseMs: deps.config.dispatchLeaseMs } : {};
+  return dispatch(
+    {
+      db: deps.db,
+      clock: deps.clock,
+      ids: deps.ids,
+      providers: deps.providers,
+      library: libraryOf(deps),
+      ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
+    },
+    options,
+  );
 }

@@ -10,6 +10,8 @@ export type Job = {
   name: string;
   /** Cron expression, evaluated in UTC on both runtimes. */
   schedule: string;
+  /** A finer schedule where the runtime allows seconds (node-cron); Cron Triggers tick each minute. */
+  nodeSchedule?: string;
   run(deps: Deps): Promise<void>;
 };
 
@@ -17,6 +19,8 @@ export const jobs: Job[] = [
   {
     name: "dispatch",
     schedule: "* * * * *",
+    // Retries, quiet-hour releases and recovered leases come due between minutes.
+    nodeSchedule: "*/5 * * * * *",
     async run(deps) {
       await runDispatch(deps);
     },

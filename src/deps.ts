@@ -12,6 +12,8 @@ export type AppConfig = {
   maxImportBytes: number;
   /** How providers reach us (status callbacks); also the URL Twilio signs. */
   publicUrl?: string;
+  /** How long a claimed message is the dispatcher's before another may recover it. */
+  dispatchLeaseMs?: number;
 };
 
 export const defaultAppConfig: AppConfig = {

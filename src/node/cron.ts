@@ -40,7 +40,7 @@ function serial(job: Job, deps: Deps) {
 export function startJobs(jobs: Job[], deps: Deps) {
   const runners = new Map(jobs.map((job) => [job.name, serial(job, deps)]));
   const tasks = jobs.map((job) =>
-    cron.schedule(job.schedule, () => runners.get(job.name)?.run(), {
+    cron.schedule(job.nodeSchedule ?? job.schedule, () => runners.get(job.name)?.run(), {
       name: job.name,
       timezone: "Etc/UTC",
       noOverlap: true,

@@ -50,6 +50,8 @@ const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.TID
   console.log(
     `Tidings is listening on ${base} (port ${info.port}); API docs at ${base}/docs; database ${config.TIDINGS_DB_PATH}`,
   );
+  // Pick up at once whatever was due while we were down (or left mid-send by a crash).
+  scheduler?.kick("dispatch");
 });
 
 let stopping = false;

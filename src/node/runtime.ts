@@ -40,6 +40,7 @@ export async function nodeDeps(config: NodeConfig): Promise<Deps & { db: NodeDat
       ...defaultAppConfig,
       maxJsonBytes: config.TIDINGS_MAX_JSON_BYTES,
       maxImportBytes: config.TIDINGS_MAX_IMPORT_BYTES,
+      dispatchLeaseMs: config.TIDINGS_DISPATCH_LEASE_MS,
       ...(config.TIDINGS_PUBLIC_URL ? { publicUrl: config.TIDINGS_PUBLIC_URL } : {}),
     },
     docsAssets: swaggerUiAssets(),

@@ -1,0 +1,163 @@
+// Rule 5 under fire: the Node server is killed with SIGKILL in the middle of sending 5,000
+// messages, then started again on the same database. The simulator server (another process's
+// worth of state, here in the test) must have received every message exactly once.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createChannel } from "../src/channels/service";
+import { ManualClock } from "../src/lib/clock";
+import { IdGenerator } from "../src/lib/ids";
+import { importSecretKey, newSecretKeyBase64 } from "../src/lib/secretbox";
+import { migrateDatabase, openDatabase } from "../src/node/db";
+import { type SimulatorServer, startSimulatorServer } from "../src/node/simulator-server";
+import { createTenant } from "../src/tenants/service";
+
+const root = join(import.meta.dirname, "..");
+const COUNT = 5000;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** One node process (not tsx's wrapper), so SIGKILL hits the server itself. */
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/node/main.ts"], {
+    cwd: root,
+    env: { ...process.env, ...env },
+  });
+  let out = "";
+  child.stdout.on("data", (d) => {
+    out += d;
+  });
+  child.stderr.on("data", (d) => {
+    out += d;
+  });
+  return { child, output: () => out };
+}
+
+const exited = (child: ChildProcess) => new Promise<void>((resolve) => child.on("exit", () => resolve()));
+
+async function until(check: () => Promise<boolean> | boolean, ms: number, what: string) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+let sim: SimulatorServer | undefined;
+afterAll(async () => {
+  await sim?.close();
+});
+
+describe("crash safety", () => {
+  it("kill -9 mid-dispatch of 5,000 messages, restart: each reached the simulator exactly once", async () => {
+    sim = await startSimulatorServer({ config: { receipt_delay_ms: 0 } });
+    const stats = async () =>
+      (await (await fetch(`${sim?.url}/sim/stats`)).json()) as { accepted: number; duplicates: number; refs: string[] };
+
+    // The workspace, its simulator channel (pointing at the simulator server) and 5,000 due messages.
+    const dir = mkdtempSync(join(tmpdir(), "tidings-crash-"));
+    const dbPath = join(dir, "tidings.db");
+    const keyText = newSecretKeyBase64();
+    const db = openDatabase(dbPath);
+    migrateDatabase(db);
+    const clock = new ManualClock(Date.now() - 60_000);
+    const ids = new IdGenerator(clock);
+    const { tenant } = await createTenant(
+      { db, clock, ids },
+      {
+        name: "Crash Bank",
+        slug: "crash",
+        default_country: "CN",
+        time_zone: "Asia/Shanghai",
+        locale: "en",
+      },
+    );
+    await createChannel(
+      { db, clock, ids, tenantId: tenant.id, secretKey: await importSecretKey(keyText), supports: () => true },
+      {
+        name: "Remote simulator",
+        provider: "simulator",
+        // A millisecond per send stretches the run so the kill lands in the middle of it.
+        config: { url: sim.url, latency_ms: 1 },
+        credentials: {},
+        rate_per_second: null,
+        counting: "standard",
+        default: true,
+      },
+    );
+    const now = clock.now().getTime();
+    const insertCustomer = db.sqlite.prepare(
+      `insert into customers (id, tenant_id, phone, name, locale, time_zone, tags, attributes, consent_state, source, created_at, updated_at)
+       values (?, ?, ?, ?, 'en', 'Asia/Shanghai', '[]', '{}', 'never_asked', 'import', ?, ?)`,
+    );
+    const insertMessage = db.sqlite.prepare(
+      `insert into messages (id, tenant_id, customer_id, kind, body, variables, is_reply, quiet_hours, status, send_at, due_at, attempts, created_at, updated_at)
+       values (?, ?, ?, 'notification', ?, '{}', 0, 0, 'queued', ?, ?, 0, ?, ?)`,
+    );
+    db.sqlite.transaction(() => {
+      for (let i = 0; i < COUNT; i++) {
+        const cid = ids.next("cus");
+        insertCustomer.run(cid, tenant.id, `+86139${String(i).padStart(8, "0")}`, `Holder ${i}`, now, now);
+        insertMessage.run(ids.next("msg"), tenant.id, cid, `Your card ${i} is on its way`, now, now, now, now);
+      }
+    })();
+    db.close();
+
+    const env = {
+      PORT: String(await freePort()),
+      TIDINGS_DB_PATH: dbPath,
+      TIDINGS_SEED_DEMO: "false",
+      TIDINGS_SECRET_KEY: keyText,
+      TIDINGS_DISPATCH_LEASE_MS: "2000",
+    };
+    const first = start(env);
+    await until(
+      async () => (await stats()).accepted >= 1000,
+      60_000,
+      `the first server to send 1000 (${first.output()})`,
+    );
+    first.child.kill("SIGKILL");
+    await exited(first.child);
+    const atKill = await stats();
+    expect(atKill.accepted).toBeLessThan(COUNT);
+
+    const second = start(env);
+    const check = openDatabase(dbPath);
+    const done = () =>
+      (
+        check.sqlite.prepare("select count(*) as n from messages where status in ('sent', 'delivered')").get() as {
+          n: number;
+        }
+      ).n;
+    try {
+      await until(() => done() === COUNT, 120_000, `every message to be sent (${done()} so far)\n${second.output()}`);
+    } finally {
+      second.child.kill("SIGTERM");
+      await exited(second.child);
+    }
+    const after = await stats();
+    // Each message reached the simulator once: 5,000 distinct message ids, no more, no fewer.
+    expect(after.accepted).toBe(COUNT);
+    expect(new Set(after.refs).size).toBe(COUNT);
+    const ours = check.sqlite.prepare("select id from messages").all() as { id: string }[];
+    expect(new Set(after.refs)).toEqual(new Set(ours.map((m) => m.id)));
+    const recovered = check.sqlite
+      .prepare("select count(*) as n from message_events where reason = 'lease_expired'")
+      .get() as { n: number };
+    // The kill left claimed messages mid-send; they were recovered and re-sent, de-duplicated.
+    expect(recovered.n).toBeGreaterThan(0);
+    expect(after.duplicates).toBeGreaterThanOrEqual(0);
+    check.close();
+  }, 240_000);
+});

@@ -183,3 +183,36 @@ export function smartEncode(text: string): SmartEncoding {
     replaced: [...counts].map(([from, count]) => ({ from, to: LOOKALIKES.get(from) as string, count })),
   };
 }
+
+/**
+ * The parts a long message is cut into for concatenation (UDH), by the same rule the count
+ * uses: 153 septets or 67 UTF-16 units per part, never splitting an escape or a surrogate pair.
+ */
+export function splitParts(text: string, encoding: Encoding): string[] {
+  const single = encoding === "GSM-7" ? 160 : 70;
+  const size = encoding === "GSM-7" ? 153 : 67;
+  const width = (i: number) => {
+    const code = text.charCodeAt(i);
+    if (encoding === "GSM-7") return (SEPTETS[code] as number) || 1;
+    return code >= 0xd800 && code <= 0xdbff && i + 1 < text.length ? 2 : 1;
+  };
+  let total = 0;
+  for (let i = 0; i < text.length; i++) total += encoding === "GSM-7" ? width(i) : 1;
+  if (total <= single) return [text];
+  const parts: string[] = [];
+  let start = 0;
+  let used = 0;
+  for (let i = 0; i < text.length; ) {
+    const w = width(i);
+    const chars = encoding === "UCS-2" && w === 2 ? 2 : 1;
+    if (used + w > size) {
+      parts.push(text.slice(start, i));
+      start = i;
+      used = 0;
+    }
+    used += w;
+    i += chars;
+  }
+  parts.push(text.slice(start));
+  return parts;
+}

@@ -14,6 +14,7 @@ import {
   channels,
   consentEvents,
   customers,
+  inboundMessages,
   type MessageRow,
   type MessageStatus,
   messageEvents,
@@ -115,6 +116,7 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
     if (claimed.length < opts.batchSize) break;
   }
   stats.receipts += await collectReceipts(deps);
+  await collectInbound(deps);
   return stats;
 }
 
@@ -626,4 +628,31 @@ async function collectReceipts(deps: DispatchDeps): Promise<number> {
     if (updates.length > 0) n += await applyStatusUpdates(deps, channel, updates);
   }
   return n;
+}
+
+/** Inbound SMS that session-based providers (SMPP) hold; stored raw, once per provider id. */
+async function collectInbound(deps: DispatchDeps) {
+  const now = deps.clock.now().getTime();
+  for (const { channel, provider } of await deps.providers.active()) {
+    const got = provider.pollInbound?.() ?? [];
+    if (got.length === 0) continue;
+    await deps.db.batch([
+      deps.db.orm
+        .insert(inboundMessages)
+        .values(
+          got.map((m) => ({
+            id: deps.ids.next("inb"),
+            tenantId: channel.tenantId,
+            channelId: channel.id,
+            providerMessageId: m.providerMessageId,
+            fromPhone: m.from,
+            toPhone: m.to,
+            body: m.text,
+            raw: JSON.stringify(m),
+            receivedAt: now,
+          })),
+        )
+        .onConflictDoNothing(),
+    ]);
+  }
 }

@@ -58,8 +58,10 @@ export interface SmsProvider {
   verifyRequest(req: WebhookRequest): Promise<boolean>;
   parseStatus(req: WebhookRequest): StatusUpdate[];
   parseInbound(req: WebhookRequest): InboundSms[];
-  /** Receipts a provider keeps for us to collect (the in-process simulator); others push them. */
+  /** Receipts a provider keeps for us to collect (the in-process simulator, SMPP); others push them. */
   pollStatus?(): StatusUpdate[];
+  /** Inbound SMS a provider keeps for us to collect (SMPP deliver_sm); others post them. */
+  pollInbound?(): InboundSms[];
   close?(): Promise<void>;
 }
 

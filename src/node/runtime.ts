@@ -9,6 +9,7 @@ import { importSecretKey, newSecretKeyBase64 } from "../lib/secretbox";
 import type { NodeConfig } from "./config";
 import { migrateDatabase, type NodeDatabase, openDatabase } from "./db";
 import { swaggerUiAssets } from "./docs-assets";
+import { SmppProvider } from "./smpp";
 import { loadDefaultTemplates } from "./templates";
 
 /**
@@ -46,6 +47,9 @@ export async function nodeDeps(config: NodeConfig): Promise<Deps & { db: NodeDat
     docsAssets: swaggerUiAssets(),
     defaultTemplates: loadDefaultTemplates(),
     secretKey,
-    providers: new ProviderRegistry(secretKey, clock, httpProviders),
+    providers: new ProviderRegistry(secretKey, clock, {
+      ...httpProviders,
+      smpp: (channel, credentials) => new SmppProvider(channel, credentials),
+    }),
   };
 }

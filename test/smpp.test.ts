@@ -1,0 +1,219 @@
+// The SMPP adapter against a real SMPP server on loopback (the server side of the same
+// package), speaking bind_transceiver, submit_sm with UDH, deliver_sm receipts and inbound.
+import type { AddressInfo, Server } from "node:net";
+import * as smpp from "smpp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countSegments } from "../src/compose/encoding";
+import type { ChannelRow } from "../src/db/schema";
+import { parseReceipt, SmppProvider } from "../src/node/smpp";
+
+type Part = { to: string; dataCoding: number; udh: number[] | null; text: string; registered: number };
+
+class FakeSmsc {
+  server!: Server;
+  port = 0;
+  parts: Part[] = [];
+  binds = 0;
+  throttleNext = 0;
+  sessions: smpp.Session[] = [];
+  private nextId = 1;
+
+  async start() {
+    this.server = smpp.createServer((session) => {
+      this.sessions.push(session);
+      session.on("bind_transceiver", (pdu) => {
+        this.binds++;
+        const ok = pdu.system_id === "tidings" && pdu.password === "secret";
+        session.send(pdu.response(ok ? {} : { command_status: smpp.ESME_RBINDFAIL }));
+      });
+      session.on("enquire_link", (pdu) => session.send(pdu.response()));
+      session.on("unbind", (pdu) => {
+        session.send(pdu.response());
+        session.close();
+      });
+      session.on("submit_sm", (pdu) => {
+        if (this.throttleNext > 0) {
+          this.throttleNext--;
+          session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
+          return;
+        }
+        if (String(pdu.destination_addr).startsWith("999")) {
+          session.send(pdu.response({ command_status: smpp.ESME_RINVDSTADR }));
+          return;
+        }
+        const sm = pdu.short_message as { message: string; udh?: Buffer[] };
+        const id = `SMSC${this.nextId++}`;
+        this.parts.push({
+          to: String(pdu.destination_addr),
+          dataCoding: Number(pdu.data_coding),
+          udh: sm.udh?.[0] ? [...sm.udh[0]] : null,
+          text: sm.message,
+          registered: Number(pdu.registered_delivery),
+        });
+        session.send(pdu.response({ message_id: id }));
+        if (Number(pdu.registered_delivery) === 1) {
+          setTimeout(() => {
+            session.deliver_sm({
+              source_addr: String(pdu.destination_addr),
+              destination_addr: "1069",
+              esm_class: smpp.ESM_CLASS.MC_DELIVERY_RECEIPT,
+              short_message: `id:${id} sub:001 dlvrd:001 submit date:2611231200 done date:2611231201 stat:DELIVRD err:000 text:`,
+            });
+          }, 5);
+        }
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", () => r()));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  /** An inbound SMS from a handset, as the SMSC delivers it. */
+  inbound(from: string, text: string) {
+    this.sessions.at(-1)?.deliver_sm({ source_addr: from, destination_addr: "1069", short_message: text });
+  }
+
+  dropConnections() {
+    for (const s of this.sessions) s.destroy();
+    this.sessions = [];
+  }
+
+  close() {
+    this.dropConnections();
+    return new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+const smsc = new FakeSmsc();
+let provider: SmppProvider;
+
+function channel(password = "secret"): [ChannelRow, Record<string, string>] {
+  return [
+    {
+      config: { host: "127.0.0.1", port: smsc.port, system_id: "tidings", source_addr: "1069" },
+    } as unknown as ChannelRow,
+    { password },
+  ];
+}
+
+async function waitFor<T>(fn: () => T[], ms = 3000): Promise<T[]> {
+  const until = Date.now() + ms;
+  let got: T[] = [];
+  while (Date.now() < until) {
+    got = got.concat(fn());
+    if (got.length > 0) return got;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return got;
+}
+
+beforeAll(async () => {
+  await smsc.start();
+  provider = new SmppProvider(...channel());
+});
+afterAll(async () => {
+  await provider.close();
+  await smsc.close();
+});
+
+describe("SMPP adapter", () => {
+  it("sends a GSM-7 message in one submit_sm and maps its receipt to delivered", async () => {
+    const r = await provider.send({
+      ref: "m1",
+      to: "+8613800138000",
+      from: "",
+      text: "Your card has arrived {ok}",
+      encoding: "GSM-7",
+      segments: 1,
+    });
+    expect(r).toEqual({ ok: true, providerRef: "SMSC1" });
+    expect(smsc.parts.at(-1)).toEqual({
+      to: "8613800138000",
+      dataCoding: 0,
+      udh: null,
+      text: "Your card has arrived {ok}",
+      registered: 1,
+    });
+    expect(await waitFor(() => provider.pollStatus())).toEqual([
+      { providerRef: "SMSC1", status: "delivered", detail: "DELIVRD" },
+    ]);
+    expect(smsc.binds).toBe(1);
+  });
+
+  it("sends a 300-character Chinese message as 5 UCS-2 parts with one UDH reference, and gets its receipt", async () => {
+    smsc.parts = [];
+    const text = "尊敬的客户您好，您的信用卡已寄出，请注意查收。".repeat(13).slice(0, 300);
+    expect(countSegments(text).segments).toBe(5);
+    const r = await provider.send({ ref: "m2", to: "+8613800138000", from: "", text, encoding: "UCS-2", segments: 5 });
+    expect(r.ok).toBe(true);
+    expect(smsc.parts).toHaveLength(5);
+    // The server sees the concatenation element: IEI 0, length 3, reference, total, sequence.
+    const ref = smsc.parts[0]?.udh?.[2];
+    smsc.parts.forEach((p, i) => {
+      expect(p.dataCoding).toBe(8);
+      expect(p.udh).toEqual([0x00, 0x03, ref, 5, i + 1]);
+      expect(p.registered).toBe(i === 4 ? 1 : 0);
+      expect(p.text.length).toBeLessThanOrEqual(67);
+    });
+    expect(smsc.parts.map((p) => p.text).join("")).toBe(text);
+    if (!r.ok) return;
+    const receipts = await waitFor(() => provider.pollStatus());
+    expect(receipts).toEqual([{ providerRef: r.providerRef, status: "delivered", detail: "DELIVRD" }]);
+  });
+
+  it("classifies refusals: throttled, invalid number", async () => {
+    smsc.throttleNext = 1;
+    expect(
+      await provider.send({ ref: "m3", to: "+8613800138000", from: "", text: "x", encoding: "GSM-7", segments: 1 }),
+    ).toMatchObject({
+      ok: false,
+      error: { kind: "throttled", code: "0x0058" },
+    });
+    expect(
+      await provider.send({ ref: "m4", to: "+999123", from: "", text: "x", encoding: "GSM-7", segments: 1 }),
+    ).toMatchObject({
+      ok: false,
+      error: { kind: "permanent", reason: "invalid_number" },
+    });
+  });
+
+  it("hands inbound deliver_sm to the inbound pipeline, and reconnects after the link drops", async () => {
+    smsc.inbound("8613900139000", "TD");
+    const got = await waitFor(() => provider.pollInbound());
+    expect(got).toMatchObject([{ from: "+8613900139000", to: "1069", text: "TD" }]);
+    smsc.dropConnections();
+    await new Promise((r) => setTimeout(r, 50));
+    const r = await provider.send({
+      ref: "m5",
+      to: "+8613800138000",
+      from: "",
+      text: "back",
+      encoding: "GSM-7",
+      segments: 1,
+    });
+    expect(r.ok).toBe(true);
+    expect(smsc.binds).toBe(2);
+  });
+
+  it("fails to bind with a wrong password, as a retryable error (nothing was sent)", async () => {
+    const wrong = new SmppProvider(...channel("nope"));
+    expect(
+      await wrong.send({ ref: "m6", to: "+8613800138000", from: "", text: "x", encoding: "GSM-7", segments: 1 }),
+    ).toMatchObject({
+      ok: false,
+      error: { kind: "retryable", code: "connect" },
+    });
+    await wrong.close();
+  });
+
+  it("parses receipt texts, including failures", () => {
+    expect(
+      parseReceipt("id:abc sub:001 dlvrd:000 submit date:2611231200 done date:2611231201 stat:UNDELIV err:005 text:"),
+    ).toEqual({
+      providerRef: "abc",
+      status: "undelivered",
+      errorCode: "005",
+      detail: "UNDELIV",
+    });
+    expect(parseReceipt("hello")).toBeNull();
+  });
+});

@@ -108,11 +108,14 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
     receipts: 0,
   };
   await recoverLeases(deps, stats);
+  // Workspace settings, plan and this month's usage, read once per run and kept up to date as
+  // messages go out (re-reading usage per batch would scan the month's messages each time).
+  const envs = new Map<string, TenantEnv | null>();
   for (let b = 0; b < opts.maxBatches; b++) {
     const claimed = await claim(deps, opts.batchSize, opts.leaseMs);
     if (claimed.length === 0) break;
     stats.claimed += claimed.length;
-    await processBatch(deps, claimed, opts, stats);
+    await processBatch(deps, claimed, opts, stats, envs);
     if (claimed.length < opts.batchSize) break;
   }
   stats.receipts += await collectReceipts(deps);
@@ -273,12 +276,24 @@ async function tenantEnv(deps: DispatchDeps, tenantId: string): Promise<TenantEn
   };
 }
 
-async function processBatch(deps: DispatchDeps, claimed: MessageRow[], opts: typeof DEFAULTS, stats: DispatchStats) {
+async function processBatch(
+  deps: DispatchDeps,
+  claimed: MessageRow[],
+  opts: typeof DEFAULTS,
+  stats: DispatchStats,
+  envs: Map<string, TenantEnv | null>,
+) {
   const started = deps.clock.now().getTime();
   // Past half the lease, remaining messages go back to the queue rather than risk the lease.
   const deadline = started + opts.leaseMs / 2;
-  const envs = new Map<string, TenantEnv | null>();
-  for (const t of new Set(claimed.map((m) => m.tenantId))) envs.set(t, await tenantEnv(deps, t));
+  for (const t of new Set(claimed.map((m) => m.tenantId))) {
+    const known = envs.get(t);
+    if (known === undefined) envs.set(t, await tenantEnv(deps, t));
+    else if (known) {
+      known.now = deps.clock.now();
+      known.data.clear();
+    }
+  }
   const people = new Map<string, CustomerRow>();
   const ids = [...new Set(claimed.map((m) => m.customerId))];
   for (let i = 0; i < ids.length; i += 500) {

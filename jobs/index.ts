@@ -1,5 +1,6 @@
 import type { Deps } from "../src/deps";
 import { runDispatch } from "./dispatch";
+import { runPlan } from "./plan";
 
 /**
  * A scheduled job: a plain function and its cron schedule (UTC). node-cron (src/node/cron.ts)
@@ -16,6 +17,14 @@ export type Job = {
 };
 
 export const jobs: Job[] = [
+  {
+    name: "plan",
+    schedule: "* * * * *",
+    nodeSchedule: "*/10 * * * * *",
+    async run(deps) {
+      await runPlan(deps);
+    },
+  },
   {
     name: "dispatch",
     schedule: "* * * * *",

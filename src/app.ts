@@ -2,6 +2,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { apiKeyRoutes } from "./api-keys/routes";
 import { attributeRoutes } from "./attributes/routes";
+import { campaignRoutes } from "./campaigns/routes";
 import { channelRoutes } from "./channels/routes";
 import { customerRoutes } from "./customers/routes";
 import type { Deps } from "./deps";
@@ -47,6 +48,7 @@ export function createApp(deps: Deps) {
   app.route("/", templateRoutes);
   app.route("/", channelRoutes);
   app.route("/", messageRoutes);
+  app.route("/", campaignRoutes);
   app.route("/", usageRoutes);
   app.route("/", webhookRoutes);
   app.route("/", docsRoutes);

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
+import type { RawStatement } from "../db/client";
 import {
   type CustomerRow,
   consentEvents,
@@ -14,6 +15,7 @@ import { hasTag } from "../groups/segment";
 import { customerFilterSql } from "../groups/service";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { REASONS } from "../messages/status";
 import { type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
 import { attributeStatements, findExisting, loadPrepareEnv, optedOutPhones, writeStatements } from "./store";
 import { toView } from "./view";
@@ -62,15 +64,37 @@ function assertUnique(row: CustomerRow, others: CustomerRow[]) {
   }
 }
 
+/**
+ * An opt-out takes effect at once, for what is already planned too (domain notes §7): the
+ * customer's unsent marketing is skipped, each message with the reason in its history.
+ */
+export function cancelMarketing(ctx: Ctx, customerId: string): RawStatement[] {
+  const now = ctx.clock.now().getTime();
+  const which = "tenant_id = ? and customer_id = ? and kind = 'marketing' and status in ('planned', 'queued')";
+  return [
+    {
+      sql: `insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
+            select 'mev_' || ? || hex(randomblob(8)), tenant_id, id, ?, 'skipped', 'opted_out', ?, 1 from messages where ${which}`,
+      params: [ctx.ids.next("mev").slice(4, 14), now, REASONS.opted_out, ctx.tenantId, customerId],
+    },
+    {
+      sql: `update messages set status = 'skipped', reason = 'opted_out', reason_text = ?, updated_at = ? where ${which}`,
+      params: [REASONS.opted_out, now, ctx.tenantId, customerId],
+    },
+  ];
+}
+
 async function save(ctx: Ctx, env: PrepareEnv, input: CustomerInput, base: CustomerRow, isNew: boolean) {
   const prepared = prepareCustomer(input, base, isNew, env);
   if (!prepared.ok) fail(prepared.errors);
   const { row } = prepared.value;
   assertUnique(row, await findExisting(ctx, row.externalId ? [row.externalId] : [], row.phone ? [row.phone] : []));
   if (isNew || prepared.value.changed.length > 0) {
+    const optedOut = !isNew && base.consentState !== "unsubscribed" && row.consentState === "unsubscribed";
     await ctx.db.batch([
       ...attributeStatements(ctx, prepared.value.newAttributes),
       ...writeStatements(ctx, prepared.value, isNew),
+      ...(optedOut ? cancelMarketing(ctx, row.id) : []),
     ]);
   }
   return prepared.value;

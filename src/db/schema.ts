@@ -349,6 +349,7 @@ export const messages = sqliteTable(
     index("messages_tenant_created").on(t.tenantId, t.id),
     index("messages_provider_ref").on(t.channelId, t.providerRef),
     index("messages_sent").on(t.tenantId, t.sentAt),
+    index("messages_campaign").on(t.tenantId, t.campaignId, t.status),
     uniqueIndex("messages_idempotency").on(t.tenantId, t.idempotencyKey),
   ],
 );
@@ -388,6 +389,48 @@ export const inboundMessages = sqliteTable(
   (t) => [uniqueIndex("inbound_provider_id").on(t.channelId, t.providerMessageId)],
 );
 
+export const CAMPAIGN_STATUSES = ["draft", "scheduled", "running", "paused", "completed", "cancelled"] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+export type Audience = {
+  /** Static groups and segments, by id or code: customers in any of them. */
+  groups?: string[];
+  customers?: string[];
+  /** A filter of its own (the segment filter language). */
+  filter?: unknown;
+  exclude_groups?: string[];
+};
+
+// A campaign plans messages into the outbox, one per (campaign, customer, occurrence).
+export const campaigns = sqliteTable(
+  "campaigns",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["broadcast"] }).notNull(),
+    status: text("status", { enum: CAMPAIGN_STATUSES }).notNull(),
+    templateKey: text("template_key").notNull(),
+    variables: text("variables", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    messageKind: text("message_kind", { enum: ["notification", "marketing"] }).notNull(),
+    audience: text("audience", { mode: "json" }).$type<Audience>().notNull(),
+    channelId: text("channel_id"),
+    /** When the next occurrence sends (UTC ms); null when nothing more is to be planned. */
+    nextOccurrenceAt: integer("next_occurrence_at"),
+    /** Each message's validity after its send time, if any. */
+    validForMs: integer("valid_for_ms"),
+    /** How many messages planning wrote so far. */
+    planned: integer("planned").notNull().default(0),
+    confirmedAudience: integer("confirmed_audience"),
+    reason: text("reason"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("campaigns_due").on(t.status, t.nextOccurrenceAt), index("campaigns_tenant").on(t.tenantId, t.id)],
+);
+
 export const schema = {
   tenants,
   tenantPlans,
@@ -406,6 +449,7 @@ export const schema = {
   messages,
   messageEvents,
   inboundMessages,
+  campaigns,
 };
 
 export type Schema = typeof schema;
@@ -415,3 +459,4 @@ export type GroupRow = typeof groups.$inferSelect;
 export type TemplateRow = typeof templates.$inferSelect;
 export type ChannelRow = typeof channels.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
+export type CampaignRow = typeof campaigns.$inferSelect;

@@ -11,6 +11,7 @@ import type { Database, Statement } from "../db/client";
 import {
   type ChannelRow,
   type CustomerRow,
+  campaigns,
   channels,
   consentEvents,
   customers,
@@ -125,7 +126,7 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
 
 // What processing needs from a claimed row (RETURNING * would copy every column out).
 const CLAIM_COLUMNS =
-  "id, tenant_id, customer_id, channel_id, kind, template_key, body, variables, is_reply, quiet_hours, status, reason, send_at, valid_until, due_at, attempts";
+  "id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, body, variables, is_reply, quiet_hours, status, reason, send_at, valid_until, due_at, attempts";
 
 /** Claims due messages in one atomic statement: two dispatchers never claim the same row. */
 async function claim(deps: DispatchDeps, limit: number, leaseMs: number): Promise<MessageRow[]> {
@@ -308,6 +309,17 @@ async function processBatch(
     deps,
     claimed.map((m) => m.channelId).filter((c): c is string => c !== null),
   );
+  const campaignIds = [...new Set(claimed.map((m) => m.campaignId).filter((c): c is string => c !== null))];
+  const campaignStatus = new Map(
+    (campaignIds.length
+      ? await deps.db.orm
+          .select({ id: campaigns.id, status: campaigns.status })
+          .from(campaigns)
+          .where(inArray(campaigns.id, campaignIds))
+          .all()
+      : []
+    ).map((c) => [c.id, c.status]),
+  );
 
   const outcomes = new Map<string, Outcome>();
   let next = 0;
@@ -315,7 +327,16 @@ async function processBatch(
     while (next < claimed.length) {
       const m = claimed[next++] as MessageRow;
       const env = envs.get(m.tenantId) ?? null;
-      outcomes.set(m.id, await decideAndSend(deps, m, env, people, named, opts, deadline));
+      const campaign = m.campaignId ? campaignStatus.get(m.campaignId) : undefined;
+      outcomes.set(
+        m.id,
+        campaign === "cancelled"
+          ? skip("skipped", "campaign_cancelled")
+          : campaign === "paused"
+            ? // Held, not dropped: resuming makes it due again at once.
+              defer(m, "campaign_paused", deps.clock.now().getTime() + 3_600_000)
+            : await decideAndSend(deps, m, env, people, named, opts, deadline),
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(opts.concurrency, claimed.length) }, worker));

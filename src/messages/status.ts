@@ -42,4 +42,6 @@ export const REASONS: Record<string, string> = {
   rejected: "The provider rejected the message",
   provider_error: "The provider reported an error",
   lease_expired: "The sender stopped while sending (crash or restart)",
+  campaign_paused: "The campaign is paused; held until it resumes",
+  campaign_cancelled: "The campaign was cancelled",
 };

@@ -1,0 +1,108 @@
+// Planning: a due campaign occurrence becomes outbox rows, written by SQL straight from the
+// audience query (customers never pass through JS), in chunks so a million-customer segment
+// never holds the write lock for long. Each row carries the idempotency key
+// cmp:<campaign>:<occurrence>:<customer>, so a planner run twice, two at once, or one that
+// restarts half-way never plans a message twice.
+
+import { and, eq, lte, sql } from "drizzle-orm";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import type { Ctx } from "../context";
+import type { Database } from "../db/client";
+import { type CampaignRow, campaigns } from "../db/schema";
+import type { Clock } from "../lib/clock";
+import type { IdGenerator } from "../lib/ids";
+import { audienceSql } from "./service";
+
+export type PlanDeps = { db: Database; clock: Clock; ids: IdGenerator };
+
+const HORIZON_MS = 5 * 60_000;
+const CHUNK = 50_000;
+
+export async function planCampaigns(deps: PlanDeps, opts: { horizonMs?: number; chunk?: number } = {}) {
+  const now = deps.clock.now().getTime();
+  const due = await deps.db.orm
+    .select()
+    .from(campaigns)
+    .where(
+      and(eq(campaigns.status, "scheduled"), lte(campaigns.nextOccurrenceAt, now + (opts.horizonMs ?? HORIZON_MS))),
+    )
+    .all();
+  let planned = 0;
+  for (const c of due) planned += await planOccurrence(deps, c, opts.chunk ?? CHUNK);
+  await completeFinished(deps);
+  return { campaigns: due.length, planned };
+}
+
+async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Promise<number> {
+  const ctx: Ctx = { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId: c.tenantId };
+  const now = deps.clock.now().getTime();
+  const occurrence = c.nextOccurrenceAt ?? now;
+  const validUntil = c.validForMs === null ? null : occurrence + c.validForMs;
+  const status = occurrence > now ? "planned" : "queued";
+  const cond = await audienceSql(ctx, c.audience);
+  const scope = sql`c.tenant_id = ${c.tenantId} and c.deleted_at is null and ${cond}`;
+  // Message ids in our shape: the time part of a fresh id, then 64 random bits (hex is Crockford-safe).
+  const timePart = deps.ids.next("msg").slice(4, 14);
+  const keyPrefix = `cmp:${c.id}:${occurrence}:`;
+  let after = "";
+  for (;;) {
+    const edge = await deps.db.orm.get<{ id: string } | undefined>(
+      sql`select c.id as id from customers c where ${scope} and c.id > ${after} order by c.id limit 1 offset ${chunk - 1}`,
+    );
+    const upto = edge?.id ?? null;
+    const range = upto === null ? sql`c.id > ${after}` : sql`c.id > ${after} and c.id <= ${upto}`;
+    const keyRange =
+      upto === null
+        ? sql`m.idempotency_key > ${keyPrefix + after} and m.idempotency_key < ${`${keyPrefix}~`}`
+        : sql`m.idempotency_key > ${keyPrefix + after} and m.idempotency_key <= ${keyPrefix + upto}`;
+    const dialect = new SQLiteSyncDialect();
+    // The messages and their first history entries, in one atomic write per chunk.
+    await deps.db.batch([
+      dialect.sqlToQuery(sql`
+        insert into messages (id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, variables,
+          is_reply, quiet_hours, status, send_at, valid_until, due_at, attempts, idempotency_key, created_at, updated_at)
+        select ${`msg_${timePart}`} || hex(randomblob(8)), c.tenant_id, c.id, ${c.channelId}, ${c.id}, ${c.messageKind},
+          ${c.templateKey}, ${JSON.stringify(c.variables)}, 0, ${c.messageKind === "marketing" ? 1 : 0}, ${status},
+          ${occurrence}, ${validUntil}, ${occurrence}, 0, ${keyPrefix} || c.id, ${now}, ${now}
+        from customers c where ${scope} and ${range}
+        on conflict do nothing`),
+      dialect.sqlToQuery(sql`
+        insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
+        select ${`mev_${timePart}`} || hex(randomblob(8)), m.tenant_id, m.id, ${now}, m.status, null,
+          ${`Planned by campaign ${c.name}`}, 1
+        from messages m where m.tenant_id = ${c.tenantId} and ${keyRange}
+          and not exists (select 1 from message_events e where e.tenant_id = m.tenant_id and e.message_id = m.id)`),
+    ]);
+    if (upto === null) break;
+    after = upto;
+  }
+  const count = await deps.db.orm.get<{ n: number }>(
+    sql`select count(*) as n from messages where tenant_id = ${c.tenantId} and campaign_id = ${c.id}`,
+  );
+  const total = (count?.n ?? 0) - c.planned;
+  await deps.db.batch([
+    deps.db.orm
+      .update(campaigns)
+      .set({ planned: count?.n ?? 0, updatedAt: now })
+      .where(eq(campaigns.id, c.id)),
+    // A broadcast has one occurrence: once planned, it runs. (A pause during planning stays.)
+    deps.db.orm
+      .update(campaigns)
+      .set({ status: "running", nextOccurrenceAt: null })
+      .where(and(eq(campaigns.id, c.id), eq(campaigns.status, "scheduled"))),
+  ]);
+  return total;
+}
+
+/** Running campaigns with nothing more to plan and nothing left to send are completed. */
+async function completeFinished(deps: PlanDeps) {
+  await deps.db.batch([
+    {
+      sql: `update campaigns set status = 'completed', updated_at = ?
+            where status = 'running' and next_occurrence_at is null
+              and not exists (select 1 from messages m where m.tenant_id = campaigns.tenant_id
+                and m.campaign_id = campaigns.id and m.status in ('planned', 'queued', 'sending'))`,
+      params: [deps.clock.now().getTime()],
+    },
+  ]);
+}

@@ -1,0 +1,129 @@
+import type { Context } from "hono";
+import { ctxOf } from "../http/auth";
+import type { AppEnv } from "../http/env";
+import { apiRoute, createRouter, jsonBody, jsonContent, z } from "../http/openapi";
+import { libraryOf } from "../templates/library";
+import { CampaignCreateSchema, CampaignPatchSchema, CampaignSchema, ScheduleSchema, StatsSchema } from "./schemas";
+import {
+  audienceCount,
+  type CampaignEnv,
+  campaignStats,
+  createCampaign,
+  getCampaign,
+  listCampaigns,
+  moveCampaign,
+  updateCampaign,
+} from "./service";
+
+const tags = ["Campaigns"];
+const IdParam = z.object({
+  id: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+function env(c: Context<AppEnv>): CampaignEnv {
+  return { ...ctxOf(c), library: libraryOf(c.get("deps")) };
+}
+
+function move(action: "pause" | "resume" | "cancel", summary: string) {
+  return [
+    apiRoute({
+      method: "post",
+      path: `/v1/campaigns/{id}/${action}`,
+      tags,
+      summary,
+      description: "An illegal move for the campaign's state is a 409 that names the state.",
+      scope: "write",
+      request: { params: IdParam },
+      responses: { 200: jsonContent(CampaignSchema, "The campaign") },
+    }),
+    async (c: Context<AppEnv>) => c.json(await moveCampaign(ctxOf(c), c.req.param("id") as string, action), 200),
+  ] as const;
+}
+
+const router = createRouter()
+  .openapi(
+    apiRoute({
+      method: "post",
+      path: "/v1/campaigns",
+      tags,
+      summary: "Create a campaign (a draft)",
+      scope: "write",
+      request: { body: jsonBody(CampaignCreateSchema) },
+      responses: { 201: jsonContent(CampaignSchema, "The draft") },
+    }),
+    async (c) => c.json(await createCampaign(env(c), c.req.valid("json")), 201),
+  )
+  .openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/campaigns",
+      tags,
+      summary: "List campaigns, newest first",
+      scope: "read",
+      responses: { 200: jsonContent(z.object({ data: z.array(CampaignSchema) }), "Campaigns") },
+    }),
+    async (c) => c.json(await listCampaigns(ctxOf(c)), 200),
+  )
+  .openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/campaigns/{id}",
+      tags,
+      summary: "Get a campaign",
+      scope: "read",
+      request: { params: IdParam },
+      responses: {
+        200: jsonContent(CampaignSchema.extend({ audience_count: z.number() }), "The campaign and its audience now"),
+      },
+    }),
+    async (c) => {
+      const ctx = ctxOf(c);
+      const campaign = await getCampaign(ctx, c.req.valid("param").id);
+      return c.json({ ...campaign, audience_count: await audienceCount(ctx, campaign.audience as never) }, 200);
+    },
+  )
+  .openapi(
+    apiRoute({
+      method: "patch",
+      path: "/v1/campaigns/{id}",
+      tags,
+      summary: "Edit a draft",
+      scope: "write",
+      request: { params: IdParam, body: jsonBody(CampaignPatchSchema) },
+      responses: { 200: jsonContent(CampaignSchema, "The draft") },
+    }),
+    async (c) => c.json(await updateCampaign(ctxOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(
+    apiRoute({
+      method: "post",
+      path: "/v1/campaigns/{id}/schedule",
+      tags,
+      summary: "Schedule a draft",
+      description: `An audience over 10,000 customers needs \`confirm_audience\` set to its count (a 409 says the count).`,
+      scope: "write",
+      request: { params: IdParam, body: jsonBody(ScheduleSchema) },
+      responses: { 200: jsonContent(CampaignSchema, "The scheduled campaign") },
+    }),
+    async (c) => c.json(await moveCampaign(ctxOf(c), c.req.valid("param").id, "schedule", c.req.valid("json")), 200),
+  )
+  .openapi(...move("pause", "Pause: no further sends until resumed"))
+  .openapi(...move("resume", "Resume a paused campaign"))
+  .openapi(...move("cancel", "Cancel: what is planned and not sent is skipped"))
+  .openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/campaigns/{id}/stats",
+      tags,
+      summary: "Counts by status and reason, delivered rate, segments and cost",
+      scope: "read",
+      request: { params: IdParam },
+      responses: { 200: jsonContent(StatsSchema, "The campaign's numbers") },
+    }),
+    async (c) => c.json(await campaignStats(ctxOf(c), c.req.valid("param").id), 200),
+  );
+
+export const campaignRoutes = router;

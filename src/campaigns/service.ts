@@ -1,0 +1,274 @@
+import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { channelFor } from "../channels/service";
+import type { Ctx } from "../context";
+import type { Statement } from "../db/client";
+import { type Audience, type CampaignRow, type CampaignStatus, campaigns, messages } from "../db/schema";
+import { inList } from "../db/sql";
+import { compileFilter } from "../groups/segment";
+import { customerFilterSql, segmentContext } from "../groups/service";
+import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
+import type { TemplateLibrary } from "../templates/library";
+import { localeChain, resolveTemplate } from "../templates/service";
+import { getTenantRow } from "../tenants/service";
+import type { CampaignCreate, CampaignPatch } from "./schemas";
+
+export type CampaignEnv = Ctx & { library: TemplateLibrary };
+
+/** Audiences above this need the count confirmed when scheduling (a fan-out guard). */
+export const FANOUT_CONFIRM = 10_000;
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function campaignView(c: CampaignRow) {
+  return {
+    id: c.id,
+    name: c.name,
+    kind: c.kind,
+    status: c.status,
+    template: c.templateKey,
+    variables: c.variables,
+    message_kind: c.messageKind,
+    audience: c.audience,
+    channel_id: c.channelId,
+    next_occurrence_at: iso(c.nextOccurrenceAt),
+    valid_for_hours: c.validForMs === null ? null : c.validForMs / 3_600_000,
+    planned: c.planned,
+    reason: c.reason,
+    created_at: iso(c.createdAt) as string,
+    updated_at: iso(c.updatedAt) as string,
+  };
+}
+
+/** The audience as one SQL condition on `customers c` (groups OR customers OR filter, minus exclusions). */
+export async function audienceSql(ctx: Ctx, audience: Audience): Promise<SQL> {
+  const include: SQL[] = [];
+  const refs = async (list: string[], path: string) =>
+    Promise.all(
+      list.map((ref, i) =>
+        customerFilterSql(ctx, ref).catch((e) => {
+          if (e instanceof NotFoundError) throw ValidationError.field(`${path}[${i}]`, `no group or segment '${ref}'`);
+          throw e;
+        }),
+      ),
+    );
+  // customerFilterSql speaks of customers.id; inside the planner's query the table is `c`.
+  const onC = (s: SQL) => sql`c.id in (select customers.id from customers where ${s})`;
+  for (const s of await refs(audience.groups ?? [], "audience.groups")) include.push(onC(s));
+  if (audience.customers?.length) include.push(sql`(${inList(sql.raw("c.id"), audience.customers)})`);
+  if (audience.filter !== undefined)
+    include.push(compileFilter(audience.filter, await segmentContext(ctx), "audience.filter"));
+  let cond = sql`(${sql.join(include, sql` or `)})`;
+  const exclude = await refs(audience.exclude_groups ?? [], "audience.exclude_groups");
+  if (exclude.length > 0) cond = sql`${cond} and not (${sql.join(exclude.map(onC), sql` or `)})`;
+  return cond;
+}
+
+export async function audienceCount(ctx: Ctx, audience: Audience): Promise<number> {
+  const cond = await audienceSql(ctx, audience);
+  const row = await ctx.db.orm.get<{ n: number }>(
+    sql`select count(*) as n from customers c where c.tenant_id = ${ctx.tenantId} and c.deleted_at is null and ${cond}`,
+  );
+  return row?.n ?? 0;
+}
+
+async function row(ctx: Ctx, id: string): Promise<CampaignRow> {
+  const r = await ctx.db.orm
+    .select()
+    .from(campaigns)
+    .where(and(eq(campaigns.tenantId, ctx.tenantId), eq(campaigns.id, id)))
+    .get();
+  if (!r) throw new NotFoundError("campaign", id);
+  return r;
+}
+
+export async function createCampaign(env: CampaignEnv, input: CampaignCreate) {
+  const tenant = await getTenantRow(env.db, env.tenantId);
+  const t = await resolveTemplate(env, env.library, input.template, localeChain(null, tenant.locale)).catch(() => {
+    throw ValidationError.field("template", `no template '${input.template}'`);
+  });
+  await audienceSql(env, input.audience);
+  if (input.channel_id && !(await channelFor(env, input.channel_id))) {
+    throw ValidationError.field("channel_id", `no channel ${input.channel_id} in this workspace`);
+  }
+  const now = env.clock.now().getTime();
+  const id = env.ids.next("cmp");
+  await env.db.batch([
+    env.db.orm.insert(campaigns).values({
+      id,
+      tenantId: env.tenantId,
+      name: input.name,
+      kind: input.kind,
+      status: "draft",
+      templateKey: input.template,
+      variables: input.variables,
+      messageKind: input.message_kind ?? t.kind,
+      audience: input.audience as Audience,
+      channelId: input.channel_id ?? null,
+      nextOccurrenceAt: input.send_at ? Date.parse(input.send_at) : null,
+      validForMs: input.valid_for_hours ? Math.round(input.valid_for_hours * 3_600_000) : null,
+      createdAt: now,
+      updatedAt: now,
+    }),
+  ]);
+  return campaignView(await row(env, id));
+}
+
+export async function getCampaign(ctx: Ctx, id: string) {
+  return campaignView(await row(ctx, id));
+}
+
+export async function listCampaigns(ctx: Ctx) {
+  const rows = await ctx.db.orm
+    .select()
+    .from(campaigns)
+    .where(eq(campaigns.tenantId, ctx.tenantId))
+    .orderBy(desc(campaigns.id))
+    .all();
+  return { data: rows.map(campaignView) };
+}
+
+export async function updateCampaign(ctx: Ctx, id: string, patch: CampaignPatch) {
+  const c = await row(ctx, id);
+  if (c.status !== "draft") throw new ConflictError(`Only a draft can be edited; this campaign is ${c.status}`);
+  if (patch.audience) await audienceSql(ctx, patch.audience);
+  await ctx.db.batch([
+    ctx.db.orm
+      .update(campaigns)
+      .set({
+        ...(patch.name !== undefined && { name: patch.name }),
+        ...(patch.variables !== undefined && { variables: patch.variables }),
+        ...(patch.audience !== undefined && { audience: patch.audience as Audience }),
+        ...(patch.send_at !== undefined && { nextOccurrenceAt: Date.parse(patch.send_at) }),
+        updatedAt: ctx.clock.now().getTime(),
+      })
+      .where(and(eq(campaigns.tenantId, ctx.tenantId), eq(campaigns.id, c.id), eq(campaigns.status, "draft"))),
+  ]);
+  return campaignView(await row(ctx, id));
+}
+
+const MOVES: Record<string, { from: CampaignStatus[]; to: CampaignStatus }> = {
+  schedule: { from: ["draft"], to: "scheduled" },
+  pause: { from: ["scheduled", "running"], to: "paused" },
+  resume: { from: ["paused"], to: "scheduled" },
+  cancel: { from: ["draft", "scheduled", "running", "paused"], to: "cancelled" },
+};
+
+/** Lifecycle: draft → scheduled → running → paused → completed | cancelled; anything else is a 409. */
+export async function moveCampaign(
+  ctx: Ctx,
+  id: string,
+  action: keyof typeof MOVES,
+  opts: { confirm_audience?: number } = {},
+) {
+  const c = await row(ctx, id);
+  const move = MOVES[action] as (typeof MOVES)[string];
+  if (!move.from.includes(c.status)) {
+    throw new ConflictError(`Cannot ${action} a ${c.status} campaign`, { status: c.status, allowed_from: move.from });
+  }
+  const now = ctx.clock.now().getTime();
+  let to = move.to;
+  const set: Partial<CampaignRow> = {
+    status: to,
+    updatedAt: now,
+    ...(action === "cancel" ? { reason: "cancelled" } : {}),
+  };
+  if (action === "schedule") {
+    const count = await audienceCount(ctx, c.audience);
+    if (count > FANOUT_CONFIRM && opts.confirm_audience !== count) {
+      throw new ConflictError(
+        `This campaign would reach ${count} customers; schedule again with confirm_audience: ${count} to go ahead`,
+        { audience: count, threshold: FANOUT_CONFIRM },
+      );
+    }
+    set.confirmedAudience = count;
+    set.nextOccurrenceAt = c.nextOccurrenceAt ?? now;
+  }
+  if (action === "resume" && c.planned > 0 && c.nextOccurrenceAt === null) {
+    // Already planned: it goes back to running, and its held messages go out.
+    to = "running";
+    set.status = to;
+  }
+  const statements: Statement[] = [
+    ctx.db.orm
+      .update(campaigns)
+      .set(set)
+      .where(and(eq(campaigns.tenantId, ctx.tenantId), eq(campaigns.id, c.id), eq(campaigns.status, c.status))),
+  ];
+  if (action === "cancel") {
+    // What was planned and not yet sent is skipped, with the reason on each message.
+    statements.push(
+      ctx.db.orm
+        .update(messages)
+        .set({
+          status: "skipped",
+          reason: "campaign_cancelled",
+          reasonText: "The campaign was cancelled",
+          updatedAt: now,
+        })
+        .where(
+          and(
+            eq(messages.tenantId, ctx.tenantId),
+            eq(messages.campaignId, c.id),
+            inArray(messages.status, ["planned", "queued"]),
+          ),
+        ),
+    );
+  }
+  if (action === "resume") {
+    // Held messages are due again now.
+    statements.push(
+      ctx.db.orm
+        .update(messages)
+        .set({ dueAt: now, updatedAt: now })
+        .where(
+          and(
+            eq(messages.tenantId, ctx.tenantId),
+            eq(messages.campaignId, c.id),
+            eq(messages.reason, "campaign_paused"),
+            inArray(messages.status, ["planned", "queued"]),
+          ),
+        ),
+    );
+  }
+  await ctx.db.batch(statements);
+  return campaignView(await row(ctx, id));
+}
+
+export async function campaignStats(ctx: Ctx, id: string) {
+  const c = await row(ctx, id);
+  const rows = await ctx.db.rawAll<{
+    status: string;
+    reason: string | null;
+    n: number;
+    segments: number;
+    price: number;
+    currency: string | null;
+  }>(
+    `select status, reason, count(*) as n, sum(coalesce(segments, 0)) as segments, sum(coalesce(price_micros, 0)) as price, max(currency) as currency
+     from messages where tenant_id = ? and campaign_id = ? group by status, reason`,
+    [ctx.tenantId, c.id],
+  );
+  const byStatus: Record<string, number> = {};
+  const byReason: Record<string, number> = {};
+  let segments = 0;
+  let price = 0;
+  let currency: string | null = null;
+  for (const r of rows) {
+    byStatus[r.status] = (byStatus[r.status] ?? 0) + r.n;
+    if (r.reason) byReason[r.reason] = (byReason[r.reason] ?? 0) + r.n;
+    segments += r.segments;
+    price += r.price;
+    currency ??= r.currency;
+  }
+  const delivered = byStatus.delivered ?? 0;
+  const reached = delivered + (byStatus.undelivered ?? 0);
+  return {
+    planned: c.planned,
+    by_status: byStatus,
+    by_reason: byReason,
+    delivered_rate: reached === 0 ? null : Math.round((delivered / reached) * 10_000) / 10_000,
+    segments,
+    cost: Math.round(price / 100) / 10_000,
+    currency,
+  };
+}

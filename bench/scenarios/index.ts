@@ -1,6 +1,7 @@
 import { compose1m } from "./compose";
 import { dispatchSimulator100k, rateLimiterAccuracy } from "./dispatch";
 import { importCsv100k } from "./import-csv";
+import { planBroadcast1m } from "./plan";
 import { segmentCount1m } from "./segment-count";
 
 export type Result = {
@@ -18,4 +19,5 @@ export const scenarios: Record<string, () => Promise<Result>> = {
   compose_1m: compose1m,
   dispatch_simulator_100k: dispatchSimulator100k,
   rate_limiter_accuracy: rateLimiterAccuracy,
+  plan_broadcast_1m: planBroadcast1m,
 };

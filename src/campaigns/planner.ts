@@ -41,8 +41,12 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
   const status = occurrence > now ? "planned" : "queued";
   const cond = await audienceSql(ctx, c.audience);
   const scope = sql`c.tenant_id = ${c.tenantId} and c.deleted_at is null and ${cond}`;
-  // Message ids in our shape: the time part of a fresh id, then 64 random bits (hex is Crockford-safe).
-  const timePart = deps.ids.next("msg").slice(4, 14);
+  // Message ids in our shape and in customer order (an append, not a random insert, into the
+  // indexes): the time part of a fresh id, 6 random characters, then a 10-digit counter.
+  const fresh = deps.ids.next("msg");
+  const timePart = fresh.slice(4, 14);
+  const salt = fresh.slice(14, 20);
+  let counted = 0;
   const keyPrefix = `cmp:${c.id}:${occurrence}:`;
   let after = "";
   for (;;) {
@@ -61,20 +65,23 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
       dialect.sqlToQuery(sql`
         insert into messages (id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, variables,
           is_reply, quiet_hours, status, send_at, valid_until, due_at, attempts, idempotency_key, created_at, updated_at)
-        select ${`msg_${timePart}`} || hex(randomblob(8)), c.tenant_id, c.id, ${c.channelId}, ${c.id}, ${c.messageKind},
+        select ${`msg_${timePart}${salt}`} || printf('%010d', ${counted} + row_number() over (order by c.id)), c.tenant_id, c.id, ${c.channelId}, ${c.id}, ${c.messageKind},
           ${c.templateKey}, ${JSON.stringify(c.variables)}, 0, ${c.messageKind === "marketing" ? 1 : 0}, ${status},
           ${occurrence}, ${validUntil}, ${occurrence}, 0, ${keyPrefix} || c.id, ${now}, ${now}
         from customers c where ${scope} and ${range}
-        on conflict do nothing`),
+        order by c.id
+        on conflict (tenant_id, idempotency_key) do nothing`),
       dialect.sqlToQuery(sql`
         insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
-        select ${`mev_${timePart}`} || hex(randomblob(8)), m.tenant_id, m.id, ${now}, m.status, null,
+        select ${`mev_${timePart}${salt}`} || printf('%010d', ${counted} + row_number() over (order by m.idempotency_key)),
+          m.tenant_id, m.id, ${now}, m.status, null,
           ${`Planned by campaign ${c.name}`}, 1
         from messages m where m.tenant_id = ${c.tenantId} and ${keyRange}
           and not exists (select 1 from message_events e where e.tenant_id = m.tenant_id and e.message_id = m.id)`),
     ]);
     if (upto === null) break;
     after = upto;
+    counted += chunk;
   }
   const count = await deps.db.orm.get<{ n: number }>(
     sql`select count(*) as n from messages where tenant_id = ${c.tenantId} and campaign_id = ${c.id}`,

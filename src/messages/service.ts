@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { CountryCode } from "libphonenumber-js";
 import { channelFor } from "../channels/service";
 import type { Ctx } from "../context";
@@ -218,7 +218,8 @@ export async function getMessage(ctx: Ctx, id: string) {
     .select()
     .from(messageEvents)
     .where(and(eq(messageEvents.tenantId, ctx.tenantId), eq(messageEvents.messageId, id)))
-    .orderBy(asc(messageEvents.id))
+    // Insertion order is causal order; ids made in SQL (planning) do not sort with generated ones.
+    .orderBy(sql`message_events.rowid`)
     .all();
   return {
     ...messageView(m),

@@ -205,3 +205,95 @@ describe("opting out", () => {
     expect((await t.client.get(`/v1/messages/${note.body.id}`)).body.status).toBe("planned");
   });
 });
+
+describe("recurring campaigns", () => {
+  /** Moves the clock to each next occurrence, as a scheduler ticking all along would see it. */
+  async function run(env: TestEnv, t: Awaited<ReturnType<typeof gym>>, id: string, occurrences: number) {
+    for (let i = 0; i < occurrences; i++) {
+      const next = (await t.client.get(`/v1/campaigns/${id}`)).body.next_occurrence_at as string;
+      env.clock.set(Date.parse(next) - 60_000);
+      await runPlan(env.deps);
+      env.clock.set(next);
+      await runDispatch(env.deps);
+    }
+    return (await t.client.get(`/v1/messages?campaign_id=${id}&limit=500`)).body.data.map((m: any) => [
+      m.customer_id,
+      m.sent_at,
+      m.status,
+    ]);
+  }
+
+  it("sends on the first Monday of each month at 10:00 Shanghai time, resolving the audience each time", async () => {
+    const env = setup();
+    const t = await gym(env);
+    const [first] = await members(t.client, 1);
+    const g = await t.client.post("/v1/groups", { name: "Members" });
+    await t.client.post(`/v1/groups/${g.body.id}/members`, { customer_ids: [first] });
+    const c = await t.client.post("/v1/campaigns", {
+      ...promo,
+      kind: "recurring",
+      cron: "0 10 * * 1#1",
+      time_zone: "Asia/Shanghai",
+      audience: { groups: [g.body.code] },
+    });
+    expect(c.status).toBe(201);
+    const s = await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
+    expect(s.body.next_occurrence_at).toBe("2026-12-07T02:00:00.000Z");
+    let sent = await run(env, t, c.body.id, 1);
+    // A member who joins later is in the next occurrence.
+    const [later] = await members(t.client, 1, () => ({ phone: "+8613800139999" }));
+    await t.client.post(`/v1/groups/${g.body.id}/members`, { customer_ids: [later] });
+    sent = await run(env, t, c.body.id, 2);
+    expect(sent.sort()).toEqual(
+      [
+        [first, "2026-12-07T02:00:00.000Z", "delivered"],
+        [first, "2027-01-04T02:00:00.000Z", "delivered"],
+        [first, "2027-02-01T02:00:00.000Z", "delivered"],
+        [later, "2027-01-04T02:00:00.000Z", "delivered"],
+        [later, "2027-02-01T02:00:00.000Z", "delivered"],
+      ].sort(),
+    );
+    expect((await t.client.get(`/v1/campaigns/${c.body.id}`)).body).toMatchObject({
+      status: "running",
+      next_occurrence_at: "2027-03-01T02:00:00.000Z",
+    });
+  });
+
+  it("keeps 9:00 New York time across the daylight-saving change", async () => {
+    const env = setup("2027-03-11T00:00:00Z");
+    const t = await gym(env);
+    const [id] = await members(t.client, 1, () => ({ phone: "+12025550143", time_zone: "America/New_York" }));
+    const c = await t.client.post("/v1/campaigns", {
+      ...promo,
+      kind: "recurring",
+      cron: "0 9 * * *",
+      time_zone: "America/New_York",
+      audience: { customers: [id] },
+    });
+    await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
+    const sent = await run(env, t, c.body.id, 5);
+    expect(sent.map((s: any) => s[1]).sort()).toEqual([
+      "2027-03-11T14:00:00.000Z",
+      "2027-03-12T14:00:00.000Z",
+      "2027-03-13T14:00:00.000Z",
+      "2027-03-14T13:00:00.000Z",
+      "2027-03-15T13:00:00.000Z",
+    ]);
+  });
+
+  it("rejects a bad cron expression, naming it", async () => {
+    const env = setup();
+    const t = await gym(env);
+    const [id] = await members(t.client, 1);
+    for (const cron of ["0 10 * *", "61 10 * * *", "0 10 30 2 *"]) {
+      const r = await t.client.post("/v1/campaigns", {
+        ...promo,
+        kind: "recurring",
+        cron,
+        audience: { customers: [id] },
+      });
+      expect(r.status, cron).toBe(422);
+      expect(r.body.error.details[0].path).toBe("cron");
+    }
+  });
+});

@@ -4,12 +4,13 @@
 // cmp:<campaign>:<occurrence>:<customer>, so a planner run twice, two at once, or one that
 // restarts half-way never plans a message twice.
 
-import { and, eq, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { Ctx } from "../context";
 import type { Database } from "../db/client";
 import { type CampaignRow, campaigns } from "../db/schema";
 import type { Clock } from "../lib/clock";
+import { nextRun, parseCron } from "../lib/cron";
 import type { IdGenerator } from "../lib/ids";
 import { audienceSql } from "./service";
 
@@ -24,7 +25,10 @@ export async function planCampaigns(deps: PlanDeps, opts: { horizonMs?: number; 
     .select()
     .from(campaigns)
     .where(
-      and(eq(campaigns.status, "scheduled"), lte(campaigns.nextOccurrenceAt, now + (opts.horizonMs ?? HORIZON_MS))),
+      and(
+        inArray(campaigns.status, ["scheduled", "running"]),
+        lte(campaigns.nextOccurrenceAt, now + (opts.horizonMs ?? HORIZON_MS)),
+      ),
     )
     .all();
   let planned = 0;
@@ -92,13 +96,26 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
       .update(campaigns)
       .set({ planned: count?.n ?? 0, updatedAt: now })
       .where(eq(campaigns.id, c.id)),
-    // A broadcast has one occurrence: once planned, it runs. (A pause during planning stays.)
+    // A broadcast has one occurrence; a recurring campaign moves on to its next cron time, with
+    // the audience resolved again then. Guarded by the occurrence just planned, so a concurrent
+    // planner cannot move it twice; a pause during planning stays.
     deps.db.orm
       .update(campaigns)
-      .set({ status: "running", nextOccurrenceAt: null })
-      .where(and(eq(campaigns.id, c.id), eq(campaigns.status, "scheduled"))),
+      .set({ status: "running", nextOccurrenceAt: nextOccurrence(c, occurrence) })
+      .where(
+        and(
+          eq(campaigns.id, c.id),
+          inArray(campaigns.status, ["scheduled", "running"]),
+          eq(campaigns.nextOccurrenceAt, occurrence),
+        ),
+      ),
   ]);
   return total;
+}
+
+function nextOccurrence(c: CampaignRow, occurrence: number): number | null {
+  if (c.kind !== "recurring" || !c.cron || !c.timeZone) return null;
+  return nextRun(parseCron(c.cron), new Date(occurrence), c.timeZone)?.getTime() ?? null;
 }
 
 /** Running campaigns with nothing more to plan and nothing left to send are completed. */

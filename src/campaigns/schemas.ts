@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CAMPAIGN_STATUSES } from "../db/schema";
 import { FilterSchema } from "../groups/schemas";
+import { timeZoneField } from "../lib/validators";
 
 const ref = z.string().min(1).max(64);
 
@@ -19,7 +20,15 @@ export const AudienceSchema = z
 export const CampaignCreateSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
-    kind: z.literal("broadcast"),
+    kind: z.enum(["broadcast", "recurring"]),
+    cron: z.string().max(100).optional().openapi({
+      description:
+        "recurring: minute hour day month weekday, on the wall clock of time_zone (0 10 * * 1#1 = first Monday, 10:00)",
+      example: "0 10 * * 1#1",
+    }),
+    time_zone: timeZoneField
+      .optional()
+      .openapi({ description: "recurring: the zone the cron is read in (default: the workspace's)" }),
     template: z.string().max(64).openapi({ description: "Template key, resolved in each customer's locale" }),
     variables: z.record(z.string().max(100), z.unknown()).default({}),
     message_kind: z
@@ -71,6 +80,8 @@ export const CampaignSchema = z
     variables: z.record(z.string(), z.unknown()),
     message_kind: z.enum(["notification", "marketing"]),
     audience: z.unknown(),
+    cron: z.string().nullable(),
+    time_zone: z.string().nullable(),
     channel_id: z.string().nullable(),
     next_occurrence_at: z.string().nullable(),
     valid_for_hours: z.number().nullable(),

@@ -6,6 +6,7 @@ import { type Audience, type CampaignRow, type CampaignStatus, campaigns, messag
 import { inList } from "../db/sql";
 import { compileFilter } from "../groups/segment";
 import { customerFilterSql, segmentContext } from "../groups/service";
+import { CronError, nextRun, parseCron } from "../lib/cron";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import type { TemplateLibrary } from "../templates/library";
 import { localeChain, resolveTemplate } from "../templates/service";
@@ -29,6 +30,8 @@ export function campaignView(c: CampaignRow) {
     variables: c.variables,
     message_kind: c.messageKind,
     audience: c.audience,
+    cron: c.cron,
+    time_zone: c.timeZone,
     channel_id: c.channelId,
     next_occurrence_at: iso(c.nextOccurrenceAt),
     valid_for_hours: c.validForMs === null ? null : c.validForMs / 3_600_000,
@@ -87,6 +90,19 @@ export async function createCampaign(env: CampaignEnv, input: CampaignCreate) {
     throw ValidationError.field("template", `no template '${input.template}'`);
   });
   await audienceSql(env, input.audience);
+  if (input.kind === "recurring") {
+    if (!input.cron) throw ValidationError.field("cron", "is required for a recurring campaign");
+    try {
+      if (!nextRun(parseCron(input.cron), env.clock.now(), input.time_zone ?? tenant.timeZone))
+        throw new CronError("never matches a real date");
+    } catch (e) {
+      if (e instanceof CronError) throw ValidationError.field("cron", e.message);
+      throw e;
+    }
+    if (input.send_at) throw ValidationError.field("send_at", "a recurring campaign sends at its cron times");
+  } else if (input.cron || input.time_zone) {
+    throw ValidationError.field(input.cron ? "cron" : "time_zone", "is only for recurring campaigns");
+  }
   if (input.channel_id && !(await channelFor(env, input.channel_id))) {
     throw ValidationError.field("channel_id", `no channel ${input.channel_id} in this workspace`);
   }
@@ -99,6 +115,8 @@ export async function createCampaign(env: CampaignEnv, input: CampaignCreate) {
       name: input.name,
       kind: input.kind,
       status: "draft",
+      cron: input.cron ?? null,
+      timeZone: input.kind === "recurring" ? (input.time_zone ?? tenant.timeZone) : null,
       templateKey: input.template,
       variables: input.variables,
       messageKind: input.message_kind ?? t.kind,
@@ -146,6 +164,13 @@ export async function updateCampaign(ctx: Ctx, id: string, patch: CampaignPatch)
   return campaignView(await row(ctx, id));
 }
 
+/** When a campaign next sends: its cron's next time, or its send_at (now if none). */
+export function firstOccurrence(c: CampaignRow, now: Date): number | null {
+  if (c.kind === "recurring" && c.cron && c.timeZone)
+    return nextRun(parseCron(c.cron), now, c.timeZone)?.getTime() ?? null;
+  return c.nextOccurrenceAt ?? now.getTime();
+}
+
 const MOVES: Record<string, { from: CampaignStatus[]; to: CampaignStatus }> = {
   schedule: { from: ["draft"], to: "scheduled" },
   pause: { from: ["scheduled", "running"], to: "paused" },
@@ -181,9 +206,13 @@ export async function moveCampaign(
       );
     }
     set.confirmedAudience = count;
-    set.nextOccurrenceAt = c.nextOccurrenceAt ?? now;
+    set.nextOccurrenceAt = firstOccurrence(c, ctx.clock.now());
   }
-  if (action === "resume" && c.planned > 0 && c.nextOccurrenceAt === null) {
+  if (action === "resume" && c.kind === "recurring") {
+    // Occurrences missed while paused are not sent late: the next one is from now.
+    set.nextOccurrenceAt = firstOccurrence(c, ctx.clock.now());
+    if (c.planned > 0) set.status = to = "running";
+  } else if (action === "resume" && c.planned > 0 && c.nextOccurrenceAt === null) {
     // Already planned: it goes back to running, and its held messages go out.
     to = "running";
     set.status = to;

@@ -410,8 +410,11 @@ export const campaigns = sqliteTable(
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    kind: text("kind", { enum: ["broadcast"] }).notNull(),
+    kind: text("kind", { enum: ["broadcast", "recurring"] }).notNull(),
     status: text("status", { enum: CAMPAIGN_STATUSES }).notNull(),
+    /** Recurring: a cron expression read on the wall clock of time_zone. */
+    cron: text("cron"),
+    timeZone: text("time_zone"),
     templateKey: text("template_key").notNull(),
     variables: text("variables", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     messageKind: text("message_kind", { enum: ["notification", "marketing"] }).notNull(),

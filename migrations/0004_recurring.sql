@@ -1,0 +1,2 @@
+ALTER TABLE `campaigns` ADD `cron` text;--> statement-breakpoint
+ALTER TABLE `campaigns` ADD `time_zone` text;

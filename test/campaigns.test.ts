@@ -297,3 +297,63 @@ describe("recurring campaigns", () => {
     }
   });
 });
+
+describe("forecast", () => {
+  it("says who gets each occurrence, when in their own zone, who is excluded and why, and the cost — then it happens so", async () => {
+    const env = setup("2026-11-23T04:00:00Z");
+    const t = await gym(env);
+    await t.client.patch("/v1/tenant", { quiet_hours: { start: "21:00", end: "08:00" }, time_zone: "Asia/Shanghai" });
+    const [sh, ny, out] = [
+      ...(await members(t.client, 1, () => ({ time_zone: "Asia/Shanghai" }))),
+      ...(await members(t.client, 1, () => ({ phone: "+12025550143", time_zone: "America/New_York" }))),
+      ...(await members(t.client, 1, () => ({ phone: "+8613800137777", consent: { state: "unsubscribed" } }))),
+    ];
+    // 10:00 in Shanghai is 21:00 in New York: the New York member is held until 08:00 there.
+    const c = await t.client.post("/v1/campaigns", {
+      ...promo,
+      kind: "recurring",
+      cron: "0 10 * * 1",
+      time_zone: "Asia/Shanghai",
+      audience: { customers: [sh, ny, out] },
+    });
+    await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
+    const f = await t.client.get(`/v1/campaigns/${c.body.id}/forecast?days=14`);
+    expect(f.status).toBe(200);
+    expect(f.body.occurrences.map((o: any) => o.at)).toEqual(["2026-11-30T02:00:00.000Z", "2026-12-07T02:00:00.000Z"]);
+    const first = f.body.occurrences[0];
+    expect(first).toMatchObject({
+      audience: 3,
+      sending: 2,
+      excluded: { opted_out: 1 },
+      segments: 2,
+      cost: 0.2,
+      estimated: false,
+    });
+    const zones = Object.fromEntries(first.send_times.map((s: any) => [s.time_zone, s]));
+    expect(zones["Asia/Shanghai"]).toMatchObject({
+      customers: 1,
+      utc: "2026-11-30T02:00:00.000Z",
+      local: "2026-11-30T10:00",
+    });
+    expect(zones["America/New_York"]).toMatchObject({
+      customers: 1,
+      utc: "2026-11-30T13:00:00.000Z",
+      local: "2026-11-30T08:00",
+      held_for_quiet_hours: true,
+    });
+
+    // What the forecast said is what happens.
+    env.clock.set("2026-11-30T01:59:00Z");
+    await runPlan(env.deps);
+    env.clock.set("2026-11-30T02:00:00Z");
+    await runDispatch(env.deps);
+    env.clock.set("2026-11-30T13:00:00Z");
+    await runDispatch(env.deps);
+    const sent = (await t.client.get(`/v1/messages?campaign_id=${c.body.id}`)).body.data;
+    const by = Object.fromEntries(sent.map((m: any) => [m.customer_id, [m.status, m.sent_at, m.reason]]));
+    expect(by[sh]).toEqual(["delivered", "2026-11-30T02:00:00.000Z", null]);
+    expect(by[ny]).toEqual(["delivered", "2026-11-30T13:00:00.000Z", null]);
+    expect(by[out]).toEqual(["skipped", null, "opted_out"]);
+    expect((await t.client.get(`/v1/campaigns/${c.body.id}/forecast?days=0`)).status).toBe(422);
+  });
+});

@@ -3,7 +3,15 @@ import { ctxOf } from "../http/auth";
 import type { AppEnv } from "../http/env";
 import { apiRoute, createRouter, jsonBody, jsonContent, z } from "../http/openapi";
 import { libraryOf } from "../templates/library";
-import { CampaignCreateSchema, CampaignPatchSchema, CampaignSchema, ScheduleSchema, StatsSchema } from "./schemas";
+import { forecast } from "./forecast";
+import {
+  CampaignCreateSchema,
+  CampaignPatchSchema,
+  CampaignSchema,
+  ForecastSchema,
+  ScheduleSchema,
+  StatsSchema,
+} from "./schemas";
 import {
   audienceCount,
   type CampaignEnv,
@@ -113,6 +121,23 @@ const router = createRouter()
   .openapi(...move("pause", "Pause: no further sends until resumed"))
   .openapi(...move("resume", "Resume a paused campaign"))
   .openapi(...move("cancel", "Cancel: what is planned and not sent is skipped"))
+  .openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/campaigns/{id}/forecast",
+      tags,
+      summary: "What the next N days of this campaign would send: who, when (in each zone), excluded why, cost",
+      description:
+        "Counts use the checks the dispatcher makes at send time; segments and cost come from rendering a sample of up to 500 customers (estimated: true when the audience is larger).",
+      scope: "read",
+      request: {
+        params: IdParam,
+        query: z.object({ days: z.coerce.number().int().min(1).max(366).default(30) }),
+      },
+      responses: { 200: jsonContent(ForecastSchema, "Upcoming occurrences") },
+    }),
+    async (c) => c.json(await forecast(env(c), c.req.valid("param").id, c.req.valid("query").days), 200),
+  )
   .openapi(
     apiRoute({
       method: "get",

@@ -103,3 +103,32 @@ export const StatsSchema = z
     currency: z.string().nullable(),
   })
   .openapi("CampaignStats");
+
+export const ForecastSchema = z
+  .object({
+    campaign_id: z.string(),
+    days: z.number(),
+    occurrences: z.array(
+      z.object({
+        at: z.string(),
+        audience: z.number(),
+        sending: z.number(),
+        excluded: z.record(z.string(), z.number()),
+        segments: z.number(),
+        cost: z.number(),
+        currency: z.string(),
+        estimated: z.boolean(),
+        render_errors: z.array(z.object({ reason: z.string(), in_sample: z.number() })),
+        send_times: z.array(
+          z.object({
+            time_zone: z.string(),
+            customers: z.number(),
+            utc: z.string(),
+            local: z.string(),
+            held_for_quiet_hours: z.boolean().optional(),
+          }),
+        ),
+      }),
+    ),
+  })
+  .openapi("CampaignForecast");

@@ -1,0 +1,183 @@
+// Seeing ahead: for each occurrence in the next N days, who would get it, when in their own
+// time zone (quiet hours included), who is excluded and why, and what it costs. The same
+// checks the dispatcher makes at send time, counted in SQL; segments are measured by rendering
+// a sample of the audience with the real template and composition.
+
+import { and, eq, sql } from "drizzle-orm";
+import { prepareComposer } from "../compose/compose";
+import { resolveCompose } from "../compose/settings";
+import type { Ctx } from "../context";
+import { type CampaignRow, type CustomerRow, campaigns } from "../db/schema";
+import { nextRun, parseCron } from "../lib/cron";
+import { NotFoundError, ValidationError } from "../lib/errors";
+import { inDailyWindow, localDate, localParts, monthOf, pad2 } from "../lib/time";
+import { brandName, customerVariables, mergeVariables } from "../templates/context";
+import { TemplateError } from "../templates/engine";
+import { nest, type TemplateLibrary } from "../templates/library";
+import { costOf, renderData } from "../templates/preview";
+import { compiled } from "../templates/render";
+import { localeChain, resolveTemplate } from "../templates/service";
+import { getTenantRow, planFor } from "../tenants/service";
+import { audienceSql } from "./service";
+
+const SAMPLE = 500;
+const MAX_OCCURRENCES = 100;
+
+function occurrences(c: CampaignRow, from: Date, until: number): number[] {
+  if (c.kind === "recurring" && c.cron && c.timeZone) {
+    const cron = parseCron(c.cron);
+    const out: number[] = [];
+    let t: Date | null = c.nextOccurrenceAt ? new Date(c.nextOccurrenceAt - 1) : from;
+    while (out.length < MAX_OCCURRENCES) {
+      t = nextRun(cron, t, c.timeZone);
+      if (!t || t.getTime() > until) break;
+      out.push(t.getTime());
+    }
+    return out;
+  }
+  const at = c.nextOccurrenceAt ?? from.getTime();
+  return c.planned > 0 || at > until ? [] : [at];
+}
+
+function wall(at: number, zone: string): string {
+  const p = localParts(new Date(at), zone);
+  return `${p.year}-${pad2(p.month)}-${pad2(p.day)}T${pad2(p.hour)}:${pad2(p.minute)}`;
+}
+
+export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: string, days: number) {
+  if (!Number.isInteger(days) || days < 1 || days > 366) throw ValidationError.field("days", "must be 1-366");
+  const c = await ctx.db.orm
+    .select()
+    .from(campaigns)
+    .where(and(eq(campaigns.tenantId, ctx.tenantId), eq(campaigns.id, id)))
+    .get();
+  if (!c) throw new NotFoundError("campaign", id);
+  const tenant = await getTenantRow(ctx.db, ctx.tenantId);
+  const now = ctx.clock.now();
+  const { plan } = await planFor(ctx.db, ctx.tenantId, monthOf(localDate(now, tenant.timeZone)));
+  const cond = await audienceSql(ctx, c.audience);
+  const base = sql`from customers c where c.tenant_id = ${ctx.tenantId} and c.deleted_at is null and ${cond}`;
+  const marketing = c.messageKind === "marketing";
+
+  // Exclusions, in the order the dispatcher checks them.
+  const rows = await ctx.db.orm.all<{ reason: string; zone: string | null; n: number }>(sql`
+    select case
+        when ${marketing ? 1 : 0} = 1 and c.consent_state = 'unsubscribed' then 'opted_out'
+        when ${marketing ? 1 : 0} = 1 and c.consent_state = 'never_asked' then 'no_consent'
+        when c.phone is null then 'invalid_number'
+        else '' end as reason,
+      c.time_zone as zone, count(*) as n
+    ${base} group by 1, 2`);
+  const excluded: Record<string, number> = {};
+  const byZone = new Map<string, number>();
+  let audience = 0;
+  let eligible = 0;
+  for (const r of rows) {
+    audience += r.n;
+    if (r.reason) excluded[r.reason] = (excluded[r.reason] ?? 0) + r.n;
+    else {
+      eligible += r.n;
+      const zone = r.zone ?? tenant.timeZone;
+      byZone.set(zone, (byZone.get(zone) ?? 0) + r.n);
+    }
+  }
+
+  // Segments from a sample rendered exactly as the dispatcher will render it.
+  const sample = await ctx.db.orm.all<Record<string, unknown>>(
+    sql`select c.* ${base} and c.phone is not null order by c.id limit ${SAMPLE}`,
+  );
+  const settings = resolveCompose(tenant.compose);
+  let segments = 0;
+  let rendered = 0;
+  const renderErrors = new Map<string, number>();
+  for (const raw of sample) {
+    const customer = toRow(raw);
+    const locale = customer.locale ?? tenant.locale;
+    try {
+      const t = await resolveTemplate(ctx, ctx.library, c.templateKey, localeChain(locale, tenant.locale));
+      const body = compiled(t.source).render(
+        mergeVariables(customerVariables(customer, brandName(tenant)), nest(c.variables)),
+        renderData(ctx, locale, customer.timeZone ?? tenant.timeZone, plan.currency),
+      );
+      const composed = prepareComposer({
+        settings,
+        signature: tenant.brandSignature,
+        kind: c.messageKind,
+        locale: t.locale,
+        templateSource: t.source,
+      })(body);
+      segments += composed.segments;
+      rendered++;
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      const reason = e.message.replace(/ \(line \d+, column \d+\)$/, "");
+      renderErrors.set(reason, (renderErrors.get(reason) ?? 0) + 1);
+    }
+  }
+  const perMessage = rendered === 0 ? 0 : segments / rendered;
+  const failShare = sample.length === 0 ? 0 : (sample.length - rendered) / sample.length;
+  const willRenderFail = Math.round(eligible * failShare);
+  if (willRenderFail > 0) excluded.render_error = willRenderFail;
+  const sending = eligible - willRenderFail;
+  const totalSegments = Math.round(sending * perMessage);
+  const cost = costOf(plan, totalSegments);
+
+  const until = now.getTime() + days * 86_400_000;
+  const quiet = marketing ? tenant.quietHours : null;
+  return {
+    campaign_id: c.id,
+    days,
+    occurrences: occurrences(c, now, until).map((at) => ({
+      at: new Date(at).toISOString(),
+      audience,
+      sending,
+      excluded,
+      segments: totalSegments,
+      cost: cost.per_message,
+      currency: cost.currency,
+      estimated: sample.length < eligible,
+      render_errors: [...renderErrors].map(([reason, n]) => ({ reason, in_sample: n })),
+      // When each zone's customers actually get it: at the occurrence, or when quiet hours end.
+      send_times: [...byZone].map(([zone, customersInZone]) => {
+        const held = quiet ? inDailyWindow(new Date(at), quiet, zone) : { inside: false as const };
+        const sendAt = held.inside ? held.endsAt.getTime() : at;
+        return {
+          time_zone: zone,
+          customers: customersInZone,
+          utc: new Date(sendAt).toISOString(),
+          local: wall(sendAt, zone),
+          ...(held.inside ? { held_for_quiet_hours: true } : {}),
+        };
+      }),
+    })),
+  };
+}
+
+/** A raw `select c.*` row as drizzle types it. */
+function toRow(r: Record<string, unknown>): CustomerRow {
+  const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    externalId: r.external_id,
+    name: r.name,
+    phone: r.phone,
+    locale: r.locale,
+    timeZone: r.time_zone,
+    birthdayYear: r.birthday_year,
+    birthdayMonth: r.birthday_month,
+    birthdayDay: r.birthday_day,
+    birthdayLunar: Boolean(r.birthday_lunar),
+    tier: r.tier,
+    tags: json(r.tags),
+    attributes: json(r.attributes),
+    ownerId: r.owner_id,
+    consentState: r.consent_state,
+    consentSource: r.consent_source,
+    consentAt: r.consent_at,
+    source: r.source,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deletedAt: r.deleted_at,
+  } as CustomerRow;
+}

@@ -351,9 +351,9 @@ describe("forecast", () => {
     await runDispatch(env.deps);
     const sent = (await t.client.get(`/v1/messages?campaign_id=${c.body.id}`)).body.data;
     const by = Object.fromEntries(sent.map((m: any) => [m.customer_id, [m.status, m.sent_at, m.reason]]));
-    expect(by[sh]).toEqual(["delivered", "2026-11-30T02:00:00.000Z", null]);
-    expect(by[ny]).toEqual(["delivered", "2026-11-30T13:00:00.000Z", null]);
-    expect(by[out]).toEqual(["skipped", null, "opted_out"]);
+    expect(by[sh as string]).toEqual(["delivered", "2026-11-30T02:00:00.000Z", null]);
+    expect(by[ny as string]).toEqual(["delivered", "2026-11-30T13:00:00.000Z", null]);
+    expect(by[out as string]).toEqual(["skipped", null, "opted_out"]);
     expect((await t.client.get(`/v1/campaigns/${c.body.id}/forecast?days=0`)).status).toBe(422);
   });
 });

@@ -60,10 +60,10 @@ describe("npm start (src/node/main.ts)", () => {
     const list = await (
       await fetch(`${base}/v1/customers?limit=100`, { headers: { authorization: `Bearer ${key}` } })
     ).json();
-    expect(list.data).toHaveLength(50);
+    expect(list.data, first.output()).toHaveLength(50);
     const stopped = exited(first.child);
     first.child.kill("SIGTERM");
-    expect(await stopped).toBe(0);
+    expect(await stopped, first.output()).toBe(0);
     expect(first.output()).toContain("Stopped.");
 
     // A second start on the same file keeps the data and does not seed again.
@@ -76,7 +76,7 @@ describe("npm start (src/node/main.ts)", () => {
     expect(again.data).toHaveLength(1);
     const done = exited(second.child);
     second.child.kill("SIGINT");
-    expect(await done).toBe(0);
+    expect(await done, second.output()).toBe(0);
   });
 
   it("fails fast with a clear message on bad configuration", () => {

@@ -3,7 +3,6 @@
 // worth of state, here in the test) must have received every message exactly once.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,18 +13,10 @@ import { importSecretKey, newSecretKeyBase64 } from "../src/lib/secretbox";
 import { migrateDatabase, openDatabase } from "../src/node/db";
 import { type SimulatorServer, startSimulatorServer } from "../src/node/simulator-server";
 import { createTenant } from "../src/tenants/service";
+import { freePort } from "./net";
 
 const root = join(import.meta.dirname, "..");
 const COUNT = 5000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** One node process (not tsx's wrapper), so SIGKILL hits the server itself. */
 function start(env: Record<string, string>) {

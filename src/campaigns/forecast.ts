@@ -3,13 +3,13 @@
 // checks the dispatcher makes at send time, counted in SQL; segments are measured by rendering
 // a sample of the audience with the real template and composition.
 
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
-import { type CampaignRow, type CustomerRow, campaigns } from "../db/schema";
+import type { CampaignRow, CustomerRow } from "../db/schema";
 import { nextRun, parseCron } from "../lib/cron";
-import { NotFoundError, ValidationError } from "../lib/errors";
+import { ValidationError } from "../lib/errors";
 import { inDailyWindow, localDate, localParts, monthOf, pad2 } from "../lib/time";
 import { brandName, customerVariables, mergeVariables } from "../templates/context";
 import { TemplateError } from "../templates/engine";
@@ -18,7 +18,7 @@ import { costOf, renderData } from "../templates/preview";
 import { compiled } from "../templates/render";
 import { localeChain, resolveTemplate } from "../templates/service";
 import { getTenantRow, planFor } from "../tenants/service";
-import { audienceSql } from "./service";
+import { audienceSql, campaignRow } from "./service";
 
 const SAMPLE = 500;
 const MAX_OCCURRENCES = 100;
@@ -46,12 +46,7 @@ function wall(at: number, zone: string): string {
 
 export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: string, days: number) {
   if (!Number.isInteger(days) || days < 1 || days > 366) throw ValidationError.field("days", "must be 1-366");
-  const c = await ctx.db.orm
-    .select()
-    .from(campaigns)
-    .where(and(eq(campaigns.tenantId, ctx.tenantId), eq(campaigns.id, id)))
-    .get();
-  if (!c) throw new NotFoundError("campaign", id);
+  const c = await campaignRow(ctx, id);
   const tenant = await getTenantRow(ctx.db, ctx.tenantId);
   const now = ctx.clock.now();
   const { plan } = await planFor(ctx.db, ctx.tenantId, monthOf(localDate(now, tenant.timeZone)));

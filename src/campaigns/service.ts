@@ -74,7 +74,7 @@ export async function audienceCount(ctx: Ctx, audience: Audience): Promise<numbe
   return row?.n ?? 0;
 }
 
-async function row(ctx: Ctx, id: string): Promise<CampaignRow> {
+export async function campaignRow(ctx: Ctx, id: string): Promise<CampaignRow> {
   const r = await ctx.db.orm
     .select()
     .from(campaigns)
@@ -128,11 +128,11 @@ export async function createCampaign(env: CampaignEnv, input: CampaignCreate) {
       updatedAt: now,
     }),
   ]);
-  return campaignView(await row(env, id));
+  return campaignView(await campaignRow(env, id));
 }
 
 export async function getCampaign(ctx: Ctx, id: string) {
-  return campaignView(await row(ctx, id));
+  return campaignView(await campaignRow(ctx, id));
 }
 
 export async function listCampaigns(ctx: Ctx) {
@@ -146,7 +146,7 @@ export async function listCampaigns(ctx: Ctx) {
 }
 
 export async function updateCampaign(ctx: Ctx, id: string, patch: CampaignPatch) {
-  const c = await row(ctx, id);
+  const c = await campaignRow(ctx, id);
   if (c.status !== "draft") throw new ConflictError(`Only a draft can be edited; this campaign is ${c.status}`);
   if (patch.audience) await audienceSql(ctx, patch.audience);
   await ctx.db.batch([
@@ -161,7 +161,7 @@ export async function updateCampaign(ctx: Ctx, id: string, patch: CampaignPatch)
       })
       .where(and(eq(campaigns.tenantId, ctx.tenantId), eq(campaigns.id, c.id), eq(campaigns.status, "draft"))),
   ]);
-  return campaignView(await row(ctx, id));
+  return campaignView(await campaignRow(ctx, id));
 }
 
 /** When a campaign next sends: its cron's next time, or its send_at (now if none). */
@@ -185,7 +185,7 @@ export async function moveCampaign(
   action: keyof typeof MOVES,
   opts: { confirm_audience?: number } = {},
 ) {
-  const c = await row(ctx, id);
+  const c = await campaignRow(ctx, id);
   const move = MOVES[action] as (typeof MOVES)[string];
   if (!move.from.includes(c.status)) {
     throw new ConflictError(`Cannot ${action} a ${c.status} campaign`, { status: c.status, allowed_from: move.from });
@@ -260,11 +260,11 @@ export async function moveCampaign(
     );
   }
   await ctx.db.batch(statements);
-  return campaignView(await row(ctx, id));
+  return campaignView(await campaignRow(ctx, id));
 }
 
 export async function campaignStats(ctx: Ctx, id: string) {
-  const c = await row(ctx, id);
+  const c = await campaignRow(ctx, id);
   const rows = await ctx.db.rawAll<{
     status: string;
     reason: string | null;

@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest";
 import { freePort } from "./net";
 
 const root = join(import.meta.dirname, "..");
+// These tests start real processes (tsx compiles on start); on 2 busy cores that takes a while.
+const SPAWN_TIMEOUT = 120_000;
 const tsx = join(root, "node_modules/.bin/tsx");
 
 function start(env: Record<string, string>) {
@@ -37,38 +39,42 @@ function exited(child: ChildProcess): Promise<number | null> {
 }
 
 describe("npm start (src/node/main.ts)", () => {
-  it("creates the database, seeds the demo once, serves the API and shuts down on SIGTERM", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tidings-"));
-    const port = await freePort();
-    const env = { PORT: String(port), TIDINGS_DB_PATH: join(dir, "nested", "tidings.db") };
-    const first = start(env);
-    await first.ready;
-    const key = /API key \(shown once, keep it\): (tid_\S+)/.exec(first.output())?.[1];
-    expect(key).toBeDefined();
-    expect(first.output()).toContain(`http://127.0.0.1:${port}`);
-    const base = `http://127.0.0.1:${port}`;
-    expect((await (await fetch(`${base}/health`)).json()).ok).toBe(true);
-    const list = await (
-      await fetch(`${base}/v1/customers?limit=100`, { headers: { authorization: `Bearer ${key}` } })
-    ).json();
-    expect(list.data, first.output()).toHaveLength(50);
-    const stopped = exited(first.child);
-    first.child.kill("SIGTERM");
-    expect(await stopped, first.output()).toBe(0);
-    expect(first.output()).toContain("Stopped.");
+  it(
+    "creates the database, seeds the demo once, serves the API and shuts down on SIGTERM",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "tidings-"));
+      const port = await freePort();
+      const env = { PORT: String(port), TIDINGS_DB_PATH: join(dir, "nested", "tidings.db") };
+      const first = start(env);
+      await first.ready;
+      const key = /API key \(shown once, keep it\): (tid_\S+)/.exec(first.output())?.[1];
+      expect(key).toBeDefined();
+      expect(first.output()).toContain(`http://127.0.0.1:${port}`);
+      const base = `http://127.0.0.1:${port}`;
+      expect((await (await fetch(`${base}/health`)).json()).ok).toBe(true);
+      const list = await (
+        await fetch(`${base}/v1/customers?limit=100`, { headers: { authorization: `Bearer ${key}` } })
+      ).json();
+      expect(list.data, first.output()).toHaveLength(50);
+      const stopped = exited(first.child);
+      first.child.kill("SIGTERM");
+      expect(await stopped, first.output()).toBe(0);
+      expect(first.output()).toContain("Stopped.");
 
-    // A second start on the same file keeps the data and does not seed again.
-    const second = start(env);
-    await second.ready;
-    expect(second.output()).not.toContain("Created the demo workspace");
-    const again = await (
-      await fetch(`${base}/v1/customers?limit=1`, { headers: { authorization: `Bearer ${key}` } })
-    ).json();
-    expect(again.data).toHaveLength(1);
-    const done = exited(second.child);
-    second.child.kill("SIGINT");
-    expect(await done, second.output()).toBe(0);
-  });
+      // A second start on the same file keeps the data and does not seed again.
+      const second = start(env);
+      await second.ready;
+      expect(second.output()).not.toContain("Created the demo workspace");
+      const again = await (
+        await fetch(`${base}/v1/customers?limit=1`, { headers: { authorization: `Bearer ${key}` } })
+      ).json();
+      expect(again.data).toHaveLength(1);
+      const done = exited(second.child);
+      second.child.kill("SIGINT");
+      expect(await done, second.output()).toBe(0);
+    },
+    SPAWN_TIMEOUT,
+  );
 
   it("fails fast with a clear message on bad configuration", () => {
     const res = spawnSync(tsx, ["src/node/main.ts"], {
@@ -84,49 +90,53 @@ describe("npm start (src/node/main.ts)", () => {
 });
 
 describe("operator CLI (npm run cli)", () => {
-  it("creates a workspace and keys, imports a CSV and revokes a key", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tidings-cli-"));
-    const env = { ...process.env, TIDINGS_DB_PATH: join(dir, "cli.db") };
-    const cli = (...args: string[]) =>
-      spawnSync(tsx, ["src/node/cli.ts", ...args], { cwd: root, env, encoding: "utf8" });
+  it(
+    "creates a workspace and keys, imports a CSV and revokes a key",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "tidings-cli-"));
+      const env = { ...process.env, TIDINGS_DB_PATH: join(dir, "cli.db") };
+      const cli = (...args: string[]) =>
+        spawnSync(tsx, ["src/node/cli.ts", ...args], { cwd: root, env, encoding: "utf8" });
 
-    const created = cli(
-      "tenant:create",
-      "--name",
-      "Iron Temple",
-      "--slug",
-      "iron",
-      "--country",
-      "US",
-      "--time-zone",
-      "America/New_York",
-      "--locale",
-      "en",
-    );
-    expect(created.status, created.stderr).toBe(0);
-    expect(created.stdout).toMatch(/Admin API key \(shown once\): tid_\S+/);
+      const created = cli(
+        "tenant:create",
+        "--name",
+        "Iron Temple",
+        "--slug",
+        "iron",
+        "--country",
+        "US",
+        "--time-zone",
+        "America/New_York",
+        "--locale",
+        "en",
+      );
+      expect(created.status, created.stderr).toBe(0);
+      expect(created.stdout).toMatch(/Admin API key \(shown once\): tid_\S+/);
 
-    const key = cli("key:create", "--tenant", "iron", "--scope", "read", "--name", "reports");
-    expect(key.stdout).toMatch(/Created read key key_\S+ \(tid_\w{8}\)/);
-    const keyId = /key (key_\S+)/.exec(key.stdout)?.[1] as string;
+      const key = cli("key:create", "--tenant", "iron", "--scope", "read", "--name", "reports");
+      expect(key.stdout).toMatch(/Created read key key_\S+ \(tid_\w{8}\)/);
+      const keyId = /key (key_\S+)/.exec(key.stdout)?.[1] as string;
 
-    const csv = join(dir, "members.csv");
-    writeFileSync(csv, "\ufeffname,phone,tier\r\nAlice,(212) 555-1000,gold\r\nBob,555,silver\r\n");
-    const imported = cli("import", "--tenant", "iron", csv);
-    expect(imported.status).toBe(0);
-    expect(imported.stdout).toContain("rows 2: created 1, updated 0, unchanged 0, rejected 1");
-    expect(imported.stdout).toContain("line 3, phone: '555' is too short");
+      const csv = join(dir, "members.csv");
+      writeFileSync(csv, "\ufeffname,phone,tier\r\nAlice,(212) 555-1000,gold\r\nBob,555,silver\r\n");
+      const imported = cli("import", "--tenant", "iron", csv);
+      expect(imported.status).toBe(0);
+      expect(imported.stdout).toContain("rows 2: created 1, updated 0, unchanged 0, rejected 1");
+      expect(imported.stdout).toContain("line 3, phone: '555' is too short");
 
-    expect(cli("key:list", "--tenant", "iron").stdout).toMatch(/reports\tactive/);
-    expect(cli("key:revoke", "--tenant", "iron", keyId).stdout).toContain(`Revoked ${keyId}`);
-    expect(cli("key:list", "--tenant", "iron").stdout).toMatch(/reports\trevoked/);
-    expect(cli("tenant:list").stdout).toContain("iron\t");
+      expect(cli("key:list", "--tenant", "iron").stdout).toMatch(/reports\tactive/);
+      expect(cli("key:revoke", "--tenant", "iron", keyId).stdout).toContain(`Revoked ${keyId}`);
+      expect(cli("key:list", "--tenant", "iron").stdout).toMatch(/reports\trevoked/);
+      expect(cli("tenant:list").stdout).toContain("iron\t");
 
-    const unknown = cli("key:list", "--tenant", "nope");
-    expect(unknown.status).toBe(1);
-    expect(unknown.stderr).toContain("no workspace with slug 'nope'");
-    const dup = cli("tenant:create", "--name", "Again", "--slug", "iron");
-    expect(dup.status).toBe(1);
-    expect(dup.stderr).toContain("conflict");
-  });
+      const unknown = cli("key:list", "--tenant", "nope");
+      expect(unknown.status).toBe(1);
+      expect(unknown.stderr).toContain("no workspace with slug 'nope'");
+      const dup = cli("tenant:create", "--name", "Again", "--slug", "iron");
+      expect(dup.status).toBe(1);
+      expect(dup.stderr).toContain("conflict");
+    },
+    SPAWN_TIMEOUT,
+  );
 });

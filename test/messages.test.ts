@@ -440,3 +440,38 @@ describe("channels", () => {
     expect((await writer.post("/v1/channels", { name: "x", provider: "simulator" })).status).toBe(403);
   });
 });
+
+describe("frequency cap", () => {
+  it("holds marketing over the cap until it fits, skips it if its validity ends first, and leaves notifications alone", async () => {
+    const env = setup();
+    const t = await workspace(env);
+    expect(
+      (await t.client.patch("/v1/tenant", { frequency_cap: { messages: 2, days: 7 } })).body.frequency_cap,
+    ).toEqual({
+      messages: 2,
+      days: 7,
+    });
+    const id = await member(t.client);
+    const offer = (n: number, extra: Record<string, unknown> = {}) =>
+      send(t.client, { customer_id: id, text: `Offer ${n}`, kind: "marketing", ...extra });
+    const a = await offer(1);
+    const b = await offer(2);
+    const c = await offer(3);
+    const d = await offer(4, { valid_until: "2026-11-24T04:00:00Z" });
+    const note = await send(t.client, { customer_id: id, text: "Your class moved to 7pm", kind: "notification" });
+    await runDispatch(env.deps);
+    const get = async (m: any) => (await t.client.get(`/v1/messages/${m.body.id}`)).body;
+    expect((await get(a)).status).toBe("delivered");
+    expect((await get(b)).status).toBe("delivered");
+    expect(await get(c)).toMatchObject({
+      status: "queued",
+      reason: "frequency_capped",
+      next_attempt_at: "2026-11-30T04:00:00.000Z",
+    });
+    expect(await get(d)).toMatchObject({ status: "skipped", reason: "frequency_capped" });
+    expect((await get(note)).status).toBe("delivered");
+    env.clock.set("2026-11-30T04:00:00Z");
+    await runDispatch(env.deps);
+    expect((await get(c)).status).toBe("delivered");
+  });
+});

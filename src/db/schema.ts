@@ -32,6 +32,8 @@ export const tenants = sqliteTable("tenants", {
   compose: text("compose", { mode: "json" }).$type<Partial<ComposeSettings>>().notNull().default({}),
   /** Proactive segments allowed per calendar month (replies are free); null = no cap. */
   monthlySegmentCap: integer("monthly_segment_cap"),
+  /** At most `messages` marketing messages per customer in any `days` days; null = no cap. */
+  frequencyCap: text("frequency_cap", { mode: "json" }).$type<{ messages: number; days: number } | null>(),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });

@@ -3,7 +3,7 @@
 // channel's rate, and records every outcome. A plain function: node-cron and the Worker's
 // scheduled() both call it (jobs/dispatch.ts).
 
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, gte, inArray } from "drizzle-orm";
 import { type Composer, prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
@@ -309,6 +309,31 @@ async function processBatch(
     deps,
     claimed.map((m) => m.channelId).filter((c): c is string => c !== null),
   );
+  // Recent marketing sends per customer, for workspaces with a frequency cap (newest last).
+  const recent = new Map<string, number[]>();
+  for (const [tenantId, env] of envs) {
+    const cap = env?.tenant.frequencyCap;
+    if (!cap) continue;
+    const who = [
+      ...new Set(claimed.filter((m) => m.tenantId === tenantId && m.kind === "marketing").map((m) => m.customerId)),
+    ];
+    for (let i = 0; i < who.length; i += 500) {
+      const rows = await deps.db.orm
+        .select({ customerId: messages.customerId, sentAt: messages.sentAt })
+        .from(messages)
+        .where(
+          and(
+            eq(messages.tenantId, tenantId),
+            inArray(messages.customerId, who.slice(i, i + 500)),
+            eq(messages.kind, "marketing"),
+            gte(messages.sentAt, deps.clock.now().getTime() - cap.days * 86_400_000),
+          ),
+        )
+        .all();
+      for (const r of rows) recent.set(r.customerId, [...(recent.get(r.customerId) ?? []), r.sentAt as number]);
+    }
+    for (const list of recent.values()) list.sort((a, b) => a - b);
+  }
   const campaignIds = [...new Set(claimed.map((m) => m.campaignId).filter((c): c is string => c !== null))];
   const campaignStatus = new Map(
     (campaignIds.length
@@ -335,7 +360,7 @@ async function processBatch(
           : campaign === "paused"
             ? // Held, not dropped: resuming makes it due again at once.
               defer(m, "campaign_paused", deps.clock.now().getTime() + 3_600_000)
-            : await decideAndSend(deps, m, env, people, named, opts, deadline),
+            : await decideAndSend(deps, m, env, people, named, opts, deadline, recent),
       );
     }
   };
@@ -416,6 +441,7 @@ async function decideAndSend(
   named: Map<string, ChannelRow>,
   opts: typeof DEFAULTS,
   deadline: number,
+  recent: Map<string, number[]>,
 ): Promise<Outcome> {
   const now = deps.clock.now();
   const nowMs = now.getTime();
@@ -477,6 +503,24 @@ async function decideAndSend(
       `${env.used} of ${cap} segments used this month; this message needs ${segments}`,
     );
   }
+  // The frequency cap: a marketing message over it waits until the oldest send in the window
+  // ages out (or, if its validity ends first, is skipped). Reserved at once, like the quota.
+  const freq = m.kind === "marketing" && !m.isReply ? env.tenant.frequencyCap : null;
+  let capSlot: number[] | null = null;
+  if (freq) {
+    const windowMs = freq.days * 86_400_000;
+    const list = (recent.get(c.id) ?? []).filter((t) => t > nowMs - windowMs);
+    if (list.length >= freq.messages) {
+      const fits = (list[list.length - freq.messages] as number) + windowMs;
+      const why = `${list.length} marketing messages in the last ${freq.days} days (cap ${freq.messages})`;
+      if (m.validUntil !== null && fits > m.validUntil)
+        return skip("skipped", "frequency_capped", `${why}; valid_until ends first`);
+      return defer(m, "frequency_capped", fits, `${why}; held until ${new Date(fits).toISOString()}`);
+    }
+    list.push(nowMs);
+    recent.set(c.id, list);
+    capSlot = list;
+  }
   // Reserved in the same step as the check (no await between), so parallel sends in a batch
   // cannot pass the cap together; given back if the message does not go out.
   const reserved = m.isReply ? 0 : segments;
@@ -488,6 +532,7 @@ async function decideAndSend(
     while (wait > 0) {
       if (deps.clock.now().getTime() + wait > deadline) {
         env.used -= reserved;
+        capSlot?.pop();
         return defer(m, "rate_limited", deps.clock.now().getTime() + wait);
       }
       await deps.clock.sleep(wait);
@@ -500,6 +545,7 @@ async function decideAndSend(
     provider = await deps.providers.forChannel(channel);
   } catch (e) {
     env.used -= reserved;
+    capSlot?.pop();
     return skip("failed", "provider_error", (e as Error).message);
   }
   const statusCallback = deps.publicUrl
@@ -541,6 +587,7 @@ async function decideAndSend(
     };
   }
   env.used -= reserved;
+  capSlot?.pop();
   return failure(deps, m, c, fields, result.error, opts);
 }
 

@@ -43,5 +43,6 @@ export const REASONS: Record<string, string> = {
   provider_error: "The provider reported an error",
   lease_expired: "The sender stopped while sending (crash or restart)",
   campaign_paused: "The campaign is paused; held until it resumes",
+  frequency_capped: "The customer got as many marketing messages as the frequency cap allows; held until one fits",
   campaign_cancelled: "The campaign was cancelled",
 };

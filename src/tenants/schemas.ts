@@ -66,6 +66,14 @@ export const TenantPatchSchema = z
     tiers: TiersSchema,
     plan: PlanSchema,
     compose: ComposeSettingsSchema,
+    frequency_cap: z
+      .strictObject({ messages: z.number().int().min(1).max(100), days: z.number().int().min(1).max(365) })
+      .nullable()
+      .openapi({
+        description:
+          "At most `messages` marketing messages per customer in any `days` days; one over it waits until it fits (or is skipped if its validity ends first)",
+        example: { messages: 2, days: 7 },
+      }),
     monthly_segment_cap: z.number().int().min(0).max(1_000_000_000).nullable().openapi({
       description: "Proactive segments allowed per month; sends beyond it are skipped (over_quota). null: no cap",
     }),
@@ -92,6 +100,7 @@ export const TenantSchema = z
       .openapi({ description: "A plan change that takes effect on the 1st of effective_month" }),
     compose: ComposeSettingsSchema.required(),
     monthly_segment_cap: z.number().nullable(),
+    frequency_cap: z.object({ messages: z.number(), days: z.number() }).nullable(),
     created_at: z.string(),
     updated_at: z.string(),
   })

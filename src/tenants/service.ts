@@ -27,6 +27,7 @@ function toView(row: TenantRow, plan: Plan, pending: { effective_month: string; 
     pending_plan: pending,
     compose: resolveCompose(row.compose),
     monthly_segment_cap: row.monthlySegmentCap,
+    frequency_cap: row.frequencyCap ?? null,
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
   };
@@ -133,6 +134,7 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
         // Compose settings merge: a PATCH names only what it changes.
         ...(compose !== undefined && { compose: { ...row.compose, ...compose } }),
         ...(fields.monthly_segment_cap !== undefined && { monthlySegmentCap: fields.monthly_segment_cap }),
+        ...(fields.frequency_cap !== undefined && { frequencyCap: fields.frequency_cap }),
         updatedAt: now.getTime(),
       })
       .where(eq(tenants.id, ctx.tenantId)),

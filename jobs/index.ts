@@ -1,5 +1,6 @@
 import type { Deps } from "../src/deps";
 import { runDispatch } from "./dispatch";
+import { runExpire } from "./expire";
 import { runPlan } from "./plan";
 
 /**
@@ -32,6 +33,13 @@ export const jobs: Job[] = [
     nodeSchedule: "*/5 * * * * *",
     async run(deps) {
       await runDispatch(deps);
+    },
+  },
+  {
+    name: "expire",
+    schedule: "* * * * *",
+    async run(deps) {
+      await runExpire(deps);
     },
   },
 ];

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { runDispatch } from "../jobs/dispatch";
+import { runExpire } from "../jobs/expire";
 import { type ChannelRow, messages } from "../src/db/schema";
 import { TokenBucket } from "../src/delivery/rate";
 import { hmacBase64 } from "../src/lib/secretbox";
@@ -473,5 +474,33 @@ describe("frequency cap", () => {
     env.clock.set("2026-11-30T04:00:00Z");
     await runDispatch(env.deps);
     expect((await get(c)).status).toBe("delivered");
+  });
+});
+
+describe("expire job", () => {
+  it("expires waiting messages whose validity ended, with the reason, and nothing else", async () => {
+    const env = setup("2026-11-23T14:00:00Z"); // 22:00 in Shanghai: quiet hours
+    const t = await workspace(env, { quiet_hours: { start: "21:00", end: "08:00" } });
+    const id = await member(t.client);
+    const held = await send(t.client, {
+      customer_id: id,
+      text: "Tonight only",
+      kind: "marketing",
+      valid_until: "2026-11-23T15:00:00Z",
+    });
+    const later = await send(t.client, {
+      customer_id: id,
+      text: "Tomorrow",
+      kind: "marketing",
+      send_at: "2026-11-24T02:00:00Z",
+    });
+    expect((await runExpire(env.deps)).expired).toBe(0);
+    env.clock.set("2026-11-23T15:00:01Z");
+    expect((await runExpire(env.deps)).expired).toBe(1);
+    expect((await runExpire(env.deps)).expired).toBe(0);
+    const m = (await t.client.get(`/v1/messages/${held.body.id}`)).body;
+    expect(m).toMatchObject({ status: "expired", reason: "expired" });
+    expect(m.history.at(-1)).toMatchObject({ status: "expired", reason: "expired" });
+    expect((await t.client.get(`/v1/messages/${later.body.id}`)).body.status).toBe("planned");
   });
 });

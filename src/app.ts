@@ -7,6 +7,7 @@ import { channelRoutes } from "./channels/routes";
 import { customerRoutes } from "./customers/routes";
 import type { Deps } from "./deps";
 import { docsRoutes } from "./docs/routes";
+import { eventRoutes } from "./events/routes";
 import { groupRoutes } from "./groups/routes";
 import { authMiddleware } from "./http/auth";
 import { onError, onNotFound } from "./http/errors";
@@ -49,6 +50,7 @@ export function createApp(deps: Deps) {
   app.route("/", channelRoutes);
   app.route("/", messageRoutes);
   app.route("/", campaignRoutes);
+  app.route("/", eventRoutes);
   app.route("/", usageRoutes);
   app.route("/", webhookRoutes);
   app.route("/", docsRoutes);

@@ -3,14 +3,14 @@
 // checks the dispatcher makes at send time, counted in SQL; segments are measured by rendering
 // a sample of the audience with the real template and composition.
 
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import type { CampaignRow, CustomerRow } from "../db/schema";
 import { nextRun, parseCron } from "../lib/cron";
 import { ValidationError } from "../lib/errors";
-import { inDailyWindow, localDate, localParts, monthOf, pad2 } from "../lib/time";
+import { type CivilDate, formatCivil, inDailyWindow, localDate, localParts, monthOf, pad2 } from "../lib/time";
 import { brandName, customerVariables, mergeVariables } from "../templates/context";
 import { TemplateError } from "../templates/engine";
 import { nest, type TemplateLibrary } from "../templates/library";
@@ -18,10 +18,14 @@ import { costOf, renderData } from "../templates/preview";
 import { compiled } from "../templates/render";
 import { localeChain, resolveTemplate } from "../templates/service";
 import { getTenantRow, planFor } from "../tenants/service";
+import { holidayName, slotMatch, tenantZones } from "./date-planner";
 import { audienceSql, campaignRow } from "./service";
+import { type DateTrigger, type Slot, slotsBetween } from "./slots";
 
 const SAMPLE = 500;
 const MAX_OCCURRENCES = 100;
+/** A birthday campaign has an occurrence most days of the year. */
+const MAX_DATE_OCCURRENCES = 400;
 
 function occurrences(c: CampaignRow, from: Date, until: number): number[] {
   if (c.kind === "recurring" && c.cron && c.timeZone) {
@@ -44,6 +48,8 @@ function wall(at: number, zone: string): string {
   return `${p.year}-${pad2(p.month)}-${pad2(p.day)}T${pad2(p.hour)}:${pad2(p.minute)}`;
 }
 
+type Counted = { audience: number; eligible: number; excluded: Record<string, number>; byZone: Map<string, number> };
+
 export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: string, days: number) {
   if (!Number.isInteger(days) || days < 1 || days > 366) throw ValidationError.field("days", "must be 1-366");
   const c = await campaignRow(ctx, id);
@@ -55,27 +61,27 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   const marketing = c.messageKind === "marketing";
 
   // Exclusions, in the order the dispatcher checks them.
-  const rows = await ctx.db.orm.all<{ reason: string; zone: string | null; n: number }>(sql`
-    select case
-        when ${marketing ? 1 : 0} = 1 and c.consent_state = 'unsubscribed' then 'opted_out'
-        when ${marketing ? 1 : 0} = 1 and c.consent_state = 'never_asked' then 'no_consent'
-        when c.phone is null then 'invalid_number'
-        else '' end as reason,
-      c.time_zone as zone, count(*) as n
-    ${base} group by 1, 2`);
-  const excluded: Record<string, number> = {};
-  const byZone = new Map<string, number>();
-  let audience = 0;
-  let eligible = 0;
-  for (const r of rows) {
-    audience += r.n;
-    if (r.reason) excluded[r.reason] = (excluded[r.reason] ?? 0) + r.n;
-    else {
-      eligible += r.n;
-      const zone = r.zone ?? tenant.timeZone;
-      byZone.set(zone, (byZone.get(zone) ?? 0) + r.n);
+  const count = async (extra: SQL): Promise<Counted> => {
+    const rows = await ctx.db.orm.all<{ reason: string; zone: string | null; n: number }>(sql`
+      select case
+          when ${marketing ? 1 : 0} = 1 and c.consent_state = 'unsubscribed' then 'opted_out'
+          when ${marketing ? 1 : 0} = 1 and c.consent_state = 'never_asked' then 'no_consent'
+          when c.phone is null then 'invalid_number'
+          else '' end as reason,
+        c.time_zone as zone, count(*) as n
+      ${base} and ${extra} group by 1, 2`);
+    const out: Counted = { audience: 0, eligible: 0, excluded: {}, byZone: new Map() };
+    for (const r of rows) {
+      out.audience += r.n;
+      if (r.reason) out.excluded[r.reason] = (out.excluded[r.reason] ?? 0) + r.n;
+      else {
+        out.eligible += r.n;
+        const zone = r.zone ?? tenant.timeZone;
+        out.byZone.set(zone, (out.byZone.get(zone) ?? 0) + r.n);
+      }
     }
-  }
+    return out;
+  };
 
   // Segments from a sample rendered exactly as the dispatcher will render it.
   const sample = await ctx.db.orm.all<Record<string, unknown>>(
@@ -111,41 +117,92 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   }
   const perMessage = rendered === 0 ? 0 : segments / rendered;
   const failShare = sample.length === 0 ? 0 : (sample.length - rendered) / sample.length;
-  const willRenderFail = Math.round(eligible * failShare);
-  if (willRenderFail > 0) excluded.render_error = willRenderFail;
-  const sending = eligible - willRenderFail;
-  const totalSegments = Math.round(sending * perMessage);
-  const cost = costOf(plan, totalSegments);
-
-  const until = now.getTime() + days * 86_400_000;
   const quiet = marketing ? tenant.quietHours : null;
-  return {
-    campaign_id: c.id,
-    days,
-    occurrences: occurrences(c, now, until).map((at) => ({
-      at: new Date(at).toISOString(),
-      audience,
+
+  /** One occurrence: its counts, cost, and when each zone's customers get it. */
+  const occurrence = (atByZone: (zone: string) => number, counted: Counted, extra: Record<string, unknown> = {}) => {
+    const excluded = { ...counted.excluded };
+    const willRenderFail = Math.round(counted.eligible * failShare);
+    if (willRenderFail > 0) excluded.render_error = willRenderFail;
+    const sending = counted.eligible - willRenderFail;
+    const totalSegments = Math.round(sending * perMessage);
+    const cost = costOf(plan, totalSegments);
+    const times = [...counted.byZone].map(([zone, customersInZone]) => {
+      const at = atByZone(zone);
+      // When each zone's customers actually get it: at its time, or when quiet hours end.
+      const held = quiet ? inDailyWindow(new Date(at), quiet, zone) : { inside: false as const };
+      const sendAt = held.inside ? held.endsAt.getTime() : at;
+      return {
+        time_zone: zone,
+        customers: customersInZone,
+        utc: new Date(sendAt).toISOString(),
+        local: wall(sendAt, zone),
+        ...(held.inside ? { held_for_quiet_hours: true } : {}),
+      };
+    });
+    const first = Math.min(...[...counted.byZone.keys()].map(atByZone), Number.POSITIVE_INFINITY);
+    return {
+      at: new Date(Number.isFinite(first) ? first : atByZone(tenant.timeZone)).toISOString(),
+      ...extra,
+      audience: counted.audience,
       sending,
       excluded,
       segments: totalSegments,
       cost: cost.per_message,
       currency: cost.currency,
-      estimated: sample.length < eligible,
+      estimated: sample.length < counted.eligible,
       render_errors: [...renderErrors].map(([reason, n]) => ({ reason, in_sample: n })),
-      // When each zone's customers actually get it: at the occurrence, or when quiet hours end.
-      send_times: [...byZone].map(([zone, customersInZone]) => {
-        const held = quiet ? inDailyWindow(new Date(at), quiet, zone) : { inside: false as const };
-        const sendAt = held.inside ? held.endsAt.getTime() : at;
-        return {
-          time_zone: zone,
-          customers: customersInZone,
-          utc: new Date(sendAt).toISOString(),
-          local: wall(sendAt, zone),
-          ...(held.inside ? { held_for_quiet_hours: true } : {}),
-        };
-      }),
-    })),
+      send_times: times,
+    };
   };
+
+  const until = now.getTime() + days * 86_400_000;
+  if (c.kind === "event") {
+    return {
+      campaign_id: c.id,
+      days,
+      occurrences: [],
+      note: "An event campaign sends when its events arrive; see its stats for what is pending.",
+    };
+  }
+  if (c.kind === "date_relative" || c.kind === "holiday") {
+    const t = c.trigger as DateTrigger;
+    const zones = await tenantZones(ctx);
+    // Slots already planned are in the outbox; the forecast starts where planning stands.
+    const from = Math.max(now.getTime(), c.status === "draft" ? 0 : (c.plannedUntil ?? 0));
+    const byAnchor = new Map<string, Slot[]>();
+    for (const slot of slotsBetween(t, zones, from, until)) {
+      const key = formatCivil(slot.anchor);
+      byAnchor.set(key, [...(byAnchor.get(key) ?? []), slot]);
+    }
+    const out = [];
+    for (const [anchor, slots] of byAnchor) {
+      const match = slotMatch(t, slots[0]?.anchor as CivilDate, ctx.tenantId).where;
+      const zonesHere = slots.map((s) => s.zone);
+      const counted = await count(sql`c.time_zone in ${sql.raw(`(${zonesHere.map(quote).join(",")})`)} and ${match}`);
+      if (counted.audience === 0) continue;
+      const atOf = new Map(slots.map((s) => [s.zone, s.at]));
+      out.push(
+        occurrence((z) => atOf.get(z) ?? Number.POSITIVE_INFINITY, counted, {
+          anchor_date: anchor,
+          ...(holidayName(t) ? { holiday: holidayName(t) } : {}),
+        }),
+      );
+      if (out.length >= MAX_DATE_OCCURRENCES) break;
+    }
+    return { campaign_id: c.id, days, occurrences: out };
+  }
+  const counted = await count(sql`1`);
+  return {
+    campaign_id: c.id,
+    days,
+    occurrences: occurrences(c, now, until).map((at) => occurrence(() => at, counted)),
+  };
+}
+
+/** Zone names are validated IANA names, but quote defensively all the same. */
+function quote(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
 }
 
 /** A raw `select c.*` row as drizzle types it. */

@@ -12,6 +12,7 @@ import { type CampaignRow, campaigns } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import { nextRun, parseCron } from "../lib/cron";
 import type { IdGenerator } from "../lib/ids";
+import { planDateCampaign } from "./date-planner";
 import { audienceSql } from "./service";
 
 export type PlanDeps = { db: Database; clock: Clock; ids: IdGenerator };
@@ -32,7 +33,12 @@ export async function planCampaigns(deps: PlanDeps, opts: { horizonMs?: number; 
     )
     .all();
   let planned = 0;
-  for (const c of due) planned += await planOccurrence(deps, c, opts.chunk ?? CHUNK);
+  for (const c of due) {
+    planned +=
+      c.kind === "date_relative" || c.kind === "holiday"
+        ? await planDateCampaign(deps, c, opts.horizonMs ?? HORIZON_MS)
+        : await planOccurrence(deps, c, opts.chunk ?? CHUNK);
+  }
   await completeFinished(deps);
   return { campaigns: due.length, planned };
 }
@@ -46,10 +52,8 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
   const cond = await audienceSql(ctx, c.audience);
   const scope = sql`c.tenant_id = ${c.tenantId} and c.deleted_at is null and ${cond}`;
   // Message ids in our shape and in customer order (an append, not a random insert, into the
-  // indexes): the time part of a fresh id, 6 random characters, then a 10-digit counter.
-  const fresh = deps.ids.next("msg");
-  const timePart = fresh.slice(4, 14);
-  const salt = fresh.slice(14, 20);
+  // indexes): a block of ids (time, 6 random characters) then a 10-digit counter.
+  const block = deps.ids.block("msg").slice(4);
   let counted = 0;
   const keyPrefix = `cmp:${c.id}:${occurrence}:`;
   let after = "";
@@ -68,16 +72,16 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
     await deps.db.batch([
       dialect.sqlToQuery(sql`
         insert into messages (id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, variables,
-          is_reply, quiet_hours, status, send_at, valid_until, due_at, attempts, idempotency_key, created_at, updated_at)
-        select ${`msg_${timePart}${salt}`} || printf('%010d', ${counted} + row_number() over (order by c.id)), c.tenant_id, c.id, ${c.channelId}, ${c.id}, ${c.messageKind},
-          ${c.templateKey}, ${JSON.stringify(c.variables)}, 0, ${c.messageKind === "marketing" ? 1 : 0}, ${status},
+          is_reply, quiet_hours, priority, status, send_at, valid_until, due_at, attempts, idempotency_key, created_at, updated_at)
+        select ${`msg_${block}`} || printf('%010d', ${counted} + row_number() over (order by c.id)), c.tenant_id, c.id, ${c.channelId}, ${c.id}, ${c.messageKind},
+          ${c.templateKey}, ${JSON.stringify(c.variables)}, 0, ${c.messageKind === "marketing" ? 1 : 0}, ${c.priority}, ${status},
           ${occurrence}, ${validUntil}, ${occurrence}, 0, ${keyPrefix} || c.id, ${now}, ${now}
         from customers c where ${scope} and ${range}
         order by c.id
         on conflict (tenant_id, idempotency_key) do nothing`),
       dialect.sqlToQuery(sql`
         insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
-        select ${`mev_${timePart}${salt}`} || printf('%010d', ${counted} + row_number() over (order by m.idempotency_key)),
+        select ${`mev_${block}`} || printf('%010d', ${counted} + row_number() over (order by m.idempotency_key)),
           m.tenant_id, m.id, ${now}, m.status, null,
           ${`Planned by campaign ${c.name}`}, 1
         from messages m where m.tenant_id = ${c.tenantId} and ${keyRange}
@@ -118,12 +122,15 @@ function nextOccurrence(c: CampaignRow, occurrence: number): number | null {
   return nextRun(parseCron(c.cron), new Date(occurrence), c.timeZone)?.getTime() ?? null;
 }
 
-/** Running campaigns with nothing more to plan and nothing left to send are completed. */
+/**
+ * Running campaigns with nothing more to plan and nothing left to send are completed (event
+ * campaigns wait for events for as long as they run).
+ */
 async function completeFinished(deps: PlanDeps) {
   await deps.db.batch([
     {
       sql: `update campaigns set status = 'completed', updated_at = ?
-            where status = 'running' and next_occurrence_at is null
+            where status = 'running' and next_occurrence_at is null and kind <> 'event'
               and not exists (select 1 from messages m where m.tenant_id = campaigns.tenant_id
                 and m.campaign_id = campaigns.id and m.status in ('planned', 'queued', 'sending'))`,
       params: [deps.clock.now().getTime()],

@@ -1,26 +1,52 @@
 import { z } from "@hono/zod-openapi";
 import { CAMPAIGN_STATUSES } from "../db/schema";
 import { FilterSchema } from "../groups/schemas";
-import { timeZoneField } from "../lib/validators";
+import { hhmmField, timeZoneField } from "../lib/validators";
+import { HOLIDAYS } from "./slots";
 
 const ref = z.string().min(1).max(64);
 
 export const AudienceSchema = z
   .strictObject({
+    all: z.boolean().optional().openapi({ description: "Everyone in the workspace" }),
     groups: z.array(ref).max(50).optional().openapi({ description: "Static groups or segments, by id or code" }),
     customers: z.array(ref).max(10_000).optional(),
     filter: FilterSchema.optional(),
     exclude_groups: z.array(ref).max(50).optional(),
+    exclude_marketing_within_days: z.number().int().min(1).max(365).optional().openapi({
+      description: "Leave out customers who were sent any marketing message in the last N days",
+    }),
   })
-  .refine((a) => (a.groups?.length ?? 0) + (a.customers?.length ?? 0) > 0 || a.filter !== undefined, {
-    message: "name at least one of groups, customers or filter",
+  .refine((a) => a.all === true || (a.groups?.length ?? 0) + (a.customers?.length ?? 0) > 0 || a.filter !== undefined, {
+    message: "name at least one of all, groups, customers or filter",
   })
   .openapi("Audience");
+
+const OffsetSchema = z
+  .strictObject({
+    value: z.number().int().min(-100_000).max(100_000),
+    unit: z.enum(["minutes", "hours", "days", "weeks"]),
+  })
+  .openapi("Offset", { description: "Days and weeks move the date; minutes and hours move the time of day" });
+
+const CatchUpSchema = z
+  .strictObject({
+    policy: z.enum(["send_late", "skip"]),
+    within_hours: z.number().min(0).max(168).default(12),
+  })
+  .openapi("CatchUp", {
+    description:
+      "A send time that passed before it could be planned (the service was down, or the customer was added after it): sent late if within_hours allows, else skipped with reason missed_send_time",
+  });
+
+const eventType = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.:-]{0,63}$/, "must be lower-case letters, digits and . _ : - (e.g. card.activated)");
 
 export const CampaignCreateSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
-    kind: z.enum(["broadcast", "recurring"]),
+    kind: z.enum(["broadcast", "recurring", "date_relative", "holiday", "event"]),
     cron: z.string().max(100).optional().openapi({
       description:
         "recurring: minute hour day month weekday, on the wall clock of time_zone (0 10 * * 1#1 = first Monday, 10:00)",
@@ -35,11 +61,61 @@ export const CampaignCreateSchema = z
       .enum(["notification", "marketing"])
       .optional()
       .openapi({ description: "Defaults to the template's" }),
-    audience: AudienceSchema,
+    audience: AudienceSchema.optional().openapi({
+      description: "Required for broadcast and recurring; the others default to everyone in the workspace",
+    }),
     send_at: z.iso
       .datetime({ offset: true })
       .optional()
-      .openapi({ description: "When; as soon as it is scheduled if omitted" }),
+      .openapi({ description: "broadcast: when; as soon as it is scheduled if omitted" }),
+    anchor: z
+      .string()
+      .regex(/^(birthday|attributes\.[a-z][a-z0-9_]{0,39})$/, "must be birthday or attributes.<a date attribute>")
+      .optional()
+      .openapi({
+        description:
+          "date_relative: the customer date it is relative to. Birthdays are yearly, solar or lunar as each customer's birthday is; 29 Feb is kept on 28 Feb in common years",
+        example: "attributes.membership_expiry",
+      }),
+    yearly: z
+      .boolean()
+      .optional()
+      .openapi({ description: "date_relative on an attribute: every year on its month and day (an anniversary)" }),
+    offset: OffsetSchema.optional().openapi({ description: "date_relative: before (negative) or after the date" }),
+    delivery_time: hhmmField.optional().openapi({
+      description: "date_relative and holiday: the local time in each customer's own zone (default 09:00)",
+    }),
+    catch_up: CatchUpSchema.optional(),
+    holiday: z
+      .union([
+        z.enum(Object.keys(HOLIDAYS) as [keyof typeof HOLIDAYS, ...(keyof typeof HOLIDAYS)[]]),
+        z.strictObject({
+          name: z.string().trim().min(1).max(100),
+          date: z.string().openapi({ description: "MM-DD every year, or YYYY-MM-DD once" }),
+        }),
+      ])
+      .optional()
+      .openapi({
+        description:
+          "holiday: new_year, spring_festival, dragon_boat, mid_autumn (lunar dates computed each year), or your own date",
+      }),
+    event: z
+      .strictObject({
+        type: eventType,
+        delay: OffsetSchema.optional(),
+        cancel_on: z.array(eventType).max(10).optional().openapi({
+          description: "Event types that cancel a pending send for that customer when they arrive first",
+        }),
+      })
+      .optional()
+      .openapi({ description: "event: what it fires on, how long after, and what cancels it" }),
+    expires_end_of_local_day: z.boolean().optional().openapi({
+      description:
+        "date_relative and holiday: a message not sent by the end of the customer's local day expires (default true)",
+    }),
+    priority: z.enum(["high", "normal", "low"]).optional().openapi({
+      description: "Which of the messages due at once go first (default normal)",
+    }),
     valid_for_hours: z
       .number()
       .min(1)
@@ -82,6 +158,9 @@ export const CampaignSchema = z
     audience: z.unknown(),
     cron: z.string().nullable(),
     time_zone: z.string().nullable(),
+    trigger: z.unknown().nullable(),
+    priority: z.enum(["high", "normal", "low"]),
+    expires_end_of_local_day: z.boolean(),
     channel_id: z.string().nullable(),
     next_occurrence_at: z.string().nullable(),
     valid_for_hours: z.number().nullable(),
@@ -108,9 +187,12 @@ export const ForecastSchema = z
   .object({
     campaign_id: z.string(),
     days: z.number(),
+    note: z.string().optional(),
     occurrences: z.array(
       z.object({
         at: z.string(),
+        anchor_date: z.string().optional().openapi({ description: "date_relative and holiday: the date it is for" }),
+        holiday: z.string().optional(),
         audience: z.number(),
         sending: z.number(),
         excluded: z.record(z.string(), z.number()),

@@ -2,7 +2,16 @@ import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { channelFor } from "../channels/service";
 import type { Ctx } from "../context";
 import type { Statement } from "../db/client";
-import { type Audience, type CampaignRow, type CampaignStatus, campaigns, messages } from "../db/schema";
+import {
+  type Audience,
+  attributeDefinitions,
+  type CampaignRow,
+  type CampaignStatus,
+  type CampaignTrigger,
+  type CatchUp,
+  campaigns,
+  messages,
+} from "../db/schema";
 import { inList } from "../db/sql";
 import { compileFilter } from "../groups/segment";
 import { customerFilterSql, segmentContext } from "../groups/service";
@@ -12,6 +21,7 @@ import type { TemplateLibrary } from "../templates/library";
 import { localeChain, resolveTemplate } from "../templates/service";
 import { getTenantRow } from "../tenants/service";
 import type { CampaignCreate, CampaignPatch } from "./schemas";
+import { parseHolidayDate } from "./slots";
 
 export type CampaignEnv = Ctx & { library: TemplateLibrary };
 
@@ -32,6 +42,9 @@ export function campaignView(c: CampaignRow) {
     audience: c.audience,
     cron: c.cron,
     time_zone: c.timeZone,
+    trigger: c.trigger,
+    priority: PRIORITY_NAME[c.priority] ?? "normal",
+    expires_end_of_local_day: c.expiresEndOfDay,
     channel_id: c.channelId,
     next_occurrence_at: iso(c.nextOccurrenceAt),
     valid_for_hours: c.validForMs === null ? null : c.validForMs / 3_600_000,
@@ -60,9 +73,15 @@ export async function audienceSql(ctx: Ctx, audience: Audience): Promise<SQL> {
   if (audience.customers?.length) include.push(sql`(${inList(sql.raw("c.id"), audience.customers)})`);
   if (audience.filter !== undefined)
     include.push(compileFilter(audience.filter, await segmentContext(ctx), "audience.filter"));
-  let cond = sql`(${sql.join(include, sql` or `)})`;
+  let cond = audience.all ? sql`1` : sql`(${sql.join(include, sql` or `)})`;
   const exclude = await refs(audience.exclude_groups ?? [], "audience.exclude_groups");
   if (exclude.length > 0) cond = sql`${cond} and not (${sql.join(exclude.map(onC), sql` or `)})`;
+  if (audience.exclude_marketing_within_days) {
+    // "Received any marketing in the last N days": one probe of the customer's messages index.
+    const since = ctx.clock.now().getTime() - audience.exclude_marketing_within_days * 86_400_000;
+    cond = sql`${cond} and not exists (select 1 from messages rm where rm.tenant_id = c.tenant_id
+      and rm.customer_id = c.id and rm.kind = 'marketing' and rm.is_reply = 0 and rm.sent_at >= ${since})`;
+  }
   return cond;
 }
 
@@ -84,25 +103,98 @@ export async function campaignRow(ctx: Ctx, id: string): Promise<CampaignRow> {
   return r;
 }
 
+export const PRIORITY = { low: 0, normal: 1, high: 2 } as const;
+export const PRIORITY_NAME = ["low", "normal", "high"] as const;
+
+const DATE_KINDS = new Set(["date_relative", "holiday"]);
+
+/** The kind-specific part of a new campaign, checked field by field. */
+async function triggerOf(ctx: Ctx, input: CampaignCreate, tenantZone: string): Promise<CampaignTrigger | null> {
+  const only = (fields: (keyof CampaignCreate)[], kinds: string) => {
+    for (const f of fields)
+      if (input[f] !== undefined) throw ValidationError.field(f, `is only for ${kinds} campaigns`);
+  };
+  if (input.kind !== "recurring") only(["cron", "time_zone"], "recurring");
+  if (input.kind !== "broadcast") only(["send_at"], "broadcast");
+  if (input.kind !== "date_relative") only(["anchor", "yearly", "offset"], "date_relative");
+  if (input.kind !== "holiday") only(["holiday"], "holiday");
+  if (input.kind !== "event") only(["event"], "event");
+  if (!DATE_KINDS.has(input.kind))
+    only(["delivery_time", "catch_up", "expires_end_of_local_day"], "date_relative and holiday");
+  if ((input.kind === "broadcast" || input.kind === "recurring") && !input.audience)
+    throw ValidationError.field("audience", `is required for a ${input.kind} campaign`);
+
+  const catchUp: CatchUp = input.catch_up ?? { policy: "send_late", within_hours: 12 };
+  const deliveryTime = input.delivery_time ?? "09:00";
+  switch (input.kind) {
+    case "recurring": {
+      if (!input.cron) throw ValidationError.field("cron", "is required for a recurring campaign");
+      try {
+        if (!nextRun(parseCron(input.cron), ctx.clock.now(), input.time_zone ?? tenantZone))
+          throw new CronError("never matches a real date");
+      } catch (e) {
+        if (e instanceof CronError) throw ValidationError.field("cron", e.message);
+        throw e;
+      }
+      return null;
+    }
+    case "date_relative": {
+      if (!input.anchor) throw ValidationError.field("anchor", "is required for a date_relative campaign");
+      if (input.anchor === "birthday") {
+        if (input.yearly === false) throw ValidationError.field("yearly", "birthdays are always yearly");
+      } else {
+        const key = input.anchor.slice("attributes.".length);
+        const def = await ctx.db.orm
+          .select({ type: attributeDefinitions.type })
+          .from(attributeDefinitions)
+          .where(and(eq(attributeDefinitions.tenantId, ctx.tenantId), eq(attributeDefinitions.key, key)))
+          .get();
+        if (!def) throw ValidationError.field("anchor", `no attribute '${key}' in this workspace (see /v1/attributes)`);
+        if (def.type !== "date")
+          throw ValidationError.field("anchor", `attribute '${key}' is a ${def.type}, not a date`);
+      }
+      return {
+        type: "date",
+        anchor: input.anchor,
+        yearly: input.anchor === "birthday" || input.yearly === true,
+        offset: input.offset ?? { value: 0, unit: "days" },
+        delivery_time: deliveryTime,
+        catch_up: catchUp,
+      };
+    }
+    case "holiday": {
+      if (!input.holiday) throw ValidationError.field("holiday", "is required for a holiday campaign");
+      if (typeof input.holiday === "object") {
+        const d = parseHolidayDate(input.holiday.date);
+        if (!d) throw ValidationError.field("holiday.date", "must be MM-DD (every year) or YYYY-MM-DD (once)");
+      }
+      return { type: "holiday", holiday: input.holiday, delivery_time: deliveryTime, catch_up: catchUp };
+    }
+    case "event": {
+      if (!input.event) throw ValidationError.field("event", "is required for an event campaign");
+      const cancel = input.event.cancel_on ?? [];
+      if (cancel.includes(input.event.type))
+        throw ValidationError.field("event.cancel_on", "cannot include the event that triggers the campaign");
+      return {
+        type: "event",
+        event: input.event.type,
+        delay: input.event.delay ?? { value: 0, unit: "minutes" },
+        cancel_on: cancel,
+      };
+    }
+    default:
+      return null;
+  }
+}
+
 export async function createCampaign(env: CampaignEnv, input: CampaignCreate) {
   const tenant = await getTenantRow(env.db, env.tenantId);
   const t = await resolveTemplate(env, env.library, input.template, localeChain(null, tenant.locale)).catch(() => {
     throw ValidationError.field("template", `no template '${input.template}'`);
   });
-  await audienceSql(env, input.audience);
-  if (input.kind === "recurring") {
-    if (!input.cron) throw ValidationError.field("cron", "is required for a recurring campaign");
-    try {
-      if (!nextRun(parseCron(input.cron), env.clock.now(), input.time_zone ?? tenant.timeZone))
-        throw new CronError("never matches a real date");
-    } catch (e) {
-      if (e instanceof CronError) throw ValidationError.field("cron", e.message);
-      throw e;
-    }
-    if (input.send_at) throw ValidationError.field("send_at", "a recurring campaign sends at its cron times");
-  } else if (input.cron || input.time_zone) {
-    throw ValidationError.field(input.cron ? "cron" : "time_zone", "is only for recurring campaigns");
-  }
+  const trigger = await triggerOf(env, input, tenant.timeZone);
+  const audience: Audience = (input.audience as Audience | undefined) ?? { all: true };
+  await audienceSql(env, audience);
   if (input.channel_id && !(await channelFor(env, input.channel_id))) {
     throw ValidationError.field("channel_id", `no channel ${input.channel_id} in this workspace`);
   }
@@ -117,10 +209,14 @@ export async function createCampaign(env: CampaignEnv, input: CampaignCreate) {
       status: "draft",
       cron: input.cron ?? null,
       timeZone: input.kind === "recurring" ? (input.time_zone ?? tenant.timeZone) : null,
+      trigger,
+      eventType: trigger?.type === "event" ? trigger.event : null,
+      priority: PRIORITY[input.priority ?? "normal"],
+      expiresEndOfDay: DATE_KINDS.has(input.kind) && input.expires_end_of_local_day !== false,
       templateKey: input.template,
       variables: input.variables,
       messageKind: input.message_kind ?? t.kind,
-      audience: input.audience as Audience,
+      audience,
       channelId: input.channel_id ?? null,
       nextOccurrenceAt: input.send_at ? Date.parse(input.send_at) : null,
       validForMs: input.valid_for_hours ? Math.round(input.valid_for_hours * 3_600_000) : null,
@@ -166,6 +262,9 @@ export async function updateCampaign(ctx: Ctx, id: string, patch: CampaignPatch)
 
 /** When a campaign next sends: its cron's next time, or its send_at (now if none). */
 export function firstOccurrence(c: CampaignRow, now: Date): number | null {
+  if (c.kind === "event") return null;
+  // Date and holiday campaigns: the planner's first pass works out the slots.
+  if (DATE_KINDS.has(c.kind)) return now.getTime();
   if (c.kind === "recurring" && c.cron && c.timeZone)
     return nextRun(parseCron(c.cron), now, c.timeZone)?.getTime() ?? null;
   return c.nextOccurrenceAt ?? now.getTime();
@@ -199,7 +298,9 @@ export async function moveCampaign(
   };
   if (action === "schedule") {
     const count = await audienceCount(ctx, c.audience);
-    if (count > FANOUT_CONFIRM && opts.confirm_audience !== count) {
+    // Date and event campaigns reach a few customers at a time; the others reach all at once.
+    const guarded = c.kind !== "date_relative" && c.kind !== "event";
+    if (guarded && count > FANOUT_CONFIRM && opts.confirm_audience !== count) {
       throw new ConflictError(
         `This campaign would reach ${count} customers; schedule again with confirm_audience: ${count} to go ahead`,
         { audience: count, threshold: FANOUT_CONFIRM },
@@ -207,8 +308,14 @@ export async function moveCampaign(
     }
     set.confirmedAudience = count;
     set.nextOccurrenceAt = firstOccurrence(c, ctx.clock.now());
+    if (DATE_KINDS.has(c.kind)) set.activeSince = set.plannedUntil = now;
   }
-  if (action === "resume" && c.kind === "recurring") {
+  if (action === "resume" && (DATE_KINDS.has(c.kind) || c.kind === "event")) {
+    // Like recurring ones, slots missed while paused are not sent late.
+    set.nextOccurrenceAt = firstOccurrence(c, ctx.clock.now());
+    if (DATE_KINDS.has(c.kind)) set.activeSince = set.plannedUntil = now;
+    if (c.planned > 0) set.status = to = "running";
+  } else if (action === "resume" && c.kind === "recurring") {
     // Occurrences missed while paused are not sent late: the next one is from now.
     set.nextOccurrenceAt = firstOccurrence(c, ctx.clock.now());
     if (c.planned > 0) set.status = to = "running";

@@ -1,6 +1,8 @@
 // CSV import: streamed (src/lib/csv.ts) and processed in batches that are
 // each written atomically. Re-importing the same file changes nothing (upsert by external id,
 // then phone), so an interrupted import is finished by running it again.
+
+import { nudgeDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
 import type { CustomerRow } from "../db/schema";
 import { CsvSyntaxError, csvRows } from "../lib/csv";
@@ -357,7 +359,11 @@ class Importer {
       this.persistedAttributes.add(d.key);
       this.report.new_attributes.push(d);
     }
-    await ctx.db.batch([...attributeStatements(ctx, newDefs), ...statements]);
+    await ctx.db.batch([
+      ...attributeStatements(ctx, newDefs),
+      ...statements,
+      nudgeDateCampaigns(ctx.tenantId, ctx.clock.now().getTime()),
+    ]);
   }
 }
 

@@ -1,9 +1,11 @@
 import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
+import { nudgeDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
 import type { RawStatement } from "../db/client";
 import {
   type CustomerRow,
   consentEvents,
+  customerDates,
   customers,
   groupMembers,
   messageEvents,
@@ -95,6 +97,7 @@ async function save(ctx: Ctx, env: PrepareEnv, input: CustomerInput, base: Custo
       ...attributeStatements(ctx, prepared.value.newAttributes),
       ...writeStatements(ctx, prepared.value, isNew),
       ...(optedOut ? cancelMarketing(ctx, row.id) : []),
+      nudgeDateCampaigns(ctx.tenantId, ctx.clock.now().getTime()),
     ]);
   }
   return prepared.value;
@@ -168,6 +171,7 @@ export async function deleteCustomer(ctx: Ctx, id: string): Promise<void> {
       })
       .where(and(eq(customers.tenantId, t), eq(customers.id, row.id))),
     ctx.db.orm.delete(groupMembers).where(and(eq(groupMembers.tenantId, t), eq(groupMembers.customerId, row.id))),
+    ctx.db.orm.delete(customerDates).where(and(eq(customerDates.tenantId, t), eq(customerDates.customerId, row.id))),
     ctx.db.orm
       .delete(timelineEntries)
       .where(and(eq(timelineEntries.tenantId, t), eq(timelineEntries.customerId, row.id))),

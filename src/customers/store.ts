@@ -78,6 +78,7 @@ export function writeStatements(ctx: Ctx, p: Prepared, isNew: boolean, zonesWrit
       params: [r.tenantId, r.timeZone],
     });
   }
+  out.push(...dateStatements(r, isNew ? null : p.changed));
   if (p.consent) {
     out.push({
       sql: "insert into consent_events (id, tenant_id, customer_id, phone, state, source, evidence, at) values (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -101,6 +102,34 @@ export function writeStatements(ctx: Ctx, p: Prepared, isNew: boolean, zonesWrit
         params: [ctx.ids.next("tle"), r.tenantId, r.id, r.updatedAt, "customer.updated", JSON.stringify({ fields })],
       });
     }
+  }
+  return out;
+}
+
+const DATE_VALUE = /^\d{4}-[01]\d-[0-3]\d$/;
+
+/**
+ * Keeps customer_dates (the index of date attributes that date campaigns search) in step with
+ * the attributes: every date of a new customer, and each changed one of an edited customer.
+ */
+function dateStatements(r: CustomerRow, changed: string[] | null): RawStatement[] {
+  const out: RawStatement[] = [];
+  const keys =
+    changed === null
+      ? Object.keys(r.attributes)
+      : changed.filter((f) => f.startsWith("attributes.")).map((f) => f.slice("attributes.".length));
+  for (const key of keys) {
+    if (changed !== null)
+      out.push({
+        sql: "delete from customer_dates where tenant_id = ? and customer_id = ? and key = ?",
+        params: [r.tenantId, r.id, key],
+      });
+    const v = r.attributes[key];
+    if (typeof v === "string" && DATE_VALUE.test(v))
+      out.push({
+        sql: "insert into customer_dates (tenant_id, customer_id, key, value, month_day) values (?, ?, ?, ?, ?)",
+        params: [r.tenantId, r.id, key, v, v.slice(5)],
+      });
   }
   return out;
 }

@@ -139,6 +139,52 @@ export const customers = sqliteTable(
   (t) => [
     uniqueIndex("customers_tenant_phone").on(t.tenantId, t.phone),
     uniqueIndex("customers_tenant_external").on(t.tenantId, t.externalId),
+    // Date-relative campaigns find the day's birthdays by index, not by scanning.
+    index("customers_birthday").on(t.tenantId, t.birthdayMonth, t.birthdayDay),
+  ],
+);
+
+// Every date-valued attribute of every customer (YYYY-MM-DD), kept beside the JSON so that a
+// campaign anchored on "membership_expiry" or "last_visit" finds the day's customers by index.
+export const customerDates = sqliteTable(
+  "customer_dates",
+  {
+    tenantId: text("tenant_id").notNull(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    /** MM-DD, for yearly anchors (anniversaries). */
+    monthDay: text("month_day").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.customerId, t.key] }),
+    index("customer_dates_value").on(t.tenantId, t.key, t.value),
+    index("customer_dates_month_day").on(t.tenantId, t.key, t.monthDay),
+  ],
+);
+
+// Customer events (card.activated, visit, purchase, or a tenant's own types). They trigger
+// campaigns, cancel pending ones, move attributes such as last_visit, and show on the timeline.
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    customerId: text("customer_id").notNull(),
+    type: text("type").notNull(),
+    properties: text("properties", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    occurredAt: integer("occurred_at").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    /** The sender's own id for the event: a retried POST records it once. */
+    externalId: text("external_id"),
+  },
+  (t) => [
+    uniqueIndex("events_external").on(t.tenantId, t.externalId),
+    index("events_customer").on(t.tenantId, t.customerId, t.type, t.occurredAt),
   ],
 );
 
@@ -322,6 +368,8 @@ export const messages = sqliteTable(
     /** Free: a reply to the customer's own message (does not use the allowance). */
     isReply: integer("is_reply", { mode: "boolean" }).notNull(),
     quietHours: integer("quiet_hours", { mode: "boolean" }).notNull(),
+    /** 2 high, 1 normal, 0 low: the dispatcher claims higher priorities first. */
+    priority: integer("priority").notNull().default(1),
     status: text("status", { enum: MESSAGE_STATUSES }).notNull(),
     reason: text("reason"),
     reasonText: text("reason_text"),
@@ -346,7 +394,7 @@ export const messages = sqliteTable(
     deliveredAt: integer("delivered_at"),
   },
   (t) => [
-    index("messages_due").on(t.status, t.dueAt),
+    index("messages_due").on(t.status, t.priority, t.dueAt),
     index("messages_customer").on(t.tenantId, t.customerId, t.createdAt),
     index("messages_tenant_created").on(t.tenantId, t.id),
     index("messages_provider_ref").on(t.channelId, t.providerRef),
@@ -394,13 +442,43 @@ export const inboundMessages = sqliteTable(
 export const CAMPAIGN_STATUSES = ["draft", "scheduled", "running", "paused", "completed", "cancelled"] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
+export const CAMPAIGN_KINDS = ["broadcast", "recurring", "date_relative", "holiday", "event"] as const;
+export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
+
+export type Offset = { value: number; unit: "minutes" | "hours" | "days" | "weeks" };
+export type CatchUp = { policy: "send_late" | "skip"; within_hours: number };
+export type HolidayName = "new_year" | "spring_festival" | "dragon_boat" | "mid_autumn";
+
+export type CampaignTrigger =
+  | {
+      type: "date";
+      /** "birthday" or "attributes.<key>" (a date attribute). */
+      anchor: string;
+      /** Attribute anchors: every year on the month and day (birthdays always are). */
+      yearly: boolean;
+      offset: Offset;
+      delivery_time: string;
+      catch_up: CatchUp;
+    }
+  | {
+      type: "holiday";
+      holiday: HolidayName | { name: string; date: string };
+      delivery_time: string;
+      catch_up: CatchUp;
+    }
+  | { type: "event"; event: string; delay: Offset; cancel_on: string[] };
+
 export type Audience = {
+  /** Everyone in the workspace (the other fields are then not needed). */
+  all?: boolean;
   /** Static groups and segments, by id or code: customers in any of them. */
   groups?: string[];
   customers?: string[];
   /** A filter of its own (the segment filter language). */
   filter?: unknown;
   exclude_groups?: string[];
+  /** Leave out customers sent any marketing in the last N days. */
+  exclude_marketing_within_days?: number;
 };
 
 // A campaign plans messages into the outbox, one per (campaign, customer, occurrence).
@@ -412,8 +490,19 @@ export const campaigns = sqliteTable(
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    kind: text("kind", { enum: ["broadcast", "recurring"] }).notNull(),
+    kind: text("kind", { enum: CAMPAIGN_KINDS }).notNull(),
     status: text("status", { enum: CAMPAIGN_STATUSES }).notNull(),
+    /** date_relative, holiday and event campaigns: when and on what they fire. */
+    trigger: text("trigger", { mode: "json" }).$type<CampaignTrigger | null>(),
+    /** Event campaigns: the event type they fire on (indexed, looked up on every event). */
+    eventType: text("event_type"),
+    priority: integer("priority").notNull().default(1),
+    /** Date and holiday campaigns: a message expires at the end of the customer's local day. */
+    expiresEndOfDay: integer("expires_end_of_day", { mode: "boolean" }).notNull().default(false),
+    /** Date and holiday campaigns: every send time up to here has been planned. */
+    plannedUntil: integer("planned_until"),
+    /** Since when it has been live (scheduled or resumed): nothing before is sent late. */
+    activeSince: integer("active_since"),
     /** Recurring: a cron expression read on the wall clock of time_zone. */
     cron: text("cron"),
     timeZone: text("time_zone"),
@@ -433,7 +522,11 @@ export const campaigns = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("campaigns_due").on(t.status, t.nextOccurrenceAt), index("campaigns_tenant").on(t.tenantId, t.id)],
+  (t) => [
+    index("campaigns_due").on(t.status, t.nextOccurrenceAt),
+    index("campaigns_tenant").on(t.tenantId, t.id),
+    index("campaigns_event").on(t.tenantId, t.eventType),
+  ],
 );
 
 export const schema = {
@@ -443,6 +536,8 @@ export const schema = {
   staff,
   attributeDefinitions,
   customers,
+  customerDates,
+  events,
   tenantTimeZones,
   consentEvents,
   groups,

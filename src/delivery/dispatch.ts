@@ -126,22 +126,28 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
 
 // What processing needs from a claimed row (RETURNING * would copy every column out).
 const CLAIM_COLUMNS =
-  "id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, body, variables, is_reply, quiet_hours, status, reason, send_at, valid_until, due_at, attempts";
+  "id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, body, variables, is_reply, quiet_hours, priority, status, reason, send_at, valid_until, due_at, attempts";
+
+// One index range per (priority, status) on messages_due (status, priority, due_at), highest
+// priority first: no sort over everything that is due, and urgent notifications overtake a
+// large low-priority broadcast that is already queued.
+const CLAIM_RANGES = [2, 1, 0].flatMap((p) =>
+  ["queued", "planned"].map(
+    (s) =>
+      `select id from (select id from messages where status = '${s}' and priority = ${p} and due_at <= ? order by due_at limit ?)`,
+  ),
+);
 
 /** Claims due messages in one atomic statement: two dispatchers never claim the same row. */
 async function claim(deps: DispatchDeps, limit: number, leaseMs: number): Promise<MessageRow[]> {
   const now = deps.clock.now().getTime();
   const rows = await deps.db.rawAll<Record<string, unknown>>(
     `update messages set status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
-     where id in (select id from (
-       select id from (select id from messages where status = 'queued' and due_at <= ? order by due_at limit ?)
-       union all
-       select id from (select id from messages where status = 'planned' and due_at <= ? order by due_at limit ?)) limit ?)
+     where id in (select id from (${CLAIM_RANGES.join(" union all ")}) limit ?)
      returning ${CLAIM_COLUMNS}`,
-    // One index range per status (status, due_at): no sort over everything that is due.
-    [now + leaseMs, now, now, limit, now, limit, limit],
+    [now + leaseMs, now, ...CLAIM_RANGES.flatMap(() => [now, limit]), limit],
   );
-  return rows.map(fromRaw).sort((a, b) => a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
+  return rows.map(fromRaw).sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
 }
 
 const COLUMNS: Record<string, keyof MessageRow> = Object.fromEntries(

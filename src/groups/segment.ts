@@ -3,10 +3,10 @@
 // own calendar by grouping the workspace's time zones by their local date.
 
 import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
-import { LunarMonth, Solar } from "lunar-typescript";
 import type { AttributeType } from "../db/schema";
 import { inList } from "../db/sql";
 import { type ErrorDetail, ValidationError } from "../lib/errors";
+import { lunarMonthDays } from "../lib/lunar";
 import { addDays, type CivilDate, formatCivil, isLeapYear, localDate, parseCivilDate } from "../lib/time";
 
 export type SegmentContext = {
@@ -391,28 +391,6 @@ export function hasTag(column: SQLWrapper, tag: string): SQL {
 /** Zone names are validated IANA names, but quote defensively all the same. */
 function quote(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
-}
-
-const lunarCache = new Map<string, number[]>();
-
-/** Lunar month*100+day values that celebrate on this solar date (regular months only). */
-function lunarMonthDays(d: CivilDate): number[] {
-  const key = formatCivil(d);
-  let out = lunarCache.get(key);
-  if (!out) {
-    out = [];
-    const l = Solar.fromYmd(d.year, d.month, d.day).getLunar();
-    const month = l.getMonth();
-    // A birthday is kept in the regular month, not in a repeated (leap) month.
-    if (month > 0) {
-      out.push(month * 100 + l.getDay());
-      // Day 30 falls on day 29 in a short month.
-      if (l.getDay() === 29 && LunarMonth.fromYm(l.getYear(), month)?.getDayCount() === 29) out.push(month * 100 + 30);
-    }
-    if (lunarCache.size > 5000) lunarCache.clear();
-    lunarCache.set(key, out);
-  }
-  return out;
 }
 
 export function compileFilter(filter: unknown, ctx: SegmentContext, path = "filter"): SQL {

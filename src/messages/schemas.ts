@@ -24,6 +24,9 @@ export const MessageCreateSchema = z
       .optional()
       .openapi({ description: "Not sent after this; held by quiet hours past it → expired" }),
     channel_id: z.string().max(64).optional(),
+    priority: z.enum(["high", "normal", "low"]).optional().openapi({
+      description: "Which of the messages due at once go first (default normal)",
+    }),
     quiet_hours: z.boolean().optional().openapi({
       description: "Hold for the recipient's quiet hours; default true for marketing, false for notifications",
     }),
@@ -50,6 +53,8 @@ export const MessageSchema = z
     kind: z.enum(["notification", "marketing"]),
     template: z.string().nullable(),
     template_version: z.string().nullable(),
+    variables: z.record(z.string(), z.unknown()),
+    priority: z.enum(["high", "normal", "low"]),
     status: z.enum(MESSAGE_STATUSES),
     reason: z.string().nullable(),
     reason_text: z.string().nullable(),

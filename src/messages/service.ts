@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, gte, lt, type SQL, sql } from "drizzle-orm";
 import type { CountryCode } from "libphonenumber-js";
+import { PRIORITY, PRIORITY_NAME } from "../campaigns/service";
 import { channelFor } from "../channels/service";
 import type { Ctx } from "../context";
 import { createCustomer, getCustomerRow } from "../customers/service";
@@ -28,6 +29,8 @@ export function messageView(m: MessageRow) {
     kind: m.kind,
     template: m.templateKey,
     template_version: m.templateVersion,
+    variables: m.variables,
+    priority: PRIORITY_NAME[m.priority] ?? "normal",
     status: m.status,
     reason: m.reason,
     reason_text: m.reasonText,
@@ -179,6 +182,7 @@ export async function createMessage(env: MessageEnv, input: MessageCreate, idemp
         variables: input.variables,
         isReply: false,
         quietHours: input.quiet_hours ?? kind === "marketing",
+        priority: PRIORITY[input.priority ?? "normal"],
         status,
         sendAt,
         validUntil,

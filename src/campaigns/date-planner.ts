@@ -1,0 +1,173 @@
+// Planning date-relative and holiday campaigns slot by slot (see slots.ts). A pass plans every
+// slot whose time comes within the horizon, and looks back over recent slots for customers
+// added or edited since (the idempotency key keeps everyone else from being planned twice).
+// Slots whose time has passed follow the campaign's catch-up policy: sent late within a bound,
+// or skipped with the reason on the message.
+
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import type { Ctx } from "../context";
+import type { Statement } from "../db/client";
+import { type CampaignRow, campaigns, tenants, tenantTimeZones } from "../db/schema";
+import { lunarMonthDays, lunarYearOf } from "../lib/lunar";
+import { type CivilDate, formatCivil, isLeapYear, pad2 } from "../lib/time";
+import { REASONS } from "../messages/status";
+import type { PlanDeps } from "./planner";
+import { audienceSql } from "./service";
+import { type DateTrigger, endOfLocalDay, HOLIDAYS, nextSlotAfter, type Slot, slotsBetween } from "./slots";
+
+/** A slot up to this late is simply sent now: the planner runs every few seconds. */
+export const GRACE_MS = 10 * 60_000;
+/** How far back a pass looks for customers added after their slot was planned (skip policy). */
+const SKIP_LOOKBACK_MS = 12 * 3_600_000;
+
+const dialect = new SQLiteSyncDialect();
+
+/** The workspace's zones: its own and every zone a customer of it uses. */
+export async function tenantZones(ctx: Ctx): Promise<string[]> {
+  const t = await ctx.db.orm.select({ tz: tenants.timeZone }).from(tenants).where(eq(tenants.id, ctx.tenantId)).get();
+  const rows = await ctx.db.orm
+    .select({ tz: tenantTimeZones.timeZone })
+    .from(tenantTimeZones)
+    .where(eq(tenantTimeZones.tenantId, ctx.tenantId))
+    .all();
+  return [...new Set([...(t ? [t.tz] : []), ...rows.map((r) => r.tz)])];
+}
+
+/**
+ * Which customers a slot is for, and the occurrence part of their idempotency key. Yearly
+ * anchors are keyed by year (a birthday greeting once a year, even if the birthday is edited),
+ * one-off dates by the date itself.
+ */
+export function slotMatch(t: DateTrigger, anchor: CivilDate, tenantId: string): { where: SQL; occurrence: SQL } {
+  if (t.type === "holiday") return { where: sql`1`, occurrence: sql`${`H${formatCivil(anchor)}`}` };
+  const md = `${pad2(anchor.month)}-${pad2(anchor.day)}`;
+  // 29 February anniversaries fall on 28 February in common years.
+  const leapDay = anchor.month === 2 && anchor.day === 28 && !isLeapYear(anchor.year);
+  if (t.anchor === "birthday") {
+    const solarDays = leapDay ? [28, 29] : [anchor.day];
+    const lunar = lunarMonthDays(anchor);
+    const lunarMonth = lunar.length > 0 ? Math.floor((lunar[0] as number) / 100) : 0;
+    const parts = [
+      sql`(c.birthday_month = ${anchor.month} and c.birthday_day in ${sql.raw(`(${solarDays.join(",")})`)} and c.birthday_lunar = 0)`,
+    ];
+    if (lunar.length > 0)
+      parts.push(
+        sql`(c.birthday_month = ${lunarMonth} and c.birthday_day in ${sql.raw(`(${lunar.map((x) => x % 100).join(",")})`)} and c.birthday_lunar = 1)`,
+      );
+    return {
+      where: sql`(${sql.join(parts, sql` or `)})`,
+      occurrence: sql`case when c.birthday_lunar = 1 then ${`L${lunarYearOf(anchor)}`} else ${`Y${anchor.year}`} end`,
+    };
+  }
+  const key = t.anchor.slice("attributes.".length);
+  if (t.yearly) {
+    const days = leapDay ? ["02-28", "02-29"] : [md];
+    return {
+      where: sql`c.id in (select d.customer_id from customer_dates d where d.tenant_id = ${tenantId} and d.key = ${key}
+        and d.month_day in ${sql.raw(`(${days.map((d) => `'${d}'`).join(",")})`)})`,
+      occurrence: sql`${`Y${anchor.year}`}`,
+    };
+  }
+  return {
+    where: sql`c.id in (select d.customer_id from customer_dates d where d.tenant_id = ${tenantId} and d.key = ${key}
+      and d.value = ${formatCivil(anchor)})`,
+    occurrence: sql`${`D${formatCivil(anchor)}`}`,
+  };
+}
+
+/** One planning pass of a date or holiday campaign. Returns how many messages it wrote. */
+export async function planDateCampaign(deps: PlanDeps, c: CampaignRow, horizonMs: number): Promise<number> {
+  const t = c.trigger as DateTrigger;
+  const ctx: Ctx = { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId: c.tenantId };
+  const now = deps.clock.now().getTime();
+  const to = now + horizonMs;
+  const since = c.activeSince ?? now;
+  const lookback = t.catch_up.policy === "send_late" ? t.catch_up.within_hours * 3_600_000 : SKIP_LOOKBACK_MS;
+  const plannedUntil = c.plannedUntil ?? since;
+  // New slots since the last pass, and recent ones again for customers added since.
+  const from = Math.max(since, Math.min(plannedUntil, now - lookback));
+  const zones = await tenantZones(ctx);
+  const cond = await audienceSql(ctx, c.audience);
+  let written = 0;
+  for (const slot of slotsBetween(t, zones, from, to)) written += await planSlot(deps, c, t, slot, cond);
+  // Guarded by the state just read: a concurrent pass or a pause in between wins.
+  const next = nextSlotAfter(t, zones, to);
+  await deps.db.batch([
+    deps.db.orm
+      .update(campaigns)
+      .set({ planned: sql`${campaigns.planned} + ${written}`, updatedAt: now })
+      .where(eq(campaigns.id, c.id)),
+    deps.db.orm
+      .update(campaigns)
+      .set({
+        status: "running",
+        plannedUntil: Math.max(to, plannedUntil),
+        nextOccurrenceAt: next,
+      })
+      .where(
+        and(
+          eq(campaigns.id, c.id),
+          inArray(campaigns.status, ["scheduled", "running"]),
+          c.nextOccurrenceAt === null
+            ? sql`next_occurrence_at is null`
+            : eq(campaigns.nextOccurrenceAt, c.nextOccurrenceAt),
+        ),
+      ),
+  ]);
+  return written;
+}
+
+async function planSlot(deps: PlanDeps, c: CampaignRow, t: DateTrigger, slot: Slot, audience: SQL): Promise<number> {
+  const now = deps.clock.now().getTime();
+  const late = now - slot.at;
+  const onTime = late <= GRACE_MS;
+  const sendLate = !onTime && t.catch_up.policy === "send_late" && late <= t.catch_up.within_hours * 3_600_000;
+  const status = slot.at > now ? "planned" : onTime || sendLate ? "queued" : "skipped";
+  const dueAt = Math.max(slot.at, now);
+  const ends = [
+    c.expiresEndOfDay ? endOfLocalDay(slot.at, slot.zone) : null,
+    c.validForMs === null ? null : slot.at + c.validForMs,
+  ].filter((x): x is number => x !== null);
+  const validUntil = ends.length ? Math.min(...ends) : null;
+  const when = new Date(slot.at).toISOString();
+  const detail =
+    status === "skipped"
+      ? `Its time (${when}) had passed by more than the catch-up policy allows`
+      : sendLate
+        ? `Planned late by campaign ${c.name}: its time was ${when}; the catch-up policy sends up to ${t.catch_up.within_hours} h late`
+        : `Planned by campaign ${c.name} for ${formatCivil(slot.anchor)} (${slot.zone})`;
+  const { where, occurrence } = slotMatch(t, slot.anchor, c.tenantId);
+  const prefix = deps.ids.block("msg");
+  const statements: Statement[] = [
+    dialect.sqlToQuery(sql`
+      insert into messages (id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, variables,
+        is_reply, quiet_hours, priority, status, reason, reason_text, send_at, valid_until, due_at, attempts,
+        idempotency_key, created_at, updated_at)
+      select ${prefix} || printf('%010d', row_number() over (order by c.id)), c.tenant_id, c.id, ${c.channelId}, ${c.id},
+        ${c.messageKind}, ${c.templateKey}, ${JSON.stringify({ anchorDate: formatCivil(slot.anchor), ...c.variables })}, 0, ${c.messageKind === "marketing" ? 1 : 0},
+        ${c.priority}, ${status}, ${status === "skipped" ? "missed_send_time" : null},
+        ${status === "skipped" ? REASONS.missed_send_time : null}, ${slot.at}, ${validUntil}, ${dueAt}, 0,
+        ${`cmp:${c.id}:`} || ${occurrence} || ':' || c.id, ${now}, ${now}
+      from customers c
+      where c.tenant_id = ${c.tenantId} and c.deleted_at is null and c.time_zone = ${slot.zone} and ${where} and ${audience}
+      order by c.id
+      on conflict (tenant_id, idempotency_key) do nothing`),
+    // The history's first entry, for exactly the rows this statement wrote (their id prefix).
+    dialect.sqlToQuery(sql`
+      insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
+      select ${`mev_${prefix.slice(4)}`} || substr(m.id, 21), m.tenant_id, m.id, ${now}, m.status, m.reason, ${detail}, 1
+      from messages m where m.id > ${prefix} and m.id < ${`${prefix}~`}`),
+  ];
+  await deps.db.batch(statements);
+  const n = await deps.db.orm.get<{ n: number }>(
+    sql`select count(*) as n from messages where id > ${prefix} and id < ${`${prefix}~`}`,
+  );
+  return n?.n ?? 0;
+}
+
+/** A holiday's display name, for the forecast and the console. */
+export function holidayName(t: DateTrigger): string | null {
+  if (t.type !== "holiday") return null;
+  return typeof t.holiday === "string" ? HOLIDAYS[t.holiday].en : t.holiday.name;
+}

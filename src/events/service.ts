@@ -1,0 +1,283 @@
+// Customer events. One POST records the event and, in the same atomic write: its timeline
+// entry, the attributes it moves (a visit moves last_visit), a planned message for every event
+// campaign it triggers, and the cancellation of pending messages it cancels (pin.set before the
+// PIN guide went out).
+
+import { and, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import { nudgeDateCampaigns } from "../campaigns/nudge";
+import { audienceSql } from "../campaigns/service";
+import { offsetMs } from "../campaigns/slots";
+import type { Ctx } from "../context";
+import { prepareCustomer } from "../customers/model";
+import { getCustomerRow } from "../customers/service";
+import {
+  attributeStatements,
+  findExisting,
+  liveCustomersWhereIn,
+  loadPrepareEnv,
+  writeStatements,
+} from "../customers/store";
+import type { Statement } from "../db/client";
+import { type CampaignRow, type CampaignTrigger, type CustomerRow, campaigns, customers, events } from "../db/schema";
+import { NotFoundError, ValidationError } from "../lib/errors";
+import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { formatCivil, localDate } from "../lib/time";
+import { REASONS } from "../messages/status";
+import type { EventCreate } from "./schemas";
+
+/** Event types that keep a date attribute up to date (the customer's local date of the latest). */
+export const ATTRIBUTE_OF_EVENT: Record<string, string> = {
+  visit: "last_visit",
+  purchase: "last_purchase",
+  "card.activated": "card_activated_on",
+};
+
+/** An event may be reported late, but not from the future (a little clock skew is allowed). */
+const FUTURE_SKEW_MS = 5 * 60_000;
+
+const dialect = new SQLiteSyncDialect();
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function view(e: typeof events.$inferSelect) {
+  return {
+    id: e.id,
+    customer_id: e.customerId,
+    type: e.type,
+    properties: e.properties,
+    occurred_at: iso(e.occurredAt),
+    received_at: iso(e.receivedAt),
+    event_id: e.externalId,
+  };
+}
+
+async function subject(ctx: Ctx, input: EventCreate): Promise<CustomerRow> {
+  const given = (["customer_id", "external_id", "phone"] as const).filter((k) => input[k] !== undefined);
+  if (given.length !== 1)
+    throw ValidationError.field(given[1] ?? "customer_id", "give exactly one of customer_id, external_id, phone");
+  if (input.customer_id) return getCustomerRow(ctx, input.customer_id);
+  if (input.external_id) {
+    const [row] = await liveCustomersWhereIn(ctx, customers.externalId, [input.external_id]);
+    if (!row) throw new NotFoundError("customer with external_id", input.external_id);
+    return row;
+  }
+  const env = await loadPrepareEnv(ctx, "api");
+  const phone = env.phone(input.phone as string);
+  if (!phone.ok) throw ValidationError.field("phone", phone.reason);
+  const [row] = await findExisting(ctx, [], [phone.e164]);
+  if (!row) throw new NotFoundError("customer with phone", phone.e164);
+  return row;
+}
+
+export async function recordEvent(ctx: Ctx, input: EventCreate) {
+  const customer = await subject(ctx, input);
+  const now = ctx.clock.now().getTime();
+  if (input.event_id) {
+    const seen = await ctx.db.orm
+      .select()
+      .from(events)
+      .where(and(eq(events.tenantId, ctx.tenantId), eq(events.externalId, input.event_id)))
+      .get();
+    if (seen) return { ...view(seen), duplicate: true };
+  }
+  const occurredAt = input.occurred_at ? Date.parse(input.occurred_at) : now;
+  if (occurredAt > now + FUTURE_SKEW_MS) throw ValidationError.field("occurred_at", "is in the future");
+  const id = ctx.ids.next("evt");
+  const eventKey = input.event_id ?? id;
+  const statements: Statement[] = [
+    ctx.db.orm
+      .insert(events)
+      .values({
+        id,
+        tenantId: ctx.tenantId,
+        customerId: customer.id,
+        type: input.type,
+        properties: input.properties,
+        occurredAt,
+        receivedAt: now,
+        externalId: input.event_id ?? null,
+      })
+      .onConflictDoNothing(),
+    {
+      sql: "insert into timeline_entries (id, tenant_id, customer_id, at, type, data) values (?, ?, ?, ?, 'event', ?)",
+      params: [
+        ctx.ids.next("tle"),
+        ctx.tenantId,
+        customer.id,
+        occurredAt,
+        JSON.stringify({ event_id: id, type: input.type, properties: input.properties }),
+      ],
+    },
+  ];
+
+  // Attributes the event moves, only forward (a late report of an older visit changes nothing).
+  const moved: Record<string, string> = {};
+  const attribute = ATTRIBUTE_OF_EVENT[input.type];
+  if (attribute) {
+    const date = formatCivil(localDate(new Date(occurredAt), customer.timeZone));
+    const current = customer.attributes[attribute];
+    if (typeof current !== "string" || current < date) {
+      const env = await loadPrepareEnv(ctx, "api");
+      const prepared = prepareCustomer({ attributes: { [attribute]: date } }, customer, false, env);
+      if (prepared.ok) {
+        moved[attribute] = date;
+        statements.push(
+          ...attributeStatements(ctx, prepared.value.newAttributes),
+          ...writeStatements(ctx, prepared.value, false),
+          nudgeDateCampaigns(ctx.tenantId, now),
+        );
+      }
+    }
+  }
+
+  const live = await ctx.db.orm
+    .select()
+    .from(campaigns)
+    .where(
+      and(
+        eq(campaigns.tenantId, ctx.tenantId),
+        eq(campaigns.kind, "event"),
+        inArray(campaigns.status, ["scheduled", "running", "paused"]),
+      ),
+    )
+    .all();
+  const triggered: { campaign_id: string; message_id: string; status: string; send_at: string }[] = [];
+  for (const c of live) {
+    const t = c.trigger as Extract<CampaignTrigger, { type: "event" }>;
+    if (t.event !== input.type || c.status === "paused") continue;
+    // The event's properties reach the template as {{event.<name>}}.
+    const plan = await triggerStatements(ctx, c, t, customer, eventKey, occurredAt, input.properties);
+    statements.push(...plan.statements);
+    triggered.push({ campaign_id: c.id, message_id: plan.messageId, status: plan.status, send_at: iso(plan.at) });
+  }
+  const cancelling = live.filter((c) => (c.trigger as { cancel_on?: string[] }).cancel_on?.includes(input.type));
+  if (cancelling.length > 0) statements.push(...cancelStatements(ctx, cancelling, customer.id, input.type, now));
+
+  await ctx.db.batch(statements);
+  // What actually went in (another request with the same event_id may have won the race).
+  const row = await ctx.db.orm
+    .select()
+    .from(events)
+    .where(and(eq(events.tenantId, ctx.tenantId), eq(events.id, id)))
+    .get();
+  if (!row) return { ...(await duplicateOf(ctx, input.event_id)), duplicate: true };
+  const cancelled = await countCancelled(ctx, cancelling, customer.id, now);
+  return { ...view(row), triggered, cancelled, attributes: moved };
+}
+
+async function duplicateOf(ctx: Ctx, eventId: string | undefined) {
+  const seen = eventId
+    ? await ctx.db.orm
+        .select()
+        .from(events)
+        .where(and(eq(events.tenantId, ctx.tenantId), eq(events.externalId, eventId)))
+        .get()
+    : undefined;
+  if (!seen) throw new Error("event vanished");
+  return view(seen);
+}
+
+/**
+ * The triggered message, planned at occurred_at + delay for this customer if the campaign's
+ * audience takes them. If an event that cancels it already came in after the trigger (events
+ * can arrive out of order), it is written as skipped, with the reason.
+ */
+async function triggerStatements(
+  ctx: Ctx,
+  c: CampaignRow,
+  t: Extract<CampaignTrigger, { type: "event" }>,
+  customer: CustomerRow,
+  eventKey: string,
+  occurredAt: number,
+  properties: Record<string, unknown>,
+): Promise<{ statements: Statement[]; messageId: string; status: string; at: number }> {
+  const now = ctx.clock.now().getTime();
+  const at = occurredAt + offsetMs(t.delay);
+  const status = at > now ? "planned" : "queued";
+  const validUntil = c.validForMs === null ? null : at + c.validForMs;
+  const messageId = ctx.ids.next("msg");
+  const cond = await audienceSql(ctx, c.audience);
+  const cancelledBy: SQL =
+    t.cancel_on.length === 0
+      ? sql`0`
+      : sql`exists (select 1 from events e where e.tenant_id = c.tenant_id and e.customer_id = c.id
+          and e.type in ${sql.raw(`(${t.cancel_on.map((x) => `'${x}'`).join(",")})`)} and e.occurred_at >= ${occurredAt})`;
+  const statements: Statement[] = [
+    dialect.sqlToQuery(sql`
+      insert into messages (id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, variables,
+        is_reply, quiet_hours, priority, status, reason, reason_text, send_at, valid_until, due_at, attempts,
+        idempotency_key, created_at, updated_at)
+      select ${messageId}, c.tenant_id, c.id, ${c.channelId}, ${c.id}, ${c.messageKind}, ${c.templateKey},
+        ${JSON.stringify({ ...c.variables, event: properties })}, 0, ${c.messageKind === "marketing" ? 1 : 0}, ${c.priority},
+        case when ${cancelledBy} then 'skipped' else ${status} end,
+        case when ${cancelledBy} then 'cancelled_by_event' end,
+        case when ${cancelledBy} then ${REASONS.cancelled_by_event} end,
+        ${at}, ${validUntil}, ${Math.max(at, now)}, 0, ${`cmp:${c.id}:E${eventKey}:${customer.id}`}, ${now}, ${now}
+      from customers c where c.tenant_id = ${ctx.tenantId} and c.id = ${customer.id} and c.deleted_at is null and ${cond}
+      on conflict (tenant_id, idempotency_key) do nothing`),
+    {
+      sql: `insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
+            select ?, tenant_id, id, ?, status, reason, ?, 1 from messages where id = ?`,
+      params: [ctx.ids.next("mev"), now, `Triggered by ${c.name} on event ${t.event}`, messageId],
+    },
+    {
+      sql: `update campaigns set planned = planned + (select count(*) from messages where id = ?),
+              status = case when status = 'scheduled' then 'running' else status end, updated_at = ?
+            where id = ? and tenant_id = ?`,
+      params: [messageId, now, c.id, ctx.tenantId],
+    },
+  ];
+  return { statements, messageId, status, at };
+}
+
+const pendingOf = (campaignIds: string[]) =>
+  `tenant_id = ? and customer_id = ? and campaign_id in (${campaignIds.map(() => "?").join(",")}) and status in ('planned', 'queued')`;
+
+/** The customer's pending messages from campaigns this event type cancels become skipped. */
+function cancelStatements(ctx: Ctx, cs: CampaignRow[], customerId: string, type: string, now: number): Statement[] {
+  const ids = cs.map((c) => c.id);
+  const which = pendingOf(ids);
+  const detail = `${REASONS.cancelled_by_event} (${type})`;
+  return [
+    {
+      sql: `insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
+            select 'mev_' || ? || hex(randomblob(8)), tenant_id, id, ?, 'skipped', 'cancelled_by_event', ?, 1
+            from messages where ${which}`,
+      params: [ctx.ids.next("mev").slice(4, 14), now, detail, ctx.tenantId, customerId, ...ids],
+    },
+    {
+      sql: `update messages set status = 'skipped', reason = 'cancelled_by_event', reason_text = ?, updated_at = ? where ${which}`,
+      params: [detail, now, ctx.tenantId, customerId, ...ids],
+    },
+  ];
+}
+
+async function countCancelled(ctx: Ctx, cs: CampaignRow[], customerId: string, now: number): Promise<number> {
+  if (cs.length === 0) return 0;
+  const rows = await ctx.db.rawAll<{ n: number }>(
+    `select count(*) as n from messages where tenant_id = ? and customer_id = ? and campaign_id in (${cs.map(() => "?").join(",")})
+       and reason = 'cancelled_by_event' and updated_at = ?`,
+    [ctx.tenantId, customerId, ...cs.map((c) => c.id), now],
+  );
+  return rows[0]?.n ?? 0;
+}
+
+export async function listEvents(
+  ctx: Ctx,
+  q: { customer_id?: string | undefined; type?: string | undefined; limit: number; cursor?: string | undefined },
+) {
+  const where = [eq(events.tenantId, ctx.tenantId)];
+  if (q.customer_id) where.push(eq(events.customerId, q.customer_id));
+  if (q.type) where.push(eq(events.type, q.type));
+  if (q.cursor) where.push(lt(events.id, decodeCursor(q.cursor)));
+  const rows = await ctx.db.orm
+    .select()
+    .from(events)
+    .where(and(...where))
+    .orderBy(desc(events.id))
+    .limit(q.limit + 1)
+    .all();
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return { data: page.map(view), next_cursor: rows.length > q.limit && last ? encodeCursor(last.id) : null };
+}

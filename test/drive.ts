@@ -1,0 +1,39 @@
+import { runDispatch } from "../jobs/dispatch";
+import { runExpire } from "../jobs/expire";
+import { runPlan } from "../jobs/plan";
+import type { TestEnv } from "./helpers";
+
+const HORIZON_MS = 5 * 60_000;
+
+/**
+ * Runs the scheduler jobs through simulated time up to `until`, jumping straight to the next
+ * moment anything can happen (a campaign's next slot coming within the planner's horizon, a
+ * message falling due): a year of scheduling in seconds, with the same jobs node-cron runs.
+ */
+export async function drive(env: TestEnv, until: string | number, onStep?: () => Promise<void>) {
+  const end = new Date(until).getTime();
+  for (let steps = 0; ; steps++) {
+    if (steps > 200_000) throw new Error("drive: too many steps");
+    await runPlan(env.deps);
+    await runDispatch(env.deps);
+    await runExpire(env.deps);
+    if (onStep) await onStep();
+    const now = env.clock.now().getTime();
+    const [row] = await env.db.rawAll<{ next: number | null }>(
+      `select min(t) as next from (
+         select min(next_occurrence_at) - ${HORIZON_MS} as t from campaigns where status in ('scheduled', 'running')
+         union all select min(due_at) from messages where status in ('planned', 'queued')
+         union all select min(valid_until) from messages where status in ('planned', 'queued'))`,
+      [],
+    );
+    const next = row?.next ?? null;
+    if (next === null || next > end) break;
+    env.clock.set(Math.max(next, now + 1000));
+  }
+  if (env.clock.now().getTime() < end) {
+    env.clock.set(end);
+    await runPlan(env.deps);
+    await runDispatch(env.deps);
+    await runExpire(env.deps);
+  }
+}

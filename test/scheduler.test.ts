@@ -1,0 +1,364 @@
+import { describe, expect, it } from "vitest";
+import { runDispatch } from "../jobs/dispatch";
+import { runPlan } from "../jobs/plan";
+import { dispatch } from "../src/delivery/dispatch";
+import { localParts } from "../src/lib/time";
+import { libraryOf } from "../src/templates/library";
+import { drive } from "./drive";
+import { type Client, setup, type TestEnv, tenant } from "./helpers";
+
+async function gym(env: TestEnv) {
+  const t = await tenant(env, {
+    locale: "en",
+    brand_signature: "[Demo Gym]",
+    time_zone: "Asia/Shanghai",
+    quiet_hours: { start: "21:00", end: "08:00" },
+  });
+  expect((await t.client.post("/v1/channels", { name: "Sim", provider: "simulator" })).status).toBe(201);
+  return t;
+}
+
+let phoneSeq = 0;
+async function member(c: Client, fields: Record<string, unknown>) {
+  const r = await c.post("/v1/customers", {
+    phone: `+86138${String(10_000_000 + phoneSeq++).slice(-8)}`,
+    locale: "en",
+    consent: { state: "subscribed" },
+    ...fields,
+  });
+  expect(r.status).toBe(201);
+  return r.body.id as string;
+}
+
+type Sent = { customer_id: string; status: string; reason: string | null; sent_at: number | null; valid_until: number };
+async function sentBy(env: TestEnv, campaignId: string): Promise<Sent[]> {
+  return env.db.rawAll<Sent>(
+    "select customer_id, status, reason, sent_at, valid_until from messages where campaign_id = ? order by send_at, customer_id",
+    [campaignId],
+  );
+}
+
+function wall(ms: number, zone: string) {
+  const p = localParts(new Date(ms), zone);
+  return `${p.year}-${String(p.month).padStart(2, "0")}-${String(p.day).padStart(2, "0")} ${String(p.hour).padStart(2, "0")}:${String(p.minute).padStart(2, "0")}`;
+}
+
+const birthday = {
+  name: "Birthday greetings",
+  kind: "date_relative",
+  template: "birthday_greeting",
+  variables: { offer: "a free smoothie" },
+  anchor: "birthday",
+  delivery_time: "09:00",
+};
+
+describe("date-relative campaigns", () => {
+  it("greets solar, lunar and 29-February birthdays at 09:00 in each customer's own zone, as forecast", async () => {
+    const env = setup("2027-02-26T00:00:00Z");
+    const t = await gym(env);
+    const shanghai = await member(t.client, { name: "Li", time_zone: "Asia/Shanghai", birthday: "1990-03-05" });
+    const newYork = await member(t.client, { name: "Ann", time_zone: "America/New_York", birthday: "03-05" });
+    // Lunar 1/28 falls on 5 March 2027 (Spring Festival was 6 February).
+    const london = await member(t.client, {
+      name: "Wang",
+      time_zone: "Europe/London",
+      birthday: { month: 1, day: 28, lunar: true },
+    });
+    const sydney = await member(t.client, { name: "Kim", time_zone: "Australia/Sydney", birthday: "2000-02-29" });
+    await member(t.client, { name: "Nobody", time_zone: "Asia/Shanghai", birthday: "07-01" });
+
+    const c = await t.client.post("/v1/campaigns", birthday);
+    expect(c.status).toBe(201);
+    expect(c.body).toMatchObject({
+      kind: "date_relative",
+      expires_end_of_local_day: true,
+      trigger: { type: "date", anchor: "birthday", yearly: true, delivery_time: "09:00" },
+    });
+    const id = c.body.id;
+    expect((await t.client.post(`/v1/campaigns/${id}/schedule`, {})).body.status).toBe("scheduled");
+
+    const f = await t.client.get(`/v1/campaigns/${id}/forecast?days=10`);
+    expect(f.status).toBe(200);
+    const occ = f.body.occurrences.map((o: any) => ({
+      anchor: o.anchor_date,
+      audience: o.audience,
+      times: Object.fromEntries(o.send_times.map((s: any) => [s.time_zone, s.local])),
+    }));
+    expect(occ).toEqual([
+      { anchor: "2027-02-28", audience: 1, times: { "Australia/Sydney": "2027-02-28T09:00" } },
+      {
+        anchor: "2027-03-05",
+        audience: 3,
+        times: {
+          "Asia/Shanghai": "2027-03-05T09:00",
+          "Europe/London": "2027-03-05T09:00",
+          "America/New_York": "2027-03-05T09:00",
+        },
+      },
+    ]);
+
+    await drive(env, "2027-03-08T00:00:00Z");
+    const sent = await sentBy(env, id);
+    const zoneOf: Record<string, string> = {
+      [shanghai]: "Asia/Shanghai",
+      [newYork]: "America/New_York",
+      [london]: "Europe/London",
+      [sydney]: "Australia/Sydney",
+    };
+    expect(
+      sent.map((m) => [m.customer_id, m.status, wall(m.sent_at as number, zoneOf[m.customer_id] as string)]),
+    ).toEqual([
+      [sydney, "delivered", "2027-02-28 09:00"],
+      [shanghai, "delivered", "2027-03-05 09:00"],
+      [london, "delivered", "2027-03-05 09:00"],
+      [newYork, "delivered", "2027-03-05 09:00"],
+    ]);
+    // Each greeting was valid until the end of the customer's local day.
+    for (const m of sent) expect(wall(m.valid_until, zoneOf[m.customer_id] as string)).toMatch(/ 00:00$/);
+    const stats = (await t.client.get(`/v1/campaigns/${id}`)).body;
+    expect(stats).toMatchObject({ status: "running", planned: 4 });
+  });
+
+  it("sends relative to a date attribute at a local time, and follows edits to the date", async () => {
+    const env = setup("2027-05-01T00:00:00Z");
+    const t = await gym(env);
+    const a = await member(t.client, { name: "A", attributes: { membership_expiry: "2027-05-10" } });
+    const b = await member(t.client, { name: "B", attributes: { membership_expiry: "2027-06-30" } });
+    const bad = await t.client.post("/v1/campaigns", {
+      name: "x",
+      kind: "date_relative",
+      template: "membership_expiry_reminder",
+      anchor: "attributes.nope",
+    });
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details[0]).toMatchObject({ path: "anchor" });
+    const c = await t.client.post("/v1/campaigns", {
+      name: "Expiry in a week",
+      kind: "date_relative",
+      template: "membership_expiry_reminder",
+      variables: { link: "gym.example/renew" },
+      anchor: "attributes.membership_expiry",
+      offset: { value: -1, unit: "weeks" },
+      delivery_time: "10:30",
+    });
+    expect(c.status).toBe(201);
+    await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
+    // B renews early: the reminder follows the new date.
+    expect(
+      (await t.client.patch(`/v1/customers/${b}`, { attributes: { membership_expiry: "2027-05-20" } })).status,
+    ).toBe(200);
+    await drive(env, "2027-05-31T00:00:00Z");
+    const sent = await sentBy(env, c.body.id);
+    expect(sent.map((m) => [m.customer_id, wall(m.sent_at as number, "Asia/Shanghai")])).toEqual([
+      [a, "2027-05-03 10:30"],
+      [b, "2027-05-13 10:30"],
+    ]);
+  });
+
+  it("picks up a customer added after the send time: late within the bound, else skipped with the reason", async () => {
+    const env = setup("2027-04-01T00:00:00Z"); // 08:00 in Shanghai
+    const t = await gym(env);
+    const late = await t.client.post("/v1/campaigns", {
+      ...birthday,
+      catch_up: { policy: "send_late", within_hours: 6 },
+    });
+    const strict = await t.client.post("/v1/campaigns", { ...birthday, name: "Strict", catch_up: { policy: "skip" } });
+    for (const c of [late, strict]) await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
+    await drive(env, "2027-04-01T03:00:00Z"); // 11:00 local: today's 09:00 slot has gone out (to nobody)
+    const added = await member(t.client, { name: "New", birthday: "04-01" });
+    await drive(env, "2027-04-01T03:10:00Z");
+    const [sentLate] = await sentBy(env, late.body.id);
+    expect(sentLate).toMatchObject({ customer_id: added, status: "delivered" });
+    expect(wall(sentLate?.sent_at as number, "Asia/Shanghai")).toBe("2027-04-01 11:00");
+    const [skipped] = await sentBy(env, strict.body.id);
+    expect(skipped).toMatchObject({ customer_id: added, status: "skipped", reason: "missed_send_time" });
+    const history = (await t.client.get(`/v1/messages?campaign_id=${strict.body.id}`)).body.data[0];
+    expect(history.reason_text).toMatch(/catch-up/);
+
+    // The service was down for two days: the missed slots are skipped, each with its reason.
+    const gone = await member(t.client, { name: "Missed", birthday: "04-02" });
+    env.clock.set("2027-04-03T12:00:00Z");
+    await runPlan(env.deps);
+    const missed = (await sentBy(env, late.body.id)).find((m) => m.customer_id === gone);
+    expect(missed).toMatchObject({ status: "skipped", reason: "missed_send_time" });
+  });
+});
+
+describe("holiday campaigns", () => {
+  it("finds the lunar dates each year and greets at the local hour", async () => {
+    const env = setup("2027-01-01T00:00:00Z");
+    const t = await gym(env);
+    const sh = await member(t.client, { name: "Li", time_zone: "Asia/Shanghai" });
+    const ny = await member(t.client, { name: "Ann", time_zone: "America/New_York" });
+    const c = await t.client.post("/v1/campaigns", {
+      name: "Spring Festival",
+      kind: "holiday",
+      template: "spring_festival_greeting",
+      holiday: "spring_festival",
+      delivery_time: "08:30",
+    });
+    expect(c.status).toBe(201);
+    await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
+    const f = (await t.client.get(`/v1/campaigns/${c.body.id}/forecast?days=366`)).body;
+    expect(f.occurrences.map((o: any) => [o.anchor_date, o.holiday, o.audience])).toEqual([
+      ["2027-02-06", "Spring Festival", 2],
+    ]);
+    await drive(env, "2027-02-08T00:00:00Z");
+    const sent = await sentBy(env, c.body.id);
+    expect(
+      sent.map((m) => [
+        m.customer_id,
+        wall(m.sent_at as number, m.customer_id === sh ? "Asia/Shanghai" : "America/New_York"),
+      ]),
+    ).toEqual([
+      [sh, "2027-02-06 08:30"],
+      [ny, "2027-02-06 08:30"],
+    ]);
+    // Next year's date is worked out by itself (2028-01-26), and the campaign keeps running.
+    const next = (await t.client.get(`/v1/campaigns/${c.body.id}`)).body;
+    expect(next.status).toBe("running");
+    expect(wall(Date.parse(next.next_occurrence_at), "Asia/Shanghai")).toBe("2028-01-26 08:30");
+
+    const custom = await t.client.post("/v1/campaigns", {
+      name: "Anniversary",
+      kind: "holiday",
+      template: "member_promotion",
+      variables: { offer: "cake", validUntil: "2027-05-20", link: "x" },
+      holiday: { name: "Gym birthday", date: "13-45" },
+    });
+    expect(custom.status).toBe(422);
+    expect(custom.body.error.details[0]).toMatchObject({ path: "holiday.date" });
+  });
+});
+
+describe("event campaigns", () => {
+  it("sends the PIN guide 10 minutes after card.activated unless pin.set comes first", async () => {
+    const env = setup("2027-03-01T02:00:00Z");
+    const t = await gym(env);
+    const a = await member(t.client, { name: "A", external_id: "card-1" });
+    const b = await member(t.client, { name: "B", external_id: "card-2" });
+    const c = await t.client.post("/v1/campaigns", {
+      name: "PIN guide",
+      kind: "event",
+      template: "pin_setup_guide",
+      variables: { pinUrl: "bank.example/pin", card: { last4: "0000" } },
+      event: { type: "card.activated", delay: { value: 10, unit: "minutes" }, cancel_on: ["pin.set"] },
+      priority: "high",
+    });
+    expect(c.status).toBe(201);
+    await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
+
+    const ev = await t.client.post("/v1/events", {
+      external_id: "card-1",
+      type: "card.activated",
+      properties: { channel: "app", last4: "4321" },
+      event_id: "act-1",
+    });
+    expect(ev.status).toBe(201);
+    expect(ev.body.triggered).toEqual([
+      expect.objectContaining({ campaign_id: c.body.id, status: "planned", send_at: "2027-03-01T02:10:00.000Z" }),
+    ]);
+    expect(ev.body.attributes).toEqual({ card_activated_on: "2027-03-01" });
+    // A retried POST is recorded once.
+    const again = await t.client.post("/v1/events", {
+      external_id: "card-1",
+      type: "card.activated",
+      properties: { channel: "app" },
+      event_id: "act-1",
+    });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ id: ev.body.id, duplicate: true });
+
+    await t.client.post("/v1/events", { customer_id: b, type: "card.activated" });
+    env.clock.set("2027-03-01T02:05:00Z");
+    const pin = await t.client.post("/v1/events", { customer_id: b, type: "pin.set" });
+    expect(pin.body.cancelled).toBe(1);
+    await drive(env, "2027-03-01T03:00:00Z");
+    const sent = await sentBy(env, c.body.id);
+    expect(sent.map((m) => [m.customer_id, m.status, m.reason])).toEqual([
+      [a, "delivered", null],
+      [b, "skipped", "cancelled_by_event"],
+    ]);
+    expect(new Date(sent[0]?.sent_at as number).toISOString()).toBe("2027-03-01T02:10:00.000Z");
+    const guide = (await t.client.get(`/v1/messages/${ev.body.triggered[0].message_id}`)).body;
+    expect(guide.variables.event).toEqual({ channel: "app", last4: "4321" });
+    expect(guide.history.at(-1)).toMatchObject({ status: "delivered" });
+
+    // Events show on the timeline and in the list; a visit moves last_visit.
+    await t.client.post("/v1/events", { customer_id: a, type: "visit", occurred_at: "2027-02-28T16:30:00Z" });
+    // 00:30 on 1 March in Shanghai: the customer's own date, not UTC's.
+    expect((await t.client.get(`/v1/customers/${a}`)).body.attributes).toMatchObject({ last_visit: "2027-03-01" });
+    const older = await t.client.post("/v1/events", {
+      customer_id: a,
+      type: "visit",
+      occurred_at: "2027-02-01T00:00:00Z",
+    });
+    expect(older.body.attributes).toEqual({});
+    const tl = (await t.client.get(`/v1/customers/${a}/timeline`)).body.data;
+    // In the order they happened, not the order they were reported.
+    expect(tl.filter((e: any) => e.type === "event").map((e: any) => e.data.type)).toEqual([
+      "visit",
+      "visit",
+      "card.activated",
+    ]);
+    const list = (await t.client.get(`/v1/events?customer_id=${a}`)).body.data;
+    expect(list.map((e: any) => e.type)).toEqual(["visit", "visit", "card.activated"]);
+    const unknown = await t.client.post("/v1/events", { external_id: "nope", type: "visit" });
+    expect(unknown.status).toBe(404);
+    const badType = await t.client.post("/v1/events", { customer_id: a, type: "Bad Type" });
+    expect(badType.status).toBe(422);
+    expect(badType.body.error.details[0].path).toBe("body.type");
+  });
+});
+
+describe("audience and priority", () => {
+  it("leaves out customers sent marketing in the last N days, and sends high priority first", async () => {
+    const env = setup("2027-03-01T04:00:00Z");
+    const t = await gym(env);
+    const a = await member(t.client, { name: "A" });
+    const b = await member(t.client, { name: "B" });
+    const first = await t.client.post("/v1/campaigns", {
+      name: "First",
+      kind: "broadcast",
+      template: "member_promotion",
+      variables: { offer: "x", validUntil: "2027-03-31", link: "y" },
+      audience: { customers: [a] },
+    });
+    await t.client.post(`/v1/campaigns/${first.body.id}/schedule`, {});
+    await runPlan(env.deps);
+    await runDispatch(env.deps);
+    env.clock.advance(86_400_000);
+    const second = await t.client.post("/v1/campaigns", {
+      name: "Second",
+      kind: "broadcast",
+      template: "member_promotion",
+      variables: { offer: "x", validUntil: "2027-03-31", link: "y" },
+      audience: { all: true, exclude_marketing_within_days: 7 },
+      priority: "low",
+    });
+    expect((await t.client.get(`/v1/campaigns/${second.body.id}`)).body.audience_count).toBe(1);
+    await t.client.post(`/v1/campaigns/${second.body.id}/schedule`, {});
+    await runPlan(env.deps);
+    // A high-priority notification queued after the low-priority broadcast goes first.
+    const urgent = await t.client.post("/v1/messages", {
+      customer_id: a,
+      text: "Your class is moved to 7pm",
+      kind: "notification",
+      priority: "high",
+    });
+    expect(urgent.status).toBe(201);
+    // One message at a time: the urgent one is claimed first.
+    await dispatch(
+      { db: env.db, clock: env.clock, ids: env.ids, providers: env.deps.providers, library: libraryOf(env.deps) },
+      { batchSize: 1, maxBatches: 1 },
+    );
+    const states = await env.db.rawAll<{ customer_id: string; priority: number; status: string }>(
+      "select customer_id, priority, status from messages where sent_at is null or sent_at >= ? order by priority desc",
+      [env.clock.now().getTime()],
+    );
+    expect(states.map((m) => [m.customer_id, m.priority, m.status])).toEqual([
+      [a, 2, "delivered"],
+      [b, 0, "queued"],
+    ]);
+  });
+});

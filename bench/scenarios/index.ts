@@ -2,6 +2,7 @@ import { compose1m } from "./compose";
 import { dispatchSimulator100k, rateLimiterAccuracy } from "./dispatch";
 import { importCsv100k } from "./import-csv";
 import { planBroadcast1m } from "./plan";
+import { planIdleTick1m } from "./plan-idle";
 import { segmentCount1m } from "./segment-count";
 
 export type Result = {
@@ -20,4 +21,5 @@ export const scenarios: Record<string, () => Promise<Result>> = {
   dispatch_simulator_100k: dispatchSimulator100k,
   rate_limiter_accuracy: rateLimiterAccuracy,
   plan_broadcast_1m: planBroadcast1m,
+  plan_idle_tick_1m: planIdleTick1m,
 };

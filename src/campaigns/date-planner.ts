@@ -35,45 +35,51 @@ export async function tenantZones(ctx: Ctx): Promise<string[]> {
 }
 
 /**
- * Which customers a slot is for, and the occurrence part of their idempotency key. Yearly
+ * Which customers a slot is for, as a subquery of customer ids that an index answers (null: the
+ * whole audience, for holidays), and the occurrence part of their idempotency key. Yearly
  * anchors are keyed by year (a birthday greeting once a year, even if the birthday is edited),
- * one-off dates by the date itself.
+ * one-off dates by the date itself. Callers drive the query from these ids with CROSS JOIN,
+ * which SQLite never reorders: the day's few thousand birthdays, never a scan of the workspace.
  */
-export function slotMatch(t: DateTrigger, anchor: CivilDate, tenantId: string): { where: SQL; occurrence: SQL } {
-  if (t.type === "holiday") return { where: sql`1`, occurrence: sql`${`H${formatCivil(anchor)}`}` };
+export function slotMatch(t: DateTrigger, anchor: CivilDate, tenantId: string): { ids: SQL | null; occurrence: SQL } {
+  if (t.type === "holiday") return { ids: null, occurrence: sql`${`H${formatCivil(anchor)}`}` };
   const md = `${pad2(anchor.month)}-${pad2(anchor.day)}`;
   // 29 February anniversaries fall on 28 February in common years.
   const leapDay = anchor.month === 2 && anchor.day === 28 && !isLeapYear(anchor.year);
+  const list = (xs: (string | number)[]) =>
+    sql.raw(`(${xs.map((x) => (typeof x === "number" ? x : `'${x}'`)).join(",")})`);
   if (t.anchor === "birthday") {
-    const solarDays = leapDay ? [28, 29] : [anchor.day];
-    const lunar = lunarMonthDays(anchor);
-    const lunarMonth = lunar.length > 0 ? Math.floor((lunar[0] as number) / 100) : 0;
     const parts = [
-      sql`(c.birthday_month = ${anchor.month} and c.birthday_day in ${sql.raw(`(${solarDays.join(",")})`)} and c.birthday_lunar = 0)`,
+      sql`select id from customers where tenant_id = ${tenantId} and birthday_month = ${anchor.month}
+        and birthday_day in ${list(leapDay ? [28, 29] : [anchor.day])} and birthday_lunar = 0`,
     ];
+    const lunar = lunarMonthDays(anchor);
     if (lunar.length > 0)
-      parts.push(
-        sql`(c.birthday_month = ${lunarMonth} and c.birthday_day in ${sql.raw(`(${lunar.map((x) => x % 100).join(",")})`)} and c.birthday_lunar = 1)`,
-      );
+      parts.push(sql`select id from customers where tenant_id = ${tenantId} and birthday_month = ${Math.floor((lunar[0] as number) / 100)}
+        and birthday_day in ${list(lunar.map((x) => x % 100))} and birthday_lunar = 1`);
     return {
-      where: sql`(${sql.join(parts, sql` or `)})`,
+      ids: sql.join(parts, sql` union all `),
       occurrence: sql`case when c.birthday_lunar = 1 then ${`L${lunarYearOf(anchor)}`} else ${`Y${anchor.year}`} end`,
     };
   }
   const key = t.anchor.slice("attributes.".length);
   if (t.yearly) {
-    const days = leapDay ? ["02-28", "02-29"] : [md];
     return {
-      where: sql`c.id in (select d.customer_id from customer_dates d where d.tenant_id = ${tenantId} and d.key = ${key}
-        and d.month_day in ${sql.raw(`(${days.map((d) => `'${d}'`).join(",")})`)})`,
+      ids: sql`select customer_id as id from customer_dates where tenant_id = ${tenantId} and key = ${key}
+        and month_day in ${list(leapDay ? ["02-28", "02-29"] : [md])}`,
       occurrence: sql`${`Y${anchor.year}`}`,
     };
   }
   return {
-    where: sql`c.id in (select d.customer_id from customer_dates d where d.tenant_id = ${tenantId} and d.key = ${key}
-      and d.value = ${formatCivil(anchor)})`,
+    ids: sql`select customer_id as id from customer_dates where tenant_id = ${tenantId} and key = ${key}
+      and value = ${formatCivil(anchor)}`,
     occurrence: sql`${`D${formatCivil(anchor)}`}`,
   };
+}
+
+/** `from customers c`, driven from a slot's ids when it has them. */
+export function slotFrom(ids: SQL | null): SQL {
+  return ids === null ? sql`customers c` : sql`(${ids}) s cross join customers c on c.id = s.id`;
 }
 
 /** One planning pass of a date or holiday campaign. Returns how many messages it wrote. */
@@ -90,7 +96,12 @@ export async function planDateCampaign(deps: PlanDeps, c: CampaignRow, horizonMs
   const zones = await tenantZones(ctx);
   const cond = await audienceSql(ctx, c.audience);
   let written = 0;
-  for (const slot of slotsBetween(t, zones, from, to)) written += await planSlot(deps, c, t, slot, cond);
+  for (const slot of slotsBetween(t, zones, from, to)) {
+    // A slot planned before was planned at or after (its time - horizon): only customers
+    // changed since then can be missing from it.
+    const changedSince = slot.at <= plannedUntil ? slot.at - horizonMs - 60_000 : null;
+    written += await planSlot(deps, c, t, slot, cond, changedSince);
+  }
   // Guarded by the state just read: a concurrent pass or a pause in between wins.
   const next = nextSlotAfter(t, zones, to);
   await deps.db.batch([
@@ -118,7 +129,14 @@ export async function planDateCampaign(deps: PlanDeps, c: CampaignRow, horizonMs
   return written;
 }
 
-async function planSlot(deps: PlanDeps, c: CampaignRow, t: DateTrigger, slot: Slot, audience: SQL): Promise<number> {
+async function planSlot(
+  deps: PlanDeps,
+  c: CampaignRow,
+  t: DateTrigger,
+  slot: Slot,
+  audience: SQL,
+  changedSince: number | null,
+): Promise<number> {
   const now = deps.clock.now().getTime();
   const late = now - slot.at;
   const onTime = late <= GRACE_MS;
@@ -137,7 +155,7 @@ async function planSlot(deps: PlanDeps, c: CampaignRow, t: DateTrigger, slot: Sl
       : sendLate
         ? `Planned late by campaign ${c.name}: its time was ${when}; the catch-up policy sends up to ${t.catch_up.within_hours} h late`
         : `Planned by campaign ${c.name} for ${formatCivil(slot.anchor)} (${slot.zone})`;
-  const { where, occurrence } = slotMatch(t, slot.anchor, c.tenantId);
+  const { ids, occurrence } = slotMatch(t, slot.anchor, c.tenantId);
   const prefix = deps.ids.block("msg");
   const statements: Statement[] = [
     dialect.sqlToQuery(sql`
@@ -149,8 +167,9 @@ async function planSlot(deps: PlanDeps, c: CampaignRow, t: DateTrigger, slot: Sl
         ${c.priority}, ${status}, ${status === "skipped" ? "missed_send_time" : null},
         ${status === "skipped" ? REASONS.missed_send_time : null}, ${slot.at}, ${validUntil}, ${dueAt}, 0,
         ${`cmp:${c.id}:`} || ${occurrence} || ':' || c.id, ${now}, ${now}
-      from customers c
-      where c.tenant_id = ${c.tenantId} and c.deleted_at is null and c.time_zone = ${slot.zone} and ${where} and ${audience}
+      from ${slotFrom(ids)}
+      where c.tenant_id = ${c.tenantId} and c.deleted_at is null and c.time_zone = ${slot.zone}
+        and ${changedSince === null ? sql`1` : sql`c.updated_at >= ${changedSince}`} and ${audience}
       order by c.id
       on conflict (tenant_id, idempotency_key) do nothing`),
     // The history's first entry, for exactly the rows this statement wrote (their id prefix).

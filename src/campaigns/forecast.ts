@@ -18,7 +18,7 @@ import { costOf, renderData } from "../templates/preview";
 import { compiled } from "../templates/render";
 import { localeChain, resolveTemplate } from "../templates/service";
 import { getTenantRow, planFor } from "../tenants/service";
-import { holidayName, slotMatch, tenantZones } from "./date-planner";
+import { holidayName, slotFrom, slotMatch, tenantZones } from "./date-planner";
 import { audienceSql, campaignRow } from "./service";
 import { type DateTrigger, type Slot, slotsBetween } from "./slots";
 
@@ -57,11 +57,12 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   const now = ctx.clock.now();
   const { plan } = await planFor(ctx.db, ctx.tenantId, monthOf(localDate(now, tenant.timeZone)));
   const cond = await audienceSql(ctx, c.audience);
-  const base = sql`from customers c where c.tenant_id = ${ctx.tenantId} and c.deleted_at is null and ${cond}`;
+  const where = sql`where c.tenant_id = ${ctx.tenantId} and c.deleted_at is null and ${cond}`;
+  const base = sql`from customers c ${where}`;
   const marketing = c.messageKind === "marketing";
 
   // Exclusions, in the order the dispatcher checks them.
-  const count = async (extra: SQL): Promise<Counted> => {
+  const count = async (extra: SQL, from: SQL = sql`customers c`): Promise<Counted> => {
     const rows = await ctx.db.orm.all<{ reason: string; zone: string | null; n: number }>(sql`
       select case
           when ${marketing ? 1 : 0} = 1 and c.consent_state = 'unsubscribed' then 'opted_out'
@@ -69,7 +70,7 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
           when c.phone is null then 'invalid_number'
           else '' end as reason,
         c.time_zone as zone, count(*) as n
-      ${base} and ${extra} group by 1, 2`);
+      from ${from} ${where} and ${extra} group by 1, 2`);
     const out: Counted = { audience: 0, eligible: 0, excluded: {}, byZone: new Map() };
     for (const r of rows) {
       out.audience += r.n;
@@ -177,9 +178,9 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
     }
     const out = [];
     for (const [anchor, slots] of byAnchor) {
-      const match = slotMatch(t, slots[0]?.anchor as CivilDate, ctx.tenantId).where;
+      const { ids } = slotMatch(t, slots[0]?.anchor as CivilDate, ctx.tenantId);
       const zonesHere = slots.map((s) => s.zone);
-      const counted = await count(sql`c.time_zone in ${sql.raw(`(${zonesHere.map(quote).join(",")})`)} and ${match}`);
+      const counted = await count(sql`c.time_zone in ${sql.raw(`(${zonesHere.map(quote).join(",")})`)}`, slotFrom(ids));
       if (counted.audience === 0) continue;
       const atOf = new Map(slots.map((s) => [s.zone, s.at]));
       out.push(

@@ -25,8 +25,12 @@ CREATE TABLE `events` (
 CREATE UNIQUE INDEX `events_external` ON `events` (`tenant_id`,`external_id`);--> statement-breakpoint
 CREATE INDEX `events_customer` ON `events` (`tenant_id`,`customer_id`,`type`,`occurred_at`);--> statement-breakpoint
 DROP INDEX `messages_due`;--> statement-breakpoint
+DROP INDEX `messages_provider_ref`;--> statement-breakpoint
+DROP INDEX `messages_sent`;--> statement-breakpoint
 ALTER TABLE `messages` ADD `priority` integer DEFAULT 1 NOT NULL;--> statement-breakpoint
 CREATE INDEX `messages_due` ON `messages` (`status`,`priority`,`due_at`);--> statement-breakpoint
+CREATE INDEX `messages_provider_ref` ON `messages` (`channel_id`,`provider_ref`) WHERE provider_ref is not null;--> statement-breakpoint
+CREATE INDEX `messages_sent` ON `messages` (`tenant_id`,`sent_at`) WHERE sent_at is not null;--> statement-breakpoint
 ALTER TABLE `campaigns` ADD `trigger` text;--> statement-breakpoint
 ALTER TABLE `campaigns` ADD `event_type` text;--> statement-breakpoint
 ALTER TABLE `campaigns` ADD `priority` integer DEFAULT 1 NOT NULL;--> statement-breakpoint

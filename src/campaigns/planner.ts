@@ -1,4 +1,4 @@
-// Planning: a due campaign occurrence becomes outbox rows, written by SQL straight from the
+// Planning broadcasts and recurring occurrences: a due occurrence becomes outbox rows, written by SQL straight from the
 // audience query (customers never pass through JS), in chunks so a million-customer segment
 // never holds the write lock for long. Each row carries the idempotency key
 // cmp:<campaign>:<occurrence>:<customer>, so a planner run twice, two at once, or one that
@@ -63,12 +63,10 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
     );
     const upto = edge?.id ?? null;
     const range = upto === null ? sql`c.id > ${after}` : sql`c.id > ${after} and c.id <= ${upto}`;
-    const keyRange =
-      upto === null
-        ? sql`m.idempotency_key > ${keyPrefix + after} and m.idempotency_key < ${`${keyPrefix}~`}`
-        : sql`m.idempotency_key > ${keyPrefix + after} and m.idempotency_key <= ${keyPrefix + upto}`;
     const dialect = new SQLiteSyncDialect();
-    // The messages and their first history entries, in one atomic write per chunk.
+    // One atomic write per chunk. No history row per message: a million of them would double
+    // the work, and the message row itself says when and by which campaign it was planned
+    // (the history shows that first entry from it; see messages/service.ts).
     await deps.db.batch([
       dialect.sqlToQuery(sql`
         insert into messages (id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, variables,
@@ -79,13 +77,6 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
         from customers c where ${scope} and ${range}
         order by c.id
         on conflict (tenant_id, idempotency_key) do nothing`),
-      dialect.sqlToQuery(sql`
-        insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
-        select ${`mev_${block}`} || printf('%010d', ${counted} + row_number() over (order by m.idempotency_key)),
-          m.tenant_id, m.id, ${now}, m.status, null,
-          ${`Planned by campaign ${c.name}`}, 1
-        from messages m where m.tenant_id = ${c.tenantId} and ${keyRange}
-          and not exists (select 1 from message_events e where e.tenant_id = m.tenant_id and e.message_id = m.id)`),
     ]);
     if (upto === null) break;
     after = upto;

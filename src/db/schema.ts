@@ -397,8 +397,9 @@ export const messages = sqliteTable(
     index("messages_due").on(t.status, t.priority, t.dueAt),
     index("messages_customer").on(t.tenantId, t.customerId, t.createdAt),
     index("messages_tenant_created").on(t.tenantId, t.id),
-    index("messages_provider_ref").on(t.channelId, t.providerRef),
-    index("messages_sent").on(t.tenantId, t.sentAt),
+    // Partial: a message has neither until it is sent, so planning a million writes no entries.
+    index("messages_provider_ref").on(t.channelId, t.providerRef).where(sql`provider_ref is not null`),
+    index("messages_sent").on(t.tenantId, t.sentAt).where(sql`sent_at is not null`),
     index("messages_campaign").on(t.tenantId, t.campaignId, t.status),
     uniqueIndex("messages_idempotency").on(t.tenantId, t.idempotencyKey),
   ],

@@ -5,7 +5,7 @@ import { channelFor } from "../channels/service";
 import type { Ctx } from "../context";
 import { createCustomer, getCustomerRow } from "../customers/service";
 import { findExisting, liveCustomersWhereIn } from "../customers/store";
-import { type CustomerRow, customers, type MessageRow, messageEvents, messages } from "../db/schema";
+import { type CustomerRow, campaigns, customers, type MessageRow, messageEvents, messages } from "../db/schema";
 import { sha256Hex } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, encodeCursor } from "../lib/pagination";
@@ -225,16 +225,37 @@ export async function getMessage(ctx: Ctx, id: string) {
     // Insertion order is causal order; ids made in SQL (planning) do not sort with generated ones.
     .orderBy(sql`message_events.rowid`)
     .all();
-  return {
-    ...messageView(m),
-    history: history.map((e) => ({
-      at: iso(e.at) as string,
-      status: e.status,
-      reason: e.reason,
-      detail: e.detail,
-      applied: e.applied,
-    })),
-  };
+  const entries = history.map((e) => ({
+    at: iso(e.at) as string,
+    status: e.status,
+    reason: e.reason,
+    detail: e.detail,
+    applied: e.applied,
+  }));
+  return { ...messageView(m), history: [...(await plannedEntry(ctx, m)), ...entries] };
+}
+
+/**
+ * Broadcast and recurring planning writes a million rows without a history row each; the first
+ * entry is read off the message itself (planned for later, or queued to go at once).
+ */
+async function plannedEntry(ctx: Ctx, m: MessageRow) {
+  if (!m.campaignId) return [];
+  const c = await ctx.db.orm
+    .select({ name: campaigns.name, kind: campaigns.kind })
+    .from(campaigns)
+    .where(and(eq(campaigns.tenantId, ctx.tenantId), eq(campaigns.id, m.campaignId)))
+    .get();
+  if (!c || (c.kind !== "broadcast" && c.kind !== "recurring")) return [];
+  return [
+    {
+      at: iso(m.createdAt) as string,
+      status: m.sendAt > m.createdAt ? "planned" : "queued",
+      reason: null,
+      detail: `Planned by campaign ${c.name}`,
+      applied: true,
+    },
+  ];
 }
 
 export async function listMessages(

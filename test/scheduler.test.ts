@@ -247,6 +247,16 @@ describe("event campaigns", () => {
     });
     expect(c.status).toBe(201);
     await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
+    // Another campaign on the same event, for B only: A's activation does not reach it.
+    const onlyB = await t.client.post("/v1/campaigns", {
+      name: "Welcome B",
+      kind: "event",
+      template: "pin_setup_guide",
+      variables: { pinUrl: "bank.example/pin", card: { last4: "0000" } },
+      event: { type: "card.activated" },
+      audience: { customers: [b] },
+    });
+    await t.client.post(`/v1/campaigns/${onlyB.body.id}/schedule`, {});
 
     const ev = await t.client.post("/v1/events", {
       external_id: "card-1",
@@ -269,7 +279,11 @@ describe("event campaigns", () => {
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ id: ev.body.id, duplicate: true });
 
-    await t.client.post("/v1/events", { customer_id: b, type: "card.activated" });
+    const bActivated = await t.client.post("/v1/events", { customer_id: b, type: "card.activated" });
+    expect(bActivated.body.triggered.map((x: any) => [x.campaign_id, x.status])).toEqual([
+      [c.body.id, "planned"],
+      [onlyB.body.id, "queued"],
+    ]);
     env.clock.set("2027-03-01T02:05:00Z");
     const pin = await t.client.post("/v1/events", { customer_id: b, type: "pin.set" });
     expect(pin.body.cancelled).toBe(1);
@@ -360,5 +374,45 @@ describe("audience and priority", () => {
       [a, 2, "delivered"],
       [b, 0, "queued"],
     ]);
+  });
+});
+
+describe("campaign input", () => {
+  it("names the field and the reason for each kind's mistakes, and writes nothing", async () => {
+    const env = setup("2027-03-01T04:00:00Z");
+    const t = await gym(env);
+    const base = { name: "x", template: "birthday_greeting", variables: { offer: "x" } };
+    const cases: [Record<string, unknown>, string, RegExp][] = [
+      [{ ...base, kind: "date_relative" }, "anchor", /required/],
+      [{ ...base, kind: "broadcast", anchor: "birthday", audience: { all: true } }, "anchor", /only for date_relative/],
+      [{ ...base, kind: "broadcast" }, "audience", /required/],
+      [{ ...base, kind: "holiday", holiday: "spring_festival", cron: "0 9 * * *" }, "cron", /only for recurring/],
+      [{ ...base, kind: "event", event: { type: "visit", cancel_on: ["visit"] } }, "event.cancel_on", /cannot include/],
+      [{ ...base, kind: "date_relative", anchor: "birthday", yearly: false }, "yearly", /always yearly/],
+      [
+        { ...base, kind: "broadcast", audience: { all: true }, delivery_time: "09:00" },
+        "delivery_time",
+        /date_relative and holiday/,
+      ],
+    ];
+    for (const [body, path, message] of cases) {
+      const r = await t.client.post("/v1/campaigns", body);
+      expect(r.status, JSON.stringify(body)).toBe(422);
+      expect(r.body.error.details[0].path).toBe(path);
+      expect(r.body.error.details[0].message).toMatch(message);
+    }
+    const zod = await t.client.post("/v1/campaigns", {
+      ...base,
+      kind: "date_relative",
+      anchor: "birthday",
+      offset: { value: 1, unit: "fortnights" },
+    });
+    expect(zod.status).toBe(422);
+    expect(zod.body.error.details[0].path).toBe("body.offset.unit");
+    expect((await t.client.get("/v1/campaigns")).body.data).toEqual([]);
+    const holiday = await t.client.post("/v1/campaigns", { ...base, kind: "holiday", holiday: "mid_autumn" });
+    expect((await t.client.patch(`/v1/campaigns/${holiday.body.id}`, { send_at: "2027-04-01T00:00:00Z" })).status).toBe(
+      422,
+    );
   });
 });

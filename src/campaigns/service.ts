@@ -244,6 +244,8 @@ export async function listCampaigns(ctx: Ctx) {
 export async function updateCampaign(ctx: Ctx, id: string, patch: CampaignPatch) {
   const c = await campaignRow(ctx, id);
   if (c.status !== "draft") throw new ConflictError(`Only a draft can be edited; this campaign is ${c.status}`);
+  if (patch.send_at !== undefined && c.kind !== "broadcast")
+    throw ValidationError.field("send_at", "is only for broadcast campaigns");
   if (patch.audience) await audienceSql(ctx, patch.audience);
   await ctx.db.batch([
     ctx.db.orm

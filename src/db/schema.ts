@@ -495,7 +495,7 @@ export const campaigns = sqliteTable(
     status: text("status", { enum: CAMPAIGN_STATUSES }).notNull(),
     /** date_relative, holiday and event campaigns: when and on what they fire. */
     trigger: text("trigger", { mode: "json" }).$type<CampaignTrigger | null>(),
-    /** Event campaigns: the event type they fire on (indexed, looked up on every event). */
+    /** Event campaigns: the event type they fire on. */
     eventType: text("event_type"),
     priority: integer("priority").notNull().default(1),
     /** Date and holiday campaigns: a message expires at the end of the customer's local day. */

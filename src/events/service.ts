@@ -19,7 +19,15 @@ import {
   writeStatements,
 } from "../customers/store";
 import type { Statement } from "../db/client";
-import { type CampaignRow, type CampaignTrigger, type CustomerRow, campaigns, customers, events } from "../db/schema";
+import {
+  type CampaignRow,
+  type CampaignTrigger,
+  type CustomerRow,
+  campaigns,
+  customers,
+  events,
+  messages,
+} from "../db/schema";
 import { NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, encodeCursor } from "../lib/pagination";
 import { formatCivil, localDate } from "../lib/time";
@@ -140,6 +148,7 @@ export async function recordEvent(ctx: Ctx, input: EventCreate) {
         inArray(campaigns.status, ["scheduled", "running", "paused"]),
       ),
     )
+    .orderBy(campaigns.id)
     .all();
   const triggered: { campaign_id: string; message_id: string; status: string; send_at: string }[] = [];
   for (const c of live) {
@@ -162,7 +171,31 @@ export async function recordEvent(ctx: Ctx, input: EventCreate) {
     .get();
   if (!row) return { ...(await duplicateOf(ctx, input.event_id)), duplicate: true };
   const cancelled = await countCancelled(ctx, cancelling, customer.id, now);
-  return { ...view(row), triggered, cancelled, attributes: moved };
+  // Only the campaigns whose audience took the customer wrote a message; report what is there.
+  const written = triggered.length
+    ? await ctx.db.orm
+        .select({ id: messages.id, status: messages.status })
+        .from(messages)
+        .where(
+          and(
+            eq(messages.tenantId, ctx.tenantId),
+            inArray(
+              messages.id,
+              triggered.map((x) => x.message_id),
+            ),
+          ),
+        )
+        .all()
+    : [];
+  const statusOf = new Map(written.map((m) => [m.id, m.status]));
+  return {
+    ...view(row),
+    triggered: triggered
+      .filter((x) => statusOf.has(x.message_id))
+      .map((x) => ({ ...x, status: statusOf.get(x.message_id) as string })),
+    cancelled,
+    attributes: moved,
+  };
 }
 
 async function duplicateOf(ctx: Ctx, eventId: string | undefined) {

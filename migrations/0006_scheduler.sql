@@ -2,14 +2,12 @@ CREATE TABLE `customer_dates` (
 	`tenant_id` text NOT NULL,
 	`customer_id` text NOT NULL,
 	`key` text NOT NULL,
-	`value` text NOT NULL,
 	`month_day` text NOT NULL,
-	PRIMARY KEY(`tenant_id`, `customer_id`, `key`),
-	FOREIGN KEY (`customer_id`) REFERENCES `customers`(`id`) ON UPDATE no action ON DELETE cascade
-);
+	`value` text NOT NULL,
+	PRIMARY KEY(`tenant_id`, `key`, `month_day`, `value`, `customer_id`)
+) WITHOUT ROWID;
 --> statement-breakpoint
-CREATE INDEX `customer_dates_value` ON `customer_dates` (`tenant_id`,`key`,`value`);--> statement-breakpoint
-CREATE INDEX `customer_dates_month_day` ON `customer_dates` (`tenant_id`,`key`,`month_day`);--> statement-breakpoint
+CREATE INDEX `customer_dates_customer` ON `customer_dates` (`tenant_id`,`customer_id`);--> statement-breakpoint
 CREATE TABLE `events` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,
@@ -39,7 +37,7 @@ ALTER TABLE `campaigns` ADD `planned_until` integer;--> statement-breakpoint
 ALTER TABLE `campaigns` ADD `active_since` integer;--> statement-breakpoint
 CREATE INDEX `campaigns_event` ON `campaigns` (`tenant_id`,`event_type`);--> statement-breakpoint
 CREATE INDEX `customers_birthday` ON `customers` (`tenant_id`,`birthday_month`,`birthday_day`);--> statement-breakpoint
-INSERT OR IGNORE INTO `customer_dates` (`tenant_id`, `customer_id`, `key`, `value`, `month_day`)
-SELECT c.`tenant_id`, c.`id`, j.`key`, j.`value`, substr(j.`value`, 6)
+INSERT OR IGNORE INTO `customer_dates` (`tenant_id`, `customer_id`, `key`, `month_day`, `value`)
+SELECT c.`tenant_id`, c.`id`, j.`key`, substr(j.`value`, 6), j.`value`
 FROM `customers` c, json_each(c.`attributes`) j
 WHERE c.`deleted_at` IS NULL AND j.`type` = 'text' AND j.`value` GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]';

@@ -18,8 +18,8 @@ export async function planIdleTick1m(): Promise<Result> {
   const { db, ctx } = await segmentWorkspace(CUSTOMERS);
   const clock = ctx.clock as ManualClock;
   // The date-attribute index the customer write path keeps (the fixture inserts raw rows).
-  db.sqlite.exec(`insert into customer_dates (tenant_id, customer_id, key, value, month_day)
-    select c.tenant_id, c.id, j.key, j.value, substr(j.value, 6) from customers c, json_each(c.attributes) j
+  db.sqlite.exec(`insert into customer_dates (tenant_id, customer_id, key, month_day, value)
+    select c.tenant_id, c.id, j.key, substr(j.value, 6), j.value from customers c, json_each(c.attributes) j
     where j.type = 'text' and j.value glob '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'`);
   db.sqlite.exec("analyze");
   const env = { ...ctx, library: libraryOf({ defaultTemplates: loadDefaultTemplates() }) };

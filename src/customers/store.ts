@@ -127,8 +127,8 @@ function dateStatements(r: CustomerRow, changed: string[] | null): RawStatement[
     const v = r.attributes[key];
     if (typeof v === "string" && DATE_VALUE.test(v))
       out.push({
-        sql: "insert into customer_dates (tenant_id, customer_id, key, value, month_day) values (?, ?, ?, ?, ?)",
-        params: [r.tenantId, r.id, key, v, v.slice(5)],
+        sql: "insert into customer_dates (tenant_id, customer_id, key, month_day, value) values (?, ?, ?, ?, ?)",
+        params: [r.tenantId, r.id, key, v.slice(5), v],
       });
   }
   return out;

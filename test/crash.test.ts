@@ -113,12 +113,18 @@ describe("crash safety", () => {
       TIDINGS_DISPATCH_LEASE_MS: "2000",
     };
     const first = start(env);
+    // Kill while a batch is claimed (rows in 'sending'), not in the gap between two batches, so
+    // the restart has leases to recover.
+    const watch = openDatabase(dbPath);
+    const sending = () =>
+      (watch.sqlite.prepare("select count(*) as n from messages where status = 'sending'").get() as { n: number }).n;
     await until(
-      async () => (await stats()).accepted >= 1000,
+      async () => (await stats()).accepted >= 1000 && sending() > 0,
       60_000,
       `the first server to send 1000 (${first.output()})`,
     );
     first.child.kill("SIGKILL");
+    watch.close();
     await exited(first.child);
     const atKill = await stats();
     expect(atKill.accepted).toBeLessThan(COUNT);

@@ -8,6 +8,7 @@ import { prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import type { CampaignRow, CustomerRow } from "../db/schema";
+import { quote } from "../groups/segment";
 import { nextRun, parseCron } from "../lib/cron";
 import { ValidationError } from "../lib/errors";
 import { type CivilDate, formatCivil, inDailyWindow, localDate, localParts, monthOf, pad2 } from "../lib/time";
@@ -19,7 +20,7 @@ import { compiled } from "../templates/render";
 import { localeChain, resolveTemplate } from "../templates/service";
 import { getTenantRow, planFor } from "../tenants/service";
 import { holidayName, slotFrom, slotMatch, tenantZones } from "./date-planner";
-import { audienceSql, campaignRow } from "./service";
+import { audienceSql, campaignRow, DATE_KINDS } from "./service";
 import { type DateTrigger, type Slot, slotsBetween } from "./slots";
 
 const SAMPLE = 500;
@@ -166,7 +167,7 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
       note: "An event campaign sends when its events arrive; see its stats for what is pending.",
     };
   }
-  if (c.kind === "date_relative" || c.kind === "holiday") {
+  if (DATE_KINDS.has(c.kind)) {
     const t = c.trigger as DateTrigger;
     const zones = await tenantZones(ctx);
     // Slots already planned are in the outbox; the forecast starts where planning stands.
@@ -199,11 +200,6 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
     days,
     occurrences: occurrences(c, now, until).map((at) => occurrence(() => at, counted)),
   };
-}
-
-/** Zone names are validated IANA names, but quote defensively all the same. */
-function quote(s: string): string {
-  return `'${s.replace(/'/g, "''")}'`;
 }
 
 /** A raw `select c.*` row as drizzle types it. */

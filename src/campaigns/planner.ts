@@ -13,7 +13,7 @@ import type { Clock } from "../lib/clock";
 import { nextRun, parseCron } from "../lib/cron";
 import type { IdGenerator } from "../lib/ids";
 import { planDateCampaign } from "./date-planner";
-import { audienceSql } from "./service";
+import { audienceSql, DATE_KINDS } from "./service";
 
 export type PlanDeps = { db: Database; clock: Clock; ids: IdGenerator };
 
@@ -34,10 +34,9 @@ export async function planCampaigns(deps: PlanDeps, opts: { horizonMs?: number; 
     .all();
   let planned = 0;
   for (const c of due) {
-    planned +=
-      c.kind === "date_relative" || c.kind === "holiday"
-        ? await planDateCampaign(deps, c, opts.horizonMs ?? HORIZON_MS)
-        : await planOccurrence(deps, c, opts.chunk ?? CHUNK);
+    planned += DATE_KINDS.has(c.kind)
+      ? await planDateCampaign(deps, c, opts.horizonMs ?? HORIZON_MS)
+      : await planOccurrence(deps, c, opts.chunk ?? CHUNK);
   }
   await completeFinished(deps);
   return { campaigns: due.length, planned };

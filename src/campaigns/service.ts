@@ -106,7 +106,8 @@ export async function campaignRow(ctx: Ctx, id: string): Promise<CampaignRow> {
 export const PRIORITY = { low: 0, normal: 1, high: 2 } as const;
 export const PRIORITY_NAME = ["low", "normal", "high"] as const;
 
-const DATE_KINDS = new Set(["date_relative", "holiday"]);
+/** Kinds planned slot by slot, at a local time in each customer's zone (date-planner.ts). */
+export const DATE_KINDS: ReadonlySet<string> = new Set(["date_relative", "holiday"]);
 
 /** The kind-specific part of a new campaign, checked field by field. */
 async function triggerOf(ctx: Ctx, input: CampaignCreate, tenantZone: string): Promise<CampaignTrigger | null> {

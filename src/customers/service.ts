@@ -1,4 +1,5 @@
 import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
+import type { CountryCode } from "libphonenumber-js";
 import { nudgeDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
 import type { RawStatement } from "../db/client";
@@ -17,9 +18,19 @@ import { hasTag } from "../groups/segment";
 import { customerFilterSql } from "../groups/service";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { normalizePhone } from "../lib/phone";
 import { REASONS } from "../messages/status";
+import { skipPending } from "../messages/writes";
+import { getTenantRow } from "../tenants/service";
 import { type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
-import { attributeStatements, findExisting, loadPrepareEnv, optedOutPhones, writeStatements } from "./store";
+import {
+  attributeStatements,
+  findExisting,
+  liveCustomersWhereIn,
+  loadPrepareEnv,
+  optedOutPhones,
+  writeStatements,
+} from "./store";
 import { toView } from "./view";
 
 function liveCustomer(ctx: Ctx, id: string) {
@@ -71,19 +82,13 @@ function assertUnique(row: CustomerRow, others: CustomerRow[]) {
  * customer's unsent marketing is skipped, each message with the reason in its history.
  */
 export function cancelMarketing(ctx: Ctx, customerId: string): RawStatement[] {
-  const now = ctx.clock.now().getTime();
-  const which = "tenant_id = ? and customer_id = ? and kind = 'marketing' and status in ('planned', 'queued')";
-  return [
-    {
-      sql: `insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
-            select 'mev_' || ? || hex(randomblob(8)), tenant_id, id, ?, 'skipped', 'opted_out', ?, 1 from messages where ${which}`,
-      params: [ctx.ids.next("mev").slice(4, 14), now, REASONS.opted_out, ctx.tenantId, customerId],
-    },
-    {
-      sql: `update messages set status = 'skipped', reason = 'opted_out', reason_text = ?, updated_at = ? where ${which}`,
-      params: [REASONS.opted_out, now, ctx.tenantId, customerId],
-    },
-  ];
+  return skipPending(
+    ctx,
+    "tenant_id = ? and customer_id = ? and kind = 'marketing'",
+    [ctx.tenantId, customerId],
+    "opted_out",
+    REASONS.opted_out as string,
+  );
 }
 
 async function save(ctx: Ctx, env: PrepareEnv, input: CustomerInput, base: CustomerRow, isNew: boolean) {
@@ -101,6 +106,33 @@ async function save(ctx: Ctx, env: PrepareEnv, input: CustomerInput, base: Custo
     ]);
   }
   return prepared.value;
+}
+
+export type CustomerRef = {
+  customer_id?: string | undefined;
+  external_id?: string | undefined;
+  phone?: string | undefined;
+};
+
+/**
+ * The live customer a request names by exactly one of id, external id or phone (the caller
+ * checks it names one). An unknown phone is a 404, or, with `prospect`, a new prospect customer.
+ */
+export async function customerByRef(ctx: Ctx, ref: CustomerRef, opts: { prospect: boolean }): Promise<CustomerRow> {
+  if (ref.customer_id) return getCustomerRow(ctx, ref.customer_id);
+  if (ref.external_id) {
+    const [row] = await liveCustomersWhereIn(ctx, customers.externalId, [ref.external_id]);
+    if (!row) throw new NotFoundError("customer with external_id", ref.external_id);
+    return row;
+  }
+  const tenant = await getTenantRow(ctx.db, ctx.tenantId);
+  const phone = normalizePhone(ref.phone as string, tenant.defaultCountry as CountryCode);
+  if (!phone.ok) throw ValidationError.field("phone", phone.reason);
+  const [existing] = await findExisting(ctx, [], [phone.e164]);
+  if (existing) return existing;
+  if (!opts.prospect) throw new NotFoundError("customer with phone", phone.e164);
+  const created = await createCustomer(ctx, { phone: phone.e164 });
+  return getCustomerRow(ctx, created.id);
 }
 
 export async function createCustomer(ctx: Ctx, input: CustomerInput) {

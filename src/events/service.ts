@@ -10,28 +10,15 @@ import { audienceSql } from "../campaigns/service";
 import { offsetMs } from "../campaigns/slots";
 import type { Ctx } from "../context";
 import { prepareCustomer } from "../customers/model";
-import { getCustomerRow } from "../customers/service";
-import {
-  attributeStatements,
-  findExisting,
-  liveCustomersWhereIn,
-  loadPrepareEnv,
-  writeStatements,
-} from "../customers/store";
+import { customerByRef } from "../customers/service";
+import { attributeStatements, loadPrepareEnv, writeStatements } from "../customers/store";
 import type { Statement } from "../db/client";
-import {
-  type CampaignRow,
-  type CampaignTrigger,
-  type CustomerRow,
-  campaigns,
-  customers,
-  events,
-  messages,
-} from "../db/schema";
-import { NotFoundError, ValidationError } from "../lib/errors";
+import { type CampaignRow, type CampaignTrigger, type CustomerRow, campaigns, events, messages } from "../db/schema";
+import { ValidationError } from "../lib/errors";
 import { decodeCursor, encodeCursor } from "../lib/pagination";
 import { formatCivil, localDate } from "../lib/time";
 import { REASONS } from "../messages/status";
+import { skipPending } from "../messages/writes";
 import type { EventCreate } from "./schemas";
 
 /** Event types that keep a date attribute up to date (the customer's local date of the latest). */
@@ -63,18 +50,7 @@ async function subject(ctx: Ctx, input: EventCreate): Promise<CustomerRow> {
   const given = (["customer_id", "external_id", "phone"] as const).filter((k) => input[k] !== undefined);
   if (given.length !== 1)
     throw ValidationError.field(given[1] ?? "customer_id", "give exactly one of customer_id, external_id, phone");
-  if (input.customer_id) return getCustomerRow(ctx, input.customer_id);
-  if (input.external_id) {
-    const [row] = await liveCustomersWhereIn(ctx, customers.externalId, [input.external_id]);
-    if (!row) throw new NotFoundError("customer with external_id", input.external_id);
-    return row;
-  }
-  const env = await loadPrepareEnv(ctx, "api");
-  const phone = env.phone(input.phone as string);
-  if (!phone.ok) throw ValidationError.field("phone", phone.reason);
-  const [row] = await findExisting(ctx, [], [phone.e164]);
-  if (!row) throw new NotFoundError("customer with phone", phone.e164);
-  return row;
+  return customerByRef(ctx, input, { prospect: false });
 }
 
 export async function recordEvent(ctx: Ctx, input: EventCreate) {
@@ -160,7 +136,7 @@ export async function recordEvent(ctx: Ctx, input: EventCreate) {
     triggered.push({ campaign_id: c.id, message_id: plan.messageId, status: plan.status, send_at: iso(plan.at) });
   }
   const cancelling = live.filter((c) => (c.trigger as { cancel_on?: string[] }).cancel_on?.includes(input.type));
-  if (cancelling.length > 0) statements.push(...cancelStatements(ctx, cancelling, customer.id, input.type, now));
+  if (cancelling.length > 0) statements.push(...cancelStatements(ctx, cancelling, customer.id, input.type));
 
   await ctx.db.batch(statements);
   // What actually went in (another request with the same event_id may have won the race).
@@ -263,26 +239,15 @@ async function triggerStatements(
   return { statements, messageId, status, at };
 }
 
-const pendingOf = (campaignIds: string[]) =>
-  `tenant_id = ? and customer_id = ? and campaign_id in (${campaignIds.map(() => "?").join(",")}) and status in ('planned', 'queued')`;
-
 /** The customer's pending messages from campaigns this event type cancels become skipped. */
-function cancelStatements(ctx: Ctx, cs: CampaignRow[], customerId: string, type: string, now: number): Statement[] {
-  const ids = cs.map((c) => c.id);
-  const which = pendingOf(ids);
-  const detail = `${REASONS.cancelled_by_event} (${type})`;
-  return [
-    {
-      sql: `insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
-            select 'mev_' || ? || hex(randomblob(8)), tenant_id, id, ?, 'skipped', 'cancelled_by_event', ?, 1
-            from messages where ${which}`,
-      params: [ctx.ids.next("mev").slice(4, 14), now, detail, ctx.tenantId, customerId, ...ids],
-    },
-    {
-      sql: `update messages set status = 'skipped', reason = 'cancelled_by_event', reason_text = ?, updated_at = ? where ${which}`,
-      params: [detail, now, ctx.tenantId, customerId, ...ids],
-    },
-  ];
+function cancelStatements(ctx: Ctx, cs: CampaignRow[], customerId: string, type: string): Statement[] {
+  return skipPending(
+    ctx,
+    `tenant_id = ? and customer_id = ? and campaign_id in (${cs.map(() => "?").join(",")})`,
+    [ctx.tenantId, customerId, ...cs.map((c) => c.id)],
+    "cancelled_by_event",
+    `${REASONS.cancelled_by_event} (${type})`,
+  );
 }
 
 async function countCancelled(ctx: Ctx, cs: CampaignRow[], customerId: string, now: number): Promise<number> {

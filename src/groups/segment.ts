@@ -389,7 +389,7 @@ export function hasTag(column: SQLWrapper, tag: string): SQL {
 }
 
 /** Zone names are validated IANA names, but quote defensively all the same. */
-function quote(s: string): string {
+export function quote(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
 }
 

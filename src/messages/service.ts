@@ -1,15 +1,12 @@
 import { and, desc, eq, gt, gte, lt, type SQL, sql } from "drizzle-orm";
-import type { CountryCode } from "libphonenumber-js";
 import { PRIORITY, PRIORITY_NAME } from "../campaigns/service";
 import { channelFor } from "../channels/service";
 import type { Ctx } from "../context";
-import { createCustomer, getCustomerRow } from "../customers/service";
-import { findExisting, liveCustomersWhereIn } from "../customers/store";
-import { type CustomerRow, campaigns, customers, type MessageRow, messageEvents, messages } from "../db/schema";
+import { customerByRef } from "../customers/service";
+import { type CustomerRow, campaigns, type MessageRow, messageEvents, messages } from "../db/schema";
 import { sha256Hex } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, encodeCursor } from "../lib/pagination";
-import { normalizePhone } from "../lib/phone";
 import type { TemplateLibrary } from "../templates/library";
 import { localeChain, resolveTemplate } from "../templates/service";
 import { getTenantRow } from "../tenants/service";
@@ -81,20 +78,8 @@ async function recipient(ctx: Ctx, input: MessageCreate): Promise<CustomerRow> {
       { path: given[1] ?? "customer_id", message: "give exactly one of customer_id, external_id, phone" },
     ]);
   }
-  if (input.customer_id) return getCustomerRow(ctx, input.customer_id);
-  if (input.external_id) {
-    const [row] = await liveCustomersWhereIn(ctx, customers.externalId, [input.external_id]);
-    if (!row) throw new NotFoundError("customer with external_id", input.external_id);
-    return row;
-  }
-  const tenant = await getTenantRow(ctx.db, ctx.tenantId);
-  const phone = normalizePhone(input.phone as string, tenant.defaultCountry as CountryCode);
-  if (!phone.ok) throw ValidationError.field("phone", phone.reason);
-  const [existing] = await findExisting(ctx, [], [phone.e164]);
-  if (existing) return existing;
   // A number we have never seen becomes a prospect, so its messages and replies have a home.
-  const created = await createCustomer(ctx, { phone: phone.e164 });
-  return getCustomerRow(ctx, created.id);
+  return customerByRef(ctx, input, { prospect: true });
 }
 
 /** Stable JSON (sorted keys) of the request, so the same body hashes the same. */

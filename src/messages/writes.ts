@@ -2,8 +2,35 @@
 // two history rows per message). Fixed SQL text means each statement is prepared once and
 // reused; building them through drizzle cost more than sending through the simulator.
 
+import type { Ctx } from "../context";
 import type { RawStatement } from "../db/client";
 import type { MessageRow } from "../db/schema";
+
+/**
+ * Skips the unsent messages a condition selects (on `messages`, its `?` bound by `params`),
+ * each with the reason and a history entry: an opt-out, a cancelling event.
+ */
+export function skipPending(
+  ctx: Pick<Ctx, "ids" | "clock">,
+  where: string,
+  params: unknown[],
+  reason: string,
+  detail: string,
+): RawStatement[] {
+  const now = ctx.clock.now().getTime();
+  const which = `${where} and status in ('planned', 'queued')`;
+  return [
+    {
+      sql: `insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
+            select 'mev_' || ? || hex(randomblob(8)), tenant_id, id, ?, 'skipped', ?, ?, 1 from messages where ${which}`,
+      params: [ctx.ids.next("mev").slice(4, 14), now, reason, detail, ...params],
+    },
+    {
+      sql: `update messages set status = 'skipped', reason = ?, reason_text = ?, updated_at = ? where ${which}`,
+      params: [reason, detail, now, ...params],
+    },
+  ];
+}
 
 const EVENT_SQL =
   "insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied) values (?, ?, ?, ?, ?, ?, ?, ?)";

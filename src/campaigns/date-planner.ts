@@ -108,7 +108,7 @@ export async function planDateCampaign(deps: PlanDeps, c: CampaignRow, horizonMs
     deps.db.orm
       .update(campaigns)
       .set({ planned: sql`${campaigns.planned} + ${written}`, updatedAt: now })
-      .where(eq(campaigns.id, c.id)),
+      .where(and(eq(campaigns.tenantId, c.tenantId), eq(campaigns.id, c.id))),
     deps.db.orm
       .update(campaigns)
       .set({
@@ -118,6 +118,7 @@ export async function planDateCampaign(deps: PlanDeps, c: CampaignRow, horizonMs
       })
       .where(
         and(
+          eq(campaigns.tenantId, c.tenantId),
           eq(campaigns.id, c.id),
           inArray(campaigns.status, ["scheduled", "running"]),
           c.nextOccurrenceAt === null
@@ -176,11 +177,11 @@ async function planSlot(
     dialect.sqlToQuery(sql`
       insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
       select ${`mev_${prefix.slice(4)}`} || substr(m.id, 21), m.tenant_id, m.id, ${now}, m.status, m.reason, ${detail}, 1
-      from messages m where m.id > ${prefix} and m.id < ${`${prefix}~`}`),
+      from messages m where m.tenant_id = ${c.tenantId} and m.id > ${prefix} and m.id < ${`${prefix}~`}`),
   ];
   await deps.db.batch(statements);
   const n = await deps.db.orm.get<{ n: number }>(
-    sql`select count(*) as n from messages where id > ${prefix} and id < ${`${prefix}~`}`,
+    sql`select count(*) as n from messages where tenant_id = ${c.tenantId} and id > ${prefix} and id < ${`${prefix}~`}`,
   );
   return n?.n ?? 0;
 }

@@ -226,14 +226,14 @@ async function triggerStatements(
       on conflict (tenant_id, idempotency_key) do nothing`),
     {
       sql: `insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
-            select ?, tenant_id, id, ?, status, reason, ?, 1 from messages where id = ?`,
-      params: [ctx.ids.next("mev"), now, `Triggered by ${c.name} on event ${t.event}`, messageId],
+            select ?, tenant_id, id, ?, status, reason, ?, 1 from messages where tenant_id = ? and id = ?`,
+      params: [ctx.ids.next("mev"), now, `Triggered by ${c.name} on event ${t.event}`, ctx.tenantId, messageId],
     },
     {
-      sql: `update campaigns set planned = planned + (select count(*) from messages where id = ?),
+      sql: `update campaigns set planned = planned + (select count(*) from messages where tenant_id = ? and id = ?),
               status = case when status = 'scheduled' then 'running' else status end, updated_at = ?
             where id = ? and tenant_id = ?`,
-      params: [messageId, now, c.id, ctx.tenantId],
+      params: [ctx.tenantId, messageId, now, c.id, ctx.tenantId],
     },
   ];
   return { statements, messageId, status, at };

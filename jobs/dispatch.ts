@@ -12,6 +12,7 @@ export async function runDispatch(deps: Deps) {
       ids: deps.ids,
       providers: deps.providers,
       library: libraryOf(deps),
+      onInbound: deps.onInboundReceived,
       ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
     },
     options,

@@ -1,6 +1,7 @@
 import type { Deps } from "../src/deps";
 import { runDispatch } from "./dispatch";
 import { runExpire } from "./expire";
+import { runInbound } from "./inbound";
 import { runPlan } from "./plan";
 
 /**
@@ -33,6 +34,15 @@ export const jobs: Job[] = [
     nodeSchedule: "*/5 * * * * *",
     async run(deps) {
       await runDispatch(deps);
+    },
+  },
+  {
+    name: "inbound",
+    schedule: "* * * * *",
+    // Webhooks kick it at once; the tick picks up what a crash left (leases run out).
+    nodeSchedule: "*/5 * * * * *",
+    async run(deps) {
+      await runInbound(deps);
     },
   },
   {

@@ -38,4 +38,6 @@ export type Deps = {
   providers: ProviderRegistry;
   /** Called when a message becomes due now, so a runtime can dispatch at once. */
   onMessageDue?: () => void;
+  /** Called when inbound SMS were stored, so a runtime can run the pipeline at once. */
+  onInboundReceived?: () => void;
 };

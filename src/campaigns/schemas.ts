@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CAMPAIGN_STATUSES } from "../db/schema";
 import { FilterSchema } from "../groups/schemas";
+import { ExpectationSchema } from "../keywords/schemas";
 import { hhmmField, timeZoneField } from "../lib/validators";
 import { HOLIDAYS } from "./slots";
 
@@ -123,6 +124,10 @@ export const CampaignCreateSchema = z
       .optional()
       .openapi({ description: "Not sent later than this after send_at" }),
     channel_id: z.string().max(64).optional(),
+    response: ExpectationSchema.optional().openapi({
+      description:
+        "The reply its messages ask for (survey 1-5, yes/no, a poll choice): fitting replies become responses, in the stats",
+    }),
   })
   .openapi("CampaignCreate");
 export type CampaignCreate = z.infer<typeof CampaignCreateSchema>;
@@ -164,6 +169,7 @@ export const CampaignSchema = z
     channel_id: z.string().nullable(),
     next_occurrence_at: z.string().nullable(),
     valid_for_hours: z.number().nullable(),
+    response: z.unknown().nullable(),
     planned: z.number(),
     reason: z.string().nullable(),
     created_at: z.string(),
@@ -180,6 +186,21 @@ export const StatsSchema = z
     segments: z.number(),
     cost: z.number(),
     currency: z.string().nullable(),
+    replies: z.number().openapi({ description: "Inbound messages attributed to this campaign's messages" }),
+    responses: z
+      .object({
+        question: z.string(),
+        type: z.string(),
+        respondents: z.number(),
+        response_rate: z.number().nullable().openapi({ description: "Respondents / customers sent to" }),
+        distribution: z.record(z.string(), z.number()),
+        mean: z.number().nullable(),
+        top_box_share: z
+          .number()
+          .nullable()
+          .openapi({ description: "Scores: share of respondents who gave the top score (the 5s)" }),
+      })
+      .nullable(),
   })
   .openapi("CampaignStats");
 

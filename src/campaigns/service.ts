@@ -15,6 +15,7 @@ import {
 import { inList } from "../db/sql";
 import { compileFilter } from "../groups/segment";
 import { customerFilterSql, segmentContext } from "../groups/service";
+import type { Expectation } from "../keywords/types";
 import { CronError, nextRun, parseCron } from "../lib/cron";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import type { TemplateLibrary } from "../templates/library";
@@ -48,6 +49,7 @@ export function campaignView(c: CampaignRow) {
     channel_id: c.channelId,
     next_occurrence_at: iso(c.nextOccurrenceAt),
     valid_for_hours: c.validForMs === null ? null : c.validForMs / 3_600_000,
+    response: c.response ?? null,
     planned: c.planned,
     reason: c.reason,
     created_at: iso(c.createdAt) as string,
@@ -188,7 +190,8 @@ async function triggerOf(ctx: Ctx, input: CampaignCreate, tenantZone: string): P
   }
 }
 
-export async function createCampaign(env: CampaignEnv, input: CampaignCreate) {
+/** `opts.id` fixes the id, so a caller that may run twice (an SMS command) creates it once. */
+export async function createCampaign(env: CampaignEnv, input: CampaignCreate, opts: { id?: string } = {}) {
   const tenant = await getTenantRow(env.db, env.tenantId);
   const t = await resolveTemplate(env, env.library, input.template, localeChain(null, tenant.locale)).catch(() => {
     throw ValidationError.field("template", `no template '${input.template}'`);
@@ -200,7 +203,7 @@ export async function createCampaign(env: CampaignEnv, input: CampaignCreate) {
     throw ValidationError.field("channel_id", `no channel ${input.channel_id} in this workspace`);
   }
   const now = env.clock.now().getTime();
-  const id = env.ids.next("cmp");
+  const id = opts.id ?? env.ids.next("cmp");
   await env.db.batch([
     env.db.orm.insert(campaigns).values({
       id,
@@ -221,6 +224,7 @@ export async function createCampaign(env: CampaignEnv, input: CampaignCreate) {
       channelId: input.channel_id ?? null,
       nextOccurrenceAt: input.send_at ? Date.parse(input.send_at) : null,
       validForMs: input.valid_for_hours ? Math.round(input.valid_for_hours * 3_600_000) : null,
+      response: input.response ?? null,
       createdAt: now,
       updatedAt: now,
     }),
@@ -401,6 +405,11 @@ export async function campaignStats(ctx: Ctx, id: string) {
   }
   const delivered = byStatus.delivered ?? 0;
   const reached = delivered + (byStatus.undelivered ?? 0);
+  const sent = (byStatus.sent ?? 0) + delivered + (byStatus.undelivered ?? 0) + (byStatus.unknown ?? 0);
+  const [replies] = await ctx.db.rawAll<{ n: number }>(
+    "select count(*) as n from inbound_messages where tenant_id = ? and campaign_id = ?",
+    [ctx.tenantId, c.id],
+  );
   return {
     planned: c.planned,
     by_status: byStatus,
@@ -409,5 +418,44 @@ export async function campaignStats(ctx: Ctx, id: string) {
     segments,
     cost: Math.round(price / 100) / 10_000,
     currency,
+    replies: replies?.n ?? 0,
+    responses: c.response ? await responseStats(ctx, c.id, c.response, sent) : null,
+  };
+}
+
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+/**
+ * Each respondent counts once, with their latest answer. For scores what matters is the share
+ * of top scores, not the mean (domain notes §1): both are given.
+ */
+async function responseStats(ctx: Ctx, campaignId: string, exp: Expectation, sent: number) {
+  const rows = await ctx.db.rawAll<{ value_text: string; value_number: number | null; n: number }>(
+    `select value_text, value_number, count(*) as n from responses r
+      where r.tenant_id = ? and r.campaign_id = ? and r.question = ?
+        and r.at = (select max(at) from responses x where x.tenant_id = r.tenant_id and x.campaign_id = r.campaign_id
+                      and x.question = r.question and x.customer_id = r.customer_id)
+      group by value_text, value_number`,
+    [ctx.tenantId, campaignId, exp.question],
+  );
+  const respondents = rows.reduce((s, r) => s + r.n, 0);
+  const distribution: Record<string, number> = {};
+  if (exp.type === "score") for (let v = exp.min; v <= exp.max; v++) distribution[String(v)] = 0;
+  if (exp.type === "yes_no") Object.assign(distribution, { yes: 0, no: 0 });
+  if (exp.type === "choice") for (const o of exp.options) distribution[o] = 0;
+  let total = 0;
+  for (const r of rows) {
+    distribution[r.value_text] = (distribution[r.value_text] ?? 0) + r.n;
+    total += (r.value_number ?? 0) * r.n;
+  }
+  const top = exp.type === "score" ? (distribution[String(exp.max)] ?? 0) : 0;
+  return {
+    question: exp.question,
+    type: exp.type,
+    respondents,
+    response_rate: sent === 0 ? null : round4(respondents / sent),
+    distribution,
+    mean: exp.type === "score" && respondents > 0 ? round4(total / respondents) : null,
+    top_box_share: exp.type === "score" && respondents > 0 ? round4(top / respondents) : null,
   };
 }

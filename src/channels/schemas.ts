@@ -11,6 +11,9 @@ export const SimulatorConfigSchema = z.strictObject({
   undelivered_rate: z.number().min(0).max(1).optional(),
   receipt_delay_ms: z.number().int().min(0).max(86_400_000).optional(),
   url: z.url().optional(),
+  from: z.string().min(2).max(40).optional().openapi({
+    description: "The service number it stands for; staff extensions (10101, 102) hang off it",
+  }),
 });
 
 export const TwilioConfigSchema = z.strictObject({

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { CountryCode } from "libphonenumber-js";
 import { nudgeDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
-import type { RawStatement } from "../db/client";
+import type { RawStatement, Statement } from "../db/client";
 import {
   type CustomerRow,
   consentEvents,
@@ -22,7 +22,7 @@ import { normalizePhone } from "../lib/phone";
 import { REASONS } from "../messages/status";
 import { skipPending } from "../messages/writes";
 import { getTenantRow } from "../tenants/service";
-import { type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
+import { type ConsentSource, type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
 import {
   attributeStatements,
   findExisting,
@@ -51,14 +51,20 @@ function fail(errors: { path: string; message: string }[]): never {
   throw new ValidationError(`Invalid customer: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, errors);
 }
 
-async function envWithOptOuts(ctx: Ctx, phone: string | undefined): Promise<PrepareEnv> {
-  const env = await loadPrepareEnv(ctx, "api");
-  const parsed = phone === undefined ? null : env.phone(phone);
-  if (parsed?.ok) {
-    const prior = await optedOutPhones(ctx, [parsed.e164]);
+/** The rules for preparing customers, knowing past opt-outs of these E.164 phones (a deleted profile's too). */
+export async function prepareEnvFor(ctx: Ctx, consentSource: ConsentSource, phones: string[]): Promise<PrepareEnv> {
+  const env = await loadPrepareEnv(ctx, consentSource);
+  if (phones.length > 0) {
+    const prior = await optedOutPhones(ctx, phones);
     env.priorOptOut = (p) => prior.get(p);
   }
   return env;
+}
+
+async function envWithOptOuts(ctx: Ctx, phone: string | undefined): Promise<PrepareEnv> {
+  const env = await loadPrepareEnv(ctx, "api");
+  const parsed = phone === undefined ? null : env.phone(phone);
+  return parsed?.ok ? prepareEnvFor(ctx, "api", [parsed.e164]) : env;
 }
 
 /** Throws 409 when another live customer already has this phone or external id. */
@@ -91,21 +97,39 @@ export function cancelMarketing(ctx: Ctx, customerId: string): RawStatement[] {
   );
 }
 
-async function save(ctx: Ctx, env: PrepareEnv, input: CustomerInput, base: CustomerRow, isNew: boolean) {
+/**
+ * The statements that store a customer's change (or creation), for callers that write them with
+ * statements of their own in one batch (the inbound pipeline). Fails like save() does.
+ */
+export async function customerChange(
+  ctx: Ctx,
+  env: PrepareEnv,
+  input: CustomerInput,
+  base: CustomerRow,
+  isNew: boolean,
+): Promise<{ row: CustomerRow; changed: string[]; statements: Statement[] }> {
   const prepared = prepareCustomer(input, base, isNew, env);
   if (!prepared.ok) fail(prepared.errors);
   const { row } = prepared.value;
   assertUnique(row, await findExisting(ctx, row.externalId ? [row.externalId] : [], row.phone ? [row.phone] : []));
-  if (isNew || prepared.value.changed.length > 0) {
-    const optedOut = !isNew && base.consentState !== "unsubscribed" && row.consentState === "unsubscribed";
-    await ctx.db.batch([
+  if (!isNew && prepared.value.changed.length === 0) return { row, changed: [], statements: [] };
+  const optedOut = !isNew && base.consentState !== "unsubscribed" && row.consentState === "unsubscribed";
+  return {
+    row,
+    changed: prepared.value.changed,
+    statements: [
       ...attributeStatements(ctx, prepared.value.newAttributes),
       ...writeStatements(ctx, prepared.value, isNew),
       ...(optedOut ? cancelMarketing(ctx, row.id) : []),
       nudgeDateCampaigns(ctx.tenantId, ctx.clock.now().getTime()),
-    ]);
-  }
-  return prepared.value;
+    ],
+  };
+}
+
+async function save(ctx: Ctx, env: PrepareEnv, input: CustomerInput, base: CustomerRow, isNew: boolean) {
+  const change = await customerChange(ctx, env, input, base, isNew);
+  if (change.statements.length > 0) await ctx.db.batch(change.statements);
+  return change;
 }
 
 export type CustomerRef = {

@@ -3,6 +3,8 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { ComposeSettings } from "../compose/settings";
+import type { InboundSettings } from "../inbound/settings";
+import type { Expectation, KeywordAction, KeywordArgument, KeywordMatch } from "../keywords/types";
 
 export type QuietHours = { start: string; end: string };
 
@@ -34,6 +36,8 @@ export const tenants = sqliteTable("tenants", {
   monthlySegmentCap: integer("monthly_segment_cap"),
   /** At most `messages` marketing messages per customer in any `days` days; null = no cap. */
   frequencyCap: text("frequency_cap", { mode: "json" }).$type<{ messages: number; days: number } | null>(),
+  /** Two-way settings: extra compliance words, help text, inbox categories, SLAs (inbound/settings.ts). */
+  inbound: text("inbound", { mode: "json" }).$type<Partial<InboundSettings>>().notNull().default({}),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -392,6 +396,8 @@ export const messages = sqliteTable(
     updatedAt: integer("updated_at").notNull(),
     sentAt: integer("sent_at"),
     deliveredAt: integer("delivered_at"),
+    /** The reply this message asks for (a survey score, Y/N), when sent alone; campaigns keep theirs. */
+    expects: text("expects", { mode: "json" }).$type<Expectation | null>(),
   },
   (t) => [
     index("messages_due").on(t.status, t.priority, t.dueAt),
@@ -423,7 +429,23 @@ export const messageEvents = sqliteTable(
   (t) => [index("message_events_message").on(t.tenantId, t.messageId, t.id)],
 );
 
-/** Inbound SMS as received, raw; the Two-way issue processes them. Unique per provider id. */
+export const INBOUND_STEPS = [
+  "opt_out",
+  "opt_in",
+  "help",
+  "staff",
+  "conversation",
+  "keyword",
+  "inbox",
+  "ignored",
+] as const;
+export type InboundStep = (typeof INBOUND_STEPS)[number];
+
+/**
+ * Inbound SMS: stored raw by the webhook (or SMPP) first, unique per provider id, then processed
+ * by the pipeline (inbound/process.ts), which fills in who sent it, which step took it and what
+ * it answered.
+ */
 export const inboundMessages = sqliteTable(
   "inbound_messages",
   {
@@ -436,8 +458,110 @@ export const inboundMessages = sqliteTable(
     body: text("body").notNull(),
     raw: text("raw").notNull(),
     receivedAt: integer("received_at").notNull(),
+    status: text("status", { enum: ["received", "processed"] })
+      .notNull()
+      .default("received"),
+    leaseUntil: integer("lease_until"),
+    attempts: integer("attempts").notNull().default(0),
+    customerId: text("customer_id"),
+    step: text("step", { enum: INBOUND_STEPS }),
+    /** success, failure, already, ... : what the step made of it. */
+    outcome: text("outcome"),
+    keywordId: text("keyword_id"),
+    /** The outbound message it most likely answers (latest within the attribution window). */
+    messageId: text("message_id"),
+    campaignId: text("campaign_id"),
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown> | null>(),
+    processedAt: integer("processed_at"),
   },
-  (t) => [uniqueIndex("inbound_provider_id").on(t.channelId, t.providerMessageId)],
+  (t) => [
+    uniqueIndex("inbound_provider_id").on(t.channelId, t.providerMessageId),
+    index("inbound_pending").on(t.receivedAt).where(sql`status = 'received'`),
+    index("inbound_tenant").on(t.tenantId, t.receivedAt),
+    index("inbound_customer").on(t.tenantId, t.customerId, t.receivedAt),
+    index("inbound_keyword").on(t.tenantId, t.keywordId, t.receivedAt),
+  ],
+);
+
+/** Keywords a tenant defines (`激活 1234`, `JOIN`): what a matching message does, in order. */
+export const keywords = sqliteTable(
+  "keywords",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** Normalised (NFKC, case-folded) words; any of them matches. */
+    words: text("words", { mode: "json" }).$type<string[]>().notNull(),
+    match: text("match", { enum: ["whole", "first_word", "prefix"] })
+      .$type<KeywordMatch>()
+      .notNull(),
+    argument: text("argument", { mode: "json" }).$type<KeywordArgument | null>(),
+    actions: text("actions", { mode: "json" }).$type<KeywordAction[]>().notNull(),
+    /** Replied when the argument does not fit (a usage hint). */
+    failureReply: text("failure_reply", { mode: "json" }).$type<{ template?: string; text?: string } | null>(),
+    groupIds: text("group_ids", { mode: "json" }).$type<string[]>().notNull(),
+    startsAt: integer("starts_at"),
+    endsAt: integer("ends_at"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    preset: text("preset"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("keywords_tenant").on(t.tenantId, t.id)],
+);
+
+/** Typed answers: a survey score, a yes/no, a poll choice, a keyword's argument. */
+export const responses = sqliteTable(
+  "responses",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    inboundId: text("inbound_id").notNull(),
+    messageId: text("message_id"),
+    campaignId: text("campaign_id"),
+    keywordId: text("keyword_id"),
+    question: text("question").notNull(),
+    type: text("type", { enum: ["score", "yes_no", "choice", "text"] }).notNull(),
+    valueNumber: integer("value_number"),
+    valueText: text("value_text"),
+    at: integer("at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("responses_inbound").on(t.tenantId, t.inboundId, t.question),
+    index("responses_campaign").on(t.tenantId, t.campaignId, t.question),
+    index("responses_customer").on(t.tenantId, t.customerId, t.at),
+  ],
+);
+
+export const INBOX_CATEGORIES = ["complaint", "suggestion", "vote", "question", "other"] as const;
+export type InboxCategory = (typeof INBOX_CATEGORIES)[number];
+
+/** What nobody planned for: one item per inbound message, answered by staff. */
+export const inboxItems = sqliteTable(
+  "inbox_items",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id").notNull(),
+    inboundId: text("inbound_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    category: text("category", { enum: INBOX_CATEGORIES }).notNull(),
+    status: text("status", { enum: ["open", "done"] }).notNull(),
+    assigneeId: text("assignee_id"),
+    /** Why it needs a person beyond its category: possible_opt_out, activation_locked. */
+    flag: text("flag"),
+    dueAt: integer("due_at").notNull(),
+    repliedAt: integer("replied_at"),
+    doneAt: integer("done_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("inbox_inbound").on(t.tenantId, t.inboundId),
+    index("inbox_list").on(t.tenantId, t.status, t.category, t.dueAt),
+  ],
 );
 
 export const CAMPAIGN_STATUSES = ["draft", "scheduled", "running", "paused", "completed", "cancelled"] as const;
@@ -509,6 +633,8 @@ export const campaigns = sqliteTable(
     timeZone: text("time_zone"),
     templateKey: text("template_key").notNull(),
     variables: text("variables", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** The reply its messages ask for (survey 1-5, Y/N, a poll), recorded as responses. */
+    response: text("response", { mode: "json" }).$type<Expectation | null>(),
     messageKind: text("message_kind", { enum: ["notification", "marketing"] }).notNull(),
     audience: text("audience", { mode: "json" }).$type<Audience>().notNull(),
     channelId: text("channel_id"),
@@ -550,6 +676,9 @@ export const schema = {
   messages,
   messageEvents,
   inboundMessages,
+  keywords,
+  responses,
+  inboxItems,
   campaigns,
 };
 
@@ -561,3 +690,5 @@ export type TemplateRow = typeof templates.$inferSelect;
 export type ChannelRow = typeof channels.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type CampaignRow = typeof campaigns.$inferSelect;
+export type InboundRow = typeof inboundMessages.$inferSelect;
+export type KeywordRow = typeof keywords.$inferSelect;

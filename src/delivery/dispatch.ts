@@ -15,7 +15,6 @@ import {
   channels,
   consentEvents,
   customers,
-  inboundMessages,
   type MessageRow,
   type MessageStatus,
   messageEvents,
@@ -24,6 +23,7 @@ import {
   type TenantRow,
   tenants,
 } from "../db/schema";
+import { storeInbound } from "../inbound/store";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { inDailyWindow, localDate, monthOf, monthStart } from "../lib/time";
@@ -49,6 +49,8 @@ export type DispatchDeps = {
   providers: ProviderRegistry;
   library: TemplateLibrary;
   publicUrl?: string;
+  /** Inbound SMS collected from a session (SMPP) were stored: run the pipeline. */
+  onInbound?: (() => void) | undefined;
 };
 
 export type DispatchOptions = {
@@ -311,6 +313,7 @@ async function processBatch(
       .all();
     for (const r of rows) people.set(r.id, r);
   }
+  await addStaffRecipients(deps, ids, people, envs);
   const named = await channelsById(
     deps,
     claimed.map((m) => m.channelId).filter((c): c is string => c !== null),
@@ -437,6 +440,57 @@ function defer(m: MessageRow, reason: string, until: number, detail?: string, co
     events: repeat ? [] : [{ status: "queued", reason, detail: detail ?? REASONS[reason] ?? null }],
     count: "deferred",
   };
+}
+
+/**
+ * Answers to staff SMS commands go to the staff member's phone (customer_id is their staff id):
+ * they are read as a recipient with the workspace's locale and zone, always reachable.
+ */
+async function addStaffRecipients(
+  deps: DispatchDeps,
+  ids: string[],
+  people: Map<string, CustomerRow>,
+  envs: Map<string, TenantEnv | null>,
+) {
+  const wanted = ids.filter((id) => id.startsWith("stf_") && !people.has(id));
+  if (wanted.length === 0) return;
+  const rows = await deps.db.rawAll<{
+    id: string;
+    tenant_id: string;
+    name: string;
+    phone: string | null;
+    created_at: number;
+  }>("select id, tenant_id, name, phone, created_at from staff where id in (select value from json_each(?))", [
+    JSON.stringify(wanted),
+  ]);
+  for (const s of rows) {
+    const tenant = envs.get(s.tenant_id)?.tenant;
+    if (!tenant) continue;
+    people.set(s.id, {
+      id: s.id,
+      tenantId: s.tenant_id,
+      externalId: null,
+      name: s.name,
+      phone: s.phone,
+      locale: tenant.locale,
+      timeZone: tenant.timeZone,
+      birthdayYear: null,
+      birthdayMonth: null,
+      birthdayDay: null,
+      birthdayLunar: false,
+      tier: null,
+      tags: [],
+      attributes: {},
+      ownerId: null,
+      consentState: "subscribed",
+      consentSource: null,
+      consentAt: null,
+      source: "staff",
+      createdAt: s.created_at,
+      updatedAt: s.created_at,
+      deletedAt: null,
+    });
+  }
 }
 
 async function decideAndSend(
@@ -719,29 +773,10 @@ async function collectReceipts(deps: DispatchDeps): Promise<number> {
   return n;
 }
 
-/** Inbound SMS that session-based providers (SMPP) hold; stored raw, once per provider id. */
+/** Inbound SMS that session-based providers (SMPP) hold: stored like a webhook's, once per provider id. */
 async function collectInbound(deps: DispatchDeps) {
-  const now = deps.clock.now().getTime();
   for (const { channel, provider } of await deps.providers.active()) {
     const got = provider.pollInbound?.() ?? [];
-    if (got.length === 0) continue;
-    await deps.db.batch([
-      deps.db.orm
-        .insert(inboundMessages)
-        .values(
-          got.map((m) => ({
-            id: deps.ids.next("inb"),
-            tenantId: channel.tenantId,
-            channelId: channel.id,
-            providerMessageId: m.providerMessageId,
-            fromPhone: m.from,
-            toPhone: m.to,
-            body: m.text,
-            raw: JSON.stringify(m),
-            receivedAt: now,
-          })),
-        )
-        .onConflictDoNothing(),
-    ]);
+    if (got.length > 0 && (await storeInbound(deps, channel, got, (m) => JSON.stringify(m))) > 0) deps.onInbound?.();
   }
 }

@@ -261,28 +261,65 @@ function staticGroup(g: GroupRow) {
     throw new ConflictError("A segment's members come from its filter; add members to a static group");
 }
 
-export async function addMembers(ctx: Ctx, ref: string, refs: MemberRefs) {
+/** A static group by id or code (two digits), for callers that add or remove members. */
+export async function staticGroupByRef(ctx: Ctx, ref: string): Promise<GroupRow> {
   const g = await groupRow(ctx, ref);
   staticGroup(g);
-  const { ids, notFound } = await resolveMembers(ctx, refs);
-  const already = await currentMembers(ctx, g.id, ids);
+  return g;
+}
+
+/**
+ * Statements that put customers in (or take them out of) a static group, each change on the
+ * customer's timeline. Safe to run twice: only a real change writes a timeline entry.
+ */
+export function membershipStatements(ctx: Ctx, g: GroupRow, customerIds: Iterable<string>, op: "join" | "leave") {
   const now = ctx.clock.now().getTime();
   const data = JSON.stringify({ group_id: g.id, code: g.code, name: g.name });
   const statements: RawStatement[] = [];
-  for (const id of ids) {
-    if (already.has(id)) continue;
+  const member = "select 1 from group_members where tenant_id = ? and group_id = ? and customer_id = ?";
+  for (const id of customerIds) {
+    statements.push({
+      sql: `insert into timeline_entries (id, tenant_id, customer_id, at, type, data)
+            select ?, ?, ?, ?, ?, ? where ${op === "join" ? "not exists" : "exists"} (${member})`,
+      params: [
+        ctx.ids.next("tle"),
+        ctx.tenantId,
+        id,
+        now,
+        op === "join" ? "group.joined" : "group.left",
+        data,
+        ctx.tenantId,
+        g.id,
+        id,
+      ],
+    });
     statements.push(
-      {
-        sql: "insert into group_members (tenant_id, group_id, customer_id, added_at) values (?, ?, ?, ?)",
-        params: [ctx.tenantId, g.id, id, now],
-      },
-      {
-        sql: "insert into timeline_entries (id, tenant_id, customer_id, at, type, data) values (?, ?, ?, ?, 'group.joined', ?)",
-        params: [ctx.ids.next("tle"), ctx.tenantId, id, now, data],
-      },
+      op === "join"
+        ? {
+            sql: "insert or ignore into group_members (tenant_id, group_id, customer_id, added_at) values (?, ?, ?, ?)",
+            params: [ctx.tenantId, g.id, id, now],
+          }
+        : {
+            sql: "delete from group_members where tenant_id = ? and group_id = ? and customer_id = ?",
+            params: [ctx.tenantId, g.id, id],
+          },
     );
   }
-  await ctx.db.batch(statements);
+  return statements;
+}
+
+export async function addMembers(ctx: Ctx, ref: string, refs: MemberRefs) {
+  const g = await staticGroupByRef(ctx, ref);
+  const { ids, notFound } = await resolveMembers(ctx, refs);
+  const already = await currentMembers(ctx, g.id, ids);
+  await ctx.db.batch(
+    membershipStatements(
+      ctx,
+      g,
+      ids.filter((id) => !already.has(id)),
+      "join",
+    ),
+  );
   return {
     added: ids.length - already.size,
     already_members: already.size,
@@ -292,26 +329,10 @@ export async function addMembers(ctx: Ctx, ref: string, refs: MemberRefs) {
 }
 
 export async function removeMembers(ctx: Ctx, ref: string, refs: MemberRefs) {
-  const g = await groupRow(ctx, ref);
-  staticGroup(g);
+  const g = await staticGroupByRef(ctx, ref);
   const { ids, notFound } = await resolveMembers(ctx, refs);
   const members = await currentMembers(ctx, g.id, ids);
-  const now = ctx.clock.now().getTime();
-  const data = JSON.stringify({ group_id: g.id, code: g.code, name: g.name });
-  const statements: RawStatement[] = [];
-  for (const id of members) {
-    statements.push(
-      {
-        sql: "delete from group_members where tenant_id = ? and group_id = ? and customer_id = ?",
-        params: [ctx.tenantId, g.id, id],
-      },
-      {
-        sql: "insert into timeline_entries (id, tenant_id, customer_id, at, type, data) values (?, ?, ?, ?, 'group.left', ?)",
-        params: [ctx.ids.next("tle"), ctx.tenantId, id, now, data],
-      },
-    );
-  }
-  await ctx.db.batch(statements);
+  await ctx.db.batch(membershipStatements(ctx, g, members, "leave"));
   return {
     removed: members.size,
     not_members: ids.length - members.size,

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MESSAGE_STATUSES } from "../db/schema";
+import { ExpectationSchema } from "../keywords/schemas";
 
 const instant = z.iso.datetime({ offset: true }).openapi({ example: "2026-11-24T02:00:00Z" });
 
@@ -29,6 +30,9 @@ export const MessageCreateSchema = z
     }),
     quiet_hours: z.boolean().optional().openapi({
       description: "Hold for the recipient's quiet hours; default true for marketing, false for notifications",
+    }),
+    expects: ExpectationSchema.optional().openapi({
+      description: "The reply it asks for (Y/N, a score): a fitting reply is recorded as a response",
     }),
   })
   .openapi("MessageCreate");
@@ -65,6 +69,7 @@ export const MessageSchema = z
     price: z.number().nullable(),
     currency: z.string().nullable(),
     is_reply: z.boolean(),
+    expects: z.unknown().nullable(),
     attempts: z.number(),
     send_at: z.string(),
     valid_until: z.string().nullable(),

@@ -41,6 +41,8 @@ if (config.TIDINGS_SEED_DEMO && !(await deps.db.orm.select({ id: tenants.id }).f
 const scheduler = config.TIDINGS_CRON ? startJobs(jobs, deps) : null;
 // A message due now goes out at once, not at the next minute's tick.
 deps.onMessageDue = () => scheduler?.kick("dispatch");
+// So does the answer to an inbound SMS: the pipeline runs as soon as the webhook has stored it.
+deps.onInboundReceived = () => scheduler?.kick("inbound");
 const app = createApp(deps);
 const stopJobs = async () => {
   await scheduler?.stop();

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ComposeSettingsSchema } from "../compose/settings";
+import { InboundSettingsSchema } from "../inbound/settings";
 import { countryField, hhmmField, localeField, slugField, timeZoneField } from "../lib/validators";
 
 const money = z.number().min(0).max(1_000_000);
@@ -77,6 +78,7 @@ export const TenantPatchSchema = z
     monthly_segment_cap: z.number().int().min(0).max(1_000_000_000).nullable().openapi({
       description: "Proactive segments allowed per month; sends beyond it are skipped (over_quota). null: no cap",
     }),
+    inbound: InboundSettingsSchema,
   })
   .partial()
   .openapi("TenantPatch");
@@ -101,6 +103,7 @@ export const TenantSchema = z
     compose: ComposeSettingsSchema.required(),
     monthly_segment_cap: z.number().nullable(),
     frequency_cap: z.object({ messages: z.number(), days: z.number() }).nullable(),
+    inbound: InboundSettingsSchema.required(),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -5,6 +5,7 @@ import type { Ctx } from "../context";
 import type { Database } from "../db/client";
 import { customers, type Plan, type TenantRow, tenantPlans, tenants } from "../db/schema";
 import { inList } from "../db/sql";
+import { mergeInbound, resolveInbound } from "../inbound/settings";
 import type { Clock } from "../lib/clock";
 import { ConflictError, NotFoundError } from "../lib/errors";
 import type { IdGenerator } from "../lib/ids";
@@ -28,6 +29,7 @@ function toView(row: TenantRow, plan: Plan, pending: { effective_month: string; 
     compose: resolveCompose(row.compose),
     monthly_segment_cap: row.monthlySegmentCap,
     frequency_cap: row.frequencyCap ?? null,
+    inbound: resolveInbound(row.inbound),
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
   };
@@ -103,7 +105,7 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
   const row = await getTenantRow(ctx.db, ctx.tenantId);
   const now = ctx.clock.now();
   const statements = [];
-  const { plan, tiers, compose, ...fields } = patch;
+  const { plan, tiers, compose, inbound, ...fields } = patch;
   if (tiers) {
     const removed = row.tiers.filter((t) => !tiers.includes(t));
     if (removed.length > 0) {
@@ -133,6 +135,7 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
         ...(tiers !== undefined && { tiers }),
         // Compose settings merge: a PATCH names only what it changes.
         ...(compose !== undefined && { compose: { ...row.compose, ...compose } }),
+        ...(inbound !== undefined && { inbound: mergeInbound(row.inbound, inbound) }),
         ...(fields.monthly_segment_cap !== undefined && { monthlySegmentCap: fields.monthly_segment_cap }),
         ...(fields.frequency_cap !== undefined && { frequencyCap: fields.frequency_cap }),
         updatedAt: now.getTime(),

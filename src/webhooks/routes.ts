@@ -6,11 +6,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { channelForWebhook } from "../channels/service";
-import { inboundMessages } from "../db/schema";
 import type { WebhookRequest } from "../delivery/provider";
 import { applyStatusUpdates } from "../delivery/receipts";
 import type { AppEnv } from "../http/env";
 import { createRouter, ErrorSchema } from "../http/openapi";
+import { storeInbound } from "../inbound/store";
 import { ForbiddenError, NotFoundError, PayloadTooLargeError } from "../lib/errors";
 
 const Params = z.object({
@@ -27,7 +27,10 @@ function route(kind: "status" | "inbound") {
     method: "post",
     path: `/webhooks/{provider}/{channelId}/${kind}`,
     tags: ["Webhooks"],
-    summary: kind === "status" ? "Delivery receipts from a provider" : "Inbound SMS from a provider (stored raw)",
+    summary:
+      kind === "status"
+        ? "Delivery receipts from a provider"
+        : "Inbound SMS from a provider (stored, then handled by the pipeline)",
     description:
       "Signed by the provider (Twilio: X-Twilio-Signature over the public URL and the form fields; simulator: X-Simulator-Signature, HMAC-SHA256 of the body with the channel's secret). Set TIDINGS_PUBLIC_URL to the URL the provider calls.",
     middleware: [
@@ -83,19 +86,9 @@ export const webhookRoutes = createRouter()
   .openapi(route("inbound"), async (c) => {
     const { provider, channelId } = c.req.valid("param");
     const { deps, channel, impl, req } = await verified(c, provider, channelId);
-    const now = deps.clock.now().getTime();
-    const rows = impl.parseInbound(req).map((m) => ({
-      id: deps.ids.next("inb"),
-      tenantId: channel.tenantId,
-      channelId: channel.id,
-      providerMessageId: m.providerMessageId,
-      fromPhone: m.from,
-      toPhone: m.to,
-      body: m.text,
-      raw: req.body,
-      receivedAt: now,
-    }));
-    // A retried webhook carries the same provider id: stored once.
-    if (rows.length > 0) await deps.db.batch([deps.db.orm.insert(inboundMessages).values(rows).onConflictDoNothing()]);
+    // Stored first (one insert; a retried webhook carries the same provider id and is ignored),
+    // then handled by the pipeline, which the runtime kicks at once.
+    const stored = await storeInbound(deps, channel, impl.parseInbound(req), () => req.body);
+    if (stored > 0) deps.onInboundReceived?.();
     return ok(c, provider) as never;
   });

@@ -1,0 +1,14 @@
+import type { Deps } from "../src/deps";
+import { processInbound } from "../src/inbound/process";
+import { libraryOf } from "../src/templates/library";
+
+/** Handles stored inbound SMS: at once when a webhook stores one, and every tick for leftovers. */
+export async function runInbound(deps: Deps) {
+  return processInbound({
+    db: deps.db,
+    clock: deps.clock,
+    ids: deps.ids,
+    library: libraryOf(deps),
+    onMessageDue: deps.onMessageDue,
+  });
+}

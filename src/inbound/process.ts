@@ -1,0 +1,329 @@
+// The inbound pipeline. Stored messages (store.ts) are claimed with a lease, like the outbox,
+// and each goes through the steps in order, first match wins:
+//
+//   1 opt-out  2 opt-in  3 help  4 staff commands  5 open conversation  6 keywords  7 inbox
+//
+// A step's changes (consent, responses, group members, the inbox item, replies) and the
+// message's "processed" mark are one atomic write. What a step does through another service
+// before that (a prospect profile, a conversion event, a staff broadcast campaign) is keyed by
+// the inbound id, so a message handled twice after a crash changes nothing twice.
+
+import type { Ctx } from "../context";
+import { emptyRow } from "../customers/model";
+import { customerChange, prepareEnvFor } from "../customers/service";
+import type { Database, Statement } from "../db/client";
+import type { CustomerRow, InboundRow, InboundStep, KeywordRow, TenantRow } from "../db/schema";
+import { categorize } from "../inbox/categorize";
+import { inboxStatement } from "../inbox/service";
+import { runKeyword } from "../keywords/actions";
+import { findKeyword } from "../keywords/match";
+import { activeKeywords } from "../keywords/service";
+import type { Expectation, Reply } from "../keywords/types";
+import type { Clock } from "../lib/clock";
+import type { IdGenerator } from "../lib/ids";
+import { isCountry, normalizePhone } from "../lib/phone";
+import type { TemplateLibrary } from "../templates/library";
+import { getTenantRow } from "../tenants/service";
+import { type Compliance, complianceWords, matchOptOut, matchWhole, type OptOutMatch } from "./compliance";
+import { helpStep, optInStep, optOutStep, takesOptIn } from "./consent-steps";
+import { type Attributed, answerOf, attributed, responseStatement } from "./conversation";
+import { type Normalized, normalize } from "./normalize";
+import { replyStatements } from "./replies";
+import { type InboundSettings, resolveInbound } from "./settings";
+import { handleStaffCommand, parseStaffCommand, staffPhones } from "./staff-commands";
+
+export type InboundDeps = {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  library: TemplateLibrary;
+  onMessageDue?: (() => void) | undefined;
+};
+
+/** One workspace's rules, loaded once per run. */
+export type TenantRules = {
+  ctx: Ctx;
+  tenant: TenantRow;
+  settings: InboundSettings;
+  words: Compliance;
+  staff: Map<string, { id: string; name: string }>;
+  keywords: KeywordRow[];
+};
+
+/** One message on its way through the steps. */
+export type Incoming = {
+  deps: InboundDeps;
+  row: InboundRow;
+  n: Normalized;
+  /** E.164 when it parses; otherwise the sender as given (a short code, a name). */
+  phone: string;
+  rules: TenantRules;
+  now: number;
+  customer: CustomerRow | null;
+  attributed: Attributed | null;
+  /** The sender's profile, made a prospect (source inbound) if they are new. */
+  ensureCustomer(): Promise<CustomerRow>;
+};
+
+export type Handled = {
+  step: InboundStep;
+  outcome: string;
+  keywordId?: string | null;
+  statements?: Statement[];
+  /** Replies go to the sender's profile, or to `to` (a staff member answered on their phone). */
+  replies?: { reply: Reply; expects?: Expectation | null; to?: string }[];
+  detail?: Record<string, unknown>;
+};
+
+const DEFAULTS = { batch: 200, leaseMs: 60_000, maxAttempts: 3 };
+
+async function rulesFor(deps: InboundDeps, tenantId: string): Promise<TenantRules> {
+  const ctx: Ctx = { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId };
+  const tenant = await getTenantRow(deps.db, tenantId);
+  const settings = resolveInbound(tenant.inbound);
+  return {
+    ctx,
+    tenant,
+    settings,
+    words: complianceWords(settings),
+    staff: await staffPhones(ctx),
+    keywords: await activeKeywords(ctx, deps.clock.now().getTime()),
+  };
+}
+
+async function claim(deps: InboundDeps, opts: typeof DEFAULTS): Promise<InboundRow[]> {
+  const now = deps.clock.now().getTime();
+  const rows = await deps.db.rawAll<Record<string, unknown>>(
+    `update inbound_messages set lease_until = ?, attempts = attempts + 1
+      where id in (select id from inbound_messages where status = 'received' and (lease_until is null or lease_until < ?)
+                   order by received_at limit ?)
+      returning id, tenant_id, channel_id, provider_message_id, from_phone, to_phone, body, received_at, attempts`,
+    [now + opts.leaseMs, now, opts.batch],
+  );
+  return rows
+    .map(
+      (r) =>
+        ({
+          id: r.id,
+          tenantId: r.tenant_id,
+          channelId: r.channel_id,
+          providerMessageId: r.provider_message_id,
+          fromPhone: r.from_phone,
+          toPhone: r.to_phone,
+          body: r.body,
+          raw: "",
+          receivedAt: r.received_at,
+          status: "received",
+          leaseUntil: null,
+          attempts: r.attempts,
+          customerId: null,
+          step: null,
+          outcome: null,
+          keywordId: null,
+          messageId: null,
+          campaignId: null,
+          detail: null,
+          processedAt: null,
+        }) as InboundRow,
+    )
+    .sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
+}
+
+/** Handles every stored message that is waiting; returns how many were handled. */
+export async function processInbound(deps: InboundDeps, options: Partial<typeof DEFAULTS> = {}) {
+  const opts = { ...DEFAULTS, ...options };
+  const rules = new Map<string, TenantRules>();
+  let processed = 0;
+  let failed = 0;
+  let replies = 0;
+  for (;;) {
+    const rows = await claim(deps, opts);
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      let r = rules.get(row.tenantId);
+      if (!r) {
+        r = await rulesFor(deps, row.tenantId);
+        rules.set(row.tenantId, r);
+      }
+      try {
+        replies += await processOne(deps, r, row);
+        processed++;
+      } catch (e) {
+        failed++;
+        // A message that keeps failing goes to a person instead of round and round.
+        if (row.attempts >= opts.maxAttempts) await giveUp(deps, row, e);
+        else console.error(`inbound ${row.id} failed (attempt ${row.attempts}):`, e);
+      }
+    }
+    if (rows.length < opts.batch) break;
+  }
+  if (replies > 0) deps.onMessageDue?.();
+  return { processed, failed, replies };
+}
+
+async function customerByPhone(ctx: Ctx, phone: string): Promise<CustomerRow | null> {
+  const [row] = await ctx.db.rawAll<{ id: string }>(
+    "select id from customers where tenant_id = ? and phone = ? and deleted_at is null limit 1",
+    [ctx.tenantId, phone],
+  );
+  if (!row) return null;
+  return (
+    (await ctx.db.orm.query.customers.findFirst({
+      where: (c, { and, eq }) => and(eq(c.tenantId, ctx.tenantId), eq(c.id, row.id)),
+    })) ?? null
+  );
+}
+
+async function processOne(deps: InboundDeps, rules: TenantRules, row: InboundRow): Promise<number> {
+  const { ctx, tenant } = rules;
+  const now = deps.clock.now().getTime();
+  const country = isCountry(tenant.defaultCountry) ? tenant.defaultCountry : "CN";
+  const parsed = normalizePhone(row.fromPhone, country);
+  const phone = parsed.ok ? parsed.e164 : row.fromPhone;
+  let customer = await customerByPhone(ctx, phone);
+  const i: Incoming = {
+    deps,
+    row,
+    n: normalize(row.body),
+    phone,
+    rules,
+    now,
+    customer,
+    attributed: customer ? await attributed(ctx, customer.id, now, rules.settings) : null,
+    async ensureCustomer() {
+      if (customer) return customer;
+      const env = await prepareEnvFor(ctx, "keyword", parsed.ok ? [phone] : []);
+      const change = await customerChange(
+        ctx,
+        env,
+        parsed.ok ? { phone } : {},
+        emptyRow(ctx.ids.next("cus"), env, "inbound"),
+        true,
+      );
+      await ctx.db.batch(change.statements);
+      customer = change.row;
+      i.customer = customer;
+      return customer;
+    },
+  };
+  const handled = await route(i);
+  const who = i.customer;
+  const statements: Statement[] = [...(handled.statements ?? [])];
+  let n = 0;
+  for (const r of handled.replies ?? []) {
+    const to = r.to ?? who?.id;
+    if (!to) continue;
+    statements.push(
+      ...replyStatements(
+        { message: deps.ids.next("msg"), event: deps.ids.next("mev") },
+        { tenantId: row.tenantId, inboundId: row.id, customerId: to, channelId: row.channelId, now },
+        r.reply,
+        `inb:${row.id}:reply:${n++}`,
+        { expects: r.expects ?? null },
+      ),
+    );
+  }
+  if (who) {
+    statements.push({
+      sql: "insert into timeline_entries (id, tenant_id, customer_id, at, type, data) values (?, ?, ?, ?, 'inbound', ?)",
+      params: [
+        deps.ids.next("tle"),
+        row.tenantId,
+        who.id,
+        row.receivedAt,
+        JSON.stringify({
+          inbound_id: row.id,
+          text: row.body,
+          step: handled.step,
+          outcome: handled.outcome,
+          keyword_id: handled.keywordId ?? null,
+          message_id: i.attributed?.id ?? null,
+          campaign_id: i.attributed?.campaignId ?? null,
+        }),
+      ],
+    });
+  }
+  statements.push({
+    sql: `update inbound_messages set status = 'processed', lease_until = null, customer_id = ?, step = ?, outcome = ?,
+            keyword_id = ?, message_id = ?, campaign_id = ?, detail = ?, processed_at = ?
+          where id = ? and status = 'received'`,
+    params: [
+      who?.id ?? null,
+      handled.step,
+      handled.outcome,
+      handled.keywordId ?? null,
+      i.attributed?.id ?? null,
+      i.attributed?.campaignId ?? null,
+      handled.detail ? JSON.stringify(handled.detail) : null,
+      now,
+      row.id,
+    ],
+  });
+  await deps.db.batch(statements);
+  return n;
+}
+
+/** The steps, in order; the first that takes the message decides what happens. */
+async function route(i: Incoming): Promise<Handled> {
+  const { words } = i.rules;
+  const optOut = matchOptOut(i.n, words);
+  if (optOut && optOut.how !== "negated") return optOutStep(i, optOut);
+  const optIn = matchWhole(i.n, words.optIn);
+  if (optIn && takesOptIn(i, optIn)) return optInStep(i, optIn);
+  const help = matchWhole(i.n, words.help);
+  if (help) return helpStep(i, help);
+  const staff = i.rules.staff.get(i.phone);
+  if (staff) {
+    const command = parseStaffCommand(i.row.toPhone, i.row.body, await serviceNumber(i));
+    if (command) return handleStaffCommand(i, staff, command);
+  }
+  const customer = await i.ensureCustomer();
+  const answer = i.attributed?.expects && i.now <= i.attributed.expiresAt ? answerOf(i.n, i.attributed.expects) : null;
+  if (answer && i.attributed?.expects) {
+    const exp = i.attributed.expects;
+    return {
+      step: "conversation",
+      outcome: "answered",
+      statements: [responseStatement(i, customer.id, exp, answer)],
+      replies: exp.thanks ? [{ reply: exp.thanks }] : [],
+      detail: { question: exp.question, answer: answer.value },
+    };
+  }
+  const hit = findKeyword(i.n, i.rules.keywords);
+  if (hit) return runKeyword(i, customer, hit.keyword, hit.hit);
+  return inbox(i, customer, optOut);
+}
+
+function inbox(i: Incoming, customer: CustomerRow, optOut: OptOutMatch): Handled {
+  const category = categorize(i.n, i.rules.settings, i.row.body);
+  const flag = optOut?.how === "negated" ? "possible_opt_out" : null;
+  return {
+    step: "inbox",
+    outcome: category,
+    statements: [inboxStatement(i, customer, category, flag)],
+    detail: flag ? { flag, word: optOut?.word } : { category },
+  };
+}
+
+async function serviceNumber(i: Incoming): Promise<string | null> {
+  const ch = await i.deps.db.orm.query.channels.findFirst({
+    where: (c, { and, eq }) => and(eq(c.tenantId, i.row.tenantId), eq(c.id, i.row.channelId)),
+  });
+  const config = (ch?.config ?? {}) as Record<string, unknown>;
+  const n = config.from ?? config.source_addr ?? config.number;
+  return typeof n === "string" ? n : null;
+}
+
+/** After repeated failures: set aside with the error (GET /v1/inbound?outcome=error lists them). */
+async function giveUp(deps: InboundDeps, row: InboundRow, e: unknown) {
+  const why = e instanceof Error ? e.message : String(e);
+  console.error(`inbound ${row.id} failed ${row.attempts} times; set aside:`, e);
+  const now = deps.clock.now().getTime();
+  await deps.db.batch([
+    {
+      sql: `update inbound_messages set status = 'processed', lease_until = null, step = 'ignored', outcome = 'error',
+              detail = ?, processed_at = ? where id = ? and status = 'received'`,
+      params: [JSON.stringify({ error: why.slice(0, 500) }), now, row.id],
+    },
+  ]);
+}

@@ -1,0 +1,194 @@
+// Step 6: a keyword's actions, in order. Events go first through the events service (keyed by
+// the inbound id, so a retry records them once; they may trigger the next campaign), then the
+// profile is re-read so attribute and tag changes apply on top of what the events changed.
+
+import { customerChange, getCustomerRow, prepareEnvFor } from "../customers/service";
+import type { Statement } from "../db/client";
+import type { CustomerRow, KeywordRow } from "../db/schema";
+import { recordEvent } from "../events/service";
+import { membershipStatements } from "../groups/service";
+import type { Handled, Incoming } from "../inbound/process";
+import { inboxStatement } from "../inbox/service";
+import { checkArgument, type KeywordHit } from "./match";
+import type { Expectation, Reply } from "./types";
+
+type Work = {
+  outcome: string;
+  statements: Statement[];
+  replies: { reply: Reply; expects?: Expectation | null }[];
+  events: { type: string; properties: Record<string, string | number | boolean | null> }[];
+  attributes: Record<string, string | number | boolean | null>;
+  tags: string[];
+  detail: Record<string, unknown>;
+};
+
+export async function runKeyword(i: Incoming, customer: CustomerRow, k: KeywordRow, hit: KeywordHit): Promise<Handled> {
+  const arg = checkArgument(k.argument, hit.rest);
+  if (!arg.ok) {
+    return {
+      step: "keyword",
+      outcome: "failure",
+      keywordId: k.id,
+      replies: k.failureReply ? [{ reply: k.failureReply }] : [],
+      detail: { word: hit.word, argument: hit.rest, why: arg.why },
+    };
+  }
+  const w: Work = {
+    outcome: "success",
+    statements: [],
+    replies: [],
+    events: [],
+    attributes: {},
+    tags: [],
+    detail: { word: hit.word, argument: arg.value },
+  };
+  const ctx = i.rules.ctx;
+  for (const a of k.actions) {
+    switch (a.type) {
+      case "reply":
+        w.replies.push({ reply: a });
+        break;
+      case "start_survey":
+        w.replies.push({ reply: { template: a.template }, expects: a.expects });
+        break;
+      case "add_to_group":
+      case "remove_from_group": {
+        const g = await ctx.db.orm.query.groups.findFirst({
+          where: (x, { and, eq }) => and(eq(x.tenantId, ctx.tenantId), eq(x.id, a.group)),
+        });
+        // The group was deleted since: the keyword keeps working for its other actions.
+        if (g)
+          w.statements.push(
+            ...membershipStatements(ctx, g, [customer.id], a.type === "add_to_group" ? "join" : "leave"),
+          );
+        else w.detail.missing_group = a.group;
+        break;
+      }
+      case "set_attribute":
+        w.attributes[a.key] = a.value === "$argument" ? arg.value : a.value;
+        break;
+      case "record_response":
+        w.statements.push({
+          sql: `insert into responses (id, tenant_id, customer_id, inbound_id, message_id, campaign_id, keyword_id, question,
+                  type, value_number, value_text, at) values (?, ?, ?, ?, ?, ?, ?, ?, 'text', ?, ?, ?)
+                on conflict (tenant_id, inbound_id, question) do nothing`,
+          params: [
+            i.deps.ids.next("rsp"),
+            ctx.tenantId,
+            customer.id,
+            i.row.id,
+            i.attributed?.id ?? null,
+            i.attributed?.campaignId ?? null,
+            k.id,
+            a.question,
+            arg.value !== null && /^-?\d+$/.test(arg.value) ? Number(arg.value) : null,
+            arg.value ?? i.row.body,
+            i.row.receivedAt,
+          ],
+        });
+        break;
+      case "record_event":
+        w.events.push({
+          type: a.event,
+          properties: {
+            channel: "sms",
+            keyword: hit.word,
+            ...(arg.value ? { argument: arg.value } : {}),
+            ...a.properties,
+          },
+        });
+        break;
+      case "activate_card":
+        activateCard(i, customer, arg.value ?? "", w);
+        break;
+    }
+  }
+  for (const [n, e] of w.events.entries()) {
+    await recordEvent(ctx, {
+      customer_id: customer.id,
+      type: e.type,
+      properties: e.properties,
+      event_id: `inb:${i.row.id}:${n}`,
+    });
+  }
+  if (Object.keys(w.attributes).length > 0 || w.tags.length > 0) {
+    const fresh = await getCustomerRow(ctx, customer.id);
+    const change = await customerChange(
+      ctx,
+      await prepareEnvFor(ctx, "keyword", []),
+      {
+        ...(Object.keys(w.attributes).length > 0 && { attributes: w.attributes }),
+        ...(w.tags.length > 0 && { tags: [...new Set([...fresh.tags, ...w.tags])] }),
+      },
+      fresh,
+      false,
+    );
+    w.statements.push(...change.statements);
+  }
+  return {
+    step: "keyword",
+    outcome: w.outcome,
+    keywordId: k.id,
+    statements: w.statements,
+    replies: w.replies,
+    detail: w.detail,
+  };
+}
+
+const LOCK_TAG = "needs_human";
+
+/**
+ * ACT 1234: the digits must be the last 4 of the customer's card (attribute card_last4). A
+ * match records card.activated (channel sms), which the PIN-guide campaign can follow. Wrong
+ * digits count (attribute activation_failures); at the workspace's limit the customer is
+ * tagged needs_human, an inbox item is opened, and SMS activation stops until staff reset the
+ * count: guessing 4 digits by SMS must not be possible.
+ */
+function activateCard(i: Incoming, customer: CustomerRow, digits: string, w: Work) {
+  const s = i.rules.settings;
+  const failures = Number(customer.attributes.activation_failures ?? 0) || 0;
+  const servicePhone = s.service_phone;
+  const raw = customer.attributes.card_last4;
+  const last4 = raw === undefined || raw === null ? null : String(raw).padStart(4, "0");
+  w.detail.failures = failures;
+  if (failures >= s.activation_max_failures) {
+    w.outcome = "locked";
+    w.replies.push({ reply: { template: "card_activation_locked", variables: { servicePhone } } });
+    return;
+  }
+  if (last4 === null) {
+    w.outcome = "failure";
+    w.detail.why = "no_card";
+    w.replies.push({ reply: { template: "card_activation_no_card", variables: { servicePhone } } });
+    return;
+  }
+  if (digits === last4) {
+    const card = { last4 };
+    if (customer.attributes.card_activated_on) {
+      w.outcome = "already";
+    } else {
+      w.events.push({ type: "card.activated", properties: { channel: "sms", last4 } });
+      if (failures > 0) w.attributes.activation_failures = 0;
+    }
+    w.replies.push({ reply: { template: "card_activation_confirmation", variables: { card, servicePhone } } });
+    return;
+  }
+  const now = failures + 1;
+  w.attributes.activation_failures = now;
+  w.detail.failures = now;
+  w.detail.why = "mismatch";
+  if (now >= s.activation_max_failures) {
+    w.outcome = "locked";
+    w.tags.push(LOCK_TAG);
+    w.statements.push(inboxStatement(i, customer, "question", "activation_locked"));
+    w.replies.push({ reply: { template: "card_activation_locked", variables: { servicePhone } } });
+    return;
+  }
+  w.outcome = "failure";
+  w.replies.push({
+    reply: {
+      template: "card_activation_mismatch",
+      variables: { attemptsLeft: s.activation_max_failures - now, servicePhone },
+    },
+  });
+}

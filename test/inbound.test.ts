@@ -1,0 +1,294 @@
+// Two-way SMS end to end: signed webhooks in, the pipeline's steps in precedence order, replies
+// out through the dispatcher, and the records they leave (ledger, responses, inbox, timeline).
+
+import { describe, expect, it } from "vitest";
+import { runPlan } from "../jobs/plan";
+import { hmacBase64 } from "../src/lib/secretbox";
+import { setup } from "./helpers";
+import { customer, lastInbound, SECRET, SERVICE, settle, textsTo, twoWay } from "./two-way";
+
+const EMMA = "+8613800138000";
+const LEI = "+8613900139000";
+
+describe("opt-out, opt-in and help", () => {
+  it.each([
+    ["ｓｔｏｐ", "whole"],
+    ["退订", "whole"],
+    ["STOP please", "inside"],
+    ["please stop texting me", "inside"],
+    ["我要退订", "inside"],
+    ["Stop!", "whole"],
+    ["T", "whole"],
+    ["cancel", "whole"],
+  ])(
+    "%s opts out at once: ledger with the exact text, planned marketing skipped, one confirmation",
+    async (text, how) => {
+      const env = setup();
+      const t = await twoWay(env, { locale: "en" });
+      const c = await customer(t.client, { name: "Emma Li", phone: EMMA, locale: "en" });
+      const later = await t.client.post("/v1/messages", {
+        customer_id: c.id,
+        text: "Big sale on Friday",
+        kind: "marketing",
+        send_at: "2026-11-25T04:00:00Z",
+      });
+      const notice = await t.client.post("/v1/messages", {
+        customer_id: c.id,
+        text: "Your card ships tomorrow",
+        kind: "notification",
+        send_at: "2026-11-25T04:00:00Z",
+      });
+      expect(await t.sms(EMMA, text)).toBe(200);
+      await settle(env);
+      const profile = (await t.client.get(`/v1/customers/${c.id}`)).body;
+      expect(profile.consent.state).toBe("unsubscribed");
+      const ledger = env.db.sqlite
+        .prepare("select state, source, evidence from consent_events where customer_id = ? order by rowid desc limit 1")
+        .get(c.id);
+      expect(ledger).toEqual({ state: "unsubscribed", source: "keyword", evidence: text });
+      expect((await t.client.get(`/v1/messages/${later.body.id}`)).body).toMatchObject({
+        status: "skipped",
+        reason: "opted_out",
+      });
+      expect((await t.client.get(`/v1/messages/${notice.body.id}`)).body.status).toBe("planned");
+      const texts = await textsTo(t.client, c.id);
+      expect(texts).toHaveLength(1);
+      expect(texts[0]).toMatch(/unsubscribed/);
+      expect(await lastInbound(t.client)).toMatchObject({ step: "opt_out", outcome: "success", detail: { how } });
+      // A second STOP changes nothing and is not confirmed again.
+      await t.sms(EMMA, "STOP");
+      await settle(env);
+      expect(await textsTo(t.client, c.id)).toHaveLength(1);
+      expect(await lastInbound(t.client)).toMatchObject({ step: "opt_out", outcome: "already" });
+      // No marketing from then on, even sent later by the API.
+      const m = await t.client.post("/v1/messages", { customer_id: c.id, text: "New offer", kind: "marketing" });
+      await settle(env);
+      expect((await t.client.get(`/v1/messages/${m.body.id}`)).body.reason).toBe("opted_out");
+    },
+  );
+
+  it("decides: a negated word is not an opt-out; it reaches a person, flagged", async () => {
+    const env = setup();
+    const t = await twoWay(env, { locale: "en" });
+    const c = await customer(t.client, { phone: EMMA, locale: "en" });
+    for (const text of ["please don't stop the yoga class", "不要退订，我还想收到优惠"]) {
+      await t.sms(EMMA, text);
+      await settle(env);
+      expect(await lastInbound(t.client)).toMatchObject({ step: "inbox", detail: { flag: "possible_opt_out" } });
+    }
+    expect((await t.client.get(`/v1/customers/${c.id}`)).body.consent.state).toBe("subscribed");
+    const inbox = (await t.client.get("/v1/inbox")).body.data;
+    expect(inbox.map((i: any) => [i.text, i.flag])).toEqual([
+      ["please don't stop the yoga class", "possible_opt_out"],
+      ["不要退订，我还想收到优惠", "possible_opt_out"],
+    ]);
+    // Words that mean something else inside a sentence stay whole-message only.
+    await t.sms(EMMA, "Can I cancel my booking for Friday?");
+    await settle(env);
+    expect(await lastInbound(t.client)).toMatchObject({ step: "inbox", outcome: "question" });
+  });
+
+  it("only an opt-in word re-subscribes; START after STOP works, a chat message does not", async () => {
+    const env = setup();
+    const t = await twoWay(env, { locale: "en" });
+    const c = await customer(t.client, { phone: EMMA, locale: "en" });
+    await t.sms(EMMA, "STOP");
+    await t.sms(EMMA, "hello, what time do you open?");
+    await settle(env);
+    expect((await t.client.get(`/v1/customers/${c.id}`)).body.consent.state).toBe("unsubscribed");
+    expect(await lastInbound(t.client)).toMatchObject({ step: "inbox", outcome: "question" });
+    // The API cannot undo an SMS opt-out either.
+    const patch = await t.client.patch(`/v1/customers/${c.id}`, { consent: { state: "subscribed" } });
+    expect(patch.status).toBe(422);
+    await t.sms(EMMA, "ｓｔａｒｔ");
+    await settle(env);
+    expect((await t.client.get(`/v1/customers/${c.id}`)).body.consent.state).toBe("subscribed");
+    const texts = await textsTo(t.client, c.id);
+    expect(texts).toHaveLength(2);
+    expect(texts[1]).toMatch(/Welcome back/);
+    const ledger = env.db.sqlite
+      .prepare("select state, evidence from consent_events where customer_id = ? order by rowid")
+      .all(c.id);
+    expect(ledger.slice(-2)).toEqual([
+      { state: "unsubscribed", evidence: "STOP" },
+      { state: "subscribed", evidence: "ｓｔａｒｔ" },
+    ]);
+    // START from a subscribed customer is not an opt-in event (nothing to confirm).
+    await t.sms(EMMA, "START");
+    await settle(env);
+    expect((await lastInbound(t.client)).step).not.toBe("opt_in");
+  });
+
+  it("answers HELP with the workspace's help text and service phone; extra words count", async () => {
+    const env = setup();
+    const t = await twoWay(env);
+    await t.client.patch("/v1/tenant", {
+      inbound: { service_phone: "400-820-8888", help_words: ["客服"], opt_out_words: ["别发了"] },
+    });
+    const c = await customer(t.client, { phone: EMMA });
+    await t.sms(EMMA, "帮助");
+    await t.sms(EMMA, "客服");
+    await settle(env);
+    const texts = await textsTo(t.client, c.id);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toContain("400-820-8888");
+    expect(texts[0]).toContain("回复R退订");
+    await t.sms(EMMA, "你们别发了");
+    await settle(env);
+    expect(await lastInbound(t.client)).toMatchObject({ step: "opt_out", detail: { word: "别发了", how: "inside" } });
+  });
+
+  it("restricted to whole messages when the workspace says so", async () => {
+    const env = setup();
+    const t = await twoWay(env, { locale: "en" });
+    await t.client.patch("/v1/tenant", { inbound: { opt_out_match: "whole" } });
+    const c = await customer(t.client, { phone: EMMA });
+    await t.sms(EMMA, "please stop texting me");
+    await settle(env);
+    expect((await t.client.get(`/v1/customers/${c.id}`)).body.consent.state).toBe("subscribed");
+    await t.sms(EMMA, "STOP");
+    await settle(env);
+    expect((await t.client.get(`/v1/customers/${c.id}`)).body.consent.state).toBe("unsubscribed");
+  });
+});
+
+describe("the webhook", () => {
+  it("rejects a forged signature and stores nothing; a retried webhook is handled once", async () => {
+    const env = setup();
+    const t = await twoWay(env);
+    const body = JSON.stringify({ id: "SM-1", from: EMMA, to: SERVICE, text: "HELP" });
+    const forged = await env.app.request(`/webhooks/simulator/${t.channel.id}/inbound`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-simulator-signature": await hmacBase64("SHA-256", "wrong", body),
+      },
+      body,
+    });
+    expect(forged.status).toBe(403);
+    expect(env.db.sqlite.prepare("select count(*) as n from inbound_messages").get()).toEqual({ n: 0 });
+    expect(await t.sms(EMMA, "HELP", { id: "SM-1" })).toBe(200);
+    await settle(env);
+    expect(await t.sms(EMMA, "HELP", { id: "SM-1" })).toBe(200);
+    await settle(env);
+    const rows = env.db.sqlite.prepare("select raw, status, customer_id from inbound_messages").all() as any[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0].raw).toBe(body);
+    // An unknown sender becomes a prospect, who got exactly one reply.
+    const prospect = (await t.client.get(`/v1/customers/${rows[0].customer_id}`)).body;
+    expect(prospect).toMatchObject({ phone: EMMA, source: "inbound" });
+    expect(prospect.consent.state).toBe("never_asked");
+    expect(await textsTo(t.client, prospect.id)).toHaveLength(1);
+  });
+
+  it("a message claimed by a pipeline that died is handled after its lease, once", async () => {
+    const env = setup();
+    const t = await twoWay(env);
+    await customer(t.client, { phone: EMMA });
+    await t.sms(EMMA, "HELP");
+    // A pipeline claimed it and died before writing anything.
+    env.db.sqlite
+      .prepare("update inbound_messages set lease_until = ?, attempts = 1")
+      .run(env.clock.now().getTime() + 60_000);
+    expect((await settle(env)).processed).toBe(0);
+    env.clock.advance(61_000);
+    expect((await settle(env)).processed).toBe(1);
+    expect((await settle(env)).processed).toBe(0);
+    expect(env.db.sqlite.prepare("select count(*) as n from messages where is_reply = 1").get()).toEqual({ n: 1 });
+  });
+});
+
+describe("staff commands", () => {
+  async function gym(env: ReturnType<typeof setup>) {
+    const t = await twoWay(env);
+    const staff = await t.client.post("/v1/staff", { name: "Manager Wang", phone: "+8613700137000" });
+    const yoga = await t.client.post("/v1/groups", { name: "Yoga", kind: "static", code: "01" });
+    expect(yoga.status).toBe(201);
+    return { ...t, staff: staff.body, yoga: yoga.body };
+  }
+
+  it("101 adds numbers to a group (prefix or extension), lists invalid ones by position, never echoes numbers", async () => {
+    const env = setup();
+    const t = await gym(env);
+    const known = await customer(t.client, { phone: "+8613800000001" });
+    await t.client.post(`/v1/groups/${t.yoga.id}/members`, { customer_ids: [known.id] });
+    await t.sms("+8613700137000", "101 01 13800000001 13800000002 12345 138-0000-0003 abc");
+    await settle(env);
+    const replies = await textsTo(t.client, t.staff.id);
+    expect(replies).toEqual(["群组 01（Yoga）：新增 2 个，已在群组 1 个，无效号码：第 3、5 个。"]);
+    expect(replies[0]).not.toMatch(/1380000/);
+    const members = (await t.client.get(`/v1/customers?group=${t.yoga.id}&limit=100`)).body.data;
+    expect(members.map((m: any) => m.phone).sort()).toEqual(["+8613800000001", "+8613800000002", "+8613800000003"]);
+    const added = members.find((m: any) => m.phone === "+8613800000002");
+    expect(added).toMatchObject({ source: "staff", consent: { state: "subscribed" } });
+    // The destination extension form: service number + 101 + group.
+    await t.sms("+8613700137000", "13800000004", { to: `${SERVICE}10101` });
+    await settle(env);
+    expect((await textsTo(t.client, t.staff.id))[1]).toBe("群组 01（Yoga）：新增 1 个。");
+    expect(await lastInbound(t.client)).toMatchObject({ step: "staff", outcome: "success" });
+  });
+
+  it("102 broadcasts through the campaign path: only subscribed members of the group, with counts in the reply", async () => {
+    const env = setup();
+    const t = await gym(env);
+    const ids = [];
+    for (const [phone, state] of [
+      ["+8613800000001", "subscribed"],
+      ["+8613800000002", "subscribed"],
+      ["+8613800000003", "unsubscribed"],
+      ["+8613800000004", "never_asked"],
+    ]) {
+      ids.push((await customer(t.client, { phone, consent: { state } })).id);
+    }
+    const outsider = await customer(t.client, { phone: "+8613800000009" });
+    await t.client.post(`/v1/groups/${t.yoga.id}/members`, { customer_ids: ids });
+    await t.sms("+8613700137000", "102 01 Class moved to 7pm");
+    await settle(env);
+    const reply = (await textsTo(t.client, t.staff.id))[0];
+    expect(reply).toContain("已安排发送给群组 01（Yoga）的 2 位订阅客户");
+    expect(reply).toContain("2 位未订阅不发送");
+    expect(reply).toContain("Class moved to 7pm");
+    const campaign = (await lastInbound(t.client)).detail.campaign_id;
+    await runPlan(env.deps);
+    await settle(env);
+    const stats = (await t.client.get(`/v1/campaigns/${campaign}/stats`)).body;
+    expect(stats.by_status).toEqual({ delivered: 2, skipped: 2 });
+    expect(stats.by_reason).toEqual({ opted_out: 1, no_consent: 1 });
+    expect(await textsTo(t.client, ids[0] as string)).toEqual(["【Test Gym】Class moved to 7pm拒收请回复R"]);
+    expect(await textsTo(t.client, outsider.id)).toEqual([]);
+    // The same webhook again (a provider retry) does not broadcast twice.
+    const count = env.db.sqlite.prepare("select count(*) as n from campaigns").get();
+    await t.sms("+8613700137000", "102 01 Class moved to 7pm", {
+      id: (await lastInbound(t.client)).provider_message_id,
+    });
+    await settle(env);
+    expect(env.db.sqlite.prepare("select count(*) as n from campaigns").get()).toEqual(count);
+  });
+
+  it("102 alone reaches every subscribed customer; a missing group is an error, not a broadcast", async () => {
+    const env = setup();
+    const t = await gym(env);
+    await customer(t.client, { phone: "+8613800000001" });
+    await customer(t.client, { phone: "+8613800000002", consent: { state: "unsubscribed" } });
+    await t.sms("+8613700137000", "102 10 percent off today");
+    await settle(env);
+    expect((await textsTo(t.client, t.staff.id))[0]).toMatch(/^没有编号为 10 的群组。/);
+    expect(env.db.sqlite.prepare("select count(*) as n from campaigns").get()).toEqual({ n: 0 });
+    await t.sms("+8613700137000", "Happy new year!", { to: `${SERVICE}102` });
+    await settle(env);
+    expect((await textsTo(t.client, t.staff.id))[1]).toContain("已安排发送给全部客户的 1 位订阅客户");
+  });
+
+  it("a non-staff sender gets no staff powers", async () => {
+    const env = setup();
+    const t = await gym(env);
+    await customer(t.client, { phone: EMMA });
+    await t.sms(EMMA, "102 01 free drinks for everyone");
+    await t.sms(EMMA, "13800000002", { to: `${SERVICE}10101` });
+    await settle(env);
+    expect(env.db.sqlite.prepare("select count(*) as n from campaigns").get()).toEqual({ n: 0 });
+    expect((await t.client.get(`/v1/groups/${t.yoga.id}`)).body.member_count).toBe(0);
+    const log = (await t.client.get("/v1/inbound")).body.data;
+    expect(log.map((l: any) => l.step)).toEqual(["inbox", "inbox"]);
+  });
+});

@@ -5,10 +5,9 @@ import { describe, expect, it } from "vitest";
 import { runPlan } from "../jobs/plan";
 import { hmacBase64 } from "../src/lib/secretbox";
 import { setup } from "./helpers";
-import { customer, lastInbound, SECRET, SERVICE, settle, textsTo, twoWay } from "./two-way";
+import { customer, lastInbound, SERVICE, settle, textsTo, twoWay } from "./two-way";
 
 const EMMA = "+8613800138000";
-const LEI = "+8613900139000";
 
 describe("opt-out, opt-in and help", () => {
   it.each([

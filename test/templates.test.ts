@@ -113,7 +113,7 @@ describe("template library and versions", () => {
     expect(res.status).toBe(200);
     const keys = new Map<string, string[]>();
     for (const d of res.body.data) keys.set(d.key, [...(keys.get(d.key) ?? []), d.locale]);
-    expect(keys.size).toBe(16);
+    expect(keys.size).toBe(22);
     for (const locales of keys.values()) expect(locales.sort()).toEqual(["en", "zh-CN"]);
     const birthday = res.body.data.find((d: any) => d.key === "birthday_greeting" && d.locale === "zh-CN");
     expect(birthday).toMatchObject({ kind: "marketing", variables: { name: "张伟" } });

@@ -433,8 +433,8 @@ async function responseStats(ctx: Ctx, campaignId: string, exp: Expectation, sen
   const rows = await ctx.db.rawAll<{ value_text: string; value_number: number | null; n: number }>(
     `select value_text, value_number, count(*) as n from responses r
       where r.tenant_id = ? and r.campaign_id = ? and r.question = ?
-        and r.at = (select max(at) from responses x where x.tenant_id = r.tenant_id and x.campaign_id = r.campaign_id
-                      and x.question = r.question and x.customer_id = r.customer_id)
+        and r.rowid = (select x.rowid from responses x where x.tenant_id = r.tenant_id and x.campaign_id = r.campaign_id
+                         and x.question = r.question and x.customer_id = r.customer_id order by x.at desc, x.rowid desc limit 1)
       group by value_text, value_number`,
     [ctx.tenantId, campaignId, exp.question],
   );

@@ -349,6 +349,17 @@ async function groupCondition(ctx: Ctx, g: GroupRow): Promise<SQL> {
   return compileFilter(g.filter, await segmentContext(ctx));
 }
 
+/** Whether a customer is in a group (a static one's members, or a segment's filter now); false if the group is gone. */
+export async function customerInGroup(ctx: Ctx, groupId: string, customerId: string): Promise<boolean> {
+  const g = await groupRow(ctx, groupId).catch(() => null);
+  if (!g) return false;
+  const cond = await groupCondition(ctx, g);
+  const row = await ctx.db.orm.get<{ n: number }>(
+    sql`select count(*) as n from customers c where c.tenant_id = ${ctx.tenantId} and c.id = ${customerId} and c.deleted_at is null and ${cond}`,
+  );
+  return (row?.n ?? 0) > 0;
+}
+
 /** For customer listings: `customers.id` belongs to the group given by id or code. */
 export async function customerFilterSql(ctx: Ctx, ref: string): Promise<SQL> {
   const cond = await groupCondition(ctx, await groupRow(ctx, ref));

@@ -13,6 +13,7 @@ import { emptyRow } from "../customers/model";
 import { customerChange, prepareEnvFor } from "../customers/service";
 import type { Database, Statement } from "../db/client";
 import type { CustomerRow, InboundRow, InboundStep, KeywordRow, TenantRow } from "../db/schema";
+import { customerInGroup } from "../groups/service";
 import { categorize } from "../inbox/categorize";
 import { inboxStatement } from "../inbox/service";
 import { runKeyword } from "../keywords/actions";
@@ -289,9 +290,23 @@ async function route(i: Incoming): Promise<Handled> {
       detail: { question: exp.question, answer: answer.value },
     };
   }
-  const hit = findKeyword(i.n, i.rules.keywords);
+  const hit = findKeyword(i.n, await keywordsFor(i, customer));
   if (hit) return runKeyword(i, customer, hit.keyword, hit.hit);
   return inbox(i, customer, optOut);
+}
+
+/** Keywords scoped to groups are only for their members. */
+async function keywordsFor(i: Incoming, customer: CustomerRow): Promise<KeywordRow[]> {
+  const all = i.rules.keywords;
+  if (!all.some((k) => k.groupIds.length > 0)) return all;
+  const member = new Set<string>();
+  for (const k of all) {
+    for (const g of k.groupIds) {
+      if (member.has(g)) continue;
+      if (await customerInGroup(i.rules.ctx, g, customer.id)) member.add(g);
+    }
+  }
+  return all.filter((k) => k.groupIds.length === 0 || k.groupIds.some((g) => member.has(g)));
 }
 
 function inbox(i: Incoming, customer: CustomerRow, optOut: OptOutMatch): Handled {

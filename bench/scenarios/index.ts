@@ -1,6 +1,7 @@
 import { compose1m } from "./compose";
 import { dispatchSimulator100k, rateLimiterAccuracy } from "./dispatch";
 import { importCsv100k } from "./import-csv";
+import { inboundWebhook } from "./inbound";
 import { planBroadcast1m } from "./plan";
 import { planIdleTick1m } from "./plan-idle";
 import { segmentCount1m } from "./segment-count";
@@ -22,4 +23,5 @@ export const scenarios: Record<string, () => Promise<Result>> = {
   rate_limiter_accuracy: rateLimiterAccuracy,
   plan_broadcast_1m: planBroadcast1m,
   plan_idle_tick_1m: planIdleTick1m,
+  inbound_webhook: inboundWebhook,
 };

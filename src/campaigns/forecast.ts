@@ -7,7 +7,8 @@ import { type SQL, sql } from "drizzle-orm";
 import { prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
-import type { CampaignRow, CustomerRow } from "../db/schema";
+import { customerFromRaw } from "../customers/store";
+import type { CampaignRow } from "../db/schema";
 import { quote } from "../groups/segment";
 import { nextRun, parseCron } from "../lib/cron";
 import { ValidationError } from "../lib/errors";
@@ -94,7 +95,7 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   let rendered = 0;
   const renderErrors = new Map<string, number>();
   for (const raw of sample) {
-    const customer = toRow(raw);
+    const customer = customerFromRaw(raw);
     const locale = customer.locale ?? tenant.locale;
     try {
       const t = await resolveTemplate(ctx, ctx.library, c.templateKey, localeChain(locale, tenant.locale));
@@ -200,33 +201,4 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
     days,
     occurrences: occurrences(c, now, until).map((at) => occurrence(() => at, counted)),
   };
-}
-
-/** A raw `select c.*` row as drizzle types it. */
-function toRow(r: Record<string, unknown>): CustomerRow {
-  const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
-  return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    externalId: r.external_id,
-    name: r.name,
-    phone: r.phone,
-    locale: r.locale,
-    timeZone: r.time_zone,
-    birthdayYear: r.birthday_year,
-    birthdayMonth: r.birthday_month,
-    birthdayDay: r.birthday_day,
-    birthdayLunar: Boolean(r.birthday_lunar),
-    tier: r.tier,
-    tags: json(r.tags),
-    attributes: json(r.attributes),
-    ownerId: r.owner_id,
-    consentState: r.consent_state,
-    consentSource: r.consent_source,
-    consentAt: r.consent_at,
-    source: r.source,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    deletedAt: r.deleted_at,
-  } as CustomerRow;
 }

@@ -221,3 +221,32 @@ export async function anyOptOut(ctx: Ctx): Promise<boolean> {
   );
   return rows.length > 0;
 }
+
+/** A raw `select c.*` row as drizzle types it. */
+export function customerFromRaw(r: Record<string, unknown>): CustomerRow {
+  const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    externalId: r.external_id,
+    name: r.name,
+    phone: r.phone,
+    locale: r.locale,
+    timeZone: r.time_zone,
+    birthdayYear: r.birthday_year,
+    birthdayMonth: r.birthday_month,
+    birthdayDay: r.birthday_day,
+    birthdayLunar: Boolean(r.birthday_lunar),
+    tier: r.tier,
+    tags: json(r.tags),
+    attributes: json(r.attributes),
+    ownerId: r.owner_id,
+    consentState: r.consent_state,
+    consentSource: r.consent_source,
+    consentAt: r.consent_at,
+    source: r.source,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deletedAt: r.deleted_at,
+  } as CustomerRow;
+}

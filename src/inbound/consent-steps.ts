@@ -2,7 +2,7 @@
 // the exact text), the profile, the cancellation of planned marketing and one confirmation are
 // one atomic write. Only an opt-in word re-subscribes (domain notes §7).
 
-import { customerChange, prepareEnvFor } from "../customers/service";
+import { customerChange } from "../customers/service";
 import type { OptOutMatch } from "./compliance";
 import type { Handled, Incoming } from "./process";
 
@@ -11,7 +11,7 @@ export async function optOutStep(i: Incoming, match: NonNullable<OptOutMatch>): 
   const detail = { word: match.word, how: match.how };
   // Already out (a second STOP, or a new number with an opt-out on record): nothing to confirm twice.
   if (customer.consentState === "unsubscribed") return { step: "opt_out", outcome: "already", detail };
-  const env = await prepareEnvFor(i.rules.ctx, "keyword", []);
+  const env = await i.rules.customerEnv();
   const change = await customerChange(
     i.rules.ctx,
     env,
@@ -45,7 +45,7 @@ export function takesOptIn(i: Incoming, word: string): boolean {
 
 export async function optInStep(i: Incoming, word: string): Promise<Handled> {
   const customer = await i.ensureCustomer();
-  const env = await prepareEnvFor(i.rules.ctx, "keyword", []);
+  const env = await i.rules.customerEnv();
   const change = await customerChange(
     i.rules.ctx,
     env,

@@ -9,8 +9,9 @@
 // the inbound id, so a message handled twice after a crash changes nothing twice.
 
 import type { Ctx } from "../context";
-import { emptyRow } from "../customers/model";
+import { emptyRow, type PrepareEnv } from "../customers/model";
 import { customerChange, prepareEnvFor } from "../customers/service";
+import { customerFromRaw, loadPrepareEnv } from "../customers/store";
 import type { Database, Statement } from "../db/client";
 import type { CustomerRow, InboundRow, InboundStep, KeywordRow, TenantRow } from "../db/schema";
 import { customerInGroup } from "../groups/service";
@@ -49,6 +50,8 @@ export type TenantRules = {
   words: Compliance;
   staff: Map<string, { id: string; name: string }>;
   keywords: KeywordRow[];
+  /** The rules for changing customers by SMS (consent source keyword), loaded once per run. */
+  customerEnv(): Promise<PrepareEnv>;
 };
 
 /** One message on its way through the steps. */
@@ -82,6 +85,7 @@ async function rulesFor(deps: InboundDeps, tenantId: string): Promise<TenantRule
   const ctx: Ctx = { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId };
   const tenant = await getTenantRow(deps.db, tenantId);
   const settings = resolveInbound(tenant.inbound);
+  let env: PrepareEnv | null = null;
   return {
     ctx,
     tenant,
@@ -89,6 +93,11 @@ async function rulesFor(deps: InboundDeps, tenantId: string): Promise<TenantRule
     words: complianceWords(settings),
     staff: await staffPhones(ctx),
     keywords: await activeKeywords(ctx, deps.clock.now().getTime()),
+    async customerEnv() {
+      env ??= await loadPrepareEnv(ctx, "keyword");
+      env.now = deps.clock.now();
+      return env;
+    },
   };
 }
 
@@ -130,57 +139,105 @@ async function claim(deps: InboundDeps, opts: typeof DEFAULTS): Promise<InboundR
     .sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
 }
 
-/** Handles every stored message that is waiting; returns how many were handled. */
+/**
+ * Handles every stored message that is waiting; returns how many were handled. The final writes
+ * of consecutive messages are committed together (one transaction, not one per message); a
+ * message from a sender already in the group, or a staff command, commits what is pending
+ * first, so every message reads what the ones before it wrote.
+ */
 export async function processInbound(deps: InboundDeps, options: Partial<typeof DEFAULTS> = {}) {
   const opts = { ...DEFAULTS, ...options };
   const rules = new Map<string, TenantRules>();
-  let processed = 0;
-  let failed = 0;
-  let replies = 0;
+  const stats = { processed: 0, failed: 0, replies: 0 };
   for (;;) {
     const rows = await claim(deps, opts);
     if (rows.length === 0) break;
+    let pending: { row: InboundRow; statements: Statement[]; replies: number }[] = [];
+    const senders = new Set<string>();
+    const flush = async () => {
+      if (pending.length > 0) await commit(deps, pending, stats, opts);
+      pending = [];
+      senders.clear();
+    };
     for (const row of rows) {
       let r = rules.get(row.tenantId);
       if (!r) {
         r = await rulesFor(deps, row.tenantId);
         rules.set(row.tenantId, r);
       }
+      const phone = senderPhone(r, row.fromPhone);
+      if (senders.has(`${row.tenantId}:${phone}`) || r.staff.has(phone)) await flush();
       try {
-        replies += await processOne(deps, r, row);
-        processed++;
+        pending.push({ row, ...(await processOne(deps, r, row, phone)) });
+        senders.add(`${row.tenantId}:${phone}`);
       } catch (e) {
-        failed++;
-        // A message that keeps failing goes to a person instead of round and round.
-        if (row.attempts >= opts.maxAttempts) await giveUp(deps, row, e);
-        else console.error(`inbound ${row.id} failed (attempt ${row.attempts}):`, e);
+        await failed(deps, row, e, stats, opts);
       }
     }
+    await flush();
     if (rows.length < opts.batch) break;
   }
-  if (replies > 0) deps.onMessageDue?.();
-  return { processed, failed, replies };
+  if (stats.replies > 0) deps.onMessageDue?.();
+  return stats;
+}
+
+/** Commits a group's final writes at once; if that fails, message by message, so one bad message holds up no other. */
+async function commit(
+  deps: InboundDeps,
+  group: { row: InboundRow; statements: Statement[]; replies: number }[],
+  stats: { processed: number; failed: number; replies: number },
+  opts: typeof DEFAULTS,
+) {
+  try {
+    await deps.db.batch(group.flatMap((g) => g.statements));
+    stats.processed += group.length;
+    stats.replies += group.reduce((n, g) => n + g.replies, 0);
+    return;
+  } catch (e) {
+    if (group.length === 1) return failed(deps, group[0]?.row as InboundRow, e, stats, opts);
+  }
+  for (const g of group) await commit(deps, [g], stats, opts);
+}
+
+async function failed(
+  deps: InboundDeps,
+  row: InboundRow,
+  e: unknown,
+  stats: { failed: number },
+  opts: typeof DEFAULTS,
+) {
+  stats.failed++;
+  // A message that keeps failing is set aside instead of going round and round.
+  if (row.attempts >= opts.maxAttempts) await giveUp(deps, row, e);
+  else console.error(`inbound ${row.id} failed (attempt ${row.attempts}):`, e);
+}
+
+function senderPhone(rules: TenantRules, from: string): string {
+  // Providers send E.164 already: no need to parse it again (libphonenumber is the slow part).
+  if (/^\+[1-9]\d{6,14}$/.test(from)) return from;
+  const country = isCountry(rules.tenant.defaultCountry) ? rules.tenant.defaultCountry : "CN";
+  const parsed = normalizePhone(from, country);
+  return parsed.ok ? parsed.e164 : from;
 }
 
 async function customerByPhone(ctx: Ctx, phone: string): Promise<CustomerRow | null> {
-  const [row] = await ctx.db.rawAll<{ id: string }>(
-    "select id from customers where tenant_id = ? and phone = ? and deleted_at is null limit 1",
+  const [row] = await ctx.db.rawAll<Record<string, unknown>>(
+    "select * from customers where tenant_id = ? and phone = ? and deleted_at is null limit 1",
     [ctx.tenantId, phone],
   );
-  if (!row) return null;
-  return (
-    (await ctx.db.orm.query.customers.findFirst({
-      where: (c, { and, eq }) => and(eq(c.tenantId, ctx.tenantId), eq(c.id, row.id)),
-    })) ?? null
-  );
+  return row ? customerFromRaw(row) : null;
 }
 
-async function processOne(deps: InboundDeps, rules: TenantRules, row: InboundRow): Promise<number> {
-  const { ctx, tenant } = rules;
+/** Works out what a message does; returns its final writes (committed by the caller). */
+async function processOne(
+  deps: InboundDeps,
+  rules: TenantRules,
+  row: InboundRow,
+  phone: string,
+): Promise<{ statements: Statement[]; replies: number }> {
+  const { ctx } = rules;
   const now = deps.clock.now().getTime();
-  const country = isCountry(tenant.defaultCountry) ? tenant.defaultCountry : "CN";
-  const parsed = normalizePhone(row.fromPhone, country);
-  const phone = parsed.ok ? parsed.e164 : row.fromPhone;
+  const valid = phone.startsWith("+");
   let customer = await customerByPhone(ctx, phone);
   const i: Incoming = {
     deps,
@@ -193,11 +250,11 @@ async function processOne(deps: InboundDeps, rules: TenantRules, row: InboundRow
     attributed: customer ? await attributed(ctx, customer.id, now, rules.settings) : null,
     async ensureCustomer() {
       if (customer) return customer;
-      const env = await prepareEnvFor(ctx, "keyword", parsed.ok ? [phone] : []);
+      const env = await prepareEnvFor(ctx, "keyword", valid ? [phone] : []);
       const change = await customerChange(
         ctx,
         env,
-        parsed.ok ? { phone } : {},
+        valid ? { phone } : {},
         emptyRow(ctx.ids.next("cus"), env, "inbound"),
         true,
       );
@@ -260,8 +317,7 @@ async function processOne(deps: InboundDeps, rules: TenantRules, row: InboundRow
       row.id,
     ],
   });
-  await deps.db.batch(statements);
-  return n;
+  return { statements, replies: n };
 }
 
 /** The steps, in order; the first that takes the message decides what happens. */

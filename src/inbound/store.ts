@@ -8,6 +8,8 @@ import type { InboundSms } from "../delivery/provider";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 
+const CHUNK = 10;
+
 export type StoreDeps = { db: Database; clock: Clock; ids: IdGenerator };
 
 /** Stores what a provider handed over; a repeat (same channel and provider id) is ignored. */
@@ -19,24 +21,27 @@ export async function storeInbound(
 ): Promise<number> {
   if (sms.length === 0) return 0;
   const now = deps.clock.now().getTime();
-  const placeholders = sms.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ");
-  const params = sms.flatMap((m) => [
-    deps.ids.next("inb"),
-    channel.tenantId,
-    channel.id,
-    m.providerMessageId,
-    m.from,
-    m.to,
-    m.text,
-    raw(m),
-    now,
-  ]);
-  await deps.db.batch([
-    {
+  const statements = [];
+  // 9 parameters a row: chunks stay under SQLite's (and D1's) parameter limits.
+  for (let i = 0; i < sms.length; i += CHUNK) {
+    const part = sms.slice(i, i + CHUNK);
+    statements.push({
       sql: `insert into inbound_messages (id, tenant_id, channel_id, provider_message_id, from_phone, to_phone, body, raw, received_at)
-            values ${placeholders} on conflict (channel_id, provider_message_id) do nothing`,
-      params,
-    },
-  ]);
+            values ${part.map(() => "(?, ?, ?, ?, ?, ?, ?, ?, ?)").join(", ")}
+            on conflict (channel_id, provider_message_id) do nothing`,
+      params: part.flatMap((m) => [
+        deps.ids.next("inb"),
+        channel.tenantId,
+        channel.id,
+        m.providerMessageId,
+        m.from,
+        m.to,
+        m.text,
+        raw(m),
+        now,
+      ]),
+    });
+  }
+  await deps.db.batch(statements);
   return sms.length;
 }

@@ -2,7 +2,7 @@
 // the inbound id, so a retry records them once; they may trigger the next campaign), then the
 // profile is re-read so attribute and tag changes apply on top of what the events changed.
 
-import { customerChange, getCustomerRow, prepareEnvFor } from "../customers/service";
+import { customerChange, getCustomerRow } from "../customers/service";
 import type { Statement } from "../db/client";
 import type { CustomerRow, KeywordRow } from "../db/schema";
 import { recordEvent } from "../events/service";
@@ -112,10 +112,10 @@ export async function runKeyword(i: Incoming, customer: CustomerRow, k: KeywordR
     });
   }
   if (Object.keys(w.attributes).length > 0 || w.tags.length > 0) {
-    const fresh = await getCustomerRow(ctx, customer.id);
+    const fresh = w.events.length > 0 ? await getCustomerRow(ctx, customer.id) : customer;
     const change = await customerChange(
       ctx,
-      await prepareEnvFor(ctx, "keyword", []),
+      await i.rules.customerEnv(),
       {
         ...(Object.keys(w.attributes).length > 0 && { attributes: w.attributes }),
         ...(w.tags.length > 0 && { tags: [...new Set([...fresh.tags, ...w.tags])] }),

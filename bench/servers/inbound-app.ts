@@ -1,0 +1,126 @@
+// The app as `npm start` runs it (a WAL file, @hono/node-server, the pipeline and the dispatcher
+// kicked as webhooks arrive), seeded for the inbound bench. Run as its own process so the load
+// generator does not share its CPU. Prints `@@READY <port> <channelId>`; GET /__bench/stats
+// reports what was stored and handled.
+
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { runDispatch } from "../../jobs/dispatch";
+import { runInbound } from "../../jobs/inbound";
+import { createApp } from "../../src/app";
+import { ProviderRegistry } from "../../src/delivery/registry";
+import { type Deps, defaultAppConfig } from "../../src/deps";
+import { systemClock } from "../../src/lib/clock";
+import { IdGenerator } from "../../src/lib/ids";
+import { importSecretKey, newSecretKeyBase64 } from "../../src/lib/secretbox";
+import { migrateDatabase, openDatabase } from "../../src/node/db";
+import { loadDefaultTemplates } from "../../src/node/templates";
+import { createTenant } from "../../src/tenants/service";
+
+export const SECRET = "bench-webhook-secret-0123456789";
+export const CUSTOMERS = 5_000;
+
+/** Runs a job without overlap; a kick while it runs asks for one more run (as src/node/cron.ts does). */
+function serial(run: () => Promise<unknown>) {
+  let running = false;
+  let again = false;
+  return () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    void (async () => {
+      do {
+        again = false;
+        await run().catch((e) => console.error(e));
+      } while (again);
+      running = false;
+    })();
+  };
+}
+
+async function main() {
+  const db = openDatabase(join(mkdtempSync(join(tmpdir(), "tidings-inbound-")), "bench.db"));
+  migrateDatabase(db);
+  const secretKey = await importSecretKey(newSecretKeyBase64());
+  const deps: Deps = {
+    db,
+    clock: systemClock,
+    ids: new IdGenerator(systemClock),
+    config: { ...defaultAppConfig },
+    defaultTemplates: loadDefaultTemplates(),
+    secretKey,
+    providers: new ProviderRegistry(secretKey, systemClock),
+  };
+  deps.onMessageDue = serial(() => runDispatch(deps));
+  deps.onInboundReceived = serial(() => runInbound(deps));
+  const app = createApp(deps);
+  const { apiKey } = await createTenant(deps, {
+    name: "Bench Bank",
+    slug: "bench",
+    default_country: "CN",
+    time_zone: "Asia/Shanghai",
+    locale: "zh-CN",
+  });
+  const call = async (path: string, body: unknown) => {
+    const res = await app.request(path, {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { id: string };
+  };
+  const channel = await call("/v1/channels", {
+    name: "Sim",
+    provider: "simulator",
+    config: { from: "+8610690000" },
+    credentials: { secret: SECRET },
+    default: true,
+  });
+  await call("/v1/keywords", { preset: "card_activation" });
+  await call("/v1/groups", { name: "Yoga", kind: "static", code: "01" });
+  await call("/v1/keywords", {
+    name: "Join yoga",
+    words: ["JOIN", "加入"],
+    match: "first_word",
+    actions: [
+      { type: "add_to_group", group: "01" },
+      { type: "reply", text: "Welcome to the yoga group!" },
+    ],
+  });
+  const rows = Array.from({ length: CUSTOMERS }, (_, i) => {
+    const phone = `138${String(i).padStart(8, "0")}`;
+    return `${phone},Member ${i},${String(i % 10_000).padStart(4, "0")},subscribed`;
+  });
+  const csv = `phone,name,attributes.card_last4,consent\n${rows.join("\n")}\n`;
+  const imported = await app.request("/v1/customers/import", {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "text/csv" },
+    body: csv,
+  });
+  if (imported.status >= 300) throw new Error(`import: ${imported.status} ${await imported.text()}`);
+
+  const stats = () => {
+    const counts = db.sqlite
+      .prepare(
+        "select count(*) as stored, sum(status = 'processed') as processed, sum(step = 'inbox') as inbox, sum(step = 'keyword') as keyword, sum(step = 'opt_out') as opt_out from inbound_messages",
+      )
+      .get();
+    return Response.json({ ...(counts as object), rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20) });
+  };
+  const fetch = (req: Request) => (new URL(req.url).pathname === "/__bench/stats" ? stats() : app.fetch(req));
+  const server = serve({ fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
+    process.stdout.write(`@@READY ${info.port} ${channel.id}\n`);
+  });
+  process.on("SIGTERM", () => {
+    server.close();
+    db.close();
+    process.exit(0);
+  });
+}
+
+await main();

@@ -3,9 +3,13 @@
 import type { AddressInfo, Server } from "node:net";
 import * as smpp from "smpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runDispatch } from "../jobs/dispatch";
+import { runInbound } from "../jobs/inbound";
 import { countSegments } from "../src/compose/encoding";
 import type { ChannelRow } from "../src/db/schema";
+import { httpProviders, ProviderRegistry } from "../src/delivery/registry";
 import { parseReceipt, SmppProvider } from "../src/node/smpp";
+import { setup, tenant } from "./helpers";
 
 type Part = { to: string; dataCoding: number; udh: number[] | null; text: string; registered: number };
 
@@ -192,6 +196,39 @@ describe("SMPP adapter", () => {
     });
     expect(r.ok).toBe(true);
     expect(smsc.binds).toBe(2);
+  });
+
+  it("an SMPP inbound SMS goes through the same pipeline as a webhook's: TD opts the sender out", async () => {
+    const env = setup();
+    env.deps.providers = new ProviderRegistry(env.deps.secretKey, env.clock, {
+      ...httpProviders,
+      smpp: (ch, cred) => new SmppProvider(ch, cred),
+    });
+    const t = await tenant(env);
+    const ch = await t.client.post("/v1/channels", {
+      name: "Carrier",
+      provider: "smpp",
+      config: { host: "127.0.0.1", port: smsc.port, system_id: "tidings", source_addr: "1069" },
+      credentials: { password: "secret" },
+      default: true,
+    });
+    expect(ch.status).toBe(201);
+    const c = await t.client.post("/v1/customers", { phone: "+8613900139001", consent: { state: "subscribed" } });
+    // A first send opens the session the SMSC delivers inbound messages on.
+    await t.client.post("/v1/messages", { customer_id: c.body.id, text: "Welcome", kind: "notification" });
+    await runDispatch(env.deps);
+    smsc.inbound("8613900139001", "TD");
+    for (let i = 0; i < 100; i++) {
+      await runDispatch(env.deps);
+      if ((await t.client.get("/v1/inbound")).body.data.length > 0) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await runInbound(env.deps);
+    expect((await t.client.get("/v1/inbound")).body.data).toMatchObject([
+      { from: "+8613900139001", text: "TD", step: "opt_out", outcome: "success", customer_id: c.body.id },
+    ]);
+    expect((await t.client.get(`/v1/customers/${c.body.id}`)).body.consent.state).toBe("unsubscribed");
+    await env.deps.providers.close();
   });
 
   it("fails to bind with a wrong password, as a retryable error (nothing was sent)", async () => {

@@ -7,40 +7,20 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { runDispatch } from "../../jobs/dispatch";
-import { runInbound } from "../../jobs/inbound";
+import { jobs } from "../../jobs";
 import { createApp } from "../../src/app";
 import { ProviderRegistry } from "../../src/delivery/registry";
 import { type Deps, defaultAppConfig } from "../../src/deps";
 import { systemClock } from "../../src/lib/clock";
 import { IdGenerator } from "../../src/lib/ids";
 import { importSecretKey, newSecretKeyBase64 } from "../../src/lib/secretbox";
+import { startJobs } from "../../src/node/cron";
 import { migrateDatabase, openDatabase } from "../../src/node/db";
 import { loadDefaultTemplates } from "../../src/node/templates";
 import { createTenant } from "../../src/tenants/service";
 
 export const SECRET = "bench-webhook-secret-0123456789";
 export const CUSTOMERS = 5_000;
-
-/** Runs a job without overlap; a kick while it runs asks for one more run (as src/node/cron.ts does). */
-function serial(run: () => Promise<unknown>) {
-  let running = false;
-  let again = false;
-  return () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    void (async () => {
-      do {
-        again = false;
-        await run().catch((e) => console.error(e));
-      } while (again);
-      running = false;
-    })();
-  };
-}
 
 async function main() {
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), "tidings-inbound-")), "bench.db"));
@@ -55,8 +35,10 @@ async function main() {
     secretKey,
     providers: new ProviderRegistry(secretKey, systemClock),
   };
-  deps.onMessageDue = serial(() => runDispatch(deps));
-  deps.onInboundReceived = serial(() => runInbound(deps));
+  // The jobs as `npm start` runs them: node-cron ticks, and kicks from the API and webhooks.
+  const scheduler = startJobs(jobs, deps);
+  deps.onMessageDue = () => scheduler.kick("dispatch");
+  deps.onInboundReceived = () => scheduler.kick("inbound");
   const app = createApp(deps);
   const { apiKey } = await createTenant(deps, {
     name: "Bench Bank",
@@ -117,6 +99,7 @@ async function main() {
     process.stdout.write(`@@READY ${info.port} ${channel.id}\n`);
   });
   process.on("SIGTERM", () => {
+    void scheduler.stop();
     server.close();
     db.close();
     process.exit(0);

@@ -173,9 +173,27 @@ export async function channelFor(ctx: Ctx, id: string | null): Promise<ChannelRo
 }
 
 /** Webhooks carry no API key: the channel id in the URL finds the tenant, the signature proves it. */
+/** The live channel a webhook names. Raw: it runs on every webhook, where drizzle's query building was the largest cost. */
 export async function channelForWebhook(db: Database, provider: string, id: string): Promise<ChannelRow | undefined> {
-  const r = await db.orm.select().from(channels).where(eq(channels.id, id)).get();
-  return r && r.provider === provider && r.archivedAt === null ? r : undefined;
+  const [r] = await db.rawAll<Record<string, unknown>>(
+    "select * from channels where id = ? and provider = ? and archived_at is null",
+    [id, provider],
+  );
+  if (!r) return undefined;
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    name: r.name,
+    provider: r.provider,
+    config: JSON.parse(r.config as string),
+    credentials: r.credentials,
+    ratePerSecond: r.rate_per_second,
+    counting: r.counting,
+    isDefault: Boolean(r.is_default),
+    archivedAt: r.archived_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  } as ChannelRow;
 }
 
 /**

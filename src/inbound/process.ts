@@ -264,7 +264,9 @@ async function processOne(
       return customer;
     },
   };
-  const handled = await route(i);
+  // A sender that is no phone number (a short code, a name) cannot be a customer or be answered:
+  // kept in the log, for a person to look at.
+  const handled: Handled = valid ? await route(i) : { step: "ignored", outcome: "invalid_sender" };
   const who = i.customer;
   const statements: Statement[] = [...(handled.statements ?? [])];
   let n = 0;

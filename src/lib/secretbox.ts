@@ -43,11 +43,18 @@ export async function open(key: SecretKey, sealed: string): Promise<string> {
 }
 
 /** HMAC of a text, base64 (Twilio signs with SHA-1; the simulator with SHA-256). */
+// Importing a key costs as much as signing with it; webhook secrets are few and long-lived.
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
 export async function hmacBase64(hash: "SHA-1" | "SHA-256", secret: string, text: string): Promise<string> {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash }, false, [
-    "sign",
-  ]);
-  return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(text))));
+  const id = `${hash}:${secret}`;
+  let key = hmacKeys.get(id);
+  if (!key) {
+    if (hmacKeys.size >= 1000) hmacKeys.clear();
+    key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash }, false, ["sign"]);
+    hmacKeys.set(id, key);
+  }
+  return toBase64(new Uint8Array(await crypto.subtle.sign("HMAC", await key, new TextEncoder().encode(text))));
 }
 
 /** Compares two strings in time that depends only on their length. */

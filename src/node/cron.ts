@@ -33,6 +33,8 @@ function serial(job: Job, deps: Deps) {
   return { run, idle: () => running ?? Promise.resolve() };
 }
 
+const KICK_DELAY_MS = 20;
+
 /**
  * Schedules every job with node-cron in UTC. Returns `kick(name)` to run one now (the API calls
  * it when a message is due at once) and `stop()`, which waits for running jobs to finish.
@@ -47,12 +49,23 @@ export function startJobs(jobs: Job[], deps: Deps) {
     }),
   );
   let stopped = false;
+  // Kicks come in bursts (a webhook per inbound SMS, a reply per webhook): one run a few
+  // milliseconds later handles the whole burst, instead of a run per kick with its fixed cost.
+  const pending = new Map<string, ReturnType<typeof setTimeout>>();
   return {
     kick(name: string) {
-      if (!stopped) void runners.get(name)?.run();
+      if (stopped || pending.has(name)) return;
+      pending.set(
+        name,
+        setTimeout(() => {
+          pending.delete(name);
+          if (!stopped) void runners.get(name)?.run();
+        }, KICK_DELAY_MS),
+      );
     },
     async stop() {
       stopped = true;
+      for (const t of pending.values()) clearTimeout(t);
       await Promise.all(tasks.map((t) => t.stop()));
       await Promise.all([...runners.values()].map((r) => r.idle()));
     },

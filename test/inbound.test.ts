@@ -241,19 +241,23 @@ describe("staff commands", () => {
     }
     const outsider = await customer(t.client, { phone: "+8613800000009" });
     await t.client.post(`/v1/groups/${t.yoga.id}/members`, { customer_ids: ids });
-    await t.sms("+8613700137000", "102 01 Class moved to 7pm");
+    // Full-width digits, and an opt-out word inside the text: still a command, not an opt-out.
+    await t.sms("+8613700137000", "１０２ ０１ Class moved to 7pm, stop by the desk");
     await settle(env);
     const reply = (await textsTo(t.client, t.staff.id))[0];
     expect(reply).toContain("已安排发送给群组 01（Yoga）的 2 位订阅客户");
     expect(reply).toContain("2 位未订阅不发送");
-    expect(reply).toContain("Class moved to 7pm");
+    expect(reply).toContain("内容：“Class moved to 7pm, …”");
+    expect(reply).toContain("约 0.2 CNY");
     const campaign = (await lastInbound(t.client)).detail.campaign_id;
     await runPlan(env.deps);
     await settle(env);
     const stats = (await t.client.get(`/v1/campaigns/${campaign}/stats`)).body;
     expect(stats.by_status).toEqual({ delivered: 2, skipped: 2 });
     expect(stats.by_reason).toEqual({ opted_out: 1, no_consent: 1 });
-    expect(await textsTo(t.client, ids[0] as string)).toEqual(["【Test Gym】Class moved to 7pm拒收请回复R"]);
+    expect(await textsTo(t.client, ids[0] as string)).toEqual([
+      "【Test Gym】Class moved to 7pm, stop by the desk拒收请回复R",
+    ]);
     expect(await textsTo(t.client, outsider.id)).toEqual([]);
     // The same webhook again (a provider retry) does not broadcast twice.
     const count = env.db.sqlite.prepare("select count(*) as n from campaigns").get();

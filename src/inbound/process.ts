@@ -325,17 +325,17 @@ async function processOne(
 /** The steps, in order; the first that takes the message decides what happens. */
 async function route(i: Incoming): Promise<Handled> {
   const { words } = i.rules;
+  // A staff command's text may hold an opt-out word ("102 01 Stop by the desk"): from a staff
+  // phone, what parses as a command is one. A whole-message STOP never parses as a command.
+  const staff = i.rules.staff.get(i.phone);
+  const command = staff ? parseStaffCommand(i.row.toPhone, i.row.body, await serviceNumber(i)) : null;
   const optOut = matchOptOut(i.n, words);
-  if (optOut && optOut.how !== "negated") return optOutStep(i, optOut);
+  if (optOut && optOut.how !== "negated" && !command) return optOutStep(i, optOut);
   const optIn = matchWhole(i.n, words.optIn);
   if (optIn && takesOptIn(i, optIn)) return optInStep(i, optIn);
   const help = matchWhole(i.n, words.help);
   if (help) return helpStep(i, help);
-  const staff = i.rules.staff.get(i.phone);
-  if (staff) {
-    const command = parseStaffCommand(i.row.toPhone, i.row.body, await serviceNumber(i));
-    if (command) return handleStaffCommand(i, staff, command);
-  }
+  if (staff && command) return handleStaffCommand(i, staff, command);
   const customer = await i.ensureCustomer();
   const answer = i.attributed?.expects && i.now <= i.attributed.expiresAt ? answerOf(i.n, i.attributed.expects) : null;
   if (answer && i.attributed?.expects) {

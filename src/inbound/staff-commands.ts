@@ -32,7 +32,11 @@ export type StaffCommand =
 
 const DIGIT = "[0-9０-９]";
 const SPACE = "[\\s\\u3000]";
-const BODY = new RegExp(`^${SPACE}*(10[12])(?:${SPACE}*(${DIGIT}{2}))?(?=${SPACE}|$)${SPACE}*([\\s\\S]*)$`, "u");
+// Full-width digits are common from Chinese handsets: １０２ ０１ is 102 01.
+const BODY = new RegExp(
+  `^${SPACE}*([1１][0０][12１２])(?:${SPACE}*(${DIGIT}{2}))?(?=${SPACE}|$)${SPACE}*([\\s\\S]*)$`,
+  "u",
+);
 const toAscii = (s: string) => s.normalize("NFKC");
 const MAX_NUMBERS = 100;
 
@@ -62,7 +66,7 @@ export function parseStaffCommand(to: string, body: string, serviceNumber: strin
   const m = BODY.exec(body);
   if (!m) return null;
   return {
-    type: m[1] === "101" ? "add" : "broadcast",
+    type: toAscii(m[1] as string) === "101" ? "add" : "broadcast",
     group: m[2] ? toAscii(m[2]) : null,
     payload: (m[3] ?? "").trim(),
   };

@@ -68,7 +68,7 @@ ALTER TABLE `inbound_messages` ADD `detail` text;--> statement-breakpoint
 ALTER TABLE `inbound_messages` ADD `processed_at` integer;--> statement-breakpoint
 CREATE INDEX `inbound_pending` ON `inbound_messages` (`received_at`) WHERE status = 'received';--> statement-breakpoint
 CREATE INDEX `inbound_tenant` ON `inbound_messages` (`tenant_id`,`received_at`);--> statement-breakpoint
-CREATE INDEX `inbound_customer` ON `inbound_messages` (`tenant_id`,`customer_id`,`received_at`);--> statement-breakpoint
-CREATE INDEX `inbound_keyword` ON `inbound_messages` (`tenant_id`,`keyword_id`,`received_at`);--> statement-breakpoint
+CREATE INDEX `inbound_customer` ON `inbound_messages` (`tenant_id`,`customer_id`,`received_at`) WHERE customer_id is not null;--> statement-breakpoint
+CREATE INDEX `inbound_keyword` ON `inbound_messages` (`tenant_id`,`keyword_id`,`received_at`) WHERE keyword_id is not null;--> statement-breakpoint
 ALTER TABLE `messages` ADD `expects` text;--> statement-breakpoint
 ALTER TABLE `tenants` ADD `inbound` text DEFAULT '{}' NOT NULL;

@@ -478,8 +478,9 @@ export const inboundMessages = sqliteTable(
     uniqueIndex("inbound_provider_id").on(t.channelId, t.providerMessageId),
     index("inbound_pending").on(t.receivedAt).where(sql`status = 'received'`),
     index("inbound_tenant").on(t.tenantId, t.receivedAt),
-    index("inbound_customer").on(t.tenantId, t.customerId, t.receivedAt),
-    index("inbound_keyword").on(t.tenantId, t.keywordId, t.receivedAt),
+    // Partial: filled in by the pipeline, so the webhook's insert writes no entry into them.
+    index("inbound_customer").on(t.tenantId, t.customerId, t.receivedAt).where(sql`customer_id is not null`),
+    index("inbound_keyword").on(t.tenantId, t.keywordId, t.receivedAt).where(sql`keyword_id is not null`),
   ],
 );
 

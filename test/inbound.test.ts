@@ -282,6 +282,18 @@ describe("staff commands", () => {
     expect((await textsTo(t.client, t.staff.id))[1]).toContain("已安排发送给全部客户的 1 位订阅客户");
   });
 
+  it("a number a staff member just added, texting in the same run, is that profile (no duplicate prospect)", async () => {
+    const env = setup();
+    const t = await gym(env);
+    await t.sms("+8613700137000", "101 01 13800000007");
+    await t.sms("+8613800000007", "退订");
+    await settle(env);
+    const found = (await t.client.get("/v1/customers?q=13800000007")).body.data;
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ source: "staff", consent: { state: "unsubscribed" } });
+    expect((await t.client.get("/v1/inbound")).body.data.map((l: any) => l.step)).toEqual(["opt_out", "staff"]);
+  });
+
   it("a non-staff sender gets no staff powers", async () => {
     const env = setup();
     const t = await gym(env);

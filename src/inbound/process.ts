@@ -142,8 +142,8 @@ async function claim(deps: InboundDeps, opts: typeof DEFAULTS): Promise<InboundR
 /**
  * Handles every stored message that is waiting; returns how many were handled. The final writes
  * of consecutive messages are committed together (one transaction, not one per message); a
- * message from a sender already in the group, or a staff command, commits what is pending
- * first, so every message reads what the ones before it wrote.
+ * message from a sender already in the group commits what is pending first, and a staff
+ * message is committed on its own, so every message reads what the ones before it wrote.
  */
 export async function processInbound(deps: InboundDeps, options: Partial<typeof DEFAULTS> = {}) {
   const opts = { ...DEFAULTS, ...options };
@@ -166,13 +166,16 @@ export async function processInbound(deps: InboundDeps, options: Partial<typeof 
         rules.set(row.tenantId, r);
       }
       const phone = senderPhone(r, row.fromPhone);
-      if (senders.has(`${row.tenantId}:${phone}`) || r.staff.has(phone)) await flush();
+      // A staff command changes other people (numbers added to a group): it is committed alone.
+      const staff = r.staff.has(phone);
+      if (senders.has(`${row.tenantId}:${phone}`) || staff) await flush();
       try {
         pending.push({ row, ...(await processOne(deps, r, row, phone)) });
         senders.add(`${row.tenantId}:${phone}`);
       } catch (e) {
         await failed(deps, row, e, stats, opts);
       }
+      if (staff) await flush();
     }
     await flush();
     if (rows.length < opts.batch) break;

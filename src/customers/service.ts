@@ -17,7 +17,7 @@ import { inList } from "../db/sql";
 import { hasTag } from "../groups/segment";
 import { customerFilterSql } from "../groups/service";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
-import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { decodeCursor, pageOf } from "../lib/pagination";
 import { normalizePhone } from "../lib/phone";
 import { REASONS } from "../messages/status";
 import { skipPending } from "../messages/writes";
@@ -277,12 +277,7 @@ export async function listCustomers(ctx: Ctx, query: ListQuery) {
     .orderBy(asc(customers.id))
     .limit(query.limit + 1)
     .all();
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    data: page.map(toView),
-    next_cursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
-  };
+  return pageOf(rows, query.limit, toView);
 }
 
 /** Everything about a customer in time order: creation, consent changes, group and profile changes. */

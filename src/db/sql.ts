@@ -27,3 +27,18 @@ function inlinable(v: string | number): boolean {
 function literal(v: string | number): string {
   return typeof v === "number" ? String(v) : `'${v.replaceAll("'", "''")}'`;
 }
+
+/**
+ * For raw list queries: `<alias>tenant_id = ?` and `<alias>column = ?` for each filter that is
+ * given, with the parameters in order.
+ */
+export function rawFilters(tenantId: string, filters: Record<string, unknown>, alias = "") {
+  const where = [`${alias}tenant_id = ?`];
+  const params: unknown[] = [tenantId];
+  for (const [column, value] of Object.entries(filters)) {
+    if (value === undefined) continue;
+    where.push(`${alias}${column} = ?`);
+    params.push(value);
+  }
+  return { where, params };
+}

@@ -15,7 +15,7 @@ import { attributeStatements, loadPrepareEnv, writeStatements } from "../custome
 import type { Statement } from "../db/client";
 import { type CampaignRow, type CampaignTrigger, type CustomerRow, campaigns, events, messages } from "../db/schema";
 import { ValidationError } from "../lib/errors";
-import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { decodeCursor, pageOf } from "../lib/pagination";
 import { formatCivil, localDate } from "../lib/time";
 import { REASONS } from "../messages/status";
 import { skipPending } from "../messages/writes";
@@ -275,7 +275,5 @@ export async function listEvents(
     .orderBy(desc(events.id))
     .limit(q.limit + 1)
     .all();
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return { data: page.map(view), next_cursor: rows.length > q.limit && last ? encodeCursor(last.id) : null };
+  return pageOf(rows, q.limit, view);
 }

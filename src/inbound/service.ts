@@ -3,8 +3,9 @@
 
 import type { Ctx } from "../context";
 import type { InboundStep } from "../db/schema";
+import { rawFilters } from "../db/sql";
 import { NotFoundError } from "../lib/errors";
-import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { decodeCursor, pageOf } from "../lib/pagination";
 
 type Row = {
   id: string;
@@ -70,19 +71,12 @@ export type InboundQuery = {
 
 /** Newest first. */
 export async function listInbound(ctx: Ctx, q: InboundQuery) {
-  const where = ["tenant_id = ?"];
-  const params: unknown[] = [ctx.tenantId];
-  for (const [col, v] of [
-    ["customer_id", q.customer_id],
-    ["step", q.step],
-    ["outcome", q.outcome],
-    ["keyword_id", q.keyword_id],
-  ] as const) {
-    if (v !== undefined) {
-      where.push(`${col} = ?`);
-      params.push(v);
-    }
-  }
+  const { where, params } = rawFilters(ctx.tenantId, {
+    customer_id: q.customer_id,
+    step: q.step,
+    outcome: q.outcome,
+    keyword_id: q.keyword_id,
+  });
   if (q.cursor) {
     where.push("id < ?");
     params.push(decodeCursor(q.cursor));
@@ -91,11 +85,7 @@ export async function listInbound(ctx: Ctx, q: InboundQuery) {
     `select ${COLUMNS} from inbound_messages where ${where.join(" and ")} order by id desc limit ?`,
     [...params, q.limit + 1],
   );
-  const page = rows.slice(0, q.limit);
-  return {
-    data: page.map(view),
-    next_cursor: rows.length > q.limit ? encodeCursor((page.at(-1) as Row).id) : null,
-  };
+  return pageOf(rows, q.limit, view);
 }
 
 export type ResponseQuery = {
@@ -106,50 +96,49 @@ export type ResponseQuery = {
   cursor?: string | undefined;
 };
 
+type ResponseRow = {
+  id: string;
+  customer_id: string;
+  inbound_id: string;
+  message_id: string | null;
+  campaign_id: string | null;
+  keyword_id: string | null;
+  question: string;
+  type: string;
+  value_number: number | null;
+  value_text: string | null;
+  at: number;
+};
+
+function responseView(r: ResponseRow) {
+  return {
+    id: r.id,
+    customer_id: r.customer_id,
+    question: r.question,
+    type: r.type,
+    value: r.type === "score" ? r.value_number : r.value_text,
+    inbound_id: r.inbound_id,
+    message_id: r.message_id,
+    campaign_id: r.campaign_id,
+    keyword_id: r.keyword_id,
+    at: iso(r.at) as string,
+  };
+}
+
+/** Newest first. */
 export async function listResponses(ctx: Ctx, q: ResponseQuery) {
-  const where = ["tenant_id = ?"];
-  const params: unknown[] = [ctx.tenantId];
-  for (const [col, v] of [
-    ["customer_id", q.customer_id],
-    ["campaign_id", q.campaign_id],
-    ["question", q.question],
-  ] as const) {
-    if (v !== undefined) {
-      where.push(`${col} = ?`);
-      params.push(v);
-    }
-  }
+  const { where, params } = rawFilters(ctx.tenantId, {
+    customer_id: q.customer_id,
+    campaign_id: q.campaign_id,
+    question: q.question,
+  });
   if (q.cursor) {
     where.push("id < ?");
     params.push(decodeCursor(q.cursor));
   }
-  const rows = await ctx.db.rawAll<{
-    id: string;
-    customer_id: string;
-    inbound_id: string;
-    message_id: string | null;
-    campaign_id: string | null;
-    keyword_id: string | null;
-    question: string;
-    type: string;
-    value_number: number | null;
-    value_text: string | null;
-    at: number;
-  }>(`select * from responses where ${where.join(" and ")} order by id desc limit ?`, [...params, q.limit + 1]);
-  const page = rows.slice(0, q.limit);
-  return {
-    data: page.map((r) => ({
-      id: r.id,
-      customer_id: r.customer_id,
-      question: r.question,
-      type: r.type,
-      value: r.type === "score" ? r.value_number : r.value_text,
-      inbound_id: r.inbound_id,
-      message_id: r.message_id,
-      campaign_id: r.campaign_id,
-      keyword_id: r.keyword_id,
-      at: iso(r.at) as string,
-    })),
-    next_cursor: rows.length > q.limit ? encodeCursor((page.at(-1) as { id: string }).id) : null,
-  };
+  const rows = await ctx.db.rawAll<ResponseRow>(
+    `select * from responses where ${where.join(" and ")} order by id desc limit ?`,
+    [...params, q.limit + 1],
+  );
+  return pageOf(rows, q.limit, responseView);
 }

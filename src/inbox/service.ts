@@ -4,13 +4,14 @@
 import type { Ctx } from "../context";
 import type { RawStatement, Statement } from "../db/client";
 import type { CustomerRow, InboxCategory } from "../db/schema";
+import { rawFilters } from "../db/sql";
 import { membershipStatements, staticGroupByRef } from "../groups/service";
 import type { Incoming } from "../inbound/process";
 import { replyStatements } from "../inbound/replies";
 import type { InboundSettings } from "../inbound/settings";
 import type { Reply } from "../keywords/types";
 import { NotFoundError, ValidationError } from "../lib/errors";
-import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { decodeCursor, pageOf } from "../lib/pagination";
 
 export function dueHours(settings: InboundSettings, tier: string | null): number {
   return (tier ? settings.inbox_due_hours[tier] : undefined) ?? settings.inbox_due_hours.default ?? 72;
@@ -98,25 +99,26 @@ export type InboxQuery = {
 
 /** Oldest first (ids follow arrival), so a cursor pages through a stable order. */
 export async function listInbox(ctx: Ctx, q: InboxQuery) {
-  const where = ["i.tenant_id = ?"];
-  const params: unknown[] = [ctx.tenantId];
-  if (q.status) where.push("i.status = ?") && params.push(q.status);
-  if (q.category) where.push("i.category = ?") && params.push(q.category);
-  if (q.assignee_id) where.push("i.assignee_id = ?") && params.push(q.assignee_id);
-  if (q.cursor) where.push("i.id > ?") && params.push(decodeCursor(q.cursor));
+  const { where, params } = rawFilters(
+    ctx.tenantId,
+    { status: q.status, category: q.category, assignee_id: q.assignee_id },
+    "i.",
+  );
+  if (q.cursor) {
+    where.push("i.id > ?");
+    params.push(decodeCursor(q.cursor));
+  }
   const rows = await ctx.db.rawAll<ItemRow>(`${SELECT} where ${where.join(" and ")} order by i.id limit ?`, [
     ...params,
     q.limit + 1,
   ]);
-  const page = rows.slice(0, q.limit);
   const counts = await ctx.db.rawAll<{ category: string; status: string; n: number }>(
     "select category, status, count(*) as n from inbox_items where tenant_id = ? group by category, status",
     [ctx.tenantId],
   );
   const now = ctx.clock.now().getTime();
   return {
-    data: page.map((r) => view(r, now)),
-    next_cursor: rows.length > q.limit ? encodeCursor((page.at(-1) as ItemRow).id) : null,
+    ...pageOf(rows, q.limit, (r) => view(r, now)),
     counts: Object.fromEntries(
       ["complaint", "suggestion", "vote", "question", "other"].map((c) => [
         c,
@@ -151,8 +153,14 @@ export async function updateItem(ctx: Ctx, id: string, patch: InboxPatch) {
     sets.push("status = ?", "done_at = ?");
     params.push(patch.status, patch.status === "done" ? now : null);
   }
-  if (patch.category) sets.push("category = ?") && params.push(patch.category);
-  if (patch.assignee_id !== undefined) sets.push("assignee_id = ?") && params.push(patch.assignee_id);
+  if (patch.category) {
+    sets.push("category = ?");
+    params.push(patch.category);
+  }
+  if (patch.assignee_id !== undefined) {
+    sets.push("assignee_id = ?");
+    params.push(patch.assignee_id);
+  }
   await ctx.db.batch([
     {
       sql: `update inbox_items set ${sets.join(", ")} where tenant_id = ? and id = ?`,

@@ -14,3 +14,13 @@ export function decodeCursor(cursor: string): string {
   }
   throw ValidationError.field("cursor", "is not a cursor returned by this API");
 }
+
+/**
+ * One page from rows fetched with `limit + 1`: the extra row only says there is a next page,
+ * whose cursor is the last id shown.
+ */
+export function pageOf<R extends { id: string }, V>(rows: R[], limit: number, view: (r: R) => V) {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { data: page.map(view), next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+}

@@ -6,7 +6,7 @@ import { customerByRef } from "../customers/service";
 import { type CustomerRow, campaigns, type MessageRow, messageEvents, messages } from "../db/schema";
 import { sha256Hex } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
-import { decodeCursor, encodeCursor } from "../lib/pagination";
+import { decodeCursor, pageOf } from "../lib/pagination";
 import type { TemplateLibrary } from "../templates/library";
 import { localeChain, resolveTemplate } from "../templates/service";
 import { getTenantRow } from "../tenants/service";
@@ -272,12 +272,7 @@ export async function listMessages(
     .orderBy(desc(messages.id))
     .limit(q.limit + 1)
     .all();
-  const page = rows.slice(0, q.limit);
-  const last = page[page.length - 1];
-  return {
-    data: page.map(messageView),
-    next_cursor: rows.length > q.limit && last ? encodeCursor(last.id) : null,
-  };
+  return pageOf(rows, q.limit, messageView);
 }
 
 /** Messages for a customer's timeline. */

@@ -139,16 +139,23 @@ export function parseBirthdayText(text: string, lunar = false): BirthdayInput | 
   return null;
 }
 
-export function emptyRow(id: string, env: PrepareEnv, source: string): CustomerRow {
-  const now = env.now.getTime();
+/** A customer row with nothing known yet but where it lives and where it came from. */
+export function blankCustomer(b: {
+  id: string;
+  tenantId: string;
+  locale: string;
+  timeZone: string;
+  source: string;
+  now: number;
+}): CustomerRow {
   return {
-    id,
-    tenantId: env.tenantId,
+    id: b.id,
+    tenantId: b.tenantId,
     externalId: null,
     name: null,
     phone: null,
-    locale: env.defaultLocale,
-    timeZone: env.defaultTimeZone,
+    locale: b.locale,
+    timeZone: b.timeZone,
     birthdayYear: null,
     birthdayMonth: null,
     birthdayDay: null,
@@ -160,11 +167,22 @@ export function emptyRow(id: string, env: PrepareEnv, source: string): CustomerR
     consentState: "never_asked",
     consentSource: null,
     consentAt: null,
-    source,
-    createdAt: now,
-    updatedAt: now,
+    source: b.source,
+    createdAt: b.now,
+    updatedAt: b.now,
     deletedAt: null,
   };
+}
+
+export function emptyRow(id: string, env: PrepareEnv, source: string): CustomerRow {
+  return blankCustomer({
+    id,
+    tenantId: env.tenantId,
+    locale: env.defaultLocale,
+    timeZone: env.defaultTimeZone,
+    source,
+    now: env.now.getTime(),
+  });
 }
 
 /** Sets a field when its value differs, noting the change once under its API name. */

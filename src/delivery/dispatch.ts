@@ -7,6 +7,7 @@ import { and, eq, gte, inArray } from "drizzle-orm";
 import { type Composer, prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
+import { blankCustomer } from "../customers/model";
 import type { Database, Statement } from "../db/client";
 import {
   type ChannelRow,
@@ -467,28 +468,17 @@ async function addStaffRecipients(
     const tenant = envs.get(s.tenant_id)?.tenant;
     if (!tenant) continue;
     people.set(s.id, {
-      id: s.id,
-      tenantId: s.tenant_id,
-      externalId: null,
+      ...blankCustomer({
+        id: s.id,
+        tenantId: s.tenant_id,
+        locale: tenant.locale,
+        timeZone: tenant.timeZone,
+        source: "staff",
+        now: s.created_at,
+      }),
       name: s.name,
       phone: s.phone,
-      locale: tenant.locale,
-      timeZone: tenant.timeZone,
-      birthdayYear: null,
-      birthdayMonth: null,
-      birthdayDay: null,
-      birthdayLunar: false,
-      tier: null,
-      tags: [],
-      attributes: {},
-      ownerId: null,
       consentState: "subscribed",
-      consentSource: null,
-      consentAt: null,
-      source: "staff",
-      createdAt: s.created_at,
-      updatedAt: s.created_at,
-      deletedAt: null,
     });
   }
 }

@@ -3,26 +3,31 @@
 // one atomic write. Only an opt-in word re-subscribes (domain notes §7).
 
 import { customerChange } from "../customers/service";
+import type { CustomerRow } from "../db/schema";
 import type { OptOutMatch } from "./compliance";
 import type { Handled, Incoming } from "./process";
+
+/** The profile's consent change by the customer's own SMS, with the exact text as evidence in the ledger. */
+async function consentStatements(i: Incoming, customer: CustomerRow, state: "subscribed" | "unsubscribed") {
+  const change = await customerChange(
+    i.rules.ctx,
+    await i.rules.customerEnv(),
+    { consent: { state, evidence: i.row.body } },
+    customer,
+    false,
+  );
+  return change.statements;
+}
 
 export async function optOutStep(i: Incoming, match: NonNullable<OptOutMatch>): Promise<Handled> {
   const customer = await i.ensureCustomer();
   const detail = { word: match.word, how: match.how };
   // Already out (a second STOP, or a new number with an opt-out on record): nothing to confirm twice.
   if (customer.consentState === "unsubscribed") return { step: "opt_out", outcome: "already", detail };
-  const env = await i.rules.customerEnv();
-  const change = await customerChange(
-    i.rules.ctx,
-    env,
-    { consent: { state: "unsubscribed", evidence: i.row.body } },
-    customer,
-    false,
-  );
   return {
     step: "opt_out",
     outcome: "success",
-    statements: change.statements,
+    statements: await consentStatements(i, customer, "unsubscribed"),
     replies: [{ reply: { template: "opt_out_confirmation" } }],
     detail,
   };
@@ -45,18 +50,10 @@ export function takesOptIn(i: Incoming, word: string): boolean {
 
 export async function optInStep(i: Incoming, word: string): Promise<Handled> {
   const customer = await i.ensureCustomer();
-  const env = await i.rules.customerEnv();
-  const change = await customerChange(
-    i.rules.ctx,
-    env,
-    { consent: { state: "subscribed", evidence: i.row.body } },
-    customer,
-    false,
-  );
   return {
     step: "opt_in",
     outcome: "success",
-    statements: change.statements,
+    statements: await consentStatements(i, customer, "subscribed"),
     replies: [{ reply: { template: "opt_in_confirmation" } }],
     detail: { word },
   };

@@ -94,22 +94,34 @@ export function answerOf(n: Normalized, exp: Expectation): Answer | null {
   }
 }
 
-export function responseStatement(i: Incoming, customerId: string, exp: Expectation, a: Answer): RawStatement {
+/** A typed response to an inbound message; once per (message, question), however often it is handled. */
+export function responseStatement(
+  i: Incoming,
+  r: {
+    customerId: string;
+    keywordId?: string | null;
+    question: string;
+    type: "score" | "yes_no" | "choice" | "text";
+    number: number | null;
+    text: string | null;
+  },
+): RawStatement {
   return {
     sql: `insert into responses (id, tenant_id, customer_id, inbound_id, message_id, campaign_id, keyword_id, question, type,
-            value_number, value_text, at) values (?, ?, ?, ?, ?, ?, null, ?, ?, ?, ?, ?)
+            value_number, value_text, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           on conflict (tenant_id, inbound_id, question) do nothing`,
     params: [
       i.deps.ids.next("rsp"),
       i.row.tenantId,
-      customerId,
+      r.customerId,
       i.row.id,
       i.attributed?.id ?? null,
       i.attributed?.campaignId ?? null,
-      exp.question,
-      a.type,
-      a.number,
-      String(a.value),
+      r.keywordId ?? null,
+      r.question,
+      r.type,
+      r.number,
+      r.text,
       i.row.receivedAt,
     ],
   };

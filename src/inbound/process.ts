@@ -346,7 +346,15 @@ async function route(i: Incoming): Promise<Handled> {
     return {
       step: "conversation",
       outcome: "answered",
-      statements: [responseStatement(i, customer.id, exp, answer)],
+      statements: [
+        responseStatement(i, {
+          customerId: customer.id,
+          question: exp.question,
+          type: answer.type,
+          number: answer.number,
+          text: String(answer.value),
+        }),
+      ],
       replies: exp.thanks ? [{ reply: exp.thanks }] : [],
       detail: { question: exp.question, answer: answer.value },
     };

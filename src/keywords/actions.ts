@@ -7,6 +7,7 @@ import type { Statement } from "../db/client";
 import type { CustomerRow, KeywordRow } from "../db/schema";
 import { recordEvent } from "../events/service";
 import { membershipStatements } from "../groups/service";
+import { responseStatement } from "../inbound/conversation";
 import type { Handled, Incoming } from "../inbound/process";
 import { inboxStatement } from "../inbox/service";
 import { checkArgument, type KeywordHit } from "./match";
@@ -68,24 +69,16 @@ export async function runKeyword(i: Incoming, customer: CustomerRow, k: KeywordR
         w.attributes[a.key] = a.value === "$argument" ? arg.value : a.value;
         break;
       case "record_response":
-        w.statements.push({
-          sql: `insert into responses (id, tenant_id, customer_id, inbound_id, message_id, campaign_id, keyword_id, question,
-                  type, value_number, value_text, at) values (?, ?, ?, ?, ?, ?, ?, ?, 'text', ?, ?, ?)
-                on conflict (tenant_id, inbound_id, question) do nothing`,
-          params: [
-            i.deps.ids.next("rsp"),
-            ctx.tenantId,
-            customer.id,
-            i.row.id,
-            i.attributed?.id ?? null,
-            i.attributed?.campaignId ?? null,
-            k.id,
-            a.question,
-            arg.value !== null && /^-?\d+$/.test(arg.value) ? Number(arg.value) : null,
-            arg.value ?? i.row.body,
-            i.row.receivedAt,
-          ],
-        });
+        w.statements.push(
+          responseStatement(i, {
+            customerId: customer.id,
+            keywordId: k.id,
+            question: a.question,
+            type: "text",
+            number: arg.value !== null && /^-?\d+$/.test(arg.value) ? Number(arg.value) : null,
+            text: arg.value ?? i.row.body,
+          }),
+        );
         break;
       case "record_event":
         w.events.push({

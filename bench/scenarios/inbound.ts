@@ -2,13 +2,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { CUSTOMERS, SECRET, SERVICE_NUMBER } from "../servers/inbound-shared";
 import type { Result } from ".";
 import { prng } from "./common";
 
 const DURATION_S = 10;
 const CONNECTIONS = 32;
-const SECRET = "bench-webhook-secret-0123456789";
-const CUSTOMERS = 5_000;
 // More than the run sends, so every request is a new message (a repeat would be a cheap no-op).
 const BODIES = 400_000;
 
@@ -60,7 +59,7 @@ function mixedBodies(count: number) {
             : "JOIN";
     } else if (r < 0.4) text = rand() < 0.5 ? "STOP" : "退订";
     else text = FREE[Math.floor(rand() * FREE.length)] as string;
-    const body = JSON.stringify({ id: `bench-${n}`, from, to: "+8610690000", text });
+    const body = JSON.stringify({ id: `bench-${n}`, from, to: SERVICE_NUMBER, text });
     return { body, signature: createHmac("sha256", SECRET).update(body).digest("base64") };
   });
 }

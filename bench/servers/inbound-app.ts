@@ -18,9 +18,7 @@ import { startJobs } from "../../src/node/cron";
 import { migrateDatabase, openDatabase } from "../../src/node/db";
 import { loadDefaultTemplates } from "../../src/node/templates";
 import { createTenant } from "../../src/tenants/service";
-
-export const SECRET = "bench-webhook-secret-0123456789";
-export const CUSTOMERS = 5_000;
+import { CUSTOMERS, SECRET, SERVICE_NUMBER } from "./inbound-shared";
 
 async function main() {
   const db = openDatabase(join(mkdtempSync(join(tmpdir(), "tidings-inbound-")), "bench.db"));
@@ -59,7 +57,7 @@ async function main() {
   const channel = await call("/v1/channels", {
     name: "Sim",
     provider: "simulator",
-    config: { from: "+8610690000" },
+    config: { from: SERVICE_NUMBER },
     credentials: { secret: SECRET },
     default: true,
   });

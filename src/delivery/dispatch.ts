@@ -314,7 +314,7 @@ async function processBatch(
       .all();
     for (const r of rows) people.set(r.id, r);
   }
-  await addStaffRecipients(deps, ids, people, envs);
+  await addStaffRecipients(deps, claimed, people, envs);
   const named = await channelsById(
     deps,
     claimed.map((m) => m.channelId).filter((c): c is string => c !== null),
@@ -449,11 +449,16 @@ function defer(m: MessageRow, reason: string, until: number, detail?: string, co
  */
 async function addStaffRecipients(
   deps: DispatchDeps,
-  ids: string[],
+  claimed: MessageRow[],
   people: Map<string, CustomerRow>,
   envs: Map<string, TenantEnv | null>,
 ) {
-  const wanted = ids.filter((id) => id.startsWith("stf_") && !people.has(id));
+  // (tenant, staff id) pairs: a staff member only ever answers for their own workspace.
+  const wanted = [
+    ...new Map(
+      claimed.filter((m) => m.customerId.startsWith("stf_")).map((m) => [`${m.tenantId}:${m.customerId}`, m]),
+    ).values(),
+  ].map((m) => [m.tenantId, m.customerId]);
   if (wanted.length === 0) return;
   const rows = await deps.db.rawAll<{
     id: string;
@@ -461,9 +466,11 @@ async function addStaffRecipients(
     name: string;
     phone: string | null;
     created_at: number;
-  }>("select id, tenant_id, name, phone, created_at from staff where id in (select value from json_each(?))", [
-    JSON.stringify(wanted),
-  ]);
+  }>(
+    `select s.id, s.tenant_id, s.name, s.phone, s.created_at from staff s
+      join json_each(?) w on s.tenant_id = json_extract(w.value, '$[0]') and s.id = json_extract(w.value, '$[1]')`,
+    [JSON.stringify(wanted)],
+  );
   for (const s of rows) {
     const tenant = envs.get(s.tenant_id)?.tenant;
     if (!tenant) continue;

@@ -2,6 +2,7 @@ import type { Deps } from "../src/deps";
 import { runDispatch } from "./dispatch";
 import { runExpire } from "./expire";
 import { runInbound } from "./inbound";
+import { runLeadTimes } from "./lead-times";
 import { runPlan } from "./plan";
 
 /**
@@ -43,6 +44,14 @@ export const jobs: Job[] = [
     nodeSchedule: "*/5 * * * * *",
     async run(deps) {
       await runInbound(deps);
+    },
+  },
+  {
+    name: "lead_times",
+    // Daily, at a quiet hour for most of Asia and Europe; the planner refreshes a stale model itself.
+    schedule: "17 2 * * *",
+    async run(deps) {
+      await runLeadTimes(deps);
     },
   },
   {

@@ -17,11 +17,16 @@ import { inboxRoutes } from "./inbox/routes";
 import { keywordRoutes } from "./keywords/routes";
 import { PayloadTooLargeError } from "./lib/errors";
 import { messageRoutes } from "./messages/routes";
+import { reportRoutes } from "./reports/routes";
+import { shipmentRoutes } from "./shipments/routes";
 import { staffRoutes } from "./staff/routes";
 import { templateRoutes } from "./templates/routes";
 import { tenantRoutes } from "./tenants/routes";
 import { usageRoutes } from "./usage/routes";
 import { webhookRoutes } from "./webhooks/routes";
+
+const BULK_JSON_PATHS = new Set(["/v1/shipments", "/v1/shipments/updates"]);
+const BULK_JSON_BYTES = 16 * 1024 * 1024;
 
 /** Builds the whole HTTP app from injected dependencies; both runtimes call this. */
 export function createApp(deps: Deps) {
@@ -35,10 +40,12 @@ export function createApp(deps: Deps) {
   app.use("/v1/*", async (c, next) => {
     // CSV imports stream and check their own, larger limit as they read (customers/routes.ts).
     if (c.req.header("content-type")?.startsWith("text/csv")) return next();
+    // Bulk routes take up to 10,000 rows (a few MB); everything else a normal body.
+    const max = BULK_JSON_PATHS.has(c.req.path) ? BULK_JSON_BYTES : deps.config.maxJsonBytes;
     return bodyLimit({
-      maxSize: deps.config.maxJsonBytes,
+      maxSize: max,
       onError: () => {
-        throw new PayloadTooLargeError(deps.config.maxJsonBytes);
+        throw new PayloadTooLargeError(max);
       },
     })(c, next);
   });
@@ -54,6 +61,8 @@ export function createApp(deps: Deps) {
   app.route("/", messageRoutes);
   app.route("/", campaignRoutes);
   app.route("/", eventRoutes);
+  app.route("/", shipmentRoutes);
+  app.route("/", reportRoutes);
   app.route("/", keywordRoutes);
   app.route("/", inboxRoutes);
   app.route("/", inboundRoutes);

@@ -392,7 +392,7 @@ describe("campaign input", () => {
       [
         { ...base, kind: "broadcast", audience: { all: true }, delivery_time: "09:00" },
         "delivery_time",
-        /date_relative and holiday/,
+        /date_relative, holiday and after_delivery/,
       ],
     ];
     for (const [body, path, message] of cases) {

@@ -168,6 +168,14 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
       note: "An event campaign sends when its events arrive; see its stats for what is pending.",
     };
   }
+  if (c.kind === "after_delivery") {
+    return {
+      campaign_id: c.id,
+      days,
+      occurrences: [],
+      note: "An after-delivery campaign plans a prompt per shipment as shipments arrive; GET /v1/shipments/{id} shows each one's prompts and /v1/messages/{id} why it was timed so.",
+    };
+  }
   if (DATE_KINDS.has(c.kind)) {
     const t = c.trigger as DateTrigger;
     const zones = await tenantZones(ctx);

@@ -12,3 +12,12 @@ export function nudgeDateCampaigns(tenantId: string, now: number): RawStatement 
     params: [now, tenantId, now],
   };
 }
+
+/** New shipments: the after-delivery campaigns plan their prompts on the planner's next pass. */
+export function nudgeShipmentCampaigns(tenantId: string, now: number): RawStatement {
+  return {
+    sql: `update campaigns set next_occurrence_at = ? where tenant_id = ? and kind = 'after_delivery'
+          and status in ('scheduled', 'running') and (next_occurrence_at is null or next_occurrence_at > ?)`,
+    params: [now, tenantId, now],
+  };
+}

@@ -12,6 +12,7 @@ import { type CampaignRow, campaigns } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import { nextRun, parseCron } from "../lib/cron";
 import type { IdGenerator } from "../lib/ids";
+import { planAfterDelivery } from "./after-delivery";
 import { planDateCampaign } from "./date-planner";
 import { audienceSql, DATE_KINDS } from "./service";
 
@@ -36,7 +37,9 @@ export async function planCampaigns(deps: PlanDeps, opts: { horizonMs?: number; 
   for (const c of due) {
     planned += DATE_KINDS.has(c.kind)
       ? await planDateCampaign(deps, c, opts.horizonMs ?? HORIZON_MS)
-      : await planOccurrence(deps, c, opts.chunk ?? CHUNK);
+      : c.kind === "after_delivery"
+        ? await planAfterDelivery(deps, c)
+        : await planOccurrence(deps, c, opts.chunk ?? CHUNK);
   }
   await completeFinished(deps);
   return { campaigns: due.length, planned };
@@ -114,13 +117,13 @@ function nextOccurrence(c: CampaignRow, occurrence: number): number | null {
 
 /**
  * Running campaigns with nothing more to plan and nothing left to send are completed (event
- * campaigns wait for events for as long as they run).
+ * and after-delivery campaigns wait for events and shipments for as long as they run).
  */
 async function completeFinished(deps: PlanDeps) {
   await deps.db.batch([
     {
       sql: `update campaigns set status = 'completed', updated_at = ?
-            where status = 'running' and next_occurrence_at is null and kind <> 'event'
+            where status = 'running' and next_occurrence_at is null and kind not in ('event', 'after_delivery')
               and not exists (select 1 from messages m where m.tenant_id = campaigns.tenant_id
                 and m.campaign_id = campaigns.id and m.status in ('planned', 'queued', 'sending'))`,
       params: [deps.clock.now().getTime()],

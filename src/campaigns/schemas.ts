@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CAMPAIGN_STATUSES } from "../db/schema";
+import { CAMPAIGN_STATUSES, ITEM_KINDS } from "../db/schema";
 import { FilterSchema } from "../groups/schemas";
 import { ExpectationSchema } from "../keywords/schemas";
 import { hhmmField, timeZoneField } from "../lib/validators";
@@ -47,7 +47,7 @@ const eventType = z
 export const CampaignCreateSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
-    kind: z.enum(["broadcast", "recurring", "date_relative", "holiday", "event"]),
+    kind: z.enum(["broadcast", "recurring", "date_relative", "holiday", "event", "after_delivery"]),
     cron: z.string().max(100).optional().openapi({
       description:
         "recurring: minute hour day month weekday, on the wall clock of time_zone (0 10 * * 1#1 = first Monday, 10:00)",
@@ -84,7 +84,8 @@ export const CampaignCreateSchema = z
       .openapi({ description: "date_relative on an attribute: every year on its month and day (an anniversary)" }),
     offset: OffsetSchema.optional().openapi({ description: "date_relative: before (negative) or after the date" }),
     delivery_time: hhmmField.optional().openapi({
-      description: "date_relative and holiday: the local time in each customer's own zone (default 09:00)",
+      description:
+        "date_relative, holiday and after_delivery: the local time in each customer's own zone (default 09:00; after_delivery 18:00, when a card that came that day is on the table)",
     }),
     catch_up: CatchUpSchema.optional(),
     holiday: z
@@ -110,6 +111,38 @@ export const CampaignCreateSchema = z
       })
       .optional()
       .openapi({ description: "event: what it fires on, how long after, and what cancels it" }),
+    after_delivery: z
+      .strictObject({
+        item_kind: z.enum(ITEM_KINDS).default("card"),
+        quantile: z.number().min(0.5).max(0.99).optional().openapi({
+          description:
+            "Send on the day by which this share of the shipment's (courier, region) cell had arrived (default 0.8)",
+        }),
+        fixed_days: z.number().int().min(0).max(60).optional().openapi({
+          description: "Instead of the model: a fixed rule, shipped date + this many days (to compare with)",
+        }),
+        default_days: z.number().int().min(0).max(60).default(3).openapi({
+          description: "Lead days while the workspace has no data and the shipment no promised_days",
+        }),
+        follow_up: z
+          .strictObject({
+            quantile: z.number().min(0.5).max(0.999).optional().openapi({
+              description: "The first follow-up on this later quantile's day (else after_days after the prompt)",
+            }),
+            after_days: z.number().int().min(1).max(30).default(3),
+            max_messages: z.number().int().min(2).max(5).default(2).openapi({
+              description: "Prompts per shipment in total, the first included",
+            }),
+            template: z.string().max(64).optional().openapi({ description: "Default: the campaign's template" }),
+          })
+          .optional()
+          .openapi({ description: "More prompts while the customer has still not converted" }),
+      })
+      .optional()
+      .openapi({
+        description:
+          "after_delivery: one prompt per shipment of this kind, timed from the lead-time model (see /v1/reports/delivery); skipped at send time if already converted or returned",
+      }),
     expires_end_of_local_day: z.boolean().optional().openapi({
       description:
         "date_relative and holiday: a message not sent by the end of the customer's local day expires (default true)",

@@ -3,6 +3,7 @@ import { channelFor } from "../channels/service";
 import type { Ctx } from "../context";
 import type { Statement } from "../db/client";
 import {
+  type AfterDeliveryTrigger,
   type Audience,
   attributeDefinitions,
   type CampaignRow,
@@ -122,8 +123,10 @@ async function triggerOf(ctx: Ctx, input: CampaignCreate, tenantZone: string): P
   if (input.kind !== "date_relative") only(["anchor", "yearly", "offset"], "date_relative");
   if (input.kind !== "holiday") only(["holiday"], "holiday");
   if (input.kind !== "event") only(["event"], "event");
-  if (!DATE_KINDS.has(input.kind))
-    only(["delivery_time", "catch_up", "expires_end_of_local_day"], "date_relative and holiday");
+  if (input.kind !== "after_delivery") only(["after_delivery"], "after_delivery");
+  if (!DATE_KINDS.has(input.kind)) only(["catch_up", "expires_end_of_local_day"], "date_relative and holiday");
+  if (!DATE_KINDS.has(input.kind) && input.kind !== "after_delivery")
+    only(["delivery_time"], "date_relative, holiday and after_delivery");
   if ((input.kind === "broadcast" || input.kind === "recurring") && !input.audience)
     throw ValidationError.field("audience", `is required for a ${input.kind} campaign`);
 
@@ -185,9 +188,47 @@ async function triggerOf(ctx: Ctx, input: CampaignCreate, tenantZone: string): P
         cancel_on: cancel,
       };
     }
+    case "after_delivery":
+      return afterDeliveryTrigger(ctx, input);
     default:
       return null;
   }
+}
+
+async function afterDeliveryTrigger(ctx: Ctx, input: CampaignCreate): Promise<AfterDeliveryTrigger> {
+  const a = input.after_delivery;
+  if (!a) throw ValidationError.field("after_delivery", "is required for an after_delivery campaign");
+  if (a.quantile !== undefined && a.fixed_days !== undefined)
+    throw ValidationError.field("after_delivery.fixed_days", "give quantile or fixed_days, not both");
+  const quantile = a.fixed_days === undefined ? (a.quantile ?? 0.8) : null;
+  const f = a.follow_up;
+  if (f?.quantile !== undefined) {
+    if (quantile === null)
+      throw ValidationError.field("after_delivery.follow_up.quantile", "needs the model's timing, not fixed_days");
+    if (f.quantile <= quantile)
+      throw ValidationError.field("after_delivery.follow_up.quantile", `must be later than the quantile (${quantile})`);
+  }
+  if (f?.template) {
+    const tenant = await getTenantRow(ctx.db, ctx.tenantId);
+    await resolveTemplate(ctx, (ctx as CampaignEnv).library, f.template, localeChain(null, tenant.locale)).catch(() => {
+      throw ValidationError.field("after_delivery.follow_up.template", `no template '${f.template}'`);
+    });
+  }
+  return {
+    type: "after_delivery",
+    item_kind: a.item_kind,
+    timing: quantile === null ? { fixed_days: a.fixed_days as number } : { quantile },
+    delivery_time: input.delivery_time ?? "18:00",
+    follow_up: f
+      ? {
+          ...(f.quantile !== undefined && { quantile: f.quantile }),
+          after_days: f.after_days,
+          max_messages: f.max_messages,
+          ...(f.template && { template: f.template }),
+        }
+      : null,
+    default_days: a.default_days,
+  };
 }
 
 /** `opts.id` fixes the id, so a caller that may run twice (an SMS command) creates it once. */
@@ -270,8 +311,9 @@ export async function updateCampaign(ctx: Ctx, id: string, patch: CampaignPatch)
 /** When a campaign next sends: its cron's next time, or its send_at (now if none). */
 export function firstOccurrence(c: CampaignRow, now: Date): number | null {
   if (c.kind === "event") return null;
-  // Date and holiday campaigns: the planner's first pass works out the slots.
-  if (DATE_KINDS.has(c.kind)) return now.getTime();
+  // Date and holiday campaigns: the planner's first pass works out the slots; after-delivery
+  // ones plan the open shipments.
+  if (DATE_KINDS.has(c.kind) || c.kind === "after_delivery") return now.getTime();
   if (c.kind === "recurring" && c.cron && c.timeZone)
     return nextRun(parseCron(c.cron), now, c.timeZone)?.getTime() ?? null;
   return c.nextOccurrenceAt ?? now.getTime();
@@ -306,7 +348,7 @@ export async function moveCampaign(
   if (action === "schedule") {
     const count = await audienceCount(ctx, c.audience);
     // Date and event campaigns reach a few customers at a time; the others reach all at once.
-    const guarded = c.kind !== "date_relative" && c.kind !== "event";
+    const guarded = c.kind !== "date_relative" && c.kind !== "event" && c.kind !== "after_delivery";
     if (guarded && count > FANOUT_CONFIRM && opts.confirm_audience !== count) {
       throw new ConflictError(
         `This campaign would reach ${count} customers; schedule again with confirm_audience: ${count} to go ahead`,
@@ -317,7 +359,7 @@ export async function moveCampaign(
     set.nextOccurrenceAt = firstOccurrence(c, ctx.clock.now());
     if (DATE_KINDS.has(c.kind)) set.activeSince = set.plannedUntil = now;
   }
-  if (action === "resume" && (DATE_KINDS.has(c.kind) || c.kind === "event")) {
+  if (action === "resume" && (DATE_KINDS.has(c.kind) || c.kind === "event" || c.kind === "after_delivery")) {
     // Like recurring ones, slots missed while paused are not sent late.
     set.nextOccurrenceAt = firstOccurrence(c, ctx.clock.now());
     if (DATE_KINDS.has(c.kind)) set.activeSince = set.plannedUntil = now;

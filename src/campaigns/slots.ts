@@ -7,7 +7,7 @@ import type { CampaignTrigger, HolidayName, Offset } from "../db/schema";
 import { lunarToSolar } from "../lib/lunar";
 import { addDays, type CivilDate, formatCivil, localDate, parseCivilDate, zonedInstant } from "../lib/time";
 
-export type DateTrigger = Exclude<CampaignTrigger, { type: "event" }>;
+export type DateTrigger = Extract<CampaignTrigger, { type: "date" | "holiday" }>;
 
 export type Slot = {
   zone: string;

@@ -1,10 +1,11 @@
 // The relational model. Every table carries tenant_id (the tenants table is keyed by it) and every
 // query filters on it. Instants are integer milliseconds since the epoch, UTC.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { ComposeSettings } from "../compose/settings";
 import type { InboundSettings } from "../inbound/settings";
 import type { Expectation, KeywordAction, KeywordArgument, KeywordMatch } from "../keywords/types";
+import type { DeliveryModelSettings } from "../shipments/settings";
 
 export type QuietHours = { start: string; end: string };
 
@@ -38,6 +39,8 @@ export const tenants = sqliteTable("tenants", {
   frequencyCap: text("frequency_cap", { mode: "json" }).$type<{ messages: number; days: number } | null>(),
   /** Two-way settings: extra compliance words, help text, inbox categories, SLAs (inbound/settings.ts). */
   inbound: text("inbound", { mode: "json" }).$type<Partial<InboundSettings>>().notNull().default({}),
+  /** The lead-time model's settings: minimum samples, window, activation proxy bound (shipments/settings.ts). */
+  deliveryModel: text("delivery_model", { mode: "json" }).$type<Partial<DeliveryModelSettings>>().notNull().default({}),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -568,7 +571,14 @@ export const inboxItems = sqliteTable(
 export const CAMPAIGN_STATUSES = ["draft", "scheduled", "running", "paused", "completed", "cancelled"] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
-export const CAMPAIGN_KINDS = ["broadcast", "recurring", "date_relative", "holiday", "event"] as const;
+export const CAMPAIGN_KINDS = [
+  "broadcast",
+  "recurring",
+  "date_relative",
+  "holiday",
+  "event",
+  "after_delivery",
+] as const;
 export type CampaignKind = (typeof CAMPAIGN_KINDS)[number];
 
 export type Offset = { value: number; unit: "minutes" | "hours" | "days" | "weeks" };
@@ -592,7 +602,23 @@ export type CampaignTrigger =
       delivery_time: string;
       catch_up: CatchUp;
     }
-  | { type: "event"; event: string; delay: Offset; cancel_on: string[] };
+  | { type: "event"; event: string; delay: Offset; cancel_on: string[] }
+  | AfterDeliveryTrigger;
+
+/**
+ * after_delivery: a prompt per shipment, on the day the cell's lead-time quantile says the item
+ * has most likely arrived (or a fixed day, the rule to compare with), at a local time.
+ */
+export type AfterDeliveryTrigger = {
+  type: "after_delivery";
+  item_kind: ItemKind;
+  timing: { quantile: number } | { fixed_days: number };
+  delivery_time: string;
+  /** More prompts while still not converted: the first at a later quantile or after_days, the rest every after_days. */
+  follow_up: { quantile?: number; after_days: number; max_messages: number; template?: string } | null;
+  /** Lead days when a workspace has no data at all and the shipment gives no promised days. */
+  default_days: number;
+};
 
 export type Audience = {
   /** Everyone in the workspace (the other fields are then not needed). */
@@ -657,6 +683,97 @@ export const campaigns = sqliteTable(
   ],
 );
 
+export const ITEM_KINDS = ["card", "membership_kit", "parcel"] as const;
+export type ItemKind = (typeof ITEM_KINDS)[number];
+
+// What went out by courier, and what became of it: delivered, returned, converted (a card
+// activated). lead_* is the shipped-to-delivered time (or the bounded activation proxy), computed
+// once when the outcome arrives, in the customer's local calendar days.
+export const shipments = sqliteTable(
+  "shipments",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    customerId: text("customer_id").notNull(),
+    itemKind: text("item_kind", { enum: ITEM_KINDS }).notNull(),
+    /** e.g. the card's last 4 digits: what the customer types to activate. */
+    reference: text("reference"),
+    /** The sender's own id: a re-sent shipment is stored once, and updates can name it. */
+    externalId: text("external_id"),
+    courier: text("courier").notNull(),
+    region: text("region").notNull(),
+    shippedAt: integer("shipped_at").notNull(),
+    promisedDays: integer("promised_days"),
+    deliveredAt: integer("delivered_at"),
+    returnedAt: integer("returned_at"),
+    convertedAt: integer("converted_at"),
+    conversionChannel: text("conversion_channel"),
+    leadHours: integer("lead_hours"),
+    leadDays: integer("lead_days"),
+    leadSource: text("lead_source", { enum: ["delivered", "activation"] }),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("shipments_external").on(t.tenantId, t.externalId),
+    index("shipments_customer").on(t.tenantId, t.customerId, t.itemKind, t.shippedAt),
+    index("shipments_shipped").on(t.tenantId, t.itemKind, t.shippedAt),
+  ],
+);
+
+// The lead-time model: one row per (item kind, courier, region) cell, per courier (region '')
+// and workspace-wide (both ''), rebuilt by each refresh.
+export const leadTimeCells = sqliteTable(
+  "lead_time_cells",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    itemKind: text("item_kind", { enum: ITEM_KINDS }).notNull(),
+    courier: text("courier").notNull(),
+    region: text("region").notNull(),
+    samples: integer("samples").notNull(),
+    proxySamples: integer("proxy_samples").notNull(),
+    /** Count per lead day (index = day; the last bucket holds everything later). */
+    daysHistogram: text("days_histogram", { mode: "json" }).$type<number[]>().notNull(),
+    hoursHistogram: text("hours_histogram", { mode: "json" }).$type<number[]>().notNull(),
+    windowFrom: integer("window_from").notNull(),
+    refreshedAt: integer("refreshed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.itemKind, t.courier, t.region] })],
+);
+
+// Why a shipment prompt was planned for when it was: the cell and level used, the quantile
+// and its lead days. One per message; the message's history says it in words.
+export const timingDecisions = sqliteTable(
+  "timing_decisions",
+  {
+    messageId: text("message_id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    campaignId: text("campaign_id").notNull(),
+    shipmentId: text("shipment_id").notNull(),
+    step: integer("step").notNull(),
+    /** cell, courier, tenant (the fallbacks), promised, default, fixed. */
+    level: text("level").notNull(),
+    courier: text("courier").notNull(),
+    region: text("region").notNull(),
+    quantile: real("quantile"),
+    leadDays: integer("lead_days").notNull(),
+    samples: integer("samples").notNull(),
+    sendDate: text("send_date").notNull(),
+    late: integer("late", { mode: "boolean" }).notNull().default(false),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("timing_campaign_shipment").on(t.tenantId, t.campaignId, t.shipmentId, t.step),
+    index("timing_shipment").on(t.tenantId, t.shipmentId),
+  ],
+);
+
 export const schema = {
   tenants,
   tenantPlans,
@@ -681,6 +798,9 @@ export const schema = {
   responses,
   inboxItems,
   campaigns,
+  shipments,
+  leadTimeCells,
+  timingDecisions,
 };
 
 export type Schema = typeof schema;
@@ -693,3 +813,5 @@ export type MessageRow = typeof messages.$inferSelect;
 export type CampaignRow = typeof campaigns.$inferSelect;
 export type InboundRow = typeof inboundMessages.$inferSelect;
 export type KeywordRow = typeof keywords.$inferSelect;
+export type ShipmentRow = typeof shipments.$inferSelect;
+export type LeadTimeCellRow = typeof leadTimeCells.$inferSelect;

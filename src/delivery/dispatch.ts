@@ -345,15 +345,18 @@ async function processBatch(
     for (const list of recent.values()) list.sort((a, b) => a - b);
   }
   const campaignIds = [...new Set(claimed.map((m) => m.campaignId).filter((c): c is string => c !== null))];
-  const campaignStatus = new Map(
-    (campaignIds.length
-      ? await deps.db.orm
-          .select({ id: campaigns.id, status: campaigns.status })
-          .from(campaigns)
-          .where(inArray(campaigns.id, campaignIds))
-          .all()
-      : []
-    ).map((c) => [c.id, c.status]),
+  const campaignRows = campaignIds.length
+    ? await deps.db.orm
+        .select({ id: campaigns.id, status: campaigns.status, kind: campaigns.kind })
+        .from(campaigns)
+        .where(inArray(campaigns.id, campaignIds))
+        .all()
+    : [];
+  const campaignStatus = new Map(campaignRows.map((c) => [c.id, c.status]));
+  const outcomesOf = await shipmentOutcomes(
+    deps,
+    claimed,
+    new Set(campaignRows.filter((c) => c.kind === "after_delivery").map((c) => c.id)),
   );
 
   const outcomes = new Map<string, Outcome>();
@@ -363,14 +366,23 @@ async function processBatch(
       const m = claimed[next++] as MessageRow;
       const env = envs.get(m.tenantId) ?? null;
       const campaign = m.campaignId ? campaignStatus.get(m.campaignId) : undefined;
+      const shipment = outcomesOf.get(m.id);
       outcomes.set(
         m.id,
         campaign === "cancelled"
           ? skip("skipped", "campaign_cancelled")
-          : campaign === "paused"
-            ? // Held, not dropped: resuming makes it due again at once.
-              defer(m, "campaign_paused", deps.clock.now().getTime() + 3_600_000)
-            : await decideAndSend(deps, m, env, people, named, opts, deadline, recent),
+          : shipment?.converted_at != null
+            ? skip(
+                "skipped",
+                "already_converted",
+                `Already converted (${shipment.conversion_channel ?? "unknown channel"}, ${new Date(shipment.converted_at).toISOString()}) before it was sent`,
+              )
+            : shipment?.returned_at != null
+              ? skip("skipped", "shipment_returned")
+              : campaign === "paused"
+                ? // Held, not dropped: resuming makes it due again at once.
+                  defer(m, "campaign_paused", deps.clock.now().getTime() + 3_600_000)
+                : await decideAndSend(deps, m, env, people, named, opts, deadline, recent),
       );
     }
   };
@@ -488,6 +500,27 @@ async function addStaffRecipients(
       consentState: "subscribed",
     });
   }
+}
+
+/**
+ * Rule 6 for shipment prompts: whether each one's shipment was converted or returned, read
+ * just before sending (the conversion event also skips them when it arrives; this closes the
+ * gap between that and a claim).
+ */
+async function shipmentOutcomes(deps: DispatchDeps, claimed: MessageRow[], afterDelivery: Set<string>) {
+  type Outcome = { converted_at: number | null; conversion_channel: string | null; returned_at: number | null };
+  const out = new Map<string, Outcome>();
+  const prompts = claimed.filter((m) => m.campaignId !== null && afterDelivery.has(m.campaignId));
+  for (const tenantId of new Set(prompts.map((m) => m.tenantId))) {
+    const rows = await deps.db.rawAll<Outcome & { message_id: string }>(
+      `select t.message_id, s.converted_at, s.conversion_channel, s.returned_at
+       from timing_decisions t join shipments s on s.tenant_id = t.tenant_id and s.id = t.shipment_id
+       where t.tenant_id = ? and t.message_id in (select value from json_each(?))`,
+      [tenantId, JSON.stringify(prompts.filter((m) => m.tenantId === tenantId).map((m) => m.id))],
+    );
+    for (const r of rows) out.set(r.message_id, r);
+  }
+  return out;
 }
 
 async function decideAndSend(

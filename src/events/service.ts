@@ -19,6 +19,7 @@ import { decodeCursor, pageOf } from "../lib/pagination";
 import { formatCivil, localDate } from "../lib/time";
 import { REASONS } from "../messages/status";
 import { skipPending } from "../messages/writes";
+import { conversionStatements } from "../shipments/service";
 import type { EventCreate } from "./schemas";
 
 /** Event types that keep a date attribute up to date (the customer's local date of the latest). */
@@ -113,6 +114,9 @@ export async function recordEvent(ctx: Ctx, input: EventCreate) {
       }
     }
   }
+
+  // A conversion event (card.activated) closes its shipment: lead-time proxy, prompts skipped.
+  statements.push(...(await conversionStatements(ctx, customer, input.type, input.properties, occurredAt)));
 
   const live = await ctx.db.orm
     .select()

@@ -92,7 +92,7 @@ export async function runKeyword(i: Incoming, customer: CustomerRow, k: KeywordR
         });
         break;
       case "activate_card":
-        activateCard(i, customer, arg.value ?? "", w);
+        await activateCard(i, customer, arg.value ?? "", w);
         break;
     }
   }
@@ -131,36 +131,62 @@ export async function runKeyword(i: Incoming, customer: CustomerRow, k: KeywordR
 const LOCK_TAG = "needs_human";
 
 /**
- * ACT 1234: the digits must be the last 4 of the customer's card (attribute card_last4). A
- * match records card.activated (channel sms), which the PIN-guide campaign can follow. Wrong
+ * The cards a customer can activate: the references of their card shipments (not returned),
+ * newest first, with whether each is already active; else the card_last4 attribute.
+ */
+async function cardsOf(
+  i: Incoming,
+  customer: CustomerRow,
+): Promise<{ last4: string; active: boolean; shipment?: string }[]> {
+  const ctx = i.rules.ctx;
+  const shipped = await ctx.db.rawAll<{ id: string; reference: string; converted_at: number | null }>(
+    `select id, reference, converted_at from shipments where tenant_id = ? and customer_id = ? and item_kind = 'card'
+       and reference is not null and returned_at is null order by shipped_at desc`,
+    [ctx.tenantId, customer.id],
+  );
+  if (shipped.length > 0)
+    return shipped.map((s) => ({ last4: s.reference.slice(-4), active: s.converted_at !== null, shipment: s.id }));
+  const raw = customer.attributes.card_last4;
+  if (raw === undefined || raw === null) return [];
+  return [{ last4: String(raw).padStart(4, "0"), active: Boolean(customer.attributes.card_activated_on) }];
+}
+
+/**
+ * ACT 1234: the digits must be the last 4 of a card shipped to the customer (shipments, else
+ * the card_last4 attribute). A match records card.activated (channel sms), which closes the
+ * shipment (its prompts stop) and which the PIN-guide campaign can follow. Wrong
  * digits count (attribute activation_failures); at the workspace's limit the customer is
  * tagged needs_human, an inbox item is opened, and SMS activation stops until staff reset the
  * count: guessing 4 digits by SMS must not be possible.
  */
-function activateCard(i: Incoming, customer: CustomerRow, digits: string, w: Work) {
+async function activateCard(i: Incoming, customer: CustomerRow, digits: string, w: Work) {
   const s = i.rules.settings;
   const failures = Number(customer.attributes.activation_failures ?? 0) || 0;
   const servicePhone = s.service_phone;
-  const raw = customer.attributes.card_last4;
-  const last4 = raw === undefined || raw === null ? null : String(raw).padStart(4, "0");
+  const cards = await cardsOf(i, customer);
   w.detail.failures = failures;
   if (failures >= s.activation_max_failures) {
     w.outcome = "locked";
     w.replies.push({ reply: { template: "card_activation_locked", variables: { servicePhone } } });
     return;
   }
-  if (last4 === null) {
+  if (cards.length === 0) {
     w.outcome = "failure";
     w.detail.why = "no_card";
     w.replies.push({ reply: { template: "card_activation_no_card", variables: { servicePhone } } });
     return;
   }
-  if (digits === last4) {
-    const card = { last4 };
-    if (customer.attributes.card_activated_on) {
+  // The card not yet active first: a replacement card shares nothing with the old one but may share digits.
+  const match = cards.find((c) => c.last4 === digits && !c.active) ?? cards.find((c) => c.last4 === digits);
+  if (match) {
+    const card = { last4: match.last4 };
+    if (match.active) {
       w.outcome = "already";
     } else {
-      w.events.push({ type: "card.activated", properties: { channel: "sms", last4 } });
+      w.events.push({
+        type: "card.activated",
+        properties: { channel: "sms", last4: match.last4, ...(match.shipment && { shipment_id: match.shipment }) },
+      });
       if (failures > 0) w.attributes.activation_failures = 0;
     }
     w.replies.push({ reply: { template: "card_activation_confirmation", variables: { card, servicePhone } } });

@@ -146,3 +146,10 @@ export function monthStart(month: string, timeZone: string): Date {
   const [y, m] = month.split("-").map(Number) as [number, number];
   return zonedInstant({ year: y, month: m, day: 1 }, 0, 0, timeZone);
 }
+
+/** Whole calendar days from one civil date to another (negative if `to` is earlier). */
+export function daysBetween(from: CivilDate, to: CivilDate): number {
+  return Math.round(
+    (Date.UTC(to.year, to.month - 1, to.day) - Date.UTC(from.year, from.month - 1, from.day)) / 86_400_000,
+  );
+}

@@ -79,6 +79,24 @@ export const MessageSchema = z
     sent_at: z.string().nullable(),
     delivered_at: z.string().nullable(),
     history: z.array(MessageEventSchema).optional(),
+    timing: z
+      .object({
+        shipment_id: z.string(),
+        step: z.number(),
+        level: z.string().openapi({
+          description:
+            "Whose lead times decided it: cell (its courier and region), courier or tenant (fallbacks for thin cells), promised, default, or fixed (a fixed rule)",
+        }),
+        courier: z.string().openapi({ description: "The cell used ('' = all)" }),
+        region: z.string(),
+        quantile: z.number().nullable(),
+        lead_days: z.number(),
+        samples: z.number(),
+        send_date: z.string().openapi({ description: "The customer's local date it is for" }),
+        late: z.boolean(),
+      })
+      .optional()
+      .openapi({ description: "after_delivery prompts: why it was timed so" }),
   })
   .openapi("Message");
 

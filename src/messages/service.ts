@@ -3,7 +3,7 @@ import { PRIORITY, PRIORITY_NAME } from "../campaigns/service";
 import { channelFor } from "../channels/service";
 import type { Ctx } from "../context";
 import { customerByRef } from "../customers/service";
-import { type CustomerRow, campaigns, type MessageRow, messageEvents, messages } from "../db/schema";
+import { type CustomerRow, campaigns, type MessageRow, messageEvents, messages, timingDecisions } from "../db/schema";
 import { sha256Hex } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
@@ -219,7 +219,29 @@ export async function getMessage(ctx: Ctx, id: string) {
     detail: e.detail,
     applied: e.applied,
   }));
-  return { ...messageView(m), history: [...(await plannedEntry(ctx, m)), ...entries] };
+  const timing = await ctx.db.orm
+    .select()
+    .from(timingDecisions)
+    .where(and(eq(timingDecisions.tenantId, ctx.tenantId), eq(timingDecisions.messageId, id)))
+    .get();
+  return {
+    ...messageView(m),
+    ...(timing && {
+      timing: {
+        shipment_id: timing.shipmentId,
+        step: timing.step,
+        level: timing.level,
+        courier: timing.courier,
+        region: timing.region,
+        quantile: timing.quantile,
+        lead_days: timing.leadDays,
+        samples: timing.samples,
+        send_date: timing.sendDate,
+        late: timing.late,
+      },
+    }),
+    history: [...(await plannedEntry(ctx, m)), ...entries],
+  };
 }
 
 /**

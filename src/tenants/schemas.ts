@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { ComposeSettingsSchema } from "../compose/settings";
 import { InboundSettingsSchema } from "../inbound/settings";
 import { countryField, hhmmField, localeField, slugField, timeZoneField } from "../lib/validators";
+import { DeliveryModelSettingsSchema } from "../shipments/settings";
 
 const money = z.number().min(0).max(1_000_000);
 const currency = z.string().regex(/^[A-Z]{3}$/, "must be an ISO 4217 code such as CNY");
@@ -79,6 +80,9 @@ export const TenantPatchSchema = z
       description: "Proactive segments allowed per month; sends beyond it are skipped (over_quota). null: no cap",
     }),
     inbound: InboundSettingsSchema,
+    delivery_model: DeliveryModelSettingsSchema.openapi({
+      description: "The lead-time model: min_samples per cell (30), window_days (90), proxy_max_days (14)",
+    }),
   })
   .partial()
   .openapi("TenantPatch");
@@ -104,6 +108,7 @@ export const TenantSchema = z
     monthly_segment_cap: z.number().nullable(),
     frequency_cap: z.object({ messages: z.number(), days: z.number() }).nullable(),
     inbound: InboundSettingsSchema.required(),
+    delivery_model: DeliveryModelSettingsSchema.required(),
     created_at: z.string(),
     updated_at: z.string(),
   })

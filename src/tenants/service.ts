@@ -11,6 +11,7 @@ import { ConflictError, NotFoundError } from "../lib/errors";
 import type { IdGenerator } from "../lib/ids";
 import { localDate, monthOf, nextMonth } from "../lib/time";
 import { validationErrorFrom } from "../lib/zod-errors";
+import { resolveDeliveryModel } from "../shipments/settings";
 import { type TenantInput, TenantInputSchema, type TenantPatch } from "./schemas";
 
 function toView(row: TenantRow, plan: Plan, pending: { effective_month: string; plan: Plan } | null) {
@@ -30,6 +31,7 @@ function toView(row: TenantRow, plan: Plan, pending: { effective_month: string; 
     monthly_segment_cap: row.monthlySegmentCap,
     frequency_cap: row.frequencyCap ?? null,
     inbound: resolveInbound(row.inbound),
+    delivery_model: resolveDeliveryModel(row.deliveryModel),
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
   };
@@ -105,7 +107,7 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
   const row = await getTenantRow(ctx.db, ctx.tenantId);
   const now = ctx.clock.now();
   const statements = [];
-  const { plan, tiers, compose, inbound, ...fields } = patch;
+  const { plan, tiers, compose, inbound, delivery_model, ...fields } = patch;
   if (tiers) {
     const removed = row.tiers.filter((t) => !tiers.includes(t));
     if (removed.length > 0) {
@@ -136,6 +138,9 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
         // Compose settings merge: a PATCH names only what it changes.
         ...(compose !== undefined && { compose: { ...row.compose, ...compose } }),
         ...(inbound !== undefined && { inbound: mergeInbound(row.inbound, inbound) }),
+        ...(delivery_model !== undefined && {
+          deliveryModel: { ...row.deliveryModel, ...(delivery_model as Partial<typeof row.deliveryModel>) },
+        }),
         ...(fields.monthly_segment_cap !== undefined && { monthlySegmentCap: fields.monthly_segment_cap }),
         ...(fields.frequency_cap !== undefined && { frequencyCap: fields.frequency_cap }),
         updatedAt: now.getTime(),

@@ -1,0 +1,183 @@
+// The lead-time model: per (item kind, courier, region), the histogram of lead days and hours of
+// the shipments shipped within the window, with the courier-wide and workspace-wide sums as the
+// fallbacks for cells too thin to trust. Rebuilt whole by each refresh (daily, or on demand):
+// it is a few group-bys over an index, and a rebuild cannot drift.
+
+import { and, eq } from "drizzle-orm";
+import type { Ctx } from "../context";
+import { type ItemKind, type LeadTimeCellRow, leadTimeCells, tenants } from "../db/schema";
+import { emptyHistogram, MAX_LEAD_DAYS, MAX_LEAD_HOURS } from "./lead";
+import { type DeliveryModelSettings, resolveDeliveryModel } from "./settings";
+
+const DAY = 86_400_000;
+/** Older than this, the planner refreshes the model itself before using it. */
+export const STALE_MS = DAY;
+
+/** Courier and region '' mean "all": the courier-wide and workspace-wide rows. */
+export const ALL = "";
+
+export type Cell = {
+  courier: string;
+  region: string;
+  samples: number;
+  proxySamples: number;
+  days: number[];
+  hours: number[];
+};
+
+export type Level = "cell" | "courier" | "tenant";
+
+export type Model = {
+  settings: DeliveryModelSettings;
+  refreshedAt: number | null;
+  windowFrom: number | null;
+  cells: Map<string, Cell>;
+};
+
+const keyOf = (courier: string, region: string) => `${courier}\u0000${region}`;
+
+export async function deliverySettings(ctx: Ctx): Promise<DeliveryModelSettings> {
+  const t = await ctx.db.orm
+    .select({ s: tenants.deliveryModel })
+    .from(tenants)
+    .where(eq(tenants.id, ctx.tenantId))
+    .get();
+  return resolveDeliveryModel(t?.s);
+}
+
+/** Rebuilds the workspace's model from its shipments. */
+export async function refreshModel(ctx: Ctx): Promise<{ refreshed_at: string; cells: number; samples: number }> {
+  const settings = await deliverySettings(ctx);
+  const now = ctx.clock.now().getTime();
+  const from = now - settings.window_days * DAY;
+  const byDay = await ctx.db.rawAll<{ k: ItemKind; c: string; r: string; v: number; n: number; p: number }>(
+    `select item_kind as k, courier as c, region as r, min(lead_days, ?) as v, count(*) as n,
+       sum(lead_source = 'activation') as p
+     from shipments where tenant_id = ? and shipped_at >= ? and shipped_at <= ? and lead_days is not null
+     group by item_kind, courier, region, v`,
+    [MAX_LEAD_DAYS, ctx.tenantId, from, now],
+  );
+  const byHour = await ctx.db.rawAll<{ k: ItemKind; c: string; r: string; v: number; n: number }>(
+    `select item_kind as k, courier as c, region as r, min(lead_hours, ?) as v, count(*) as n
+     from shipments where tenant_id = ? and shipped_at >= ? and shipped_at <= ? and lead_hours is not null
+     group by item_kind, courier, region, v`,
+    [MAX_LEAD_HOURS, ctx.tenantId, from, now],
+  );
+  const cells = new Map<string, Cell & { kind: ItemKind }>();
+  const cellFor = (kind: ItemKind, courier: string, region: string) => {
+    const k = `${kind}\u0000${keyOf(courier, region)}`;
+    let c = cells.get(k);
+    if (!c) {
+      c = {
+        kind,
+        courier,
+        region,
+        samples: 0,
+        proxySamples: 0,
+        days: emptyHistogram(MAX_LEAD_DAYS + 1),
+        hours: emptyHistogram(MAX_LEAD_HOURS + 1),
+      };
+      cells.set(k, c);
+    }
+    return c;
+  };
+  for (const row of byDay) {
+    // Each sample counts in its cell, its courier's row and the workspace's row.
+    for (const c of [cellFor(row.k, row.c, row.r), cellFor(row.k, row.c, ALL), cellFor(row.k, ALL, ALL)]) {
+      c.samples += row.n;
+      c.proxySamples += row.p;
+      c.days[row.v] = (c.days[row.v] ?? 0) + row.n;
+    }
+  }
+  for (const row of byHour) {
+    for (const c of [cellFor(row.k, row.c, row.r), cellFor(row.k, row.c, ALL), cellFor(row.k, ALL, ALL)]) {
+      c.hours[row.v] = (c.hours[row.v] ?? 0) + row.n;
+    }
+  }
+  const rows = [...cells.values()].map((c) => ({
+    item_kind: c.kind,
+    courier: c.courier,
+    region: c.region,
+    samples: c.samples,
+    proxy_samples: c.proxySamples,
+    days: JSON.stringify(trim(c.days)),
+    hours: JSON.stringify(trim(c.hours)),
+  }));
+  await ctx.db.batch([
+    { sql: "delete from lead_time_cells where tenant_id = ?", params: [ctx.tenantId] },
+    {
+      sql: `insert into lead_time_cells (tenant_id, item_kind, courier, region, samples, proxy_samples, days_histogram,
+              hours_histogram, window_from, refreshed_at)
+            select ?, json_extract(value, '$.item_kind'), json_extract(value, '$.courier'), json_extract(value, '$.region'),
+              json_extract(value, '$.samples'), json_extract(value, '$.proxy_samples'), json_extract(value, '$.days'),
+              json_extract(value, '$.hours'), ?, ?
+            from json_each(?)`,
+      params: [ctx.tenantId, from, now, JSON.stringify(rows)],
+    },
+  ]);
+  const total = [...cells.values()].filter((c) => c.courier === ALL).reduce((s, c) => s + c.samples, 0);
+  return { refreshed_at: new Date(now).toISOString(), cells: rows.length, samples: total };
+}
+
+/** Trailing empty buckets are dropped from storage; readers treat a missing bucket as 0. */
+function trim(h: number[]): number[] {
+  let end = h.length;
+  while (end > 0 && h[end - 1] === 0) end--;
+  return h.slice(0, end);
+}
+
+function cellOf(r: LeadTimeCellRow): Cell {
+  return {
+    courier: r.courier,
+    region: r.region,
+    samples: r.samples,
+    proxySamples: r.proxySamples,
+    days: r.daysHistogram,
+    hours: r.hoursHistogram,
+  };
+}
+
+export async function loadModel(ctx: Ctx, kind: ItemKind): Promise<Model> {
+  const settings = await deliverySettings(ctx);
+  const rows = await ctx.db.orm
+    .select()
+    .from(leadTimeCells)
+    .where(and(eq(leadTimeCells.tenantId, ctx.tenantId), eq(leadTimeCells.itemKind, kind)))
+    .all();
+  const cells = new Map(rows.map((r) => [keyOf(r.courier, r.region), cellOf(r)]));
+  const first = rows[0];
+  return { settings, refreshedAt: first?.refreshedAt ?? null, windowFrom: first?.windowFrom ?? null, cells };
+}
+
+/** The model as the planner uses it: refreshed first when it is older than a day (or missing). */
+export async function freshModel(ctx: Ctx, kind: ItemKind): Promise<Model> {
+  const m = await loadModel(ctx, kind);
+  const now = ctx.clock.now().getTime();
+  if (m.refreshedAt !== null && now - m.refreshedAt < STALE_MS) return m;
+  await refreshModel(ctx);
+  return loadModel(ctx, kind);
+}
+
+/**
+ * The distribution a shipment's timing comes from: its own (courier, region) cell when it has
+ * at least min_samples recent samples, else its courier's, else the workspace's; null when even
+ * the workspace has too few (the caller then uses promised or default days).
+ */
+export function resolveCell(m: Model, courier: string, region: string): { level: Level; cell: Cell } | null {
+  const min = m.settings.min_samples;
+  const tries: [Level, string, string][] = [
+    ["cell", courier, region],
+    ["courier", courier, ALL],
+    ["tenant", ALL, ALL],
+  ];
+  for (const [level, c, r] of tries) {
+    const cell = m.cells.get(keyOf(c, r));
+    if (cell && cell.samples >= min) return { level, cell };
+  }
+  return null;
+}
+
+/** Every (courier, region) cell, courier row and the workspace row, for reports. */
+export function allCells(m: Model): Cell[] {
+  return [...m.cells.values()];
+}

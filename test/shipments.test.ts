@@ -41,10 +41,10 @@ async function members(c: Client, n: number): Promise<string[]> {
   return ids;
 }
 
-/** History in February: shipped at 10:00 Shanghai, delivered `days` later at 15:00. */
+/** History from 25 January (settled: over 10 days old): shipped at 10:00 Shanghai, delivered `days` later at 15:00. */
 async function history(c: Client, courier: string, region: string, leads: number[]) {
   const who = await members(c, leads.length);
-  const base = Date.parse("2026-02-01T02:00:00Z");
+  const base = Date.parse("2026-01-25T02:00:00Z");
   const res = await c.post("/v1/shipments", {
     shipments: leads.map((d, i) => ({
       customer_id: who[i],
@@ -196,12 +196,16 @@ describe("the lead-time model", () => {
     expect(r.cells[0].timed_by.level).toBe("promised_or_default");
     expect((await t.client.patch("/v1/tenant", { delivery_model: { min_samples: 2 } })).status).toBe(200);
     expect((await t.client.get("/v1/reports/delivery")).body.cells[0].timed_by.level).toBe("cell");
+    // Proxies run late (activation comes after delivery): with enough delivery dates they are left out.
+    await t.client.patch("/v1/tenant", { delivery_model: { min_samples: 1 } });
+    await t.client.post("/v1/reports/delivery/refresh");
+    expect((await t.client.get("/v1/reports/delivery")).body.cells[0]).toMatchObject({ samples: 1, proxy_samples: 0 });
   });
 
   it("forgets shipments older than the window", async () => {
     const { env, client } = await bank();
     expect((await client.get("/v1/reports/delivery")).body.workspace.samples).toBe(85);
-    env.clock.set(Date.parse("2026-05-15T00:00:00Z")); // History shipped 1-20 Feb; the window is 90 days.
+    env.clock.set(Date.parse("2026-05-05T00:00:00Z")); // History shipped 25 Jan-13 Feb; the window is 90 days.
     await runLeadTimes(env.deps);
     const r = (await client.get("/v1/reports/delivery")).body;
     expect(r.workspace.samples).toBeLessThan(85);
@@ -500,7 +504,7 @@ describe("reports", () => {
       expect(r.status).toBe(201);
     }
     const fit = await client.get(
-      "/v1/reports/timing-fitness?rule_days=7&from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z",
+      "/v1/reports/timing-fitness?rule_days=7&from=2026-01-20T00:00:00Z&to=2026-03-01T00:00:00Z",
     );
     expect(fit.status).toBe(200);
     const [model, rule] = fit.body.timings;
@@ -514,11 +518,11 @@ describe("reports", () => {
     expect(fit.body.median_days_saved_vs_rule).toBe(4);
 
     const mix = await client.get(
-      "/v1/reports/activation-channels?from=2026-02-01T00:00:00Z&to=2026-03-01T00:00:00Z&bucket=week&compare_at=2026-02-10T00:00:00Z",
+      "/v1/reports/activation-channels?from=2026-01-20T00:00:00Z&to=2026-03-01T00:00:00Z&bucket=week&compare_at=2026-02-10T00:00:00Z",
     );
     expect(mix.status).toBe(200);
     expect(mix.body.channels).toEqual(["agent", "web"]);
-    expect(mix.body.series).toHaveLength(4);
+    expect(mix.body.series).toHaveLength(6);
     expect(mix.body.series.reduce((s: number, b: any) => s + b.total, 0)).toBe(85);
     const c = mix.body.comparison;
     expect(c.before.total + c.after.total).toBe(85);

@@ -48,13 +48,13 @@ function evaluate(name: string, rows: Row[], sendAt: Map<string, number>) {
     const at = sendAt.get(r.id);
     if (at === undefined) continue;
     n++;
-    // An activation proves the item had arrived by then; a delivery date says when.
-    const arrival = r.delivered_at ?? r.converted_at;
     const convertedBefore = r.converted_at !== null && r.converted_at <= at;
     if (convertedBefore) converted++;
-    if (arrival !== null) {
+    // Receipt is judged on shipments with a delivery date only: an activation after the send
+    // says nothing about when the card came, and counting the ones before would favour late sends.
+    if (r.delivered_at !== null) {
       arrivalKnown++;
-      if (arrival <= at) {
+      if (r.delivered_at <= at) {
         received++;
         if (!convertedBefore) wellTimed++;
       }
@@ -136,7 +136,7 @@ export async function timingFitness(
     timings: out,
     median_days_saved_vs_rule: saved === null ? null : Math.round(saved * 100) / 100,
     notes: [
-      "received_before_send and well_timed count shipments whose arrival is known (a delivery date, or an activation, which proves the item had arrived)",
+      "received_before_send and well_timed are over the shipments with a delivery date",
       "The model's timing uses the current model on these shipments, as if each had been planned when it shipped",
     ],
   };

@@ -1,12 +1,12 @@
 // The lead-time model: per (item kind, courier, region), the histogram of lead days and hours of
-// the shipments shipped within the window, with the courier-wide and workspace-wide sums as the
+// the settled shipments shipped within the window, with the courier-wide and workspace-wide sums as the
 // fallbacks for cells too thin to trust. Rebuilt whole by each refresh (daily, or on demand):
 // it is a few group-bys over an index, and a rebuild cannot drift.
 
 import { and, eq } from "drizzle-orm";
 import type { Ctx } from "../context";
 import { type ItemKind, type LeadTimeCellRow, leadTimeCells, tenants } from "../db/schema";
-import { emptyHistogram, MAX_LEAD_DAYS, MAX_LEAD_HOURS } from "./lead";
+import { addInto, emptyHistogram, MAX_LEAD_DAYS, MAX_LEAD_HOURS } from "./lead";
 import { type DeliveryModelSettings, resolveDeliveryModel } from "./settings";
 
 const DAY = 86_400_000;
@@ -45,64 +45,76 @@ export async function deliverySettings(ctx: Ctx): Promise<DeliveryModelSettings>
   return resolveDeliveryModel(t?.s);
 }
 
-/** Rebuilds the workspace's model from its shipments. */
+type Sums = { samples: number; days: number[]; hours: number[] };
+const sums = (): Sums => ({
+  samples: 0,
+  days: emptyHistogram(MAX_LEAD_DAYS + 1),
+  hours: emptyHistogram(MAX_LEAD_HOURS + 1),
+});
+
+/**
+ * Rebuilds the workspace's model from its settled shipments in the window. Delivery dates are
+ * the data; a row (cell, courier or workspace) with fewer than min_samples of them takes the
+ * activation proxies too, and says how many it took. Proxies run late (an activation comes
+ * after the delivery), so they only fill in where delivery data is missing.
+ */
 export async function refreshModel(ctx: Ctx): Promise<{ refreshed_at: string; cells: number; samples: number }> {
   const settings = await deliverySettings(ctx);
   const now = ctx.clock.now().getTime();
   const from = now - settings.window_days * DAY;
-  const byDay = await ctx.db.rawAll<{ k: ItemKind; c: string; r: string; v: number; n: number; p: number }>(
-    `select item_kind as k, courier as c, region as r, min(lead_days, ?) as v, count(*) as n,
-       sum(lead_source = 'activation') as p
-     from shipments where tenant_id = ? and shipped_at >= ? and shipped_at <= ? and lead_days is not null
-     group by item_kind, courier, region, v`,
-    [MAX_LEAD_DAYS, ctx.tenantId, from, now],
-  );
-  const byHour = await ctx.db.rawAll<{ k: ItemKind; c: string; r: string; v: number; n: number }>(
-    `select item_kind as k, courier as c, region as r, min(lead_hours, ?) as v, count(*) as n
-     from shipments where tenant_id = ? and shipped_at >= ? and shipped_at <= ? and lead_hours is not null
-     group by item_kind, courier, region, v`,
-    [MAX_LEAD_HOURS, ctx.tenantId, from, now],
-  );
-  const cells = new Map<string, Cell & { kind: ItemKind }>();
-  const cellFor = (kind: ItemKind, courier: string, region: string) => {
-    const k = `${kind}\u0000${keyOf(courier, region)}`;
-    let c = cells.get(k);
-    if (!c) {
-      c = {
-        kind,
-        courier,
-        region,
-        samples: 0,
-        proxySamples: 0,
-        days: emptyHistogram(MAX_LEAD_DAYS + 1),
-        hours: emptyHistogram(MAX_LEAD_HOURS + 1),
-      };
-      cells.set(k, c);
+  const until = now - settings.settle_days * DAY;
+  const grouped = async (column: "lead_days" | "lead_hours", max: number) =>
+    ctx.db.rawAll<{ k: ItemKind; c: string; r: string; s: "delivered" | "activation"; v: number; n: number }>(
+      `select item_kind as k, courier as c, region as r, lead_source as s, min(${column}, ?) as v, count(*) as n
+       from shipments where tenant_id = ? and shipped_at >= ? and shipped_at <= ? and lead_source is not null
+       group by item_kind, courier, region, lead_source, v`,
+      [max, ctx.tenantId, from, until],
+    );
+  const rows = new Map<string, { kind: ItemKind; courier: string; region: string; delivered: Sums; proxy: Sums }>();
+  const rowsFor = (kind: ItemKind, courier: string, region: string) =>
+    [
+      [courier, region],
+      [courier, ALL],
+      [ALL, ALL],
+    ].map(([c, r]) => {
+      const k = `${kind}\u0000${keyOf(c as string, r as string)}`;
+      let row = rows.get(k);
+      if (!row) {
+        row = { kind, courier: c as string, region: r as string, delivered: sums(), proxy: sums() };
+        rows.set(k, row);
+      }
+      return row;
+    });
+  // Each sample counts in its cell, its courier's row and the workspace's row.
+  for (const g of await grouped("lead_days", MAX_LEAD_DAYS))
+    for (const row of rowsFor(g.k, g.c, g.r)) {
+      const into = g.s === "delivered" ? row.delivered : row.proxy;
+      into.samples += g.n;
+      into.days[g.v] = (into.days[g.v] ?? 0) + g.n;
     }
-    return c;
-  };
-  for (const row of byDay) {
-    // Each sample counts in its cell, its courier's row and the workspace's row.
-    for (const c of [cellFor(row.k, row.c, row.r), cellFor(row.k, row.c, ALL), cellFor(row.k, ALL, ALL)]) {
-      c.samples += row.n;
-      c.proxySamples += row.p;
-      c.days[row.v] = (c.days[row.v] ?? 0) + row.n;
+  for (const g of await grouped("lead_hours", MAX_LEAD_HOURS))
+    for (const row of rowsFor(g.k, g.c, g.r)) {
+      const into = g.s === "delivered" ? row.delivered : row.proxy;
+      into.hours[g.v] = (into.hours[g.v] ?? 0) + g.n;
     }
-  }
-  for (const row of byHour) {
-    for (const c of [cellFor(row.k, row.c, row.r), cellFor(row.k, row.c, ALL), cellFor(row.k, ALL, ALL)]) {
-      c.hours[row.v] = (c.hours[row.v] ?? 0) + row.n;
+  const out = [...rows.values()].map((row) => {
+    const withProxies = row.delivered.samples < settings.min_samples && row.proxy.samples > 0;
+    const days = [...row.delivered.days];
+    const hours = [...row.delivered.hours];
+    if (withProxies) {
+      addInto(days, row.proxy.days);
+      addInto(hours, row.proxy.hours);
     }
-  }
-  const rows = [...cells.values()].map((c) => ({
-    item_kind: c.kind,
-    courier: c.courier,
-    region: c.region,
-    samples: c.samples,
-    proxy_samples: c.proxySamples,
-    days: JSON.stringify(trim(c.days)),
-    hours: JSON.stringify(trim(c.hours)),
-  }));
+    return {
+      item_kind: row.kind,
+      courier: row.courier,
+      region: row.region,
+      samples: row.delivered.samples + (withProxies ? row.proxy.samples : 0),
+      proxy_samples: withProxies ? row.proxy.samples : 0,
+      days: JSON.stringify(trim(days)),
+      hours: JSON.stringify(trim(hours)),
+    };
+  });
   await ctx.db.batch([
     { sql: "delete from lead_time_cells where tenant_id = ?", params: [ctx.tenantId] },
     {
@@ -112,11 +124,11 @@ export async function refreshModel(ctx: Ctx): Promise<{ refreshed_at: string; ce
               json_extract(value, '$.samples'), json_extract(value, '$.proxy_samples'), json_extract(value, '$.days'),
               json_extract(value, '$.hours'), ?, ?
             from json_each(?)`,
-      params: [ctx.tenantId, from, now, JSON.stringify(rows)],
+      params: [ctx.tenantId, from, now, JSON.stringify(out)],
     },
   ]);
-  const total = [...cells.values()].filter((c) => c.courier === ALL).reduce((s, c) => s + c.samples, 0);
-  return { refreshed_at: new Date(now).toISOString(), cells: rows.length, samples: total };
+  const total = out.filter((c) => c.courier === ALL).reduce((s, c) => s + c.samples, 0);
+  return { refreshed_at: new Date(now).toISOString(), cells: out.length, samples: total };
 }
 
 /** Trailing empty buckets are dropped from storage; readers treat a missing bucket as 0. */

@@ -290,7 +290,9 @@ export async function updateShipments(ctx: Ctx, updates: ShipmentUpdate[]) {
               lead_source = case when json_extract(j.value, '$.d') is not null then 'delivered' else lead_source end,
               updated_at = ?
             from json_each(?) j
-            where shipments.tenant_id = ? and shipments.id = json_extract(j.value, '$.id')`,
+            -- The unary + keeps SQLite from scanning the tenant's shipments (an index on tenant_id)
+            -- for each row: the primary key finds each one.
+            where +shipments.tenant_id = ? and shipments.id = json_extract(j.value, '$.id')`,
       params: [now, JSON.stringify(changes), ctx.tenantId],
     },
   ];

@@ -14,9 +14,19 @@ export type DeliveryModelSettings = {
    * more about the customer than about the courier.
    */
   proxy_max_days: number;
+  /**
+   * A shipment counts once it is this many days old. Younger ones would bias the model early:
+   * of last week's shipments, only the fast deliveries are in yet (right-censoring).
+   */
+  settle_days: number;
 };
 
-export const DEFAULT_DELIVERY_MODEL: DeliveryModelSettings = { min_samples: 30, window_days: 90, proxy_max_days: 14 };
+export const DEFAULT_DELIVERY_MODEL: DeliveryModelSettings = {
+  min_samples: 30,
+  window_days: 90,
+  proxy_max_days: 14,
+  settle_days: 10,
+};
 
 export function resolveDeliveryModel(stored: Partial<DeliveryModelSettings> | null | undefined): DeliveryModelSettings {
   return { ...DEFAULT_DELIVERY_MODEL, ...(stored ?? {}) };
@@ -27,6 +37,7 @@ export const DeliveryModelSettingsSchema = z
     min_samples: z.number().int().min(1).max(100_000),
     window_days: z.number().int().min(7).max(730),
     proxy_max_days: z.number().int().min(1).max(60),
+    settle_days: z.number().int().min(0).max(60),
   })
   .partial()
   .openapi("DeliveryModelSettings");

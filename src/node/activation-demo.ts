@@ -1,0 +1,450 @@
+// The activation-timing case (domain notes §2), generated and replayed through the real app on
+// a simulated clock. One bank, two identical workspaces: one prompts on a fixed "day N after
+// mailing" rule, the other on the lead-time model's p80 day. Same cardholders, same couriers,
+// same deliveries and the same people: someone who would have called an agent on day 4 does so
+// in both, unless a prompt that came after their card (and before day 4) got them to reply
+// 激活 1234 first. Everything goes through the HTTP API, the jobs and the inbound webhook.
+
+import { runDispatch } from "../../jobs/dispatch";
+import { runInbound } from "../../jobs/inbound";
+import { runLeadTimes } from "../../jobs/lead-times";
+import { runPlan } from "../../jobs/plan";
+import { createApp } from "../app";
+import { ProviderRegistry } from "../delivery/registry";
+import { type Deps, defaultAppConfig } from "../deps";
+import { ManualClock } from "../lib/clock";
+import { IdGenerator } from "../lib/ids";
+import { seededRandom } from "../lib/random";
+import { hmacBase64, importSecretKey, newSecretKeyBase64 } from "../lib/secretbox";
+import { createTenant } from "../tenants/service";
+import { migrateDatabase, openDatabase } from "./db";
+import { loadDefaultTemplates } from "./templates";
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const SECRET = "demo-webhook-secret-0123456789";
+
+export type DemoOptions = { shipments: number; days: number; ruleDays: number; seed: number };
+export const DEFAULT_DEMO: DemoOptions = { shipments: 20_000, days: 60, ruleDays: 5, seed: 7 };
+
+// Lead days after mailing: a courier's own spread, later in far cities.
+const COURIERS: Record<string, { dist: [number, number][]; weight: number }> = {
+  SF: {
+    dist: [
+      [1, 0.35],
+      [2, 0.5],
+      [3, 0.1],
+      [4, 0.05],
+    ],
+    weight: 0.4,
+  },
+  YTO: {
+    dist: [
+      [2, 0.2],
+      [3, 0.35],
+      [4, 0.3],
+      [5, 0.1],
+      [6, 0.05],
+    ],
+    weight: 0.35,
+  },
+  EMS: {
+    dist: [
+      [3, 0.15],
+      [4, 0.25],
+      [5, 0.3],
+      [6, 0.2],
+      [7, 0.1],
+    ],
+    weight: 0.25,
+  },
+};
+const CITIES: Record<string, { shift: number; weight: number; zone: string }> = {
+  Shanghai: { shift: 0, weight: 0.3, zone: "Asia/Shanghai" },
+  Beijing: { shift: 0, weight: 0.25, zone: "Asia/Shanghai" },
+  Guangzhou: { shift: 1, weight: 0.2, zone: "Asia/Shanghai" },
+  Chengdu: { shift: 1, weight: 0.15, zone: "Asia/Shanghai" },
+  Urumqi: { shift: 2, weight: 0.1, zone: "Asia/Urumqi" },
+};
+/** Almost nobody ships YTO to Urumqi: a cell too thin to learn, timed by YTO's own row. */
+const THIN = { courier: "YTO", city: "Urumqi", share: 0.03 };
+
+// Without a prompt: how long after the card arrives people activate, and how.
+const DELAY_HOURS: [number, number, number][] = [
+  [0.3, 2, 24],
+  [0.3, 24, 96],
+  [0.2, 96, 240],
+  [0.2, -1, -1], // never, on their own
+];
+const CHANNELS: [string, number][] = [
+  ["agent", 0.5],
+  ["app", 0.22],
+  ["web", 0.13],
+  ["ivr", 0.1],
+  ["branch", 0.05],
+];
+/** A prompt that finds the card at home and not yet active gets a reply this often. */
+const REPLY_AFTER_CARD = 0.55;
+/** A prompt that came before the card is remembered when it arrives this often. */
+const REPLY_BEFORE_CARD = 0.12;
+
+type Truth = {
+  n: number;
+  customer: string;
+  phone: string;
+  last4: string;
+  courier: string;
+  city: string;
+  zone: string;
+  shippedAt: number;
+  deliveredAt: number;
+  feed: boolean;
+  /** When and how they activate without a prompt (null: they don't). */
+  own: { at: number; channel: string } | null;
+  /** Per prompt step: their propensity to answer it, and how long they take. */
+  reply: { u: number; delayMs: number }[];
+};
+
+function pick<T>(r: () => number, items: [T, number][]): T {
+  let x = r();
+  for (const [v, w] of items) {
+    x -= w;
+    if (x < 0) return v;
+  }
+  return (items[items.length - 1] as [T, number])[0];
+}
+
+/** The bank: its cardholders, their cards' journeys and their habits. */
+export function generate(o: DemoOptions, start: number): Truth[] {
+  const r = seededRandom(o.seed);
+  const out: Truth[] = [];
+  const couriers = Object.entries(COURIERS).map(([k, v]) => [k, v.weight] as [string, number]);
+  const cities = Object.entries(CITIES).map(([k, v]) => [k, v.weight] as [string, number]);
+  for (let n = 0; n < o.shipments; n++) {
+    let courier = pick(r, couriers);
+    let city = pick(r, cities);
+    if (courier === THIN.courier && city === THIN.city && r() > THIN.share) {
+      courier = "SF";
+      city = "Urumqi";
+    }
+    const c = CITIES[city] as (typeof CITIES)[string];
+    const day = Math.floor((n / o.shipments) * o.days);
+    // Mailed in the afternoon run, 14:00-17:00 Beijing time.
+    const shippedAt = start + day * DAY + 14 * HOUR + Math.floor(r() * 3 * HOUR);
+    const lead = pick(r, (COURIERS[courier] as (typeof COURIERS)[string]).dist) + c.shift;
+    // Delivered 10:00-17:00 on the lead day (Beijing time; Urumqi's own zone is two hours behind).
+    const deliveredAt = start + (day + lead) * DAY + 10 * HOUR + Math.floor(r() * 7 * HOUR);
+    const [, lo, hi] = pick(
+      r,
+      DELAY_HOURS.map((d) => [d, d[0]] as [[number, number, number], number]),
+    );
+    const own =
+      lo < 0 ? null : { at: deliveredAt + (lo + r() * (hi - lo)) * HOUR, channel: pick(r, CHANNELS) as string };
+    out.push({
+      n,
+      customer: `C${String(n).padStart(6, "0")}`,
+      phone: `+86139${String(n).padStart(8, "0")}`,
+      last4: String(1000 + Math.floor(r() * 9000)),
+      courier,
+      city,
+      zone: c.zone,
+      shippedAt,
+      deliveredAt,
+      feed: r() < 0.7,
+      own,
+      reply: [0, 1, 2].map(() => ({ u: r(), delayMs: (0.3 + r() * 3) * HOUR })),
+    });
+  }
+  return out;
+}
+
+type Arm = {
+  name: string;
+  key: string;
+  channelId: string;
+  campaignId: string;
+  /** Shipment id per truth index, and back. */
+  shipmentOf: Map<number, string>;
+  truthOf: Map<string, Truth>;
+  activated: Set<number>;
+  replied: Set<string>;
+};
+
+export type ArmResult = {
+  name: string;
+  first_prompts_sent: number;
+  follow_ups_sent: number;
+  prompts_skipped_already_converted: number;
+  fitness: { received_before_send: number; converted_before_send: number; well_timed: number };
+  activations: Record<string, number>;
+  never_activated: number;
+};
+
+export type DemoResult = {
+  options: DemoOptions;
+  rule: ArmResult;
+  model: ArmResult;
+  agent_activations_avoided: number;
+  sms_activations_gained: number;
+  median_days_saved_vs_rule: number | null;
+  cells: { courier: string; region: string; samples: number; p80: number | null; timed_by: string; send_day: number | null }[];
+  seconds: number;
+};
+
+export async function runActivationDemo(o: DemoOptions = DEFAULT_DEMO, log: (s: string) => void = () => {}) {
+  const t0 = performance.now();
+  // 1 March 2026, 00:00 in Beijing.
+  const start = Date.parse("2026-02-28T16:00:00Z");
+  const truth = generate(o, start);
+  const db = openDatabase(":memory:");
+  migrateDatabase(db);
+  const clock = new ManualClock(new Date(start).toISOString());
+  const ids = new IdGenerator(clock);
+  const secretKey = await importSecretKey(newSecretKeyBase64());
+  const deps: Deps = {
+    db,
+    clock,
+    ids,
+    config: { ...defaultAppConfig },
+    defaultTemplates: loadDefaultTemplates(),
+    secretKey,
+    providers: new ProviderRegistry(secretKey, clock),
+  };
+  const app = createApp(deps);
+  const call = async (key: string, method: string, path: string, body?: unknown, type = "application/json") => {
+    const res = await app.request(path, {
+      method,
+      headers: { authorization: `Bearer ${key}`, "content-type": type },
+      ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
+    });
+    const json = (await res.json()) as any;
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
+    return json;
+  };
+
+  const arm = async (name: string, slug: string, timing: Record<string, unknown>): Promise<Arm> => {
+    const { apiKey } = await createTenant(deps, {
+      name,
+      slug,
+      default_country: "CN",
+      time_zone: "Asia/Shanghai",
+      locale: "zh-CN",
+      brand_signature: "【示范银行】",
+    });
+    const ch = await call(apiKey, "POST", "/v1/channels", {
+      name: "SMS",
+      provider: "simulator",
+      config: { from: "+8610695555" },
+      credentials: { secret: SECRET },
+      default: true,
+    });
+    await call(apiKey, "POST", "/v1/keywords", { preset: "card_activation" });
+    const csv = [
+      "external_id,phone,name,time_zone,consent",
+      ...truth.map((t) => `${t.customer},${t.phone},持卡人${t.n},${t.zone},subscribed`),
+    ].join("\n");
+    await call(apiKey, "POST", "/v1/customers/import", csv, "text/csv");
+    const c = await call(apiKey, "POST", "/v1/campaigns", {
+      name: `Activation prompt (${name})`,
+      kind: "after_delivery",
+      template: "card_activation_prompt",
+      variables: { activationUrl: "bank.example/activate" },
+      after_delivery: { item_kind: "card", ...timing, follow_up: { after_days: 3, max_messages: 2 } },
+    });
+    await call(apiKey, "POST", `/v1/campaigns/${c.id}/schedule`, {});
+    return {
+      name,
+      key: apiKey,
+      channelId: ch.id,
+      campaignId: c.id,
+      shipmentOf: new Map(),
+      truthOf: new Map(),
+      activated: new Set(),
+      replied: new Set(),
+    };
+  };
+  const rule = await arm(`fixed rule (day ${o.ruleDays})`, "rule-bank", { fixed_days: o.ruleDays });
+  const model = await arm("model (p80)", "model-bank", { quantile: 0.8 });
+  const arms = [rule, model];
+  log(`${truth.length} shipments over ${o.days} days; two workspaces of ${truth.length} cardholders each`);
+
+  // What happens when, for both workspaces alike; replies are added as prompts arrive.
+  type Action =
+    | { kind: "ship"; t: Truth }
+    | { kind: "feed"; t: Truth }
+    | { kind: "own"; t: Truth }
+    | { kind: "reply"; t: Truth; arm: Arm };
+  const byHour = new Map<number, Action[]>();
+  const at = (ms: number, a: Action) => {
+    const h = Math.ceil((ms - start) / HOUR);
+    const list = byHour.get(h);
+    if (list) list.push(a);
+    else byHour.set(h, [a]);
+  };
+  for (const t of truth) {
+    at(t.shippedAt, { kind: "ship", t });
+    // The courier's feed comes in each evening.
+    if (t.feed) at(t.deliveredAt + 4 * HOUR, { kind: "feed", t });
+    if (t.own) at(t.own.at, { kind: "own", t });
+  }
+  const sms = async (a: Arm, from: string, text: string, id: string) => {
+    const body = JSON.stringify({ id, from, to: "+8610695555", text });
+    const res = await app.request(`/webhooks/simulator/${a.channelId}/inbound`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-simulator-signature": await hmacBase64("SHA-256", SECRET, body) },
+      body,
+    });
+    if (res.status !== 200) throw new Error(`webhook ${res.status}`);
+  };
+
+  const end = o.days + 25;
+  let seen = 0;
+  for (let h = 1; h <= end * 24; h++) {
+    const now = start + h * HOUR;
+    clock.set(now);
+    const actions = byHour.get(h) ?? [];
+    byHour.delete(h);
+    const ships = actions.filter((a) => a.kind === "ship").map((a) => a.t);
+    if (ships.length > 0) {
+      for (const a of arms) {
+        const out = await call(a.key, "POST", "/v1/shipments", {
+          shipments: ships.map((t) => ({
+            customer_external_id: t.customer,
+            reference: t.last4,
+            external_id: `T${t.n}`,
+            courier: t.courier,
+            region: t.city,
+            shipped_at: new Date(t.shippedAt).toISOString(),
+            promised_days: o.ruleDays,
+          })),
+        });
+        ships.forEach((t, i) => {
+          a.shipmentOf.set(t.n, out.data[i].id);
+          a.truthOf.set(out.data[i].id, t);
+        });
+      }
+    }
+    const feed = actions.filter((a) => a.kind === "feed").map((a) => a.t);
+    if (feed.length > 0)
+      for (const a of arms)
+        await call(a.key, "POST", "/v1/shipments/updates", {
+          updates: feed.map((t) => ({ external_id: `T${t.n}`, delivered_at: new Date(t.deliveredAt).toISOString() })),
+        });
+    for (const act of actions) {
+      if (act.kind === "own") {
+        for (const a of arms) {
+          if (a.activated.has(act.t.n)) continue;
+          a.activated.add(act.t.n);
+          await call(a.key, "POST", "/v1/events", {
+            external_id: act.t.customer,
+            type: "card.activated",
+            properties: { channel: act.t.own?.channel ?? "agent", last4: act.t.last4 },
+            occurred_at: new Date(act.t.own?.at ?? now).toISOString(),
+            event_id: `own-${act.t.n}`,
+          });
+        }
+      } else if (act.kind === "reply" && !act.arm.activated.has(act.t.n)) {
+        act.arm.activated.add(act.t.n);
+        await sms(act.arm, act.t.phone, `激活 ${act.t.last4}`, `r-${act.t.n}`);
+      }
+    }
+    await runPlan(deps);
+    await runDispatch(deps);
+    await runInbound(deps);
+    await runDispatch(deps);
+    if (h % 24 === 3) await runLeadTimes(deps);
+    // Prompts delivered this hour: does the cardholder answer?
+    for (const a of arms) {
+      const got = await db.rawAll<{ shipment_id: string; step: number; sent_at: number }>(
+        `select t.shipment_id, t.step, m.sent_at from messages m join timing_decisions t on t.tenant_id = m.tenant_id and t.message_id = m.id
+         where m.tenant_id = (select tenant_id from campaigns where id = ?) and m.campaign_id = ? and m.status = 'delivered'
+           and m.sent_at > ? and m.sent_at <= ?`,
+        [a.campaignId, a.campaignId, now - HOUR, now],
+      );
+      for (const g of got) {
+        const t = a.truthOf.get(g.shipment_id) as Truth;
+        const key = `${t.n}`;
+        if (a.replied.has(key) || a.activated.has(t.n)) continue;
+        const p = t.reply[g.step - 1] as Truth["reply"][number];
+        const replyAt =
+          g.sent_at >= t.deliveredAt
+            ? p.u < REPLY_AFTER_CARD
+              ? g.sent_at + p.delayMs
+              : null
+            : p.u < REPLY_BEFORE_CARD
+              ? t.deliveredAt + p.delayMs
+              : null;
+        if (replyAt === null || (t.own && t.own.at <= replyAt)) continue;
+        a.replied.add(key);
+        at(replyAt, { kind: "reply", t, arm: a });
+      }
+    }
+    if (h % (24 * 10) === 0) {
+      seen = h / 24;
+      log(`  day ${seen}: ${model.activated.size} activated (model), ${rule.activated.size} (rule)`);
+    }
+  }
+
+  const result = async (a: Arm): Promise<ArmResult> => {
+    const stats = await call(a.key, "GET", `/v1/campaigns/${a.campaignId}/stats`);
+    const steps = await db.rawAll<{ step: number; status: string; reason: string | null; n: number }>(
+      `select t.step, m.status, m.reason, count(*) as n from timing_decisions t join messages m on m.tenant_id = t.tenant_id and m.id = t.message_id
+       where t.campaign_id = ? group by t.step, m.status, m.reason`,
+      [a.campaignId],
+    );
+    const sent = (step: number) =>
+      steps.filter((s) => s.step === step && s.status === "delivered").reduce((x, s) => x + s.n, 0);
+    const fit = await call(
+      a.key,
+      "GET",
+      `/v1/reports/timing-fitness?campaign_id=${a.campaignId}&from=${new Date(start).toISOString()}&to=${new Date(start + o.days * DAY).toISOString()}`,
+    );
+    const mine = fit.timings.find((x: any) => x.timing.startsWith("campaign"));
+    const mix = await call(
+      a.key,
+      "GET",
+      `/v1/reports/activation-channels?from=${new Date(start).toISOString()}&to=${new Date(start + end * DAY).toISOString()}&bucket=week`,
+    );
+    const activations: Record<string, number> = {};
+    for (const b of mix.series) for (const [ch, n] of Object.entries(b.counts)) activations[ch] = (activations[ch] ?? 0) + (n as number);
+    return {
+      name: a.name,
+      first_prompts_sent: sent(1),
+      follow_ups_sent: sent(2),
+      prompts_skipped_already_converted: stats.by_reason.already_converted ?? 0,
+      fitness: {
+        received_before_send: mine.received_before_send,
+        converted_before_send: mine.converted_before_send,
+        well_timed: mine.well_timed,
+      },
+      activations,
+      never_activated: truth.length - a.activated.size,
+    };
+  };
+  const r = await result(rule);
+  const m = await result(model);
+  const cmp = await call(
+    model.key,
+    "GET",
+    `/v1/reports/timing-fitness?rule_days=${o.ruleDays}&from=${new Date(start).toISOString()}&to=${new Date(start + o.days * DAY).toISOString()}`,
+  );
+  const report = await call(model.key, "GET", "/v1/reports/delivery");
+  db.close();
+  return {
+    options: o,
+    rule: r,
+    model: m,
+    agent_activations_avoided: (r.activations.agent ?? 0) - (m.activations.agent ?? 0),
+    sms_activations_gained: (m.activations.sms ?? 0) - (r.activations.sms ?? 0),
+    median_days_saved_vs_rule: cmp.median_days_saved_vs_rule,
+    cells: report.cells.map((c: any) => ({
+      courier: c.courier,
+      region: c.region,
+      samples: c.samples,
+      p80: c.quantiles.p80.days,
+      timed_by: c.timed_by.level,
+      send_day: c.timed_by.recommended_send_day,
+    })),
+    seconds: Math.round((performance.now() - t0) / 100) / 10,
+  } satisfies DemoResult;
+}

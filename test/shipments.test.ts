@@ -386,6 +386,35 @@ describe("after-delivery campaigns", () => {
     expect(m.timing).toMatchObject({ level: "fixed", lead_days: 5, late: true, send_date: "2026-03-01" });
   });
 
+  it("holds a notification prompt for quiet hours, in the customer's own zone", async () => {
+    const env = setup(START);
+    const t = await twoWay(env, { quiet_hours: { start: "17:00", end: "08:00" } });
+    const cmp = await t.client.post("/v1/campaigns", {
+      name: "Prompt",
+      kind: "after_delivery",
+      template: "card_activation_prompt",
+      message_kind: "notification",
+      variables: { activationUrl: "x.example" },
+      after_delivery: { fixed_days: 1 },
+    });
+    await t.client.post(`/v1/campaigns/${cmp.body.id}/schedule`, {});
+    const [a] = await members(t.client, 1);
+    await t.client.patch(`/v1/customers/${a}`, { time_zone: "Asia/Urumqi" });
+    const [sid] = (
+      await t.client.post("/v1/shipments", {
+        shipments: [{ customer_id: a, reference: "4242", courier: "SF", region: "Urumqi", shipped_at: START }],
+      })
+    ).body.data.map((d: { id: string }) => d.id);
+    await drive(env, "2026-03-03T06:00:00Z");
+    const [p] = await prompts(t.client, sid as string);
+    // Due 18:00 Urumqi time (12:00 UTC) on 2 March, inside 17:00-08:00: sent at 08:00 there (02:00 UTC).
+    expect(p?.send_at).toBe("2026-03-02T12:00:00.000Z");
+    const m = (await t.client.get(`/v1/messages/${p?.message_id}`)).body;
+    expect(m.status).toBe("delivered");
+    expect(m.sent_at).toBe("2026-03-03T02:00:00.000Z");
+    expect(m.history.map((h: any) => h.reason)).toContain("quiet_hours_deferred");
+  });
+
   it("rejects a bad after_delivery setup, naming the field", async () => {
     const env = setup(START);
     const t = await tenant(env);

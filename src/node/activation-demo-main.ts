@@ -22,9 +22,26 @@ function print(r: DemoResult) {
   const rows: [string, string, string][] = [
     ["first prompts sent", String(r.rule.first_prompts_sent), String(r.model.first_prompts_sent)],
     ["follow-ups sent", String(r.rule.follow_ups_sent), String(r.model.follow_ups_sent)],
-    ["prompts skipped: already activated", String(r.rule.prompts_skipped_already_converted), String(r.model.prompts_skipped_already_converted)],
-    ["prompt too late (activated before its time)", pct(r.rule.fitness.converted_before_send), pct(r.model.fitness.converted_before_send)],
-    ["card at home when the prompt was due", pct(r.rule.fitness.received_before_send), pct(r.model.fitness.received_before_send)],
+    [
+      "prompts skipped: already activated",
+      String(r.rule.prompts_skipped_already_converted),
+      String(r.model.prompts_skipped_already_converted),
+    ],
+    [
+      "prompts sent after the card was activated",
+      String(r.rule.prompts_after_activation),
+      String(r.model.prompts_after_activation),
+    ],
+    [
+      "prompt too late (activated before its time)",
+      pct(r.rule.fitness.converted_before_send),
+      pct(r.model.fitness.converted_before_send),
+    ],
+    [
+      "card at home when the prompt was due",
+      pct(r.rule.fitness.received_before_send),
+      pct(r.model.fitness.received_before_send),
+    ],
     ["well timed (card there, not yet active)", pct(r.rule.fitness.well_timed), pct(r.model.fitness.well_timed)],
     ...[...new Set([...Object.keys(r.rule.activations), ...Object.keys(r.model.activations)])]
       .sort()

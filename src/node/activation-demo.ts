@@ -16,6 +16,7 @@ import { ManualClock } from "../lib/clock";
 import { IdGenerator } from "../lib/ids";
 import { seededRandom } from "../lib/random";
 import { hmacBase64, importSecretKey, newSecretKeyBase64 } from "../lib/secretbox";
+import type { DeliveryReport } from "../reports/delivery";
 import { createTenant } from "../tenants/service";
 import { migrateDatabase, openDatabase } from "./db";
 import { loadDefaultTemplates } from "./templates";
@@ -175,9 +176,16 @@ export type ArmResult = {
   first_prompts_sent: number;
   follow_ups_sent: number;
   prompts_skipped_already_converted: number;
+  /** Prompts delivered to someone who had activated before they went: must be none. */
+  prompts_after_activation: number;
   fitness: { received_before_send: number; converted_before_send: number; well_timed: number };
   activations: Record<string, number>;
   never_activated: number;
+};
+
+type Fitness = {
+  timings: { timing: string; received_before_send: number; converted_before_send: number; well_timed: number }[];
+  median_days_saved_vs_rule: number | null;
 };
 
 export type DemoResult = {
@@ -187,11 +195,21 @@ export type DemoResult = {
   agent_activations_avoided: number;
   sms_activations_gained: number;
   median_days_saved_vs_rule: number | null;
-  cells: { courier: string; region: string; samples: number; p80: number | null; timed_by: string; send_day: number | null }[];
+  cells: {
+    courier: string;
+    region: string;
+    samples: number;
+    p80: number | null;
+    timed_by: string;
+    send_day: number | null;
+  }[];
   seconds: number;
 };
 
-export async function runActivationDemo(o: DemoOptions = DEFAULT_DEMO, log: (s: string) => void = () => {}) {
+export async function runActivationDemo(
+  o: DemoOptions = DEFAULT_DEMO,
+  log: (s: string) => void = () => {},
+): Promise<DemoResult> {
   const t0 = performance.now();
   // 1 March 2026, 00:00 in Beijing.
   const start = Date.parse("2026-02-28T16:00:00Z");
@@ -211,13 +229,19 @@ export async function runActivationDemo(o: DemoOptions = DEFAULT_DEMO, log: (s: 
     providers: new ProviderRegistry(secretKey, clock),
   };
   const app = createApp(deps);
-  const call = async (key: string, method: string, path: string, body?: unknown, type = "application/json") => {
+  const call = async <T = { id: string }>(
+    key: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    type = "application/json",
+  ): Promise<T> => {
     const res = await app.request(path, {
       method,
       headers: { authorization: `Bearer ${key}`, "content-type": type },
       ...(body !== undefined && { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
-    const json = (await res.json()) as any;
+    const json = (await res.json()) as T;
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json).slice(0, 300)}`);
     return json;
   };
@@ -291,7 +315,10 @@ export async function runActivationDemo(o: DemoOptions = DEFAULT_DEMO, log: (s: 
     const body = JSON.stringify({ id, from, to: "+8610695555", text });
     const res = await app.request(`/webhooks/simulator/${a.channelId}/inbound`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-simulator-signature": await hmacBase64("SHA-256", SECRET, body) },
+      headers: {
+        "content-type": "application/json",
+        "x-simulator-signature": await hmacBase64("SHA-256", SECRET, body),
+      },
       body,
     });
     if (res.status !== 200) throw new Error(`webhook ${res.status}`);
@@ -307,7 +334,7 @@ export async function runActivationDemo(o: DemoOptions = DEFAULT_DEMO, log: (s: 
     const ships = actions.filter((a) => a.kind === "ship").map((a) => a.t);
     if (ships.length > 0) {
       for (const a of arms) {
-        const out = await call(a.key, "POST", "/v1/shipments", {
+        const out = await call<{ data: { id: string }[] }>(a.key, "POST", "/v1/shipments", {
           shipments: ships.map((t) => ({
             customer_external_id: t.customer,
             reference: t.last4,
@@ -319,8 +346,9 @@ export async function runActivationDemo(o: DemoOptions = DEFAULT_DEMO, log: (s: 
           })),
         });
         ships.forEach((t, i) => {
-          a.shipmentOf.set(t.n, out.data[i].id);
-          a.truthOf.set(out.data[i].id, t);
+          const id = out.data[i]?.id as string;
+          a.shipmentOf.set(t.n, id);
+          a.truthOf.set(id, t);
         });
       }
     }
@@ -386,32 +414,44 @@ export async function runActivationDemo(o: DemoOptions = DEFAULT_DEMO, log: (s: 
   }
 
   const result = async (a: Arm): Promise<ArmResult> => {
-    const stats = await call(a.key, "GET", `/v1/campaigns/${a.campaignId}/stats`);
+    const stats = await call<{ by_reason: Record<string, number> }>(
+      a.key,
+      "GET",
+      `/v1/campaigns/${a.campaignId}/stats`,
+    );
     const steps = await db.rawAll<{ step: number; status: string; reason: string | null; n: number }>(
       `select t.step, m.status, m.reason, count(*) as n from timing_decisions t join messages m on m.tenant_id = t.tenant_id and m.id = t.message_id
        where t.campaign_id = ? group by t.step, m.status, m.reason`,
       [a.campaignId],
     );
+    const [after] = await db.rawAll<{ n: number }>(
+      `select count(*) as n from timing_decisions t join messages m on m.tenant_id = t.tenant_id and m.id = t.message_id
+       join shipments s on s.tenant_id = t.tenant_id and s.id = t.shipment_id
+       where t.campaign_id = ? and m.sent_at is not null and s.converted_at < m.sent_at`,
+      [a.campaignId],
+    );
     const sent = (step: number) =>
       steps.filter((s) => s.step === step && s.status === "delivered").reduce((x, s) => x + s.n, 0);
-    const fit = await call(
+    const fit = await call<Fitness>(
       a.key,
       "GET",
       `/v1/reports/timing-fitness?campaign_id=${a.campaignId}&from=${new Date(start).toISOString()}&to=${new Date(start + o.days * DAY).toISOString()}`,
     );
-    const mine = fit.timings.find((x: any) => x.timing.startsWith("campaign"));
-    const mix = await call(
+    const mine = fit.timings.find((x) => x.timing.startsWith("campaign")) as Fitness["timings"][number];
+    const mix = await call<{ series: { counts: Record<string, number> }[] }>(
       a.key,
       "GET",
       `/v1/reports/activation-channels?from=${new Date(start).toISOString()}&to=${new Date(start + end * DAY).toISOString()}&bucket=week`,
     );
     const activations: Record<string, number> = {};
-    for (const b of mix.series) for (const [ch, n] of Object.entries(b.counts)) activations[ch] = (activations[ch] ?? 0) + (n as number);
+    for (const b of mix.series)
+      for (const [ch, n] of Object.entries(b.counts)) activations[ch] = (activations[ch] ?? 0) + (n as number);
     return {
       name: a.name,
       first_prompts_sent: sent(1),
       follow_ups_sent: sent(2),
       prompts_skipped_already_converted: stats.by_reason.already_converted ?? 0,
+      prompts_after_activation: after?.n ?? 0,
       fitness: {
         received_before_send: mine.received_before_send,
         converted_before_send: mine.converted_before_send,
@@ -423,12 +463,12 @@ export async function runActivationDemo(o: DemoOptions = DEFAULT_DEMO, log: (s: 
   };
   const r = await result(rule);
   const m = await result(model);
-  const cmp = await call(
+  const cmp = await call<Fitness>(
     model.key,
     "GET",
     `/v1/reports/timing-fitness?rule_days=${o.ruleDays}&from=${new Date(start).toISOString()}&to=${new Date(start + o.days * DAY).toISOString()}`,
   );
-  const report = await call(model.key, "GET", "/v1/reports/delivery");
+  const report = await call<DeliveryReport>(model.key, "GET", "/v1/reports/delivery");
   db.close();
   return {
     options: o,
@@ -437,14 +477,14 @@ export async function runActivationDemo(o: DemoOptions = DEFAULT_DEMO, log: (s: 
     agent_activations_avoided: (r.activations.agent ?? 0) - (m.activations.agent ?? 0),
     sms_activations_gained: (m.activations.sms ?? 0) - (r.activations.sms ?? 0),
     median_days_saved_vs_rule: cmp.median_days_saved_vs_rule,
-    cells: report.cells.map((c: any) => ({
+    cells: report.cells.map((c) => ({
       courier: c.courier,
       region: c.region,
       samples: c.samples,
-      p80: c.quantiles.p80.days,
+      p80: c.quantiles.p80?.days ?? null,
       timed_by: c.timed_by.level,
       send_day: c.timed_by.recommended_send_day,
     })),
     seconds: Math.round((performance.now() - t0) / 100) / 10,
-  } satisfies DemoResult;
+  };
 }

@@ -189,6 +189,31 @@ describe("the lead-time model", () => {
     const s1 = (await t.client.get(`/v1/shipments/${ids[1]}`)).body;
     expect(s1).toMatchObject({ conversion_channel: "agent", lead: null });
     expect((await t.client.get(`/v1/shipments/${ids[2]}`)).body.lead).toMatchObject({ days: 2, source: "delivered" });
+    // A second card for the first customer: an event naming the first card (already active)
+    // does not activate the second; one naming nothing does.
+    const second = (
+      await t.client.post("/v1/shipments", {
+        shipments: [
+          {
+            customer_id: who[0],
+            reference: "9876",
+            courier: "YTO",
+            region: "Hangzhou",
+            shipped_at: "2026-02-20T02:00:00Z",
+          },
+        ],
+      })
+    ).body.data[0].id;
+    const first = (await t.client.get(`/v1/shipments/${ids[0]}`)).body;
+    await t.client.post("/v1/events", {
+      customer_id: who[0],
+      type: "card.activated",
+      properties: { channel: "web", shipment_id: first.id },
+    });
+    expect((await t.client.get(`/v1/shipments/${second}`)).body.converted_at).toBeNull();
+    await t.client.post("/v1/events", { customer_id: who[0], type: "card.activated", properties: { channel: "ivr" } });
+    expect((await t.client.get(`/v1/shipments/${second}`)).body.conversion_channel).toBe("ivr");
+    expect((await t.client.get(`/v1/shipments/${ids[0]}`)).body.conversion_channel).toBe("app");
     expect((await t.client.post("/v1/reports/delivery/refresh")).body).toMatchObject({ samples: 2 });
     const r = (await t.client.get("/v1/reports/delivery")).body;
     expect(r.cells[0]).toMatchObject({ courier: "YTO", region: "Hangzhou", samples: 2, proxy_samples: 1 });

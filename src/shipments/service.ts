@@ -339,8 +339,10 @@ export async function conversionStatements(
     .filter((x) => typeof x === "string" || typeof x === "number")
     .map(String);
   const open = mine.filter((s) => s.convertedAt === null && s.shippedAt <= occurredAt + FUTURE_SKEW_MS);
-  const target =
-    open.find((s) => named.includes(s.id) || (s.reference !== null && named.includes(s.reference))) ?? open.at(-1);
+  // A named shipment that is already converted stays so; only an unnamed (or unknown) one
+  // falls to the customer's latest open shipment.
+  const isNamed = (s: ShipmentRow) => named.includes(s.id) || (s.reference !== null && named.includes(s.reference));
+  const target = mine.some(isNamed) ? open.filter(isNamed).at(-1) : open.at(-1);
   if (!target) return [];
   const settings = await deliverySettings(ctx);
   const proxy =

@@ -372,6 +372,25 @@ describe("after-delivery campaigns", () => {
     await runDispatch(env.deps);
   });
 
+  it("moves planned prompts when the refreshed model says their cell got faster", async () => {
+    const { env, client } = await bank();
+    const [slow] = await members(client, 1);
+    const [sid] = await ship(client, [{ customer: slow as string, courier: "EMS", region: "Urumqi", last4: "1212" }]);
+    await runPlan(env.deps);
+    expect((await prompts(client, sid as string))[0]?.send_at).toBe("2026-03-07T10:00:00.000Z");
+    // A hundred more EMS/Urumqi deliveries on day 2: with the forty before, p80 is now day 5.
+    await history(client, "EMS", "Urumqi", samples({ 2: 100 }));
+    const r = await client.post("/v1/reports/delivery/refresh");
+    expect(r.body).toMatchObject({ retimed: 1 });
+    const [p] = await prompts(client, sid as string);
+    expect(p?.send_at).toBe("2026-03-06T10:00:00.000Z");
+    const m = (await client.get(`/v1/messages/${p?.message_id}`)).body;
+    expect(m.timing).toMatchObject({ lead_days: 5, samples: 140, send_date: "2026-03-06" });
+    expect(m.history.at(-1).detail).toMatch(/^Re-timed after the model refreshed.*p80 = day 5/);
+    // Nothing changes on a second refresh.
+    expect((await client.post("/v1/reports/delivery/refresh")).body.retimed).toBe(0);
+  });
+
   it("runs a fixed rule as well, and plans late shipments for the next send time", async () => {
     const env = setup("2026-03-01T00:00:00Z");
     const t = await tenant(env);

@@ -24,7 +24,7 @@ const CHUNK = 5_000;
 
 const dialect = new SQLiteSyncDialect();
 
-type Candidate = {
+export type Candidate = {
   id: string;
   customer_id: string;
   courier: string;
@@ -115,7 +115,7 @@ export function decide(t: AfterDeliveryTrigger, model: Model | null, s: Candidat
   return out;
 }
 
-function explain(c: CampaignRow, t: AfterDeliveryTrigger, s: Candidate, d: Decision): string {
+export function explain(c: CampaignRow, t: AfterDeliveryTrigger, s: Candidate, d: Decision): string {
   const when = `${formatCivil(d.date)} ${new Date(d.at).toISOString().slice(11, 16)} UTC (${s.zone})`;
   const shipped = `shipped ${formatCivil(localDate(new Date(s.shipped_at), s.zone))} by ${s.courier} to ${s.region}`;
   const cell = d.region

@@ -1,9 +1,9 @@
+import { refreshAndRetime } from "../campaigns/retime";
 import { ITEM_KINDS } from "../db/schema";
 import { ctxOf } from "../http/auth";
 import { apiRoute, createRouter, jsonContent, z } from "../http/openapi";
 import { NotFoundError } from "../lib/errors";
 import { hhmmField } from "../lib/validators";
-import { refreshModel } from "../shipments/model";
 import { channelMix } from "./channels";
 import { histogramSvg } from "./chart";
 import { deliveryReport } from "./delivery";
@@ -109,13 +109,17 @@ const router = createRouter()
       path: "/v1/reports/delivery/refresh",
       tags,
       summary: "Rebuild the lead-time model now",
-      description: "It also rebuilds daily (job lead_times) and before planning when it is over a day old.",
+      description:
+        "Prompts still planned by model-timed campaigns move to the new model's days (retimed: how many). It also rebuilds daily (job lead_times) and before planning when it is over a day old.",
       scope: "write",
       responses: {
-        200: jsonContent(z.object({ refreshed_at: z.string(), cells: z.number(), samples: z.number() }), "Rebuilt"),
+        200: jsonContent(
+          z.object({ refreshed_at: z.string(), cells: z.number(), samples: z.number(), retimed: z.number() }),
+          "Rebuilt",
+        ),
       },
     }),
-    async (c) => c.json(await refreshModel(ctxOf(c)), 200),
+    async (c) => c.json(await refreshAndRetime(ctxOf(c)), 200),
   )
   .openapi(
     apiRoute({

@@ -373,21 +373,34 @@ describe("after-delivery campaigns", () => {
   });
 
   it("moves planned prompts when the refreshed model says their cell got faster", async () => {
-    const { env, client } = await bank();
-    const [slow] = await members(client, 1);
-    const [sid] = await ship(client, [{ customer: slow as string, courier: "EMS", region: "Urumqi", last4: "1212" }]);
+    const { env, client } = await bank({ followUp: { after_days: 2, max_messages: 2 } });
+    const [a, b] = await members(client, 2);
+    const [sa] = await ship(client, [{ customer: a as string, courier: "EMS", region: "Urumqi", last4: "1212" }]);
     await runPlan(env.deps);
-    expect((await prompts(client, sid as string))[0]?.send_at).toBe("2026-03-07T10:00:00.000Z");
+    const times = async (id: string) => (await prompts(client, id)).map((p) => p.send_at.slice(0, 10));
+    expect(await times(sa as string)).toEqual(["2026-03-07", "2026-03-09"]);
+    await drive(env, "2026-03-07T11:00:00Z");
+    expect((await prompts(client, sa as string)).map((p) => p.status)).toEqual(["delivered", "planned"]);
+    const sb = (
+      await client.post("/v1/shipments", {
+        shipments: [
+          { customer_id: b, reference: "3434", courier: "EMS", region: "Urumqi", shipped_at: "2026-03-07T11:00:00Z" },
+        ],
+      })
+    ).body.data[0].id;
+    await runPlan(env.deps);
+    expect(await times(sb)).toEqual(["2026-03-13", "2026-03-15"]);
     // A hundred more EMS/Urumqi deliveries on day 2: with the forty before, p80 is now day 5.
     await history(client, "EMS", "Urumqi", samples({ 2: 100 }));
     const r = await client.post("/v1/reports/delivery/refresh");
-    expect(r.body).toMatchObject({ retimed: 1 });
-    const [p] = await prompts(client, sid as string);
-    expect(p?.send_at).toBe("2026-03-06T10:00:00.000Z");
+    expect(r.body.retimed).toBe(2);
+    expect(await times(sb)).toEqual(["2026-03-12", "2026-03-14"]);
+    // The first card's prompt has gone: its follow-up keeps counting from it.
+    expect(await times(sa as string)).toEqual(["2026-03-07", "2026-03-09"]);
+    const [p] = await prompts(client, sb);
     const m = (await client.get(`/v1/messages/${p?.message_id}`)).body;
-    expect(m.timing).toMatchObject({ lead_days: 5, samples: 140, send_date: "2026-03-06" });
+    expect(m.timing).toMatchObject({ lead_days: 5, samples: 140, send_date: "2026-03-12" });
     expect(m.history.at(-1).detail).toMatch(/^Re-timed after the model refreshed.*p80 = day 5/);
-    // Nothing changes on a second refresh.
     expect((await client.post("/v1/reports/delivery/refresh")).body.retimed).toBe(0);
   });
 

@@ -1,7 +1,7 @@
 // After the lead-time model refreshes, prompts still planned (not yet due) move to the day the
 // new model gives, so a courier that slowed down this week delays the prompts of cards already
-// on their way, not only of the next ones. Only moves to a time still ahead; a prompt already
-// marked late, or from a fixed rule, stays.
+// on their way, not only of the next ones. Only moves to a time still ahead, and only while the
+// first prompt has not gone; a prompt already marked late, or from a fixed rule, stays.
 
 import { and, eq, inArray } from "drizzle-orm";
 import type { Ctx } from "../context";
@@ -44,7 +44,10 @@ export async function retimePrompts(ctx: Ctx): Promise<number> {
     const byShipment = new Map<string, Planned[]>();
     for (const r of rows) byShipment.set(r.id, [...(byShipment.get(r.id) ?? []), r]);
     for (const list of byShipment.values()) {
-      const decisions = decide(t, model, list[0] as Planned, now);
+      // Follow-ups count from the first prompt: once it has gone, its follow-ups stay put.
+      if (!list.some((r) => r.step === 1)) continue;
+      // The schedule from the shipped date alone (0: no "already late" shift).
+      const decisions = decide(t, model, list[0] as Planned, 0);
       for (const r of list) {
         const d = decisions[r.step - 1];
         if (!d || d.at === r.send_at || d.at <= now) continue;

@@ -1,9 +1,50 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({
-  test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-  },
+// Offline: wrangler must not fetch request.cf data or send metrics.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+process.env.WRANGLER_SEND_METRICS ??= "false";
+
+// Two projects: the Node runtime (better-sqlite3) and the Workers runtime (workerd, D1), each
+// with the same migrations applied to a fresh database per test file.
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("migrations");
+  return {
+    test: {
+      testTimeout: 30_000,
+      hookTimeout: 30_000,
+      projects: [
+        {
+          test: {
+            name: "node",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/workers/**"],
+            testTimeout: 30_000,
+            hookTimeout: 30_000,
+          },
+        },
+        {
+          plugins: [
+            cloudflareTest({
+              main: "./src/worker.ts",
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  // A fixed test key (never a real one): 32 bytes of zeros, base64.
+                  TIDINGS_SECRET_KEY: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/workers/**/*.test.ts"],
+            setupFiles: ["./test/workers/apply-migrations.ts"],
+            testTimeout: 30_000,
+          },
+        },
+      ],
+    },
+  };
 });

@@ -2,9 +2,15 @@ import { dispatch } from "../src/delivery/dispatch";
 import type { Deps } from "../src/deps";
 import { libraryOf } from "../src/templates/library";
 
-/** Sends what is due. Every minute from cron, and at once when the API queues a message. */
-export async function runDispatch(deps: Deps) {
-  const options = deps.config.dispatchLeaseMs ? { leaseMs: deps.config.dispatchLeaseMs } : {};
+/**
+ * Sends what is due (all of it on Node; on Workers, `ids` is one queue batch). Every minute
+ * from cron, and at once when the API queues a message.
+ */
+export async function runDispatch(deps: Deps, only?: { ids: string[] }) {
+  const options = {
+    ...(deps.config.dispatchLeaseMs ? { leaseMs: deps.config.dispatchLeaseMs } : {}),
+    ...(only ? { ids: only.ids } : {}),
+  };
   return dispatch(
     {
       db: deps.db,

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { BUNDLE_PATH, templateBundle } from "../src/node/bundle-templates";
 import { migrateDatabase, openDatabase } from "../src/node/db";
 
 const root = join(import.meta.dirname, "..");
@@ -50,6 +51,10 @@ describe("architecture rules", () => {
       ),
     );
     expect(imports).toEqual(["src/templates/engine.ts: handlebars/dist/cjs/handlebars/compiler/base.js"]);
+  });
+
+  it("ships the Worker the templates as they are on disk (npm run templates:bundle)", () => {
+    expect(readFileSync(BUNDLE_PATH, "utf8")).toBe(templateBundle());
   });
 
   it("gives every table a tenant_id (rule 8); the tenants table is keyed by it", () => {

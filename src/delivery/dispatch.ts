@@ -62,6 +62,11 @@ export type DispatchOptions = {
   /** Sends in flight at once per batch (HTTP providers gain from a few). */
   concurrency?: number;
   maxAttempts?: number;
+  /**
+   * Only these messages (a queue batch on Workers): each is claimed if it is still due and
+   * waiting, so an id delivered twice by the queue is sent once.
+   */
+  ids?: string[];
 };
 
 export type DispatchStats = {
@@ -76,7 +81,14 @@ export type DispatchStats = {
   receipts: number;
 };
 
-const DEFAULTS = { batchSize: 500, leaseMs: 60_000, maxBatches: 50, concurrency: 8, maxAttempts: 5 };
+const DEFAULTS = {
+  batchSize: 500,
+  leaseMs: 60_000,
+  maxBatches: 50,
+  concurrency: 8,
+  maxAttempts: 5,
+  ids: undefined as string[] | undefined,
+};
 
 /** Rate buckets per channel live as long as the process (or isolate) does. */
 const buckets = new Map<string, { rate: number; bucket: TokenBucket }>();
@@ -116,11 +128,15 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
   // messages go out (re-reading usage per batch would scan the month's messages each time).
   const envs = new Map<string, TenantEnv | null>();
   for (let b = 0; b < opts.maxBatches; b++) {
-    const claimed = await claim(deps, opts.batchSize, opts.leaseMs);
+    const claimed = opts.ids
+      ? b === 0
+        ? await claimIds(deps, opts.ids, opts.leaseMs)
+        : []
+      : await claim(deps, opts.batchSize, opts.leaseMs);
     if (claimed.length === 0) break;
     stats.claimed += claimed.length;
     await processBatch(deps, claimed, opts, stats, envs);
-    if (claimed.length < opts.batchSize) break;
+    if (opts.ids || claimed.length < opts.batchSize) break;
   }
   stats.receipts += await collectReceipts(deps);
   await collectInbound(deps);
@@ -151,6 +167,27 @@ async function claim(deps: DispatchDeps, limit: number, leaseMs: number): Promis
     [now + leaseMs, now, ...CLAIM_RANGES.flatMap(() => [now, limit]), limit],
   );
   return rows.map(fromRaw).sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
+}
+
+async function claimIds(deps: DispatchDeps, ids: string[], leaseMs: number): Promise<MessageRow[]> {
+  const now = deps.clock.now().getTime();
+  const rows = await deps.db.rawAll<Record<string, unknown>>(
+    `update messages set status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
+     where id in (select value from json_each(?)) and status in ('queued', 'planned') and due_at <= ?
+     returning ${CLAIM_COLUMNS}`,
+    [now + leaseMs, now, JSON.stringify(ids), now],
+  );
+  return rows.map(fromRaw).sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
+}
+
+/** Due messages' ids, highest priority first, for a runtime that hands them to a queue. */
+export async function dueMessageIds(deps: Pick<DispatchDeps, "db" | "clock">, limit: number): Promise<string[]> {
+  const now = deps.clock.now().getTime();
+  const rows = await deps.db.rawAll<{ id: string }>(`select id from (${CLAIM_RANGES.join(" union all ")}) limit ?`, [
+    ...CLAIM_RANGES.flatMap(() => [now, limit]),
+    limit,
+  ]);
+  return rows.map((r) => r.id);
 }
 
 const COLUMNS: Record<string, keyof MessageRow> = Object.fromEntries(

@@ -1,0 +1,126 @@
+// The Cloudflare Workers edge: the same app over D1, the same jobs from a Cron Trigger, and a
+// Queue that carries batches of due message ids to the sender. Everything else is shared code.
+
+import { jobs } from "../jobs";
+import { runDispatch } from "../jobs/dispatch";
+import { createApp } from "./app";
+import { dueMessageIds } from "./delivery/dispatch";
+import { ProviderRegistry } from "./delivery/registry";
+import { type Deps, defaultAppConfig } from "./deps";
+import { systemClock } from "./lib/clock";
+import { nextRun, parseCron } from "./lib/cron";
+import { IdGenerator } from "./lib/ids";
+import { importSecretKey } from "./lib/secretbox";
+import { parseTemplateFile } from "./templates/library";
+import { type D1Like, d1Database } from "./worker/d1";
+import { parseWorkerEnv, type WorkerEnv } from "./worker/env";
+import { SHIPPED_TEMPLATE_FILES } from "./worker/templates.gen";
+
+export type DispatchBatch = { ids: string[] };
+type QueueLike = { sendBatch(messages: { body: DispatchBatch }[]): Promise<unknown> };
+
+/** Ids per queue message, and queue messages per sendBatch call (the platform's limit is 100). */
+const IDS_PER_MESSAGE = 100;
+const MESSAGES_PER_SEND = 100;
+
+const templates = SHIPPED_TEMPLATE_FILES.map(([name, text]) => parseTemplateFile(name, text));
+
+// One set of deps per isolate and environment: the provider registry and rate buckets live as
+// long as the isolate does.
+let cached: { env: unknown; deps: Deps; app: ReturnType<typeof createApp> } | null = null;
+
+async function depsFor(raw: unknown): Promise<{ deps: Deps; app: ReturnType<typeof createApp>; env: WorkerEnv }> {
+  const parsed = parseWorkerEnv(raw);
+  if (!parsed.ok) throw new MisconfiguredError(parsed.problems);
+  if (cached && cached.env === raw) return { deps: cached.deps, app: cached.app, env: parsed.env };
+  const secretKey = await importSecretKey(parsed.env.TIDINGS_SECRET_KEY);
+  const clock = systemClock;
+  const deps: Deps = {
+    db: d1Database(parsed.env.DB as D1Like),
+    clock,
+    ids: new IdGenerator(clock),
+    config: {
+      ...defaultAppConfig,
+      ...(parsed.env.TIDINGS_PUBLIC_URL ? { publicUrl: parsed.env.TIDINGS_PUBLIC_URL } : {}),
+    },
+    defaultTemplates: templates,
+    secretKey,
+    providers: new ProviderRegistry(secretKey, clock),
+  };
+  const app = createApp(deps);
+  cached = { env: raw, deps, app };
+  return { deps, app, env: parsed.env };
+}
+
+class MisconfiguredError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The Worker is misconfigured: ${problems.join("; ")}`);
+  }
+}
+
+function misconfigured(e: MisconfiguredError): Response {
+  return Response.json(
+    { error: { code: "misconfigured", message: e.message, details: e.problems.map((p) => ({ message: p })) } },
+    { status: 500 },
+  );
+}
+
+/** Due messages go to the queue in batches of ids; the consumer claims and sends them. */
+export async function enqueueDue(deps: Deps, queue: QueueLike, limit = 10_000): Promise<number> {
+  const ids = await dueMessageIds(deps, limit);
+  const messages: { body: DispatchBatch }[] = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE)
+    messages.push({ body: { ids: ids.slice(i, i + IDS_PER_MESSAGE) } });
+  for (let i = 0; i < messages.length; i += MESSAGES_PER_SEND)
+    await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND));
+  return ids.length;
+}
+
+/** Whether a job's cron (UTC) matches the minute a Cron Trigger fired for. */
+function dueAt(schedule: string, scheduledTime: number): boolean {
+  const minute = Math.floor(scheduledTime / 60_000) * 60_000;
+  return nextRun(parseCron(schedule), new Date(minute - 1), "UTC")?.getTime() === minute;
+}
+
+export default {
+  async fetch(request: Request, env: unknown, ctx: unknown): Promise<Response> {
+    try {
+      const { app } = await depsFor(env);
+      return app.fetch(request, env, ctx as never);
+    } catch (e) {
+      if (e instanceof MisconfiguredError) return misconfigured(e);
+      throw e;
+    }
+  },
+
+  /** Cron Trigger `* * * * *` (UTC): each job whose schedule matches; sending goes by the queue. */
+  async scheduled(controller: { scheduledTime: number }, env: unknown): Promise<void> {
+    const { deps, env: e } = await depsFor(env);
+    for (const job of jobs) {
+      if (!dueAt(job.schedule, controller.scheduledTime)) continue;
+      if (job.name === "dispatch") await enqueueDue(deps, e.DISPATCH_QUEUE as QueueLike);
+      else await job.run(deps);
+    }
+  },
+
+  /** A batch of dispatch messages: each one's ids are claimed and sent; a failure retries it. */
+  async queue(
+    batch: { messages: readonly { body: unknown; ack(): void; retry(): void }[] },
+    env: unknown,
+  ): Promise<void> {
+    const { deps } = await depsFor(env);
+    for (const m of batch.messages) {
+      const body = m.body as Partial<DispatchBatch>;
+      if (!Array.isArray(body.ids)) {
+        m.ack(); // Not ours to send: nothing would ever make it valid.
+        continue;
+      }
+      try {
+        await runDispatch(deps, { ids: body.ids.filter((x): x is string => typeof x === "string") });
+        m.ack();
+      } catch {
+        m.retry();
+      }
+    }
+  },
+};

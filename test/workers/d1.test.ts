@@ -1,0 +1,35 @@
+// The shared code on workerd and D1: the atomic-write helper, and the app end to end.
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ConflictError } from "../../src/lib/errors";
+import worker from "../../src/worker";
+import { d1Database } from "../../src/worker/d1";
+
+describe("D1", () => {
+  it("writes a batch whole or not at all", async () => {
+    const db = d1Database(env.DB);
+    await db.batch([
+      { sql: "insert into tenant_time_zones (tenant_id, time_zone) values (?, ?)", params: ["t1", "Asia/Shanghai"] },
+    ]);
+    const failing = db.batch([
+      { sql: "insert into tenant_time_zones (tenant_id, time_zone) values (?, ?)", params: ["t1", "Europe/Paris"] },
+      { sql: "insert into tenant_time_zones (tenant_id, time_zone) values (?, ?)", params: ["t1", "Asia/Shanghai"] },
+    ]);
+    await expect(failing).rejects.toBeInstanceOf(ConflictError);
+    const rows = await db.rawAll<{ time_zone: string }>(
+      "select time_zone from tenant_time_zones where tenant_id = ? order by time_zone",
+      ["t1"],
+    );
+    expect(rows.map((r) => r.time_zone)).toEqual(["Asia/Shanghai"]);
+  });
+
+  it("serves the app, and a missing secret is a clear 500", async () => {
+    const res = await worker.fetch(new Request("http://x/v1/customers"), env, {});
+    expect(res.status).toBe(401);
+    const bad = await worker.fetch(new Request("http://x/v1/customers"), { ...env, TIDINGS_SECRET_KEY: undefined }, {});
+    expect(bad.status).toBe(500);
+    const body = (await bad.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("misconfigured");
+    expect(body.error.message).toContain("TIDINGS_SECRET_KEY");
+  });
+});

@@ -29,7 +29,10 @@ const templates = SHIPPED_TEMPLATE_FILES.map(([name, text]) => parseTemplateFile
 // long as the isolate does.
 let cached: { env: unknown; deps: Deps; app: ReturnType<typeof createApp> } | null = null;
 
-async function depsFor(raw: unknown): Promise<{ deps: Deps; app: ReturnType<typeof createApp>; env: WorkerEnv }> {
+/** The Worker's deps for an environment (tests use it to create a workspace, as the CLI does on Node). */
+export async function depsFor(
+  raw: unknown,
+): Promise<{ deps: Deps; app: ReturnType<typeof createApp>; env: WorkerEnv }> {
   const parsed = parseWorkerEnv(raw);
   if (!parsed.ok) throw new MisconfiguredError(parsed.problems);
   if (cached && cached.env === raw) return { deps: cached.deps, app: cached.app, env: parsed.env };

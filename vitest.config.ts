@@ -1,5 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+// Test files that run on both runtimes: they import their setup() as "test-runtime".
+const SHARED = ["test/isolation.test.ts", "test/customers.test.ts", "test/templates.test.ts"];
 
 // Offline: wrangler must not fetch request.cf data or send metrics.
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
@@ -15,6 +20,7 @@ export default defineConfig(async () => {
       hookTimeout: 30_000,
       projects: [
         {
+          resolve: { alias: { "test-runtime": here("./test/runtime-node.ts") } },
           test: {
             name: "node",
             include: ["test/**/*.test.ts"],
@@ -37,9 +43,10 @@ export default defineConfig(async () => {
               },
             }),
           ],
+          resolve: { alias: { "test-runtime": here("./test/runtime-workers.ts") } },
           test: {
             name: "workers",
-            include: ["test/workers/**/*.test.ts"],
+            include: ["test/workers/**/*.test.ts", ...SHARED],
             setupFiles: ["./test/workers/apply-migrations.ts"],
             testTimeout: 30_000,
           },

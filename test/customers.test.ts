@@ -1,7 +1,8 @@
 import { eq } from "drizzle-orm";
+import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { consentEvents, customers } from "../src/db/schema";
-import { setup, tenant } from "./helpers";
+import { tenant } from "./harness";
 
 describe("customers", () => {
   it("creates a customer, storing the phone as E.164 parsed with the workspace's country", async () => {

@@ -1,5 +1,6 @@
+import { setup } from "test-runtime";
 import { beforeAll, describe, expect, it } from "vitest";
-import { setup, tenant } from "./helpers";
+import { tenant } from "./harness";
 
 // Two workspaces on one database: every resource of A is invisible to B's key (404, never 403),
 // and nothing B does touches A's data.

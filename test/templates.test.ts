@@ -1,7 +1,8 @@
+import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { compileTemplate, TemplateError } from "../src/templates/engine";
 import { helpers } from "../src/templates/helpers";
-import { type Client, setup, tenant } from "./helpers";
+import { type Client, tenant } from "./harness";
 
 const render = (source: string, context: unknown, data: Record<string, unknown> = {}) =>
   compileTemplate(source, helpers).render(context, { locale: "en", timeZone: "UTC", currency: "CNY", ...data });

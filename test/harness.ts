@@ -1,0 +1,64 @@
+// Test helpers that run on both runtimes (Node and workerd): a workspace with its API key, and
+// a small HTTP client over app.request(). Each runtime's setup() is in runtime-node.ts and
+// runtime-workers.ts; a shared test file imports it as "test-runtime" (vitest alias per project).
+import type { createApp } from "../src/app";
+import type { Database } from "../src/db/client";
+import type { Deps } from "../src/deps";
+import type { ManualClock } from "../src/lib/clock";
+import type { IdGenerator } from "../src/lib/ids";
+import type { TenantInput } from "../src/tenants/schemas";
+import { createTenant } from "../src/tenants/service";
+
+export type TestEnv = {
+  db: Database;
+  clock: ManualClock;
+  ids: IdGenerator;
+  deps: Deps;
+  app: ReturnType<typeof createApp>;
+};
+
+export async function tenant(env: Pick<TestEnv, "deps" | "app">, overrides: Partial<TenantInput> = {}) {
+  const slug = overrides.slug ?? `t${Math.random().toString(36).slice(2, 10)}`;
+  const { tenant, apiKey } = await createTenant(env.deps, {
+    name: "Test Gym",
+    slug,
+    default_country: "CN",
+    time_zone: "Asia/Shanghai",
+    locale: "zh-CN",
+    brand_signature: "【Test Gym】",
+    ...overrides,
+  });
+  return { tenant, key: apiKey, client: client(env, apiKey) };
+}
+
+export type Client = ReturnType<typeof client>;
+
+/** Small HTTP client over app.request(): real routing, middleware and JSON. */
+export function client(env: Pick<TestEnv, "app">, key: string | null) {
+  const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const h: Record<string, string> = { ...headers };
+    if (key) h.authorization = `Bearer ${key}`;
+    let payload: BodyInit | undefined;
+    if (typeof body === "string") payload = body;
+    else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      h["content-type"] ??= "application/json";
+    }
+    const res = await env.app.request(path, { method, headers: h, body: payload });
+    const text = await res.text();
+    let json: any = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = text;
+    }
+    return { status: res.status, body: json, headers: res.headers };
+  };
+  return {
+    get: (p: string, h?: Record<string, string>) => call("GET", p, undefined, h),
+    post: (p: string, b?: unknown, h?: Record<string, string>) => call("POST", p, b, h),
+    put: (p: string, b?: unknown, h?: Record<string, string>) => call("PUT", p, b, h),
+    patch: (p: string, b?: unknown, h?: Record<string, string>) => call("PATCH", p, b, h),
+    delete: (p: string, b?: unknown, h?: Record<string, string>) => call("DELETE", p, b, h),
+  };
+}

@@ -4,8 +4,10 @@
 import { jobs } from "../jobs";
 import { runDispatch } from "../jobs/dispatch";
 import { createApp } from "./app";
+import { tenants } from "./db/schema";
 import { dueMessageIds } from "./delivery/dispatch";
 import { ProviderRegistry } from "./delivery/registry";
+import { seedDemo } from "./demo/seed";
 import { type Deps, defaultAppConfig } from "./deps";
 import { systemClock } from "./lib/clock";
 import { nextRun, parseCron } from "./lib/cron";
@@ -79,6 +81,18 @@ export async function enqueueDue(deps: Deps, queue: QueueLike, limit = 10_000): 
   return ids.length;
 }
 
+let seeding: Promise<void> | null = null;
+
+/** Development only: an empty database gets Demo Gym, its key printed to the wrangler console. */
+function seedOnce(deps: Deps): Promise<void> {
+  seeding ??= (async () => {
+    if (await deps.db.orm.select({ id: tenants.id }).from(tenants).limit(1).get()) return;
+    const demo = await seedDemo(deps);
+    console.log(`Created "${demo.tenant.name}" with ${demo.customers} members. API key (shown once): ${demo.apiKey}`);
+  })();
+  return seeding;
+}
+
 /** Whether a job's cron (UTC) matches the minute a Cron Trigger fired for. */
 function dueAt(schedule: string, scheduledTime: number): boolean {
   const minute = Math.floor(scheduledTime / 60_000) * 60_000;
@@ -88,7 +102,8 @@ function dueAt(schedule: string, scheduledTime: number): boolean {
 export default {
   async fetch(request: Request, env: unknown, ctx: unknown): Promise<Response> {
     try {
-      const { app } = await depsFor(env);
+      const { app, deps, env: e } = await depsFor(env);
+      if (e.TIDINGS_SEED_DEMO === "true") await seedOnce(deps);
       return app.fetch(request, env, ctx as never);
     } catch (e) {
       if (e instanceof MisconfiguredError) return misconfigured(e);

@@ -3,6 +3,7 @@
 
 import { jobs } from "../jobs";
 import { runDispatch } from "../jobs/dispatch";
+import { runInbound } from "../jobs/inbound";
 import { createApp } from "./app";
 import { tenants } from "./db/schema";
 import { dueMessageIds } from "./delivery/dispatch";
@@ -100,11 +101,26 @@ function dueAt(schedule: string, scheduledTime: number): boolean {
 }
 
 export default {
-  async fetch(request: Request, env: unknown, ctx: unknown): Promise<Response> {
+  async fetch(request: Request, env: unknown, ctx: { waitUntil(p: Promise<unknown>): void }): Promise<Response> {
     try {
       const { app, deps, env: e } = await depsFor(env);
       if (e.TIDINGS_SEED_DEMO === "true") await seedOnce(deps);
-      return app.fetch(request, env, ctx as never);
+      // A message due now goes to the queue, and a stored inbound SMS through the pipeline, as
+      // soon as the response is out, not at the next minute's Cron Trigger. The deps are the
+      // isolate's, so a concurrent request may raise the other's flag: either way everything
+      // due is enqueued, and claiming makes a second enqueue harmless.
+      let due = false;
+      let inbound = false;
+      deps.onMessageDue = () => {
+        due = true;
+      };
+      deps.onInboundReceived = () => {
+        inbound = true;
+      };
+      const res = await app.fetch(request, env, ctx as never);
+      if (inbound) ctx.waitUntil(runInbound(deps).then(() => enqueueDue(deps, e.DISPATCH_QUEUE as QueueLike)));
+      else if (due) ctx.waitUntil(enqueueDue(deps, e.DISPATCH_QUEUE as QueueLike));
+      return res;
     } catch (e) {
       if (e instanceof MisconfiguredError) return misconfigured(e);
       throw e;

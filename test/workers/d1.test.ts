@@ -1,5 +1,5 @@
 // The shared code on workerd and D1: the atomic-write helper, and the app end to end.
-import { env } from "cloudflare:test";
+import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ConflictError } from "../../src/lib/errors";
 import worker from "../../src/worker";
@@ -24,9 +24,13 @@ describe("D1", () => {
   });
 
   it("serves the app, and a missing secret is a clear 500", async () => {
-    const res = await worker.fetch(new Request("http://x/v1/customers"), env, {});
+    const res = await worker.fetch(new Request("http://x/v1/customers"), env, createExecutionContext());
     expect(res.status).toBe(401);
-    const bad = await worker.fetch(new Request("http://x/v1/customers"), { ...env, TIDINGS_SECRET_KEY: undefined }, {});
+    const bad = await worker.fetch(
+      new Request("http://x/v1/customers"),
+      { ...env, TIDINGS_SECRET_KEY: undefined },
+      createExecutionContext(),
+    );
     expect(bad.status).toBe(500);
     const body = (await bad.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("misconfigured");

@@ -1,6 +1,6 @@
 // End to end on workerd: a workspace, customers and a broadcast through the API; the Cron
 // Trigger plans it and hands due ids to the queue; the queue consumer sends them through the
-// simulator and its receipts mark them delivered; then a signed STOP webhook opts a customer
+// simulator and a signed status callback marks them delivered; then a signed STOP webhook opts a customer
 // out and their planned marketing is skipped.
 import {
   createExecutionContext,
@@ -8,6 +8,7 @@ import {
   createScheduledController,
   env,
   getQueueResult,
+  waitOnExecutionContext,
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { hmacBase64 } from "../../src/lib/secretbox";
@@ -43,7 +44,8 @@ describe("Tidings on Workers", () => {
     const ch = await api("POST", "/v1/channels", {
       name: "Sim",
       provider: "simulator",
-      config: { from: "+8610690000" },
+      // Receipts come later, by status callback (as from a real provider).
+      config: { from: "+8610690000", receipt_delay_ms: 3_600_000 },
       credentials: { secret: SECRET },
       default: true,
     });
@@ -83,11 +85,47 @@ describe("Tidings on Workers", () => {
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toEqual(queued.map((_, i) => `m${i}`));
     const sent = await api("GET", `/v1/messages?campaign_id=${offer.body.id}`);
-    expect(sent.body.data.map((m: any) => m.status)).toEqual(["delivered", "delivered"]);
+    expect(sent.body.data.map((m: any) => m.status)).toEqual(["sent", "sent"]);
     expect(sent.body.data[0].text).toContain("八折");
+    // The provider's status callback, signed: both delivered.
+    const receipts = JSON.stringify({
+      updates: sent.body.data.map((m: any) => ({ providerRef: m.provider_ref, status: "delivered" })),
+    });
+    const callback = await worker.fetch(
+      new Request(`http://edge.test/webhooks/simulator/${ch.body.id}/status`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-simulator-signature": await hmacBase64("SHA-256", SECRET, receipts),
+        },
+        body: receipts,
+      }),
+      env,
+      createExecutionContext(),
+    );
+    expect(callback.status).toBe(200);
+    const done = await api("GET", `/v1/messages?campaign_id=${offer.body.id}`);
+    expect(done.body.data.map((m: any) => m.status)).toEqual(["delivered", "delivered"]);
     // The queue may deliver a batch twice: the second time there is nothing left to claim.
     await worker.queue(batch, env);
     expect((await api("GET", `/v1/usage?month=${new Date().toISOString().slice(0, 7)}`)).status).toBe(200);
+
+    // One message through POST /v1/messages is queued as soon as the response is out.
+    queued.length = 0;
+    const ctxOne = createExecutionContext();
+    const one = await worker.fetch(
+      new Request("http://edge.test/v1/messages", {
+        method: "POST",
+        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+        body: JSON.stringify({ customer_id: people[1], text: "Your card is on its way", kind: "notification" }),
+      }),
+      capture,
+      ctxOne,
+    );
+    expect(one.status).toBe(201);
+    await waitOnExecutionContext(ctxOne);
+    const oneId = ((await one.json()) as { id: string }).id;
+    expect(queued.flatMap((q) => q.body.ids)).toContain(oneId);
 
     // A second offer in a few minutes: planned. Then the first customer texts STOP.
     const later = await api("POST", "/v1/campaigns", {
@@ -104,6 +142,7 @@ describe("Tidings on Workers", () => {
     expect(planned.body.data.map((m: any) => m.status)).toEqual(["planned", "planned"]);
 
     const body = JSON.stringify({ id: "sim-in-1", from: phones[0], to: "+8610690000", text: "STOP" });
+    const ctxHook = createExecutionContext();
     const hook = await worker.fetch(
       new Request(`http://edge.test/webhooks/simulator/${ch.body.id}/inbound`, {
         method: "POST",
@@ -114,7 +153,7 @@ describe("Tidings on Workers", () => {
         body,
       }),
       env,
-      createExecutionContext(),
+      ctxHook,
     );
     expect(hook.status).toBe(200);
     const forged = await worker.fetch(
@@ -127,8 +166,8 @@ describe("Tidings on Workers", () => {
       createExecutionContext(),
     );
     expect(forged.status).toBe(403);
-    // The next Cron Trigger runs the inbound pipeline.
-    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), capture);
+    // The pipeline runs as soon as the webhook has answered, not at the next Cron Trigger.
+    await waitOnExecutionContext(ctxHook);
     const after = await api("GET", `/v1/messages?campaign_id=${later.body.id}&customer_id=${people[0]}`);
     expect(after.body.data[0]).toMatchObject({ status: "skipped", reason: "opted_out" });
     const other = await api("GET", `/v1/messages?campaign_id=${later.body.id}&customer_id=${people[1]}`);

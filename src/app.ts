@@ -21,6 +21,7 @@ import { reportRoutes } from "./reports/routes";
 import { shipmentRoutes } from "./shipments/routes";
 import { staffRoutes } from "./staff/routes";
 import { templateRoutes } from "./templates/routes";
+import { adminRoutes } from "./tenants/admin-routes";
 import { tenantRoutes } from "./tenants/routes";
 import { usageRoutes } from "./usage/routes";
 import { webhookRoutes } from "./webhooks/routes";
@@ -37,6 +38,15 @@ export function createApp(deps: Deps) {
     await next();
   });
   app.use("/v1/*", authMiddleware);
+  app.use(
+    "/admin/*",
+    bodyLimit({
+      maxSize: deps.config.maxJsonBytes,
+      onError: () => {
+        throw new PayloadTooLargeError(deps.config.maxJsonBytes);
+      },
+    }),
+  );
   app.use("/v1/*", async (c, next) => {
     // CSV imports stream and check their own, larger limit as they read (customers/routes.ts).
     if (c.req.header("content-type")?.startsWith("text/csv")) return next();
@@ -51,6 +61,7 @@ export function createApp(deps: Deps) {
   });
 
   app.route("/", tenantRoutes);
+  app.route("/", adminRoutes);
   app.route("/", apiKeyRoutes);
   app.route("/", staffRoutes);
   app.route("/", attributeRoutes);

@@ -14,6 +14,11 @@ export type AppConfig = {
   publicUrl?: string;
   /** How long a claimed message is the dispatcher's before another may recover it. */
   dispatchLeaseMs?: number;
+  /**
+   * The operator's token for POST /admin/tenants (creating workspaces where there is no CLI, as
+   * on Workers). Unset: the route does not exist.
+   */
+  adminToken?: string;
 };
 
 export const defaultAppConfig: AppConfig = {

@@ -48,6 +48,7 @@ export async function depsFor(
     config: {
       ...defaultAppConfig,
       ...(parsed.env.TIDINGS_PUBLIC_URL ? { publicUrl: parsed.env.TIDINGS_PUBLIC_URL } : {}),
+      ...(parsed.env.TIDINGS_ADMIN_TOKEN ? { adminToken: parsed.env.TIDINGS_ADMIN_TOKEN } : {}),
     },
     defaultTemplates: templates,
     secretKey,

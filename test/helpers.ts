@@ -14,7 +14,7 @@ const shipped = loadDefaultTemplates();
 const secretKey = await importSecretKey(newSecretKeyBase64());
 
 /** A fresh in-memory database with the migrations applied, and an app over it. */
-export function setup(start = "2026-11-23T04:00:00Z") {
+export function setup(start = "2026-11-23T04:00:00Z", config: Partial<Deps["config"]> = {}) {
   const db = openDatabase(":memory:");
   migrateDatabase(db);
   const clock = new ManualClock(start);
@@ -24,7 +24,7 @@ export function setup(start = "2026-11-23T04:00:00Z") {
     db,
     clock,
     ids,
-    config: { ...defaultAppConfig },
+    config: { ...defaultAppConfig, ...config },
     defaultTemplates: shipped,
     secretKey,
     providers,

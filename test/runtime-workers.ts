@@ -16,7 +16,7 @@ import type { TestEnv } from "./harness";
 const shipped = SHIPPED_TEMPLATE_FILES.map(([name, text]) => parseTemplateFile(name, text));
 const secretKey = await importSecretKey(newSecretKeyBase64());
 
-export function setup(start = "2026-11-23T04:00:00Z"): TestEnv {
+export function setup(start = "2026-11-23T04:00:00Z", config: Partial<Deps["config"]> = {}): TestEnv {
   const db = d1Database(env.DB);
   const clock = new ManualClock(start);
   const ids = new IdGenerator(clock);
@@ -24,7 +24,7 @@ export function setup(start = "2026-11-23T04:00:00Z"): TestEnv {
     db,
     clock,
     ids,
-    config: { ...defaultAppConfig },
+    config: { ...defaultAppConfig, ...config },
     defaultTemplates: shipped,
     secretKey,
     providers: new ProviderRegistry(secretKey, clock),

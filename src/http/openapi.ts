@@ -36,7 +36,7 @@ const ERROR_DESCRIPTIONS = {
   422: "Validation failed; details name each field and why",
 } as const;
 
-function errorResponses(codes: (keyof typeof ERROR_DESCRIPTIONS)[]) {
+export function errorResponses(codes: (keyof typeof ERROR_DESCRIPTIONS)[]) {
   return Object.fromEntries(
     codes.map((code) => [
       code,

@@ -17,6 +17,8 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9+/]{43}=$/, "must be 32 random bytes in base64 (openssl rand -base64 32)")
     .optional(),
+  /** Enables POST /admin/tenants for this bearer token (at least 24 characters). */
+  TIDINGS_ADMIN_TOKEN: z.string().min(24, "must be at least 24 characters").optional(),
   TIDINGS_MAX_JSON_BYTES: z.coerce
     .number()
     .int()

@@ -23,6 +23,8 @@ export const WorkerEnvSchema = z.object({
       }
     }, "must be 32 bytes, base64 (openssl rand -base64 32)"),
   TIDINGS_PUBLIC_URL: z.url().optional(),
+  /** Enables POST /admin/tenants for this bearer token: how workspaces are made on Workers. */
+  TIDINGS_ADMIN_TOKEN: z.string().min(24, "must be at least 24 characters").optional(),
   /** Local development (`npm run dev:worker`): seed Demo Gym into an empty database. */
   TIDINGS_SEED_DEMO: z.enum(["true", "false"]).optional(),
 });

@@ -91,7 +91,10 @@ function seedOnce(deps: Deps): Promise<void> {
     if (await deps.db.orm.select({ id: tenants.id }).from(tenants).limit(1).get()) return;
     const demo = await seedDemo(deps);
     console.log(`Created "${demo.tenant.name}" with ${demo.customers} members. API key (shown once): ${demo.apiKey}`);
-  })();
+  })().catch((e) => {
+    seeding = null; // The next request tries again.
+    throw e;
+  });
   return seeding;
 }
 
@@ -108,8 +111,9 @@ export default {
       if (e.TIDINGS_SEED_DEMO === "true") await seedOnce(deps);
       // A message due now goes to the queue, and a stored inbound SMS through the pipeline, as
       // soon as the response is out, not at the next minute's Cron Trigger. The deps are the
-      // isolate's, so a concurrent request may raise the other's flag: either way everything
-      // due is enqueued, and claiming makes a second enqueue harmless.
+      // isolate's, so with concurrent requests a flag can land on the other request; then that
+      // message waits for the next Cron Trigger (a minute at most). A second enqueue of the
+      // same id is harmless: claiming sends it once.
       let due = false;
       let inbound = false;
       deps.onMessageDue = () => {
@@ -131,11 +135,18 @@ export default {
   /** Cron Trigger `* * * * *` (UTC): each job whose schedule matches; sending goes by the queue. */
   async scheduled(controller: { scheduledTime: number }, env: unknown): Promise<void> {
     const { deps, env: e } = await depsFor(env);
+    // Each job on its own, as node-cron runs them: one failing does not hold up the others.
+    const failed: string[] = [];
     for (const job of jobs) {
       if (!dueAt(job.schedule, controller.scheduledTime)) continue;
-      if (job.name === "dispatch") await enqueueDue(deps, e.DISPATCH_QUEUE as QueueLike);
-      else await job.run(deps);
+      try {
+        if (job.name === "dispatch") await enqueueDue(deps, e.DISPATCH_QUEUE as QueueLike);
+        else await job.run(deps);
+      } catch (err) {
+        failed.push(`${job.name}: ${(err as Error).message}`);
+      }
     }
+    if (failed.length > 0) throw new Error(`Scheduled jobs failed: ${failed.join("; ")}`);
   },
 
   /** A batch of dispatch messages: each one's ids are claimed and sent; a failure retries it. */

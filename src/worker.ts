@@ -14,10 +14,9 @@ import { systemClock } from "./lib/clock";
 import { nextRun, parseCron } from "./lib/cron";
 import { IdGenerator } from "./lib/ids";
 import { importSecretKey } from "./lib/secretbox";
-import { parseTemplateFile } from "./templates/library";
 import { type D1Like, d1Database } from "./worker/d1";
 import { parseWorkerEnv, type WorkerEnv } from "./worker/env";
-import { SHIPPED_TEMPLATE_FILES } from "./worker/templates.gen";
+import { shippedTemplates } from "./worker/templates";
 
 export type DispatchBatch = { ids: string[] };
 type QueueLike = { sendBatch(messages: { body: DispatchBatch }[]): Promise<unknown> };
@@ -26,19 +25,18 @@ type QueueLike = { sendBatch(messages: { body: DispatchBatch }[]): Promise<unkno
 const IDS_PER_MESSAGE = 100;
 const MESSAGES_PER_SEND = 100;
 
-const templates = SHIPPED_TEMPLATE_FILES.map(([name, text]) => parseTemplateFile(name, text));
-
 // One set of deps per isolate and environment: the provider registry and rate buckets live as
 // long as the isolate does.
-let cached: { env: unknown; deps: Deps; app: ReturnType<typeof createApp> } | null = null;
+let cached: { raw: unknown; env: WorkerEnv; deps: Deps; app: ReturnType<typeof createApp> } | null = null;
 
 /** The Worker's deps for an environment (tests use it to create a workspace, as the CLI does on Node). */
 export async function depsFor(
   raw: unknown,
 ): Promise<{ deps: Deps; app: ReturnType<typeof createApp>; env: WorkerEnv }> {
+  // The same bindings object comes with every request to an isolate: checked once.
+  if (cached && cached.raw === raw) return cached;
   const parsed = parseWorkerEnv(raw);
   if (!parsed.ok) throw new MisconfiguredError(parsed.problems);
-  if (cached && cached.env === raw) return { deps: cached.deps, app: cached.app, env: parsed.env };
   const secretKey = await importSecretKey(parsed.env.TIDINGS_SECRET_KEY);
   const clock = systemClock;
   const deps: Deps = {
@@ -50,12 +48,12 @@ export async function depsFor(
       ...(parsed.env.TIDINGS_PUBLIC_URL ? { publicUrl: parsed.env.TIDINGS_PUBLIC_URL } : {}),
       ...(parsed.env.TIDINGS_ADMIN_TOKEN ? { adminToken: parsed.env.TIDINGS_ADMIN_TOKEN } : {}),
     },
-    defaultTemplates: templates,
+    defaultTemplates: shippedTemplates,
     secretKey,
     providers: new ProviderRegistry(secretKey, clock),
   };
   const app = createApp(deps);
-  cached = { env: raw, deps, app };
+  cached = { raw, env: parsed.env, deps, app };
   return { deps, app, env: parsed.env };
 }
 

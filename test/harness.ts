@@ -1,11 +1,14 @@
 // Test helpers that run on both runtimes (Node and workerd): a workspace with its API key, and
 // a small HTTP client over app.request(). Each runtime's setup() is in runtime-node.ts and
 // runtime-workers.ts; a shared test file imports it as "test-runtime" (vitest alias per project).
-import type { createApp } from "../src/app";
+import { createApp } from "../src/app";
 import type { Database } from "../src/db/client";
-import type { Deps } from "../src/deps";
-import type { ManualClock } from "../src/lib/clock";
-import type { IdGenerator } from "../src/lib/ids";
+import { ProviderRegistry } from "../src/delivery/registry";
+import { type Deps, defaultAppConfig } from "../src/deps";
+import { ManualClock } from "../src/lib/clock";
+import { IdGenerator } from "../src/lib/ids";
+import type { SecretKey } from "../src/lib/secretbox";
+import type { DefaultTemplate } from "../src/templates/library";
 import type { TenantInput } from "../src/tenants/schemas";
 import { createTenant } from "../src/tenants/service";
 
@@ -16,6 +19,25 @@ export type TestEnv = {
   deps: Deps;
   app: ReturnType<typeof createApp>;
 };
+
+/** An app over a runtime's fresh database, on a manual clock starting at `start`. */
+export function testEnv<D extends Database>(
+  db: D,
+  opts: { start: string; config: Partial<Deps["config"]>; templates: readonly DefaultTemplate[]; secretKey: SecretKey },
+): TestEnv & { db: D } {
+  const clock = new ManualClock(opts.start);
+  const ids = new IdGenerator(clock);
+  const deps: Deps = {
+    db,
+    clock,
+    ids,
+    config: { ...defaultAppConfig, ...opts.config },
+    defaultTemplates: opts.templates,
+    secretKey: opts.secretKey,
+    providers: new ProviderRegistry(opts.secretKey, clock),
+  };
+  return { db, clock, ids, deps, app: createApp(deps) };
+}
 
 export async function tenant(env: Pick<TestEnv, "deps" | "app">, overrides: Partial<TenantInput> = {}) {
   const slug = overrides.slug ?? `t${Math.random().toString(36).slice(2, 10)}`;

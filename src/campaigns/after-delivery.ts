@@ -5,14 +5,15 @@
 // Each message gets a timing decision (cell, level, quantile, lead days) that explains it.
 // Whether the customer converted or the item came back is checked again at send time.
 
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { Ctx } from "../context";
 import type { Statement } from "../db/client";
-import { type AfterDeliveryTrigger, type CampaignRow, campaigns } from "../db/schema";
+import type { AfterDeliveryTrigger, CampaignRow } from "../db/schema";
 import { addDays, type CivilDate, formatCivil, localDate, zonedInstant } from "../lib/time";
 import { quantileOf } from "../shipments/lead";
 import { freshModel, type Model, resolveCell } from "../shipments/model";
+import { endOfPass } from "./pass";
 import type { PlanDeps } from "./planner";
 import { audienceSql } from "./service";
 
@@ -115,6 +116,19 @@ export function decide(t: AfterDeliveryTrigger, model: Model | null, s: Candidat
   return out;
 }
 
+/** A decision as its timing_decisions columns (planning writes them; re-timing rewrites them). */
+export function decisionColumns(d: Decision) {
+  return {
+    level: d.level,
+    courier: d.courier,
+    region: d.region,
+    quantile: d.quantile,
+    lead_days: d.leadDays,
+    samples: d.samples,
+    send_date: formatCivil(d.date),
+  };
+}
+
 export function explain(c: CampaignRow, t: AfterDeliveryTrigger, s: Candidate, d: Decision): string {
   const when = `${formatCivil(d.date)} ${new Date(d.at).toISOString().slice(11, 16)} UTC (${s.zone})`;
   const shipped = `shipped ${formatCivil(localDate(new Date(s.shipped_at), s.zone))} by ${s.courier} to ${s.region}`;
@@ -156,26 +170,8 @@ export async function planAfterDelivery(deps: PlanDeps, c: CampaignRow): Promise
   for (let i = 0; i < candidates.length; i += CHUNK) {
     written += await writeChunk(deps, c, t, model, candidates.slice(i, i + CHUNK), now);
   }
-  await deps.db.batch([
-    deps.db.orm
-      .update(campaigns)
-      .set({ planned: sql`${campaigns.planned} + ${written}`, updatedAt: now })
-      .where(and(eq(campaigns.tenantId, c.tenantId), eq(campaigns.id, c.id))),
-    // Waits for the next nudge (new shipments); guarded so a nudge during this pass stays.
-    deps.db.orm
-      .update(campaigns)
-      .set({ status: "running", nextOccurrenceAt: null })
-      .where(
-        and(
-          eq(campaigns.tenantId, c.tenantId),
-          eq(campaigns.id, c.id),
-          sql`status in ('scheduled', 'running')`,
-          c.nextOccurrenceAt === null
-            ? sql`next_occurrence_at is null`
-            : eq(campaigns.nextOccurrenceAt, c.nextOccurrenceAt),
-        ),
-      ),
-  ]);
+  // Waits for the next nudge (new shipments).
+  await deps.db.batch(endOfPass(deps, c, written, now, { nextOccurrenceAt: null }));
   return written;
 }
 
@@ -220,13 +216,7 @@ async function writeChunk(
         message_id: id,
         shipment_id: s.id,
         step: d.step,
-        level: d.level,
-        courier: d.courier,
-        region: d.region,
-        quantile: d.quantile,
-        lead_days: d.leadDays,
-        samples: d.samples,
-        send_date: formatCivil(d.date),
+        ...decisionColumns(d),
         late: d.late ? 1 : 0,
       });
     }

@@ -4,14 +4,15 @@
 // Slots whose time has passed follow the campaign's catch-up policy: sent late within a bound,
 // or skipped with the reason on the message.
 
-import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { Ctx } from "../context";
 import type { Statement } from "../db/client";
-import { type CampaignRow, campaigns, tenants, tenantTimeZones } from "../db/schema";
+import { type CampaignRow, tenants, tenantTimeZones } from "../db/schema";
 import { lunarMonthDays, lunarYearOf } from "../lib/lunar";
 import { type CivilDate, formatCivil, isLeapYear, pad2 } from "../lib/time";
 import { REASONS } from "../messages/status";
+import { endOfPass } from "./pass";
 import type { PlanDeps } from "./planner";
 import { audienceSql } from "./service";
 import { type DateTrigger, endOfLocalDay, HOLIDAYS, nextSlotAfter, type Slot, slotsBetween } from "./slots";
@@ -102,31 +103,12 @@ export async function planDateCampaign(deps: PlanDeps, c: CampaignRow, horizonMs
     const changedSince = slot.at <= plannedUntil ? slot.at - horizonMs - 60_000 : null;
     written += await planSlot(deps, c, t, slot, cond, changedSince);
   }
-  // Guarded by the state just read: a concurrent pass or a pause in between wins.
-  const next = nextSlotAfter(t, zones, to);
-  await deps.db.batch([
-    deps.db.orm
-      .update(campaigns)
-      .set({ planned: sql`${campaigns.planned} + ${written}`, updatedAt: now })
-      .where(and(eq(campaigns.tenantId, c.tenantId), eq(campaigns.id, c.id))),
-    deps.db.orm
-      .update(campaigns)
-      .set({
-        status: "running",
-        plannedUntil: Math.max(to, plannedUntil),
-        nextOccurrenceAt: next,
-      })
-      .where(
-        and(
-          eq(campaigns.tenantId, c.tenantId),
-          eq(campaigns.id, c.id),
-          inArray(campaigns.status, ["scheduled", "running"]),
-          c.nextOccurrenceAt === null
-            ? sql`next_occurrence_at is null`
-            : eq(campaigns.nextOccurrenceAt, c.nextOccurrenceAt),
-        ),
-      ),
-  ]);
+  await deps.db.batch(
+    endOfPass(deps, c, written, now, {
+      plannedUntil: Math.max(to, plannedUntil),
+      nextOccurrenceAt: nextSlotAfter(t, zones, to),
+    }),
+  );
   return written;
 }
 

@@ -3,28 +3,17 @@
 // on their way, not only of the next ones. Only moves to a time still ahead, and only while the
 // first prompt has not gone; a prompt already marked late, or from a fixed rule, stays.
 
-import { and, eq, inArray } from "drizzle-orm";
 import type { Ctx } from "../context";
-import { type AfterDeliveryTrigger, campaigns } from "../db/schema";
-import { formatCivil } from "../lib/time";
+import type { AfterDeliveryTrigger } from "../db/schema";
 import { loadModel, refreshModel } from "../shipments/model";
-import { type Candidate, decide, explain } from "./after-delivery";
+import { type Candidate, decide, decisionColumns, explain } from "./after-delivery";
+import { liveCampaigns } from "./service";
 
 type Planned = Candidate & { message_id: string; step: number; send_at: number };
 
 export async function retimePrompts(ctx: Ctx): Promise<number> {
   const now = ctx.clock.now().getTime();
-  const live = await ctx.db.orm
-    .select()
-    .from(campaigns)
-    .where(
-      and(
-        eq(campaigns.tenantId, ctx.tenantId),
-        eq(campaigns.kind, "after_delivery"),
-        inArray(campaigns.status, ["scheduled", "running", "paused"]),
-      ),
-    )
-    .all();
+  const live = await liveCampaigns(ctx, "after_delivery");
   let moved = 0;
   for (const c of live) {
     const t = c.trigger as AfterDeliveryTrigger;
@@ -55,13 +44,7 @@ export async function retimePrompts(ctx: Ctx): Promise<number> {
           id: r.message_id,
           at: d.at,
           valid_until: c.validForMs === null ? null : d.at + c.validForMs,
-          level: d.level,
-          courier: d.courier,
-          region: d.region,
-          quantile: d.quantile,
-          lead_days: d.leadDays,
-          samples: d.samples,
-          send_date: formatCivil(d.date),
+          ...decisionColumns(d),
           detail: `Re-timed after the model refreshed. ${explain(c, t, r, d)}`,
         });
       }

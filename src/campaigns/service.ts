@@ -6,6 +6,7 @@ import {
   type AfterDeliveryTrigger,
   type Audience,
   attributeDefinitions,
+  type CampaignKind,
   type CampaignRow,
   type CampaignStatus,
   type CampaignTrigger,
@@ -104,6 +105,22 @@ export async function campaignRow(ctx: Ctx, id: string): Promise<CampaignRow> {
     .get();
   if (!r) throw new NotFoundError("campaign", id);
   return r;
+}
+
+/** The workspace's campaigns of a kind that still react to events or shipments (not draft, not over). */
+export async function liveCampaigns(ctx: Ctx, kind: CampaignKind): Promise<CampaignRow[]> {
+  return ctx.db.orm
+    .select()
+    .from(campaigns)
+    .where(
+      and(
+        eq(campaigns.tenantId, ctx.tenantId),
+        eq(campaigns.kind, kind),
+        inArray(campaigns.status, ["scheduled", "running", "paused"]),
+      ),
+    )
+    .orderBy(campaigns.id)
+    .all();
 }
 
 export const PRIORITY = { low: 0, normal: 1, high: 2 } as const;

@@ -162,6 +162,10 @@ const CLAIM_RANGES = [2, 1, 0].map(
 );
 const claimParams = (now: number, limit: number) => CLAIM_RANGES.flatMap(() => [now, limit, now, limit]);
 
+/** Higher priority first, then the longest due, then by id: the order a batch is sent in. */
+const claimOrder = (a: MessageRow, b: MessageRow) =>
+  b.priority - a.priority || a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1);
+
 /** Claims due messages in one atomic statement: two dispatchers never claim the same row. */
 async function claim(deps: DispatchDeps, limit: number, leaseMs: number): Promise<MessageRow[]> {
   const now = deps.clock.now().getTime();
@@ -171,7 +175,7 @@ async function claim(deps: DispatchDeps, limit: number, leaseMs: number): Promis
      returning ${CLAIM_COLUMNS}`,
     [now + leaseMs, now, ...claimParams(now, limit), limit],
   );
-  return rows.map(fromRaw).sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
+  return rows.map(fromRaw).sort(claimOrder);
 }
 
 async function claimIds(deps: DispatchDeps, ids: string[], leaseMs: number): Promise<MessageRow[]> {
@@ -182,7 +186,7 @@ async function claimIds(deps: DispatchDeps, ids: string[], leaseMs: number): Pro
      returning ${CLAIM_COLUMNS}`,
     [now + leaseMs, now, JSON.stringify(ids), now],
   );
-  return rows.map(fromRaw).sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1));
+  return rows.map(fromRaw).sort(claimOrder);
 }
 
 /** Due messages' ids, highest priority first, for a runtime that hands them to a queue. */

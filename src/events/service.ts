@@ -6,14 +6,14 @@
 import { and, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import { nudgeDateCampaigns } from "../campaigns/nudge";
-import { audienceSql } from "../campaigns/service";
+import { audienceSql, liveCampaigns } from "../campaigns/service";
 import { offsetMs } from "../campaigns/slots";
 import type { Ctx } from "../context";
 import { prepareCustomer } from "../customers/model";
 import { customerByRef } from "../customers/service";
 import { attributeStatements, loadPrepareEnv, writeStatements } from "../customers/store";
 import type { Statement } from "../db/client";
-import { type CampaignRow, type CampaignTrigger, type CustomerRow, campaigns, events, messages } from "../db/schema";
+import { type CampaignRow, type CampaignTrigger, type CustomerRow, events, messages } from "../db/schema";
 import { ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import { formatCivil, localDate } from "../lib/time";
@@ -118,18 +118,7 @@ export async function recordEvent(ctx: Ctx, input: EventCreate) {
   // A conversion event (card.activated) closes its shipment: lead-time proxy, prompts skipped.
   statements.push(...(await conversionStatements(ctx, customer, input.type, input.properties, occurredAt)));
 
-  const live = await ctx.db.orm
-    .select()
-    .from(campaigns)
-    .where(
-      and(
-        eq(campaigns.tenantId, ctx.tenantId),
-        eq(campaigns.kind, "event"),
-        inArray(campaigns.status, ["scheduled", "running", "paused"]),
-      ),
-    )
-    .orderBy(campaigns.id)
-    .all();
+  const live = await liveCampaigns(ctx, "event");
   const triggered: { campaign_id: string; message_id: string; status: string; send_at: string }[] = [];
   for (const c of live) {
     const t = c.trigger as Extract<CampaignTrigger, { type: "event" }>;

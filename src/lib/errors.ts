@@ -34,6 +34,10 @@ export class ConflictError extends AppError {
   constructor(message: string, details?: ErrorDetail[] | Record<string, unknown>) {
     super("conflict", message, details);
   }
+  /** A unique index caught what a check before the write missed (two requests at once). */
+  static alreadyExists(dbMessage: string): ConflictError {
+    return new ConflictError(`That already exists (${dbMessage}); nothing was written`);
+  }
 }
 
 export class BadRequestError extends AppError {

@@ -48,7 +48,7 @@ export function openDatabase(path: string): NodeDatabase {
       } catch (e) {
         // A unique index caught what a check before the write missed (two requests at once).
         if (e instanceof BetterSqlite3.SqliteError && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(e.code)) {
-          throw new ConflictError(`That already exists (${e.message}); nothing was written`);
+          throw ConflictError.alreadyExists(e.message);
         }
         throw e;
       }

@@ -6,7 +6,7 @@
 // model sends than the rule.
 
 import { sql } from "drizzle-orm";
-import { decide } from "../campaigns/after-delivery";
+import { type Candidate, decide } from "../campaigns/after-delivery";
 import { campaignRow } from "../campaigns/service";
 import type { Ctx } from "../context";
 import type { AfterDeliveryTrigger, ItemKind } from "../db/schema";
@@ -17,18 +17,7 @@ import { freshModel } from "../shipments/model";
 const DAY = 86_400_000;
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
-type Row = {
-  id: string;
-  customer_id: string;
-  courier: string;
-  region: string;
-  reference: string | null;
-  shipped_at: number;
-  promised_days: number | null;
-  delivered_at: number | null;
-  converted_at: number | null;
-  zone: string;
-};
+type Row = Candidate & { delivered_at: number | null; converted_at: number | null };
 
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;

@@ -14,6 +14,13 @@ const kind = z.enum(ITEM_KINDS).default("card");
 const quantile = z.coerce.number().min(0.5).max(0.99).default(0.8);
 const instant = z.iso.datetime({ offset: true });
 
+/** Activations by channel over a span: counts and shares of the total. */
+const MixSchema = z.object({
+  total: z.number(),
+  counts: z.record(z.string(), z.number()),
+  shares: z.record(z.string(), z.number()),
+});
+
 const HistogramSchema = z.array(z.object({ day: z.number(), count: z.number(), cumulative_share: z.number() }));
 const CellSchema = z.object({
   courier: z.string().openapi({ description: "'' = all couriers" }),
@@ -191,28 +198,12 @@ const router = createRouter()
             to: z.string(),
             bucket: z.string(),
             channels: z.array(z.string()),
-            series: z.array(
-              z.object({
-                start: z.string(),
-                end: z.string(),
-                total: z.number(),
-                counts: z.record(z.string(), z.number()),
-                shares: z.record(z.string(), z.number()),
-              }),
-            ),
+            series: z.array(MixSchema.extend({ start: z.string(), end: z.string() })),
             comparison: z
               .object({
                 at: z.string(),
-                before: z.object({
-                  total: z.number(),
-                  counts: z.record(z.string(), z.number()),
-                  shares: z.record(z.string(), z.number()),
-                }),
-                after: z.object({
-                  total: z.number(),
-                  counts: z.record(z.string(), z.number()),
-                  shares: z.record(z.string(), z.number()),
-                }),
+                before: MixSchema,
+                after: MixSchema,
                 change_points: z.record(z.string(), z.number()),
               })
               .nullable(),

@@ -53,6 +53,15 @@ export function shipmentView(s: ShipmentRow) {
   };
 }
 
+/** A bulk request's row problems as one 422: how many, the first in the message, up to 100 in details. */
+function rowErrors(errors: ErrorDetail[], where: string): ValidationError {
+  const first = errors[0];
+  return new ValidationError(
+    `${errors.length} problem${errors.length === 1 ? "" : "s"} in ${where}. First: ${first?.path}: ${first?.message}`,
+    errors.slice(0, 100),
+  );
+}
+
 type Prepared = {
   id: string;
   customer_id: string;
@@ -198,10 +207,7 @@ export async function writeShipments(ctx: Ctx, rows: Prepared[]) {
 export async function createShipments(ctx: Ctx, inputs: ShipmentInput[]) {
   const { rows, errors } = await prepareShipments(ctx, inputs, (i) => `shipments[${i}]`);
   if (errors.length > 0) {
-    throw new ValidationError(
-      `${errors.length} problem${errors.length === 1 ? "" : "s"} in the shipments; nothing was stored. First: ${errors[0]?.path}: ${errors[0]?.message}`,
-      errors.slice(0, 100),
-    );
+    throw rowErrors(errors, "the shipments; nothing was stored");
   }
   return writeShipments(ctx, rows as Prepared[]);
 }
@@ -274,11 +280,7 @@ export async function updateShipments(ctx: Ctx, updates: ShipmentUpdate[]) {
     const lead = d === null ? null : leadOf(s.shippedAt, d, s.zone);
     changes.push({ id: s.id, d, r, days: lead?.days ?? null, hours: lead?.hours ?? null });
   }
-  if (errors.length > 0)
-    throw new ValidationError(
-      `${errors.length} problem${errors.length === 1 ? "" : "s"} in the updates; nothing was changed. First: ${errors[0]?.path}: ${errors[0]?.message}`,
-      errors.slice(0, 100),
-    );
+  if (errors.length > 0) throw rowErrors(errors, "the updates; nothing was changed");
   const returned = changes.filter((c) => c.r !== null).map((c) => c.id);
   const statements: Statement[] = [
     {

@@ -41,7 +41,7 @@ export function d1Database(d1: D1Like): Database {
         await d1.batch(prepared);
       } catch (e) {
         if (/UNIQUE constraint failed|PRIMARY KEY/i.test(String((e as Error).message))) {
-          throw new ConflictError(`That already exists (${(e as Error).message}); nothing was written`);
+          throw ConflictError.alreadyExists((e as Error).message);
         }
         throw e;
       }

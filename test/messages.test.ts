@@ -239,6 +239,49 @@ describe("checks at send time", () => {
   });
 });
 
+describe("the month's usage counter", () => {
+  it("carries the cap across dispatcher runs, starts from earlier sends, and restarts each month", async () => {
+    const env = setup();
+    const t = await workspace(env);
+    expect((await t.client.patch("/v1/tenant", { monthly_segment_cap: 3 })).status).toBe(200);
+    const id = await member(t.client);
+    const counter = () =>
+      env.deps.db.rawAll<{ month: string; segments: number }>(
+        "select month, segments from usage_months where tenant_id = ? order by month",
+        [t.tenant.id],
+      );
+    const status = async (m: any) => (await t.client.get(`/v1/messages/${m.body.id}`)).body.status;
+
+    const a = await send(t.client, { customer_id: id, text: "x".repeat(200), kind: "notification" }); // 2 segments
+    await runDispatch(env.deps);
+    expect(await status(a)).toBe("delivered");
+    expect(await counter()).toEqual([{ month: "2026-11", segments: 2 }]);
+
+    // As if those 2 segments went out before the counter existed: the next send starts it from them.
+    await env.deps.db.batch([{ sql: "delete from usage_months where tenant_id = ?", params: [t.tenant.id] }]);
+    const b = await send(t.client, { customer_id: id, text: "One", kind: "notification" });
+    await runDispatch(env.deps);
+    expect(await status(b)).toBe("delivered");
+    expect(await counter()).toEqual([{ month: "2026-11", segments: 3 }]);
+
+    // A later run sees the cap reached without summing the month's messages.
+    const c = await send(t.client, { customer_id: id, text: "Two", kind: "notification" });
+    await runDispatch(env.deps);
+    expect(await status(c)).toBe("skipped");
+
+    // 1 December in Shanghai: a new month, a new count.
+    env.clock.set(new Date("2026-12-01T04:00:00Z"));
+    const d = await send(t.client, { customer_id: id, text: "Three", kind: "notification" });
+    await runDispatch(env.deps);
+    expect(await status(d)).toBe("delivered");
+    expect(await counter()).toEqual([
+      { month: "2026-11", segments: 3 },
+      { month: "2026-12", segments: 1 },
+    ]);
+    expect((await t.client.get("/v1/usage?month=2026-11")).body).toMatchObject({ proactive_segments: 3 });
+  });
+});
+
 describe("provider outcomes", () => {
   it("retries temporary errors with backoff, then gives up; permanent errors fail at once", async () => {
     const env = setup();

@@ -206,6 +206,21 @@ export const tenantTimeZones = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.timeZone] })],
 );
 
+// Proactive segments sent per workspace and month (the workspace's own calendar month): the
+// cap and the package allowance are checked against this before every send, and summing the
+// month's messages there instead would read millions of rows per batch for a bank.
+export const usageMonths = sqliteTable(
+  "usage_months",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    month: text("month").notNull(),
+    segments: integer("segments").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.month] })],
+);
+
 // The consent ledger. Rows are never deleted with the profile: proof of opt-out must outlive it.
 export const consentEvents = sqliteTable(
   "consent_events",
@@ -777,6 +792,7 @@ export const timingDecisions = sqliteTable(
 export const schema = {
   tenants,
   tenantPlans,
+  usageMonths,
   apiKeys,
   staff,
   attributeDefinitions,

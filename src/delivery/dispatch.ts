@@ -38,6 +38,7 @@ import { renderData } from "../templates/preview";
 import { compiled } from "../templates/render";
 import { localeChain, resolveTemplate } from "../templates/service";
 import { planFor } from "../tenants/service";
+import { countSegments, type UsageMonth, usedThisMonth } from "../usage/counter";
 import type { ProviderError, SmsProvider, StatusUpdate } from "./provider";
 import { TokenBucket } from "./rate";
 import { applyStatusUpdates, type KnownRefs } from "./receipts";
@@ -286,6 +287,7 @@ type TenantEnv = {
   tenant: TenantRow;
   plan: Plan;
   /** Proactive segments sent this month so far (the quota and the price use it). */
+  usage: UsageMonth;
   used: number;
   defaultChannel: ChannelRow | undefined;
   templates: Map<string, { template: CompiledTemplate; version: string; composer: Composer } | Error>;
@@ -311,10 +313,7 @@ async function tenantEnv(deps: DispatchDeps, tenantId: string): Promise<TenantEn
   const now = deps.clock.now();
   const month = monthOf(localDate(now, tenant.timeZone));
   const { plan } = await planFor(deps.db, tenantId, month);
-  const [usage] = await deps.db.rawAll<{ n: number | null }>(
-    "select sum(segments) as n from messages where tenant_id = ? and sent_at >= ? and is_reply = 0",
-    [tenantId, monthStart(month, tenant.timeZone).getTime()],
-  );
+  const usage: UsageMonth = { tenantId, month, from: monthStart(month, tenant.timeZone).getTime() };
   const defaultChannel = await deps.db.orm
     .select()
     .from(channels)
@@ -323,7 +322,8 @@ async function tenantEnv(deps: DispatchDeps, tenantId: string): Promise<TenantEn
   return {
     tenant,
     plan,
-    used: usage?.n ?? 0,
+    usage,
+    used: await usedThisMonth(deps.db, usage),
     defaultChannel,
     templates: new Map(),
     brand: brandName(tenant),
@@ -348,6 +348,9 @@ async function processBatch(
     else if (known) {
       known.now = deps.clock.now();
       known.data.clear();
+      // A run that crosses into a new month counts (and caps) against the new one.
+      if (monthOf(localDate(known.now, known.tenant.timeZone)) !== known.usage.month)
+        envs.set(t, await tenantEnv(deps, t));
     }
   }
   const people = new Map<string, CustomerRow>();
@@ -461,7 +464,18 @@ async function processBatch(
     }
     if (rest.length > 0) later.push({ channel, updates: rest });
   }
+  // The month's counter first: a month's first batch starts it from the sends before this one.
+  const segmentsBy = new Map<string, number>();
+  for (const m of claimed) {
+    const o = outcomes.get(m.id) as Outcome;
+    if (o.count === "sent" && !m.isReply)
+      segmentsBy.set(m.tenantId, (segmentsBy.get(m.tenantId) ?? 0) + (o.set.segments ?? 0));
+  }
   const statements: Statement[] = [];
+  for (const [tenantId, segments] of segmentsBy) {
+    const env = envs.get(tenantId);
+    if (env) statements.push(...countSegments(env.usage, segments));
+  }
   for (const m of claimed) {
     const o = outcomes.get(m.id) as Outcome;
     stats[o.count]++;

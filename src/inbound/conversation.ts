@@ -26,6 +26,9 @@ export async function attributed(
   settings: InboundSettings,
 ): Promise<Attributed | null> {
   const since = now - settings.attribution_window_hours * 3_600_000;
+  // The unary + keeps SQLite off the (tenant_id, sent_at) index: walking every message the
+  // workspace sent in the window to find this customer's latest is a scan of millions for a bank.
+  // The customer's own messages (messages_customer) are a handful, sorted in memory.
   const [m] = await ctx.db.rawAll<{
     id: string;
     campaign_id: string | null;
@@ -35,8 +38,8 @@ export async function attributed(
   }>(
     `select m.id, m.campaign_id, m.sent_at, m.expects, c.response from messages m
        left join campaigns c on c.tenant_id = m.tenant_id and c.id = m.campaign_id
-      where m.tenant_id = ? and m.customer_id = ? and m.sent_at >= ? and m.is_reply = 0
-      order by m.sent_at desc limit 1`,
+      where m.tenant_id = ? and m.customer_id = ? and +m.sent_at >= ? and m.is_reply = 0
+      order by +m.sent_at desc limit 1`,
     [ctx.tenantId, customerId, since],
   );
   if (!m) return null;

@@ -22,16 +22,19 @@ export function openDatabase(path: string): NodeDatabase {
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("cache_size = -65536");
-  const orm = drizzle(sqlite, { schema });
-  const prepared = new Map<string, BetterSqlite3.Statement>();
-  const prepare = (sql: string) => {
-    let stmt = prepared.get(sql);
-    if (!stmt) {
-      stmt = sqlite.prepare(sql);
-      prepared.set(sql, stmt);
-    }
-    return stmt;
-  };
+  const prepare = statementCache(sqlite, STATEMENT_CACHE_SIZE);
+  // drizzle prepares every query it runs; on a hot path (a webhook, a dispatch batch) compiling
+  // the same SQL again costs more than running it. drizzle switches a statement to array rows
+  // with raw() and never back, so a statement handed out again starts in object mode.
+  const client = {
+    prepare(sql: string) {
+      const stmt = prepare(sql);
+      if (stmt.reader) stmt.raw(false);
+      return stmt;
+    },
+    transaction: sqlite.transaction.bind(sqlite),
+  } as unknown as BetterSqlite3.Database;
+  const orm = drizzle(client, { schema });
   const runAll = sqlite.transaction((statements: Statement[]) => {
     for (const s of statements) {
       if (isRaw(s)) prepare(s.sql).run(...(s.params as unknown[]));
@@ -59,6 +62,25 @@ export function openDatabase(path: string): NodeDatabase {
     close() {
       if (sqlite.open) sqlite.close();
     },
+  };
+}
+
+// Distinct statement texts a connection keeps compiled. Texts with inlined lists vary, so the
+// cache is bounded: the least recently used statement is dropped (finalised by the GC).
+const STATEMENT_CACHE_SIZE = 1000;
+
+export function statementCache(sqlite: BetterSqlite3.Database, max: number) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return (sql: string): BetterSqlite3.Statement => {
+    let stmt = cache.get(sql);
+    if (stmt) {
+      cache.delete(sql);
+    } else {
+      stmt = sqlite.prepare(sql);
+      if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+    }
+    cache.set(sql, stmt);
+    return stmt;
   };
 }
 

@@ -1,0 +1,41 @@
+// The Node database adapter's statement cache: drizzle's queries reuse compiled statements.
+import BetterSqlite3 from "better-sqlite3";
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { tenants } from "../src/db/schema";
+import { migrateDatabase, openDatabase, statementCache } from "../src/node/db";
+import { setup, tenant } from "./helpers";
+
+describe("statement cache", () => {
+  it("hands a statement drizzle left in array mode back in object mode", async () => {
+    const env = setup();
+    await tenant(env, { name: "Cached Gym" });
+    const orm = env.deps.db.orm;
+    const select = orm.select({ name: tenants.name }).from(tenants);
+    // drizzle reads selected fields as arrays (raw mode) ...
+    expect(await select.all()).toEqual([{ name: "Cached Gym" }]);
+    // ... and the same text run as plain SQL must still come back as objects.
+    expect(await orm.all(sql.raw(select.toSQL().sql))).toEqual([{ name: "Cached Gym" }]);
+    expect(await select.all()).toEqual([{ name: "Cached Gym" }]);
+  });
+
+  it("keeps the most recently used statements, up to its size", () => {
+    const sqlite = new BetterSqlite3(":memory:");
+    const prepare = statementCache(sqlite, 2);
+    const a = prepare("select 1");
+    const b = prepare("select 2");
+    expect(prepare("select 1")).toBe(a); // a is now the most recent
+    prepare("select 3"); // evicts b, the least recently used
+    expect(prepare("select 1")).toBe(a);
+    expect(prepare("select 2")).not.toBe(b);
+    sqlite.close();
+  });
+
+  it("migrations still apply through the cached client", () => {
+    const db = openDatabase(":memory:");
+    migrateDatabase(db);
+    migrateDatabase(db); // a second run finds nothing to do
+    expect(db.sqlite.prepare("select count(*) as n from usage_months").get()).toEqual({ n: 0 });
+    db.close();
+  });
+});

@@ -4,7 +4,20 @@ import { defineConfig } from "vitest/config";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 // Test files that run on both runtimes: they import their setup() as "test-runtime".
-const SHARED = ["test/isolation.test.ts", "test/customers.test.ts", "test/templates.test.ts", "test/admin.test.ts"];
+const SHARED = [
+  "test/isolation.test.ts",
+  "test/customers.test.ts",
+  "test/templates.test.ts",
+  "test/admin.test.ts",
+  "test/messages.test.ts",
+  "test/auth.test.ts",
+  "test/groups.test.ts",
+  "test/import.test.ts",
+  "test/scheduler.test.ts",
+  "test/shipments.test.ts",
+  "test/staff.test.ts",
+  "test/tenant.test.ts",
+];
 
 // Offline: wrangler must not fetch request.cf data or send metrics.
 process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";

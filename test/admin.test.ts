@@ -15,7 +15,7 @@ const body = {
 
 describe("POST /admin/tenants", () => {
   it("creates a workspace and a working admin key with the operator token only", async () => {
-    const env = setup(undefined, { adminToken: TOKEN });
+    const env = await setup(undefined, { adminToken: TOKEN });
     const nobody = client(env, null);
     expect((await nobody.post("/admin/tenants", body)).status).toBe(401);
     expect((await client(env, "wrong-token-0123456789abcdef").post("/admin/tenants", body)).status).toBe(401);
@@ -37,7 +37,7 @@ describe("POST /admin/tenants", () => {
   });
 
   it("does not exist without an operator token configured", async () => {
-    const env = setup();
+    const env = await setup();
     expect((await client(env, "anything-at-all-0123456789").post("/admin/tenants", body)).status).toBe(404);
   });
 });

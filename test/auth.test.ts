@@ -1,10 +1,11 @@
+import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { apiKeys } from "../src/db/schema";
-import { client, setup, tenant } from "./helpers";
+import { client, tenant } from "./harness";
 
 describe("API keys and scopes", () => {
   it("401 without a key, with a malformed key, and with an unknown key", async () => {
-    const env = setup();
+    const env = await setup();
     await tenant(env);
     const none = await client(env, null).get("/v1/customers");
     expect(none.status).toBe(401);
@@ -16,7 +17,7 @@ describe("API keys and scopes", () => {
   });
 
   it("stores keys as SHA-256 hashes with a visible prefix, never the key itself", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const rows = await env.db.orm.select().from(apiKeys).all();
     expect(rows).toHaveLength(1);
@@ -30,7 +31,7 @@ describe("API keys and scopes", () => {
   });
 
   it("enforces read < write < admin", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const read = await t.client.post("/v1/api-keys", { name: "reporting", scope: "read" });
     expect(read.status).toBe(201);
@@ -54,7 +55,7 @@ describe("API keys and scopes", () => {
   });
 
   it("lists keys without their text and revokes them at once", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const extra = await t.client.post("/v1/api-keys", { name: "temp", scope: "read" });
     const list = await t.client.get("/v1/api-keys");
@@ -68,7 +69,7 @@ describe("API keys and scopes", () => {
   });
 
   it("rejects bad key input naming the field", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const res = await t.client.post("/v1/api-keys", { name: "x", scope: "root" });
     expect(res.status).toBe(422);

@@ -6,7 +6,7 @@ import { tenant } from "./harness";
 
 describe("customers", () => {
   it("creates a customer, storing the phone as E.164 parsed with the workspace's country", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const res = await t.client.post("/v1/customers", {
       name: "张三",
@@ -42,7 +42,7 @@ describe("customers", () => {
   });
 
   it("rejects an invalid phone with 422 naming the field and why, and stores nothing", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     for (const [phone, why] of [
       ["12345", "too short"],
@@ -62,7 +62,7 @@ describe("customers", () => {
   });
 
   it("rejects unknown fields, wrong types and bad values", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const cases: [unknown, string][] = [
       [{ phone: "13800138000", favourite_colour: "red" }, "body.favourite_colour"],
@@ -89,7 +89,7 @@ describe("customers", () => {
   });
 
   it("keeps attribute types: a value of the wrong type is refused", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     await t.client.put("/v1/attributes/points", { type: "number" });
     const bad = await t.client.post("/v1/customers", { phone: "13800138000", attributes: { points: "lots" } });
@@ -105,7 +105,7 @@ describe("customers", () => {
   });
 
   it("409 on a duplicate phone or external id, naming the other customer", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const a = await t.client.post("/v1/customers", { phone: "13800138000", external_id: "M1" });
     const dupPhone = await t.client.post("/v1/customers", { phone: "+86 138-0013-8000" });
@@ -117,7 +117,7 @@ describe("customers", () => {
   });
 
   it("PATCH changes only what is sent; null clears; attributes null removes a key", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const a = await t.client.post("/v1/customers", {
       name: "Li Na",
@@ -140,7 +140,7 @@ describe("customers", () => {
   });
 
   it("upserts by external id, else phone; the same body twice changes nothing", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const body = { external_id: "C-77", phone: "13800138000", name: "王芳", tier: "gold" };
     const first = await t.client.put("/v1/customers", body);
@@ -160,7 +160,7 @@ describe("customers", () => {
   });
 
   it("lists with a stable order, cursor pagination and filters", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const ids: string[] = [];
     for (let i = 0; i < 12; i++) {
@@ -199,7 +199,7 @@ describe("customers", () => {
   });
 
   it("deleting removes personal data but keeps the consent ledger, and a new profile honours the opt-out", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const a = await t.client.post("/v1/customers", {
       name: "Zhao Min",
@@ -229,7 +229,7 @@ describe("customers", () => {
   });
 
   it("an SMS opt-out cannot be undone by the API; only the customer's own opt-in can", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const a = await t.client.post("/v1/customers", { phone: "13800138000", consent: { state: "subscribed" } });
     // The two-way issue writes keyword opt-outs; here the row is set as that code will.
@@ -244,7 +244,7 @@ describe("customers", () => {
   });
 
   it("the timeline lists creation, consent and group changes in time order", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const a = await t.client.post("/v1/customers", {
       phone: "13800138000",
@@ -272,7 +272,7 @@ describe("customers", () => {
   });
 
   it("refuses bodies over the limit with 413 and malformed JSON with 400", async () => {
-    const env = setup();
+    const env = await setup();
     env.deps.config.maxJsonBytes = 2048;
     const t = await tenant(env);
     const big = await t.client.post("/v1/customers", { phone: "13800138000", name: "x".repeat(5000) });

@@ -1,7 +1,7 @@
 import { runDispatch } from "../jobs/dispatch";
 import { runExpire } from "../jobs/expire";
 import { runPlan } from "../jobs/plan";
-import type { TestEnv } from "./helpers";
+import type { TestEnv } from "./harness";
 
 const HORIZON_MS = 5 * 60_000;
 

@@ -1,5 +1,6 @@
+import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
-import { type Client, setup, tenant } from "./helpers";
+import { type Client, tenant } from "./harness";
 
 async function names(c: Client, filter: unknown): Promise<string[]> {
   const res = await c.post("/v1/segments/preview", { filter, sample: 100 });
@@ -21,7 +22,7 @@ async function people(c: Client, list: Record<string, unknown>[]) {
 
 describe("static groups", () => {
   it("gives each static group a two-digit code, unique in the workspace", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const a = await t.client.post("/v1/groups", { name: "Morning Yoga" });
     const b = await t.client.post("/v1/groups", { name: "Spin", code: "05" });
@@ -40,7 +41,7 @@ describe("static groups", () => {
   });
 
   it("adds and removes members in bulk by id, external id or phone, reporting what it could not find", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const ids = await people(t.client, [
       { name: "A", external_id: "E-A" },
@@ -74,7 +75,7 @@ describe("static groups", () => {
   });
 
   it("segments have no manual members; a group a segment uses cannot be deleted", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const g = await t.client.post("/v1/groups", { name: "Yoga" });
     const s = await t.client.post("/v1/groups", {
@@ -96,7 +97,7 @@ describe("static groups", () => {
 
 describe("segments", () => {
   it("combines tiers, tags, consent, groups and attributes with and/or/not", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     await t.client.put("/v1/attributes/visits", { type: "number" });
     const ids = await people(t.client, [
@@ -159,7 +160,7 @@ describe("segments", () => {
 
   it("takes relative dates in each customer's own calendar", async () => {
     // 02:00 UTC: already 23 November in Shanghai, still 22 November in New York.
-    const env = setup("2026-11-23T02:00:00Z");
+    const env = await setup("2026-11-23T02:00:00Z");
     const t = await tenant(env);
     await people(t.client, [
       { name: "SH today", birthday: "11-23", time_zone: "Asia/Shanghai" },
@@ -182,7 +183,7 @@ describe("segments", () => {
 
   it("finds lunar birthdays by the lunar calendar", async () => {
     // 2026-09-24 is lunar 8/14; Mid-Autumn (8/15) is 2026-09-25.
-    const env = setup("2026-09-24T04:00:00Z");
+    const env = await setup("2026-09-24T04:00:00Z");
     const t = await tenant(env);
     await people(t.client, [
       { name: "Lunar 8-15", birthday: { month: 8, day: 15, lunar: true } },
@@ -198,7 +199,7 @@ describe("segments", () => {
   });
 
   it("celebrates 29 February on 28 February in common years", async () => {
-    const env = setup("2027-02-27T04:00:00Z");
+    const env = await setup("2027-02-27T04:00:00Z");
     const t = await tenant(env);
     await people(t.client, [{ name: "Leapling", birthday: "2000-02-29" }]);
     expect(await names(t.client, { field: "birthday", op: "within_next", value: 1 })).toEqual(["Leapling"]);
@@ -208,7 +209,7 @@ describe("segments", () => {
   });
 
   it("compares date attributes and instants against today and now", async () => {
-    const env = setup("2026-11-23T04:00:00Z");
+    const env = await setup("2026-11-23T04:00:00Z");
     const t = await tenant(env);
     await people(t.client, [
       { name: "31 days", attributes: { last_visit: "2026-10-23", expires: "2026-11-25" } },
@@ -236,7 +237,7 @@ describe("segments", () => {
   });
 
   it("refuses invalid filters with 422 naming the place and the problem", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     await t.client.put("/v1/attributes/visits", { type: "number" });
     const cases: [unknown, string, string][] = [
@@ -273,7 +274,7 @@ describe("segments", () => {
   });
 
   it("a segment may use another segment, but not itself", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     await people(t.client, [
       { name: "Gold", tier: "gold", consent: { state: "subscribed" } },

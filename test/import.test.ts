@@ -1,11 +1,12 @@
+import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
-import { setup, tenant } from "./helpers";
+import { tenant } from "./harness";
 
 const CSV = { "content-type": "text/csv; charset=utf-8" };
 
 describe("CSV import", () => {
   it("handles a BOM, CRLF, quoted commas and Chinese names, with per-row rejections", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const csv = [
       "\ufeff姓名,手机号,member_id,tier,birthday,birthday_lunar,tags,consent,last_visit,points",
@@ -52,7 +53,7 @@ describe("CSV import", () => {
   });
 
   it("re-importing the same file changes nothing; a changed file updates only what changed", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const rows = ["phone,name,external_id,tier"];
     for (let i = 0; i < 30; i++) rows.push(`1380013${8000 + i},Member ${i},E${i},ordinary`);
@@ -76,7 +77,7 @@ describe("CSV import", () => {
   });
 
   it("matches by external id first, and empty cells leave stored values alone", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     await t.client.post("/v1/customers", { phone: "13800138000", external_id: "CARD-1", name: "Old", tier: "gold" });
     const res = await t.client.post(
@@ -90,7 +91,7 @@ describe("CSV import", () => {
   });
 
   it("a phone given up earlier in the same file can be taken by a later row", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     await t.client.post("/v1/customers", { phone: "13800138000", external_id: "A" });
     // A moves to a new number; B, new, takes A's old one.
@@ -104,7 +105,7 @@ describe("CSV import", () => {
   });
 
   it("refuses a row whose phone belongs to another customer", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     await t.client.post("/v1/customers", { phone: "13800138000", external_id: "A" });
     await t.client.post("/v1/customers", { phone: "13900139000", external_id: "B" });
@@ -118,7 +119,7 @@ describe("CSV import", () => {
   });
 
   it("streams large files in batches (more than one batch here)", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const lines = ["phone,name,visits"];
     for (let i = 0; i < 2500; i++) lines.push(`+86138${String(10_000_000 + i)},Member ${i},${i}`);
@@ -145,7 +146,7 @@ describe("CSV import", () => {
   });
 
   it("rejects a bad header as a whole with 422, and a non-CSV body with 415", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const noPhone = await t.client.post("/v1/customers/import", "name,tier\nA,gold\n", CSV);
     expect(noPhone.status).toBe(422);
@@ -163,7 +164,7 @@ describe("CSV import", () => {
   });
 
   it("reports a broken CSV (unclosed quote) with 422", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const res = await t.client.post("/v1/customers/import", 'phone,name\n13800138000,"unclosed\n', CSV);
     expect(res.status).toBe(422);
@@ -172,7 +173,7 @@ describe("CSV import", () => {
   });
 
   it("a phone whose last ledger entry is an opt-out is imported as unsubscribed", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const a = await t.client.post("/v1/customers", { phone: "13800138000", consent: { state: "unsubscribed" } });
     await t.client.delete(`/v1/customers/${a.body.id}`);

@@ -1,16 +1,17 @@
 import { setup } from "test-runtime";
 import { beforeAll, describe, expect, it } from "vitest";
-import { tenant } from "./harness";
+import { type TestEnv, tenant } from "./harness";
 
 // Two workspaces on one database: every resource of A is invisible to B's key (404, never 403),
 // and nothing B does touches A's data.
 describe("tenant isolation", () => {
-  const env = setup();
+  let env: TestEnv;
   let a: Awaited<ReturnType<typeof tenant>>;
   let b: Awaited<ReturnType<typeof tenant>>;
   const A: Record<string, string> = {};
 
   beforeAll(async () => {
+    env = await setup();
     a = await tenant(env, { slug: "gym-a" });
     b = await tenant(env, { slug: "gym-b" });
     A.customer = (

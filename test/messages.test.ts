@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
+import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { runDispatch } from "../jobs/dispatch";
 import { runExpire } from "../jobs/expire";
 import { type ChannelRow, messages } from "../src/db/schema";
 import { TokenBucket } from "../src/delivery/rate";
 import { hmacBase64 } from "../src/lib/secretbox";
-import { type Client, setup, type TestEnv, tenant } from "./helpers";
+import { type Client, client, type TestEnv, tenant } from "./harness";
 
 // 2026-11-23T04:00:00Z is 12:00 in Shanghai: outside quiet hours (21:00-08:00).
 async function workspace(env: TestEnv, overrides: Record<string, unknown> = {}, channel: Record<string, unknown> = {}) {
@@ -36,7 +37,7 @@ const history = async (c: Client, id: string) =>
 
 describe("sending one message", () => {
   it("goes queued → sent → delivered on the simulator, with its history, timeline and usage", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await workspace(env);
     const id = await member(t.client);
     const res = await send(t.client, {
@@ -87,7 +88,7 @@ describe("sending one message", () => {
   });
 
   it("honours Idempotency-Key: same body, same message; another body, 409", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await workspace(env);
     const id = await member(t.client);
     const body = { customer_id: id, text: "Your code is 4321", kind: "notification" };
@@ -113,7 +114,7 @@ describe("sending one message", () => {
   });
 
   it("finds the recipient by external id or phone (a new number becomes a prospect), and rejects bad input", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await workspace(env);
     await member(t.client, { external_id: "CRM-1" });
     const byExt = await send(t.client, { external_id: "CRM-1", text: "Hi", kind: "notification" });
@@ -142,7 +143,7 @@ describe("sending one message", () => {
   });
 
   it("keeps each workspace's messages its own", async () => {
-    const env = setup();
+    const env = await setup();
     const a = await workspace(env);
     const b = await workspace(env);
     const id = await member(a.client);
@@ -155,7 +156,7 @@ describe("sending one message", () => {
 
 describe("checks at send time", () => {
   it("skips marketing without consent, and a template that cannot render, each with its reason", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await workspace(env);
     const out = await member(t.client, { phone: "+8613800138001", consent: { state: "unsubscribed" } });
     const unknown = await member(t.client, { phone: "+8613800138002", consent: undefined });
@@ -180,7 +181,7 @@ describe("checks at send time", () => {
   });
 
   it("holds marketing for quiet hours in the customer's zone, and expires it if valid_until comes first", async () => {
-    const env = setup("2026-11-23T14:00:00Z"); // 22:00 in Shanghai, 09:00 in New York
+    const env = await setup("2026-11-23T14:00:00Z"); // 22:00 in Shanghai, 09:00 in New York
     const t = await workspace(env, { quiet_hours: { start: "21:00", end: "08:00" } });
     const sh = await member(t.client, { time_zone: "Asia/Shanghai" });
     const ny = await member(t.client, { phone: "+12025550143", time_zone: "America/New_York" });
@@ -217,7 +218,7 @@ describe("checks at send time", () => {
   });
 
   it("waits for send_at, and stops at the monthly segment cap", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await workspace(env);
     expect((await t.client.patch("/v1/tenant", { monthly_segment_cap: 2 })).status).toBe(200);
     const id = await member(t.client);
@@ -241,7 +242,7 @@ describe("checks at send time", () => {
 
 describe("the month's usage counter", () => {
   it("carries the cap across dispatcher runs, starts from earlier sends, and restarts each month", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await workspace(env);
     expect((await t.client.patch("/v1/tenant", { monthly_segment_cap: 3 })).status).toBe(200);
     const id = await member(t.client);
@@ -284,7 +285,7 @@ describe("the month's usage counter", () => {
 
 describe("provider outcomes", () => {
   it("retries temporary errors with backoff, then gives up; permanent errors fail at once", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await workspace(env, {}, { config: { retryable_rate: 1 } });
     const id = await member(t.client);
     const m = await send(t.client, { customer_id: id, text: "Hi", kind: "notification" });
@@ -308,7 +309,7 @@ describe("provider outcomes", () => {
   });
 
   it("slows down when throttled without spending attempts, and keeps to the channel's rate", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await workspace(env, {}, { config: { throttle_rate: 1 } });
     const id = await member(t.client);
     const m = await send(t.client, { customer_id: id, text: "Hi", kind: "notification" });
@@ -334,7 +335,7 @@ describe("provider outcomes", () => {
   });
 
   it("applies receipts only forward and once; a forged webhook is refused and changes nothing", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await workspace(env);
     const id = await member(t.client);
     const m = await send(t.client, { customer_id: id, text: "Hi", kind: "notification" });
@@ -375,7 +376,7 @@ describe("provider outcomes", () => {
   });
 
   it("stores inbound SMS once, however often the provider retries", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await workspace(env);
     const secret = JSON.parse(
       await (await import("../src/lib/secretbox")).open(
@@ -395,15 +396,12 @@ describe("provider outcomes", () => {
       });
     expect((await call()).status).toBe(200);
     expect((await call()).status).toBe(200);
-    const rows = env.db.sqlite.prepare("select body, raw from inbound_messages").all() as {
-      body: string;
-      raw: string;
-    }[];
+    const rows = await env.deps.db.rawAll<{ body: string; raw: string }>("select body, raw from inbound_messages", []);
     expect(rows).toEqual([{ body: "STOP", raw: body }]);
   });
 
   it("after a crash mid-send, re-sends only through a provider that de-duplicates; else marks unknown", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await workspace(env);
     const id = await member(t.client);
     const m = await send(t.client, { customer_id: id, text: "Hi", kind: "notification" });
@@ -450,7 +448,7 @@ describe("provider outcomes", () => {
 
 describe("channels", () => {
   it("keeps credentials write-only and encrypted, checks config per provider, and needs admin", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const bad = await t.client.post("/v1/channels", {
       name: "T",
@@ -469,9 +467,9 @@ describe("channels", () => {
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({ default: true, rate_per_second: 10, has_credentials: true });
     expect(JSON.stringify(await t.client.get(`/v1/channels/${ok.body.id}`))).not.toContain("super-secret");
-    const stored = env.db.sqlite.prepare("select credentials from channels").get() as { credentials: string };
-    expect(stored.credentials).toMatch(/^v1\./);
-    expect(stored.credentials).not.toContain("super-secret");
+    const [stored] = await env.deps.db.rawAll<{ credentials: string }>("select credentials from channels", []);
+    expect(stored?.credentials).toMatch(/^v1\./);
+    expect(stored?.credentials).not.toContain("super-secret");
     const smpp = await t.client.post("/v1/channels", {
       name: "S",
       provider: "smpp",
@@ -480,14 +478,14 @@ describe("channels", () => {
     });
     expect(smpp.status).toBe(422);
     const write = await t.client.post("/v1/api-keys", { name: "w", scope: "write" });
-    const writer = (await import("./helpers")).client(env, write.body.key);
+    const writer = client(env, write.body.key);
     expect((await writer.post("/v1/channels", { name: "x", provider: "simulator" })).status).toBe(403);
   });
 });
 
 describe("frequency cap", () => {
   it("holds marketing over the cap until it fits, skips it if its validity ends first, and leaves notifications alone", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await workspace(env);
     expect(
       (await t.client.patch("/v1/tenant", { frequency_cap: { messages: 2, days: 7 } })).body.frequency_cap,
@@ -522,7 +520,7 @@ describe("frequency cap", () => {
 
 describe("expire job", () => {
   it("expires waiting messages whose validity ended, with the reason, and nothing else", async () => {
-    const env = setup("2026-11-23T14:00:00Z"); // 22:00 in Shanghai: quiet hours
+    const env = await setup("2026-11-23T14:00:00Z"); // 22:00 in Shanghai: quiet hours
     const t = await workspace(env, { quiet_hours: { start: "21:00", end: "08:00" } });
     const id = await member(t.client);
     const held = await send(t.client, {

@@ -1,3 +1,4 @@
+import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { runDispatch } from "../jobs/dispatch";
 import { runPlan } from "../jobs/plan";
@@ -5,7 +6,7 @@ import { dispatch } from "../src/delivery/dispatch";
 import { localParts } from "../src/lib/time";
 import { libraryOf } from "../src/templates/library";
 import { drive } from "./drive";
-import { type Client, setup, type TestEnv, tenant } from "./helpers";
+import { type Client, type TestEnv, tenant } from "./harness";
 
 async function gym(env: TestEnv) {
   const t = await tenant(env, {
@@ -54,7 +55,7 @@ const birthday = {
 
 describe("date-relative campaigns", () => {
   it("greets solar, lunar and 29-February birthdays at 09:00 in each customer's own zone, as forecast", async () => {
-    const env = setup("2027-02-26T00:00:00Z");
+    const env = await setup("2027-02-26T00:00:00Z");
     const t = await gym(env);
     const shanghai = await member(t.client, { name: "Li", time_zone: "Asia/Shanghai", birthday: "1990-03-05" });
     const newYork = await member(t.client, { name: "Ann", time_zone: "America/New_York", birthday: "03-05" });
@@ -120,7 +121,7 @@ describe("date-relative campaigns", () => {
   });
 
   it("sends relative to a date attribute at a local time, and follows edits to the date", async () => {
-    const env = setup("2027-05-01T00:00:00Z");
+    const env = await setup("2027-05-01T00:00:00Z");
     const t = await gym(env);
     const a = await member(t.client, { name: "A", attributes: { membership_expiry: "2027-05-10" } });
     const b = await member(t.client, { name: "B", attributes: { membership_expiry: "2027-06-30" } });
@@ -156,7 +157,7 @@ describe("date-relative campaigns", () => {
   });
 
   it("picks up a customer added after the send time: late within the bound, else skipped with the reason", async () => {
-    const env = setup("2027-04-01T00:00:00Z"); // 08:00 in Shanghai
+    const env = await setup("2027-04-01T00:00:00Z"); // 08:00 in Shanghai
     const t = await gym(env);
     const late = await t.client.post("/v1/campaigns", {
       ...birthday,
@@ -186,7 +187,7 @@ describe("date-relative campaigns", () => {
 
 describe("holiday campaigns", () => {
   it("finds the lunar dates each year and greets at the local hour", async () => {
-    const env = setup("2027-01-01T00:00:00Z");
+    const env = await setup("2027-01-01T00:00:00Z");
     const t = await gym(env);
     const sh = await member(t.client, { name: "Li", time_zone: "Asia/Shanghai" });
     const ny = await member(t.client, { name: "Ann", time_zone: "America/New_York" });
@@ -233,7 +234,7 @@ describe("holiday campaigns", () => {
 
 describe("event campaigns", () => {
   it("sends the PIN guide 10 minutes after card.activated unless pin.set comes first", async () => {
-    const env = setup("2027-03-01T02:00:00Z");
+    const env = await setup("2027-03-01T02:00:00Z");
     const t = await gym(env);
     const a = await member(t.client, { name: "A", external_id: "card-1" });
     const b = await member(t.client, { name: "B", external_id: "card-2" });
@@ -327,7 +328,7 @@ describe("event campaigns", () => {
 
 describe("audience and priority", () => {
   it("leaves out customers sent marketing in the last N days, and sends high priority first", async () => {
-    const env = setup("2027-03-01T04:00:00Z");
+    const env = await setup("2027-03-01T04:00:00Z");
     const t = await gym(env);
     const a = await member(t.client, { name: "A" });
     const b = await member(t.client, { name: "B" });
@@ -379,7 +380,7 @@ describe("audience and priority", () => {
 
 describe("campaign input", () => {
   it("names the field and the reason for each kind's mistakes, and writes nothing", async () => {
-    const env = setup("2027-03-01T04:00:00Z");
+    const env = await setup("2027-03-01T04:00:00Z");
     const t = await gym(env);
     const base = { name: "x", template: "birthday_greeting", variables: { offer: "x" } };
     const cases: [Record<string, unknown>, string, RegExp][] = [

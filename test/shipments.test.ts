@@ -1,3 +1,4 @@
+import { setup } from "test-runtime";
 // Delivery-time-aware prompts (issue 7): shipments in, the lead-time model per courier and
 // region with its fallbacks, after-delivery campaigns timed by it, conversions closing prompts,
 // and the reports.
@@ -7,7 +8,7 @@ import { runDispatch } from "../jobs/dispatch";
 import { runLeadTimes } from "../jobs/lead-times";
 import { runPlan } from "../jobs/plan";
 import { drive } from "./drive";
-import { type Client, setup, tenant } from "./helpers";
+import { type Client, tenant } from "./harness";
 import { settle, twoWay } from "./two-way";
 
 const DAY = 86_400_000;
@@ -61,7 +62,7 @@ async function history(c: Client, courier: string, region: string, leads: number
 }
 
 async function bank(opts: { followUp?: Record<string, unknown> } = {}) {
-  const env = setup(START);
+  const env = await setup(START);
   const t = await twoWay(env);
   await history(t.client, "SF", "Shenzhen", FAST);
   await history(t.client, "EMS", "Urumqi", SLOW);
@@ -155,7 +156,7 @@ describe("the lead-time model", () => {
   });
 
   it("uses shipped-to-activation as a bounded proxy when no delivery date is known", async () => {
-    const env = setup(START);
+    const env = await setup(START);
     const t = await tenant(env);
     const who = await members(t.client, 3);
     const ids = (
@@ -313,9 +314,12 @@ describe("after-delivery campaigns", () => {
     });
     // A conversion that lands between planning and sending without its event's skip (written
     // straight to the table, as a concurrent writer could) is still caught at send time.
-    env.db.orm.run(
-      `update shipments set converted_at = ${Date.parse("2026-03-05T00:00:00Z")}, conversion_channel = 'branch' where id = '${sRaced}'` as never,
-    );
+    await env.db.batch([
+      {
+        sql: "update shipments set converted_at = ?, conversion_channel = 'branch' where id = ?",
+        params: [Date.parse("2026-03-05T00:00:00Z"), sRaced],
+      },
+    ]);
     await drive(env, "2026-03-10T00:00:00Z");
     const [p] = await prompts(client, sRaced as string);
     expect(p).toMatchObject({ status: "skipped", reason: "already_converted" });
@@ -405,7 +409,7 @@ describe("after-delivery campaigns", () => {
   });
 
   it("runs a fixed rule as well, and plans late shipments for the next send time", async () => {
-    const env = setup("2026-03-01T00:00:00Z");
+    const env = await setup("2026-03-01T00:00:00Z");
     const t = await tenant(env);
     const cmp = await t.client.post("/v1/campaigns", {
       name: "N+5",
@@ -444,7 +448,7 @@ describe("after-delivery campaigns", () => {
   });
 
   it("holds a notification prompt for quiet hours, in the customer's own zone", async () => {
-    const env = setup(START);
+    const env = await setup(START);
     const t = await twoWay(env, { quiet_hours: { start: "17:00", end: "08:00" } });
     const cmp = await t.client.post("/v1/campaigns", {
       name: "Prompt",
@@ -473,7 +477,7 @@ describe("after-delivery campaigns", () => {
   });
 
   it("rejects a bad after_delivery setup, naming the field", async () => {
-    const env = setup(START);
+    const env = await setup(START);
     const t = await tenant(env);
     const base = { name: "x", kind: "after_delivery", template: "card_activation_prompt" };
     const cases: [Record<string, unknown>, string][] = [
@@ -498,7 +502,7 @@ describe("after-delivery campaigns", () => {
 
 describe("shipments API", () => {
   it("stores bulk shipments once per external_id, and rejects a bad batch whole", async () => {
-    const env = setup(START);
+    const env = await setup(START);
     const t = await tenant(env);
     const [a] = await members(t.client, 1);
     const row = { customer_id: a, courier: "SF", region: "Shenzhen", shipped_at: "2026-02-27T02:00:00Z" };
@@ -543,7 +547,7 @@ describe("shipments API", () => {
   });
 
   it("imports a CSV, reporting bad rows by line and column", async () => {
-    const env = setup(START);
+    const env = await setup(START);
     const t = await tenant(env);
     await t.client.post("/v1/customers", { phone: "+8613800000001", external_id: "M1" });
     const csv = [

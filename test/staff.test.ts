@@ -1,9 +1,10 @@
+import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
-import { setup, tenant } from "./helpers";
+import { client, tenant } from "./harness";
 
 describe("staff and owners", () => {
   it("adds staff with normalised, unique phones; only admins may change them", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const res = await t.client.post("/v1/staff", { name: "陈经理", phone: "137 0013 7000", email: "chen@gym.example" });
     expect(res.status).toBe(201);
@@ -17,13 +18,13 @@ describe("staff and owners", () => {
     expect(badPhone.body.error.details[0]).toMatchObject({ path: "phone" });
 
     const writer = (await t.client.post("/v1/api-keys", { name: "w", scope: "write" })).body.key;
-    const w = (await import("./helpers")).client(env, writer);
+    const w = client(env, writer);
     expect((await w.post("/v1/staff", { name: "Sneaky" })).status).toBe(403);
     expect((await w.get("/v1/staff")).body.data).toHaveLength(1);
   });
 
   it("a customer's owner must be a staff member; removing the staff member clears the owner", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const s = await t.client.post("/v1/staff", { name: "Coach Li" });
     const c = await t.client.post("/v1/customers", { phone: "13800138000", owner_id: s.body.id });
@@ -36,7 +37,7 @@ describe("staff and owners", () => {
   });
 
   it("refuses a CSV larger than the import limit with 413, storing nothing", async () => {
-    const env = setup();
+    const env = await setup();
     env.deps.config.maxImportBytes = 4096;
     const t = await tenant(env);
     const rows = ["phone,name"];
@@ -48,7 +49,7 @@ describe("staff and owners", () => {
   });
 
   it("stops a chunked CSV upload (no Content-Length) at the limit without buffering it", async () => {
-    const env = setup();
+    const env = await setup();
     env.deps.config.maxImportBytes = 4096;
     const t = await tenant(env);
     const chunk = new TextEncoder().encode("13800138000,Member\n".repeat(100));

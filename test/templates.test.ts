@@ -108,7 +108,7 @@ describe("the engine", () => {
 
 describe("template library and versions", () => {
   it("lists the shipped templates in both languages", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const res = await t.client.get("/v1/templates/defaults");
     expect(res.status).toBe(200);
@@ -122,7 +122,7 @@ describe("template library and versions", () => {
   });
 
   it("versions edits, copies shipped templates, archives, and rejects bad sources", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const created = await t.client.post("/v1/templates", {
       key: "class_moved",
@@ -195,7 +195,7 @@ describe("template library and versions", () => {
   });
 
   it("keeps each workspace's templates its own", async () => {
-    const env = setup();
+    const env = await setup();
     const a = await tenant(env);
     const b = await tenant(env);
     const tpl = await a.client.post("/v1/templates", {
@@ -214,7 +214,7 @@ describe("template library and versions", () => {
 
 describe("preview", () => {
   it("shows an English member exactly what they get: GSM-7, signature and opt-out hint on marketing", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env, { brand_signature: "[Demo Gym]", locale: "en", time_zone: "America/New_York" });
     const id = await customer(t.client, { name: "Emma Li", phone: "+12025550143", locale: "en" });
     const res = await t.client.post("/v1/templates/preview", {
@@ -251,7 +251,7 @@ describe("preview", () => {
   });
 
   it("counts a Chinese marketing text with its 【signature】 and 拒收请回复R, by either rule", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env, { brand_signature: "【悦动健身】" });
     const id = await customer(t.client, { name: "张伟", phone: "13800138000", locale: "zh-CN" });
     const body = { key: "win_back", customer_id: id, variables: { daysAway: 45, offer: "下一节团课免费" } };
@@ -274,7 +274,7 @@ describe("preview", () => {
   });
 
   it("explains emoji, look-alikes, long texts and links, and fixes look-alikes when asked", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env, { brand_signature: "", locale: "en" });
     const emoji = await t.client.post("/v1/templates/preview", {
       source: "Happy birthday 🎂 {{n}}",
@@ -315,7 +315,7 @@ describe("preview", () => {
   });
 
   it("falls back customer locale → workspace locale → en, the workspace's own text first", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env, { locale: "zh-CN" });
     const fr = await customer(t.client, { name: "Amélie", phone: "13800138001", locale: "fr" });
     const res = await t.client.post("/v1/templates/preview", { key: "opt_in_confirmation", customer_id: fr });
@@ -334,7 +334,7 @@ describe("preview", () => {
   });
 
   it("answers 422 for a missing variable, a bad template and conflicting inputs, naming the problem", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const id = await customer(t.client, { name: "Emma Li", phone: "13800138002", locale: "en" });
     const missing = await t.client.post("/v1/templates/preview", { key: "card_activation_prompt", customer_id: id });
@@ -355,7 +355,7 @@ describe("preview", () => {
   });
 
   it("prices a package plan at its overage price and totals a whole audience", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env, {
       locale: "en",
       brand_signature: "",
@@ -404,7 +404,7 @@ describe("preview", () => {
 
 describe("lint", () => {
   it("lists errors with line and column, variables a send must bring, and a sample", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env, { brand_signature: "" });
     const bad = await t.client.post("/v1/templates/lint", { source: "Hi {{name}}\n{{#each}}" });
     expect(bad.status).toBe(200);

@@ -1,6 +1,7 @@
+import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { createTenant } from "../src/tenants/service";
-import { setup, tenant } from "./helpers";
+import { tenant } from "./harness";
 
 const PACKAGE = {
   type: "package",
@@ -12,7 +13,7 @@ const PACKAGE = {
 
 describe("workspace settings", () => {
   it("shows the workspace with its defaults", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env, { slug: "gym-one" });
     const res = await t.client.get("/v1/tenant");
     expect(res.status).toBe(200);
@@ -30,7 +31,7 @@ describe("workspace settings", () => {
   });
 
   it("changes settings and rejects bad values naming the field, changing nothing", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     const ok = await t.client.patch("/v1/tenant", {
       quiet_hours: { start: "20:00", end: "08:00" },
@@ -59,7 +60,7 @@ describe("workspace settings", () => {
   });
 
   it("a plan change takes effect on the 1st of next month, in the workspace's time zone", async () => {
-    const env = setup("2026-11-23T04:00:00Z");
+    const env = await setup("2026-11-23T04:00:00Z");
     const t = await tenant(env);
     const res = await t.client.patch("/v1/tenant", { plan: PACKAGE });
     expect(res.body.plan.type).toBe("pay_per_segment");
@@ -72,7 +73,7 @@ describe("workspace settings", () => {
   });
 
   it("a second change in the same month replaces the pending one", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     await t.client.patch("/v1/tenant", { plan: PACKAGE });
     const again = await t.client.patch("/v1/tenant", {
@@ -84,7 +85,7 @@ describe("workspace settings", () => {
   });
 
   it("will not remove a tier customers still have", async () => {
-    const env = setup();
+    const env = await setup();
     const t = await tenant(env);
     await t.client.post("/v1/customers", { phone: "13800138000", tier: "diamond" });
     const res = await t.client.patch("/v1/tenant", { tiers: ["ordinary", "silver", "gold"] });
@@ -93,7 +94,7 @@ describe("workspace settings", () => {
   });
 
   it("refuses a second workspace with the same slug", async () => {
-    const env = setup();
+    const env = await setup();
     await tenant(env, { slug: "same" });
     await expect(tenant(env, { slug: "same" })).rejects.toThrow(/already exists/);
     await expect(

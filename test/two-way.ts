@@ -5,7 +5,7 @@ import { expect } from "vitest";
 import { runDispatch } from "../jobs/dispatch";
 import { runInbound } from "../jobs/inbound";
 import { hmacBase64 } from "../src/lib/secretbox";
-import { type Client, type TestEnv, tenant } from "./helpers";
+import { type Client, type TestEnv, tenant } from "./harness";
 
 export const SECRET = "test-webhook-secret-0123456789";
 export const SERVICE = "+8610690000";

@@ -17,6 +17,7 @@ const SHARED = [
   "test/shipments.test.ts",
   "test/staff.test.ts",
   "test/tenant.test.ts",
+  "test/console.test.ts",
 ];
 
 // Offline: wrangler must not fetch request.cf data or send metrics.

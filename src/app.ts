@@ -4,6 +4,7 @@ import { apiKeyRoutes } from "./api-keys/routes";
 import { attributeRoutes } from "./attributes/routes";
 import { campaignRoutes } from "./campaigns/routes";
 import { channelRoutes } from "./channels/routes";
+import { consoleRoutes } from "./console/routes";
 import { customerRoutes } from "./customers/routes";
 import type { Deps } from "./deps";
 import { docsRoutes } from "./docs/routes";
@@ -80,6 +81,10 @@ export function createApp(deps: Deps) {
   app.route("/", usageRoutes);
   app.route("/", webhookRoutes);
   app.route("/", docsRoutes);
+  app.route(
+    "/",
+    consoleRoutes((path, init) => app.request(path, init)),
+  );
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -87,10 +87,37 @@ export const staff = sqliteTable(
     name: text("name").notNull(),
     phone: text("phone"),
     email: text("email"),
+    /** What the member may do in the web console: admin, operator or viewer. */
+    role: text("role", { enum: ["admin", "operator", "viewer"] })
+      .notNull()
+      .default("viewer"),
+    /** scrypt hash (lib/password.ts); null until a password is set, and then no console login. */
+    passwordHash: text("password_hash"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
   (t) => [uniqueIndex("staff_tenant_phone").on(t.tenantId, t.phone)],
+);
+
+// Web console sign-ins. The cookie holds the token; only its SHA-256 is stored. A session made
+// with an API key dies with the key; one made by a staff login dies with the member.
+export const consoleSessions = sqliteTable(
+  "console_sessions",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    hash: text("hash").notNull(),
+    keyId: text("key_id").references(() => apiKeys.id, { onDelete: "cascade" }),
+    staffId: text("staff_id").references(() => staff.id, { onDelete: "cascade" }),
+    scope: text("scope", { enum: ["admin", "write", "read"] }).notNull(),
+    /** Every console form carries it back: a page of another site cannot post as this session. */
+    csrf: text("csrf").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [uniqueIndex("console_sessions_hash").on(t.hash), index("console_sessions_tenant").on(t.tenantId)],
 );
 
 export const attributeDefinitions = sqliteTable(
@@ -793,6 +820,7 @@ export const schema = {
   tenants,
   tenantPlans,
   usageMonths,
+  consoleSessions,
   apiKeys,
   staff,
   attributeDefinitions,

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { authenticate } from "../api-keys/service";
+import { SESSION_PREFIX, sessionFor } from "../console/sessions";
 import type { Ctx } from "../context";
 import { ForbiddenError, UnauthorizedError } from "../lib/errors";
 import type { AppEnv, AuthInfo } from "./env";
@@ -17,9 +18,13 @@ export const authMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("authorization") ?? "";
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match?.[1]) throw new UnauthorizedError();
-  const auth = await authenticate(c.get("deps").db, match[1]);
+  const deps = c.get("deps");
+  // The web console's session token is accepted too: the console works through this API.
+  const auth = match[1].startsWith(SESSION_PREFIX)
+    ? await sessionFor(deps, match[1])
+    : await authenticate(deps.db, match[1]);
   if (!auth) throw new UnauthorizedError("The API key is invalid or revoked");
-  c.set("auth", auth);
+  c.set("auth", { tenantId: auth.tenantId, keyId: auth.keyId, scope: auth.scope });
   await next();
 };
 

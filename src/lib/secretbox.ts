@@ -23,6 +23,18 @@ export async function importSecretKey(base64: string): Promise<SecretKey> {
   return crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
+/**
+ * A secret for one purpose (e.g. signing console cookies), derived from the one configured key
+ * so that an operator manages a single secret. AES-GCM over a fixed block with an IV taken from
+ * the label is a keyed pseudo-random function of the label; seal() draws random IVs, so it does
+ * not meet this one (96 random bits).
+ */
+export async function deriveSecret(key: SecretKey, label: string): Promise<string> {
+  const iv = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(label))).slice(0, 12);
+  const out = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new Uint8Array(32)));
+  return toBase64(out.slice(0, 32));
+}
+
 export function newSecretKeyBase64(): string {
   return toBase64(crypto.getRandomValues(new Uint8Array(32)));
 }

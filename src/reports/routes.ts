@@ -8,6 +8,7 @@ import { channelMix } from "./channels";
 import { histogramSvg } from "./chart";
 import { deliveryReport } from "./delivery";
 import { timingFitness } from "./fitness";
+import { summary } from "./summary";
 
 const tags = ["Reports"];
 const kind = z.enum(ITEM_KINDS).default("card");
@@ -215,4 +216,41 @@ const router = createRouter()
     async (c) => c.json(await channelMix(ctxOf(c), c.req.valid("query")), 200),
   );
 
-export const reportRoutes = router;
+const PeriodSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  sent: z.number(),
+  delivered: z.number(),
+  failed: z.number().openapi({ description: "failed or undelivered" }),
+  delivered_rate: z
+    .number()
+    .nullable()
+    .openapi({ description: "delivered / (delivered + failed); null before any outcome" }),
+  segments: z.number(),
+  replies: z.number(),
+  opt_outs: z.number(),
+  cost: z.number(),
+});
+
+export const reportRoutes = router.openapi(
+  apiRoute({
+    method: "get",
+    path: "/v1/reports/summary",
+    scope: "read",
+    tags,
+    summary: "Today and the last 7 days: sends, delivery, replies, opt-outs, cost; the inbox backlog",
+    responses: {
+      200: jsonContent(
+        z.object({
+          time_zone: z.string(),
+          currency: z.string(),
+          today: PeriodSchema,
+          last_7_days: PeriodSchema,
+          inbox: z.object({ open: z.number(), overdue: z.number() }),
+        }),
+        "The summary",
+      ),
+    },
+  }),
+  async (c) => c.json(await summary(ctxOf(c)), 200),
+);

@@ -8,6 +8,8 @@ const StaffSchema = z
     name: z.string(),
     phone: z.string().nullable(),
     email: z.string().nullable(),
+    role: z.enum(["admin", "operator", "viewer"]),
+    console_login: z.boolean().openapi({ description: "Has an email and a password: can sign in to the web console" }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -17,8 +19,20 @@ const fields = {
   name: z.string().trim().min(1).max(100),
   phone: z.string().max(40).nullable().openapi({ description: "Registered staff phones may use SMS group commands" }),
   email: z.email().max(200).nullable(),
+  role: z.enum(["admin", "operator", "viewer"]).openapi({
+    description: "In the web console: admin (everything), operator (day-to-day work), viewer (read only)",
+  }),
+  password: z
+    .string()
+    .min(10)
+    .max(200)
+    .nullable()
+    .openapi({ description: "Console password (write-only, stored as a scrypt hash); null removes it" }),
 };
-const StaffCreate = z.strictObject(fields).partial({ phone: true, email: true }).openapi("StaffCreate");
+const StaffCreate = z
+  .strictObject(fields)
+  .partial({ phone: true, email: true, role: true, password: true })
+  .openapi("StaffCreate");
 const StaffPatch = z.strictObject(fields).partial().openapi("StaffPatch");
 const IdParam = z.object({
   id: z

@@ -2,10 +2,20 @@ import { and, asc, eq } from "drizzle-orm";
 import type { Ctx } from "../context";
 import { customers, staff } from "../db/schema";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
+import { hashPassword } from "../lib/password";
 import { isCountry, normalizePhone } from "../lib/phone";
 import { getTenantRow } from "../tenants/service";
 
-export type StaffInput = { name: string; phone?: string | null; email?: string | null };
+export type StaffRole = "admin" | "operator" | "viewer";
+
+export type StaffInput = {
+  name: string;
+  phone?: string | null;
+  email?: string | null;
+  role?: StaffRole;
+  /** Sets the console password (stored as a scrypt hash); null removes console sign-in. */
+  password?: string | null;
+};
 
 type StaffRow = typeof staff.$inferSelect;
 
@@ -15,6 +25,8 @@ function toView(r: StaffRow) {
     name: r.name,
     phone: r.phone,
     email: r.email,
+    role: r.role,
+    console_login: r.passwordHash !== null && r.email !== null,
     created_at: new Date(r.createdAt).toISOString(),
     updated_at: new Date(r.updatedAt).toISOString(),
   };
@@ -50,6 +62,25 @@ async function phoneFor(
   return parsed.e164;
 }
 
+/** Console sign-in is by email, so an email belongs to one member of a workspace. */
+async function emailFor(ctx: Ctx, email: string | null | undefined, selfId?: string) {
+  if (email === undefined || email === null) return email;
+  const normal = email.trim().toLowerCase();
+  const other = await ctx.db.orm
+    .select({ id: staff.id })
+    .from(staff)
+    .where(and(eq(staff.tenantId, ctx.tenantId), eq(staff.email, normal)))
+    .get();
+  if (other && other.id !== selfId)
+    throw new ConflictError(`Another staff member has email ${normal}`, { field: "email" });
+  return normal;
+}
+
+async function passwordFor(password: string | null | undefined) {
+  if (password === undefined || password === null) return password;
+  return hashPassword(password);
+}
+
 export async function listStaff(ctx: Ctx) {
   const rows = await ctx.db.orm
     .select()
@@ -71,7 +102,9 @@ export async function createStaff(ctx: Ctx, input: StaffInput) {
     tenantId: ctx.tenantId,
     name: input.name,
     phone: (await phoneFor(ctx, input.phone)) ?? null,
-    email: input.email ?? null,
+    email: (await emailFor(ctx, input.email)) ?? null,
+    role: input.role ?? "viewer",
+    passwordHash: (await passwordFor(input.password)) ?? null,
     createdAt: now,
     updatedAt: now,
   };
@@ -82,11 +115,15 @@ export async function createStaff(ctx: Ctx, input: StaffInput) {
 export async function updateStaff(ctx: Ctx, id: string, patch: Partial<StaffInput>) {
   const current = await row(ctx, id);
   const phone = await phoneFor(ctx, patch.phone, id);
+  const email = await emailFor(ctx, patch.email, id);
+  const passwordHash = await passwordFor(patch.password);
   const next: StaffRow = {
     ...current,
     ...(patch.name !== undefined && { name: patch.name }),
     ...(phone !== undefined && { phone }),
-    ...(patch.email !== undefined && { email: patch.email }),
+    ...(email !== undefined && { email }),
+    ...(patch.role !== undefined && { role: patch.role }),
+    ...(passwordHash !== undefined && { passwordHash }),
     updatedAt: ctx.clock.now().getTime(),
   };
   await ctx.db.batch([

@@ -1,0 +1,38 @@
+// The console's way to the data: the app's own /v1 routes, called in-process with the
+// session's token as the bearer credential.
+export type ApiFetch = (path: string, init: RequestInit) => Response | Promise<Response>;
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`API answered ${status}`);
+  }
+}
+
+export function consoleApi(fetch: ApiFetch, token: string) {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(path, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    const json = res.headers.get("content-type")?.includes("json") ? await res.json() : await res.text();
+    if (!res.ok) throw new ApiError(res.status, json);
+    return json as T;
+  };
+  return {
+    get: <T>(path: string) => call<T>("GET", path),
+    /** A read that may legitimately find nothing: null for a 404. */
+    find: async <T>(path: string): Promise<T | null> => {
+      try {
+        return await call<T>("GET", path);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404) return null;
+        throw e;
+      }
+    },
+    post: <T>(path: string, body: unknown) => call<T>("POST", path, body),
+  };
+}
+
+export type ConsoleApi = ReturnType<typeof consoleApi>;

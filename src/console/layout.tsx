@@ -1,0 +1,74 @@
+import type { Child } from "hono/jsx";
+import type { Lang, Words } from "./i18n";
+
+export type Page = "home" | "customers" | "login";
+
+const NAV: { page: Page; href: string; key: keyof Words }[] = [
+  { page: "home", href: "/console", key: "home" },
+  { page: "customers", href: "/console/customers", key: "customers" },
+];
+
+/** The frame of every console page: header with navigation, the signed-in role, language switch. */
+export function Layout(props: {
+  lang: Lang;
+  w: Words;
+  title: string;
+  page: Page;
+  who?: { scope: string; csrf: string };
+  children: Child;
+}) {
+  const { w, lang } = props;
+  const other = lang === "en" ? "zh-CN" : "en";
+  return (
+    <html lang={lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${props.title} · ${w.appName}`}</title>
+        <link rel="stylesheet" href="/console/assets/console.css" />
+      </head>
+      <body>
+        <header>
+          <a class="brand" href="/console">
+            {w.appName}
+          </a>
+          {props.who && (
+            <nav aria-label="Main">
+              <ul>
+                {NAV.map((n) => (
+                  <li>
+                    <a href={n.href} aria-current={n.page === props.page ? "page" : undefined}>
+                      {w[n.key]}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </nav>
+          )}
+          <div class="who">
+            <a href={`/console/lang?to=${other}`} lang={other}>
+              {w.language}
+            </a>
+            {props.who && (
+              <>
+                <span>
+                  {w.role}: {props.who.scope}
+                </span>
+                <form method="post" action="/console/logout">
+                  <input type="hidden" name="_csrf" value={props.who.csrf} />
+                  <button type="submit" class="link">
+                    {w.signOut}
+                  </button>
+                </form>
+              </>
+            )}
+          </div>
+        </header>
+        <main>
+          <h1>{props.title}</h1>
+          {props.children}
+        </main>
+      </body>
+    </html>
+  );
+}

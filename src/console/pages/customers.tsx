@@ -1,0 +1,178 @@
+import type { ConsoleApi } from "../api";
+import type { Lang, Words } from "../i18n";
+import { Layout } from "../layout";
+
+type Customer = {
+  id: string;
+  name: string | null;
+  phone: string | null;
+  external_id: string | null;
+  locale: string;
+  time_zone: string;
+  tier: string | null;
+  tags: string[];
+  birthday: { year: number | null; month: number; day: number; lunar: boolean } | null;
+  attributes: Record<string, unknown>;
+  consent: { state: "subscribed" | "unsubscribed" | "never_asked" };
+};
+type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
+
+// The list's filters, passed to GET /v1/customers as they are (it validates them).
+const FILTERS = ["q", "tier", "tag", "group", "consent", "cursor"] as const;
+
+export async function CustomersPage(props: Props & { query: Record<string, string> }) {
+  const { w, api } = props;
+  const params = new URLSearchParams();
+  for (const k of FILTERS) {
+    const v = props.query[k]?.trim();
+    if (v) params.set(k, v);
+  }
+  const list = await api.get<{ data: Customer[]; next_cursor: string | null }>(`/v1/customers?${params}`);
+  const groups = (await api.get<{ data: { id: string; name: string; code: string | null }[] }>("/v1/groups")).data;
+  const tenant = await api.get<{ tiers: string[] }>("/v1/tenant");
+  const nextPage = new URLSearchParams(params);
+  if (list.next_cursor) nextPage.set("cursor", list.next_cursor);
+  const v = (k: string) => props.query[k] ?? "";
+  return (
+    <Layout lang={props.lang} w={w} title={w.customers} page="customers" who={props.who}>
+      <search>
+        <form class="filters" method="get" action="/console/customers">
+          <div>
+            <label for="q">{w.search}</label>
+            <input id="q" name="q" type="search" value={v("q")} placeholder={w.searchHint} />
+          </div>
+          <div>
+            <label for="tier">{w.tier}</label>
+            <select id="tier" name="tier">
+              <option value="">{w.any}</option>
+              {tenant.tiers.map((t) => (
+                <option value={t} selected={v("tier") === t}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for="group">{w.group}</label>
+            <select id="group" name="group">
+              <option value="">{w.any}</option>
+              {groups.map((g) => (
+                <option value={g.id} selected={v("group") === g.id}>
+                  {g.code ? `${g.code} · ${g.name}` : g.name}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for="tag">{w.tag}</label>
+            <input id="tag" name="tag" value={v("tag")} size={10} />
+          </div>
+          <div>
+            <label for="consent">{w.consent}</label>
+            <select id="consent" name="consent">
+              <option value="">{w.any}</option>
+              {(["subscribed", "unsubscribed", "never_asked"] as const).map((s) => (
+                <option value={s} selected={v("consent") === s}>
+                  {w[s]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit">{w.search}</button>
+        </form>
+      </search>
+      {list.data.length === 0 ? (
+        <p class="muted">{w.noCustomers}</p>
+      ) : (
+        <table class="responsive">
+          <thead>
+            <tr>
+              <th scope="col">{w.name}</th>
+              <th scope="col">{w.phone}</th>
+              <th scope="col">{w.tier}</th>
+              <th scope="col">{w.consent}</th>
+              <th scope="col">{w.tags}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.map((c) => (
+              <tr>
+                <td data-label={w.name}>
+                  <a href={`/console/customers/${encodeURIComponent(c.id)}`}>{c.name ?? c.phone ?? c.id}</a>
+                </td>
+                <td data-label={w.phone}>{c.phone ?? "–"}</td>
+                <td data-label={w.tier}>{c.tier ?? "–"}</td>
+                <td data-label={w.consent}>{w[c.consent.state]}</td>
+                <td data-label={w.tags}>{c.tags.join(", ")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {list.next_cursor && (
+        <p>
+          <a href={`/console/customers?${nextPage}`}>{w.morePages}</a>
+        </p>
+      )}
+    </Layout>
+  );
+}
+
+type Entry = { at: string; type: string; data: Record<string, unknown> };
+
+/** One customer's profile and timeline; null when the API says there is no such customer. */
+export async function CustomerPage(props: Props & { id: string }) {
+  const { w, api, lang } = props;
+  const c = await api.find<Customer>(`/v1/customers/${encodeURIComponent(props.id)}`);
+  if (!c) return null;
+  const timeline = (await api.get<{ data: Entry[] }>(`/v1/customers/${encodeURIComponent(c.id)}/timeline`)).data;
+  const when = (iso: string) =>
+    new Date(iso).toLocaleString(lang, { timeZone: c.time_zone, dateStyle: "medium", timeStyle: "short" });
+  const b = c.birthday;
+  const facts: [string, string][] = [
+    [w.phone, c.phone ?? "–"],
+    [w.externalId, c.external_id ?? "–"],
+    [w.tier, c.tier ?? "–"],
+    [w.consent, w[c.consent.state]],
+    [w.tags, c.tags.join(", ") || "–"],
+    [w.locale, c.locale],
+    [w.timeZone, c.time_zone],
+    [w.birthday, b ? `${b.year ? `${b.year}-` : ""}${b.month}-${b.day}${b.lunar ? " (农历)" : ""}` : "–"],
+    ...Object.entries(c.attributes).map(([k, v]): [string, string] => [k, String(v)]),
+  ];
+  return (
+    <Layout lang={lang} w={w} title={c.name ?? c.phone ?? c.id} page="customers" who={props.who}>
+      <h2>{w.profile}</h2>
+      <dl class="facts">
+        {facts.map(([k, v]) => (
+          <>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </>
+        ))}
+      </dl>
+      <h2>{w.timeline}</h2>
+      {timeline.length === 0 ? (
+        <p class="muted">{w.noTimeline}</p>
+      ) : (
+        <ol class="timeline">
+          {timeline.map((e) => (
+            <li>
+              <time datetime={e.at}>{when(e.at)}</time> · <strong>{e.type}</strong>{" "}
+              <span class="muted">{summarise(e.data)}</span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </Layout>
+  );
+}
+
+/** A timeline entry's data as one short line: its plain values, key: value. */
+function summarise(data: Record<string, unknown>): string {
+  return Object.entries(data)
+    .filter(([, v]) => v !== null && typeof v !== "object")
+    .map(([k, v]) => `${k}: ${String(v)}`)
+    .join(" · ")
+    .slice(0, 200);
+}

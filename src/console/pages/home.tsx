@@ -1,0 +1,103 @@
+import type { ConsoleApi } from "../api";
+import type { Lang, Words } from "../i18n";
+import { Layout } from "../layout";
+
+type Period = {
+  sent: number;
+  delivered: number;
+  delivered_rate: number | null;
+  replies: number;
+  opt_outs: number;
+  cost: number;
+};
+type Summary = {
+  currency: string;
+  time_zone: string;
+  today: Period;
+  last_7_days: Period;
+  inbox: { open: number; overdue: number };
+};
+type Campaign = { id: string; name: string; kind: string; status: string; next_occurrence_at: string | null };
+
+function Figures(props: { w: Words; title: string; p: Period; currency: string; lang: Lang }) {
+  const { w, p } = props;
+  const n = (v: number) => v.toLocaleString(props.lang);
+  const cards: [string, string][] = [
+    [w.sent, n(p.sent)],
+    [w.delivered, n(p.delivered)],
+    [w.deliveredRate, p.delivered_rate === null ? "–" : `${(p.delivered_rate * 100).toFixed(1)}%`],
+    [w.replies, n(p.replies)],
+    [w.optOuts, n(p.opt_outs)],
+    [w.cost, `${p.cost.toLocaleString(props.lang, { minimumFractionDigits: 2 })} ${props.currency}`],
+  ];
+  const id = props.title.replace(/\W+/g, "-").toLowerCase();
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>{props.title}</h2>
+      <div class="cards">
+        {cards.map(([label, value]) => (
+          <div class="card">
+            <div class="label">{label}</div>
+            <div class="value">{value}</div>
+          </div>
+        ))}
+      </div>
+    </section>
+  );
+}
+
+export async function HomePage(props: { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi }) {
+  const { w, api, lang } = props;
+  const s = await api.get<Summary>("/v1/reports/summary");
+  const campaigns = (await api.get<{ data: Campaign[] }>("/v1/campaigns?limit=100")).data
+    .filter((c) => (c.status === "scheduled" || c.status === "running") && c.next_occurrence_at)
+    .sort((a, b) => String(a.next_occurrence_at).localeCompare(String(b.next_occurrence_at)))
+    .slice(0, 8);
+  const when = (iso: string) =>
+    new Date(iso).toLocaleString(lang, { timeZone: s.time_zone, dateStyle: "medium", timeStyle: "short" });
+  return (
+    <Layout lang={lang} w={w} title={w.home} page="home" who={props.who}>
+      <Figures w={w} lang={lang} title={w.today} p={s.today} currency={s.currency} />
+      <Figures w={w} lang={lang} title={w.last7} p={s.last_7_days} currency={s.currency} />
+      <section aria-labelledby="inbox-h">
+        <h2 id="inbox-h">{w.inboxDue}</h2>
+        <p>
+          <strong>{s.inbox.open}</strong> {w.open}
+          {s.inbox.overdue > 0 && (
+            <>
+              {" · "}
+              <span class="badge bad">
+                {s.inbox.overdue} {w.overdue}
+              </span>
+            </>
+          )}
+        </p>
+      </section>
+      <section aria-labelledby="upcoming-h">
+        <h2 id="upcoming-h">{w.upcoming}</h2>
+        {campaigns.length === 0 ? (
+          <p class="muted">{w.noUpcoming}</p>
+        ) : (
+          <table class="responsive">
+            <thead>
+              <tr>
+                <th scope="col">{w.campaigns}</th>
+                <th scope="col">{w.next}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {campaigns.map((c) => (
+                <tr>
+                  <td data-label={w.campaigns}>
+                    {c.name} <span class="badge">{c.kind}</span>
+                  </td>
+                  <td data-label={w.next}>{when(c.next_occurrence_at as string)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+    </Layout>
+  );
+}

@@ -1,0 +1,167 @@
+// The web console: server-rendered pages over the same /v1 API that integrations use. Each page
+// calls the API in-process with the session's token, so validation, scopes and tenant isolation
+// are the API's own; the console adds no second path to the data.
+
+import type { Context } from "hono";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { deleteCookie, getCookie, getSignedCookie, setCookie, setSignedCookie } from "hono/cookie";
+import { csrf } from "hono/csrf";
+import type { AppEnv } from "../http/env";
+import { PayloadTooLargeError } from "../lib/errors";
+import { deriveSecret, type SecretKey } from "../lib/secretbox";
+import { type ApiFetch, consoleApi } from "./api";
+import { type Lang, pickLang, type Words, words } from "./i18n";
+import { Layout } from "./layout";
+import { CustomerPage, CustomersPage } from "./pages/customers";
+import { HomePage } from "./pages/home";
+import { LoginPage } from "./pages/login";
+import { type Session, sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
+import { CONSOLE_CSS } from "./style";
+
+const COOKIE = "tidings_session";
+const LANG_COOKIE = "tidings_lang";
+
+type ConsoleEnv = AppEnv & { Variables: { session: Session; lang: Lang; w: Words } };
+
+// One derivation per key (per process or isolate), not per request.
+const secrets = new WeakMap<SecretKey, Promise<string>>();
+function cookieSecret(key: SecretKey): Promise<string> {
+  let s = secrets.get(key);
+  if (!s) {
+    s = deriveSecret(key, "tidings console session cookie");
+    secrets.set(key, s);
+  }
+  return s;
+}
+
+function cookieOptions(c: Context) {
+  return {
+    httpOnly: true,
+    sameSite: "Lax" as const,
+    path: "/console",
+    secure: new URL(c.req.url).protocol === "https:",
+    maxAge: 12 * 3600,
+  };
+}
+
+/** Where to go after sign-in: only a console page, never another site. */
+function safeNext(next: unknown): string {
+  return typeof next === "string" && /^\/console(\/[\w\-/?=&%.]*)?$/.test(next) ? next : "/console";
+}
+
+async function formOf(c: Context): Promise<Record<string, string>> {
+  const body = await c.req.parseBody();
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) if (typeof v === "string") out[k] = v;
+  return out;
+}
+
+export function consoleRoutes(api: ApiFetch) {
+  const app = new Hono<ConsoleEnv>();
+
+  app.get("/console/assets/console.css", (c) =>
+    c.body(CONSOLE_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }),
+  );
+
+  // Forms post only from the console's own pages (the browser's Origin), and small ones.
+  app.use("/console/*", csrf());
+  app.use(
+    "/console/*",
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: () => {
+        throw new PayloadTooLargeError(64 * 1024);
+      },
+    }),
+  );
+  app.use("/console/*", async (c, next) => {
+    const lang = pickLang(getCookie(c, LANG_COOKIE), c.req.header("accept-language"));
+    c.set("lang", lang);
+    c.set("w", words(lang));
+    await next();
+  });
+
+  app.get("/console/lang", (c) => {
+    const to = c.req.query("to") === "zh-CN" ? "zh-CN" : "en";
+    setCookie(c, LANG_COOKIE, to, { path: "/console", sameSite: "Lax", maxAge: 365 * 86400 });
+    return c.redirect(safeNext(c.req.header("referer") ? new URL(c.req.header("referer") ?? "").pathname : null), 303);
+  });
+
+  app.get("/console/login", (c) =>
+    c.html(<LoginPage lang={c.get("lang")} w={c.get("w")} next={safeNext(c.req.query("next"))} />),
+  );
+
+  const signedIn = async (c: Context<ConsoleEnv>, token: string | null, next: string, error: string) => {
+    if (!token) {
+      return c.html(<LoginPage lang={c.get("lang")} w={c.get("w")} next={next} error={error} />, 401);
+    }
+    await setSignedCookie(c, COOKIE, token, await cookieSecret(c.get("deps").secretKey), cookieOptions(c));
+    return c.redirect(next, 303);
+  };
+
+  app.post("/console/login/key", async (c) => {
+    const form = await formOf(c);
+    const token = await signInWithKey(c.get("deps"), form.key ?? "");
+    return signedIn(c, token, safeNext(form.next), c.get("w").badKey);
+  });
+
+  app.post("/console/login/password", async (c) => {
+    const form = await formOf(c);
+    const token = await signInWithPassword(c.get("deps"), {
+      workspace: form.workspace ?? "",
+      email: form.email ?? "",
+      password: form.password ?? "",
+    });
+    return signedIn(c, token, safeNext(form.next), c.get("w").badPassword);
+  });
+
+  // Every other console page needs a live session; a form also needs the session's CSRF token.
+  app.use("/console/*", async (c, next) => {
+    const token = await getSignedCookie(c, await cookieSecret(c.get("deps").secretKey), COOKIE);
+    const session = token ? await sessionFor(c.get("deps"), token) : null;
+    if (!session) {
+      const next = encodeURIComponent(new URL(c.req.url).pathname + new URL(c.req.url).search);
+      return c.redirect(`/console/login?next=${next}`, 303);
+    }
+    if (c.req.method === "POST") {
+      const form = await formOf(c);
+      if (form._csrf !== session.csrf) return c.text(c.get("w").badForm, 403);
+    }
+    c.set("session", session);
+    await next();
+  });
+
+  app.post("/console/logout", async (c) => {
+    await signOut(c.get("deps"), c.get("session").token);
+    deleteCookie(c, COOKIE, { path: "/console" });
+    return c.redirect("/console/login", 303);
+  });
+
+  const page = (c: Context<ConsoleEnv>) => ({
+    lang: c.get("lang"),
+    w: c.get("w"),
+    who: { scope: c.get("session").scope, csrf: c.get("session").csrf },
+    api: consoleApi(api, c.get("session").token),
+  });
+
+  app.get("/console", async (c) => c.html(await HomePage(page(c))));
+  app.get("/console/customers", async (c) => c.html(await CustomersPage({ ...page(c), query: c.req.query() })));
+  app.get("/console/customers/:id", async (c) => {
+    const p = page(c);
+    const body = await CustomerPage({ ...p, id: c.req.param("id") });
+    if (body === null) {
+      return c.html(
+        <Layout lang={p.lang} w={p.w} title={p.w.notFound} page="customers" who={p.who}>
+          <p>
+            <a href="/console/customers">{p.w.customers}</a>
+          </p>
+        </Layout>,
+        404,
+      );
+    }
+    return c.html(body);
+  });
+
+  return app;
+}

@@ -1,0 +1,47 @@
+// The console's only stylesheet, served by the app (no CDN: the machine may be offline).
+// Colours meet WCAG AA contrast on white; the layout folds to one column on a phone.
+export const CONSOLE_CSS = `
+:root { --ink: #1d2733; --muted: #4f5b67; --line: #d5dbe1; --accent: #0b5cad; --bg: #f5f7f9; --bad: #a4262c; --good: #1e6b3a; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", sans-serif; color: var(--ink); background: var(--bg); }
+a { color: var(--accent); }
+a:focus, button:focus, input:focus, select:focus { outline: 3px solid #f2b134; outline-offset: 2px; }
+header { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; padding: .6rem 1rem; background: #fff; border-bottom: 1px solid var(--line); }
+header .brand { font-weight: 700; text-decoration: none; color: var(--ink); }
+nav ul { display: flex; flex-wrap: wrap; gap: .25rem .9rem; list-style: none; margin: 0; padding: 0; }
+nav a[aria-current="page"] { font-weight: 700; color: var(--ink); }
+header .who { margin-left: auto; display: flex; gap: .6rem; align-items: center; color: var(--muted); font-size: .9rem; }
+main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }
+h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: .75rem; }
+.card { background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: .75rem; }
+.card .label { color: var(--muted); font-size: .85rem; }
+.card .value { font-size: 1.5rem; font-weight: 700; }
+table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
+th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { background: #eef1f4; font-size: .9rem; }
+form.filters { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: end; margin-bottom: 1rem; }
+label { display: block; font-size: .9rem; color: var(--muted); }
+input, select { font: inherit; padding: .35rem .5rem; border: 1px solid #8a96a3; border-radius: .35rem; background: #fff; color: var(--ink); }
+button { font: inherit; padding: .4rem .9rem; border-radius: .35rem; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
+button.link { background: none; border: none; color: var(--accent); padding: 0; text-decoration: underline; }
+.error { color: var(--bad); font-weight: 600; }
+.muted { color: var(--muted); }
+.login { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1rem; }
+.login form { background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; display: grid; gap: .6rem; }
+.login input { width: 100%; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; background: #fff; border: 1px solid var(--line); padding: .75rem; border-radius: .5rem; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; }
+ol.timeline { list-style: none; padding: 0; }
+ol.timeline li { background: #fff; border: 1px solid var(--line); border-radius: .4rem; padding: .5rem .75rem; margin-bottom: .4rem; }
+.badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; font-size: .8rem; border: 1px solid var(--line); }
+.badge.bad { color: var(--bad); border-color: var(--bad); }
+@media (max-width: 40rem) {
+  table.responsive thead { display: none; }
+  table.responsive tr { display: block; border-bottom: 1px solid var(--line); padding: .4rem 0; }
+  table.responsive td { display: block; border: 0; padding: .1rem .6rem; }
+  table.responsive td::before { content: attr(data-label) ": "; color: var(--muted); }
+}
+`;

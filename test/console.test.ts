@@ -1,0 +1,150 @@
+// The web console over HTTP: sign-in with an API key or a staff password, sessions in a
+// signed HTTP-only cookie, CSRF on every form, and pages that read through the /v1 API.
+
+import { setup } from "test-runtime";
+import { describe, expect, it } from "vitest";
+import { client, type TestEnv, tenant } from "./harness";
+
+const ORIGIN = "http://localhost";
+
+async function form(env: TestEnv, path: string, fields: Record<string, string>, cookie?: string) {
+  return env.app.request(`${ORIGIN}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      origin: ORIGIN,
+      ...(cookie && { cookie }),
+    },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+const page = (env: TestEnv, path: string, cookie?: string, lang = "en") =>
+  env.app.request(`${ORIGIN}${path}`, { headers: { ...(cookie && { cookie }), "accept-language": lang } });
+
+function sessionCookie(res: Response): string {
+  const set = res.headers.get("set-cookie") ?? "";
+  const m = /tidings_session=([^;]+)/.exec(set);
+  if (!m) throw new Error(`no session cookie in ${set}`);
+  return `tidings_session=${m[1]}`;
+}
+
+describe("console sign-in", () => {
+  it("signs in with an API key into an HTTP-only signed cookie, and shows the workspace's pages", async () => {
+    const env = await setup();
+    const t = await tenant(env, { name: "Demo Gym" });
+    await t.client.post("/v1/customers", { name: "王芳", phone: "13800138000", tier: "gold", tags: ["yoga"] });
+    await t.client.post("/v1/customers", { name: "Emma Li", phone: "13800138001", tier: "silver" });
+
+    // Not signed in: to the login page, remembering where to come back.
+    const away = await page(env, "/console/customers");
+    expect(away.status).toBe(303);
+    expect(away.headers.get("location")).toBe("/console/login?next=%2Fconsole%2Fcustomers");
+
+    const bad = await form(env, "/console/login/key", { key: "tid_nope", next: "/console" });
+    expect(bad.status).toBe(401);
+    expect(await bad.text()).toContain("That API key is not valid");
+
+    const res = await form(env, "/console/login/key", { key: t.key, next: "/console/customers" });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/console/customers");
+    const set = res.headers.get("set-cookie") ?? "";
+    expect(set).toMatch(/HttpOnly/i);
+    expect(set).toMatch(/SameSite=Lax/i);
+    const cookie = sessionCookie(res);
+    // Signed: the token and its signature; a changed token is not accepted.
+    expect(decodeURIComponent(cookie)).toMatch(/tidings_session=tss_\w+\.[\w+/=]+$/);
+    const forged = cookie.replace(/tss_(\w)/, (_m, ch) => `tss_${ch === "a" ? "b" : "a"}`);
+    expect((await page(env, "/console", forged)).status).toBe(303);
+
+    const list = await page(env, "/console/customers?q=王", cookie);
+    expect(list.status).toBe(200);
+    const html = await list.text();
+    expect(html).toContain("王芳");
+    expect(html).not.toContain("Emma Li");
+    const id = /href="\/console\/customers\/(cus_\w+)"/.exec(html)?.[1];
+    const profile = await (await page(env, `/console/customers/${id}`, cookie)).text();
+    expect(profile).toContain("+8613800138000");
+    expect(profile).toContain("customer.created");
+
+    const home = await (await page(env, "/console", cookie, "zh-CN,zh;q=0.9")).text();
+    expect(home).toContain("最近 7 天");
+    expect(home).toContain('lang="zh-CN"');
+  });
+
+  it("signs staff in by workspace, email and password, with their role's powers", async () => {
+    const env = await setup();
+    const t = await tenant(env, { slug: "north-gym" });
+    const staff = await t.client.post("/v1/staff", {
+      name: "Li Na",
+      email: "Li.Na@Example.com",
+      role: "viewer",
+      password: "correct horse battery",
+    });
+    expect(staff.status).toBe(201);
+    expect(staff.body).toMatchObject({ email: "li.na@example.com", role: "viewer", console_login: true });
+    expect(JSON.stringify(staff.body)).not.toContain("scrypt");
+
+    const wrong = await form(env, "/console/login/password", {
+      workspace: "north-gym",
+      email: "li.na@example.com",
+      password: "wrong password!",
+    });
+    expect(wrong.status).toBe(401);
+    const res = await form(env, "/console/login/password", {
+      workspace: "North-Gym",
+      email: "LI.NA@example.com",
+      password: "correct horse battery",
+    });
+    expect(res.status).toBe(303);
+    const cookie = sessionCookie(res);
+    expect(await (await page(env, "/console", cookie)).text()).toContain("read");
+    // The session is a read-only credential on the API too.
+    const token = decodeURIComponent(cookie).split("=")[1]?.split(".")[0] as string;
+    const asViewer = await env.app.request("/v1/customers", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ phone: "13800138002" }),
+    });
+    expect(asViewer.status).toBe(403);
+
+    // Removing the member ends the session.
+    expect((await t.client.delete(`/v1/staff/${staff.body.id}`)).status).toBe(204);
+    expect((await page(env, "/console", cookie)).status).toBe(303);
+  }, 30_000);
+
+  it("refuses forms without the session's CSRF token or from another origin; logout ends the session", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const cookie = sessionCookie(await form(env, "/console/login/key", { key: t.key }));
+    const home = await (await page(env, "/console", cookie)).text();
+    const csrf = /name="_csrf" value="(\w+)"/.exec(home)?.[1] as string;
+    expect(csrf).toMatch(/^\w{32}$/);
+
+    expect((await form(env, "/console/logout", {}, cookie)).status).toBe(403);
+    const foreign = await env.app.request(`${ORIGIN}/console/logout`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example", cookie },
+      body: `_csrf=${csrf}`,
+    });
+    expect(foreign.status).toBe(403);
+    expect((await page(env, "/console", cookie)).status).toBe(200);
+
+    const out = await form(env, "/console/logout", { _csrf: csrf }, cookie);
+    expect(out.status).toBe(303);
+    expect((await page(env, "/console", cookie)).status).toBe(303);
+  });
+
+  it("does not follow a sign-in to another site, and revoking the key ends its sessions", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const res = await form(env, "/console/login/key", { key: t.key, next: "https://evil.example/" });
+    expect(res.headers.get("location")).toBe("/console");
+    const cookie = sessionCookie(res);
+    const mine = (await t.client.get("/v1/api-keys")).body.data.find((k: any) => t.key.startsWith(`${k.prefix}_`));
+    const second = await t.client.post("/v1/api-keys", { name: "spare", scope: "admin" });
+    const spare = client(env, second.body.key);
+    expect((await spare.delete(`/v1/api-keys/${mine.id}`)).status).toBe(200);
+    expect((await page(env, "/console", cookie)).status).toBe(303);
+  });
+});

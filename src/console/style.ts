@@ -10,6 +10,7 @@ header { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; p
 header .brand { font-weight: 700; text-decoration: none; color: var(--ink); }
 nav ul { display: flex; flex-wrap: wrap; gap: .25rem .9rem; list-style: none; margin: 0; padding: 0; }
 nav a[aria-current="page"] { font-weight: 700; color: var(--ink); }
+header form { margin: 0; }
 header .who { margin-left: auto; display: flex; gap: .6rem; align-items: center; color: var(--muted); font-size: .9rem; }
 main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }

@@ -32,6 +32,7 @@ if (config.TIDINGS_SEED_DEMO && !(await deps.db.orm.select({ id: tenants.id }).f
       "",
       `Created the demo workspace "${demo.tenant.name}" with ${demo.customers} members.`,
       `  API key (shown once, keep it): ${demo.apiKey}`,
+      `  Web console: ${base}/console (sign in with that key)`,
       `  Try: curl -H "Authorization: Bearer ${demo.apiKey}" ${base}/v1/customers`,
       "",
     ].join("\n"),
@@ -50,7 +51,7 @@ const stopJobs = async () => {
 };
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.TIDINGS_HOST }, (info) => {
   console.log(
-    `Tidings is listening on ${base} (port ${info.port}); API docs at ${base}/docs; database ${config.TIDINGS_DB_PATH}`,
+    `Tidings is listening on ${base} (port ${info.port}); console at ${base}/console; API docs at ${base}/docs; database ${config.TIDINGS_DB_PATH}`,
   );
   // Pick up at once whatever was due while we were down (or left mid-send by a crash).
   scheduler?.kick("dispatch");

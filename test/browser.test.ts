@@ -1,0 +1,95 @@
+// The console in a real browser (Debian's Chromium through playwright-core): the demo workspace
+// served on loopback, signed into with its key, its pages used as a person would, and a
+// screenshot of each under test/screenshots/ (build output, not committed).
+import { existsSync, mkdirSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedDemo } from "../src/demo/seed";
+import { setup } from "./helpers";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SHOTS = new URL("./screenshots/", import.meta.url);
+const present = existsSync(CHROMIUM);
+if (!present) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+describe.runIf(present)("the console in Chromium", () => {
+  let browser: Browser;
+  let base: string;
+  let key: string;
+  let close: () => void;
+
+  beforeAll(async () => {
+    const env = setup();
+    key = (await seedDemo(env.deps)).apiKey;
+    const server = serve({ fetch: env.app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((r) => server.once("listening", r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => server.close();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    });
+    mkdirSync(SHOTS, { recursive: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    close?.();
+  });
+
+  const shot = (page: Page, name: string) =>
+    page.screenshot({ path: new URL(`${name}.png`, SHOTS).pathname, fullPage: true });
+
+  it("signs in with the demo key, finds a member and reads their timeline, in both languages", async () => {
+    const context = await browser.newContext({ locale: "en-US" });
+    const page = await context.newPage();
+    await page.goto(`${base}/console/customers`);
+    expect(page.url()).toContain("/console/login?next=%2Fconsole%2Fcustomers");
+    await shot(page, "login");
+
+    await page.getByLabel("API key", { exact: true }).fill("tid_wrongwro_ngwrongwrongwrongwrongwrongwrong");
+    await page.getByRole("button", { name: "Sign in" }).first().click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("not valid");
+
+    await page.getByLabel("API key", { exact: true }).fill(key);
+    await page.getByRole("button", { name: "Sign in" }).first().click();
+    await page.waitForURL(`${base}/console/customers`);
+    const rows = page.locator("table tbody tr");
+    expect(await rows.count()).toBe(50);
+
+    await page.getByLabel("Tier").selectOption("diamond");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/tier=diamond/);
+    const diamond = await rows.count();
+    expect(diamond).toBeGreaterThan(0);
+    expect(diamond).toBeLessThan(50);
+    for (const tier of await page.locator('td[data-label="Tier"]').allTextContents()) expect(tier).toBe("diamond");
+    await shot(page, "customers");
+
+    await rows.first().getByRole("link").click();
+    await page.waitForURL(/\/console\/customers\/cus_/);
+    await expect.poll(() => page.getByRole("heading", { name: "Timeline" }).isVisible()).toBe(true);
+    expect(await page.locator("ol.timeline li").first().textContent()).toContain("customer.created");
+    await shot(page, "customer");
+
+    await page.getByRole("link", { name: "Home" }).click();
+    await page.getByRole("link", { name: "中文" }).click();
+    await page.waitForURL(`${base}/console`);
+    await expect.poll(() => page.getByRole("heading", { name: "最近 7 天" }).isVisible()).toBe(true);
+    await shot(page, "home");
+
+    // On a phone screen the list folds into one column and stays usable.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${base}/console/customers`);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot(page, "customers-phone");
+
+    await page.getByRole("button", { name: "退出" }).click();
+    await page.waitForURL(`${base}/console/login`);
+    await page.goto(`${base}/console`);
+    expect(page.url()).toContain("/console/login");
+    await context.close();
+  }, 60_000);
+});

@@ -59,6 +59,25 @@ describe.runIf(present)("the console in Chromium", () => {
     const rows = page.locator("table tbody tr");
     expect(await rows.count()).toBe(50);
 
+    // A spreadsheet with one bad row: the good row is stored, the bad one shown by line and column.
+    await page.getByRole("link", { name: "Import a CSV file" }).click();
+    await page.getByLabel("CSV file").setInputFiles({
+      name: "new-members.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("姓名,手机号,等级\r\n赵敏,13900139000,ordinary\r\n钱多,12345,silver\r\n"),
+    });
+    await page.getByRole("button", { name: "Import" }).click();
+    await page.waitForURL(`${base}/console/customers/import`);
+    const rejected = page.getByRole("table", { name: "Rejected rows" }).locator("tbody tr");
+    expect(await rejected.count()).toBe(1);
+    expect(await rejected.locator("td").allTextContents()).toEqual([
+      "3",
+      "手机号",
+      expect.stringContaining("12345"),
+    ]);
+    await shot(page, "import");
+    await page.goto(`${base}/console/customers`);
+
     await page.getByLabel("Tier").selectOption("diamond");
     await page.getByRole("button", { name: "Search" }).click();
     await page.waitForURL(/tier=diamond/);

@@ -147,4 +147,37 @@ describe("console sign-in", () => {
     expect((await spare.delete(`/v1/api-keys/${mine.id}`)).status).toBe(200);
     expect((await page(env, "/console", cookie)).status).toBe(303);
   });
+
+  it("imports a CSV upload through the API and lists each rejected row", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const cookie = sessionCookie(await form(env, "/console/login/key", { key: t.key }));
+    const csrf = /name="_csrf" value="(\w+)"/.exec(
+      await (await page(env, "/console/customers/import", cookie)).text(),
+    )?.[1];
+    const upload = (fields: Record<string, string | Blob>) => {
+      const body = new FormData();
+      for (const [k, v] of Object.entries(fields)) body.append(k, v);
+      return env.app.request(`${ORIGIN}/console/customers/import`, {
+        method: "POST",
+        headers: { origin: ORIGIN, cookie },
+        body,
+      });
+    };
+    const csv = "\ufeff姓名,手机号,tier\r\n王芳,13800138000,gold\r\n李娜,12345,silver\r\n";
+    expect((await upload({ file: new File([csv], "members.csv", { type: "text/csv" }) })).status).toBe(403);
+    const res = await upload({ _csrf: csrf as string, file: new File([csv], "members.csv", { type: "text/csv" }) });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toMatch(/Created<\/div><div class="value">1</);
+    expect(html).toMatch(/Rejected<\/div><div class="value">1</);
+    expect(html).toMatch(
+      /<td data-label="Line">3<\/td><td data-label="Column">手机号<\/td><td data-label="Reason">[^<]*12345/,
+    );
+    expect((await t.client.get("/v1/customers")).body.data.map((c: any) => c.name)).toEqual(["王芳"]);
+
+    const bad = await upload({ _csrf: csrf as string, file: new File(["nothing,useful\n1,2\n"], "x.csv") });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain("needs a phone column");
+  });
 });

@@ -12,10 +12,12 @@ export class ApiError extends Error {
 }
 
 export function consoleApi(fetch: ApiFetch, token: string) {
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const call = async <T>(method: string, path: string, body?: unknown, type = "application/json"): Promise<T> => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    const res = await fetch(path, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+    if (body !== undefined) headers["content-type"] = type;
+    const payload =
+      body === undefined ? undefined : type === "application/json" ? JSON.stringify(body) : (body as BodyInit);
+    const res = await fetch(path, { method, headers, ...(payload !== undefined && { body: payload }) });
     const json = res.headers.get("content-type")?.includes("json") ? await res.json() : await res.text();
     if (!res.ok) throw new ApiError(res.status, json);
     return json as T;
@@ -32,6 +34,8 @@ export function consoleApi(fetch: ApiFetch, token: string) {
       }
     },
     post: <T>(path: string, body: unknown) => call<T>("POST", path, body),
+    /** A body that is not JSON (a CSV file), sent as it is with its content type. */
+    upload: <T>(path: string, type: string, body: ArrayBuffer) => call<T>("POST", path, body, type),
   };
 }
 

@@ -68,6 +68,22 @@ const en = {
   role: "Role",
   notFound: "Not found",
   readOnly: "read only",
+  importTitle: "Import customers",
+  importHint:
+    "A CSV file with a header row: phone or member number, and any of name, tier, birthday, tags, consent… Other columns become attributes. Importing the same file again changes nothing.",
+  csvFile: "CSV file",
+  importButton: "Import",
+  importResult: "Result",
+  created: "Created",
+  updated: "Updated",
+  unchanged: "Unchanged",
+  rejected: "Rejected",
+  rejectedRows: "Rejected rows",
+  line: "Line",
+  column: "Column",
+  reason: "Reason",
+  moreErrors: "Only the first 1,000 problems are listed.",
+  importLink: "Import a CSV file",
 };
 
 export type Words = typeof en;
@@ -138,6 +154,22 @@ const zh: Words = {
   role: "角色",
   notFound: "未找到",
   readOnly: "只读",
+  importTitle: "导入客户",
+  importHint:
+    "带表头的 CSV 文件：手机号或会员号，以及姓名、等级、生日、标签、订阅状态等；其他列会成为属性。重复导入同一文件不会改变数据。",
+  csvFile: "CSV 文件",
+  importButton: "导入",
+  importResult: "结果",
+  created: "新增",
+  updated: "更新",
+  unchanged: "未变",
+  rejected: "拒绝",
+  rejectedRows: "被拒绝的行",
+  line: "行",
+  column: "列",
+  reason: "原因",
+  moreErrors: "只列出前 1000 个问题。",
+  importLink: "导入 CSV 文件",
 };
 
 export function words(lang: Lang): Words {

@@ -10,17 +10,21 @@ import { csrf } from "hono/csrf";
 import type { AppEnv } from "../http/env";
 import { PayloadTooLargeError } from "../lib/errors";
 import { deriveSecret, type SecretKey } from "../lib/secretbox";
-import { type ApiFetch, consoleApi } from "./api";
+import { ApiError, type ApiFetch, consoleApi } from "./api";
 import { type Lang, pickLang, type Words, words } from "./i18n";
 import { Layout } from "./layout";
 import { CustomerPage, CustomersPage } from "./pages/customers";
 import { HomePage } from "./pages/home";
+import { ImportPage, type ImportReport } from "./pages/import";
 import { LoginPage } from "./pages/login";
 import { type Session, sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
 import { CONSOLE_CSS } from "./style";
 
 const COOKIE = "tidings_session";
 const LANG_COOKIE = "tidings_lang";
+const FORM_BYTES = 64 * 1024;
+// Larger files go through POST /v1/customers/import or the CLI, which stream them.
+const IMPORT_BYTES = 20 * 1024 * 1024;
 
 type ConsoleEnv = AppEnv & { Variables: { session: Session; lang: Lang; w: Words } };
 
@@ -66,15 +70,16 @@ export function consoleRoutes(api: ApiFetch) {
 
   // Forms post only from the console's own pages (the browser's Origin), and small ones.
   app.use("/console/*", csrf());
-  app.use(
-    "/console/*",
-    bodyLimit({
-      maxSize: 64 * 1024,
+  app.use("/console/*", (c, next) => {
+    // A spreadsheet upload may be large; every other form is small.
+    const max = c.req.path === "/console/customers/import" ? IMPORT_BYTES : FORM_BYTES;
+    return bodyLimit({
+      maxSize: max,
       onError: () => {
-        throw new PayloadTooLargeError(64 * 1024);
+        throw new PayloadTooLargeError(max);
       },
-    }),
-  );
+    })(c, next);
+  });
   app.use("/console/*", async (c, next) => {
     const lang = pickLang(getCookie(c, LANG_COOKIE), c.req.header("accept-language"));
     c.set("lang", lang);
@@ -147,6 +152,20 @@ export function consoleRoutes(api: ApiFetch) {
 
   app.get("/console", async (c) => c.html(await HomePage(page(c))));
   app.get("/console/customers", async (c) => c.html(await CustomersPage({ ...page(c), query: c.req.query() })));
+  app.get("/console/customers/import", (c) => c.html(<ImportPage {...page(c)} />));
+  app.post("/console/customers/import", async (c) => {
+    const p = page(c);
+    const file = (await c.req.parseBody()).file;
+    if (!(file instanceof File) || file.size === 0) return c.html(<ImportPage {...p} problem={p.w.csvFile} />, 422);
+    try {
+      const report = await p.api.upload<ImportReport>("/v1/customers/import", "text/csv", await file.arrayBuffer());
+      return c.html(<ImportPage {...p} report={report} />);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status >= 500) throw e;
+      const message = (e.body as { error?: { message?: string } })?.error?.message ?? `HTTP ${e.status}`;
+      return c.html(<ImportPage {...p} problem={message} />, e.status as 422);
+    }
+  });
   app.get("/console/customers/:id", async (c) => {
     const p = page(c);
     const body = await CustomerPage({ ...p, id: c.req.param("id") });

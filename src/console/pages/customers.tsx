@@ -35,6 +35,9 @@ export async function CustomersPage(props: Props & { query: Record<string, strin
   const v = (k: string) => props.query[k] ?? "";
   return (
     <Layout lang={props.lang} w={w} title={w.customers} page="customers" who={props.who}>
+      <p>
+        <a href="/console/customers/import">{w.importLink}</a>
+      </p>
       <search>
         <form class="filters" method="get" action="/console/customers">
           <div>

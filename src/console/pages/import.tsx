@@ -1,0 +1,87 @@
+import type { Lang, Words } from "../i18n";
+import { Layout } from "../layout";
+
+export type ImportReport = {
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  errors: { line: number; column: string; reason: string }[];
+  errors_truncated: boolean;
+  new_attributes: { key: string; type: string }[];
+};
+
+type Props = {
+  lang: Lang;
+  w: Words;
+  who: { scope: string; csrf: string };
+  report?: ImportReport;
+  /** The API's refusal of the whole file (a bad header, not CSV). */
+  problem?: string;
+};
+
+/** The CSV upload form, and after an upload the counts and each rejected row. */
+export function ImportPage(props: Props) {
+  const { w, report } = props;
+  return (
+    <Layout lang={props.lang} w={w} title={w.importTitle} page="customers" who={props.who}>
+      <form method="post" action="/console/customers/import" enctype="multipart/form-data">
+        <input type="hidden" name="_csrf" value={props.who.csrf} />
+        <p class="muted">{w.importHint}</p>
+        <label for="file">{w.csvFile}</label>
+        <input id="file" name="file" type="file" accept=".csv,text/csv" required />{" "}
+        <button type="submit">{w.importButton}</button>
+      </form>
+      {props.problem && (
+        <p class="error" role="alert">
+          {props.problem}
+        </p>
+      )}
+      {report && (
+        <section aria-labelledby="result-h">
+          <h2 id="result-h">{w.importResult}</h2>
+          <div class="cards">
+            {(
+              [
+                [w.created, report.created],
+                [w.updated, report.updated],
+                [w.unchanged, report.unchanged],
+                [w.rejected, report.rejected],
+              ] as const
+            ).map(([label, n]) => (
+              <div class="card">
+                <div class="label">{label}</div>
+                <div class="value">{n}</div>
+              </div>
+            ))}
+          </div>
+          {report.errors.length > 0 && (
+            <>
+              <h2 id="errors-h">{w.rejectedRows}</h2>
+              <table class="responsive" aria-labelledby="errors-h">
+                <thead>
+                  <tr>
+                    <th scope="col">{w.line}</th>
+                    <th scope="col">{w.column}</th>
+                    <th scope="col">{w.reason}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {report.errors.map((e) => (
+                    <tr>
+                      <td data-label={w.line}>{e.line}</td>
+                      <td data-label={w.column}>{e.column}</td>
+                      <td data-label={w.reason}>{e.reason}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {report.errors_truncated && <p class="muted">{w.moreErrors}</p>}
+            </>
+          )}
+        </section>
+      )}
+    </Layout>
+  );
+}

@@ -180,4 +180,36 @@ describe("console sign-in", () => {
     expect(bad.status).toBe(422);
     expect(await bad.text()).toContain("needs a phone column");
   });
+
+  it("previews a template for a customer: text, segments, encoding with its culprits, cost; errors by line", async () => {
+    const env = await setup();
+    const t = await tenant(env, { brand_signature: "【Demo Gym】" });
+    const c = await t.client.post("/v1/customers", { name: "王芳", phone: "13800138000", locale: "zh-CN" });
+    const cookie = sessionCookie(await form(env, "/console/login/key", { key: t.key }));
+    const list = await (await page(env, "/console/templates", cookie)).text();
+    expect(list).toContain("card_activation_prompt");
+
+    const source = `{{name}}您好，您的会员卡已寄出，收到后请回复激活加卡号后四位。${"本店周末课程照常进行，欢迎预约。".repeat(3)}`;
+    const q = new URLSearchParams({ source, kind: "notification", customer_id: c.body.id });
+    const html = await (await page(env, `/console/templates/edit?${q}`, cookie)).text();
+    expect(html).toContain("王芳您好");
+    expect(html).toMatch(/data-testid="segments">2</);
+    expect(html).toContain("UCS-2");
+    // In Chinese text only the fixable characters are marked: the full-width comma (→ ",").
+    expect(html).toMatch(/<mark title="[^"]+">，<\/mark>/);
+    expect(html).not.toMatch(/<mark[^>]*>王/);
+    const latin = new URLSearchParams({ source: "Hi {{name}}, your card is ready ✓", kind: "notification" });
+    expect(await (await page(env, `/console/templates/edit?${latin}`, cookie)).text()).toMatch(
+      /<mark title="[^"]+">✓<\/mark>/,
+    );
+
+    // The live refresh asks for the preview alone.
+    const fragment = await (await page(env, `/console/templates/edit?${q}&fragment=1`, cookie)).text();
+    expect(fragment.startsWith('<section id="preview"')).toBe(true);
+    expect(fragment).not.toContain("<html");
+
+    const broken = new URLSearchParams({ source: "Hi {{#if name}}", kind: "notification" });
+    const err = await (await page(env, `/console/templates/edit?${broken}`, cookie)).text();
+    expect(err).toMatch(/role="alert">[^<]*line 1/i);
+  });
 });

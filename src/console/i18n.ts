@@ -84,6 +84,21 @@ const en = {
   reason: "Reason",
   moreErrors: "Only the first 1,000 problems are listed.",
   importLink: "Import a CSV file",
+  templateKey: "Key",
+  kind: "Kind",
+  text: "Text",
+  newTemplate: "Write a new message",
+  ownTemplates: "This workspace's templates",
+  shippedTemplates: "Shipped templates",
+  templateEditor: "Template editor",
+  previewFor: "Preview for",
+  sampleData: "Sample data",
+  preview: "Preview",
+  segments: "Segments",
+  encoding: "Encoding",
+  characters: "Characters",
+  costPerMessage: "Cost per message",
+  forcesUcs2: "Forces UCS-2 (70 characters per segment)",
 };
 
 export type Words = typeof en;
@@ -170,6 +185,21 @@ const zh: Words = {
   reason: "原因",
   moreErrors: "只列出前 1000 个问题。",
   importLink: "导入 CSV 文件",
+  templateKey: "键",
+  kind: "类型",
+  text: "内容",
+  newTemplate: "撰写新消息",
+  ownTemplates: "本工作区的模板",
+  shippedTemplates: "内置模板",
+  templateEditor: "模板编辑器",
+  previewFor: "预览对象",
+  sampleData: "示例数据",
+  preview: "预览",
+  segments: "条数",
+  encoding: "编码",
+  characters: "字符",
+  costPerMessage: "每条费用",
+  forcesUcs2: "导致 UCS-2 编码（每条 70 字符）",
 };
 
 export function words(lang: Lang): Words {

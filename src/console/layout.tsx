@@ -1,11 +1,12 @@
 import type { Child } from "hono/jsx";
 import type { Lang, Words } from "./i18n";
 
-export type Page = "home" | "customers" | "login";
+export type Page = "home" | "customers" | "templates" | "login";
 
 const NAV: { page: Page; href: string; key: keyof Words }[] = [
   { page: "home", href: "/console", key: "home" },
   { page: "customers", href: "/console/customers", key: "customers" },
+  { page: "templates", href: "/console/templates", key: "templates" },
 ];
 
 /** The frame of every console page: header with navigation, the signed-in role, language switch. */

@@ -17,6 +17,7 @@ import { CustomerPage, CustomersPage } from "./pages/customers";
 import { HomePage } from "./pages/home";
 import { ImportPage, type ImportReport } from "./pages/import";
 import { LoginPage } from "./pages/login";
+import { EditorPage, PreviewSection, TemplatesPage } from "./pages/templates";
 import { type Session, sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
 import { CONSOLE_CSS } from "./style";
 
@@ -152,6 +153,12 @@ export function consoleRoutes(api: ApiFetch) {
 
   app.get("/console", async (c) => c.html(await HomePage(page(c))));
   app.get("/console/customers", async (c) => c.html(await CustomersPage({ ...page(c), query: c.req.query() })));
+  app.get("/console/templates", async (c) => c.html(await TemplatesPage(page(c))));
+  app.get("/console/templates/edit", async (c) => {
+    const input = c.req.query();
+    if (input.fragment) return c.html(await PreviewSection({ ...page(c), input }));
+    return c.html(await EditorPage({ ...page(c), input }));
+  });
   app.get("/console/customers/import", (c) => c.html(<ImportPage {...page(c)} />));
   app.post("/console/customers/import", async (c) => {
     const p = page(c);

@@ -22,7 +22,7 @@ h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #eef1f4; font-size: .9rem; }
-form.filters { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: end; margin-bottom: 1rem; }
+form.filters, div.filters { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: end; margin-bottom: 1rem; }
 label { display: block; font-size: .9rem; color: var(--muted); }
 input, select { font: inherit; padding: .35rem .5rem; border: 1px solid #8a96a3; border-radius: .35rem; background: #fff; color: var(--ink); }
 button { font: inherit; padding: .4rem .9rem; border-radius: .35rem; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
@@ -37,6 +37,9 @@ dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
 ol.timeline { list-style: none; padding: 0; }
 ol.timeline li { background: #fff; border: 1px solid var(--line); border-radius: .4rem; padding: .5rem .75rem; margin-bottom: .4rem; }
+pre.sms { white-space: pre-wrap; font: inherit; background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: .75rem; max-width: 28rem; }
+pre.sms mark { background: #ffe08a; color: var(--ink); outline: 1px solid #b7791f; }
+textarea { font: inherit; width: 100%; max-width: 40rem; padding: .5rem; border: 1px solid #8a96a3; border-radius: .35rem; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; font-size: .8rem; border: 1px solid var(--line); }
 .badge.bad { color: var(--bad); border-color: var(--bad); }
 @media (max-width: 40rem) {

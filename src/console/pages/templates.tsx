@@ -1,0 +1,255 @@
+import { ApiError, type ConsoleApi } from "../api";
+import type { Lang, Words } from "../i18n";
+import { Layout } from "../layout";
+
+type Template = { id?: string; key: string; locale: string; kind: "notification" | "marketing"; source: string };
+type Preview = {
+  text: string;
+  encoding: "GSM-7" | "UCS-2";
+  characters: number;
+  segments: number;
+  per_segment: number;
+  ucs2_culprits: { char: string; code_point: string; count: number; replacement?: string }[];
+  cost: { currency: string; per_message: number };
+  warnings: { code: string; message: string }[];
+};
+const STRAY_MAX = 10;
+
+// "Sample data": a made-up member, so a draft previews before any customer is chosen. Any
+// other variable the text uses is reported as missing, as it would be at send time.
+const SAMPLE = {
+  en: { name: "Emma Li", tier: "gold", phone: "+8613800138000" },
+  "zh-CN": { name: "王芳", tier: "gold", phone: "+8613800138000" },
+};
+
+type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
+
+/** The workspace's templates and the shipped ones, each with a link to the editor. */
+export async function TemplatesPage(props: Props) {
+  const { w, api } = props;
+  const own = (await api.get<{ data: Template[] }>("/v1/templates")).data;
+  const shipped = (await api.get<{ data: Template[] }>("/v1/templates/defaults")).data;
+  const row = (t: Template) => {
+    const q = new URLSearchParams({ key: t.key, locale: t.locale });
+    return (
+      <tr>
+        <td data-label={w.templateKey}>
+          <a href={`/console/templates/edit?${q}`}>{t.key}</a>
+        </td>
+        <td data-label={w.locale}>{t.locale}</td>
+        <td data-label={w.kind}>{t.kind}</td>
+        <td data-label={w.text} class="muted">
+          {t.source.slice(0, 80)}
+        </td>
+      </tr>
+    );
+  };
+  const table = (title: string, list: Template[]) => (
+    <>
+      <h2>{title}</h2>
+      <table class="responsive">
+        <thead>
+          <tr>
+            <th scope="col">{w.templateKey}</th>
+            <th scope="col">{w.locale}</th>
+            <th scope="col">{w.kind}</th>
+            <th scope="col">{w.text}</th>
+          </tr>
+        </thead>
+        <tbody>{list.map(row)}</tbody>
+      </table>
+    </>
+  );
+  return (
+    <Layout lang={props.lang} w={w} title={w.templates} page="templates" who={props.who}>
+      <p>
+        <a href="/console/templates/edit">{w.newTemplate}</a>
+      </p>
+      {own.length > 0 && table(w.ownTemplates, own)}
+      {table(w.shippedTemplates, shipped)}
+    </Layout>
+  );
+}
+
+/** Marks each character that forces UCS-2, so the writer sees what to change. */
+function Highlighted(props: { text: string; culprits: Set<string>; w: Words }) {
+  const parts: (string | ReturnType<typeof Mark>)[] = [];
+  let plain = "";
+  for (const ch of props.text) {
+    if (props.culprits.has(ch)) {
+      if (plain) parts.push(plain);
+      plain = "";
+      parts.push(<Mark ch={ch} title={props.w.forcesUcs2} />);
+    } else plain += ch;
+  }
+  if (plain) parts.push(plain);
+  return <pre class="sms">{parts}</pre>;
+}
+
+function Mark(props: { ch: string; title: string }) {
+  return <mark title={props.title}>{props.ch}</mark>;
+}
+
+/** The preview section alone: the editor's script swaps it in as the text changes. */
+export async function PreviewSection(props: Props & { input: Record<string, string> }) {
+  const { w, api, input } = props;
+  if (!input.source?.trim()) return <section id="preview" aria-live="polite" />;
+  let preview: Preview;
+  try {
+    preview = await api.post<Preview>("/v1/templates/preview", {
+      source: input.source,
+      kind: input.kind === "marketing" ? "marketing" : "notification",
+      ...(input.customer_id
+        ? { customer_id: input.customer_id }
+        : { locale: input.locale || "en", variables: SAMPLE[input.locale === "zh-CN" ? "zh-CN" : "en"] }),
+    });
+  } catch (e) {
+    if (!(e instanceof ApiError) || e.status >= 500) throw e;
+    const err = (e.body as { error?: { message?: string; details?: { message?: string }[] } }).error;
+    return (
+      <section id="preview" aria-live="polite">
+        <p class="error" role="alert">
+          {err?.details?.[0]?.message ?? err?.message ?? `HTTP ${e.status}`}
+        </p>
+      </section>
+    );
+  }
+  // A Chinese message is UCS-2 by nature: marking every character says nothing. What is worth
+  // marking is what can be fixed: characters with a GSM-7 replacement, or the few strays that
+  // push an otherwise GSM-7 message into UCS-2.
+  const strays = preview.ucs2_culprits.reduce((n, c) => n + c.count, 0) <= STRAY_MAX;
+  const marked = preview.ucs2_culprits.filter((c) => strays || c.replacement);
+  const culprits = new Set(marked.map((c) => c.char));
+  // Our made-up member's unused fields are not the writer's concern.
+  const warnings = preview.warnings.filter((x) => input.customer_id || x.code !== "unused_variable");
+  return (
+    <section id="preview" aria-live="polite" aria-labelledby="preview-h">
+      <h2 id="preview-h">{w.preview}</h2>
+      <Highlighted text={preview.text} culprits={culprits} w={w} />
+      <div class="cards">
+        <div class="card">
+          <div class="label">{w.segments}</div>
+          <div class="value" data-testid="segments">
+            {preview.segments}
+          </div>
+        </div>
+        <div class="card">
+          <div class="label">{w.encoding}</div>
+          <div class="value">{preview.encoding}</div>
+        </div>
+        <div class="card">
+          <div class="label">{w.characters}</div>
+          <div class="value">
+            {preview.characters} / {preview.per_segment * preview.segments}
+          </div>
+        </div>
+        <div class="card">
+          <div class="label">{w.costPerMessage}</div>
+          <div class="value">
+            {preview.cost.per_message} {preview.cost.currency}
+          </div>
+        </div>
+      </div>
+      {marked.length > 0 && (
+        <p>
+          {w.forcesUcs2}:{" "}
+          {marked.map((c) => (
+            <span class="badge">
+              {c.char} {c.code_point} ×{c.count}
+              {c.replacement ? ` → ${c.replacement}` : ""}
+            </span>
+          ))}
+        </p>
+      )}
+      {warnings.length > 0 && (
+        <ul>
+          {warnings.map((x) => (
+            <li>{x.message}</li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+// Re-renders the preview as the writer types (debounced). Without script the form still works.
+const LIVE = `
+(() => {
+  const form = document.getElementById("editor");
+  let timer;
+  const refresh = async () => {
+    const q = new URLSearchParams(new FormData(form));
+    q.set("fragment", "1");
+    const res = await fetch("/console/templates/edit?" + q, { credentials: "same-origin" });
+    if (res.ok) document.getElementById("preview").outerHTML = await res.text();
+  };
+  form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(refresh, 300); });
+})();
+`;
+
+/** The editor: source, kind, a customer to render for, and the live preview. */
+export async function EditorPage(props: Props & { input: Record<string, string> }) {
+  const { w, api } = props;
+  const input = { ...props.input };
+  if (input.source === undefined && input.key) {
+    const all = [
+      ...(await api.get<{ data: Template[] }>("/v1/templates")).data,
+      ...(await api.get<{ data: Template[] }>("/v1/templates/defaults")).data,
+    ];
+    const t = all.find((x) => x.key === input.key && x.locale === input.locale);
+    if (t) Object.assign(input, { source: t.source, kind: t.kind });
+  }
+  const people = (
+    await api.get<{ data: { id: string; name: string | null; phone: string | null; locale: string }[] }>(
+      "/v1/customers?limit=100",
+    )
+  ).data;
+  return (
+    <Layout lang={props.lang} w={w} title={w.templateEditor} page="templates" who={props.who}>
+      <form id="editor" method="get" action="/console/templates/edit">
+        <div>
+          <label for="source">{w.text}</label>
+          <textarea id="source" name="source" rows={6} cols={60}>
+            {input.source ?? ""}
+          </textarea>
+        </div>
+        <div class="filters">
+          <div>
+            <label for="kind">{w.kind}</label>
+            <select id="kind" name="kind">
+              {(["notification", "marketing"] as const).map((k) => (
+                <option value={k} selected={input.kind === k}>
+                  {k}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for="customer_id">{w.previewFor}</label>
+            <select id="customer_id" name="customer_id">
+              <option value="">{w.sampleData}</option>
+              {people.map((p) => (
+                <option value={p.id} selected={input.customer_id === p.id}>
+                  {`${p.name ?? p.phone ?? p.id} (${p.locale})`}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for="locale">{w.locale}</label>
+            <select id="locale" name="locale">
+              {["zh-CN", "en"].map((l) => (
+                <option value={l} selected={input.locale === l}>
+                  {l}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button type="submit">{w.preview}</button>
+        </div>
+      </form>
+      {await PreviewSection({ ...props, input })}
+      <script dangerouslySetInnerHTML={{ __html: LIVE }} />
+    </Layout>
+  );
+}

@@ -6,7 +6,10 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runInbound } from "../jobs/inbound";
 import { seedDemo } from "../src/demo/seed";
+import { hmacBase64 } from "../src/lib/secretbox";
+import { client } from "./harness";
 import { setup } from "./helpers";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -23,6 +26,26 @@ describe.runIf(present)("the console in Chromium", () => {
   beforeAll(async () => {
     const env = setup();
     key = (await seedDemo(env.deps)).apiKey;
+    // A member writes in: an inbox item to answer.
+    const api = client(env, key);
+    const channel = await api.post("/v1/channels", {
+      name: "Sim 2",
+      provider: "simulator",
+      config: { from: "+8610690001" },
+      credentials: { secret: "browser-test-secret-0123456789" },
+    });
+    const someone = (await api.get("/v1/customers?limit=1")).body.data[0];
+    const body = JSON.stringify({ id: "in-1", from: someone.phone, to: "+8610690001", text: "淋浴的水又是凉的" });
+    const res = await env.app.request(`/webhooks/simulator/${channel.body.id}/inbound`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-simulator-signature": await hmacBase64("SHA-256", "browser-test-secret-0123456789", body),
+      },
+      body,
+    });
+    expect(res.status).toBe(200);
+    await runInbound(env.deps);
     const server = serve({ fetch: env.app.fetch, port: 0, hostname: "127.0.0.1" });
     await new Promise((r) => server.once("listening", r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -102,6 +125,15 @@ describe.runIf(present)("the console in Chromium", () => {
     expect(await page.locator("pre.sms").textContent()).toContain("王芳您好");
     expect(page.url()).toBe(`${base}/console/templates/edit`); // no reload: the live preview
     await shot(page, "template");
+
+    // Answer the member who wrote in; the item leaves the open list.
+    await page.getByRole("link", { name: "Inbox" }).click();
+    await expect.poll(() => page.locator("blockquote").first().textContent()).toBe("淋浴的水又是凉的");
+    await page.getByLabel("Reply", { exact: true }).fill("抱歉，今天已经修好了。");
+    await page.getByRole("button", { name: "Send reply" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("Reply sent.");
+    expect(await page.locator("blockquote").count()).toBe(0);
+    await shot(page, "inbox");
 
     await page.getByRole("link", { name: "Home" }).click();
     await page.getByRole("link", { name: "中文" }).click();

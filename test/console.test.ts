@@ -4,6 +4,7 @@
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { client, type TestEnv, tenant } from "./harness";
+import { customer, settle, textsTo, twoWay } from "./two-way";
 
 const ORIGIN = "http://localhost";
 
@@ -211,5 +212,60 @@ describe("console sign-in", () => {
     const broken = new URLSearchParams({ source: "Hi {{#if name}}", kind: "notification" });
     const err = await (await page(env, `/console/templates/edit?${broken}`, cookie)).text();
     expect(err).toMatch(/role="alert">[^<]*line 1/i);
+  });
+
+  it("answers the inbox: reply to one, assign, mark done, reply to a whole category; viewers only read", async () => {
+    const env = await setup();
+    const t = await twoWay(env);
+    const emma = await customer(t.client, { name: "Emma Li", phone: "+8613800138000", tier: "gold" });
+    await customer(t.client, { name: "Li Na", phone: "+8613800138001" });
+    expect(await t.sms("+8613800138000", "The showers in the men's room were cold again")).toBe(200);
+    expect(await t.sms("+8613800138001", "Cold showers again, please fix")).toBe(200);
+    await settle(env);
+    const items = (await t.client.get("/v1/inbox")).body.data;
+    expect(items).toHaveLength(2);
+    const category = items[0].category;
+    const manager = await t.client.post("/v1/staff", { name: "陈经理" });
+
+    const cookie = sessionCookie(await form(env, "/console/login/key", { key: t.key }));
+    const html = await (await page(env, `/console/inbox?category=${category}`, cookie)).text();
+    expect(html).toContain("were cold again");
+    expect(html).toMatch(/due in \d+ h/); // gold: within its SLA
+    const csrf = /name="_csrf" value="(\w+)"/.exec(html)?.[1] as string;
+    const back = `/console/inbox?status=open&category=${category}`;
+    const first = items.find((i: any) => i.customer.id === emma.id);
+
+    const assigned = await form(
+      env,
+      `/console/inbox/${first.id}`,
+      { _csrf: csrf, back, action: "assign", assignee_id: manager.body.id },
+      cookie,
+    );
+    expect(assigned.status).toBe(303);
+    expect((await t.client.get(`/v1/inbox/${first.id}`)).body.assignee_id).toBe(manager.body.id);
+
+    const replied = await form(
+      env,
+      `/console/inbox/${first.id}/reply`,
+      { _csrf: csrf, back, text: "Sorry! Fixed today." },
+      cookie,
+    );
+    expect(replied.headers.get("location")).toBe(`${back}&notice=Reply%20sent.`);
+    await settle(env);
+    expect(await textsTo(t.client, emma.id)).toContain("Sorry! Fixed today.");
+    expect((await t.client.get(`/v1/inbox/${first.id}`)).body.status).toBe("done");
+
+    await form(env, "/console/inbox/reply", { _csrf: csrf, back, category, text: "Thanks for telling us." }, cookie);
+    expect((await t.client.get("/v1/inbox?status=open")).body.data).toEqual([]);
+
+    // A viewer sees the inbox but cannot answer it: the API's 403 comes back as a notice.
+    const viewerKey = (await t.client.post("/v1/api-keys", { name: "v", scope: "read" })).body.key;
+    const viewer = sessionCookie(await form(env, "/console/login/key", { key: viewerKey }));
+    const vcsrf = /name="_csrf" value="(\w+)"/.exec(
+      await (await page(env, "/console/inbox", viewer)).text(),
+    )?.[1] as string;
+    const refused = await form(env, `/console/inbox/${first.id}`, { _csrf: vcsrf, action: "reopen" }, viewer);
+    expect(decodeURIComponent(refused.headers.get("location") ?? "")).toMatch(/notice=!.*scope 'write'/);
+    expect((await t.client.get(`/v1/inbox/${first.id}`)).body.status).toBe("done");
   });
 });

@@ -1,12 +1,13 @@
 import type { Child } from "hono/jsx";
 import type { Lang, Words } from "./i18n";
 
-export type Page = "home" | "customers" | "templates" | "login";
+export type Page = "home" | "customers" | "templates" | "inbox" | "login";
 
 const NAV: { page: Page; href: string; key: keyof Words }[] = [
   { page: "home", href: "/console", key: "home" },
   { page: "customers", href: "/console/customers", key: "customers" },
   { page: "templates", href: "/console/templates", key: "templates" },
+  { page: "inbox", href: "/console/inbox", key: "inbox" },
 ];
 
 /** The frame of every console page: header with navigation, the signed-in role, language switch. */

@@ -16,6 +16,7 @@ import { Layout } from "./layout";
 import { CustomerPage, CustomersPage } from "./pages/customers";
 import { HomePage } from "./pages/home";
 import { ImportPage, type ImportReport } from "./pages/import";
+import { InboxPage } from "./pages/inbox";
 import { LoginPage } from "./pages/login";
 import { EditorPage, PreviewSection, TemplatesPage } from "./pages/templates";
 import { type Session, sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
@@ -159,6 +160,58 @@ export function consoleRoutes(api: ApiFetch) {
     if (input.fragment) return c.html(await PreviewSection({ ...page(c), input }));
     return c.html(await EditorPage({ ...page(c), input }));
   });
+  // Inbox actions answer with a redirect back to the list (so a reload does not post again),
+  // carrying what happened; an API refusal (a viewer's 403, a bad reply) is shown the same way.
+  const inboxAction = async (
+    c: Context<ConsoleEnv>,
+    act: (p: ReturnType<typeof page>, form: Record<string, string>) => Promise<string>,
+  ) => {
+    const p = page(c);
+    const form = await formOf(c);
+    const back = safeNext(form.back ?? "/console/inbox");
+    let notice: string;
+    try {
+      notice = await act(p, form);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status >= 500) throw e;
+      notice = `!${(e.body as { error?: { message?: string } })?.error?.message ?? `HTTP ${e.status}`}`;
+    }
+    return c.redirect(`${back}${back.includes("?") ? "&" : "?"}notice=${encodeURIComponent(notice)}`, 303);
+  };
+  app.get("/console/inbox", async (c) =>
+    c.html(
+      await InboxPage({
+        ...page(c),
+        query: c.req.query(),
+        now: c.get("deps").clock.now().getTime(),
+        notice: c.req.query("notice"),
+      }),
+    ),
+  );
+  app.post("/console/inbox/reply", (c) =>
+    inboxAction(c, async (p, form) => {
+      await p.api.post("/v1/inbox/reply", { category: form.category, reply: { text: form.text } });
+      return p.w.replySent;
+    }),
+  );
+  app.post("/console/inbox/:id/reply", (c) =>
+    inboxAction(c, async (p, form) => {
+      await p.api.post(`/v1/inbox/${encodeURIComponent(c.req.param("id"))}/reply`, { reply: { text: form.text } });
+      return p.w.replySent;
+    }),
+  );
+  app.post("/console/inbox/:id", (c) =>
+    inboxAction(c, async (p, form) => {
+      const patch =
+        form.action === "done"
+          ? { status: "done" }
+          : form.action === "reopen"
+            ? { status: "open" }
+            : { assignee_id: form.assignee_id || null };
+      await p.api.patch(`/v1/inbox/${encodeURIComponent(c.req.param("id"))}`, patch);
+      return p.w.saved;
+    }),
+  );
   app.get("/console/customers/import", (c) => c.html(<ImportPage {...page(c)} />));
   app.post("/console/customers/import", async (c) => {
     const p = page(c);

@@ -40,6 +40,9 @@ ol.timeline li { background: #fff; border: 1px solid var(--line); border-radius:
 pre.sms { white-space: pre-wrap; font: inherit; background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: .75rem; max-width: 28rem; }
 pre.sms mark { background: #ffe08a; color: var(--ink); outline: 1px solid #b7791f; }
 textarea { font: inherit; width: 100%; max-width: 40rem; padding: .5rem; border: 1px solid #8a96a3; border-radius: .35rem; }
+nav.tabs ul { display: flex; flex-wrap: wrap; gap: .4rem 1rem; list-style: none; padding: 0; }
+nav.tabs a[aria-current="page"] { font-weight: 700; color: var(--ink); }
+blockquote { margin: .4rem 0; padding: .4rem .75rem; border-left: 3px solid var(--line); background: var(--bg); }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; font-size: .8rem; border: 1px solid var(--line); }
 .badge.bad { color: var(--bad); border-color: var(--bad); }
 @media (max-width: 40rem) {

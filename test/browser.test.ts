@@ -135,6 +135,19 @@ describe.runIf(present)("the console in Chromium", () => {
     expect(await page.locator("blockquote").count()).toBe(0);
     await shot(page, "inbox");
 
+    // A birthday campaign from the form; its forecast shows before anything is scheduled.
+    await page.getByRole("link", { name: "Campaigns" }).click();
+    await page.getByLabel("Offer in the message").fill("a free smoothie");
+    await page.getByRole("button", { name: "Create and see the forecast" }).click();
+    await page.waitForURL(/\/console\/campaigns\/cmp_/);
+    const occurrences = page.getByRole("table").locator("tbody tr");
+    expect(await occurrences.count()).toBeGreaterThan(0);
+    expect(await occurrences.first().locator('td[data-label="Send times"]').textContent()).toMatch(/ 09:00 /);
+    await shot(page, "campaign");
+    await page.getByRole("button", { name: "Schedule" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("Scheduled.");
+    expect(await page.getByRole("img", { name: /^Planned/ }).count()).toBe(1);
+
     await page.getByRole("link", { name: "Home" }).click();
     await page.getByRole("link", { name: "中文" }).click();
     await page.waitForURL(`${base}/console`);

@@ -270,4 +270,54 @@ describe("console sign-in", () => {
     expect(decodeURIComponent(refused.headers.get("location") ?? "")).toMatch(/notice=!.*scope 'write'/);
     expect((await t.client.get(`/v1/inbox/${first.id}`)).body.status).toBe("done");
   });
+
+  it("creates a birthday campaign with a form, shows its forecast, schedules it and shows its funnel", async () => {
+    const env = await setup();
+    const t = await twoWay(env);
+    await customer(t.client, { name: "Emma Li", phone: "+8613800138000", birthday: "1990-11-25" });
+    await customer(t.client, {
+      name: "Li Na",
+      phone: "+8613800138001",
+      birthday: "11-25",
+      consent: { state: "unsubscribed" },
+    });
+    await customer(t.client, { name: "Ann", phone: "+12025550123", birthday: "12-01", time_zone: "America/New_York" });
+    const cookie = sessionCookie(await form(env, "/console/login/key", { key: t.key }));
+    const csrf = /name="_csrf" value="(\w+)"/.exec(
+      await (await page(env, "/console/campaigns", cookie)).text(),
+    )?.[1] as string;
+
+    const bad = await form(env, "/console/campaigns", { _csrf: csrf, name: "B", delivery_time: "9 o'clock" }, cookie);
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toMatch(/role="alert">[^<]*delivery_time/);
+
+    const res = await form(
+      env,
+      "/console/campaigns",
+      { _csrf: csrf, name: "Birthdays", delivery_time: "09:00", offer: "a free smoothie" },
+      cookie,
+    );
+    expect(res.status).toBe(303);
+    const url = res.headers.get("location") as string;
+    const html = await (await page(env, url, cookie)).text();
+    // 25 November: two birthdays, one left out for consent; 1 December in New York.
+    expect(html).toMatch(
+      /<td data-label="For">2026-11-25<\/td><td data-label="Audience">2<\/td><td data-label="Sending">1<\/td><td data-label="Left out \(why\)">[^<]*1</,
+    );
+    expect(html).toContain("2026-12-01 09:00 America/New_York (1)");
+
+    const scheduled = await form(env, `${url}/schedule`, { _csrf: csrf }, cookie);
+    expect(scheduled.status).toBe(303);
+    env.clock.set("2026-11-25T02:00:00Z"); // 10:00 in Shanghai
+    await settle(env);
+    const { runPlan } = await import("../jobs/plan");
+    await runPlan(env.deps);
+    await settle(env);
+    // Two days on, the 12-hour session has ended: sign in again.
+    expect((await page(env, url, cookie)).status).toBe(303);
+    const again = sessionCookie(await form(env, "/console/login/key", { key: t.key }));
+    const after = await (await page(env, url, again)).text();
+    expect(after).toContain("running");
+    expect(after).toMatch(/<svg role="img" aria-label="Planned \d+, Sent 1, Delivered 1, Replies 0"/);
+  });
 });

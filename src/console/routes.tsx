@@ -13,6 +13,7 @@ import { deriveSecret, type SecretKey } from "../lib/secretbox";
 import { ApiError, type ApiFetch, consoleApi } from "./api";
 import { type Lang, pickLang, type Words, words } from "./i18n";
 import { Layout } from "./layout";
+import { CampaignPage, CampaignsPage } from "./pages/campaigns";
 import { CustomerPage, CustomersPage } from "./pages/customers";
 import { HomePage } from "./pages/home";
 import { ImportPage, type ImportReport } from "./pages/import";
@@ -212,6 +213,38 @@ export function consoleRoutes(api: ApiFetch) {
       return p.w.saved;
     }),
   );
+  app.get("/console/campaigns", async (c) => c.html(await CampaignsPage(page(c))));
+  app.post("/console/campaigns", async (c) => {
+    const p = page(c);
+    const form = await formOf(c);
+    try {
+      const created = await p.api.post<{ id: string }>("/v1/campaigns", {
+        name: form.name,
+        kind: "date_relative",
+        template: "birthday_greeting",
+        ...(form.offer?.trim() && { variables: { offer: form.offer.trim() } }),
+        anchor: "birthday",
+        delivery_time: form.delivery_time,
+        ...(form.group && { audience: { groups: [form.group] } }),
+      });
+      return c.redirect(`/console/campaigns/${created.id}`, 303);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status >= 500) throw e;
+      const err = (e.body as { error?: { message?: string } })?.error?.message ?? `HTTP ${e.status}`;
+      return c.html(await CampaignsPage({ ...p, error: err, form }), e.status as 422);
+    }
+  });
+  app.post("/console/campaigns/:id/schedule", async (c) => {
+    const p = page(c);
+    const id = encodeURIComponent(c.req.param("id"));
+    await p.api.post(`/v1/campaigns/${id}/schedule`, {});
+    return c.redirect(`/console/campaigns/${id}?notice=${encodeURIComponent(p.w.scheduled)}`, 303);
+  });
+  app.get("/console/campaigns/:id", async (c) => {
+    const p = page(c);
+    const body = await CampaignPage({ ...p, id: c.req.param("id"), notice: c.req.query("notice") });
+    return body === null ? c.html(notFound(p), 404) : c.html(body);
+  });
   app.get("/console/customers/import", (c) => c.html(<ImportPage {...page(c)} />));
   app.post("/console/customers/import", async (c) => {
     const p = page(c);
@@ -229,18 +262,18 @@ export function consoleRoutes(api: ApiFetch) {
   app.get("/console/customers/:id", async (c) => {
     const p = page(c);
     const body = await CustomerPage({ ...p, id: c.req.param("id") });
-    if (body === null) {
-      return c.html(
-        <Layout lang={p.lang} w={p.w} title={p.w.notFound} page="customers" who={p.who}>
-          <p>
-            <a href="/console/customers">{p.w.customers}</a>
-          </p>
-        </Layout>,
-        404,
-      );
-    }
-    return c.html(body);
+    return body === null ? c.html(notFound(p), 404) : c.html(body);
   });
 
   return app;
+}
+
+function notFound(p: { lang: Lang; w: Words; who: { scope: string; csrf: string } }) {
+  return (
+    <Layout lang={p.lang} w={p.w} title={p.w.notFound} page="home" who={p.who}>
+      <p>
+        <a href="/console">{p.w.home}</a>
+      </p>
+    </Layout>
+  );
 }

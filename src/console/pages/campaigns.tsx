@@ -2,6 +2,7 @@ import { scaleLinear } from "d3-scale";
 import type { ConsoleApi } from "../api";
 import type { Lang, Words } from "../i18n";
 import { Layout } from "../layout";
+import { Table } from "../table";
 
 type Campaign = {
   id: string;
@@ -45,30 +46,20 @@ export async function CampaignsPage(props: Props & { error?: string; form?: Reco
   return (
     <Layout lang={lang} w={w} title={w.campaigns} page="campaigns" who={props.who}>
       {list.length > 0 && (
-        <table class="responsive">
-          <thead>
+        <Table head={[w.name, w.kind, w.status, w.next]}>
+          {list.map((c) => (
             <tr>
-              <th scope="col">{w.name}</th>
-              <th scope="col">{w.kind}</th>
-              <th scope="col">{w.status}</th>
-              <th scope="col">{w.next}</th>
+              <td data-label={w.name}>
+                <a href={`/console/campaigns/${c.id}`}>{c.name}</a>
+              </td>
+              <td data-label={w.kind}>{c.kind}</td>
+              <td data-label={w.status}>{c.status}</td>
+              <td data-label={w.next}>
+                {c.next_occurrence_at ? new Date(c.next_occurrence_at).toLocaleString(lang) : "–"}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {list.map((c) => (
-              <tr>
-                <td data-label={w.name}>
-                  <a href={`/console/campaigns/${c.id}`}>{c.name}</a>
-                </td>
-                <td data-label={w.kind}>{c.kind}</td>
-                <td data-label={w.status}>{c.status}</td>
-                <td data-label={w.next}>
-                  {c.next_occurrence_at ? new Date(c.next_occurrence_at).toLocaleString(lang) : "–"}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       <h2 id="new-birthday">{w.newBirthday}</h2>
       {props.error && (
@@ -189,38 +180,26 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
         {forecast.occurrences.length === 0 ? (
           <p class="muted">{w.noUpcoming}</p>
         ) : (
-          <table class="responsive">
-            <thead>
+          <Table head={[w.forDate, w.audience, w.sending, w.excluded, w.sendTimes, w.cost]}>
+            {forecast.occurrences.map((o) => (
               <tr>
-                <th scope="col">{w.forDate}</th>
-                <th scope="col">{w.audience}</th>
-                <th scope="col">{w.sending}</th>
-                <th scope="col">{w.excluded}</th>
-                <th scope="col">{w.sendTimes}</th>
-                <th scope="col">{w.cost}</th>
+                <td data-label={w.forDate}>{o.anchor_date ?? o.at.slice(0, 10)}</td>
+                <td data-label={w.audience}>{o.audience}</td>
+                <td data-label={w.sending}>{o.sending}</td>
+                <td data-label={w.excluded}>
+                  {Object.entries(o.excluded)
+                    .map(([k, n]) => `${k} ${n}`)
+                    .join(", ") || "–"}
+                </td>
+                <td data-label={w.sendTimes}>
+                  {o.send_times.map((s) => `${s.local.replace("T", " ")} ${s.time_zone} (${s.customers})`).join("; ")}
+                </td>
+                <td data-label={w.cost}>
+                  {o.cost} {o.currency}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {forecast.occurrences.map((o) => (
-                <tr>
-                  <td data-label={w.forDate}>{o.anchor_date ?? o.at.slice(0, 10)}</td>
-                  <td data-label={w.audience}>{o.audience}</td>
-                  <td data-label={w.sending}>{o.sending}</td>
-                  <td data-label={w.excluded}>
-                    {Object.entries(o.excluded)
-                      .map(([k, n]) => `${k} ${n}`)
-                      .join(", ") || "–"}
-                  </td>
-                  <td data-label={w.sendTimes}>
-                    {o.send_times.map((s) => `${s.local.replace("T", " ")} ${s.time_zone} (${s.customers})`).join("; ")}
-                  </td>
-                  <td data-label={w.cost}>
-                    {o.cost} {o.currency}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
       </section>
     </Layout>

@@ -1,6 +1,7 @@
 import type { ConsoleApi } from "../api";
 import type { Lang, Words } from "../i18n";
 import { Layout } from "../layout";
+import { Table } from "../table";
 
 type Customer = {
   id: string;
@@ -87,30 +88,19 @@ export async function CustomersPage(props: Props & { query: Record<string, strin
       {list.data.length === 0 ? (
         <p class="muted">{w.noCustomers}</p>
       ) : (
-        <table class="responsive">
-          <thead>
+        <Table head={[w.name, w.phone, w.tier, w.consent, w.tags]}>
+          {list.data.map((c) => (
             <tr>
-              <th scope="col">{w.name}</th>
-              <th scope="col">{w.phone}</th>
-              <th scope="col">{w.tier}</th>
-              <th scope="col">{w.consent}</th>
-              <th scope="col">{w.tags}</th>
+              <td data-label={w.name}>
+                <a href={`/console/customers/${encodeURIComponent(c.id)}`}>{c.name ?? c.phone ?? c.id}</a>
+              </td>
+              <td data-label={w.phone}>{c.phone ?? "–"}</td>
+              <td data-label={w.tier}>{c.tier ?? "–"}</td>
+              <td data-label={w.consent}>{w[c.consent.state]}</td>
+              <td data-label={w.tags}>{c.tags.join(", ")}</td>
             </tr>
-          </thead>
-          <tbody>
-            {list.data.map((c) => (
-              <tr>
-                <td data-label={w.name}>
-                  <a href={`/console/customers/${encodeURIComponent(c.id)}`}>{c.name ?? c.phone ?? c.id}</a>
-                </td>
-                <td data-label={w.phone}>{c.phone ?? "–"}</td>
-                <td data-label={w.tier}>{c.tier ?? "–"}</td>
-                <td data-label={w.consent}>{w[c.consent.state]}</td>
-                <td data-label={w.tags}>{c.tags.join(", ")}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       {list.next_cursor && (
         <p>

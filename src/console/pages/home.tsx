@@ -1,6 +1,7 @@
 import type { ConsoleApi } from "../api";
 import type { Lang, Words } from "../i18n";
 import { Layout } from "../layout";
+import { Table } from "../table";
 
 type Period = {
   sent: number;
@@ -78,24 +79,16 @@ export async function HomePage(props: { lang: Lang; w: Words; who: { scope: stri
         {campaigns.length === 0 ? (
           <p class="muted">{w.noUpcoming}</p>
         ) : (
-          <table class="responsive">
-            <thead>
+          <Table head={[w.campaigns, w.next]}>
+            {campaigns.map((c) => (
               <tr>
-                <th scope="col">{w.campaigns}</th>
-                <th scope="col">{w.next}</th>
+                <td data-label={w.campaigns}>
+                  {c.name} <span class="badge">{c.kind}</span>
+                </td>
+                <td data-label={w.next}>{when(c.next_occurrence_at as string)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {campaigns.map((c) => (
-                <tr>
-                  <td data-label={w.campaigns}>
-                    {c.name} <span class="badge">{c.kind}</span>
-                  </td>
-                  <td data-label={w.next}>{when(c.next_occurrence_at as string)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
       </section>
     </Layout>

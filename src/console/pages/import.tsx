@@ -1,16 +1,7 @@
+import type { ImportReport } from "../../customers/import";
 import type { Lang, Words } from "../i18n";
 import { Layout } from "../layout";
-
-export type ImportReport = {
-  rows: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  errors: { line: number; column: string; reason: string }[];
-  errors_truncated: boolean;
-  new_attributes: { key: string; type: string }[];
-};
+import { Table } from "../table";
 
 type Props = {
   lang: Lang;
@@ -59,24 +50,15 @@ export function ImportPage(props: Props) {
           {report.errors.length > 0 && (
             <>
               <h2 id="errors-h">{w.rejectedRows}</h2>
-              <table class="responsive" aria-labelledby="errors-h">
-                <thead>
+              <Table head={[w.line, w.column, w.reason]} label="errors-h">
+                {report.errors.map((e) => (
                   <tr>
-                    <th scope="col">{w.line}</th>
-                    <th scope="col">{w.column}</th>
-                    <th scope="col">{w.reason}</th>
+                    <td data-label={w.line}>{e.line}</td>
+                    <td data-label={w.column}>{e.column}</td>
+                    <td data-label={w.reason}>{e.reason}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {report.errors.map((e) => (
-                    <tr>
-                      <td data-label={w.line}>{e.line}</td>
-                      <td data-label={w.column}>{e.column}</td>
-                      <td data-label={w.reason}>{e.reason}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                ))}
+              </Table>
               {report.errors_truncated && <p class="muted">{w.moreErrors}</p>}
             </>
           )}

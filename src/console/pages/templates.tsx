@@ -1,6 +1,7 @@
 import { ApiError, type ConsoleApi } from "../api";
 import type { Lang, Words } from "../i18n";
 import { Layout } from "../layout";
+import { Table } from "../table";
 
 type Template = { id?: string; key: string; locale: string; kind: "notification" | "marketing"; source: string };
 type Preview = {
@@ -47,17 +48,7 @@ export async function TemplatesPage(props: Props) {
   const table = (title: string, list: Template[]) => (
     <>
       <h2>{title}</h2>
-      <table class="responsive">
-        <thead>
-          <tr>
-            <th scope="col">{w.templateKey}</th>
-            <th scope="col">{w.locale}</th>
-            <th scope="col">{w.kind}</th>
-            <th scope="col">{w.text}</th>
-          </tr>
-        </thead>
-        <tbody>{list.map(row)}</tbody>
-      </table>
+      <Table head={[w.templateKey, w.locale, w.kind, w.text]}>{list.map(row)}</Table>
     </>
   );
   return (

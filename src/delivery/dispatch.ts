@@ -286,8 +286,9 @@ async function channelsById(deps: DispatchDeps, ids: string[]) {
 type TenantEnv = {
   tenant: TenantRow;
   plan: Plan;
-  /** Proactive segments sent this month so far (the quota and the price use it). */
+  /** This month's counter (usage_months), which each batch's sends add to. */
   usage: UsageMonth;
+  /** Proactive segments sent this month so far (the quota and the price use it). */
   used: number;
   defaultChannel: ChannelRow | undefined;
   templates: Map<string, { template: CompiledTemplate; version: string; composer: Composer } | Error>;

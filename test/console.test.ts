@@ -143,6 +143,8 @@ describe("console sign-in", () => {
     const t = await tenant(env);
     const res = await form(env, "/console/login/key", { key: t.key, next: "https://evil.example/" });
     expect(res.headers.get("location")).toBe("/console");
+    const dots = await form(env, "/console/login/key", { key: t.key, next: "/console/../v1/api-keys" });
+    expect(dots.headers.get("location")).toBe("/console");
     const cookie = sessionCookie(res);
     const mine = (await t.client.get("/v1/api-keys")).body.data.find((k: any) => t.key.startsWith(`${k.prefix}_`));
     const second = await t.client.post("/v1/api-keys", { name: "spare", scope: "admin" });

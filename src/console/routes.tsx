@@ -55,7 +55,8 @@ function cookieOptions(c: Context) {
 
 /** Where to go after sign-in: only a console page, never another site. */
 function safeNext(next: unknown): string {
-  return typeof next === "string" && /^\/console(\/[\w\-/?=&%.]*)?$/.test(next) ? next : "/console";
+  const ok = typeof next === "string" && /^\/console(\/[\w\-/?=&%.]*)?$/.test(next) && !next.includes("..");
+  return ok ? next : "/console";
 }
 
 async function formOf(c: Context): Promise<Record<string, string>> {

@@ -1,7 +1,7 @@
 // Web console sessions. Signing in with an API key gives the key's scope; a staff login gives
 // the member's role (admin → admin, operator → write, viewer → read). The session token then
 // works as a bearer credential on /v1, so the console reads and writes through the same API.
-import { and, eq, gt, isNull, lt, or } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import { authenticate } from "../api-keys/service";
 import type { Database } from "../db/client";
 import { apiKeys, consoleSessions, staff, tenants } from "../db/schema";
@@ -61,8 +61,12 @@ export async function signInWithPassword(
     .select({ id: staff.id, tenantId: staff.tenantId, role: staff.role, hash: staff.passwordHash })
     .from(staff)
     .innerJoin(tenants, eq(tenants.id, staff.tenantId))
+    // Emails stored before they were kept in lower case still match.
     .where(
-      and(eq(tenants.slug, input.workspace.trim().toLowerCase()), eq(staff.email, input.email.trim().toLowerCase())),
+      and(
+        eq(tenants.slug, input.workspace.trim().toLowerCase()),
+        sql`lower(${staff.email}) = ${input.email.trim().toLowerCase()}`,
+      ),
     )
     .get();
   // The same answer (and about the same time) for an unknown member as for a wrong password.

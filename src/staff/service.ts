@@ -1,4 +1,4 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
 import { customers, staff } from "../db/schema";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
@@ -69,7 +69,7 @@ async function emailFor(ctx: Ctx, email: string | null | undefined, selfId?: str
   const other = await ctx.db.orm
     .select({ id: staff.id })
     .from(staff)
-    .where(and(eq(staff.tenantId, ctx.tenantId), eq(staff.email, normal)))
+    .where(and(eq(staff.tenantId, ctx.tenantId), sql`lower(${staff.email}) = ${normal}`))
     .get();
   if (other && other.id !== selfId)
     throw new ConflictError(`Another staff member has email ${normal}`, { field: "email" });

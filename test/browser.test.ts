@@ -112,6 +112,14 @@ describe.runIf(present)("the console in Chromium", () => {
     expect(await page.locator("ol.timeline li").first().textContent()).toContain("customer.created");
     await shot(page, "customer");
 
+    // A segment from form rows: the count follows as the rows are filled in.
+    await page.getByRole("link", { name: "Groups" }).click();
+    await page.locator("#field0").fill("tier");
+    await page.locator("#op0").selectOption("in");
+    await page.locator("#value0").fill("gold, diamond");
+    await expect.poll(() => page.getByTestId("count").textContent(), { timeout: 10_000 }).toMatch(/^[1-9]\d*$/);
+    await shot(page, "groups");
+
     // A Chinese message of 77 characters: the preview updates as it is typed, to 2 segments.
     await page.getByRole("link", { name: "Templates" }).click();
     await page.getByRole("link", { name: "Write a new message" }).click();

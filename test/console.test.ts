@@ -322,4 +322,36 @@ describe("console sign-in", () => {
     expect(after).toContain("running");
     expect(after).toMatch(/<svg role="img" aria-label="Planned \d+, Sent 1, Delivered 1, Replies 0"/);
   });
+
+  it("builds a segment from form rows with a live count and sample, and saves it", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    await t.client.post("/v1/customers", { name: "Gold One", phone: "13800138000", tier: "gold", tags: ["yoga"] });
+    await t.client.post("/v1/customers", { name: "Gold Two", phone: "13800138001", tier: "gold" });
+    await t.client.post("/v1/customers", { name: "Silver", phone: "13800138002", tier: "silver", tags: ["yoga"] });
+    const cookie = sessionCookie(await form(env, "/console/login/key", { key: t.key }));
+    const rows = { field0: "tier", op0: "in", value0: "gold, diamond", field1: "tags", op1: "has", value1: "yoga" };
+    const count = await (
+      await page(env, `/console/groups?${new URLSearchParams({ ...rows, fragment: "1" })}`, cookie)
+    ).text();
+    expect(count).toMatch(/data-testid="count">1</);
+    expect(count).toContain("Gold One");
+    const bad = await (
+      await page(
+        env,
+        `/console/groups?${new URLSearchParams({ field0: "tier", op0: "within_next", value0: "3", fragment: "1" })}`,
+        cookie,
+      )
+    ).text();
+    expect(bad).toMatch(/role="alert">[^<]*tier/);
+
+    const csrf = /name="_csrf" value="(\w+)"/.exec(
+      await (await page(env, "/console/groups", cookie)).text(),
+    )?.[1] as string;
+    const saved = await form(env, "/console/groups", { _csrf: csrf, name: "Gold yogis", ...rows }, cookie);
+    expect(saved.status).toBe(303);
+    const groups = (await t.client.get("/v1/groups")).body.data;
+    expect(groups).toMatchObject([{ name: "Gold yogis", kind: "segment" }]);
+    expect((await t.client.get(`/v1/groups/${groups[0].id}/preview`)).body.count).toBe(1);
+  });
 });

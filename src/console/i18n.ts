@@ -139,6 +139,16 @@ const en = {
   sending: "Sending",
   excluded: "Left out (why)",
   sendTimes: "Send times",
+  code: "Code",
+  segment: "Segment",
+  staticGroup: "Static group",
+  newSegment: "Build a segment",
+  condition: "Condition",
+  field: "Field",
+  op: "Test",
+  value: "Value",
+  match: "customers match",
+  saveSegment: "Save as segment",
 };
 
 export type Words = typeof en;
@@ -280,6 +290,16 @@ const zh: Words = {
   sending: "将发送",
   excluded: "排除（原因）",
   sendTimes: "发送时间",
+  code: "代码",
+  segment: "动态分组",
+  staticGroup: "静态分组",
+  newSegment: "创建动态分组",
+  condition: "条件",
+  field: "字段",
+  op: "判断",
+  value: "值",
+  match: "位客户符合",
+  saveSegment: "保存为动态分组",
 };
 
 export function words(lang: Lang): Words {

@@ -1,11 +1,12 @@
 import type { Child } from "hono/jsx";
 import type { Lang, Words } from "./i18n";
 
-export type Page = "home" | "customers" | "templates" | "campaigns" | "inbox" | "login";
+export type Page = "home" | "customers" | "groups" | "templates" | "campaigns" | "inbox" | "login";
 
 const NAV: { page: Page; href: string; key: keyof Words }[] = [
   { page: "home", href: "/console", key: "home" },
   { page: "customers", href: "/console/customers", key: "customers" },
+  { page: "groups", href: "/console/groups", key: "groups" },
   { page: "templates", href: "/console/templates", key: "templates" },
   { page: "campaigns", href: "/console/campaigns", key: "campaigns" },
   { page: "inbox", href: "/console/inbox", key: "inbox" },

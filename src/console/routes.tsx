@@ -16,6 +16,7 @@ import { type Lang, pickLang, type Words, words } from "./i18n";
 import { Layout } from "./layout";
 import { CampaignPage, CampaignsPage } from "./pages/campaigns";
 import { CustomerPage, CustomersPage } from "./pages/customers";
+import { CountSection, filterOf, GroupsPage } from "./pages/groups";
 import { HomePage } from "./pages/home";
 import { ImportPage } from "./pages/import";
 import { InboxPage } from "./pages/inbox";
@@ -215,6 +216,23 @@ export function consoleRoutes(api: ApiFetch) {
       return p.w.saved;
     }),
   );
+  app.get("/console/groups", async (c) => {
+    const input = c.req.query();
+    if (input.fragment) return c.html(await CountSection({ ...page(c), input }));
+    return c.html(await GroupsPage({ ...page(c), input }));
+  });
+  app.post("/console/groups", async (c) => {
+    const p = page(c);
+    const input = await formOf(c);
+    try {
+      await p.api.post("/v1/groups", { name: input.name ?? "", kind: "segment", filter: filterOf(input) });
+      return c.redirect("/console/groups", 303);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status >= 500) throw e;
+      const err = (e.body as { error?: { message?: string } })?.error?.message ?? `HTTP ${e.status}`;
+      return c.html(await GroupsPage({ ...p, input, error: err }), e.status as 422);
+    }
+  });
   app.get("/console/campaigns", async (c) => c.html(await CampaignsPage(page(c))));
   app.post("/console/campaigns", async (c) => {
     const p = page(c);

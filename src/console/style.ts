@@ -22,7 +22,7 @@ h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #eef1f4; font-size: .9rem; }
-form.filters, div.filters { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: end; margin-bottom: 1rem; }
+form.filters, div.filters, fieldset.filters { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: end; margin-bottom: 1rem; }
 label { display: block; font-size: .9rem; color: var(--muted); }
 input, select { font: inherit; padding: .35rem .5rem; border: 1px solid #8a96a3; border-radius: .35rem; background: #fff; color: var(--ink); }
 button { font: inherit; padding: .4rem .9rem; border-radius: .35rem; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
@@ -43,6 +43,7 @@ textarea { font: inherit; width: 100%; max-width: 40rem; padding: .5rem; border:
 nav.tabs ul { display: flex; flex-wrap: wrap; gap: .4rem 1rem; list-style: none; padding: 0; }
 nav.tabs a[aria-current="page"] { font-weight: 700; color: var(--ink); }
 blockquote { margin: .4rem 0; padding: .4rem .75rem; border-left: 3px solid var(--line); background: var(--bg); }
+fieldset { border: 1px solid var(--line); border-radius: .4rem; margin: 0 0 .5rem; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; font-size: .8rem; border: 1px solid var(--line); }
 .badge.bad { color: var(--bad); border-color: var(--bad); }
 @media (max-width: 40rem) {

@@ -354,4 +354,17 @@ describe("console sign-in", () => {
     expect(groups).toMatchObject([{ name: "Gold yogis", kind: "segment" }]);
     expect((await t.client.get(`/v1/groups/${groups[0].id}/preview`)).body.count).toBe(1);
   });
+
+  it("switches language by cookie, back to the console page it was on, whatever the Referer says", async () => {
+    const env = await setup();
+    const to = (referer?: string) =>
+      env.app.request(`${ORIGIN}/console/lang?to=zh-CN`, { headers: referer ? { referer } : {} });
+    const back = await to(`${ORIGIN}/console/customers?tier=gold`);
+    expect(back.status).toBe(303);
+    expect(back.headers.get("location")).toBe("/console/customers");
+    expect(back.headers.get("set-cookie")).toMatch(/tidings_lang=zh-CN; .*Path=\/console/);
+    expect((await to("https://evil.example/elsewhere")).headers.get("location")).toBe("/console");
+    expect((await to("not a url")).headers.get("location")).toBe("/console");
+    expect((await to()).headers.get("location")).toBe("/console");
+  });
 });

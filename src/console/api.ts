@@ -11,6 +11,24 @@ export class ApiError extends Error {
   }
 }
 
+/** The API's own words for a refusal the user can act on (a 4xx). */
+export type Refusal = {
+  status: number;
+  message: string /** The first detail (e.g. a template's line and column). */;
+  detail?: string;
+};
+
+/**
+ * A 4xx from the API as a refusal to show on the page; anything else (a 5xx, a bug) is not the
+ * user's to fix and is thrown on to the app's error handler.
+ */
+export function refusal(e: unknown): Refusal {
+  if (!(e instanceof ApiError) || e.status >= 500) throw e;
+  const err = (e.body as { error?: { message?: string; details?: { message?: string }[] } } | null)?.error;
+  const detail = err?.details?.[0]?.message;
+  return { status: e.status, message: err?.message ?? `HTTP ${e.status}`, ...(detail && { detail }) };
+}
+
 export function consoleApi(fetch: ApiFetch, token: string) {
   const call = async <T>(method: string, path: string, body?: unknown, type = "application/json"): Promise<T> => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };

@@ -76,3 +76,12 @@ export function Layout(props: {
     </html>
   );
 }
+
+/** What went wrong, announced to screen readers; nothing when there is nothing to say. */
+export function Problem(props: { text?: string | undefined }) {
+  return props.text ? (
+    <p class="error" role="alert">
+      {props.text}
+    </p>
+  ) : null;
+}

@@ -11,7 +11,7 @@ import type { ImportReport } from "../customers/import";
 import type { AppEnv } from "../http/env";
 import { PayloadTooLargeError } from "../lib/errors";
 import { deriveSecret, type SecretKey } from "../lib/secretbox";
-import { ApiError, type ApiFetch, consoleApi } from "./api";
+import { type ApiFetch, consoleApi, refusal } from "./api";
 import { type Lang, pickLang, type Words, words } from "./i18n";
 import { Layout } from "./layout";
 import { CampaignPage, CampaignsPage } from "./pages/campaigns";
@@ -60,6 +60,16 @@ function safeNext(next: unknown): string {
   return ok ? next : "/console";
 }
 
+/** A URL's path, or null for a missing or malformed one (a Referer is the client's to send). */
+function pathOf(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return null;
+  }
+}
+
 async function formOf(c: Context): Promise<Record<string, string>> {
   const body = await c.req.parseBody();
   const out: Record<string, string> = {};
@@ -96,7 +106,8 @@ export function consoleRoutes(api: ApiFetch) {
   app.get("/console/lang", (c) => {
     const to = c.req.query("to") === "zh-CN" ? "zh-CN" : "en";
     setCookie(c, LANG_COOKIE, to, { path: "/console", sameSite: "Lax", maxAge: 365 * 86400 });
-    return c.redirect(safeNext(c.req.header("referer") ? new URL(c.req.header("referer") ?? "").pathname : null), 303);
+    // Back to the page the switch was on (its path only, and only a console page).
+    return c.redirect(safeNext(pathOf(c.req.header("referer"))), 303);
   });
 
   app.get("/console/login", (c) =>
@@ -132,8 +143,8 @@ export function consoleRoutes(api: ApiFetch) {
     const token = await getSignedCookie(c, await cookieSecret(c.get("deps").secretKey), COOKIE);
     const session = token ? await sessionFor(c.get("deps"), token) : null;
     if (!session) {
-      const next = encodeURIComponent(new URL(c.req.url).pathname + new URL(c.req.url).search);
-      return c.redirect(`/console/login?next=${next}`, 303);
+      const url = new URL(c.req.url);
+      return c.redirect(`/console/login?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
     }
     if (c.req.method === "POST") {
       const form = await formOf(c);
@@ -177,8 +188,7 @@ export function consoleRoutes(api: ApiFetch) {
     try {
       notice = await act(p, form);
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status >= 500) throw e;
-      notice = `!${(e.body as { error?: { message?: string } })?.error?.message ?? `HTTP ${e.status}`}`;
+      notice = `!${refusal(e).message}`;
     }
     return c.redirect(`${back}${back.includes("?") ? "&" : "?"}notice=${encodeURIComponent(notice)}`, 303);
   };
@@ -228,9 +238,8 @@ export function consoleRoutes(api: ApiFetch) {
       await p.api.post("/v1/groups", { name: input.name ?? "", kind: "segment", filter: filterOf(input) });
       return c.redirect("/console/groups", 303);
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status >= 500) throw e;
-      const err = (e.body as { error?: { message?: string } })?.error?.message ?? `HTTP ${e.status}`;
-      return c.html(await GroupsPage({ ...p, input, error: err }), e.status as 422);
+      const r = refusal(e);
+      return c.html(await GroupsPage({ ...p, input, error: r.message }), r.status as 422);
     }
   });
   app.get("/console/campaigns", async (c) => c.html(await CampaignsPage(page(c))));
@@ -249,9 +258,8 @@ export function consoleRoutes(api: ApiFetch) {
       });
       return c.redirect(`/console/campaigns/${created.id}`, 303);
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status >= 500) throw e;
-      const err = (e.body as { error?: { message?: string } })?.error?.message ?? `HTTP ${e.status}`;
-      return c.html(await CampaignsPage({ ...p, error: err, form }), e.status as 422);
+      const r = refusal(e);
+      return c.html(await CampaignsPage({ ...p, error: r.message, form }), r.status as 422);
     }
   });
   app.post("/console/campaigns/:id/schedule", async (c) => {
@@ -274,9 +282,8 @@ export function consoleRoutes(api: ApiFetch) {
       const report = await p.api.upload<ImportReport>("/v1/customers/import", "text/csv", await file.arrayBuffer());
       return c.html(<ImportPage {...p} report={report} />);
     } catch (e) {
-      if (!(e instanceof ApiError) || e.status >= 500) throw e;
-      const message = (e.body as { error?: { message?: string } })?.error?.message ?? `HTTP ${e.status}`;
-      return c.html(<ImportPage {...p} problem={message} />, e.status as 422);
+      const r = refusal(e);
+      return c.html(<ImportPage {...p} problem={r.message} />, r.status as 422);
     }
   });
   app.get("/console/customers/:id", async (c) => {

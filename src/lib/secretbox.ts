@@ -1,20 +1,9 @@
 // Channel credentials at rest: AES-256-GCM through WebCrypto (Node 20 and Workers alike).
 // Stored as "v1.<base64 iv>.<base64 ciphertext+tag>"; the key comes from config, never the db.
 
+import { fromBase64, toBase64 } from "./crypto";
+
 export type SecretKey = CryptoKey;
-
-function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
-function fromBase64(text: string): Uint8Array<ArrayBuffer> {
-  const s = atob(text);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
 
 /** Imports a 32-byte key given as base64 (TIDINGS_SECRET_KEY). */
 export async function importSecretKey(base64: string): Promise<SecretKey> {

@@ -6,21 +6,21 @@ import type { Database, RawStatement } from "../db/client";
 
 export type UsageMonth = { tenantId: string; month: string; from: number };
 
+/** Proactive segments sent since an instant (params: tenant id, instant), from the messages. */
+const SENT_SINCE =
+  "(select coalesce(sum(segments), 0) from messages where tenant_id = ? and sent_at >= ? and is_reply = 0)";
+
 /**
  * Segments used so far this month. Before the month's first counted send there is no row yet,
  * and the month's messages are summed instead (once: the send that follows writes the row).
  */
 export async function usedThisMonth(db: Database, m: UsageMonth): Promise<number> {
-  const [row] = await db.rawAll<{ segments: number }>(
-    "select segments from usage_months where tenant_id = ? and month = ?",
-    [m.tenantId, m.month],
+  // coalesce() evaluates its arguments in order, so the sum runs only when there is no row.
+  const [row] = await db.rawAll<{ n: number }>(
+    `select coalesce((select segments from usage_months where tenant_id = ? and month = ?), ${SENT_SINCE}) as n`,
+    [m.tenantId, m.month, m.tenantId, m.from],
   );
-  if (row) return row.segments;
-  const [sum] = await db.rawAll<{ n: number | null }>(
-    "select sum(segments) as n from messages where tenant_id = ? and sent_at >= ? and is_reply = 0",
-    [m.tenantId, m.from],
-  );
-  return sum?.n ?? 0;
+  return row?.n ?? 0;
 }
 
 /**
@@ -33,8 +33,7 @@ export function countSegments(m: UsageMonth, segments: number): RawStatement[] {
   return [
     {
       sql: `insert into usage_months (tenant_id, month, segments)
-            select ?, ?, (select coalesce(sum(segments), 0) from messages
-                           where tenant_id = ? and sent_at >= ? and is_reply = 0)
+            select ?, ?, ${SENT_SINCE}
              where not exists (select 1 from usage_months where tenant_id = ? and month = ?)`,
       params: [m.tenantId, m.month, m.tenantId, m.from, m.tenantId, m.month],
     },

@@ -1,7 +1,7 @@
 import { scaleLinear } from "d3-scale";
 import type { ConsoleApi } from "../api";
 import type { Lang, Words } from "../i18n";
-import { Layout } from "../layout";
+import { Layout, Problem } from "../layout";
 import { Table } from "../table";
 
 type Campaign = {
@@ -62,11 +62,7 @@ export async function CampaignsPage(props: Props & { error?: string; form?: Reco
         </Table>
       )}
       <h2 id="new-birthday">{w.newBirthday}</h2>
-      {props.error && (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      )}
+      <Problem text={props.error} />
       <form method="post" action="/console/campaigns" class="card" aria-labelledby="new-birthday">
         <input type="hidden" name="_csrf" value={props.who.csrf} />
         <div class="filters">

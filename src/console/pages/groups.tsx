@@ -1,6 +1,7 @@
-import { ApiError, type ConsoleApi } from "../api";
+import { type ConsoleApi, refusal } from "../api";
 import type { Lang, Words } from "../i18n";
-import { Layout } from "../layout";
+import { Layout, Problem } from "../layout";
+import { LiveFragment } from "../live";
 import { Table } from "../table";
 
 type Group = { id: string; name: string; code: string | null; kind: "static" | "segment"; member_count?: number };
@@ -61,32 +62,13 @@ export async function CountSection(props: Props & { input: Record<string, string
       </section>
     );
   } catch (e) {
-    if (!(e instanceof ApiError) || e.status >= 500) throw e;
-    const err = (e.body as { error?: { message?: string } }).error;
     return (
       <section id="count" aria-live="polite">
-        <p class="error" role="alert">
-          {err?.message ?? `HTTP ${e.status}`}
-        </p>
+        <Problem text={refusal(e).message} />
       </section>
     );
   }
 }
-
-const LIVE = `
-(() => {
-  const form = document.getElementById("builder");
-  let timer;
-  const refresh = async () => {
-    const q = new URLSearchParams(new FormData(form));
-    q.delete("_csrf");
-    q.set("fragment", "1");
-    const res = await fetch("/console/groups?" + q, { credentials: "same-origin" });
-    if (res.ok) document.getElementById("count").outerHTML = await res.text();
-  };
-  form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(refresh, 300); });
-})();
-`;
 
 /** Groups and segments, and a segment builder with a live count and sample. */
 export async function GroupsPage(props: Props & { input: Record<string, string>; error?: string }) {
@@ -106,11 +88,7 @@ export async function GroupsPage(props: Props & { input: Record<string, string>;
         ))}
       </Table>
       <h2 id="builder-h">{w.newSegment}</h2>
-      {props.error && (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      )}
+      <Problem text={props.error} />
       <form id="builder" method="post" action="/console/groups" class="card" aria-labelledby="builder-h">
         <input type="hidden" name="_csrf" value={props.who.csrf} />
         <datalist id="fields">
@@ -151,7 +129,7 @@ export async function GroupsPage(props: Props & { input: Record<string, string>;
         </div>
       </form>
       {await CountSection(props)}
-      <script dangerouslySetInnerHTML={{ __html: LIVE }} />
+      <LiveFragment form="builder" url="/console/groups" target="count" />
     </Layout>
   );
 }

@@ -1,6 +1,6 @@
 import type { ImportReport } from "../../customers/import";
 import type { Lang, Words } from "../i18n";
-import { Layout } from "../layout";
+import { Layout, Problem } from "../layout";
 import { Table } from "../table";
 
 type Props = {
@@ -24,11 +24,7 @@ export function ImportPage(props: Props) {
         <input id="file" name="file" type="file" accept=".csv,text/csv" required />{" "}
         <button type="submit">{w.importButton}</button>
       </form>
-      {props.problem && (
-        <p class="error" role="alert">
-          {props.problem}
-        </p>
-      )}
+      <Problem text={props.problem} />
       {report && (
         <section aria-labelledby="result-h">
           <h2 id="result-h">{w.importResult}</h2>

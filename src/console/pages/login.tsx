@@ -1,15 +1,11 @@
 import type { Lang, Words } from "../i18n";
-import { Layout } from "../layout";
+import { Layout, Problem } from "../layout";
 
 export function LoginPage(props: { lang: Lang; w: Words; next: string; error?: string }) {
   const { w } = props;
   return (
     <Layout lang={props.lang} w={w} title={w.signInTitle} page="login">
-      {props.error && (
-        <p class="error" role="alert">
-          {props.error}
-        </p>
-      )}
+      <Problem text={props.error} />
       <div class="login">
         <form method="post" action="/console/login/key" aria-labelledby="with-key">
           <h2 id="with-key">{w.withKey}</h2>

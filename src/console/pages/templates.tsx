@@ -1,6 +1,7 @@
-import { ApiError, type ConsoleApi } from "../api";
+import { type ConsoleApi, refusal } from "../api";
 import type { Lang, Words } from "../i18n";
-import { Layout } from "../layout";
+import { Layout, Problem } from "../layout";
+import { LiveFragment } from "../live";
 import { Table } from "../table";
 
 type Template = { id?: string; key: string; locale: string; kind: "notification" | "marketing"; source: string };
@@ -95,13 +96,11 @@ export async function PreviewSection(props: Props & { input: Record<string, stri
         : { locale: input.locale || "en", variables: SAMPLE[input.locale === "zh-CN" ? "zh-CN" : "en"] }),
     });
   } catch (e) {
-    if (!(e instanceof ApiError) || e.status >= 500) throw e;
-    const err = (e.body as { error?: { message?: string; details?: { message?: string }[] } }).error;
+    // The detail names the line and column of a template error.
+    const r = refusal(e);
     return (
       <section id="preview" aria-live="polite">
-        <p class="error" role="alert">
-          {err?.details?.[0]?.message ?? err?.message ?? `HTTP ${e.status}`}
-        </p>
+        <Problem text={r.detail ?? r.message} />
       </section>
     );
   }
@@ -162,21 +161,6 @@ export async function PreviewSection(props: Props & { input: Record<string, stri
     </section>
   );
 }
-
-// Re-renders the preview as the writer types (debounced). Without script the form still works.
-const LIVE = `
-(() => {
-  const form = document.getElementById("editor");
-  let timer;
-  const refresh = async () => {
-    const q = new URLSearchParams(new FormData(form));
-    q.set("fragment", "1");
-    const res = await fetch("/console/templates/edit?" + q, { credentials: "same-origin" });
-    if (res.ok) document.getElementById("preview").outerHTML = await res.text();
-  };
-  form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(refresh, 300); });
-})();
-`;
 
 /** The editor: source, kind, a customer to render for, and the live preview. */
 export async function EditorPage(props: Props & { input: Record<string, string> }) {
@@ -240,7 +224,7 @@ export async function EditorPage(props: Props & { input: Record<string, string> 
         </div>
       </form>
       {await PreviewSection({ ...props, input })}
-      <script dangerouslySetInnerHTML={{ __html: LIVE }} />
+      <LiveFragment form="editor" url="/console/templates/edit" target="preview" />
     </Layout>
   );
 }

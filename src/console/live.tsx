@@ -1,0 +1,20 @@
+// A page part that follows its form as the user types: after a short pause the form's fields
+// go to `url` with fragment=1, and the answer (the part alone) replaces the element `target`.
+// Without script the form still works by submitting it.
+export function LiveFragment(props: { form: string; url: string; target: string }) {
+  const script = `
+(() => {
+  const form = document.getElementById(${JSON.stringify(props.form)});
+  let timer;
+  const refresh = async () => {
+    const q = new URLSearchParams(new FormData(form));
+    q.delete("_csrf");
+    q.set("fragment", "1");
+    const res = await fetch(${JSON.stringify(props.url)} + "?" + q, { credentials: "same-origin" });
+    if (res.ok) document.getElementById(${JSON.stringify(props.target)}).outerHTML = await res.text();
+  };
+  form.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(refresh, 300); });
+})();
+`;
+  return <script dangerouslySetInnerHTML={{ __html: script }} />;
+}

@@ -367,4 +367,31 @@ describe("console sign-in", () => {
     expect((await to("not a url")).headers.get("location")).toBe("/console");
     expect((await to()).headers.get("location")).toBe("/console");
   });
+
+  it("takes small forms only, but a spreadsheet up to its own larger limit", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const big = await form(env, "/console/login/key", { key: "x".repeat(70 * 1024) });
+    expect(big.status).toBe(413);
+    const cookie = sessionCookie(await form(env, "/console/login/key", { key: t.key }));
+    const csrf = /name="_csrf" value="(\w+)"/.exec(
+      await (await page(env, "/console/customers/import", cookie)).text(),
+    )?.[1];
+    const rows = Array.from(
+      { length: 3000 },
+      (_, i) => `1380013${String(i).padStart(4, "0")},Member ${i} ${"x".repeat(20)}`,
+    );
+    const csv = `phone,name\n${rows.join("\n")}\n`;
+    expect(csv.length).toBeGreaterThan(70 * 1024);
+    const body = new FormData();
+    body.append("_csrf", csrf as string);
+    body.append("file", new File([csv], "members.csv", { type: "text/csv" }));
+    const res = await env.app.request(`${ORIGIN}/console/customers/import`, {
+      method: "POST",
+      headers: { origin: ORIGIN, cookie },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/Created<\/div><div class="value">3000</);
+  });
 });

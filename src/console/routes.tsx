@@ -86,16 +86,17 @@ export function consoleRoutes(api: ApiFetch) {
 
   // Forms post only from the console's own pages (the browser's Origin), and small ones.
   app.use("/console/*", csrf());
-  app.use("/console/*", (c, next) => {
-    // A spreadsheet upload may be large; every other form is small.
-    const max = c.req.path === "/console/customers/import" ? IMPORT_BYTES : FORM_BYTES;
-    return bodyLimit({
+  // A spreadsheet upload may be large; every other form is small.
+  const limit = (max: number) =>
+    bodyLimit({
       maxSize: max,
       onError: () => {
         throw new PayloadTooLargeError(max);
       },
-    })(c, next);
-  });
+    });
+  const formLimit = limit(FORM_BYTES);
+  const importLimit = limit(IMPORT_BYTES);
+  app.use("/console/*", (c, next) => (c.req.path === "/console/customers/import" ? importLimit : formLimit)(c, next));
   app.use("/console/*", async (c, next) => {
     const lang = pickLang(getCookie(c, LANG_COOKIE), c.req.header("accept-language"));
     c.set("lang", lang);

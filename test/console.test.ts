@@ -3,32 +3,9 @@
 
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
-import { client, type TestEnv, tenant } from "./harness";
+import { form, ORIGIN, page, sessionCookie } from "./console-helpers";
+import { client, tenant } from "./harness";
 import { customer, settle, textsTo, twoWay } from "./two-way";
-
-const ORIGIN = "http://localhost";
-
-async function form(env: TestEnv, path: string, fields: Record<string, string>, cookie?: string) {
-  return env.app.request(`${ORIGIN}${path}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/x-www-form-urlencoded",
-      origin: ORIGIN,
-      ...(cookie && { cookie }),
-    },
-    body: new URLSearchParams(fields).toString(),
-  });
-}
-
-const page = (env: TestEnv, path: string, cookie?: string, lang = "en") =>
-  env.app.request(`${ORIGIN}${path}`, { headers: { ...(cookie && { cookie }), "accept-language": lang } });
-
-function sessionCookie(res: Response): string {
-  const set = res.headers.get("set-cookie") ?? "";
-  const m = /tidings_session=([^;]+)/.exec(set);
-  if (!m) throw new Error(`no session cookie in ${set}`);
-  return `tidings_session=${m[1]}`;
-}
 
 describe("console sign-in", () => {
   it("signs in with an API key into an HTTP-only signed cookie, and shows the workspace's pages", async () => {

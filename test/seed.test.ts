@@ -33,4 +33,20 @@ describe("demo workspace", () => {
     expect(birthdays.body.count).toBeGreaterThan(0);
     expect((await c.get("/v1/tenant")).body).toMatchObject({ name: "Demo Gym", brand_signature: "【Demo Gym】" });
   });
+
+  it("has membership kits with lead times per courier and region, and an activation mix that moved to SMS", async () => {
+    const env = setup();
+    const demo = await seedDemo(env.deps);
+    const c = client(env, demo.apiKey);
+    const model = (await c.get("/v1/reports/delivery?item_kind=membership_kit")).body;
+    expect(model.workspace.samples).toBeGreaterThanOrEqual(45);
+    expect(model.workspace.recommended_send_day).toBeGreaterThan(0);
+    const couriers = Object.fromEntries(model.couriers.map((x: any) => [x.courier, x.quantiles.p50.days]));
+    expect(couriers["ZTO"]).toBeGreaterThan(couriers["SF Express"]);
+    expect(new Set(model.cells.map((x: any) => x.region))).toEqual(new Set(["Shanghai", "Hangzhou", "Chengdu"]));
+    const at = new Date(env.clock.now().getTime() - 42 * 86_400_000).toISOString();
+    const mix = (await c.get(`/v1/reports/activation-channels?item_kind=membership_kit&compare_at=${at}`)).body;
+    expect(mix.comparison.after.shares.sms).toBeGreaterThan(mix.comparison.before.shares.sms);
+    expect(mix.comparison.after.shares.front_desk).toBeLessThan(mix.comparison.before.shares.front_desk);
+  });
 });

@@ -1,7 +1,16 @@
 import type { Child } from "hono/jsx";
 import type { Lang, Words } from "./i18n";
 
-export type Page = "home" | "customers" | "groups" | "templates" | "campaigns" | "inbox" | "login";
+export type Page =
+  | "home"
+  | "customers"
+  | "groups"
+  | "templates"
+  | "campaigns"
+  | "activation"
+  | "inbox"
+  | "settings"
+  | "login";
 
 const NAV: { page: Page; href: string; key: keyof Words }[] = [
   { page: "home", href: "/console", key: "home" },
@@ -9,6 +18,7 @@ const NAV: { page: Page; href: string; key: keyof Words }[] = [
   { page: "groups", href: "/console/groups", key: "groups" },
   { page: "templates", href: "/console/templates", key: "templates" },
   { page: "campaigns", href: "/console/campaigns", key: "campaigns" },
+  { page: "activation", href: "/console/activation", key: "activation" },
   { page: "inbox", href: "/console/inbox", key: "inbox" },
 ];
 

@@ -14,6 +14,7 @@ import { deriveSecret, type SecretKey } from "../lib/secretbox";
 import { type ApiFetch, consoleApi, refusal } from "./api";
 import { type Lang, pickLang, type Words, words } from "./i18n";
 import { Layout } from "./layout";
+import { ActivationPage } from "./pages/activation";
 import { CampaignPage, CampaignsPage } from "./pages/campaigns";
 import { CustomerPage, CustomersPage } from "./pages/customers";
 import { CountSection, filterOf, GroupsPage } from "./pages/groups";
@@ -274,6 +275,9 @@ export function consoleRoutes(api: ApiFetch) {
     const body = await CampaignPage({ ...p, id: c.req.param("id"), notice: c.req.query("notice") });
     return body === null ? c.html(notFound(p), 404) : c.html(body);
   });
+  app.get("/console/activation", async (c) =>
+    c.html(await ActivationPage({ ...page(c), query: c.req.query(), now: c.get("deps").clock.now().getTime() })),
+  );
   app.get("/console/customers/import", (c) => c.html(<ImportPage {...page(c)} />));
   app.post("/console/customers/import", async (c) => {
     const p = page(c);

@@ -46,6 +46,9 @@ blockquote { margin: .4rem 0; padding: .4rem .75rem; border-left: 3px solid var(
 fieldset { border: 1px solid var(--line); border-radius: .4rem; margin: 0 0 .5rem; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; font-size: .8rem; border: 1px solid var(--line); }
 .badge.bad { color: var(--bad); border-color: var(--bad); }
+figure.chart { margin: .5rem 0; background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: .5rem; }
+figure.chart svg { display: block; max-width: 100%; height: auto; }
+.lead { font-size: 1.1rem; font-weight: 600; }
 @media (max-width: 40rem) {
   table.responsive thead { display: none; }
   table.responsive tr { display: block; border-bottom: 1px solid var(--line); padding: .4rem 0; }

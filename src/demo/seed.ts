@@ -13,6 +13,7 @@ import type { SecretKey } from "../lib/secretbox";
 import { addDays, formatCivil, localDate } from "../lib/time";
 import { createStaff } from "../staff/service";
 import { createTenant } from "../tenants/service";
+import { seedKits } from "./kits";
 
 type Deps = { db: Database; clock: Clock; ids: IdGenerator; secretKey: SecretKey };
 
@@ -192,5 +193,6 @@ export async function seedDemo(deps: Deps) {
       ],
     },
   });
+  await seedKits(ctx, ids);
   return { tenant, apiKey, customers: ids.length };
 }

@@ -17,6 +17,8 @@ export type HistogramChart = {
   counts: number[];
   /** A marked day (the recommended send day) and its label. */
   mark?: { day: number; label: string } | undefined;
+  /** The x axis's caption, in the reader's language. */
+  axis?: string;
 };
 
 /** Bars per lead day, the cumulative share as a line (right axis), the send day as a rule. */
@@ -77,7 +79,61 @@ export function histogramSvg(c: HistogramChart): string {
     );
   }
   parts.push(
-    `<text x="${(M.left + W - M.right) / 2}" y="${H - 8}" text-anchor="middle" font-size="12">days from shipping to delivery</text>`,
+    `<text x="${(M.left + W - M.right) / 2}" y="${H - 8}" text-anchor="middle" font-size="12">${esc(c.axis ?? "days from shipping to delivery")}</text>`,
   );
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="system-ui, sans-serif" role="img">${parts.join("")}</svg>`;
+}
+
+export type StackedChart = {
+  title: string;
+  /** One bar per period: its label and a count per series key. */
+  bars: { label: string; counts: Record<string, number> }[];
+  /** Bottom to top, with the legend's words and colours. */
+  series: { key: string; label: string; color: string }[];
+};
+
+/** A stacked bar per period (e.g. activations per week by channel), with a legend. */
+export function stackedBarsSvg(c: StackedChart): string {
+  const totals = c.bars.map((b) => c.series.reduce((s, k) => s + (b.counts[k.key] ?? 0), 0));
+  const x = scaleBand<number>()
+    .domain(c.bars.map((_, i) => i))
+    .range([M.left, W - M.right])
+    .padding(0.2);
+  const y = scaleLinear()
+    .domain([0, Math.max(1, ...totals)])
+    .nice()
+    .range([H - M.bottom, M.top + 16]);
+  const parts: string[] = [`<title>${esc(c.title)}</title>`];
+  parts.push(`<text x="${M.left}" y="22" font-size="15" font-weight="600">${esc(c.title)}</text>`);
+  let lx = M.left;
+  for (const s of c.series) {
+    parts.push(`<rect x="${lx}" y="32" width="10" height="10" fill="${s.color}"/>`);
+    parts.push(`<text x="${lx + 14}" y="41" font-size="11">${esc(s.label)}</text>`);
+    // Wide (CJK) characters take about twice the room of Latin ones.
+    lx += 24 + [...s.label].reduce((n, ch) => n + ((ch.codePointAt(0) as number) >= 0x2e80 ? 12 : 7), 0);
+  }
+  for (const t of y.ticks(4)) {
+    const yy = y(t).toFixed(1);
+    parts.push(`<line x1="${M.left}" x2="${W - M.right}" y1="${yy}" y2="${yy}" stroke="#e5e7eb"/>`);
+    parts.push(`<text x="${M.left - 6}" y="${yy}" dy="0.32em" text-anchor="end" font-size="11">${t}</text>`);
+  }
+  const every = Math.ceil(c.bars.length / 12);
+  c.bars.forEach((b, i) => {
+    const bx = (x(i) ?? 0).toFixed(1);
+    let base = 0;
+    for (const s of c.series) {
+      const n = b.counts[s.key] ?? 0;
+      if (n === 0) continue;
+      const top = y(base + n);
+      parts.push(
+        `<rect x="${bx}" y="${top.toFixed(1)}" width="${x.bandwidth().toFixed(1)}" height="${(y(base) - top).toFixed(1)}" fill="${s.color}"><title>${esc(`${b.label} ${s.label}: ${n}`)}</title></rect>`,
+      );
+      base += n;
+    }
+    if (i % every === 0)
+      parts.push(
+        `<text x="${((x(i) ?? 0) + x.bandwidth() / 2).toFixed(1)}" y="${H - M.bottom + 16}" text-anchor="middle" font-size="11">${esc(b.label)}</text>`,
+      );
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="system-ui, sans-serif" role="img" aria-label="${esc(c.title)}">${parts.join("")}</svg>`;
 }

@@ -1,0 +1,281 @@
+import { raw } from "hono/html";
+import { histogramSvg, stackedBarsSvg } from "../../reports/chart";
+import type { ConsoleApi } from "../api";
+import { fill, type Lang, type Words } from "../i18n";
+import { Layout } from "../layout";
+import { Table } from "../table";
+
+const KINDS = ["card", "membership_kit", "parcel"] as const;
+const QUANTILES = ["0.5", "0.8", "0.9", "0.95"];
+// Distinguishable for common colour blindness (Okabe–Ito), in a fixed order per channel name.
+const COLORS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000"];
+
+type Quantiles = Record<string, { days: number | null; hours: number | null }>;
+type Cell = {
+  courier: string;
+  region: string;
+  samples: number;
+  quantiles: Quantiles;
+  histogram: { day: number; count: number }[];
+};
+type Ranked = Cell & { recommended_send_day: number | null };
+type Report = {
+  quantile: number;
+  refreshed_at: string | null;
+  window: { days: number };
+  workspace: Ranked;
+  couriers: Ranked[];
+  cells: (Cell & { timed_by: { level: string; recommended_send_day: number | null } })[];
+};
+type Fitness = {
+  timings: {
+    timing: string;
+    shipments: number;
+    received_before_send: number | null;
+    converted_before_send: number | null;
+    well_timed: number | null;
+    median_send_day: number | null;
+  }[];
+  median_days_saved_vs_rule: number | null;
+};
+type Mix = {
+  channels: string[];
+  series: { start: string; counts: Record<string, number> }[];
+  comparison: { before: { shares: Record<string, number> }; after: { shares: Record<string, number> } } | null;
+};
+type Props = {
+  lang: Lang;
+  w: Words;
+  who: { scope: string; csrf: string };
+  api: ConsoleApi;
+  query: Record<string, string>;
+  /** Today in the workspace, for the default comparison date. */
+  now: number;
+};
+
+const pct = (x: number | null) => (x === null ? "–" : `${Math.round(x * 100)}%`);
+const label = (w: Words, prefix: string, key: string) => (w as Record<string, string>)[`${prefix}${key}`] ?? key;
+
+/** Which timing a fitness row is (the API names them in English). */
+function timingName(w: Words, t: string, q: number): string {
+  const rule = /^rule: day (\d+)$/.exec(t);
+  if (t.startsWith("model")) return fill(w.timingModel, { q: Math.round(q * 100) });
+  if (rule) return fill(w.timingRule, { d: rule[1] as string });
+  return t.startsWith("campaign ") ? fill(w.timingCampaign, { name: t.slice(9) }) : t;
+}
+
+/**
+ * Activation timing: when do the items arrive (per courier × region, the histogram with the
+ * quantile's send day), was the prompt's timing right, and how do people activate over time.
+ */
+export async function ActivationPage(props: Props) {
+  const { w, api, lang, query } = props;
+  // Without a choice, the kind of item this workspace has shipped (its oldest shipment's).
+  const first = KINDS.includes(query.item_kind as never)
+    ? null
+    : (await api.get<{ data: { item_kind: string }[] }>("/v1/shipments?limit=1")).data[0];
+  const kind = (KINDS.includes(query.item_kind as never) ? query.item_kind : first?.item_kind) ?? "card";
+  const q = QUANTILES.includes(query.quantile ?? "") ? (query.quantile as string) : "0.8";
+  const rule = /^\d{1,2}$/.test(query.rule_days ?? "") ? query.rule_days : "";
+  const compare = /^\d{4}-\d{2}-\d{2}$/.test(query.compare_at ?? "")
+    ? (query.compare_at as string)
+    : new Date(props.now - 42 * 86_400_000).toISOString().slice(0, 10);
+  const base = `item_kind=${kind}&quantile=${q}`;
+
+  const campaigns = (
+    await api.get<{ data: { id: string; name: string; kind: string }[] }>("/v1/campaigns?limit=100")
+  ).data.filter((c) => c.kind === "after_delivery");
+  const campaign = campaigns.some((c) => c.id === query.campaign_id) ? query.campaign_id : "";
+  const report = await api.get<Report>(`/v1/reports/delivery?${base}`);
+  const fitness = await api.get<Fitness>(
+    `/v1/reports/timing-fitness?${base}${rule ? `&rule_days=${rule}` : ""}${campaign ? `&campaign_id=${campaign}` : ""}`,
+  );
+  // The comparison needs a date strictly inside the 90 days the mix covers.
+  const at = Date.parse(`${compare}T00:00:00Z`);
+  const inside = at > props.now - 90 * 86_400_000 && at < props.now;
+  const mix = await api.get<Mix>(
+    `/v1/reports/activation-channels?item_kind=${kind}${inside ? `&compare_at=${compare}T00:00:00Z` : ""}`,
+  );
+
+  const qp = Math.round(Number(q) * 100);
+  const pKey = `p${qp}`;
+  const chosen: Ranked | Report["cells"][number] | undefined = query.courier
+    ? (report.cells.find((c) => c.courier === query.courier && c.region === (query.region ?? "")) ??
+      report.couriers.find((c) => c.courier === query.courier && !query.region))
+    : undefined;
+  const shown = chosen ?? report.workspace;
+  // A cell's prompts are timed by the distribution it falls back to; that is the day to mark.
+  const markDay = "timed_by" in shown ? shown.timed_by.recommended_send_day : shown.recommended_send_day;
+  const name = chosen ? [chosen.courier, chosen.region || w.allRegions].join(" · ") : w.allShipments;
+  const histogram = histogramSvg({
+    title: `${name}: ${fill(w.samplesN, { n: shown.samples })}`,
+    counts: shown.histogram.map((h) => h.count),
+    axis: w.daysAxis,
+    ...(markDay !== null && { mark: { day: markDay, label: fill(w.sendDayMark, { q: qp, d: markDay }) } }),
+  });
+  const colors = new Map(mix.channels.map((c, i) => [c, COLORS[i % COLORS.length] as string]));
+  const mixChart = stackedBarsSvg({
+    title: w.channelMix,
+    bars: mix.series.map((s) => ({ label: s.start.slice(5, 10), counts: s.counts })),
+    series: mix.channels.map((c) => ({ key: c, label: label(w, "ch_", c), color: colors.get(c) as string })),
+  });
+  const cellLink = (courier: string, region: string) =>
+    `/console/activation?${base}&courier=${encodeURIComponent(courier)}${region ? `&region=${encodeURIComponent(region)}` : ""}#chart`;
+
+  return (
+    <Layout lang={lang} w={w} title={w.activation} page="activation" who={props.who}>
+      <form method="get" action="/console/activation" class="filters">
+        <div>
+          <label for="item_kind">{w.itemKind}</label>
+          <select id="item_kind" name="item_kind">
+            {KINDS.map((k) => (
+              <option value={k} selected={k === kind}>
+                {label(w, "kind_", k)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="quantile">{w.quantile}</label>
+          <select id="quantile" name="quantile">
+            {QUANTILES.map((x) => (
+              <option value={x} selected={x === q}>{`${Math.round(Number(x) * 100)}%`}</option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="rule_days">{w.ruleDays}</label>
+          <input id="rule_days" name="rule_days" type="number" min={0} max={60} value={rule} />
+        </div>
+        {campaigns.length > 0 && (
+          <div>
+            <label for="campaign_id">{w.fitnessCampaign}</label>
+            <select id="campaign_id" name="campaign_id">
+              <option value="">{w.none}</option>
+              {campaigns.map((c) => (
+                <option value={c.id} selected={c.id === campaign}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        <div>
+          <label for="compare_at">{w.compareAt}</label>
+          <input id="compare_at" name="compare_at" type="date" value={compare} />
+        </div>
+        <button type="submit">{w.show}</button>
+      </form>
+
+      {report.workspace.samples === 0 ? (
+        <p class="muted">{fill(w.noModel, { n: report.window.days })}</p>
+      ) : (
+        <>
+          {report.workspace.recommended_send_day !== null && (
+            <p class="card lead" role="status">
+              {fill(w.recommendation, { d: report.workspace.recommended_send_day, q: qp })}
+            </p>
+          )}
+          {report.refreshed_at && (
+            <p class="muted">
+              {fill(w.modelAsOf, { t: new Date(report.refreshed_at).toLocaleString(lang), n: report.window.days })}
+            </p>
+          )}
+          <figure id="chart" class="chart">
+            {raw(histogram)}
+          </figure>
+          <h2 id="cells-h">{w.leadTimes}</h2>
+          <Table
+            head={[
+              w.courier,
+              w.region,
+              w.samples,
+              w.medianDays,
+              fill(w.quantileDays, { q: qp }),
+              w.timedBy,
+              w.sendDay,
+              w.chart,
+            ]}
+          >
+            {report.cells.map((c) => (
+              <tr>
+                <td data-label={w.courier}>{c.courier}</td>
+                <td data-label={w.region}>{c.region}</td>
+                <td data-label={w.samples}>{c.samples}</td>
+                <td data-label={w.medianDays}>{c.quantiles.p50?.days ?? "–"}</td>
+                <td data-label={fill(w.quantileDays, { q: qp })}>{c.quantiles[pKey]?.days ?? "–"}</td>
+                <td data-label={w.timedBy}>{label(w, "level_", c.timed_by.level)}</td>
+                <td data-label={w.sendDay}>{c.timed_by.recommended_send_day ?? "–"}</td>
+                <td data-label={w.chart}>
+                  <a href={cellLink(c.courier, c.region)}>{w.chart}</a>
+                </td>
+              </tr>
+            ))}
+            {report.couriers.map((c) => (
+              <tr>
+                <td data-label={w.courier}>{c.courier}</td>
+                <td data-label={w.region} class="muted">
+                  {w.allRegions}
+                </td>
+                <td data-label={w.samples}>{c.samples}</td>
+                <td data-label={w.medianDays}>{c.quantiles.p50?.days ?? "–"}</td>
+                <td data-label={fill(w.quantileDays, { q: qp })}>{c.quantiles[pKey]?.days ?? "–"}</td>
+                <td data-label={w.timedBy}>–</td>
+                <td data-label={w.sendDay}>{c.recommended_send_day ?? "–"}</td>
+                <td data-label={w.chart}>
+                  <a href={cellLink(c.courier, "")}>{w.chart}</a>
+                </td>
+              </tr>
+            ))}
+          </Table>
+        </>
+      )}
+
+      <section aria-labelledby="fitness-h">
+        <h2 id="fitness-h">{w.fitness}</h2>
+        <p class="muted">{w.fitnessHint}</p>
+        <Table head={[w.timing, w.shipments, w.receivedBefore, w.convertedBefore, w.wellTimed, w.medianSendDay]}>
+          {fitness.timings.map((t) => (
+            <tr>
+              <td data-label={w.timing}>{timingName(w, t.timing, Number(q))}</td>
+              <td data-label={w.shipments}>{t.shipments}</td>
+              <td data-label={w.receivedBefore}>{pct(t.received_before_send)}</td>
+              <td data-label={w.convertedBefore}>{pct(t.converted_before_send)}</td>
+              <td data-label={w.wellTimed}>{pct(t.well_timed)}</td>
+              <td data-label={w.medianSendDay}>{t.median_send_day ?? "–"}</td>
+            </tr>
+          ))}
+        </Table>
+        {fitness.median_days_saved_vs_rule !== null && (
+          <p>
+            {fitness.median_days_saved_vs_rule >= 0
+              ? fill(w.daysSaved, { d: fitness.median_days_saved_vs_rule })
+              : fill(w.daysLater, { d: -fitness.median_days_saved_vs_rule })}
+          </p>
+        )}
+      </section>
+
+      <section aria-labelledby="mix-h">
+        <h2 id="mix-h">{w.activationChannels}</h2>
+        {mix.channels.length === 0 ? (
+          <p class="muted">{w.noActivations}</p>
+        ) : (
+          <>
+            <figure class="chart">{raw(mixChart)}</figure>
+            {mix.comparison && (
+              <Table head={[w.channel, fill(w.before, { date: compare }), fill(w.after, { date: compare })]}>
+                {mix.channels.map((c) => (
+                  <tr>
+                    <td data-label={w.channel}>{label(w, "ch_", c)}</td>
+                    <td data-label={fill(w.before, { date: compare })}>{pct(mix.comparison?.before.shares[c] ?? 0)}</td>
+                    <td data-label={fill(w.after, { date: compare })}>{pct(mix.comparison?.after.shares[c] ?? 0)}</td>
+                  </tr>
+                ))}
+              </Table>
+            )}
+          </>
+        )}
+      </section>
+    </Layout>
+  );
+}

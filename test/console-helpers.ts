@@ -1,0 +1,40 @@
+// Console requests in tests: a form post from the console's own origin, a page read with the
+// session cookie, and the cookie from a sign-in's answer.
+import type { TestEnv } from "./harness";
+
+export const ORIGIN = "http://localhost";
+
+export async function form(env: TestEnv, path: string, fields: Record<string, string>, cookie?: string) {
+  return env.app.request(`${ORIGIN}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      origin: ORIGIN,
+      ...(cookie && { cookie }),
+    },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+export const page = (env: TestEnv, path: string, cookie?: string, lang = "en") =>
+  env.app.request(`${ORIGIN}${path}`, { headers: { ...(cookie && { cookie }), "accept-language": lang } });
+
+export function sessionCookie(res: Response): string {
+  const set = res.headers.get("set-cookie") ?? "";
+  const m = /tidings_session=([^;]+)/.exec(set);
+  if (!m) throw new Error(`no session cookie in ${set}`);
+  return `tidings_session=${m[1]}`;
+}
+
+/** A signed-in session for a workspace's API key. */
+export async function signIn(env: TestEnv, key: string): Promise<string> {
+  return sessionCookie(await form(env, "/console/login/key", { key, next: "/console" }));
+}
+
+/** The session's CSRF token, as its pages put it in every form. */
+export async function csrfOf(env: TestEnv, cookie: string): Promise<string> {
+  const html = await (await page(env, "/console", cookie)).text();
+  const m = /name="_csrf" value="([^"]+)"/.exec(html);
+  if (!m) throw new Error("no CSRF token on the home page");
+  return m[1] as string;
+}

@@ -18,6 +18,7 @@ const SHARED = [
   "test/scheduler.test.ts",
   "test/shipments.test.ts",
   "test/console.test.ts",
+  "test/console-pages.test.ts",
 ];
 
 // Offline: wrangler must not fetch request.cf data or send metrics.

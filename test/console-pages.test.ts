@@ -4,8 +4,8 @@
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { seedDemo } from "../src/demo/seed";
-import { page, signIn } from "./console-helpers";
-import { client } from "./harness";
+import { csrfOf, form, ORIGIN, page, signIn } from "./console-helpers";
+import { client, type TestEnv, tenant } from "./harness";
 
 describe("console: activation timing", () => {
   it("shows the lead-time histogram with the send day, each courier × region, the fitness and the channel mix", async () => {
@@ -46,5 +46,196 @@ describe("console: activation timing", () => {
     const zh = await (await page(env, "/console/activation?item_kind=card", cookie, "zh-CN")).text();
     expect(zh).toContain("最近 90 天内还没有带送达日期的发货记录。");
     expect(zh).toContain("此期间没有激活记录。");
+  });
+});
+
+/** Posts a console form with the session's CSRF token; the notice it redirects back with. */
+async function act(env: TestEnv, cookie: string, path: string, fields: Record<string, string>) {
+  const res = await form(env, path, { _csrf: await csrfOf(env, cookie), ...fields }, cookie);
+  expect(res.status).toBe(303);
+  const to = new URL(res.headers.get("location") as string, ORIGIN);
+  return { page: to.pathname, notice: to.searchParams.get("notice") ?? "" };
+}
+
+describe("console: settings", () => {
+  it("changes quiet hours, caps and the signature; refuses a bad value naming it and changes nothing", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const cookie = await signIn(env, t.key);
+    const ok = await act(env, cookie, "/console/settings/workspace", {
+      name: "North Gym",
+      brand_signature: "【North】",
+      time_zone: "Asia/Shanghai",
+      quiet: "on",
+      quiet_start: "22:00",
+      quiet_end: "07:30",
+      cap_messages: "2",
+      cap_days: "7",
+      monthly_segment_cap: "",
+    });
+    expect(ok).toEqual({ page: "/console/settings", notice: "Saved." });
+    expect((await t.client.get("/v1/tenant")).body).toMatchObject({
+      name: "North Gym",
+      brand_signature: "【North】",
+      quiet_hours: { start: "22:00", end: "07:30" },
+      frequency_cap: { messages: 2, days: 7 },
+      monthly_segment_cap: null,
+    });
+
+    const bad = await act(env, cookie, "/console/settings/workspace", {
+      name: "Renamed",
+      time_zone: "Asia/Shanghai",
+      cap_messages: "500",
+      cap_days: "7",
+    });
+    expect(bad.notice).toMatch(/^!Invalid request: .*frequency_cap\.messages/);
+    expect((await t.client.get("/v1/tenant")).body.name).toBe("North Gym");
+    // Quiet hours off: the box unticked.
+    await act(env, cookie, "/console/settings/workspace", { name: "North Gym", time_zone: "Asia/Shanghai" });
+    expect((await t.client.get("/v1/tenant")).body.quiet_hours).toBeNull();
+
+    const html = await (await page(env, `/console/settings?notice=${encodeURIComponent(bad.notice)}`, cookie)).text();
+    expect(html).toContain('role="alert"');
+    expect(html).toContain('value="【North】"');
+  });
+
+  it("changes the plan from next month and shows it pending", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const cookie = await signIn(env, t.key);
+    const r = await act(env, cookie, "/console/settings/plan", {
+      plan_type: "package",
+      currency: "CNY",
+      monthly_fee: "99",
+      allowance_segments: "1500",
+      overage_price_per_segment: "0.08",
+    });
+    expect(r.notice).toBe("The new plan takes effect on the 1st of next month.");
+    const tenantNow = (await t.client.get("/v1/tenant")).body;
+    expect(tenantNow.pending_plan.plan).toEqual({
+      type: "package",
+      currency: "CNY",
+      monthly_fee: 99,
+      allowance_segments: 1500,
+      overage_price_per_segment: 0.08,
+    });
+    const html = await (await page(env, "/console/settings", cookie)).text();
+    expect(html).toContain(
+      `From ${tenantNow.pending_plan.effective_month}: Package: 99 CNY a month for 1500 segments, then 0.08 CNY each`,
+    );
+  });
+
+  it("adds staff with a console password, changes a role, removes them", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const cookie = await signIn(env, t.key);
+    const added = await act(env, cookie, "/console/settings/staff", {
+      name: "Li Na",
+      phone: "13700137001",
+      email: "li@north.example",
+      role: "operator",
+      password: "",
+    });
+    expect(added.notice).toBe("Saved.");
+    const [li] = (await t.client.get("/v1/staff")).body.data;
+    expect(li).toMatchObject({ name: "Li Na", phone: "+8613700137001", role: "operator", console_login: false });
+    await act(env, cookie, "/console/settings/staff-update", { id: li.id, phone: "", role: "viewer", password: "" });
+    expect((await t.client.get(`/v1/staff/${li.id}`)).body).toMatchObject({ phone: null, role: "viewer" });
+    const short = await act(env, cookie, "/console/settings/staff-update", {
+      id: li.id,
+      role: "viewer",
+      password: "short",
+    });
+    expect(short.notice).toMatch(/^!Invalid request: .*password/);
+    expect((await act(env, cookie, "/console/settings/staff-remove", { id: li.id })).notice).toBe("Removed.");
+    expect((await t.client.get("/v1/staff")).body.data).toEqual([]);
+  });
+
+  it("adds a channel whose credentials are kept but never shown; a viewer may look but not change", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const cookie = await signIn(env, t.key);
+    await t.client.post("/v1/channels", { name: "Main", provider: "simulator", config: {}, default: true });
+    const secret = "console-secret-0123456789";
+    await act(env, cookie, "/console/settings/channel", {
+      name: "Backup",
+      provider: "simulator",
+      from: "+8610690002",
+      secret,
+      rate_per_second: "20",
+    });
+    const ch = (await t.client.get("/v1/channels")).body.data.find((c: any) => c.name === "Backup");
+    expect(ch).toMatchObject({ provider: "simulator", has_credentials: true, rate_per_second: 20, default: false });
+    expect(ch.config.from).toBe("+8610690002");
+    await act(env, cookie, "/console/settings/channel-update", {
+      id: ch.id,
+      provider: "simulator",
+      secret: "another-secret-0123456789",
+      rate_per_second: "",
+      default: "on",
+    });
+    expect((await t.client.get(`/v1/channels/${ch.id}`)).body).toMatchObject({ default: true, rate_per_second: null });
+    const html = await (await page(env, "/console/settings", cookie)).text();
+    expect(html).toContain(`/webhooks/simulator/${ch.id}/inbound`);
+    expect(html).not.toContain(secret);
+    expect(html).not.toContain("another-secret");
+
+    const viewerKey = (await t.client.post("/v1/api-keys", { name: "viewer", scope: "read" })).body.key;
+    const viewer = await signIn(env, viewerKey);
+    expect(await (await page(env, "/console/settings", viewer)).text()).toContain(
+      "Only an admin can change these settings.",
+    );
+    const refused = await act(env, viewer, "/console/settings/workspace", { name: "Hijack", time_zone: "UTC" });
+    expect(refused.notice).toMatch(/^!/);
+    expect((await t.client.get("/v1/tenant")).body.name).not.toBe("Hijack");
+  });
+});
+
+describe("console: keywords", () => {
+  it("adds a keyword from the form, shows its use, turns it off and removes it", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const cookie = await signIn(env, t.key);
+    const yoga = (await t.client.post("/v1/groups", { name: "Morning Yoga", code: "01", kind: "static" })).body;
+    const r = await act(env, cookie, "/console/keywords/create", {
+      name: "Join yoga",
+      words: "YOGA，瑜伽",
+      match: "whole",
+      reply: "Welcome to morning yoga!",
+      join: yoga.id,
+      leave: "",
+      only: "",
+    });
+    expect(r).toEqual({ page: "/console/keywords", notice: "Saved." });
+    const [kw] = (await t.client.get("/v1/keywords")).body.data;
+    expect(kw).toMatchObject({
+      name: "Join yoga",
+      words: ["yoga", "瑜伽"], // stored folded
+      actions: [
+        { type: "reply", text: "Welcome to morning yoga!" },
+        { type: "add_to_group", group: yoga.id },
+      ],
+    });
+    let html = await (await page(env, "/console/keywords", cookie)).text();
+    expect(html).toContain("replies “Welcome to morning yoga!”; adds to Morning Yoga");
+
+    // A keyword with no words is refused, naming the field.
+    const bad = await act(env, cookie, "/console/keywords/create", {
+      name: "Empty",
+      words: " , ",
+      match: "whole",
+      reply: "x",
+    });
+    expect(bad.notice).toMatch(/^!Invalid request: .*words/);
+
+    await act(env, cookie, "/console/keywords/disable", { id: kw.id });
+    expect((await t.client.get(`/v1/keywords/${kw.id}`)).body.enabled).toBe(false);
+    html = await (await page(env, "/console/keywords", cookie)).text();
+    expect(html).toContain(`aria-label="Turn on: Join yoga"`);
+
+    await act(env, cookie, "/console/keywords/preset", {});
+    expect((await t.client.get("/v1/keywords")).body.data.map((k: any) => k.preset)).toContain("card_activation");
+    await act(env, cookie, "/console/keywords/delete", { id: kw.id });
+    expect((await t.client.get(`/v1/keywords/${kw.id}`)).status).toBe(404);
   });
 });

@@ -76,7 +76,7 @@ describe("console sign-in", () => {
     });
     expect(res.status).toBe(303);
     const cookie = sessionCookie(res);
-    expect(await (await page(env, "/console", cookie)).text()).toContain("read");
+    expect(await (await page(env, "/console", cookie)).text()).toContain("<span>Role: Viewer</span>");
     // The session is a read-only credential on the API too.
     const token = decodeURIComponent(cookie).split("=")[1]?.split(".")[0] as string;
     const asViewer = await env.app.request("/v1/customers", {

@@ -9,6 +9,7 @@ export type Page =
   | "campaigns"
   | "activation"
   | "inbox"
+  | "keywords"
   | "settings"
   | "login";
 
@@ -20,7 +21,12 @@ const NAV: { page: Page; href: string; key: keyof Words }[] = [
   { page: "campaigns", href: "/console/campaigns", key: "campaigns" },
   { page: "activation", href: "/console/activation", key: "activation" },
   { page: "inbox", href: "/console/inbox", key: "inbox" },
+  { page: "keywords", href: "/console/keywords", key: "keywords" },
+  { page: "settings", href: "/console/settings", key: "settings" },
 ];
+
+// A session's scope, in the staff role words people know it by.
+const ROLE_OF_SCOPE: Record<string, keyof Words> = { admin: "role_admin", write: "role_operator", read: "role_viewer" };
 
 /** The frame of every console page: header with navigation, the signed-in role, language switch. */
 export function Layout(props: {
@@ -66,7 +72,7 @@ export function Layout(props: {
             {props.who && (
               <>
                 <span>
-                  {w.role}: {props.who.scope}
+                  {w.role}: {w[ROLE_OF_SCOPE[props.who.scope] ?? "role_viewer"]}
                 </span>
                 <form method="post" action="/console/logout">
                   <input type="hidden" name="_csrf" value={props.who.csrf} />
@@ -94,4 +100,15 @@ export function Problem(props: { text?: string | undefined }) {
       {props.text}
     </p>
   ) : null;
+}
+
+/** What an action did ("Saved."), or, marked with a leading "!", what the API refused. */
+export function Notice(props: { text?: string | undefined }) {
+  if (!props.text) return null;
+  const bad = props.text.startsWith("!");
+  return (
+    <p role={bad ? "alert" : "status"} class={bad ? "error" : ""}>
+      {props.text.replace(/^!/, "")}
+    </p>
+  );
 }

@@ -21,7 +21,9 @@ import { CountSection, filterOf, GroupsPage } from "./pages/groups";
 import { HomePage } from "./pages/home";
 import { ImportPage } from "./pages/import";
 import { InboxPage } from "./pages/inbox";
+import { KeywordsPage, keywordAction } from "./pages/keywords";
 import { LoginPage } from "./pages/login";
+import { SettingsPage, settingsAction } from "./pages/settings";
 import { EditorPage, PreviewSection, TemplatesPage } from "./pages/templates";
 import { type Session, sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
 import { CONSOLE_CSS } from "./style";
@@ -177,15 +179,16 @@ export function consoleRoutes(api: ApiFetch) {
     if (input.fragment) return c.html(await PreviewSection({ ...page(c), input }));
     return c.html(await EditorPage({ ...page(c), input }));
   });
-  // Inbox actions answer with a redirect back to the list (so a reload does not post again),
-  // carrying what happened; an API refusal (a viewer's 403, a bad reply) is shown the same way.
-  const inboxAction = async (
+  // Actions answer with a redirect back to their page (so a reload does not post again),
+  // carrying what happened; an API refusal (a viewer's 403, a bad value) is shown the same way.
+  const action = async (
     c: Context<ConsoleEnv>,
+    home: string,
     act: (p: ReturnType<typeof page>, form: Record<string, string>) => Promise<string>,
   ) => {
     const p = page(c);
     const form = await formOf(c);
-    const back = safeNext(form.back ?? "/console/inbox");
+    const back = safeNext(form.back ?? home);
     let notice: string;
     try {
       notice = await act(p, form);
@@ -194,6 +197,7 @@ export function consoleRoutes(api: ApiFetch) {
     }
     return c.redirect(`${back}${back.includes("?") ? "&" : "?"}notice=${encodeURIComponent(notice)}`, 303);
   };
+  const inboxAction = (c: Context<ConsoleEnv>, act: Parameters<typeof action>[2]) => action(c, "/console/inbox", act);
   app.get("/console/inbox", async (c) =>
     c.html(
       await InboxPage({
@@ -275,6 +279,14 @@ export function consoleRoutes(api: ApiFetch) {
     const body = await CampaignPage({ ...p, id: c.req.param("id"), notice: c.req.query("notice") });
     return body === null ? c.html(notFound(p), 404) : c.html(body);
   });
+  app.get("/console/settings", async (c) => c.html(await SettingsPage({ ...page(c), notice: c.req.query("notice") })));
+  app.post("/console/settings/:what", (c) =>
+    action(c, "/console/settings", (p, form) => settingsAction(p, c.req.param("what"), form)),
+  );
+  app.get("/console/keywords", async (c) => c.html(await KeywordsPage({ ...page(c), notice: c.req.query("notice") })));
+  app.post("/console/keywords/:what", (c) =>
+    action(c, "/console/keywords", (p, form) => keywordAction(p, c.req.param("what"), form)),
+  );
   app.get("/console/activation", async (c) =>
     c.html(await ActivationPage({ ...page(c), query: c.req.query(), now: c.get("deps").clock.now().getTime() })),
   );

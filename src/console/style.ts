@@ -15,6 +15,7 @@ header .who { margin-left: auto; display: flex; gap: .6rem; align-items: center;
 main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.5rem; margin: .5rem 0 1rem; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
+h3 { font-size: 1rem; margin: 1rem 0 .4rem; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: .75rem; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: .75rem; }
 .card .label { color: var(--muted); font-size: .85rem; }
@@ -46,6 +47,10 @@ blockquote { margin: .4rem 0; padding: .4rem .75rem; border-left: 3px solid var(
 fieldset { border: 1px solid var(--line); border-radius: .4rem; margin: 0 0 .5rem; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; font-size: .8rem; border: 1px solid var(--line); }
 .badge.bad { color: var(--bad); border-color: var(--bad); }
+form.inline { display: flex; flex-wrap: wrap; gap: .3rem .5rem; align-items: center; margin: 0; }
+form.inline label { display: inline; }
+.sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+code { font-size: .8rem; word-break: break-all; }
 figure.chart { margin: .5rem 0; background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: .5rem; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
 .lead { font-size: 1.1rem; font-weight: 600; }

@@ -161,6 +161,7 @@ export async function seedDemo(deps: Deps) {
     name: "陈经理 (Manager)",
     phone: "+8613700137000",
     email: "manager@demo-gym.example",
+    role: "admin",
   });
   const today = localDate(deps.clock.now(), tenant.time_zone);
   const ids: string[] = [];

@@ -1,6 +1,6 @@
 import type { ConsoleApi } from "../api";
 import type { Lang, Words } from "../i18n";
-import { Layout } from "../layout";
+import { Layout, Notice } from "../layout";
 
 export const CATEGORIES = ["complaint", "suggestion", "vote", "question", "other"] as const;
 type Category = (typeof CATEGORIES)[number];
@@ -56,11 +56,7 @@ export async function InboxPage(props: Props & { query: Record<string, string>; 
   );
   return (
     <Layout lang={lang} w={w} title={w.inbox} page="inbox" who={props.who}>
-      {props.notice && (
-        <p role="status" class={props.notice.startsWith("!") ? "error" : ""}>
-          {props.notice.replace(/^!/, "")}
-        </p>
-      )}
+      <Notice text={props.notice} />
       <nav aria-label={w.inbox} class="tabs">
         <ul>
           {tab(undefined, w.all, total)}

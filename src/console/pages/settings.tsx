@@ -1,0 +1,503 @@
+import type { ConsoleApi } from "../api";
+import { fill, type Lang, type Words } from "../i18n";
+import { Layout, Notice } from "../layout";
+import { Table } from "../table";
+
+type Plan =
+  | { type: "pay_per_segment"; currency: string; price_per_segment: number }
+  | {
+      type: "package";
+      currency: string;
+      monthly_fee: number;
+      allowance_segments: number;
+      overage_price_per_segment: number;
+    };
+type Tenant = {
+  name: string;
+  slug: string;
+  time_zone: string;
+  brand_signature: string;
+  quiet_hours: { start: string; end: string } | null;
+  frequency_cap: { messages: number; days: number } | null;
+  monthly_segment_cap: number | null;
+  plan: Plan;
+  pending_plan: { effective_month: string; plan: Plan } | null;
+};
+type Staff = {
+  id: string;
+  name: string;
+  phone: string | null;
+  email: string | null;
+  role: string;
+  console_login: boolean;
+};
+type Channel = {
+  id: string;
+  name: string;
+  provider: string;
+  config: Record<string, unknown>;
+  has_credentials: boolean;
+  rate_per_second: number | null;
+  default: boolean;
+  webhooks: { status: string; inbound: string };
+};
+type Usage = {
+  proactive_segments: number;
+  allowance_segments: number | null;
+  cap: { monthly_segments: number; remaining: number } | null;
+  cost: { currency: string; total: number };
+};
+type Props = {
+  lang: Lang;
+  w: Words;
+  who: { scope: string; csrf: string };
+  api: ConsoleApi;
+  notice?: string | undefined;
+};
+
+const ROLES = ["admin", "operator", "viewer"] as const;
+const PROVIDERS = ["simulator", "twilio", "smpp"] as const;
+// The credential each provider keeps (write-only: the page never shows it).
+const SECRET: Record<string, string> = { simulator: "secret", twilio: "auth_token", smpp: "password" };
+
+const num = (s: string | undefined) => (s === undefined || s.trim() === "" ? undefined : Number(s));
+
+function planText(w: Words, p: Plan): string {
+  return p.type === "package"
+    ? fill(w.planPackage, {
+        fee: p.monthly_fee,
+        n: p.allowance_segments,
+        over: p.overage_price_per_segment,
+        cur: p.currency,
+      })
+    : fill(w.planPerSegment, { price: p.price_per_segment, cur: p.currency });
+}
+
+/** What each settings form asks of the API; the notice to show after it. */
+export async function settingsAction(
+  p: { w: Words; api: ConsoleApi },
+  what: string,
+  f: Record<string, string>,
+): Promise<string> {
+  const { api, w } = p;
+  switch (what) {
+    case "workspace": {
+      const cap = num(f.cap_messages) ?? num(f.cap_days);
+      await api.patch("/v1/tenant", {
+        name: f.name,
+        brand_signature: f.brand_signature,
+        time_zone: f.time_zone,
+        quiet_hours: f.quiet === "on" ? { start: f.quiet_start, end: f.quiet_end } : null,
+        frequency_cap: cap === undefined ? null : { messages: num(f.cap_messages), days: num(f.cap_days) },
+        monthly_segment_cap: num(f.monthly_segment_cap) ?? null,
+      });
+      return w.saved;
+    }
+    case "plan": {
+      const plan =
+        f.plan_type === "package"
+          ? {
+              type: "package",
+              currency: f.currency,
+              monthly_fee: num(f.monthly_fee),
+              allowance_segments: num(f.allowance_segments),
+              overage_price_per_segment: num(f.overage_price_per_segment),
+            }
+          : { type: "pay_per_segment", currency: f.currency, price_per_segment: num(f.price_per_segment) };
+      await api.patch("/v1/tenant", { plan });
+      return w.planSaved;
+    }
+    case "staff":
+      await api.post("/v1/staff", {
+        name: f.name,
+        role: f.role,
+        ...(f.phone?.trim() && { phone: f.phone.trim() }),
+        ...(f.email?.trim() && { email: f.email.trim() }),
+        ...(f.password && { password: f.password }),
+      });
+      return w.saved;
+    case "staff-update":
+      await api.patch(`/v1/staff/${encodeURIComponent(f.id ?? "")}`, {
+        role: f.role,
+        phone: f.phone?.trim() || null,
+        ...(f.password && { password: f.password }),
+      });
+      return w.saved;
+    case "staff-remove":
+      await api.delete(`/v1/staff/${encodeURIComponent(f.id ?? "")}`);
+      return w.removed;
+    case "channel": {
+      const provider = f.provider ?? "";
+      const secret = f.secret ?? "";
+      await api.post("/v1/channels", {
+        name: f.name,
+        provider,
+        config: channelConfig(provider, f),
+        ...(secret && { credentials: { [SECRET[provider] ?? "secret"]: secret } }),
+        ...(num(f.rate_per_second) !== undefined && { rate_per_second: num(f.rate_per_second) }),
+        default: f.default === "on",
+      });
+      return w.saved;
+    }
+    case "channel-update": {
+      const patch: Record<string, unknown> = { rate_per_second: num(f.rate_per_second) ?? null };
+      if (f.secret) patch.credentials = { [SECRET[f.provider ?? ""] ?? "secret"]: f.secret };
+      if (f.default === "on") patch.default = true;
+      await api.patch(`/v1/channels/${encodeURIComponent(f.id ?? "")}`, patch);
+      return w.saved;
+    }
+    default:
+      return `!${w.notFound}`;
+  }
+}
+
+/** A new channel's settings from the form: each provider names its sender its own way. */
+function channelConfig(provider: string, f: Record<string, string>): Record<string, unknown> {
+  const from = f.from?.trim() ?? "";
+  if (provider === "twilio") return { account_sid: f.account_sid?.trim() ?? "", from };
+  if (provider === "smpp") {
+    const [host, port] = (f.host ?? "").trim().split(":");
+    return { host, port: Number(port || 2775), system_id: f.system_id?.trim() ?? "", source_addr: from };
+  }
+  return from ? { from } : {};
+}
+
+function Hidden(props: { csrf: string; id?: string }) {
+  return (
+    <>
+      <input type="hidden" name="_csrf" value={props.csrf} />
+      {props.id && <input type="hidden" name="id" value={props.id} />}
+    </>
+  );
+}
+
+/**
+ * The workspace's settings: name, signature, time zone, quiet hours and caps; the plan (a change
+ * takes effect next month); staff with their phones and console roles; sending channels, whose
+ * credentials can be replaced but are never shown. Only an admin may change them (the API says so).
+ */
+export async function SettingsPage(props: Props) {
+  const { w, api, lang } = props;
+  const t = await api.get<Tenant>("/v1/tenant");
+  const staff = (await api.get<{ data: Staff[] }>("/v1/staff")).data;
+  const channels = (await api.get<{ data: Channel[] }>("/v1/channels")).data;
+  const usage = await api.get<Usage>("/v1/usage");
+  const csrf = props.who.csrf;
+  const admin = props.who.scope === "admin";
+  const plan = t.plan;
+  return (
+    <Layout lang={lang} w={w} title={w.settings} page="settings" who={props.who}>
+      <Notice text={props.notice} />
+      {!admin && <p class="muted">{w.adminsOnly}</p>}
+
+      <h2 id="ws-h">{w.workspaceSettings}</h2>
+      <form method="post" action="/console/settings/workspace" class="card" aria-labelledby="ws-h">
+        <Hidden csrf={csrf} />
+        <div class="filters">
+          <div>
+            <label for="ws-name">{w.name}</label>
+            <input id="ws-name" name="name" required maxlength={200} value={t.name} />
+          </div>
+          <div>
+            <label for="brand_signature">{w.signature}</label>
+            <input id="brand_signature" name="brand_signature" maxlength={40} value={t.brand_signature} />
+          </div>
+          <div>
+            <label for="time_zone">{w.timeZone}</label>
+            <input id="time_zone" name="time_zone" required value={t.time_zone} />
+          </div>
+        </div>
+        <fieldset class="filters">
+          <legend>{w.quietHours}</legend>
+          <div>
+            <label>
+              <input type="checkbox" name="quiet" checked={t.quiet_hours !== null} /> {w.quietOn}
+            </label>
+          </div>
+          <div>
+            <label for="quiet_start">{w.from}</label>
+            <input id="quiet_start" name="quiet_start" type="time" value={t.quiet_hours?.start ?? "21:00"} />
+          </div>
+          <div>
+            <label for="quiet_end">{w.until}</label>
+            <input id="quiet_end" name="quiet_end" type="time" value={t.quiet_hours?.end ?? "08:00"} />
+          </div>
+        </fieldset>
+        <fieldset class="filters">
+          <legend>{w.caps}</legend>
+          <div>
+            <label for="cap_messages">{w.capMessages}</label>
+            <input
+              id="cap_messages"
+              name="cap_messages"
+              type="number"
+              min={1}
+              max={100}
+              value={t.frequency_cap?.messages ?? ""}
+            />
+          </div>
+          <div>
+            <label for="cap_days">{w.capDays}</label>
+            <input id="cap_days" name="cap_days" type="number" min={1} max={365} value={t.frequency_cap?.days ?? ""} />
+          </div>
+          <div>
+            <label for="monthly_segment_cap">{w.monthlyCap}</label>
+            <input
+              id="monthly_segment_cap"
+              name="monthly_segment_cap"
+              type="number"
+              min={0}
+              value={t.monthly_segment_cap ?? ""}
+            />
+          </div>
+        </fieldset>
+        <p class="muted">{w.capsHint}</p>
+        <button type="submit">{w.save}</button>
+      </form>
+
+      <h2 id="plan-h">{w.plan}</h2>
+      <p>
+        {planText(w, plan)}
+        {" · "}
+        {fill(w.usedThisMonth, { n: usage.proactive_segments, cost: usage.cost.total, cur: usage.cost.currency })}
+        {usage.cap && ` · ${fill(w.capRemaining, { n: usage.cap.remaining })}`}
+      </p>
+      {t.pending_plan && (
+        <p class="muted">
+          {fill(w.pendingPlan, { month: t.pending_plan.effective_month, plan: planText(w, t.pending_plan.plan) })}
+        </p>
+      )}
+      <form method="post" action="/console/settings/plan" class="card filters" aria-labelledby="plan-h">
+        <Hidden csrf={csrf} />
+        <div>
+          <label for="plan_type">{w.planType}</label>
+          <select id="plan_type" name="plan_type">
+            <option value="pay_per_segment" selected={plan.type === "pay_per_segment"}>
+              {w.payPerSegment}
+            </option>
+            <option value="package" selected={plan.type === "package"}>
+              {w.packagePlan}
+            </option>
+          </select>
+        </div>
+        <div>
+          <label for="currency">{w.currency}</label>
+          <input id="currency" name="currency" required pattern="[A-Z]{3}" size={4} value={plan.currency} />
+        </div>
+        <div>
+          <label for="price_per_segment">{w.pricePerSegment}</label>
+          <input
+            id="price_per_segment"
+            name="price_per_segment"
+            type="number"
+            step="0.001"
+            min={0}
+            value={plan.type === "pay_per_segment" ? plan.price_per_segment : ""}
+          />
+        </div>
+        <div>
+          <label for="monthly_fee">{w.monthlyFee}</label>
+          <input
+            id="monthly_fee"
+            name="monthly_fee"
+            type="number"
+            step="0.01"
+            min={0}
+            value={plan.type === "package" ? plan.monthly_fee : ""}
+          />
+        </div>
+        <div>
+          <label for="allowance_segments">{w.allowance}</label>
+          <input
+            id="allowance_segments"
+            name="allowance_segments"
+            type="number"
+            min={0}
+            value={plan.type === "package" ? plan.allowance_segments : ""}
+          />
+        </div>
+        <div>
+          <label for="overage_price_per_segment">{w.overage}</label>
+          <input
+            id="overage_price_per_segment"
+            name="overage_price_per_segment"
+            type="number"
+            step="0.001"
+            min={0}
+            value={plan.type === "package" ? plan.overage_price_per_segment : ""}
+          />
+        </div>
+        <button type="submit">{w.changePlan}</button>
+      </form>
+
+      <h2 id="staff-h">{w.staff}</h2>
+      <p class="muted">{w.staffHint}</p>
+      <Table head={[w.name, w.email, w.consoleLogin, w.phoneRolePassword, ""]} label="staff-h">
+        {staff.map((s) => (
+          <tr>
+            <td data-label={w.name}>{s.name}</td>
+            <td data-label={w.email}>{s.email ?? "–"}</td>
+            <td data-label={w.consoleLogin}>{s.console_login ? w.yes : w.no}</td>
+            <td data-label={w.phoneRolePassword}>
+              <form method="post" action="/console/settings/staff-update" class="inline">
+                <Hidden csrf={csrf} id={s.id} />
+                <input
+                  id={`phone-${s.id}`}
+                  name="phone"
+                  value={s.phone ?? ""}
+                  size={15}
+                  aria-label={`${w.phone}: ${s.name}`}
+                />
+                <select id={`role-${s.id}`} name="role" aria-label={`${w.role}: ${s.name}`}>
+                  {ROLES.map((r) => (
+                    <option value={r} selected={r === s.role}>
+                      {w[`role_${r}`]}
+                    </option>
+                  ))}
+                </select>
+                <input
+                  name="password"
+                  type="password"
+                  autocomplete="new-password"
+                  placeholder={w.newPassword}
+                  aria-label={`${w.newPassword}: ${s.name}`}
+                  size={14}
+                />
+                <button type="submit">{w.save}</button>
+              </form>
+            </td>
+            <td>
+              <form method="post" action="/console/settings/staff-remove" class="inline">
+                <Hidden csrf={csrf} id={s.id} />
+                <button type="submit" class="link" aria-label={`${w.remove}: ${s.name}`}>
+                  {w.remove}
+                </button>
+              </form>
+            </td>
+          </tr>
+        ))}
+      </Table>
+      <h3 id="add-staff-h">{w.addStaff}</h3>
+      <form method="post" action="/console/settings/staff" class="card filters" aria-labelledby="add-staff-h">
+        <Hidden csrf={csrf} />
+        <div>
+          <label for="staff-name">{w.name}</label>
+          <input id="staff-name" name="name" required maxlength={100} />
+        </div>
+        <div>
+          <label for="staff-phone">{w.phone}</label>
+          <input id="staff-phone" name="phone" />
+        </div>
+        <div>
+          <label for="staff-email">{w.email}</label>
+          <input id="staff-email" name="email" type="email" />
+        </div>
+        <div>
+          <label for="staff-role">{w.role}</label>
+          <select id="staff-role" name="role">
+            {ROLES.map((r) => (
+              <option value={r} selected={r === "operator"}>
+                {w[`role_${r}`]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="staff-password">{w.password}</label>
+          <input id="staff-password" name="password" type="password" autocomplete="new-password" minlength={10} />
+        </div>
+        <button type="submit">{w.addStaff}</button>
+      </form>
+
+      <h2 id="ch-h">{w.channels}</h2>
+      <p class="muted">{w.channelsHint}</p>
+      <Table head={[w.name, w.provider, w.sender, w.credentials, w.rate, w.webhooks, ""]} label="ch-h">
+        {channels.map((ch) => (
+          <tr>
+            <td data-label={w.name}>
+              {ch.name} {ch.default && <span class="badge">{w.defaultChannel}</span>}
+            </td>
+            <td data-label={w.provider}>{ch.provider}</td>
+            <td data-label={w.sender}>{String(ch.config.from ?? ch.config.source_addr ?? "–")}</td>
+            <td data-label={w.credentials}>{ch.has_credentials ? w.credentialsSet : w.credentialsNone}</td>
+            <td data-label={w.rate}>{ch.rate_per_second ?? "–"}</td>
+            <td data-label={w.webhooks}>
+              <code>{ch.webhooks.inbound}</code>
+              <br />
+              <code>{ch.webhooks.status}</code>
+            </td>
+            <td>
+              <form method="post" action="/console/settings/channel-update" class="inline">
+                <Hidden csrf={csrf} id={ch.id} />
+                <input type="hidden" name="provider" value={ch.provider} />
+                <label for={`secret-${ch.id}`}>{w.replaceCredentials}</label>
+                <input id={`secret-${ch.id}`} name="secret" type="password" autocomplete="off" size={14} />
+                <label for={`rate-${ch.id}`}>{w.rate}</label>
+                <input
+                  id={`rate-${ch.id}`}
+                  name="rate_per_second"
+                  type="number"
+                  min={1}
+                  size={5}
+                  value={ch.rate_per_second ?? ""}
+                />
+                {!ch.default && (
+                  <label>
+                    <input type="checkbox" name="default" /> {w.makeDefault}
+                  </label>
+                )}
+                <button type="submit">{w.save}</button>
+              </form>
+            </td>
+          </tr>
+        ))}
+      </Table>
+      <h3 id="add-channel-h">{w.addChannel}</h3>
+      <form method="post" action="/console/settings/channel" class="card filters" aria-labelledby="add-channel-h">
+        <Hidden csrf={csrf} />
+        <div>
+          <label for="ch-name">{w.name}</label>
+          <input id="ch-name" name="name" required maxlength={100} />
+        </div>
+        <div>
+          <label for="ch-provider">{w.provider}</label>
+          <select id="ch-provider" name="provider">
+            {PROVIDERS.map((x) => (
+              <option value={x}>{x}</option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="ch-from">{w.sender}</label>
+          <input id="ch-from" name="from" />
+        </div>
+        <div>
+          <label for="ch-sid">{w.twilioSid}</label>
+          <input id="ch-sid" name="account_sid" />
+        </div>
+        <div>
+          <label for="ch-host">{w.smppHost}</label>
+          <input id="ch-host" name="host" placeholder="smsc.example.com:2775" />
+        </div>
+        <div>
+          <label for="ch-system">{w.smppSystemId}</label>
+          <input id="ch-system" name="system_id" maxlength={16} />
+        </div>
+        <div>
+          <label for="ch-secret">{w.credentials}</label>
+          <input id="ch-secret" name="secret" type="password" autocomplete="off" />
+        </div>
+        <div>
+          <label for="ch-rate">{w.rate}</label>
+          <input id="ch-rate" name="rate_per_second" type="number" min={1} />
+        </div>
+        <div>
+          <label>
+            <input type="checkbox" name="default" /> {w.makeDefault}
+          </label>
+        </div>
+        <button type="submit">{w.addChannel}</button>
+      </form>
+    </Layout>
+  );
+}

@@ -32,6 +32,11 @@ describe("demo workspace", () => {
     });
     expect(birthdays.body.count).toBeGreaterThan(0);
     expect((await c.get("/v1/tenant")).body).toMatchObject({ name: "Demo Gym", brand_signature: "【Demo Gym】" });
+    const [yoga] = (await c.get("/v1/keywords")).body.data;
+    expect(yoga).toMatchObject({
+      words: ["yoga", "瑜伽"],
+      actions: [{ type: "add_to_group", group: statics[0].id }, { type: "reply" }],
+    });
   });
 
   it("has membership kits with lead times per courier and region, and an activation mix that moved to SMS", async () => {

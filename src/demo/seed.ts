@@ -6,16 +6,24 @@ import type { CustomerInput } from "../customers/model";
 import { createCustomer } from "../customers/service";
 import type { Database } from "../db/client";
 import { addMembers, createGroup } from "../groups/service";
+import { createKeyword } from "../keywords/service";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { seededRandom } from "../lib/random";
 import type { SecretKey } from "../lib/secretbox";
 import { addDays, formatCivil, localDate } from "../lib/time";
 import { createStaff } from "../staff/service";
+import { type DefaultTemplate, libraryOf } from "../templates/library";
 import { createTenant } from "../tenants/service";
 import { seedKits } from "./kits";
 
-type Deps = { db: Database; clock: Clock; ids: IdGenerator; secretKey: SecretKey };
+type Deps = {
+  db: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  secretKey: SecretKey;
+  defaultTemplates?: readonly DefaultTemplate[];
+};
 
 const ZH_NAMES = [
   "王芳",
@@ -181,6 +189,18 @@ export async function seedDemo(deps: Deps) {
     description: "Members with a PT package",
   });
   await addMembers(ctx, yoga.id, { customer_ids: ids.filter((_, i) => i % 3 === 0) });
+  await createKeyword(
+    { ...ctx, library: libraryOf(deps) },
+    {
+      name: "Join morning yoga",
+      words: ["YOGA", "瑜伽"],
+      match: "whole",
+      actions: [
+        { type: "add_to_group", group: yoga.id },
+        { type: "reply", text: "已为您报名晨间瑜伽（每天 7 点）。You're in for morning yoga, 7am daily." },
+      ],
+    },
+  );
   await addMembers(ctx, pt.id, { customer_ids: ids.filter((_, i) => i % 5 === 1) });
   await createGroup(ctx, {
     name: "Lapsed gold and diamond members",

@@ -318,6 +318,11 @@ describe("event campaigns", () => {
     ]);
     const list = (await t.client.get(`/v1/events?customer_id=${a}`)).body.data;
     expect(list.map((e: any) => e.type)).toEqual(["visit", "visit", "card.activated"]);
+    // Its goal (pin.set) reached after the guide: A converts; B set a PIN before any guide went.
+    const goal = async () => (await t.client.get(`/v1/campaigns/${c.body.id}/stats`)).body;
+    expect((await goal()).converted).toBe(0);
+    await t.client.post("/v1/events", { customer_id: a, type: "pin.set" });
+    expect(await goal()).toMatchObject({ converted: 1, sent_by_hour: [{ hour: "2027-03-01T02:00:00.000Z", sent: 1 }] });
     const unknown = await t.client.post("/v1/events", { external_id: "nope", type: "visit" });
     expect(unknown.status).toBe(404);
     const badType = await t.client.post("/v1/events", { customer_id: a, type: "Bad Type" });

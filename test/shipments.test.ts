@@ -373,6 +373,14 @@ describe("after-delivery campaigns", () => {
       "delivered",
       "delivered",
     ]);
+    // Converted: the card activated after its first prompt; the slow one never was.
+    const stats = (await client.get(`/v1/campaigns/${(await client.get("/v1/campaigns")).body.data[0].id}/stats`)).body;
+    expect(stats.converted).toBe(1);
+    // Sends per hour: every sent prompt (the history's too), in order; this card's first prompt at 10:00 UTC.
+    const hours = stats.sent_by_hour.map((h: any) => h.hour);
+    expect(hours).toEqual([...hours].sort());
+    expect(stats.sent_by_hour.reduce((n: number, h: any) => n + h.sent, 0)).toBe(stats.by_status.delivered);
+    expect(hours).toContain("2026-03-03T10:00:00.000Z");
     await runDispatch(env.deps);
   });
 

@@ -220,6 +220,13 @@ export const StatsSchema = z
     cost: z.number(),
     currency: z.string().nullable(),
     replies: z.number().openapi({ description: "Inbound messages attributed to this campaign's messages" }),
+    converted: z.number().nullable().openapi({
+      description:
+        "Reached its goal after a send: after_delivery, shipments activated after their first prompt; event, customers who did a cancel_on event after their first message. null: no goal",
+    }),
+    sent_by_hour: z
+      .array(z.object({ hour: z.string(), sent: z.number() }))
+      .openapi({ description: "Messages sent per UTC hour, the latest 500 hours with sends" }),
     responses: z
       .object({
         question: z.string(),

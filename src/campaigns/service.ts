@@ -469,6 +469,11 @@ export async function campaignStats(ctx: Ctx, id: string) {
     "select count(*) as n from inbound_messages where tenant_id = ? and campaign_id = ?",
     [ctx.tenantId, c.id],
   );
+  const hours = await ctx.db.rawAll<{ h: number; n: number }>(
+    `select sent_at / ${HOUR} as h, count(*) as n from messages
+     where tenant_id = ? and campaign_id = ? and sent_at is not null group by h order by h desc limit ${MAX_HOURS}`,
+    [ctx.tenantId, c.id],
+  );
   return {
     planned: c.planned,
     by_status: byStatus,
@@ -478,11 +483,48 @@ export async function campaignStats(ctx: Ctx, id: string) {
     cost: Math.round(price / 100) / 10_000,
     currency,
     replies: replies?.n ?? 0,
+    converted: await convertedAfterSend(ctx, c),
+    sent_by_hour: hours.reverse().map((r) => ({ hour: new Date(r.h * HOUR).toISOString(), sent: r.n })),
     responses: c.response ? await responseStats(ctx, c.id, c.response, sent) : null,
   };
 }
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+const HOUR = 3_600_000;
+const MAX_HOURS = 500;
+
+/**
+ * What the campaign was for, done after it reached the customer: an after-delivery prompt's
+ * shipment activated after its first sent prompt; an event campaign's customers who did one of
+ * its cancel_on events (the goal: a purchase after a cart reminder) after their first send.
+ * null when the campaign names no goal.
+ */
+async function convertedAfterSend(ctx: Ctx, c: CampaignRow): Promise<number | null> {
+  const t = c.trigger;
+  if (t.type === "after_delivery") {
+    const [r] = await ctx.db.rawAll<{ n: number }>(
+      `select count(*) as n from (
+         select d.shipment_id, min(m.sent_at) as first from timing_decisions d
+         join messages m on m.tenant_id = d.tenant_id and m.id = d.message_id
+         where d.tenant_id = ? and d.campaign_id = ? and m.sent_at is not null group by d.shipment_id) f
+       join shipments s on s.tenant_id = ? and s.id = f.shipment_id where s.converted_at >= f.first`,
+      [ctx.tenantId, c.id, ctx.tenantId],
+    );
+    return r?.n ?? 0;
+  }
+  if (t.type === "event" && t.cancel_on.length > 0) {
+    const [r] = await ctx.db.rawAll<{ n: number }>(
+      `select count(*) as n from (
+         select m.customer_id, min(m.sent_at) as first from messages m
+         where m.tenant_id = ? and m.campaign_id = ? and m.sent_at is not null group by m.customer_id) f
+       where exists (select 1 from events e, json_each(?) g where e.tenant_id = ? and e.customer_id = f.customer_id
+                     and e.type = g.value and e.occurred_at >= f.first)`,
+      [ctx.tenantId, c.id, JSON.stringify(t.cancel_on), ctx.tenantId],
+    );
+    return r?.n ?? 0;
+  }
+  return null;
+}
 
 /**
  * Each respondent counts once, with their latest answer. For scores what matters is the share

@@ -813,6 +813,8 @@ export const timingDecisions = sqliteTable(
   (t) => [
     uniqueIndex("timing_campaign_shipment").on(t.tenantId, t.campaignId, t.shipmentId, t.step),
     index("timing_shipment").on(t.tenantId, t.shipmentId),
+    // Per campaign: its conversions and its timing fitness.
+    index("timing_campaign").on(t.tenantId, t.campaignId, t.step),
   ],
 );
 

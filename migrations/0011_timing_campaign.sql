@@ -1,0 +1,1 @@
+CREATE INDEX `timing_campaign` ON `timing_decisions` (`tenant_id`,`campaign_id`,`step`);

@@ -298,6 +298,9 @@ describe("console sign-in", () => {
     const after = await (await page(env, url, again)).text();
     expect(after).toContain("running");
     expect(after).toMatch(/<svg role="img" aria-label="Planned \d+, Sent 1, Delivered 1, Replies 0"/);
+    // Sends per hour, in Shanghai time: one at 10:00 on the 25th.
+    expect(after).toContain("<title>25 10h Sent: 1</title>");
+    expect(after).toContain("Sent per hour");
   });
 
   it("builds a segment from form rows with a live count and sample, and saves it", async () => {

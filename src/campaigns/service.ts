@@ -501,6 +501,7 @@ const MAX_HOURS = 500;
  */
 async function convertedAfterSend(ctx: Ctx, c: CampaignRow): Promise<number | null> {
   const t = c.trigger;
+  if (!t) return null;
   if (t.type === "after_delivery") {
     const [r] = await ctx.db.rawAll<{ n: number }>(
       `select count(*) as n from (

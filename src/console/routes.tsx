@@ -15,6 +15,7 @@ import { type ApiFetch, consoleApi, refusal } from "./api";
 import { type Lang, pickLang, type Words, words } from "./i18n";
 import { Layout } from "./layout";
 import { ActivationPage } from "./pages/activation";
+import { campaignBody } from "./pages/campaign-form";
 import { CampaignPage, CampaignsPage } from "./pages/campaigns";
 import { CustomerPage, CustomersPage } from "./pages/customers";
 import { CountSection, filterOf, GroupsPage } from "./pages/groups";
@@ -248,31 +249,26 @@ export function consoleRoutes(api: ApiFetch) {
       return c.html(await GroupsPage({ ...p, input, error: r.message }), r.status as 422);
     }
   });
-  app.get("/console/campaigns", async (c) => c.html(await CampaignsPage(page(c))));
+  app.get("/console/campaigns", async (c) => c.html(await CampaignsPage({ ...page(c), kind: c.req.query("kind") })));
   app.post("/console/campaigns", async (c) => {
     const p = page(c);
     const form = await formOf(c);
     try {
-      const created = await p.api.post<{ id: string }>("/v1/campaigns", {
-        name: form.name,
-        kind: "date_relative",
-        template: "birthday_greeting",
-        ...(form.offer?.trim() && { variables: { offer: form.offer.trim() } }),
-        anchor: "birthday",
-        delivery_time: form.delivery_time,
-        ...(form.group && { audience: { groups: [form.group] } }),
-      });
+      const zone = (await p.api.get<{ time_zone: string }>("/v1/tenant")).time_zone;
+      const created = await p.api.post<{ id: string }>("/v1/campaigns", campaignBody(form, zone));
       return c.redirect(`/console/campaigns/${created.id}`, 303);
     } catch (e) {
       const r = refusal(e);
       return c.html(await CampaignsPage({ ...p, error: r.message, form }), r.status as 422);
     }
   });
-  app.post("/console/campaigns/:id/schedule", async (c) => {
-    const p = page(c);
+  app.post("/console/campaigns/:id/schedule", (c) => {
     const id = encodeURIComponent(c.req.param("id"));
-    await p.api.post(`/v1/campaigns/${id}/schedule`, {});
-    return c.redirect(`/console/campaigns/${id}?notice=${encodeURIComponent(p.w.scheduled)}`, 303);
+    return action(c, `/console/campaigns/${id}`, async (p, form) => {
+      const n = Number(form.confirm_audience);
+      await p.api.post(`/v1/campaigns/${id}/schedule`, Number.isInteger(n) && n > 0 ? { confirm_audience: n } : {});
+      return p.w.scheduled;
+    });
   });
   app.get("/console/campaigns/:id", async (c) => {
     const p = page(c);

@@ -1,8 +1,12 @@
 import { scaleLinear } from "d3-scale";
+import { raw } from "hono/html";
+import { localParts } from "../../lib/time";
+import { stackedBarsSvg } from "../../reports/chart";
 import type { ConsoleApi } from "../api";
-import type { Lang, Words } from "../i18n";
-import { Layout, Problem } from "../layout";
+import { fill, type Lang, reasonText, type Words } from "../i18n";
+import { Layout, Notice } from "../layout";
 import { Table } from "../table";
+import { formKind, NewCampaignForm } from "./campaign-form";
 
 type Campaign = {
   id: string;
@@ -32,16 +36,24 @@ type Stats = {
   by_status: Record<string, number>;
   by_reason: Record<string, number>;
   replies: number;
+  converted: number | null;
+  sent_by_hour: { hour: string; sent: number }[];
   cost: number;
   currency: string | null;
 };
 type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
 
-/** Campaigns with their state, and the form for a new birthday campaign. */
-export async function CampaignsPage(props: Props & { error?: string; form?: Record<string, string> }) {
+/** Campaigns with their state, and the form for a new one of each kind. */
+export async function CampaignsPage(
+  props: Props & { error?: string; form?: Record<string, string>; kind?: string | undefined },
+) {
   const { w, api, lang } = props;
   const list = (await api.get<{ data: Campaign[] }>("/v1/campaigns?limit=100")).data;
   const groups = (await api.get<{ data: { id: string; name: string; code: string | null }[] }>("/v1/groups")).data;
+  const own = (await api.get<{ data: { key: string }[] }>("/v1/templates")).data;
+  const shipped = (await api.get<{ data: { key: string }[] }>("/v1/templates/defaults")).data;
+  const templates = [...new Set([...own, ...shipped].map((t) => t.key))].sort();
+  const attributes = (await api.get<{ data: { key: string; type: string }[] }>("/v1/attributes")).data;
   const f = props.form ?? {};
   return (
     <Layout lang={lang} w={w} title={w.campaigns} page="campaigns" who={props.who}>
@@ -61,39 +73,42 @@ export async function CampaignsPage(props: Props & { error?: string; form?: Reco
           ))}
         </Table>
       )}
-      <h2 id="new-birthday">{w.newBirthday}</h2>
-      <Problem text={props.error} />
-      <form method="post" action="/console/campaigns" class="card" aria-labelledby="new-birthday">
-        <input type="hidden" name="_csrf" value={props.who.csrf} />
-        <div class="filters">
-          <div>
-            <label for="name">{w.name}</label>
-            <input id="name" name="name" required maxlength={100} value={f.name ?? w.birthdayDefaultName} />
-          </div>
-          <div>
-            <label for="delivery_time">{w.deliveryTime}</label>
-            <input id="delivery_time" name="delivery_time" type="time" required value={f.delivery_time ?? "09:00"} />
-          </div>
-          <div>
-            <label for="offer">{w.offer}</label>
-            <input id="offer" name="offer" value={f.offer ?? ""} placeholder={w.offerHint} />
-          </div>
-          <div>
-            <label for="group">{w.audience}</label>
-            <select id="group" name="group">
-              <option value="">{w.everyone}</option>
-              {groups.map((g) => (
-                <option value={g.id} selected={f.group === g.id}>
-                  {g.code ? `${g.code} · ${g.name}` : g.name}
-                </option>
-              ))}
-            </select>
-          </div>
-        </div>
-        <button type="submit">{w.createAndForecast}</button>
-      </form>
+      <NewCampaignForm
+        w={w}
+        csrf={props.who.csrf}
+        kind={formKind(props.kind ?? f.kind)}
+        form={f}
+        error={props.error}
+        templates={templates}
+        groups={groups.map((g) => ({ value: g.id, label: g.code ? `${g.code} · ${g.name}` : g.name }))}
+        dateAttributes={attributes.filter((a) => a.type === "date").map((a) => a.key)}
+      />
     </Layout>
   );
+}
+
+// The API's fan-out guard (campaigns/service.ts): above it, scheduling names the audience.
+const FANOUT = 10_000;
+const HOUR = 3_600_000;
+
+/** Sends per hour over the last 48 hours of sending, labelled in the workspace's time. */
+function hourlyChart(w: Words, hours: { hour: string; sent: number }[], zone: string): string {
+  const last = Date.parse(hours.at(-1)?.hour ?? "");
+  const first = Math.max(Date.parse(hours[0]?.hour ?? ""), last - 47 * HOUR);
+  const by = new Map(hours.map((h) => [Date.parse(h.hour), h.sent]));
+  const bars = [];
+  for (let t = first; t <= last; t += HOUR) {
+    const p = localParts(new Date(t), zone);
+    bars.push({
+      label: `${String(p.day).padStart(2, "0")} ${String(p.hour).padStart(2, "0")}h`,
+      counts: { sent: by.get(t) ?? 0 },
+    });
+  }
+  return stackedBarsSvg({
+    title: w.sendsPerHour,
+    bars,
+    series: [{ key: "sent", label: w.sent, color: "#0b5cad" }],
+  });
 }
 
 /** planned → sent → delivered → replied, as horizontal bars (d3-scale for the widths). */
@@ -105,6 +120,7 @@ function Funnel(props: { w: Words; stats: Stats }) {
     [props.w.sent, sent],
     [props.w.delivered, s.delivered ?? 0],
     [props.w.replies, props.stats.replies],
+    ...(props.stats.converted === null ? [] : [[props.w.converted, props.stats.converted] as [string, number]]),
   ];
   const width = 420;
   const x = scaleLinear()
@@ -142,15 +158,27 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
   const draft = c.status === "draft";
   const forecast = await api.get<Forecast>(`/v1/campaigns/${c.id}/forecast?days=30`);
   const stats = draft ? null : await api.get<Stats>(`/v1/campaigns/${c.id}/stats`);
+  const zone = (await api.get<{ time_zone: string }>("/v1/tenant")).time_zone;
+  // Over the fan-out guard, scheduling needs the count the person saw.
+  const audience = forecast.occurrences[0]?.audience ?? 0;
+  const confirm = c.kind === "broadcast" || c.kind === "recurring" || c.kind === "holiday" ? audience > FANOUT : false;
   return (
     <Layout lang={lang} w={w} title={c.name} page="campaigns" who={props.who}>
-      {props.notice && <p role="status">{props.notice}</p>}
+      <Notice text={props.notice} />
       <p>
         <span class="badge">{c.kind}</span> <span class="badge">{c.status}</span>
       </p>
       {draft && (
         <form method="post" action={`/console/campaigns/${c.id}/schedule`}>
           <input type="hidden" name="_csrf" value={props.who.csrf} />
+          {confirm && (
+            <p>
+              <label>
+                <input type="checkbox" name="confirm_audience" value={String(audience)} required />{" "}
+                {fill(w.confirmAudience, { n: audience.toLocaleString(lang) })}
+              </label>
+            </p>
+          )}
           <button type="submit">{w.schedule}</button>
         </form>
       )}
@@ -158,15 +186,29 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
         <section aria-labelledby="funnel-h">
           <h2 id="funnel-h">{w.funnel}</h2>
           <Funnel w={w} stats={stats} />
+          {stats.sent_by_hour.length > 0 && (
+            <>
+              <h3>{w.sendsPerHour}</h3>
+              <figure class="chart">{raw(hourlyChart(w, stats.sent_by_hour, zone))}</figure>
+            </>
+          )}
           {Object.keys(stats.by_reason).length > 0 && (
-            <p>
-              {w.skipReasons}:{" "}
-              {Object.entries(stats.by_reason).map(([k, n]) => (
-                <span class="badge">
-                  {k} {n}
-                </span>
-              ))}
-            </p>
+            <>
+              <h3 id="reasons-h">{w.skipReasons}</h3>
+              <Table head={[w.reason, w.messagesN, w.meaning]} label="reasons-h">
+                {Object.entries(stats.by_reason)
+                  .sort((a, b) => b[1] - a[1])
+                  .map(([k, n]) => (
+                    <tr>
+                      <td data-label={w.reason}>
+                        <code>{k}</code>
+                      </td>
+                      <td data-label={w.messagesN}>{n}</td>
+                      <td data-label={w.meaning}>{reasonText(lang, k)}</td>
+                    </tr>
+                  ))}
+              </Table>
+            </>
           )}
         </section>
       )}

@@ -428,3 +428,57 @@ describe("console: a campaign's progress", () => {
     for (const code of Object.keys(REASONS)) expect(reasonText("zh-CN", code), code).toMatch(/\p{Script=Han}/u);
   });
 });
+
+describe("console: editing a customer", () => {
+  it("changes details, a lunar birthday, consent with its reason, and removes an attribute; a bad phone changes nothing", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const staff = (await t.client.post("/v1/staff", { name: "Li Na" })).body;
+    const c = (
+      await t.client.post("/v1/customers", {
+        name: "王芳",
+        phone: "13800138000",
+        tier: "silver",
+        attributes: { points: 1200, last_visit: "2026-10-01" },
+        consent: { state: "subscribed" },
+      })
+    ).body;
+    const cookie = await signIn(env, t.key);
+    const profile = await (await page(env, `/console/customers/${c.id}`, cookie)).text();
+    expect(profile).toContain("points=1200\nlast_visit=2026-10-01");
+    const fields = {
+      name: "王芳",
+      phone: "138 0013 8000",
+      external_id: "M-0042",
+      tier: "gold",
+      tags: "yoga, 早课",
+      locale: "zh-CN",
+      time_zone: "Asia/Shanghai",
+      birthday: "03-14",
+      lunar: "on",
+      owner_id: staff.id,
+      consent: "unsubscribed",
+      evidence: "asked at the front desk",
+      attributes: "points=1500",
+    };
+    const r = await act(env, cookie, `/console/customers/${c.id}`, fields);
+    expect(r).toEqual({ page: `/console/customers/${c.id}`, notice: "Saved." });
+    const after = (await t.client.get(`/v1/customers/${c.id}`)).body;
+    expect(after).toMatchObject({
+      external_id: "M-0042",
+      tier: "gold",
+      tags: ["yoga", "早课"],
+      birthday: { month: 3, day: 14, lunar: true },
+      owner_id: staff.id,
+      attributes: { points: 1500 },
+      consent: { state: "unsubscribed" },
+    });
+    expect(after.attributes.last_visit).toBeUndefined();
+    const tl = (await t.client.get(`/v1/customers/${c.id}/timeline`)).body.data;
+    expect(JSON.stringify(tl)).toContain("asked at the front desk");
+
+    const bad = await act(env, cookie, `/console/customers/${c.id}`, { ...fields, phone: "12345", tier: "diamond" });
+    expect(bad.notice).toMatch(/^!.*phone/);
+    expect((await t.client.get(`/v1/customers/${c.id}`)).body.tier).toBe("gold");
+  });
+});

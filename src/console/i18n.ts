@@ -363,6 +363,14 @@ const en = {
   meaning: "What it means",
   converted: "Converted",
   confirmAudience: "Yes, send to all {n} customers",
+  editCustomer: "Edit",
+  tagsHint: "Tags (comma between them)",
+  birthdayHint: "Birthday (YYYY-MM-DD or MM-DD)",
+  lunar: "Lunar calendar",
+  owner: "Looked after by",
+  evidence: "Why consent changed",
+  evidenceHint: "e.g. asked at the front desk",
+  attributesHint: "Other details, one per line: name=value (remove a line to remove it)",
 };
 
 export type Words = typeof en;
@@ -723,6 +731,14 @@ const zh: Words = {
   meaning: "说明",
   converted: "已转化",
   confirmAudience: "确认发送给全部 {n} 位客户",
+  editCustomer: "编辑",
+  tagsHint: "标签（用逗号分隔）",
+  birthdayHint: "生日（YYYY-MM-DD 或 MM-DD）",
+  lunar: "农历",
+  owner: "负责员工",
+  evidence: "授权变更原因",
+  evidenceHint: "例如：前台当面询问",
+  attributesHint: "其他信息，每行一项：名称=值（删除该行即删除）",
 };
 
 export function words(lang: Lang): Words {

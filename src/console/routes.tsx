@@ -17,6 +17,7 @@ import { Layout } from "./layout";
 import { ActivationPage } from "./pages/activation";
 import { campaignBody } from "./pages/campaign-form";
 import { CampaignPage, CampaignsPage } from "./pages/campaigns";
+import { saveCustomer } from "./pages/customer-edit";
 import { CustomerPage, CustomersPage } from "./pages/customers";
 import { CountSection, filterOf, GroupsPage } from "./pages/groups";
 import { HomePage } from "./pages/home";
@@ -299,9 +300,13 @@ export function consoleRoutes(api: ApiFetch) {
       return c.html(<ImportPage {...p} problem={r.message} />, r.status as 422);
     }
   });
+  app.post("/console/customers/:id", (c) => {
+    const id = c.req.param("id");
+    return action(c, `/console/customers/${encodeURIComponent(id)}`, (p, form) => saveCustomer(p, id, form));
+  });
   app.get("/console/customers/:id", async (c) => {
     const p = page(c);
-    const body = await CustomerPage({ ...p, id: c.req.param("id") });
+    const body = await CustomerPage({ ...p, id: c.req.param("id"), notice: c.req.query("notice") });
     return body === null ? c.html(notFound(p), 404) : c.html(body);
   });
 

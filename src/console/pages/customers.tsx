@@ -1,21 +1,10 @@
 import type { ConsoleApi } from "../api";
 import type { Lang, Words } from "../i18n";
-import { Layout } from "../layout";
+import { Layout, Notice } from "../layout";
 import { Table } from "../table";
+import { birthdayText, CustomerEditForm, type EditableCustomer } from "./customer-edit";
 
-type Customer = {
-  id: string;
-  name: string | null;
-  phone: string | null;
-  external_id: string | null;
-  locale: string;
-  time_zone: string;
-  tier: string | null;
-  tags: string[];
-  birthday: { year: number | null; month: number; day: number; lunar: boolean } | null;
-  attributes: Record<string, unknown>;
-  consent: { state: "subscribed" | "unsubscribed" | "never_asked" };
-};
+type Customer = EditableCustomer;
 type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
 
 // The list's filters, passed to GET /v1/customers as they are (it validates them).
@@ -114,11 +103,13 @@ export async function CustomersPage(props: Props & { query: Record<string, strin
 type Entry = { at: string; type: string; data: Record<string, unknown> };
 
 /** One customer's profile and timeline; null when the API says there is no such customer. */
-export async function CustomerPage(props: Props & { id: string }) {
+export async function CustomerPage(props: Props & { id: string; notice?: string | undefined }) {
   const { w, api, lang } = props;
   const c = await api.find<Customer>(`/v1/customers/${encodeURIComponent(props.id)}`);
   if (!c) return null;
   const timeline = (await api.get<{ data: Entry[] }>(`/v1/customers/${encodeURIComponent(c.id)}/timeline`)).data;
+  const tiers = (await api.get<{ tiers: string[] }>("/v1/tenant")).tiers;
+  const staff = (await api.get<{ data: { id: string; name: string }[] }>("/v1/staff")).data;
   const when = (iso: string) =>
     new Date(iso).toLocaleString(lang, { timeZone: c.time_zone, dateStyle: "medium", timeStyle: "short" });
   const b = c.birthday;
@@ -130,11 +121,12 @@ export async function CustomerPage(props: Props & { id: string }) {
     [w.tags, c.tags.join(", ") || "–"],
     [w.locale, c.locale],
     [w.timeZone, c.time_zone],
-    [w.birthday, b ? `${b.year ? `${b.year}-` : ""}${b.month}-${b.day}${b.lunar ? " (农历)" : ""}` : "–"],
+    [w.birthday, b ? `${birthdayText(b)}${b.lunar ? ` (${w.lunar})` : ""}` : "–"],
     ...Object.entries(c.attributes).map(([k, v]): [string, string] => [k, String(v)]),
   ];
   return (
     <Layout lang={lang} w={w} title={c.name ?? c.phone ?? c.id} page="customers" who={props.who}>
+      <Notice text={props.notice} />
       <h2>{w.profile}</h2>
       <dl class="facts">
         {facts.map(([k, v]) => (
@@ -144,6 +136,7 @@ export async function CustomerPage(props: Props & { id: string }) {
           </>
         ))}
       </dl>
+      <CustomerEditForm w={w} csrf={props.who.csrf} c={c} tiers={tiers} staff={staff} />
       <h2>{w.timeline}</h2>
       {timeline.length === 0 ? (
         <p class="muted">{w.noTimeline}</p>

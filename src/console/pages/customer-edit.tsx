@@ -1,0 +1,176 @@
+// Editing a customer from their profile: the form, and the PATCH /v1/customers body it makes.
+import type { ConsoleApi } from "../api";
+import type { Words } from "../i18n";
+
+export type EditableCustomer = {
+  id: string;
+  name: string | null;
+  phone: string | null;
+  external_id: string | null;
+  locale: string;
+  time_zone: string;
+  tier: string | null;
+  tags: string[];
+  birthday: { year: number | null; month: number; day: number; lunar: boolean } | null;
+  attributes: Record<string, unknown>;
+  owner_id?: string | null;
+  consent: { state: "subscribed" | "unsubscribed" | "never_asked" };
+};
+
+const CONSENT = ["subscribed", "unsubscribed", "never_asked"] as const;
+const LOCALES = ["zh-CN", "en"];
+
+export function birthdayText(b: EditableCustomer["birthday"]): string {
+  if (!b) return "";
+  const md = `${String(b.month).padStart(2, "0")}-${String(b.day).padStart(2, "0")}`;
+  return b.year ? `${b.year}-${md}` : md;
+}
+
+/** The birthday as typed: a lunar one as the object the API takes for it, else the text as it is. */
+function birthdayOf(text: string, lunar: boolean): unknown {
+  const t = text.trim();
+  if (!t) return null;
+  const m = /^(?:(\d{4})-)?(\d{1,2})-(\d{1,2})$/.exec(t);
+  if (!lunar || !m) return t; // the API names what is wrong with it
+  return { month: Number(m[2]), day: Number(m[3]), ...(m[1] && { year: Number(m[1]) }), lunar: true };
+}
+
+/** The changes a submitted edit form asks for; attributes left out of the text are removed. */
+export async function saveCustomer(p: { w: Words; api: ConsoleApi }, id: string, f: Record<string, string>) {
+  const path = `/v1/customers/${encodeURIComponent(id)}`;
+  const before = await p.api.get<EditableCustomer>(path);
+  const attributes: Record<string, string | null> = {};
+  for (const line of (f.attributes ?? "").split(/\r?\n/)) {
+    const at = line.indexOf("=");
+    if (at > 0) attributes[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  for (const k of Object.keys(before.attributes)) if (!(k in attributes)) attributes[k] = null;
+  const consentChanged = f.consent !== undefined && f.consent !== before.consent.state;
+  await p.api.patch(path, {
+    name: f.name?.trim() || null,
+    phone: f.phone ?? "",
+    external_id: f.external_id?.trim() || null,
+    locale: f.locale,
+    time_zone: f.time_zone,
+    tier: f.tier || null,
+    tags: (f.tags ?? "")
+      .split(/[,，]/)
+      .map((x) => x.trim())
+      .filter(Boolean),
+    birthday: birthdayOf(f.birthday ?? "", f.lunar === "on"),
+    owner_id: f.owner_id || null,
+    ...(Object.keys(attributes).length > 0 && { attributes }),
+    // A consent change is kept in the ledger with who made it and why.
+    ...(consentChanged && { consent: { state: f.consent, evidence: f.evidence?.trim() || "changed in the console" } }),
+  });
+  return p.w.saved;
+}
+
+export function CustomerEditForm(props: {
+  w: Words;
+  csrf: string;
+  c: EditableCustomer;
+  tiers: string[];
+  staff: { id: string; name: string }[];
+}) {
+  const { w, c } = props;
+  const attrs = Object.entries(c.attributes)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join("\n");
+  return (
+    <details class="card">
+      <summary>{w.editCustomer}</summary>
+      <form method="post" action={`/console/customers/${encodeURIComponent(c.id)}`}>
+        <input type="hidden" name="_csrf" value={props.csrf} />
+        <div class="filters">
+          <div>
+            <label for="e-name">{w.name}</label>
+            <input id="e-name" name="name" maxlength={200} value={c.name ?? ""} />
+          </div>
+          <div>
+            <label for="e-phone">{w.phone}</label>
+            <input id="e-phone" name="phone" required value={c.phone ?? ""} />
+          </div>
+          <div>
+            <label for="e-external">{w.externalId}</label>
+            <input id="e-external" name="external_id" value={c.external_id ?? ""} />
+          </div>
+          <div>
+            <label for="e-tier">{w.tier}</label>
+            <select id="e-tier" name="tier">
+              <option value="">–</option>
+              {props.tiers.map((t) => (
+                <option value={t} selected={t === c.tier}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for="e-tags">{w.tagsHint}</label>
+            <input id="e-tags" name="tags" value={c.tags.join(", ")} />
+          </div>
+        </div>
+        <div class="filters">
+          <div>
+            <label for="e-locale">{w.locale}</label>
+            <select id="e-locale" name="locale">
+              {LOCALES.map((l) => (
+                <option value={l} selected={l === c.locale}>
+                  {l}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for="e-tz">{w.timeZone}</label>
+            <input id="e-tz" name="time_zone" required value={c.time_zone} />
+          </div>
+          <div>
+            <label for="e-birthday">{w.birthdayHint}</label>
+            <input id="e-birthday" name="birthday" value={birthdayText(c.birthday)} placeholder="1990-03-14" />
+          </div>
+          <div>
+            <label>
+              <input type="checkbox" name="lunar" checked={c.birthday?.lunar ?? false} /> {w.lunar}
+            </label>
+          </div>
+          <div>
+            <label for="e-owner">{w.owner}</label>
+            <select id="e-owner" name="owner_id">
+              <option value="">–</option>
+              {props.staff.map((s) => (
+                <option value={s.id} selected={s.id === c.owner_id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <div class="filters">
+          <div>
+            <label for="e-consent">{w.consent}</label>
+            <select id="e-consent" name="consent">
+              {CONSENT.map((s) => (
+                <option value={s} selected={s === c.consent.state}>
+                  {w[s]}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label for="e-evidence">{w.evidence}</label>
+            <input id="e-evidence" name="evidence" maxlength={500} size={30} placeholder={w.evidenceHint} />
+          </div>
+        </div>
+        <div>
+          <label for="e-attributes">{w.attributesHint}</label>
+          <textarea id="e-attributes" name="attributes" rows={Math.max(2, Object.keys(c.attributes).length + 1)}>
+            {attrs}
+          </textarea>
+        </div>
+        <button type="submit">{w.save}</button>
+      </form>
+    </details>
+  );
+}

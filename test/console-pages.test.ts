@@ -482,3 +482,54 @@ describe("console: editing a customer", () => {
     expect((await t.client.get(`/v1/customers/${c.id}`)).body.tier).toBe("gold");
   });
 });
+
+describe("console: saving a template", () => {
+  it("saves a new template, a new version of it, a copy of a shipped one; a broken one says where", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const cookie = await signIn(env, t.key);
+    const csrf = await csrfOf(env, cookie);
+    const save = (fields: Record<string, string>) =>
+      form(
+        env,
+        "/console/templates/edit",
+        { _csrf: csrf, do: "save", kind: "marketing", locale: "zh-CN", ...fields },
+        cookie,
+      );
+
+    const first = await save({ key: "monday_offer", source: "{{name}}您好，周一私教课8折。" });
+    expect(first.status).toBe(200);
+    expect(await first.text()).toContain("Saved monday_offer (zh-CN), version 1.");
+    const second = await save({ key: "monday_offer", source: "{{name}}您好，周一私教课7折！" });
+    expect(await second.text()).toContain("version 2.");
+    const own = (await t.client.get("/v1/templates")).body.data;
+    expect(own).toHaveLength(1);
+    expect(own[0]).toMatchObject({
+      key: "monday_offer",
+      version: 2,
+      source: "{{name}}您好，周一私教课7折！",
+      kind: "marketing",
+    });
+
+    // A shipped template saved with changes becomes the workspace's own, keeping its samples.
+    await save({ key: "birthday_greeting", kind: "notification", source: "{{name}}，生日快乐！" });
+    const copy = (await t.client.get("/v1/templates")).body.data.find((x: any) => x.key === "birthday_greeting");
+    expect(copy.copied_from).toMatch(/^birthday_greeting\.zh-CN@/);
+    expect(Object.keys(copy.variables).length).toBeGreaterThan(0);
+
+    const broken = await save({ key: "broken", source: "您好 {{#if name}}没有结束" });
+    expect(broken.status).toBe(422);
+    expect(await broken.text()).toMatch(/role="alert"[^>]*>[^<]*line 1/);
+    expect((await t.client.get("/v1/templates")).body.data.some((x: any) => x.key === "broken")).toBe(false);
+
+    // Preview posts too (the form carries the CSRF token), and stores nothing.
+    const preview = await form(
+      env,
+      "/console/templates/edit",
+      { _csrf: csrf, do: "preview", key: "unsaved", kind: "notification", locale: "en", source: "Hi {{name}}" },
+      cookie,
+    );
+    expect(await preview.text()).toContain("Hi Emma Li");
+    expect((await t.client.get("/v1/templates")).body.data.some((x: any) => x.key === "unsaved")).toBe(false);
+  });
+});

@@ -296,7 +296,7 @@ describe("console sign-in", () => {
     expect((await page(env, url, cookie)).status).toBe(303);
     const again = sessionCookie(await form(env, "/console/login/key", { key: t.key }));
     const after = await (await page(env, url, again)).text();
-    expect(after).toContain("running");
+    expect(after).toContain('<span class="badge">Running</span>');
     expect(after).toMatch(/<svg role="img" aria-label="Planned \d+, Sent 1, Delivered 1, Replies 0"/);
     // Sends per hour, in Shanghai time: one at 10:00 on the 25th.
     expect(after).toContain("<title>25 10h Sent: 1</title>");

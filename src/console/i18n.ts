@@ -371,6 +371,16 @@ const en = {
   evidence: "Why consent changed",
   evidenceHint: "e.g. asked at the front desk",
   attributesHint: "Other details, one per line: name=value (remove a line to remove it)",
+  saveTemplate: "Save template",
+  keyHint:
+    "Save under a key (lower case, digits and _): campaigns and keywords use the key; each language has its own text. Saving again keeps the old text as a version.",
+  templateSaved: "Saved {key} ({locale}), version {v}.",
+  st_draft: "Draft",
+  st_scheduled: "Scheduled",
+  st_running: "Running",
+  st_paused: "Paused",
+  st_completed: "Completed",
+  st_cancelled: "Cancelled",
 };
 
 export type Words = typeof en;
@@ -739,6 +749,15 @@ const zh: Words = {
   evidence: "授权变更原因",
   evidenceHint: "例如：前台当面询问",
   attributesHint: "其他信息，每行一项：名称=值（删除该行即删除）",
+  saveTemplate: "保存模板",
+  keyHint: "按键名保存（小写字母、数字和 _）：活动和关键词通过键名使用模板，每种语言各有文本。再次保存会保留旧版本。",
+  templateSaved: "已保存 {key}（{locale}），第 {v} 版。",
+  st_draft: "草稿",
+  st_scheduled: "已安排",
+  st_running: "进行中",
+  st_paused: "已暂停",
+  st_completed: "已完成",
+  st_cancelled: "已取消",
 };
 
 export function words(lang: Lang): Words {
@@ -791,4 +810,9 @@ const REASONS_ZH: Record<string, string> = {
 /** A skip or failure reason as a person reads it, in the page's language. */
 export function reasonText(lang: Lang, code: string): string {
   return (lang === "zh-CN" ? REASONS_ZH[code] : REASONS[code]) ?? code;
+}
+
+/** The word for a code the API uses (ck_broadcast, st_running, ch_sms…), or the code itself. */
+export function term(w: Words, prefix: string, code: string): string {
+  return (w as Record<string, string>)[`${prefix}${code}`] ?? code;
 }

@@ -26,7 +26,7 @@ import { InboxPage } from "./pages/inbox";
 import { KeywordsPage, keywordAction } from "./pages/keywords";
 import { LoginPage } from "./pages/login";
 import { SettingsPage, settingsAction } from "./pages/settings";
-import { EditorPage, PreviewSection, TemplatesPage } from "./pages/templates";
+import { EditorPage, PreviewSection, saveTemplate, TemplatesPage } from "./pages/templates";
 import { type Session, sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
 import { CONSOLE_CSS } from "./style";
 
@@ -180,6 +180,21 @@ export function consoleRoutes(api: ApiFetch) {
     const input = c.req.query();
     if (input.fragment) return c.html(await PreviewSection({ ...page(c), input }));
     return c.html(await EditorPage({ ...page(c), input }));
+  });
+  // The editor posts (it carries the CSRF token): a preview renders the page again, a save
+  // stores the text and says so, or shows the API's reason (a template error by line and column).
+  app.post("/console/templates/edit", async (c) => {
+    const p = page(c);
+    const input = await formOf(c);
+    if (input.do !== "save") return c.html(await EditorPage({ ...p, input }));
+    try {
+      const notice = await saveTemplate(p, input);
+      return c.html(await EditorPage({ ...p, input, notice }));
+    } catch (e) {
+      const r = refusal(e);
+      const notice = `!${r.detail ? `${r.message} (${r.detail})` : r.message}`;
+      return c.html(await EditorPage({ ...p, input, notice }), r.status as 422);
+    }
   });
   // Actions answer with a redirect back to their page (so a reload does not post again),
   // carrying what happened; an API refusal (a viewer's 403, a bad value) is shown the same way.

@@ -26,8 +26,10 @@ th { background: #eef1f4; font-size: .9rem; }
 form.filters, div.filters, fieldset.filters { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: end; margin-bottom: 1rem; }
 label { display: block; font-size: .9rem; color: var(--muted); }
 input, select, textarea { max-width: 100%; }
+.filters > div { max-width: 100%; }
 input, select { font: inherit; padding: .35rem .5rem; border: 1px solid #8a96a3; border-radius: .35rem; background: #fff; color: var(--ink); }
 button { font: inherit; padding: .4rem .9rem; border-radius: .35rem; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
+button.secondary { background: #fff; color: var(--accent); }
 button.link { background: none; border: none; color: var(--accent); padding: 0; text-decoration: underline; }
 .error { color: var(--bad); font-weight: 600; }
 .muted { color: var(--muted); }

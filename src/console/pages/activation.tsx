@@ -1,7 +1,7 @@
 import { raw } from "hono/html";
 import { histogramSvg, stackedBarsSvg } from "../../reports/chart";
 import type { ConsoleApi } from "../api";
-import { fill, type Lang, type Words } from "../i18n";
+import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout } from "../layout";
 import { Table } from "../table";
 
@@ -54,7 +54,6 @@ type Props = {
 };
 
 const pct = (x: number | null) => (x === null ? "–" : `${Math.round(x * 100)}%`);
-const label = (w: Words, prefix: string, key: string) => (w as Record<string, string>)[`${prefix}${key}`] ?? key;
 
 /** Which timing a fitness row is (the API names them in English). */
 function timingName(w: Words, t: string, q: number): string {
@@ -117,7 +116,7 @@ export async function ActivationPage(props: Props) {
   const mixChart = stackedBarsSvg({
     title: w.channelMix,
     bars: mix.series.map((s) => ({ label: s.start.slice(5, 10), counts: s.counts })),
-    series: mix.channels.map((c) => ({ key: c, label: label(w, "ch_", c), color: colors.get(c) as string })),
+    series: mix.channels.map((c) => ({ key: c, label: term(w, "ch_", c), color: colors.get(c) as string })),
   });
   const cellLink = (courier: string, region: string) =>
     `/console/activation?${base}&courier=${encodeURIComponent(courier)}${region ? `&region=${encodeURIComponent(region)}` : ""}#chart`;
@@ -130,7 +129,7 @@ export async function ActivationPage(props: Props) {
           <select id="item_kind" name="item_kind">
             {KINDS.map((k) => (
               <option value={k} selected={k === kind}>
-                {label(w, "kind_", k)}
+                {term(w, "kind_", k)}
               </option>
             ))}
           </select>
@@ -204,7 +203,7 @@ export async function ActivationPage(props: Props) {
                 <td data-label={w.samples}>{c.samples}</td>
                 <td data-label={w.medianDays}>{c.quantiles.p50?.days ?? "–"}</td>
                 <td data-label={fill(w.quantileDays, { q: qp })}>{c.quantiles[pKey]?.days ?? "–"}</td>
-                <td data-label={w.timedBy}>{label(w, "level_", c.timed_by.level)}</td>
+                <td data-label={w.timedBy}>{term(w, "level_", c.timed_by.level)}</td>
                 <td data-label={w.sendDay}>{c.timed_by.recommended_send_day ?? "–"}</td>
                 <td data-label={w.chart}>
                   <a href={cellLink(c.courier, c.region)}>{w.chart}</a>
@@ -266,7 +265,7 @@ export async function ActivationPage(props: Props) {
               <Table head={[w.channel, fill(w.before, { date: compare }), fill(w.after, { date: compare })]}>
                 {mix.channels.map((c) => (
                   <tr>
-                    <td data-label={w.channel}>{label(w, "ch_", c)}</td>
+                    <td data-label={w.channel}>{term(w, "ch_", c)}</td>
                     <td data-label={fill(w.before, { date: compare })}>{pct(mix.comparison?.before.shares[c] ?? 0)}</td>
                     <td data-label={fill(w.after, { date: compare })}>{pct(mix.comparison?.after.shares[c] ?? 0)}</td>
                   </tr>

@@ -1,7 +1,7 @@
 // The form for a new campaign of each kind, and the API body it makes. Birthday is the
 // date-relative kind on the birthday with its greeting template: the case most shops start with.
 import { zonedInstant } from "../../lib/time";
-import { fill, type Words } from "../i18n";
+import { fill, term, type Words } from "../i18n";
 import { Problem } from "../layout";
 
 export const FORM_KINDS = [
@@ -172,7 +172,7 @@ export function NewCampaignForm(props: {
 }) {
   const { w, kind } = props;
   const f = props.form;
-  const label = (k: string) => (w as Record<string, string>)[k] ?? k;
+  const label = (k: string) => term(w, "", k);
   const v = (k: string, d = "") => f[k] ?? d;
   const time = (d: string) => (
     <Field id="delivery_time" label={w.deliveryTime}>

@@ -3,7 +3,7 @@ import { raw } from "hono/html";
 import { localParts } from "../../lib/time";
 import { stackedBarsSvg } from "../../reports/chart";
 import type { ConsoleApi } from "../api";
-import { fill, type Lang, reasonText, type Words } from "../i18n";
+import { fill, type Lang, reasonText, term, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
 import { formKind, NewCampaignForm } from "./campaign-form";
@@ -64,8 +64,8 @@ export async function CampaignsPage(
               <td data-label={w.name}>
                 <a href={`/console/campaigns/${c.id}`}>{c.name}</a>
               </td>
-              <td data-label={w.kind}>{c.kind}</td>
-              <td data-label={w.status}>{c.status}</td>
+              <td data-label={w.kind}>{term(w, "ck_", c.kind)}</td>
+              <td data-label={w.status}>{term(w, "st_", c.status)}</td>
               <td data-label={w.next}>
                 {c.next_occurrence_at ? new Date(c.next_occurrence_at).toLocaleString(lang) : "–"}
               </td>
@@ -166,7 +166,7 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
     <Layout lang={lang} w={w} title={c.name} page="campaigns" who={props.who}>
       <Notice text={props.notice} />
       <p>
-        <span class="badge">{c.kind}</span> <span class="badge">{c.status}</span>
+        <span class="badge">{term(w, "ck_", c.kind)}</span> <span class="badge">{term(w, "st_", c.status)}</span>
       </p>
       {draft && (
         <form method="post" action={`/console/campaigns/${c.id}/schedule`}>

@@ -1,5 +1,5 @@
 import type { ConsoleApi } from "../api";
-import type { Lang, Words } from "../i18n";
+import { type Lang, term, type Words } from "../i18n";
 import { Layout } from "../layout";
 import { Table } from "../table";
 
@@ -83,7 +83,7 @@ export async function HomePage(props: { lang: Lang; w: Words; who: { scope: stri
             {campaigns.map((c) => (
               <tr>
                 <td data-label={w.campaigns}>
-                  {c.name} <span class="badge">{c.kind}</span>
+                  {c.name} <span class="badge">{term(w, "ck_", c.kind)}</span>
                 </td>
                 <td data-label={w.next}>{when(c.next_occurrence_at as string)}</td>
               </tr>

@@ -1,6 +1,6 @@
 import { type ConsoleApi, refusal } from "../api";
-import type { Lang, Words } from "../i18n";
-import { Layout, Problem } from "../layout";
+import { fill, type Lang, type Words } from "../i18n";
+import { Layout, Notice, Problem } from "../layout";
 import { LiveFragment } from "../live";
 import { Table } from "../table";
 
@@ -162,8 +162,38 @@ export async function PreviewSection(props: Props & { input: Record<string, stri
   );
 }
 
+/**
+ * Saves the editor's text under its key and language: a new version of the workspace's own
+ * template, or the workspace's own copy of a shipped one (keeping its description and samples),
+ * or a new template. Answers what happened.
+ */
+export async function saveTemplate(p: Props, f: Record<string, string>): Promise<string> {
+  const { api, w } = p;
+  const key = f.key?.trim() ?? "";
+  const locale = f.locale ?? "";
+  const kind = f.kind === "marketing" ? "marketing" : "notification";
+  const own = (await api.get<{ data: Template[] }>("/v1/templates")).data.find(
+    (t) => t.key === key && t.locale === locale,
+  );
+  if (own?.id) {
+    const saved = await api.patch<{ version: number }>(`/v1/templates/${own.id}`, { source: f.source ?? "", kind });
+    return fill(w.templateSaved, { key, locale, v: saved.version });
+  }
+  const shipped = (await api.get<{ data: Template[] }>("/v1/templates/defaults")).data.some(
+    (t) => t.key === key && t.locale === locale,
+  );
+  const saved = await api.post<{ version: number }>("/v1/templates", {
+    key,
+    locale,
+    kind,
+    source: f.source ?? "",
+    ...(shipped && { copy_of: { key, locale } }),
+  });
+  return fill(w.templateSaved, { key, locale, v: saved.version });
+}
+
 /** The editor: source, kind, a customer to render for, and the live preview. */
-export async function EditorPage(props: Props & { input: Record<string, string> }) {
+export async function EditorPage(props: Props & { input: Record<string, string>; notice?: string | undefined }) {
   const { w, api } = props;
   const input = { ...props.input };
   if (input.source === undefined && input.key) {
@@ -181,7 +211,9 @@ export async function EditorPage(props: Props & { input: Record<string, string> 
   ).data;
   return (
     <Layout lang={props.lang} w={w} title={w.templateEditor} page="templates" who={props.who}>
-      <form id="editor" method="get" action="/console/templates/edit">
+      <Notice text={props.notice} />
+      <form id="editor" method="post" action="/console/templates/edit">
+        <input type="hidden" name="_csrf" value={props.who.csrf} />
         <div>
           <label for="source">{w.text}</label>
           <textarea id="source" name="source" rows={6} cols={60}>
@@ -220,8 +252,27 @@ export async function EditorPage(props: Props & { input: Record<string, string> 
               ))}
             </select>
           </div>
-          <button type="submit">{w.preview}</button>
+          <div>
+            <label for="key">{w.templateKey}</label>
+            <input
+              id="key"
+              name="key"
+              value={input.key ?? ""}
+              pattern="[a-z][a-z0-9_]{1,63}"
+              placeholder="monday_offer"
+              aria-describedby="key-hint"
+            />
+          </div>
+          <button type="submit" name="do" value="preview" class="secondary">
+            {w.preview}
+          </button>
+          <button type="submit" name="do" value="save">
+            {w.saveTemplate}
+          </button>
         </div>
+        <p id="key-hint" class="muted">
+          {w.keyHint}
+        </p>
       </form>
       {await PreviewSection({ ...props, input })}
       <LiveFragment form="editor" url="/console/templates/edit" target="preview" />

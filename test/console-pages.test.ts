@@ -533,3 +533,72 @@ describe("console: saving a template", () => {
     expect((await t.client.get("/v1/templates")).body.data.some((x: any) => x.key === "unsaved")).toBe(false);
   });
 });
+
+describe("console: segment builder", () => {
+  it("combines rows with any-of, negates a row, and tests group membership by code", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const yoga = (await t.client.post("/v1/groups", { name: "Morning Yoga", code: "01", kind: "static" })).body;
+    const ids: Record<string, string> = {};
+    for (const [i, [name, tier]] of [
+      ["Gold", "gold"],
+      ["Silver", "silver"],
+      ["Yogi", "ordinary"],
+      ["Plain", "ordinary"],
+    ].entries()) {
+      ids[name as string] = (await t.client.post("/v1/customers", { name, phone: `1380013800${i}`, tier })).body.id;
+    }
+    await t.client.post(`/v1/groups/${yoga.id}/members`, { customer_ids: [ids.Yogi] });
+    const cookie = await signIn(env, t.key);
+    const count = async (rows: Record<string, string>) => {
+      const html = await (
+        await page(env, `/console/groups?${new URLSearchParams({ ...rows, fragment: "1" })}`, cookie)
+      ).text();
+      return Number(/data-testid="count">(\d+)</.exec(html)?.[1]);
+    };
+    // Gold, or in the yoga group (by its SMS code).
+    const anyOf = {
+      combine: "or",
+      field0: "tier",
+      op0: "eq",
+      value0: "gold",
+      field1: "groups",
+      op1: "member_of",
+      value1: "01",
+    };
+    expect(await count(anyOf)).toBe(2);
+    // Not ordinary: gold and silver.
+    expect(await count({ field0: "tier", op0: "eq", value0: "ordinary", not0: "on" })).toBe(2);
+    // All of: ordinary and not in yoga.
+    expect(
+      await count({
+        field0: "tier",
+        op0: "eq",
+        value0: "ordinary",
+        field1: "groups",
+        op1: "member_of",
+        value1: "01",
+        not1: "on",
+      }),
+    ).toBe(1);
+    // Saved as a segment, it keeps the OR.
+    const saved = await form(
+      env,
+      "/console/groups",
+      { _csrf: await csrfOf(env, cookie), name: "Gold or yoga", ...anyOf },
+      cookie,
+    );
+    expect(saved.status).toBe(303);
+    const seg = (await t.client.get("/v1/groups")).body.data.find((g: any) => g.name === "Gold or yoga");
+    expect(seg.filter).toEqual({
+      or: [
+        { field: "tier", op: "eq", value: "gold" },
+        { field: "groups", op: "member_of", value: "01" },
+      ],
+    });
+    // The tests read as words.
+    expect(await (await page(env, "/console/groups", cookie)).text()).toContain(
+      '<option value="member_of">is in group</option>',
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import { type ConsoleApi, refusal } from "../api";
-import type { Lang, Words } from "../i18n";
+import { type Lang, term, type Words } from "../i18n";
 import { Layout, Problem } from "../layout";
 import { LiveFragment } from "../live";
 import { Table } from "../table";
@@ -7,12 +7,47 @@ import { Table } from "../table";
 type Group = { id: string; name: string; code: string | null; kind: "static" | "segment"; member_count?: number };
 type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
 
-// The conditions a gym builds most, each one row of the form. Values are typed by the op.
-const FIELDS = ["tier", "consent", "tags", "birthday", "attributes.last_visit", "created_at", "locale", "time_zone"];
-const OPS = ["eq", "neq", "in", "has", "within_next", "older_than", "within_last", "exists"] as const;
-const ROWS = 3;
+// The fields a gym builds on most (any attributes.<key> may be typed too), and the tests, each
+// in people's words. Which test fits which field is the API's to say: it names the row.
+const FIELDS = [
+  "tier",
+  "consent",
+  "tags",
+  "groups",
+  "birthday",
+  "attributes.last_visit",
+  "created_at",
+  "locale",
+  "time_zone",
+  "name",
+];
+const OPS = [
+  "eq",
+  "neq",
+  "in",
+  "not_in",
+  "has",
+  "has_any",
+  "member_of",
+  "member_of_any",
+  "contains",
+  "gt",
+  "lt",
+  "before",
+  "after",
+  "within_next",
+  "within_last",
+  "older_than",
+  "is_today",
+  "month_is",
+  "exists",
+  "not_exists",
+] as const;
+const LISTS = new Set(["in", "not_in", "has_any", "has_all", "member_of_any"]);
+const NO_VALUE = new Set(["exists", "not_exists", "is_today"]);
+const ROWS = 4;
 
-/** The form's rows as a filter: the rows that name a field, all of them required (AND). */
+/** The form's rows as a filter: the rows that name a field, each maybe negated, all or any of them. */
 export function filterOf(input: Record<string, string>): Record<string, unknown> | null {
   const conditions: Record<string, unknown>[] = [];
   for (let i = 0; i < ROWS; i++) {
@@ -20,21 +55,22 @@ export function filterOf(input: Record<string, string>): Record<string, unknown>
     const op = input[`op${i}`]?.trim();
     if (!field || !op) continue;
     const raw = input[`value${i}`]?.trim() ?? "";
-    const value =
-      op === "exists"
-        ? undefined
-        : op === "in"
-          ? raw
-              .split(",")
-              .map((v) => v.trim())
-              .filter(Boolean)
-          : /^-?\d+(\.\d+)?$/.test(raw)
-            ? Number(raw)
-            : raw;
-    conditions.push({ field, op, ...(value !== undefined && { value }) });
+    const value = NO_VALUE.has(op)
+      ? undefined
+      : LISTS.has(op)
+        ? raw
+            .split(/[,，]/)
+            .map((v) => v.trim())
+            .filter(Boolean)
+        : /^-?\d+(\.\d+)?$/.test(raw) && field !== "groups"
+          ? Number(raw)
+          : raw;
+    const condition = { field, op, ...(value !== undefined && { value }) };
+    conditions.push(input[`not${i}`] === "on" ? { not: condition } : condition);
   }
   if (conditions.length === 0) return null;
-  return conditions.length === 1 ? (conditions[0] as Record<string, unknown>) : { and: conditions };
+  if (conditions.length === 1) return conditions[0] as Record<string, unknown>;
+  return input.combine === "or" ? { or: conditions } : { and: conditions };
 }
 
 /** Count and sample of the form's filter: the builder's script swaps this in as rows change. */
@@ -93,9 +129,22 @@ export async function GroupsPage(props: Props & { input: Record<string, string>;
         <input type="hidden" name="_csrf" value={props.who.csrf} />
         <datalist id="fields">
           {FIELDS.map((f) => (
-            <option value={f} />
+            <option value={f}>{term(w, "fld_", f)}</option>
           ))}
         </datalist>
+        <div class="filters">
+          <div>
+            <label for="combine">{w.combine}</label>
+            <select id="combine" name="combine">
+              <option value="and" selected={input.combine !== "or"}>
+                {w.combineAll}
+              </option>
+              <option value="or" selected={input.combine === "or"}>
+                {w.combineAny}
+              </option>
+            </select>
+          </div>
+        </div>
         {Array.from({ length: ROWS }, (_, i) => (
           <fieldset class="filters">
             <legend>{`${w.condition} ${i + 1}`}</legend>
@@ -104,12 +153,17 @@ export async function GroupsPage(props: Props & { input: Record<string, string>;
               <input id={`field${i}`} name={`field${i}`} list="fields" value={input[`field${i}`] ?? ""} />
             </div>
             <div>
+              <label>
+                <input type="checkbox" name={`not${i}`} checked={input[`not${i}`] === "on"} /> {w.negate}
+              </label>
+            </div>
+            <div>
               <label for={`op${i}`}>{w.op}</label>
               <select id={`op${i}`} name={`op${i}`}>
                 <option value="" />
                 {OPS.map((op) => (
                   <option value={op} selected={input[`op${i}`] === op}>
-                    {op}
+                    {term(w, "op_", op)}
                   </option>
                 ))}
               </select>

@@ -408,6 +408,17 @@ describe("console: a campaign's progress", () => {
       cookie,
     );
     const url = res.headers.get("location") as string;
+    expect(await (await page(env, url, cookie)).text()).not.toContain("Some messages cannot be written");
+    // The same offer without its values: the forecast says what is missing before scheduling.
+    const lacking = await form(
+      env,
+      "/console/campaigns",
+      { _csrf: csrf, kind: "broadcast", name: "Lacking", template: "member_promotion", group: yoga.id },
+      cookie,
+    );
+    expect(await (await page(env, lacking.headers.get("location") as string, cookie)).text()).toMatch(
+      /role="alert">Some messages cannot be written: Missing variable &#39;\w+&#39;/,
+    );
     const scheduled = await form(env, `${url}/schedule`, { _csrf: csrf }, cookie);
     expect(new URL(scheduled.headers.get("location") as string, ORIGIN).searchParams.get("notice")).toBe("Scheduled.");
     await runPlan(env.deps);
@@ -417,6 +428,12 @@ describe("console: a campaign's progress", () => {
     expect(html).toContain(
       '<td data-label="Reason"><code>opted_out</code></td><td data-label="Messages">1</td><td data-label="What it means">The customer opted out of marketing messages</td>',
     );
+    // The progress alone, as the page's poll fetches it.
+    const part = await (await page(env, `${url}?fragment=stats`, cookie)).text();
+    expect(part).toMatch(
+      /^<section id="stats"[^>]*><h2 id="funnel-h">Progress<\/h2><svg role="img" aria-label="Planned 3, Sent 2/,
+    );
+    expect((await page(env, "/console/campaigns/cmp_nope?fragment=stats", cookie)).status).toBe(404);
     const zh = await (await page(env, url, cookie, "zh-CN")).text();
     expect(zh).toContain("客户已退订营销短信");
     // Scheduling twice is refused, and the page says why.
@@ -599,6 +616,36 @@ describe("console: segment builder", () => {
     // The tests read as words.
     expect(await (await page(env, "/console/groups", cookie)).text()).toContain(
       '<option value="member_of">is in group</option>',
+    );
+  });
+});
+
+describe("console: home", () => {
+  it("counts tomorrow's birthdays and shows how many each upcoming campaign sends to", async () => {
+    const env = await setup(); // 2026-11-23, noon in Shanghai
+    const t = await tenant(env);
+    for (const [i, birthday] of ["11-24", "1990-11-24", "11-23", "12-01"].entries()) {
+      await t.client.post("/v1/customers", {
+        name: `B${i}`,
+        phone: `1380013800${i}`,
+        birthday,
+        consent: { state: "subscribed" },
+      });
+    }
+    const cmp = await t.client.post("/v1/campaigns", {
+      name: "Birthdays",
+      kind: "date_relative",
+      template: "birthday_greeting",
+      variables: { offer: "a smoothie" },
+      anchor: "birthday",
+      delivery_time: "09:00",
+    });
+    await t.client.post(`/v1/campaigns/${cmp.body.id}/schedule`, {});
+    const cookie = await signIn(env, t.key);
+    const html = await (await page(env, "/console", cookie)).text();
+    expect(html).toContain("Birthdays tomorrow: 2");
+    expect(html).toMatch(
+      /Birthdays <span class="badge">Before or after a date<\/span><\/td><td data-label="Next">[^<]+<\/td><td data-label="Sending">2<\/td>/,
     );
   });
 });

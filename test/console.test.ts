@@ -297,6 +297,8 @@ describe("console sign-in", () => {
     const again = sessionCookie(await form(env, "/console/login/key", { key: t.key }));
     const after = await (await page(env, url, again)).text();
     expect(after).toContain('<span class="badge">Running</span>');
+    // While it runs, the page refreshes its numbers by itself.
+    expect(after).toContain(`"/console/campaigns/${url.split("/").pop()}?fragment=stats"`);
     expect(after).toMatch(/<svg role="img" aria-label="Planned \d+, Sent 1, Delivered 1, Replies 0"/);
     // Sends per hour, in Shanghai time: one at 10:00 on the 25th.
     expect(after).toContain("<title>25 10h Sent: 1</title>");

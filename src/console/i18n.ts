@@ -415,6 +415,9 @@ const en = {
   op_month_is: "is in month (1-12)",
   op_exists: "is set",
   op_not_exists: "is not set",
+  birthdaysTomorrow: "Birthdays tomorrow: {n}",
+  renderProblems:
+    "Some messages cannot be written: {reasons}. Add the missing values to the campaign (or its template) before scheduling.",
 };
 
 export type Words = typeof en;
@@ -826,6 +829,8 @@ const zh: Words = {
   op_month_is: "在某月（1-12）",
   op_exists: "已填写",
   op_not_exists: "未填写",
+  birthdaysTomorrow: "明天过生日：{n} 位",
+  renderProblems: "部分短信无法生成：{reasons}。请在安排前为活动（或模板）补上缺少的值。",
 };
 
 export function words(lang: Lang): Words {

@@ -18,3 +18,15 @@ export function LiveFragment(props: { form: string; url: string; target: string 
 `;
   return <script dangerouslySetInnerHTML={{ __html: script }} />;
 }
+
+/** A page part that refreshes itself every `seconds` while the page is open (a running campaign's numbers). */
+export function Poll(props: { url: string; target: string; seconds: number }) {
+  const script = `
+setInterval(async () => {
+  if (document.hidden) return;
+  const res = await fetch(${JSON.stringify(props.url)}, { credentials: "same-origin" });
+  if (res.ok) document.getElementById(${JSON.stringify(props.target)}).outerHTML = await res.text();
+}, ${Math.round(props.seconds * 1000)});
+`;
+  return <script dangerouslySetInnerHTML={{ __html: script }} />;
+}

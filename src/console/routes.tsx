@@ -16,7 +16,7 @@ import { type Lang, pickLang, type Words, words } from "./i18n";
 import { Layout } from "./layout";
 import { ActivationPage } from "./pages/activation";
 import { campaignBody } from "./pages/campaign-form";
-import { CampaignPage, CampaignsPage } from "./pages/campaigns";
+import { CampaignPage, CampaignsPage, StatsFragment } from "./pages/campaigns";
 import { saveCustomer } from "./pages/customer-edit";
 import { CustomerPage, CustomersPage } from "./pages/customers";
 import { CountSection, filterOf, GroupsPage } from "./pages/groups";
@@ -288,6 +288,10 @@ export function consoleRoutes(api: ApiFetch) {
   });
   app.get("/console/campaigns/:id", async (c) => {
     const p = page(c);
+    if (c.req.query("fragment") === "stats") {
+      const part = await StatsFragment({ ...p, id: c.req.param("id") });
+      return part === null ? c.html(notFound(p), 404) : c.html(part);
+    }
     const body = await CampaignPage({ ...p, id: c.req.param("id"), notice: c.req.query("notice") });
     return body === null ? c.html(notFound(p), 404) : c.html(body);
   });

@@ -4,7 +4,8 @@ import { localParts } from "../../lib/time";
 import { stackedBarsSvg } from "../../reports/chart";
 import type { ConsoleApi } from "../api";
 import { fill, type Lang, reasonText, term, type Words } from "../i18n";
-import { Layout, Notice } from "../layout";
+import { Layout, Notice, Problem } from "../layout";
+import { Poll } from "../live";
 import { Table } from "../table";
 import { formKind, NewCampaignForm } from "./campaign-form";
 
@@ -28,6 +29,7 @@ type Forecast = {
     segments: number;
     cost: number;
     currency: string;
+    render_errors?: { reason: string; in_sample: number }[];
     send_times: { time_zone: string; customers: number; local: string; held_for_quiet_hours?: boolean }[];
   }[];
 };
@@ -111,6 +113,12 @@ function hourlyChart(w: Words, hours: { hour: string; sent: number }[], zone: st
   });
 }
 
+/** What the template lacks for some customers, said before anything is scheduled. */
+function renderProblems(w: Words, f: Forecast): string | undefined {
+  const reasons = [...new Set(f.occurrences.flatMap((o) => (o.render_errors ?? []).map((e) => e.reason)))];
+  return reasons.length === 0 ? undefined : fill(w.renderProblems, { reasons: reasons.join("; ") });
+}
+
 /** planned → sent → delivered → replied, as horizontal bars (d3-scale for the widths). */
 function Funnel(props: { w: Words; stats: Stats }) {
   const s = props.stats.by_status;
@@ -150,6 +158,51 @@ function Funnel(props: { w: Words; stats: Stats }) {
   );
 }
 
+/** The campaign's progress: funnel, sends per hour, reasons; the page polls it while running. */
+export function StatsSection(props: { w: Words; lang: Lang; stats: Stats; zone: string }) {
+  const { w, lang, stats, zone } = props;
+  return (
+    <section id="stats" aria-labelledby="funnel-h" aria-live="polite">
+      <h2 id="funnel-h">{w.funnel}</h2>
+      <Funnel w={w} stats={stats} />
+      {stats.sent_by_hour.length > 0 && (
+        <>
+          <h3>{w.sendsPerHour}</h3>
+          <figure class="chart">{raw(hourlyChart(w, stats.sent_by_hour, zone))}</figure>
+        </>
+      )}
+      {Object.keys(stats.by_reason).length > 0 && (
+        <>
+          <h3 id="reasons-h">{w.skipReasons}</h3>
+          <Table head={[w.reason, w.messagesN, w.meaning]} label="reasons-h">
+            {Object.entries(stats.by_reason)
+              .sort((a, b) => b[1] - a[1])
+              .map(([k, n]) => (
+                <tr>
+                  <td data-label={w.reason}>
+                    <code>{k}</code>
+                  </td>
+                  <td data-label={w.messagesN}>{n}</td>
+                  <td data-label={w.meaning}>{reasonText(lang, k)}</td>
+                </tr>
+              ))}
+          </Table>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** A running campaign's progress alone, for the page's poll; null for no such campaign. */
+export async function StatsFragment(props: Props & { id: string }) {
+  const { api, w, lang } = props;
+  const id = encodeURIComponent(props.id);
+  const stats = await api.find<Stats>(`/v1/campaigns/${id}/stats`);
+  if (!stats) return null;
+  const zone = (await api.get<{ time_zone: string }>("/v1/tenant")).time_zone;
+  return <StatsSection w={w} lang={lang} stats={stats} zone={zone} />;
+}
+
 /** One campaign: its forecast before it is scheduled (who, when, how many, who is left out and why), then its funnel. */
 export async function CampaignPage(props: Props & { id: string; notice?: string }) {
   const { w, api, lang } = props;
@@ -183,38 +236,17 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
         </form>
       )}
       {stats && (
-        <section aria-labelledby="funnel-h">
-          <h2 id="funnel-h">{w.funnel}</h2>
-          <Funnel w={w} stats={stats} />
-          {stats.sent_by_hour.length > 0 && (
-            <>
-              <h3>{w.sendsPerHour}</h3>
-              <figure class="chart">{raw(hourlyChart(w, stats.sent_by_hour, zone))}</figure>
-            </>
+        <>
+          <StatsSection w={w} lang={lang} stats={stats} zone={zone} />
+          {c.status === "running" && (
+            <Poll url={`/console/campaigns/${c.id}?fragment=stats`} target="stats" seconds={30} />
           )}
-          {Object.keys(stats.by_reason).length > 0 && (
-            <>
-              <h3 id="reasons-h">{w.skipReasons}</h3>
-              <Table head={[w.reason, w.messagesN, w.meaning]} label="reasons-h">
-                {Object.entries(stats.by_reason)
-                  .sort((a, b) => b[1] - a[1])
-                  .map(([k, n]) => (
-                    <tr>
-                      <td data-label={w.reason}>
-                        <code>{k}</code>
-                      </td>
-                      <td data-label={w.messagesN}>{n}</td>
-                      <td data-label={w.meaning}>{reasonText(lang, k)}</td>
-                    </tr>
-                  ))}
-              </Table>
-            </>
-          )}
-        </section>
+        </>
       )}
       <section aria-labelledby="forecast-h">
         <h2 id="forecast-h">{w.forecast}</h2>
         {forecast.note && <p class="muted">{forecast.note}</p>}
+        <Problem text={renderProblems(w, forecast)} />
         {forecast.occurrences.length === 0 ? (
           <p class="muted">{w.noUpcoming}</p>
         ) : (

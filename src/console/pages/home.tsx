@@ -1,5 +1,5 @@
 import type { ConsoleApi } from "../api";
-import { type Lang, term, type Words } from "../i18n";
+import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout } from "../layout";
 import { Table } from "../table";
 
@@ -47,6 +47,16 @@ function Figures(props: { w: Words; title: string; p: Period; currency: string; 
   );
 }
 
+// The same condition as rows of the segment builder, to see who they are.
+const TOMORROW_ROWS = new URLSearchParams({
+  field0: "birthday",
+  op0: "within_next",
+  value0: "1",
+  field1: "birthday",
+  op1: "is_today",
+  not1: "on",
+});
+
 export async function HomePage(props: { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi }) {
   const { w, api, lang } = props;
   const s = await api.get<Summary>("/v1/reports/summary");
@@ -54,6 +64,25 @@ export async function HomePage(props: { lang: Lang; w: Words; who: { scope: stri
     .filter((c) => (c.status === "scheduled" || c.status === "running") && c.next_occurrence_at)
     .sort((a, b) => String(a.next_occurrence_at).localeCompare(String(b.next_occurrence_at)))
     .slice(0, 8);
+  // The next send that reaches anyone, from each campaign's forecast: a date campaign plans
+  // every day, and most of its days send to no one.
+  const next = await Promise.all(
+    campaigns.map(async (c) => {
+      const f = await api.get<{ occurrences: { at: string; sending: number }[] }>(
+        `/v1/campaigns/${c.id}/forecast?days=7`,
+      );
+      const o = f.occurrences.find((x) => x.sending > 0) ?? f.occurrences[0];
+      return { c, at: o?.at ?? (c.next_occurrence_at as string), sending: o?.sending ?? 0 };
+    }),
+  );
+  next.sort((a, b) => a.at.localeCompare(b.at));
+  // Birthdays tomorrow, in each customer's own calendar: within the next day, not today.
+  const tomorrow = await api.post<{ count: number }>("/v1/segments/preview", {
+    filter: {
+      and: [{ field: "birthday", op: "within_next", value: 1 }, { not: { field: "birthday", op: "is_today" } }],
+    },
+    sample: 0,
+  });
   const when = (iso: string) =>
     new Date(iso).toLocaleString(lang, { timeZone: s.time_zone, dateStyle: "medium", timeStyle: "short" });
   return (
@@ -76,16 +105,20 @@ export async function HomePage(props: { lang: Lang; w: Words; who: { scope: stri
       </section>
       <section aria-labelledby="upcoming-h">
         <h2 id="upcoming-h">{w.upcoming}</h2>
-        {campaigns.length === 0 ? (
+        <p>
+          <a href={`/console/groups?${TOMORROW_ROWS}#builder-h`}>{fill(w.birthdaysTomorrow, { n: tomorrow.count })}</a>
+        </p>
+        {next.length === 0 ? (
           <p class="muted">{w.noUpcoming}</p>
         ) : (
-          <Table head={[w.campaigns, w.next]}>
-            {campaigns.map((c) => (
+          <Table head={[w.campaigns, w.next, w.sending]}>
+            {next.map(({ c, at, sending }) => (
               <tr>
                 <td data-label={w.campaigns}>
                   {c.name} <span class="badge">{term(w, "ck_", c.kind)}</span>
                 </td>
-                <td data-label={w.next}>{when(c.next_occurrence_at as string)}</td>
+                <td data-label={w.next}>{when(at)}</td>
+                <td data-label={w.sending}>{sending}</td>
               </tr>
             ))}
           </Table>

@@ -255,6 +255,28 @@ describe.runIf(present)("the console in Chromium", () => {
     await page.getByRole("link", { name: "Templates" }).click();
     expect(await page.getByRole("link", { name: "pool_closed" }).count()).toBe(1);
 
+    // Every form control on every page has a name a screen reader can say, and every chart a label.
+    const pages = [
+      "/console",
+      "/console/customers",
+      "/console/customers/import",
+      "/console/groups",
+      "/console/templates/edit",
+    ];
+    pages.push("/console/campaigns", "/console/activation", "/console/inbox", "/console/keywords", "/console/settings");
+    for (const path of pages) {
+      await page.goto(`${base}${path}`);
+      const unnamed = await page.evaluate(() =>
+        [...document.querySelectorAll("input:not([type=hidden]), select, textarea, svg[role=img]")]
+          .filter((el) => {
+            const labelled = (el as HTMLInputElement).labels?.length || el.getAttribute("aria-label");
+            return !labelled && !el.getAttribute("aria-labelledby");
+          })
+          .map((el) => el.outerHTML.slice(0, 80)),
+      );
+      expect(unnamed, path).toEqual([]);
+    }
+
     // The new pages on a phone: no sideways scrolling.
     await page.setViewportSize({ width: 390, height: 844 });
     for (const path of [

@@ -1,6 +1,7 @@
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { apiKeys } from "../src/db/schema";
+import { form } from "./console-helpers";
 import { client, tenant } from "./harness";
 
 describe("API keys and scopes", () => {
@@ -75,4 +76,42 @@ describe("API keys and scopes", () => {
     expect(res.status).toBe(422);
     expect(res.body.error.details[0].path).toBe("body.scope");
   });
+});
+
+describe("console password sign-in under guessing", () => {
+  it("locks a member after five wrong passwords for the window, before hashing; a right one clears the count", async () => {
+    const env = await setup();
+    const t = await tenant(env, { slug: "guess-gym" });
+    await t.client.post("/v1/staff", {
+      name: "Li",
+      email: "li@guess.example",
+      role: "operator",
+      password: "correct horse battery",
+    });
+    const attempt = (password: string, email = "li@guess.example") =>
+      form(env, "/console/login/password", { workspace: "guess-gym", email, password, next: "/console" });
+
+    // A wrong one, then the right one: the count starts again.
+    expect((await attempt("wrong password 0")).status).toBe(401);
+    expect((await attempt("correct horse battery")).status).toBe(303);
+    for (let i = 1; i <= 5; i++) expect((await attempt(`wrong password ${i}`)).status).toBe(401);
+    const locked = await attempt("correct horse battery");
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get("retry-after")).toBe("900");
+    expect(await locked.text()).toContain("Password sign-in is paused for 15 minutes");
+    // Refused before the password is looked at: a locked try is not even counted as a failure.
+    const failures = async () =>
+      (await env.db.rawAll<{ n: number }>("select count(*) as n from console_login_failures", []))[0]?.n;
+    expect(await failures()).toBe(5);
+    expect((await attempt("anything")).status).toBe(429);
+    expect(await failures()).toBe(5);
+    // Another member of the workspace is not locked; an unknown workspace costs nothing.
+    expect((await attempt("x", "someone@guess.example")).status).toBe(401);
+    expect(
+      (await form(env, "/console/login/password", { workspace: "no-such", email: "a@b.c", password: "x" })).status,
+    ).toBe(401);
+    // After the window, the right password works again.
+    env.clock.set(env.clock.now().getTime() + 15 * 60_000 + 1000);
+    expect((await attempt("correct horse battery")).status).toBe(303);
+  }, 60_000);
 });

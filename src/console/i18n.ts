@@ -415,6 +415,7 @@ const en = {
   birthdaysTomorrow: "Birthdays tomorrow: {n}",
   renderProblems:
     "Some messages cannot be written: {reasons}. Add the missing values to the campaign (or its template) before scheduling.",
+  tooManyTries: "Too many wrong passwords. Password sign-in is paused for {n} minutes; an API key still works.",
 };
 
 export type Words = typeof en;
@@ -825,6 +826,7 @@ const zh: Words = {
   op_not_exists: "未填写",
   birthdaysTomorrow: "明天过生日：{n} 位",
   renderProblems: "部分短信无法生成：{reasons}。请在安排前为活动（或模板）补上缺少的值。",
+  tooManyTries: "密码错误次数过多，密码登录暂停 {n} 分钟；API 密钥仍可登录。",
 };
 
 export function words(lang: Lang): Words {

@@ -12,7 +12,7 @@ import type { AppEnv } from "../http/env";
 import { PayloadTooLargeError } from "../lib/errors";
 import { deriveSecret, type SecretKey } from "../lib/secretbox";
 import { type ApiFetch, consoleApi, refusal } from "./api";
-import { type Lang, pickLang, type Words, words } from "./i18n";
+import { fill, type Lang, pickLang, type Words, words } from "./i18n";
 import { Layout } from "./layout";
 import { ActivationPage } from "./pages/activation";
 import { campaignBody } from "./pages/campaign-form";
@@ -136,12 +136,20 @@ export function consoleRoutes(api: ApiFetch) {
 
   app.post("/console/login/password", async (c) => {
     const form = await formOf(c);
-    const token = await signInWithPassword(c.get("deps"), {
+    const w = c.get("w");
+    const next = safeNext(form.next);
+    const result = await signInWithPassword(c.get("deps"), {
       workspace: form.workspace ?? "",
       email: form.email ?? "",
       password: form.password ?? "",
     });
-    return signedIn(c, token, safeNext(form.next), c.get("w").badPassword);
+    if ("token" in result) return signedIn(c, result.token, next, "");
+    if (result.refused === "wrong") return signedIn(c, null, next, w.badPassword);
+    c.header("retry-after", String(result.minutes * 60));
+    return c.html(
+      <LoginPage lang={c.get("lang")} w={w} next={next} error={fill(w.tooManyTries, { n: result.minutes })} />,
+      429,
+    );
   });
 
   // Every other console page needs a live session; a form also needs the session's CSRF token.

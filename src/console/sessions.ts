@@ -52,27 +52,67 @@ export async function signInWithKey(deps: Deps, key: string): Promise<string | n
   return open(deps, auth.tenantId, auth.scope, { keyId: auth.keyId });
 }
 
-/** Signs in a staff member by workspace slug, email and password; null when any is wrong. */
+// Password guessing: five wrong tries for one member, or thirty in the workspace, within the
+// window lock password sign-in (for that member, or the workspace) until the window has passed.
+// A locked attempt is refused before the password is hashed, so guessing cannot burn the CPU.
+const WINDOW_MS = 15 * 60_000;
+const PER_MEMBER = 5;
+const PER_WORKSPACE = 30;
+const KEEP_MS = 24 * 3_600_000;
+
+export type PasswordSignIn = { token: string } | { refused: "wrong" } | { refused: "locked"; minutes: number };
+
+/** Signs in a staff member by workspace slug, email and password. */
 export async function signInWithPassword(
   deps: Deps,
   input: { workspace: string; email: string; password: string },
-): Promise<string | null> {
+): Promise<PasswordSignIn> {
+  const email = input.email.trim().toLowerCase();
+  const tenant = await deps.db.orm
+    .select({ id: tenants.id })
+    .from(tenants)
+    .where(eq(tenants.slug, input.workspace.trim().toLowerCase()))
+    .get();
+  // No such workspace: refused at once (workspace names are not secret; CPU is).
+  if (!tenant) return { refused: "wrong" };
+  const now = deps.clock.now().getTime();
+  const since = now - WINDOW_MS;
+  const [counts] = await deps.db.rawAll<{ member: number; workspace: number; oldest: number | null }>(
+    `select count(*) filter (where email = ?) as member, count(*) as workspace,
+       min(at) filter (where email = ?) as oldest
+     from console_login_failures where tenant_id = ? and at > ?`,
+    [email, email, tenant.id, since],
+  );
+  const member = counts?.member ?? 0;
+  if (member >= PER_MEMBER || (counts?.workspace ?? 0) >= PER_WORKSPACE) {
+    const until = member >= PER_MEMBER && counts?.oldest ? counts.oldest + WINDOW_MS : now + WINDOW_MS;
+    return { refused: "locked", minutes: Math.max(1, Math.ceil((until - now) / 60_000)) };
+  }
   const row = await deps.db.orm
-    .select({ id: staff.id, tenantId: staff.tenantId, role: staff.role, hash: staff.passwordHash })
+    .select({ id: staff.id, role: staff.role, hash: staff.passwordHash })
     .from(staff)
-    .innerJoin(tenants, eq(tenants.id, staff.tenantId))
     // Emails stored before they were kept in lower case still match.
-    .where(
-      and(
-        eq(tenants.slug, input.workspace.trim().toLowerCase()),
-        sql`lower(${staff.email}) = ${input.email.trim().toLowerCase()}`,
-      ),
-    )
+    .where(and(eq(staff.tenantId, tenant.id), sql`lower(${staff.email}) = ${email}`))
     .get();
   // The same answer (and about the same time) for an unknown member as for a wrong password.
   const ok = await verifyPassword(input.password, row?.hash ?? DUMMY_HASH);
-  if (!row?.hash || !ok) return null;
-  return open(deps, row.tenantId, ROLE_SCOPE[row.role], { staffId: row.id });
+  if (!row?.hash || !ok) {
+    await deps.db.batch([
+      {
+        sql: "delete from console_login_failures where tenant_id = ? and at < ?",
+        params: [tenant.id, now - KEEP_MS],
+      },
+      {
+        sql: "insert into console_login_failures (tenant_id, email, at) values (?, ?, ?)",
+        params: [tenant.id, email, now],
+      },
+    ]);
+    return { refused: "wrong" };
+  }
+  await deps.db.batch([
+    { sql: "delete from console_login_failures where tenant_id = ? and email = ?", params: [tenant.id, email] },
+  ]);
+  return { token: await open(deps, tenant.id, ROLE_SCOPE[row.role], { staffId: row.id }) };
 }
 
 // A hash of a random password, checked when there is no member, so timing does not tell.

@@ -120,6 +120,23 @@ export const consoleSessions = sqliteTable(
   (t) => [uniqueIndex("console_sessions_hash").on(t.hash), index("console_sessions_tenant").on(t.tenantId)],
 );
 
+// Failed staff sign-ins, kept a day: too many for one member (or the whole workspace) within
+// a window lock password sign-in for a while, before any password hashing is done.
+export const consoleLoginFailures = sqliteTable(
+  "console_login_failures",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    at: integer("at").notNull(),
+  },
+  (t) => [
+    index("console_login_failures_email").on(t.tenantId, t.email, t.at),
+    index("console_login_failures_at").on(t.tenantId, t.at),
+  ],
+);
+
 export const attributeDefinitions = sqliteTable(
   "attribute_definitions",
   {

@@ -649,3 +649,15 @@ describe("console: home", () => {
     );
   });
 });
+
+describe("console: cookies behind a TLS proxy", () => {
+  it("marks the session cookie Secure when the public URL is https, though the request came as http", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const plain = await form(env, "/console/login/key", { key: t.key });
+    expect(plain.headers.get("set-cookie")).not.toMatch(/;\s*Secure/i);
+    env.deps.config.publicUrl = "https://gym.example";
+    const proxied = await form(env, "/console/login/key", { key: t.key });
+    expect(proxied.headers.get("set-cookie")).toMatch(/;\s*Secure/i);
+  });
+});

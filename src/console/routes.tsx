@@ -49,12 +49,13 @@ function cookieSecret(key: SecretKey): Promise<string> {
   return s;
 }
 
-function cookieOptions(c: Context) {
+function cookieOptions(c: Context<ConsoleEnv>) {
   return {
     httpOnly: true,
     sameSite: "Lax" as const,
     path: "/console",
-    secure: new URL(c.req.url).protocol === "https:",
+    // Behind a TLS proxy the request reaches us as http; the public URL says what the browser sees.
+    secure: new URL(c.req.url).protocol === "https:" || (c.get("deps").config.publicUrl?.startsWith("https:") ?? false),
     maxAge: 12 * 3600,
   };
 }

@@ -394,14 +394,21 @@ async function processBatch(
     }
     for (const list of recent.values()) list.sort((a, b) => a - b);
   }
-  const campaignIds = [...new Set(claimed.map((m) => m.campaignId).filter((c): c is string => c !== null))];
-  const campaignRows = campaignIds.length
-    ? await deps.db.orm
+  // Each workspace's campaigns read under its own tenant_id (a batch spans workspaces).
+  const campaignRows: { id: string; status: string; kind: string }[] = [];
+  for (const tenantId of new Set(claimed.map((m) => m.tenantId))) {
+    const ids = [
+      ...new Set(claimed.flatMap((m) => (m.tenantId === tenantId && m.campaignId !== null ? [m.campaignId] : []))),
+    ];
+    if (ids.length === 0) continue;
+    campaignRows.push(
+      ...(await deps.db.orm
         .select({ id: campaigns.id, status: campaigns.status, kind: campaigns.kind })
         .from(campaigns)
-        .where(inArray(campaigns.id, campaignIds))
-        .all()
-    : [];
+        .where(and(eq(campaigns.tenantId, tenantId), inArray(campaigns.id, ids)))
+        .all()),
+    );
+  }
   const campaignStatus = new Map(campaignRows.map((c) => [c.id, c.status]));
   const outcomesOf = await shipmentOutcomes(
     deps,

@@ -39,3 +39,28 @@ describe("statement cache", () => {
     db.close();
   });
 });
+
+describe("schema", () => {
+  it("finds every foreign key's rows by an index led by its column (a cascade must not scan)", () => {
+    const db = openDatabase(":memory:");
+    migrateDatabase(db);
+    const s = db.sqlite;
+    const names = (q: string) => (s.prepare(q).all() as { name: string }[]).map((r) => r.name);
+    const unindexed: string[] = [];
+    let checked = 0;
+    for (const t of names("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")) {
+      const leading = new Set(names(`pragma index_list("${t}")`).map((i) => names(`pragma index_info("${i}")`)[0]));
+      const pk = (s.prepare(`pragma table_info("${t}")`).all() as { name: string; pk: number }[]).find(
+        (c) => c.pk === 1,
+      );
+      if (pk) leading.add(pk.name);
+      for (const fk of s.prepare(`pragma foreign_key_list("${t}")`).all() as { from: string; table: string }[]) {
+        checked++;
+        if (!leading.has(fk.from)) unindexed.push(`${t}.${fk.from} -> ${fk.table}`);
+      }
+    }
+    expect(checked).toBeGreaterThan(20);
+    expect(unindexed).toEqual([]);
+    db.close();
+  });
+});

@@ -117,7 +117,13 @@ export const consoleSessions = sqliteTable(
     createdAt: integer("created_at").notNull(),
     expiresAt: integer("expires_at").notNull(),
   },
-  (t) => [uniqueIndex("console_sessions_hash").on(t.hash), index("console_sessions_tenant").on(t.tenantId)],
+  (t) => [
+    uniqueIndex("console_sessions_hash").on(t.hash),
+    index("console_sessions_tenant").on(t.tenantId),
+    // Revoking a key or removing a member deletes their sessions through these.
+    index("console_sessions_key").on(t.keyId),
+    index("console_sessions_staff").on(t.staffId),
+  ],
 );
 
 // Failed staff sign-ins, kept a day: too many for one member (or the whole workspace) within
@@ -332,7 +338,9 @@ export const timelineEntries = sqliteTable(
     type: text("type").notNull(),
     data: text("data", { mode: "json" }).$type<Record<string, unknown>>(),
   },
-  (t) => [index("timeline_customer").on(t.tenantId, t.customerId, t.at)],
+  // Led by customer_id (ids are unique across workspaces), so deleting a customer finds its
+  // entries by index; queries still name the tenant.
+  (t) => [index("timeline_customer").on(t.customerId, t.at)],
 );
 
 // A tenant's own templates, one row per key and locale; the text lives in numbered versions.
@@ -488,7 +496,9 @@ export const messageEvents = sqliteTable(
     detail: text("detail"),
     applied: integer("applied", { mode: "boolean" }).notNull(),
   },
-  (t) => [index("message_events_message").on(t.tenantId, t.messageId, t.id)],
+  // Led by message_id, as the cascade from messages looks it up (a workspace's deletion would
+  // otherwise scan this table once per message).
+  (t) => [index("message_events_message").on(t.messageId, t.id)],
 );
 
 export const INBOUND_STEPS = [

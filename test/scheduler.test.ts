@@ -185,6 +185,31 @@ describe("date-relative campaigns", () => {
   });
 });
 
+describe("date campaigns for a group", () => {
+  it("greet someone who joins the group after the day's send, late within catch-up", async () => {
+    const env = await setup("2027-04-01T00:00:00Z"); // 08:00 in Shanghai
+    const t = await gym(env);
+    const yoga = (await t.client.post("/v1/groups", { name: "Yoga", code: "01", kind: "static" })).body;
+    const joiner = await member(t.client, { name: "Joiner", birthday: "04-01" });
+    await member(t.client, { name: "Outsider", birthday: "04-01" });
+    const forYoga = await t.client.post("/v1/campaigns", {
+      ...birthday,
+      name: "Yoga birthdays",
+      audience: { groups: ["01"] },
+      catch_up: { policy: "send_late", within_hours: 6 },
+    });
+    await t.client.post(`/v1/campaigns/${forYoga.body.id}/schedule`, {});
+    await drive(env, "2027-04-01T03:00:00Z"); // 11:00 local: today's 09:00 slot went out to no one
+    expect(await sentBy(env, forYoga.body.id)).toEqual([]);
+
+    await t.client.post(`/v1/groups/${yoga.id}/members`, { customer_ids: [joiner] });
+    await drive(env, "2027-04-01T03:10:00Z");
+    const sent = await sentBy(env, forYoga.body.id);
+    expect(sent.map((m) => [m.customer_id, m.status])).toEqual([[joiner, "delivered"]]);
+    expect(wall(sent[0]?.sent_at as number, "Asia/Shanghai")).toBe("2027-04-01 11:00");
+  });
+});
+
 describe("holiday campaigns", () => {
   it("finds the lunar dates each year and greets at the local hour", async () => {
     const env = await setup("2027-01-01T00:00:00Z");

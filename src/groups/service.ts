@@ -1,4 +1,5 @@
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
+import { nudgeDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
 import { liveCustomersWhereIn } from "../customers/store";
 import { toView as customerView } from "../customers/view";
@@ -277,7 +278,9 @@ export function membershipStatements(ctx: Ctx, g: GroupRow, customerIds: Iterabl
   const data = JSON.stringify({ group_id: g.id, code: g.code, name: g.name });
   const statements: RawStatement[] = [];
   const member = "select 1 from group_members where tenant_id = ? and group_id = ? and customer_id = ?";
+  const ids: string[] = [];
   for (const id of customerIds) {
+    ids.push(id);
     statements.push({
       sql: `insert into timeline_entries (id, tenant_id, customer_id, at, type, data)
             select ?, ?, ?, ?, ?, ? where ${op === "join" ? "not exists" : "exists"} (${member})`,
@@ -303,6 +306,18 @@ export function membershipStatements(ctx: Ctx, g: GroupRow, customerIds: Iterabl
             sql: "delete from group_members where tenant_id = ? and group_id = ? and customer_id = ?",
             params: [ctx.tenantId, g.id, id],
           },
+    );
+  }
+  // A date campaign for this group looks again at the customers changed since it planned:
+  // someone who joined after today's greetings went out still gets one (late, if its catch-up
+  // allows). Their groups changed, so they count as changed.
+  if (ids.length > 0) {
+    statements.push(
+      {
+        sql: "update customers set updated_at = ? where tenant_id = ? and id in (select value from json_each(?))",
+        params: [now, ctx.tenantId, JSON.stringify(ids)],
+      },
+      nudgeDateCampaigns(ctx.tenantId, now),
     );
   }
   return statements;

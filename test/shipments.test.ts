@@ -362,6 +362,16 @@ describe("after-delivery campaigns", () => {
     await settle(env);
     const s = (await client.get(`/v1/shipments/${sFast}`)).body;
     expect(s).toMatchObject({ conversion_channel: "sms", converted_at: "2026-03-03T11:00:00.000Z" });
+    // The profile's timeline tells the card's story: shipped, prompted, activated by SMS, confirmed.
+    const tl = (await client.get(`/v1/customers/${fast}/timeline`)).body.data;
+    const story = tl.filter((e: any) => e.type.startsWith("shipment.") || e.type === "message.delivered");
+    expect(story.map((e: any) => e.type)).toEqual([
+      "shipment.shipped",
+      "message.delivered",
+      "shipment.converted",
+      "message.delivered",
+    ]);
+    expect(story[2]).toMatchObject({ at: "2026-03-03T11:00:00.000Z", data: { channel: "sms", reference: "8888" } });
     expect(s.prompts.map((p: any) => [p.status, p.reason])).toEqual([
       ["delivered", null],
       ["skipped", "already_converted"],

@@ -11,6 +11,7 @@ import {
   groupMembers,
   messageEvents,
   messages,
+  shipments,
   timelineEntries,
 } from "../db/schema";
 import { inList } from "../db/sql";
@@ -281,6 +282,32 @@ export async function listCustomers(ctx: Ctx, query: ListQuery) {
 }
 
 /** Everything about a customer in time order: creation, consent changes, group and profile changes. */
+/** A customer's shipments as timeline entries: shipped, delivered, activated (and how), returned. */
+async function shipmentEntries(ctx: Ctx, customerId: string) {
+  const rows = await ctx.db.orm
+    .select()
+    .from(shipments)
+    .where(and(eq(shipments.tenantId, ctx.tenantId), eq(shipments.customerId, customerId)))
+    .all();
+  return rows.flatMap((s) => {
+    const data = {
+      shipment_id: s.id,
+      item_kind: s.itemKind,
+      reference: s.reference,
+      courier: s.courier,
+      region: s.region,
+    };
+    const at = (type: string, when: number | null, extra: Record<string, unknown> = {}) =>
+      when === null ? [] : [{ at: when, seq: s.id, type, data: { ...data, ...extra } as Record<string, unknown> }];
+    return [
+      ...at("shipment.shipped", s.shippedAt),
+      ...at("shipment.delivered", s.deliveredAt),
+      ...at("shipment.converted", s.convertedAt, { channel: s.conversionChannel }),
+      ...at("shipment.returned", s.returnedAt),
+    ];
+  });
+}
+
 export async function timeline(ctx: Ctx, id: string) {
   const row = await getCustomerRow(ctx, id);
   const consent = await ctx.db.orm
@@ -330,6 +357,7 @@ export async function timeline(ctx: Ctx, id: string) {
       data: { state: e.state, source: e.source, evidence: e.evidence },
     })),
     ...entries.map((e) => ({ at: e.at, seq: e.id, type: e.type, data: e.data ?? {} })),
+    ...(await shipmentEntries(ctx, id)),
   ];
   // Ids are time-ordered, so they break ties between entries written in the same millisecond.
   const seq = (s: string) => s.slice(4);

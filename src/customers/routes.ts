@@ -152,7 +152,7 @@ export const customerRoutes = createRouter()
       tags,
       summary: "Everything about a customer, oldest first",
       description:
-        "customer.created and .updated, message.<status> for each message's changes, consent.changed, inbound replies, events, group.joined and .left, and shipment.shipped, .delivered, .converted (with its channel) and .returned.",
+        "customer.created and .updated, message.<status> for each change of a message, consent.changed, inbound (messages in), event, group.joined and .left, and shipment.shipped, .delivered, .converted (with its channel) and .returned.",
       scope: "read",
       request: { params: IdParam },
       responses: { 200: jsonContent(z.object({ data: z.array(TimelineEntrySchema) }), "The timeline") },

@@ -61,6 +61,6 @@ figure.chart svg { display: block; max-width: 100%; height: auto; }
   table.responsive thead { display: none; }
   table.responsive tr { display: block; border-bottom: 1px solid var(--line); padding: .4rem 0; }
   table.responsive td { display: block; border: 0; padding: .1rem .6rem; }
-  table.responsive td::before { content: attr(data-label) ": "; color: var(--muted); }
+  table.responsive td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); }
 }
 `;

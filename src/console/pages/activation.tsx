@@ -1,12 +1,14 @@
 import { raw } from "hono/html";
+import { ITEM_KINDS } from "../../db/schema";
 import { histogramSvg, stackedBarsSvg } from "../../reports/chart";
 import type { ConsoleApi } from "../api";
 import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout } from "../layout";
 import { Table } from "../table";
 
-const KINDS = ["card", "membership_kit", "parcel"] as const;
-const QUANTILES = ["0.5", "0.8", "0.9", "0.95"];
+const KINDS = ITEM_KINDS;
+/** The arrival shares a prompt can be timed by, as form values. */
+export const QUANTILES = ["0.5", "0.8", "0.9", "0.95"];
 // Distinguishable for common colour blindness (Okabe–Ito), in a fixed order per channel name.
 const COLORS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000"];
 

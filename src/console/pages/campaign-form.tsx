@@ -1,18 +1,12 @@
 // The form for a new campaign of each kind, and the API body it makes. Birthday is the
 // date-relative kind on the birthday with its greeting template: the case most shops start with.
+import { CAMPAIGN_KINDS, ITEM_KINDS } from "../../db/schema";
 import { zonedInstant } from "../../lib/time";
 import { fill, term, type Words } from "../i18n";
 import { Problem } from "../layout";
+import { QUANTILES } from "./activation";
 
-export const FORM_KINDS = [
-  "birthday",
-  "broadcast",
-  "recurring",
-  "date_relative",
-  "holiday",
-  "event",
-  "after_delivery",
-] as const;
+export const FORM_KINDS = ["birthday", ...CAMPAIGN_KINDS] as const;
 export type FormKind = (typeof FORM_KINDS)[number];
 const HOLIDAY_NAMES = ["spring_festival", "dragon_boat", "mid_autumn", "new_year"] as const;
 const WEEKDAYS = [1, 2, 3, 4, 5, 6, 0];
@@ -363,14 +357,14 @@ export function NewCampaignForm(props: {
                 <Select
                   id="item_kind"
                   value={f.item_kind}
-                  options={["card", "membership_kit", "parcel"].map((k) => ({ value: k, label: label(`kind_${k}`) }))}
+                  options={ITEM_KINDS.map((k) => ({ value: k, label: label(`kind_${k}`) }))}
                 />
               </Field>
               <Field id="quantile" label={w.quantile}>
                 <Select
                   id="quantile"
                   value={f.quantile ?? "0.8"}
-                  options={["0.5", "0.8", "0.9", "0.95"].map((q) => ({ value: q, label: `${Number(q) * 100}%` }))}
+                  options={QUANTILES.map((q) => ({ value: q, label: `${Math.round(Number(q) * 100)}%` }))}
                 />
               </Field>
               <Field id="prompts" label={w.prompts}>

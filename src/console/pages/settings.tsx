@@ -1,17 +1,9 @@
+import type { Plan } from "../../db/schema";
 import type { ConsoleApi } from "../api";
 import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
 
-type Plan =
-  | { type: "pay_per_segment"; currency: string; price_per_segment: number }
-  | {
-      type: "package";
-      currency: string;
-      monthly_fee: number;
-      allowance_segments: number;
-      overage_price_per_segment: number;
-    };
 type Tenant = {
   name: string;
   slug: string;

@@ -2,6 +2,7 @@
 // date-relative kind on the birthday with its greeting template: the case most shops start with.
 import { CAMPAIGN_KINDS, ITEM_KINDS } from "../../db/schema";
 import { zonedInstant } from "../../lib/time";
+import { Field, type Option, Select } from "../fields";
 import { fill, term, type Words } from "../i18n";
 import { Problem } from "../layout";
 import { QUANTILES } from "./activation";
@@ -128,29 +129,6 @@ export function campaignBody(f: Record<string, string>, timeZone: string): Recor
       };
     }
   }
-}
-
-type Option = { value: string; label: string };
-
-function Field(props: { id: string; label: string; children: unknown }) {
-  return (
-    <div>
-      <label for={props.id}>{props.label}</label>
-      {props.children}
-    </div>
-  );
-}
-
-function Select(props: { id: string; name?: string; value: string | undefined; options: Option[] }) {
-  return (
-    <select id={props.id} name={props.name ?? props.id}>
-      {props.options.map((o) => (
-        <option value={o.value} selected={o.value === props.value}>
-          {o.label}
-        </option>
-      ))}
-    </select>
-  );
 }
 
 /** The form for a new campaign of one kind, with tabs to the others. */

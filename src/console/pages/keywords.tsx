@@ -1,4 +1,5 @@
 import type { ConsoleApi } from "../api";
+import { Hidden } from "../fields";
 import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
@@ -148,15 +149,13 @@ export async function KeywordsPage(props: Props) {
                 <td data-label={w.status}>{k.enabled ? w.on : w.off}</td>
                 <td>
                   <form method="post" action={`/console/keywords/${k.enabled ? "disable" : "enable"}`} class="inline">
-                    <input type="hidden" name="_csrf" value={csrf} />
-                    <input type="hidden" name="id" value={k.id} />
+                    <Hidden csrf={csrf} id={k.id} />
                     <button type="submit" class="link" aria-label={`${k.enabled ? w.turnOff : w.turnOn}: ${k.name}`}>
                       {k.enabled ? w.turnOff : w.turnOn}
                     </button>
                   </form>
                   <form method="post" action="/console/keywords/delete" class="inline">
-                    <input type="hidden" name="_csrf" value={csrf} />
-                    <input type="hidden" name="id" value={k.id} />
+                    <Hidden csrf={csrf} id={k.id} />
                     <button type="submit" class="link" aria-label={`${w.remove}: ${k.name}`}>
                       {w.remove}
                     </button>
@@ -170,7 +169,7 @@ export async function KeywordsPage(props: Props) {
 
       <h2 id="new-kw-h">{w.newKeyword}</h2>
       <form method="post" action="/console/keywords/create" class="card" aria-labelledby="new-kw-h">
-        <input type="hidden" name="_csrf" value={csrf} />
+        <Hidden csrf={csrf} />
         <div class="filters">
           <div>
             <label for="kw-name">{w.name}</label>
@@ -220,7 +219,7 @@ export async function KeywordsPage(props: Props) {
       </form>
       {!list.some((k) => k.preset === "card_activation") && (
         <form method="post" action="/console/keywords/preset" class="card">
-          <input type="hidden" name="_csrf" value={csrf} />
+          <Hidden csrf={csrf} />
           <p class="muted">{w.presetHint}</p>
           <button type="submit">{w.addPreset}</button>
         </form>

@@ -1,5 +1,6 @@
 import type { Plan } from "../../db/schema";
 import type { ConsoleApi } from "../api";
+import { Hidden, NumberField } from "../fields";
 import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
@@ -154,15 +155,6 @@ function channelConfig(provider: string, f: Record<string, string>): Record<stri
   return from ? { from } : {};
 }
 
-function Hidden(props: { csrf: string; id?: string }) {
-  return (
-    <>
-      <input type="hidden" name="_csrf" value={props.csrf} />
-      {props.id && <input type="hidden" name="id" value={props.id} />}
-    </>
-  );
-}
-
 /**
  * The workspace's settings: name, signature, time zone, quiet hours and caps; the plan (a change
  * takes effect next month); staff with their phones and console roles; sending channels, whose
@@ -217,31 +209,9 @@ export async function SettingsPage(props: Props) {
         </fieldset>
         <fieldset class="filters">
           <legend>{w.caps}</legend>
-          <div>
-            <label for="cap_messages">{w.capMessages}</label>
-            <input
-              id="cap_messages"
-              name="cap_messages"
-              type="number"
-              min={1}
-              max={100}
-              value={t.frequency_cap?.messages ?? ""}
-            />
-          </div>
-          <div>
-            <label for="cap_days">{w.capDays}</label>
-            <input id="cap_days" name="cap_days" type="number" min={1} max={365} value={t.frequency_cap?.days ?? ""} />
-          </div>
-          <div>
-            <label for="monthly_segment_cap">{w.monthlyCap}</label>
-            <input
-              id="monthly_segment_cap"
-              name="monthly_segment_cap"
-              type="number"
-              min={0}
-              value={t.monthly_segment_cap ?? ""}
-            />
-          </div>
+          <NumberField id="cap_messages" label={w.capMessages} min={1} max={100} value={t.frequency_cap?.messages} />
+          <NumberField id="cap_days" label={w.capDays} min={1} max={365} value={t.frequency_cap?.days} />
+          <NumberField id="monthly_segment_cap" label={w.monthlyCap} min={0} value={t.monthly_segment_cap} />
         </fieldset>
         <p class="muted">{w.capsHint}</p>
         <button type="submit">{w.save}</button>
@@ -276,49 +246,33 @@ export async function SettingsPage(props: Props) {
           <label for="currency">{w.currency}</label>
           <input id="currency" name="currency" required pattern="[A-Z]{3}" size={4} value={plan.currency} />
         </div>
-        <div>
-          <label for="price_per_segment">{w.pricePerSegment}</label>
-          <input
-            id="price_per_segment"
-            name="price_per_segment"
-            type="number"
-            step="0.001"
-            min={0}
-            value={plan.type === "pay_per_segment" ? plan.price_per_segment : ""}
-          />
-        </div>
-        <div>
-          <label for="monthly_fee">{w.monthlyFee}</label>
-          <input
-            id="monthly_fee"
-            name="monthly_fee"
-            type="number"
-            step="0.01"
-            min={0}
-            value={plan.type === "package" ? plan.monthly_fee : ""}
-          />
-        </div>
-        <div>
-          <label for="allowance_segments">{w.allowance}</label>
-          <input
-            id="allowance_segments"
-            name="allowance_segments"
-            type="number"
-            min={0}
-            value={plan.type === "package" ? plan.allowance_segments : ""}
-          />
-        </div>
-        <div>
-          <label for="overage_price_per_segment">{w.overage}</label>
-          <input
-            id="overage_price_per_segment"
-            name="overage_price_per_segment"
-            type="number"
-            step="0.001"
-            min={0}
-            value={plan.type === "package" ? plan.overage_price_per_segment : ""}
-          />
-        </div>
+        <NumberField
+          id="price_per_segment"
+          label={w.pricePerSegment}
+          step="0.001"
+          min={0}
+          value={plan.type === "pay_per_segment" ? plan.price_per_segment : ""}
+        />
+        <NumberField
+          id="monthly_fee"
+          label={w.monthlyFee}
+          step="0.01"
+          min={0}
+          value={plan.type === "package" ? plan.monthly_fee : ""}
+        />
+        <NumberField
+          id="allowance_segments"
+          label={w.allowance}
+          min={0}
+          value={plan.type === "package" ? plan.allowance_segments : ""}
+        />
+        <NumberField
+          id="overage_price_per_segment"
+          label={w.overage}
+          step="0.001"
+          min={0}
+          value={plan.type === "package" ? plan.overage_price_per_segment : ""}
+        />
         <button type="submit">{w.changePlan}</button>
       </form>
 

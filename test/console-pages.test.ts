@@ -661,3 +661,42 @@ describe("console: cookies behind a TLS proxy", () => {
     expect(proxied.headers.get("set-cookie")).toMatch(/;\s*Secure/i);
   });
 });
+
+describe("console: pausing a campaign", () => {
+  it("pauses, resumes and cancels from the campaign's page; a viewer is refused", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const c = (
+      await t.client.post("/v1/campaigns", {
+        name: "Birthdays",
+        kind: "date_relative",
+        template: "birthday_greeting",
+        variables: { offer: "a smoothie" },
+        anchor: "birthday",
+        delivery_time: "09:00",
+      })
+    ).body;
+    await t.client.post(`/v1/campaigns/${c.id}/schedule`, {});
+    const cookie = await signIn(env, t.key);
+    const url = `/console/campaigns/${c.id}`;
+    expect(await (await page(env, url, cookie)).text()).toContain(`action="${url}/pause"`);
+    const status = async () => (await t.client.get(`/v1/campaigns/${c.id}`)).body.status;
+
+    expect((await act(env, cookie, `${url}/pause`, {})).notice).toBe(
+      "Paused: nothing more is sent until you resume it.",
+    );
+    expect(await status()).toBe("paused");
+    expect(await (await page(env, url, cookie)).text()).toContain(`action="${url}/resume"`);
+
+    const viewerKey = (await t.client.post("/v1/api-keys", { name: "v", scope: "read" })).body.key;
+    expect((await act(env, await signIn(env, viewerKey), `${url}/resume`, {})).notice).toMatch(/^!/);
+    expect(await status()).toBe("paused");
+
+    expect((await act(env, cookie, `${url}/resume`, {})).notice).toBe("Resumed.");
+    expect((await act(env, cookie, `${url}/cancel`, {})).notice).toMatch(/^Cancelled/);
+    expect(await status()).toBe("cancelled");
+    // Nothing more to do with a cancelled campaign, and a second cancel is refused with the API's reason.
+    expect(await (await page(env, url, cookie)).text()).not.toContain(`${url}/resume"`);
+    expect((await act(env, cookie, `${url}/cancel`, {})).notice).toMatch(/^!.*cancelled/);
+  });
+});

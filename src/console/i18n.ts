@@ -416,6 +416,12 @@ const en = {
   renderProblems:
     "Some messages cannot be written: {reasons}. Add the missing values to the campaign (or its template) before scheduling.",
   tooManyTries: "Too many wrong passwords. Password sign-in is paused for {n} minutes; an API key still works.",
+  move_pause: "Pause",
+  move_resume: "Resume",
+  move_cancel: "Cancel campaign",
+  moved_pause: "Paused: nothing more is sent until you resume it.",
+  moved_resume: "Resumed.",
+  moved_cancel: "Cancelled: its pending messages will not be sent.",
 };
 
 export type Words = typeof en;
@@ -827,6 +833,12 @@ const zh: Words = {
   birthdaysTomorrow: "明天过生日：{n} 位",
   renderProblems: "部分短信无法生成：{reasons}。请在安排前为活动（或模板）补上缺少的值。",
   tooManyTries: "密码错误次数过多，密码登录暂停 {n} 分钟；API 密钥仍可登录。",
+  move_pause: "暂停",
+  move_resume: "恢复",
+  move_cancel: "取消活动",
+  moved_pause: "已暂停：恢复前不再发送。",
+  moved_resume: "已恢复。",
+  moved_cancel: "已取消：待发短信不会再发送。",
 };
 
 export function words(lang: Lang): Words {

@@ -295,6 +295,14 @@ export function consoleRoutes(api: ApiFetch) {
       return p.w.scheduled;
     });
   });
+  app.post("/console/campaigns/:id/:move{pause|resume|cancel}", (c) => {
+    const id = encodeURIComponent(c.req.param("id"));
+    const move = c.req.param("move");
+    return action(c, `/console/campaigns/${id}`, async (p) => {
+      await p.api.post(`/v1/campaigns/${id}/${move}`, {});
+      return p.w[`moved_${move as "pause" | "resume" | "cancel"}`];
+    });
+  });
   app.get("/console/campaigns/:id", async (c) => {
     const p = page(c);
     if (c.req.query("fragment") === "stats") {

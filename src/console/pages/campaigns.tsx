@@ -3,6 +3,7 @@ import { raw } from "hono/html";
 import { localParts } from "../../lib/time";
 import { stackedBarsSvg } from "../../reports/chart";
 import type { ConsoleApi } from "../api";
+import { Hidden } from "../fields";
 import { fill, type Lang, reasonText, term, type Words } from "../i18n";
 import { Layout, Notice, Problem } from "../layout";
 import { Poll } from "../live";
@@ -158,6 +159,31 @@ function Funnel(props: { w: Words; stats: Stats }) {
   );
 }
 
+// What a person may do with a campaign in each state (the API refuses the rest with a 409).
+const MOVES: Record<string, ("pause" | "resume" | "cancel")[]> = {
+  scheduled: ["pause", "cancel"],
+  running: ["pause", "cancel"],
+  paused: ["resume", "cancel"],
+};
+
+function Moves(props: { w: Words; csrf: string; id: string; status: string }) {
+  const { w } = props;
+  const moves = MOVES[props.status] ?? [];
+  if (moves.length === 0) return null;
+  return (
+    <div class="filters">
+      {moves.map((m) => (
+        <form method="post" action={`/console/campaigns/${props.id}/${m}`}>
+          <Hidden csrf={props.csrf} />
+          <button type="submit" class={m === "cancel" ? "secondary" : ""}>
+            {w[`move_${m}`]}
+          </button>
+        </form>
+      ))}
+    </div>
+  );
+}
+
 /** The campaign's progress: funnel, sends per hour, reasons; the page polls it while running. */
 export function StatsSection(props: { w: Words; lang: Lang; stats: Stats; zone: string }) {
   const { w, lang, stats, zone } = props;
@@ -235,6 +261,7 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
           <button type="submit">{w.schedule}</button>
         </form>
       )}
+      {!draft && <Moves w={w} csrf={props.who.csrf} id={c.id} status={c.status} />}
       {stats && (
         <>
           <StatsSection w={w} lang={lang} stats={stats} zone={zone} />

@@ -451,6 +451,8 @@ describe("console: editing a customer", () => {
     const env = await setup();
     const t = await tenant(env);
     const staff = (await t.client.post("/v1/staff", { name: "Li Na" })).body;
+    const yoga = (await t.client.post("/v1/groups", { name: "Morning Yoga", code: "01", kind: "static" })).body;
+    const pt = (await t.client.post("/v1/groups", { name: "Personal Training", code: "02", kind: "static" })).body;
     const c = (
       await t.client.post("/v1/customers", {
         name: "王芳",
@@ -477,6 +479,8 @@ describe("console: editing a customer", () => {
       consent: "unsubscribed",
       evidence: "asked at the front desk",
       attributes: "points=1500",
+      groups_shown: "1",
+      [`group:${yoga.id}`]: "on",
     };
     const r = await act(env, cookie, `/console/customers/${c.id}`, fields);
     expect(r).toEqual({ page: `/console/customers/${c.id}`, notice: "Saved." });
@@ -491,6 +495,16 @@ describe("console: editing a customer", () => {
       consent: { state: "unsubscribed" },
     });
     expect(after.attributes.last_visit).toBeUndefined();
+    expect((await t.client.get(`/v1/customers/${c.id}/groups`)).body.data.map((g: any) => g.name)).toEqual([
+      "Morning Yoga",
+    ]);
+    // Moved from yoga to PT: one box unticked, another ticked.
+    const { [`group:${yoga.id}`]: _left, ...rest } = fields;
+    await act(env, cookie, `/console/customers/${c.id}`, { ...rest, [`group:${pt.id}`]: "on" });
+    expect((await t.client.get(`/v1/customers/${c.id}/groups`)).body.data.map((g: any) => g.code)).toEqual(["02"]);
+    expect(await (await page(env, `/console/customers/${c.id}`, cookie)).text()).toContain(
+      "<dt>Groups</dt><dd>Personal Training</dd>",
+    );
     const tl = (await t.client.get(`/v1/customers/${c.id}/timeline`)).body.data;
     expect(JSON.stringify(tl)).toContain("asked at the front desk");
 

@@ -54,6 +54,7 @@ describe("tenant isolation", () => {
       ["PATCH", `/v1/customers/${A.customer}`, { name: "hijacked" }],
       ["DELETE", `/v1/customers/${A.customer}`],
       ["GET", `/v1/customers/${A.customer}/timeline`],
+      ["GET", `/v1/customers/${A.customer}/groups`],
       ["GET", `/v1/customers?group=${A.group}`],
       ["GET", `/v1/groups/${A.group}`],
       ["GET", "/v1/groups/01"],

@@ -422,6 +422,7 @@ const en = {
   moved_pause: "Paused: nothing more is sent until you resume it.",
   moved_resume: "Resumed.",
   moved_cancel: "Cancelled: its pending messages will not be sent.",
+  staticGroups: "Groups",
 };
 
 export type Words = typeof en;
@@ -839,6 +840,7 @@ const zh: Words = {
   moved_pause: "已暂停：恢复前不再发送。",
   moved_resume: "已恢复。",
   moved_cancel: "已取消：待发短信不会再发送。",
+  staticGroups: "分组",
 };
 
 export function words(lang: Lang): Words {

@@ -16,6 +16,7 @@ import {
   createGroup,
   deleteGroup,
   getGroup,
+  groupsOfCustomer,
   listGroups,
   previewFilter,
   previewGroup,
@@ -109,6 +110,26 @@ export const groupRoutes = createRouter()
       await deleteGroup(ctxOf(c), c.req.valid("param").id);
       return noContent(c);
     },
+  )
+  .openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/customers/{id}/groups",
+      tags,
+      summary: "The static groups a customer is in",
+      description: "Segments are not listed: whether a customer is in one is its filter's to say (see /preview).",
+      scope: "read",
+      request: {
+        params: z.object({
+          id: z
+            .string()
+            .max(64)
+            .openapi({ param: { name: "id", in: "path" } }),
+        }),
+      },
+      responses: { 200: jsonContent(z.object({ data: z.array(GroupSchema) }), "The groups, by code") },
+    }),
+    async (c) => c.json(await groupsOfCustomer(ctxOf(c), c.req.valid("param").id), 200),
   )
   .openapi(
     apiRoute({

@@ -323,6 +323,20 @@ export function membershipStatements(ctx: Ctx, g: GroupRow, customerIds: Iterabl
   return statements;
 }
 
+/** The static groups a customer is in, by code then name (404 for no such customer). */
+export async function groupsOfCustomer(ctx: Ctx, customerId: string) {
+  const [found] = await liveCustomersWhereIn(ctx, customers.id, [customerId]);
+  if (!found) throw new NotFoundError("customer", customerId);
+  const rows = await ctx.db.orm
+    .select({ g: groups })
+    .from(groupMembers)
+    .innerJoin(groups, and(eq(groups.tenantId, groupMembers.tenantId), eq(groups.id, groupMembers.groupId)))
+    .where(and(eq(groupMembers.tenantId, ctx.tenantId), eq(groupMembers.customerId, customerId)))
+    .orderBy(asc(groups.code), asc(groups.name))
+    .all();
+  return { data: rows.map(({ g }) => toView(g, null)) };
+}
+
 export async function addMembers(ctx: Ctx, ref: string, refs: MemberRefs) {
   const g = await staticGroupByRef(ctx, ref);
   const { ids, notFound } = await resolveMembers(ctx, refs);

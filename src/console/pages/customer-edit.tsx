@@ -63,6 +63,14 @@ export async function saveCustomer(p: { w: Words; api: ConsoleApi }, id: string,
     // A consent change is kept in the ledger with who made it and why.
     ...(consentChanged && { consent: { state: f.consent, evidence: f.evidence?.trim() || "changed in the console" } }),
   });
+  // Static groups: the boxes ticked now against the ones the customer was in.
+  if (f.groups_shown === "1") {
+    const was = new Set((await p.api.get<{ data: { id: string }[] }>(`${path}/groups`)).data.map((g) => g.id));
+    const now = new Set(Object.keys(f).flatMap((k) => (k.startsWith("group:") ? [k.slice(6)] : [])));
+    const body = { customer_ids: [id] };
+    for (const g of now) if (!was.has(g)) await p.api.post(`/v1/groups/${encodeURIComponent(g)}/members`, body);
+    for (const g of was) if (!now.has(g)) await p.api.post(`/v1/groups/${encodeURIComponent(g)}/members/remove`, body);
+  }
   return p.w.saved;
 }
 
@@ -72,6 +80,8 @@ export function CustomerEditForm(props: {
   c: EditableCustomer;
   tiers: string[];
   staff: { id: string; name: string }[];
+  /** Every static group, and the ones the customer is in. */
+  groups: { id: string; name: string; code: string | null; member: boolean }[];
 }) {
   const { w, c } = props;
   const attrs = Object.entries(c.attributes)
@@ -163,6 +173,18 @@ export function CustomerEditForm(props: {
             <input id="e-evidence" name="evidence" maxlength={500} size={30} placeholder={w.evidenceHint} />
           </div>
         </div>
+        {props.groups.length > 0 && (
+          <fieldset class="filters">
+            <legend>{w.staticGroups}</legend>
+            <input type="hidden" name="groups_shown" value="1" />
+            {props.groups.map((g) => (
+              <label>
+                <input type="checkbox" name={`group:${g.id}`} checked={g.member} />{" "}
+                {g.code ? `${g.code} · ${g.name}` : g.name}
+              </label>
+            ))}
+          </fieldset>
+        )}
         <div>
           <label for="e-attributes">{w.attributesHint}</label>
           <textarea id="e-attributes" name="attributes" rows={Math.max(2, Object.keys(c.attributes).length + 1)}>

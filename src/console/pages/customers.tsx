@@ -110,6 +110,13 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
   const timeline = (await api.get<{ data: Entry[] }>(`/v1/customers/${encodeURIComponent(c.id)}/timeline`)).data;
   const tiers = (await api.get<{ tiers: string[] }>("/v1/tenant")).tiers;
   const staff = (await api.get<{ data: { id: string; name: string }[] }>("/v1/staff")).data;
+  type G = { id: string; name: string; code: string | null; kind: string };
+  const member = new Set(
+    (await api.get<{ data: G[] }>(`/v1/customers/${encodeURIComponent(c.id)}/groups`)).data.map((g) => g.id),
+  );
+  const statics = (await api.get<{ data: G[] }>("/v1/groups")).data
+    .filter((g) => g.kind === "static")
+    .map((g) => ({ id: g.id, name: g.name, code: g.code, member: member.has(g.id) }));
   const when = (iso: string) =>
     new Date(iso).toLocaleString(lang, { timeZone: c.time_zone, dateStyle: "medium", timeStyle: "short" });
   const b = c.birthday;
@@ -119,6 +126,13 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
     [w.tier, c.tier ?? "–"],
     [w.consent, w[c.consent.state]],
     [w.tags, c.tags.join(", ") || "–"],
+    [
+      w.groups,
+      statics
+        .filter((g) => g.member)
+        .map((g) => g.name)
+        .join(", ") || "–",
+    ],
     [w.locale, c.locale],
     [w.timeZone, c.time_zone],
     [w.birthday, b ? `${birthdayText(b)}${b.lunar ? ` (${w.lunar})` : ""}` : "–"],
@@ -136,7 +150,7 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
           </>
         ))}
       </dl>
-      <CustomerEditForm w={w} csrf={props.who.csrf} c={c} tiers={tiers} staff={staff} />
+      <CustomerEditForm w={w} csrf={props.who.csrf} c={c} tiers={tiers} staff={staff} groups={statics} />
       <h2>{w.timeline}</h2>
       {timeline.length === 0 ? (
         <p class="muted">{w.noTimeline}</p>

@@ -714,3 +714,24 @@ describe("console: pausing a campaign", () => {
     expect((await act(env, cookie, `${url}/cancel`, {})).notice).toMatch(/^!.*cancelled/);
   });
 });
+
+describe("console: static groups", () => {
+  it("adds a static group with the next free code, refuses a taken code, and removes a group", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const cookie = await signIn(env, t.key);
+    expect(
+      (await act(env, cookie, "/console/groups/create", { name: "Morning Yoga", code: "", description: "7am" })).notice,
+    ).toBe("Saved.");
+    const [yoga] = (await t.client.get("/v1/groups")).body.data;
+    expect(yoga).toMatchObject({ name: "Morning Yoga", kind: "static", code: "01", description: "7am" });
+    const taken = await act(env, cookie, "/console/groups/create", { name: "Spin", code: "01" });
+    expect(taken.notice).toMatch(/^!.*01/);
+    expect((await t.client.get("/v1/groups")).body.data).toHaveLength(1);
+    const html = await (await page(env, `/console/groups?notice=${encodeURIComponent(taken.notice)}`, cookie)).text();
+    expect(html).toContain('role="alert"');
+    expect(html).toContain('<td data-label="Members">0</td>');
+    expect((await act(env, cookie, "/console/groups/delete", { id: yoga.id })).notice).toBe("Removed.");
+    expect((await t.client.get("/v1/groups")).body.data).toEqual([]);
+  });
+});

@@ -423,6 +423,11 @@ const en = {
   moved_resume: "Resumed.",
   moved_cancel: "Cancelled: its pending messages will not be sent.",
   staticGroups: "Groups",
+  members: "Members",
+  newGroup: "New group",
+  codeHint: "Code (two digits, for SMS commands; empty: the next free one)",
+  description: "Description",
+  addGroup: "Add group",
 };
 
 export type Words = typeof en;
@@ -841,6 +846,11 @@ const zh: Words = {
   moved_resume: "已恢复。",
   moved_cancel: "已取消：待发短信不会再发送。",
   staticGroups: "分组",
+  members: "成员数",
+  newGroup: "新建分组",
+  codeHint: "代码（两位数字，用于短信指令；留空：自动分配）",
+  description: "说明",
+  addGroup: "添加分组",
 };
 
 export function words(lang: Lang): Words {

@@ -19,7 +19,7 @@ import { campaignBody } from "./pages/campaign-form";
 import { CampaignPage, CampaignsPage, StatsFragment } from "./pages/campaigns";
 import { saveCustomer } from "./pages/customer-edit";
 import { CustomerPage, CustomersPage } from "./pages/customers";
-import { CountSection, filterOf, GroupsPage } from "./pages/groups";
+import { CountSection, filterOf, GroupsPage, groupAction } from "./pages/groups";
 import { HomePage } from "./pages/home";
 import { ImportPage } from "./pages/import";
 import { InboxPage } from "./pages/inbox";
@@ -261,8 +261,11 @@ export function consoleRoutes(api: ApiFetch) {
   app.get("/console/groups", async (c) => {
     const input = c.req.query();
     if (input.fragment) return c.html(await CountSection({ ...page(c), input }));
-    return c.html(await GroupsPage({ ...page(c), input }));
+    return c.html(await GroupsPage({ ...page(c), input, notice: input.notice }));
   });
+  app.post("/console/groups/:what{create|delete}", (c) =>
+    action(c, "/console/groups", (p, form) => groupAction(p, c.req.param("what"), form)),
+  );
   app.post("/console/groups", async (c) => {
     const p = page(c);
     const input = await formOf(c);

@@ -1,6 +1,7 @@
 import { type ConsoleApi, refusal } from "../api";
+import { Field, Hidden } from "../fields";
 import { type Lang, term, type Words } from "../i18n";
-import { Layout, Problem } from "../layout";
+import { Layout, Notice, Problem } from "../layout";
 import { LiveFragment } from "../live";
 import { Table } from "../table";
 
@@ -107,12 +108,33 @@ export async function CountSection(props: Props & { input: Record<string, string
 }
 
 /** Groups and segments, and a segment builder with a live count and sample. */
-export async function GroupsPage(props: Props & { input: Record<string, string>; error?: string }) {
+/** What the group forms ask of the API (a new static group, a removal); the notice after it. */
+export async function groupAction(p: { w: Words; api: ConsoleApi }, what: string, f: Record<string, string>) {
+  if (what === "create") {
+    await p.api.post("/v1/groups", {
+      name: f.name ?? "",
+      kind: "static",
+      ...(f.code?.trim() && { code: f.code.trim() }),
+      ...(f.description?.trim() && { description: f.description.trim() }),
+    });
+    return p.w.saved;
+  }
+  if (what === "delete") {
+    await p.api.delete(`/v1/groups/${encodeURIComponent(f.id ?? "")}`);
+    return p.w.removed;
+  }
+  return `!${p.w.notFound}`;
+}
+
+export async function GroupsPage(
+  props: Props & { input: Record<string, string>; error?: string; notice?: string | undefined },
+) {
   const { w, api, input } = props;
   const groups = (await api.get<{ data: Group[] }>("/v1/groups")).data;
   return (
     <Layout lang={props.lang} w={w} title={w.groups} page="groups" who={props.who}>
-      <Table head={[w.name, w.code, w.kind]}>
+      <Notice text={props.notice} />
+      <Table head={[w.name, w.code, w.kind, w.members, ""]}>
         {groups.map((g) => (
           <tr>
             <td data-label={w.name}>
@@ -120,9 +142,32 @@ export async function GroupsPage(props: Props & { input: Record<string, string>;
             </td>
             <td data-label={w.code}>{g.code ?? "–"}</td>
             <td data-label={w.kind}>{g.kind === "segment" ? w.segment : w.staticGroup}</td>
+            <td data-label={w.members}>{g.member_count ?? "–"}</td>
+            <td>
+              <form method="post" action="/console/groups/delete" class="inline">
+                <Hidden csrf={props.who.csrf} id={g.id} />
+                <button type="submit" class="link" aria-label={`${w.remove}: ${g.name}`}>
+                  {w.remove}
+                </button>
+              </form>
+            </td>
           </tr>
         ))}
       </Table>
+      <h2 id="new-group-h">{w.newGroup}</h2>
+      <form method="post" action="/console/groups/create" class="card filters" aria-labelledby="new-group-h">
+        <Hidden csrf={props.who.csrf} />
+        <Field id="group-name" label={w.name}>
+          <input id="group-name" name="name" required maxlength={100} />
+        </Field>
+        <Field id="group-code" label={w.codeHint}>
+          <input id="group-code" name="code" pattern="[0-9]{2}" size={3} />
+        </Field>
+        <Field id="group-description" label={w.description}>
+          <input id="group-description" name="description" maxlength={500} size={30} />
+        </Field>
+        <button type="submit">{w.addGroup}</button>
+      </form>
       <h2 id="builder-h">{w.newSegment}</h2>
       <Problem text={props.error} />
       <form id="builder" method="post" action="/console/groups" class="card" aria-labelledby="builder-h">

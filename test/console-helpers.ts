@@ -38,3 +38,14 @@ export async function csrfOf(env: TestEnv, cookie: string): Promise<string> {
   if (!m) throw new Error("no CSRF token on the home page");
   return m[1] as string;
 }
+
+/** The notice an action's answer leaves for the next page (a one-time cookie), or "". */
+export function noticeOf(res: Response): string {
+  const m = /tidings_notice=([^;]*)/.exec(res.headers.get("set-cookie") ?? "");
+  return m ? decodeURIComponent(m[1] as string) : "";
+}
+
+/** A page read with a notice waiting for it, as after an action. */
+export function withNotice(cookie: string, notice: string): string {
+  return `${cookie}; tidings_notice=${encodeURIComponent(notice)}`;
+}

@@ -7,7 +7,7 @@ import { runPlan } from "../jobs/plan";
 import { reasonText } from "../src/console/i18n";
 import { seedDemo } from "../src/demo/seed";
 import { REASONS } from "../src/messages/status";
-import { csrfOf, form, ORIGIN, page, signIn } from "./console-helpers";
+import { csrfOf, form, noticeOf, ORIGIN, page, signIn, withNotice } from "./console-helpers";
 import { client, type TestEnv, tenant } from "./harness";
 import { settle } from "./two-way";
 
@@ -58,7 +58,7 @@ async function act(env: TestEnv, cookie: string, path: string, fields: Record<st
   const res = await form(env, path, { _csrf: await csrfOf(env, cookie), ...fields }, cookie);
   expect(res.status).toBe(303);
   const to = new URL(res.headers.get("location") as string, ORIGIN);
-  return { page: to.pathname, notice: to.searchParams.get("notice") ?? "" };
+  return { page: to.pathname, notice: noticeOf(res) };
 }
 
 describe("console: settings", () => {
@@ -98,7 +98,7 @@ describe("console: settings", () => {
     await act(env, cookie, "/console/settings/workspace", { name: "North Gym", time_zone: "Asia/Shanghai" });
     expect((await t.client.get("/v1/tenant")).body.quiet_hours).toBeNull();
 
-    const html = await (await page(env, `/console/settings?notice=${encodeURIComponent(bad.notice)}`, cookie)).text();
+    const html = await (await page(env, "/console/settings", withNotice(cookie, bad.notice))).text();
     expect(html).toContain('role="alert"');
     expect(html).toContain('value="【North】"');
   });
@@ -420,7 +420,7 @@ describe("console: a campaign's progress", () => {
       /role="alert">Some messages cannot be written: Missing variable &#39;\w+&#39;/,
     );
     const scheduled = await form(env, `${url}/schedule`, { _csrf: csrf }, cookie);
-    expect(new URL(scheduled.headers.get("location") as string, ORIGIN).searchParams.get("notice")).toBe("Scheduled.");
+    expect(noticeOf(scheduled)).toBe("Scheduled.");
     await runPlan(env.deps);
     await settle(env);
     const html = await (await page(env, url, cookie)).text();
@@ -438,7 +438,7 @@ describe("console: a campaign's progress", () => {
     expect(zh).toContain("客户已退订营销短信");
     // Scheduling twice is refused, and the page says why.
     const again = await form(env, `${url}/schedule`, { _csrf: csrf }, cookie);
-    expect(new URL(again.headers.get("location") as string, ORIGIN).searchParams.get("notice")).toMatch(/^!/);
+    expect(noticeOf(again)).toMatch(/^!/);
   });
 
   it("has Chinese words for every reason a message is not sent", () => {
@@ -728,7 +728,7 @@ describe("console: static groups", () => {
     const taken = await act(env, cookie, "/console/groups/create", { name: "Spin", code: "01" });
     expect(taken.notice).toMatch(/^!.*01/);
     expect((await t.client.get("/v1/groups")).body.data).toHaveLength(1);
-    const html = await (await page(env, `/console/groups?notice=${encodeURIComponent(taken.notice)}`, cookie)).text();
+    const html = await (await page(env, "/console/groups", withNotice(cookie, taken.notice))).text();
     expect(html).toContain('role="alert"');
     expect(html).toContain('<td data-label="Members">0</td>');
     expect((await act(env, cookie, "/console/groups/delete", { id: yoga.id })).notice).toBe("Removed.");

@@ -3,7 +3,7 @@
 
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
-import { form, ORIGIN, page, sessionCookie } from "./console-helpers";
+import { form, noticeOf, ORIGIN, page, sessionCookie, withNotice } from "./console-helpers";
 import { client, tenant } from "./harness";
 import { customer, settle, textsTo, twoWay } from "./two-way";
 
@@ -231,7 +231,14 @@ describe("console sign-in", () => {
       { _csrf: csrf, back, text: "Sorry! Fixed today." },
       cookie,
     );
-    expect(replied.headers.get("location")).toBe(`${back}&notice=Reply%20sent.`);
+    expect(replied.headers.get("location")).toBe(back);
+    expect(noticeOf(replied)).toBe("Reply sent.");
+    // Shown once, on the page it returns to, then gone; a notice in the URL is not shown at all.
+    const shown = await (await page(env, back, withNotice(cookie, "Reply sent."))).text();
+    expect(shown).toContain('<p role="status" class="">Reply sent.</p>');
+    expect(
+      await (await page(env, `${back}&notice=${encodeURIComponent("!Call 555 now")}`, cookie)).text(),
+    ).not.toContain("Call 555");
     await settle(env);
     expect(await textsTo(t.client, emma.id)).toContain("Sorry! Fixed today.");
     expect((await t.client.get(`/v1/inbox/${first.id}`)).body.status).toBe("done");
@@ -246,7 +253,7 @@ describe("console sign-in", () => {
       await (await page(env, "/console/inbox", viewer)).text(),
     )?.[1] as string;
     const refused = await form(env, `/console/inbox/${first.id}`, { _csrf: vcsrf, action: "reopen" }, viewer);
-    expect(decodeURIComponent(refused.headers.get("location") ?? "")).toMatch(/notice=!.*scope 'write'/);
+    expect(noticeOf(refused)).toMatch(/^!.*scope 'write'/);
     expect((await t.client.get(`/v1/inbox/${first.id}`)).body.status).toBe("done");
   });
 

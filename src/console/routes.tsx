@@ -32,11 +32,14 @@ import { CONSOLE_CSS } from "./style";
 
 const COOKIE = "tidings_session";
 const LANG_COOKIE = "tidings_lang";
+// What the last action did, shown once on the page it returns to. A cookie, not the URL: a
+// link from elsewhere must not be able to put words in the console's own alert area.
+const NOTICE_COOKIE = "tidings_notice";
 const FORM_BYTES = 64 * 1024;
 // Larger files go through POST /v1/customers/import or the CLI, which stream them.
 const IMPORT_BYTES = 20 * 1024 * 1024;
 
-type ConsoleEnv = AppEnv & { Variables: { session: Session; lang: Lang; w: Words } };
+type ConsoleEnv = AppEnv & { Variables: { session: Session; lang: Lang; w: Words; notice?: string } };
 
 // One derivation per key (per process or isolate), not per request.
 const secrets = new WeakMap<SecretKey, Promise<string>>();
@@ -166,6 +169,11 @@ export function consoleRoutes(api: ApiFetch) {
       if (form._csrf !== session.csrf) return c.text(c.get("w").badForm, 403);
     }
     c.set("session", session);
+    const notice = getCookie(c, NOTICE_COOKIE);
+    if (notice && c.req.method === "GET" && !c.req.query("fragment")) {
+      c.set("notice", notice);
+      deleteCookie(c, NOTICE_COOKIE, { path: "/console" });
+    }
     await next();
   });
 
@@ -221,7 +229,13 @@ export function consoleRoutes(api: ApiFetch) {
     } catch (e) {
       notice = `!${refusal(e).message}`;
     }
-    return c.redirect(`${back}${back.includes("?") ? "&" : "?"}notice=${encodeURIComponent(notice)}`, 303);
+    setCookie(c, NOTICE_COOKIE, notice.slice(0, 1000), {
+      path: "/console",
+      httpOnly: true,
+      sameSite: "Lax",
+      maxAge: 60,
+    });
+    return c.redirect(back, 303);
   };
   const inboxAction = (c: Context<ConsoleEnv>, act: Parameters<typeof action>[2]) => action(c, "/console/inbox", act);
   app.get("/console/inbox", async (c) =>
@@ -230,7 +244,7 @@ export function consoleRoutes(api: ApiFetch) {
         ...page(c),
         query: c.req.query(),
         now: c.get("deps").clock.now().getTime(),
-        notice: c.req.query("notice"),
+        notice: c.get("notice"),
       }),
     ),
   );
@@ -261,7 +275,7 @@ export function consoleRoutes(api: ApiFetch) {
   app.get("/console/groups", async (c) => {
     const input = c.req.query();
     if (input.fragment) return c.html(await CountSection({ ...page(c), input }));
-    return c.html(await GroupsPage({ ...page(c), input, notice: input.notice }));
+    return c.html(await GroupsPage({ ...page(c), input, notice: c.get("notice") }));
   });
   app.post("/console/groups/:what{create|delete}", (c) =>
     action(c, "/console/groups", (p, form) => groupAction(p, c.req.param("what"), form)),
@@ -312,14 +326,14 @@ export function consoleRoutes(api: ApiFetch) {
       const part = await StatsFragment({ ...p, id: c.req.param("id") });
       return part === null ? c.html(notFound(p), 404) : c.html(part);
     }
-    const body = await CampaignPage({ ...p, id: c.req.param("id"), notice: c.req.query("notice") });
+    const body = await CampaignPage({ ...p, id: c.req.param("id"), notice: c.get("notice") });
     return body === null ? c.html(notFound(p), 404) : c.html(body);
   });
-  app.get("/console/settings", async (c) => c.html(await SettingsPage({ ...page(c), notice: c.req.query("notice") })));
+  app.get("/console/settings", async (c) => c.html(await SettingsPage({ ...page(c), notice: c.get("notice") })));
   app.post("/console/settings/:what", (c) =>
     action(c, "/console/settings", (p, form) => settingsAction(p, c.req.param("what"), form)),
   );
-  app.get("/console/keywords", async (c) => c.html(await KeywordsPage({ ...page(c), notice: c.req.query("notice") })));
+  app.get("/console/keywords", async (c) => c.html(await KeywordsPage({ ...page(c), notice: c.get("notice") })));
   app.post("/console/keywords/:what", (c) =>
     action(c, "/console/keywords", (p, form) => keywordAction(p, c.req.param("what"), form)),
   );
@@ -345,7 +359,7 @@ export function consoleRoutes(api: ApiFetch) {
   });
   app.get("/console/customers/:id", async (c) => {
     const p = page(c);
-    const body = await CustomerPage({ ...p, id: c.req.param("id"), notice: c.req.query("notice") });
+    const body = await CustomerPage({ ...p, id: c.req.param("id"), notice: c.get("notice") });
     return body === null ? c.html(notFound(p), 404) : c.html(body);
   });
 

@@ -208,6 +208,38 @@ describe("date campaigns for a group", () => {
     expect(sent.map((m) => [m.customer_id, m.status])).toEqual([[joiner, "delivered"]]);
     expect(wall(sent[0]?.sent_at as number, "Asia/Shanghai")).toBe("2027-04-01 11:00");
   });
+
+  it("greet someone a segment's new filter takes in after the day's send; those already greeted are not greeted twice", async () => {
+    const env = await setup("2027-04-01T00:00:00Z"); // 08:00 in Shanghai
+    const t = await gym(env);
+    const top = (
+      await t.client.post("/v1/groups", {
+        name: "Top",
+        kind: "segment",
+        filter: { field: "tier", op: "eq", value: "diamond" },
+      })
+    ).body;
+    const diamond = await member(t.client, { name: "Diamond", birthday: "04-01", tier: "diamond" });
+    const gold = await member(t.client, { name: "Gold", birthday: "04-01", tier: "gold" });
+    const c = await t.client.post("/v1/campaigns", {
+      ...birthday,
+      name: "Top birthdays",
+      audience: { groups: [top.id] },
+      catch_up: { policy: "send_late", within_hours: 6 },
+    });
+    await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
+    await drive(env, "2027-04-01T03:00:00Z"); // 11:00 local: the diamond member was greeted at 09:00
+    expect((await sentBy(env, c.body.id)).map((m) => m.customer_id)).toEqual([diamond]);
+
+    await t.client.patch(`/v1/groups/${top.id}`, { filter: { field: "tier", op: "in", value: ["gold", "diamond"] } });
+    await drive(env, "2027-04-01T03:10:00Z");
+    const sent = await sentBy(env, c.body.id);
+    expect(sent.map((m) => [m.customer_id, m.status])).toEqual([
+      [diamond, "delivered"],
+      [gold, "delivered"],
+    ]);
+    expect(wall(sent[1]?.sent_at as number, "Asia/Shanghai")).toBe("2027-04-01 11:00");
+  });
 });
 
 describe("holiday campaigns", () => {

@@ -21,3 +21,22 @@ export function nudgeShipmentCampaigns(tenantId: string, now: number): RawStatem
     params: [now, tenantId, now],
   };
 }
+
+// The date planner's look-back when a campaign skips missed slots (date-planner.ts).
+const SKIP_LOOKBACK_MS = 12 * 3_600_000;
+
+/**
+ * A segment's filter changed: who is in it may have changed for anyone, not only customers
+ * edited since. Date and holiday campaigns plan their catch-up window again for their whole
+ * audience (already planned messages are kept by their idempotency keys), so someone the new
+ * filter takes in is greeted late, or skipped with the reason, as their catch-up policy says.
+ */
+export function replanDateCampaigns(tenantId: string, now: number): RawStatement {
+  return {
+    sql: `update campaigns set next_occurrence_at = ?,
+            planned_until = min(coalesce(planned_until, ?), ? - case when json_extract(trigger, '$.catch_up.policy') = 'send_late'
+              then coalesce(json_extract(trigger, '$.catch_up.within_hours'), 12) * 3600000 else ${SKIP_LOOKBACK_MS} end)
+          where tenant_id = ? and kind in ('date_relative', 'holiday') and status in ('scheduled', 'running')`,
+    params: [now, now, now, tenantId],
+  };
+}

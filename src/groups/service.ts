@@ -1,5 +1,5 @@
 import { and, asc, eq, type SQL, sql } from "drizzle-orm";
-import { nudgeDateCampaigns } from "../campaigns/nudge";
+import { nudgeDateCampaigns, replanDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
 import { liveCustomersWhereIn } from "../customers/store";
 import { toView as customerView } from "../customers/view";
@@ -186,6 +186,7 @@ export async function updateGroup(ctx: Ctx, ref: string, patch: GroupPatch) {
       .update(groups)
       .set(next)
       .where(and(eq(groups.tenantId, ctx.tenantId), eq(groups.id, g.id))),
+    ...(patch.filter !== undefined ? [replanDateCampaigns(ctx.tenantId, next.updatedAt)] : []),
   ]);
   return toView(next, await memberCount(ctx, next));
 }

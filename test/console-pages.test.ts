@@ -275,6 +275,13 @@ describe("console: campaigns of every kind", () => {
       variables: { offer: "20% off", code: "YOGA20" },
       next_occurrence_at: "2026-12-05T02:00:00.000Z", // 10:00 in Shanghai
     });
+    const withSeconds = await made({
+      kind: "broadcast",
+      name: "Seconds",
+      template: "member_promotion",
+      send_at: "2026-12-05T10:00:00",
+    });
+    expect(withSeconds.next_occurrence_at).toBe("2026-12-05T02:00:00.000Z");
     const monthly = await made({
       kind: "recurring",
       name: "Monthly",

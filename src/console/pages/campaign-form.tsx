@@ -44,7 +44,8 @@ function cronOf(f: Record<string, string>): string {
 
 /** A local date and time in the workspace's zone (from datetime-local) as an instant. */
 function instantOf(local: string | undefined, timeZone: string): string | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local ?? "");
+  // Browsers send YYYY-MM-DDTHH:MM, with :SS when a step asks for seconds.
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::\d{2})?$/.exec(local ?? "");
   if (!m) return local?.trim() ? local : undefined; // the API names what is wrong with it
   const [, y, mo, d, h, mi] = m.map(Number) as number[];
   return zonedInstant(

@@ -12,6 +12,7 @@ import { type CampaignRow, tenants, tenantTimeZones } from "../db/schema";
 import { lunarMonthDays, lunarYearOf } from "../lib/lunar";
 import { type CivilDate, formatCivil, isLeapYear, pad2 } from "../lib/time";
 import { REASONS } from "../messages/status";
+import { SKIP_LOOKBACK_MS } from "./nudge";
 import { endOfPass } from "./pass";
 import type { PlanDeps } from "./planner";
 import { audienceSql } from "./service";
@@ -20,8 +21,6 @@ import { type DateTrigger, endOfLocalDay, HOLIDAYS, nextSlotAfter, type Slot, sl
 /** A slot up to this late is simply sent now: the planner runs every few seconds. */
 export const GRACE_MS = 10 * 60_000;
 /** How far back a pass looks for customers added after their slot was planned (skip policy). */
-// Keep in step with nudge.ts, which plans this window again when a segment changes.
-const SKIP_LOOKBACK_MS = 12 * 3_600_000;
 
 const dialect = new SQLiteSyncDialect();
 

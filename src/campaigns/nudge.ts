@@ -22,8 +22,8 @@ export function nudgeShipmentCampaigns(tenantId: string, now: number): RawStatem
   };
 }
 
-// The date planner's look-back when a campaign skips missed slots (date-planner.ts).
-const SKIP_LOOKBACK_MS = 12 * 3_600_000;
+/** How far back the date planner looks for missed slots when a campaign skips them. */
+export const SKIP_LOOKBACK_MS = 12 * 3_600_000;
 
 /**
  * A segment's filter changed: who is in it may have changed for anyone, not only customers

@@ -58,3 +58,15 @@ export function Hidden(props: { csrf: string; id?: string }) {
     </>
   );
 }
+
+/** A one-button form acting on one row (remove, turn off…): the button names its row for a screen reader. */
+export function RowButton(props: { action: string; csrf: string; id: string; label: string; row: string }) {
+  return (
+    <form method="post" action={props.action} class="inline">
+      <Hidden csrf={props.csrf} id={props.id} />
+      <button type="submit" class="link" aria-label={`${props.label}: ${props.row}`}>
+        {props.label}
+      </button>
+    </form>
+  );
+}

@@ -6,7 +6,6 @@ import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout } from "../layout";
 import { Table } from "../table";
 
-const KINDS = ITEM_KINDS;
 /** The arrival shares a prompt can be timed by, as form values. */
 export const QUANTILES = ["0.5", "0.8", "0.9", "0.95"];
 // Distinguishable for common colour blindness (Okabe–Ito), in a fixed order per channel name.
@@ -72,10 +71,10 @@ function timingName(w: Words, t: string, q: number): string {
 export async function ActivationPage(props: Props) {
   const { w, api, lang, query } = props;
   // Without a choice, the kind of item this workspace has shipped (its oldest shipment's).
-  const first = KINDS.includes(query.item_kind as never)
+  const first = ITEM_KINDS.includes(query.item_kind as never)
     ? null
     : (await api.get<{ data: { item_kind: string }[] }>("/v1/shipments?limit=1")).data[0];
-  const kind = (KINDS.includes(query.item_kind as never) ? query.item_kind : first?.item_kind) ?? "card";
+  const kind = (ITEM_KINDS.includes(query.item_kind as never) ? query.item_kind : first?.item_kind) ?? "card";
   const q = QUANTILES.includes(query.quantile ?? "") ? (query.quantile as string) : "0.8";
   const rule = /^\d{1,2}$/.test(query.rule_days ?? "") ? query.rule_days : "";
   const compare = /^\d{4}-\d{2}-\d{2}$/.test(query.compare_at ?? "")
@@ -129,7 +128,7 @@ export async function ActivationPage(props: Props) {
         <div>
           <label for="item_kind">{w.itemKind}</label>
           <select id="item_kind" name="item_kind">
-            {KINDS.map((k) => (
+            {ITEM_KINDS.map((k) => (
               <option value={k} selected={k === kind}>
                 {term(w, "kind_", k)}
               </option>

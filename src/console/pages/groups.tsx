@@ -1,5 +1,5 @@
 import { type ConsoleApi, refusal } from "../api";
-import { Field, Hidden } from "../fields";
+import { Field, Hidden, RowButton } from "../fields";
 import { type Lang, term, type Words } from "../i18n";
 import { Layout, Notice, Problem } from "../layout";
 import { LiveFragment } from "../live";
@@ -144,12 +144,13 @@ export async function GroupsPage(
             <td data-label={w.kind}>{g.kind === "segment" ? w.segment : w.staticGroup}</td>
             <td data-label={w.members}>{g.member_count ?? "–"}</td>
             <td>
-              <form method="post" action="/console/groups/delete" class="inline">
-                <Hidden csrf={props.who.csrf} id={g.id} />
-                <button type="submit" class="link" aria-label={`${w.remove}: ${g.name}`}>
-                  {w.remove}
-                </button>
-              </form>
+              <RowButton
+                action="/console/groups/delete"
+                csrf={props.who.csrf}
+                id={g.id}
+                label={w.remove}
+                row={g.name}
+              />
             </td>
           </tr>
         ))}

@@ -1,5 +1,5 @@
 import type { ConsoleApi } from "../api";
-import { Hidden } from "../fields";
+import { Hidden, RowButton } from "../fields";
 import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
@@ -148,18 +148,14 @@ export async function KeywordsPage(props: Props) {
                 <td data-label={w.failed}>{s?.failures ?? 0}</td>
                 <td data-label={w.status}>{k.enabled ? w.on : w.off}</td>
                 <td>
-                  <form method="post" action={`/console/keywords/${k.enabled ? "disable" : "enable"}`} class="inline">
-                    <Hidden csrf={csrf} id={k.id} />
-                    <button type="submit" class="link" aria-label={`${k.enabled ? w.turnOff : w.turnOn}: ${k.name}`}>
-                      {k.enabled ? w.turnOff : w.turnOn}
-                    </button>
-                  </form>
-                  <form method="post" action="/console/keywords/delete" class="inline">
-                    <Hidden csrf={csrf} id={k.id} />
-                    <button type="submit" class="link" aria-label={`${w.remove}: ${k.name}`}>
-                      {w.remove}
-                    </button>
-                  </form>
+                  <RowButton
+                    action={`/console/keywords/${k.enabled ? "disable" : "enable"}`}
+                    csrf={csrf}
+                    id={k.id}
+                    label={k.enabled ? w.turnOff : w.turnOn}
+                    row={k.name}
+                  />
+                  <RowButton action="/console/keywords/delete" csrf={csrf} id={k.id} label={w.remove} row={k.name} />
                 </td>
               </tr>
             );

@@ -1,6 +1,6 @@
 import type { Plan } from "../../db/schema";
 import type { ConsoleApi } from "../api";
-import { Hidden, NumberField } from "../fields";
+import { Hidden, NumberField, RowButton } from "../fields";
 import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
@@ -313,12 +313,7 @@ export async function SettingsPage(props: Props) {
               </form>
             </td>
             <td>
-              <form method="post" action="/console/settings/staff-remove" class="inline">
-                <Hidden csrf={csrf} id={s.id} />
-                <button type="submit" class="link" aria-label={`${w.remove}: ${s.name}`}>
-                  {w.remove}
-                </button>
-              </form>
+              <RowButton action="/console/settings/staff-remove" csrf={csrf} id={s.id} label={w.remove} row={s.name} />
             </td>
           </tr>
         ))}

@@ -1,4 +1,3 @@
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { apiKeyRoutes } from "./api-keys/routes";
 import { attributeRoutes } from "./attributes/routes";
@@ -11,12 +10,12 @@ import { docsRoutes } from "./docs/routes";
 import { eventRoutes } from "./events/routes";
 import { groupRoutes } from "./groups/routes";
 import { authMiddleware } from "./http/auth";
+import { limitBody } from "./http/body-limit";
 import { onError, onNotFound } from "./http/errors";
 import { createRouter } from "./http/openapi";
 import { inboundRoutes } from "./inbound/routes";
 import { inboxRoutes } from "./inbox/routes";
 import { keywordRoutes } from "./keywords/routes";
-import { PayloadTooLargeError } from "./lib/errors";
 import { messageRoutes } from "./messages/routes";
 import { reportRoutes } from "./reports/routes";
 import { shipmentRoutes } from "./shipments/routes";
@@ -39,26 +38,13 @@ export function createApp(deps: Deps) {
     await next();
   });
   app.use("/v1/*", authMiddleware);
-  app.use(
-    "/admin/*",
-    bodyLimit({
-      maxSize: deps.config.maxJsonBytes,
-      onError: () => {
-        throw new PayloadTooLargeError(deps.config.maxJsonBytes);
-      },
-    }),
-  );
+  app.use("/admin/*", limitBody(deps.config.maxJsonBytes));
   app.use("/v1/*", async (c, next) => {
     // CSV imports stream and check their own, larger limit as they read (customers/routes.ts).
     if (c.req.header("content-type")?.startsWith("text/csv")) return next();
     // Bulk routes take up to 10,000 rows (a few MB); everything else a normal body.
     const max = BULK_JSON_PATHS.has(c.req.path) ? BULK_JSON_BYTES : deps.config.maxJsonBytes;
-    return bodyLimit({
-      maxSize: max,
-      onError: () => {
-        throw new PayloadTooLargeError(max);
-      },
-    })(c, next);
+    return limitBody(max)(c, next);
   });
 
   app.route("/", tenantRoutes);

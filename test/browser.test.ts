@@ -40,7 +40,7 @@ describe.runIf(present)("the console in Chromium", () => {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        "x-simulator-signature": await hmacBase64("SHA-256", "browser-test-secret-0123456789", body),
+        "x-simulator-signature": hmacBase64("SHA-256", "browser-test-secret-0123456789", body),
       },
       body,
     });

@@ -160,7 +160,7 @@ describe("the webhook", () => {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        "x-simulator-signature": await hmacBase64("SHA-256", "wrong", body),
+        "x-simulator-signature": hmacBase64("SHA-256", "wrong", body),
       },
       body,
     });
@@ -178,6 +178,28 @@ describe("the webhook", () => {
     expect(prospect).toMatchObject({ phone: EMMA, source: "inbound" });
     expect(prospect.consent.state).toBe("never_asked");
     expect(await textsTo(t.client, prospect.id)).toHaveLength(1);
+  });
+
+  it("refuses a body over 64 KB with 413, whether its size is declared or streamed, storing nothing", async () => {
+    const env = setup();
+    const t = await twoWay(env);
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      env.app.request(`/webhooks/simulator/${t.channel.id}/inbound`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body,
+      });
+    const big = JSON.stringify({ id: "SM-big", from: EMMA, to: SERVICE, text: "x".repeat(70_000) });
+    // Declared: refused from the header, before the body is read.
+    const declared = await post("{}", { "content-length": String(big.length) });
+    expect(declared.status).toBe(413);
+    expect((await declared.json()).error.code).toBe("payload_too_large");
+    // Not declared (chunked): counted as it streams.
+    expect((await post(big)).status).toBe(413);
+    expect(env.db.sqlite.prepare("select count(*) as n from inbound_messages").get()).toEqual({ n: 0 });
+    // A declared size within the limit goes on to the signature check.
+    const small = JSON.stringify({ id: "SM-2", from: EMMA, to: SERVICE, text: "HELP" });
+    expect((await post(small, { "content-length": String(small.length) })).status).toBe(403);
   });
 
   it("a message claimed by a pipeline that died is handled after its lease, once", async () => {

@@ -3,6 +3,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { tenants } from "../src/db/schema";
+import { ConflictError } from "../src/lib/errors";
 import { migrateDatabase, openDatabase, statementCache } from "../src/node/db";
 import { setup, tenant } from "./helpers";
 
@@ -36,6 +37,29 @@ describe("statement cache", () => {
     migrateDatabase(db);
     migrateDatabase(db); // a second run finds nothing to do
     expect(db.sqlite.prepare("select count(*) as n from usage_months").get()).toEqual({ n: 0 });
+    db.close();
+  });
+});
+
+describe("group commit", () => {
+  it("commits the writes handed over together once the turn ends, each all-or-nothing; a failing one fails alone", async () => {
+    const db = openDatabase(":memory:");
+    db.sqlite.exec("create table t (id integer primary key, v text)");
+    const put = (id: number, v: string) => ({ sql: "insert into t (id, v) values (?, ?)", params: [id, v] });
+    const first = db.batchGrouped([put(1, "a"), put(2, "b")]);
+    const failing = db.batchGrouped([put(3, "c"), put(1, "again")]);
+    const last = db.batchGrouped([put(4, "d")]);
+    // Nothing is written until the turn of the event loop ends: then all of it at once.
+    expect(db.sqlite.prepare("select count(*) as n from t").get()).toEqual({ n: 0 });
+    await expect(failing).rejects.toBeInstanceOf(ConflictError);
+    await first;
+    await last;
+    // The failing caller's own first row went back with it; the others' rows stayed.
+    expect(db.sqlite.prepare("select id, v from t order by id").all()).toEqual([
+      { id: 1, v: "a" },
+      { id: 2, v: "b" },
+      { id: 4, v: "d" },
+    ]);
     db.close();
   });
 });

@@ -81,7 +81,7 @@ async function waitFor<T>(fn: () => T[], n = 1, ms = 15_000): Promise<T[]> {
 
 const simulatorSigned = async (body: string, contentType = "application/json"): Promise<WebhookRequest> => ({
   url: "http://127.0.0.1/webhooks/simulator/chn/x",
-  headers: { "content-type": contentType, "x-simulator-signature": await hmacBase64("SHA-256", SECRET, body) },
+  headers: { "content-type": contentType, "x-simulator-signature": hmacBase64("SHA-256", SECRET, body) },
   body,
 });
 

@@ -28,7 +28,7 @@ export async function twoWay(env: TestEnv, overrides: Record<string, unknown> = 
       method: "POST",
       headers: {
         "content-type": "application/json",
-        "x-simulator-signature": await hmacBase64("SHA-256", SECRET, body),
+        "x-simulator-signature": hmacBase64("SHA-256", SECRET, body),
       },
       body,
     });

@@ -21,6 +21,13 @@ export interface Database {
    */
   batch(statements: Statement[]): Promise<void>;
   /**
+   * Like batch, for small writes that arrive many at a time (a webhook each): the runtime may
+   * commit the writes handed over at about the same moment as one transaction (group commit).
+   * Each caller's statements stay all-or-nothing, a failing caller fails alone, and the promise
+   * settles only once its own statements are committed.
+   */
+  batchGrouped(statements: Statement[]): Promise<void>;
+  /**
    * Runs one raw statement and returns its rows as objects: a read, or a single atomic write
    * that returns rows (UPDATE ... RETURNING, used to claim messages).
    */

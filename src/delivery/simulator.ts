@@ -171,7 +171,7 @@ export class SimulatorProvider implements SmsProvider {
   /** Simulator callbacks carry X-Simulator-Signature: base64 HMAC-SHA256 of the body. */
   async verifyRequest(req: WebhookRequest): Promise<boolean> {
     const given = req.headers["x-simulator-signature"] ?? "";
-    return constantTimeEqual(given, await hmacBase64("SHA-256", this.secret, req.body));
+    return constantTimeEqual(given, hmacBase64("SHA-256", this.secret, req.body));
   }
 
   parseStatus(req: WebhookRequest): StatusUpdate[] {

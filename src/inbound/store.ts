@@ -1,5 +1,5 @@
 // The first thing an inbound SMS meets: one insert, keyed by the provider's message id, before
-// the provider hears "200". The pipeline (process.ts) takes it from there, so a webhook answers
+// the provider hears "200" (committed with the other webhooks of the moment: batchGrouped). The pipeline (process.ts) takes it from there, so a webhook answers
 // in microseconds and nothing is lost if the process dies before the message is handled.
 
 import type { Database } from "../db/client";
@@ -42,6 +42,6 @@ export async function storeInbound(
       ]),
     });
   }
-  await deps.db.batch(statements);
+  await deps.db.batchGrouped(statements);
   return sms.length;
 }

@@ -317,7 +317,7 @@ export async function runActivationDemo(
       method: "POST",
       headers: {
         "content-type": "application/json",
-        "x-simulator-signature": await hmacBase64("SHA-256", SECRET, body),
+        "x-simulator-signature": hmacBase64("SHA-256", SECRET, body),
       },
       body,
     });

@@ -41,20 +41,50 @@ export function openDatabase(path: string): NodeDatabase {
       else (s as unknown as { run(): unknown }).run();
     }
   });
+  const run = (statements: Statement[]) => {
+    try {
+      runAll(statements);
+    } catch (e) {
+      // A unique index caught what a check before the write missed (two requests at once).
+      if (e instanceof BetterSqlite3.SqliteError && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(e.code)) {
+        throw ConflictError.alreadyExists(e.message);
+      }
+      throw e;
+    }
+  };
+  // Group commit: a commit costs a WAL write whatever its size, so the writes handed over in one
+  // turn of the event loop (every webhook whose bytes arrived together) share one. If the
+  // shared transaction fails, each caller's statements run again alone, so only the culprit fails.
+  let group: { statements: Statement[]; resolve(): void; reject(e: unknown): void }[] = [];
+  const commitGroup = () => {
+    const items = group;
+    group = [];
+    try {
+      runAll(items.flatMap((i) => i.statements));
+      for (const i of items) i.resolve();
+    } catch {
+      for (const i of items) {
+        try {
+          run(i.statements);
+          i.resolve();
+        } catch (e) {
+          i.reject(e);
+        }
+      }
+    }
+  };
   return {
     sqlite,
     orm,
     async batch(statements) {
-      if (statements.length === 0) return;
-      try {
-        runAll(statements);
-      } catch (e) {
-        // A unique index caught what a check before the write missed (two requests at once).
-        if (e instanceof BetterSqlite3.SqliteError && /^SQLITE_CONSTRAINT_(UNIQUE|PRIMARYKEY)$/.test(e.code)) {
-          throw ConflictError.alreadyExists(e.message);
-        }
-        throw e;
-      }
+      if (statements.length > 0) run(statements);
+    },
+    batchGrouped(statements) {
+      if (statements.length === 0) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        if (group.length === 0) setImmediate(commitGroup);
+        group.push({ statements, resolve, reject });
+      });
     },
     async rawAll<T>(sql: string, params: unknown[]) {
       return prepare(sql).all(...(params as unknown[])) as T[];

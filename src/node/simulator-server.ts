@@ -135,7 +135,7 @@ export async function startSimulatorServer(opts: SimulatorServerOptions = {}): P
           method: "POST",
           headers: {
             "content-type": "application/json",
-            "x-simulator-signature": await hmacBase64("SHA-256", opts.secret ?? "", payload),
+            "x-simulator-signature": hmacBase64("SHA-256", opts.secret ?? "", payload),
           },
           body: payload,
         });

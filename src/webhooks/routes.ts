@@ -4,14 +4,14 @@
 
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { channelForWebhook } from "../channels/service";
 import type { WebhookRequest } from "../delivery/provider";
 import { applyStatusUpdates } from "../delivery/receipts";
+import { limitBody } from "../http/body-limit";
 import type { AppEnv } from "../http/env";
 import { createRouter, ErrorSchema } from "../http/openapi";
 import { storeInbound } from "../inbound/store";
-import { ForbiddenError, NotFoundError, PayloadTooLargeError } from "../lib/errors";
+import { ForbiddenError, NotFoundError } from "../lib/errors";
 
 const Params = z.object({
   provider: z.enum(["simulator", "twilio", "smpp"]).openapi({ param: { name: "provider", in: "path" } }),
@@ -33,14 +33,7 @@ function route(kind: "status" | "inbound") {
         : "Inbound SMS from a provider (stored, then handled by the pipeline)",
     description:
       "Signed by the provider (Twilio: X-Twilio-Signature over the public URL and the form fields; simulator: X-Simulator-Signature, HMAC-SHA256 of the body with the channel's secret). Set TIDINGS_PUBLIC_URL to the URL the provider calls.",
-    middleware: [
-      bodyLimit({
-        maxSize: MAX_BYTES,
-        onError: () => {
-          throw new PayloadTooLargeError(MAX_BYTES);
-        },
-      }),
-    ],
+    middleware: [limitBody(MAX_BYTES)],
     request: { params: Params },
     responses: {
       200: { description: "Accepted (also for a repeat)" },

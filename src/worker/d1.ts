@@ -29,8 +29,11 @@ function toRaw(s: Statement): RawStatement {
 export function d1Database(d1: D1Like): Database {
   // biome-ignore lint/suspicious/noExplicitAny: drizzle's D1 driver takes the real binding type
   const orm = drizzle(d1 as any, { schema });
-  return {
+  const db: Database = {
     orm: orm as unknown as Database["orm"],
+    // A Worker serves one request at a time per isolate as far as D1 is concerned: nothing to
+    // group, and a write must not outlive the request that made it.
+    batchGrouped: (statements) => db.batch(statements),
     async batch(statements) {
       if (statements.length === 0) return;
       const prepared = statements.map((s) => {
@@ -54,4 +57,5 @@ export function d1Database(d1: D1Like): Database {
       return r.results;
     },
   };
+  return db;
 }

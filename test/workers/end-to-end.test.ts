@@ -96,7 +96,7 @@ describe("Tidings on Workers", () => {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          "x-simulator-signature": await hmacBase64("SHA-256", SECRET, receipts),
+          "x-simulator-signature": hmacBase64("SHA-256", SECRET, receipts),
         },
         body: receipts,
       }),
@@ -148,7 +148,7 @@ describe("Tidings on Workers", () => {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          "x-simulator-signature": await hmacBase64("SHA-256", SECRET, body),
+          "x-simulator-signature": hmacBase64("SHA-256", SECRET, body),
         },
         body,
       }),

@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { channelFor } from "../channels/service";
 import type { Ctx } from "../context";
 import type { Statement } from "../db/client";
+import { prepared } from "../db/prepared";
 import {
   type AfterDeliveryTrigger,
   type Audience,
@@ -109,18 +110,21 @@ export async function campaignRow(ctx: Ctx, id: string): Promise<CampaignRow> {
 
 /** The workspace's campaigns of a kind that still react to events or shipments (not draft, not over). */
 export async function liveCampaigns(ctx: Ctx, kind: CampaignKind): Promise<CampaignRow[]> {
-  return ctx.db.orm
-    .select()
-    .from(campaigns)
-    .where(
-      and(
-        eq(campaigns.tenantId, ctx.tenantId),
-        eq(campaigns.kind, kind),
-        inArray(campaigns.status, ["scheduled", "running", "paused"]),
-      ),
-    )
-    .orderBy(campaigns.id)
-    .all();
+  // Asked for every event and every inbound keyword: a query built once.
+  return prepared(ctx.db, "liveCampaigns", (orm) =>
+    orm
+      .select()
+      .from(campaigns)
+      .where(
+        and(
+          eq(campaigns.tenantId, sql.placeholder("tenantId")),
+          eq(campaigns.kind, sql.placeholder("kind")),
+          inArray(campaigns.status, ["scheduled", "running", "paused"]),
+        ),
+      )
+      .orderBy(campaigns.id)
+      .prepare(),
+  ).all({ tenantId: ctx.tenantId, kind });
 }
 
 export const PRIORITY = { low: 0, normal: 1, high: 2 } as const;

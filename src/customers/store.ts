@@ -1,8 +1,9 @@
 // Writing customers as plain statements: the API, upserts and the bulk import share these,
 // and plain SQL with reused statement text keeps imports near SQLite's own speed.
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
 import type { RawStatement, Statement } from "../db/client";
+import { prepared } from "../db/prepared";
 import { type AttributeType, attributeDefinitions, type CustomerRow, customers, staff } from "../db/schema";
 import { inList } from "../db/sql";
 import { isCountry, normalizePhone } from "../lib/phone";
@@ -144,16 +145,22 @@ export function attributeStatements(ctx: Ctx, defs: { key: string; type: Attribu
 /** The tenant's rules for preparing customers, loaded once per request or import. */
 export async function loadPrepareEnv(ctx: Ctx, consentSource: ConsentSource): Promise<PrepareEnv> {
   const tenant = await getTenantRow(ctx.db, ctx.tenantId);
-  const defs = await ctx.db.orm
-    .select({ key: attributeDefinitions.key, type: attributeDefinitions.type })
-    .from(attributeDefinitions)
-    .where(eq(attributeDefinitions.tenantId, ctx.tenantId))
-    .all();
-  const owners = new Set(
-    (await ctx.db.orm.select({ id: staff.id }).from(staff).where(eq(staff.tenantId, ctx.tenantId)).all()).map(
-      (s) => s.id,
-    ),
-  );
+  const tenantId = { tenantId: ctx.tenantId };
+  const defs = await prepared(ctx.db, "attributeTypes", (orm) =>
+    orm
+      .select({ key: attributeDefinitions.key, type: attributeDefinitions.type })
+      .from(attributeDefinitions)
+      .where(eq(attributeDefinitions.tenantId, sql.placeholder("tenantId")))
+      .prepare(),
+  ).all(tenantId);
+  const staffIds = await prepared(ctx.db, "staffIds", (orm) =>
+    orm
+      .select({ id: staff.id })
+      .from(staff)
+      .where(eq(staff.tenantId, sql.placeholder("tenantId")))
+      .prepare(),
+  ).all(tenantId);
+  const owners = new Set(staffIds.map((s) => s.id));
   const country = tenant.defaultCountry;
   if (!isCountry(country)) throw new Error(`tenant ${tenant.id} has an invalid country`);
   return {
@@ -179,6 +186,21 @@ export async function liveCustomersWhereIn(
   values: string[],
 ): Promise<CustomerRow[]> {
   if (values.length === 0) return [];
+  // One value (a webhook's sender, an API call) is the hot case: a query built once.
+  if (values.length === 1)
+    return prepared(ctx.db, `liveCustomerBy:${column.name}`, (orm) =>
+      orm
+        .select()
+        .from(customers)
+        .where(
+          and(
+            eq(customers.tenantId, sql.placeholder("tenantId")),
+            isNull(customers.deletedAt),
+            eq(column, sql.placeholder("value")),
+          ),
+        )
+        .prepare(),
+    ).all({ tenantId: ctx.tenantId, value: values[0] });
   return ctx.db.orm
     .select()
     .from(customers)

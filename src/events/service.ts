@@ -13,6 +13,7 @@ import { prepareCustomer } from "../customers/model";
 import { customerByRef } from "../customers/service";
 import { attributeStatements, loadPrepareEnv, writeStatements } from "../customers/store";
 import type { Statement } from "../db/client";
+import { prepared } from "../db/prepared";
 import { type CampaignRow, type CampaignTrigger, type CustomerRow, events, messages } from "../db/schema";
 import { ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
@@ -58,11 +59,13 @@ export async function recordEvent(ctx: Ctx, input: EventCreate) {
   const customer = await subject(ctx, input);
   const now = ctx.clock.now().getTime();
   if (input.event_id) {
-    const seen = await ctx.db.orm
-      .select()
-      .from(events)
-      .where(and(eq(events.tenantId, ctx.tenantId), eq(events.externalId, input.event_id)))
-      .get();
+    const seen = await prepared(ctx.db, "eventByExternalId", (orm) =>
+      orm
+        .select()
+        .from(events)
+        .where(and(eq(events.tenantId, sql.placeholder("tenantId")), eq(events.externalId, sql.placeholder("id"))))
+        .prepare(),
+    ).get({ tenantId: ctx.tenantId, id: input.event_id });
     if (seen) return { ...view(seen), duplicate: true };
   }
   const occurredAt = input.occurred_at ? Date.parse(input.occurred_at) : now;

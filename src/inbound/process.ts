@@ -10,8 +10,8 @@
 
 import type { Ctx } from "../context";
 import { emptyRow, type PrepareEnv } from "../customers/model";
-import { customerChange, prepareEnvFor } from "../customers/service";
-import { customerFromRaw, loadPrepareEnv } from "../customers/store";
+import { customerChange } from "../customers/service";
+import { customerFromRaw, loadPrepareEnv, optedOutPhones } from "../customers/store";
 import type { Database, Statement } from "../db/client";
 import type { CustomerRow, InboundRow, InboundStep, KeywordRow, TenantRow } from "../db/schema";
 import { customerInGroup } from "../groups/service";
@@ -253,7 +253,9 @@ async function processOne(
     attributed: customer ? await attributed(ctx, customer.id, now, rules.settings) : null,
     async ensureCustomer() {
       if (customer) return customer;
-      const env = await prepareEnvFor(ctx, "keyword", valid ? [phone] : []);
+      // The workspace's rules are loaded once per run; only this phone's opt-out history is new.
+      const prior = await optedOutPhones(ctx, valid ? [phone] : []);
+      const env: PrepareEnv = { ...(await rules.customerEnv()), priorOptOut: (p) => prior.get(p) };
       const change = await customerChange(
         ctx,
         env,

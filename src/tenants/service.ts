@@ -3,6 +3,7 @@ import { createKeyStatements } from "../api-keys/service";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import type { Database } from "../db/client";
+import { prepared } from "../db/prepared";
 import { customers, type Plan, type TenantRow, tenantPlans, tenants } from "../db/schema";
 import { inList } from "../db/sql";
 import { mergeInbound, resolveInbound } from "../inbound/settings";
@@ -38,7 +39,13 @@ function toView(row: TenantRow, plan: Plan, pending: { effective_month: string; 
 }
 
 export async function getTenantRow(db: Database, tenantId: string): Promise<TenantRow> {
-  const row = await db.orm.select().from(tenants).where(eq(tenants.id, tenantId)).get();
+  const row = await prepared(db, "tenantById", (orm) =>
+    orm
+      .select()
+      .from(tenants)
+      .where(eq(tenants.id, sql.placeholder("id")))
+      .prepare(),
+  ).get({ id: tenantId });
   if (!row) throw new NotFoundError("tenant", tenantId);
   return row;
 }

@@ -2,9 +2,11 @@
 import BetterSqlite3 from "better-sqlite3";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { prepared } from "../src/db/prepared";
 import { tenants } from "../src/db/schema";
-import { ConflictError } from "../src/lib/errors";
+import { ConflictError, NotFoundError } from "../src/lib/errors";
 import { migrateDatabase, openDatabase, statementCache } from "../src/node/db";
+import { getTenantRow } from "../src/tenants/service";
 import { setup, tenant } from "./helpers";
 
 describe("statement cache", () => {
@@ -61,6 +63,25 @@ describe("group commit", () => {
       { id: 4, v: "d" },
     ]);
     db.close();
+  });
+});
+
+describe("prepared queries", () => {
+  it("are built once per database and read the rows as they are now, with each call's values", async () => {
+    const a = setup();
+    const b = setup();
+    const ta = (await tenant(a, { name: "A Gym" })).tenant;
+    const tb = (await tenant(b, { name: "B Gym" })).tenant;
+    const query = (db: typeof a.deps.db) => prepared(db, "probe", (orm) => ({ orm }));
+    expect(query(a.deps.db)).toBe(query(a.deps.db));
+    expect(query(a.deps.db)).not.toBe(query(b.deps.db));
+    expect((await getTenantRow(a.deps.db, ta.id)).name).toBe("A Gym");
+    // Each database has its own query: A's workspace is not in B's.
+    await expect(getTenantRow(b.deps.db, ta.id)).rejects.toBeInstanceOf(NotFoundError);
+    expect((await getTenantRow(b.deps.db, tb.id)).name).toBe("B Gym");
+    // The query is kept, not its answer: a change is read at once.
+    a.db.sqlite.prepare("update tenants set name = 'A Gym & Spa' where id = ?").run(ta.id);
+    expect((await getTenantRow(a.deps.db, ta.id)).name).toBe("A Gym & Spa");
   });
 });
 

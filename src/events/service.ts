@@ -136,11 +136,13 @@ export async function recordEvent(ctx: Ctx, input: EventCreate) {
 
   await ctx.db.batch(statements);
   // What actually went in (another request with the same event_id may have won the race).
-  const row = await ctx.db.orm
-    .select()
-    .from(events)
-    .where(and(eq(events.tenantId, ctx.tenantId), eq(events.id, id)))
-    .get();
+  const row = await prepared(ctx.db, "eventById", (orm) =>
+    orm
+      .select()
+      .from(events)
+      .where(and(eq(events.tenantId, sql.placeholder("tenantId")), eq(events.id, sql.placeholder("id"))))
+      .prepare(),
+  ).get({ tenantId: ctx.tenantId, id });
   if (!row) return { ...(await duplicateOf(ctx, input.event_id)), duplicate: true };
   const cancelled = await countCancelled(ctx, cancelling, customer.id, now);
   // Only the campaigns whose audience took the customer wrote a message; report what is there.

@@ -1,5 +1,6 @@
-import { and, asc, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
+import { prepared } from "../db/prepared";
 import { type TemplateRow, templates, templateVersions } from "../db/schema";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import type { DefaultTemplate, TemplateKind, TemplateLibrary } from "./library";
@@ -68,18 +69,21 @@ async function versionSource(ctx: Ctx, templateId: string, version: number): Pro
 }
 
 async function activeByKey(ctx: Ctx, key: string, locale: string) {
-  return ctx.db.orm
-    .select()
-    .from(templates)
-    .where(
-      and(
-        eq(templates.tenantId, ctx.tenantId),
-        eq(templates.key, key),
-        eq(templates.locale, locale),
-        isNull(templates.archivedAt),
-      ),
-    )
-    .get();
+  // Asked for every message composed and every reply: a query built once.
+  return prepared(ctx.db, "activeTemplate", (orm) =>
+    orm
+      .select()
+      .from(templates)
+      .where(
+        and(
+          eq(templates.tenantId, sql.placeholder("tenantId")),
+          eq(templates.key, sql.placeholder("key")),
+          eq(templates.locale, sql.placeholder("locale")),
+          isNull(templates.archivedAt),
+        ),
+      )
+      .prepare(),
+  ).get({ tenantId: ctx.tenantId, key, locale });
 }
 
 export async function createTemplate(ctx: Ctx, library: TemplateLibrary, input: TemplateCreate) {

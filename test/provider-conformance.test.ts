@@ -189,6 +189,17 @@ describe.each(harnesses)("provider conformance: $name", (h) => {
   });
 });
 
+describe("webhook signatures", () => {
+  it("are standard HMACs (RFC 4231 and RFC 2202 vectors), the same for every call with a secret", () => {
+    const data = "what do ya want for nothing?";
+    expect(hmacBase64("SHA-256", "Jefe", data)).toBe("W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+    expect(hmacBase64("SHA-1", "Jefe", data)).toBe("7/zfauXrL6LSdBbV8YTfnCWafHk=");
+    // The keyed state is reused: a second text does not carry the first one along.
+    expect(hmacBase64("SHA-256", "Jefe", "")).not.toBe(hmacBase64("SHA-256", "Jefe", data));
+    expect(hmacBase64("SHA-256", "Jefe", data)).toBe("W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+  });
+});
+
 describe("twilio specifics", () => {
   it("maps 21610 to an opt-out and signs callbacks over the exact URL", async () => {
     const s = await server({}, ["+8613900139000"]);

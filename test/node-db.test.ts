@@ -1,4 +1,7 @@
 // The Node database adapter's statement cache: drizzle's queries reuse compiled statements.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
@@ -40,6 +43,25 @@ describe("statement cache", () => {
     migrateDatabase(db); // a second run finds nothing to do
     expect(db.sqlite.prepare("select count(*) as n from usage_months").get()).toEqual({ n: 0 });
     db.close();
+  });
+});
+
+describe("file settings", () => {
+  it("gives a new file 16 KiB pages and WAL, and leaves an existing file's page size alone", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tidings-pages-"));
+    const old = new BetterSqlite3(join(dir, "old.db"));
+    old.exec("create table t (x)");
+    old.close();
+    const opened = openDatabase(join(dir, "old.db"));
+    expect(opened.sqlite.pragma("page_size", { simple: true })).toBe(4096);
+    opened.close();
+    const db = openDatabase(join(dir, "new.db"));
+    migrateDatabase(db);
+    expect(db.sqlite.pragma("page_size", { simple: true })).toBe(16384);
+    expect(db.sqlite.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(db.sqlite.pragma("journal_size_limit", { simple: true })).toBe(64 * 1024 * 1024);
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 

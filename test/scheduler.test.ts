@@ -2,6 +2,8 @@ import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { runDispatch } from "../jobs/dispatch";
 import { runPlan } from "../jobs/plan";
+import { planCampaigns } from "../src/campaigns/planner";
+import type { Statement } from "../src/db/client";
 import { dispatch } from "../src/delivery/dispatch";
 import { localParts } from "../src/lib/time";
 import { libraryOf } from "../src/templates/library";
@@ -385,6 +387,95 @@ describe("event campaigns", () => {
     const badType = await t.client.post("/v1/events", { customer_id: a, type: "Bad Type" });
     expect(badType.status).toBe(422);
     expect(badType.body.error.details[0].path).toBe("body.type");
+  });
+});
+
+describe("broadcast planning in chunks", () => {
+  const offer = {
+    name: "Winter offer",
+    kind: "broadcast",
+    template: "member_promotion",
+    variables: { offer: "20% off PT", validUntil: "2026-12-15", link: "gym.example/w" },
+  };
+  const plan = (env: TestEnv, db = env.db) => planCampaigns({ db, clock: env.clock, ids: env.ids }, { chunk: 2 });
+  // The database as a planner sees it when it dies before its nth write, or when something
+  // (a pause) lands just before that write.
+  const interrupted = (env: TestEnv, n: number, before: () => Promise<void>) => {
+    let calls = 0;
+    return {
+      ...env.db,
+      async batch(statements: Statement[]) {
+        if (++calls === n) await before();
+        return env.db.batch(statements);
+      },
+    };
+  };
+  const dies = async () => {
+    throw new Error("planner died");
+  };
+  const perCustomer = (env: TestEnv, id: string) =>
+    env.db.rawAll<{ customer_id: string; n: number }>(
+      "select customer_id, count(*) as n from messages where campaign_id = ? group by customer_id",
+      [id],
+    );
+
+  it("resumes a run that died half-way from its cursor, and two runs at once plan each customer once", async () => {
+    const env = await setup("2026-11-23T04:00:00Z");
+    const t = await gym(env);
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) ids.push(await member(t.client, { name: `M${i}` }));
+    const a = (await t.client.post("/v1/campaigns", { ...offer, audience: { customers: ids } })).body.id;
+    expect((await t.client.post(`/v1/campaigns/${a}/schedule`, {})).status).toBe(200);
+
+    // Chunks of 2: the second write never happens.
+    await expect(plan(env, interrupted(env, 2, dies))).rejects.toThrow("planner died");
+    expect(await perCustomer(env, a)).toHaveLength(2);
+    const [mid] = await env.db.rawAll<{ plan_cursor: string; planned: number }>(
+      "select plan_cursor, planned from campaigns where id = ?",
+      [a],
+    );
+    expect(mid?.plan_cursor).toMatch(/^\d+:cus_/);
+    expect(mid?.planned).toBe(0);
+    // The next run goes on from the cursor; a third finds nothing due.
+    expect(await plan(env)).toMatchObject({ campaigns: 1, planned: 7 });
+    expect(await plan(env)).toMatchObject({ campaigns: 0, planned: 0 });
+    const rows = await perCustomer(env, a);
+    expect(rows.map((r) => r.customer_id).sort()).toEqual([...ids].sort());
+    expect(rows.every((r) => r.n === 1)).toBe(true);
+    expect((await t.client.get(`/v1/campaigns/${a}`)).body).toMatchObject({ status: "running", planned: 7 });
+    const [done] = await env.db.rawAll<{ plan_cursor: string | null }>(
+      "select plan_cursor from campaigns where id = ?",
+      [a],
+    );
+    expect(done?.plan_cursor).toBeNull();
+
+    // Two runs at once, taking turns chunk by chunk: each chunk is written by one of them.
+    const b = (await t.client.post("/v1/campaigns", { ...offer, name: "Second", audience: { customers: ids } })).body
+      .id;
+    expect((await t.client.post(`/v1/campaigns/${b}/schedule`, {})).status).toBe(200);
+    const runs = await Promise.all([plan(env), plan(env)]);
+    expect(runs.map((r) => r.campaigns)).toEqual([1, 1]);
+    const both = await perCustomer(env, b);
+    expect(both).toHaveLength(7);
+    expect(both.every((r) => r.n === 1)).toBe(true);
+    expect((await t.client.get(`/v1/campaigns/${b}`)).body.planned).toBe(7);
+  });
+
+  it("stops at the cursor when paused during planning, and finishes when resumed", async () => {
+    const env = await setup("2026-11-23T04:00:00Z");
+    const t = await gym(env);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await member(t.client, { name: `P${i}` }));
+    const id = (await t.client.post("/v1/campaigns", { ...offer, audience: { customers: ids } })).body.id;
+    expect((await t.client.post(`/v1/campaigns/${id}/schedule`, {})).status).toBe(200);
+    const pause = async () => {
+      expect((await t.client.post(`/v1/campaigns/${id}/pause`)).body.status).toBe("paused");
+    };
+    expect(await plan(env, interrupted(env, 2, pause))).toMatchObject({ planned: 0 });
+    expect(await perCustomer(env, id)).toHaveLength(2);
+    expect((await t.client.post(`/v1/campaigns/${id}/resume`)).status).toBe(200);
+    expect(await plan(env)).toMatchObject({ campaigns: 1, planned: 5 });
+    expect((await perCustomer(env, id)).map((r) => r.n)).toEqual([1, 1, 1, 1, 1]);
   });
 });
 

@@ -85,6 +85,9 @@ export async function segmentWorkspace(count: number) {
   });
   fill();
   db.sqlite.exec("analyze");
+  // The fixture is one 1M-row transaction, not how the app writes; flush it to disk now, so that
+  // a timed scenario after it does not pay for syncing the fixture's pages at its first checkpoint.
+  db.sqlite.pragma("wal_checkpoint(TRUNCATE)");
 
   const filter = {
     and: [

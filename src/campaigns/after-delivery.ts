@@ -232,7 +232,7 @@ async function writeChunk(
         ${j("variables")}, 0, 1, ${c.priority}, ${j("status")}, ${j("at")}, ${j("valid_until")}, ${j("due")}, 0,
         ${j("key")}, ${now}, ${now}
       from json_each(${messagesJson}) where true
-      on conflict (tenant_id, idempotency_key) do nothing`),
+      on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing`),
     // Decisions and history only for the messages this statement wrote.
     dialect.sqlToQuery(sql`
       insert into timing_decisions (message_id, tenant_id, campaign_id, shipment_id, step, level, courier, region,

@@ -154,7 +154,7 @@ async function planSlot(
       where c.tenant_id = ${c.tenantId} and c.deleted_at is null and c.time_zone = ${slot.zone}
         and ${changedSince === null ? sql`1` : sql`c.updated_at >= ${changedSince}`} and ${audience}
       order by c.id
-      on conflict (tenant_id, idempotency_key) do nothing`),
+      on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing`),
     // The history's first entry, for exactly the rows this statement wrote (their id prefix).
     dialect.sqlToQuery(sql`
       insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)

@@ -477,7 +477,9 @@ export const messages = sqliteTable(
     index("messages_provider_ref").on(t.channelId, t.providerRef).where(sql`provider_ref is not null`),
     index("messages_sent").on(t.tenantId, t.sentAt).where(sql`sent_at is not null`),
     index("messages_campaign").on(t.tenantId, t.campaignId, t.status),
-    uniqueIndex("messages_idempotency").on(t.tenantId, t.idempotencyKey),
+    // Partial: a broadcast's rows carry no key (the campaign's plan cursor keeps them unique),
+    // so planning a million writes no entries here.
+    uniqueIndex("messages_idempotency").on(t.tenantId, t.idempotencyKey).where(sql`idempotency_key is not null`),
   ],
 );
 
@@ -740,6 +742,11 @@ export const campaigns = sqliteTable(
     validForMs: integer("valid_for_ms"),
     /** How many messages planning wrote so far. */
     planned: integer("planned").notNull().default(0),
+    /**
+     * Broadcast and recurring: `<occurrence>:<last customer id planned>` while an occurrence is
+     * being planned in chunks; each chunk is written only if the cursor is still where it was.
+     */
+    planCursor: text("plan_cursor"),
     confirmedAudience: integer("confirmed_audience"),
     reason: text("reason"),
     createdAt: integer("created_at").notNull(),

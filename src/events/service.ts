@@ -221,7 +221,7 @@ async function triggerStatements(
         case when ${cancelledBy} then ${REASONS.cancelled_by_event} end,
         ${at}, ${validUntil}, ${Math.max(at, now)}, 0, ${`cmp:${c.id}:E${eventKey}:${customer.id}`}, ${now}, ${now}
       from customers c where c.tenant_id = ${ctx.tenantId} and c.id = ${customer.id} and c.deleted_at is null and ${cond}
-      on conflict (tenant_id, idempotency_key) do nothing`),
+      on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing`),
     {
       sql: `insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
             select ?, tenant_id, id, ?, status, reason, ?, 1 from messages where tenant_id = ? and id = ?`,

@@ -38,7 +38,7 @@ function insertReply(id: string, t: ReplyTarget, reply: Reply, key: string, expe
     sql: `insert into messages (id, tenant_id, customer_id, channel_id, kind, template_key, body, variables, is_reply,
             quiet_hours, priority, status, send_at, due_at, attempts, idempotency_key, created_at, updated_at, expects)
           values (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 2, 'queued', ?, ?, 0, ?, ?, ?, ?)
-          on conflict (tenant_id, idempotency_key) do nothing`,
+          on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing`,
     params: [
       id,
       t.tenantId,

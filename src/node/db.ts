@@ -17,8 +17,13 @@ export type NodeDatabase = Database & { sqlite: BetterSqlite3.Database; close():
 export function openDatabase(path: string): NodeDatabase {
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new BetterSqlite3(path);
+  // 16 KiB pages for a new database (an existing one keeps its size): bulk writes (planning a
+  // broadcast, importing, dispatching) touch a quarter as many pages, 15-25 % faster in bench/.
+  sqlite.pragma("page_size = 16384");
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
+  // After a bulk write (an import, a broadcast) the WAL file shrinks back to 64 MiB once checkpointed.
+  sqlite.pragma("journal_size_limit = 67108864");
   sqlite.pragma("foreign_keys = ON");
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("cache_size = -65536");

@@ -3,10 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { prepared } from "../src/db/prepared";
-import { tenants } from "../src/db/schema";
+import { customers, tenants } from "../src/db/schema";
+import { inList, tenantFilter } from "../src/db/sql";
 import { ConflictError, NotFoundError } from "../src/lib/errors";
 import { migrateDatabase, openDatabase, statementCache } from "../src/node/db";
 import { getTenantRow } from "../src/tenants/service";
@@ -128,6 +129,30 @@ describe("schema", () => {
     }
     expect(checked).toBeGreaterThan(20);
     expect(unindexed).toEqual([]);
+    db.close();
+  });
+
+  it("looks customers up by a bound list of ids through the primary key, not a scan of the workspace", () => {
+    const db = openDatabase(":memory:");
+    migrateDatabase(db);
+    const ids = Array.from({ length: 40 }, (_, i) => `cus_${i}`); // past the inlined-list size
+    const plan = (tenant: SQL) => {
+      const q = db.orm
+        .select()
+        .from(customers)
+        .where(and(tenant, inList(customers.id, ids)))
+        .toSQL();
+      return (db.sqlite.prepare(`explain query plan ${q.sql}`).all(...q.params) as { detail: string }[])
+        .map((r) => r.detail)
+        .join("; ");
+    };
+    expect(plan(tenantFilter(customers.tenantId, "ten_1"))).toMatch(
+      /^SEARCH customers USING INDEX sqlite_autoindex_customers_1 \(id=\?\)/,
+    );
+    // What a plain equality gets without statistics: every customer of the workspace.
+    expect(plan(eq(customers.tenantId, "ten_1"))).toMatch(
+      /^SEARCH customers USING INDEX customers_birthday \(tenant_id=\?\)/,
+    );
     db.close();
   });
 });

@@ -5,7 +5,7 @@ import type { Ctx } from "../context";
 import type { RawStatement, Statement } from "../db/client";
 import { prepared } from "../db/prepared";
 import { type AttributeType, attributeDefinitions, type CustomerRow, customers, staff } from "../db/schema";
-import { inList } from "../db/sql";
+import { inList, tenantFilter } from "../db/sql";
 import { isCountry, normalizePhone } from "../lib/phone";
 import { getTenantRow } from "../tenants/service";
 import type { ConsentSource, Prepared, PrepareEnv } from "./model";
@@ -204,7 +204,13 @@ export async function liveCustomersWhereIn(
   return ctx.db.orm
     .select()
     .from(customers)
-    .where(and(eq(customers.tenantId, ctx.tenantId), isNull(customers.deletedAt), inList(column, values)))
+    .where(
+      and(
+        column === customers.id ? tenantFilter(customers.tenantId, ctx.tenantId) : eq(customers.tenantId, ctx.tenantId),
+        isNull(customers.deletedAt),
+        inList(column, values),
+      ),
+    )
     .all();
 }
 

@@ -3,12 +3,13 @@
 // channel's rate, and records every outcome. A plain function: node-cron and the Worker's
 // scheduled() both call it (jobs/dispatch.ts).
 
-import { and, eq, gte, inArray } from "drizzle-orm";
+import { and, eq, gte, inArray, sql } from "drizzle-orm";
 import { type Composer, prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import { blankCustomer } from "../customers/model";
 import type { Database, Statement } from "../db/client";
+import { prepared } from "../db/prepared";
 import {
   type ChannelRow,
   type CustomerRow,
@@ -24,6 +25,7 @@ import {
   type TenantRow,
   tenants,
 } from "../db/schema";
+import { tenantFilter } from "../db/sql";
 import { storeInbound } from "../inbound/store";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
@@ -355,14 +357,23 @@ async function processBatch(
     }
   }
   const people = new Map<string, CustomerRow>();
-  const ids = [...new Set(claimed.map((m) => m.customerId))];
-  for (let i = 0; i < ids.length; i += 500) {
-    const rows = await deps.db.orm
+  // Deleted ones too: the message is then skipped with that reason. One query built once per
+  // database, the ids as one JSON array (a batch spans workspaces; each read under its own).
+  const byIds = prepared(deps.db, "customersByIds", (orm) =>
+    orm
       .select()
       .from(customers)
-      .where(inArray(customers.id, ids.slice(i, i + 500)))
-      .all();
-    for (const r of rows) people.set(r.id, r);
+      .where(
+        and(
+          tenantFilter(customers.tenantId, sql.placeholder("tenantId")),
+          sql`${customers.id} in (select value from json_each(${sql.placeholder("ids")}))`,
+        ),
+      )
+      .prepare(),
+  );
+  for (const tenantId of new Set(claimed.map((m) => m.tenantId))) {
+    const ids = [...new Set(claimed.flatMap((m) => (m.tenantId === tenantId ? [m.customerId] : [])))];
+    for (const r of await byIds.all({ tenantId, ids: JSON.stringify(ids) })) people.set(r.id, r);
   }
   await addStaffRecipients(deps, claimed, people, envs);
   const named = await channelsById(

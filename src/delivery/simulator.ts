@@ -36,6 +36,11 @@ export function draw(seed: number, ...parts: (string | number)[]): number {
   return Number.parseInt(fnv1a(`${seed}|${parts.join("|")}`), 16) / 0x1_0000_0000;
 }
 
+/** A draw below `rate`; no hashing when the rate is zero (the default), the same outcomes otherwise. */
+function chance(rate: number | undefined, seed: number, ...parts: (string | number)[]): boolean {
+  return rate !== undefined && rate > 0 && draw(seed, ...parts) < rate;
+}
+
 export type Decision = { ok: true; undelivered: boolean } | { ok: false; error: ProviderError };
 
 /** Decides one send attempt. Invalid numbers (no leading + and digits) always fail permanently. */
@@ -52,7 +57,7 @@ export function decide(config: SimulatorConfig, ref: string, to: string, attempt
       },
     };
   }
-  if (draw(seed, "fail", ref) < (config.failure_rate ?? 0)) {
+  if (chance(config.failure_rate, seed, "fail", ref)) {
     return {
       ok: false,
       error: {
@@ -63,19 +68,19 @@ export function decide(config: SimulatorConfig, ref: string, to: string, attempt
       },
     };
   }
-  if (draw(seed, "throttle", ref, attempt) < (config.throttle_rate ?? 0)) {
+  if (chance(config.throttle_rate, seed, "throttle", ref, attempt)) {
     return {
       ok: false,
       error: { kind: "throttled", code: "throttled", message: "Slow down (simulated)", retryAfterMs: 1000 },
     };
   }
-  if (draw(seed, "retry", ref, attempt) < (config.retryable_rate ?? 0)) {
+  if (chance(config.retryable_rate, seed, "retry", ref, attempt)) {
     return {
       ok: false,
       error: { kind: "retryable", code: "unavailable", message: "Temporarily unavailable (simulated)" },
     };
   }
-  return { ok: true, undelivered: draw(seed, "undelivered", ref) < (config.undelivered_rate ?? 0) };
+  return { ok: true, undelivered: chance(config.undelivered_rate, seed, "undelivered", ref) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

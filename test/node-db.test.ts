@@ -1,5 +1,5 @@
 // The Node database adapter's statement cache: drizzle's queries reuse compiled statements.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
@@ -9,7 +9,7 @@ import { prepared } from "../src/db/prepared";
 import { customers, tenants } from "../src/db/schema";
 import { inList, tenantFilter } from "../src/db/sql";
 import { ConflictError, NotFoundError } from "../src/lib/errors";
-import { migrateDatabase, openDatabase, statementCache } from "../src/node/db";
+import { MIGRATIONS_DIR, migrateDatabase, openDatabase, statementCache } from "../src/node/db";
 import { getTenantRow } from "../src/tenants/service";
 import { setup, tenant } from "./helpers";
 
@@ -154,5 +154,44 @@ describe("schema", () => {
       /^SEARCH customers USING INDEX customers_birthday \(tenant_id=\?\)/,
     );
     db.close();
+  });
+
+  it("keeps each message's history in insertion order when message_events loses its key (0015)", () => {
+    const sqlite = new BetterSqlite3(":memory:");
+    sqlite.pragma("foreign_keys = OFF"); // no workspace row needed for this message
+    const apply = (file: string) => {
+      for (const stmt of readFileSync(join(MIGRATIONS_DIR, file), "utf8").split("--> statement-breakpoint"))
+        if (stmt.trim()) sqlite.exec(stmt);
+    };
+    const files = readdirSync(MIGRATIONS_DIR)
+      .filter((f) => f.endsWith(".sql"))
+      .sort();
+    const at = files.findIndex((f) => f.startsWith("0015_"));
+    for (const f of files.slice(0, at)) apply(f);
+    sqlite.exec(`insert into messages (id, tenant_id, customer_id, kind, variables, is_reply, quiet_hours, status, send_at, due_at, created_at, updated_at)
+      values ('msg_1', 'ten_1', 'cus_1', 'notification', '{}', 0, 0, 'delivered', 0, 0, 0, 0)`);
+    // Ids made in SQL (planning) do not sort with generated ones: order is the insertion order.
+    const insert = sqlite.prepare(
+      "insert into message_events (id, tenant_id, message_id, at, status, applied) values (?, 'ten_1', 'msg_1', 0, ?, 1)",
+    );
+    insert.run("mev_c", "planned");
+    insert.run("mev_a", "sent");
+    insert.run("mev_b", "delivered");
+    apply(files[at] as string);
+    const history = sqlite
+      .prepare("select id, status from message_events where message_id = 'msg_1' order by rowid")
+      .all();
+    expect(history).toEqual([
+      { id: "mev_c", status: "planned" },
+      { id: "mev_a", status: "sent" },
+      { id: "mev_b", status: "delivered" },
+    ]);
+    const plan = sqlite
+      .prepare("explain query plan select * from message_events where message_id = ? order by rowid")
+      .all("m");
+    expect(plan.map((r) => (r as { detail: string }).detail)).toEqual([
+      "SEARCH message_events USING INDEX message_events_message (message_id=?)",
+    ]);
+    sqlite.close();
   });
 });

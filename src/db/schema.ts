@@ -487,7 +487,9 @@ export const messages = sqliteTable(
 export const messageEvents = sqliteTable(
   "message_events",
   {
-    id: text("id").primaryKey(),
+    // Not a key: ids are made unique where they are made, and nothing looks an entry up by it;
+    // without one, an entry costs two b-tree inserts instead of three.
+    id: text("id").notNull(),
     tenantId: text("tenant_id").notNull(),
     messageId: text("message_id")
       .notNull()
@@ -499,8 +501,9 @@ export const messageEvents = sqliteTable(
     applied: integer("applied", { mode: "boolean" }).notNull(),
   },
   // Led by message_id, as the cascade from messages looks it up (a workspace's deletion would
-  // otherwise scan this table once per message).
-  (t) => [index("message_events_message").on(t.messageId, t.id)],
+  // otherwise scan this table once per message). Its entries end with the rowid, so a
+  // message's history reads in insertion order straight from it.
+  (t) => [index("message_events_message").on(t.messageId)],
 );
 
 export const INBOUND_STEPS = [

@@ -8,7 +8,9 @@ import { describe, expect, it } from "vitest";
 import { prepared } from "../src/db/prepared";
 import { customers, tenants } from "../src/db/schema";
 import { inList, tenantFilter } from "../src/db/sql";
+import { CLAIM_RANGES, RECOVER_SQL } from "../src/delivery/dispatch";
 import { ConflictError, NotFoundError } from "../src/lib/errors";
+import { EXPIRING } from "../src/messages/expire";
 import { MIGRATIONS_DIR, migrateDatabase, openDatabase, statementCache } from "../src/node/db";
 import { getTenantRow } from "../src/tenants/service";
 import { setup, tenant } from "./helpers";
@@ -193,5 +195,26 @@ describe("schema", () => {
       "SEARCH message_events USING INDEX message_events_message (message_id=?)",
     ]);
     sqlite.close();
+  });
+
+  it("finds due, stale and expiring messages through the partial messages_due index, never a scan", () => {
+    const db = openDatabase(":memory:");
+    migrateDatabase(db);
+    const plan = (q: string, params: unknown[]) =>
+      (db.sqlite.prepare(`explain query plan ${q}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+    for (const range of CLAIM_RANGES) {
+      const steps = plan(range, [0, 10, 0, 10]);
+      expect(
+        steps.filter((d) => d.includes("USING INDEX messages_due (status=? AND priority=? AND due_at<?)")),
+      ).toHaveLength(2);
+      expect(steps.join("; ")).not.toMatch(/SCAN messages/);
+    }
+    expect(plan(RECOVER_SQL, [0])).toEqual(["SEARCH messages USING INDEX messages_due (status=?)"]);
+    expect(plan(`select id from messages where ${EXPIRING}`, [0])).toEqual([
+      "SEARCH messages USING INDEX messages_due (status=?)",
+    ]);
+    // Without the condition word for word, SQLite cannot use the partial index.
+    expect(plan("select * from messages where status = 'sending' and lease_until < ?", [0])).toEqual(["SCAN messages"]);
+    db.close();
   });
 });

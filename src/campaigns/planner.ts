@@ -72,7 +72,7 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
     // where this run found it, and moves it on in the same atomic write. Two runs at once, or
     // one resuming after a crash, never plan a customer twice; so these rows need no
     // idempotency key (and no entry in its index, a third of the cost of a million rows).
-    const mine = sql`campaigns.id = ${c.id} and campaigns.next_occurrence_at = ${occurrence}
+    const mine = sql`campaigns.tenant_id = ${c.tenantId} and campaigns.id = ${c.id} and campaigns.next_occurrence_at = ${occurrence}
       and campaigns.status in ('scheduled', 'running') and coalesce(campaigns.plan_cursor, '') = ${cursor ?? ""}`;
     const next = upto === null ? null : `${cursorPrefix}${upto}`;
     // No history row per message: a million of them would double the work, and the message
@@ -97,16 +97,24 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
         dialect.sqlToQuery(sql`
           update campaigns set status = 'running', next_occurrence_at = ${nextOccurrence(c, occurrence)}, updated_at = ${now},
             planned = (select count(*) from messages m where m.tenant_id = ${c.tenantId} and m.campaign_id = ${c.id})
-          where campaigns.id = ${c.id} and campaigns.next_occurrence_at = ${occurrence}
+          where campaigns.tenant_id = ${c.tenantId} and campaigns.id = ${c.id} and campaigns.next_occurrence_at = ${occurrence}
             and campaigns.status in ('scheduled', 'running') and campaigns.plan_cursor is null`),
       );
     }
     await deps.db.batch(statements);
     if (upto === null) break;
+    // The cursor did not move: paused, cancelled or rescheduled meanwhile, or another run is
+    // ahead on a different edge. Whoever holds it goes on; this run stops here.
+    const moved = await deps.db.orm.get<{ cursor: string | null } | undefined>(
+      sql`select plan_cursor as cursor from campaigns where tenant_id = ${c.tenantId} and id = ${c.id}`,
+    );
+    if (moved?.cursor !== next) break;
     after = upto;
     cursor = next;
   }
-  const row = await deps.db.orm.get<{ planned: number }>(sql`select planned from campaigns where id = ${c.id}`);
+  const row = await deps.db.orm.get<{ planned: number }>(
+    sql`select planned from campaigns where tenant_id = ${c.tenantId} and id = ${c.id}`,
+  );
   return (row?.planned ?? c.planned) - c.planned;
 }
 

@@ -21,6 +21,7 @@ import {
   type MessageStatus,
   messageEvents,
   messages,
+  OUTBOX_LIVE,
   type Plan,
   type TenantRow,
   tenants,
@@ -154,12 +155,12 @@ const CLAIM_COLUMNS =
 // priority first: no sort over everything that is due, and urgent notifications overtake a
 // large low-priority broadcast that is already queued.
 // Nested in pairs: D1 allows only a few terms in one compound SELECT (six fail there).
-const CLAIM_RANGES = [2, 1, 0].map(
+export const CLAIM_RANGES = [2, 1, 0].map(
   (p) =>
     `select id from (${["queued", "planned"]
       .map(
         (s) =>
-          `select id from (select id from messages where status = '${s}' and priority = ${p} and due_at <= ? order by due_at limit ?)`,
+          `select id from (select id from messages where ${OUTBOX_LIVE} and status = '${s}' and priority = ${p} and due_at <= ? order by due_at limit ?)`,
       )
       .join(" union all ")})`,
 );
@@ -225,14 +226,11 @@ function fromRaw(raw: Record<string, unknown>): MessageRow {
  * Messages whose sender died mid-send (lease passed while `sending`). Re-sent only through a
  * provider that de-duplicates by our reference; otherwise `unknown`, for reconciliation.
  */
+export const RECOVER_SQL = `select * from messages where ${OUTBOX_LIVE} and status = 'sending' and lease_until < ? limit 5000`;
+
 async function recoverLeases(deps: DispatchDeps, stats: DispatchStats) {
   const now = deps.clock.now().getTime();
-  const stale = (
-    await deps.db.rawAll<Record<string, unknown>>(
-      "select * from messages where status = 'sending' and lease_until < ? limit 5000",
-      [now],
-    )
-  ).map(fromRaw);
+  const stale = (await deps.db.rawAll<Record<string, unknown>>(RECOVER_SQL, [now])).map(fromRaw);
   if (stale.length === 0) return;
   const chans = await channelsById(
     deps,

@@ -3,13 +3,16 @@
 // claimed. Safe to run twice at once: the update only takes rows still waiting.
 
 import type { Database } from "../db/client";
+import { OUTBOX_LIVE } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { REASONS } from "./status";
 
+export const EXPIRING = `${OUTBOX_LIVE} and status in ('planned', 'queued') and valid_until is not null and valid_until < ?`;
+
 export async function expireMessages(deps: { db: Database; clock: Clock; ids: IdGenerator }) {
   const now = deps.clock.now().getTime();
-  const waiting = "status in ('planned', 'queued') and valid_until is not null and valid_until < ?";
+  const waiting = EXPIRING;
   const [row] = await deps.db.rawAll<{ n: number }>(`select count(*) as n from messages where ${waiting}`, [now]);
   if (!row?.n) return { expired: 0 };
   await deps.db.batch([

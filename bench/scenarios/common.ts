@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Ctx } from "../../src/context";
@@ -9,7 +9,14 @@ import { createTenant } from "../../src/tenants/service";
 
 /** A migrated database in a temp file (WAL, as `npm start` runs it) with one workspace. */
 export async function benchWorkspace() {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), "tidings-bench-")), "bench.db"));
+  const dir = mkdtempSync(join(tmpdir(), "tidings-bench-"));
+  // Each scenario runs in its own process; its database (gigabytes for the 1M scenarios) goes
+  // with it, or the next scenarios run on a filling disk with its pages still being written out.
+  const db = openDatabase(join(dir, "bench.db"));
+  process.once("exit", () => {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
   migrateDatabase(db);
   const clock = new ManualClock("2026-11-23T04:00:00Z");
   const ids = new IdGenerator(clock);

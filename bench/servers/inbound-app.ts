@@ -3,7 +3,7 @@
 // generator does not share its CPU. Prints `@@READY <port> <channelId>`; GET /__bench/stats
 // reports what was stored and handled.
 
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
@@ -21,7 +21,8 @@ import { createTenant } from "../../src/tenants/service";
 import { CUSTOMERS, SECRET, SERVICE_NUMBER } from "./inbound-shared";
 
 async function main() {
-  const db = openDatabase(join(mkdtempSync(join(tmpdir(), "tidings-inbound-")), "bench.db"));
+  const dir = mkdtempSync(join(tmpdir(), "tidings-inbound-"));
+  const db = openDatabase(join(dir, "bench.db"));
   migrateDatabase(db);
   const secretKey = await importSecretKey(newSecretKeyBase64());
   const deps: Deps = {
@@ -100,6 +101,7 @@ async function main() {
     void scheduler.stop();
     server.close();
     db.close();
+    rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   });
 }

@@ -419,13 +419,22 @@ describe("broadcast planning in chunks", () => {
       [id],
     );
 
-  it("resumes a run that died half-way from its cursor, and two runs at once plan each customer once", async () => {
+  // A gym with n members and a scheduled broadcast to them.
+  const scheduled = async (n: number) => {
     const env = await setup("2026-11-23T04:00:00Z");
     const t = await gym(env);
     const ids: string[] = [];
-    for (let i = 0; i < 7; i++) ids.push(await member(t.client, { name: `M${i}` }));
-    const a = (await t.client.post("/v1/campaigns", { ...offer, audience: { customers: ids } })).body.id;
-    expect((await t.client.post(`/v1/campaigns/${a}/schedule`, {})).status).toBe(200);
+    for (let i = 0; i < n; i++) ids.push(await member(t.client, { name: `M${i}` }));
+    const schedule = async (name: string) => {
+      const id = (await t.client.post("/v1/campaigns", { ...offer, name, audience: { customers: ids } })).body.id;
+      expect((await t.client.post(`/v1/campaigns/${id}/schedule`, {})).status).toBe(200);
+      return id as string;
+    };
+    return { env, t, ids, id: await schedule(offer.name), schedule };
+  };
+
+  it("resumes a run that died half-way from its cursor, and two runs at once plan each customer once", async () => {
+    const { env, t, ids, id: a, schedule } = await scheduled(7);
 
     // Chunks of 2: the second write never happens.
     await expect(plan(env, interrupted(env, 2, dies))).rejects.toThrow("planner died");
@@ -450,9 +459,7 @@ describe("broadcast planning in chunks", () => {
     expect(done?.plan_cursor).toBeNull();
 
     // Two runs at once, taking turns chunk by chunk: each chunk is written by one of them.
-    const b = (await t.client.post("/v1/campaigns", { ...offer, name: "Second", audience: { customers: ids } })).body
-      .id;
-    expect((await t.client.post(`/v1/campaigns/${b}/schedule`, {})).status).toBe(200);
+    const b = await schedule("Second");
     const runs = await Promise.all([plan(env), plan(env)]);
     expect(runs.map((r) => r.campaigns)).toEqual([1, 1]);
     const both = await perCustomer(env, b);
@@ -462,12 +469,7 @@ describe("broadcast planning in chunks", () => {
   });
 
   it("stops at the cursor when paused during planning, and finishes when resumed", async () => {
-    const env = await setup("2026-11-23T04:00:00Z");
-    const t = await gym(env);
-    const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push(await member(t.client, { name: `P${i}` }));
-    const id = (await t.client.post("/v1/campaigns", { ...offer, audience: { customers: ids } })).body.id;
-    expect((await t.client.post(`/v1/campaigns/${id}/schedule`, {})).status).toBe(200);
+    const { env, t, id } = await scheduled(5);
     const pause = async () => {
       expect((await t.client.post(`/v1/campaigns/${id}/pause`)).body.status).toBe("paused");
     };

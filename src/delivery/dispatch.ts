@@ -222,12 +222,12 @@ function fromRaw(raw: Record<string, unknown>): MessageRow {
   return out as MessageRow;
 }
 
+export const RECOVER_SQL = `select * from messages where ${OUTBOX_LIVE} and status = 'sending' and lease_until < ? limit 5000`;
+
 /**
  * Messages whose sender died mid-send (lease passed while `sending`). Re-sent only through a
  * provider that de-duplicates by our reference; otherwise `unknown`, for reconciliation.
  */
-export const RECOVER_SQL = `select * from messages where ${OUTBOX_LIVE} and status = 'sending' and lease_until < ? limit 5000`;
-
 async function recoverLeases(deps: DispatchDeps, stats: DispatchStats) {
   const now = deps.clock.now().getTime();
   const stale = (await deps.db.rawAll<Record<string, unknown>>(RECOVER_SQL, [now])).map(fromRaw);

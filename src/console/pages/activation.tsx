@@ -2,6 +2,7 @@ import { raw } from "hono/html";
 import { ITEM_KINDS } from "../../db/schema";
 import { histogramSvg, stackedBarsSvg } from "../../reports/chart";
 import type { ConsoleApi } from "../api";
+import { Field } from "../fields";
 import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout } from "../layout";
 import { Table } from "../table";
@@ -125,8 +126,7 @@ export async function ActivationPage(props: Props) {
   return (
     <Layout lang={lang} w={w} title={w.activation} page="activation" who={props.who}>
       <form method="get" action="/console/activation" class="filters">
-        <div>
-          <label for="item_kind">{w.itemKind}</label>
+        <Field id="item_kind" label={w.itemKind}>
           <select id="item_kind" name="item_kind">
             {ITEM_KINDS.map((k) => (
               <option value={k} selected={k === kind}>
@@ -134,22 +134,19 @@ export async function ActivationPage(props: Props) {
               </option>
             ))}
           </select>
-        </div>
-        <div>
-          <label for="quantile">{w.quantile}</label>
+        </Field>
+        <Field id="quantile" label={w.quantile}>
           <select id="quantile" name="quantile">
             {QUANTILES.map((x) => (
               <option value={x} selected={x === q}>{`${Math.round(Number(x) * 100)}%`}</option>
             ))}
           </select>
-        </div>
-        <div>
-          <label for="rule_days">{w.ruleDays}</label>
+        </Field>
+        <Field id="rule_days" label={w.ruleDays}>
           <input id="rule_days" name="rule_days" type="number" min={0} max={60} value={rule} />
-        </div>
+        </Field>
         {campaigns.length > 0 && (
-          <div>
-            <label for="campaign_id">{w.fitnessCampaign}</label>
+          <Field id="campaign_id" label={w.fitnessCampaign}>
             <select id="campaign_id" name="campaign_id">
               <option value="">{w.none}</option>
               {campaigns.map((c) => (
@@ -158,12 +155,11 @@ export async function ActivationPage(props: Props) {
                 </option>
               ))}
             </select>
-          </div>
+          </Field>
         )}
-        <div>
-          <label for="compare_at">{w.compareAt}</label>
+        <Field id="compare_at" label={w.compareAt}>
           <input id="compare_at" name="compare_at" type="date" value={compare} />
-        </div>
+        </Field>
         <button type="submit">{w.show}</button>
       </form>
 

@@ -357,12 +357,11 @@ export function NewCampaignForm(props: {
           )}
         </div>
         {kind !== "birthday" && (
-          <div>
-            <label for="variables">{w.variables}</label>
+          <Field id="variables" label={w.variables}>
             <textarea id="variables" name="variables" rows={2} placeholder="offer=…">
               {v("variables")}
             </textarea>
-          </div>
+          </Field>
         )}
         <p class="muted">{fill(w.formKindNote, { kind: label(`ck_${kind}`) })}</p>
         <button type="submit">{w.createAndForecast}</button>

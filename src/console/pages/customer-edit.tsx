@@ -1,5 +1,6 @@
 // Editing a customer from their profile: the form, and the PATCH /v1/customers body it makes.
 import type { ConsoleApi } from "../api";
+import { Field } from "../fields";
 import type { Words } from "../i18n";
 
 export type EditableCustomer = {
@@ -93,20 +94,16 @@ export function CustomerEditForm(props: {
       <form method="post" action={`/console/customers/${encodeURIComponent(c.id)}`}>
         <input type="hidden" name="_csrf" value={props.csrf} />
         <div class="filters">
-          <div>
-            <label for="e-name">{w.name}</label>
+          <Field id="e-name" label={w.name}>
             <input id="e-name" name="name" maxlength={200} value={c.name ?? ""} />
-          </div>
-          <div>
-            <label for="e-phone">{w.phone}</label>
+          </Field>
+          <Field id="e-phone" label={w.phone}>
             <input id="e-phone" name="phone" required value={c.phone ?? ""} />
-          </div>
-          <div>
-            <label for="e-external">{w.externalId}</label>
+          </Field>
+          <Field id="e-external" label={w.externalId}>
             <input id="e-external" name="external_id" value={c.external_id ?? ""} />
-          </div>
-          <div>
-            <label for="e-tier">{w.tier}</label>
+          </Field>
+          <Field id="e-tier" label={w.tier}>
             <select id="e-tier" name="tier">
               <option value="">–</option>
               {props.tiers.map((t) => (
@@ -115,15 +112,13 @@ export function CustomerEditForm(props: {
                 </option>
               ))}
             </select>
-          </div>
-          <div>
-            <label for="e-tags">{w.tagsHint}</label>
+          </Field>
+          <Field id="e-tags" label={w.tagsHint}>
             <input id="e-tags" name="tags" value={c.tags.join(", ")} />
-          </div>
+          </Field>
         </div>
         <div class="filters">
-          <div>
-            <label for="e-locale">{w.locale}</label>
+          <Field id="e-locale" label={w.locale}>
             <select id="e-locale" name="locale">
               {LOCALES.map((l) => (
                 <option value={l} selected={l === c.locale}>
@@ -131,22 +126,19 @@ export function CustomerEditForm(props: {
                 </option>
               ))}
             </select>
-          </div>
-          <div>
-            <label for="e-tz">{w.timeZone}</label>
+          </Field>
+          <Field id="e-tz" label={w.timeZone}>
             <input id="e-tz" name="time_zone" required value={c.time_zone} />
-          </div>
-          <div>
-            <label for="e-birthday">{w.birthdayHint}</label>
+          </Field>
+          <Field id="e-birthday" label={w.birthdayHint}>
             <input id="e-birthday" name="birthday" value={birthdayText(c.birthday)} placeholder="1990-03-14" />
-          </div>
+          </Field>
           <div>
             <label>
               <input type="checkbox" name="lunar" checked={c.birthday?.lunar ?? false} /> {w.lunar}
             </label>
           </div>
-          <div>
-            <label for="e-owner">{w.owner}</label>
+          <Field id="e-owner" label={w.owner}>
             <select id="e-owner" name="owner_id">
               <option value="">–</option>
               {props.staff.map((s) => (
@@ -155,11 +147,10 @@ export function CustomerEditForm(props: {
                 </option>
               ))}
             </select>
-          </div>
+          </Field>
         </div>
         <div class="filters">
-          <div>
-            <label for="e-consent">{w.consent}</label>
+          <Field id="e-consent" label={w.consent}>
             <select id="e-consent" name="consent">
               {CONSENT.map((s) => (
                 <option value={s} selected={s === c.consent.state}>
@@ -167,11 +158,10 @@ export function CustomerEditForm(props: {
                 </option>
               ))}
             </select>
-          </div>
-          <div>
-            <label for="e-evidence">{w.evidence}</label>
+          </Field>
+          <Field id="e-evidence" label={w.evidence}>
             <input id="e-evidence" name="evidence" maxlength={500} size={30} placeholder={w.evidenceHint} />
-          </div>
+          </Field>
         </div>
         {props.groups.length > 0 && (
           <fieldset class="filters">
@@ -185,12 +175,11 @@ export function CustomerEditForm(props: {
             ))}
           </fieldset>
         )}
-        <div>
-          <label for="e-attributes">{w.attributesHint}</label>
+        <Field id="e-attributes" label={w.attributesHint}>
           <textarea id="e-attributes" name="attributes" rows={Math.max(2, Object.keys(c.attributes).length + 1)}>
             {attrs}
           </textarea>
-        </div>
+        </Field>
         <button type="submit">{w.save}</button>
       </form>
     </details>

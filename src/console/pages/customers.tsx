@@ -1,4 +1,5 @@
 import type { ConsoleApi } from "../api";
+import { Field } from "../fields";
 import type { Lang, Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
@@ -30,12 +31,10 @@ export async function CustomersPage(props: Props & { query: Record<string, strin
       </p>
       <search>
         <form class="filters" method="get" action="/console/customers">
-          <div>
-            <label for="q">{w.search}</label>
+          <Field id="q" label={w.search}>
             <input id="q" name="q" type="search" value={v("q")} placeholder={w.searchHint} />
-          </div>
-          <div>
-            <label for="tier">{w.tier}</label>
+          </Field>
+          <Field id="tier" label={w.tier}>
             <select id="tier" name="tier">
               <option value="">{w.any}</option>
               {tenant.tiers.map((t) => (
@@ -44,9 +43,8 @@ export async function CustomersPage(props: Props & { query: Record<string, strin
                 </option>
               ))}
             </select>
-          </div>
-          <div>
-            <label for="group">{w.group}</label>
+          </Field>
+          <Field id="group" label={w.group}>
             <select id="group" name="group">
               <option value="">{w.any}</option>
               {groups.map((g) => (
@@ -55,13 +53,11 @@ export async function CustomersPage(props: Props & { query: Record<string, strin
                 </option>
               ))}
             </select>
-          </div>
-          <div>
-            <label for="tag">{w.tag}</label>
+          </Field>
+          <Field id="tag" label={w.tag}>
             <input id="tag" name="tag" value={v("tag")} size={10} />
-          </div>
-          <div>
-            <label for="consent">{w.consent}</label>
+          </Field>
+          <Field id="consent" label={w.consent}>
             <select id="consent" name="consent">
               <option value="">{w.any}</option>
               {(["subscribed", "unsubscribed", "never_asked"] as const).map((s) => (
@@ -70,7 +66,7 @@ export async function CustomersPage(props: Props & { query: Record<string, strin
                 </option>
               ))}
             </select>
-          </div>
+          </Field>
           <button type="submit">{w.search}</button>
         </form>
       </search>

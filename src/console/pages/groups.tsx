@@ -179,8 +179,7 @@ export async function GroupsPage(
           ))}
         </datalist>
         <div class="filters">
-          <div>
-            <label for="combine">{w.combine}</label>
+          <Field id="combine" label={w.combine}>
             <select id="combine" name="combine">
               <option value="and" selected={input.combine !== "or"}>
                 {w.combineAll}
@@ -189,7 +188,7 @@ export async function GroupsPage(
                 {w.combineAny}
               </option>
             </select>
-          </div>
+          </Field>
         </div>
         {Array.from({ length: ROWS }, (_, i) => (
           <fieldset class="filters">
@@ -221,10 +220,9 @@ export async function GroupsPage(
           </fieldset>
         ))}
         <div class="filters">
-          <div>
-            <label for="segment-name">{w.name}</label>
+          <Field id="segment-name" label={w.name}>
             <input id="segment-name" name="name" value={input.name ?? ""} maxlength={100} />
-          </div>
+          </Field>
           <button type="submit">{w.saveSegment}</button>
         </div>
       </form>

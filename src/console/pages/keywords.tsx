@@ -1,5 +1,5 @@
 import type { ConsoleApi } from "../api";
-import { Hidden, RowButton } from "../fields";
+import { Field, Hidden, RowButton } from "../fields";
 import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
@@ -167,49 +167,42 @@ export async function KeywordsPage(props: Props) {
       <form method="post" action="/console/keywords/create" class="card" aria-labelledby="new-kw-h">
         <Hidden csrf={csrf} />
         <div class="filters">
-          <div>
-            <label for="kw-name">{w.name}</label>
+          <Field id="kw-name" label={w.name}>
             <input id="kw-name" name="name" required maxlength={100} />
-          </div>
-          <div>
-            <label for="kw-words">{w.wordsHint}</label>
+          </Field>
+          <Field id="kw-words" label={w.wordsHint}>
             <input id="kw-words" name="words" required placeholder="YOGA, 瑜伽" />
-          </div>
-          <div>
-            <label for="kw-match">{w.matchHow}</label>
+          </Field>
+          <Field id="kw-match" label={w.matchHow}>
             <select id="kw-match" name="match">
               {MATCHES.map((m) => (
                 <option value={m}>{w[`match_${m}`]}</option>
               ))}
             </select>
-          </div>
+          </Field>
         </div>
         <div class="filters">
-          <div>
-            <label for="kw-reply">{w.replyWith}</label>
+          <Field id="kw-reply" label={w.replyWith}>
             <input id="kw-reply" name="reply" maxlength={1000} size={40} />
-          </div>
-          <div>
-            <label for="kw-join">{w.joinGroup}</label>
+          </Field>
+          <Field id="kw-join" label={w.joinGroup}>
             <select id="kw-join" name="join">
               <option value="">{w.none}</option>
               {groupOptions}
             </select>
-          </div>
-          <div>
-            <label for="kw-leave">{w.leaveGroup}</label>
+          </Field>
+          <Field id="kw-leave" label={w.leaveGroup}>
             <select id="kw-leave" name="leave">
               <option value="">{w.none}</option>
               {groupOptions}
             </select>
-          </div>
-          <div>
-            <label for="kw-only">{w.onlyMembersOf}</label>
+          </Field>
+          <Field id="kw-only" label={w.onlyMembersOf}>
             <select id="kw-only" name="only">
               <option value="">{w.everyone}</option>
               {groupOptions}
             </select>
-          </div>
+          </Field>
         </div>
         <button type="submit">{w.addKeyword}</button>
       </form>

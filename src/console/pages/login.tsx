@@ -1,3 +1,4 @@
+import { Field } from "../fields";
 import type { Lang, Words } from "../i18n";
 import { Layout, Problem } from "../layout";
 
@@ -29,14 +30,12 @@ export function LoginPage(props: { lang: Lang; w: Words; next: string; error?: s
               {w.workspaceHint}
             </small>
           </div>
-          <div>
-            <label for="email">{w.email}</label>
+          <Field id="email" label={w.email}>
             <input id="email" name="email" type="email" required autocomplete="username" />
-          </div>
-          <div>
-            <label for="password">{w.password}</label>
+          </Field>
+          <Field id="password" label={w.password}>
             <input id="password" name="password" type="password" required autocomplete="current-password" />
-          </div>
+          </Field>
           <button type="submit">{w.signIn}</button>
         </form>
       </div>

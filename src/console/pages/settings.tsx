@@ -1,6 +1,6 @@
 import type { Plan } from "../../db/schema";
 import type { ConsoleApi } from "../api";
-import { Hidden, NumberField, RowButton } from "../fields";
+import { Field, Hidden, NumberField, RowButton } from "../fields";
 import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
@@ -178,18 +178,15 @@ export async function SettingsPage(props: Props) {
       <form method="post" action="/console/settings/workspace" class="card" aria-labelledby="ws-h">
         <Hidden csrf={csrf} />
         <div class="filters">
-          <div>
-            <label for="ws-name">{w.name}</label>
+          <Field id="ws-name" label={w.name}>
             <input id="ws-name" name="name" required maxlength={200} value={t.name} />
-          </div>
-          <div>
-            <label for="brand_signature">{w.signature}</label>
+          </Field>
+          <Field id="brand_signature" label={w.signature}>
             <input id="brand_signature" name="brand_signature" maxlength={40} value={t.brand_signature} />
-          </div>
-          <div>
-            <label for="time_zone">{w.timeZone}</label>
+          </Field>
+          <Field id="time_zone" label={w.timeZone}>
             <input id="time_zone" name="time_zone" required value={t.time_zone} />
-          </div>
+          </Field>
         </div>
         <fieldset class="filters">
           <legend>{w.quietHours}</legend>
@@ -198,14 +195,12 @@ export async function SettingsPage(props: Props) {
               <input type="checkbox" name="quiet" checked={t.quiet_hours !== null} /> {w.quietOn}
             </label>
           </div>
-          <div>
-            <label for="quiet_start">{w.from}</label>
+          <Field id="quiet_start" label={w.from}>
             <input id="quiet_start" name="quiet_start" type="time" value={t.quiet_hours?.start ?? "21:00"} />
-          </div>
-          <div>
-            <label for="quiet_end">{w.until}</label>
+          </Field>
+          <Field id="quiet_end" label={w.until}>
             <input id="quiet_end" name="quiet_end" type="time" value={t.quiet_hours?.end ?? "08:00"} />
-          </div>
+          </Field>
         </fieldset>
         <fieldset class="filters">
           <legend>{w.caps}</legend>
@@ -231,8 +226,7 @@ export async function SettingsPage(props: Props) {
       )}
       <form method="post" action="/console/settings/plan" class="card filters" aria-labelledby="plan-h">
         <Hidden csrf={csrf} />
-        <div>
-          <label for="plan_type">{w.planType}</label>
+        <Field id="plan_type" label={w.planType}>
           <select id="plan_type" name="plan_type">
             <option value="pay_per_segment" selected={plan.type === "pay_per_segment"}>
               {w.payPerSegment}
@@ -241,11 +235,10 @@ export async function SettingsPage(props: Props) {
               {w.packagePlan}
             </option>
           </select>
-        </div>
-        <div>
-          <label for="currency">{w.currency}</label>
+        </Field>
+        <Field id="currency" label={w.currency}>
           <input id="currency" name="currency" required pattern="[A-Z]{3}" size={4} value={plan.currency} />
-        </div>
+        </Field>
         <NumberField
           id="price_per_segment"
           label={w.pricePerSegment}
@@ -321,20 +314,16 @@ export async function SettingsPage(props: Props) {
       <h3 id="add-staff-h">{w.addStaff}</h3>
       <form method="post" action="/console/settings/staff" class="card filters" aria-labelledby="add-staff-h">
         <Hidden csrf={csrf} />
-        <div>
-          <label for="staff-name">{w.name}</label>
+        <Field id="staff-name" label={w.name}>
           <input id="staff-name" name="name" required maxlength={100} />
-        </div>
-        <div>
-          <label for="staff-phone">{w.phone}</label>
+        </Field>
+        <Field id="staff-phone" label={w.phone}>
           <input id="staff-phone" name="phone" />
-        </div>
-        <div>
-          <label for="staff-email">{w.email}</label>
+        </Field>
+        <Field id="staff-email" label={w.email}>
           <input id="staff-email" name="email" type="email" />
-        </div>
-        <div>
-          <label for="staff-role">{w.role}</label>
+        </Field>
+        <Field id="staff-role" label={w.role}>
           <select id="staff-role" name="role">
             {ROLES.map((r) => (
               <option value={r} selected={r === "operator"}>
@@ -342,11 +331,10 @@ export async function SettingsPage(props: Props) {
               </option>
             ))}
           </select>
-        </div>
-        <div>
-          <label for="staff-password">{w.password}</label>
+        </Field>
+        <Field id="staff-password" label={w.password}>
           <input id="staff-password" name="password" type="password" autocomplete="new-password" minlength={10} />
-        </div>
+        </Field>
         <button type="submit">{w.addStaff}</button>
       </form>
 
@@ -396,42 +384,34 @@ export async function SettingsPage(props: Props) {
       <h3 id="add-channel-h">{w.addChannel}</h3>
       <form method="post" action="/console/settings/channel" class="card filters" aria-labelledby="add-channel-h">
         <Hidden csrf={csrf} />
-        <div>
-          <label for="ch-name">{w.name}</label>
+        <Field id="ch-name" label={w.name}>
           <input id="ch-name" name="name" required maxlength={100} />
-        </div>
-        <div>
-          <label for="ch-provider">{w.provider}</label>
+        </Field>
+        <Field id="ch-provider" label={w.provider}>
           <select id="ch-provider" name="provider">
             {PROVIDERS.map((x) => (
               <option value={x}>{x}</option>
             ))}
           </select>
-        </div>
-        <div>
-          <label for="ch-from">{w.sender}</label>
+        </Field>
+        <Field id="ch-from" label={w.sender}>
           <input id="ch-from" name="from" />
-        </div>
-        <div>
-          <label for="ch-sid">{w.twilioSid}</label>
+        </Field>
+        <Field id="ch-sid" label={w.twilioSid}>
           <input id="ch-sid" name="account_sid" />
-        </div>
-        <div>
-          <label for="ch-host">{w.smppHost}</label>
+        </Field>
+        <Field id="ch-host" label={w.smppHost}>
           <input id="ch-host" name="host" placeholder="smsc.example.com:2775" />
-        </div>
-        <div>
-          <label for="ch-system">{w.smppSystemId}</label>
+        </Field>
+        <Field id="ch-system" label={w.smppSystemId}>
           <input id="ch-system" name="system_id" maxlength={16} />
-        </div>
-        <div>
-          <label for="ch-secret">{w.credentials}</label>
+        </Field>
+        <Field id="ch-secret" label={w.credentials}>
           <input id="ch-secret" name="secret" type="password" autocomplete="off" />
-        </div>
-        <div>
-          <label for="ch-rate">{w.rate}</label>
+        </Field>
+        <Field id="ch-rate" label={w.rate}>
           <input id="ch-rate" name="rate_per_second" type="number" min={1} />
-        </div>
+        </Field>
         <div>
           <label>
             <input type="checkbox" name="default" /> {w.makeDefault}

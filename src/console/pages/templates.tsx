@@ -1,4 +1,5 @@
 import { type ConsoleApi, refusal } from "../api";
+import { Field } from "../fields";
 import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice, Problem } from "../layout";
 import { LiveFragment } from "../live";
@@ -214,15 +215,13 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
       <Notice text={props.notice} />
       <form id="editor" method="post" action="/console/templates/edit">
         <input type="hidden" name="_csrf" value={props.who.csrf} />
-        <div>
-          <label for="source">{w.text}</label>
+        <Field id="source" label={w.text}>
           <textarea id="source" name="source" rows={6} cols={60}>
             {input.source ?? ""}
           </textarea>
-        </div>
+        </Field>
         <div class="filters">
-          <div>
-            <label for="kind">{w.kind}</label>
+          <Field id="kind" label={w.kind}>
             <select id="kind" name="kind">
               {(["notification", "marketing"] as const).map((k) => (
                 <option value={k} selected={input.kind === k}>
@@ -230,9 +229,8 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
                 </option>
               ))}
             </select>
-          </div>
-          <div>
-            <label for="customer_id">{w.previewFor}</label>
+          </Field>
+          <Field id="customer_id" label={w.previewFor}>
             <select id="customer_id" name="customer_id">
               <option value="">{w.sampleData}</option>
               {people.map((p) => (
@@ -241,9 +239,8 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
                 </option>
               ))}
             </select>
-          </div>
-          <div>
-            <label for="locale">{w.locale}</label>
+          </Field>
+          <Field id="locale" label={w.locale}>
             <select id="locale" name="locale">
               {["zh-CN", "en"].map((l) => (
                 <option value={l} selected={input.locale === l}>
@@ -251,9 +248,8 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
                 </option>
               ))}
             </select>
-          </div>
-          <div>
-            <label for="key">{w.templateKey}</label>
+          </Field>
+          <Field id="key" label={w.templateKey}>
             <input
               id="key"
               name="key"
@@ -262,7 +258,7 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
               placeholder="monday_offer"
               aria-describedby="key-hint"
             />
-          </div>
+          </Field>
           <button type="submit" name="do" value="preview" class="secondary">
             {w.preview}
           </button>

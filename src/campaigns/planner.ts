@@ -62,6 +62,9 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
   let cursor = c.planCursor;
   let after = cursor?.startsWith(cursorPrefix) ? cursor.slice(cursorPrefix.length) : "";
   const dialect = new SQLiteSyncDialect();
+  // This occurrence of this campaign, still to be planned (not paused, cancelled or moved on).
+  const live = sql`campaigns.tenant_id = ${c.tenantId} and campaigns.id = ${c.id}
+    and campaigns.next_occurrence_at = ${occurrence} and campaigns.status in ('scheduled', 'running')`;
   for (;;) {
     const edge = await deps.db.orm.get<{ id: string } | undefined>(
       sql`select c.id as id from customers c where ${scope} and c.id > ${after} order by c.id limit 1 offset ${chunk - 1}`,
@@ -72,8 +75,7 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
     // where this run found it, and moves it on in the same atomic write. Two runs at once, or
     // one resuming after a crash, never plan a customer twice; so these rows need no
     // idempotency key (and no entry in its index, a third of the cost of a million rows).
-    const mine = sql`campaigns.tenant_id = ${c.tenantId} and campaigns.id = ${c.id} and campaigns.next_occurrence_at = ${occurrence}
-      and campaigns.status in ('scheduled', 'running') and coalesce(campaigns.plan_cursor, '') = ${cursor ?? ""}`;
+    const mine = sql`${live} and coalesce(campaigns.plan_cursor, '') = ${cursor ?? ""}`;
     const next = upto === null ? null : `${cursorPrefix}${upto}`;
     // No history row per message: a million of them would double the work, and the message
     // row itself says when and by which campaign it was planned (the history shows that first
@@ -97,8 +99,7 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
         dialect.sqlToQuery(sql`
           update campaigns set status = 'running', next_occurrence_at = ${nextOccurrence(c, occurrence)}, updated_at = ${now},
             planned = (select count(*) from messages m where m.tenant_id = ${c.tenantId} and m.campaign_id = ${c.id})
-          where campaigns.tenant_id = ${c.tenantId} and campaigns.id = ${c.id} and campaigns.next_occurrence_at = ${occurrence}
-            and campaigns.status in ('scheduled', 'running') and campaigns.plan_cursor is null`),
+          where ${live} and campaigns.plan_cursor is null`),
       );
     }
     await deps.db.batch(statements);

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { runPlan } from "../jobs/plan";
 import { hmacBase64 } from "../src/lib/secretbox";
 import { setup } from "./helpers";
-import { customer, lastInbound, SERVICE, settle, textsTo, twoWay } from "./two-way";
+import { customer, lastInbound, SECRET, SERVICE, settle, textsTo, twoWay } from "./two-way";
 
 const EMMA = "+8613800138000";
 
@@ -178,6 +178,39 @@ describe("the webhook", () => {
     expect(prospect).toMatchObject({ phone: EMMA, source: "inbound" });
     expect(prospect.consent.state).toBe("never_asked");
     expect(await textsTo(t.client, prospect.id)).toHaveLength(1);
+  });
+
+  it("sees this process's channel changes at once and another process's within 5 s", async () => {
+    const env = setup();
+    const t = await twoWay(env);
+    expect(await t.sms(EMMA, "hello")).toBe(200);
+    // A new secret set through the API: the old signature is refused on the very next webhook.
+    const rotated = await t.client.patch(`/v1/channels/${t.channel.id}`, {
+      credentials: { secret: "rotated-0123456789" },
+    });
+    expect(rotated.status).toBe(200);
+    expect(await t.sms(EMMA, "hello again")).toBe(403);
+    await t.client.patch(`/v1/channels/${t.channel.id}`, { credentials: { secret: SECRET } });
+    expect(await t.sms(EMMA, "back")).toBe(200);
+    // Archived by another process (a second Worker isolate): this one still knows the channel
+    // for a few seconds, then answers 404 like for any unknown channel.
+    env.db.sqlite.prepare("update channels set archived_at = 1 where id = ?").run(t.channel.id);
+    expect(await t.sms(EMMA, "still cached")).toBe(200);
+    env.clock.advance(5_000);
+    expect(await t.sms(EMMA, "gone")).toBe(404);
+    // Archived through the API in this process: at once.
+    const env2 = setup();
+    const t2 = await twoWay(env2);
+    await t2.client.post("/v1/channels", {
+      name: "Other",
+      provider: "simulator",
+      config: { from: SERVICE },
+      credentials: { secret: SECRET },
+      default: true,
+    });
+    expect(await t2.sms(EMMA, "hi")).toBe(200);
+    expect((await t2.client.delete(`/v1/channels/${t2.channel.id}`)).status).toBe(204);
+    expect(await t2.sms(EMMA, "after archive")).toBe(404);
   });
 
   it("refuses a body over 64 KB with 413, whether its size is declared or streamed, storing nothing", async () => {

@@ -89,6 +89,31 @@ describe("group commit", () => {
     ]);
     db.close();
   });
+
+  it("waits for another connection's write lock on a timer, so the event loop keeps turning", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tidings-busy-"));
+    const db = openDatabase(join(dir, "a.db"));
+    db.sqlite.exec("create table t (id integer primary key)");
+    // The jobs thread's connection, mid-transaction.
+    const other = new BetterSqlite3(join(dir, "a.db"));
+    other.exec("begin immediate; insert into t (id) values (1)");
+    const stored = db.batchGrouped([{ sql: "insert into t (id) values (?)", params: [2] }]);
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 5);
+    await new Promise((r) => setTimeout(r, 60));
+    // SQLite's busy handler would have slept in this thread for the whole wait: no turns at all.
+    expect(turns).toBeGreaterThan(3);
+    expect(db.sqlite.prepare("select count(*) as n from t").get()).toEqual({ n: 0 });
+    other.exec("commit");
+    await stored;
+    clearInterval(ticking);
+    expect(db.sqlite.prepare("select id from t order by id").all()).toEqual([{ id: 1 }, { id: 2 }]);
+    // Ordinary writes still wait in SQLite as before.
+    expect(db.sqlite.pragma("busy_timeout", { simple: true })).toBe(5000);
+    other.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 describe("prepared queries", () => {

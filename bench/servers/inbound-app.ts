@@ -7,37 +7,27 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { jobs } from "../../jobs";
 import { createApp } from "../../src/app";
-import { ProviderRegistry } from "../../src/delivery/registry";
-import { type Deps, defaultAppConfig } from "../../src/deps";
-import { systemClock } from "../../src/lib/clock";
-import { IdGenerator } from "../../src/lib/ids";
-import { importSecretKey, newSecretKeyBase64 } from "../../src/lib/secretbox";
-import { startJobs } from "../../src/node/cron";
-import { migrateDatabase, openDatabase } from "../../src/node/db";
-import { loadDefaultTemplates } from "../../src/node/templates";
+import { newSecretKeyBase64 } from "../../src/lib/secretbox";
+import { startBackground } from "../../src/node/background";
+import { loadConfig } from "../../src/node/config";
+import { nodeDeps } from "../../src/node/runtime";
 import { createTenant } from "../../src/tenants/service";
 import { CUSTOMERS, SECRET, SERVICE_NUMBER } from "./inbound-shared";
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "tidings-inbound-"));
-  const db = openDatabase(join(dir, "bench.db"));
-  migrateDatabase(db);
-  const secretKey = await importSecretKey(newSecretKeyBase64());
-  const deps: Deps = {
-    db,
-    clock: systemClock,
-    ids: new IdGenerator(systemClock),
-    config: { ...defaultAppConfig },
-    defaultTemplates: loadDefaultTemplates(),
-    secretKey,
-    providers: new ProviderRegistry(secretKey, systemClock),
-  };
-  // The jobs as `npm start` runs them: node-cron ticks, and kicks from the API and webhooks.
-  const scheduler = startJobs(jobs, deps);
-  deps.onMessageDue = () => scheduler.kick("dispatch");
-  deps.onInboundReceived = () => scheduler.kick("inbound");
+  const config = loadConfig({
+    TIDINGS_DB_PATH: join(dir, "bench.db"),
+    TIDINGS_SECRET_KEY: newSecretKeyBase64(),
+    TIDINGS_SEED_DEMO: "false",
+  });
+  const deps = await nodeDeps(config);
+  // The jobs as `npm start` runs them: on their own thread, kicked by the API and webhooks.
+  const background = startBackground(config, deps);
+  deps.onMessageDue = () => background.kick("dispatch");
+  deps.onInboundReceived = () => background.kick("inbound");
+  const db = deps.db;
   const app = createApp(deps);
   const { apiKey } = await createTenant(deps, {
     name: "Bench Bank",
@@ -97,8 +87,8 @@ async function main() {
   const server = serve({ fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
     process.stdout.write(`@@READY ${info.port} ${channel.id}\n`);
   });
-  process.on("SIGTERM", () => {
-    void scheduler.stop();
+  process.on("SIGTERM", async () => {
+    await background.stop();
     server.close();
     db.close();
     rmSync(dir, { recursive: true, force: true });

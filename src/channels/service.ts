@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { Ctx } from "../context";
 import type { Database } from "../db/client";
 import { type ChannelRow, channels } from "../db/schema";
+import type { Clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { type SecretKey, seal } from "../lib/secretbox";
@@ -136,6 +137,7 @@ export async function updateChannel(env: ChannelEnv, id: string, patch: ChannelP
       })
       .where(and(eq(channels.tenantId, env.tenantId), eq(channels.id, r.id))),
   ]);
+  forgetWebhookChannel(env.db, r.id);
   return view(await row(env, id), env.publicUrl);
 }
 
@@ -155,6 +157,7 @@ export async function archiveChannel(ctx: Ctx, id: string) {
       .set({ archivedAt: ctx.clock.now().getTime(), isDefault: false })
       .where(and(eq(channels.tenantId, ctx.tenantId), eq(channels.id, r.id))),
   ]);
+  forgetWebhookChannel(ctx.db, r.id);
 }
 
 /** The channel a message goes through: the one it names, else the workspace's default. */
@@ -172,13 +175,45 @@ export async function channelFor(ctx: Ctx, id: string | null): Promise<ChannelRo
     .get();
 }
 
-/** Webhooks carry no API key: the channel id in the URL finds the tenant, the signature proves it. */
-/** The live channel a webhook names. Raw: it runs on every webhook, where drizzle's query building was the largest cost. */
-export async function channelForWebhook(db: Database, provider: string, id: string): Promise<ChannelRow | undefined> {
-  const [r] = await db.rawAll<Record<string, unknown>>(
-    "select * from channels where id = ? and provider = ? and archived_at is null",
-    [id, provider],
-  );
+// Webhooks carry no API key: the channel id in the URL finds the tenant, the signature proves it.
+// A provider can post thousands a second, each looking up the same channel, so the answer is kept
+// per database for a few seconds. This process's own changes to a channel drop it at once;
+// another process's (a second Worker isolate) are seen within WEBHOOK_CHANNEL_MS.
+const WEBHOOK_CHANNEL_MS = 5000;
+const WEBHOOK_CHANNELS_MAX = 1000;
+const webhookChannels = new WeakMap<Database, Map<string, { row: ChannelRow | undefined; until: number }>>();
+
+function forgetWebhookChannel(db: Database, id: string) {
+  webhookChannels.get(db)?.delete(id);
+}
+
+/** The live channel a webhook names (of that provider), or undefined. */
+export async function channelForWebhook(
+  db: Database,
+  clock: Clock,
+  provider: string,
+  id: string,
+): Promise<ChannelRow | undefined> {
+  const now = clock.now().getTime();
+  let cache = webhookChannels.get(db);
+  if (!cache) {
+    cache = new Map();
+    webhookChannels.set(db, cache);
+  }
+  let hit = cache.get(id);
+  if (!hit || hit.until <= now) {
+    if (cache.size >= WEBHOOK_CHANNELS_MAX) cache.clear();
+    hit = { row: await liveChannelRow(db, id), until: now + WEBHOOK_CHANNEL_MS };
+    cache.set(id, hit);
+  }
+  return hit.row?.provider === provider ? hit.row : undefined;
+}
+
+/** Raw: drizzle's query building cost more than the query. */
+async function liveChannelRow(db: Database, id: string): Promise<ChannelRow | undefined> {
+  const [r] = await db.rawAll<Record<string, unknown>>("select * from channels where id = ? and archived_at is null", [
+    id,
+  ]);
   if (!r) return undefined;
   return {
     id: r.id,

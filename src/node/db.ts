@@ -11,6 +11,9 @@ import { ConflictError } from "../lib/errors";
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../migrations");
 
+const BUSY_TIMEOUT_MS = 5000;
+const MAX_BUSY_RETRIES = 1000;
+
 export type NodeDatabase = Database & { sqlite: BetterSqlite3.Database; close(): void };
 
 /** Opens (creating if needed) a SQLite file, or ":memory:", in WAL mode with foreign keys on. */
@@ -25,7 +28,7 @@ export function openDatabase(path: string): NodeDatabase {
   // After a bulk write (an import, a broadcast) the WAL file shrinks back to 64 MiB once checkpointed.
   sqlite.pragma("journal_size_limit = 67108864");
   sqlite.pragma("foreign_keys = ON");
-  sqlite.pragma("busy_timeout = 5000");
+  sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   sqlite.pragma("cache_size = -65536");
   const prepare = statementCache(sqlite, STATEMENT_CACHE_SIZE);
   // drizzle prepares every query it runs; on a hot path (a webhook, a dispatch batch) compiling
@@ -60,14 +63,39 @@ export function openDatabase(path: string): NodeDatabase {
   // Group commit: a commit costs a WAL write whatever its size, so the writes handed over in one
   // turn of the event loop (every webhook whose bytes arrived together) share one. If the
   // shared transaction fails, each caller's statements run again alone, so only the culprit fails.
+  // While another connection (the jobs thread) holds the write lock, the group waits on a timer
+  // instead of in SQLite's busy handler, which would sleep the whole event loop.
   let group: { statements: Statement[]; resolve(): void; reject(e: unknown): void }[] = [];
+  let scheduled = false;
+  let busyRetries = 0;
+  // (A pragma takes effect when compiled, so a prepared one would not set it again.)
+  const runAllNow = (statements: Statement[]) => {
+    sqlite.pragma("busy_timeout = 0");
+    try {
+      runAll.immediate(statements);
+    } finally {
+      sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  };
   const commitGroup = () => {
+    scheduled = false;
     const items = group;
     group = [];
+    const statements = items.flatMap((i) => i.statements);
     try {
-      runAll(items.flatMap((i) => i.statements));
+      // After a second of waiting, wait in SQLite instead: the lock is never free between timers.
+      if (busyRetries < MAX_BUSY_RETRIES) runAllNow(statements);
+      else runAll.immediate(statements);
+      busyRetries = 0;
       for (const i of items) i.resolve();
-    } catch {
+    } catch (e) {
+      if (e instanceof BetterSqlite3.SqliteError && e.code === "SQLITE_BUSY") {
+        busyRetries++;
+        group = [...items, ...group];
+        scheduled = true;
+        setTimeout(commitGroup, 1);
+        return;
+      }
       for (const i of items) {
         try {
           run(i.statements);
@@ -87,7 +115,10 @@ export function openDatabase(path: string): NodeDatabase {
     batchGrouped(statements) {
       if (statements.length === 0) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        if (group.length === 0) setImmediate(commitGroup);
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(commitGroup);
+        }
         group.push({ statements, resolve, reject });
       });
     },

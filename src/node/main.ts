@@ -1,11 +1,10 @@
 // `npm start`: the service on embedded SQLite, with a demo workspace on first run.
 import { serve } from "@hono/node-server";
-import { jobs } from "../../jobs";
 import { createApp } from "../app";
 import { tenants } from "../db/schema";
 import { seedDemo } from "../demo/seed";
+import { startBackground } from "./background";
 import { ConfigError, loadConfig } from "./config";
-import { startJobs } from "./cron";
 import { nodeDeps } from "./runtime";
 
 function fail(message: string): never {
@@ -39,22 +38,22 @@ if (config.TIDINGS_SEED_DEMO && !(await deps.db.orm.select({ id: tenants.id }).f
   );
 }
 
-const scheduler = config.TIDINGS_CRON ? startJobs(jobs, deps) : null;
+// The jobs run on their own thread (background.ts); they pick up at once whatever was due while
+// we were down (or left mid-send by a crash).
+const background = config.TIDINGS_CRON ? startBackground(config, deps) : null;
 // A message due now goes out at once, not at the next minute's tick.
-deps.onMessageDue = () => scheduler?.kick("dispatch");
+deps.onMessageDue = () => background?.kick("dispatch");
 // So does the answer to an inbound SMS: the pipeline runs as soon as the webhook has stored it.
-deps.onInboundReceived = () => scheduler?.kick("inbound");
+deps.onInboundReceived = () => background?.kick("inbound");
 const app = createApp(deps);
 const stopJobs = async () => {
-  await scheduler?.stop();
+  await background?.stop();
   await deps.providers.close();
 };
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.TIDINGS_HOST }, (info) => {
   console.log(
     `Tidings is listening on ${base} (port ${info.port}); console at ${base}/console; API docs at ${base}/docs; database ${config.TIDINGS_DB_PATH}`,
   );
-  // Pick up at once whatever was due while we were down (or left mid-send by a crash).
-  scheduler?.kick("dispatch");
 });
 
 let stopping = false;

@@ -27,10 +27,13 @@ function secretKeyText(config: NodeConfig): string {
   return key;
 }
 
-/** Opens and migrates the database and assembles the app's dependencies for Node. */
-export async function nodeDeps(config: NodeConfig): Promise<Deps & { db: NodeDatabase }> {
+/**
+ * Opens (and migrates, unless another connection of this process already did) the database and
+ * assembles the app's dependencies for Node.
+ */
+export async function nodeDeps(config: NodeConfig, opts = { migrate: true }): Promise<Deps & { db: NodeDatabase }> {
   const db = openDatabase(config.TIDINGS_DB_PATH);
-  migrateDatabase(db);
+  if (opts.migrate) migrateDatabase(db);
   const clock = systemClock;
   const secretKey = await importSecretKey(secretKeyText(config));
   return {

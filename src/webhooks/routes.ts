@@ -45,7 +45,7 @@ function route(kind: "status" | "inbound") {
 
 async function verified(c: Context<AppEnv>, provider: string, channelId: string) {
   const deps = c.get("deps");
-  const channel = await channelForWebhook(deps.db, provider, channelId);
+  const channel = await channelForWebhook(deps.db, deps.clock, provider, channelId);
   if (!channel) throw new NotFoundError("channel", channelId);
   const impl = await deps.providers.forChannel(channel);
   const url = new URL(c.req.url);

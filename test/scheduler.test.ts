@@ -443,10 +443,11 @@ describe("broadcast planning in chunks", () => {
       "select plan_cursor, planned from campaigns where id = ?",
       [a],
     );
-    expect(mid?.plan_cursor).toMatch(/^\d+:cus_/);
-    expect(mid?.planned).toBe(0);
-    // The next run goes on from the cursor; a third finds nothing due.
-    expect(await plan(env)).toMatchObject({ campaigns: 1, planned: 7 });
+    // The cursor names the run's block and the last customer it planned; the count so far shows.
+    expect(mid?.plan_cursor).toMatch(/^\d+:msg_\w{16}:cus_/);
+    expect(mid?.planned).toBe(2);
+    // The next run goes on from the cursor with the other 5; a third finds nothing due.
+    expect(await plan(env)).toMatchObject({ campaigns: 1, planned: 5 });
     expect(await plan(env)).toMatchObject({ campaigns: 0, planned: 0 });
     const rows = await perCustomer(env, a);
     expect(rows.map((r) => r.customer_id).sort()).toEqual([...ids].sort());
@@ -473,10 +474,12 @@ describe("broadcast planning in chunks", () => {
     const pause = async () => {
       expect((await t.client.post(`/v1/campaigns/${id}/pause`)).body.status).toBe("paused");
     };
-    expect(await plan(env, interrupted(env, 2, pause))).toMatchObject({ planned: 0 });
+    expect(await plan(env, interrupted(env, 2, pause))).toMatchObject({ planned: 2 });
     expect(await perCustomer(env, id)).toHaveLength(2);
+    expect((await t.client.get(`/v1/campaigns/${id}`)).body).toMatchObject({ status: "paused", planned: 2 });
     expect((await t.client.post(`/v1/campaigns/${id}/resume`)).status).toBe(200);
-    expect(await plan(env)).toMatchObject({ campaigns: 1, planned: 5 });
+    expect(await plan(env)).toMatchObject({ campaigns: 1, planned: 3 });
+    expect((await t.client.get(`/v1/campaigns/${id}`)).body).toMatchObject({ status: "running", planned: 5 });
     expect((await perCustomer(env, id)).map((r) => r.n)).toEqual([1, 1, 1, 1, 1]);
   });
 });

@@ -6,7 +6,7 @@
 import { and, inArray, lte, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { Ctx } from "../context";
-import type { Database, Statement } from "../db/client";
+import type { Database } from "../db/client";
 import { type CampaignRow, campaigns } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import { nextRun, parseCron } from "../lib/cron";
@@ -60,58 +60,69 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
   const block = deps.ids.block("msg");
   const cursorPrefix = `${occurrence}:`;
   let cursor = c.planCursor;
-  let after = cursor?.startsWith(cursorPrefix) ? cursor.slice(cursorPrefix.length) : "";
+  // A cursor left by an earlier run of this occurrence: go on after its last customer.
+  let after = cursor?.startsWith(cursorPrefix) ? cursor.slice(cursor.lastIndexOf(":") + 1) : "";
   const dialect = new SQLiteSyncDialect();
   // This occurrence of this campaign, still to be planned (not paused, cancelled or moved on).
   const live = sql`campaigns.tenant_id = ${c.tenantId} and campaigns.id = ${c.id}
     and campaigns.next_occurrence_at = ${occurrence} and campaigns.status in ('scheduled', 'running')`;
-  for (;;) {
-    const edge = await deps.db.orm.get<{ id: string } | undefined>(
-      sql`select c.id as id from customers c where ${scope} and c.id > ${after} order by c.id limit 1 offset ${chunk - 1}`,
+  const state = async () =>
+    deps.db.orm.get<{ cursor: string | null; planned: number } | undefined>(
+      sql`select plan_cursor as cursor, planned from campaigns where tenant_id = ${c.tenantId} and id = ${c.id}`,
     );
-    const upto = edge?.id ?? null;
-    const range = upto === null ? sql`c.id > ${after}` : sql`c.id > ${after} and c.id <= ${upto}`;
+  // The cursor names the run that moved it last (its block), so a run can tell its own write
+  // from another's: `<occurrence>:<block>:<last customer planned>`.
+  const mark = `${cursorPrefix}${block}:`;
+  let planned = c.planned;
+  for (;;) {
     // Exactly one planner writes each chunk: the chunk is written only while the cursor is
     // where this run found it, and moves it on in the same atomic write. Two runs at once, or
     // one resuming after a crash, never plan a customer twice; so these rows need no
     // idempotency key (and no entry in its index, a third of the cost of a million rows).
     const mine = sql`${live} and coalesce(campaigns.plan_cursor, '') = ${cursor ?? ""}`;
-    const next = upto === null ? null : `${cursorPrefix}${upto}`;
     // No history row per message: a million of them would double the work, and the message
     // row itself says when and by which campaign it was planned (the history shows that first
     // entry from it; see messages/service.ts).
-    const statements: Statement[] = [
+    await deps.db.batch([
       dialect.sqlToQuery(sql`
         insert into messages (id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, variables,
           is_reply, quiet_hours, priority, status, send_at, valid_until, due_at, attempts, created_at, updated_at)
         select ${block} || printf('%010d', c.rowid), c.tenant_id, c.id, ${c.channelId}, ${c.id}, ${c.messageKind},
           ${c.templateKey}, ${JSON.stringify(c.variables)}, 0, ${c.messageKind === "marketing" ? 1 : 0}, ${c.priority}, ${status},
           ${occurrence}, ${validUntil}, ${occurrence}, 0, ${now}, ${now}
-        from customers c where ${scope} and ${range} and exists (select 1 from campaigns where ${mine})
-        order by c.id`),
-      dialect.sqlToQuery(sql`update campaigns set plan_cursor = ${next} where ${mine}`),
-    ];
-    if (upto === null) {
-      // The last chunk also closes the occurrence. A broadcast has one; a recurring campaign
-      // moves on to its next cron time, with the audience resolved again then. A pause during
-      // planning stops it at the cursor, and it goes on from there when resumed.
-      statements.push(
-        dialect.sqlToQuery(sql`
-          update campaigns set status = 'running', next_occurrence_at = ${nextOccurrence(c, occurrence)}, updated_at = ${now},
-            planned = (select count(*) from messages m where m.tenant_id = ${c.tenantId} and m.campaign_id = ${c.id})
-          where ${live} and campaigns.plan_cursor is null`),
-      );
+        from customers c where ${scope} and c.id > ${after} and 1 = (select 1 from campaigns where ${mine})
+        order by c.id limit ${chunk}`),
+      // The guard is a scalar subquery, not EXISTS: SQLite would make EXISTS a join led by
+      // campaigns, then scan and sort the customers instead of walking their id index.
+      // Rows go in in customer order, so the last one written (the connection's last insert
+      // rowid) is where the next chunk starts, and changes() is how many this chunk wrote:
+      // no query to find the chunk's edge first, no count of a million rows at the end.
+      dialect.sqlToQuery(sql`
+        update campaigns set plan_cursor = ${mark} || (select customer_id from messages where rowid = last_insert_rowid()),
+          planned = planned + changes()
+        where ${mine} and changes() > 0`),
+    ]);
+    const seen = await state();
+    if (seen?.cursor !== cursor) {
+      // Another run is ahead: whoever holds the cursor goes on; this run stops here.
+      if (!seen?.cursor?.startsWith(mark)) break;
+      const wrote = seen.planned - planned;
+      planned = seen.planned;
+      cursor = seen.cursor;
+      after = cursor.slice(mark.length);
+      if (wrote === chunk) continue;
     }
-    await deps.db.batch(statements);
-    if (upto === null) break;
-    // The cursor did not move: paused, cancelled or rescheduled meanwhile, or another run is
-    // ahead on a different edge. Whoever holds it goes on; this run stops here.
-    const moved = await deps.db.orm.get<{ cursor: string | null } | undefined>(
-      sql`select plan_cursor as cursor from campaigns where tenant_id = ${c.tenantId} and id = ${c.id}`,
-    );
-    if (moved?.cursor !== next) break;
-    after = upto;
-    cursor = next;
+    // The audience is done (or the occurrence was paused, cancelled or moved on, and then this
+    // changes nothing). A broadcast has one occurrence; a recurring campaign moves on to its
+    // next cron time, with the audience resolved again then. A pause during planning stops it
+    // at the cursor, and it goes on from there when resumed.
+    await deps.db.batch([
+      dialect.sqlToQuery(sql`
+        update campaigns set status = 'running', next_occurrence_at = ${nextOccurrence(c, occurrence)}, updated_at = ${now},
+          plan_cursor = null
+        where ${live} and coalesce(campaigns.plan_cursor, '') = ${cursor ?? ""}`),
+    ]);
+    break;
   }
   const row = await deps.db.orm.get<{ planned: number }>(
     sql`select planned from campaigns where tenant_id = ${c.tenantId} and id = ${c.id}`,

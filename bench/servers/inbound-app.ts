@@ -1,5 +1,5 @@
-// The app as `npm start` runs it (a WAL file, @hono/node-server, the pipeline and the dispatcher
-// kicked as webhooks arrive), seeded for the inbound bench. Run as its own process so the load
+// The app as `npm start` runs it (a WAL file checkpointed by its own thread, @hono/node-server,
+// the pipeline and the dispatcher on the jobs thread, kicked as webhooks arrive), seeded for the inbound bench. Run as its own process so the load
 // generator does not share its CPU. Prints `@@READY <port> <channelId>`; GET /__bench/stats
 // reports what was stored and handled.
 
@@ -10,6 +10,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "../../src/app";
 import { newSecretKeyBase64 } from "../../src/lib/secretbox";
 import { startBackground } from "../../src/node/background";
+import { startCheckpointer } from "../../src/node/checkpointer";
 import { loadConfig } from "../../src/node/config";
 import { nodeDeps } from "../../src/node/runtime";
 import { createTenant } from "../../src/tenants/service";
@@ -23,6 +24,7 @@ async function main() {
     TIDINGS_SEED_DEMO: "false",
   });
   const deps = await nodeDeps(config);
+  const checkpointer = startCheckpointer(deps.db, deps.clock);
   // The jobs as `npm start` runs them: on their own thread, kicked by the API and webhooks.
   const background = startBackground(config, deps);
   deps.onMessageDue = () => background.kick("dispatch");
@@ -89,6 +91,7 @@ async function main() {
   });
   process.on("SIGTERM", async () => {
     await background.stop();
+    await checkpointer?.stop();
     server.close();
     db.close();
     rmSync(dir, { recursive: true, force: true });

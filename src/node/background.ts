@@ -17,8 +17,6 @@ export type Background = {
   stop(): Promise<void>;
   /** "thread" or "inline": where the jobs run. */
   readonly where: "thread" | "inline";
-  /** The last WAL checkpoint the jobs thread made (for tests and diagnostics). */
-  readonly lastCheckpoint: { frames: number; copied: number; at: number } | null;
   /** The running thread, if any (tests end it to check that it comes back). */
   readonly thread: Worker | null;
 };
@@ -28,38 +26,32 @@ export type Background = {
 const KICK_WINDOW_MS = 10;
 const RESTART_MS = [1000, 5000, 30_000];
 const STOP_TIMEOUT_MS = 30_000;
-// SQLite's default: what the HTTP thread's connection goes back to while no thread checkpoints.
-const AUTO_CHECKPOINT_PAGES = 1000;
 
 export function startBackground(config: NodeConfig, deps: Deps & { db: NodeDatabase }): Background {
   if (config.TIDINGS_DB_PATH === ":memory:") return inline(deps);
 
-  const db = deps.db.sqlite;
   let worker: Worker | null = null;
   let stopping = false;
   let restarts = 0;
   let restartTimer: ReturnType<typeof setTimeout> | null = null;
-  let lastCheckpoint: Background["lastCheckpoint"] = null;
   const kicked = new Set<string>();
 
   const spawn = () => {
     const w = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
-      workerData: { entry: new URL("./jobs-thread.ts", import.meta.url).href, config },
+      workerData: {
+        entry: new URL("./jobs-thread.ts", import.meta.url).href,
+        config,
+        // The thread's connection checkpoints as this one is set to (see checkpointer.ts).
+        autoCheckpoint: deps.db.sqlite.pragma("wal_autocheckpoint", { simple: true }),
+      },
     });
     worker = w;
     w.on("message", (m: FromJobs) => {
-      if ("ready" in m) {
-        restarts = 0;
-        // The thread checkpoints from now on; this connection's commits only append to the WAL.
-        db.pragma("wal_autocheckpoint = 0");
-      } else if ("checkpointed" in m) {
-        lastCheckpoint = { ...m.checkpointed, at: deps.clock.now().getTime() };
-      }
+      if ("ready" in m) restarts = 0;
     });
     w.on("error", (e) => console.error("the jobs thread failed:", e));
     w.on("exit", (code) => {
       if (worker === w) worker = null;
-      if (db.open) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
       if (stopping) return;
       const wait = RESTART_MS[Math.min(restarts++, RESTART_MS.length - 1)] as number;
       console.error(`the jobs thread exited (code ${code}); starting it again in ${wait / 1000} s`);
@@ -71,9 +63,6 @@ export function startBackground(config: NodeConfig, deps: Deps & { db: NodeDatab
   const post = (m: ToJobs) => worker?.postMessage(m);
   return {
     where: "thread",
-    get lastCheckpoint() {
-      return lastCheckpoint;
-    },
     get thread() {
       return worker;
     },
@@ -102,7 +91,6 @@ function inline(deps: Deps): Background {
   scheduler.kick("dispatch");
   return {
     where: "inline",
-    lastCheckpoint: null,
     thread: null,
     kick: (name) => scheduler.kick(name),
     stop: () => scheduler.stop(),

@@ -4,6 +4,7 @@ import { createApp } from "../app";
 import { tenants } from "../db/schema";
 import { seedDemo } from "../demo/seed";
 import { startBackground } from "./background";
+import { startCheckpointer } from "./checkpointer";
 import { ConfigError, loadConfig } from "./config";
 import { nodeDeps } from "./runtime";
 
@@ -20,6 +21,8 @@ try {
 }
 
 const deps = await nodeDeps(config);
+// WAL checkpoints on a thread of their own, so no commit waits for one (checkpointer.ts).
+const checkpointer = startCheckpointer(deps.db, deps.clock);
 const base =
   config.TIDINGS_PUBLIC_URL ??
   `http://${config.TIDINGS_HOST === "0.0.0.0" ? "localhost" : config.TIDINGS_HOST}:${config.PORT}`;
@@ -68,6 +71,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => "closeAllConnections" in server && server.closeAllConnections(), 5000);
   await closed;
   clearTimeout(force);
+  await checkpointer?.stop();
   deps.db.close();
   console.log("Stopped.");
   process.exit(0);

@@ -89,13 +89,20 @@ export function openDatabase(path: string): NodeDatabase {
       busyRetries = 0;
       for (const i of items) i.resolve();
     } catch (e) {
-      if (e instanceof BetterSqlite3.SqliteError && e.code === "SQLITE_BUSY") {
+      // Locked: again on a timer. Still locked after waiting in SQLite too: each caller gets
+      // the error below (a webhook answers 5xx and the provider retries).
+      if (
+        e instanceof BetterSqlite3.SqliteError &&
+        e.code.startsWith("SQLITE_BUSY") &&
+        busyRetries < MAX_BUSY_RETRIES
+      ) {
         busyRetries++;
         group = [...items, ...group];
         scheduled = true;
         setTimeout(commitGroup, 1);
         return;
       }
+      busyRetries = 0;
       for (const i of items) {
         try {
           run(i.statements);

@@ -104,14 +104,39 @@ describe("group commit", () => {
     // SQLite's busy handler would have slept in this thread for the whole wait: no turns at all.
     expect(turns).toBeGreaterThan(3);
     expect(db.sqlite.prepare("select count(*) as n from t").get()).toEqual({ n: 0 });
+    // Meanwhile it tells a yielding connection (the jobs thread's) to hold back.
+    expect(Atomics.load(db.writeWanted, 0)).toBe(1);
     other.exec("commit");
     await stored;
+    expect(Atomics.load(db.writeWanted, 0)).toBe(0);
     clearInterval(ticking);
     expect(db.sqlite.prepare("select id from t order by id").all()).toEqual([{ id: 1 }, { id: 2 }]);
     // Ordinary writes still wait in SQLite as before.
     expect(db.sqlite.pragma("busy_timeout", { simple: true })).toBe(5000);
     other.close();
     db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a yielding connection holds back its writes while the other one's grouped writes wait", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tidings-yield-"));
+    const first = openDatabase(join(dir, "a.db"));
+    first.sqlite.exec("create table t (id integer primary key)");
+    const jobs = openDatabase(join(dir, "a.db"), first.writeWanted);
+    const write = async (id: number) => {
+      const t0 = performance.now();
+      await jobs.batch([{ sql: "insert into t (id) values (?)", params: [id] }]);
+      return performance.now() - t0;
+    };
+    expect(await write(1)).toBeLessThan(40);
+    // As while webhooks wait for the lock: the jobs connection waits for its turn (here nobody
+    // takes it, so up to its 50 ms bound), then writes.
+    Atomics.store(first.writeWanted, 0, 1);
+    expect(await write(2)).toBeGreaterThanOrEqual(45);
+    Atomics.store(first.writeWanted, 0, 0);
+    expect(first.sqlite.prepare("select id from t order by id").all()).toEqual([{ id: 1 }, { id: 2 }]);
+    jobs.close();
+    first.close();
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -43,6 +43,8 @@ export function startBackground(config: NodeConfig, deps: Deps & { db: NodeDatab
         config,
         // The thread's connection checkpoints as this one is set to (see checkpointer.ts).
         autoCheckpoint: deps.db.sqlite.pragma("wal_autocheckpoint", { simple: true }),
+        // Its writes wait while this thread's webhooks wait for the lock.
+        yieldTo: deps.db.writeWanted,
       },
     });
     worker = w;

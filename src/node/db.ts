@@ -13,11 +13,23 @@ export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "
 
 const BUSY_TIMEOUT_MS = 5000;
 const MAX_BUSY_RETRIES = 1000;
+// A yielding connection waits at most this long for the other to take its turn.
+const YIELD_MAX_MS = 50;
 
-export type NodeDatabase = Database & { sqlite: BetterSqlite3.Database; close(): void };
+export type NodeDatabase = Database & {
+  sqlite: BetterSqlite3.Database;
+  /** 1 while grouped writes wait for the lock (see openDatabase's `yieldTo`). */
+  writeWanted: Int32Array;
+  close(): void;
+};
 
-/** Opens (creating if needed) a SQLite file, or ":memory:", in WAL mode with foreign keys on. */
-export function openDatabase(path: string): NodeDatabase {
+/**
+ * Opens (creating if needed) a SQLite file, or ":memory:", in WAL mode with foreign keys on.
+ * `yieldTo` is another connection's `writeWanted` (shared memory): while that connection has
+ * grouped writes waiting for the lock (webhooks), this one holds back its next write. The jobs
+ * thread's connection yields to the HTTP thread's this way.
+ */
+export function openDatabase(path: string, yieldTo?: Int32Array): NodeDatabase {
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new BetterSqlite3(path);
   // 16 KiB pages for a new database (an existing one keeps its size): bulk writes (planning a
@@ -49,7 +61,15 @@ export function openDatabase(path: string): NodeDatabase {
       else (s as unknown as { run(): unknown }).run();
     }
   });
+  // SQLite has no queue for its write lock: a writer that starts its next transaction at once
+  // could keep the HTTP thread's webhooks waiting for as long as it has work.
+  const yieldFirst = yieldTo
+    ? () => {
+        if (Atomics.load(yieldTo, 0) === 1) Atomics.wait(yieldTo, 0, 1, YIELD_MAX_MS);
+      }
+    : () => {};
   const run = (statements: Statement[]) => {
+    yieldFirst();
     try {
       runAll(statements);
     } catch (e) {
@@ -77,6 +97,12 @@ export function openDatabase(path: string): NodeDatabase {
       sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
   };
+  const writeWanted = new Int32Array(new SharedArrayBuffer(4));
+  const wanted = (on: boolean) => {
+    if ((Atomics.load(writeWanted, 0) === 1) === on) return;
+    Atomics.store(writeWanted, 0, on ? 1 : 0);
+    if (!on) Atomics.notify(writeWanted, 0);
+  };
   const commitGroup = () => {
     scheduled = false;
     const items = group;
@@ -86,6 +112,7 @@ export function openDatabase(path: string): NodeDatabase {
       // After a second of waiting, wait in SQLite instead: the lock is never free between timers.
       if (busyRetries < MAX_BUSY_RETRIES) runAllNow(statements);
       else runAll.immediate(statements);
+      wanted(false);
       busyRetries = 0;
       for (const i of items) i.resolve();
     } catch (e) {
@@ -97,11 +124,13 @@ export function openDatabase(path: string): NodeDatabase {
         busyRetries < MAX_BUSY_RETRIES
       ) {
         busyRetries++;
+        wanted(true);
         group = [...items, ...group];
         scheduled = true;
         setTimeout(commitGroup, 1);
         return;
       }
+      wanted(false);
       busyRetries = 0;
       for (const i of items) {
         try {
@@ -116,6 +145,7 @@ export function openDatabase(path: string): NodeDatabase {
   return {
     sqlite,
     orm,
+    writeWanted,
     async batch(statements) {
       if (statements.length > 0) run(statements);
     },
@@ -130,6 +160,8 @@ export function openDatabase(path: string): NodeDatabase {
       });
     },
     async rawAll<T>(sql: string, params: unknown[]) {
+      // Some are writes (a claim: UPDATE ... RETURNING).
+      yieldFirst();
       return prepare(sql).all(...(params as unknown[])) as T[];
     },
     close() {

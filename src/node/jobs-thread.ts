@@ -27,8 +27,12 @@ try {
   // Not allowed here (some containers): the jobs run at normal priority.
 }
 
-const { config, autoCheckpoint } = workerData as { config: NodeConfig; autoCheckpoint: number };
-const deps = await nodeDeps(config, { migrate: false });
+const { config, autoCheckpoint, yieldTo } = workerData as {
+  config: NodeConfig;
+  autoCheckpoint: number;
+  yieldTo: Int32Array;
+};
+const deps = await nodeDeps(config, { migrate: false, yieldTo });
 deps.db.sqlite.pragma(`wal_autocheckpoint = ${autoCheckpoint}`);
 const scheduler = startJobs(jobs, deps);
 deps.onMessageDue = () => scheduler.kick("dispatch");

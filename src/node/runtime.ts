@@ -31,8 +31,11 @@ function secretKeyText(config: NodeConfig): string {
  * Opens (and migrates, unless another connection of this process already did) the database and
  * assembles the app's dependencies for Node.
  */
-export async function nodeDeps(config: NodeConfig, opts = { migrate: true }): Promise<Deps & { db: NodeDatabase }> {
-  const db = openDatabase(config.TIDINGS_DB_PATH);
+export async function nodeDeps(
+  config: NodeConfig,
+  opts: { migrate: boolean; yieldTo?: Int32Array } = { migrate: true },
+): Promise<Deps & { db: NodeDatabase }> {
+  const db = openDatabase(config.TIDINGS_DB_PATH, opts.yieldTo);
   if (opts.migrate) migrateDatabase(db);
   const clock = systemClock;
   const secretKey = await importSecretKey(secretKeyText(config));

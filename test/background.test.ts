@@ -14,20 +14,11 @@ import { loadConfig } from "../src/node/config";
 import { openDatabase } from "../src/node/db";
 import { nodeDeps } from "../src/node/runtime";
 import { client, tenant } from "./harness";
+import { until } from "./wait";
 
 const root = join(import.meta.dirname, "..");
 const dir = mkdtempSync(join(tmpdir(), "tidings-background-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function until<T>(what: string, probe: () => T | Promise<T>, ms = 30_000): Promise<NonNullable<T>> {
-  const end = performance.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (performance.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const SIMULATOR = {
   name: "Sim",

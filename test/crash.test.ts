@@ -14,6 +14,7 @@ import { migrateDatabase, openDatabase } from "../src/node/db";
 import { type SimulatorServer, startSimulatorServer } from "../src/node/simulator-server";
 import { createTenant } from "../src/tenants/service";
 import { freePort } from "./net";
+import { until } from "./wait";
 
 const root = join(import.meta.dirname, "..");
 const COUNT = 5000;
@@ -35,15 +36,6 @@ function start(env: Record<string, string>) {
 }
 
 const exited = (child: ChildProcess) => new Promise<void>((resolve) => child.on("exit", () => resolve()));
-
-async function until(check: () => Promise<boolean> | boolean, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 let sim: SimulatorServer | undefined;
 afterAll(async () => {
@@ -123,9 +115,9 @@ describe("crash safety", () => {
       const server = start(env);
       const before = (await stats()).accepted;
       await until(
+        `server ${attempt} to send 500 more (${server.output()})`,
         async () => (await stats()).accepted >= before + 500 && sending() > 0,
         60_000,
-        `server ${attempt} to send 500 more (${server.output()})`,
       );
       server.child.kill("SIGKILL");
       await exited(server.child);
@@ -145,7 +137,7 @@ describe("crash safety", () => {
         }
       ).n;
     try {
-      await until(() => done() === COUNT, 120_000, `every message to be sent (${done()} so far)\n${second.output()}`);
+      await until(`every message to be sent (${done()} so far)\n${second.output()}`, () => done() === COUNT, 120_000);
     } finally {
       second.child.kill("SIGTERM");
       await exited(second.child);

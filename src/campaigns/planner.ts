@@ -60,8 +60,10 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
   const block = deps.ids.block("msg");
   const cursorPrefix = `${occurrence}:`;
   let cursor = c.planCursor;
-  // A cursor left by an earlier run of this occurrence: go on after its last customer.
-  let after = cursor?.startsWith(cursorPrefix) ? cursor.slice(cursor.lastIndexOf(":") + 1) : "";
+  // The last customer a cursor names; a cursor left by an earlier run of this occurrence is
+  // where this run goes on.
+  const lastOf = (cur: string) => cur.slice(cur.lastIndexOf(":") + 1);
+  let after = cursor?.startsWith(cursorPrefix) ? lastOf(cursor) : "";
   const dialect = new SQLiteSyncDialect();
   // This occurrence of this campaign, still to be planned (not paused, cancelled or moved on).
   const live = sql`campaigns.tenant_id = ${c.tenantId} and campaigns.id = ${c.id}
@@ -109,7 +111,7 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
       const wrote = seen.planned - planned;
       planned = seen.planned;
       cursor = seen.cursor;
-      after = cursor.slice(mark.length);
+      after = lastOf(cursor);
       if (wrote === chunk) continue;
     }
     // The audience is done (or the occurrence was paused, cancelled or moved on, and then this
@@ -124,10 +126,7 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
     ]);
     break;
   }
-  const row = await deps.db.orm.get<{ planned: number }>(
-    sql`select planned from campaigns where tenant_id = ${c.tenantId} and id = ${c.id}`,
-  );
-  return (row?.planned ?? c.planned) - c.planned;
+  return ((await state())?.planned ?? c.planned) - c.planned;
 }
 
 function nextOccurrence(c: CampaignRow, occurrence: number): number | null {

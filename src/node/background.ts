@@ -48,8 +48,9 @@ export function startBackground(config: NodeConfig, deps: Deps & { db: NodeDatab
       },
     });
     worker = w;
-    w.on("message", (m: FromJobs) => {
-      if ("ready" in m) restarts = 0;
+    // The only message: the thread is up, so the next failure starts the backoff afresh.
+    w.on("message", (_m: FromJobs) => {
+      restarts = 0;
     });
     w.on("error", (e) => console.error("the jobs thread failed:", e));
     w.on("exit", (code) => {

@@ -7,7 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import BetterSqlite3 from "better-sqlite3";
 
 export type ToCheckpointer = { stop: true };
-export type FromCheckpointer = { checkpointed: { frames: number; copied: number } } | { stopped: true };
+export type FromCheckpointer = { checkpointed: { frames: number; copied: number } };
 
 const port = parentPort;
 if (!port) throw new Error("checkpoint-thread.ts runs as a worker thread (see checkpointer.ts)");
@@ -26,6 +26,5 @@ port.on("message", (_m: ToCheckpointer) => {
   clearInterval(timer);
   checkpoint();
   db.close();
-  port.postMessage({ stopped: true } satisfies FromCheckpointer);
   port.close();
 });

@@ -32,7 +32,7 @@ export function startCheckpointer(db: NodeDatabase, clock: Clock): Checkpointer 
   let last: Checkpointer["last"] = null;
   let exited = false;
   worker.on("message", (m: FromCheckpointer) => {
-    if ("checkpointed" in m) last = { ...m.checkpointed, at: clock.now().getTime() };
+    last = { ...m.checkpointed, at: clock.now().getTime() };
   });
   worker.on("error", (e) => console.error("the checkpoint thread failed:", e));
   const done = new Promise<void>((resolve) =>

@@ -11,7 +11,7 @@ import { startJobs } from "./cron";
 import { nodeDeps } from "./runtime";
 
 export type ToJobs = { kick: string } | { stop: true };
-export type FromJobs = { ready: true } | { stopped: true };
+export type FromJobs = { ready: true };
 
 // Requests come first: under load the jobs take what CPU is left. The nice value is per thread
 // on Linux, so this touches only this thread.
@@ -19,7 +19,6 @@ const NICE = 19;
 
 const port = parentPort;
 if (!port) throw new Error("jobs-thread.ts runs as a worker thread (see background.ts)");
-const send = (m: FromJobs) => port.postMessage(m);
 
 try {
   setPriority(NICE);
@@ -43,10 +42,9 @@ port.on("message", async (m: ToJobs) => {
   await scheduler.stop();
   await deps.providers.close();
   deps.db.close();
-  send({ stopped: true });
   port.close();
 });
 
-send({ ready: true });
+port.postMessage({ ready: true } satisfies FromJobs);
 // Whatever was due while the service was down (or left mid-send by a crash) goes out now.
 scheduler.kick("dispatch");

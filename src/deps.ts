@@ -1,3 +1,4 @@
+import type { ParseStage } from "./customers/import-parse";
 import type { Database } from "./db/client";
 import type { ProviderRegistry } from "./delivery/registry";
 import type { Clock } from "./lib/clock";
@@ -45,4 +46,6 @@ export type Deps = {
   onMessageDue?: () => void;
   /** Called when inbound SMS were stored, so a runtime can run the pipeline at once. */
   onInboundReceived?: () => void;
+  /** Where imports parse their CSV (Node: a thread of its own); inline when absent. */
+  parseImport?: ParseStage;
 };

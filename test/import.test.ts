@@ -182,4 +182,35 @@ describe("CSV import", () => {
     const [c] = (await t.client.get("/v1/customers")).body.data;
     expect(c.consent.state).toBe("unsubscribed");
   });
+
+  it("indexes date attributes for date campaigns, and keeps the index in step with edits", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const csv = [
+      "phone,name,last_visit,joined,note",
+      "13800138000,A,2026-10-01,2020-02-29,hello",
+      "13900139000,B,,2021-05-06,2026-01-01x",
+    ].join("\n");
+    expect((await t.client.post("/v1/customers/import", csv, CSV)).body).toMatchObject({ created: 2 });
+    const dates = () =>
+      env.db.rawAll(
+        `select c.name, d.key, d.month_day, d.value from customer_dates d join customers c on c.id = d.customer_id
+          where d.tenant_id = ? order by c.name, d.key`,
+        [t.tenant.id],
+      );
+    expect(await dates()).toEqual([
+      { name: "A", key: "joined", month_day: "02-29", value: "2020-02-29" },
+      { name: "A", key: "last_visit", month_day: "10-01", value: "2026-10-01" },
+      { name: "B", key: "joined", month_day: "05-06", value: "2021-05-06" },
+    ]);
+    const a = (await t.client.get("/v1/customers?q=A")).body.data.find((c: any) => c.name === "A");
+    const patched = await t.client.patch(`/v1/customers/${a.id}`, {
+      attributes: { last_visit: "2026-11-20", joined: null },
+    });
+    expect(patched.status).toBe(200);
+    expect(await dates()).toEqual([
+      { name: "A", key: "last_visit", month_day: "11-20", value: "2026-11-20" },
+      { name: "B", key: "joined", month_day: "05-06", value: "2021-05-06" },
+    ]);
+  });
 });

@@ -1,79 +1,31 @@
-// CSV import: streamed (src/lib/csv.ts) and processed in batches that are
-// each written atomically. Re-importing the same file changes nothing (upsert by external id,
+// CSV import: the bytes are parsed by a parse stage (import-parse.ts: inline, or on a thread of
+// its own on Node) and the rows processed in batches that are each written atomically. Re-importing the same file changes nothing (upsert by external id,
 // then phone), so an interrupted import is finished by running it again.
 
 import { nudgeDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
+import type { RawStatement } from "../db/client";
 import type { CustomerRow } from "../db/schema";
-import { CsvSyntaxError, csvRows } from "../lib/csv";
-import { type ErrorDetail, ValidationError } from "../lib/errors";
+import { CsvSyntaxError } from "../lib/csv";
+import { ValidationError } from "../lib/errors";
 import type { PhoneResult } from "../lib/phone";
-import { canonicalLocale } from "../lib/validators";
+import { type Column, mapHeader, rowInput } from "./import-columns";
+import { type ParsedRow, type ParseStage, parseInline } from "./import-parse";
+import { type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
 import {
-  ATTRIBUTE_KEY,
-  type AttributeValue,
-  type ConsentState,
-  type CustomerInput,
-  emptyRow,
-  type PrepareEnv,
-  parseBirthdayText,
-  prepareCustomer,
-} from "./model";
-import { anyOptOut, attributeStatements, findExisting, loadPrepareEnv, optedOutPhones, writeStatements } from "./store";
+  anyOptOut,
+  attributeStatements,
+  findExisting,
+  loadPrepareEnv,
+  newCustomersDates,
+  optedOutPhones,
+  writeStatements,
+} from "./store";
 
 // Rows per atomic write. Larger batches amortise the WAL pages that index inserts at scattered
 // positions (birthdays, date attributes) dirty in each commit.
 const BATCH = 5000;
 const MAX_ERRORS = 1000;
-
-type Field =
-  | "name"
-  | "phone"
-  | "external_id"
-  | "locale"
-  | "time_zone"
-  | "birthday"
-  | "birthday_lunar"
-  | "tier"
-  | "tags"
-  | "owner_id"
-  | "consent"
-  | "consent_evidence";
-
-// Header names as spreadsheets tend to have them, English and Chinese.
-const ALIASES: Record<string, Field> = {
-  name: "name",
-  full_name: "name",
-  姓名: "name",
-  phone: "phone",
-  mobile: "phone",
-  phone_number: "phone",
-  手机: "phone",
-  手机号: "phone",
-  电话: "phone",
-  external_id: "external_id",
-  member_id: "external_id",
-  card_number: "external_id",
-  customer_number: "external_id",
-  会员号: "external_id",
-  会员卡号: "external_id",
-  locale: "locale",
-  language: "locale",
-  time_zone: "time_zone",
-  timezone: "time_zone",
-  birthday: "birthday",
-  生日: "birthday",
-  birthday_lunar: "birthday_lunar",
-  lunar_birthday: "birthday_lunar",
-  tier: "tier",
-  level: "tier",
-  等级: "tier",
-  tags: "tags",
-  标签: "tags",
-  owner_id: "owner_id",
-  consent: "consent",
-  consent_evidence: "consent_evidence",
-};
 
 export type ImportReport = {
   rows: number;
@@ -86,126 +38,7 @@ export type ImportReport = {
   new_attributes: { key: string; type: string }[];
 };
 
-type Column = { header: string; field?: Field; attribute?: string };
-
 type PendingRow = { line: number; input: CustomerInput; phone?: string; externalId?: string };
-
-function headerKey(h: string): string {
-  return h
-    .trim()
-    .toLowerCase()
-    .replace(/[\s-]+/g, "_");
-}
-
-/** Maps header cells to fields and attributes; a bad header rejects the whole file. */
-function mapHeader(cells: string[]): Column[] {
-  const errors: ErrorDetail[] = [];
-  const seen = new Map<string, string>();
-  const columns = cells.map((header, i): Column => {
-    const key = headerKey(header);
-    const attr = key.startsWith("attributes.") ? key.slice("attributes.".length) : null;
-    const field = attr === null ? ALIASES[key] : undefined;
-    const target = field ?? `attributes.${attr ?? key}`;
-    if (seen.has(target))
-      errors.push({ path: `header[${i}]`, message: `'${header}' repeats column '${seen.get(target)}'` });
-    seen.set(target, header);
-    if (field) return { header, field };
-    const name = attr ?? key;
-    if (!ATTRIBUTE_KEY.test(name)) {
-      errors.push({
-        path: `header[${i}]`,
-        message: `'${header}' is not a known column and is not usable as an attribute name (lowercase letters, digits, _)`,
-      });
-    }
-    return { header, attribute: name };
-  });
-  if (!columns.some((c) => c.field === "phone") && !columns.some((c) => c.field === "external_id")) {
-    errors.push({ path: "header", message: "needs a phone column (or external_id to update existing customers)" });
-  }
-  if (errors.length > 0)
-    throw new ValidationError(`Invalid CSV header: ${errors.map((e) => e.message).join("; ")}`, errors);
-  return columns;
-}
-
-const CONSENT_WORDS: Record<string, ConsentState> = {
-  subscribed: "subscribed",
-  yes: "subscribed",
-  y: "subscribed",
-  true: "subscribed",
-  "1": "subscribed",
-  unsubscribed: "unsubscribed",
-  no: "unsubscribed",
-  n: "unsubscribed",
-  false: "unsubscribed",
-  "0": "unsubscribed",
-  never_asked: "never_asked",
-};
-
-/** One CSV row to input; cell-level problems are returned by column header. */
-function rowInput(
-  columns: Column[],
-  cells: string[],
-): { input: CustomerInput; errors: { column: string; reason: string }[] } {
-  const input: CustomerInput = {};
-  const errors: { column: string; reason: string }[] = [];
-  let lunar = false;
-  let birthdayText: { text: string; header: string } | null = null;
-  let consentEvidence: string | null = null;
-  const attributes: Record<string, AttributeValue> = {};
-  columns.forEach((col, i) => {
-    const value = (cells[i] ?? "").trim();
-    if (value === "") return; // an empty cell leaves the stored value as it is
-    if (col.attribute) {
-      attributes[col.attribute] = value;
-      return;
-    }
-    switch (col.field) {
-      case "name":
-      case "phone":
-      case "external_id":
-      case "time_zone":
-      case "owner_id":
-        input[col.field] = value;
-        break;
-      case "tier":
-        input.tier = value.toLowerCase();
-        break;
-      case "locale": {
-        const l = canonicalLocale(value);
-        if (l) input.locale = l;
-        else errors.push({ column: col.header, reason: `'${value}' is not a locale such as zh-CN or en` });
-        break;
-      }
-      case "birthday":
-        birthdayText = { text: value, header: col.header };
-        break;
-      case "birthday_lunar":
-        lunar = ["true", "yes", "y", "1", "lunar", "农历"].includes(value.toLowerCase());
-        break;
-      case "tags":
-        input.tags = value.split(/[;|]/);
-        break;
-      case "consent": {
-        const state = CONSENT_WORDS[value.toLowerCase()];
-        if (state) input.consent = { state };
-        else errors.push({ column: col.header, reason: `'${value}' is not subscribed, unsubscribed or never_asked` });
-        break;
-      }
-      case "consent_evidence":
-        consentEvidence = value;
-        break;
-    }
-  });
-  if (birthdayText) {
-    const { text, header } = birthdayText as { text: string; header: string };
-    const b = parseBirthdayText(text, lunar);
-    if (b) input.birthday = b;
-    else errors.push({ column: header, reason: `'${text}' is not YYYY-MM-DD or MM-DD` });
-  }
-  if (input.consent && consentEvidence) input.consent.evidence = consentEvidence;
-  if (Object.keys(attributes).length > 0) input.attributes = attributes;
-  return { input, errors };
-}
 
 class Importer {
   readonly report: ImportReport = {
@@ -257,16 +90,18 @@ class Importer {
     else this.report.errors_truncated = true;
   }
 
-  async add(line: number, cells: string[]) {
+  async add(row: ParsedRow) {
+    const line = row.line;
     this.report.rows++;
-    const { input, errors } = rowInput(this.columns, cells);
+    const { input, errors } = rowInput(this.columns, row.cells);
     if (errors.length > 0) {
       this.report.rejected++;
       for (const e of errors) this.reject(line, e.column, e.reason);
       return;
     }
-    const row: PendingRow = { line, input };
+    const pending: PendingRow = { line, input };
     if (input.phone) {
+      if (row.phone) this.parsedPhones.set(input.phone, row.phone);
       const p = this.parsePhone(input.phone);
       if (p.ok) {
         const first = this.seenPhones.get(p.e164);
@@ -276,7 +111,7 @@ class Importer {
           return;
         }
         this.seenPhones.set(p.e164, line);
-        row.phone = p.e164;
+        pending.phone = p.e164;
       }
     }
     if (input.external_id) {
@@ -291,9 +126,9 @@ class Importer {
         return;
       }
       this.seenExternal.set(input.external_id, line);
-      row.externalId = input.external_id;
+      pending.externalId = input.external_id;
     }
-    this.pending.push(row);
+    this.pending.push(pending);
     if (this.pending.length >= BATCH) await this.flush();
   }
 
@@ -318,7 +153,9 @@ class Importer {
     this.env.priorOptOut = (p) => optOuts.get(p);
     this.env.now = ctx.clock.now();
 
-    const statements = [];
+    const statements: RawStatement[] = [];
+    const after: RawStatement[] = [];
+    const created: string[] = [];
     for (const r of rows) {
       const match =
         (r.externalId ? byExternal.get(r.externalId) : undefined) ?? (r.phone ? byPhone.get(r.phone) : undefined);
@@ -345,7 +182,12 @@ class Importer {
         this.report.unchanged++;
         continue;
       }
-      statements.push(...writeStatements(ctx, p, isNew, this.zonesWritten));
+      // The customer rows first, then what refers to them: runs of one statement text are
+      // cheaper to execute than texts taking turns.
+      const [write, ...rest] = writeStatements(ctx, p, isNew, { zonesWritten: this.zonesWritten, newDatesLater: true });
+      if (isNew) created.push(p.row.id);
+      if (write) statements.push(write);
+      for (const s of rest) after.push(s);
       // Later rows of this file must see this one (e.g. an external id followed by its phone),
       // and no longer see the phone or external id it just gave up.
       if (match?.phone && match.phone !== p.row.phone) byPhone.delete(match.phone);
@@ -364,23 +206,29 @@ class Importer {
     await ctx.db.batch([
       ...attributeStatements(ctx, newDefs),
       ...statements,
+      ...after,
+      ...(created.length > 0 ? [newCustomersDates(ctx.tenantId, created)] : []),
       nudgeDateCampaigns(ctx.tenantId, ctx.clock.now().getTime()),
     ]);
   }
 }
 
-/** Imports customers from a CSV byte stream (UTF-8, BOM allowed, header row first). */
-export async function importCustomers(ctx: Ctx, body: ReadableStream<Uint8Array>): Promise<ImportReport> {
+/**
+ * Imports customers from a CSV byte stream (UTF-8, BOM allowed, header row first). `parse` is
+ * where the bytes are parsed: inline, or on another thread (Node).
+ */
+export async function importCustomers(
+  ctx: Ctx,
+  body: ReadableStream<Uint8Array>,
+  parse: ParseStage = parseInline,
+): Promise<ImportReport> {
+  const env = { ...(await loadPrepareEnv(ctx, "import")), textInput: true };
   let importer: Importer | null = null;
   try {
-    for await (const rows of csvRows(body)) {
+    for await (const rows of parse(body, env.defaultCountry)) {
       for (const row of rows) {
-        if (!importer) {
-          const env = { ...(await loadPrepareEnv(ctx, "import")), textInput: true };
-          importer = new Importer(ctx, env, mapHeader(row.cells), await anyOptOut(ctx));
-          continue;
-        }
-        await importer.add(row.line, row.cells);
+        if (!importer) importer = new Importer(ctx, env, mapHeader(row.cells), await anyOptOut(ctx));
+        else await importer.add(row);
       }
     }
   } catch (e) {

@@ -65,13 +65,22 @@ function values(r: CustomerRow): unknown[] {
   ];
 }
 
-/** Statements that store a prepared customer, its zone and its consent change. */
-export function writeStatements(ctx: Ctx, p: Prepared, isNew: boolean, zonesWritten?: Set<string>): RawStatement[] {
+/**
+ * Statements that store a prepared customer, its zone, its dates and its consent change. An
+ * import passes the zones it already wrote (each is written once, not once per row) and
+ * writes new customers' dates itself, one statement per batch (see newCustomersDates).
+ */
+export function writeStatements(
+  ctx: Ctx,
+  p: Prepared,
+  isNew: boolean,
+  batch?: { zonesWritten: Set<string>; newDatesLater: true },
+): RawStatement[] {
+  const zonesWritten = batch?.zonesWritten;
   const r = p.row;
   const out: RawStatement[] = [];
   if (isNew) out.push({ sql: INSERT_SQL, params: values(r) });
   else out.push({ sql: UPDATE_SQL, params: [...values(r).slice(2), r.tenantId, r.id] });
-  // An import passes the zones it already wrote, so each is written once, not once per row.
   if ((isNew || p.changed.includes("time_zone")) && !zonesWritten?.has(r.timeZone)) {
     zonesWritten?.add(r.timeZone);
     out.push({
@@ -79,7 +88,9 @@ export function writeStatements(ctx: Ctx, p: Prepared, isNew: boolean, zonesWrit
       params: [r.tenantId, r.timeZone],
     });
   }
-  out.push(...dateStatements(r, isNew ? null : p.changed));
+  if (isNew) {
+    if (!batch && Object.keys(r.attributes).length > 0) out.push(newCustomersDates(r.tenantId, [r.id]));
+  } else out.push(...changedDates(r, p.changed));
   if (p.consent) {
     out.push({
       sql: "insert into consent_events (id, tenant_id, customer_id, phone, state, source, evidence, at) values (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -107,32 +118,36 @@ export function writeStatements(ctx: Ctx, p: Prepared, isNew: boolean, zonesWrit
   return out;
 }
 
-const DATE_VALUE = /^\d{4}-[01]\d-[0-3]\d$/;
+// customer_dates indexes the attribute values that are dates (what date campaigns search). The
+// rows are read back from the stored attributes, so SQL alone decides what is a date, and a
+// batch of new customers is one statement, not one bound insert per date. CROSS JOIN keeps the
+// order as written: each id is a lookup by primary key (left to itself SQLite may walk the
+// workspace's customers once per id).
+const DATES_FROM_STORED = `insert into customer_dates (tenant_id, customer_id, key, month_day, value)
+  select c.tenant_id, c.id, j.key, substr(j.value, 6), j.value
+    from json_each(?) i cross join customers c on c.id = i.value cross join json_each(c.attributes) j
+   where c.tenant_id = ? and j.type = 'text' and j.value glob '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]'`;
 
-/**
- * Keeps customer_dates (the index of date attributes that date campaigns search) in step with
- * the attributes: every date of a new customer, and each changed one of an edited customer.
- */
-function dateStatements(r: CustomerRow, changed: string[] | null): RawStatement[] {
-  const out: RawStatement[] = [];
-  const keys =
-    changed === null
-      ? Object.keys(r.attributes)
-      : changed.filter((f) => f.startsWith("attributes.")).map((f) => f.slice("attributes.".length));
-  for (const key of keys) {
-    if (changed !== null)
-      out.push({
-        sql: "delete from customer_dates where tenant_id = ? and customer_id = ? and key = ?",
-        params: [r.tenantId, r.id, key],
-      });
-    const v = r.attributes[key];
-    if (typeof v === "string" && DATE_VALUE.test(v))
-      out.push({
-        sql: "insert into customer_dates (tenant_id, customer_id, key, month_day, value) values (?, ?, ?, ?, ?)",
-        params: [r.tenantId, r.id, key, v.slice(5), v],
-      });
-  }
-  return out;
+/** The customer_dates rows of customers just inserted (after their insert, in the same batch). */
+export function newCustomersDates(tenantId: string, ids: string[]): RawStatement {
+  return { sql: DATES_FROM_STORED, params: [JSON.stringify(ids), tenantId] };
+}
+
+/** Replaces an edited customer's customer_dates rows for the attributes that changed. */
+function changedDates(r: CustomerRow, changed: string[]): RawStatement[] {
+  const keys = changed.filter((f) => f.startsWith("attributes.")).map((f) => f.slice("attributes.".length));
+  if (keys.length === 0) return [];
+  const list = JSON.stringify(keys);
+  return [
+    {
+      sql: "delete from customer_dates where tenant_id = ? and customer_id = ? and key in (select value from json_each(?))",
+      params: [r.tenantId, r.id, list],
+    },
+    {
+      sql: `${DATES_FROM_STORED} and j.key in (select value from json_each(?))`,
+      params: [JSON.stringify([r.id]), r.tenantId, list],
+    },
+  ];
 }
 
 export function attributeStatements(ctx: Ctx, defs: { key: string; type: AttributeType }[]): Statement[] {

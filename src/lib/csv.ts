@@ -8,9 +8,10 @@ export type CsvRow = { line: number; cells: string[] };
 export class CsvSyntaxError extends Error {
   constructor(
     readonly line: number,
-    message: string,
+    /** What is wrong, without the line. */
+    readonly reason: string,
   ) {
-    super(`line ${line}: ${message}`);
+    super(`line ${line}: ${reason}`);
   }
 }
 

@@ -13,6 +13,7 @@ import type { Scope } from "../http/auth";
 import { AppError } from "../lib/errors";
 import { createTenant } from "../tenants/service";
 import { ConfigError, loadConfig } from "./config";
+import { startImportParser } from "./import-parser";
 import { nodeDeps } from "./runtime";
 
 const HELP = `Tidings operator CLI
@@ -117,7 +118,8 @@ async function main() {
       case "import": {
         const file = need(args[0], "file (positional)");
         const stream = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
-        const report = await importCustomers(await tenantCtx(), stream);
+        const parser = startImportParser();
+        const report = await importCustomers(await tenantCtx(), stream, parser.parse).finally(() => parser.stop());
         console.log(
           `rows ${report.rows}: created ${report.created}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.rejected}`,
         );

@@ -56,9 +56,17 @@ export function openDatabase(path: string, yieldTo?: Int32Array): NodeDatabase {
   } as unknown as BetterSqlite3.Database;
   const orm = drizzle(client, { schema });
   const runAll = sqlite.transaction((statements: Statement[]) => {
+    // A bulk write repeats one text many times over: look it up once per run of the same text.
+    let text = "";
+    let stmt: BetterSqlite3.Statement | null = null;
     for (const s of statements) {
-      if (isRaw(s)) prepare(s.sql).run(...(s.params as unknown[]));
-      else (s as unknown as { run(): unknown }).run();
+      if (isRaw(s)) {
+        if (s.sql !== text || !stmt) {
+          stmt = prepare(s.sql);
+          text = s.sql;
+        }
+        stmt.run(s.params);
+      } else (s as unknown as { run(): unknown }).run();
     }
   });
   // SQLite has no queue for its write lock: a writer that starts its next transaction at once

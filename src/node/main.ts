@@ -6,6 +6,7 @@ import { seedDemo } from "../demo/seed";
 import { startBackground } from "./background";
 import { startCheckpointer } from "./checkpointer";
 import { ConfigError, loadConfig } from "./config";
+import { startImportParser } from "./import-parser";
 import { nodeDeps } from "./runtime";
 
 function fail(message: string): never {
@@ -48,6 +49,9 @@ const background = config.TIDINGS_CRON ? startBackground(config, deps) : null;
 deps.onMessageDue = () => background?.kick("dispatch");
 // So does the answer to an inbound SMS: the pipeline runs as soon as the webhook has stored it.
 deps.onInboundReceived = () => background?.kick("inbound");
+// CSV imports parse on a thread of their own while this one writes (import-parser.ts).
+const importParser = startImportParser();
+deps.parseImport = importParser.parse;
 const app = createApp(deps);
 const stopJobs = async () => {
   await background?.stop();
@@ -72,6 +76,7 @@ async function shutdown(signal: string) {
   await closed;
   clearTimeout(force);
   await checkpointer?.stop();
+  await importParser.stop();
   deps.db.close();
   console.log("Stopped.");
   process.exit(0);

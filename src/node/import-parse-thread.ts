@@ -1,0 +1,59 @@
+// The import parse thread: runs the shared parse stage (src/customers/import-parse.ts) on the
+// bytes the main thread posts, and posts back rows packed into flat arrays (one structured
+// clone of a few arrays costs far less than one of a hundred thousand small objects).
+
+import { parentPort } from "node:worker_threads";
+import type { CountryCode } from "libphonenumber-js";
+import { parseInline } from "../customers/import-parse";
+import { CsvSyntaxError } from "../lib/csv";
+import { type FromParser, pack, type ToParser } from "./import-parser";
+
+type Job = { controller: ReadableStreamDefaultController<Uint8Array>; cancelled: boolean };
+
+const port = parentPort;
+if (!port) throw new Error("import-parse-thread.ts runs as a worker thread");
+const jobs = new Map<number, Job>();
+const post = (m: FromParser) => port.postMessage(m);
+
+async function run(id: number, country: CountryCode, job: Job, body: ReadableStream<Uint8Array>) {
+  try {
+    for await (const rows of parseInline(body, country)) {
+      if (job.cancelled) return;
+      post({ id, rows: pack(rows) });
+    }
+    post({ id, done: true });
+  } catch (e) {
+    if (job.cancelled) return;
+    post({
+      id,
+      error: e instanceof CsvSyntaxError ? { line: e.line, reason: e.reason } : { message: String(e) },
+    });
+  } finally {
+    jobs.delete(id);
+  }
+}
+
+port.on("message", (m: ToParser) => {
+  if ("start" in m) {
+    const job = { cancelled: false } as Job;
+    // start() runs at construction, so the controller is there before the first chunk.
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        job.controller = c;
+      },
+    });
+    jobs.set(m.id, job);
+    void run(m.id, m.start.country as CountryCode, job, body);
+    return;
+  }
+  const job = jobs.get(m.id);
+  if (!job) return;
+  if ("chunk" in m) job.controller.enqueue(m.chunk);
+  else if ("end" in m) job.controller.close();
+  else {
+    job.cancelled = true;
+    job.controller.error(new Error("cancelled"));
+    jobs.delete(m.id);
+  }
+});
+port.postMessage({ ready: true } satisfies FromParser);

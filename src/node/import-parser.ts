@@ -1,0 +1,225 @@
+// Imports parse on their own thread (import-parse-thread.ts): this thread reads the upload and
+// posts its bytes there, and gets back rows with their phones normalised, while it looks up
+// and writes the rows before them. One thread serves every import; it ends when idle for a
+// minute and the next import starts it again.
+
+import { Worker } from "node:worker_threads";
+import type { ParsedRow, ParseStage } from "../customers/import-parse";
+import { CsvSyntaxError } from "../lib/csv";
+import type { PhoneResult } from "../lib/phone";
+
+/** Rows in flight: posted by the thread and not yet taken by the import. Bounds the memory. */
+const MAX_ROWS_AHEAD = 10_000;
+/** An idle thread ends after this long (its memory goes back); the next import starts one. */
+const IDLE_MS = 60_000;
+
+/** Rows packed for postMessage: cells flattened, phones as their e164 or the reason. */
+export type PackedRows = {
+  lines: Int32Array;
+  /** Cells per row. */
+  widths: Int32Array;
+  cells: string[];
+  /** 0: no phone cell, 1: valid (phones[i] is the e164), 2: invalid (phones[i] is why). */
+  phoneState: Uint8Array;
+  phones: (string | null)[];
+};
+
+export type ToParser =
+  | { id: number; start: { country: string } }
+  | { id: number; chunk: Uint8Array }
+  | { id: number; end: true }
+  | { id: number; cancel: true };
+
+export type FromParser =
+  | { ready: true }
+  | { id: number; rows: PackedRows }
+  | { id: number; done: true }
+  | { id: number; error: { line: number; reason: string } | { message: string } };
+
+export function pack(rows: ParsedRow[]): PackedRows {
+  const lines = new Int32Array(rows.length);
+  const widths = new Int32Array(rows.length);
+  const phoneState = new Uint8Array(rows.length);
+  const phones: (string | null)[] = new Array(rows.length).fill(null);
+  const cells: string[] = [];
+  rows.forEach((r, i) => {
+    lines[i] = r.line;
+    widths[i] = r.cells.length;
+    for (const c of r.cells) cells.push(c);
+    if (r.phone) {
+      phoneState[i] = r.phone.ok ? 1 : 2;
+      phones[i] = r.phone.ok ? r.phone.e164 : r.phone.reason;
+    }
+  });
+  return { lines, widths, cells, phoneState, phones };
+}
+
+export function unpack(p: PackedRows): ParsedRow[] {
+  const rows: ParsedRow[] = new Array(p.lines.length);
+  let at = 0;
+  for (let i = 0; i < p.lines.length; i++) {
+    const width = p.widths[i] as number;
+    const row: ParsedRow = { line: p.lines[i] as number, cells: p.cells.slice(at, at + width) };
+    at += width;
+    const state = p.phoneState[i];
+    const phone = p.phones[i] as string;
+    if (state === 1) row.phone = { ok: true, e164: phone } satisfies PhoneResult;
+    else if (state === 2) row.phone = { ok: false, reason: phone };
+    rows[i] = row;
+  }
+  return rows;
+}
+
+export type ImportParser = {
+  parse: ParseStage;
+  /** Resolves when the thread is up (the first import would otherwise wait for it). */
+  ready: Promise<void>;
+  /** The running thread, if any (tests end it to check that imports fail and the next one works). */
+  readonly thread: Worker | null;
+  stop(): Promise<void>;
+};
+
+export function startImportParser(opts: { idleMs?: number } = {}): ImportParser {
+  const idleMs = opts.idleMs ?? IDLE_MS;
+  let worker: Worker | null = null;
+  let idleTimer: ReturnType<typeof setTimeout> | null = null;
+  let ready: Promise<void> = Promise.resolve();
+  let stopped = false;
+  let active = 0;
+  let seq = 0;
+  // Each import under way, by id, with the thread it runs on (an old thread's exit concerns only its own).
+  const listeners = new Map<number, { on: Worker; take(m: FromParser | { id: number; crashed: Error }): void }>();
+  const idle = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => {
+      const w = worker;
+      if (active > 0 || !w) return;
+      worker = null;
+      void w.terminate();
+    }, idleMs);
+    idleTimer.unref();
+  };
+
+  // Started now, and again by the next import after it died.
+  const thread = (): Worker => {
+    if (worker) return worker;
+    if (stopped) throw new Error("the import parser was stopped");
+    const w = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
+      workerData: { entry: new URL("./import-parse-thread.ts", import.meta.url).href },
+    });
+    ready = new Promise((resolve) => {
+      w.on("message", (m: FromParser) => {
+        if ("ready" in m) {
+          // Up and idle, it no longer keeps the process alive; an import under way refs it.
+          if (active === 0) {
+            w.unref();
+            idle();
+          }
+          return resolve();
+        }
+        listeners.get(m.id)?.take(m);
+      });
+    });
+    w.on("error", (e) => console.error("the import parse thread failed:", e));
+    w.on("exit", (code) => {
+      // Imports under way fail; the next one starts a new thread.
+      const crashed = new Error(`the import parse thread exited (code ${code})`);
+      for (const [id, l] of listeners) if (l.on === w) l.take({ id, crashed });
+      if (worker === w) worker = null;
+    });
+    worker = w;
+    return w;
+  };
+  thread();
+
+  const parse: ParseStage = async function* (body, country) {
+    const id = ++seq;
+    const w = thread();
+    type Inbox = FromParser | { id: number; crashed: Error };
+    const inbox: Inbox[] = [];
+    // Whoever waits: the import for rows, the pump for the import to catch up.
+    const waiting: { wake: (() => void) | null; resumePump: (() => void) | null } = { wake: null, resumePump: null };
+    let rowsAhead = 0;
+    let finished = false;
+    let pumpError: unknown = null;
+    listeners.set(id, {
+      on: w,
+      take: (m) => {
+        if ("rows" in m) rowsAhead += m.rows.lines.length;
+        inbox.push(m);
+        waiting.wake?.();
+      },
+    });
+    if (active++ === 0) w.ref();
+    if (idleTimer) clearTimeout(idleTimer);
+    w.postMessage({ id, start: { country } } satisfies ToParser);
+
+    const pump = async () => {
+      const reader = body.getReader();
+      try {
+        for (;;) {
+          while (rowsAhead > MAX_ROWS_AHEAD && !finished) await new Promise<void>((r) => (waiting.resumePump = r));
+          if (finished) return void (await reader.cancel());
+          const { done, value } = await reader.read();
+          if (done) return w.postMessage({ id, end: true } satisfies ToParser);
+          w.postMessage({ id, chunk: value } satisfies ToParser);
+        }
+      } catch (e) {
+        // The upload failed (too large, cut off): the import fails with that error.
+        pumpError = e;
+        waiting.wake?.();
+      }
+    };
+    void pump();
+
+    try {
+      for (;;) {
+        if (pumpError) throw pumpError;
+        const m = inbox.shift();
+        if (!m) {
+          await new Promise<void>((r) => (waiting.wake = r));
+          waiting.wake = null;
+          continue;
+        }
+        if ("crashed" in m) throw m.crashed;
+        if ("error" in m) {
+          if ("line" in m.error) throw new CsvSyntaxError(m.error.line, m.error.reason);
+          throw new Error(`the import parse thread failed: ${m.error.message}`);
+        }
+        if ("done" in m) return;
+        if ("rows" in m) {
+          rowsAhead -= m.rows.lines.length;
+          waiting.resumePump?.();
+          waiting.resumePump = null;
+          yield unpack(m.rows);
+        }
+      }
+    } finally {
+      finished = true;
+      waiting.resumePump?.();
+      listeners.delete(id);
+      w.postMessage({ id, cancel: true } satisfies ToParser);
+      if (--active === 0) {
+        w.unref();
+        idle();
+      }
+    }
+  };
+
+  return {
+    parse,
+    get ready() {
+      return ready;
+    },
+    get thread() {
+      return worker;
+    },
+    async stop() {
+      stopped = true;
+      if (idleTimer) clearTimeout(idleTimer);
+      const w = worker;
+      worker = null;
+      await w?.terminate();
+    },
+  };
+}

@@ -1,0 +1,148 @@
+// Imports parsed on their own thread (src/node/import-parser.ts), as `npm start` and the CLI
+// run them: a real worker thread, real files through the real import.
+import { afterAll, describe, expect, it } from "vitest";
+import { importCustomers } from "../src/customers/import";
+import { type ParsedRow, parseInline } from "../src/customers/import-parse";
+import { newCustomersDates } from "../src/customers/store";
+import { CsvSyntaxError } from "../src/lib/csv";
+import { startImportParser } from "../src/node/import-parser";
+import { setup, tenant } from "./helpers";
+import { until } from "./wait";
+
+const parser = startImportParser();
+afterAll(() => parser.stop());
+
+/** A stream of `text` cut into pieces of `size` bytes (cuts fall inside UTF-8 sequences too). */
+function bytes(text: string, size = 1 << 16): ReadableStream<Uint8Array> {
+  const all = new TextEncoder().encode(text);
+  let at = 0;
+  return new ReadableStream({
+    pull(c) {
+      if (at >= all.length) return c.close();
+      c.enqueue(all.slice(at, at + size));
+      at += size;
+    },
+  });
+}
+
+async function rows(source: AsyncIterable<ParsedRow[]>): Promise<ParsedRow[]> {
+  const out: ParsedRow[] = [];
+  for await (const batch of source) out.push(...batch);
+  return out;
+}
+
+const FILE = [
+  "\ufeff姓名,手机号,member_id,note",
+  '"Wang, Fang",138 0013 8000,M1,"two\r\nlines"',
+  "李娜,12345,M2,",
+  "No Phone,,M3,x",
+  "Ragged,13900139000",
+  "",
+].join("\r\n");
+
+describe("the import parse thread", () => {
+  it("gives the rows, lines and phones the inline parse stage gives, however the bytes are cut", async () => {
+    const inline = await rows(parseInline(bytes(FILE), "CN"));
+    expect(inline.map((r) => [r.line, r.cells[0], r.phone])).toEqual([
+      [1, "姓名", undefined],
+      [2, "Wang, Fang", { ok: true, e164: "+8613800138000" }],
+      [4, "李娜", { ok: false, reason: "is too short" }],
+      [5, "No Phone", undefined],
+      [6, "Ragged", { ok: true, e164: "+8613900139000" }],
+    ]);
+    expect(await rows(parser.parse(bytes(FILE), "CN"))).toEqual(inline);
+    expect(await rows(parser.parse(bytes(FILE, 3), "CN"))).toEqual(inline);
+  });
+
+  it("reports a broken file with its line, and the upload's own failure as it is", async () => {
+    const broken = 'name,phone\nA,13800138000\n"unclosed,13900139000\n';
+    const error = await rows(parser.parse(bytes(broken), "CN")).catch((e) => e);
+    expect(error).toBeInstanceOf(CsvSyntaxError);
+    expect(error).toMatchObject({ line: 3 });
+    expect(error.reason).toMatch(/quote/i);
+
+    const cut = new Error("connection reset");
+    let sent = false;
+    const failing = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent) return c.error(cut);
+        sent = true;
+        c.enqueue(new TextEncoder().encode("name,phone\nA,13800138000\n"));
+      },
+    });
+    await expect(rows(parser.parse(failing, "CN"))).rejects.toBe(cut);
+  });
+
+  it("imports a large file (the reader waits for the writer) exactly as inline does", async () => {
+    const lines = ["phone,name,member_id,last_visit,points"];
+    for (let i = 0; i < 25_000; i++)
+      lines.push(
+        `13${5 + (i % 5)}${String(10_000_000 + i).slice(-8)},M ${i},E${i},2026-0${1 + (i % 9)}-1${i % 10},${i}`,
+      );
+    lines.push("13500000001,Dup,E0,2026-01-01,1"); // a duplicate external id
+    lines.push("999,Bad,E-bad,,"); // an invalid phone
+    const csv = lines.join("\n");
+
+    const a = setup();
+    const b = setup();
+    const ta = await tenant(a);
+    const tb = await tenant(b);
+    const threaded = await importCustomers({ ...a.deps, tenantId: ta.tenant.id }, bytes(csv), parser.parse);
+    const inline = await importCustomers({ ...b.deps, tenantId: tb.tenant.id }, bytes(csv));
+    expect(threaded).toMatchObject({ rows: 25_002, created: 25_000, rejected: 2 });
+    expect(threaded.errors.map((e) => [e.line, e.column])).toEqual([
+      [25_002, "member_id"],
+      [25_003, "phone"],
+    ]);
+    expect(threaded).toEqual(inline);
+    const dates = (env: typeof a) =>
+      env.db.sqlite.prepare("select count(*) as n, count(distinct customer_id) as c from customer_dates").get();
+    expect(dates(a)).toEqual({ n: 25_000, c: 25_000 });
+  });
+
+  it("fails the import under way when the thread dies, and the next import gets a new thread", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    const ctx = { ...env.deps, tenantId: t.tenant.id };
+    await parser.ready;
+    const dying = parser.thread;
+    let sent = 0;
+    const slow = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        if (sent++ === 0) c.enqueue(new TextEncoder().encode("phone,name\n13800138000,A\n"));
+        else await new Promise((r) => setTimeout(r, 50));
+        if (sent === 3) await dying?.terminate();
+      },
+    });
+    await expect(importCustomers(ctx, slow, parser.parse)).rejects.toThrow(/exited/);
+    const report = await importCustomers(ctx, bytes("phone,name\n13900139000,B\n"), parser.parse);
+    expect(report).toMatchObject({ created: 1, rejected: 0 });
+    expect(parser.thread).not.toBe(dying);
+  });
+
+  it("ends the thread when idle, and starts it again for the next import", async () => {
+    const brief = startImportParser({ idleMs: 50 });
+    try {
+      await brief.ready;
+      const first = brief.thread;
+      expect(first).not.toBeNull();
+      await until("the idle thread ends", () => brief.thread === null, 5000);
+      const again = await rows(brief.parse(bytes(FILE), "CN"));
+      expect(again.map((r) => r.phone)).toEqual((await rows(parseInline(bytes(FILE), "CN"))).map((r) => r.phone));
+      expect(brief.thread).not.toBe(first);
+    } finally {
+      await brief.stop();
+    }
+  });
+
+  it("writes new customers' dates with one lookup by id each, never a walk of the workspace", () => {
+    const env = setup();
+    const st = newCustomersDates("ten_x", ["cus_a", "cus_b"]);
+    const plan = env.db.sqlite
+      .prepare(`explain query plan ${st.sql}`)
+      .all(...st.params)
+      .map((r) => (r as { detail: string }).detail);
+    expect(plan.some((d) => /^SEARCH c USING INDEX sqlite_autoindex_customers_1 \(id=\?\)/.test(d))).toBe(true);
+    expect(plan.some((d) => /^SCAN c\b/.test(d))).toBe(false);
+  });
+});

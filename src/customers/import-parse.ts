@@ -1,5 +1,5 @@
 // The parse stage of an import: CSV bytes to rows, with each row's phone already normalised.
-// Parsing and phone validation are about half an import's work and need no database, so on
+// Parsing and phone validation are about a third of an import's work and need no database, so on
 // Node they run on a thread of their own (src/node/import-parser.ts) while this thread writes;
 // elsewhere (Workers) this same code runs inline.
 
@@ -32,7 +32,7 @@ export const parseInline: ParseStage = async function* (body, country) {
 };
 
 /** Adds the normalised phone to a data row (the cell read as rowInput reads it). */
-export function withPhone(row: ParsedRow, phoneAt: number, country: CountryCode): void {
+function withPhone(row: ParsedRow, phoneAt: number, country: CountryCode): void {
   if (phoneAt < 0) return;
   const raw = (row.cells[phoneAt] ?? "").trim();
   if (raw !== "") row.phone = normalizePhone(raw, country);

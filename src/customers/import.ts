@@ -184,7 +184,7 @@ class Importer {
       }
       // The customer rows first, then what refers to them: runs of one statement text are
       // cheaper to execute than texts taking turns.
-      const [write, ...rest] = writeStatements(ctx, p, isNew, { zonesWritten: this.zonesWritten, newDatesLater: true });
+      const [write, ...rest] = writeStatements(ctx, p, isNew, { zonesWritten: this.zonesWritten });
       if (isNew) created.push(p.row.id);
       if (write) statements.push(write);
       for (const s of rest) after.push(s);

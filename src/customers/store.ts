@@ -74,7 +74,7 @@ export function writeStatements(
   ctx: Ctx,
   p: Prepared,
   isNew: boolean,
-  batch?: { zonesWritten: Set<string>; newDatesLater: true },
+  batch?: { zonesWritten: Set<string> },
 ): RawStatement[] {
   const zonesWritten = batch?.zonesWritten;
   const r = p.row;

@@ -2,12 +2,14 @@
 // its own), prints a table and writes bench/results.json.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { fromBuild } from "../src/node/threads";
 import { type Result, scenarios } from "./scenarios";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const resultsPath = join(here, "results.json");
+// This file is bench/run.ts, or its bundle dist/node/bench.js (`npm run bench`).
+const root = resolve(dirname(fileURLToPath(import.meta.url)), fromBuild ? "../.." : "..");
+const resultsPath = join(root, "bench", "results.json");
 
 async function child(name: string) {
   const scenario = scenarios[name];
@@ -29,7 +31,9 @@ function parent(names: string[]) {
   const ran: string[] = [];
   for (const name of names) {
     console.log(`running ${name} ...`);
-    const run = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--child", name], {
+    const self = fileURLToPath(import.meta.url);
+    // From the build (`npm run bench`) as the service runs; from source under tsx otherwise.
+    const run = spawnSync(process.execPath, [...(fromBuild ? [] : ["--import", "tsx"]), self, "--child", name], {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "inherit"],
       maxBuffer: 64 * 1024 * 1024,

@@ -2,7 +2,8 @@
 // run them: a real worker thread, real files through the real import.
 import { afterAll, describe, expect, it } from "vitest";
 import { importCustomers } from "../src/customers/import";
-import { type ParsedRow, parseInline } from "../src/customers/import-parse";
+import { parseInline, type StagedChunk, type StagedRow } from "../src/customers/import-parse";
+import type { PrepareRules } from "../src/customers/model";
 import { newCustomersDates } from "../src/customers/store";
 import { CsvSyntaxError } from "../src/lib/csv";
 import { startImportParser } from "../src/node/import-parser";
@@ -25,11 +26,30 @@ function bytes(text: string, size = 1 << 16): ReadableStream<Uint8Array> {
   });
 }
 
-async function rows(source: AsyncIterable<ParsedRow[]>): Promise<ParsedRow[]> {
-  const out: ParsedRow[] = [];
-  for await (const batch of source) out.push(...batch);
-  return out;
+const RULES: PrepareRules = {
+  tenantId: "ten_x",
+  defaultCountry: "CN",
+  defaultTimeZone: "Asia/Shanghai",
+  defaultLocale: "zh-CN",
+  tiers: ["ordinary", "gold"],
+  attributeTypes: [],
+  staffIds: [],
+};
+
+/** Everything a parse stage gave: the header, the rows, the attribute types it inferred. */
+async function staged(source: AsyncIterable<StagedChunk>) {
+  let header: string[] | undefined;
+  const rows: StagedRow[] = [];
+  const newAttributes: StagedChunk["newAttributes"] = [];
+  for await (const chunk of source) {
+    if (chunk.header) header = chunk.header;
+    rows.push(...chunk.rows);
+    newAttributes.push(...chunk.newAttributes);
+  }
+  return { header, rows, newAttributes };
 }
+
+const rows = async (source: AsyncIterable<StagedChunk>) => (await staged(source)).rows;
 
 const FILE = [
   "\ufeff姓名,手机号,member_id,note",
@@ -41,22 +61,37 @@ const FILE = [
 ].join("\r\n");
 
 describe("the import parse thread", () => {
-  it("gives the rows, lines and phones the inline parse stage gives, however the bytes are cut", async () => {
-    const inline = await rows(parseInline(bytes(FILE), "CN"));
-    expect(inline.map((r) => [r.line, r.cells[0], r.phone])).toEqual([
-      [1, "姓名", undefined],
-      [2, "Wang, Fang", { ok: true, e164: "+8613800138000" }],
-      [4, "李娜", { ok: false, reason: "is too short" }],
-      [5, "No Phone", undefined],
-      [6, "Ragged", { ok: true, e164: "+8613900139000" }],
+  it("gives the rows, phones and prepared values the inline parse stage gives, however the bytes are cut", async () => {
+    const inline = await staged(parseInline(bytes(FILE), RULES));
+    expect(inline.header).toEqual(["姓名", "手机号", "member_id", "note"]);
+    expect(inline.rows.map((r) => [r.line, r.cells[0], r.phone, r.externalId, r.values?.slice(2, 5)])).toEqual([
+      [2, "Wang, Fang", { ok: true, e164: "+8613800138000" }, "M1", ["M1", "Wang, Fang", "+8613800138000"]],
+      // Not valid as a new customer (its phone), but it may update one: the writer decides.
+      [4, "李娜", { ok: false, reason: "is too short" }, "M2", undefined],
+      [5, "No Phone", undefined, "M3", undefined],
+      [6, "Ragged", { ok: true, e164: "+8613900139000" }, undefined, [null, "Ragged", "+8613900139000"]],
     ]);
-    expect(await rows(parser.parse(bytes(FILE), "CN"))).toEqual(inline);
-    expect(await rows(parser.parse(bytes(FILE, 3), "CN"))).toEqual(inline);
+    expect(inline.newAttributes).toEqual([{ key: "note", type: "string" }]);
+    expect(await staged(parser.parse(bytes(FILE), RULES))).toEqual(inline);
+    expect(await staged(parser.parse(bytes(FILE, 3), RULES))).toEqual(inline);
+  });
+
+  it("rejects bad cells and repeated phones or external ids itself, naming the line first seen", async () => {
+    const csv = "phone,member_id,tier\n13800138000,M1,gold\n13800138000,M2,\n13900139000,M1,\n13700137000,M3,bronze\n";
+    const threaded = await rows(parser.parse(bytes(csv), RULES));
+    expect(threaded.map((r) => [r.line, r.rejected, r.values === undefined])).toEqual([
+      [2, undefined, false],
+      [3, [{ column: "phone", reason: "duplicate phone +8613800138000: already on line 2" }], true],
+      [4, [{ column: "member_id", reason: "duplicate external id M1: already on line 2" }], true],
+      // An unknown tier is the writer's to report (the row might update a customer, and fail there too).
+      [5, undefined, true],
+    ]);
+    expect(threaded).toEqual(await rows(parseInline(bytes(csv), RULES)));
   });
 
   it("reports a broken file with its line, and the upload's own failure as it is", async () => {
     const broken = 'name,phone\nA,13800138000\n"unclosed,13900139000\n';
-    const error = await rows(parser.parse(bytes(broken), "CN")).catch((e) => e);
+    const error = await rows(parser.parse(bytes(broken), RULES)).catch((e) => e);
     expect(error).toBeInstanceOf(CsvSyntaxError);
     expect(error).toMatchObject({ line: 3 });
     expect(error.reason).toMatch(/quote/i);
@@ -70,7 +105,7 @@ describe("the import parse thread", () => {
         c.enqueue(new TextEncoder().encode("name,phone\nA,13800138000\n"));
       },
     });
-    await expect(rows(parser.parse(failing, "CN"))).rejects.toBe(cut);
+    await expect(rows(parser.parse(failing, RULES))).rejects.toBe(cut);
   });
 
   it("imports a large file (the reader waits for the writer) exactly as inline does", async () => {
@@ -127,8 +162,8 @@ describe("the import parse thread", () => {
       const first = brief.thread;
       expect(first).not.toBeNull();
       await until("the idle thread ends", () => brief.thread === null, 5000);
-      const again = await rows(brief.parse(bytes(FILE), "CN"));
-      expect(again.map((r) => r.phone)).toEqual((await rows(parseInline(bytes(FILE), "CN"))).map((r) => r.phone));
+      const again = await rows(brief.parse(bytes(FILE), RULES));
+      expect(again).toEqual(await rows(parseInline(bytes(FILE), RULES)));
       expect(brief.thread).not.toBe(first);
     } finally {
       await brief.stop();

@@ -212,5 +212,13 @@ describe("CSV import", () => {
       { name: "A", key: "last_visit", month_day: "11-20", value: "2026-11-20" },
       { name: "B", key: "joined", month_day: "05-06", value: "2021-05-06" },
     ]);
+    // A re-import that changes a date replaces its row; a deleted customer takes its rows along.
+    const again = await t.client.post("/v1/customers/import", "phone,last_visit\n13800138000,2026-11-21\n", CSV);
+    expect(again.body).toMatchObject({ updated: 1 });
+    const b = (await t.client.get("/v1/customers?q=B")).body.data.find((c: any) => c.name === "B");
+    expect((await t.client.delete(`/v1/customers/${b.id}`)).status).toBe(204);
+    expect(await dates()).toEqual([{ name: "A", key: "last_visit", month_day: "11-21", value: "2026-11-21" }]);
+    const left = await env.db.rawAll("select count(*) as n from customer_dates where tenant_id = ?", [t.tenant.id]);
+    expect(left).toEqual([{ n: 1 }]);
   });
 });

@@ -10,8 +10,10 @@ const root = join(import.meta.dirname, "..");
 const SPAWN_TIMEOUT = 120_000;
 const tsx = join(root, "node_modules/.bin/tsx");
 
-function start(env: Record<string, string>) {
-  const child = spawn(tsx, ["src/node/main.ts"], { cwd: root, env: { ...process.env, ...env } });
+/** The service from source under tsx, or (`built`) from dist/node/ as `npm start` runs it. */
+function start(env: Record<string, string>, built = false) {
+  const [command, args] = built ? [process.execPath, ["dist/node/main.js"]] : [tsx, ["src/node/main.ts"]];
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env } });
   let out = "";
   child.stdout.on("data", (d) => {
     out += d;
@@ -72,6 +74,36 @@ describe("npm start (src/node/main.ts)", () => {
       const done = exited(second.child);
       second.child.kill("SIGINT");
       expect(await done, second.output()).toBe(0);
+    },
+    SPAWN_TIMEOUT,
+  );
+
+  it(
+    "runs from the build (npm start): the bundle and its threads, with no TypeScript loader",
+    async () => {
+      const build = spawnSync(process.execPath, ["src/node/build.mjs"], { cwd: root, encoding: "utf8" });
+      expect(build.status, build.stderr).toBe(0);
+      const dir = mkdtempSync(join(tmpdir(), "tidings-"));
+      const port = await freePort();
+      const service = start({ PORT: String(port), TIDINGS_DB_PATH: join(dir, "tidings.db") }, true);
+      await service.ready;
+      const key = /API key \(shown once, keep it\): (tid_\S+)/.exec(service.output())?.[1];
+      const base = `http://127.0.0.1:${port}`;
+      // An import goes through the parse thread's bundle; the file database through the checkpoint thread's.
+      const imported = await fetch(`${base}/v1/customers/import`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "text/csv" },
+        body: "phone,name,member_id\n13800138000,王芳,B1\n555,Bad,B2\n",
+      });
+      expect(await imported.json(), service.output()).toMatchObject({ created: 1, rejected: 1 });
+      const list = await (
+        await fetch(`${base}/v1/customers?limit=100`, { headers: { authorization: `Bearer ${key}` } })
+      ).json();
+      expect(list.data.map((c: { name: string }) => c.name)).toContain("王芳");
+      const stopped = exited(service.child);
+      service.child.kill("SIGTERM");
+      expect(await stopped, service.output()).toBe(0);
+      expect(service.output()).not.toMatch(/thread (failed|exited)/);
     },
     SPAWN_TIMEOUT,
   );

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { fromBuild } from "../../src/node/threads";
 import { CUSTOMERS, SECRET, SERVICE_NUMBER } from "../servers/inbound-shared";
 import type { Result } from ".";
 import { prng } from "./common";
@@ -11,8 +12,12 @@ const CONNECTIONS = 32;
 // More than the run sends, so every request is a new message (a repeat would be a cheap no-op).
 const BODIES = 400_000;
 
-function start(script: string): Promise<{ child: ChildProcess; port: number; channel: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL(script, import.meta.url))], {
+/** Runs bench/servers/<name>.ts, or its bundle (dist/node/bench-<name>.js) when the bench runs from the build. */
+function start(name: string): Promise<{ child: ChildProcess; port: number; channel: string }> {
+  const script = fromBuild
+    ? [fileURLToPath(new URL(`./bench-${name}.js`, import.meta.url))]
+    : ["--import", "tsx", fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url))];
+  const child = spawn(process.execPath, script, {
     stdio: ["ignore", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {
@@ -22,7 +27,7 @@ function start(script: string): Promise<{ child: ChildProcess; port: number; cha
       const m = /@@READY (\d+) (\S+)/.exec(out);
       if (m) resolve({ child, port: Number(m[1]), channel: m[2] as string });
     });
-    child.on("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
+    child.on("exit", (code) => reject(new Error(`${name} exited with ${code}`)));
   });
 }
 
@@ -106,12 +111,12 @@ async function stats(port: number) {
  */
 export async function inboundWebhook(): Promise<Result> {
   const bodies = mixedBodies(BODIES);
-  const bare = await start("../servers/bare-hono.ts");
+  const bare = await start("bare-hono");
   await load(bare.port, "x", bodies); // warm-up
   const bareRun = await load(bare.port, "x", bodies);
   bare.child.kill("SIGTERM");
 
-  const app = await start("../servers/inbound-app.ts");
+  const app = await start("inbound-app");
   const run = await load(app.port, app.channel, bodies);
   const t0 = performance.now();
   let s = await stats(app.port);

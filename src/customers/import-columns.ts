@@ -1,5 +1,5 @@
 // How CSV columns map to customer fields: header aliases (English and Chinese), and one row's
-// cells to input. Pure: the parse stage, on its own thread on Node, finds the phone column here.
+// cells to input. Pure: the parse stage runs it on its own thread on Node.
 
 import { type ErrorDetail, ValidationError } from "../lib/errors";
 import { canonicalLocale } from "../lib/validators";
@@ -173,7 +173,9 @@ export function rowInput(
   return { input, errors };
 }
 
-/** The index of the column that holds phones, or -1 (the parse stage normalises that one). */
-export function phoneColumn(cells: string[]): number {
-  return cells.findIndex((h) => ALIASES[headerKey(h)] === "phone");
+/** The header to name in an error about a field path ("phone", "attributes.points"). */
+export function columnNamer(columns: Column[]): (path: string) => string {
+  const byPath = new Map<string, string>();
+  for (const c of columns) byPath.set(c.field ? c.field : `attributes.${c.attribute}`, c.header);
+  return (path) => byPath.get(path) ?? byPath.get(path.split(".")[0] ?? "") ?? path;
 }

@@ -1,39 +1,129 @@
-// The parse stage of an import: CSV bytes to rows, with each row's phone already normalised.
-// Parsing and phone validation are about a third of an import's work and need no database, so on
-// Node they run on a thread of their own (src/node/import-parser.ts) while this thread writes;
-// elsewhere (Workers) this same code runs inline.
+// The parse stage of an import: CSV bytes to checked rows, each also prepared as a new customer.
+// None of it needs the database, and it is most of an import's work outside SQLite (the CSV,
+// libphonenumber, the field rules), so on Node it runs on a thread of its own
+// (src/node/import-parser.ts) while this thread looks rows up and writes them; elsewhere
+// (Workers) this same code runs inline.
+//
+// What the stage decides is final: cell errors, and a phone or external id repeating an earlier
+// row's. Whether a row is new is the writer's to find out: most are, in a large import, and
+// take the values prepared here with an id and the times filled in; a row that matches a stored
+// customer (or whose phone once opted out) is prepared again there, from its cells.
 
-import type { CountryCode } from "libphonenumber-js";
+import type { AttributeType } from "../db/schema";
 import { csvRows } from "../lib/csv";
 import { normalizePhone, type PhoneResult } from "../lib/phone";
-import { phoneColumn } from "./import-columns";
+import { type Column, columnNamer, mapHeader, rowInput } from "./import-columns";
+import { type ConsentState, emptyRow, envFromRules, type PrepareRules, prepareCustomer } from "./model";
+import { rowValues } from "./row-values";
 
-/** A CSV row; `phone` is its phone cell, trimmed and normalised (absent when the cell is empty). */
-export type ParsedRow = { line: number; cells: string[]; phone?: PhoneResult };
+export type StagedRow = {
+  line: number;
+  cells: string[];
+  /** The phone, normalised (absent when the row has none). */
+  phone?: PhoneResult;
+  externalId?: string;
+  /** Why the row is rejected; such a row has nothing else. */
+  rejected?: { column: string; reason: string }[];
+  /** Its values as a new customer (row-values.ts, without id or times), if it is valid as one. */
+  values?: unknown[];
+  /** The consent it was imported with, if any (with `values`). */
+  consent?: { state: ConsentState; evidence: string | null };
+};
 
-/**
- * Turns a CSV byte stream into batches of rows, the header row first. Throws CsvSyntaxError
- * for a broken file.
- */
-export type ParseStage = (body: ReadableStream<Uint8Array>, country: CountryCode) => AsyncIterable<ParsedRow[]>;
+/** Rows in file order; the header comes first, alone; attribute types seen first in these rows. */
+export type StagedChunk = {
+  header?: string[];
+  rows: StagedRow[];
+  newAttributes: { key: string; type: AttributeType }[];
+};
 
-export const parseInline: ParseStage = async function* (body, country) {
-  let phoneAt: number | null = null;
+/** Turns a CSV byte stream into checked rows. Throws CsvSyntaxError for a broken file. */
+export type ParseStage = (body: ReadableStream<Uint8Array>, rules: PrepareRules) => AsyncIterable<StagedChunk>;
+
+export const parseInline: ParseStage = async function* (body, rules) {
+  let check: Checker | null = null;
   for await (const rows of csvRows(body)) {
-    for (const row of rows) {
-      if (phoneAt === null) {
-        phoneAt = phoneColumn(row.cells);
-        continue;
-      }
-      withPhone(row, phoneAt, country);
+    let i = 0;
+    if (!check) {
+      const header = rows[0];
+      if (!header) continue;
+      yield { header: header.cells, rows: [], newAttributes: [] };
+      const columns = headerColumns(header.cells);
+      // A header the import refuses ends the import there.
+      if (!columns) return;
+      check = checker(columns, rules);
+      i = 1;
     }
-    yield rows;
+    const newAttributes: StagedChunk["newAttributes"] = [];
+    const out: StagedRow[] = new Array(rows.length - i);
+    for (let o = 0; i < rows.length; i++, o++) {
+      const row = rows[i] as { line: number; cells: string[] };
+      out[o] = check(row.line, row.cells, newAttributes);
+    }
+    yield { rows: out, newAttributes };
   }
 };
 
-/** Adds the normalised phone to a data row (the cell read as rowInput reads it). */
-function withPhone(row: ParsedRow, phoneAt: number, country: CountryCode): void {
-  if (phoneAt < 0) return;
-  const raw = (row.cells[phoneAt] ?? "").trim();
-  if (raw !== "") row.phone = normalizePhone(raw, country);
+function headerColumns(cells: string[]): Column[] | null {
+  try {
+    return mapHeader(cells);
+  } catch {
+    return null;
+  }
+}
+
+/** Checks one data row; attribute types its preparation inferred go to `newAttributes`. */
+type Checker = (line: number, cells: string[], newAttributes: StagedChunk["newAttributes"]) => StagedRow;
+
+/** Checks and prepares one data row after another, remembering phones and external ids seen. */
+function checker(columns: Column[], rules: PrepareRules): Checker {
+  const seenPhones = new Map<string, number>();
+  const seenExternal = new Map<string, number>();
+  const columnOf = columnNamer(columns);
+  let phone: PhoneResult | undefined;
+  // The clock and opt-outs are the writer's: times are filled in there, opt-outs looked up there.
+  const env = {
+    ...envFromRules(rules, { consentSource: "import", now: new Date(0), phone: () => phone as PhoneResult }),
+    textInput: true,
+  };
+  // Preparing infers the type of an attribute it has not seen, rejected row or not (as the
+  // writer would): the types appended to the map since the last row are the new ones.
+  let known = env.attributeTypes.size;
+  return (line, cells, newAttributes) => {
+    const { input, errors } = rowInput(columns, cells);
+    if (errors.length > 0) return { line, cells, rejected: errors };
+    const row: StagedRow = { line, cells };
+    phone = undefined;
+    if (input.phone) {
+      phone = normalizePhone(input.phone, rules.defaultCountry);
+      row.phone = phone;
+      if (phone.ok) {
+        const first = seenPhones.get(phone.e164);
+        if (first !== undefined) {
+          const reason = `duplicate phone ${phone.e164}: already on line ${first}`;
+          return { line, cells, rejected: [{ column: columnOf("phone"), reason }] };
+        }
+        seenPhones.set(phone.e164, line);
+      }
+    }
+    if (input.external_id) {
+      const first = seenExternal.get(input.external_id);
+      if (first !== undefined) {
+        const reason = `duplicate external id ${input.external_id}: already on line ${first}`;
+        return { line, cells, rejected: [{ column: columnOf("external_id"), reason }] };
+      }
+      seenExternal.set(input.external_id, line);
+      row.externalId = input.external_id;
+    }
+    const prepared = prepareCustomer(input, emptyRow("", env, "import"), true, env);
+    if (prepared.ok) {
+      row.values = rowValues(prepared.value.row);
+      if (prepared.value.consent) row.consent = prepared.value.consent;
+    }
+    if (env.attributeTypes.size > known) {
+      for (const [key, type] of [...env.attributeTypes].slice(known)) newAttributes.push({ key, type });
+      known = env.attributeTypes.size;
+    }
+    return row;
+  };
 }

@@ -1,6 +1,7 @@
-// CSV import: the bytes are parsed by a parse stage (import-parse.ts: inline, or on a thread of
-// its own on Node) and the rows processed in batches that are each written atomically. Re-importing the same file changes nothing (upsert by external id,
-// then phone), so an interrupted import is finished by running it again.
+// CSV import: a parse stage (import-parse.ts: inline, or on a thread of its own on Node) reads,
+// checks and prepares the rows; here they are looked up and written in batches, each atomic.
+// Re-importing the same file changes nothing (upsert by external id, then phone), so an
+// interrupted import is finished by running it again.
 
 import { nudgeDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
@@ -8,15 +9,17 @@ import type { RawStatement } from "../db/client";
 import type { CustomerRow } from "../db/schema";
 import { CsvSyntaxError } from "../lib/csv";
 import { ValidationError } from "../lib/errors";
-import type { PhoneResult } from "../lib/phone";
-import { type Column, mapHeader, rowInput } from "./import-columns";
-import { type ParsedRow, type ParseStage, parseInline } from "./import-parse";
-import { type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
+import { normalizePhone, type PhoneResult } from "../lib/phone";
+import { type Column, columnNamer, mapHeader, rowInput } from "./import-columns";
+import { type ParseStage, parseInline, type StagedChunk, type StagedRow } from "./import-parse";
+import { emptyRow, envFromRules, type PrepareEnv, prepareCustomer } from "./model";
+import { completeNewValues } from "./row-values";
 import {
   anyOptOut,
   attributeStatements,
   findExisting,
-  loadPrepareEnv,
+  insertStatements,
+  loadPrepareRules,
   newCustomersDates,
   optedOutPhones,
   writeStatements,
@@ -38,8 +41,6 @@ export type ImportReport = {
   new_attributes: { key: string; type: string }[];
 };
 
-type PendingRow = { line: number; input: CustomerInput; phone?: string; externalId?: string };
-
 class Importer {
   readonly report: ImportReport = {
     rows: 0,
@@ -51,12 +52,10 @@ class Importer {
     errors_truncated: false,
     new_attributes: [],
   };
-  private readonly seenPhones = new Map<string, number>();
-  private readonly seenExternal = new Map<string, number>();
   private readonly persistedAttributes: Set<string>;
   private readonly zonesWritten = new Set<string>();
-  private pending: PendingRow[] = [];
-  /** Phones of the pending batch, parsed once when read and reused when the row is prepared. */
+  private pending: StagedRow[] = [];
+  /** Phones of the pending batch, normalised by the parse stage, for rows prepared again here. */
   private parsedPhones = new Map<string, PhoneResult>();
   private readonly normalize: (raw: string) => PhoneResult;
   private readonly columnOf: (path: string) => string;
@@ -70,19 +69,8 @@ class Importer {
   ) {
     this.persistedAttributes = new Set(env.attributeTypes.keys());
     this.normalize = env.phone;
-    env.phone = (raw) => this.parsePhone(raw);
-    const byPath = new Map<string, string>();
-    for (const c of columns) byPath.set(c.field ? c.field : `attributes.${c.attribute}`, c.header);
-    this.columnOf = (path) => byPath.get(path) ?? byPath.get(path.split(".")[0] ?? "") ?? path;
-  }
-
-  private parsePhone(raw: string): PhoneResult {
-    let r = this.parsedPhones.get(raw);
-    if (!r) {
-      r = this.normalize(raw);
-      this.parsedPhones.set(raw, r);
-    }
-    return r;
+    env.phone = (raw) => this.parsedPhones.get(raw) ?? this.normalize(raw);
+    this.columnOf = columnNamer(columns);
   }
 
   private reject(line: number, column: string, reason: string) {
@@ -90,46 +78,20 @@ class Importer {
     else this.report.errors_truncated = true;
   }
 
-  async add(row: ParsedRow) {
-    const line = row.line;
-    this.report.rows++;
-    const { input, errors } = rowInput(this.columns, row.cells);
-    if (errors.length > 0) {
-      this.report.rejected++;
-      for (const e of errors) this.reject(line, e.column, e.reason);
-      return;
-    }
-    const pending: PendingRow = { line, input };
-    if (input.phone) {
-      if (row.phone) this.parsedPhones.set(input.phone, row.phone);
-      const p = this.parsePhone(input.phone);
-      if (p.ok) {
-        const first = this.seenPhones.get(p.e164);
-        if (first !== undefined) {
-          this.report.rejected++;
-          this.reject(line, this.columnOf("phone"), `duplicate phone ${p.e164}: already on line ${first}`);
-          return;
-        }
-        this.seenPhones.set(p.e164, line);
-        pending.phone = p.e164;
-      }
-    }
-    if (input.external_id) {
-      const first = this.seenExternal.get(input.external_id);
-      if (first !== undefined) {
+  async add(chunk: StagedChunk) {
+    // Types the stage inferred, in file order: rows prepared again here must agree with it.
+    for (const a of chunk.newAttributes)
+      if (!this.env.attributeTypes.has(a.key)) this.env.attributeTypes.set(a.key, a.type);
+    for (const row of chunk.rows) {
+      this.report.rows++;
+      if (row.rejected) {
         this.report.rejected++;
-        this.reject(
-          line,
-          this.columnOf("external_id"),
-          `duplicate external id ${input.external_id}: already on line ${first}`,
-        );
-        return;
+        for (const e of row.rejected) this.reject(row.line, e.column, e.reason);
+        continue;
       }
-      this.seenExternal.set(input.external_id, line);
-      pending.externalId = input.external_id;
+      this.pending.push(row);
+      if (this.pending.length >= BATCH) await this.flush();
     }
-    this.pending.push(pending);
-    if (this.pending.length >= BATCH) await this.flush();
   }
 
   async flush() {
@@ -137,10 +99,11 @@ class Importer {
     this.pending = [];
     if (rows.length === 0) return;
     const ctx = this.ctx;
+    const phoneOf = (r: StagedRow) => (r.phone?.ok ? r.phone.e164 : undefined);
     const existing = await findExisting(
       ctx,
       rows.flatMap((r) => (r.externalId ? [r.externalId] : [])),
-      rows.flatMap((r) => (r.phone ? [r.phone] : [])),
+      rows.flatMap((r) => (r.phone?.ok ? [r.phone.e164] : [])),
     );
     const byExternal = new Map<string, CustomerRow>();
     const byPhone = new Map<string, CustomerRow>();
@@ -148,28 +111,51 @@ class Importer {
       if (c.externalId) byExternal.set(c.externalId, c);
       if (c.phone) byPhone.set(c.phone, c);
     }
-    const newPhones = rows.filter((r) => r.phone && !byPhone.has(r.phone)).map((r) => r.phone as string);
+    const newPhones = rows.flatMap((r) => {
+      const phone = phoneOf(r);
+      return phone && !byPhone.has(phone) ? [phone] : [];
+    });
     const optOuts = this.ledgerHasOptOuts ? await optedOutPhones(ctx, newPhones) : new Map();
     this.env.priorOptOut = (p) => optOuts.get(p);
-    this.env.now = ctx.clock.now();
+    const now = ctx.clock.now();
+    this.env.now = now;
 
     const statements: RawStatement[] = [];
     const after: RawStatement[] = [];
     const created: string[] = [];
     for (const r of rows) {
+      const phone = phoneOf(r);
       const match =
-        (r.externalId ? byExternal.get(r.externalId) : undefined) ?? (r.phone ? byPhone.get(r.phone) : undefined);
-      if (match && r.phone && match.phone !== r.phone) {
-        const holder = byPhone.get(r.phone);
+        (r.externalId ? byExternal.get(r.externalId) : undefined) ?? (phone ? byPhone.get(phone) : undefined);
+      // A new customer as the stage prepared it: only its id and times are missing.
+      if (!match && r.values && !(phone && optOuts.has(phone))) {
+        const id = ctx.ids.next("cus");
+        const [insert, ...rest] = insertStatements(
+          ctx,
+          completeNewValues(r.values, id, now.getTime()),
+          r.consent ?? null,
+          this.zonesWritten,
+        );
+        if (insert) statements.push(insert);
+        for (const s of rest) after.push(s);
+        created.push(id);
+        this.report.created++;
+        continue;
+      }
+      if (match && phone && match.phone !== phone) {
+        const holder = byPhone.get(phone);
         if (holder && holder.id !== match.id) {
           this.report.rejected++;
-          this.reject(r.line, this.columnOf("phone"), `phone ${r.phone} belongs to another customer`);
+          this.reject(r.line, this.columnOf("phone"), `phone ${phone} belongs to another customer`);
           continue;
         }
       }
       const isNew = !match;
       const base = match ?? emptyRow(ctx.ids.next("cus"), this.env, "import");
-      const prepared = prepareCustomer(r.input, base, isNew, this.env);
+      // The stage checked the cells; reading them again gives the same input.
+      const { input } = rowInput(this.columns, r.cells);
+      if (input.phone && r.phone) this.parsedPhones.set(input.phone, r.phone);
+      const prepared = prepareCustomer(input, base, isNew, this.env);
       if (!prepared.ok) {
         this.report.rejected++;
         for (const e of prepared.errors) this.reject(r.line, this.columnOf(e.path), e.message);
@@ -222,14 +208,21 @@ export async function importCustomers(
   body: ReadableStream<Uint8Array>,
   parse: ParseStage = parseInline,
 ): Promise<ImportReport> {
-  const env = { ...(await loadPrepareEnv(ctx, "import")), textInput: true };
+  const rules = await loadPrepareRules(ctx);
+  const country = rules.defaultCountry;
+  const env = {
+    ...envFromRules(rules, {
+      consentSource: "import",
+      now: ctx.clock.now(),
+      phone: (raw) => normalizePhone(raw, country),
+    }),
+    textInput: true,
+  };
   let importer: Importer | null = null;
   try {
-    for await (const rows of parse(body, env.defaultCountry)) {
-      for (const row of rows) {
-        if (!importer) importer = new Importer(ctx, env, mapHeader(row.cells), await anyOptOut(ctx));
-        else await importer.add(row);
-      }
+    for await (const chunk of parse(body, rules)) {
+      if (chunk.header) importer = new Importer(ctx, env, mapHeader(chunk.header), await anyOptOut(ctx));
+      else await importer?.add(chunk);
     }
   } catch (e) {
     if (!(e instanceof CsvSyntaxError)) throw e;

@@ -47,8 +47,43 @@ export type PrepareEnv = {
   textInput: boolean;
 };
 
+/** The workspace's rules for preparing customers, as plain data (an import's parse thread gets a copy). */
+export type PrepareRules = {
+  tenantId: string;
+  defaultCountry: CountryCode;
+  defaultTimeZone: string;
+  defaultLocale: string;
+  tiers: readonly string[];
+  attributeTypes: [string, AttributeType][];
+  staffIds: string[];
+};
+
+/** An environment from the rules; phones are normalised with `phone`, opt-outs are looked up later. */
+export function envFromRules(
+  rules: PrepareRules,
+  o: { consentSource: ConsentSource; now: Date; phone: (raw: string) => PhoneResult },
+): PrepareEnv {
+  const owners = new Set(rules.staffIds);
+  return {
+    tenantId: rules.tenantId,
+    defaultCountry: rules.defaultCountry,
+    defaultTimeZone: rules.defaultTimeZone,
+    defaultLocale: rules.defaultLocale,
+    tiers: rules.tiers,
+    attributeTypes: new Map(rules.attributeTypes),
+    ownerExists: (id) => owners.has(id),
+    phone: o.phone,
+    priorOptOut: () => undefined,
+    now: o.now,
+    consentSource: o.consentSource,
+    textInput: false,
+  };
+}
+
 export type Prepared = {
   row: CustomerRow;
+  /** The attributes before (the stored row's; empty for a new one). */
+  previousAttributes: CustomerRow["attributes"];
   changed: string[];
   consent: { state: ConsentState; evidence: string | null } | null;
   newAttributes: { key: string; type: AttributeType }[];
@@ -335,5 +370,5 @@ export function prepareCustomer(
   }
   if (errors.length > 0) return { ok: false, errors };
   if (changed.length > 0 && !isNew) row.updatedAt = env.now.getTime();
-  return { ok: true, value: { row, changed, consent, newAttributes } };
+  return { ok: true, value: { row, previousAttributes: base.attributes, changed, consent, newAttributes } };
 }

@@ -6,7 +6,6 @@ import type { RawStatement, Statement } from "../db/client";
 import {
   type CustomerRow,
   consentEvents,
-  customerDates,
   customers,
   groupMembers,
   messageEvents,
@@ -31,6 +30,7 @@ import {
   liveCustomersWhereIn,
   loadPrepareEnv,
   optedOutPhones,
+  storedDatesDeleted,
   writeStatements,
 } from "./store";
 import { toView } from "./view";
@@ -230,7 +230,7 @@ export async function deleteCustomer(ctx: Ctx, id: string): Promise<void> {
       })
       .where(and(eq(customers.tenantId, t), eq(customers.id, row.id))),
     ctx.db.orm.delete(groupMembers).where(and(eq(groupMembers.tenantId, t), eq(groupMembers.customerId, row.id))),
-    ctx.db.orm.delete(customerDates).where(and(eq(customerDates.tenantId, t), eq(customerDates.customerId, row.id))),
+    storedDatesDeleted(t, row.id, row.attributes),
     ctx.db.orm
       .delete(timelineEntries)
       .where(and(eq(timelineEntries.tenantId, t), eq(timelineEntries.customerId, row.id))),

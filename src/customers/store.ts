@@ -8,62 +8,8 @@ import { type AttributeType, attributeDefinitions, type CustomerRow, customers, 
 import { inList, tenantFilter } from "../db/sql";
 import { isCountry, normalizePhone } from "../lib/phone";
 import { getTenantRow } from "../tenants/service";
-import type { ConsentSource, Prepared, PrepareEnv } from "./model";
-
-const COLUMNS = [
-  "id",
-  "tenant_id",
-  "external_id",
-  "name",
-  "phone",
-  "locale",
-  "time_zone",
-  "birthday_year",
-  "birthday_month",
-  "birthday_day",
-  "birthday_lunar",
-  "tier",
-  "tags",
-  "attributes",
-  "owner_id",
-  "consent_state",
-  "consent_source",
-  "consent_at",
-  "source",
-  "created_at",
-  "updated_at",
-] as const;
-
-const INSERT_SQL = `insert into customers (${COLUMNS.join(", ")}) values (${COLUMNS.map(() => "?").join(", ")})`;
-const UPDATE_SQL = `update customers set ${COLUMNS.slice(2)
-  .map((c) => `${c} = ?`)
-  .join(", ")} where tenant_id = ? and id = ? and deleted_at is null`;
-
-function values(r: CustomerRow): unknown[] {
-  return [
-    r.id,
-    r.tenantId,
-    r.externalId,
-    r.name,
-    r.phone,
-    r.locale,
-    r.timeZone,
-    r.birthdayYear,
-    r.birthdayMonth,
-    r.birthdayDay,
-    r.birthdayLunar ? 1 : 0,
-    r.tier,
-    JSON.stringify(r.tags),
-    JSON.stringify(r.attributes),
-    r.ownerId,
-    r.consentState,
-    r.consentSource,
-    r.consentAt,
-    r.source,
-    r.createdAt,
-    r.updatedAt,
-  ];
-}
+import { type ConsentSource, envFromRules, type Prepared, type PrepareEnv, type PrepareRules } from "./model";
+import { COLUMN_INDEX, type Column, INSERT_SQL, rowValues, UPDATE_SQL } from "./row-values";
 
 /**
  * Statements that store a prepared customer, its zone, its dates and its consent change. An
@@ -76,46 +22,82 @@ export function writeStatements(
   isNew: boolean,
   batch?: { zonesWritten: Set<string> },
 ): RawStatement[] {
-  const zonesWritten = batch?.zonesWritten;
   const r = p.row;
-  const out: RawStatement[] = [];
-  if (isNew) out.push({ sql: INSERT_SQL, params: values(r) });
-  else out.push({ sql: UPDATE_SQL, params: [...values(r).slice(2), r.tenantId, r.id] });
-  if ((isNew || p.changed.includes("time_zone")) && !zonesWritten?.has(r.timeZone)) {
-    zonesWritten?.add(r.timeZone);
-    out.push({
-      sql: "insert or ignore into tenant_time_zones (tenant_id, time_zone) values (?, ?)",
-      params: [r.tenantId, r.timeZone],
-    });
-  }
   if (isNew) {
+    const out = insertStatements(ctx, rowValues(r), p.consent, batch?.zonesWritten);
     if (!batch && Object.keys(r.attributes).length > 0) out.push(newCustomersDates(r.tenantId, [r.id]));
-  } else out.push(...changedDates(r, p.changed));
-  if (p.consent) {
-    out.push({
-      sql: "insert into consent_events (id, tenant_id, customer_id, phone, state, source, evidence, at) values (?, ?, ?, ?, ?, ?, ?, ?)",
-      params: [
-        ctx.ids.next("cns"),
-        r.tenantId,
-        r.id,
-        r.phone,
-        p.consent.state,
-        r.consentSource,
-        p.consent.evidence,
-        r.consentAt,
-      ],
-    });
+    return out;
   }
-  if (!isNew) {
-    const fields = p.changed.filter((f) => f !== "consent");
-    if (fields.length > 0) {
-      out.push({
-        sql: "insert into timeline_entries (id, tenant_id, customer_id, at, type, data) values (?, ?, ?, ?, ?, ?)",
-        params: [ctx.ids.next("tle"), r.tenantId, r.id, r.updatedAt, "customer.updated", JSON.stringify({ fields })],
-      });
-    }
+  const out: RawStatement[] = [{ sql: UPDATE_SQL, params: [...rowValues(r).slice(2), r.tenantId, r.id] }];
+  if (p.changed.includes("time_zone")) out.push(...zoneStatements(r.tenantId, r.timeZone, batch?.zonesWritten));
+  out.push(...changedDates(r, p.previousAttributes, p.changed));
+  if (p.consent) out.push(consentStatement(ctx, r.tenantId, r.id, r.phone, p.consent, r.consentSource, r.consentAt));
+  const fields = p.changed.filter((f) => f !== "consent");
+  if (fields.length > 0) {
+    out.push({
+      sql: "insert into timeline_entries (id, tenant_id, customer_id, at, type, data) values (?, ?, ?, ?, ?, ?)",
+      params: [ctx.ids.next("tle"), r.tenantId, r.id, r.updatedAt, "customer.updated", JSON.stringify({ fields })],
+    });
   }
   return out;
+}
+
+/**
+ * A new customer's insert from its values (row-values.ts), its zone and its consent; an
+ * import's rows prepared on the parse thread come here as values.
+ */
+export function insertStatements(
+  ctx: Ctx,
+  values: unknown[],
+  consent: Prepared["consent"],
+  zonesWritten?: Set<string>,
+): RawStatement[] {
+  const v = (column: Column) => values[COLUMN_INDEX[column]];
+  const tenantId = v("tenant_id") as string;
+  const out: RawStatement[] = [
+    { sql: INSERT_SQL, params: values },
+    ...zoneStatements(tenantId, v("time_zone") as string, zonesWritten),
+  ];
+  if (consent) {
+    out.push(
+      consentStatement(
+        ctx,
+        tenantId,
+        v("id") as string,
+        v("phone") as string | null,
+        consent,
+        v("consent_source") as string | null,
+        v("consent_at") as number | null,
+      ),
+    );
+  }
+  return out;
+}
+
+function zoneStatements(tenantId: string, timeZone: string, zonesWritten?: Set<string>): RawStatement[] {
+  if (zonesWritten?.has(timeZone)) return [];
+  zonesWritten?.add(timeZone);
+  return [
+    {
+      sql: "insert or ignore into tenant_time_zones (tenant_id, time_zone) values (?, ?)",
+      params: [tenantId, timeZone],
+    },
+  ];
+}
+
+function consentStatement(
+  ctx: Ctx,
+  tenantId: string,
+  customerId: string,
+  phone: string | null,
+  consent: NonNullable<Prepared["consent"]>,
+  source: string | null,
+  at: number | null,
+): RawStatement {
+  return {
+    sql: "insert into consent_events (id, tenant_id, customer_id, phone, state, source, evidence, at) values (?, ?, ?, ?, ?, ?, ?, ?)",
+    params: [ctx.ids.next("cns"), tenantId, customerId, phone, consent.state, source, consent.evidence, at],
+  };
 }
 
 // customer_dates indexes the attribute values that are dates (what date campaigns search). The
@@ -133,19 +115,31 @@ export function newCustomersDates(tenantId: string, ids: string[]): RawStatement
   return { sql: DATES_FROM_STORED, params: [JSON.stringify(ids), tenantId] };
 }
 
+// Removes the customer_dates rows that the given stored attribute values (a JSON object) made:
+// each a lookup by primary key, so the table needs no second index by customer.
+const DATES_OF_VALUES = `delete from customer_dates
+  where tenant_id = ? and customer_id = ?
+    and (key, month_day, value) in (select key, substr(value, 6), value from json_each(?) where type = 'text')`;
+
+/** Deletes the customer_dates rows of a customer's stored attributes (before they change or go). */
+export function storedDatesDeleted(
+  tenantId: string,
+  customerId: string,
+  attributes: Record<string, unknown>,
+): RawStatement {
+  return { sql: DATES_OF_VALUES, params: [tenantId, customerId, JSON.stringify(attributes)] };
+}
+
 /** Replaces an edited customer's customer_dates rows for the attributes that changed. */
-function changedDates(r: CustomerRow, changed: string[]): RawStatement[] {
+function changedDates(r: CustomerRow, previous: CustomerRow["attributes"], changed: string[]): RawStatement[] {
   const keys = changed.filter((f) => f.startsWith("attributes.")).map((f) => f.slice("attributes.".length));
   if (keys.length === 0) return [];
-  const list = JSON.stringify(keys);
+  const before = Object.fromEntries(keys.filter((k) => k in previous).map((k) => [k, previous[k]]));
   return [
-    {
-      sql: "delete from customer_dates where tenant_id = ? and customer_id = ? and key in (select value from json_each(?))",
-      params: [r.tenantId, r.id, list],
-    },
+    ...(Object.keys(before).length > 0 ? [storedDatesDeleted(r.tenantId, r.id, before)] : []),
     {
       sql: `${DATES_FROM_STORED} and j.key in (select value from json_each(?))`,
-      params: [JSON.stringify([r.id]), r.tenantId, list],
+      params: [JSON.stringify([r.id]), r.tenantId, JSON.stringify(keys)],
     },
   ];
 }
@@ -157,8 +151,8 @@ export function attributeStatements(ctx: Ctx, defs: { key: string; type: Attribu
   }));
 }
 
-/** The tenant's rules for preparing customers, loaded once per request or import. */
-export async function loadPrepareEnv(ctx: Ctx, consentSource: ConsentSource): Promise<PrepareEnv> {
+/** The tenant's rules for preparing customers, as plain data. */
+export async function loadPrepareRules(ctx: Ctx): Promise<PrepareRules> {
   const tenant = await getTenantRow(ctx.db, ctx.tenantId);
   const tenantId = { tenantId: ctx.tenantId };
   const defs = await prepared(ctx.db, "attributeTypes", (orm) =>
@@ -175,7 +169,6 @@ export async function loadPrepareEnv(ctx: Ctx, consentSource: ConsentSource): Pr
       .where(eq(staff.tenantId, sql.placeholder("tenantId")))
       .prepare(),
   ).all(tenantId);
-  const owners = new Set(staffIds.map((s) => s.id));
   const country = tenant.defaultCountry;
   if (!isCountry(country)) throw new Error(`tenant ${tenant.id} has an invalid country`);
   return {
@@ -184,14 +177,16 @@ export async function loadPrepareEnv(ctx: Ctx, consentSource: ConsentSource): Pr
     defaultTimeZone: tenant.timeZone,
     defaultLocale: tenant.locale,
     tiers: tenant.tiers,
-    attributeTypes: new Map(defs.map((d) => [d.key, d.type])),
-    ownerExists: (id) => owners.has(id),
-    phone: (raw) => normalizePhone(raw, country),
-    priorOptOut: () => undefined,
-    now: ctx.clock.now(),
-    consentSource,
-    textInput: false,
+    attributeTypes: defs.map((d) => [d.key, d.type]),
+    staffIds: staffIds.map((s) => s.id),
   };
+}
+
+/** The tenant's rules for preparing customers, loaded once per request or import. */
+export async function loadPrepareEnv(ctx: Ctx, consentSource: ConsentSource): Promise<PrepareEnv> {
+  const rules = await loadPrepareRules(ctx);
+  const country = rules.defaultCountry;
+  return envFromRules(rules, { consentSource, now: ctx.clock.now(), phone: (raw) => normalizePhone(raw, country) });
 }
 
 /** Live customers whose id, external id or phone is in the list (an indexed lookup). */

@@ -2,13 +2,14 @@
 // database is a file, in this thread when it is ":memory:" (a second connection would see
 // another, empty database). Either way the app only calls kick(name).
 
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { jobs } from "../../jobs";
 import type { Deps } from "../deps";
 import type { NodeConfig } from "./config";
 import { startJobs } from "./cron";
 import type { NodeDatabase } from "./db";
 import type { FromJobs, ToJobs } from "./jobs-thread";
+import { startThread } from "./threads";
 
 export type Background = {
   /** Runs a job soon (the dispatcher when a message is due now, the pipeline when an SMS came in). */
@@ -37,9 +38,8 @@ export function startBackground(config: NodeConfig, deps: Deps & { db: NodeDatab
   const kicked = new Set<string>();
 
   const spawn = () => {
-    const w = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
+    const w = startThread("jobs-thread", {
       workerData: {
-        entry: new URL("./jobs-thread.ts", import.meta.url).href,
         config,
         // The thread's connection checkpoints as this one is set to (see checkpointer.ts).
         autoCheckpoint: deps.db.sqlite.pragma("wal_autocheckpoint", { simple: true }),

@@ -3,10 +3,10 @@
 // far past what the thread lets it reach (the thread died, or a write outran it). Connections
 // opened later (the jobs thread's) copy the setting from this one.
 
-import { Worker } from "node:worker_threads";
 import type { Clock } from "../lib/clock";
 import type { FromCheckpointer, ToCheckpointer } from "./checkpoint-thread";
 import type { NodeDatabase } from "./db";
+import { startThread } from "./threads";
 
 const EVERY_MS = 500;
 /** A connection's own wal_autocheckpoint while the thread runs: 10,000 pages (160 MiB). */
@@ -21,9 +21,8 @@ export type Checkpointer = {
 /** Null for an in-memory database, which has no WAL. */
 export function startCheckpointer(db: NodeDatabase, clock: Clock): Checkpointer | null {
   if (db.sqlite.memory) return null;
-  const worker = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
+  const worker = startThread("checkpoint-thread", {
     workerData: {
-      entry: new URL("./checkpoint-thread.ts", import.meta.url).href,
       path: db.sqlite.name,
       everyMs: EVERY_MS,
     },

@@ -1,10 +1,10 @@
 // The import parse thread: runs the shared parse stage (src/customers/import-parse.ts) on the
-// bytes the main thread posts, and posts back rows packed into flat arrays (one structured
-// clone of a few arrays costs far less than one of a hundred thousand small objects).
+// bytes the main thread posts, and posts back checked and prepared rows packed into flat arrays
+// (one structured clone of a few arrays costs far less than one of a hundred thousand objects).
 
 import { parentPort } from "node:worker_threads";
-import type { CountryCode } from "libphonenumber-js";
 import { parseInline } from "../customers/import-parse";
+import type { PrepareRules } from "../customers/model";
 import { CsvSyntaxError } from "../lib/csv";
 import { type FromParser, pack, type ToParser } from "./import-parser";
 
@@ -15,11 +15,11 @@ if (!port) throw new Error("import-parse-thread.ts runs as a worker thread");
 const jobs = new Map<number, Job>();
 const post = (m: FromParser) => port.postMessage(m);
 
-async function run(id: number, country: CountryCode, job: Job, body: ReadableStream<Uint8Array>) {
+async function run(id: number, rules: PrepareRules, job: Job, body: ReadableStream<Uint8Array>) {
   try {
-    for await (const rows of parseInline(body, country)) {
+    for await (const chunk of parseInline(body, rules)) {
       if (job.cancelled) return;
-      post({ id, rows: pack(rows) });
+      post({ id, chunk: pack(chunk) });
     }
     post({ id, done: true });
   } catch (e) {
@@ -43,7 +43,7 @@ port.on("message", (m: ToParser) => {
       },
     });
     jobs.set(m.id, job);
-    void run(m.id, m.start.country as CountryCode, job, body);
+    void run(m.id, m.start.rules, job, body);
     return;
   }
   const job = jobs.get(m.id);

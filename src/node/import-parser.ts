@@ -3,71 +3,116 @@
 // and writes the rows before them. One thread serves every import; it ends when idle for a
 // minute and the next import starts it again.
 
-import { Worker } from "node:worker_threads";
-import type { ParsedRow, ParseStage } from "../customers/import-parse";
+import type { Worker } from "node:worker_threads";
+import type { ParseStage, StagedChunk, StagedRow } from "../customers/import-parse";
+import type { PrepareRules } from "../customers/model";
+import { COLUMNS } from "../customers/row-values";
 import { CsvSyntaxError } from "../lib/csv";
 import type { PhoneResult } from "../lib/phone";
+import { startThread } from "./threads";
 
 /** Rows in flight: posted by the thread and not yet taken by the import. Bounds the memory. */
 const MAX_ROWS_AHEAD = 10_000;
 /** An idle thread ends after this long (its memory goes back); the next import starts one. */
 const IDLE_MS = 60_000;
 
-/** Rows packed for postMessage: cells flattened, phones as their e164 or the reason. */
-export type PackedRows = {
+/** Rows packed for postMessage: cells and values flattened, phones as their e164 or the reason. */
+export type PackedChunk = {
+  header?: string[];
   lines: Int32Array;
   /** Cells per row. */
   widths: Int32Array;
   cells: string[];
-  /** 0: no phone cell, 1: valid (phones[i] is the e164), 2: invalid (phones[i] is why). */
+  /** 0: no phone, 1: valid (phones[i] is the e164), 2: invalid (phones[i] is why). */
   phoneState: Uint8Array;
   phones: (string | null)[];
+  externalIds: (string | null)[];
+  /** 1 when the row has values: COLUMNS.length of them each, in row order, in `values`. */
+  hasValues: Uint8Array;
+  values: unknown[];
+  /** The few rows with more: rejections and consents, by row index. */
+  rejected: { row: number; errors: NonNullable<StagedRow["rejected"]> }[];
+  consents: { row: number; consent: NonNullable<StagedRow["consent"]> }[];
+  newAttributes: StagedChunk["newAttributes"];
 };
 
 export type ToParser =
-  | { id: number; start: { country: string } }
+  | { id: number; start: { rules: PrepareRules } }
   | { id: number; chunk: Uint8Array }
   | { id: number; end: true }
   | { id: number; cancel: true };
 
 export type FromParser =
   | { ready: true }
-  | { id: number; rows: PackedRows }
+  | { id: number; chunk: PackedChunk }
   | { id: number; done: true }
   | { id: number; error: { line: number; reason: string } | { message: string } };
 
-export function pack(rows: ParsedRow[]): PackedRows {
-  const lines = new Int32Array(rows.length);
-  const widths = new Int32Array(rows.length);
-  const phoneState = new Uint8Array(rows.length);
-  const phones: (string | null)[] = new Array(rows.length).fill(null);
-  const cells: string[] = [];
-  rows.forEach((r, i) => {
-    lines[i] = r.line;
-    widths[i] = r.cells.length;
-    for (const c of r.cells) cells.push(c);
+const WIDTH = COLUMNS.length;
+
+export function pack(chunk: StagedChunk): PackedChunk {
+  const rows = chunk.rows;
+  const n = rows.length;
+  const p: PackedChunk = {
+    lines: new Int32Array(n),
+    widths: new Int32Array(n),
+    cells: [],
+    phoneState: new Uint8Array(n),
+    phones: new Array(n).fill(null),
+    externalIds: new Array(n).fill(null),
+    hasValues: new Uint8Array(n),
+    values: [],
+    rejected: [],
+    consents: [],
+    newAttributes: chunk.newAttributes,
+  };
+  if (chunk.header) p.header = chunk.header;
+  for (let i = 0; i < n; i++) {
+    const r = rows[i] as StagedRow;
+    p.lines[i] = r.line;
+    p.widths[i] = r.cells.length;
+    for (const c of r.cells) p.cells.push(c);
     if (r.phone) {
-      phoneState[i] = r.phone.ok ? 1 : 2;
-      phones[i] = r.phone.ok ? r.phone.e164 : r.phone.reason;
+      p.phoneState[i] = r.phone.ok ? 1 : 2;
+      p.phones[i] = r.phone.ok ? r.phone.e164 : r.phone.reason;
     }
-  });
-  return { lines, widths, cells, phoneState, phones };
+    if (r.externalId !== undefined) p.externalIds[i] = r.externalId;
+    if (r.values) {
+      p.hasValues[i] = 1;
+      for (const v of r.values) p.values.push(v);
+    }
+    if (r.rejected) p.rejected.push({ row: i, errors: r.rejected });
+    if (r.consent) p.consents.push({ row: i, consent: r.consent });
+  }
+  return p;
 }
 
-export function unpack(p: PackedRows): ParsedRow[] {
-  const rows: ParsedRow[] = new Array(p.lines.length);
+export function unpack(p: PackedChunk): StagedChunk {
+  const n = p.lines.length;
+  const rows: StagedRow[] = new Array(n);
   let at = 0;
-  for (let i = 0; i < p.lines.length; i++) {
+  let valuesAt = 0;
+  for (let i = 0; i < n; i++) {
     const width = p.widths[i] as number;
-    const row: ParsedRow = { line: p.lines[i] as number, cells: p.cells.slice(at, at + width) };
+    const row: StagedRow = { line: p.lines[i] as number, cells: p.cells.slice(at, at + width) };
     at += width;
     const state = p.phoneState[i];
     const phone = p.phones[i] as string;
     if (state === 1) row.phone = { ok: true, e164: phone } satisfies PhoneResult;
     else if (state === 2) row.phone = { ok: false, reason: phone };
+    const externalId = p.externalIds[i];
+    if (externalId != null) row.externalId = externalId;
+    if (p.hasValues[i] === 1) {
+      row.values = p.values.slice(valuesAt, valuesAt + WIDTH);
+      valuesAt += WIDTH;
+    }
     rows[i] = row;
   }
-  return rows;
+  for (const r of p.rejected) (rows[r.row] as StagedRow).rejected = r.errors;
+  for (const c of p.consents) (rows[c.row] as StagedRow).consent = c.consent;
+  const chunk: StagedChunk = { rows, newAttributes: p.newAttributes };
+  if (p.header) chunk.header = p.header;
+  return chunk;
 }
 
 export type ImportParser = {
@@ -104,9 +149,7 @@ export function startImportParser(opts: { idleMs?: number } = {}): ImportParser 
   const thread = (): Worker => {
     if (worker) return worker;
     if (stopped) throw new Error("the import parser was stopped");
-    const w = new Worker(new URL("./thread-boot.mjs", import.meta.url), {
-      workerData: { entry: new URL("./import-parse-thread.ts", import.meta.url).href },
-    });
+    const w = startThread("import-parse-thread");
     ready = new Promise((resolve) => {
       w.on("message", (m: FromParser) => {
         if ("ready" in m) {
@@ -132,7 +175,7 @@ export function startImportParser(opts: { idleMs?: number } = {}): ImportParser 
   };
   thread();
 
-  const parse: ParseStage = async function* (body, country) {
+  const parse: ParseStage = async function* (body, rules) {
     const id = ++seq;
     const w = thread();
     type Inbox = FromParser | { id: number; crashed: Error };
@@ -145,14 +188,14 @@ export function startImportParser(opts: { idleMs?: number } = {}): ImportParser 
     listeners.set(id, {
       on: w,
       take: (m) => {
-        if ("rows" in m) rowsAhead += m.rows.lines.length;
+        if ("chunk" in m) rowsAhead += m.chunk.lines.length;
         inbox.push(m);
         waiting.wake?.();
       },
     });
     if (active++ === 0) w.ref();
     if (idleTimer) clearTimeout(idleTimer);
-    w.postMessage({ id, start: { country } } satisfies ToParser);
+    w.postMessage({ id, start: { rules } } satisfies ToParser);
 
     const pump = async () => {
       const reader = body.getReader();
@@ -187,11 +230,11 @@ export function startImportParser(opts: { idleMs?: number } = {}): ImportParser 
           throw new Error(`the import parse thread failed: ${m.error.message}`);
         }
         if ("done" in m) return;
-        if ("rows" in m) {
-          rowsAhead -= m.rows.lines.length;
+        if ("chunk" in m) {
+          rowsAhead -= m.chunk.lines.length;
           waiting.resumePump?.();
           waiting.resumePump = null;
-          yield unpack(m.rows);
+          yield unpack(m.chunk);
         }
       }
     } finally {

@@ -1,0 +1,42 @@
+// `npm run build`: bundles the Node entries into dist/node/, one plain-JavaScript file each, for
+// `npm start` and the bench. Run from source under tsx, each process and each of its threads
+// carries the TypeScript loader and the source maps of every module it loaded: about 60 MB
+// for the service, 30 to 50 MB more for each thread. Bundled, they load what they use.
+//
+// dist/node/ is as deep as src/node/, so the paths the code finds relative to its own file
+// (templates/, migrations/) are the same from either; the threads sit next to the entries
+// that start them (threads.ts). Packages stay in node_modules (better-sqlite3 is native).
+
+import { rmSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const outdir = resolve(root, "dist/node");
+
+const entryPoints = {
+  main: "src/node/main.ts",
+  cli: "src/node/cli.ts",
+  "checkpoint-thread": "src/node/checkpoint-thread.ts",
+  "import-parse-thread": "src/node/import-parse-thread.ts",
+  "jobs-thread": "src/node/jobs-thread.ts",
+  bench: "bench/run.ts",
+  "bench-inbound-app": "bench/servers/inbound-app.ts",
+  "bench-bare-hono": "bench/servers/bare-hono.ts",
+};
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints,
+  outdir,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  // Only read with `node --enable-source-maps`; stack traces name the bundle's lines otherwise.
+  sourcemap: "linked",
+  logLevel: "warning",
+});

@@ -1,5 +1,7 @@
 // `npm run bench [-- <scenario> ...]`: runs each scenario in its own process (so peak RSS is
 // its own), prints a table and writes bench/results.json.
+// The scenarios run under the service's heap settings.
+import "../src/node/heap";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

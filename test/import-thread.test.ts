@@ -2,7 +2,8 @@
 // run them: a real worker thread, real files through the real import.
 import { afterAll, describe, expect, it } from "vitest";
 import { importCustomers } from "../src/customers/import";
-import { parseInline, type StagedChunk, type StagedRow } from "../src/customers/import-parse";
+import { type NewAttribute, type RowChunk, rowAt, type StagedRow } from "../src/customers/import-chunk";
+import { parseInline } from "../src/customers/import-parse";
 import type { PrepareRules } from "../src/customers/model";
 import { newCustomersDates } from "../src/customers/store";
 import { CsvSyntaxError } from "../src/lib/csv";
@@ -37,19 +38,19 @@ const RULES: PrepareRules = {
 };
 
 /** Everything a parse stage gave: the header, the rows, the attribute types it inferred. */
-async function staged(source: AsyncIterable<StagedChunk>) {
+async function staged(source: AsyncIterable<RowChunk>) {
   let header: string[] | undefined;
   const rows: StagedRow[] = [];
-  const newAttributes: StagedChunk["newAttributes"] = [];
+  const newAttributes: NewAttribute[] = [];
   for await (const chunk of source) {
     if (chunk.header) header = chunk.header;
-    rows.push(...chunk.rows);
+    for (let i = 0; i < chunk.lines.length; i++) rows.push(rowAt(chunk, i));
     newAttributes.push(...chunk.newAttributes);
   }
   return { header, rows, newAttributes };
 }
 
-const rows = async (source: AsyncIterable<StagedChunk>) => (await staged(source)).rows;
+const rows = async (source: AsyncIterable<RowChunk>) => (await staged(source)).rows;
 
 const FILE = [
   "\ufeff姓名,手机号,member_id,note",

@@ -46,9 +46,18 @@ describe("CSV import", () => {
       tags: ["early-bird", "yoga"],
       birthday: { year: 1988, month: 8, day: 15, lunar: false },
       attributes: { last_visit: "2026-10-01", points: 120 },
-      consent: { source: "import" },
+      consent: { source: "import", at: env.clock.now().toISOString() },
       source: "import",
     });
+    // Rows written as the parse stage prepared them still get their consent on the ledger.
+    const ledger = await env.db.rawAll(
+      "select state, source, evidence from consent_events where tenant_id = ? order by state",
+      [t.tenant.id],
+    );
+    expect(ledger).toEqual([
+      { state: "subscribed", source: "import", evidence: null },
+      { state: "unsubscribed", source: "import", evidence: null },
+    ]);
     expect(list.body.data[1].birthday).toEqual({ year: null, month: 8, day: 15, lunar: true });
   });
 

@@ -100,6 +100,13 @@ describe("npm start (src/node/main.ts)", () => {
         await fetch(`${base}/v1/customers?limit=100`, { headers: { authorization: `Bearer ${key}` } })
       ).json();
       expect(list.data.map((c: { name: string }) => c.name)).toContain("王芳");
+      // Bundled packages that find files of their own at run time: the docs page's assets.
+      const docs = await fetch(`${base}/docs`);
+      expect(docs.status).toBe(200);
+      const asset = /(?:src|href)="([^"]*swagger-ui[^"]*\.(?:js|css))"/.exec(await docs.text())?.[1];
+      expect(asset).toBeDefined();
+      expect((await fetch(new URL(asset as string, `${base}/docs`))).status).toBe(200);
+      expect((await (await fetch(`${base}/openapi.json`)).json()).paths).toHaveProperty(["/v1/customers/import"]);
       const stopped = exited(service.child);
       service.child.kill("SIGTERM");
       expect(await stopped, service.output()).toBe(0);

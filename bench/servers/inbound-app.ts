@@ -3,6 +3,7 @@
 // generator does not share its CPU. Prints `@@READY <port> <channelId>`; GET /__bench/stats
 // reports what was stored and handled.
 
+import "../../src/node/heap";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

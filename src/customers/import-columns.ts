@@ -2,7 +2,7 @@
 // cells to input. Pure: the parse stage runs it on its own thread on Node.
 
 import { type ErrorDetail, ValidationError } from "../lib/errors";
-import { canonicalLocale } from "../lib/validators";
+import { canonicalLocale } from "../lib/locale";
 import { ATTRIBUTE_KEY, type AttributeValue, type ConsentState, type CustomerInput, parseBirthdayText } from "./model";
 
 export type Field =

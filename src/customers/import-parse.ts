@@ -9,36 +9,15 @@
 // take the values prepared here with an id and the times filled in; a row that matches a stored
 // customer (or whose phone once opted out) is prepared again there, from its cells.
 
-import type { AttributeType } from "../db/schema";
 import { csvRows } from "../lib/csv";
 import { normalizePhone, type PhoneResult } from "../lib/phone";
+import { headerChunk, type NewAttribute, pack, type RowChunk, type StagedRow } from "./import-chunk";
 import { type Column, columnNamer, mapHeader, rowInput } from "./import-columns";
-import { type ConsentState, emptyRow, envFromRules, type PrepareRules, prepareCustomer } from "./model";
+import { emptyRow, envFromRules, type PrepareRules, prepareCustomer } from "./model";
 import { rowValues } from "./row-values";
 
-export type StagedRow = {
-  line: number;
-  cells: string[];
-  /** The phone, normalised (absent when the row has none). */
-  phone?: PhoneResult;
-  externalId?: string;
-  /** Why the row is rejected; such a row has nothing else. */
-  rejected?: { column: string; reason: string }[];
-  /** Its values as a new customer (row-values.ts, without id or times), if it is valid as one. */
-  values?: unknown[];
-  /** The consent it was imported with, if any (with `values`). */
-  consent?: { state: ConsentState; evidence: string | null };
-};
-
-/** Rows in file order; the header comes first, alone; attribute types seen first in these rows. */
-export type StagedChunk = {
-  header?: string[];
-  rows: StagedRow[];
-  newAttributes: { key: string; type: AttributeType }[];
-};
-
 /** Turns a CSV byte stream into checked rows. Throws CsvSyntaxError for a broken file. */
-export type ParseStage = (body: ReadableStream<Uint8Array>, rules: PrepareRules) => AsyncIterable<StagedChunk>;
+export type ParseStage = (body: ReadableStream<Uint8Array>, rules: PrepareRules) => AsyncIterable<RowChunk>;
 
 export const parseInline: ParseStage = async function* (body, rules) {
   let check: Checker | null = null;
@@ -47,20 +26,20 @@ export const parseInline: ParseStage = async function* (body, rules) {
     if (!check) {
       const header = rows[0];
       if (!header) continue;
-      yield { header: header.cells, rows: [], newAttributes: [] };
+      yield headerChunk(header.cells);
       const columns = headerColumns(header.cells);
       // A header the import refuses ends the import there.
       if (!columns) return;
       check = checker(columns, rules);
       i = 1;
     }
-    const newAttributes: StagedChunk["newAttributes"] = [];
+    const newAttributes: NewAttribute[] = [];
     const out: StagedRow[] = new Array(rows.length - i);
     for (let o = 0; i < rows.length; i++, o++) {
       const row = rows[i] as { line: number; cells: string[] };
       out[o] = check(row.line, row.cells, newAttributes);
     }
-    yield { rows: out, newAttributes };
+    yield pack(out, newAttributes);
   }
 };
 
@@ -73,7 +52,7 @@ function headerColumns(cells: string[]): Column[] | null {
 }
 
 /** Checks one data row; attribute types its preparation inferred go to `newAttributes`. */
-type Checker = (line: number, cells: string[], newAttributes: StagedChunk["newAttributes"]) => StagedRow;
+type Checker = (line: number, cells: string[], newAttributes: NewAttribute[]) => StagedRow;
 
 /** Checks and prepares one data row after another, remembering phones and external ids seen. */
 function checker(columns: Column[], rules: PrepareRules): Checker {

@@ -10,8 +10,9 @@ import type { CustomerRow } from "../db/schema";
 import { CsvSyntaxError } from "../lib/csv";
 import { ValidationError } from "../lib/errors";
 import { normalizePhone, type PhoneResult } from "../lib/phone";
+import { cellsAt, consentAt, isRejected, keysAt, type RowChunk, valuesAt } from "./import-chunk";
 import { type Column, columnNamer, mapHeader, rowInput } from "./import-columns";
-import { type ParseStage, parseInline, type StagedChunk, type StagedRow } from "./import-parse";
+import { type ParseStage, parseInline } from "./import-parse";
 import { emptyRow, envFromRules, type PrepareEnv, prepareCustomer } from "./model";
 import { completeNewValues } from "./row-values";
 import {
@@ -41,6 +42,8 @@ export type ImportReport = {
   new_attributes: { key: string; type: string }[];
 };
 
+type Keys = ReturnType<typeof keysAt>;
+
 class Importer {
   readonly report: ImportReport = {
     rows: 0,
@@ -54,7 +57,9 @@ class Importer {
   };
   private readonly persistedAttributes: Set<string>;
   private readonly zonesWritten = new Set<string>();
-  private pending: StagedRow[] = [];
+  /** Rows waiting for the next batch: each is row pendingRows[k] of pendingChunks[k]. */
+  private pendingChunks: RowChunk[] = [];
+  private pendingRows: number[] = [];
   /** Phones of the pending batch, normalised by the parse stage, for rows prepared again here. */
   private parsedPhones = new Map<string, PhoneResult>();
   private readonly normalize: (raw: string) => PhoneResult;
@@ -78,28 +83,33 @@ class Importer {
     else this.report.errors_truncated = true;
   }
 
-  async add(chunk: StagedChunk) {
+  async add(chunk: RowChunk) {
     // Types the stage inferred, in file order: rows prepared again here must agree with it.
     for (const a of chunk.newAttributes)
       if (!this.env.attributeTypes.has(a.key)) this.env.attributeTypes.set(a.key, a.type);
-    for (const row of chunk.rows) {
-      this.report.rows++;
-      if (row.rejected) {
-        this.report.rejected++;
-        for (const e of row.rejected) this.reject(row.line, e.column, e.reason);
-        continue;
-      }
-      this.pending.push(row);
-      if (this.pending.length >= BATCH) await this.flush();
+    const n = chunk.lines.length;
+    this.report.rows += n;
+    for (const r of chunk.rejected) {
+      this.report.rejected++;
+      for (const e of r.errors) this.reject(chunk.lines[r.row] as number, e.column, e.reason);
+    }
+    for (let i = 0; i < n; i++) {
+      if (isRejected(chunk, i)) continue;
+      this.pendingChunks.push(chunk);
+      this.pendingRows.push(i);
+      if (this.pendingRows.length >= BATCH) await this.flush();
     }
   }
 
   async flush() {
-    const rows = this.pending;
-    this.pending = [];
+    const chunks = this.pendingChunks;
+    const indexes = this.pendingRows;
+    const rows = indexes.map((i, k) => keysAt(chunks[k] as RowChunk, i));
+    this.pendingChunks = [];
+    this.pendingRows = [];
     if (rows.length === 0) return;
     const ctx = this.ctx;
-    const phoneOf = (r: StagedRow) => (r.phone?.ok ? r.phone.e164 : undefined);
+    const phoneOf = (r: Keys) => (r.phone?.ok ? r.phone.e164 : undefined);
     const existing = await findExisting(
       ctx,
       rows.flatMap((r) => (r.externalId ? [r.externalId] : [])),
@@ -123,21 +133,25 @@ class Importer {
     const statements: RawStatement[] = [];
     const after: RawStatement[] = [];
     const created: string[] = [];
-    for (const r of rows) {
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k] as Keys;
+      const chunk = chunks[k] as RowChunk;
+      const index = indexes[k] as number;
       const phone = phoneOf(r);
       const match =
         (r.externalId ? byExternal.get(r.externalId) : undefined) ?? (phone ? byPhone.get(phone) : undefined);
       // A new customer as the stage prepared it: only its id and times are missing.
-      if (!match && r.values && !(phone && optOuts.has(phone))) {
+      const values = match || (phone && optOuts.has(phone)) ? undefined : valuesAt(chunk, index);
+      if (values) {
         const id = ctx.ids.next("cus");
-        const [insert, ...rest] = insertStatements(
+        const written = insertStatements(
           ctx,
-          completeNewValues(r.values, id, now.getTime()),
-          r.consent ?? null,
+          completeNewValues(values, id, now.getTime()),
+          consentAt(chunk, index) ?? null,
           this.zonesWritten,
         );
-        if (insert) statements.push(insert);
-        for (const s of rest) after.push(s);
+        statements.push(written[0] as RawStatement);
+        for (let s = 1; s < written.length; s++) after.push(written[s] as RawStatement);
         created.push(id);
         this.report.created++;
         continue;
@@ -153,7 +167,7 @@ class Importer {
       const isNew = !match;
       const base = match ?? emptyRow(ctx.ids.next("cus"), this.env, "import");
       // The stage checked the cells; reading them again gives the same input.
-      const { input } = rowInput(this.columns, r.cells);
+      const { input } = rowInput(this.columns, cellsAt(chunk, index));
       if (input.phone && r.phone) this.parsedPhones.set(input.phone, r.phone);
       const prepared = prepareCustomer(input, base, isNew, this.env);
       if (!prepared.ok) {

@@ -29,7 +29,7 @@ export function writeStatements(
     return out;
   }
   const out: RawStatement[] = [{ sql: UPDATE_SQL, params: [...rowValues(r).slice(2), r.tenantId, r.id] }];
-  if (p.changed.includes("time_zone")) out.push(...zoneStatements(r.tenantId, r.timeZone, batch?.zonesWritten));
+  if (p.changed.includes("time_zone")) addZone(out, r.tenantId, r.timeZone, batch?.zonesWritten);
   out.push(...changedDates(r, p.previousAttributes, p.changed));
   if (p.consent) out.push(consentStatement(ctx, r.tenantId, r.id, r.phone, p.consent, r.consentSource, r.consentAt));
   const fields = p.changed.filter((f) => f !== "consent");
@@ -54,10 +54,8 @@ export function insertStatements(
 ): RawStatement[] {
   const v = (column: Column) => values[COLUMN_INDEX[column]];
   const tenantId = v("tenant_id") as string;
-  const out: RawStatement[] = [
-    { sql: INSERT_SQL, params: values },
-    ...zoneStatements(tenantId, v("time_zone") as string, zonesWritten),
-  ];
+  const out: RawStatement[] = [{ sql: INSERT_SQL, params: values }];
+  addZone(out, tenantId, v("time_zone") as string, zonesWritten);
   if (consent) {
     out.push(
       consentStatement(
@@ -74,15 +72,14 @@ export function insertStatements(
   return out;
 }
 
-function zoneStatements(tenantId: string, timeZone: string, zonesWritten?: Set<string>): RawStatement[] {
-  if (zonesWritten?.has(timeZone)) return [];
+/** Records the zone for the workspace, unless this import already did. */
+function addZone(out: RawStatement[], tenantId: string, timeZone: string, zonesWritten?: Set<string>) {
+  if (zonesWritten?.has(timeZone)) return;
   zonesWritten?.add(timeZone);
-  return [
-    {
-      sql: "insert or ignore into tenant_time_zones (tenant_id, time_zone) values (?, ?)",
-      params: [tenantId, timeZone],
-    },
-  ];
+  out.push({
+    sql: "insert or ignore into tenant_time_zones (tenant_id, time_zone) values (?, ?)",
+    params: [tenantId, timeZone],
+  });
 }
 
 function consentStatement(

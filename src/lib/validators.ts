@@ -1,5 +1,6 @@
 // Field validators shared by the feature schemas, so a bad value gets the same reason everywhere.
 import { z } from "@hono/zod-openapi";
+import { canonicalLocale } from "./locale";
 import { isCountry } from "./phone";
 import { HHMM, isValidTimeZone } from "./time";
 
@@ -13,15 +14,6 @@ export const countryField = z
   .transform((s) => s.toUpperCase())
   .refine(isCountry, { message: "must be an ISO 3166 alpha-2 country code such as CN or US" })
   .openapi({ example: "CN" });
-
-export function canonicalLocale(s: string): string | null {
-  if (!/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(s)) return null;
-  try {
-    return Intl.getCanonicalLocales(s)[0] ?? null;
-  } catch {
-    return null;
-  }
-}
 
 export const localeField = z
   .string()

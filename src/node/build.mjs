@@ -5,7 +5,7 @@
 //
 // dist/node/ is as deep as src/node/, so the paths the code finds relative to its own file
 // (templates/, migrations/) are the same from either; the threads sit next to the entries
-// that start them (threads.ts). Packages stay in node_modules (better-sqlite3 is native).
+// that start them (threads.ts).
 
 import { rmSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -35,7 +35,13 @@ await build({
   platform: "node",
   format: "esm",
   target: "node20",
-  packages: "external",
+  // Packages are bundled too (a thread that loads its packages one module at a time costs about
+  // 10 MB more); better-sqlite3 is native and stays in node_modules. Some packages are CommonJS
+  // that require() Node's modules, which an ES module bundle gets from createRequire.
+  external: ["better-sqlite3"],
+  banner: {
+    js: 'import { createRequire as __tidingsRequire } from "node:module"; const require = __tidingsRequire(import.meta.url);',
+  },
   // Only read with `node --enable-source-maps`; stack traces name the bundle's lines otherwise.
   sourcemap: "linked",
   logLevel: "warning",

@@ -1,4 +1,5 @@
 // `npm run cli -- <command>`: operator tasks against the configured database.
+import "./heap";
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { parseArgs } from "node:util";

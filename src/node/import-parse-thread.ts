@@ -1,12 +1,12 @@
 // The import parse thread: runs the shared parse stage (src/customers/import-parse.ts) on the
-// bytes the main thread posts, and posts back checked and prepared rows packed into flat arrays
-// (one structured clone of a few arrays costs far less than one of a hundred thousand objects).
+// bytes the main thread posts, and posts back the chunks of checked and prepared rows it makes
+// (import-chunk.ts: packed, so each is a structured clone of a few values).
 
 import { parentPort } from "node:worker_threads";
 import { parseInline } from "../customers/import-parse";
 import type { PrepareRules } from "../customers/model";
 import { CsvSyntaxError } from "../lib/csv";
-import { type FromParser, pack, type ToParser } from "./import-parser";
+import type { FromParser, ToParser } from "./import-parser";
 
 type Job = { controller: ReadableStreamDefaultController<Uint8Array>; cancelled: boolean };
 
@@ -19,7 +19,7 @@ async function run(id: number, rules: PrepareRules, job: Job, body: ReadableStre
   try {
     for await (const chunk of parseInline(body, rules)) {
       if (job.cancelled) return;
-      post({ id, chunk: pack(chunk) });
+      post({ id, chunk });
     }
     post({ id, done: true });
   } catch (e) {

@@ -4,37 +4,16 @@
 // minute and the next import starts it again.
 
 import type { Worker } from "node:worker_threads";
-import type { ParseStage, StagedChunk, StagedRow } from "../customers/import-parse";
+import type { RowChunk } from "../customers/import-chunk";
+import type { ParseStage } from "../customers/import-parse";
 import type { PrepareRules } from "../customers/model";
-import { COLUMNS } from "../customers/row-values";
 import { CsvSyntaxError } from "../lib/csv";
-import type { PhoneResult } from "../lib/phone";
 import { startThread } from "./threads";
 
 /** Rows in flight: posted by the thread and not yet taken by the import. Bounds the memory. */
 const MAX_ROWS_AHEAD = 10_000;
 /** An idle thread ends after this long (its memory goes back); the next import starts one. */
 const IDLE_MS = 60_000;
-
-/** Rows packed for postMessage: cells and values flattened, phones as their e164 or the reason. */
-export type PackedChunk = {
-  header?: string[];
-  lines: Int32Array;
-  /** Cells per row. */
-  widths: Int32Array;
-  cells: string[];
-  /** 0: no phone, 1: valid (phones[i] is the e164), 2: invalid (phones[i] is why). */
-  phoneState: Uint8Array;
-  phones: (string | null)[];
-  externalIds: (string | null)[];
-  /** 1 when the row has values: COLUMNS.length of them each, in row order, in `values`. */
-  hasValues: Uint8Array;
-  values: unknown[];
-  /** The few rows with more: rejections and consents, by row index. */
-  rejected: { row: number; errors: NonNullable<StagedRow["rejected"]> }[];
-  consents: { row: number; consent: NonNullable<StagedRow["consent"]> }[];
-  newAttributes: StagedChunk["newAttributes"];
-};
 
 export type ToParser =
   | { id: number; start: { rules: PrepareRules } }
@@ -44,76 +23,9 @@ export type ToParser =
 
 export type FromParser =
   | { ready: true }
-  | { id: number; chunk: PackedChunk }
+  | { id: number; chunk: RowChunk }
   | { id: number; done: true }
   | { id: number; error: { line: number; reason: string } | { message: string } };
-
-const WIDTH = COLUMNS.length;
-
-export function pack(chunk: StagedChunk): PackedChunk {
-  const rows = chunk.rows;
-  const n = rows.length;
-  const p: PackedChunk = {
-    lines: new Int32Array(n),
-    widths: new Int32Array(n),
-    cells: [],
-    phoneState: new Uint8Array(n),
-    phones: new Array(n).fill(null),
-    externalIds: new Array(n).fill(null),
-    hasValues: new Uint8Array(n),
-    values: [],
-    rejected: [],
-    consents: [],
-    newAttributes: chunk.newAttributes,
-  };
-  if (chunk.header) p.header = chunk.header;
-  for (let i = 0; i < n; i++) {
-    const r = rows[i] as StagedRow;
-    p.lines[i] = r.line;
-    p.widths[i] = r.cells.length;
-    for (const c of r.cells) p.cells.push(c);
-    if (r.phone) {
-      p.phoneState[i] = r.phone.ok ? 1 : 2;
-      p.phones[i] = r.phone.ok ? r.phone.e164 : r.phone.reason;
-    }
-    if (r.externalId !== undefined) p.externalIds[i] = r.externalId;
-    if (r.values) {
-      p.hasValues[i] = 1;
-      for (const v of r.values) p.values.push(v);
-    }
-    if (r.rejected) p.rejected.push({ row: i, errors: r.rejected });
-    if (r.consent) p.consents.push({ row: i, consent: r.consent });
-  }
-  return p;
-}
-
-export function unpack(p: PackedChunk): StagedChunk {
-  const n = p.lines.length;
-  const rows: StagedRow[] = new Array(n);
-  let at = 0;
-  let valuesAt = 0;
-  for (let i = 0; i < n; i++) {
-    const width = p.widths[i] as number;
-    const row: StagedRow = { line: p.lines[i] as number, cells: p.cells.slice(at, at + width) };
-    at += width;
-    const state = p.phoneState[i];
-    const phone = p.phones[i] as string;
-    if (state === 1) row.phone = { ok: true, e164: phone } satisfies PhoneResult;
-    else if (state === 2) row.phone = { ok: false, reason: phone };
-    const externalId = p.externalIds[i];
-    if (externalId != null) row.externalId = externalId;
-    if (p.hasValues[i] === 1) {
-      row.values = p.values.slice(valuesAt, valuesAt + WIDTH);
-      valuesAt += WIDTH;
-    }
-    rows[i] = row;
-  }
-  for (const r of p.rejected) (rows[r.row] as StagedRow).rejected = r.errors;
-  for (const c of p.consents) (rows[c.row] as StagedRow).consent = c.consent;
-  const chunk: StagedChunk = { rows, newAttributes: p.newAttributes };
-  if (p.header) chunk.header = p.header;
-  return chunk;
-}
 
 export type ImportParser = {
   parse: ParseStage;
@@ -234,7 +146,7 @@ export function startImportParser(opts: { idleMs?: number } = {}): ImportParser 
           rowsAhead -= m.chunk.lines.length;
           waiting.resumePump?.();
           waiting.resumePump = null;
-          yield unpack(m.chunk);
+          yield m.chunk;
         }
       }
     } finally {

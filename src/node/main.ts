@@ -1,4 +1,5 @@
 // `npm start`: the service on embedded SQLite, with a demo workspace on first run.
+import "./heap";
 import { serve } from "@hono/node-server";
 import { createApp } from "../app";
 import { tenants } from "../db/schema";

@@ -113,6 +113,29 @@ describe("CSV import", () => {
     ]);
   });
 
+  it("a phone given up earlier in the batch is free for a row looked up later (another lookup slice)", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    await t.client.post("/v1/customers", { phone: "13800138000", external_id: "A", name: "A" });
+    await t.client.post("/v1/customers", { phone: "13700137000", external_id: "C", name: "C" });
+    // Rows are looked up a thousand at a time. In the first slice A moves to a new number and C
+    // takes A's old one; 1,500 rows later B takes the number C gave up (the database still
+    // shows C there until the batch commits), and D asks for A's new one.
+    const lines = ["external_id,phone,name", "A,13900139000,A", "C,13800138000,C"];
+    for (let i = 0; i < 1500; i++) lines.push(`F${i},1350000${String(i).padStart(4, "0")},Filler`);
+    lines.push("B,13700137000,B", "D,13900139000,D");
+    const res = await t.client.post("/v1/customers/import", lines.join("\n"), CSV);
+    expect(res.body).toMatchObject({ updated: 2, created: 1501, rejected: 1 });
+    // D asks for the number A took in this same batch: A holds it now, as the database will say.
+    expect(res.body.errors).toEqual([
+      { line: 1505, column: "phone", reason: "duplicate phone +8613900139000: already on line 2" },
+    ]);
+    const who = async (q: string) => (await t.client.get(`/v1/customers?q=${q}`)).body.data.map((c: any) => c.phone);
+    expect(await who("A")).toEqual(["+8613900139000"]);
+    expect(await who("C")).toEqual(["+8613800138000"]);
+    expect(await who("B")).toEqual(["+8613700137000"]);
+  });
+
   it("refuses a row whose phone belongs to another customer", async () => {
     const env = await setup();
     const t = await tenant(env);

@@ -29,6 +29,8 @@ import {
 // Rows per atomic write. Larger batches amortise the WAL pages that index inserts at scattered
 // positions (birthdays, date attributes) dirty in each commit.
 const BATCH = 5000;
+/** Rows looked up at a time within a batch. */
+const LOOKUP = 1000;
 const MAX_ERRORS = 1000;
 
 export type ImportReport = {
@@ -104,96 +106,111 @@ class Importer {
   async flush() {
     const chunks = this.pendingChunks;
     const indexes = this.pendingRows;
-    const rows = indexes.map((i, k) => keysAt(chunks[k] as RowChunk, i));
     this.pendingChunks = [];
     this.pendingRows = [];
-    if (rows.length === 0) return;
+    if (indexes.length === 0) return;
     const ctx = this.ctx;
-    const phoneOf = (r: Keys) => (r.phone?.ok ? r.phone.e164 : undefined);
-    const existing = await findExisting(
-      ctx,
-      rows.flatMap((r) => (r.externalId ? [r.externalId] : [])),
-      rows.flatMap((r) => (r.phone?.ok ? [r.phone.e164] : [])),
-    );
-    const byExternal = new Map<string, CustomerRow>();
-    const byPhone = new Map<string, CustomerRow>();
-    for (const c of existing) {
-      if (c.externalId) byExternal.set(c.externalId, c);
-      if (c.phone) byPhone.set(c.phone, c);
-    }
-    const newPhones = rows.flatMap((r) => {
-      const phone = phoneOf(r);
-      return phone && !byPhone.has(phone) ? [phone] : [];
-    });
-    const optOuts = this.ledgerHasOptOuts ? await optedOutPhones(ctx, newPhones) : new Map();
-    this.env.priorOptOut = (p) => optOuts.get(p);
     const now = ctx.clock.now();
     this.env.now = now;
-
     const statements: RawStatement[] = [];
     const after: RawStatement[] = [];
     const created: string[] = [];
-    for (let k = 0; k < rows.length; k++) {
-      const r = rows[k] as Keys;
-      const chunk = chunks[k] as RowChunk;
-      const index = indexes[k] as number;
-      const phone = phoneOf(r);
-      const match =
-        (r.externalId ? byExternal.get(r.externalId) : undefined) ?? (phone ? byPhone.get(phone) : undefined);
-      // A new customer as the stage prepared it: only its id and times are missing.
-      const values = match || (phone && optOuts.has(phone)) ? undefined : valuesAt(chunk, index);
-      if (values) {
-        const id = ctx.ids.next("cus");
-        const written = insertStatements(
-          ctx,
-          completeNewValues(values, id, now.getTime()),
-          consentAt(chunk, index) ?? null,
-          this.zonesWritten,
-        );
-        statements.push(written[0] as RawStatement);
-        for (let s = 1; s < written.length; s++) after.push(written[s] as RawStatement);
-        created.push(id);
-        this.report.created++;
-        continue;
-      }
-      if (match && phone && match.phone !== phone) {
-        const holder = byPhone.get(phone);
-        if (holder && holder.id !== match.id) {
-          this.report.rejected++;
-          this.reject(r.line, this.columnOf("phone"), `phone ${phone} belongs to another customer`);
+    // Rows of this batch prepared again here and written, as they are now (by id): until the
+    // batch commits, the database shows them as they were. New rows taken as the stage
+    // prepared them need no place here: the stage saw to it that no later row matches one.
+    const written = new Map<string, CustomerRow>();
+    const phoneOf = (r: Keys) => (r.phone?.ok ? r.phone.e164 : undefined);
+
+    // Looked up a slice at a time: the stored customers a lookup returns stay alive until
+    // their rows are done, and a batch's worth at once made re-imports heavy.
+    for (let from = 0; from < indexes.length; from += LOOKUP) {
+      const to = Math.min(from + LOOKUP, indexes.length);
+      const rows: Keys[] = [];
+      for (let k = from; k < to; k++) rows.push(keysAt(chunks[k] as RowChunk, indexes[k] as number));
+      const existing = await findExisting(
+        ctx,
+        rows.flatMap((r) => (r.externalId ? [r.externalId] : [])),
+        rows.flatMap((r) => (r.phone?.ok ? [r.phone.e164] : [])),
+      );
+      const byExternal = new Map<string, CustomerRow>();
+      const byPhone = new Map<string, CustomerRow>();
+      const see = (c: CustomerRow) => {
+        if (c.externalId) byExternal.set(c.externalId, c);
+        if (c.phone) byPhone.set(c.phone, c);
+      };
+      // Stored rows as this batch left them, under the keys they hold now: a phone or external
+      // id given up earlier in the batch is free again.
+      for (const c of existing) if (!written.has(c.id)) see(c);
+      for (const c of written.values()) see(c);
+      const newPhones = rows.flatMap((r) => {
+        const phone = phoneOf(r);
+        return phone && !byPhone.has(phone) ? [phone] : [];
+      });
+      const optOuts = this.ledgerHasOptOuts ? await optedOutPhones(ctx, newPhones) : new Map();
+      this.env.priorOptOut = (p) => optOuts.get(p);
+
+      for (let k = from; k < to; k++) {
+        const r = rows[k - from] as Keys;
+        const chunk = chunks[k] as RowChunk;
+        const index = indexes[k] as number;
+        const phone = phoneOf(r);
+        const match =
+          (r.externalId ? byExternal.get(r.externalId) : undefined) ?? (phone ? byPhone.get(phone) : undefined);
+        // A new customer as the stage prepared it: only its id and times are missing.
+        const values = match || (phone && optOuts.has(phone)) ? undefined : valuesAt(chunk, index);
+        if (values) {
+          const id = ctx.ids.next("cus");
+          const out = insertStatements(
+            ctx,
+            completeNewValues(values, id, now.getTime()),
+            consentAt(chunk, index) ?? null,
+            this.zonesWritten,
+          );
+          statements.push(out[0] as RawStatement);
+          for (let s = 1; s < out.length; s++) after.push(out[s] as RawStatement);
+          created.push(id);
+          this.report.created++;
           continue;
         }
+        if (match && phone && match.phone !== phone) {
+          const holder = byPhone.get(phone);
+          if (holder && holder.id !== match.id) {
+            this.report.rejected++;
+            this.reject(r.line, this.columnOf("phone"), `phone ${phone} belongs to another customer`);
+            continue;
+          }
+        }
+        const isNew = !match;
+        const base = match ?? emptyRow(ctx.ids.next("cus"), this.env, "import");
+        // The stage checked the cells; reading them again gives the same input.
+        const { input } = rowInput(this.columns, cellsAt(chunk, index));
+        if (input.phone && r.phone) this.parsedPhones.set(input.phone, r.phone);
+        const prepared = prepareCustomer(input, base, isNew, this.env);
+        if (!prepared.ok) {
+          this.report.rejected++;
+          for (const e of prepared.errors) this.reject(r.line, this.columnOf(e.path), e.message);
+          continue;
+        }
+        const p = prepared.value;
+        if (isNew) this.report.created++;
+        else if (p.changed.length > 0) this.report.updated++;
+        else {
+          this.report.unchanged++;
+          continue;
+        }
+        // The customer rows first, then what refers to them: runs of one statement text are
+        // cheaper to execute than texts taking turns.
+        const [write, ...rest] = writeStatements(ctx, p, isNew, { zonesWritten: this.zonesWritten });
+        if (isNew) created.push(p.row.id);
+        if (write) statements.push(write);
+        for (const s of rest) after.push(s);
+        written.set(p.row.id, p.row);
+        // Later rows of this slice must see this one (e.g. an external id followed by its
+        // phone), and no longer see the phone or external id it just gave up.
+        if (match?.phone && match.phone !== p.row.phone) byPhone.delete(match.phone);
+        if (match?.externalId && match.externalId !== p.row.externalId) byExternal.delete(match.externalId);
+        see(p.row);
       }
-      const isNew = !match;
-      const base = match ?? emptyRow(ctx.ids.next("cus"), this.env, "import");
-      // The stage checked the cells; reading them again gives the same input.
-      const { input } = rowInput(this.columns, cellsAt(chunk, index));
-      if (input.phone && r.phone) this.parsedPhones.set(input.phone, r.phone);
-      const prepared = prepareCustomer(input, base, isNew, this.env);
-      if (!prepared.ok) {
-        this.report.rejected++;
-        for (const e of prepared.errors) this.reject(r.line, this.columnOf(e.path), e.message);
-        continue;
-      }
-      const p = prepared.value;
-      if (isNew) this.report.created++;
-      else if (p.changed.length > 0) this.report.updated++;
-      else {
-        this.report.unchanged++;
-        continue;
-      }
-      // The customer rows first, then what refers to them: runs of one statement text are
-      // cheaper to execute than texts taking turns.
-      const [write, ...rest] = writeStatements(ctx, p, isNew, { zonesWritten: this.zonesWritten });
-      if (isNew) created.push(p.row.id);
-      if (write) statements.push(write);
-      for (const s of rest) after.push(s);
-      // Later rows of this file must see this one (e.g. an external id followed by its phone),
-      // and no longer see the phone or external id it just gave up.
-      if (match?.phone && match.phone !== p.row.phone) byPhone.delete(match.phone);
-      if (match?.externalId && match.externalId !== p.row.externalId) byExternal.delete(match.externalId);
-      if (p.row.externalId) byExternal.set(p.row.externalId, p.row);
-      if (p.row.phone) byPhone.set(p.row.phone, p.row);
     }
     this.parsedPhones = new Map();
     const newDefs = [...this.env.attributeTypes]

@@ -150,7 +150,8 @@ describe("CSV import", () => {
     });
   });
 
-  it("streams large files in batches (more than one batch here)", async () => {
+  // More than one batch (10,000 rows) is test/import-thread.test.ts's 25,000-row file, inline and threaded.
+  it("streams a file delivered in pieces that split lines and characters (several lookup slices here)", async () => {
     const env = await setup();
     const t = await tenant(env);
     const lines = ["phone,name,visits"];

@@ -10,10 +10,14 @@ const root = join(import.meta.dirname, "..");
 const SPAWN_TIMEOUT = 120_000;
 const tsx = join(root, "node_modules/.bin/tsx");
 
-/** The service from source under tsx, or (`built`) from dist/node/ as `npm start` runs it. */
+/**
+ * The service from source under tsx, or (`built`) from dist/node/ as `npm start` runs it. One
+ * node process either way: tsx's own wrapper relays a signal and waits for its child to say it
+ * got it; on busy cores the child was slow to say so and the wrapper killed it (exit 130).
+ */
 function start(env: Record<string, string>, built = false) {
-  const [command, args] = built ? [process.execPath, ["dist/node/main.js"]] : [tsx, ["src/node/main.ts"]];
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env } });
+  const args = built ? ["dist/node/main.js"] : ["--import", "tsx", "src/node/main.ts"];
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env } });
   let out = "";
   child.stdout.on("data", (d) => {
     out += d;

@@ -118,12 +118,13 @@ export function rowInput(
   let birthdayText: { text: string; header: string } | null = null;
   let consentEvidence: string | null = null;
   const attributes: Record<string, AttributeValue> = {};
-  columns.forEach((col, i) => {
+  for (let i = 0; i < columns.length; i++) {
+    const col = columns[i] as Column;
     const value = (cells[i] ?? "").trim();
-    if (value === "") return; // an empty cell leaves the stored value as it is
+    if (value === "") continue; // an empty cell leaves the stored value as it is
     if (col.attribute) {
       attributes[col.attribute] = value;
-      return;
+      continue;
     }
     switch (col.field) {
       case "name":
@@ -161,7 +162,7 @@ export function rowInput(
         consentEvidence = value;
         break;
     }
-  });
+  }
   if (birthdayText) {
     const { text, header } = birthdayText as { text: string; header: string };
     const b = parseBirthdayText(text, lunar);

@@ -27,8 +27,9 @@ import {
 } from "./store";
 
 // Rows per atomic write. Larger batches amortise the WAL pages that index inserts at scattered
-// positions (birthdays, date attributes) dirty in each commit.
-const BATCH = 5000;
+// positions (birthdays, date attributes) dirty in each commit: 10,000 rows import about 8 %
+// faster than 5,000 (bench/), and, the rows being packed until written, hardly heavier.
+const BATCH = 10_000;
 /** Rows looked up at a time within a batch. */
 const LOOKUP = 1000;
 const MAX_ERRORS = 1000;

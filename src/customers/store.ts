@@ -5,7 +5,6 @@ import type { Ctx } from "../context";
 import type { RawStatement, Statement } from "../db/client";
 import { prepared } from "../db/prepared";
 import { type AttributeType, attributeDefinitions, type CustomerRow, customers, staff } from "../db/schema";
-import { inList, tenantFilter } from "../db/sql";
 import { isCountry, normalizePhone } from "../lib/phone";
 import { getTenantRow } from "../tenants/service";
 import { type ConsentSource, envFromRules, type Prepared, type PrepareEnv, type PrepareRules } from "./model";
@@ -208,18 +207,24 @@ export async function liveCustomersWhereIn(
         )
         .prepare(),
     ).all({ tenantId: ctx.tenantId, value: values[0] });
-  return ctx.db.orm
-    .select()
-    .from(customers)
-    .where(
-      and(
-        column === customers.id ? tenantFilter(customers.tenantId, ctx.tenantId) : eq(customers.tenantId, ctx.tenantId),
-        isNull(customers.deletedAt),
-        inList(column, values),
-      ),
-    )
-    .all();
+  // Raw, with the list bound as one JSON value: one statement text per column, prepared once,
+  // and no query building (an import looks up thousands of rows a second this way).
+  const rows = await ctx.db.rawAll<Record<string, unknown>>(LIVE_WHERE_IN[column.name as LookupColumn], [
+    ctx.tenantId,
+    JSON.stringify(values),
+  ]);
+  return rows.map(customerFromRaw);
 }
+
+type LookupColumn = "id" | "external_id" | "phone";
+// By id, `+tenant_id` keeps SQLite on the primary key rather than the tenant's other indexes.
+const LIVE_WHERE_IN: Record<LookupColumn, string> = {
+  id: "select * from customers where +tenant_id = ? and deleted_at is null and id in (select value from json_each(?))",
+  external_id:
+    "select * from customers where tenant_id = ? and deleted_at is null and external_id in (select value from json_each(?))",
+  phone:
+    "select * from customers where tenant_id = ? and deleted_at is null and phone in (select value from json_each(?))",
+};
 
 /**
  * Live customers matching any of the given external ids or phones. Two indexed lookups: one

@@ -9,14 +9,16 @@ const root = join(import.meta.dirname, "..");
 // These tests start real processes (tsx compiles on start); on 2 busy cores that takes a while.
 const SPAWN_TIMEOUT = 120_000;
 const tsx = join(root, "node_modules/.bin/tsx");
+// The build this file makes and runs (as deep as dist/node/, which it leaves alone).
+const BUILD_DIR = "dist/test-node";
 
 /**
- * The service from source under tsx, or (`built`) from dist/node/ as `npm start` runs it. One
+ * The service from source under tsx, or (`built`) from a build, as `npm start` runs it. One
  * node process either way: tsx's own wrapper relays a signal and waits for its child to say it
  * got it; on busy cores the child was slow to say so and the wrapper killed it (exit 130).
  */
 function start(env: Record<string, string>, built = false) {
-  const args = built ? ["dist/node/main.js"] : ["--import", "tsx", "src/node/main.ts"];
+  const args = built ? [`${BUILD_DIR}/main.js`] : ["--import", "tsx", "src/node/main.ts"];
   const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env } });
   let out = "";
   child.stdout.on("data", (d) => {
@@ -85,7 +87,7 @@ describe("npm start (src/node/main.ts)", () => {
   it(
     "runs from the build (npm start): the bundle and its threads, with no TypeScript loader",
     async () => {
-      const build = spawnSync(process.execPath, ["src/node/build.mjs"], { cwd: root, encoding: "utf8" });
+      const build = spawnSync(process.execPath, ["src/node/build.mjs", BUILD_DIR], { cwd: root, encoding: "utf8" });
       expect(build.status, build.stderr).toBe(0);
       const dir = mkdtempSync(join(tmpdir(), "tidings-"));
       const port = await freePort();

@@ -87,7 +87,7 @@ export const customerRoutes = createRouter()
       path: "/v1/customers/import",
       tags,
       summary: "Import customers from CSV",
-      description: `Body: \`text/csv\`, UTF-8 (a BOM is fine), header row first. Columns: name, phone, external_id, locale, time_zone, birthday (YYYY-MM-DD or MM-DD), birthday_lunar, tier, tags (separated by ; or |), owner_id, consent, consent_evidence; common aliases (mobile, 手机号, 姓名, member_id...) are understood. Any other column becomes a custom attribute. Rows upsert by external id, then phone; empty cells leave stored values alone; duplicate phones or external ids inside the file are rejected with the line of the first. The body is streamed (parsed on a thread of its own on Node) and written in batches of 5,000, so a failed import is finished by sending the same file again.`,
+      description: `Body: \`text/csv\`, UTF-8 (a BOM is fine), header row first. Columns: name, phone, external_id, locale, time_zone, birthday (YYYY-MM-DD or MM-DD), birthday_lunar, tier, tags (separated by ; or |), owner_id, consent, consent_evidence; common aliases (mobile, 手机号, 姓名, member_id...) are understood. Any other column becomes a custom attribute. Rows upsert by external id, then phone; empty cells leave stored values alone; duplicate phones or external ids inside the file are rejected with the line of the first. The body is streamed (parsed and checked on a thread of its own on Node) and written in batches of 10,000, so a failed import is finished by sending the same file again.`,
       scope: "write",
       request: { body: { required: true, content: { "text/csv": { schema: z.string() } } } },
       responses: {

@@ -1,4 +1,5 @@
-// `npm run build`: bundles the Node entries into dist/node/, one plain-JavaScript file each, for
+// `npm run build [-- <dir>]`: bundles the Node entries into dist/node/ (or <dir>, two levels
+// below the root like it; the tests build their own), one plain-JavaScript file each, for
 // `npm start` and the bench. Run from source under tsx, each process and each of its threads
 // carries the TypeScript loader and the source maps of every module it loaded: about 60 MB
 // for the service, 30 to 50 MB more for each thread. Bundled, they load what they use.
@@ -13,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const outdir = resolve(root, "dist/node");
+const outdir = resolve(root, process.argv[2] ?? "dist/node");
 
 const entryPoints = {
   main: "src/node/main.ts",

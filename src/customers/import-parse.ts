@@ -10,6 +10,7 @@
 // customer (or whose phone once opted out) is prepared again there, from its cells.
 
 import { csvRows } from "../lib/csv";
+import { FirstSeen } from "../lib/first-seen";
 import { normalizePhone, type PhoneResult } from "../lib/phone";
 import { headerChunk, type NewAttribute, pack, type RowChunk, type StagedRow } from "./import-chunk";
 import { type Column, columnNamer, mapHeader, rowInput } from "./import-columns";
@@ -56,8 +57,8 @@ type Checker = (line: number, cells: string[], newAttributes: NewAttribute[]) =>
 
 /** Checks and prepares one data row after another, remembering phones and external ids seen. */
 function checker(columns: Column[], rules: PrepareRules): Checker {
-  const seenPhones = new Map<string, number>();
-  const seenExternal = new Map<string, number>();
+  const seenPhones = new FirstSeen();
+  const seenExternal = new FirstSeen();
   const columnOf = columnNamer(columns);
   let phone: PhoneResult | undefined;
   // The clock and opt-outs are the writer's: times are filled in there, opt-outs looked up there.
@@ -82,7 +83,7 @@ function checker(columns: Column[], rules: PrepareRules): Checker {
           const reason = `duplicate phone ${phone.e164}: already on line ${first}`;
           return { line, cells, rejected: [{ column: columnOf("phone"), reason }] };
         }
-        seenPhones.set(phone.e164, line);
+        seenPhones.add(phone.e164, line);
       }
     }
     if (input.external_id) {
@@ -91,7 +92,7 @@ function checker(columns: Column[], rules: PrepareRules): Checker {
         const reason = `duplicate external id ${input.external_id}: already on line ${first}`;
         return { line, cells, rejected: [{ column: columnOf("external_id"), reason }] };
       }
-      seenExternal.set(input.external_id, line);
+      seenExternal.add(input.external_id, line);
       row.externalId = input.external_id;
     }
     const prepared = prepareCustomer(input, emptyRow("", env, "import"), true, env);

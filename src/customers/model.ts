@@ -256,9 +256,12 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+const NO_ATTRIBUTES: CustomerRow["attributes"] = Object.freeze({});
+
 /**
- * Applies input to a row (a new empty one, or the stored one) under the tenant's rules.
- * Returns errors rather than throwing, so an import can report every bad row and go on.
+ * Applies input to a row (a new empty one, filled in place, or the stored one, copied) under
+ * the tenant's rules. Returns errors rather than throwing, so an import can report every bad
+ * row and go on.
  */
 export function prepareCustomer(
   input: CustomerInput,
@@ -267,7 +270,8 @@ export function prepareCustomer(
   env: PrepareEnv,
 ): { ok: true; value: Prepared } | { ok: false; errors: FieldError[] } {
   const errors: FieldError[] = [];
-  const row: CustomerRow = { ...base, tags: base.tags, attributes: { ...base.attributes } };
+  // A new row was made for this call and is filled in place; a stored one is left as it is.
+  const row: CustomerRow = isNew ? base : { ...base, tags: base.tags, attributes: { ...base.attributes } };
   const changed: string[] = [];
 
   if (input.phone !== undefined) {
@@ -392,5 +396,6 @@ export function prepareCustomer(
   }
   if (errors.length > 0) return { ok: false, errors };
   if (changed.length > 0 && !isNew) row.updatedAt = env.now.getTime();
-  return { ok: true, value: { row, previousAttributes: base.attributes, changed, consent, newAttributes } };
+  const previousAttributes = isNew ? NO_ATTRIBUTES : base.attributes;
+  return { ok: true, value: { row, previousAttributes, changed, consent, newAttributes } };
 }

@@ -12,6 +12,12 @@ import { startThread } from "./threads";
 
 /** Rows in flight: posted by the thread and not yet taken by the import. Bounds the memory. */
 const MAX_ROWS_AHEAD = 10_000;
+/**
+ * The thread's nursery for new objects (V8's default is 48 MB). Nearly everything it makes dies
+ * with its chunk, so a small one costs little: at 12 MB an import of 100,000 rows peaks about
+ * 20 MB lower for 3-5 % of its speed (bench/: import_csv_100k).
+ */
+const YOUNG_GENERATION_MB = 12;
 /** An idle thread ends after this long (its memory goes back); the next import starts one. */
 const IDLE_MS = 60_000;
 
@@ -61,7 +67,7 @@ export function startImportParser(opts: { idleMs?: number } = {}): ImportParser 
   const thread = (): Worker => {
     if (worker) return worker;
     if (stopped) throw new Error("the import parser was stopped");
-    const w = startThread("import-parse-thread");
+    const w = startThread("import-parse-thread", { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
     ready = new Promise((resolve) => {
       w.on("message", (m: FromParser) => {
         if ("ready" in m) {

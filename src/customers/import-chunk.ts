@@ -1,8 +1,8 @@
 // Checked rows as the parse stage hands them over: packed into a few strings and typed arrays,
 // whatever the row count. Posted between threads, a chunk is one structured clone of a few
 // values instead of tens of thousands; held by the writer until its batch is written, it is a
-// few objects for the garbage collector to copy instead of tens of thousands (holding rows as
-// objects cost the writing thread a third of a second of collection per 100,000). Rows become
+// few objects for the garbage collector to copy instead of tens of thousands (rows held as
+// objects were most of what each of the writing thread's collections copied). Rows become
 // objects one batch at a time, just before they are written.
 
 import type { AttributeType } from "../db/schema";

@@ -1,6 +1,6 @@
 // Imports parse on their own thread (import-parse-thread.ts): this thread reads the upload and
-// posts its bytes there, and gets back rows with their phones normalised, while it looks up
-// and writes the rows before them. One thread serves every import; it ends when idle for a
+// posts its bytes there, and gets back chunks of checked rows, each prepared as a new customer
+// (import-chunk.ts), while it looks up and writes the rows before them. One thread serves every import; it ends when idle for a
 // minute and the next import starts it again.
 
 import type { Worker } from "node:worker_threads";
@@ -15,7 +15,7 @@ const MAX_ROWS_AHEAD = 10_000;
 /**
  * The thread's nursery for new objects (V8's default is 48 MB). Nearly everything it makes dies
  * with its chunk, so a small one costs little: at 12 MB an import of 100,000 rows peaks about
- * 20 MB lower for 3-5 % of its speed (bench/: import_csv_100k).
+ * 25 MB lower for about 5 % of its speed (bench/: import_csv_100k).
  */
 const YOUNG_GENERATION_MB = 12;
 /** An idle thread ends after this long (its memory goes back); the next import starts one. */

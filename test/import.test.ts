@@ -61,6 +61,22 @@ describe("CSV import", () => {
     expect(list.body.data[1].birthday).toEqual({ year: null, month: 8, day: 15, lunar: true });
   });
 
+  it("new rows get the workspace's locale and zone, and 'never asked', unless the file says otherwise", async () => {
+    const env = await setup();
+    const t = await tenant(env, { locale: "en", time_zone: "Europe/London", default_country: "GB" });
+    const csv = [
+      "phone,name,locale,time_zone,consent",
+      "07911 123456,Plain,,,",
+      "07911 123457,Own,zh-CN,Asia/Shanghai,yes",
+    ].join("\n");
+    expect((await t.client.post("/v1/customers/import", csv, CSV)).body).toMatchObject({ created: 2 });
+    const list = (await t.client.get("/v1/customers")).body.data;
+    expect(list.map((c: any) => [c.name, c.locale, c.time_zone, c.consent.state, c.source])).toEqual([
+      ["Plain", "en", "Europe/London", "never_asked", "import"],
+      ["Own", "zh-CN", "Asia/Shanghai", "subscribed", "import"],
+    ]);
+  });
+
   it("re-importing the same file changes nothing; a changed file updates only what changed", async () => {
     const env = await setup();
     const t = await tenant(env);
@@ -224,7 +240,8 @@ describe("CSV import", () => {
       "13800138000,A,2026-10-01,2020-02-29,hello",
       "13900139000,B,,2021-05-06,2026-01-01x",
     ].join("\n");
-    expect((await t.client.post("/v1/customers/import", csv, CSV)).body).toMatchObject({ created: 2 });
+    const res = await t.client.post("/v1/customers/import", csv, CSV);
+    expect(res.body, JSON.stringify(res.body.errors)).toMatchObject({ created: 2 });
     const dates = () =>
       env.db.rawAll(
         `select c.name, d.key, d.month_day, d.value from customer_dates d join customers c on c.id = d.customer_id

@@ -15,7 +15,7 @@ import { normalizePhone, type PhoneResult } from "../lib/phone";
 import { headerChunk, type NewAttribute, pack, type RowChunk, type StagedRow } from "./import-chunk";
 import { type Column, columnNamer, mapHeader, rowInput } from "./import-columns";
 import { emptyRow, envFromRules, type PrepareRules, prepareCustomer } from "./model";
-import { rowValues } from "./row-values";
+import { type SharedValues, shippedValues } from "./row-values";
 
 /** Turns a CSV byte stream into checked rows. Throws CsvSyntaxError for a broken file. */
 export type ParseStage = (body: ReadableStream<Uint8Array>, rules: PrepareRules) => AsyncIterable<RowChunk>;
@@ -44,6 +44,11 @@ export const parseInline: ParseStage = async function* (body, rules) {
   }
 };
 
+/** What every new row of an import shares (its shipped values leave it out; the writer fills it in). */
+export function importShared(rules: PrepareRules): SharedValues {
+  return { tenantId: rules.tenantId, locale: rules.defaultLocale, timeZone: rules.defaultTimeZone, source: "import" };
+}
+
 function headerColumns(cells: string[]): Column[] | null {
   try {
     return mapHeader(cells);
@@ -69,6 +74,7 @@ function checker(columns: Column[], rules: PrepareRules): Checker {
   // Preparing infers the type of an attribute it has not seen, rejected row or not (as the
   // writer would): the types appended to the map since the last row are the new ones.
   let known = env.attributeTypes.size;
+  const shared = importShared(rules);
   return (line, cells, newAttributes) => {
     const { input, errors } = rowInput(columns, cells);
     if (errors.length > 0) return { line, cells, rejected: errors };
@@ -97,7 +103,7 @@ function checker(columns: Column[], rules: PrepareRules): Checker {
     }
     const prepared = prepareCustomer(input, emptyRow("", env, "import"), true, env);
     if (prepared.ok) {
-      row.values = rowValues(prepared.value.row);
+      row.values = shippedValues(prepared.value.row, shared);
       if (prepared.value.consent) row.consent = prepared.value.consent;
     }
     if (env.attributeTypes.size > known) {

@@ -12,9 +12,9 @@ import { ValidationError } from "../lib/errors";
 import { normalizePhone, type PhoneResult } from "../lib/phone";
 import { cellsAt, consentAt, isRejected, keysAt, type RowChunk, valuesAt } from "./import-chunk";
 import { type Column, columnNamer, mapHeader, rowInput } from "./import-columns";
-import { type ParseStage, parseInline } from "./import-parse";
+import { importShared, type ParseStage, parseInline } from "./import-parse";
 import { emptyRow, envFromRules, type PrepareEnv, prepareCustomer } from "./model";
-import { completeNewValues } from "./row-values";
+import { completeNewValues, type SharedValues } from "./row-values";
 import {
   anyOptOut,
   attributeStatements,
@@ -74,6 +74,8 @@ class Importer {
     private readonly columns: Column[],
     /** Whether the ledger holds any opt-out at all; most imports into a new workspace skip the lookup. */
     private readonly ledgerHasOptOuts: boolean,
+    /** What the stage left out of the values it prepared (importShared). */
+    private readonly shared: SharedValues,
   ) {
     this.persistedAttributes = new Set(env.attributeTypes.keys());
     this.normalize = env.phone;
@@ -163,7 +165,7 @@ class Importer {
           const id = ctx.ids.next("cus");
           const out = insertStatements(
             ctx,
-            completeNewValues(values, id, now.getTime()),
+            completeNewValues(values, this.shared, id, now.getTime()),
             consentAt(chunk, index) ?? null,
             this.zonesWritten,
           );
@@ -253,7 +255,8 @@ export async function importCustomers(
   let importer: Importer | null = null;
   try {
     for await (const chunk of parse(body, rules)) {
-      if (chunk.header) importer = new Importer(ctx, env, mapHeader(chunk.header), await anyOptOut(ctx));
+      if (chunk.header)
+        importer = new Importer(ctx, env, mapHeader(chunk.header), await anyOptOut(ctx), importShared(rules));
       else await importer?.add(chunk);
     }
   } catch (e) {

@@ -14,7 +14,7 @@ import { FirstSeen } from "../lib/first-seen";
 import { normalizePhone, type PhoneResult } from "../lib/phone";
 import { headerChunk, type NewAttribute, pack, type RowChunk, type StagedRow } from "./import-chunk";
 import { type Column, columnNamer, mapHeader, rowInput } from "./import-columns";
-import { emptyRow, envFromRules, type PrepareRules, prepareCustomer } from "./model";
+import { emptyRow, envFromRules, type PrepareEnv, type PrepareRules, prepareCustomer } from "./model";
 import { type SharedValues, shippedValues } from "./row-values";
 
 /** Turns a CSV byte stream into checked rows. Throws CsvSyntaxError for a broken file. */
@@ -44,6 +44,11 @@ export const parseInline: ParseStage = async function* (body, rules) {
   }
 };
 
+/** The rules as an import applies them, here and where the writer prepares a row again. */
+export function importEnv(rules: PrepareRules, o: { now: Date; phone: (raw: string) => PhoneResult }): PrepareEnv {
+  return { ...envFromRules(rules, { consentSource: "import", ...o }), textInput: true };
+}
+
 /** What every new row of an import shares (its shipped values leave it out; the writer fills it in). */
 export function importShared(rules: PrepareRules): SharedValues {
   return { tenantId: rules.tenantId, locale: rules.defaultLocale, timeZone: rules.defaultTimeZone, source: "import" };
@@ -67,10 +72,7 @@ function checker(columns: Column[], rules: PrepareRules): Checker {
   const columnOf = columnNamer(columns);
   let phone: PhoneResult | undefined;
   // The clock and opt-outs are the writer's: times are filled in there, opt-outs looked up there.
-  const env = {
-    ...envFromRules(rules, { consentSource: "import", now: new Date(0), phone: () => phone as PhoneResult }),
-    textInput: true,
-  };
+  const env = importEnv(rules, { now: new Date(0), phone: () => phone as PhoneResult });
   // Preparing infers the type of an attribute it has not seen, rejected row or not (as the
   // writer would): the types appended to the map since the last row are the new ones.
   let known = env.attributeTypes.size;

@@ -12,8 +12,8 @@ import { ValidationError } from "../lib/errors";
 import { normalizePhone, type PhoneResult } from "../lib/phone";
 import { cellsAt, consentAt, isRejected, keysAt, type RowChunk, valuesAt } from "./import-chunk";
 import { type Column, columnNamer, mapHeader, rowInput } from "./import-columns";
-import { importShared, type ParseStage, parseInline } from "./import-parse";
-import { emptyRow, envFromRules, type PrepareEnv, prepareCustomer } from "./model";
+import { importEnv, importShared, type ParseStage, parseInline } from "./import-parse";
+import { emptyRow, type PrepareEnv, prepareCustomer } from "./model";
 import { completeNewValues, type SharedValues } from "./row-values";
 import {
   anyOptOut,
@@ -228,7 +228,7 @@ class Importer {
       ...statements,
       ...after,
       ...(created.length > 0 ? [newCustomersDates(ctx.tenantId, created)] : []),
-      nudgeDateCampaigns(ctx.tenantId, ctx.clock.now().getTime()),
+      nudgeDateCampaigns(ctx.tenantId, now.getTime()),
     ]);
   }
 }
@@ -244,14 +244,7 @@ export async function importCustomers(
 ): Promise<ImportReport> {
   const rules = await loadPrepareRules(ctx);
   const country = rules.defaultCountry;
-  const env = {
-    ...envFromRules(rules, {
-      consentSource: "import",
-      now: ctx.clock.now(),
-      phone: (raw) => normalizePhone(raw, country),
-    }),
-    textInput: true,
-  };
+  const env = importEnv(rules, { now: ctx.clock.now(), phone: (raw) => normalizePhone(raw, country) });
   let importer: Importer | null = null;
   try {
     for await (const chunk of parse(body, rules)) {

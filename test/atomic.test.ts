@@ -37,4 +37,31 @@ describe("db.batch (the atomic-write helper) on better-sqlite3", () => {
     const rows = await env.db.orm.select().from(staff).where(eq(staff.tenantId, t.tenant.id)).all();
     expect(rows).toEqual([]);
   });
+
+  it("takes a generator, running each statement as it is made, and still all or nothing", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    const insert = (id: string, name: string) => ({
+      sql: "insert into staff (id, tenant_id, name, created_at, updated_at) values (?, ?, ?, 0, 0)",
+      params: [id, t.tenant.id, name],
+    });
+    const made: string[] = [];
+    function* three() {
+      for (const name of ["E", "F", "G"]) {
+        made.push(name);
+        yield insert(`stf_${name}`, name);
+      }
+    }
+    await env.db.batch(three());
+    expect(made).toEqual(["E", "F", "G"]);
+    // A generator that fails after two statements ran leaves nothing of them.
+    function* failing() {
+      yield insert("stf_h", "H");
+      yield insert("stf_i", "I");
+      throw new Error("the third statement could not be made");
+    }
+    await expect(env.db.batch(failing())).rejects.toThrow("the third statement could not be made");
+    const rows = await env.db.orm.select().from(staff).where(eq(staff.tenantId, t.tenant.id)).all();
+    expect(rows.map((r) => r.name).sort()).toEqual(["E", "F", "G"]);
+  });
 });

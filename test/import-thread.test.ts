@@ -136,6 +136,33 @@ describe("the import parse thread", () => {
     expect(dates(a)).toEqual({ n: 25_000, c: 25_000 });
   });
 
+  it("sends the thread at most about a mebibyte it has not read yet, however fast the upload is", async () => {
+    // An upload that is always ready (as a local file is): 40 MB if read whole.
+    let sent = 0;
+    const enc = new TextEncoder();
+    let line = 0;
+    const fast = new ReadableStream<Uint8Array>({
+      pull(c) {
+        let text = line === 0 ? "phone,name\n" : "";
+        for (let k = 0; k < 1000; k++, line++)
+          text += `13${5 + (line % 5)}${String(10_000_000 + line).slice(-8)},M ${line}\n`;
+        const b = enc.encode(text);
+        sent += b.byteLength;
+        c.enqueue(b);
+        if (sent > 40_000_000) c.close();
+      },
+    });
+    let seenAtFirstRows = -1;
+    for await (const chunk of parser.parse(fast, RULES)) {
+      if (chunk.lines.length === 0) continue;
+      seenAtFirstRows = sent;
+      break;
+    }
+    // One mebibyte ahead, plus the piece read and the one waiting in the stream.
+    expect(seenAtFirstRows).toBeGreaterThan(0);
+    expect(seenAtFirstRows).toBeLessThan((1 << 20) + 3 * 30_000);
+  });
+
   it("fails the import under way when the thread dies, and the next import gets a new thread", async () => {
     const env = setup();
     const t = await tenant(env);

@@ -29,7 +29,7 @@ export type NewAttribute = { key: string; type: AttributeType };
 export type RowChunk = {
   header?: string[];
   lines: Int32Array;
-  /** Per row: PHONE_OK, PHONE_BAD, EXTERNAL, REJECTED bits. */
+  /** Per row: PHONE_OK, PHONE_BAD, EXTERNAL, REJECTED, VALUES bits. */
   flags: Uint8Array;
   /** Cells per row. */
   widths: Int32Array;
@@ -50,6 +50,7 @@ const PHONE_OK = 1;
 const PHONE_BAD = 2;
 const EXTERNAL = 4;
 const REJECTED = 8;
+const VALUES = 16;
 
 export function headerChunk(header: string[]): RowChunk {
   return { ...pack([], []), header };
@@ -94,6 +95,7 @@ export function pack(rows: StagedRow[], newAttributes: NewAttribute[]): RowChunk
       flags |= REJECTED;
       chunk.rejected.push({ row: i, errors: r.rejected });
     }
+    if (r.values) flags |= VALUES;
     chunk.flags[i] = flags;
     values[i] = r.values ?? null;
     if (r.consent) chunk.consents.push({ row: i, consent: r.consent });
@@ -103,19 +105,22 @@ export function pack(rows: StagedRow[], newAttributes: NewAttribute[]): RowChunk
   return chunk;
 }
 
+/** Whether row i has values as a new customer (without parsing them). */
+export function hasValues(chunk: RowChunk, i: number): boolean {
+  return ((chunk.flags[i] as number) & VALUES) !== 0;
+}
+
 export function isRejected(chunk: RowChunk, i: number): boolean {
   return ((chunk.flags[i] as number) & REJECTED) !== 0;
 }
 
 type Reader = {
   firstSlot: Int32Array;
-  /** Parsed when first asked for: a batch of rows that all match stored customers needs none. */
-  values: (unknown[] | null)[] | null;
   rejected: Map<number, NonNullable<StagedRow["rejected"]>>;
   consents: Map<number, NonNullable<StagedRow["consent"]>>;
 };
 
-/** Where each row's texts start, and its values, worked out once per chunk as it is read. */
+/** Where each row's texts start, worked out once per chunk as it is read. */
 const readers = new WeakMap<RowChunk, Reader>();
 
 function reader(chunk: RowChunk) {
@@ -129,7 +134,6 @@ function reader(chunk: RowChunk) {
     }
     r = {
       firstSlot,
-      values: null,
       rejected: new Map(chunk.rejected.map((x) => [x.row, x.errors])),
       consents: new Map(chunk.consents.map((x) => [x.row, x.consent])),
     };
@@ -150,11 +154,9 @@ export function cellsAt(chunk: RowChunk, i: number): string[] {
   return cells;
 }
 
-/** Row i's values as a new customer, if it is valid as one. */
-export function valuesAt(chunk: RowChunk, i: number): unknown[] | undefined {
-  const r = reader(chunk);
-  r.values ??= JSON.parse(chunk.values) as (unknown[] | null)[];
-  return r.values[i] ?? undefined;
+/** Every row's values, or null (parsed anew on each call: held only as long as the caller needs them). */
+export function allValues(chunk: RowChunk): (unknown[] | null)[] {
+  return JSON.parse(chunk.values) as (unknown[] | null)[];
 }
 
 /** Row i as the writer first needs it: its line, phone and external id, to look it up. */
@@ -179,7 +181,7 @@ export function rowAt(chunk: RowChunk, i: number): StagedRow {
   const row: StagedRow = { ...keysAt(chunk, i), cells: cellsAt(chunk, i) };
   const errors = reader(chunk).rejected.get(i);
   if (errors) row.rejected = errors;
-  const values = valuesAt(chunk, i);
+  const values = allValues(chunk)[i];
   if (values) row.values = values;
   const consent = consentAt(chunk, i);
   if (consent) row.consent = consent;

@@ -17,9 +17,12 @@ export interface Database {
   /**
    * Runs the statements in order as one atomic unit: all of them or none
    * (a sync transaction on better-sqlite3, db.batch on D1). There are no interactive
-   * transactions: compute everything first, then hand over the list.
+   * transactions: compute everything first, then hand over the list. The list may be a
+   * generator that makes each statement as it is asked for (a bulk write's rows): on
+   * better-sqlite3 each runs as soon as it is made, and is garbage before the next; D1
+   * collects them first. A generator must read nothing from the database.
    */
-  batch(statements: Statement[]): Promise<void>;
+  batch(statements: Iterable<Statement>): Promise<void>;
   /**
    * Like batch, for small writes that arrive many at a time (a webhook each): the runtime may
    * commit the writes handed over at about the same moment as one transaction (group commit).

@@ -69,19 +69,24 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+const CODES = Array.from(ALPHABET, (c) => c.charCodeAt(0));
+const randomCodes: number[] = new Array(16).fill(0);
+
 function encodeBytes(bytes: Uint8Array): string {
-  // 80 bits -> 16 base32 characters
-  let out = "";
+  // 80 bits -> 16 base32 characters, made as one flat string: built a character at a time, an
+  // id was a chain of sixteen strings (hundreds of bytes of garbage each, on a path that makes one
+  // per imported row).
   let buffer = 0;
   let bits = 0;
+  let n = 0;
   for (const b of bytes) {
     buffer = (buffer << 8) | b;
     bits += 8;
     while (bits >= 5) {
-      out += ALPHABET[(buffer >> (bits - 5)) & 31];
+      randomCodes[n++] = CODES[(buffer >> (bits - 5)) & 31] as number;
       bits -= 5;
     }
     buffer &= (1 << bits) - 1;
   }
-  return out;
+  return String.fromCharCode.apply(null, randomCodes);
 }

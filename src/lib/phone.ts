@@ -4,8 +4,8 @@ import {
   ParseError,
   parsePhoneNumberWithError as parseFull,
   validatePhoneNumberLength,
-} from "libphonenumber-js/max";
-import { parsePhoneNumberWithError as parseMobile } from "libphonenumber-js/mobile";
+} from "libphonenumber-js/max/es6";
+import { parsePhoneNumberWithError as parseMobile } from "libphonenumber-js/mobile/es6";
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
 

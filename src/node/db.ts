@@ -58,7 +58,7 @@ export function openDatabase(path: string, yieldTo?: Int32Array): NodeDatabase {
     transaction: sqlite.transaction.bind(sqlite),
   } as unknown as BetterSqlite3.Database;
   const orm = drizzle(client, { schema });
-  const runAll = sqlite.transaction((statements: Statement[]) => {
+  const runAll = sqlite.transaction((statements: Iterable<Statement>) => {
     // A bulk write repeats one text many times over: look it up once per run of the same text.
     let text = "";
     let stmt: BetterSqlite3.Statement | null = null;
@@ -79,7 +79,7 @@ export function openDatabase(path: string, yieldTo?: Int32Array): NodeDatabase {
         if (Atomics.load(yieldTo, 0) === 1) Atomics.wait(yieldTo, 0, 1, YIELD_MAX_MS);
       }
     : () => {};
-  const run = (statements: Statement[]) => {
+  const run = (statements: Iterable<Statement>) => {
     yieldFirst();
     try {
       runAll(statements);
@@ -158,7 +158,8 @@ export function openDatabase(path: string, yieldTo?: Int32Array): NodeDatabase {
     orm,
     writeWanted,
     async batch(statements) {
-      if (statements.length > 0) run(statements);
+      // (A generator's first statement is not looked for: an empty transaction costs little.)
+      if (!Array.isArray(statements) || statements.length > 0) run(statements);
     },
     batchGrouped(statements) {
       if (statements.length === 0) return Promise.resolve();

@@ -14,10 +14,36 @@ const port = parentPort;
 if (!port) throw new Error("import-parse-thread.ts runs as a worker thread");
 const jobs = new Map<number, Job>();
 const post = (m: FromParser) => port.postMessage(m);
+/** The parser's reads are reported every this many bytes: the sender posts more as they go. */
+const REPORT_EVERY = 64 * 1024;
+
+/** The body as the parser reads it, reporting how much it has read. */
+function reporting(id: number, body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let consumed = 0;
+  let reported = 0;
+  // No read ahead (highWaterMark 0): a chunk counts once the parser has asked for it.
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        const { done, value } = await reader.read();
+        if (done) return c.close();
+        consumed += value.byteLength;
+        if (consumed - reported >= REPORT_EVERY) {
+          reported = consumed;
+          post({ id, consumed });
+        }
+        c.enqueue(value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+}
 
 async function run(id: number, rules: PrepareRules, job: Job, body: ReadableStream<Uint8Array>) {
   try {
-    for await (const chunk of parseInline(body, rules)) {
+    for await (const chunk of parseInline(reporting(id, body), rules)) {
       if (job.cancelled) return;
       post({ id, chunk });
     }

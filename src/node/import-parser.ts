@@ -13,6 +13,13 @@ import { startThread } from "./threads";
 /** Rows in flight: posted by the thread and not yet taken by the import. Bounds the memory. */
 const MAX_ROWS_AHEAD = 10_000;
 /**
+ * Bytes in flight: posted to the thread and not yet read by its parser. Without a bound, a
+ * source faster than the parser (a local upload, a file) went over whole, a copy of it queued
+ * on the thread; and the pump, whose reads resolve without a turn of the event loop, kept this
+ * thread from taking the rows already parsed until it had posted the last byte.
+ */
+const MAX_BYTES_AHEAD = 1 << 20;
+/**
  * The thread's nursery for new objects (V8's default is 48 MB). Nearly everything it makes dies
  * with its chunk, so a small one costs little: at 12 MB an import of 100,000 rows peaks about
  * 25 MB lower for about 5 % of its speed (bench/: import_csv_100k).
@@ -30,6 +37,7 @@ export type ToParser =
 export type FromParser =
   | { ready: true }
   | { id: number; chunk: RowChunk }
+  | { id: number; consumed: number }
   | { id: number; done: true }
   | { id: number; error: { line: number; reason: string } | { message: string } };
 
@@ -100,12 +108,22 @@ export function startImportParser(opts: { idleMs?: number } = {}): ImportParser 
     const inbox: Inbox[] = [];
     // Whoever waits: the import for rows, the pump for the import to catch up.
     const waiting: { wake: (() => void) | null; resumePump: (() => void) | null } = { wake: null, resumePump: null };
+    const resume = () => {
+      waiting.resumePump?.();
+      waiting.resumePump = null;
+    };
     let rowsAhead = 0;
+    let bytesPosted = 0;
+    let bytesConsumed = 0;
     let finished = false;
     let pumpError: unknown = null;
     listeners.set(id, {
       on: w,
       take: (m) => {
+        if ("consumed" in m) {
+          bytesConsumed = m.consumed;
+          return resume();
+        }
         if ("chunk" in m) rowsAhead += m.chunk.lines.length;
         inbox.push(m);
         waiting.wake?.();
@@ -119,10 +137,12 @@ export function startImportParser(opts: { idleMs?: number } = {}): ImportParser 
       const reader = body.getReader();
       try {
         for (;;) {
-          while (rowsAhead > MAX_ROWS_AHEAD && !finished) await new Promise<void>((r) => (waiting.resumePump = r));
+          while ((rowsAhead > MAX_ROWS_AHEAD || bytesPosted - bytesConsumed > MAX_BYTES_AHEAD) && !finished)
+            await new Promise<void>((r) => (waiting.resumePump = r));
           if (finished) return void (await reader.cancel());
           const { done, value } = await reader.read();
           if (done) return w.postMessage({ id, end: true } satisfies ToParser);
+          bytesPosted += value.byteLength;
           w.postMessage({ id, chunk: value } satisfies ToParser);
         }
       } catch (e) {
@@ -150,14 +170,13 @@ export function startImportParser(opts: { idleMs?: number } = {}): ImportParser 
         if ("done" in m) return;
         if ("chunk" in m) {
           rowsAhead -= m.chunk.lines.length;
-          waiting.resumePump?.();
-          waiting.resumePump = null;
+          resume();
           yield m.chunk;
         }
       }
     } finally {
       finished = true;
-      waiting.resumePump?.();
+      resume();
       listeners.delete(id);
       w.postMessage({ id, cancel: true } satisfies ToParser);
       if (--active === 0) {

@@ -35,8 +35,9 @@ export function d1Database(d1: D1Like): Database {
     // group, and a write must not outlive the request that made it.
     batchGrouped: (statements) => db.batch(statements),
     async batch(statements) {
-      if (statements.length === 0) return;
-      const prepared = statements.map((s) => {
+      const list = Array.isArray(statements) ? statements : [...statements];
+      if (list.length === 0) return;
+      const prepared = list.map((s) => {
         const r = toRaw(s);
         return d1.prepare(r.sql).bind(...r.params.map(bindable));
       });

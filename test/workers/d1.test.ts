@@ -23,6 +23,24 @@ describe("D1", () => {
     expect(rows.map((r) => r.time_zone)).toEqual(["Asia/Shanghai"]);
   });
 
+  it("takes a generator of statements, all or nothing as a list", async () => {
+    const db = d1Database(env.DB);
+    const zone = (tz: string) => ({
+      sql: "insert into tenant_time_zones (tenant_id, time_zone) values (?, ?)",
+      params: ["t2", tz],
+    });
+    function* zones(names: string[]) {
+      for (const n of names) yield zone(n);
+    }
+    await db.batch(zones(["Asia/Tokyo", "Europe/Paris"]));
+    await expect(db.batch(zones(["Asia/Seoul", "Asia/Tokyo"]))).rejects.toBeInstanceOf(ConflictError);
+    const rows = await db.rawAll<{ time_zone: string }>(
+      "select time_zone from tenant_time_zones where tenant_id = ? order by time_zone",
+      ["t2"],
+    );
+    expect(rows.map((r) => r.time_zone)).toEqual(["Asia/Tokyo", "Europe/Paris"]);
+  });
+
   it("serves the app, and a missing secret is a clear 500", async () => {
     const res = await worker.fetch(new Request("http://x/v1/customers"), env, createExecutionContext());
     expect(res.status).toBe(401);

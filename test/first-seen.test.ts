@@ -16,7 +16,8 @@ describe("FirstSeen", () => {
       const length = Math.floor(rand() * 6);
       for (let i = 0; i < length; i++) key += alphabet[Math.floor(rand() * alphabet.length)];
       expect(seen.get(key)).toBe(map.get(key));
-      seen.add(key, line);
+      // add answers with the value already there, as get did just before.
+      expect(seen.add(key, line)).toBe(map.get(key));
       if (!map.has(key)) map.set(key, line);
     }
     expect(seen.size).toBe(map.size);
@@ -31,7 +32,7 @@ describe("FirstSeen", () => {
     expect(seen.get("M203802")).toBeUndefined();
     seen.add("M203802", 2);
     expect([seen.get("M15119"), seen.get("M203802"), seen.size]).toEqual([1, 2, 2]);
-    seen.add("M15119", 3);
+    expect(seen.add("M15119", 3)).toBe(1);
     expect(seen.get("M15119")).toBe(1);
 
     for (let i = 0; i < 20_000; i++) seen.add(`+86138${String(i).padStart(8, "0")}`, i);

@@ -5,7 +5,8 @@ import { importCustomers } from "../src/customers/import";
 import { type NewAttribute, type RowChunk, rowAt, type StagedRow } from "../src/customers/import-chunk";
 import { parseInline } from "../src/customers/import-parse";
 import type { PrepareRules } from "../src/customers/model";
-import { newCustomersDates } from "../src/customers/store";
+import { COLUMNS, completeNewValues } from "../src/customers/row-values";
+import { insertStatements, newCustomersDates } from "../src/customers/store";
 import { CsvSyntaxError } from "../src/lib/csv";
 import { startImportParser } from "../src/node/import-parser";
 import { setup, tenant } from "./helpers";
@@ -207,5 +208,38 @@ describe("the import parse thread", () => {
       .map((r) => (r as { detail: string }).detail);
     expect(plan.some((d) => /^SEARCH c USING INDEX sqlite_autoindex_customers_1 \(id=\?\)/.test(d))).toBe(true);
     expect(plan.some((d) => /^SCAN c\b/.test(d))).toBe(false);
+  });
+
+  it("inserts new rows with what they share written in the statement, quotes and all", async () => {
+    const env = setup();
+    const t = await tenant(env);
+    const shared = { tenantId: t.tenant.id, locale: "en", timeZone: "Europe/London", source: "Tom's import" };
+    // As the parse stage ships a row: the shared columns null, except a zone of its own.
+    const values: unknown[] = COLUMNS.map(() => null);
+    const at = (c: (typeof COLUMNS)[number]) => COLUMNS.indexOf(c);
+    values[at("name")] = "O'Brien";
+    values[at("phone")] = "+447700900123";
+    values[at("time_zone")] = "Europe/Dublin";
+    values[at("birthday_lunar")] = 0;
+    values[at("tags")] = "[]";
+    values[at("attributes")] = "{}";
+    const zones = new Set<string>();
+    const ctx = { ...env.deps, tenantId: t.tenant.id };
+    await env.db.batch(insertStatements(ctx, completeNewValues(values, "cus_shared", 5), null, zones, shared));
+    const row = env.db.sqlite
+      .prepare(
+        "select tenant_id, name, locale, time_zone, consent_state, source, created_at from customers where id = 'cus_shared'",
+      )
+      .get();
+    expect(row).toEqual({
+      tenant_id: t.tenant.id,
+      name: "O'Brien",
+      locale: "en",
+      time_zone: "Europe/Dublin",
+      consent_state: "never_asked",
+      source: "Tom's import",
+      created_at: 5,
+    });
+    expect(zones).toEqual(new Set(["Europe/Dublin"]));
   });
 });

@@ -60,7 +60,7 @@ export function importEnv(rules: PrepareRules, o: { now: Date; phone: (raw: stri
   return { ...envFromRules(rules, { consentSource: "import", ...o }), textInput: true };
 }
 
-/** What every new row of an import shares (its shipped values leave it out; the writer fills it in). */
+/** What every new row of an import shares (its shipped values leave it out; the insert's text has it). */
 export function importShared(rules: PrepareRules): SharedValues {
   return { tenantId: rules.tenantId, locale: rules.defaultLocale, timeZone: rules.defaultTimeZone, source: "import" };
 }
@@ -97,21 +97,19 @@ function checker(columns: Column[], rules: PrepareRules): Checker {
       phone = normalizePhone(input.phone, rules.defaultCountry);
       row.phone = phone;
       if (phone.ok) {
-        const first = seenPhones.get(phone.e164);
+        const first = seenPhones.add(phone.e164, line);
         if (first !== undefined) {
           const reason = `duplicate phone ${phone.e164}: already on line ${first}`;
           return { line, cells, rejected: [{ column: columnOf("phone"), reason }] };
         }
-        seenPhones.add(phone.e164, line);
       }
     }
     if (input.external_id) {
-      const first = seenExternal.get(input.external_id);
+      const first = seenExternal.add(input.external_id, line);
       if (first !== undefined) {
         const reason = `duplicate external id ${input.external_id}: already on line ${first}`;
         return { line, cells, rejected: [{ column: columnOf("external_id"), reason }] };
       }
-      seenExternal.add(input.external_id, line);
       row.externalId = input.external_id;
     }
     const prepared = prepareCustomer(input, emptyRow("", env, "import"), true, env);

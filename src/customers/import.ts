@@ -257,9 +257,10 @@ class Importer {
       }
       const out = insertStatements(
         this.ctx,
-        completeNewValues(values[p.index] as unknown[], this.shared, p.id, now),
+        completeNewValues(values[p.index] as unknown[], p.id, now),
         consentAt(chunk, p.index) ?? null,
         this.zonesWritten,
+        this.shared,
       );
       yield out[0] as RawStatement;
       for (let k = 1; k < out.length; k++) late.push(out[k] as RawStatement);

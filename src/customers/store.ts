@@ -8,7 +8,16 @@ import { type AttributeType, attributeDefinitions, type CustomerRow, customers, 
 import { isCountry, normalizePhone } from "../lib/phone";
 import { getTenantRow } from "../tenants/service";
 import { type ConsentSource, envFromRules, type Prepared, type PrepareEnv, type PrepareRules } from "./model";
-import { COLUMN_INDEX, type Column, INSERT_SQL, rowValues, UPDATE_SQL } from "./row-values";
+import {
+  COLUMN_INDEX,
+  type Column,
+  INSERT_SQL,
+  rowValues,
+  type SharedValues,
+  sharedInsertSql,
+  sharedValue,
+  UPDATE_SQL,
+} from "./row-values";
 
 /**
  * Statements that store a prepared customer, its zone, its dates and its consent change. An
@@ -42,18 +51,20 @@ export function writeStatements(
 }
 
 /**
- * A new customer's insert from its values (row-values.ts), its zone and its consent; an
- * import's rows prepared on the parse thread come here as values.
+ * A new customer's insert from its values (row-values.ts), its zone and its consent. An
+ * import's rows prepared on the parse thread come here as values completed by
+ * completeNewValues, with what they share left null (`shared` says what it is).
  */
 export function insertStatements(
   ctx: Ctx,
   values: unknown[],
   consent: Prepared["consent"],
   zonesWritten?: Set<string>,
+  shared?: SharedValues,
 ): RawStatement[] {
-  const v = (column: Column) => values[COLUMN_INDEX[column]];
+  const v = (column: Column) => (shared ? sharedValue(values, shared, column) : values[COLUMN_INDEX[column]]);
   const tenantId = v("tenant_id") as string;
-  const out: RawStatement[] = [{ sql: INSERT_SQL, params: values }];
+  const out: RawStatement[] = [{ sql: shared ? sharedInsertSql(shared) : INSERT_SQL, params: values }];
   addZone(out, tenantId, v("time_zone") as string, zonesWritten);
   if (consent) {
     out.push(

@@ -26,10 +26,14 @@ export class FirstSeen {
     return e === EMPTY ? undefined : this.values[e];
   }
 
-  /** Stores `value` with `key` unless the key is already there (the first one stays). */
-  add(key: string, value: number): void {
+  /**
+   * Stores `value` with `key` unless the key is already there (the first one stays). Returns
+   * the value stored before, or undefined if `key` is new: one look for both questions.
+   */
+  add(key: string, value: number): number | undefined {
     const h = hash(key);
-    if (this.find(key, h) !== EMPTY) return;
+    const found = this.find(key, h);
+    if (found !== EMPTY) return this.values[found];
     if ((this.count + 1) * 2 > this.slots.length) this.grow();
     const e = this.count++;
     if (e + 1 >= this.hashes.length) this.growEntries();
@@ -40,6 +44,7 @@ export class FirstSeen {
     this.hashes[e] = h;
     this.values[e] = value;
     this.place(e, h);
+    return undefined;
   }
 
   private find(key: string, h: number): number {

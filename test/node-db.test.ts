@@ -267,4 +267,21 @@ describe("schema", () => {
     expect(plan("select * from messages where status = 'sending' and lease_until < ?", [0])).toEqual(["SCAN messages"]);
     db.close();
   });
+
+  it("finds a campaign's messages through the partial messages_campaign index", () => {
+    const db = openDatabase(":memory:");
+    migrateDatabase(db);
+    const plan = (q: string) =>
+      (db.sqlite.prepare(`explain query plan ${q}`).all("ten_a", "cmp_a") as { detail: string }[]).map((r) => r.detail);
+    // The campaign's report and its pending messages: campaign_id = ? implies "is not null".
+    expect(
+      plan(
+        "select status, reason, count(*) from messages where tenant_id = ? and campaign_id = ? group by status, reason",
+      ),
+    ).toContain("SEARCH messages USING INDEX messages_campaign (tenant_id=? AND campaign_id=?)");
+    expect(
+      plan("select id from messages where tenant_id = ? and campaign_id = ? and status = 'planned'").join("; "),
+    ).toMatch(/USING (COVERING )?INDEX messages_campaign \(tenant_id=\? AND campaign_id=\? AND status=\?\)/);
+    db.close();
+  });
 });

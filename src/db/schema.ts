@@ -481,7 +481,9 @@ export const messages = sqliteTable(
     // Partial: a message has neither until it is sent, so planning a million writes no entries.
     index("messages_provider_ref").on(t.channelId, t.providerRef).where(sql`provider_ref is not null`),
     index("messages_sent").on(t.tenantId, t.sentAt).where(sql`sent_at is not null`),
-    index("messages_campaign").on(t.tenantId, t.campaignId, t.status),
+    // Partial: a message of no campaign (a notification, a reply) is never looked up by campaign,
+    // and its status changes (claimed, sent, delivered) then touch one index fewer.
+    index("messages_campaign").on(t.tenantId, t.campaignId, t.status).where(sql`campaign_id is not null`),
     // Partial: a broadcast's rows carry no key (the campaign's plan cursor keeps them unique),
     // so planning a million writes no entries here.
     uniqueIndex("messages_idempotency").on(t.tenantId, t.idempotencyKey).where(sql`idempotency_key is not null`),

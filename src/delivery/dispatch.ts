@@ -3,13 +3,13 @@
 // channel's rate, and records every outcome. A plain function: node-cron and the Worker's
 // scheduled() both call it (jobs/dispatch.ts).
 
-import { and, eq, gte, inArray, sql } from "drizzle-orm";
+import { and, eq, gte, inArray } from "drizzle-orm";
 import { type Composer, prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import { blankCustomer } from "../customers/model";
+import { customerFromRaw } from "../customers/store";
 import type { Database, Statement } from "../db/client";
-import { prepared } from "../db/prepared";
 import {
   type ChannelRow,
   type CustomerRow,
@@ -26,7 +26,6 @@ import {
   type TenantRow,
   tenants,
 } from "../db/schema";
-import { tenantFilter } from "../db/sql";
 import { storeInbound } from "../inbound/store";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
@@ -146,6 +145,9 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
   await collectInbound(deps);
   return stats;
 }
+
+// `+tenant_id` keeps SQLite on the primary key rather than the workspace's other indexes.
+const CUSTOMERS_BY_IDS = "select * from customers where +tenant_id = ? and id in (select value from json_each(?))";
 
 // What processing needs from a claimed row (RETURNING * would copy every column out).
 const CLAIM_COLUMNS =
@@ -355,23 +357,16 @@ async function processBatch(
     }
   }
   const people = new Map<string, CustomerRow>();
-  // Deleted ones too: the message is then skipped with that reason. One query built once per
-  // database, the ids as one JSON array (a batch spans workspaces; each read under its own).
-  const byIds = prepared(deps.db, "customersByIds", (orm) =>
-    orm
-      .select()
-      .from(customers)
-      .where(
-        and(
-          tenantFilter(customers.tenantId, sql.placeholder("tenantId")),
-          sql`${customers.id} in (select value from json_each(${sql.placeholder("ids")}))`,
-        ),
-      )
-      .prepare(),
-  );
+  // Deleted ones too: the message is then skipped with that reason. Raw, the ids as one JSON
+  // array (a batch spans workspaces; each read under its own): drizzle's row mapping took half
+  // as long again as the query (bench/: dispatch_simulator_100k).
   for (const tenantId of new Set(claimed.map((m) => m.tenantId))) {
     const ids = [...new Set(claimed.flatMap((m) => (m.tenantId === tenantId ? [m.customerId] : [])))];
-    for (const r of await byIds.all({ tenantId, ids: JSON.stringify(ids) })) people.set(r.id, r);
+    const rows = await deps.db.rawAll<Record<string, unknown>>(CUSTOMERS_BY_IDS, [tenantId, JSON.stringify(ids)]);
+    for (const raw of rows) {
+      const r = customerFromRaw(raw);
+      people.set(r.id, r);
+    }
   }
   await addStaffRecipients(deps, claimed, people, envs);
   const named = await channelsById(

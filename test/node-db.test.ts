@@ -28,6 +28,16 @@ describe("statement cache", () => {
     expect(await select.all()).toEqual([{ name: "Cached Gym" }]);
   });
 
+  it("reads rows as arrays (rawRows) and leaves the statement as objects for the next reader", async () => {
+    const env = setup();
+    await tenant(env, { name: "Rows Gym" });
+    const db = env.deps.db;
+    const text = "select name, 7 as seven from tenants where name = ?";
+    expect(await db.rawRows(text, ["Rows Gym"])).toEqual([["Rows Gym", 7]]);
+    expect(await db.rawAll(text, ["Rows Gym"])).toEqual([{ name: "Rows Gym", seven: 7 }]);
+    expect(await db.rawRows(text, ["Rows Gym"])).toEqual([["Rows Gym", 7]]);
+  });
+
   it("keeps the most recently used statements, up to its size", () => {
     const sqlite = new BetterSqlite3(":memory:");
     const prepare = statementCache(sqlite, 2);

@@ -220,21 +220,45 @@ export async function liveCustomersWhereIn(
     ).all({ tenantId: ctx.tenantId, value: values[0] });
   // Raw, with the list bound as one JSON value: one statement text per column, prepared once,
   // and no query building (an import looks up thousands of rows a second this way).
-  const rows = await ctx.db.rawAll<Record<string, unknown>>(LIVE_WHERE_IN[column.name as LookupColumn], [
-    ctx.tenantId,
-    JSON.stringify(values),
-  ]);
-  return rows.map(customerFromRaw);
+  const rows = await ctx.db.rawRows(LIVE_WHERE_IN[column.name as LookupColumn], [ctx.tenantId, JSON.stringify(values)]);
+  return rows.map(customerFromRow);
 }
+
+/** The columns of a customer, in the order `customerFromRow` reads them. */
+const CUSTOMER_COLUMNS = [
+  "id",
+  "tenant_id",
+  "external_id",
+  "name",
+  "phone",
+  "locale",
+  "time_zone",
+  "birthday_year",
+  "birthday_month",
+  "birthday_day",
+  "birthday_lunar",
+  "tier",
+  "tags",
+  "attributes",
+  "owner_id",
+  "consent_state",
+  "consent_source",
+  "consent_at",
+  "source",
+  "created_at",
+  "updated_at",
+  "deleted_at",
+] as const;
+
+/** `select <this> from customers`: a customer's columns for rawRows, read back by customerFromRow. */
+export const CUSTOMER_SELECT = CUSTOMER_COLUMNS.join(", ");
 
 type LookupColumn = "id" | "external_id" | "phone";
 // By id, `+tenant_id` keeps SQLite on the primary key rather than the tenant's other indexes.
 const LIVE_WHERE_IN: Record<LookupColumn, string> = {
-  id: "select * from customers where +tenant_id = ? and deleted_at is null and id in (select value from json_each(?))",
-  external_id:
-    "select * from customers where tenant_id = ? and deleted_at is null and external_id in (select value from json_each(?))",
-  phone:
-    "select * from customers where tenant_id = ? and deleted_at is null and phone in (select value from json_each(?))",
+  id: `select ${CUSTOMER_SELECT} from customers where +tenant_id = ? and deleted_at is null and id in (select value from json_each(?))`,
+  external_id: `select ${CUSTOMER_SELECT} from customers where tenant_id = ? and deleted_at is null and external_id in (select value from json_each(?))`,
+  phone: `select ${CUSTOMER_SELECT} from customers where tenant_id = ? and deleted_at is null and phone in (select value from json_each(?))`,
 };
 
 /**
@@ -273,31 +297,37 @@ export async function anyOptOut(ctx: Ctx): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** A raw `select c.*` row as drizzle types it. */
-export function customerFromRaw(r: Record<string, unknown>): CustomerRow {
-  const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+const json = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+
+/** A row of CUSTOMER_SELECT (rawRows) as drizzle types it. */
+export function customerFromRow(v: unknown[]): CustomerRow {
   return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    externalId: r.external_id,
-    name: r.name,
-    phone: r.phone,
-    locale: r.locale,
-    timeZone: r.time_zone,
-    birthdayYear: r.birthday_year,
-    birthdayMonth: r.birthday_month,
-    birthdayDay: r.birthday_day,
-    birthdayLunar: Boolean(r.birthday_lunar),
-    tier: r.tier,
-    tags: json(r.tags),
-    attributes: json(r.attributes),
-    ownerId: r.owner_id,
-    consentState: r.consent_state,
-    consentSource: r.consent_source,
-    consentAt: r.consent_at,
-    source: r.source,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    deletedAt: r.deleted_at,
+    id: v[0],
+    tenantId: v[1],
+    externalId: v[2],
+    name: v[3],
+    phone: v[4],
+    locale: v[5],
+    timeZone: v[6],
+    birthdayYear: v[7],
+    birthdayMonth: v[8],
+    birthdayDay: v[9],
+    birthdayLunar: Boolean(v[10]),
+    tier: v[11],
+    tags: json(v[12]),
+    attributes: json(v[13]),
+    ownerId: v[14],
+    consentState: v[15],
+    consentSource: v[16],
+    consentAt: v[17],
+    source: v[18],
+    createdAt: v[19],
+    updatedAt: v[20],
+    deletedAt: v[21],
   } as CustomerRow;
+}
+
+/** A raw `select c.*` row (rawAll) as drizzle types it. */
+export function customerFromRaw(r: Record<string, unknown>): CustomerRow {
+  return customerFromRow(CUSTOMER_COLUMNS.map((c) => r[c]));
 }

@@ -8,7 +8,7 @@ import { type Composer, prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import { blankCustomer } from "../customers/model";
-import { customerFromRaw } from "../customers/store";
+import { CUSTOMER_SELECT, customerFromRow } from "../customers/store";
 import type { Database, Statement } from "../db/client";
 import {
   type ChannelRow,
@@ -147,7 +147,7 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
 }
 
 // `+tenant_id` keeps SQLite on the primary key rather than the workspace's other indexes.
-const CUSTOMERS_BY_IDS = "select * from customers where +tenant_id = ? and id in (select value from json_each(?))";
+const CUSTOMERS_BY_IDS = `select ${CUSTOMER_SELECT} from customers where +tenant_id = ? and id in (select value from json_each(?))`;
 
 // What processing needs from a claimed row (RETURNING * would copy every column out).
 const CLAIM_COLUMNS =
@@ -175,24 +175,24 @@ const claimOrder = (a: MessageRow, b: MessageRow) =>
 /** Claims due messages in one atomic statement: two dispatchers never claim the same row. */
 async function claim(deps: DispatchDeps, limit: number, leaseMs: number): Promise<MessageRow[]> {
   const now = deps.clock.now().getTime();
-  const rows = await deps.db.rawAll<Record<string, unknown>>(
+  const rows = await deps.db.rawRows(
     `update messages set status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
      where id in (select id from (${CLAIM_RANGES.join(" union all ")}) limit ?)
      returning ${CLAIM_COLUMNS}`,
     [now + leaseMs, now, ...claimParams(now, limit), limit],
   );
-  return rows.map(fromRaw).sort(claimOrder);
+  return rows.map(fromClaimed).sort(claimOrder);
 }
 
 async function claimIds(deps: DispatchDeps, ids: string[], leaseMs: number): Promise<MessageRow[]> {
   const now = deps.clock.now().getTime();
-  const rows = await deps.db.rawAll<Record<string, unknown>>(
+  const rows = await deps.db.rawRows(
     `update messages set status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
      where id in (select value from json_each(?)) and status in ('queued', 'planned') and due_at <= ?
      returning ${CLAIM_COLUMNS}`,
     [now + leaseMs, now, JSON.stringify(ids), now],
   );
-  return rows.map(fromRaw).sort(claimOrder);
+  return rows.map(fromClaimed).sort(claimOrder);
 }
 
 /** Due messages' ids, highest priority first, for a runtime that hands them to a queue. */
@@ -210,6 +210,19 @@ const COLUMNS: Record<string, keyof MessageRow> = Object.fromEntries(
     .filter(([, col]) => typeof col === "object" && col !== null && "name" in (col as object))
     .map(([key, col]) => [(col as { name: string }).name, key as keyof MessageRow]),
 );
+
+/** The properties of CLAIM_COLUMNS, in order. */
+const CLAIM_KEYS = CLAIM_COLUMNS.split(", ").map((c) => COLUMNS[c] ?? c);
+
+/** A claimed row (CLAIM_COLUMNS, as an array: rawRows) as drizzle would type it. */
+function fromClaimed(row: unknown[]): MessageRow {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < CLAIM_KEYS.length; i++) out[CLAIM_KEYS[i] as string] = row[i];
+  out.variables = typeof out.variables === "string" ? JSON.parse(out.variables) : out.variables;
+  out.isReply = Boolean(out.isReply);
+  out.quietHours = Boolean(out.quietHours);
+  return out as MessageRow;
+}
 
 /** A raw `messages` row (snake_case) as drizzle would type it. */
 function fromRaw(raw: Record<string, unknown>): MessageRow {
@@ -360,9 +373,8 @@ async function processBatch(
   // as long again as the query (bench/: dispatch_simulator_100k).
   for (const tenantId of new Set(claimed.map((m) => m.tenantId))) {
     const ids = [...new Set(claimed.flatMap((m) => (m.tenantId === tenantId ? [m.customerId] : [])))];
-    const rows = await deps.db.rawAll<Record<string, unknown>>(CUSTOMERS_BY_IDS, [tenantId, JSON.stringify(ids)]);
-    for (const raw of rows) {
-      const r = customerFromRaw(raw);
+    for (const row of await deps.db.rawRows(CUSTOMERS_BY_IDS, [tenantId, JSON.stringify(ids)])) {
+      const r = customerFromRow(row);
       people.set(r.id, r);
     }
   }

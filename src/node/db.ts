@@ -176,6 +176,17 @@ export function openDatabase(path: string, yieldTo?: Int32Array): NodeDatabase {
       yieldFirst();
       return prepare(sql).all(...(params as unknown[])) as T[];
     },
+    async rawRows(sql: string, params: unknown[]) {
+      yieldFirst();
+      // The statement is shared through the cache: back in object mode for whoever asks next.
+      const stmt = prepare(sql);
+      stmt.raw(true);
+      try {
+        return stmt.all(...(params as unknown[])) as unknown[][];
+      } finally {
+        stmt.raw(false);
+      }
+    },
     close() {
       if (sqlite.open) sqlite.close();
     },

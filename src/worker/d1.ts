@@ -15,6 +15,7 @@ export type D1Like = {
 type D1StatementLike = {
   bind(...values: unknown[]): D1StatementLike;
   all<T>(): Promise<{ results: T[] }>;
+  raw<T>(): Promise<T[]>;
 };
 
 // D1 binds numbers, strings, null and ArrayBuffers; booleans are stored as 0 and 1 as SQLite does.
@@ -56,6 +57,12 @@ export function d1Database(d1: D1Like): Database {
         .bind(...params.map(bindable))
         .all<T>();
       return r.results;
+    },
+    async rawRows(sql: string, params: unknown[]) {
+      return d1
+        .prepare(sql)
+        .bind(...params.map(bindable))
+        .raw<unknown[]>();
     },
   };
   return db;

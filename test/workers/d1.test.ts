@@ -23,6 +23,16 @@ describe("D1", () => {
     expect(rows.map((r) => r.time_zone)).toEqual(["Asia/Shanghai"]);
   });
 
+  it("reads rows as arrays in the order selected (rawRows)", async () => {
+    const db = d1Database(env.DB);
+    await db.batch([
+      { sql: "insert into tenant_time_zones (tenant_id, time_zone) values (?, ?)", params: ["t3", "Asia/Tokyo"] },
+    ]);
+    expect(await db.rawRows("select time_zone, tenant_id from tenant_time_zones where tenant_id = ?", ["t3"])).toEqual([
+      ["Asia/Tokyo", "t3"],
+    ]);
+  });
+
   it("takes a generator of statements, all or nothing as a list", async () => {
     const db = d1Database(env.DB);
     const zone = (tz: string) => ({

@@ -9,6 +9,7 @@ import { prepared } from "../src/db/prepared";
 import { customers, tenants } from "../src/db/schema";
 import { inList, tenantFilter } from "../src/db/sql";
 import { CLAIM_RANGES, RECOVER_SQL } from "../src/delivery/dispatch";
+import { TOUCH_CUSTOMERS_SQL } from "../src/groups/service";
 import { ConflictError, NotFoundError } from "../src/lib/errors";
 import { EXPIRING } from "../src/messages/expire";
 import { MIGRATIONS_DIR, migrateDatabase, openDatabase, statementCache } from "../src/node/db";
@@ -215,6 +216,12 @@ describe("schema", () => {
     expect(plan(eq(customers.tenantId, "ten_1"))).toMatch(
       /^SEARCH customers USING INDEX customers_birthday \(tenant_id=\?\)/,
     );
+    // A group membership change touches its customers by id too.
+    expect(
+      (db.sqlite.prepare(`explain query plan ${TOUCH_CUSTOMERS_SQL}`).all(0, "ten_1", "[]") as { detail: string }[])
+        .map((r) => r.detail)
+        .join("; "),
+    ).toMatch(/^SEARCH customers USING INDEX sqlite_autoindex_customers_1 \(id=\?\)/);
     db.close();
   });
 

@@ -270,6 +270,11 @@ export async function staticGroupByRef(ctx: Ctx, ref: string): Promise<GroupRow>
   return g;
 }
 
+// `+tenant_id`: with a plain `tenant_id = ?` SQLite walked every customer of the workspace
+// (through customers_birthday) for each membership change, a keyword JOIN included.
+export const TOUCH_CUSTOMERS_SQL =
+  "update customers set updated_at = ? where +tenant_id = ? and id in (select value from json_each(?))";
+
 /**
  * Statements that put customers in (or take them out of) a static group, each change on the
  * customer's timeline. Safe to run twice: only a real change writes a timeline entry.
@@ -315,7 +320,7 @@ export function membershipStatements(ctx: Ctx, g: GroupRow, customerIds: Iterabl
   if (ids.length > 0) {
     statements.push(
       {
-        sql: "update customers set updated_at = ? where tenant_id = ? and id in (select value from json_each(?))",
+        sql: TOUCH_CUSTOMERS_SQL,
         params: [now, ctx.tenantId, JSON.stringify(ids)],
       },
       nudgeDateCampaigns(ctx.tenantId, now),

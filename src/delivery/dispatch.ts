@@ -368,9 +368,9 @@ async function processBatch(
     }
   }
   const people = new Map<string, CustomerRow>();
-  // Deleted ones too: the message is then skipped with that reason. Raw, the ids as one JSON
-  // array (a batch spans workspaces; each read under its own): drizzle's row mapping took half
-  // as long again as the query (bench/: dispatch_simulator_100k).
+  // Deleted ones too: the message is then skipped with that reason. Raw rows as arrays, the ids
+  // as one JSON array (a batch spans workspaces; each read under its own): as objects, through
+  // drizzle or not, the rows cost as much again as the query (bench/: dispatch_simulator_100k).
   for (const tenantId of new Set(claimed.map((m) => m.tenantId))) {
     const ids = [...new Set(claimed.flatMap((m) => (m.tenantId === tenantId ? [m.customerId] : [])))];
     for (const row of await deps.db.rawRows(CUSTOMERS_BY_IDS, [tenantId, JSON.stringify(ids)])) {
@@ -738,7 +738,7 @@ async function decideAndSend(
     return {
       // Spelled out, not spread from `fields`: a spread followed by more properties made each
       // of these objects a slow (dictionary) one, and every later read of it slow too (the
-      // receipts merged in, the statement built from it): a tenth of a dispatch (bench/).
+      // receipts merged in, the statement built from it): a fifth of a dispatch (bench/).
       set: {
         channelId: channel.id,
         toPhone: c.phone,

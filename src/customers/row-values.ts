@@ -3,6 +3,7 @@
 // that the writing thread only fills in the id and the times (what the import's rows share is
 // in the text of the statement that inserts them).
 
+import { sqlLiteral } from "../db/literal";
 import type { CustomerRow } from "../db/schema";
 
 export const COLUMNS = [
@@ -130,10 +131,9 @@ const sharedSql = new WeakMap<SharedValues, string>();
 export function sharedInsertSql(shared: SharedValues): string {
   let sql = sharedSql.get(shared);
   if (!sql) {
-    const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
     const values = COLUMNS.map((c) => {
       const value = SHARED_COLUMNS[c];
-      return value ? `coalesce(?, ${literal(value(shared))})` : "?";
+      return value ? `coalesce(?, ${sqlLiteral(value(shared))})` : "?";
     });
     sql = `insert into customers (${COLUMNS.join(", ")}) values (${values.join(", ")})`;
     sharedSql.set(shared, sql);

@@ -10,6 +10,7 @@ import { getTenantRow } from "../tenants/service";
 import { type ConsentSource, envFromRules, type Prepared, type PrepareEnv, type PrepareRules } from "./model";
 import {
   COLUMN_INDEX,
+  COLUMNS,
   type Column,
   INSERT_SQL,
   rowValues,
@@ -224,31 +225,8 @@ export async function liveCustomersWhereIn(
   return rows.map(customerFromRow);
 }
 
-/** The columns of a customer, in the order `customerFromRow` reads them. */
-const CUSTOMER_COLUMNS = [
-  "id",
-  "tenant_id",
-  "external_id",
-  "name",
-  "phone",
-  "locale",
-  "time_zone",
-  "birthday_year",
-  "birthday_month",
-  "birthday_day",
-  "birthday_lunar",
-  "tier",
-  "tags",
-  "attributes",
-  "owner_id",
-  "consent_state",
-  "consent_source",
-  "consent_at",
-  "source",
-  "created_at",
-  "updated_at",
-  "deleted_at",
-] as const;
+/** The columns of a customer, in the order `customerFromRow` reads them: the insert's, then deleted_at. */
+const CUSTOMER_COLUMNS = [...COLUMNS, "deleted_at"] as const;
 
 /** `select <this> from customers`: a customer's columns for rawRows, read back by customerFromRow. */
 export const CUSTOMER_SELECT = CUSTOMER_COLUMNS.join(", ");

@@ -1,4 +1,5 @@
 import { type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import { sqlLiteral } from "./literal";
 
 /** Lists this short are written into the statement; longer ones are bound as one JSON value. */
 const INLINE_MAX = 32;
@@ -11,7 +12,7 @@ const INLINE_MAX = 32;
  */
 export function inList(column: SQLWrapper, values: readonly (string | number)[]): SQL {
   if (values.length > 0 && values.length <= INLINE_MAX && values.every(inlinable)) {
-    return sql`${column} in (${sql.raw(values.map(literal).join(","))})`;
+    return sql`${column} in (${sql.raw(values.map(sqlLiteral).join(","))})`;
   }
   return sql`${column} in (select value from json_each(${JSON.stringify(values)}))`;
 }
@@ -31,10 +32,6 @@ function inlinable(v: string | number): boolean {
  */
 export function tenantFilter(column: SQLWrapper, value: unknown): SQL {
   return sql`+${column} = ${value}`;
-}
-
-function literal(v: string | number): string {
-  return typeof v === "number" ? String(v) : `'${v.replaceAll("'", "''")}'`;
 }
 
 /**

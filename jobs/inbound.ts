@@ -10,5 +10,6 @@ export async function runInbound(deps: Deps) {
     ids: deps.ids,
     library: libraryOf(deps),
     onMessageDue: deps.onMessageDue,
+    intake: deps.inboundIntake,
   });
 }

@@ -1,6 +1,7 @@
 import type { ParseStage } from "./customers/import-parse";
 import type { Database } from "./db/client";
 import type { ProviderRegistry } from "./delivery/registry";
+import type { InboundSink } from "./inbound/store";
 import type { Clock } from "./lib/clock";
 import type { IdGenerator } from "./lib/ids";
 import type { SecretKey } from "./lib/secretbox";
@@ -46,6 +47,10 @@ export type Deps = {
   onMessageDue?: () => void;
   /** Called when inbound SMS were stored, so a runtime can run the pipeline at once. */
   onInboundReceived?: () => void;
+  /** Where webhooks store inbound SMS (Node with a jobs thread: a journal file of their own); the database when absent. */
+  storeInbound?: InboundSink;
+  /** Run by the pipeline before each claim: brings in what `storeInbound` journaled (Node's jobs thread). */
+  inboundIntake?: () => Promise<void>;
   /** Where imports parse their CSV (Node: a thread of its own); inline when absent. */
   parseImport?: ParseStage;
 };

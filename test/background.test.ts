@@ -4,10 +4,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { systemClock } from "../src/lib/clock";
-import { newSecretKeyBase64 } from "../src/lib/secretbox";
+import { hmacBase64, newSecretKeyBase64 } from "../src/lib/secretbox";
 import { type Background, startBackground } from "../src/node/background";
 import { startCheckpointer } from "../src/node/checkpointer";
 import { loadConfig } from "../src/node/config";
@@ -33,9 +34,12 @@ async function service(file: string) {
   const deps = await nodeDeps(config);
   const background = startBackground(config, deps);
   deps.onMessageDue = () => background.kick("dispatch");
+  deps.onInboundReceived = () => background.kick("inbound");
+  deps.storeInbound = background.storeInbound;
   const app = createApp(deps);
   const { client: api } = await tenant({ deps, app });
-  expect((await api.post("/v1/channels", SIMULATOR)).status).toBe(201);
+  const channel = await api.post("/v1/channels", SIMULATOR);
+  expect(channel.status).toBe(201);
   const member = await api.post("/v1/customers", { phone: "13800138000", name: "Li Lei" });
   expect(member.status).toBe(201);
   const send = async (text: string) => {
@@ -46,7 +50,21 @@ async function service(file: string) {
   const status = (id: string) =>
     (deps.db.sqlite.prepare("select status from messages where id = ?").get(id) as { status: string }).status;
 
-  return { deps, background, send, status, api };
+  /** A signed inbound webhook, as the simulator sends it. */
+  const inbound = async (id: string, from: string, text: string) => {
+    const body = JSON.stringify({ id, from, to: SIMULATOR.config.from, text });
+    const res = await app.request(`/webhooks/simulator/${channel.body.id}/inbound`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "x-simulator-signature": hmacBase64("SHA-256", SIMULATOR.credentials.secret, body),
+      },
+      body,
+    });
+    return res.status;
+  };
+
+  return { deps, background, send, status, api, inbound, file };
 }
 
 describe("the checkpoint thread", () => {
@@ -108,6 +126,34 @@ describe("the jobs thread", () => {
     const history = await svc.api.get(`/v1/messages/${id}`);
     expect(history.body.text).toBe("Your card is on its way");
     expect(history.body.history.map((h: { status: string }) => h.status)).toContain("sent");
+  }, 60_000);
+
+  it("journals webhooks' SMS beside the database; the thread moves them in, once each, and answers", async () => {
+    expect(svc.deps.storeInbound).toBeDefined();
+    expect(await svc.inbound("bg-1", "+8613800138000", "STOP")).toBe(200);
+    // The provider did not hear the answer and sends it again.
+    expect(await svc.inbound("bg-1", "+8613800138000", "STOP")).toBe(200);
+    expect(await svc.inbound("bg-2", "+8613900139000", "What time do you open?")).toBe(200);
+    const handled = () =>
+      svc.deps.db.sqlite
+        .prepare("select provider_message_id as id, step, status from inbound_messages order by provider_message_id")
+        .all() as { id: string; step: string; status: string }[];
+    await until("both to be handled", () => handled().filter((r) => r.status === "processed").length === 2);
+    expect(handled()).toEqual([
+      { id: "bg-1", step: "opt_out", status: "processed" },
+      { id: "bg-2", step: "inbox", status: "processed" },
+    ]);
+    // The opt-out's confirmation went out from the thread too.
+    await until("the confirmation", () =>
+      svc.deps.db.sqlite.prepare("select 1 from messages where is_reply = 1 and status in ('sent', 'delivered')").get(),
+    );
+    // Moved rows leave the journal.
+    const journal = new BetterSqlite3(`${svc.file}-inbound`, { readonly: true });
+    await until(
+      "the journal to be pruned",
+      () => journal.prepare("select count(*) from inbound_journal").pluck().get() === 0,
+    );
+    journal.close();
   }, 60_000);
 
   it("comes back after the thread dies", async () => {

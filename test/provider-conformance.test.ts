@@ -8,6 +8,7 @@ import { type SimulatorConfig, SimulatorProvider } from "../src/delivery/simulat
 import { TwilioProvider, twilioSignature } from "../src/delivery/twilio";
 import { systemClock } from "../src/lib/clock";
 import { hmacBase64 } from "../src/lib/secretbox";
+import { nodeHmac } from "../src/node/hmac";
 import { type SimulatorServer, startSimulatorServer } from "../src/node/simulator-server";
 
 const TOKEN = "conformance-auth-token-000000000";
@@ -197,6 +198,27 @@ describe("webhook signatures", () => {
     // The keyed state is reused: a second text does not carry the first one along.
     expect(hmacBase64("SHA-256", "Jefe", "")).not.toBe(hmacBase64("SHA-256", "Jefe", data));
     expect(hmacBase64("SHA-256", "Jefe", data)).toBe("W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+  });
+
+  it("are the same from node:crypto (the Node edge's) as from the pure-JS HMAC (the Worker's)", async () => {
+    const data = "what do ya want for nothing?";
+    expect(nodeHmac("SHA-256", "Jefe", data)).toBe("W9zBRr9gdU5qBCQmCJV1x1oAPwidJzmDnexYuWTsOEM=");
+    expect(nodeHmac("SHA-1", "Jefe", data)).toBe("7/zfauXrL6LSdBbV8YTfnCWafHk=");
+    // Keys and texts beyond ASCII are UTF-8 in both.
+    for (const [secret, text] of [
+      ["密钥-🔑", '{"text":"退订 ｓｔｏｐ 👍"}'],
+      ["k".repeat(100), "x".repeat(5000)],
+    ] as const) {
+      for (const hash of ["SHA-1", "SHA-256"] as const) {
+        expect(nodeHmac(hash, secret, text)).toBe(hmacBase64(hash, secret, text));
+      }
+    }
+    // A provider given node:crypto's accepts what the pure-JS one signed.
+    const body = JSON.stringify({ id: "m1", from: "+8613800138000", to: "+8610690000", text: "激活1234" });
+    const p = new SimulatorProvider({}, systemClock, SECRET, nodeHmac);
+    const req = { url: "http://x/", headers: { "x-simulator-signature": hmacBase64("SHA-256", SECRET, body) }, body };
+    expect(await p.verifyRequest(req)).toBe(true);
+    expect(await p.verifyRequest({ ...req, body: body.replace("1234", "1235") })).toBe(false);
   });
 });
 

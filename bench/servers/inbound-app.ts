@@ -30,6 +30,7 @@ async function main() {
   const background = startBackground(config, deps);
   deps.onMessageDue = () => background.kick("dispatch");
   deps.onInboundReceived = () => background.kick("inbound");
+  deps.storeInbound = background.storeInbound;
   const db = deps.db;
   const app = createApp(deps);
   const { apiKey } = await createTenant(deps, {
@@ -94,6 +95,7 @@ async function main() {
     await background.stop();
     await checkpointer?.stop();
     server.close();
+    background.close();
     db.close();
     rmSync(dir, { recursive: true, force: true });
     process.exit(0);

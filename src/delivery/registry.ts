@@ -1,6 +1,6 @@
 import type { ChannelRow } from "../db/schema";
 import type { Clock } from "../lib/clock";
-import { open, type SecretKey } from "../lib/secretbox";
+import { type Hmac, hmacBase64, open, type SecretKey } from "../lib/secretbox";
 import type { SmsProvider } from "./provider";
 import { type SimulatorConfig, SimulatorProvider } from "./simulator";
 import { type TwilioConfig, TwilioProvider } from "./twilio";
@@ -8,13 +8,14 @@ import { type TwilioConfig, TwilioProvider } from "./twilio";
 export type ProviderFactory = (
   channel: ChannelRow,
   credentials: Record<string, string>,
-  env: { clock: Clock },
+  env: { clock: Clock; hmac: Hmac },
 ) => SmsProvider;
 
 /** The providers every runtime has; the Node edge adds SMPP. */
 export const httpProviders: Record<string, ProviderFactory> = {
-  simulator: (ch, cred, env) => new SimulatorProvider(ch.config as SimulatorConfig, env.clock, cred.secret ?? ""),
-  twilio: (ch, cred) => new TwilioProvider(ch.config as TwilioConfig, cred.auth_token ?? ""),
+  simulator: (ch, cred, env) =>
+    new SimulatorProvider(ch.config as SimulatorConfig, env.clock, cred.secret ?? "", env.hmac),
+  twilio: (ch, cred, env) => new TwilioProvider(ch.config as TwilioConfig, cred.auth_token ?? "", env.hmac),
 };
 
 /**
@@ -28,6 +29,8 @@ export class ProviderRegistry {
     readonly key: SecretKey,
     private readonly clock: Clock,
     private readonly factories: Record<string, ProviderFactory> = httpProviders,
+    /** How webhook signatures are checked (Node passes node:crypto's). */
+    private readonly hmac: Hmac = hmacBase64,
   ) {}
 
   supports(provider: string): boolean {
@@ -44,7 +47,7 @@ export class ProviderRegistry {
     const provider = (async () => {
       await previous?.then((p) => p.close?.()).catch(() => {});
       const credentials = JSON.parse(await open(this.key, channel.credentials)) as Record<string, string>;
-      return factory(channel, credentials, { clock: this.clock });
+      return factory(channel, credentials, { clock: this.clock, hmac: this.hmac });
     })();
     this.cache.set(channel.id, { version: channel.updatedAt, channel, provider });
     // A failed build is not cached: the next call tries again.

@@ -3,7 +3,7 @@
 // It de-duplicates by our reference, as a provider with an idempotency key does.
 
 import type { Clock } from "../lib/clock";
-import { constantTimeEqual, hmacBase64 } from "../lib/secretbox";
+import { constantTimeEqual, type Hmac, hmacBase64 } from "../lib/secretbox";
 import { fnv1a } from "../templates/library";
 import {
   formFields,
@@ -146,6 +146,7 @@ export class SimulatorProvider implements SmsProvider {
     private readonly config: SimulatorConfig,
     clock: Clock,
     private readonly secret: string,
+    private readonly hmac: Hmac = hmacBase64,
   ) {
     this.state = new SimulatorState(config, clock);
   }
@@ -176,7 +177,7 @@ export class SimulatorProvider implements SmsProvider {
   /** Simulator callbacks carry X-Simulator-Signature: base64 HMAC-SHA256 of the body. */
   async verifyRequest(req: WebhookRequest): Promise<boolean> {
     const given = req.headers["x-simulator-signature"] ?? "";
-    return constantTimeEqual(given, hmacBase64("SHA-256", this.secret, req.body));
+    return constantTimeEqual(given, this.hmac("SHA-256", this.secret, req.body));
   }
 
   parseStatus(req: WebhookRequest): StatusUpdate[] {

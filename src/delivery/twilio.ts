@@ -1,7 +1,7 @@
 // Twilio's Messages REST API over fetch (runtime-neutral): form-encoded, basic auth, status
 // callbacks and inbound webhooks signed with X-Twilio-Signature (domain notes §8).
 
-import { constantTimeEqual, hmacBase64 } from "../lib/secretbox";
+import { constantTimeEqual, type Hmac, hmacBase64 } from "../lib/secretbox";
 import {
   formFields,
   type InboundSms,
@@ -60,11 +60,16 @@ export function classifyTwilioError(
 }
 
 /** X-Twilio-Signature: base64(HMAC-SHA1(auth token, URL + each POST parameter key+value sorted by key)). */
-export async function twilioSignature(authToken: string, url: string, params: Record<string, string>): Promise<string> {
+export async function twilioSignature(
+  authToken: string,
+  url: string,
+  params: Record<string, string>,
+  hmac: Hmac = hmacBase64,
+): Promise<string> {
   const data = Object.keys(params)
     .sort()
     .reduce((s, k) => s + k + params[k], url);
-  return hmacBase64("SHA-1", authToken, data);
+  return hmac("SHA-1", authToken, data);
 }
 
 export class TwilioProvider implements SmsProvider {
@@ -76,6 +81,7 @@ export class TwilioProvider implements SmsProvider {
   constructor(
     private readonly config: TwilioConfig,
     private readonly authToken: string,
+    private readonly hmac: Hmac = hmacBase64,
   ) {
     this.base = (config.base_url ?? "https://api.twilio.com").replace(/\/$/, "");
   }
@@ -122,7 +128,7 @@ export class TwilioProvider implements SmsProvider {
   async verifyRequest(req: WebhookRequest): Promise<boolean> {
     const given = req.headers["x-twilio-signature"];
     if (!given) return false;
-    return constantTimeEqual(given, await twilioSignature(this.authToken, req.url, formFields(req.body)));
+    return constantTimeEqual(given, await twilioSignature(this.authToken, req.url, formFields(req.body), this.hmac));
   }
 
   parseStatus(req: WebhookRequest): StatusUpdate[] {

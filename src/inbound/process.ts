@@ -40,6 +40,8 @@ export type InboundDeps = {
   ids: IdGenerator;
   library: TemplateLibrary;
   onMessageDue?: (() => void) | undefined;
+  /** Before each claim (Node's jobs thread: yields to busy webhooks, then moves in their journal). */
+  intake?: (() => Promise<void>) | undefined;
 };
 
 /** One workspace's rules, loaded once per run. */
@@ -150,6 +152,7 @@ export async function processInbound(deps: InboundDeps, options: Partial<typeof 
   const rules = new Map<string, TenantRules>();
   const stats = { processed: 0, failed: 0, replies: 0 };
   for (;;) {
+    await deps.intake?.();
     const rows = await claim(deps, opts);
     if (rows.length === 0) break;
     let pending: { row: InboundRow; statements: Statement[]; replies: number }[] = [];

@@ -5,9 +5,11 @@
 import type { Worker } from "node:worker_threads";
 import { jobs } from "../../jobs";
 import type { Deps } from "../deps";
+import type { InboundSink } from "../inbound/store";
 import type { NodeConfig } from "./config";
 import { startJobs } from "./cron";
 import type { NodeDatabase } from "./db";
+import { type Journal, journalLink, openJournal } from "./inbound-journal";
 import type { FromJobs, ToJobs } from "./jobs-thread";
 import { startThread } from "./threads";
 
@@ -16,6 +18,13 @@ export type Background = {
   kick(name: string): void;
   /** Lets running jobs finish, then stops. */
   stop(): Promise<void>;
+  /**
+   * With the jobs on their thread: where webhooks store inbound SMS (a journal file beside the
+   * database, which the thread moves in; inbound-journal.ts). Undefined inline.
+   */
+  readonly storeInbound: InboundSink | undefined;
+  /** After stop() and once no webhook can arrive (the server closed): closes the journal. */
+  close(): void;
   /** "thread" or "inline": where the jobs run. */
   readonly where: "thread" | "inline";
   /** The running thread, if any (tests end it to check that it comes back). */
@@ -36,6 +45,8 @@ export function startBackground(config: NodeConfig, deps: Deps & { db: NodeDatab
   let restarts = 0;
   let restartTimer: ReturnType<typeof setTimeout> | null = null;
   const kicked = new Set<string>();
+  const link = journalLink(config.TIDINGS_DB_PATH);
+  const journal: Journal = openJournal(link, deps);
 
   const spawn = () => {
     const w = startThread("jobs-thread", {
@@ -45,6 +56,7 @@ export function startBackground(config: NodeConfig, deps: Deps & { db: NodeDatab
         autoCheckpoint: deps.db.sqlite.pragma("wal_autocheckpoint", { simple: true }),
         // Its writes wait while this thread's webhooks wait for the lock.
         yieldTo: deps.db.writeWanted,
+        journal: link,
       },
     });
     worker = w;
@@ -69,6 +81,8 @@ export function startBackground(config: NodeConfig, deps: Deps & { db: NodeDatab
     get thread() {
       return worker;
     },
+    storeInbound: (channel, sms, raw) => journal.append(channel, sms, raw),
+    close: () => journal.close(),
     kick(name) {
       if (stopping || kicked.has(name)) return;
       kicked.add(name);
@@ -95,6 +109,8 @@ function inline(deps: Deps): Background {
   return {
     where: "inline",
     thread: null,
+    storeInbound: undefined,
+    close() {},
     kick: (name) => scheduler.kick(name),
     stop: () => scheduler.stop(),
   };

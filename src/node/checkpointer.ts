@@ -6,6 +6,7 @@
 import type { Clock } from "../lib/clock";
 import type { FromCheckpointer, ToCheckpointer } from "./checkpoint-thread";
 import type { NodeDatabase } from "./db";
+import { journalPath } from "./inbound-journal";
 import { startThread } from "./threads";
 
 const EVERY_MS = 500;
@@ -24,6 +25,7 @@ export function startCheckpointer(db: NodeDatabase, clock: Clock): Checkpointer 
   const worker = startThread("checkpoint-thread", {
     workerData: {
       path: db.sqlite.name,
+      also: [journalPath(db.sqlite.name)],
       everyMs: EVERY_MS,
     },
   });

@@ -8,6 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { jobs } from "../../jobs";
 import type { NodeConfig } from "./config";
 import { startJobs } from "./cron";
+import { type JournalLink, journalIntake } from "./inbound-journal";
 import { nodeDeps } from "./runtime";
 
 export type ToJobs = { kick: string } | { stop: true };
@@ -26,13 +27,17 @@ try {
   // Not allowed here (some containers): the jobs run at normal priority.
 }
 
-const { config, autoCheckpoint, yieldTo } = workerData as {
+const { config, autoCheckpoint, yieldTo, journal } = workerData as {
   config: NodeConfig;
   autoCheckpoint: number;
   yieldTo: Int32Array;
+  journal: JournalLink;
 };
 const deps = await nodeDeps(config, { migrate: false, yieldTo });
 deps.db.sqlite.pragma(`wal_autocheckpoint = ${autoCheckpoint}`);
+// Webhooks journal inbound SMS in a file of their own; the pipeline moves them in before each claim.
+const intake = journalIntake(journal, deps.db, deps.clock);
+deps.inboundIntake = intake.intake;
 const scheduler = startJobs(jobs, deps);
 deps.onMessageDue = () => scheduler.kick("dispatch");
 deps.onInboundReceived = () => scheduler.kick("inbound");
@@ -41,6 +46,7 @@ port.on("message", async (m: ToJobs) => {
   if ("kick" in m) return scheduler.kick(m.kick);
   await scheduler.stop();
   await deps.providers.close();
+  intake.close();
   deps.db.close();
   port.close();
 });

@@ -50,6 +50,8 @@ const background = config.TIDINGS_CRON ? startBackground(config, deps) : null;
 deps.onMessageDue = () => background?.kick("dispatch");
 // So does the answer to an inbound SMS: the pipeline runs as soon as the webhook has stored it.
 deps.onInboundReceived = () => background?.kick("inbound");
+// Webhooks journal it in a file of their own, which that thread moves in (inbound-journal.ts).
+deps.storeInbound = background?.storeInbound;
 // CSV imports parse on a thread of their own while this one writes (import-parser.ts).
 const importParser = startImportParser();
 deps.parseImport = importParser.parse;
@@ -76,6 +78,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => "closeAllConnections" in server && server.closeAllConnections(), 5000);
   await closed;
   clearTimeout(force);
+  background?.close();
   await checkpointer?.stop();
   await importParser.stop();
   deps.db.close();

@@ -9,6 +9,7 @@ import { importSecretKey, newSecretKeyBase64 } from "../lib/secretbox";
 import type { NodeConfig } from "./config";
 import { migrateDatabase, type NodeDatabase, openDatabase } from "./db";
 import { swaggerUiAssets } from "./docs-assets";
+import { nodeHmac } from "./hmac";
 import { SmppProvider } from "./smpp";
 import { loadDefaultTemplates } from "./templates";
 
@@ -54,9 +55,14 @@ export async function nodeDeps(
     docsAssets: swaggerUiAssets(),
     defaultTemplates: loadDefaultTemplates(),
     secretKey,
-    providers: new ProviderRegistry(secretKey, clock, {
-      ...httpProviders,
-      smpp: (channel, credentials) => new SmppProvider(channel, credentials),
-    }),
+    providers: new ProviderRegistry(
+      secretKey,
+      clock,
+      {
+        ...httpProviders,
+        smpp: (channel, credentials) => new SmppProvider(channel, credentials),
+      },
+      nodeHmac,
+    ),
   };
 }

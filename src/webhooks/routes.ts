@@ -81,7 +81,11 @@ export const webhookRoutes = createRouter()
     const { deps, channel, impl, req } = await verified(c, provider, channelId);
     // Stored first (one insert; a retried webhook carries the same provider id and is ignored),
     // then handled by the pipeline, which the runtime kicks at once.
-    const stored = await storeInbound(deps, channel, impl.parseInbound(req), () => req.body);
+    const sms = impl.parseInbound(req);
+    const raw = () => req.body;
+    const stored = await (deps.storeInbound
+      ? deps.storeInbound(channel, sms, raw)
+      : storeInbound(deps, channel, sms, raw));
     if (stored > 0) deps.onInboundReceived?.();
     return ok(c, provider) as never;
   });

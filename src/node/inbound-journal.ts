@@ -1,0 +1,220 @@
+// Inbound SMS from webhooks, on Node with the jobs thread: appended to a journal file of their
+// own (`<database>-inbound`) by the HTTP thread, then moved into inbound_messages by the jobs
+// thread just before the pipeline claims them.
+//
+// Why a file of its own: SQLite has one write lock per file. When webhooks committed into the
+// database, every commit of the pipeline (a group of messages handled, a reply, a customer)
+// held them up, and each webhook commit dirtied a page in each of inbound_messages' five
+// B-trees. Here the HTTP thread is the file's only writer, of one append-only table: a commit
+// writes two or three 4 KiB pages and never waits. bench/ inbound_webhook: see the issue notes.
+//
+// Nothing is lost or doubled: a webhook answers 200 once its row is committed here; the move is
+// `insert ... on conflict do nothing` (the provider id's unique index), so a message moved twice
+// (the jobs thread died between moving and the HTTP thread pruning) or retried by the provider
+// is stored once. Rows are pruned here once the jobs thread says it has moved them.
+
+import { performance } from "node:perf_hooks";
+import BetterSqlite3 from "better-sqlite3";
+import type { Database } from "../db/client";
+import type { ChannelRow } from "../db/schema";
+import type { InboundSms } from "../delivery/provider";
+import { type InboundRecord, inboundInsertStatements } from "../inbound/store";
+import type { Clock } from "../lib/clock";
+import type { IdGenerator } from "../lib/ids";
+
+/** What the two threads share: plain memory, no messages. */
+export type JournalLink = {
+  path: string;
+  /** The highest seq the jobs thread has moved into the database (written there, read here). */
+  moved: BigInt64Array;
+  /** How busy the HTTP thread's event loop was lately, per mille (written here, read there). */
+  busy: Int32Array;
+};
+
+export const journalPath = (dbPath: string) => `${dbPath}-inbound`;
+
+export function journalLink(dbPath: string): JournalLink {
+  return {
+    path: journalPath(dbPath),
+    moved: new BigInt64Array(new SharedArrayBuffer(8)),
+    busy: new Int32Array(new SharedArrayBuffer(4)),
+  };
+}
+
+const SCHEMA = `create table if not exists inbound_journal (
+  seq integer primary key autoincrement,
+  id text not null, tenant_id text not null, channel_id text not null, provider_message_id text not null,
+  from_phone text not null, to_phone text not null, body text not null, raw text not null, received_at integer not null
+)`;
+const COLUMNS = "id, tenant_id, channel_id, provider_message_id, from_phone, to_phone, body, raw, received_at";
+// (AUTOINCREMENT: a seq is never used twice, even once every row is pruned, so "moved up to seq"
+// never covers a newer row.)
+
+const PRUNE_EVERY_MS = 1000;
+const BUSY_EVERY_MS = 100;
+/** Like the database's: the checkpoint thread copies this WAL back; the connection only if it stops. */
+const FALLBACK_AUTO_CHECKPOINT = 10_000;
+
+export type Journal = {
+  /** Stores what a provider handed over; answers once it is committed. */
+  append(
+    channel: Pick<ChannelRow, "id" | "tenantId">,
+    sms: InboundSms[],
+    raw: (m: InboundSms) => string,
+  ): Promise<number>;
+  /** Rows not yet pruned (moved or not). */
+  size(): number;
+  close(): void;
+};
+
+/**
+ * The HTTP thread's side. Appends handed over in one turn of the event loop share a commit,
+ * which also prunes what the jobs thread has moved since the last one.
+ */
+export function openJournal(link: JournalLink, deps: { clock: Clock; ids: IdGenerator }): Journal {
+  const sqlite = new BetterSqlite3(link.path);
+  sqlite.pragma("page_size = 4096");
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTO_CHECKPOINT}`);
+  sqlite.exec(SCHEMA);
+  const insert = sqlite.prepare(`insert into inbound_journal (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const prune = sqlite.prepare("delete from inbound_journal where seq <= ?");
+  const count = sqlite.prepare("select count(*) from inbound_journal").pluck();
+  let pruned = 0n;
+  const pruneMoved = () => {
+    const moved = Atomics.load(link.moved, 0);
+    if (moved > pruned) {
+      prune.run(moved);
+      pruned = moved;
+    }
+  };
+  const write = sqlite.transaction((rows: unknown[][]) => {
+    for (const r of rows) insert.run(r);
+    pruneMoved();
+  });
+
+  let group: { rows: unknown[][]; resolve(n: number): void; reject(e: unknown): void }[] = [];
+  let scheduled = false;
+  const commit = () => {
+    scheduled = false;
+    const items = group;
+    group = [];
+    try {
+      write(items.flatMap((i) => i.rows));
+      for (const i of items) i.resolve(i.rows.length);
+    } catch (e) {
+      // Disk full, say: each webhook answers 5xx and the provider sends it again.
+      for (const i of items) i.reject(e);
+    }
+  };
+
+  // Pruning when no webhook comes to do it; how busy this thread is, for the pipeline to yield to.
+  const pruner = setInterval(() => {
+    if (group.length === 0) sqlite.transaction(pruneMoved)();
+  }, PRUNE_EVERY_MS);
+  let last = performance.eventLoopUtilization();
+  const meter = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    Atomics.store(link.busy, 0, Math.round(performance.eventLoopUtilization(now, last).utilization * 1000));
+    last = now;
+  }, BUSY_EVERY_MS);
+  pruner.unref();
+  meter.unref();
+
+  return {
+    append(channel, sms, raw) {
+      if (sms.length === 0) return Promise.resolve(0);
+      const now = deps.clock.now().getTime();
+      const rows = sms.map((m) => [
+        deps.ids.next("inb"),
+        channel.tenantId,
+        channel.id,
+        m.providerMessageId,
+        m.from,
+        m.to,
+        m.text,
+        raw(m),
+        now,
+      ]);
+      return new Promise((resolve, reject) => {
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(commit);
+        }
+        group.push({ rows, resolve, reject });
+      });
+    },
+    size: () => count.get() as number,
+    close() {
+      clearInterval(pruner);
+      clearInterval(meter);
+      if (group.length > 0) commit();
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+const MOVE_ROWS = 1000;
+/** The pipeline waits while the HTTP thread is at least this busy (per mille)... */
+const BUSY_PER_MILLE = 850;
+/** ...for this long at most before each batch, so a storm delays answers but never stops them. */
+const MAX_YIELD_MS = 1000;
+const YIELD_STEP_MS = 20;
+
+/**
+ * The jobs thread's side, run before each claim of the pipeline: while webhooks keep the HTTP
+ * thread busy, waits (up to a second: the nice value alone left webhooks a quarter slower in
+ * bench/); then moves up to a thousand journaled messages into inbound_messages.
+ */
+export function journalIntake(link: JournalLink, db: Database, clock: Clock) {
+  let reader: BetterSqlite3.Database | null = null;
+  let select: BetterSqlite3.Statement | null = null;
+  // From the start after a restart: rows moved but not yet pruned are moved again, and ignored.
+  let after = 0n;
+  const intake = async () => {
+    const start = clock.now().getTime();
+    while (Atomics.load(link.busy, 0) >= BUSY_PER_MILLE && clock.now().getTime() - start < MAX_YIELD_MS) {
+      await new Promise((r) => setTimeout(r, YIELD_STEP_MS));
+    }
+    if (!reader) {
+      // The HTTP thread creates the file; until it has, there is nothing to move.
+      try {
+        reader = new BetterSqlite3(link.path, { readonly: true, fileMustExist: true });
+      } catch {
+        return;
+      }
+      reader.defaultSafeIntegers(false);
+      select = reader
+        .prepare(`select seq, ${COLUMNS} from inbound_journal where seq > ? order by seq limit ?`)
+        .raw(true);
+    }
+    // At most a chunk per claim: in a storm the journal holds the backlog, not inbound_messages.
+    const rows = (select as BetterSqlite3.Statement).all(after, MOVE_ROWS) as unknown[][];
+    if (rows.length === 0) return;
+    await db.batch(inboundInsertStatements(rows.map(recordOf)));
+    after = BigInt((rows[rows.length - 1] as unknown[])[0] as number);
+    Atomics.store(link.moved, 0, after);
+  };
+  return {
+    intake,
+    close() {
+      reader?.close();
+      reader = null;
+    },
+  };
+}
+
+function recordOf(r: unknown[]): InboundRecord {
+  return {
+    id: r[1] as string,
+    tenantId: r[2] as string,
+    channelId: r[3] as string,
+    providerMessageId: r[4] as string,
+    from: r[5] as string,
+    to: r[6] as string,
+    text: r[7] as string,
+    raw: r[8] as string,
+    receivedAt: r[9] as number,
+  };
+}

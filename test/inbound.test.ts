@@ -235,6 +235,28 @@ describe("the webhook", () => {
     expect((await post(small, { "content-length": String(small.length) })).status).toBe(403);
   });
 
+  it("names a bad provider or channel in the path (422, with the request id), and an unknown path is a 404", async () => {
+    const env = setup();
+    const t = await twoWay(env);
+    const post = (path: string) =>
+      env.app.request(path, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    const provider = await post(`/webhooks/nexmo/${t.channel.id}/inbound`);
+    expect(provider.status).toBe(422);
+    const err = (await provider.json()).error;
+    expect(err.code).toBe("validation_failed");
+    expect(err.details.map((d: { path: string }) => d.path)).toEqual(["path.provider"]);
+    expect(err.requestId).toBe(provider.headers.get("x-request-id"));
+    const long = await post(`/webhooks/simulator/${"c".repeat(65)}/status`);
+    expect(long.status).toBe(422);
+    expect((await long.json()).error.details.map((d: { path: string }) => d.path)).toEqual(["path.channelId"]);
+    // A channel of no workspace, and a path that is no webhook: 404, in the usual shape.
+    expect((await post("/webhooks/simulator/chn_nope/inbound")).status).toBe(404);
+    const other = await post(`/webhooks/simulator/${t.channel.id}/delivered`);
+    expect(other.status).toBe(404);
+    expect((await other.json()).error.code).toBe("not_found");
+    expect(env.db.sqlite.prepare("select count(*) as n from inbound_messages").get()).toEqual({ n: 0 });
+  });
+
   it("a message claimed by a pipeline that died is handled after its lease, once", async () => {
     const env = setup();
     const t = await twoWay(env);

@@ -1,13 +1,16 @@
 import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler, TypedResponse } from "hono";
+import type { Context, Handler, MiddlewareHandler, TypedResponse } from "hono";
+import type { Router } from "hono/router";
+import type { RouterRoute } from "hono/types";
 import { validationErrorFrom } from "../lib/zod-errors";
 import { requireScope, type Scope } from "./auth";
 import type { AppEnv } from "./env";
 
 const TARGET_NAMES: Record<string, string> = { json: "body", query: "query", param: "path" };
 
-export function createRouter() {
+export function createRouter(router?: Router<[Handler, RouterRoute]>) {
   return new OpenAPIHono<AppEnv>({
+    ...(router ? { router } : {}),
     defaultHook: (result) => {
       if (!result.success) throw validationErrorFrom(result.error, TARGET_NAMES[result.target]);
     },

@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { runPlan } from "../jobs/plan";
+import { twilioSignature } from "../src/delivery/twilio";
 import { hmacBase64 } from "../src/lib/secretbox";
 import { setup } from "./helpers";
 import { customer, lastInbound, SECRET, SERVICE, settle, textsTo, twoWay } from "./two-way";
@@ -255,6 +256,39 @@ describe("the webhook", () => {
     expect(other.status).toBe(404);
     expect((await other.json()).error.code).toBe("not_found");
     expect(env.db.sqlite.prepare("select count(*) as n from inbound_messages").get()).toEqual({ n: 0 });
+  });
+
+  it("checks a Twilio signature over the public URL the provider called, behind a proxy", async () => {
+    const env = setup();
+    env.deps.config.publicUrl = "https://sms.gym.example/";
+    const t = await twoWay(env);
+    const token = "twilio-auth-token-0123456789";
+    const ch = await t.client.post("/v1/channels", {
+      name: "Twilio",
+      provider: "twilio",
+      config: { account_sid: "AC0123456789", from: "+15005550006" },
+      credentials: { auth_token: token },
+    });
+    expect(ch.status).toBe(201);
+    const path = `/webhooks/twilio/${ch.body.id}/inbound?v=1`;
+    const fields = { MessageSid: "SM-tw-1", From: EMMA, To: "+15005550006", Body: "HELP" };
+    const post = async (signedUrl: string) =>
+      env.app.request(`http://127.0.0.1:3000${path}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "x-twilio-signature": await twilioSignature(token, signedUrl, fields),
+        },
+        body: new URLSearchParams(fields).toString(),
+      });
+    // Signed over the address this process sees: not what Twilio called.
+    expect((await post(`http://127.0.0.1:3000${path}`)).status).toBe(403);
+    const ok = await post(`https://sms.gym.example${path}`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("content-type")).toContain("text/xml");
+    expect(env.db.sqlite.prepare("select provider_message_id, body from inbound_messages").all()).toEqual([
+      { provider_message_id: "SM-tw-1", body: "HELP" },
+    ]);
   });
 
   it("a message claimed by a pipeline that died is handled after its lease, once", async () => {

@@ -28,7 +28,7 @@ class Receiver {
         body += d;
       });
       req.on("end", () => {
-        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+        const headers = new Headers(Object.entries(req.headers).map(([k, v]): [string, string] => [k, String(v)]));
         this.requests.push({ url: `${this.origin}${req.url}`, headers, body });
         res.end("ok");
       });
@@ -82,7 +82,7 @@ async function waitFor<T>(fn: () => T[], n = 1, ms = 15_000): Promise<T[]> {
 
 const simulatorSigned = async (body: string, contentType = "application/json"): Promise<WebhookRequest> => ({
   url: "http://127.0.0.1/webhooks/simulator/chn/x",
-  headers: { "content-type": contentType, "x-simulator-signature": hmacBase64("SHA-256", SECRET, body) },
+  headers: new Headers({ "content-type": contentType, "x-simulator-signature": hmacBase64("SHA-256", SECRET, body) }),
   body,
 });
 
@@ -90,10 +90,10 @@ const twilioSigned = async (params: Record<string, string>): Promise<WebhookRequ
   const url = "https://tidings.example/webhooks/twilio/chn_1/inbound";
   return {
     url,
-    headers: {
+    headers: new Headers({
       "content-type": "application/x-www-form-urlencoded",
       "x-twilio-signature": await twilioSignature(TOKEN, url, params),
-    },
+    }),
     body: new URLSearchParams(params).toString(),
   };
 };
@@ -110,7 +110,7 @@ const harnesses: Harness[] = [
     name: "simulator (remote server)",
     make: async (config) => new SimulatorProvider({ ...config, url: (await server(config)).url }, systemClock, SECRET),
     receipts: async () =>
-      (await waitFor(() => receiver.requests.filter((r) => r.headers["x-simulator-signature"]))).flatMap(
+      (await waitFor(() => receiver.requests.filter((r) => r.headers.get("x-simulator-signature")))).flatMap(
         (r) => (JSON.parse(r.body) as { updates: StatusUpdate[] }).updates,
       ),
     inbound: (f) => simulatorSigned(JSON.stringify(f)),
@@ -124,7 +124,7 @@ const harnesses: Harness[] = [
         TOKEN,
       ),
     receipts: async (p) => {
-      const hooks = await waitFor(() => receiver.requests.filter((r) => r.headers["x-twilio-signature"]), 2);
+      const hooks = await waitFor(() => receiver.requests.filter((r) => r.headers.get("x-twilio-signature")), 2);
       for (const h of hooks) expect(await p.verifyRequest(h)).toBe(true);
       return hooks.flatMap((h) => p.parseStatus(h));
     },
@@ -186,7 +186,7 @@ describe.each(harnesses)("provider conformance: $name", (h) => {
     ]);
     const forged = { ...inbound, body: inbound.body.replace(/SMin1/, "SMin2") };
     expect(await p.verifyRequest(forged)).toBe(false);
-    expect(await p.verifyRequest({ ...inbound, headers: {} })).toBe(false);
+    expect(await p.verifyRequest({ ...inbound, headers: new Headers() })).toBe(false);
   });
 });
 
@@ -216,7 +216,11 @@ describe("webhook signatures", () => {
     // A provider given node:crypto's accepts what the pure-JS one signed.
     const body = JSON.stringify({ id: "m1", from: "+8613800138000", to: "+8610690000", text: "激活1234" });
     const p = new SimulatorProvider({}, systemClock, SECRET, nodeHmac);
-    const req = { url: "http://x/", headers: { "x-simulator-signature": hmacBase64("SHA-256", SECRET, body) }, body };
+    const req = {
+      url: "http://x/",
+      headers: new Headers({ "x-simulator-signature": hmacBase64("SHA-256", SECRET, body) }),
+      body,
+    };
     expect(await p.verifyRequest(req)).toBe(true);
     expect(await p.verifyRequest({ ...req, body: body.replace("1234", "1235") })).toBe(false);
   });

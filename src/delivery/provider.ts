@@ -43,7 +43,8 @@ export type InboundSms = { providerMessageId: string; from: string; to: string; 
 /** An incoming webhook as the provider sent it: the exact URL, headers and raw body. */
 export type WebhookRequest = {
   url: string;
-  headers: Record<string, string>;
+  /** Looked up by name (a Fetch Headers will do): the runtime's request keeps them raw until asked. */
+  headers: { get(name: string): string | null };
   body: string;
 };
 

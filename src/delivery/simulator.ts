@@ -176,7 +176,7 @@ export class SimulatorProvider implements SmsProvider {
 
   /** Simulator callbacks carry X-Simulator-Signature: base64 HMAC-SHA256 of the body. */
   async verifyRequest(req: WebhookRequest): Promise<boolean> {
-    const given = req.headers["x-simulator-signature"] ?? "";
+    const given = req.headers.get("x-simulator-signature") ?? "";
     return constantTimeEqual(given, this.hmac("SHA-256", this.secret, req.body));
   }
 
@@ -186,7 +186,7 @@ export class SimulatorProvider implements SmsProvider {
   }
 
   parseInbound(req: WebhookRequest): InboundSms[] {
-    const f = req.headers["content-type"]?.includes("json")
+    const f = req.headers.get("content-type")?.includes("json")
       ? (JSON.parse(req.body) as Record<string, string>)
       : formFields(req.body);
     if (!f.id || !f.from) return [];

@@ -126,7 +126,7 @@ export class TwilioProvider implements SmsProvider {
   }
 
   async verifyRequest(req: WebhookRequest): Promise<boolean> {
-    const given = req.headers["x-twilio-signature"];
+    const given = req.headers.get("x-twilio-signature");
     if (!given) return false;
     return constantTimeEqual(given, await twilioSignature(this.authToken, req.url, formFields(req.body), this.hmac));
   }

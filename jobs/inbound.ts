@@ -11,5 +11,6 @@ export async function runInbound(deps: Deps) {
     library: libraryOf(deps),
     onMessageDue: deps.onMessageDue,
     intake: deps.inboundIntake,
+    signal: deps.signal,
   });
 }

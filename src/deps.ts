@@ -51,6 +51,8 @@ export type Deps = {
   storeInbound?: InboundSink;
   /** Run by the pipeline before each claim: brings in what `storeInbound` journaled (Node's jobs thread). */
   inboundIntake?: () => Promise<void>;
+  /** Aborted when the runtime stops its jobs: a long run (a backlog, a broadcast) ends after its batch. */
+  signal?: AbortSignal;
   /** Where imports parse their CSV (Node: a thread of its own); inline when absent. */
   parseImport?: ParseStage;
 };

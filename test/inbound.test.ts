@@ -4,7 +4,9 @@
 import { describe, expect, it } from "vitest";
 import { runPlan } from "../jobs/plan";
 import { twilioSignature } from "../src/delivery/twilio";
+import { processInbound } from "../src/inbound/process";
 import { hmacBase64 } from "../src/lib/secretbox";
+import { libraryOf } from "../src/templates/library";
 import { setup } from "./helpers";
 import { customer, lastInbound, SECRET, SERVICE, settle, textsTo, twoWay } from "./two-way";
 
@@ -305,6 +307,26 @@ describe("the webhook", () => {
     expect((await settle(env)).processed).toBe(1);
     expect((await settle(env)).processed).toBe(0);
     expect(env.db.sqlite.prepare("select count(*) as n from messages where is_reply = 1").get()).toEqual({ n: 1 });
+  });
+
+  it("stops between batches when the jobs stop, leaving the rest waiting, unclaimed", async () => {
+    const env = setup();
+    const t = await twoWay(env);
+    for (let i = 0; i < 5; i++) expect(await t.sms(`+861390013900${i}`, `question ${i}`)).toBe(200);
+    const stopping = new AbortController();
+    let batches = 0;
+    const deps = { ...env.deps, library: libraryOf(env.deps), signal: stopping.signal };
+    // The runtime stops while the first batch is handled: no second batch is claimed.
+    const intake = async () => {
+      if (++batches === 2) stopping.abort();
+    };
+    expect((await processInbound({ ...deps, intake }, { batch: 2 })).processed).toBe(2);
+    const left = env.db.sqlite
+      .prepare("select count(*) as n from inbound_messages where status = 'received' and lease_until is null")
+      .get();
+    expect(left).toEqual({ n: 3 });
+    // The next run (after a restart) handles the rest.
+    expect((await processInbound({ ...deps, signal: undefined }, { batch: 2 })).processed).toBe(3);
   });
 });
 

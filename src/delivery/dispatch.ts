@@ -55,6 +55,8 @@ export type DispatchDeps = {
   publicUrl?: string;
   /** Inbound SMS collected from a session (SMPP) were stored: run the pipeline. */
   onInbound?: (() => void) | undefined;
+  /** Once aborted (the jobs are stopping), no further batch is claimed. */
+  signal?: AbortSignal | undefined;
 };
 
 export type DispatchOptions = {
@@ -130,7 +132,7 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
   // Workspace settings, plan and this month's usage, read once per run and kept up to date as
   // messages go out (re-reading usage per batch would scan the month's messages each time).
   const envs = new Map<string, TenantEnv | null>();
-  for (let b = 0; b < opts.maxBatches; b++) {
+  for (let b = 0; b < opts.maxBatches && !deps.signal?.aborted; b++) {
     const claimed = opts.ids
       ? b === 0
         ? await claimIds(deps, opts.ids, opts.leaseMs)

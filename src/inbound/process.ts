@@ -42,6 +42,8 @@ export type InboundDeps = {
   onMessageDue?: (() => void) | undefined;
   /** Before each claim (Node's jobs thread: yields to busy webhooks, then moves in their journal). */
   intake?: (() => Promise<void>) | undefined;
+  /** Once aborted, no further batch is claimed. */
+  signal?: AbortSignal | undefined;
 };
 
 /** One workspace's rules, loaded once per run. */
@@ -153,6 +155,7 @@ export async function processInbound(deps: InboundDeps, options: Partial<typeof 
   const stats = { processed: 0, failed: 0, replies: 0 };
   for (;;) {
     await deps.intake?.();
+    if (deps.signal?.aborted) break;
     const rows = await claim(deps, opts);
     if (rows.length === 0) break;
     let pending: { row: InboundRow; statements: Statement[]; replies: number }[] = [];

@@ -37,9 +37,13 @@ const KICK_DELAY_MS = 20;
 
 /**
  * Schedules every job with node-cron in UTC. Returns `kick(name)` to run one now (the API calls
- * it when a message is due at once) and `stop()`, which waits for running jobs to finish.
+ * it when a message is due at once) and `stop()`, which waits for running jobs to finish. Sets
+ * `deps.signal`, aborted by stop(): a job working through a backlog ends after its batch instead
+ * of finishing it first (inbound webhooks journaled in a storm can be minutes of work).
  */
 export function startJobs(jobs: Job[], deps: Deps) {
+  const stopping = new AbortController();
+  deps.signal = stopping.signal;
   const runners = new Map(jobs.map((job) => [job.name, serial(job, deps)]));
   const tasks = jobs.map((job) =>
     cron.schedule(job.nodeSchedule ?? job.schedule, () => runners.get(job.name)?.run(), {
@@ -65,6 +69,7 @@ export function startJobs(jobs: Job[], deps: Deps) {
     },
     async stop() {
       stopped = true;
+      stopping.abort();
       for (const t of pending.values()) clearTimeout(t);
       await Promise.all(tasks.map((t) => t.stop()));
       await Promise.all([...runners.values()].map((r) => r.idle()));

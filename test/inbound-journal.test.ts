@@ -147,6 +147,39 @@ describe("the inbound journal", () => {
     db.close();
   });
 
+  it("gives the disk back once a storm's rows are all moved", async () => {
+    const { path, db, link, deps } = setup("shrink");
+    const journal = openJournal(link, deps, { shrinkOverBytes: 256 * 1024 });
+    const pages = () => {
+      const r = new BetterSqlite3(`${path}-inbound`, { readonly: true });
+      const n = r.pragma("page_count", { simple: true }) as number;
+      r.close();
+      return n;
+    };
+    const storm = Array.from({ length: 2000 }, (_, i) => sms(`s${i}`, "x".repeat(200)));
+    await journal.append(channel, storm, () => "r".repeat(300));
+    expect(pages() * 4096).toBeGreaterThan(1024 * 1024);
+    const { intake, close } = journalIntake(link, db, systemClock);
+    await intake(); // a thousand at a time
+    await new Promise((r) => setTimeout(r, 1100));
+    // Half moved: pruned, but rows remain, so the file keeps its size.
+    expect(journal.size()).toBe(1000);
+    expect(pages() * 4096).toBeGreaterThan(1024 * 1024);
+    await intake();
+    await until("the journal to shrink", () => pages() * 4096 < 64 * 1024, 5000);
+    expect(journal.size()).toBe(0);
+    // Still a journal: the next webhook goes in and is moved as before.
+    await journal.append(channel, [sms("after", "hi")], () => "{}");
+    const r = new BetterSqlite3(`${path}-inbound`, { readonly: true });
+    expect(r.prepare("select seq from inbound_journal").pluck().all()).toEqual([2001]); // not 1
+    r.close();
+    await intake();
+    expect(db.sqlite.prepare("select count(*) from inbound_messages").pluck().get()).toBe(2001);
+    close();
+    journal.close();
+    db.close();
+  });
+
   it("measures how busy this thread's event loop is, for the jobs thread to yield to", async () => {
     const { db, link, deps } = setup("meter");
     const journal = openJournal(link, deps);

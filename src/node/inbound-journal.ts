@@ -51,6 +51,8 @@ const COLUMNS = "id, tenant_id, channel_id, provider_message_id, from_phone, to_
 // never covers a newer row.)
 
 const PRUNE_EVERY_MS = 1000;
+/** Emptied after a storm, a file this big is rebuilt (VACUUM: milliseconds with no rows) to give the disk back. */
+const SHRINK_OVER_BYTES = 16 * 2 ** 20;
 const BUSY_EVERY_MS = 100;
 /** Like the database's: the checkpoint thread copies this WAL back; the connection only if it stops. */
 const FALLBACK_AUTO_CHECKPOINT = 10_000;
@@ -71,13 +73,21 @@ export type Journal = {
  * The HTTP thread's side. Appends handed over in one turn of the event loop share a commit,
  * which also prunes what the jobs thread has moved since the last one.
  */
-export function openJournal(link: JournalLink, deps: { clock: Clock; ids: IdGenerator }): Journal {
+export function openJournal(
+  link: JournalLink,
+  deps: { clock: Clock; ids: IdGenerator },
+  opts: { shrinkOverBytes?: number } = {},
+): Journal {
+  const shrinkOver = opts.shrinkOverBytes ?? SHRINK_OVER_BYTES;
   const sqlite = new BetterSqlite3(link.path);
   sqlite.pragma("page_size = 4096");
   sqlite.pragma("journal_mode = WAL");
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma(`wal_autocheckpoint = ${FALLBACK_AUTO_CHECKPOINT}`);
+  // The WAL too goes back to this size once checkpointed, after a storm.
+  sqlite.pragma(`journal_size_limit = ${SHRINK_OVER_BYTES}`);
   sqlite.exec(SCHEMA);
+  const pageSize = sqlite.pragma("page_size", { simple: true }) as number;
   const insert = sqlite.prepare(`insert into inbound_journal (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const prune = sqlite.prepare("delete from inbound_journal where seq <= ?");
   const count = sqlite.prepare("select count(*) from inbound_journal").pluck();
@@ -111,7 +121,11 @@ export function openJournal(link: JournalLink, deps: { clock: Clock; ids: IdGene
 
   // Pruning when no webhook comes to do it; how busy this thread is, for the pipeline to yield to.
   const pruner = setInterval(() => {
-    if (group.length === 0) sqlite.transaction(pruneMoved)();
+    if (group.length > 0) return;
+    sqlite.transaction(pruneMoved)();
+    if ((sqlite.pragma("page_count", { simple: true }) as number) * pageSize > shrinkOver && count.get() === 0) {
+      sqlite.exec("VACUUM");
+    }
   }, PRUNE_EVERY_MS);
   let last = performance.eventLoopUtilization();
   const meter = setInterval(() => {

@@ -93,14 +93,14 @@ async function load(port: number, channel: string, bodies: { body: string; signa
   });
 }
 
-async function stats(port: number) {
-  const res = await fetch(`http://127.0.0.1:${port}/__bench/stats`);
+async function stats(port: number, full = false) {
+  const res = await fetch(`http://127.0.0.1:${port}/__bench/stats${full ? "?full" : ""}`);
   return (await res.json()) as {
     stored: number;
     processed: number;
-    inbox: number;
-    keyword: number;
-    opt_out: number;
+    inbox?: number;
+    keyword?: number;
+    opt_out?: number;
     rss_mb: number;
   };
 }
@@ -127,6 +127,7 @@ export async function inboundWebhook(): Promise<Result> {
     s = await stats(app.port);
   }
   const drainS = (performance.now() - t0) / 1000;
+  s = await stats(app.port, true);
   app.child.kill("SIGTERM");
   const rps = Math.round(run.requests.average);
   const bareRps = Math.round(bareRun.requests.average);

@@ -79,15 +79,33 @@ async function main() {
   });
   if (imported.status >= 300) throw new Error(`import: ${imported.status} ${await imported.text()}`);
 
-  const stats = () => {
-    const counts = db.sqlite
-      .prepare(
-        "select count(*) as stored, sum(status = 'processed') as processed, sum(step = 'inbox') as inbox, sum(step = 'keyword') as keyword, sum(step = 'opt_out') as opt_out from inbound_messages",
-      )
-      .get();
-    return Response.json({ ...(counts as object), rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20) });
+  // Polled while the pipeline drains: two index lookups, not a scan of every message (a scan
+  // of 150k rows four times a second slowed the drain it measured). Rowids are handed out in
+  // order and never deleted here, so the largest is the number stored. `?full` adds the steps.
+  const stats = (full: boolean) => {
+    const stored = db.sqlite.prepare("select coalesce(max(rowid), 0) from inbound_messages").pluck().get() as number;
+    const waiting = db.sqlite
+      .prepare("select count(*) from inbound_messages where status = 'received'")
+      .pluck()
+      .get() as number;
+    const steps = full
+      ? db.sqlite
+          .prepare(
+            "select sum(step = 'inbox') as inbox, sum(step = 'keyword') as keyword, sum(step = 'opt_out') as opt_out from inbound_messages",
+          )
+          .get()
+      : {};
+    return Response.json({
+      stored,
+      processed: stored - waiting,
+      ...(steps as object),
+      rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+    });
   };
-  const fetch = (req: Request) => (new URL(req.url).pathname === "/__bench/stats" ? stats() : app.fetch(req));
+  const fetch = (req: Request) => {
+    const url = new URL(req.url);
+    return url.pathname === "/__bench/stats" ? stats(url.searchParams.has("full")) : app.fetch(req);
+  };
   const server = serve({ fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
     process.stdout.write(`@@READY ${info.port} ${channel.id}\n`);
   });

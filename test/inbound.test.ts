@@ -309,6 +309,34 @@ describe("the webhook", () => {
     expect(env.db.sqlite.prepare("select count(*) as n from messages where is_reply = 1").get()).toEqual({ n: 1 });
   });
 
+  it("works through a backlog batch by batch: each batch's replies are handed on, timers run between", async () => {
+    const env = setup();
+    const t = await twoWay(env);
+    for (let i = 0; i < 5; i++) expect(await t.sms(`+861390013901${i}`, "HELP")).toBe(200);
+    const kicks: number[] = [];
+    let claims = 0;
+    let timer = false;
+    setTimeout(() => {
+      timer = true;
+    }, 0);
+    const firedBefore: boolean[] = [];
+    const deps = {
+      ...env.deps,
+      library: libraryOf(env.deps),
+      onMessageDue: () => kicks.push(claims),
+      intake: async () => {
+        firedBefore.push(timer);
+        claims++;
+      },
+    };
+    const stats = await processInbound(deps, { batch: 2 });
+    expect(stats).toMatchObject({ processed: 5, replies: 5 });
+    // Kicked after the first and second batches of two, then after the last one, at the end.
+    expect(kicks).toEqual([1, 2, 3]);
+    // The timer set before the run fired during it, not after.
+    expect(firedBefore).toEqual([false, true, true]);
+  });
+
   it("stops between batches when the jobs stop, leaving the rest waiting, unclaimed", async () => {
     const env = setup();
     const t = await twoWay(env);

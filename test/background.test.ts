@@ -173,6 +173,7 @@ describe("the jobs thread", () => {
     expect(background.thread).toBeNull();
     // A kick after stop is ignored, not an error.
     background.kick("dispatch");
+    background.close();
     svc.deps.db.close();
   }, 60_000);
 

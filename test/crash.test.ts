@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createChannel } from "../src/channels/service";
 import { ManualClock } from "../src/lib/clock";
 import { IdGenerator } from "../src/lib/ids";
-import { importSecretKey, newSecretKeyBase64 } from "../src/lib/secretbox";
+import { hmacBase64, importSecretKey, newSecretKeyBase64 } from "../src/lib/secretbox";
 import { migrateDatabase, openDatabase } from "../src/node/db";
 import { type SimulatorServer, startSimulatorServer } from "../src/node/simulator-server";
 import { createTenant } from "../src/tenants/service";
@@ -154,6 +154,113 @@ describe("crash safety", () => {
     // The kill left claimed messages mid-send; every one was recovered and re-sent, de-duplicated.
     expect(recovered.n).toBeGreaterThanOrEqual(stuck);
     expect(after.duplicates).toBeGreaterThanOrEqual(0);
+    check.close();
+  }, 240_000);
+
+  it("kill -9 amid a storm of inbound webhooks, restart: every one answered 200 is handled, once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tidings-crash-inbound-"));
+    const dbPath = join(dir, "tidings.db");
+    const keyText = newSecretKeyBase64();
+    const secret = "crash-inbound-secret-0123456789";
+    const db = openDatabase(dbPath);
+    migrateDatabase(db);
+    const clock = new ManualClock(Date.now());
+    const ids = new IdGenerator(clock);
+    const { tenant } = await createTenant(
+      { db, clock, ids },
+      { name: "Crash Gym", slug: "crash-gym", default_country: "CN", time_zone: "Asia/Shanghai", locale: "en" },
+    );
+    const channel = await createChannel(
+      { db, clock, ids, tenantId: tenant.id, secretKey: await importSecretKey(keyText), supports: () => true },
+      {
+        name: "Sim",
+        provider: "simulator",
+        config: { from: "+8610690000" },
+        credentials: { secret },
+        rate_per_second: null,
+        counting: "standard",
+        default: true,
+      },
+    );
+    db.close();
+    const port = await freePort();
+    const env = {
+      PORT: String(port),
+      TIDINGS_DB_PATH: dbPath,
+      TIDINGS_SEED_DEMO: "false",
+      TIDINGS_SECRET_KEY: keyText,
+    };
+
+    // Webhooks from 16 connections until the server dies; the ids it answered 200 are kept.
+    const server = start(env);
+    await until(`the server (${server.output()})`, () => server.output().includes("listening"), 60_000);
+    const accepted: string[] = [];
+    let n = 0;
+    let dead = false;
+    const post = async (id: string) => {
+      const body = JSON.stringify({
+        id,
+        from: `+86139${String(n % 400).padStart(8, "0")}`,
+        to: "+8610690000",
+        text: `question ${id}`,
+      });
+      const res = await fetch(`http://127.0.0.1:${port}/webhooks/simulator/${channel.id}/inbound`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-simulator-signature": hmacBase64("SHA-256", secret, body) },
+        body,
+      });
+      await res.text();
+      if (res.status === 200) accepted.push(id);
+    };
+    const senders = Array.from({ length: 16 }, async () => {
+      while (!dead) await post(`crash-${n++}`).catch(() => {});
+    });
+    await until("3,000 webhooks answered", () => accepted.length >= 3000, 60_000);
+    server.child.kill("SIGKILL");
+    await exited(server.child);
+    dead = true;
+    await Promise.all(senders);
+
+    // The restart has work left: journaled messages not yet moved in, or moved but not handled.
+    const journal = openDatabase(`${dbPath}-inbound`);
+    const journaled = journal.sqlite.prepare("select count(*) from inbound_journal").pluck().get() as number;
+    journal.close();
+    const check = openDatabase(dbPath);
+    const processed = () =>
+      check.sqlite.prepare("select count(*) from inbound_messages where status = 'processed'").pluck().get() as number;
+    expect(
+      journaled + (check.sqlite.prepare("select count(*) from inbound_messages").pluck().get() as number),
+    ).toBeGreaterThan(processed());
+
+    const second = start(env);
+    try {
+      await until(
+        `every accepted webhook handled (${processed()} of ${accepted.length})\n${second.output()}`,
+        () => {
+          const rows = check.sqlite
+            .prepare("select provider_message_id as id from inbound_messages where status = 'processed'")
+            .pluck()
+            .all() as string[];
+          const done = new Set(rows);
+          return accepted.every((id) => done.has(id));
+        },
+        120_000,
+      );
+    } finally {
+      second.child.kill("SIGTERM");
+      await exited(second.child);
+    }
+    // Once each: no provider id twice, nothing that was never sent, every message in the inbox once.
+    const rows = check.sqlite.prepare("select provider_message_id as id, step from inbound_messages").all() as {
+      id: string;
+      step: string;
+    }[];
+    expect(new Set(rows.map((r) => r.id)).size).toBe(rows.length);
+    expect(rows.length).toBeLessThanOrEqual(n);
+    expect(rows.length).toBeGreaterThanOrEqual(accepted.length);
+    expect(new Set(rows.map((r) => r.step))).toEqual(new Set(["inbox"]));
+    const items = check.sqlite.prepare("select count(*) from inbox_items").pluck().get() as number;
+    expect(items).toBe(rows.length);
     check.close();
   }, 240_000);
 });

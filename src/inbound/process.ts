@@ -11,7 +11,7 @@
 import type { Ctx } from "../context";
 import { emptyRow, type PrepareEnv } from "../customers/model";
 import { customerChange } from "../customers/service";
-import { customerFromRaw, loadPrepareEnv, optedOutPhones } from "../customers/store";
+import { CUSTOMER_SELECT, customerFromRow, loadPrepareEnv, optedOutPhones } from "../customers/store";
 import type { Database, Statement } from "../db/client";
 import type { CustomerRow, InboundRow, InboundStep, KeywordRow, TenantRow } from "../db/schema";
 import { customerInGroup } from "../groups/service";
@@ -238,12 +238,13 @@ function senderPhone(rules: TenantRules, from: string): string {
   return parsed.ok ? parsed.e164 : from;
 }
 
+// Named columns as an array: a customer is a wide row, and making it an object first cost as much
+// again as reading it (see the dispatcher's reads).
+const CUSTOMER_BY_PHONE = `select ${CUSTOMER_SELECT} from customers where tenant_id = ? and phone = ? and deleted_at is null limit 1`;
+
 async function customerByPhone(ctx: Ctx, phone: string): Promise<CustomerRow | null> {
-  const [row] = await ctx.db.rawAll<Record<string, unknown>>(
-    "select * from customers where tenant_id = ? and phone = ? and deleted_at is null limit 1",
-    [ctx.tenantId, phone],
-  );
-  return row ? customerFromRaw(row) : null;
+  const [row] = await ctx.db.rawRows(CUSTOMER_BY_PHONE, [ctx.tenantId, phone]);
+  return row ? customerFromRow(row) : null;
 }
 
 /** Works out what a message does; returns its final writes (committed by the caller). */

@@ -16,6 +16,8 @@ export type AppConfig = {
   publicUrl?: string;
   /** How long a claimed message is the dispatcher's before another may recover it. */
   dispatchLeaseMs?: number;
+  /** How long a claimed inbound SMS is the pipeline's before another run may take it again. */
+  inboundLeaseMs?: number;
   /**
    * The operator's token for POST /admin/tenants (creating workspaces where there is no CLI, as
    * on Workers). Unset: the route does not exist.

@@ -189,6 +189,8 @@ describe("crash safety", () => {
       TIDINGS_DB_PATH: dbPath,
       TIDINGS_SEED_DEMO: "false",
       TIDINGS_SECRET_KEY: keyText,
+      // Messages claimed by the killed server are taken again after this, not the default minute.
+      TIDINGS_INBOUND_LEASE_MS: "2000",
     };
 
     // Webhooks from 16 connections until the server dies; the ids it answered 200 are kept.
@@ -215,7 +217,7 @@ describe("crash safety", () => {
     const senders = Array.from({ length: 16 }, async () => {
       while (!dead) await post(`crash-${n++}`).catch(() => {});
     });
-    await until("3,000 webhooks answered", () => accepted.length >= 3000, 60_000);
+    await until("1,500 webhooks answered", () => accepted.length >= 1500, 60_000);
     server.child.kill("SIGKILL");
     await exited(server.child);
     dead = true;

@@ -12,6 +12,7 @@ const ConfigSchema = z.object({
   TIDINGS_SEED_DEMO: bool.default(true),
   TIDINGS_CRON: bool.default(true),
   TIDINGS_DISPATCH_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  TIDINGS_INBOUND_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   /** 32 bytes, base64: encrypts channel credentials. Made and kept in <db dir>/secret.key if unset. */
   TIDINGS_SECRET_KEY: z
     .string()

@@ -49,6 +49,7 @@ export async function nodeDeps(
       maxJsonBytes: config.TIDINGS_MAX_JSON_BYTES,
       maxImportBytes: config.TIDINGS_MAX_IMPORT_BYTES,
       dispatchLeaseMs: config.TIDINGS_DISPATCH_LEASE_MS,
+      inboundLeaseMs: config.TIDINGS_INBOUND_LEASE_MS,
       ...(config.TIDINGS_ADMIN_TOKEN ? { adminToken: config.TIDINGS_ADMIN_TOKEN } : {}),
       ...(config.TIDINGS_PUBLIC_URL ? { publicUrl: config.TIDINGS_PUBLIC_URL } : {}),
     },

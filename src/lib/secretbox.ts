@@ -49,9 +49,10 @@ export async function open(key: SecretKey, sealed: string): Promise<string> {
 /** HMAC of a text, base64 (Twilio signs with SHA-1; the simulator with SHA-256). */
 export type Hmac = (hash: "SHA-1" | "SHA-256", secret: string, text: string) => string;
 
-// Pure JS (Node's edge passes node:crypto's instead, about 4x faster: src/node/hmac.ts) and synchronous: WebCrypto's sign() goes through a thread pool and a promise, which
-// costs a webhook more (~45 µs) than hashing its body here (~5 µs). A keyed state per secret is
-// kept and cloned, since the key schedule costs as much as the body.
+// Pure JS and synchronous, for the Worker: WebCrypto's sign() goes through a thread pool and a
+// promise, which costs a webhook more (~45 µs) than hashing its body here (~4 µs). A keyed state
+// per secret is kept and cloned, since the key schedule costs as much as the body. (Node's edge
+// passes node:crypto's, about twice as fast: src/node/hmac.ts.)
 const hmacStates = new Map<string, ReturnType<typeof hmac.create>>();
 
 export const hmacBase64: Hmac = (hash, secret, text) => {

@@ -1,5 +1,5 @@
-// Webhook signatures with node:crypto: about 1.5 µs a request against 5-7 µs for the pure-JS
-// HMAC the Worker uses (src/lib/secretbox.ts), with the same answers (test/hmac.test.ts).
+// Webhook signatures with node:crypto: 1.8 µs a simulator webhook against 4 µs for the pure-JS
+// HMAC the Worker uses (src/lib/secretbox.ts), with the same answers (provider-conformance.test.ts).
 import { createHmac } from "node:crypto";
 import type { Hmac } from "../lib/secretbox";
 

@@ -61,7 +61,7 @@ describe("the inbound journal", () => {
     expect(journal.size()).toBe(3);
     expect(stored(db)).toEqual([]);
 
-    const { intake, close } = journalIntake(link, db, systemClock);
+    const { intake, close } = journalIntake(link, db);
     await intake();
     const rows = stored(db);
     expect(rows.map((r) => [r.provider_message_id, r.body, r.raw])).toEqual([
@@ -85,12 +85,12 @@ describe("the inbound journal", () => {
     const { db, link, deps } = setup("restart");
     const journal = openJournal(link, deps);
     await journal.append(channel, [sms("a", "1"), sms("b", "2")], () => "{}");
-    const first = journalIntake(link, db, systemClock);
+    const first = journalIntake(link, db);
     await first.intake();
     first.close();
     expect(journal.size()).toBe(2); // moved, not yet pruned
     // A new thread starts from the beginning of the journal.
-    const second = journalIntake(link, db, systemClock);
+    const second = journalIntake(link, db);
     await second.intake();
     expect(stored(db).map((r) => r.provider_message_id)).toEqual(["a", "b"]);
     second.close();
@@ -102,7 +102,7 @@ describe("the inbound journal", () => {
     const { path, db, link, deps } = setup("seq");
     let journal = openJournal(link, deps);
     await journal.append(channel, [sms("x1", "1"), sms("x2", "2")], () => "{}");
-    const { intake, close } = journalIntake(link, db, systemClock);
+    const { intake, close } = journalIntake(link, db);
     await intake();
     // No webhook comes: the idle pruner empties the journal.
     await until("the journal to be pruned", () => journal.size() === 0, 5000);
@@ -126,7 +126,7 @@ describe("the inbound journal", () => {
     await journal.append(channel, [sms("q1", "1")], () => "{}");
     // Closed, so its own meter (this thread, idle) does not overwrite the stand-in below.
     journal.close();
-    const { intake, close } = journalIntake(link, db, systemClock);
+    const { intake, close } = journalIntake(link, db);
     // What a busy HTTP thread's meter would say.
     Atomics.store(link.busy, 0, 950);
     const t0 = performance.now();
@@ -159,7 +159,7 @@ describe("the inbound journal", () => {
     const storm = Array.from({ length: 2000 }, (_, i) => sms(`s${i}`, "x".repeat(200)));
     await journal.append(channel, storm, () => "r".repeat(300));
     expect(pages() * 4096).toBeGreaterThan(1024 * 1024);
-    const { intake, close } = journalIntake(link, db, systemClock);
+    const { intake, close } = journalIntake(link, db);
     await intake(); // a thousand at a time
     await new Promise((r) => setTimeout(r, 1100));
     // Half moved: pruned, but rows remain, so the file keeps its size.

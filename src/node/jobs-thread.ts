@@ -36,7 +36,7 @@ const { config, autoCheckpoint, yieldTo, journal } = workerData as {
 const deps = await nodeDeps(config, { migrate: false, yieldTo });
 deps.db.sqlite.pragma(`wal_autocheckpoint = ${autoCheckpoint}`);
 // Webhooks journal inbound SMS in a file of their own; the pipeline moves them in before each claim.
-const intake = journalIntake(journal, deps.db, deps.clock);
+const intake = journalIntake(journal, deps.db);
 deps.inboundIntake = intake.intake;
 const scheduler = startJobs(jobs, deps);
 deps.onMessageDue = () => scheduler.kick("dispatch");

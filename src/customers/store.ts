@@ -1,6 +1,6 @@
 // Writing customers as plain statements: the API, upserts and the bulk import share these,
 // and plain SQL with reused statement text keeps imports near SQLite's own speed.
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
 import type { RawStatement, Statement } from "../db/client";
 import { prepared } from "../db/prepared";
@@ -204,24 +204,15 @@ export async function liveCustomersWhereIn(
   values: string[],
 ): Promise<CustomerRow[]> {
   if (values.length === 0) return [];
-  // One value (a webhook's sender, an API call) is the hot case: a query built once.
-  if (values.length === 1)
-    return prepared(ctx.db, `liveCustomerBy:${column.name}`, (orm) =>
-      orm
-        .select()
-        .from(customers)
-        .where(
-          and(
-            eq(customers.tenantId, sql.placeholder("tenantId")),
-            isNull(customers.deletedAt),
-            eq(column, sql.placeholder("value")),
-          ),
-        )
-        .prepare(),
-    ).all({ tenantId: ctx.tenantId, value: values[0] });
-  // Raw, with the list bound as one JSON value: one statement text per column, prepared once,
+  // Raw rows of named columns (a customer is a wide row; making it an object first cost as much
+  // again as reading it). One value (a webhook's sender, an API call) is the hot case, compared
+  // directly; a list is bound as one JSON value: one statement text per column, prepared once,
   // and no query building (an import looks up thousands of rows a second this way).
-  const rows = await ctx.db.rawRows(LIVE_WHERE_IN[column.name as LookupColumn], [ctx.tenantId, JSON.stringify(values)]);
+  const name = column.name as LookupColumn;
+  const rows =
+    values.length === 1
+      ? await ctx.db.rawRows(LIVE_WHERE_EQ[name], [ctx.tenantId, values[0]])
+      : await ctx.db.rawRows(LIVE_WHERE_IN[name], [ctx.tenantId, JSON.stringify(values)]);
   return rows.map(customerFromRow);
 }
 
@@ -233,10 +224,18 @@ export const CUSTOMER_SELECT = CUSTOMER_COLUMNS.join(", ");
 
 type LookupColumn = "id" | "external_id" | "phone";
 // By id, `+tenant_id` keeps SQLite on the primary key rather than the tenant's other indexes.
+const liveWhere = (column: LookupColumn, test: string) =>
+  `select ${CUSTOMER_SELECT} from customers where ${column === "id" ? "+" : ""}tenant_id = ? and deleted_at is null and ${column} ${test}`;
+const IN_LIST = "in (select value from json_each(?))";
+const LIVE_WHERE_EQ: Record<LookupColumn, string> = {
+  id: liveWhere("id", "= ?"),
+  external_id: liveWhere("external_id", "= ?"),
+  phone: liveWhere("phone", "= ?"),
+};
 const LIVE_WHERE_IN: Record<LookupColumn, string> = {
-  id: `select ${CUSTOMER_SELECT} from customers where +tenant_id = ? and deleted_at is null and id in (select value from json_each(?))`,
-  external_id: `select ${CUSTOMER_SELECT} from customers where tenant_id = ? and deleted_at is null and external_id in (select value from json_each(?))`,
-  phone: `select ${CUSTOMER_SELECT} from customers where tenant_id = ? and deleted_at is null and phone in (select value from json_each(?))`,
+  id: liveWhere("id", IN_LIST),
+  external_id: liveWhere("external_id", IN_LIST),
+  phone: liveWhere("phone", IN_LIST),
 };
 
 /**

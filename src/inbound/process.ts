@@ -11,9 +11,16 @@
 import type { Ctx } from "../context";
 import { emptyRow, type PrepareEnv } from "../customers/model";
 import { customerChange } from "../customers/service";
-import { CUSTOMER_SELECT, customerFromRow, loadPrepareEnv, optedOutPhones } from "../customers/store";
+import { liveCustomersWhereIn, loadPrepareEnv, optedOutPhones } from "../customers/store";
 import type { Database, Statement } from "../db/client";
-import type { CustomerRow, InboundRow, InboundStep, KeywordRow, TenantRow } from "../db/schema";
+import {
+  type CustomerRow,
+  customers,
+  type InboundRow,
+  type InboundStep,
+  type KeywordRow,
+  type TenantRow,
+} from "../db/schema";
 import { customerInGroup } from "../groups/service";
 import { categorize } from "../inbox/categorize";
 import { inboxStatement } from "../inbox/service";
@@ -238,13 +245,9 @@ function senderPhone(rules: TenantRules, from: string): string {
   return parsed.ok ? parsed.e164 : from;
 }
 
-// Named columns as an array: a customer is a wide row, and making it an object first cost as much
-// again as reading it (see the dispatcher's reads).
-const CUSTOMER_BY_PHONE = `select ${CUSTOMER_SELECT} from customers where tenant_id = ? and phone = ? and deleted_at is null limit 1`;
-
 async function customerByPhone(ctx: Ctx, phone: string): Promise<CustomerRow | null> {
-  const [row] = await ctx.db.rawRows(CUSTOMER_BY_PHONE, [ctx.tenantId, phone]);
-  return row ? customerFromRow(row) : null;
+  const [row] = await liveCustomersWhereIn(ctx, customers.phone, [phone]);
+  return row ?? null;
 }
 
 /** Works out what a message does; returns its final writes (committed by the caller). */

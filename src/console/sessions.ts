@@ -1,7 +1,7 @@
 // Web console sessions. Signing in with an API key gives the key's scope; a staff login gives
 // the member's role (admin → admin, operator → write, viewer → read). The session token then
 // works as a bearer credential on /v1, so the console reads and writes through the same API.
-import { and, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, gt, lt, sql } from "drizzle-orm";
 import { authenticate } from "../api-keys/service";
 import type { Database } from "../db/client";
 import { apiKeys, consoleSessions, staff, tenants } from "../db/schema";
@@ -21,7 +21,17 @@ type Deps = { db: Database; clock: Clock; ids: IdGenerator };
 
 export type Session = AuthInfo & { csrf: string; staffId: string | null; token: string };
 
-async function open(deps: Deps, tenantId: string, scope: Scope, who: { keyId?: string; staffId?: string }) {
+/** What ties a staff session to the password it was opened with (never the hash itself). */
+function credentialOf(passwordHash: string): Promise<string> {
+  return sha256Hex(`console session|${passwordHash}`);
+}
+
+async function open(
+  deps: Deps,
+  tenantId: string,
+  scope: Scope,
+  who: { keyId?: string; staffId?: string; passwordHash?: string },
+) {
   const token = `${SESSION_PREFIX}${randomToken(40)}`;
   const now = deps.clock.now().getTime();
   const csrf = randomToken(32);
@@ -37,6 +47,7 @@ async function open(deps: Deps, tenantId: string, scope: Scope, who: { keyId?: s
       keyId: who.keyId ?? null,
       staffId: who.staffId ?? null,
       scope,
+      credential: who.passwordHash ? await credentialOf(who.passwordHash) : null,
       csrf,
       createdAt: now,
       expiresAt: now + SESSION_HOURS * 3_600_000,
@@ -54,13 +65,41 @@ export async function signInWithKey(deps: Deps, key: string): Promise<string | n
 
 // Password guessing: five wrong tries for one member, or thirty in the workspace, within the
 // window lock password sign-in (for that member, or the workspace) until the window has passed.
-// A locked attempt is refused before the password is hashed, so guessing cannot burn the CPU.
+// Every try first reserves its place among the failures in one atomic statement, and is refused
+// there when the limits are reached, before the password is hashed: a burst of parallel guesses
+// gets no more hashes than the limits, and a refused guess costs none. A right password then
+// takes back the member's failures, its own reservation with them.
 const WINDOW_MS = 15 * 60_000;
 const PER_MEMBER = 5;
 const PER_WORKSPACE = 30;
 const KEEP_MS = 24 * 3_600_000;
 
 export type PasswordSignIn = { token: string } | { refused: "wrong" } | { refused: "locked"; minutes: number };
+
+/** Counts a try as a failure unless the limits are reached; false when they are. */
+async function reserveTry(deps: Deps, tenantId: string, email: string, now: number): Promise<boolean> {
+  const since = now - WINDOW_MS;
+  const rows = await deps.db.rawAll(
+    `insert into console_login_failures (tenant_id, email, at)
+     select ?, ?, ?
+     where (select count(*) from console_login_failures where tenant_id = ? and email = ? and at > ?) < ?
+       and (select count(*) from console_login_failures where tenant_id = ? and at > ?) < ?
+     returning at`,
+    [tenantId, email, now, tenantId, email, since, PER_MEMBER, tenantId, since, PER_WORKSPACE],
+  );
+  return rows.length === 1;
+}
+
+/** Minutes until a locked member (or workspace) may try again. */
+async function lockedFor(deps: Deps, tenantId: string, email: string, now: number): Promise<number> {
+  const [row] = await deps.db.rawAll<{ member: number; oldest: number | null }>(
+    `select count(*) as member, min(at) as oldest
+     from console_login_failures where tenant_id = ? and email = ? and at > ?`,
+    [tenantId, email, now - WINDOW_MS],
+  );
+  const until = (row?.member ?? 0) >= PER_MEMBER && row?.oldest ? row.oldest + WINDOW_MS : now + WINDOW_MS;
+  return Math.max(1, Math.ceil((until - now) / 60_000));
+}
 
 /** Signs in a staff member by workspace slug, email and password. */
 export async function signInWithPassword(
@@ -76,17 +115,8 @@ export async function signInWithPassword(
   // No such workspace: refused at once (workspace names are not secret; CPU is).
   if (!tenant) return { refused: "wrong" };
   const now = deps.clock.now().getTime();
-  const since = now - WINDOW_MS;
-  const [counts] = await deps.db.rawAll<{ member: number; workspace: number; oldest: number | null }>(
-    `select count(*) filter (where email = ?) as member, count(*) as workspace,
-       min(at) filter (where email = ?) as oldest
-     from console_login_failures where tenant_id = ? and at > ?`,
-    [email, email, tenant.id, since],
-  );
-  const member = counts?.member ?? 0;
-  if (member >= PER_MEMBER || (counts?.workspace ?? 0) >= PER_WORKSPACE) {
-    const until = member >= PER_MEMBER && counts?.oldest ? counts.oldest + WINDOW_MS : now + WINDOW_MS;
-    return { refused: "locked", minutes: Math.max(1, Math.ceil((until - now) / 60_000)) };
+  if (!(await reserveTry(deps, tenant.id, email, now))) {
+    return { refused: "locked", minutes: await lockedFor(deps, tenant.id, email, now) };
   }
   const row = await deps.db.orm
     .select({ id: staff.id, role: staff.role, hash: staff.passwordHash })
@@ -102,23 +132,23 @@ export async function signInWithPassword(
         sql: "delete from console_login_failures where tenant_id = ? and at < ?",
         params: [tenant.id, now - KEEP_MS],
       },
-      {
-        sql: "insert into console_login_failures (tenant_id, email, at) values (?, ?, ?)",
-        params: [tenant.id, email, now],
-      },
     ]);
     return { refused: "wrong" };
   }
   await deps.db.batch([
     { sql: "delete from console_login_failures where tenant_id = ? and email = ?", params: [tenant.id, email] },
   ]);
-  return { token: await open(deps, tenant.id, ROLE_SCOPE[row.role], { staffId: row.id }) };
+  return { token: await open(deps, tenant.id, ROLE_SCOPE[row.role], { staffId: row.id, passwordHash: row.hash }) };
 }
 
 // A hash of a random password, checked when there is no member, so timing does not tell.
 const DUMMY_HASH = "scrypt$15$8$3$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
-/** The live session for a token (its API key still valid), or null. */
+/**
+ * The live session for a token, or null. Its powers are those of its API key or staff member
+ * now, not at sign-in: a revoked key, a removed member, a member without console sign-in (no
+ * email or password) or with a new password ends it; a changed role applies at once.
+ */
 export async function sessionFor(deps: Pick<Deps, "db" | "clock">, token: string): Promise<Session | null> {
   if (!token.startsWith(SESSION_PREFIX)) return null;
   const row = await deps.db.orm
@@ -127,28 +157,34 @@ export async function sessionFor(deps: Pick<Deps, "db" | "clock">, token: string
       tenantId: consoleSessions.tenantId,
       keyId: consoleSessions.keyId,
       staffId: consoleSessions.staffId,
-      scope: consoleSessions.scope,
+      credential: consoleSessions.credential,
       csrf: consoleSessions.csrf,
+      keyScope: apiKeys.scope,
+      keyRevokedAt: apiKeys.revokedAt,
+      role: staff.role,
+      email: staff.email,
+      passwordHash: staff.passwordHash,
     })
     .from(consoleSessions)
-    .leftJoin(apiKeys, eq(apiKeys.id, consoleSessions.keyId))
+    .leftJoin(apiKeys, and(eq(apiKeys.id, consoleSessions.keyId), eq(apiKeys.tenantId, consoleSessions.tenantId)))
+    .leftJoin(staff, and(eq(staff.id, consoleSessions.staffId), eq(staff.tenantId, consoleSessions.tenantId)))
     .where(
-      and(
-        eq(consoleSessions.hash, await sha256Hex(token)),
-        gt(consoleSessions.expiresAt, deps.clock.now().getTime()),
-        or(isNull(consoleSessions.keyId), isNull(apiKeys.revokedAt)),
-      ),
+      and(eq(consoleSessions.hash, await sha256Hex(token)), gt(consoleSessions.expiresAt, deps.clock.now().getTime())),
     )
     .get();
   if (!row) return null;
-  return {
-    tenantId: row.tenantId,
-    keyId: row.keyId ?? row.id,
-    scope: row.scope,
-    csrf: row.csrf,
-    staffId: row.staffId,
-    token,
-  };
+  let scope: Scope;
+  if (row.keyId) {
+    if (!row.keyScope || row.keyRevokedAt !== null) return null;
+    scope = row.keyScope;
+  } else if (row.staffId) {
+    if (!row.role || !row.email || !row.passwordHash || !row.credential) return null;
+    if (row.credential !== (await credentialOf(row.passwordHash))) return null;
+    scope = ROLE_SCOPE[row.role];
+  } else {
+    return null;
+  }
+  return { tenantId: row.tenantId, keyId: row.keyId ?? row.id, scope, csrf: row.csrf, staffId: row.staffId, token };
 }
 
 export async function signOut(deps: Pick<Deps, "db">, token: string): Promise<void> {

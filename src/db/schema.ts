@@ -100,7 +100,8 @@ export const staff = sqliteTable(
 );
 
 // Web console sign-ins. The cookie holds the token; only its SHA-256 is stored. A session made
-// with an API key dies with the key; one made by a staff login dies with the member.
+// with an API key dies with the key; one made by a staff login dies with the member, and with
+// the password it was opened with. Its powers are read from the key or member at each request.
 export const consoleSessions = sqliteTable(
   "console_sessions",
   {
@@ -111,7 +112,10 @@ export const consoleSessions = sqliteTable(
     hash: text("hash").notNull(),
     keyId: text("key_id").references(() => apiKeys.id, { onDelete: "cascade" }),
     staffId: text("staff_id").references(() => staff.id, { onDelete: "cascade" }),
+    /** The scope at sign-in, for the record: each request reads the key's or the member's own. */
     scope: text("scope", { enum: ["admin", "write", "read"] }).notNull(),
+    /** A digest of the member's password hash at sign-in: a new or removed password ends the session. */
+    credential: text("credential"),
     /** Every console form carries it back: a page of another site cannot post as this session. */
     csrf: text("csrf").notNull(),
     createdAt: integer("created_at").notNull(),

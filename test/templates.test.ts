@@ -1,8 +1,8 @@
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
-import { compileTemplate, TemplateError } from "../src/templates/engine";
+import { compileTemplate, DEFAULT_LIMITS, RenderMeter, TemplateError } from "../src/templates/engine";
 import { helpers } from "../src/templates/helpers";
-import { type Client, tenant } from "./harness";
+import { type Client, client, tenant } from "./harness";
 
 const render = (source: string, context: unknown, data: Record<string, unknown> = {}) =>
   compileTemplate(source, helpers).render(context, { locale: "en", timeZone: "UTC", currency: "CNY", ...data });
@@ -78,6 +78,28 @@ describe("the engine", () => {
     expect(problemOf(() => render("{{#each items}}{{this}}{{/each}}", long))).toMatchObject({ kind: "too_long" });
     const many = { items: Array.from({ length: 30_000 }, () => "") };
     expect(problemOf(() => render("{{#each items}}{{this}}{{/each}}", many))).toMatchObject({ kind: "too_much_work" });
+  });
+
+  it("counts every loop turn, branch and helper call, printing or not", () => {
+    const zeros = { a: Array.from({ length: 16_000 }, () => 0) };
+    const work = (source: string, context: unknown) => problemOf(() => render(source, context));
+    // Loops that print nothing used to cost nothing: 16,000 × 16,000 turns held the thread 16 s.
+    expect(work("{{#each a}}{{#each @root.a}}{{/each}}{{/each}}", zeros)).toMatchObject({ kind: "too_much_work" });
+    expect(work("{{#each a}}{{#if this}}{{/if}}{{/each}}", zeros)).toMatchObject({ kind: "too_much_work" });
+    // A helper pays for the text it is given, and for each formatter it has to build.
+    const big = { a: Array.from({ length: 700 }, () => 0), big: "x ".repeat(50_000) };
+    expect(work("{{#each a}}{{#if (upper @root.big)}}{{/if}}{{/each}}", big)).toMatchObject({ kind: "too_much_work" });
+    const tag = Math.random().toString(36).slice(2, 8);
+    const locales = { a: Array.from({ length: 100 }, (_, i) => `en-x-${tag}${i}`) };
+    expect(work('{{#each a}}{{#if (formatDate "2026-01-01" locale=this)}}{{/if}}{{/each}}', locales)).toMatchObject({
+      kind: "too_much_work",
+    });
+    // What a real template costs, counted by a meter across renders.
+    const meter = new RenderMeter();
+    const greeting = compileTemplate("Hi {{firstNameOf name}}, {{#each items}}{{this}} {{/each}}", helpers);
+    for (let i = 0; i < 3; i++) greeting.render({ name: "Emma Li", items: ["a", "b"] }, {}, DEFAULT_LIMITS, meter);
+    // The whole text: 1 + 4 statements; firstNameOf: 4 + 1 for 7 characters; each turn: 1 + 2.
+    expect(meter.steps).toBe(3 * (1 + 4 + (4 + 1) + 2 * (1 + 2)));
   });
 
   it("formats dates, times, money and lunar dates in the recipient's locale and zone", () => {
@@ -399,6 +421,23 @@ describe("preview", () => {
     expect(res.body.audience.failures).toEqual([
       { reason: "Missing variable 'attributes.points'", count: 1, example_customer_id: ids[2] },
     ]);
+  });
+});
+
+describe("the template budget over HTTP", () => {
+  it("refuses a preview whose loops print nothing but never end, with a read key, at once", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const read = await t.client.post("/v1/api-keys", { name: "reader", scope: "read" });
+    const reader = client(env, read.body.key);
+    const res = await reader.post("/v1/templates/preview", {
+      source: "{{#each a}}{{#each @root.a}}{{/each}}{{/each}}",
+      kind: "notification",
+      variables: { a: Array.from({ length: 16_000 }, () => 0) },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.error.code).toBe("template_render_failed");
+    expect(res.body.error.details[0]).toMatchObject({ path: "template", kind: "too_much_work" });
   });
 });
 

@@ -14,7 +14,7 @@ import { nextRun, parseCron } from "../lib/cron";
 import { ValidationError } from "../lib/errors";
 import { type CivilDate, formatCivil, inDailyWindow, localDate, localParts, monthOf, pad2 } from "../lib/time";
 import { brandName, customerVariables, mergeVariables } from "../templates/context";
-import { TemplateError } from "../templates/engine";
+import { DEFAULT_LIMITS, RenderMeter, TemplateError } from "../templates/engine";
 import { nest, type TemplateLibrary } from "../templates/library";
 import { costOf, renderData } from "../templates/preview";
 import { compiled } from "../templates/render";
@@ -94,7 +94,9 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   let segments = 0;
   let rendered = 0;
   const renderErrors = new Map<string, number>();
+  const meter = new RenderMeter();
   for (const raw of sample) {
+    while (meter.due()) await meter.pause();
     const customer = customerFromRaw(raw);
     const locale = customer.locale ?? tenant.locale;
     try {
@@ -102,6 +104,8 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
       const body = compiled(t.source).render(
         mergeVariables(customerVariables(customer, brandName(tenant)), nest(c.variables)),
         renderData(ctx, locale, customer.timeZone ?? tenant.timeZone, plan.currency),
+        DEFAULT_LIMITS,
+        meter,
       );
       const composed = prepareComposer({
         settings,

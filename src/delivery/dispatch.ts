@@ -34,7 +34,7 @@ import { eventRow } from "../messages/service";
 import { advances, REASONS } from "../messages/status";
 import { eventStatement, outcomeStatement } from "../messages/writes";
 import { brandName, customerVariables, mergeVariables } from "../templates/context";
-import { type CompiledTemplate, TemplateError } from "../templates/engine";
+import { type CompiledTemplate, DEFAULT_LIMITS, RenderMeter, TemplateError } from "../templates/engine";
 import { nest, type TemplateLibrary } from "../templates/library";
 import { renderData } from "../templates/preview";
 import { compiled } from "../templates/render";
@@ -433,6 +433,9 @@ async function processBatch(
   );
 
   const outcomes = new Map<string, Outcome>();
+  // Rendering is the batch's one CPU-bound step: a stored template that works hard gives the
+  // event loop (inbound, timers, the other workers' provider calls) a turn between renders.
+  const meter = new RenderMeter();
   let next = 0;
   const worker = async () => {
     while (next < claimed.length) {
@@ -455,7 +458,7 @@ async function processBatch(
               : campaign === "paused"
                 ? // Held, not dropped: resuming makes it due again at once.
                   defer(m, "campaign_paused", deps.clock.now().getTime() + 3_600_000)
-                : await decideAndSend(deps, m, env, people, named, opts, deadline, recent),
+                : await decideAndSend(deps, m, env, people, named, opts, deadline, recent, meter),
       );
     }
   };
@@ -616,6 +619,7 @@ async function decideAndSend(
   opts: typeof DEFAULTS,
   deadline: number,
   recent: Map<string, number[]>,
+  meter: RenderMeter,
 ): Promise<Outcome> {
   const now = deps.clock.now();
   const nowMs = now.getTime();
@@ -658,7 +662,8 @@ async function decideAndSend(
     const locale = c.locale ?? env.tenant.locale;
     const t = await templateFor(deps, env, m, locale, channel);
     const vars = mergeVariables(customerVariables(c, env.brand), nest(m.variables));
-    const body = t.template.render(vars, dataFor(env, locale, zone));
+    while (meter.due()) await meter.pause();
+    const body = t.template.render(vars, dataFor(env, locale, zone), DEFAULT_LIMITS, meter);
     composed = t.composer(body);
     text = composed.text;
     version = t.version;

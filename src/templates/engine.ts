@@ -13,7 +13,11 @@
 // - Unknown helpers, partials, decorators and sections on plain values (`{{#person}}`) are
 //   rejected when the template is compiled, not when a customer's message is rendered.
 // - Work and output are bounded: a step budget (not a clock: Workers freeze timers during a
-//   request) and a maximum output length.
+//   request) and a maximum output length. Every program run (each loop iteration, each branch
+//   taken, even one that prints nothing) and every helper call costs steps; a helper pays more
+//   for long text arguments and for slow work it reports through options.charge (building an
+//   Intl formatter for a new locale). The default budget is a few milliseconds of the worst
+//   work measured (test/templates.test.ts), so no render holds the event loop for long.
 
 import { parse, parser } from "handlebars/dist/cjs/handlebars/compiler/base.js";
 import { AppError } from "../lib/errors";
@@ -85,6 +89,8 @@ export type HelperOptions = {
   data: DataFrame;
   loc?: Loc;
   lookupProperty: (parent: unknown, name: string) => unknown;
+  /** Counts slow work against the render's budget (absent when Handlebars itself runs the helper). */
+  charge?: (steps: number) => void;
 };
 export type Helper = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -92,7 +98,10 @@ export type Helper = (this: unknown, ...args: unknown[]) => unknown;
 export type DataFrame = { root?: unknown; _parent?: DataFrame; [key: string]: unknown };
 
 export type RenderLimits = { maxOutput: number; maxSteps: number };
-export const DEFAULT_LIMITS: RenderLimits = { maxOutput: 2000, maxSteps: 20_000 };
+export const DEFAULT_LIMITS: RenderLimits = { maxOutput: 2000, maxSteps: 10_000 };
+/** A helper call's own cost, and one step more per this many characters of text it is given. */
+const HELPER_STEPS = 4;
+const CHARS_PER_STEP = 16;
 
 type Run = { steps: number; limits: RenderLimits };
 type Frame = {
@@ -120,8 +129,38 @@ export type CompiledTemplate = {
   /** Variable paths the template reads from its context (for lint and sample variables). */
   variables: string[];
   helpers: string[];
-  render(context: unknown, data?: Record<string, unknown>, limits?: RenderLimits): string;
+  /** Renders; the steps it took (failing or not) are added to `meter` when one is given. */
+  render(context: unknown, data?: Record<string, unknown>, limits?: RenderLimits, meter?: RenderMeter): string;
 };
+
+/**
+ * Counts the steps of many renders in one piece of work (an audience preview, a dispatch batch),
+ * so that it can give the event loop a turn between renders and stop at a budget of its own.
+ * Before each render: `while (meter.due()) await meter.pause();`. The check is synchronous and
+ * made again after every wait, so no other render slips in between it and the render, and
+ * renderers running side by side (a dispatch batch's) wait for the same turn.
+ */
+export class RenderMeter {
+  steps = 0;
+  private turnStartedAt = 0;
+  private turn: Promise<void> | null = null;
+  constructor(private readonly stepsPerTurn = DEFAULT_LIMITS.maxSteps) {}
+  /** Whether the renders since the event loop's last turn took a render's budget. */
+  due(): boolean {
+    return this.steps - this.turnStartedAt >= this.stepsPerTurn;
+  }
+  /** The event loop's next turn (one for every renderer that is waiting). */
+  pause(): Promise<void> {
+    this.turn ??= new Promise((resolve) =>
+      setTimeout(() => {
+        this.turn = null;
+        this.turnStartedAt = this.steps;
+        resolve();
+      }, 0),
+    );
+    return this.turn;
+  }
+}
 
 export function lookupProperty(parent: unknown, name: string): unknown {
   if (parent === null || parent === undefined) return undefined;
@@ -142,22 +181,25 @@ class Compiler {
 
   constructor(private readonly helpers: Readonly<Record<string, Helper>>) {}
 
+  /** A program costs a step to run, printing or not, and a step per statement. */
   program(node: ProgramNode | undefined): Prog {
-    if (!node) return () => "";
+    if (!node) return charged;
     this.scopes.unshift(node.blockParams);
     const parts = node.body.map((s) => this.statement(s)).filter((p): p is Prog => p !== null);
     this.scopes.shift();
     const count = parts.length;
+    if (count === 0) return charged;
     if (count === 1) {
       const only = parts[0] as Prog;
       return (f) => {
-        if (++f.run.steps > f.run.limits.maxSteps) throw tooMuchWork(f.run);
-        return only(f);
+        charge(f.run, 2);
+        const out = only(f);
+        if (out.length > f.run.limits.maxOutput) throw tooLong(f.run);
+        return out;
       };
     }
     return (f) => {
-      f.run.steps += count;
-      if (f.run.steps > f.run.limits.maxSteps) throw tooMuchWork(f.run);
+      charge(f.run, count + 1);
       let out = "";
       for (let i = 0; i < count; i++) out += (parts[i] as Prog)(f);
       if (out.length > f.run.limits.maxOutput) throw tooLong(f.run);
@@ -235,8 +277,24 @@ class Compiler {
     const n = params.length;
     return (f) => {
       const args: unknown[] = new Array(n + 1);
-      for (let i = 0; i < n; i++) args[i] = (params[i] as Expr)(f);
-      args[n] = { name, hash: hash(f), data: f.data, loc, lookupProperty } satisfies HelperOptions;
+      let steps = HELPER_STEPS;
+      for (let i = 0; i < n; i++) {
+        const arg = (params[i] as Expr)(f);
+        if (typeof arg === "string") steps += Math.ceil(arg.length / CHARS_PER_STEP);
+        args[i] = arg;
+      }
+      const h = hash(f);
+      for (const k in h) if (typeof h[k] === "string") steps += Math.ceil((h[k] as string).length / CHARS_PER_STEP);
+      charge(f.run, steps);
+      const run = f.run;
+      args[n] = {
+        name,
+        hash: h,
+        data: f.data,
+        loc,
+        lookupProperty,
+        charge: (more: number) => charge(run, more),
+      } satisfies HelperOptions;
       try {
         return helper.apply(f.ctx, args);
       } catch (e) {
@@ -406,6 +464,8 @@ function each(context: unknown, fn: Prog, inverse: Prog, f: Frame): string {
       }
     } else {
       const keys = Object.keys(context);
+      // Listing the keys is work before the first iteration.
+      charge(f.run, Math.ceil(keys.length / CHARS_PER_STEP));
       for (let i = 0; i < keys.length; i++) {
         const k = keys[i] as string;
         step(k, i, i === keys.length - 1, (context as Record<string, unknown>)[k]);
@@ -468,6 +528,17 @@ function printable(value: unknown, label: string, loc?: Loc): string {
   return typeof value === "string" ? value : String(value);
 }
 
+function charge(run: Run, steps: number): void {
+  run.steps += steps;
+  if (run.steps > run.limits.maxSteps) throw tooMuchWork(run);
+}
+
+/** An empty program: it prints nothing, and costs a step like any other. */
+function charged(f: Frame): string {
+  charge(f.run, 1);
+  return "";
+}
+
 function tooMuchWork(run: Run): TemplateError {
   return renderError("too_much_work", `The template does more than ${run.limits.maxSteps} steps`);
 }
@@ -508,11 +579,15 @@ export function compileTemplate(source: string, helpers: Readonly<Record<string,
     source,
     variables: [...compiler.variables].sort(),
     helpers: [...compiler.helpersUsed].sort(),
-    render(context, data = {}, limits = DEFAULT_LIMITS) {
+    render(context, data = {}, limits = DEFAULT_LIMITS, meter) {
       const run: Run = { steps: 0, limits };
-      const out = root({ ctx: context, root: context, depths: [context], data, bp: ROOT_BLOCK_PARAMS, run });
-      if (out.length > limits.maxOutput) throw tooLong(run);
-      return out;
+      try {
+        const out = root({ ctx: context, root: context, depths: [context], data, bp: ROOT_BLOCK_PARAMS, run });
+        if (out.length > limits.maxOutput) throw tooLong(run);
+        return out;
+      } finally {
+        if (meter) meter.steps += run.steps;
+      }
     },
   };
 }

@@ -12,13 +12,16 @@ import { ValidationError } from "../lib/errors";
 import { formatCivil, localDate, monthOf } from "../lib/time";
 import { getTenantRow, planFor } from "../tenants/service";
 import { brandName, customerVariables, mergeVariables, PROFILE_VARIABLES } from "./context";
-import { type CompiledTemplate, TemplateError } from "./engine";
+import { type CompiledTemplate, DEFAULT_LIMITS, RenderMeter, TemplateError } from "./engine";
 import { nest, type TemplateKind, type TemplateLibrary } from "./library";
 import { compiled } from "./render";
 import type { PreviewInput } from "./schemas";
 import { localeChain, type ResolvedTemplate, resolveTemplate, templateVersionForPreview } from "./service";
 
 const AUDIENCE_LIMIT = 100_000;
+// Rendering for a whole audience: a few seconds of the hardest template work at most, given out
+// in turns of the event loop (RenderMeter), so other requests are answered meanwhile.
+const AUDIENCE_STEPS = 5_000_000;
 const PAGE = 1000;
 
 type Warning = { code: string; message: string };
@@ -234,6 +237,7 @@ async function audiencePreview(
   const bySegments: Record<string, number> = {};
   const failures = new Map<string, { count: number; example: string }>();
   let after = "";
+  const meter = new RenderMeter();
   for (;;) {
     const page: CustomerRow[] = await ctx.db.orm
       .select()
@@ -250,13 +254,25 @@ async function audiencePreview(
           `has more than ${AUDIENCE_LIMIT} customers; preview a smaller group (campaign forecasts cover any size)`,
         );
       }
+      while (meter.due()) await meter.pause();
+      if (meter.steps > AUDIENCE_STEPS) {
+        throw ValidationError.field(
+          "audience",
+          `takes too much work to render for every customer (over ${AUDIENCE_STEPS} template steps); preview a smaller group or a simpler template`,
+        );
+      }
       const entry = await forLocale(c.locale ?? tenant.locale);
       try {
         if (entry instanceof TemplateError) throw entry;
         const vars = mergeVariables(customerVariables(c, brand), extra);
         const zone = c.timeZone ?? tenant.timeZone;
         const out = entry.compose(
-          entry.template.render(vars, renderData(ctx, c.locale ?? tenant.locale, zone, plan.currency)),
+          entry.template.render(
+            vars,
+            renderData(ctx, c.locale ?? tenant.locale, zone, plan.currency),
+            DEFAULT_LIMITS,
+            meter,
+          ),
         );
         rendered++;
         segments += out.segments;

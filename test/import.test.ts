@@ -1,8 +1,13 @@
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
-import { tenant } from "./harness";
+import { type TestEnv, tenant } from "./harness";
 
 const CSV = { "content-type": "text/csv; charset=utf-8" };
+
+async function count(env: TestEnv): Promise<number> {
+  const [row] = await env.db.rawAll<{ n: number }>("select count(*) as n from customers", []);
+  return row?.n ?? Number.NaN;
+}
 
 describe("CSV import", () => {
   it("handles a BOM, CRLF, quoted commas and Chinese names, with per-row rejections", async () => {
@@ -218,7 +223,129 @@ describe("CSV import", () => {
     const res = await t.client.post("/v1/customers/import", 'phone,name\n13800138000,"unclosed\n', CSV);
     expect(res.status).toBe(422);
     expect(res.body.error.message).toContain("could not be read");
-    expect(res.body.error.details[0]).toMatchObject({ path: "body", rows_stored_before_error: 0 });
+    expect(res.body.error.details[0]).toMatchObject({ path: "body", line: 2 });
+    expect((await t.client.get("/v1/customers")).body.data).toEqual([]);
+  });
+
+  it("a file broken after rows were stored answers what it stored and where it stopped; fixed, it converges", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const rows = Array.from({ length: 1500 }, (_, i) => `+86138${String(i).padStart(8, "0")},Member ${i}`);
+    const broken = ["phone,name", ...rows.slice(0, 1400), '13900000000,"unclosed', ...rows.slice(1400)].join("\n");
+    const res = await t.client.post("/v1/customers/import", broken, CSV);
+    expect(res.status).toBe(200);
+    expect(res.body.complete).toBe(false);
+    const { from_line, code, reason } = res.body.stopped;
+    expect(code).toBe("csv_syntax");
+    expect(reason).toContain("line 1402");
+    // Exactly the rows before from_line are stored (line 1 is the header).
+    expect(from_line).toBeGreaterThan(1000);
+    expect(from_line).toBeLessThanOrEqual(1402);
+    expect(res.body.created).toBe(from_line - 2);
+    expect(await count(env)).toBe(from_line - 2);
+    // The fixed file, sent again: the stored rows are unchanged, the rest are created.
+    const fixed = await t.client.post("/v1/customers/import", ["phone,name", ...rows].join("\n"), CSV);
+    expect(fixed.body).toMatchObject({ complete: true, stopped: null, created: 1500 - (from_line - 2) });
+    expect(fixed.body.unchanged).toBe(from_line - 2);
+    expect(await count(env)).toBe(1500);
+    // A row whose quoted cell spans lines: the file stops after its last line, not inside it.
+    const spanning = [
+      "phone,name",
+      ...Array.from({ length: 999 }, (_, i) => `+86137${String(i).padStart(8, "0")},Member ${i}`),
+      '+8613600000000,"Multi\nline\nname"',
+      '13900000001,"unclosed',
+    ].join("\n");
+    const cut = await t.client.post("/v1/customers/import", spanning, CSV);
+    expect(cut.body).toMatchObject({
+      complete: false,
+      created: 1000,
+      stopped: { code: "csv_syntax", from_line: 1004 },
+    });
+  });
+
+  it("a chunked upload that passes the limit after rows were stored says where it stopped; the rest completes it", async () => {
+    const env = await setup();
+    env.deps.config.maxImportBytes = 64 * 1024;
+    const t = await tenant(env);
+    const rows = Array.from({ length: 4000 }, (_, i) => `+86138${String(i).padStart(8, "0")},Member ${i}\n`);
+    const upload = (lines: string[]) => {
+      const bytes = new TextEncoder().encode(["phone,name\n", ...lines].join(""));
+      let at = 0;
+      // Without a Content-Length, in pieces, as a chunked upload arrives.
+      const body = new ReadableStream<Uint8Array>({
+        pull(c) {
+          if (at >= bytes.length) return c.close();
+          c.enqueue(bytes.slice(at, at + 4096));
+          at += 4096;
+        },
+      });
+      return env.app.request("/v1/customers/import", {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.key}`, "content-type": "text/csv" },
+        body,
+        duplex: "half",
+      } as RequestInit);
+    };
+    const res = await upload(rows);
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { complete: boolean; stopped: { from_line: number }; created: number };
+    expect(report.complete).toBe(false);
+    expect(report.stopped).toMatchObject({ code: "payload_too_large" });
+    const from = report.stopped.from_line;
+    expect(report.created).toBe(from - 2);
+    expect(await count(env)).toBe(from - 2);
+    // The lines from there on, sent as a file of their own, complete the import.
+    const rest = await upload(rows.slice(from - 2));
+    expect(await rest.json()).toMatchObject({ complete: true, created: 4000 - (from - 2) });
+    expect(await count(env)).toBe(4000);
+    // Too large before any row was stored: 413, and nothing changes.
+    env.deps.config.maxImportBytes = 4 * 1024;
+    expect((await upload(rows)).status).toBe(413);
+    expect(await count(env)).toBe(4000);
+  });
+
+  it("a refused row defines no attribute and fixes no type", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const refused = await t.client.post("/v1/customers/import", "phone,loyalty_score\n12,abc\n", CSV);
+    expect(refused.body).toMatchObject({ rejected: 1, created: 0, new_attributes: [] });
+    const wide = ["phone", ...Array.from({ length: 3000 }, (_, i) => `extra_${i}`)];
+    const many = await t.client.post(
+      "/v1/customers/import",
+      `${wide.join(",")}\n12,${wide
+        .slice(1)
+        .map(() => "x")
+        .join(",")}\n`,
+      CSV,
+    );
+    expect(many.body).toMatchObject({ rejected: 1, new_attributes: [] });
+    expect((await t.client.get("/v1/attributes")).body.data).toEqual([]);
+    // The first row that is taken decides the type.
+    const taken = await t.client.post("/v1/customers/import", "phone,loyalty_score\n13800138000,42\n", CSV);
+    expect(taken.body.new_attributes).toEqual([{ key: "loyalty_score", type: "number" }]);
+    // A row the parse stage takes but the writer refuses (its phone belongs to another
+    // customer) defines nothing either; the next row that is written does.
+    await t.client.post("/v1/customers", { external_id: "E1", phone: "13800138010" });
+    await t.client.post("/v1/customers", { external_id: "E2", phone: "13800138011" });
+    const late = await t.client.post("/v1/customers/import", "external_id,phone,secret_attr\nE1,13800138011,12\n", CSV);
+    expect(late.body).toMatchObject({ rejected: 1, new_attributes: [] });
+    const later = await t.client.post(
+      "/v1/customers/import",
+      "external_id,phone,secret_attr\nE1,13800138011,12\nE2,,7\n",
+      CSV,
+    );
+    expect(later.body).toMatchObject({
+      rejected: 1,
+      updated: 1,
+      new_attributes: [{ key: "secret_attr", type: "number" }],
+    });
+    // The same through the API: a refused customer defines nothing.
+    const api = await t.client.post("/v1/customers", { phone: "12", attributes: { tier_note: "abc" } });
+    expect(api.status).toBe(422);
+    expect((await t.client.get("/v1/attributes")).body.data.map((a: { key: string }) => a.key).sort()).toEqual([
+      "loyalty_score",
+      "secret_attr",
+    ]);
   });
 
   it("a phone whose last ledger entry is an opt-out is imported as unsubscribed", async () => {

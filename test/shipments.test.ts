@@ -593,6 +593,22 @@ describe("shipments API", () => {
     expect(again.body).toMatchObject({ created: 0, duplicates: 1 });
     const header = await t.client.post("/v1/shipments/import", "who,when\nx,y", { "content-type": "text/csv" });
     expect(header.status).toBe(422);
+    // Broken before any row is stored: 422, and nothing changes.
+    const head = "member_id,card_last4,tracking_number,shipped_at,carrier,city";
+    const row = (i: number) => `M1,1234,B-${i},2026-02-27 10:00,SF,Shenzhen`;
+    const early = await t.client.post("/v1/shipments/import", `${head}\n${row(1)}\nM1,"unclosed\n`, {
+      "content-type": "text/csv",
+    });
+    expect(early.status).toBe(422);
+    expect((await t.client.get("/v1/shipments?limit=200")).body.data).toHaveLength(1);
+    // Broken after a batch was stored: what was stored, and the line it stopped at.
+    const rows = Array.from({ length: 5100 }, (_, i) => row(i));
+    const late = await t.client.post("/v1/shipments/import", [head, ...rows, 'M1,"unclosed'].join("\n"), {
+      "content-type": "text/csv",
+    });
+    expect(late.status).toBe(200);
+    expect(late.body).toMatchObject({ complete: false, stopped: { code: "csv_syntax" } });
+    expect(late.body.created).toBe(late.body.stopped.from_line - 2);
   });
 });
 

@@ -83,6 +83,10 @@ const en = {
   column: "Column",
   reason: "Reason",
   moreErrors: "Only the first 1,000 problems are listed.",
+  importStoppedSyntax:
+    "The file could not be read from line {line} on. The rows before it were imported: fix the file and import it again (rows already imported stay as they are).",
+  importStoppedTooLarge:
+    "The file is larger than the import limit, so it stopped at line {line}. The rows before it were imported: put the rest in another file and import that.",
   importLink: "Import a CSV file",
   templateKey: "Key",
   kind: "Kind",
@@ -511,6 +515,8 @@ const zh: Words = {
   column: "列",
   reason: "原因",
   moreErrors: "只列出前 1000 个问题。",
+  importStoppedSyntax: "文件从第 {line} 行起无法读取。此前的行已导入：请修正文件后重新导入（已导入的行不会重复）。",
+  importStoppedTooLarge: "文件超过导入大小上限，在第 {line} 行停止。此前的行已导入：请把其余的行放进另一个文件再导入。",
   importLink: "导入 CSV 文件",
   templateKey: "键",
   kind: "类型",

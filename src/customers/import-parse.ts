@@ -84,8 +84,8 @@ function checker(columns: Column[], rules: PrepareRules): Checker {
   let phone: PhoneResult | undefined;
   // The clock and opt-outs are the writer's: times are filled in there, opt-outs looked up there.
   const env = importEnv(rules, { now: new Date(0), phone: () => phone as PhoneResult });
-  // Preparing infers the type of an attribute it has not seen, rejected row or not (as the
-  // writer would): the types appended to the map since the last row are the new ones.
+  // Preparing a row that is taken infers the type of each attribute it has not seen (a refused
+  // row defines nothing): the types appended to the map since the last row are the new ones.
   let known = env.attributeTypes.size;
   const shared = importShared(rules);
   return (line, cells, newAttributes) => {

@@ -7,8 +7,9 @@ import { nudgeDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
 import type { RawStatement, Statement } from "../db/client";
 import type { AttributeType, CustomerRow } from "../db/schema";
-import { CsvSyntaxError } from "../lib/csv";
+import { lastLineOf } from "../lib/csv";
 import { ValidationError } from "../lib/errors";
+import { type ImportStop, importStop } from "../lib/import-stop";
 import { normalizePhone, type PhoneResult } from "../lib/phone";
 import { allValues, cellsAt, consentAt, hasValues, isRejected, keysAt, type RowChunk } from "./import-chunk";
 import { type Column, columnNamer, mapHeader, rowInput } from "./import-columns";
@@ -39,6 +40,9 @@ const LOOKUP = 1000;
 const MAX_ERRORS = 1000;
 
 export type ImportReport = {
+  /** False when the file was cut short (broken or too large) after rows were stored. */
+  complete: boolean;
+  stopped: ImportStop | null;
   rows: number;
   created: number;
   updated: number;
@@ -55,6 +59,8 @@ type NewRow = { chunk: RowChunk; index: number; id: string };
 
 class Importer {
   readonly report: ImportReport = {
+    complete: true,
+    stopped: null,
     rows: 0,
     created: 0,
     updated: 0,
@@ -72,6 +78,10 @@ class Importer {
   /** Phones of the pending batch, normalised by the parse stage, for rows prepared again here. */
   private parsedPhones = new Map<string, PhoneResult>();
   private batchSize = FIRST_BATCH;
+  /** Whether a batch has been written: from then on, a file cut short is a partial import. */
+  stored = false;
+  /** The last line of the file read so far (where its last row ends: a quoted cell may span lines). */
+  lastLine = 1;
   private readonly normalize: (raw: string) => PhoneResult;
   private readonly columnOf: (path: string) => string;
 
@@ -101,6 +111,7 @@ class Importer {
       if (!this.env.attributeTypes.has(a.key)) this.env.attributeTypes.set(a.key, a.type);
     const n = chunk.lines.length;
     this.report.rows += n;
+    if (n > 0) this.lastLine = lastLineOf(chunk.lines[n - 1] as number, cellsAt(chunk, n - 1));
     for (const r of chunk.rejected) {
       this.report.rejected++;
       for (const e of r.errors) this.reject(chunk.lines[r.row] as number, e.column, e.reason);
@@ -134,6 +145,14 @@ class Importer {
     // prepared them need no place here: the stage saw to it that no later row matches one.
     const written = new Map<string, CustomerRow>();
     const phoneOf = (r: Keys) => (r.phone?.ok ? r.phone.e164 : undefined);
+    // Attributes whose type is known but not yet stored: defined only once a row that is
+    // written has a value for one (a row refused here, after the parse stage took it, defines
+    // nothing). Most batches have none to decide.
+    const undefinedAttributes = this.undefinedAttributes();
+    const writtenCells: string[][] = [];
+    const keep = (chunk: RowChunk, index: number) => {
+      if (undefinedAttributes.length > 0) writtenCells.push(cellsAt(chunk, index));
+    };
 
     // Looked up a slice at a time: the stored customers a lookup returns stay alive until
     // their rows are done, and a batch's worth at once made re-imports heavy.
@@ -174,6 +193,7 @@ class Importer {
         if (!match && !(phone && optOuts.has(phone)) && hasValues(chunk, index)) {
           const id = ctx.ids.next("cus");
           planned.push({ chunk, index, id });
+          keep(chunk, index);
           created.push(id);
           this.report.created++;
           continue;
@@ -209,6 +229,7 @@ class Importer {
         const [write, ...rest] = writeStatements(ctx, p, isNew, { zonesWritten: this.zonesWritten });
         if (isNew) created.push(p.row.id);
         if (write) planned.push(write);
+        keep(chunk, index);
         for (const s of rest) after.push(s);
         written.set(p.row.id, p.row);
         // Later rows of this slice must see this one (e.g. an external id followed by its
@@ -219,14 +240,22 @@ class Importer {
       }
     }
     this.parsedPhones = new Map();
-    const newDefs = [...this.env.attributeTypes]
-      .filter(([k]) => !this.persistedAttributes.has(k))
-      .map(([key, type]) => ({ key, type }));
+    const newDefs = undefinedAttributes.filter(({ column }) =>
+      writtenCells.some((cells) => (cells[column] ?? "").trim() !== ""),
+    );
     for (const d of newDefs) {
       this.persistedAttributes.add(d.key);
-      this.report.new_attributes.push(d);
+      this.report.new_attributes.push({ key: d.key, type: d.type });
     }
     await ctx.db.batch(this.statements(planned, after, newDefs, created, now.getTime()));
+    this.stored = true;
+  }
+
+  /** Attribute types known to this import (from rows the stage took) but not stored yet, with their column. */
+  private undefinedAttributes(): { key: string; type: AttributeType; column: number }[] {
+    return [...this.env.attributeTypes]
+      .filter(([k]) => !this.persistedAttributes.has(k))
+      .map(([key, type]) => ({ key, type, column: this.columns.findIndex((c) => c.attribute === key) }));
   }
 
   /**
@@ -285,6 +314,7 @@ export async function importCustomers(
   const country = rules.defaultCountry;
   const env = importEnv(rules, { now: ctx.clock.now(), phone: (raw) => normalizePhone(raw, country) });
   let importer: Importer | null = null;
+  let stopped: ImportStop | null = null;
   try {
     for await (const chunk of parse(body, rules)) {
       if (chunk.header)
@@ -292,21 +322,13 @@ export async function importCustomers(
       else await importer?.add(chunk);
     }
   } catch (e) {
-    if (!(e instanceof CsvSyntaxError)) throw e;
-    // Batches before the broken line are already stored; say so, so the operator can fix the
-    // file and import it again (which leaves those rows unchanged).
-    const done = importer?.report;
-    throw new ValidationError(`The CSV could not be read: ${e.message}`, [
-      {
-        path: "body",
-        message: e.message,
-        line: e.line,
-        rows_stored_before_error: done ? done.created + done.updated : 0,
-      },
-    ]);
+    stopped = importStop(e, { stored: importer?.stored ?? false, lastLine: importer?.lastLine ?? 1 });
   }
   if (!importer) throw ValidationError.field("body", "the CSV is empty: it needs a header row");
+  // Rows read before a stop are whole rows: they are stored too, and the report says where it stopped.
   await importer.flush();
+  importer.report.complete = stopped === null;
+  importer.report.stopped = stopped;
   importer.report.errors.sort((a, b) => a.line - b.line);
   return importer.report;
 }

@@ -353,7 +353,6 @@ export function prepareCustomer(
       let type = env.attributeTypes.get(key);
       if (!type) {
         type = inferAttributeType(value, env.textInput);
-        env.attributeTypes.set(key, type);
         newAttributes.push({ key, type });
       }
       const coerced = coerceAttribute(value, type, row.timeZone);
@@ -395,6 +394,8 @@ export function prepareCustomer(
     }
   }
   if (errors.length > 0) return { ok: false, errors };
+  // A type is known from the first row that is taken, never from a refused one.
+  for (const a of newAttributes) env.attributeTypes.set(a.key, a.type);
   if (changed.length > 0 && !isNew) row.updatedAt = env.now.getTime();
   const previousAttributes = isNew ? NO_ATTRIBUTES : base.attributes;
   return { ok: true, value: { row, previousAttributes, changed, consent, newAttributes } };

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ImportStopSchema } from "../lib/import-stop";
 import { localeField } from "../lib/validators";
 import { parseBirthdayText } from "./model";
 
@@ -142,6 +143,8 @@ export const TimelineEntrySchema = z
 
 export const ImportReportSchema = z
   .object({
+    complete: z.boolean().openapi({ description: "False when the file was cut short; see stopped" }),
+    stopped: ImportStopSchema.nullable(),
     created: z.number(),
     updated: z.number(),
     unchanged: z.number(),

@@ -33,6 +33,16 @@ function countOf(text: string, ch: string): number {
 }
 
 /**
+ * The line a row that starts on `line` ends on: a quoted cell may hold line breaks (a "\n" in a
+ * file of \n or \r\n lines, a "\r" in one of \r lines), counted as csvRows counts them.
+ */
+export function lastLineOf(line: number, cells: readonly string[]): number {
+  let end = line;
+  for (const c of cells) end += c.includes("\n") ? countOf(c, "\n") : countOf(c, "\r");
+  return end;
+}
+
+/**
  * Yields rows in batches as the bytes arrive (UTF-8, BOM skipped). Empty lines are skipped but
  * counted, so `line` is the line number a person sees in a text editor.
  */

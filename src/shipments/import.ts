@@ -3,8 +3,9 @@
 // the same file stores nothing twice when it has a shipment id column (external_id).
 
 import type { Ctx } from "../context";
-import { CsvSyntaxError, csvRows } from "../lib/csv";
+import { csvRows, lastLineOf } from "../lib/csv";
 import { type ErrorDetail, ValidationError } from "../lib/errors";
+import { type ImportStop, importStop } from "../lib/import-stop";
 import { parseCivilDate, zonedInstant } from "../lib/time";
 import { getTenantRow } from "../tenants/service";
 import { type ShipmentInput, ShipmentInputSchema } from "./schemas";
@@ -50,6 +51,9 @@ const ALIASES: Record<string, Field> = {
 };
 
 export type ShipmentImportReport = {
+  /** False when the file was cut short (broken or too large) after rows were stored. */
+  complete: boolean;
+  stopped: ImportStop | null;
   rows: number;
   created: number;
   duplicates: number;
@@ -76,6 +80,8 @@ function instantText(cell: string, zone: string): string | null {
 export async function importShipments(ctx: Ctx, body: ReadableStream<Uint8Array>): Promise<ShipmentImportReport> {
   const tenant = await getTenantRow(ctx.db, ctx.tenantId);
   const report: ShipmentImportReport = {
+    complete: true,
+    stopped: null,
     rows: 0,
     created: 0,
     duplicates: 0,
@@ -89,6 +95,8 @@ export async function importShipments(ctx: Ctx, body: ReadableStream<Uint8Array>
   };
   let columns: (Field | null)[] | null = null;
   let pending: { line: number; input: ShipmentInput }[] = [];
+  let stored = false;
+  let lastLine = 1;
   const flush = async () => {
     if (pending.length === 0) return;
     const batch = pending;
@@ -108,6 +116,7 @@ export async function importShipments(ctx: Ctx, body: ReadableStream<Uint8Array>
     report.rejected += bad.size;
     const good = rows.filter((r): r is NonNullable<typeof r> => r !== null);
     const out = await writeShipments(ctx, good);
+    if (good.length > 0) stored = true;
     report.created += out.created;
     report.duplicates += out.duplicates;
   };
@@ -119,6 +128,7 @@ export async function importShipments(ctx: Ctx, body: ReadableStream<Uint8Array>
           continue;
         }
         report.rows++;
+        lastLine = lastLineOf(row.line, row.cells);
         const raw: Record<string, unknown> = {};
         const problems: ErrorDetail[] = [];
         row.cells.forEach((cell, i) => {
@@ -149,11 +159,12 @@ export async function importShipments(ctx: Ctx, body: ReadableStream<Uint8Array>
         if (pending.length >= BATCH) await flush();
       }
     }
-    await flush();
   } catch (e) {
-    if (e instanceof CsvSyntaxError) throw ValidationError.field(`line ${e.line}`, e.message);
-    throw e;
+    report.stopped = importStop(e, { stored, lastLine });
+    report.complete = false;
   }
+  // Rows read before a stop are whole rows: they are stored too, and the report says where it stopped.
+  await flush();
   if (!columns) throw ValidationError.field("body", "the file is empty: it needs a header row");
   // Rows checked against the database come back per batch, after the ones rejected on reading.
   report.errors.sort((a, b) => a.line - b.line);

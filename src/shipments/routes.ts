@@ -2,6 +2,7 @@ import { ctxOf } from "../http/auth";
 import { apiRoute, createRouter, jsonBody, jsonContent, z } from "../http/openapi";
 import { limitedBody } from "../http/stream-limit";
 import { BadRequestError } from "../lib/errors";
+import { ImportStopSchema } from "../lib/import-stop";
 import { importShipments } from "./import";
 import {
   BulkResultSchema,
@@ -58,6 +59,8 @@ const router = createRouter()
       responses: {
         200: jsonContent(
           z.object({
+            complete: z.boolean(),
+            stopped: ImportStopSchema.nullable(),
             rows: z.number(),
             created: z.number(),
             duplicates: z.number(),

@@ -1,5 +1,5 @@
 import type { ImportReport } from "../../customers/import";
-import type { Lang, Words } from "../i18n";
+import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Problem } from "../layout";
 import { Table } from "../table";
 
@@ -25,6 +25,13 @@ export function ImportPage(props: Props) {
         <button type="submit">{w.importButton}</button>
       </form>
       <Problem text={props.problem} />
+      {report?.stopped && (
+        <Problem
+          text={fill(report.stopped.code === "csv_syntax" ? w.importStoppedSyntax : w.importStoppedTooLarge, {
+            line: report.stopped.from_line,
+          })}
+        />
+      )}
       {report && (
         <section aria-labelledby="result-h">
           <h2 id="result-h">{w.importResult}</h2>

@@ -132,6 +132,10 @@ describe("sending one message", () => {
       [{ external_id: "CRM-1", text: "Hi", kind: "notification", valid_until: "2020-01-01T00:00:00Z" }, "valid_until"],
       [{ external_id: "CRM-1", text: "Hi", kind: "notification", channel_id: "chn_nope" }, "channel_id"],
       [{ external_id: "CRM-1", text: "Hi", kind: "notification", surprise: 1 }, "surprise"],
+      // Empty references name no one (they used to be a 500).
+      [{ customer_id: "", text: "Hi", kind: "notification" }, "customer_id"],
+      [{ external_id: "", text: "Hi", kind: "notification" }, "external_id"],
+      [{ phone: " ", text: "Hi", kind: "notification" }, "phone"],
     ];
     for (const [body, field] of cases) {
       const r = await send(t.client, body);
@@ -140,6 +144,48 @@ describe("sending one message", () => {
     }
     expect((await send(t.client, { external_id: "CRM-404", text: "Hi", kind: "notification" })).status).toBe(404);
     expect((await t.client.get("/v1/messages")).body.data).toHaveLength(2);
+    for (const body of [{ customer_id: "" }, { external_id: "" }]) {
+      const event = await t.client.post("/v1/events", { ...body, type: "visit" });
+      expect(event.status).toBe(422);
+      expect(event.body.error.details[0].path).toBe(Object.keys(body)[0]);
+    }
+  });
+
+  it("bounds free-form variables in depth and size, naming the field, wherever they are taken", async () => {
+    const env = await setup();
+    const t = await workspace(env);
+    await member(t.client, { external_id: "CRM-1" });
+    // Nesting a stack overflow deep (a 500 before), and a value over 32 KB.
+    const deep = `${"[".repeat(5000)}${"]".repeat(5000)}`;
+    const big = JSON.stringify("x".repeat(40_000));
+    const bodies: [string, (v: string) => string][] = [
+      ["/v1/messages", (v) => `{"external_id":"CRM-1","text":"Hi","kind":"notification","variables":{"a":${v}}}`],
+      ["/v1/templates/preview", (v) => `{"source":"Hi","kind":"notification","variables":{"a":${v}}}`],
+      ["/v1/templates", (v) => `{"key":"deep_one","locale":"en","source":"Hi","variables":{"a":${v}}}`],
+      [
+        "/v1/campaigns",
+        (v) =>
+          `{"name":"x","kind":"one_off","send_at":"2026-12-01T02:00:00Z","template":"birthday_greeting","audience":{"all":true},"variables":{"a":${v}}}`,
+      ],
+      [
+        "/v1/keywords",
+        (v) => `{"name":"Hi","words":["HI"],"actions":[{"type":"reply","text":"Hi","variables":{"a":${v}}}]}`,
+      ],
+      ["/v1/channels", (v) => `{"name":"x","provider":"simulator","config":{"a":${v}}}`],
+    ];
+    for (const [path, body] of bodies) {
+      const cases: [string, string][] = [
+        [deep, "nesting is limited to 16 levels"],
+        [big, "at most 32 KB"],
+      ];
+      for (const [value, says] of cases) {
+        const res = await t.client.post(path, body(value), { "content-type": "application/json" });
+        expect(res.status, `${path} ${says}`).toBe(422);
+        const detail = res.body.error.details.find((d: { message: string }) => d.message.includes(says));
+        expect(detail?.path, `${path} ${says}`).toMatch(/(variables|config)(\.a(\.0)*)?$/);
+      }
+    }
+    expect((await t.client.get("/v1/messages")).body.data).toHaveLength(0);
   });
 
   it("keeps each workspace's messages its own", async () => {

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { CAMPAIGN_STATUSES, ITEM_KINDS } from "../db/schema";
 import { FilterSchema } from "../groups/schemas";
 import { ExpectationSchema } from "../keywords/schemas";
-import { hhmmField, timeZoneField } from "../lib/validators";
+import { freeformRecord, hhmmField, timeZoneField } from "../lib/validators";
 import { HOLIDAYS } from "./slots";
 
 const ref = z.string().min(1).max(64);
@@ -57,7 +57,7 @@ export const CampaignCreateSchema = z
       .optional()
       .openapi({ description: "recurring: the zone the cron is read in (default: the workspace's)" }),
     template: z.string().max(64).openapi({ description: "Template key, resolved in each customer's locale" }),
-    variables: z.record(z.string().max(100), z.unknown()).default({}),
+    variables: freeformRecord.default({}),
     message_kind: z
       .enum(["notification", "marketing"])
       .optional()
@@ -168,7 +168,7 @@ export type CampaignCreate = z.infer<typeof CampaignCreateSchema>;
 export const CampaignPatchSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
-    variables: z.record(z.string().max(100), z.unknown()),
+    variables: freeformRecord,
     audience: AudienceSchema,
     send_at: z.iso.datetime({ offset: true }),
   })

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { freeformRecord } from "../lib/validators";
 
 const rate = z.number().int().min(1).max(10_000).nullable();
 
@@ -48,7 +49,7 @@ export const ChannelCreateSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
     provider: z.enum(["simulator", "twilio", "smpp"]),
-    config: z.record(z.string(), z.unknown()).default({}).openapi({
+    config: freeformRecord.default({}).openapi({
       description:
         "simulator: {seed, latency_ms, failure_rate, retryable_rate, throttle_rate, undelivered_rate, receipt_delay_ms, url}; twilio: {account_sid, from, base_url}; smpp: {host, port, system_id, source_addr, ...}",
     }),

@@ -141,19 +141,30 @@ export type CustomerRef = {
   phone?: string | undefined;
 };
 
+const REF_KEYS = ["customer_id", "external_id", "phone"] as const;
+
 /**
- * The live customer a request names by exactly one of id, external id or phone (the caller
- * checks it names one). An unknown phone is a 404, or, with `prospect`, a new prospect customer.
+ * The live customer a request names by exactly one of id, external id or phone, each given as
+ * non-empty text. An unknown phone is a 404, or, with `prospect`, a new prospect customer.
  */
 export async function customerByRef(ctx: Ctx, ref: CustomerRef, opts: { prospect: boolean }): Promise<CustomerRow> {
-  if (ref.customer_id) return getCustomerRow(ctx, ref.customer_id);
-  if (ref.external_id) {
-    const [row] = await liveCustomersWhereIn(ctx, customers.externalId, [ref.external_id]);
-    if (!row) throw new NotFoundError("customer with external_id", ref.external_id);
+  const given = REF_KEYS.filter((k) => ref[k] !== undefined);
+  if (given.length !== 1) {
+    throw new ValidationError("Name the customer once: customer_id, external_id or phone", [
+      { path: given[1] ?? "customer_id", message: "give exactly one of customer_id, external_id, phone" },
+    ]);
+  }
+  const key = given[0] as (typeof REF_KEYS)[number];
+  const value = ref[key] as string;
+  if (value.trim() === "") throw ValidationError.field(key, "must not be empty");
+  if (key === "customer_id") return getCustomerRow(ctx, value);
+  if (key === "external_id") {
+    const [row] = await liveCustomersWhereIn(ctx, customers.externalId, [value]);
+    if (!row) throw new NotFoundError("customer with external_id", value);
     return row;
   }
   const tenant = await getTenantRow(ctx.db, ctx.tenantId);
-  const phone = normalizePhone(ref.phone as string, tenant.defaultCountry as CountryCode);
+  const phone = normalizePhone(value, tenant.defaultCountry as CountryCode);
   if (!phone.ok) throw ValidationError.field("phone", phone.reason);
   const [existing] = await findExisting(ctx, [], [phone.e164]);
   if (existing) return existing;

@@ -49,9 +49,6 @@ function view(e: typeof events.$inferSelect) {
 }
 
 async function subject(ctx: Ctx, input: EventCreate): Promise<CustomerRow> {
-  const given = (["customer_id", "external_id", "phone"] as const).filter((k) => input[k] !== undefined);
-  if (given.length !== 1)
-    throw ValidationError.field(given[1] ?? "customer_id", "give exactly one of customer_id, external_id, phone");
   return customerByRef(ctx, input, { prospect: false });
 }
 

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { freeformRecord } from "../lib/validators";
 
 const templateKey = z.string().regex(/^[a-z][a-z0-9_]{1,63}$/, "must be a template key (lower_snake_case)");
 const instant = z.iso.datetime({ offset: true });
@@ -8,7 +9,7 @@ export const ReplySchema = z
   .strictObject({
     template: templateKey.optional(),
     text: z.string().trim().min(1).max(1000).optional(),
-    variables: z.record(z.string().max(100), z.unknown()).optional(),
+    variables: freeformRecord.optional(),
   })
   .refine((r) => (r.template === undefined) !== (r.text === undefined), "give exactly one of template or text")
   .openapi("Reply");
@@ -79,7 +80,7 @@ export const ActionSchema = z
       type: z.literal("reply"),
       template: templateKey.optional(),
       text: z.string().trim().min(1).max(1000).optional(),
-      variables: z.record(z.string().max(100), z.unknown()).optional(),
+      variables: freeformRecord.optional(),
     }),
     z.strictObject({ type: z.literal("add_to_group"), group: z.string().min(1).max(64) }),
     z.strictObject({ type: z.literal("remove_from_group"), group: z.string().min(1).max(64) }),

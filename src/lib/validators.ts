@@ -29,3 +29,30 @@ export const hhmmField = z.string().regex(HHMM, "must be a 24-hour time HH:MM").
 export const slugField = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "must be lowercase letters, digits, '-' or '_' (max 63)");
+
+// Free-form values (template variables, a channel's config) are JSON of the caller's making:
+// bounded in depth, so no code that walks them (hashing, templates, storage) can run out of
+// stack, and in size, so a render over them stays cheap. Templates read a few levels at most.
+export const FREEFORM_DEPTH = 16;
+export const FREEFORM_BYTES = 32 * 1024;
+
+/** What is wrong with a free-form value, walked without recursion; null when it is fine. */
+export function freeformProblem(value: unknown): { path: (string | number)[]; message: string } | null {
+  const stack: { v: unknown; path: (string | number)[] }[] = [{ v: value, path: [] }];
+  while (stack.length > 0) {
+    const { v, path } = stack.pop() as { v: unknown; path: (string | number)[] };
+    if (v === null || typeof v !== "object") continue;
+    if (path.length >= FREEFORM_DEPTH) return { path, message: `nesting is limited to ${FREEFORM_DEPTH} levels` };
+    const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((item, i) => [i, item]) : Object.entries(v);
+    for (const [k, item] of entries) stack.push({ v: item, path: [...path, k] });
+  }
+  if (JSON.stringify(value).length > FREEFORM_BYTES)
+    return { path: [], message: `must be at most ${FREEFORM_BYTES / 1024} KB as JSON` };
+  return null;
+}
+
+/** Named free-form values: `{"offer": "20% off", "card": {"last4": "1234"}}`. */
+export const freeformRecord = z.record(z.string().max(100), z.unknown()).superRefine((value, ctx) => {
+  const problem = freeformProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
+});

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { MESSAGE_STATUSES } from "../db/schema";
 import { ExpectationSchema } from "../keywords/schemas";
+import { freeformRecord } from "../lib/validators";
 
 const instant = z.iso.datetime({ offset: true }).openapi({ example: "2026-11-24T02:00:00Z" });
 
@@ -15,7 +16,7 @@ export const MessageCreateSchema = z
       .optional()
       .openapi({ description: "A template key, resolved in the customer's locale" }),
     text: z.string().min(1).max(2000).optional().openapi({ description: "A literal text instead of a template" }),
-    variables: z.record(z.string().max(100), z.unknown()).default({}),
+    variables: freeformRecord.default({}),
     kind: z
       .enum(["notification", "marketing"])
       .optional()

@@ -73,12 +73,6 @@ export function eventRow(
 }
 
 async function recipient(ctx: Ctx, input: MessageCreate): Promise<CustomerRow> {
-  const given = (["customer_id", "external_id", "phone"] as const).filter((k) => input[k] !== undefined);
-  if (given.length !== 1) {
-    throw new ValidationError("Name the recipient once: customer_id, external_id or phone", [
-      { path: given[1] ?? "customer_id", message: "give exactly one of customer_id, external_id, phone" },
-    ]);
-  }
   // A number we have never seen becomes a prospect, so its messages and replies have a home.
   return customerByRef(ctx, input, { prospect: true });
 }

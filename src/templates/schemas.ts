@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { COUNTINGS, type Counting } from "../compose/encoding";
-import { localeField } from "../lib/validators";
+import { freeformRecord, localeField } from "../lib/validators";
 import { KEY_PATTERN } from "./library";
 import { MAX_SOURCE_CHARS } from "./render";
 
@@ -13,8 +13,7 @@ const source = z.string().min(1).max(MAX_SOURCE_CHARS).openapi({
   description: "Handlebars source (no HTML escaping: SMS is plain text)",
   example: "Happy birthday, {{firstName}}!",
 });
-const variables = z
-  .record(z.string().max(100), z.unknown())
+const variables = freeformRecord
   .refine((v) => Object.keys(v).length <= 100, { message: "at most 100 variables" })
   .openapi({ description: 'Sample values by dotted path, e.g. {"card.last4": "1234"}' });
 
@@ -90,7 +89,7 @@ export const PreviewInputSchema = z
     kind: kind.optional().openapi({ description: "Required with source; otherwise the template's" }),
     locale: localeField.optional().openapi({ description: "The recipient's locale when no customer is given" }),
     customer_id: z.string().max(64).optional(),
-    variables: z.record(z.string().max(100), z.unknown()).optional().openapi({
+    variables: freeformRecord.optional().openapi({
       description: "Variables laid over the customer's profile (or used alone). Nested objects or dotted keys.",
     }),
     counting: counting.optional(),

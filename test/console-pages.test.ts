@@ -742,3 +742,32 @@ describe("console: static groups", () => {
     expect((await t.client.get("/v1/groups")).body.data).toEqual([]);
   });
 });
+
+describe("console: what the API refuses", () => {
+  it("shows the API's reason with its status, in either language, instead of failing", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const cookie = await signIn(env, t.key);
+    const cases: [string, number, string][] = [
+      ["/console/customers?group=99", 404, "group 99 was not found"],
+      ["/console/customers?consent=x", 422, "query.consent"],
+      ["/console/customers?cursor=x", 422, "is not a cursor returned by this API"],
+      [`/console/customers?q=${"a".repeat(200)}`, 422, "query.q"],
+      ["/console/activation?rule_days=99", 422, "query.rule_days"],
+      [`/console/customers/${"x".repeat(70)}`, 422, "path.id"],
+      [`/console/campaigns/${"x".repeat(70)}`, 422, "path.id"],
+    ];
+    for (const [path, status, says] of cases) {
+      for (const lang of ["en", "zh-CN"]) {
+        const res = await page(env, path, cookie, lang);
+        expect(res.status, path).toBe(status);
+        const html = await res.text();
+        expect(html, path).toContain(says);
+        expect(html).toContain(lang === "en" ? "Sign out" : "退出");
+        // In its section of the menu, with the way back to it.
+        const section = path.split(/[/?]/)[2];
+        expect(html, path).toContain(`<a href="/console/${section}" aria-current="page">`);
+      }
+    }
+  });
+});

@@ -68,6 +68,7 @@ const en = {
   never_asked: "Never asked",
   role: "Role",
   notFound: "Not found",
+  pageRefused: "This page cannot be shown",
   importTitle: "Import customers",
   importHint:
     "A CSV file with a header row: phone or member number, and any of name, tier, birthday, tags, consent… Other columns become attributes. Importing the same file again changes nothing.",
@@ -500,6 +501,7 @@ const zh: Words = {
   never_asked: "未询问",
   role: "角色",
   notFound: "未找到",
+  pageRefused: "无法显示此页面",
   importTitle: "导入客户",
   importHint:
     "带表头的 CSV 文件：手机号或会员号，以及姓名、等级、生日、标签、订阅状态等；其他列会成为属性。重复导入同一文件不会改变数据。",

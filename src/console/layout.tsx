@@ -13,6 +13,12 @@ export type Page =
   | "settings"
   | "login";
 
+/** The menu entry of the section a console path is in (its first part after /console). */
+export function sectionOf(path: string): { page: Page; href: string; key: keyof Words } {
+  const section = path.split("/")[2] ?? "";
+  return NAV.find((n) => n.page === section) ?? (NAV[0] as (typeof NAV)[number]);
+}
+
 const NAV: { page: Page; href: string; key: keyof Words }[] = [
   { page: "home", href: "/console", key: "home" },
   { page: "customers", href: "/console/customers", key: "customers" },

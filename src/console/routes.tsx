@@ -11,9 +11,9 @@ import type { ImportReport } from "../customers/import";
 import type { AppEnv } from "../http/env";
 import { PayloadTooLargeError } from "../lib/errors";
 import { deriveSecret, type SecretKey } from "../lib/secretbox";
-import { type ApiFetch, consoleApi, refusal } from "./api";
+import { ApiError, type ApiFetch, consoleApi, refusal } from "./api";
 import { fill, type Lang, pickLang, type Words, words } from "./i18n";
-import { Layout } from "./layout";
+import { Layout, Problem, sectionOf } from "./layout";
 import { ActivationPage } from "./pages/activation";
 import { campaignBody } from "./pages/campaign-form";
 import { CampaignPage, CampaignsPage, StatsFragment } from "./pages/campaigns";
@@ -361,6 +361,31 @@ export function consoleRoutes(api: ApiFetch) {
     const p = page(c);
     const body = await CustomerPage({ ...p, id: c.req.param("id"), notice: c.get("notice") });
     return body === null ? c.html(notFound(p), 404) : c.html(body);
+  });
+
+  // A page whose API call was refused (a filter value the API does not take, an id that cannot
+  // exist) shows the API's reason with its status; anything else is the app's to answer.
+  app.onError((e, c) => {
+    if (!(e instanceof ApiError) || e.status >= 500) throw e;
+    const session = c.get("session");
+    const p = { lang: c.get("lang"), w: c.get("w"), who: { scope: session.scope, csrf: session.csrf } };
+    const r = refusal(e);
+    const section = sectionOf(c.req.path);
+    return c.html(
+      <Layout
+        lang={p.lang}
+        w={p.w}
+        title={r.status === 404 ? p.w.notFound : p.w.pageRefused}
+        page={section.page}
+        who={p.who}
+      >
+        <Problem text={r.detail && !r.message.includes(r.detail) ? `${r.message} (${r.detail})` : r.message} />
+        <p>
+          <a href={section.href}>{p.w[section.key]}</a>
+        </p>
+      </Layout>,
+      r.status as 400,
+    );
   });
 
   return app;

@@ -291,6 +291,21 @@ describe("the webhook", () => {
     expect(env.db.sqlite.prepare("select provider_message_id, body from inbound_messages").all()).toEqual([
       { provider_message_id: "SM-tw-1", body: "HELP" },
     ]);
+    // Signed, but with no sender: 400 (a 5xx Twilio retries), kept for inspection, nothing stored.
+    const noFrom = { MessageSid: "SM-tw-2", Body: "HELP" };
+    const bad = await env.app.request(`http://127.0.0.1:3000${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-twilio-signature": await twilioSignature(token, `https://sms.gym.example${path}`, noFrom),
+      },
+      body: new URLSearchParams(noFrom).toString(),
+    });
+    expect(bad.status).toBe(400);
+    expect((await t.client.get(`/v1/channels/${ch.body.id}/rejected-webhooks`)).body.data).toMatchObject([
+      { kind: "inbound", body: "MessageSid=SM-tw-2&Body=HELP" },
+    ]);
+    expect(env.db.sqlite.prepare("select count(*) as n from inbound_messages").get()).toEqual({ n: 1 });
   });
 
   it("a message claimed by a pipeline that died is handled after its lease, once", async () => {

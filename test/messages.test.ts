@@ -5,7 +5,7 @@ import { runDispatch } from "../jobs/dispatch";
 import { runExpire } from "../jobs/expire";
 import { type ChannelRow, messages } from "../src/db/schema";
 import { TokenBucket } from "../src/delivery/rate";
-import { hmacBase64 } from "../src/lib/secretbox";
+import { hmacBase64, open } from "../src/lib/secretbox";
 import { type Client, client, type TestEnv, tenant } from "./harness";
 
 // 2026-11-23T04:00:00Z is 12:00 in Shanghai: outside quiet hours (21:00-08:00).
@@ -26,6 +26,12 @@ async function member(c: Client, body: Record<string, unknown> = {}) {
   });
   expect(res.status).toBe(201);
   return res.body.id as string;
+}
+
+/** The secret the workspace's simulator channel signs its callbacks with. */
+async function simulatorSecret(env: TestEnv): Promise<string> {
+  const sealed = (await env.deps.db.orm.query.channels.findFirst())?.credentials as string;
+  return JSON.parse(await open(env.deps.secretKey, sealed)).secret;
 }
 
 async function send(c: Client, body: Record<string, unknown>, headers?: Record<string, string>) {
@@ -388,12 +394,7 @@ describe("provider outcomes", () => {
     await runDispatch(env.deps);
     const sent = (await t.client.get(`/v1/messages/${m.body.id}`)).body;
     expect(sent.status).toBe("delivered");
-    const secret = JSON.parse(
-      await (await import("../src/lib/secretbox")).open(
-        env.deps.secretKey,
-        (await env.deps.db.orm.query.channels.findFirst())?.credentials as string,
-      ),
-    ).secret;
+    const secret = await simulatorSecret(env);
     const post = async (updates: unknown[], sign = true) => {
       const body = JSON.stringify({ updates });
       return env.app.request(`/webhooks/simulator/${t.channel.id}/status`, {
@@ -424,12 +425,7 @@ describe("provider outcomes", () => {
   it("stores inbound SMS once, however often the provider retries", async () => {
     const env = await setup();
     const t = await workspace(env);
-    const secret = JSON.parse(
-      await (await import("../src/lib/secretbox")).open(
-        env.deps.secretKey,
-        (await env.deps.db.orm.query.channels.findFirst())?.credentials as string,
-      ),
-    ).secret;
+    const secret = await simulatorSecret(env);
     const body = JSON.stringify({ id: "in-1", from: "+8613800138000", to: "+10000", text: "STOP" });
     const call = async () =>
       env.app.request(`/webhooks/simulator/${t.channel.id}/inbound`, {
@@ -444,6 +440,59 @@ describe("provider outcomes", () => {
     expect((await call()).status).toBe(200);
     const rows = await env.deps.db.rawAll<{ body: string; raw: string }>("select body, raw from inbound_messages", []);
     expect(rows).toEqual([{ body: "STOP", raw: body }]);
+  });
+
+  it("answers a signed webhook it cannot read with 400, keeps its body for inspection, and changes nothing else", async () => {
+    const env = await setup();
+    const t = await workspace(env);
+    const secret = await simulatorSecret(env);
+    const signed = async (kind: string, body: string) =>
+      env.app.request(`/webhooks/simulator/${t.channel.id}/${kind}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-simulator-signature": await hmacBase64("SHA-256", secret, body),
+        },
+        body,
+      });
+    const bad: [string, string, string][] = [
+      ["status", "not json", "not JSON"],
+      ["status", '{"updates":[null]}', "updates[0]"],
+      ["status", '{"updates":{"a":1}}', "not a list"],
+      ["status", '{"updates":[{"providerRef":"x","status":"teleported"}]}', "known status"],
+      ["inbound", "[1,2]", "not a JSON object"],
+      ["inbound", '{"from":"+8613800138000","text":"hi"}', "needs an id"],
+    ];
+    for (const [kind, body, says] of bad) {
+      const res = await signed(kind, body);
+      expect(res.status, body).toBe(400);
+      const json = (await res.json()) as { error: { code: string; message: string } };
+      expect(json.error.code).toBe("malformed_webhook");
+      expect(json.error.message, body).toContain(says);
+    }
+    const kept = await t.client.get(`/v1/channels/${t.channel.id}/rejected-webhooks`);
+    expect(kept.status).toBe(200);
+    expect(kept.body.data.map((r: { kind: string; body: string }) => [r.kind, r.body])).toEqual(
+      bad.map(([kind, body]) => [kind, body]).reverse(),
+    );
+    expect(kept.body.data[0]).toMatchObject({
+      content_type: "application/json",
+      reason: expect.stringContaining("id"),
+    });
+    expect(await env.db.rawAll("select id from inbound_messages", [])).toEqual([]);
+    // Another workspace cannot read them; a read key cannot either (bodies hold phones and texts).
+    const other = await tenant(env);
+    expect((await other.client.get(`/v1/channels/${t.channel.id}/rejected-webhooks`)).status).toBe(404);
+    const read = await t.client.post("/v1/api-keys", { name: "r", scope: "read" });
+    expect((await client(env, read.body.key).get(`/v1/channels/${t.channel.id}/rejected-webhooks`)).status).toBe(403);
+    // A forged one is still a 403 and kept nowhere.
+    const forged = await env.app.request(`/webhooks/simulator/${t.channel.id}/status`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-simulator-signature": "forged" },
+      body: "not json",
+    });
+    expect(forged.status).toBe(403);
+    expect((await t.client.get(`/v1/channels/${t.channel.id}/rejected-webhooks`)).body.data).toHaveLength(bad.length);
   });
 
   it("after a crash mid-send, re-sends only through a provider that de-duplicates; else marks unknown", async () => {

@@ -2,7 +2,8 @@ import type { Context } from "hono";
 import { ctxOf } from "../http/auth";
 import type { AppEnv } from "../http/env";
 import { apiRoute, createRouter, jsonBody, jsonContent, noContent, z } from "../http/openapi";
-import { ChannelCreateSchema, ChannelPatchSchema, ChannelSchema } from "./schemas";
+import { listRejectedWebhooks } from "../webhooks/rejected";
+import { ChannelCreateSchema, ChannelPatchSchema, ChannelSchema, RejectedWebhookListSchema } from "./schemas";
 import { archiveChannel, type ChannelEnv, createChannel, getChannel, listChannels, updateChannel } from "./service";
 
 const tags = ["Channels"];
@@ -60,6 +61,24 @@ export const channelRoutes = createRouter()
       responses: { 200: jsonContent(ChannelSchema, "The channel") },
     }),
     async (c) => c.json(await getChannel(ctxOf(c), c.req.valid("param").id, c.get("deps").config.publicUrl), 200),
+  )
+  .openapi(
+    apiRoute({
+      method: "get",
+      path: "/v1/channels/{id}/rejected-webhooks",
+      tags,
+      summary: "Webhooks the provider signed but whose body could not be read (the latest 50, kept 30 days)",
+      description:
+        "Each was answered 400 so the provider does not retry it forever; the body is as it came. Admin only: bodies may hold phone numbers and texts.",
+      scope: "admin",
+      request: { params: IdParam },
+      responses: { 200: jsonContent(RejectedWebhookListSchema, "Rejected webhooks, newest first") },
+    }),
+    async (c) => {
+      const id = c.req.valid("param").id;
+      await getChannel(ctxOf(c), id);
+      return c.json(await listRejectedWebhooks(ctxOf(c), id), 200);
+    },
   )
   .openapi(
     apiRoute({

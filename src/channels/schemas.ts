@@ -91,3 +91,18 @@ export const ChannelSchema = z
     updated_at: z.string(),
   })
   .openapi("Channel");
+
+export const RejectedWebhookListSchema = z
+  .object({
+    data: z.array(
+      z.object({
+        id: z.string(),
+        kind: z.enum(["status", "inbound"]),
+        reason: z.string(),
+        content_type: z.string().nullable(),
+        body: z.string(),
+        received_at: z.string(),
+      }),
+    ),
+  })
+  .openapi("RejectedWebhookList");

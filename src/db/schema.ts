@@ -572,6 +572,28 @@ export const inboundMessages = sqliteTable(
   ],
 );
 
+/**
+ * Provider webhooks that were correctly signed but could not be read (the provider was answered
+ * 400, so it does not retry them forever): kept as they came for 30 days, for someone to see what
+ * the provider sent. GET /v1/channels/{id}/rejected-webhooks.
+ */
+export const rejectedWebhooks = sqliteTable(
+  "rejected_webhooks",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    channelId: text("channel_id").notNull(),
+    kind: text("kind", { enum: ["status", "inbound"] }).notNull(),
+    reason: text("reason").notNull(),
+    contentType: text("content_type"),
+    body: text("body").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [index("rejected_webhooks_channel").on(t.tenantId, t.channelId, t.receivedAt)],
+);
+
 /** Keywords a tenant defines (`激活 1234`, `JOIN`): what a matching message does, in order. */
 export const keywords = sqliteTable(
   "keywords",
@@ -888,6 +910,7 @@ export const schema = {
   messages,
   messageEvents,
   inboundMessages,
+  rejectedWebhooks,
   keywords,
   responses,
   inboxItems,

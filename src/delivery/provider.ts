@@ -29,7 +29,8 @@ export type ProviderError = {
 export type SendResult = { ok: true; providerRef: string } | { ok: false; error: ProviderError };
 
 /** Statuses a provider reports, already mapped to ours. */
-export type ReportedStatus = "queued" | "sending" | "sent" | "delivered" | "undelivered" | "failed";
+export const REPORTED_STATUSES = ["queued", "sending", "sent", "delivered", "undelivered", "failed"] as const;
+export type ReportedStatus = (typeof REPORTED_STATUSES)[number];
 
 export type StatusUpdate = {
   providerRef: string;

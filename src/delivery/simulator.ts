@@ -3,12 +3,14 @@
 // It de-duplicates by our reference, as a provider with an idempotency key does.
 
 import type { Clock } from "../lib/clock";
+import { MalformedWebhookError } from "../lib/errors";
 import { constantTimeEqual, type Hmac, hmacBase64 } from "../lib/secretbox";
 import { fnv1a } from "../templates/library";
 import {
   formFields,
   type InboundSms,
   type ProviderError,
+  REPORTED_STATUSES,
   type SendRequest,
   type SendResult,
   type SmsProvider,
@@ -81,6 +83,20 @@ export function decide(config: SimulatorConfig, ref: string, to: string, attempt
     };
   }
   return { ok: true, undelivered: chance(config.undelivered_rate, seed, "undelivered", ref) };
+}
+
+const STATUSES: ReadonlySet<string> = new Set(REPORTED_STATUSES);
+
+/** A JSON object, or a MalformedWebhookError. */
+function jsonBody(body: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new MalformedWebhookError("not JSON");
+  }
+  if (!value || typeof value !== "object" || Array.isArray(value)) throw new MalformedWebhookError("not a JSON object");
+  return value as Record<string, unknown>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -181,16 +197,29 @@ export class SimulatorProvider implements SmsProvider {
   }
 
   parseStatus(req: WebhookRequest): StatusUpdate[] {
-    const body = JSON.parse(req.body) as { updates?: StatusUpdate[] };
-    return (body.updates ?? []).filter((u) => typeof u.providerRef === "string" && typeof u.status === "string");
+    const body = jsonBody(req.body);
+    const updates = body.updates ?? [];
+    if (!Array.isArray(updates)) throw new MalformedWebhookError("updates is not a list");
+    return updates.map((u: unknown, i) => {
+      const { providerRef, status, errorCode, detail } = (u ?? {}) as Record<string, unknown>;
+      if (typeof providerRef !== "string" || typeof status !== "string" || !STATUSES.has(status))
+        throw new MalformedWebhookError(`updates[${i}] needs a providerRef and a known status`);
+      return {
+        providerRef,
+        status: status as StatusUpdate["status"],
+        ...(typeof errorCode === "string" ? { errorCode } : {}),
+        ...(typeof detail === "string" ? { detail } : {}),
+      };
+    });
   }
 
   parseInbound(req: WebhookRequest): InboundSms[] {
-    const f = req.headers.get("content-type")?.includes("json")
-      ? (JSON.parse(req.body) as Record<string, string>)
-      : formFields(req.body);
-    if (!f.id || !f.from) return [];
-    return [{ providerMessageId: f.id, from: f.from, to: f.to ?? "", text: f.text ?? "" }];
+    const f = req.headers.get("content-type")?.includes("json") ? jsonBody(req.body) : formFields(req.body);
+    const text = (k: string) => (typeof f[k] === "string" ? (f[k] as string) : undefined);
+    const id = text("id");
+    const from = text("from");
+    if (!id || !from) throw new MalformedWebhookError("an inbound SMS needs an id and a from");
+    return [{ providerMessageId: id, from, to: text("to") ?? "", text: text("text") ?? "" }];
   }
 
   /** For tests and the bench: what reached the simulator. */

@@ -1,6 +1,7 @@
 // Twilio's Messages REST API over fetch (runtime-neutral): form-encoded, basic auth, status
 // callbacks and inbound webhooks signed with X-Twilio-Signature (domain notes §8).
 
+import { MalformedWebhookError } from "../lib/errors";
 import { constantTimeEqual, type Hmac, hmacBase64 } from "../lib/secretbox";
 import {
   formFields,
@@ -133,14 +134,17 @@ export class TwilioProvider implements SmsProvider {
 
   parseStatus(req: WebhookRequest): StatusUpdate[] {
     const f = formFields(req.body);
-    const status = STATUS[f.MessageStatus ?? ""];
-    if (!f.MessageSid || !status) return [];
+    if (!f.MessageSid) throw new MalformedWebhookError("a status callback needs a MessageSid");
+    // A status Twilio may add later is answered and ignored (own keys only: not "constructor").
+    const name = f.MessageStatus ?? "";
+    const status = Object.hasOwn(STATUS, name) ? STATUS[name] : undefined;
+    if (!status) return [];
     return [{ providerRef: f.MessageSid, status, ...(f.ErrorCode ? { errorCode: f.ErrorCode } : {}) }];
   }
 
   parseInbound(req: WebhookRequest): InboundSms[] {
     const f = formFields(req.body);
-    if (!f.MessageSid || !f.From) return [];
+    if (!f.MessageSid || !f.From) throw new MalformedWebhookError("an inbound SMS needs a MessageSid and a From");
     return [{ providerMessageId: f.MessageSid, from: f.From, to: f.To ?? "", text: f.Body ?? "" }];
   }
 }

@@ -11,6 +11,7 @@ const STATUS_BY_CODE: Record<string, ContentfulStatusCode> = {
   forbidden: 403,
   invalid_json: 400,
   bad_request: 400,
+  malformed_webhook: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
   template_invalid: 422,

@@ -63,3 +63,10 @@ export class PayloadTooLargeError extends AppError {
     super("payload_too_large", `The request body is larger than the limit of ${limitBytes} bytes`);
   }
 }
+
+/** A provider's webhook, correctly signed, whose body cannot be read (400: a 5xx is retried forever). */
+export class MalformedWebhookError extends AppError {
+  constructor(reason: string) {
+    super("malformed_webhook", `The webhook's body cannot be read: ${reason}`);
+  }
+}

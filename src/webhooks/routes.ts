@@ -5,14 +5,17 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { channelForWebhook } from "../channels/service";
+import type { ChannelRow } from "../db/schema";
 import type { WebhookRequest } from "../delivery/provider";
 import { applyStatusUpdates } from "../delivery/receipts";
+import type { Deps } from "../deps";
 import { limitBody } from "../http/body-limit";
 import type { AppEnv } from "../http/env";
 import { createRouter, ErrorSchema } from "../http/openapi";
 import { storeInbound } from "../inbound/store";
-import { ForbiddenError, NotFoundError } from "../lib/errors";
+import { ForbiddenError, MalformedWebhookError, NotFoundError } from "../lib/errors";
 import { validationErrorFrom } from "../lib/zod-errors";
+import { keepRejectedWebhook } from "./rejected";
 
 const PROVIDERS = ["simulator", "twilio", "smpp"] as const;
 const MAX_CHANNEL_ID = 64;
@@ -40,6 +43,11 @@ function route(kind: "status" | "inbound") {
     request: { params: Params },
     responses: {
       200: { description: "Accepted (also for a repeat)" },
+      400: {
+        description:
+          "Signed, but the body cannot be read: kept for inspection (GET /v1/channels/{id}/rejected-webhooks)",
+        content: { "application/json": { schema: ErrorSchema } },
+      },
       403: { description: "Bad signature: nothing stored", content: { "application/json": { schema: ErrorSchema } } },
       404: { description: "No such channel", content: { "application/json": { schema: ErrorSchema } } },
     },
@@ -87,6 +95,23 @@ async function verified(c: Context<AppEnv>, provider: string, channelId: string)
   return { deps, channel, impl, req };
 }
 
+/** What a signed webhook says; a body that cannot be read is kept (rejected.ts) and answered 400. */
+async function readable<T>(
+  deps: Deps,
+  channel: ChannelRow,
+  kind: "status" | "inbound",
+  req: WebhookRequest,
+  parse: () => T,
+): Promise<T> {
+  try {
+    return parse();
+  } catch (e) {
+    if (!(e instanceof MalformedWebhookError)) throw e;
+    await keepRejectedWebhook(deps, channel, kind, req, e.message);
+    throw e;
+  }
+}
+
 function ok(c: Context<AppEnv>, provider: string) {
   // Twilio wants TwiML back; an empty response sends no reply.
   return provider === "twilio"
@@ -101,7 +126,8 @@ webhookRoutes
   .post("/webhooks/:provider/:channelId/status", limitBody(MAX_BYTES), async (c) => {
     const { provider, channelId } = pathOf(c);
     const { deps, channel, impl, req } = await verified(c, provider, channelId);
-    await applyStatusUpdates(deps, channel, impl.parseStatus(req));
+    const updates = await readable(deps, channel, "status", req, () => impl.parseStatus(req));
+    await applyStatusUpdates(deps, channel, updates);
     return ok(c, provider);
   })
   .post("/webhooks/:provider/:channelId/inbound", limitBody(MAX_BYTES), async (c) => {
@@ -109,7 +135,7 @@ webhookRoutes
     const { deps, channel, impl, req } = await verified(c, provider, channelId);
     // Stored first (one insert; a retried webhook carries the same provider id and is ignored),
     // then handled by the pipeline, which the runtime kicks at once.
-    const sms = impl.parseInbound(req);
+    const sms = await readable(deps, channel, "inbound", req, () => impl.parseInbound(req));
     const raw = () => req.body;
     const stored = await (deps.storeInbound
       ? deps.storeInbound(channel, sms, raw)

@@ -90,6 +90,63 @@ describe("opt-out, opt-in and help", () => {
     expect(await lastInbound(t.client)).toMatchObject({ step: "inbox", outcome: "question" });
   });
 
+  it("refuses a template key that does not exist the same way wherever a key is taken, changing nothing", async () => {
+    const env = setup();
+    const t = await twoWay(env, { locale: "en" });
+    const c = await customer(t.client, { phone: EMMA, locale: "en" });
+    await t.sms(EMMA, "what time do you open?");
+    await settle(env);
+    const [item] = (await t.client.get("/v1/inbox")).body.data;
+    const said = "no template 'no_such_key' (GET /v1/templates/defaults lists the shipped ones)";
+    const survey = { type: "score", question: "satisfaction" };
+    const unknownKey = { template: "no_such_key" };
+    const cases: [string, unknown, string][] = [
+      ["/v1/messages", { customer_id: c.id, template: "no_such_key" }, "template"],
+      [`/v1/inbox/${item.id}/reply`, { reply: { template: "no_such_key" } }, "reply.template"],
+      ["/v1/inbox/reply", { category: item.category, reply: { template: "no_such_key" } }, "reply.template"],
+      [
+        "/v1/keywords",
+        { name: "Hi", words: ["HI"], actions: [{ type: "reply", template: "no_such_key" }] },
+        "actions.0.template",
+      ],
+      ["/v1/campaigns", { name: "x", kind: "broadcast", template: "no_such_key", audience: { all: true } }, "template"],
+      // The thanks for an answer is a reply like any other.
+      [
+        "/v1/messages",
+        { customer_id: c.id, text: "Rate us 1-5", kind: "notification", expects: { ...survey, thanks: unknownKey } },
+        "expects.thanks.template",
+      ],
+      [
+        "/v1/keywords",
+        {
+          name: "Survey",
+          words: ["SURVEY"],
+          actions: [{ type: "start_survey", template: "survey_thanks", expects: { ...survey, thanks: unknownKey } }],
+        },
+        "actions.0.expects.thanks.template",
+      ],
+      [
+        "/v1/campaigns",
+        {
+          name: "x",
+          kind: "broadcast",
+          template: "survey_thanks",
+          audience: { all: true },
+          response: { ...survey, thanks: unknownKey },
+        },
+        "response.thanks.template",
+      ],
+    ];
+    for (const [path, body, field] of cases) {
+      const res = await t.client.post(path, body);
+      expect(res.status, path).toBe(422);
+      expect(res.body.error.details, path).toEqual([{ path: field, message: said }]);
+    }
+    // The item is still open and unanswered; no message was written.
+    expect((await t.client.get(`/v1/inbox/${item.id}`)).body).toMatchObject({ status: "open", replied_at: null });
+    expect((await t.client.get("/v1/messages")).body.data.filter((m: any) => m.template === "no_such_key")).toEqual([]);
+  });
+
   it("only an opt-in word re-subscribes; START after STOP works, a chat message does not", async () => {
     const env = setup();
     const t = await twoWay(env, { locale: "en" });

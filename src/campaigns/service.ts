@@ -22,7 +22,7 @@ import type { Expectation } from "../keywords/types";
 import { CronError, nextRun, parseCron } from "../lib/cron";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import type { TemplateLibrary } from "../templates/library";
-import { localeChain, resolveTemplate } from "../templates/service";
+import { checkTemplateKey, localeChain } from "../templates/service";
 import { getTenantRow } from "../tenants/service";
 import type { CampaignCreate, CampaignPatch } from "./schemas";
 import { parseHolidayDate } from "./slots";
@@ -231,9 +231,8 @@ async function afterDeliveryTrigger(ctx: Ctx, input: CampaignCreate): Promise<Af
   }
   if (f?.template) {
     const tenant = await getTenantRow(ctx.db, ctx.tenantId);
-    await resolveTemplate(ctx, (ctx as CampaignEnv).library, f.template, localeChain(null, tenant.locale)).catch(() => {
-      throw ValidationError.field("after_delivery.follow_up.template", `no template '${f.template}'`);
-    });
+    const chain = localeChain(null, tenant.locale);
+    await checkTemplateKey(ctx, (ctx as CampaignEnv).library, f.template, chain, "after_delivery.follow_up.template");
   }
   return {
     type: "after_delivery",
@@ -255,9 +254,11 @@ async function afterDeliveryTrigger(ctx: Ctx, input: CampaignCreate): Promise<Af
 /** `opts.id` fixes the id, so a caller that may run twice (an SMS command) creates it once. */
 export async function createCampaign(env: CampaignEnv, input: CampaignCreate, opts: { id?: string } = {}) {
   const tenant = await getTenantRow(env.db, env.tenantId);
-  const t = await resolveTemplate(env, env.library, input.template, localeChain(null, tenant.locale)).catch(() => {
-    throw ValidationError.field("template", `no template '${input.template}'`);
-  });
+  const t = await checkTemplateKey(env, env.library, input.template, localeChain(null, tenant.locale), "template");
+  const thanks = input.response?.thanks?.template;
+  if (thanks) {
+    await checkTemplateKey(env, env.library, thanks, localeChain(null, tenant.locale), "response.thanks.template");
+  }
   const trigger = await triggerOf(env, input, tenant.timeZone);
   const audience: Audience = (input.audience as Audience | undefined) ?? { all: true };
   await audienceSql(env, audience);

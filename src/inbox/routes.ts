@@ -4,6 +4,7 @@ import { ctxOf } from "../http/auth";
 import type { AppEnv } from "../http/env";
 import { apiRoute, createRouter, jsonBody, jsonContent, z } from "../http/openapi";
 import { ReplySchema } from "../keywords/schemas";
+import { libraryOf } from "../templates/library";
 import { getItem, groupSenders, listInbox, replyToCategory, replyToItem, updateItem } from "./service";
 
 const tags = ["Inbox"];
@@ -76,7 +77,8 @@ const GroupBody = z
   .openapi("InboxGroup");
 
 function withDue(c: Context<AppEnv>) {
-  return { ...ctxOf(c), onDue: c.get("deps").onMessageDue };
+  const deps = c.get("deps");
+  return { ...ctxOf(c), library: libraryOf(deps), onDue: deps.onMessageDue };
 }
 
 export const inboxRoutes = createRouter()

@@ -12,6 +12,9 @@ import type { InboundSettings } from "../inbound/settings";
 import type { Reply } from "../keywords/types";
 import { NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
+import type { TemplateLibrary } from "../templates/library";
+import { checkTemplateKey, localeChain } from "../templates/service";
+import { getTenantRow } from "../tenants/service";
 
 export function dueHours(settings: InboundSettings, tier: string | null): number {
   return (tier ? settings.inbox_due_hours[tier] : undefined) ?? settings.inbox_due_hours.default ?? 72;
@@ -203,13 +206,18 @@ function replyAll(ctx: Ctx, items: ItemRow[], reply: Reply, done: boolean): { st
   return { statements, sent: seen.size };
 }
 
-export async function replyToItem(
-  ctx: Ctx & { onDue?: (() => void) | undefined },
-  id: string,
-  reply: Reply,
-  done: boolean,
-) {
+type InboxEnv = Ctx & { library: TemplateLibrary; onDue?: (() => void) | undefined };
+
+/** A reply's template key, checked as everywhere else that takes one. */
+async function checkReply(ctx: InboxEnv, reply: Reply): Promise<void> {
+  if (reply.template === undefined) return;
+  const tenant = await getTenantRow(ctx.db, ctx.tenantId);
+  await checkTemplateKey(ctx, ctx.library, reply.template, localeChain(null, tenant.locale), "reply.template");
+}
+
+export async function replyToItem(ctx: InboxEnv, id: string, reply: Reply, done: boolean) {
   const item = await itemRow(ctx, id);
+  await checkReply(ctx, reply);
   const { statements } = replyAll(ctx, [item], reply, done);
   await ctx.db.batch(statements);
   ctx.onDue?.();
@@ -219,12 +227,8 @@ export async function replyToItem(
 const MAX_CATEGORY_REPLY = 5_000;
 
 /** One answer to every open item of a category ("the pool reopens Monday"). */
-export async function replyToCategory(
-  ctx: Ctx & { onDue?: (() => void) | undefined },
-  category: InboxCategory,
-  reply: Reply,
-  done: boolean,
-) {
+export async function replyToCategory(ctx: InboxEnv, category: InboxCategory, reply: Reply, done: boolean) {
+  await checkReply(ctx, reply);
   const items = await ctx.db.rawAll<ItemRow>(
     `${SELECT} where i.tenant_id = ? and i.category = ? and i.status = 'open' order by i.id limit ?`,
     [ctx.tenantId, category, MAX_CATEGORY_REPLY + 1],

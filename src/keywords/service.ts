@@ -9,7 +9,7 @@ import { normalize } from "../inbound/normalize";
 import { resolveInbound } from "../inbound/settings";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import type { TemplateLibrary } from "../templates/library";
-import { localeChain, resolveTemplate } from "../templates/service";
+import { checkTemplateKey, localeChain } from "../templates/service";
 import { getTenantRow } from "../tenants/service";
 import { overlap } from "./match";
 import type { KeywordCreate, KeywordPatch } from "./schemas";
@@ -90,9 +90,7 @@ export async function activeKeywords(ctx: Ctx, now: number): Promise<KeywordRow[
 type Draft = Omit<KeywordRow, "id" | "tenantId" | "createdAt" | "updatedAt">;
 
 async function checkTemplate(env: KeywordEnv, key: string, field: string, locale: string) {
-  await resolveTemplate(env, env.library, key, localeChain(null, locale)).catch(() => {
-    throw ValidationError.field(field, `no template '${key}'`);
-  });
+  await checkTemplateKey(env, env.library, key, localeChain(null, locale), field);
 }
 
 async function checkReply(env: KeywordEnv, r: Reply | null | undefined, field: string, locale: string) {
@@ -114,7 +112,10 @@ async function validate(env: KeywordEnv, d: Draft, selfId: string | null) {
   for (const [i, a] of d.actions.entries()) {
     const at = `actions.${i}`;
     if (a.type === "reply") await checkReply(env, a, at, tenant.locale);
-    if (a.type === "start_survey") await checkTemplate(env, a.template, `${at}.template`, tenant.locale);
+    if (a.type === "start_survey") {
+      await checkTemplate(env, a.template, `${at}.template`, tenant.locale);
+      await checkReply(env, a.expects.thanks, `${at}.expects.thanks`, tenant.locale);
+    }
     if (a.type === "activate_card" && d.argument?.type !== "digits")
       throw ValidationError.field("argument", "activate_card needs a digits argument (the card's last 4 digits)");
   }

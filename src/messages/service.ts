@@ -8,7 +8,7 @@ import { sha256Hex } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import type { TemplateLibrary } from "../templates/library";
-import { localeChain, resolveTemplate } from "../templates/service";
+import { checkTemplateKey, localeChain } from "../templates/service";
 import { getTenantRow } from "../tenants/service";
 import type { MessageCreate } from "./schemas";
 import { REASONS } from "./status";
@@ -123,21 +123,21 @@ export async function createMessage(env: MessageEnv, input: MessageCreate, idemp
   const tenant = await getTenantRow(env.db, env.tenantId);
   let kind = input.kind;
   if (input.template !== undefined) {
-    // The key must exist in some locale now; the text itself is resolved at send time.
-    const t = await resolveTemplate(
-      env,
-      env.library,
-      input.template,
-      localeChain(customer.locale, tenant.locale),
-    ).catch(() => {
-      throw ValidationError.field(
-        "template",
-        `no template '${input.template}' (GET /v1/templates/defaults lists the shipped ones)`,
-      );
-    });
+    const chain = localeChain(customer.locale, tenant.locale);
+    const t = await checkTemplateKey(env, env.library, input.template, chain, "template");
     kind ??= t.kind;
   }
   if (!kind) throw ValidationError.field("kind", "is required with a literal text: notification or marketing");
+  const thanks = input.expects?.thanks?.template;
+  if (thanks) {
+    await checkTemplateKey(
+      env,
+      env.library,
+      thanks,
+      localeChain(customer.locale, tenant.locale),
+      "expects.thanks.template",
+    );
+  }
   if (input.channel_id && !(await channelFor(env, input.channel_id))) {
     throw ValidationError.field("channel_id", `no channel ${input.channel_id} in this workspace`);
   }

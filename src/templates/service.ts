@@ -288,6 +288,25 @@ export async function resolveTemplate(
   throw new NotFoundError("template", `${key} (looked in ${chain.join(", ")})`);
 }
 
+/**
+ * A template key as every place that takes one checks it: it must resolve in the chain now (the
+ * text itself is resolved again at send time), else a 422 naming `field`.
+ */
+export async function checkTemplateKey(
+  ctx: Ctx,
+  library: TemplateLibrary,
+  key: string,
+  chain: string[],
+  field: string,
+): Promise<ResolvedTemplate> {
+  try {
+    return await resolveTemplate(ctx, library, key, chain);
+  } catch (e) {
+    if (!(e instanceof NotFoundError)) throw e;
+    throw ValidationError.field(field, `no template '${key}' (GET /v1/templates/defaults lists the shipped ones)`);
+  }
+}
+
 export async function templateVersionForPreview(ctx: Ctx, id: string, version?: number): Promise<ResolvedTemplate> {
   const r = await row(ctx, id);
   const v = version ?? r.currentVersion;

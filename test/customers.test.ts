@@ -191,6 +191,15 @@ describe("customers", () => {
     expect(await names("q=member%201")).toEqual(["Member 1", "Member 11"]);
     expect(await names("q=00139011")).toEqual(["Member 11"]);
     expect(await names("q=%25")).toEqual([]);
+    // A NUL ended SQLite's LIKE pattern early, so it matched everyone: now it is refused.
+    for (const q of ["%00", "a%00b", "%1B"]) {
+      const res = await t.client.get(`/v1/customers?q=${q}`);
+      expect(res.status, q).toBe(422);
+      expect(res.body.error.details[0]).toMatchObject({
+        path: "query.q",
+        message: "must not contain control characters",
+      });
+    }
     const bad = await t.client.get("/v1/customers?cursor=garbage");
     expect(bad.status).toBe(422);
     expect(bad.body.error.details[0].path).toBe("cursor");

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ImportStopSchema } from "../lib/import-stop";
-import { localeField } from "../lib/validators";
+import { localeField, searchField } from "../lib/validators";
 import { parseBirthdayText } from "./model";
 
 const BirthdayObject = z.strictObject({
@@ -130,7 +130,7 @@ export const CustomerListQuery = z.strictObject({
     .optional()
     .openapi({ description: "A group id or two-digit code; for a segment, its current members" }),
   consent: z.enum(["subscribed", "unsubscribed", "never_asked"]).optional(),
-  q: z.string().max(100).optional().openapi({ description: "Text search on name, phone and external id" }),
+  q: searchField.optional().openapi({ description: "Text search on name, phone and external id" }),
 });
 
 export const TimelineEntrySchema = z

@@ -24,6 +24,22 @@ export const localeField = z
   .transform((s) => canonicalLocale(s) as string)
   .openapi({ example: "zh-CN" });
 
+// SQLite reads a LIKE pattern up to its first NUL, so `%\0%` would match everything; nobody
+// searches for a control character.
+function hasControl(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** Words to search for: plain text, at most 100 characters. */
+export const searchField = z
+  .string()
+  .max(100)
+  .refine((s) => !hasControl(s), { message: "must not contain control characters" });
+
 export const hhmmField = z.string().regex(HHMM, "must be a 24-hour time HH:MM").openapi({ example: "21:00" });
 
 export const slugField = z

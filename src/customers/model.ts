@@ -4,9 +4,9 @@ import type { CountryCode } from "libphonenumber-js";
 import type { AttributeType, CustomerRow } from "../db/schema";
 import type { PhoneResult } from "../lib/phone";
 import { daysInMonth, formatCivil, isLeapYear, isValidTimeZone, localDate, parseCivilDate } from "../lib/time";
+import { type ConsentSource, type ConsentState, optedOutBySms } from "./consent";
 
-export type ConsentState = "subscribed" | "unsubscribed" | "never_asked";
-export type ConsentSource = "import" | "api" | "keyword" | "staff" | "console" | "provider";
+export type { ConsentSource, ConsentState };
 export type AttributeValue = string | number | boolean;
 
 export type BirthdayInput = { year?: number | null; month: number; day: number; lunar?: boolean };
@@ -86,6 +86,8 @@ export type Prepared = {
   previousAttributes: CustomerRow["attributes"];
   changed: string[];
   consent: { state: ConsentState; evidence: string | null } | null;
+  /** The consent state before (the stored row's; null for a new one). */
+  previousConsent: ConsentState | null;
   newAttributes: { key: string; type: AttributeType }[];
 };
 
@@ -376,8 +378,7 @@ export function prepareCustomer(
     // An SMS opt-out can only be undone by the customer's own opt-in word, never by an import
     // or an API call (domain notes §7).
     if (
-      row.consentState === "unsubscribed" &&
-      row.consentSource === "keyword" &&
+      optedOutBySms(row.consentState, row.consentSource) &&
       input.consent.state === "subscribed" &&
       env.consentSource !== "keyword"
     ) {
@@ -398,5 +399,6 @@ export function prepareCustomer(
   for (const a of newAttributes) env.attributeTypes.set(a.key, a.type);
   if (changed.length > 0 && !isNew) row.updatedAt = env.now.getTime();
   const previousAttributes = isNew ? NO_ATTRIBUTES : base.attributes;
-  return { ok: true, value: { row, previousAttributes, changed, consent, newAttributes } };
+  const previousConsent = isNew ? null : base.consentState;
+  return { ok: true, value: { row, previousAttributes, changed, consent, previousConsent, newAttributes } };
 }

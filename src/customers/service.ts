@@ -2,7 +2,7 @@ import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { CountryCode } from "libphonenumber-js";
 import { nudgeDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
-import type { RawStatement, Statement } from "../db/client";
+import type { Statement } from "../db/client";
 import {
   type CustomerRow,
   consentEvents,
@@ -19,8 +19,6 @@ import { customerFilterSql } from "../groups/service";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import { normalizePhone } from "../lib/phone";
-import { REASONS } from "../messages/status";
-import { skipPending } from "../messages/writes";
 import { getTenantRow } from "../tenants/service";
 import { type ConsentSource, type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
 import {
@@ -86,20 +84,6 @@ function assertUnique(row: CustomerRow, others: CustomerRow[]) {
 }
 
 /**
- * An opt-out takes effect at once, for what is already planned too (domain notes §7): the
- * customer's unsent marketing is skipped, each message with the reason in its history.
- */
-export function cancelMarketing(ctx: Ctx, customerId: string): RawStatement[] {
-  return skipPending(
-    ctx,
-    "tenant_id = ? and customer_id = ? and kind = 'marketing'",
-    [ctx.tenantId, customerId],
-    "opted_out",
-    REASONS.opted_out as string,
-  );
-}
-
-/**
  * The statements that store a customer's change (or creation), for callers that write them with
  * statements of their own in one batch (the inbound pipeline). Fails like save() does.
  */
@@ -116,14 +100,12 @@ export async function customerChange(
   if (!isNew && changed.length === 0) return { row, changed: [], statements: [] };
   if (isNew || changed.includes("phone") || changed.includes("external_id"))
     assertUnique(row, await findExisting(ctx, row.externalId ? [row.externalId] : [], row.phone ? [row.phone] : []));
-  const optedOut = !isNew && base.consentState !== "unsubscribed" && row.consentState === "unsubscribed";
   return {
     row,
     changed: prepared.value.changed,
     statements: [
       ...attributeStatements(ctx, prepared.value.newAttributes),
       ...writeStatements(ctx, prepared.value, isNew),
-      ...(optedOut ? cancelMarketing(ctx, row.id) : []),
       nudgeDateCampaigns(ctx.tenantId, ctx.clock.now().getTime()),
     ],
   };

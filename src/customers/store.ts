@@ -7,6 +7,7 @@ import { prepared } from "../db/prepared";
 import { type AttributeType, attributeDefinitions, type CustomerRow, customers, staff } from "../db/schema";
 import { isCountry, normalizePhone } from "../lib/phone";
 import { getTenantRow } from "../tenants/service";
+import { type ConsentChange, consentStatements } from "./consent";
 import { type ConsentSource, envFromRules, type Prepared, type PrepareEnv, type PrepareRules } from "./model";
 import {
   COLUMN_INDEX,
@@ -40,7 +41,12 @@ export function writeStatements(
   const out: RawStatement[] = [{ sql: UPDATE_SQL, params: [...rowValues(r).slice(2), r.tenantId, r.id] }];
   if (p.changed.includes("time_zone")) addZone(out, r.tenantId, r.timeZone, batch?.zonesWritten);
   out.push(...changedDates(r, p.previousAttributes, p.changed));
-  if (p.consent) out.push(consentStatement(ctx, r.tenantId, r.id, r.phone, p.consent, r.consentSource, r.consentAt));
+  if (p.consent) {
+    const before = { ...r, consentState: p.previousConsent };
+    out.push(
+      ...consentStatements(ctx, before, changeOf(p.consent, r.consentSource, r.consentAt), { profile: "written" }),
+    );
+  }
   const fields = p.changed.filter((f) => f !== "consent");
   if (fields.length > 0) {
     out.push({
@@ -68,17 +74,9 @@ export function insertStatements(
   const out: RawStatement[] = [{ sql: shared ? sharedInsertSql(shared) : INSERT_SQL, params: values }];
   addZone(out, tenantId, v("time_zone") as string, zonesWritten);
   if (consent) {
-    out.push(
-      consentStatement(
-        ctx,
-        tenantId,
-        v("id") as string,
-        v("phone") as string | null,
-        consent,
-        v("consent_source") as string | null,
-        v("consent_at") as number | null,
-      ),
-    );
+    const customer = { tenantId, id: v("id") as string, phone: v("phone") as string | null, consentState: null };
+    const change = changeOf(consent, v("consent_source") as string | null, v("consent_at") as number | null);
+    out.push(...consentStatements(ctx, customer, change, { profile: "written" }));
   }
   return out;
 }
@@ -93,19 +91,8 @@ function addZone(out: RawStatement[], tenantId: string, timeZone: string, zonesW
   });
 }
 
-function consentStatement(
-  ctx: Ctx,
-  tenantId: string,
-  customerId: string,
-  phone: string | null,
-  consent: NonNullable<Prepared["consent"]>,
-  source: string | null,
-  at: number | null,
-): RawStatement {
-  return {
-    sql: "insert into consent_events (id, tenant_id, customer_id, phone, state, source, evidence, at) values (?, ?, ?, ?, ?, ?, ?, ?)",
-    params: [ctx.ids.next("cns"), tenantId, customerId, phone, consent.state, source, consent.evidence, at],
-  };
+function changeOf(consent: NonNullable<Prepared["consent"]>, source: string | null, at: number | null): ConsentChange {
+  return { state: consent.state, source, evidence: consent.evidence, at };
 }
 
 // customer_dates indexes the attribute values that are dates (what date campaigns search). The

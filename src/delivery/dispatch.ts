@@ -7,6 +7,7 @@ import { and, eq, gte, inArray } from "drizzle-orm";
 import { type Composer, prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
+import { consentStatements } from "../customers/consent";
 import { blankCustomer } from "../customers/model";
 import { CUSTOMER_SELECT, customerFromRow } from "../customers/store";
 import type { Database, Statement } from "../db/client";
@@ -15,8 +16,6 @@ import {
   type CustomerRow,
   campaigns,
   channels,
-  consentEvents,
-  customers,
   type MessageRow,
   type MessageStatus,
   messageEvents,
@@ -867,23 +866,9 @@ function failure(
       const o = skip("failed", reason, detail);
       const extra: Statement[] = [];
       if (reason === "opted_out" && c.consentState !== "unsubscribed") {
-        // The carrier says this person opted out (Twilio 21610): the ledger and profile say so too.
-        extra.push(
-          deps.db.orm.insert(consentEvents).values({
-            id: deps.ids.next("cev"),
-            tenantId: m.tenantId,
-            customerId: c.id,
-            phone: c.phone,
-            state: "unsubscribed",
-            source: "provider",
-            evidence: detail,
-            at: now,
-          }),
-          deps.db.orm
-            .update(customers)
-            .set({ consentState: "unsubscribed", consentSource: "provider", consentAt: now, updatedAt: now })
-            .where(and(eq(customers.tenantId, m.tenantId), eq(customers.id, c.id))),
-        );
+        // The carrier says this person opted out (Twilio 21610): an opt-out like any other.
+        const change = { state: "unsubscribed" as const, source: "provider", evidence: detail, at: now };
+        extra.push(...consentStatements(deps, c, change, { profile: "write" }));
       }
       return { ...o, set: { ...o.set, ...fields }, extra };
     }

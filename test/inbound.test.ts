@@ -489,7 +489,7 @@ describe("staff commands", () => {
     expect(stats.by_status).toEqual({ delivered: 2, skipped: 2 });
     expect(stats.by_reason).toEqual({ opted_out: 1, no_consent: 1 });
     expect(await textsTo(t.client, ids[0] as string)).toEqual([
-      "【Test Gym】Class moved to 7pm, stop by the desk拒收请回复R",
+      "【Test Gym】Class moved to 7pm, stop by the desk 拒收请回复R",
     ]);
     expect(await textsTo(t.client, outsider.id)).toEqual([]);
     // The same webhook again (a provider retry) does not broadcast twice.

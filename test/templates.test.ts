@@ -246,7 +246,7 @@ describe("preview", () => {
     });
     expect(res.status).toBe(200);
     expect(res.body.text).toBe(
-      "[Demo Gym]Happy birthday, Emma! To celebrate, a free smoothie is on us this week at Demo Gym. Just show this text at the front desk. Reply STOP to opt out.",
+      "[Demo Gym] Happy birthday, Emma! To celebrate, a free smoothie is on us this week at Demo Gym. Just show this text at the front desk. Reply STOP to opt out.",
     );
     expect(res.body).toMatchObject({
       kind: "marketing",
@@ -292,7 +292,53 @@ describe("preview", () => {
       customer_id: id,
       counting: "cn_carrier",
     });
+    // Between two Chinese characters no space, as Chinese is written (and as before).
+    expect(long.body.text.endsWith("优拒收请回复R")).toBe(true);
     expect(long.body).toMatchObject({ characters: 114, segments: 2, per_segment: 67 });
+  });
+
+  it("keeps the opt-out hint apart from the text, as a reader expects in each language", async () => {
+    const env = await setup();
+    const t = await tenant(env, { brand_signature: "" });
+    const text = async (source: string, locale: string) =>
+      (await t.client.post("/v1/templates/preview", { source, kind: "marketing", locale })).body.text;
+    expect(await text("See you at the desk 💪", "en")).toBe("See you at the desk 💪 Reply STOP to opt out.");
+    expect(await text("See you at the desk.", "en")).toBe("See you at the desk. Reply STOP to opt out.");
+    expect(await text("快来健身吧💪", "zh-CN")).toBe("快来健身吧💪 拒收请回复R");
+    expect(await text("快来健身吧", "zh-CN")).toBe("快来健身吧拒收请回复R");
+    // After full-width punctuation Chinese goes on without a space.
+    expect(await text("快来健身吧！", "zh-CN")).toBe("快来健身吧！拒收请回复R");
+  });
+
+  it("signs an English text in a form that keeps it GSM-7, or as the workspace sets per language", async () => {
+    const env = await setup();
+    const t = await tenant(env, { brand_signature: "【Demo Gym】", locale: "en" });
+    const id = await customer(t.client, { name: "Emma Li", phone: "+12025550143", locale: "en" });
+    const body = { key: "birthday_greeting", customer_id: id, variables: { offer: "a free smoothie" } };
+    // 【】 would make it UCS-2 and twice the segments: English texts get [Demo Gym].
+    const res = await t.client.post("/v1/templates/preview", body);
+    expect(res.body).toMatchObject({ encoding: "GSM-7", segments: 1, signature: "[Demo Gym]" });
+    expect(res.body.text.startsWith("[Demo Gym] Happy birthday, Emma!")).toBe(true);
+    // Chinese carriers count 【】 like any character and want it: kept.
+    const carrier = await t.client.post("/v1/templates/preview", { ...body, counting: "cn_carrier" });
+    expect(carrier.body.signature).toBe("【Demo Gym】");
+    // A signature set for the language wins; "" means none.
+    await t.client.patch("/v1/tenant", { compose: { signatures: { en: "- Demo Gym", "zh-CN": "" } } });
+    const own = await t.client.post("/v1/templates/preview", body);
+    expect(own.body).toMatchObject({ signature: "- Demo Gym", encoding: "GSM-7" });
+    const zh = await customer(t.client, { name: "张伟", phone: "13800138001", locale: "zh-CN" });
+    const none = await t.client.post("/v1/templates/preview", { ...body, customer_id: zh });
+    expect(none.body).toMatchObject({ signature: null, signature_added: false });
+    // A Chinese brand name has no GSM-7 form: the preview says what it costs and what to do.
+    await t.client.patch("/v1/tenant", { brand_signature: "【悦动健身】", compose: { signatures: {} } });
+    const source = "Happy birthday, {{firstName}}! A free smoothie is on us this week.";
+    const cjk = await t.client.post("/v1/templates/preview", { source, kind: "marketing", customer_id: id });
+    expect(cjk.body).toMatchObject({ signature: "【悦动健身】", encoding: "UCS-2", segments: 2 });
+    expect(cjk.body.warnings).toContainEqual({
+      code: "signature_forces_ucs2",
+      message:
+        "The signature 【悦动健身】 makes this text UCS-2: 2 segment(s) instead of 1. Set a signature for this language in compose.signatures",
+    });
   });
 
   it("explains emoji, look-alikes, long texts and links, and fixes look-alikes when asked", async () => {

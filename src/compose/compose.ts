@@ -3,7 +3,7 @@
 // Prepared once per template and locale, applied per customer: the per-message part is a few
 // string operations and one counting pass.
 
-import { type Counting, countSegments, type Encoding, smartEncode } from "./encoding";
+import { type Counting, countSegments, type Encoding, isGsm7, smartEncode } from "./encoding";
 import { type ComposeSettings, DEFAULT_OPT_OUT_HINTS } from "./settings";
 
 export type Kind = "notification" | "marketing";
@@ -17,6 +17,8 @@ export type Composed = {
   per_segment: number;
   counting: Counting;
   signature_added: boolean;
+  /** The signature added, as it was for this text's locale. */
+  signature: string | null;
   opt_out_hint_added: boolean;
   smart_replaced: { from: string; to: string; count: number }[];
 };
@@ -35,11 +37,56 @@ export function hintFor(settings: ComposeSettings, locale: string): string {
   );
 }
 
-/** No space between a CJK text and what follows; one space after a Latin one. */
-function joiner(before: string, after: string): string {
-  if (!before || !after) return "";
-  const last = before.charCodeAt(before.length - 1);
-  return last >= 0x2e80 || after.charCodeAt(0) >= 0x2e80 || last <= 0x20 ? "" : " ";
+// Full-width punctuation after which Chinese (or Japanese) text goes on without a space.
+const CJK_PUNCTUATION = new Set("。！？，、；：…」』）》〉】～".split("").map((c) => c.codePointAt(0) as number));
+
+/**
+ * Whether a space goes between a text ending in `last` and what is added to it, starting with
+ * `first` (a hint, a signature): not after full-width punctuation, at a 【signature】's bracket
+ * or between two Chinese characters, where Chinese puts none; else one, so "…at the desk 💪"
+ * and "Reply STOP" (or "快来健身吧💪" and "拒收请回复R") stay apart. Code points, not strings: it
+ * runs for every message.
+ */
+function apart(last: number, first: number): boolean {
+  if (last <= 0x20 || first <= 0x20 || last === 0x3011 || first === 0x3010 || CJK_PUNCTUATION.has(last)) return false;
+  // Chinese runs on between its characters: "快来健身吧拒收请回复R", as carriers' samples read.
+  return !(isCjkLetter(last) && isCjkLetter(first));
+}
+
+function isCjkLetter(c: number): boolean {
+  return (
+    (c >= 0x3040 && c <= 0x30ff) ||
+    (c >= 0x3400 && c <= 0x9fff) ||
+    (c >= 0xac00 && c <= 0xd7af) ||
+    (c >= 0xf900 && c <= 0xfaff) ||
+    (c >= 0x20000 && c <= 0x2fa1f)
+  );
+}
+
+/** The last character, not the last UTF-16 unit: an emoji is two (a surrogate pair). */
+function lastCodePoint(s: string): number {
+  const i = s.length - 1;
+  const unit = s.charCodeAt(i);
+  return unit >= 0xdc00 && unit <= 0xdfff && i > 0 ? (s.codePointAt(i - 1) ?? unit) : unit;
+}
+
+/** Languages written without GSM-7 letters: their texts are UCS-2 anyway. */
+function isCjkLocale(locale: string): boolean {
+  return /^(zh|ja|ko)\b/i.test(locale);
+}
+
+/**
+ * The signature a text in `locale` gets: the one set for the locale, else the brand signature,
+ * else for a Latin-script text counted by the GSM rule its GSM-7 form ([Brand] for 【Brand】).
+ */
+export function signatureFor(settings: ComposeSettings, brand: string, locale: string, counting: Counting): string {
+  const lang = locale.split("-")[0] ?? "";
+  const own = settings.signatures[locale] ?? settings.signatures[lang];
+  if (own !== undefined) return own.trim();
+  const signature = brand.trim();
+  if (counting !== "standard" || isCjkLocale(locale) || isGsm7(signature)) return signature;
+  const latin = signature.replace(/^【/, "[").replace(/】$/, "]");
+  return isGsm7(latin) ? latin : signature;
 }
 
 export type Composer = (body: string) => Composed;
@@ -59,8 +106,8 @@ export function prepareComposer(opts: {
   counting?: Counting;
 }): Composer {
   const { settings, kind } = opts;
-  const signature = opts.signature.trim();
   const counting = opts.counting ?? settings.counting;
+  const signature = signatureFor(settings, opts.signature, opts.locale, counting);
   const wantsSignature =
     signature !== "" &&
     (settings.signature_on === "all" || (settings.signature_on === "marketing" && kind === "marketing")) &&
@@ -70,10 +117,18 @@ export function prepareComposer(opts: {
       ? hintFor(settings, opts.locale)
       : "";
   const atStart = settings.signature_position === "start";
+  // What is added never changes: its ends are read, and its spaced forms made, once.
+  const hintFirst = hint.codePointAt(0) ?? 0;
+  const signatureFirst = signature.codePointAt(0) ?? 0;
+  const signatureLast = signature ? lastCodePoint(signature) : 0;
+  const spaced = { hint: ` ${hint}`, before: `${signature} `, after: ` ${signature}` };
   return (body) => {
     let text = body.trim();
-    if (hint) text = text + joiner(text, hint) + hint;
-    if (wantsSignature) text = atStart ? signature + text : text + signature;
+    if (hint) text = text ? text + (apart(lastCodePoint(text), hintFirst) ? spaced.hint : hint) : hint;
+    if (wantsSignature && !text) text = signature;
+    else if (wantsSignature && atStart)
+      text = (apart(signatureLast, text.codePointAt(0) ?? 0) ? spaced.before : signature) + text;
+    else if (wantsSignature) text += apart(lastCodePoint(text), signatureFirst) ? spaced.after : signature;
     let replaced: Composed["smart_replaced"] = NONE;
     let c = countSegments(text, counting);
     // Only a text that is not GSM-7 already can gain from look-alike replacement.
@@ -94,6 +149,7 @@ export function prepareComposer(opts: {
       per_segment: c.perSegment,
       counting,
       signature_added: wantsSignature,
+      signature: wantsSignature ? signature : null,
       opt_out_hint_added: hint !== "",
       smart_replaced: replaced,
     };

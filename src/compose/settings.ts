@@ -11,6 +11,12 @@ export type ComposeSettings = {
   opt_out_hint: boolean;
   /** Hint text per locale, overriding the defaults below. */
   opt_out_hints: Record<string, string>;
+  /**
+   * The signature per locale ("" for none), overriding the brand signature. Without one, a text
+   * in a Latin-script language counted by the GSM rule gets the signature's GSM-7 form
+   * ([Brand] for 【Brand】), since 【】 would make it UCS-2 and double its segments.
+   */
+  signatures: Record<string, string>;
   /** Replace look-alike punctuation so English texts stay GSM-7 (never touches Chinese). */
   smart_encoding: boolean;
   /** How segments are counted when the channel does not say: the GSM rule or Chinese carriers'. */
@@ -27,26 +33,30 @@ export const DEFAULT_COMPOSE: ComposeSettings = {
   signature_on: "marketing",
   opt_out_hint: true,
   opt_out_hints: {},
+  signatures: {},
   smart_encoding: false,
   counting: "standard",
 };
+
+const locale = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a locale");
 
 export const ComposeSettingsSchema = z
   .strictObject({
     signature_position: z.enum(["start", "end"]),
     signature_on: z.enum(["marketing", "all", "none"]),
     opt_out_hint: z.boolean(),
-    opt_out_hints: z.record(
-      z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a locale"),
-      z.string().trim().min(1).max(60),
-    ),
+    opt_out_hints: z.record(locale, z.string().trim().min(1).max(60)),
+    signatures: z.record(locale, z.string().trim().max(40)).openapi({
+      description:
+        'Signature per locale, e.g. {"en": "[Demo Gym]"}; "" for none. Without one: the brand signature, or its GSM-7 form for Latin-script texts counted by the standard rule',
+    }),
     smart_encoding: z.boolean(),
     counting: z.enum(COUNTINGS as [Counting, ...Counting[]]),
   })
   .partial()
   .openapi("ComposeSettings", {
     description:
-      "How messages are finished: brand signature (on marketing only by default), an opt-out hint on marketing, smart encoding, and the segment counting rule. Omitted fields keep their value.",
+      "How messages are finished: brand signature (on marketing only by default, per locale if set), an opt-out hint on marketing, smart encoding, and the segment counting rule. Omitted fields keep their value.",
     example: { signature_position: "start", signature_on: "marketing", opt_out_hint: true, smart_encoding: true },
   });
 

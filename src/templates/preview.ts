@@ -131,6 +131,7 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
     counting,
     ucs2_culprits: culprits,
     signature_added: composed.signature_added,
+    signature: composed.signature,
     opt_out_hint_added: composed.opt_out_hint_added,
     smart_replaced: composed.smart_replaced,
     cost: costOf(plan, composed.segments),
@@ -180,6 +181,15 @@ function warningsFor(
       code: "lookalikes_force_ucs2",
       message: `Only look-alike punctuation (${culprits.map((c) => c.char).join(" ")}) makes this UCS-2; ${smart ? "" : "smart encoding (compose.smart_encoding) or "}plain ASCII would make it GSM-7 in ${gsm.segments} segment(s)`,
     });
+  }
+  if (composed.encoding === "UCS-2" && composed.signature) {
+    const without = countSegments(composed.text.replace(composed.signature, ""), counting);
+    if (without.encoding === "GSM-7") {
+      warnings.push({
+        code: "signature_forces_ucs2",
+        message: `The signature ${composed.signature} makes this text UCS-2: ${composed.segments} segment(s) instead of ${without.segments}. Set a signature for this language in compose.signatures`,
+      });
+    }
   }
   const link = /(https?:\/\/\S+|\b[\w-]+(\.[\w-]+)+\/\S*)/g;
   if (link.test(composed.text)) {

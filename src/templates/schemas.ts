@@ -131,6 +131,7 @@ export const PreviewSchema = z
     counting,
     ucs2_culprits: z.array(Culprit),
     signature_added: z.boolean(),
+    signature: z.string().nullable().openapi({ description: "The signature added, as it is for this locale" }),
     opt_out_hint_added: z.boolean(),
     smart_replaced: z.array(z.object({ from: z.string(), to: z.string(), count: z.number() })),
     cost: z.object({

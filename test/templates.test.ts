@@ -282,7 +282,8 @@ describe("preview", () => {
       "【悦动健身】张伟您好，您已经45天没来悦动健身了，我们很想念您！本周回来，下一节团课免费。拒收请回复R",
     );
     expect(res.body).toMatchObject({ encoding: "UCS-2", characters: 51, units: 51, segments: 1, counting: "standard" });
-    expect(res.body.ucs2_culprits[0]).toMatchObject({ char: "【", first_index: 0 });
+    // Chinese needs UCS-2 whatever is changed: no culprit named, the full-width comma included.
+    expect(res.body.ucs2_culprits).toEqual([]);
     const carrier = await t.client.post("/v1/templates/preview", { ...body, counting: "cn_carrier" });
     expect(carrier.body).toMatchObject({ segments: 1, units: 51, counting: "cn_carrier" });
     // 120 characters: two parts under both rules.
@@ -351,6 +352,18 @@ describe("preview", () => {
     });
     expect(emoji.body).toMatchObject({ encoding: "UCS-2", characters: 21, units: 22, segments: 1 });
     expect(emoji.body.ucs2_culprits).toEqual([{ char: "🎂", code_point: "U+1F382", count: 1, first_index: 15 }]);
+    // Beside a letter GSM-7 lacks, changing the others cannot help: nothing is named.
+    for (const source of ["It’s 你好 🎂", "Привет, Emma！"]) {
+      const mixed = await t.client.post("/v1/templates/preview", { source, kind: "notification" });
+      expect(mixed.body).toMatchObject({ encoding: "UCS-2", ucs2_culprits: [] });
+      expect(mixed.body.warnings.map((w: any) => w.code)).not.toContain("lookalikes_force_ucs2");
+    }
+    // A Latin letter GSM-7 lacks is named: without its accent, the text would fit.
+    const accents = await t.client.post("/v1/templates/preview", {
+      source: "Olá João, it’s here",
+      kind: "notification",
+    });
+    expect(accents.body.ucs2_culprits.map((c: { char: string }) => c.char)).toEqual(["á", "ã", "’"]);
 
     const curly = { source: `It’s ${"x".repeat(100)}`, kind: "notification" };
     const before = await t.client.post("/v1/templates/preview", curly);

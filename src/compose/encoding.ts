@@ -97,12 +97,19 @@ function pack(text: string, size: number, gsm: boolean): number {
 
 export type Culprit = { char: string; code_point: string; count: number; first_index: number; replacement?: string };
 
-/** The characters that force UCS-2, in order of first appearance, with a GSM look-alike if one exists. */
+/**
+ * The characters that force UCS-2, in order of first appearance, with a GSM look-alike if one
+ * exists: only in a text that replacing or removing them would make GSM-7.
+ */
 export function ucs2Culprits(text: string): Culprit[] {
   const found = new Map<string, Culprit>();
   let index = 0;
   for (const ch of text) {
     if (!isGsm7(ch)) {
+      // A letter of a script GSM-7 lacks (Chinese, Cyrillic...) needs UCS-2 whatever else is
+      // changed: no character is to blame, and a full-width comma beside it is no culprit. A
+      // Latin letter GSM-7 lacks (á, ł) is one: written without its accent, the text fits.
+      if (LETTER.test(ch) && !LATIN.test(ch) && !LOOKALIKES.has(ch)) return [];
       const seen = found.get(ch);
       if (seen) seen.count++;
       else {
@@ -120,6 +127,9 @@ export function ucs2Culprits(text: string): Culprit[] {
   }
   return [...found.values()];
 }
+
+const LETTER = /\p{L}/u;
+const LATIN = /\p{Script=Latin}/u;
 
 /** Look-alikes that push an English text into UCS-2, and their GSM-7 equivalents. */
 const LOOKALIKES = new Map<string, string>([

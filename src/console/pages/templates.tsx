@@ -16,8 +16,6 @@ type Preview = {
   cost: { currency: string; per_message: number };
   warnings: { code: string; message: string }[];
 };
-const STRAY_MAX = 10;
-
 // "Sample data": a made-up member, so a draft previews before any customer is chosen. Any
 // other variable the text uses is reported as missing, as it would be at send time.
 const SAMPLE = {
@@ -105,11 +103,9 @@ export async function PreviewSection(props: Props & { input: Record<string, stri
       </section>
     );
   }
-  // A Chinese message is UCS-2 by nature: marking every character says nothing. What is worth
-  // marking is what can be fixed: characters with a GSM-7 replacement, or the few strays that
-  // push an otherwise GSM-7 message into UCS-2.
-  const strays = preview.ucs2_culprits.reduce((n, c) => n + c.count, 0) <= STRAY_MAX;
-  const marked = preview.ucs2_culprits.filter((c) => strays || c.replacement);
+  // The API names culprits only where changing them would make the text GSM-7 (never in a
+  // Chinese text, which is UCS-2 by nature).
+  const marked = preview.ucs2_culprits;
   const culprits = new Set(marked.map((c) => c.char));
   // Our made-up member's unused fields are not the writer's concern.
   const warnings = preview.warnings.filter((x) => input.customer_id || x.code !== "unused_variable");

@@ -538,15 +538,21 @@ describe("console: saving a template", () => {
     const first = await save({ key: "monday_offer", source: "{{name}}您好，周一私教课8折。" });
     expect(first.status).toBe(200);
     expect(await first.text()).toContain("Saved monday_offer (zh-CN), version 1.");
-    const second = await save({ key: "monday_offer", source: "{{name}}您好，周一私教课7折！" });
+    const second = await save({
+      key: "monday_offer",
+      source: "{{name}}您好，周一{{class}}7折！",
+      samples: "class = 私教课\ncard.last4 = 0042\nvisits = 12",
+    });
     expect(await second.text()).toContain("version 2.");
     const own = (await t.client.get("/v1/templates")).body.data;
     expect(own).toHaveLength(1);
     expect(own[0]).toMatchObject({
       key: "monday_offer",
       version: 2,
-      source: "{{name}}您好，周一私教课7折！",
+      source: "{{name}}您好，周一{{class}}7折！",
       kind: "marketing",
+      // Its sample values are saved with it.
+      variables: { class: "私教课", "card.last4": "0042", visits: 12 },
     });
 
     // A shipped template saved with changes becomes the workspace's own, keeping its samples.

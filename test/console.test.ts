@@ -189,6 +189,24 @@ describe("console sign-in", () => {
     expect(fragment.startsWith('<section id="preview"')).toBe(true);
     expect(fragment).not.toContain("<html");
 
+    // Sample data: a shipped template opens with its sample values and previews as it stands.
+    const shipped = await (await page(env, "/console/templates/edit?key=member_promotion&locale=en", cookie)).text();
+    expect(shipped).toContain("offer = 20% off personal training");
+    // Not the profile's values: the made-up member and the workspace's brand give those.
+    expect(shipped).not.toContain("brand = ");
+    expect(shipped).not.toContain("firstName = ");
+    expect(shipped).toMatch(/<pre class="sms">[^<]*Emma, a member offer from Demo Gym: 20% off personal training/);
+    // A new text's own variables take sample values typed beside it.
+    const own = new URLSearchParams({
+      source: "{{firstName}}, {{offer}} this week",
+      kind: "notification",
+      locale: "en",
+      samples: "offer = a free towel",
+    });
+    expect(await (await page(env, `/console/templates/edit?${own}`, cookie)).text()).toContain(
+      "Emma, a free towel this week",
+    );
+
     const broken = new URLSearchParams({ source: "Hi {{#if name}}", kind: "notification" });
     const err = await (await page(env, `/console/templates/edit?${broken}`, cookie)).text();
     expect(err).toMatch(/role="alert">[^<]*line 1/i);

@@ -229,7 +229,10 @@ describe("template library and versions", () => {
     expect((await b.client.get(`/v1/templates/${tpl.body.id}`)).status).toBe(404);
     expect((await b.client.patch(`/v1/templates/${tpl.body.id}`, { source: "hijack" })).status).toBe(404);
     expect((await b.client.post("/v1/templates/preview", { template_id: tpl.body.id })).status).toBe(404);
-    expect((await b.client.post("/v1/templates/preview", { key: "secret_offer" })).status).toBe(404);
+    // Another workspace's key is answered as a key that does not exist (as POST /v1/messages does).
+    const foreignKey = await b.client.post("/v1/templates/preview", { key: "secret_offer" });
+    expect(foreignKey.status).toBe(422);
+    expect(foreignKey.body.error.details[0].message).toContain("no template 'secret_offer'");
     expect((await b.client.get("/v1/templates")).body.data).toEqual([]);
   });
 });
@@ -296,6 +299,66 @@ describe("preview", () => {
     // Between two Chinese characters no space, as Chinese is written (and as before).
     expect(long.body.text.endsWith("优拒收请回复R")).toBe(true);
     expect(long.body).toMatchObject({ characters: 114, segments: 2, per_segment: 67 });
+  });
+
+  it("previews without a customer: a made-up member and the template's sample values", async () => {
+    const env = await setup();
+    const t = await tenant(env, { brand_signature: "" });
+    // Every shipped template, in each of its languages, previews as it stands.
+    const shipped = (await t.client.get("/v1/templates/defaults")).body.data;
+    for (const d of shipped) {
+      const res = await t.client.post("/v1/templates/preview", { key: d.key, locale: d.locale });
+      expect(res.status, `${d.key}.${d.locale}: ${JSON.stringify(res.body.error)}`).toBe(200);
+      expect(res.body.sample).toBe(true);
+    }
+    // The template's own samples, under the workspace's brand.
+    const zh = await t.client.post("/v1/templates/preview", { key: "birthday_greeting", locale: "zh-CN" });
+    expect(zh.body.text).toBe(
+      "亲爱的张伟，祝您生日快乐！Test Gym为您准备了生日礼物：鲜榨果汁一杯，本周内到店出示此短信即可领取。拒收请回复R",
+    );
+    // A template without samples of its own: the made-up member.
+    const inlineZh = await t.client.post("/v1/templates/preview", {
+      source: "{{name}}您好",
+      kind: "notification",
+      locale: "zh-CN",
+    });
+    expect(inlineZh.body.text).toBe("王芳您好");
+    // Values given in the request are laid over the samples: a campaign's {{offer}}, say.
+    const offer = await t.client.post("/v1/templates/preview", {
+      key: "member_promotion",
+      locale: "en",
+      variables: { offer: "a free towel" },
+    });
+    expect(offer.body.text).toMatch(/^Emma, a member offer from .*: a free towel until/);
+    // A workspace's own template brings its own samples; an inline text only what is given.
+    await t.client.post("/v1/templates", {
+      key: "class_moved",
+      locale: "en",
+      kind: "notification",
+      source: "{{firstName}}, {{class}} moved to {{time}}.",
+      variables: { class: "Yoga", time: "7pm" },
+    });
+    const own = await t.client.post("/v1/templates/preview", { key: "class_moved", locale: "en" });
+    expect(own.body.text).toBe("Emma, Yoga moved to 7pm.");
+    const inline = await t.client.post("/v1/templates/preview", {
+      source: "{{firstName}}, {{class}} moved.",
+      kind: "notification",
+      locale: "en",
+    });
+    expect(inline.status).toBe(422);
+    expect(inline.body.error.details[0]).toMatchObject({ kind: "missing_variable", variable: "class" });
+    // A key that does not exist is refused as everywhere else a key is taken.
+    const none = await t.client.post("/v1/templates/preview", { key: "no_such_key", locale: "en" });
+    expect(none.status).toBe(422);
+    expect(none.body.error.details[0].path).toBe("key");
+    // With a customer, their profile: no sample.
+    const id = await customer(t.client, { name: "Li Lei", phone: "13800138009", locale: "en" });
+    const real = await t.client.post("/v1/templates/preview", {
+      key: "class_moved",
+      customer_id: id,
+      variables: { class: "Spin", time: "8pm" },
+    });
+    expect(real.body).toMatchObject({ text: "Li, Spin moved to 8pm.", sample: false });
   });
 
   it("keeps the opt-out hint apart from the text, as a reader expects in each language", async () => {

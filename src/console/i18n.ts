@@ -98,6 +98,9 @@ const en = {
   templateEditor: "Template editor",
   previewFor: "Preview for",
   sampleData: "Sample data",
+  sampleValues: "Sample values",
+  sampleValuesHint:
+    "One per line, such as offer = 20% off or card.last4 = 1234: what each send brings. The preview without a customer uses them, and they are saved with the template.",
   preview: "Preview",
   segments: "Segments",
   encoding: "Encoding",
@@ -529,6 +532,9 @@ const zh: Words = {
   templateEditor: "模板编辑器",
   previewFor: "预览对象",
   sampleData: "示例数据",
+  sampleValues: "示例值",
+  sampleValuesHint:
+    "每行一个，如 offer = 八折 或 card.last4 = 1234：每次发送时带入的值。不选客户预览时使用，并随模板一起保存。",
   preview: "预览",
   segments: "条数",
   encoding: "编码",

@@ -63,3 +63,26 @@ export function mergeVariables(base: Record<string, unknown>, over: Record<strin
 function isPlainObject(v: unknown): boolean {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
+
+const SAMPLE_NAMES: Record<string, string> = { zh: "王芳", en: "Emma Li" };
+
+/**
+ * A made-up member in a language, with every profile variable set, for a preview without a
+ * customer: a draft shows its text before anyone is chosen.
+ */
+export function sampleCustomerVariables(locale: string, timeZone: string, brand: string): Record<string, unknown> {
+  const name = SAMPLE_NAMES[locale.split("-")[0] ?? ""] ?? (SAMPLE_NAMES.en as string);
+  return {
+    name,
+    firstName: firstNameOf(name),
+    tier: "gold",
+    phone: "+8613800138000",
+    locale,
+    timeZone,
+    externalId: "M0001",
+    birthday: { month: 3, day: 14, year: 1990, lunar: false },
+    tags: ["vip"],
+    attributes: {},
+    brand,
+  };
+}

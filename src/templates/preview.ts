@@ -11,12 +11,18 @@ import { customerFilterSql } from "../groups/service";
 import { ValidationError } from "../lib/errors";
 import { formatCivil, localDate, monthOf } from "../lib/time";
 import { getTenantRow, planFor } from "../tenants/service";
-import { brandName, customerVariables, mergeVariables, PROFILE_VARIABLES } from "./context";
+import { brandName, customerVariables, mergeVariables, PROFILE_VARIABLES, sampleCustomerVariables } from "./context";
 import { type CompiledTemplate, DEFAULT_LIMITS, RenderMeter, TemplateError } from "./engine";
 import { nest, type TemplateKind, type TemplateLibrary } from "./library";
 import { compiled } from "./render";
 import type { PreviewInput } from "./schemas";
-import { localeChain, type ResolvedTemplate, resolveTemplate, templateVersionForPreview } from "./service";
+import {
+  checkTemplateKey,
+  localeChain,
+  type ResolvedTemplate,
+  resolveTemplate,
+  templateVersionForPreview,
+} from "./service";
 
 const AUDIENCE_LIMIT = 100_000;
 // Rendering for a whole audience: a few seconds of the hardest template work at most, given out
@@ -73,10 +79,11 @@ async function pickTemplate(
       version: "",
       template_id: null,
       origin: "inline",
+      samples: {},
     };
   }
   if (input.template_id !== undefined) return templateVersionForPreview(ctx, input.template_id, input.version);
-  return resolveTemplate(ctx, library, input.key as string, localeChain(locale, tenant.locale));
+  return checkTemplateKey(ctx, library, input.key as string, localeChain(locale, tenant.locale), "key");
 }
 
 export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input: PreviewInput) {
@@ -102,9 +109,13 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
       counting,
     });
 
-  const base = customer ? customerVariables(customer, brand) : { brand };
-  const vars = mergeVariables(base, extra);
   const zone = customer?.timeZone ?? tenant.timeZone;
+  // Without a customer: a made-up member and the sample values the template declares, under the
+  // workspace's own brand.
+  const base = customer
+    ? customerVariables(customer, brand)
+    : mergeVariables(mergeVariables(sampleCustomerVariables(locale, zone, brand), nest(picked.samples)), { brand });
+  const vars = mergeVariables(base, extra);
   const body = template.render(vars, renderData(ctx, locale, zone, plan.currency));
   const composed = composerFor(picked.locale)(body);
   const culprits = ucs2Culprits(composed.text);
@@ -115,6 +126,7 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
 
   return {
     text: composed.text,
+    sample: customer === null,
     kind,
     locale: picked.locale,
     template: {

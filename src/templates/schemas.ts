@@ -115,6 +115,10 @@ const Culprit = z.object({
 export const PreviewSchema = z
   .object({
     text: z.string(),
+    sample: z.boolean().openapi({
+      description:
+        "True without customer_id: rendered for a made-up member, with the template's declared sample values and the variables given",
+    }),
     kind,
     locale: z.string(),
     template: z.object({

@@ -245,6 +245,8 @@ export type ResolvedTemplate = {
   version: string;
   template_id: string | null;
   origin: "tenant" | "default";
+  /** The sample values the template declares (by dotted path), for a preview without a customer. */
+  samples: Record<string, unknown>;
 };
 
 /** Locale fallback: the customer's locale, then the workspace's default, then English. */
@@ -270,6 +272,7 @@ export async function resolveTemplate(
         version: `${own.id}@${own.currentVersion}`,
         template_id: own.id,
         origin: "tenant",
+        samples: own.variables,
       };
     }
     const shipped = library.get(key, locale);
@@ -282,6 +285,7 @@ export async function resolveTemplate(
         version: `${key}.${locale}@${shipped.version}`,
         template_id: null,
         origin: "default",
+        samples: shipped.variables,
       };
     }
   }
@@ -318,5 +322,6 @@ export async function templateVersionForPreview(ctx: Ctx, id: string, version?: 
     version: `${r.id}@${v}`,
     template_id: r.id,
     origin: "tenant",
+    samples: r.variables,
   };
 }

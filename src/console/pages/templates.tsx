@@ -1,3 +1,4 @@
+import { PROFILE_VARIABLES } from "../../templates/context";
 import { type ConsoleApi, refusal } from "../api";
 import { Field } from "../fields";
 import { fill, type Lang, type Words } from "../i18n";
@@ -5,7 +6,14 @@ import { Layout, Notice, Problem } from "../layout";
 import { LiveFragment } from "../live";
 import { Table } from "../table";
 
-type Template = { id?: string; key: string; locale: string; kind: "notification" | "marketing"; source: string };
+type Template = {
+  id?: string;
+  key: string;
+  locale: string;
+  kind: "notification" | "marketing";
+  source: string;
+  variables: Record<string, unknown>;
+};
 type Preview = {
   text: string;
   encoding: "GSM-7" | "UCS-2";
@@ -16,12 +24,30 @@ type Preview = {
   cost: { currency: string; per_message: number };
   warnings: { code: string; message: string }[];
 };
-// "Sample data": a made-up member, so a draft previews before any customer is chosen. Any
-// other variable the text uses is reported as missing, as it would be at send time.
-const SAMPLE = {
-  en: { name: "Emma Li", tier: "gold", phone: "+8613800138000" },
-  "zh-CN": { name: "王芳", tier: "gold", phone: "+8613800138000" },
-};
+/**
+ * Sample values as the editor shows them, one `name = value` a line (dotted names for nested
+ * ones: card.last4 = 1234), and back. Numbers stay numbers, so {{plural visits ...}} works.
+ */
+function samplesText(variables: Record<string, unknown>, prefix = ""): string[] {
+  return Object.entries(variables).flatMap(([k, v]) =>
+    v !== null && typeof v === "object" && !Array.isArray(v)
+      ? samplesText(v as Record<string, unknown>, `${prefix}${k}.`)
+      : [`${prefix}${k} = ${Array.isArray(v) ? JSON.stringify(v) : String(v)}`],
+  );
+}
+
+function samplesOf(text: string | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const line of (text ?? "").split(/\r?\n/)) {
+    const at = line.indexOf("=");
+    const name = line.slice(0, at).trim();
+    if (at < 1 || !name) continue;
+    const value = line.slice(at + 1).trim();
+    // As in a CSV import: 12 is a number, 0042 (a card's last digits) stays text.
+    out[name] = /^-?(0|[1-9]\d*)(\.\d+)?$/.test(value) ? Number(value) : value;
+  }
+  return out;
+}
 
 type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
 
@@ -90,9 +116,10 @@ export async function PreviewSection(props: Props & { input: Record<string, stri
     preview = await api.post<Preview>("/v1/templates/preview", {
       source: input.source,
       kind: input.kind === "marketing" ? "marketing" : "notification",
-      ...(input.customer_id
-        ? { customer_id: input.customer_id }
-        : { locale: input.locale || "en", variables: SAMPLE[input.locale === "zh-CN" ? "zh-CN" : "en"] }),
+      // Without a customer the API renders for a made-up member; the sample values stand in
+      // for what each send brings (a campaign's offer, a card's last digits).
+      ...(input.customer_id ? { customer_id: input.customer_id } : { locale: input.locale || "en" }),
+      variables: samplesOf(input.samples),
     });
   } catch (e) {
     // The detail names the line and column of a template error.
@@ -172,8 +199,15 @@ export async function saveTemplate(p: Props, f: Record<string, string>): Promise
   const own = (await api.get<{ data: Template[] }>("/v1/templates")).data.find(
     (t) => t.key === key && t.locale === locale,
   );
+  // The sample values travel with the template: its preview and lint use them.
+  const samples = samplesOf(f.samples);
+  const variables = Object.keys(samples).length > 0 ? { variables: samples } : {};
   if (own?.id) {
-    const saved = await api.patch<{ version: number }>(`/v1/templates/${own.id}`, { source: f.source ?? "", kind });
+    const saved = await api.patch<{ version: number }>(`/v1/templates/${own.id}`, {
+      source: f.source ?? "",
+      kind,
+      ...variables,
+    });
     return fill(w.templateSaved, { key, locale, v: saved.version });
   }
   const shipped = (await api.get<{ data: Template[] }>("/v1/templates/defaults")).data.some(
@@ -184,6 +218,7 @@ export async function saveTemplate(p: Props, f: Record<string, string>): Promise
     locale,
     kind,
     source: f.source ?? "",
+    ...variables,
     ...(shipped && { copy_of: { key, locale } }),
   });
   return fill(w.templateSaved, { key, locale, v: saved.version });
@@ -199,7 +234,12 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
       ...(await api.get<{ data: Template[] }>("/v1/templates/defaults")).data,
     ];
     const t = all.find((x) => x.key === input.key && x.locale === input.locale);
-    if (t) Object.assign(input, { source: t.source, kind: t.kind });
+    // The made-up member (or the customer) gives the profile's values, and the workspace its
+    // brand: the samples shown are what each send brings.
+    const own = samplesText(t?.variables ?? {}).filter(
+      (line) => !PROFILE_VARIABLES.includes(line.split(/[.\s=]/)[0] ?? ""),
+    );
+    if (t) Object.assign(input, { source: t.source, kind: t.kind, samples: own.join("\n") });
   }
   const people = (
     await api.get<{ data: { id: string; name: string | null; phone: string | null; locale: string }[] }>(
@@ -216,6 +256,14 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
             {input.source ?? ""}
           </textarea>
         </Field>
+        <Field id="samples" label={w.sampleValues}>
+          <textarea id="samples" name="samples" rows={3} cols={60} aria-describedby="samples-hint">
+            {input.samples ?? ""}
+          </textarea>
+        </Field>
+        <p id="samples-hint" class="muted">
+          {w.sampleValuesHint}
+        </p>
         <div class="filters">
           <Field id="kind" label={w.kind}>
             <select id="kind" name="kind">

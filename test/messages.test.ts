@@ -157,6 +157,39 @@ describe("sending one message", () => {
     }
   });
 
+  it("refuses a text longer than the channel's provider takes, up front and at send time", async () => {
+    const env = await setup();
+    const t = await workspace(env, { brand_signature: "" });
+    const id = await member(t.client);
+    // A literal text is known at once: 1,700 characters is over what Twilio (and the simulator) take.
+    const long = await send(t.client, { customer_id: id, text: "x".repeat(1700), kind: "notification" });
+    expect(long.status).toBe(422);
+    expect(long.body.error.details[0]).toEqual({
+      path: "text",
+      message: "is too long as sent (1700 characters: The simulator takes at most 1,600 characters, as Twilio)",
+    });
+    // A template is rendered at send time: refused there with the reason, before any provider call.
+    await t.client.post("/v1/templates", {
+      key: "long_note",
+      locale: "en",
+      kind: "notification",
+      source: "{{note}}",
+    });
+    const m = await send(t.client, { customer_id: id, template: "long_note", variables: { note: "y".repeat(1700) } });
+    expect(m.status).toBe(201);
+    await runDispatch(env.deps);
+    const after = (await t.client.get(`/v1/messages/${m.body.id}`)).body;
+    expect(after).toMatchObject({ status: "skipped", reason: "too_long", provider_ref: null });
+    expect(after.reason_text).toBe("1700 characters: The simulator takes at most 1,600 characters, as Twilio");
+    // The preview warns of it.
+    const preview = await t.client.post("/v1/templates/preview", {
+      key: "long_note",
+      customer_id: id,
+      variables: { note: "y".repeat(1700) },
+    });
+    expect(preview.body.warnings.map((w: { code: string }) => w.code)).toContain("too_long_for_channel");
+  });
+
   it("bounds free-form variables in depth and size, naming the field, wherever they are taken", async () => {
     const env = await setup();
     const t = await workspace(env);

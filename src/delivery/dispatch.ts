@@ -4,6 +4,7 @@
 // scheduled() both call it (jobs/dispatch.ts).
 
 import { and, eq, gte, inArray } from "drizzle-orm";
+import { tooLongFor } from "../channels/limits";
 import { type Composer, prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
@@ -672,6 +673,9 @@ async function decideAndSend(
     }
     throw e;
   }
+  // Refused here, not by the provider (Twilio's 21617 after a round trip, or a part lost).
+  const tooLong = tooLongFor(channel.provider, composed);
+  if (tooLong) return skip("skipped", "too_long", tooLong);
   const segments = composed.segments;
   const cap = env.tenant.monthlySegmentCap;
   if (!m.isReply && cap !== null && env.used + segments > cap) {

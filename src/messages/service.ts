@@ -1,6 +1,9 @@
 import { and, desc, eq, gt, gte, lt, type SQL, sql } from "drizzle-orm";
 import { PRIORITY, PRIORITY_NAME } from "../campaigns/service";
+import { tooLongFor } from "../channels/limits";
 import { channelFor } from "../channels/service";
+import { prepareComposer } from "../compose/compose";
+import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import { customerByRef } from "../customers/service";
 import { type CustomerRow, campaigns, type MessageRow, messageEvents, messages, timingDecisions } from "../db/schema";
@@ -138,8 +141,22 @@ export async function createMessage(env: MessageEnv, input: MessageCreate, idemp
       "expects.thanks.template",
     );
   }
-  if (input.channel_id && !(await channelFor(env, input.channel_id))) {
+  const channel = await channelFor(env, input.channel_id ?? null);
+  if (input.channel_id && !channel) {
     throw ValidationError.field("channel_id", `no channel ${input.channel_id} in this workspace`);
+  }
+  if (input.text !== undefined && channel) {
+    // A literal text is known now: one its channel cannot take is refused now, not at the provider.
+    const composed = prepareComposer({
+      settings: resolveCompose(tenant.compose),
+      signature: tenant.brandSignature,
+      kind,
+      locale: customer.locale ?? tenant.locale,
+      templateSource: input.text,
+      counting: channel.counting,
+    })(input.text);
+    const tooLong = tooLongFor(channel.provider, composed);
+    if (tooLong) throw ValidationError.field("text", `is too long as sent (${tooLong})`);
   }
   const now = env.clock.now().getTime();
   const sendAt = input.send_at ? Date.parse(input.send_at) : now;

@@ -30,6 +30,7 @@ export const REASONS: Record<string, string> = {
   no_consent: "No consent to marketing on record",
   quiet_hours_deferred: "Held until the end of quiet hours in the customer's time zone",
   render_error: "The template could not be rendered for this customer",
+  too_long: "The message is longer than the channel's provider takes",
   invalid_number: "The customer has no valid mobile number",
   over_quota: "The workspace's monthly segment cap is reached",
   expired: "valid_until passed before it could be sent",

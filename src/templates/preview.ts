@@ -1,6 +1,8 @@
 // What a customer will actually receive: render, compose, count, price, and say why.
 
 import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { tooLongFor } from "../channels/limits";
+import { channelFor } from "../channels/service";
 import { type Composed, type Composer, prepareComposer } from "../compose/compose";
 import { type Counting, countSegments, ucs2Culprits } from "../compose/encoding";
 import { resolveCompose } from "../compose/settings";
@@ -96,7 +98,12 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
   const picked = await pickTemplate(ctx, library, input, tenant, locale);
   const kind: TemplateKind = input.kind ?? picked.kind;
   const template = compiled(picked.source);
-  const counting = input.counting ?? settings.counting;
+  // The channel it would go through (the one named, else the default) counts as the dispatcher will.
+  const channel = await channelFor(ctx, input.channel_id ?? null);
+  if (input.channel_id && !channel) {
+    throw ValidationError.field("channel_id", `no channel ${input.channel_id} in this workspace`);
+  }
+  const counting = input.counting ?? channel?.counting ?? settings.counting;
   const brand = brandName(tenant);
   const extra = nest(input.variables ?? {});
   const composerFor = (textLocale: string) =>
@@ -119,6 +126,7 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
   const body = template.render(vars, renderData(ctx, locale, zone, plan.currency));
   const composed = composerFor(picked.locale)(body);
   const culprits = ucs2Culprits(composed.text);
+  const tooLong = channel ? tooLongFor(channel.provider, composed) : null;
 
   const audience = input.audience
     ? await audiencePreview(ctx, library, input, tenant, plan, picked, composerFor, extra, brand)
@@ -157,6 +165,7 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
       template,
       input.variables,
       picked.source,
+      tooLong,
     ),
   };
 }
@@ -170,8 +179,15 @@ function warningsFor(
   template: CompiledTemplate,
   given: Record<string, unknown> | undefined,
   source: string,
+  tooLong: string | null,
 ): Warning[] {
   const warnings: Warning[] = [];
+  if (tooLong) {
+    warnings.push({
+      code: "too_long_for_channel",
+      message: `${tooLong}: it would not be sent (shorten the text, or the values it prints)`,
+    });
+  }
   if (composed.segments > 3) {
     warnings.push({
       code: "long_message",

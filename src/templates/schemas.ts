@@ -89,6 +89,11 @@ export const PreviewInputSchema = z
     kind: kind.optional().openapi({ description: "Required with source; otherwise the template's" }),
     locale: localeField.optional().openapi({ description: "The recipient's locale when no customer is given" }),
     customer_id: z.string().max(64).optional(),
+    channel_id: z
+      .string()
+      .max(64)
+      .optional()
+      .openapi({ description: "The channel it would go through (default: the workspace's), for its length limit" }),
     variables: freeformRecord.optional().openapi({
       description: "Variables laid over the customer's profile (or used alone). Nested objects or dotted keys.",
     }),

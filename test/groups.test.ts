@@ -253,6 +253,9 @@ describe("segments", () => {
       [{ field: "tier", op: "eq", value: "gold", extra: 1 }, "filter.extra", "is not a known key"],
       [{ field: "groups", op: "member_of", value: "42" }, "filter.value", "no group '42'"],
       [{ field: "consent", op: "eq", value: "yes" }, "filter.value", "'yes' is not one of"],
+      // Names on every object's prototype are no fields (they were a 500).
+      [{ field: "__proto__", op: "eq", value: "x" }, "filter.field", "'__proto__' is not a known field"],
+      [{ field: "toString", op: "eq", value: "x" }, "filter.field", "'toString' is not a known field"],
     ];
     for (const [filter, path, message] of cases) {
       const res = await t.client.post("/v1/segments/preview", { filter });
@@ -263,6 +266,14 @@ describe("segments", () => {
     let deep: unknown = { field: "tier", op: "eq", value: "gold" };
     for (let i = 0; i < 12; i++) deep = { not: deep };
     expect((await t.client.post("/v1/segments/preview", { filter: deep })).body.error.message).toContain("nesting");
+    // Thousands of levels (a stack overflow, and a 500, before): refused before anything walks them.
+    const abyss = `${'{"and":['.repeat(5000)}{"field":"tier","op":"eq","value":"gold"}${"]}".repeat(5000)}`;
+    for (const path of ["/v1/segments/preview", "/v1/groups"]) {
+      const body = path === "/v1/groups" ? `{"name":"x","kind":"segment","filter":${abyss}}` : `{"filter":${abyss}}`;
+      const res = await t.client.post(path, body, { "content-type": "application/json" });
+      expect(res.status, path).toBe(422);
+      expect(res.body.error.details[0].message).toBe("nesting is limited to 16 levels");
+    }
     const saved = await t.client.post("/v1/groups", {
       name: "x",
       kind: "segment",

@@ -1,8 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { CustomerSchema } from "../customers/schemas";
+import { freeformValue } from "../lib/validators";
 import { FILTER_DOC } from "./segment";
 
-export const FilterSchema = z.unknown().openapi("SegmentFilter", {
+export const FilterSchema = freeformValue.openapi("SegmentFilter", {
   type: "object",
   description: FILTER_DOC,
   example: {

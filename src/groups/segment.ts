@@ -150,7 +150,8 @@ class Compiler {
       // key is a defined attribute, so it matches ^[a-z][a-z0-9_]*$ and is safe inline.
       column = sql.raw(`json_extract(c.attributes, '$.${key}')`);
     } else {
-      const b = BUILTIN[field];
+      // Own fields only: "__proto__" or "toString" is no field.
+      const b = Object.hasOwn(BUILTIN, field) ? BUILTIN[field] : undefined;
       if (!b) return this.err(`${path}.field`, `'${field}' is not a known field`);
       kind = b.kind;
       column = sql.raw(b.column);
@@ -409,7 +410,7 @@ function cost(f: unknown): number {
   if (Array.isArray(o.and) || Array.isArray(o.or))
     return ((o.and ?? o.or) as unknown[]).reduce<number>((n, x) => n + cost(x), 0);
   if ("not" in o) return cost(o.not);
-  const field = String(o.field ?? "");
+  const field = typeof o.field === "string" ? o.field : "";
   if (field.startsWith("attributes.")) return 5;
   // An index probe per row for a static group (a segment named here is priced the same).
   if (field === "groups") return 12;

@@ -62,13 +62,19 @@ export function freeformProblem(value: unknown): { path: (string | number)[]; me
     const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((item, i) => [i, item]) : Object.entries(v);
     for (const [k, item] of entries) stack.push({ v: item, path: [...path, k] });
   }
-  if (JSON.stringify(value).length > FREEFORM_BYTES)
+  // undefined (a field left out) has no JSON at all.
+  if ((JSON.stringify(value) ?? "").length > FREEFORM_BYTES)
     return { path: [], message: `must be at most ${FREEFORM_BYTES / 1024} KB as JSON` };
   return null;
 }
 
-/** Named free-form values: `{"offer": "20% off", "card": {"last4": "1234"}}`. */
-export const freeformRecord = z.record(z.string().max(100), z.unknown()).superRefine((value, ctx) => {
+function bounded(value: unknown, ctx: z.RefinementCtx) {
   const problem = freeformProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
-});
+}
+
+/** Named free-form values: `{"offer": "20% off", "card": {"last4": "1234"}}`. */
+export const freeformRecord = z.record(z.string().max(100), z.unknown()).superRefine(bounded);
+
+/** Any free-form JSON value (a segment filter, checked in full by its own compiler). */
+export const freeformValue = z.unknown().superRefine(bounded);

@@ -14,6 +14,7 @@ export const scenarios: Record<string, () => Promise<Result>> = {
   import_csv_100k: async () => (await import("./import-csv")).importCsv100k(),
   segment_count_1m: async () => (await import("./segment-count")).segmentCount1m(),
   compose_1m: async () => (await import("./compose")).compose1m(),
+  template_worst_case: async () => (await import("./template-work")).templateWorstCase(),
   dispatch_simulator_100k: async () => (await import("./dispatch")).dispatchSimulator100k(),
   rate_limiter_accuracy: async () => (await import("./dispatch")).rateLimiterAccuracy(),
   plan_broadcast_1m: async () => (await import("./plan")).planBroadcast1m(),

@@ -52,7 +52,7 @@ const sources: [string, string, (w: World) => Promise<void>][] = [
   ],
   [
     "the console",
-    "api",
+    "console",
     async ({ env, t, customerId }) => {
       const cookie = await signIn(env, t.key);
       const fields = { name: "Emma Li", phone: PHONE, consent: "unsubscribed", evidence: "at the desk" };

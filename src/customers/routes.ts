@@ -42,7 +42,7 @@ export const customerRoutes = createRouter()
       request: { body: jsonBody(CustomerCreateSchema) },
       responses: { 201: jsonContent(CustomerSchema, "The new customer") },
     }),
-    async (c) => c.json(await createCustomer(ctxOf(c), c.req.valid("json")), 201),
+    async (c) => c.json(await createCustomer(ctxOf(c), c.req.valid("json"), c.get("auth").via), 201),
   )
   .openapi(
     apiRoute({
@@ -59,7 +59,7 @@ export const customerRoutes = createRouter()
       },
     }),
     async (c) => {
-      const out = await upsertCustomer(ctxOf(c), c.req.valid("json"));
+      const out = await upsertCustomer(ctxOf(c), c.req.valid("json"), c.get("auth").via);
       return out.result === "created" ? c.json(out, 201) : c.json(out, 200);
     },
   )
@@ -126,7 +126,8 @@ export const customerRoutes = createRouter()
       request: { params: IdParam, body: jsonBody(CustomerPatchSchema) },
       responses: { 200: jsonContent(CustomerSchema, "The updated customer") },
     }),
-    async (c) => c.json(await updateCustomer(ctxOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
+    async (c) =>
+      c.json(await updateCustomer(ctxOf(c), c.req.valid("param").id, c.req.valid("json"), c.get("auth").via), 200),
   )
   .openapi(
     apiRoute({

@@ -61,10 +61,10 @@ export async function prepareEnvFor(ctx: Ctx, consentSource: ConsentSource, phon
   return env;
 }
 
-async function envWithOptOuts(ctx: Ctx, phone: string | undefined): Promise<PrepareEnv> {
-  const env = await loadPrepareEnv(ctx, "api");
+async function envWithOptOuts(ctx: Ctx, phone: string | undefined, source: ConsentSource): Promise<PrepareEnv> {
+  const env = await loadPrepareEnv(ctx, source);
   const parsed = phone === undefined ? null : env.phone(phone);
-  return parsed?.ok ? prepareEnvFor(ctx, "api", [parsed.e164]) : env;
+  return parsed?.ok ? prepareEnvFor(ctx, source, [parsed.e164]) : env;
 }
 
 /** Throws 409 when another live customer already has this phone or external id. */
@@ -155,15 +155,16 @@ export async function customerByRef(ctx: Ctx, ref: CustomerRef, opts: { prospect
   return getCustomerRow(ctx, created.id);
 }
 
-export async function createCustomer(ctx: Ctx, input: CustomerInput) {
-  const env = await envWithOptOuts(ctx, input.phone);
+/** `source` is who the ledger says changed consent: the API, or a person in the console. */
+export async function createCustomer(ctx: Ctx, input: CustomerInput, source: ConsentSource = "api") {
+  const env = await envWithOptOuts(ctx, input.phone, source);
   const { row } = await save(ctx, env, input, emptyRow(ctx.ids.next("cus"), env, "api"), true);
   return toView(row);
 }
 
 /** Create or update by external id, else phone. Sending the same body twice changes nothing. */
-export async function upsertCustomer(ctx: Ctx, input: CustomerInput) {
-  const env = await envWithOptOuts(ctx, input.phone);
+export async function upsertCustomer(ctx: Ctx, input: CustomerInput, source: ConsentSource = "api") {
+  const env = await envWithOptOuts(ctx, input.phone, source);
   const phone = input.phone === undefined ? null : env.phone(input.phone);
   if (!input.external_id && !phone?.ok) {
     if (phone && !phone.ok) fail([{ path: "phone", message: `'${input.phone}' ${phone.reason}` }]);
@@ -188,9 +189,9 @@ export async function upsertCustomer(ctx: Ctx, input: CustomerInput) {
   };
 }
 
-export async function updateCustomer(ctx: Ctx, id: string, patch: CustomerInput) {
+export async function updateCustomer(ctx: Ctx, id: string, patch: CustomerInput, source: ConsentSource = "api") {
   const base = await getCustomerRow(ctx, id);
-  const env = await loadPrepareEnv(ctx, "api");
+  const env = await loadPrepareEnv(ctx, source);
   const { row } = await save(ctx, env, patch, base, false);
   return toView(row);
 }

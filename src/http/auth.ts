@@ -20,11 +20,10 @@ export const authMiddleware: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!match?.[1]) throw new UnauthorizedError();
   const deps = c.get("deps");
   // The web console's session token is accepted too: the console works through this API.
-  const auth = match[1].startsWith(SESSION_PREFIX)
-    ? await sessionFor(deps, match[1])
-    : await authenticate(deps.db, match[1]);
+  const isSession = match[1].startsWith(SESSION_PREFIX);
+  const auth = isSession ? await sessionFor(deps, match[1]) : await authenticate(deps.db, match[1]);
   if (!auth) throw new UnauthorizedError("The API key is invalid or revoked");
-  c.set("auth", { tenantId: auth.tenantId, keyId: auth.keyId, scope: auth.scope });
+  c.set("auth", { tenantId: auth.tenantId, keyId: auth.keyId, scope: auth.scope, via: isSession ? "console" : "api" });
   await next();
 };
 

@@ -3,10 +3,13 @@ import type { Scope } from "./auth";
 
 export type AuthInfo = { tenantId: string; keyId: string; scope: Scope };
 
+/** Who is calling: an integration with an API key, or a person in the web console (its session). */
+export type Caller = AuthInfo & { via: "api" | "console" };
+
 export type AppEnv = {
   Variables: {
     deps: Deps;
-    auth: AuthInfo;
+    auth: Caller;
     requestId: string;
   };
 };

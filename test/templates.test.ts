@@ -94,6 +94,25 @@ describe("the engine", () => {
     expect(work('{{#each a}}{{#if (formatDate "2026-01-01" locale=this)}}{{/if}}{{/each}}', locales)).toMatchObject({
       kind: "too_much_work",
     });
+    // Collections are never joined into text behind the budget's back: as a lookup's field, or
+    // a helper's option (a list of 10,900 empty lists joined at each turn held the thread 1 s).
+    const lists = { a: Array.from({ length: 10_900 }, () => []) };
+    expect(work("{{#each a}}{{#if (lookup this @root.a)}}{{/if}}{{/each}}", lists)).toMatchObject({
+      kind: "helper_failed",
+      helper: "lookup",
+    });
+    expect(work('{{#each a}}{{formatDate "2026-01-01" style=@root.a}}{{/each}}', lists)).toMatchObject({
+      kind: "helper_failed",
+    });
+    // A formatter costs the same in every process: charged the first time a render uses it,
+    // whether another render built it before or not.
+    const dated = compileTemplate("{{formatDate d}} {{formatDate d}}", helpers);
+    const once = new RenderMeter();
+    dated.render({ d: "2026-12-01" }, {}, DEFAULT_LIMITS, once);
+    const again = new RenderMeter();
+    dated.render({ d: "2026-12-01" }, {}, DEFAULT_LIMITS, again);
+    expect(again.steps).toBe(once.steps);
+    expect(once.steps).toBeGreaterThan(250);
     // What a real template costs, counted by a meter across renders.
     const meter = new RenderMeter();
     const greeting = compileTemplate("Hi {{firstNameOf name}}, {{#each items}}{{this}} {{/each}}", helpers);

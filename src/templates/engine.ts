@@ -91,6 +91,11 @@ export type HelperOptions = {
   lookupProperty: (parent: unknown, name: string) => unknown;
   /** Counts slow work against the render's budget (absent when Handlebars itself runs the helper). */
   charge?: (steps: number) => void;
+  /**
+   * Like charge, the first time a render (or the renders of one RenderMeter) names `key`: a
+   * formatter is built once and reused.
+   */
+  chargeOnce?: (key: string, steps: number) => void;
 };
 export type Helper = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -103,7 +108,7 @@ export const DEFAULT_LIMITS: RenderLimits = { maxOutput: 2000, maxSteps: 10_000 
 const HELPER_STEPS = 4;
 const CHARS_PER_STEP = 16;
 
-type Run = { steps: number; limits: RenderLimits };
+type Run = { steps: number; limits: RenderLimits; charged?: Set<string> };
 type Frame = {
   ctx: unknown;
   /** The context the template was rendered with: `@root`. */
@@ -142,6 +147,8 @@ export type CompiledTemplate = {
  */
 export class RenderMeter {
   steps = 0;
+  /** What the renders it counts have paid for once (a formatter each builds and reuses). */
+  readonly charged = new Set<string>();
   private turnStartedAt = 0;
   private turn: Promise<void> | null = null;
   constructor(private readonly stepsPerTurn = DEFAULT_LIMITS.maxSteps) {}
@@ -294,6 +301,12 @@ class Compiler {
         loc,
         lookupProperty,
         charge: (more: number) => charge(run, more),
+        chargeOnce: (key: string, more: number) => {
+          run.charged ??= new Set();
+          if (run.charged.has(key)) return;
+          run.charged.add(key);
+          charge(run, more);
+        },
       } satisfies HelperOptions;
       try {
         return helper.apply(f.ctx, args);
@@ -478,6 +491,9 @@ function each(context: unknown, fn: Prog, inverse: Prog, f: Frame): string {
 
 function lookupHelper(this: unknown, obj: unknown, field: unknown, options: HelperOptions): unknown {
   if (options === undefined) throw new Error("lookup needs an object and a field");
+  // A field is a name or an index: a list or an object would be joined into text first, work
+  // the step budget does not see.
+  if (typeof field === "object" && field !== null) throw new Error("the field must be a name or a number");
   if (!obj) return obj;
   return lookupProperty(obj, String(field));
 }
@@ -580,7 +596,7 @@ export function compileTemplate(source: string, helpers: Readonly<Record<string,
     variables: [...compiler.variables].sort(),
     helpers: [...compiler.helpersUsed].sort(),
     render(context, data = {}, limits = DEFAULT_LIMITS, meter) {
-      const run: Run = { steps: 0, limits };
+      const run: Run = { steps: 0, limits, ...(meter && { charged: meter.charged }) };
       try {
         const out = root({ ctx: context, root: context, depths: [context], data, bp: ROOT_BLOCK_PARAMS, run });
         if (out.length > limits.maxOutput) throw tooLong(run);

@@ -32,11 +32,15 @@ const NEW_FORMATTER_STEPS = 250;
 // A lunar date is computed afresh each time (about 40 µs).
 const LUNAR_STEPS = 50;
 
-/** Intl formatters are slow to build and safe to share: one per (kind, locale, options). */
+/**
+ * Intl formatters are slow to build and safe to share: one per (kind, locale, options). A render
+ * (or a piece of work of many renders) pays for each formatter the first time it uses it, built
+ * now or before: what a template costs does not depend on what others left in the cache.
+ */
 function cached<T extends Formatter>(o: Opts, key: string, make: () => T): T {
+  o.chargeOnce?.(key, NEW_FORMATTER_STEPS);
   let f = formatters.get(key) as T | undefined;
   if (!f) {
-    o.charge?.(NEW_FORMATTER_STEPS);
     if (formatters.size > 500) formatters.clear();
     f = make();
     formatters.set(key, f);
@@ -57,7 +61,8 @@ function toInstant(value: unknown, helper: string): { at: Date; civil: boolean }
   } else if (typeof value === "number" && Number.isFinite(value)) {
     return { at: new Date(value), civil: false };
   }
-  throw new Error(`'${String(value)}' is not a date (use YYYY-MM-DD or an ISO 8601 date-time) in ${helper}`);
+  const shown = typeof value === "object" ? (Array.isArray(value) ? "a list" : "an object") : `'${String(value)}'`;
+  throw new Error(`${shown} is not a date (use YYYY-MM-DD or an ISO 8601 date-time) in ${helper}`);
 }
 
 const DATE_STYLES: Record<string, Intl.DateTimeFormatOptions> = {
@@ -78,7 +83,7 @@ function formatInstant(value: unknown, o: Opts, helper: string, parts: Intl.Date
 }
 
 function styleOf(o: Opts, fallback: string): Intl.DateTimeFormatOptions {
-  const style = String(o.hash.style ?? fallback);
+  const style = word(o.hash.style ?? fallback, "style");
   const parts = DATE_STYLES[style];
   if (!parts) throw new Error(`style must be one of ${Object.keys(DATE_STYLES).join(", ")}`);
   return parts;
@@ -98,6 +103,15 @@ export function firstNameOf(name: string): string {
   return /^\S*/.exec(trimmed)?.[0] ?? "";
 }
 
+/**
+ * An option's value (style=, format=, ellipsis=): a short word. A list or an object is refused,
+ * never joined into text: that would be unbounded work the step budget does not see.
+ */
+function word(value: unknown, name: string): string {
+  if (typeof value === "string" && value.length <= 40) return value;
+  throw new Error(`${name} must be a word, such as ${name}="..."`);
+}
+
 function text(value: unknown): string {
   if (value === undefined || value === null) throw new Error("needs a value, got nothing (is the variable set?)");
   if (typeof value === "object") throw new Error(`needs text, got ${Array.isArray(value) ? "a list" : "an object"}`);
@@ -109,7 +123,7 @@ function lunarText(day: unknown, o: Opts): string {
   if (!civil) throw new Error("needs a date YYYY-MM-DD (or none, for today in the recipient's calendar)");
   o.charge?.(LUNAR_STEPS);
   const lunar = Solar.fromYmd(civil.year, civil.month, civil.day).getLunar();
-  const format = String(o.hash.format ?? "month_day");
+  const format = word(o.hash.format ?? "month_day", "format");
   if (!localeOf(o).toLowerCase().startsWith("zh")) {
     const month = lunar.getMonth();
     const leap = month < 0 ? "leap " : "";
@@ -181,7 +195,7 @@ export const helpers: Readonly<Record<string, Helper>> = {
     const max = args[1];
     if (typeof max !== "number" || !Number.isInteger(max) || max < 1)
       throw new Error("needs a length (a whole number)");
-    const ellipsis = String(o.hash.ellipsis ?? "…");
+    const ellipsis = word(o.hash.ellipsis ?? "…", "ellipsis");
     // Characters, not UTF-16 units (an emoji is one); only as many as the answer needs are read.
     const chars: string[] = [];
     for (const ch of value) {

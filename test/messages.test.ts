@@ -6,6 +6,7 @@ import { runExpire } from "../jobs/expire";
 import { type ChannelRow, messages } from "../src/db/schema";
 import { TokenBucket } from "../src/delivery/rate";
 import { hmacBase64, open } from "../src/lib/secretbox";
+import { nest } from "../src/templates/library";
 import { type Client, client, type TestEnv, tenant } from "./harness";
 
 // 2026-11-23T04:00:00Z is 12:00 in Shanghai: outside quiet hours (21:00-08:00).
@@ -225,6 +226,20 @@ describe("sending one message", () => {
       }
     }
     expect((await t.client.get("/v1/messages")).body.data).toHaveLength(0);
+    // A name that reaches the prototype is no variable: "__proto__.x" gave every object an x.
+    for (const name of ["__proto__.x", "a.constructor", "prototype"]) {
+      const res = await t.client.post("/v1/templates/preview", {
+        source: "Hi",
+        kind: "notification",
+        variables: { [name]: "yes" },
+      });
+      expect(res.status, name).toBe(422);
+      expect(res.body.error.details[0].message).toBe("is not a name a value can have");
+    }
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+    // Stored before the API refused them: skipped when nested, never followed.
+    expect(nest({ "__proto__.x": "yes", "card.last4": "1234" })).toEqual({ card: { last4: "1234" } });
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
   it("keeps each workspace's messages its own", async () => {

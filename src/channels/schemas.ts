@@ -66,7 +66,7 @@ export type ChannelCreate = z.infer<typeof ChannelCreateSchema>;
 export const ChannelPatchSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
-    config: z.record(z.string(), z.unknown()),
+    config: freeformRecord,
     credentials: z.record(z.string(), z.string()),
     rate_per_second: rate,
     counting: z.enum(["standard", "cn_carrier"]),

@@ -46,25 +46,60 @@ export const slugField = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, "must be lowercase letters, digits, '-' or '_' (max 63)");
 
-// Free-form values (template variables, a channel's config) are JSON of the caller's making:
-// bounded in depth, so no code that walks them (hashing, templates, storage) can run out of
-// stack, and in size, so a render over them stays cheap. Templates read a few levels at most.
+// Free-form values (template variables, a channel's config, a segment filter) are JSON of the
+// caller's making: bounded in depth, so no code that walks them (hashing, templates, storage)
+// can run out of stack, and in size, so a render over them stays cheap. Templates read a few
+// levels at most. Names that reach an object's prototype are no names (they would let a dotted
+// key like "__proto__.x" change every object in the process).
 export const FREEFORM_DEPTH = 16;
 export const FREEFORM_BYTES = 32 * 1024;
+const FORBIDDEN_NAMES = new Set(["__proto__", "constructor", "prototype"]);
 
-/** What is wrong with a free-form value, walked without recursion; null when it is fine. */
+type Walked = { v: unknown; depth: number; key: string | number; up: Walked | null };
+
+function pathOf(n: Walked | null): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (let at = n; at?.up; at = at.up) out.unshift(at.key);
+  return out;
+}
+
+/**
+ * What is wrong with a free-form value; null when it is fine. Walked without recursion, and
+ * sized as it goes: a megabyte of JSON is refused after its first 32 KB, not read to the end.
+ */
 export function freeformProblem(value: unknown): { path: (string | number)[]; message: string } | null {
-  const stack: { v: unknown; path: (string | number)[] }[] = [{ v: value, path: [] }];
+  const tooLarge = { path: [], message: `must be at most ${FREEFORM_BYTES / 1024} KB as JSON` };
+  let size = 0;
+  const stack: Walked[] = [{ v: value, depth: 0, key: "", up: null }];
   while (stack.length > 0) {
-    const { v, path } = stack.pop() as { v: unknown; path: (string | number)[] };
+    const n = stack.pop() as Walked;
+    const v = n.v;
+    // About the JSON text's length: a string with its quotes, anything else at least a character
+    // and its comma.
+    size += typeof v === "string" ? v.length + 3 : 2;
+    if (size > FREEFORM_BYTES) return tooLarge;
     if (v === null || typeof v !== "object") continue;
-    if (path.length >= FREEFORM_DEPTH) return { path, message: `nesting is limited to ${FREEFORM_DEPTH} levels` };
-    const entries: [string | number, unknown][] = Array.isArray(v) ? v.map((item, i) => [i, item]) : Object.entries(v);
-    for (const [k, item] of entries) stack.push({ v: item, path: [...path, k] });
+    if (n.depth >= FREEFORM_DEPTH) {
+      return { path: pathOf(n), message: `nesting is limited to ${FREEFORM_DEPTH} levels` };
+    }
+    if (Array.isArray(v)) {
+      if (size + v.length * 2 > FREEFORM_BYTES) return tooLarge;
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], depth: n.depth + 1, key: i, up: n });
+      continue;
+    }
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
+      const child: Walked = { v: (v as Record<string, unknown>)[k], depth: n.depth + 1, key: k, up: n };
+      if (isForbiddenName(k)) {
+        return { path: pathOf(child), message: "is not a name a value can have" };
+      }
+      size += k.length + 3;
+      if (size > FREEFORM_BYTES) return tooLarge;
+      stack.push(child);
+    }
   }
-  // undefined (a field left out) has no JSON at all.
-  if ((JSON.stringify(value) ?? "").length > FREEFORM_BYTES)
-    return { path: [], message: `must be at most ${FREEFORM_BYTES / 1024} KB as JSON` };
+  // The walk's count is close; the text itself decides (undefined, a field left out, has none).
+  if ((JSON.stringify(value) ?? "").length > FREEFORM_BYTES) return tooLarge;
   return null;
 }
 
@@ -72,6 +107,8 @@ function bounded(value: unknown, ctx: z.RefinementCtx) {
   const problem = freeformProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
 }
+
+const isForbiddenName = (name: string) => name.split(".").some((part) => FORBIDDEN_NAMES.has(part));
 
 /** Named free-form values: `{"offer": "20% off", "card": {"last4": "1234"}}`. */
 export const freeformRecord = z.record(z.string().max(100), z.unknown()).superRefine(bounded);

@@ -50,6 +50,8 @@ export function mergeVariables(base: Record<string, unknown>, over: Record<strin
   const out: Record<string, unknown> = {};
   for (const k in base) out[k] = base[k];
   for (const k in over) {
+    // Own names only; assigning "__proto__" would change out's prototype, not add a variable.
+    if (k === "__proto__" || !Object.hasOwn(over, k)) continue;
     const v = over[k];
     const b = out[k];
     out[k] =

@@ -339,12 +339,17 @@ describe("CSV import", () => {
       updated: 1,
       new_attributes: [{ key: "secret_attr", type: "number" }],
     });
+    // A row the parse stage could not take alone (no phone) but the writer matches by external
+    // id and writes does define its new attribute.
+    const matched = await t.client.post("/v1/customers/import", "external_id,visits_left\nE2,5\n", CSV);
+    expect(matched.body).toMatchObject({ updated: 1, new_attributes: [{ key: "visits_left", type: "number" }] });
     // The same through the API: a refused customer defines nothing.
     const api = await t.client.post("/v1/customers", { phone: "12", attributes: { tier_note: "abc" } });
     expect(api.status).toBe(422);
     expect((await t.client.get("/v1/attributes")).body.data.map((a: { key: string }) => a.key).sort()).toEqual([
       "loyalty_score",
       "secret_attr",
+      "visits_left",
     ]);
   });
 

@@ -145,13 +145,13 @@ class Importer {
     // prepared them need no place here: the stage saw to it that no later row matches one.
     const written = new Map<string, CustomerRow>();
     const phoneOf = (r: Keys) => (r.phone?.ok ? r.phone.e164 : undefined);
-    // Attributes whose type is known but not yet stored: defined only once a row that is
-    // written has a value for one (a row refused here, after the parse stage took it, defines
-    // nothing). Most batches have none to decide.
-    const undefinedAttributes = this.undefinedAttributes();
-    const writtenCells: string[][] = [];
+    // The rows this batch writes: an attribute is defined only once one of them has a value for
+    // it (a row refused here, after the parse stage took it, defines nothing).
+    const writtenChunks: RowChunk[] = [];
+    const writtenRows: number[] = [];
     const keep = (chunk: RowChunk, index: number) => {
-      if (undefinedAttributes.length > 0) writtenCells.push(cellsAt(chunk, index));
+      writtenChunks.push(chunk);
+      writtenRows.push(index);
     };
 
     // Looked up a slice at a time: the stored customers a lookup returns stay alive until
@@ -240,8 +240,9 @@ class Importer {
       }
     }
     this.parsedPhones = new Map();
-    const newDefs = undefinedAttributes.filter(({ column }) =>
-      writtenCells.some((cells) => (cells[column] ?? "").trim() !== ""),
+    // Types learnt from the parse stage or from rows prepared again above; most batches have none.
+    const newDefs = this.undefinedAttributes().filter(({ column }) =>
+      writtenRows.some((index, k) => (cellsAt(writtenChunks[k] as RowChunk, index)[column] ?? "").trim() !== ""),
     );
     for (const d of newDefs) {
       this.persistedAttributes.add(d.key);

@@ -3,7 +3,7 @@ import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { apiKeys } from "../src/db/schema";
 import { toBase64 } from "../src/lib/crypto";
-import { form, page, sessionCookie } from "./console-helpers";
+import { form, page, sessionCookie, sessionToken } from "./console-helpers";
 import { type Client, client, type TestEnv, tenant } from "./harness";
 
 describe("API keys and scopes", () => {
@@ -149,7 +149,7 @@ describe("console sessions follow their member", () => {
       });
       expect(res.status).toBe(303);
       const cookie = sessionCookie(res);
-      return { cookie, bearer: client(env, decodeURIComponent(cookie).split("=")[1]?.split(".")[0] as string) };
+      return { cookie, bearer: client(env, sessionToken(cookie)) };
     };
     const first = await signIn();
     const second = await signIn();

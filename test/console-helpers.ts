@@ -26,6 +26,11 @@ export function sessionCookie(res: Response): string {
   return `tidings_session=${m[1]}`;
 }
 
+/** The session token a session cookie carries (signed: token.signature), usable as a bearer key. */
+export function sessionToken(cookie: string): string {
+  return decodeURIComponent(cookie).split("=")[1]?.split(".")[0] as string;
+}
+
 /** A signed-in session for a workspace's API key. */
 export async function signIn(env: TestEnv, key: string): Promise<string> {
   return sessionCookie(await form(env, "/console/login/key", { key, next: "/console" }));

@@ -3,7 +3,7 @@
 
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
-import { form, noticeOf, ORIGIN, page, sessionCookie, withNotice } from "./console-helpers";
+import { form, noticeOf, ORIGIN, page, sessionCookie, sessionToken, withNotice } from "./console-helpers";
 import { client, tenant } from "./harness";
 import { customer, settle, textsTo, twoWay } from "./two-way";
 
@@ -78,7 +78,7 @@ describe("console sign-in", () => {
     const cookie = sessionCookie(res);
     expect(await (await page(env, "/console", cookie)).text()).toContain("<span>Role: Viewer</span>");
     // The session is a read-only credential on the API too.
-    const token = decodeURIComponent(cookie).split("=")[1]?.split(".")[0] as string;
+    const token = sessionToken(cookie);
     const asViewer = await env.app.request("/v1/customers", {
       method: "POST",
       headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },

@@ -254,17 +254,14 @@ async function afterDeliveryTrigger(ctx: Ctx, input: CampaignCreate): Promise<Af
 /** `opts.id` fixes the id, so a caller that may run twice (an SMS command) creates it once. */
 export async function createCampaign(env: CampaignEnv, input: CampaignCreate, opts: { id?: string } = {}) {
   const tenant = await getTenantRow(env.db, env.tenantId);
-  const t = await checkTemplateKey(env, env.library, input.template, localeChain(null, tenant.locale), "template");
+  const chain = localeChain(null, tenant.locale);
+  const t = await checkTemplateKey(env, env.library, input.template, chain, "template");
   const thanks = input.response?.thanks?.template;
-  if (thanks) {
-    await checkTemplateKey(env, env.library, thanks, localeChain(null, tenant.locale), "response.thanks.template");
-  }
+  if (thanks) await checkTemplateKey(env, env.library, thanks, chain, "response.thanks.template");
   const trigger = await triggerOf(env, input, tenant.timeZone);
   const audience: Audience = (input.audience as Audience | undefined) ?? { all: true };
   await audienceSql(env, audience);
-  if (input.channel_id && !(await channelFor(env, input.channel_id))) {
-    throw ValidationError.field("channel_id", `no channel ${input.channel_id} in this workspace`);
-  }
+  if (input.channel_id) await channelFor(env, input.channel_id);
   const now = env.clock.now().getTime();
   const id = opts.id ?? env.ids.next("cmp");
   await env.db.batch([

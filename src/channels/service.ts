@@ -160,9 +160,12 @@ export async function archiveChannel(ctx: Ctx, id: string) {
   forgetWebhookChannel(ctx.db, r.id);
 }
 
-/** The channel a message goes through: the one it names, else the workspace's default. */
+/**
+ * The channel a message goes through: the one it names (a 422 on channel_id when the workspace
+ * has no such channel), else the workspace's default, if any.
+ */
 export async function channelFor(ctx: Ctx, id: string | null): Promise<ChannelRow | undefined> {
-  return ctx.db.orm
+  const row = await ctx.db.orm
     .select()
     .from(channels)
     .where(
@@ -173,6 +176,8 @@ export async function channelFor(ctx: Ctx, id: string | null): Promise<ChannelRo
       ),
     )
     .get();
+  if (id && !row) throw ValidationError.field("channel_id", `no channel ${id} in this workspace`);
+  return row;
 }
 
 // Webhooks carry no API key: the channel id in the URL finds the tenant, the signature proves it.

@@ -2,6 +2,7 @@
 import { z } from "@hono/zod-openapi";
 import { canonicalLocale } from "./locale";
 import { isCountry } from "./phone";
+import { reachesPrototype } from "./prototype-names";
 import { HHMM, isValidTimeZone } from "./time";
 
 export const timeZoneField = z
@@ -53,7 +54,6 @@ export const slugField = z
 // key like "__proto__.x" change every object in the process).
 export const FREEFORM_DEPTH = 16;
 export const FREEFORM_BYTES = 32 * 1024;
-const FORBIDDEN_NAMES = new Set(["__proto__", "constructor", "prototype"]);
 
 type Walked = { v: unknown; depth: number; key: string | number; up: Walked | null };
 
@@ -90,7 +90,7 @@ export function freeformProblem(value: unknown): { path: (string | number)[]; me
     for (const k in v) {
       if (!Object.hasOwn(v, k)) continue;
       const child: Walked = { v: (v as Record<string, unknown>)[k], depth: n.depth + 1, key: k, up: n };
-      if (isForbiddenName(k)) {
+      if (reachesPrototype(k)) {
         return { path: pathOf(child), message: "is not a name a value can have" };
       }
       size += k.length + 3;
@@ -107,8 +107,6 @@ function bounded(value: unknown, ctx: z.RefinementCtx) {
   const problem = freeformProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
 }
-
-const isForbiddenName = (name: string) => name.split(".").some((part) => FORBIDDEN_NAMES.has(part));
 
 /** Named free-form values: `{"offer": "20% off", "card": {"last4": "1234"}}`. */
 export const freeformRecord = z.record(z.string().max(100), z.unknown()).superRefine(bounded);

@@ -125,26 +125,15 @@ export async function createMessage(env: MessageEnv, input: MessageCreate, idemp
   const customer = await recipient(env, input);
   const tenant = await getTenantRow(env.db, env.tenantId);
   let kind = input.kind;
+  const chain = localeChain(customer.locale, tenant.locale);
   if (input.template !== undefined) {
-    const chain = localeChain(customer.locale, tenant.locale);
     const t = await checkTemplateKey(env, env.library, input.template, chain, "template");
     kind ??= t.kind;
   }
   if (!kind) throw ValidationError.field("kind", "is required with a literal text: notification or marketing");
   const thanks = input.expects?.thanks?.template;
-  if (thanks) {
-    await checkTemplateKey(
-      env,
-      env.library,
-      thanks,
-      localeChain(customer.locale, tenant.locale),
-      "expects.thanks.template",
-    );
-  }
+  if (thanks) await checkTemplateKey(env, env.library, thanks, chain, "expects.thanks.template");
   const channel = await channelFor(env, input.channel_id ?? null);
-  if (input.channel_id && !channel) {
-    throw ValidationError.field("channel_id", `no channel ${input.channel_id} in this workspace`);
-  }
   if (input.text !== undefined && channel) {
     // A literal text is known now: one its channel cannot take is refused now, not at the provider.
     const composed = prepareComposer({

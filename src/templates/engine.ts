@@ -15,12 +15,13 @@
 // - Work and output are bounded: a step budget (not a clock: Workers freeze timers during a
 //   request) and a maximum output length. Every program run (each loop iteration, each branch
 //   taken, even one that prints nothing) and every helper call costs steps; a helper pays more
-//   for long text arguments and for slow work it reports through options.charge (building an
-//   Intl formatter for a new locale). The default budget is a few milliseconds of the worst
-//   work measured (test/templates.test.ts), so no render holds the event loop for long.
+//   for long text arguments and for slow work it reports through options.charge (a lunar date)
+//   or options.chargeOnce (an Intl formatter). The default budget is some 20 ms of the worst
+//   work found (bench/: template_worst_case), so no render holds the event loop for long.
 
 import { parse, parser } from "handlebars/dist/cjs/handlebars/compiler/base.js";
 import { AppError } from "../lib/errors";
+import { PROTOTYPE_NAMES } from "../lib/prototype-names";
 
 type Pos = { line: number; column: number };
 type Loc = { start: Pos; end?: Pos };
@@ -108,7 +109,13 @@ export const DEFAULT_LIMITS: RenderLimits = { maxOutput: 2000, maxSteps: 10_000 
 const HELPER_STEPS = 4;
 const CHARS_PER_STEP = 16;
 
-type Run = { steps: number; limits: RenderLimits; charged?: Set<string> };
+type Run = {
+  steps: number;
+  limits: RenderLimits;
+  charged?: Set<string>;
+  /** What helpers charge through, made at a render's first helper call. */
+  hooks?: Required<Pick<HelperOptions, "charge" | "chargeOnce">>;
+};
 type Frame = {
   ctx: unknown;
   /** The context the template was rendered with: `@root`. */
@@ -190,12 +197,12 @@ class Compiler {
 
   /** A program costs a step to run, printing or not, and a step per statement. */
   program(node: ProgramNode | undefined): Prog {
-    if (!node) return charged;
+    if (!node) return emptyProgram;
     this.scopes.unshift(node.blockParams);
     const parts = node.body.map((s) => this.statement(s)).filter((p): p is Prog => p !== null);
     this.scopes.shift();
     const count = parts.length;
-    if (count === 0) return charged;
+    if (count === 0) return emptyProgram;
     if (count === 1) {
       const only = parts[0] as Prog;
       return (f) => {
@@ -293,20 +300,16 @@ class Compiler {
       const h = hash(f);
       for (const k in h) if (typeof h[k] === "string") steps += Math.ceil((h[k] as string).length / CHARS_PER_STEP);
       charge(f.run, steps);
-      const run = f.run;
+      f.run.hooks ??= hooksFor(f.run);
+      const hooks = f.run.hooks;
       args[n] = {
         name,
         hash: h,
         data: f.data,
         loc,
         lookupProperty,
-        charge: (more: number) => charge(run, more),
-        chargeOnce: (key: string, more: number) => {
-          run.charged ??= new Set();
-          if (run.charged.has(key)) return;
-          run.charged.add(key);
-          charge(run, more);
-        },
+        charge: hooks.charge,
+        chargeOnce: hooks.chargeOnce,
       } satisfies HelperOptions;
       try {
         return helper.apply(f.ctx, args);
@@ -358,8 +361,7 @@ class Compiler {
     const loc = at ?? node.loc;
     const label = node.original;
     for (const p of parts) {
-      if (p === "__proto__" || p === "constructor" || p === "prototype")
-        throw compileError("forbidden_property", `'${p}' cannot be read in a template`, loc);
+      if (PROTOTYPE_NAMES.has(p)) throw compileError("forbidden_property", `'${p}' cannot be read in a template`, loc);
     }
     const first = parts[0];
     if (node.data && first === "root") {
@@ -549,8 +551,21 @@ function charge(run: Run, steps: number): void {
   if (run.steps > run.limits.maxSteps) throw tooMuchWork(run);
 }
 
+/** How helpers charge a render for slow work. */
+function hooksFor(run: Run): NonNullable<Run["hooks"]> {
+  return {
+    charge: (steps) => charge(run, steps),
+    chargeOnce: (key, steps) => {
+      run.charged ??= new Set();
+      if (run.charged.has(key)) return;
+      run.charged.add(key);
+      charge(run, steps);
+    },
+  };
+}
+
 /** An empty program: it prints nothing, and costs a step like any other. */
-function charged(f: Frame): string {
+function emptyProgram(f: Frame): string {
   charge(f.run, 1);
   return "";
 }

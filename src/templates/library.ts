@@ -2,6 +2,8 @@
 // metadata block. The runtime edge reads the files (Node from disk; the Worker bundles them) and
 // hands the text here, so shared code never touches a file system.
 
+import { reachesPrototype } from "../lib/prototype-names";
+
 export type TemplateKind = "notification" | "marketing";
 
 export type DefaultTemplate = {
@@ -72,16 +74,13 @@ export function parseTemplateFile(fileName: string, text: string): DefaultTempla
   };
 }
 
-// A name that reaches an object's prototype is skipped, never followed: "__proto__.x" would
-// give every object in the process an x. (The API refuses such names; stored data may predate it.)
-const UNSAFE = new Set(["__proto__", "constructor", "prototype"]);
-
 /** {"card.last4": "1234"} → {card: {last4: "1234"}} */
 export function nest(flat: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [path, value] of Object.entries(flat)) {
     const parts = path.split(".");
-    if (parts.some((p) => UNSAFE.has(p))) continue;
+    // Skipped, never followed (the API refuses such names; stored data may predate that).
+    if (reachesPrototype(path)) continue;
     let at = out;
     for (const p of parts.slice(0, -1)) {
       if (!Object.hasOwn(at, p) || typeof at[p] !== "object" || at[p] === null) at[p] = {};

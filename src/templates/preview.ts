@@ -103,9 +103,6 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
   const template = compiled(picked.source);
   // The channel it would go through (the one named, else the default) counts as the dispatcher will.
   const channel = await channelFor(ctx, input.channel_id ?? null);
-  if (input.channel_id && !channel) {
-    throw ValidationError.field("channel_id", `no channel ${input.channel_id} in this workspace`);
-  }
   const counting = input.counting ?? channel?.counting ?? settings.counting;
   const brand = brandName(tenant);
   const extra = nest(input.variables ?? {});

@@ -6,7 +6,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { channelForWebhook } from "../channels/service";
 import type { ChannelRow } from "../db/schema";
-import type { WebhookRequest } from "../delivery/provider";
+import type { InboundSms, StatusUpdate, WebhookRequest } from "../delivery/provider";
 import { applyStatusUpdates } from "../delivery/receipts";
 import type { Deps } from "../deps";
 import { limitBody } from "../http/body-limit";
@@ -95,21 +95,19 @@ async function verified(c: Context<AppEnv>, provider: string, channelId: string)
   return { deps, channel, impl, req };
 }
 
-/** What a signed webhook says; a body that cannot be read is kept (rejected.ts) and answered 400. */
-async function readable<T>(
+/**
+ * The error a webhook's parser threw, to throw on: a body that cannot be read is kept first
+ * (rejected.ts) and answered 400. (Parsing stays synchronous on the path of every webhook.)
+ */
+async function unreadable(
   deps: Deps,
   channel: ChannelRow,
   kind: "status" | "inbound",
   req: WebhookRequest,
-  parse: () => T,
-): Promise<T> {
-  try {
-    return parse();
-  } catch (e) {
-    if (!(e instanceof MalformedWebhookError)) throw e;
-    await keepRejectedWebhook(deps, channel, kind, req, e.message);
-    throw e;
-  }
+  e: unknown,
+): Promise<unknown> {
+  if (e instanceof MalformedWebhookError) await keepRejectedWebhook(deps, channel, kind, req, e.message);
+  return e;
 }
 
 function ok(c: Context<AppEnv>, provider: string) {
@@ -126,7 +124,12 @@ webhookRoutes
   .post("/webhooks/:provider/:channelId/status", limitBody(MAX_BYTES), async (c) => {
     const { provider, channelId } = pathOf(c);
     const { deps, channel, impl, req } = await verified(c, provider, channelId);
-    const updates = await readable(deps, channel, "status", req, () => impl.parseStatus(req));
+    let updates: StatusUpdate[];
+    try {
+      updates = impl.parseStatus(req);
+    } catch (e) {
+      throw await unreadable(deps, channel, "status", req, e);
+    }
     await applyStatusUpdates(deps, channel, updates);
     return ok(c, provider);
   })
@@ -135,7 +138,12 @@ webhookRoutes
     const { deps, channel, impl, req } = await verified(c, provider, channelId);
     // Stored first (one insert; a retried webhook carries the same provider id and is ignored),
     // then handled by the pipeline, which the runtime kicks at once.
-    const sms = await readable(deps, channel, "inbound", req, () => impl.parseInbound(req));
+    let sms: InboundSms[];
+    try {
+      sms = impl.parseInbound(req);
+    } catch (e) {
+      throw await unreadable(deps, channel, "inbound", req, e);
+    }
     const raw = () => req.body;
     const stored = await (deps.storeInbound
       ? deps.storeInbound(channel, sms, raw)

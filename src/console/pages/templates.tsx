@@ -236,10 +236,13 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
     const t = all.find((x) => x.key === input.key && x.locale === input.locale);
     // The made-up member (or the customer) gives the profile's values, and the workspace its
     // brand: the samples shown are what each send brings.
-    const own = samplesText(t?.variables ?? {}).filter(
-      (line) => !PROFILE_VARIABLES.includes(line.split(/[.\s=]/)[0] ?? ""),
-    );
-    if (t) Object.assign(input, { source: t.source, kind: t.kind, samples: own.join("\n") });
+    const own = Object.entries(t?.variables ?? {}).filter(([k]) => !PROFILE_VARIABLES.includes(k.split(".")[0] ?? ""));
+    if (t)
+      Object.assign(input, {
+        source: t.source,
+        kind: t.kind,
+        samples: samplesText(Object.fromEntries(own)).join("\n"),
+      });
   }
   const people = (
     await api.get<{ data: { id: string; name: string | null; phone: string | null; locale: string }[] }>(

@@ -1,9 +1,8 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
+import type { AuthInfo, Scope } from "../auth/scope";
 import type { Ctx } from "../context";
 import type { Database, Statement } from "../db/client";
 import { apiKeys } from "../db/schema";
-import type { Scope } from "../http/auth";
-import type { AuthInfo } from "../http/env";
 import type { Clock } from "../lib/clock";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import { NotFoundError } from "../lib/errors";

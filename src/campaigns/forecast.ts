@@ -19,7 +19,7 @@ import { nest, type TemplateLibrary } from "../templates/library";
 import { costOf, renderData } from "../templates/preview";
 import { compiled } from "../templates/render";
 import { localeChain, resolveTemplate } from "../templates/service";
-import { getTenantRow, planFor } from "../tenants/service";
+import { getTenantRow, planFor } from "../tenants/store";
 import { holidayName, slotFrom, slotMatch, tenantZones } from "./date-planner";
 import { audienceSql, campaignRow, DATE_KINDS } from "./service";
 import { type DateTrigger, type Slot, slotsBetween } from "./slots";

@@ -3,10 +3,9 @@
 // works as a bearer credential on /v1, so the console reads and writes through the same API.
 import { and, eq, gt, lt, sql } from "drizzle-orm";
 import { authenticate } from "../api-keys/service";
+import type { AuthInfo, Scope } from "../auth/scope";
 import type { Database } from "../db/client";
 import { apiKeys, consoleSessions, staff, tenants } from "../db/schema";
-import type { Scope } from "../http/auth";
-import type { AuthInfo } from "../http/env";
 import type { Clock } from "../lib/clock";
 import { randomToken, sha256Hex } from "../lib/crypto";
 import type { IdGenerator } from "../lib/ids";

@@ -19,7 +19,7 @@ import { customerFilterSql } from "../groups/service";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import { normalizePhone } from "../lib/phone";
-import { getTenantRow } from "../tenants/service";
+import { getTenantRow } from "../tenants/store";
 import { type ConsentSource, type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
 import {
   attributeStatements,

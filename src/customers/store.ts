@@ -6,7 +6,7 @@ import type { RawStatement, Statement } from "../db/client";
 import { prepared } from "../db/prepared";
 import { type AttributeType, attributeDefinitions, type CustomerRow, customers, staff } from "../db/schema";
 import { isCountry, normalizePhone } from "../lib/phone";
-import { getTenantRow } from "../tenants/service";
+import { getTenantRow } from "../tenants/store";
 import { type ConsentChange, consentStatements } from "./consent";
 import { type ConsentSource, envFromRules, type Prepared, type PrepareEnv, type PrepareRules } from "./model";
 import {

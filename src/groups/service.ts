@@ -8,7 +8,7 @@ import { attributeDefinitions, customers, type GroupRow, groupMembers, groups, t
 import { inList } from "../db/sql";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { isCountry, normalizePhone } from "../lib/phone";
-import { getTenantRow } from "../tenants/service";
+import { getTenantRow } from "../tenants/store";
 import { compileFilter, referencedGroups, type SegmentContext } from "./segment";
 
 export type GroupInput = {

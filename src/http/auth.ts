@@ -1,11 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { authenticate } from "../api-keys/service";
+import type { AuthInfo, Scope } from "../auth/scope";
 import { SESSION_PREFIX, sessionFor } from "../console/sessions";
 import type { Ctx } from "../context";
 import { ForbiddenError, UnauthorizedError } from "../lib/errors";
-import type { AppEnv, AuthInfo } from "./env";
-
-export type Scope = "admin" | "write" | "read";
+import type { AppEnv } from "./env";
 
 const RANK: Record<Scope, number> = { read: 1, write: 2, admin: 3 };
 

@@ -2,8 +2,9 @@ import { createRoute, OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi
 import type { Context, Handler, MiddlewareHandler, TypedResponse } from "hono";
 import type { Router } from "hono/router";
 import type { RouterRoute } from "hono/types";
+import type { Scope } from "../auth/scope";
 import { validationErrorFrom } from "../lib/zod-errors";
-import { requireScope, type Scope } from "./auth";
+import { requireScope } from "./auth";
 import type { AppEnv } from "./env";
 
 const TARGET_NAMES: Record<string, string> = { json: "body", query: "query", param: "path" };

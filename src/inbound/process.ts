@@ -32,7 +32,7 @@ import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { isCountry, normalizePhone } from "../lib/phone";
 import type { TemplateLibrary } from "../templates/library";
-import { getTenantRow } from "../tenants/service";
+import { getTenantRow } from "../tenants/store";
 import { type Compliance, complianceWords, matchOptOut, matchWhole, type OptOutMatch } from "./compliance";
 import { helpStep, optInStep, optOutStep, takesOptIn } from "./consent-steps";
 import { type Attributed, answerOf, attributed, responseStatement } from "./conversation";

@@ -23,7 +23,7 @@ import { membershipStatements, staticGroupByRef } from "../groups/service";
 import { AppError } from "../lib/errors";
 import { isCountry, normalizePhone } from "../lib/phone";
 import { localDate, monthOf } from "../lib/time";
-import { planFor } from "../tenants/service";
+import { planFor } from "../tenants/store";
 import type { Handled, Incoming } from "./process";
 
 export type StaffCommand =

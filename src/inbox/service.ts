@@ -14,7 +14,7 @@ import { NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
-import { getTenantRow } from "../tenants/service";
+import { getTenantRow } from "../tenants/store";
 
 export function dueHours(settings: InboundSettings, tier: string | null): number {
   return (tier ? settings.inbox_due_hours[tier] : undefined) ?? settings.inbox_due_hours.default ?? 72;

@@ -10,7 +10,7 @@ import { resolveInbound } from "../inbound/settings";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
-import { getTenantRow } from "../tenants/service";
+import { getTenantRow } from "../tenants/store";
 import { overlap } from "./match";
 import type { KeywordCreate, KeywordPatch } from "./schemas";
 import type { KeywordAction, Reply } from "./types";

@@ -2,7 +2,7 @@
 // calendar days), how much of it arrived, replies, opt-outs, cost, and the inbox's backlog.
 import type { Ctx } from "../context";
 import { addDays, localDate, monthOf, zonedInstant } from "../lib/time";
-import { getTenantRow, planFor } from "../tenants/service";
+import { getTenantRow, planFor } from "../tenants/store";
 
 export type Period = {
   from: string;

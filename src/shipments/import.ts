@@ -7,7 +7,7 @@ import { csvRows, lastLineOf } from "../lib/csv";
 import { type ErrorDetail, ValidationError } from "../lib/errors";
 import { type ImportStop, importStop } from "../lib/import-stop";
 import { parseCivilDate, zonedInstant } from "../lib/time";
-import { getTenantRow } from "../tenants/service";
+import { getTenantRow } from "../tenants/store";
 import { type ShipmentInput, ShipmentInputSchema } from "./schemas";
 import { prepareShipments, writeShipments } from "./service";
 

@@ -4,7 +4,7 @@ import { customers, staff } from "../db/schema";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { hashPassword } from "../lib/password";
 import { isCountry, normalizePhone } from "../lib/phone";
-import { getTenantRow } from "../tenants/service";
+import { getTenantRow } from "../tenants/store";
 
 export type StaffRole = "admin" | "operator" | "viewer";
 

@@ -12,7 +12,7 @@ import { type CustomerRow, customers, type Plan, type TenantRow } from "../db/sc
 import { customerFilterSql } from "../groups/service";
 import { ValidationError } from "../lib/errors";
 import { formatCivil, localDate, monthOf } from "../lib/time";
-import { getTenantRow, planFor } from "../tenants/service";
+import { getTenantRow, planFor } from "../tenants/store";
 import { brandName, customerVariables, mergeVariables, PROFILE_VARIABLES, sampleCustomerVariables } from "./context";
 import { type CompiledTemplate, DEFAULT_LIMITS, RenderMeter, TemplateError } from "./engine";
 import { nest, type TemplateKind, type TemplateLibrary } from "./library";

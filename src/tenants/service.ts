@@ -1,19 +1,19 @@
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import { createKeyStatements } from "../api-keys/service";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import type { Database } from "../db/client";
-import { prepared } from "../db/prepared";
 import { customers, type Plan, type TenantRow, tenantPlans, tenants } from "../db/schema";
 import { inList } from "../db/sql";
 import { mergeInbound, resolveInbound } from "../inbound/settings";
 import type { Clock } from "../lib/clock";
-import { ConflictError, NotFoundError } from "../lib/errors";
+import { ConflictError } from "../lib/errors";
 import type { IdGenerator } from "../lib/ids";
 import { localDate, monthOf, nextMonth } from "../lib/time";
 import { validationErrorFrom } from "../lib/zod-errors";
 import { resolveDeliveryModel } from "../shipments/settings";
 import { type TenantInput, TenantInputSchema, type TenantPatch } from "./schemas";
+import { getTenantRow, planFor } from "./store";
 
 function toView(row: TenantRow, plan: Plan, pending: { effective_month: string; plan: Plan } | null) {
   return {
@@ -35,35 +35,6 @@ function toView(row: TenantRow, plan: Plan, pending: { effective_month: string; 
     delivery_model: resolveDeliveryModel(row.deliveryModel),
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
-  };
-}
-
-export async function getTenantRow(db: Database, tenantId: string): Promise<TenantRow> {
-  const row = await prepared(db, "tenantById", (orm) =>
-    orm
-      .select()
-      .from(tenants)
-      .where(eq(tenants.id, sql.placeholder("id")))
-      .prepare(),
-  ).get({ id: tenantId });
-  if (!row) throw new NotFoundError("tenant", tenantId);
-  return row;
-}
-
-/** The plan in force for a month ("YYYY-MM"): the latest change effective on or before it. */
-export async function planFor(db: Database, tenantId: string, month: string) {
-  const rows = await db.orm
-    .select()
-    .from(tenantPlans)
-    .where(eq(tenantPlans.tenantId, tenantId))
-    .orderBy(asc(tenantPlans.effectiveMonth))
-    .all();
-  const current = rows.filter((r) => r.effectiveMonth <= month).at(-1) ?? rows[0];
-  const pending = rows.find((r) => r.effectiveMonth > month) ?? null;
-  if (!current) throw new NotFoundError("plan for tenant", tenantId);
-  return {
-    plan: current.plan,
-    pending: pending ? { effective_month: pending.effectiveMonth, plan: pending.plan } : null,
   };
 }
 
@@ -155,8 +126,8 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
       .where(eq(tenants.id, ctx.tenantId)),
   );
   if (plan) {
-    // A package change takes effect on the 1st of next month (domain notes §5); a second change
-    // in the same month replaces the pending one.
+    // A package change takes effect on the 1st of next month, in the workspace's time zone (as the
+    // README's plan field says); a second change in the same month replaces the pending one.
     const effective = nextMonth(localDate(now, row.timeZone));
     statements.push(
       ctx.db.orm

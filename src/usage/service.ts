@@ -4,7 +4,7 @@
 import type { Ctx } from "../context";
 import { ValidationError } from "../lib/errors";
 import { addDays, type CivilDate, formatCivil, localDate, monthOf, zonedInstant } from "../lib/time";
-import { getTenantRow, planFor } from "../tenants/service";
+import { getTenantRow, planFor } from "../tenants/store";
 
 const round = (n: number) => Math.round(n * 10_000) / 10_000;
 

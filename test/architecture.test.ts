@@ -13,9 +13,7 @@ function files(dir: string): string[] {
   });
 }
 
-const shared = [...files(join(root, "src")), ...files(join(root, "jobs"))].filter(
-  (f) => !relative(root, f).startsWith("src/node/"),
-);
+const shared = [...files(join(root, "src"))].filter((f) => !relative(root, f).startsWith("src/node/"));
 
 describe("architecture rules", () => {
   it("finds the shared code it checks", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { runDispatch } from "../jobs/dispatch";
-import { runPlan } from "../jobs/plan";
+import { runDispatch } from "../src/jobs/dispatch";
+import { runPlan } from "../src/jobs/plan";
 import { type Client, setup, type TestEnv, tenant } from "./helpers";
 
 async function gym(env: TestEnv) {

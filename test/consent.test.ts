@@ -2,7 +2,7 @@
 // customer's STOP, a carrier's opt-out report) writes the ledger and the profile and skips the
 // customer's planned marketing at once, in the same way; notifications stay.
 import { afterAll, describe, expect, it } from "vitest";
-import { runDispatch } from "../jobs/dispatch";
+import { runDispatch } from "../src/jobs/dispatch";
 import { type SimulatorServer, startSimulatorServer } from "../src/node/simulator-server";
 import { csrfOf, form, signIn } from "./console-helpers";
 import type { TestEnv } from "./harness";

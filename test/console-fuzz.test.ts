@@ -4,8 +4,8 @@
 
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runPlan } from "../jobs/plan";
 import { seedDemo } from "../src/demo/seed";
+import { runPlan } from "../src/jobs/plan";
 import { hmacBase64 } from "../src/lib/secretbox";
 import { csrfOf, ORIGIN, signIn } from "./console-helpers";
 import { GARBAGE } from "./fuzz-gen";

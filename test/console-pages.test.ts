@@ -3,10 +3,10 @@
 
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
-import { runPlan } from "../jobs/plan";
 import { reasonText } from "../src/console/i18n";
 import { seedDemo } from "../src/demo/seed";
-import { REASONS } from "../src/messages/status";
+import { runPlan } from "../src/jobs/plan";
+import { REASONS } from "../src/outbox/status";
 import { csrfOf, form, noticeOf, ORIGIN, page, signIn, withNotice } from "./console-helpers";
 import { client, type TestEnv, tenant } from "./harness";
 import { settle } from "./two-way";

@@ -313,7 +313,7 @@ describe("console sign-in", () => {
     expect(scheduled.status).toBe(303);
     env.clock.set("2026-11-25T02:00:00Z"); // 10:00 in Shanghai
     await settle(env);
-    const { runPlan } = await import("../jobs/plan");
+    const { runPlan } = await import("../src/jobs/plan");
     await runPlan(env.deps);
     await settle(env);
     // Two days on, the 12-hour session has ended: sign in again.

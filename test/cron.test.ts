@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Job } from "../jobs";
 import type { Deps } from "../src/deps";
+import type { Job } from "../src/jobs";
 import { startJobs } from "../src/node/cron";
 
 describe("node-cron runner", () => {

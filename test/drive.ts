@@ -1,6 +1,6 @@
-import { runDispatch } from "../jobs/dispatch";
-import { runExpire } from "../jobs/expire";
-import { runPlan } from "../jobs/plan";
+import { runDispatch } from "../src/jobs/dispatch";
+import { runExpire } from "../src/jobs/expire";
+import { runPlan } from "../src/jobs/plan";
 import type { TestEnv } from "./harness";
 
 const HORIZON_MS = 5 * 60_000;

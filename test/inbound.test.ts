@@ -2,9 +2,9 @@
 // out through the dispatcher, and the records they leave (ledger, responses, inbox, timeline).
 
 import { describe, expect, it } from "vitest";
-import { runPlan } from "../jobs/plan";
 import { twilioSignature } from "../src/delivery/twilio";
 import { processInbound } from "../src/inbound/process";
+import { runPlan } from "../src/jobs/plan";
 import { hmacBase64 } from "../src/lib/secretbox";
 import { libraryOf } from "../src/templates/library";
 import { setup } from "./helpers";

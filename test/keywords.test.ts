@@ -2,7 +2,7 @@
 // actions and conflicts, card activation, attribution, and the inbox.
 
 import { describe, expect, it } from "vitest";
-import { runPlan } from "../jobs/plan";
+import { runPlan } from "../src/jobs/plan";
 import { setup, tenant } from "./helpers";
 import { customer, lastInbound, settle, textsTo, twoWay } from "./two-way";
 

@@ -1,10 +1,10 @@
 import { eq } from "drizzle-orm";
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
-import { runDispatch } from "../jobs/dispatch";
-import { runExpire } from "../jobs/expire";
 import { type ChannelRow, messages } from "../src/db/schema";
 import { TokenBucket } from "../src/delivery/rate";
+import { runDispatch } from "../src/jobs/dispatch";
+import { runExpire } from "../src/jobs/expire";
 import { hmacBase64, open } from "../src/lib/secretbox";
 import { nest } from "../src/templates/library";
 import { type Client, client, type TestEnv, tenant } from "./harness";

@@ -1,10 +1,10 @@
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
-import { runDispatch } from "../jobs/dispatch";
-import { runPlan } from "../jobs/plan";
 import { planCampaigns } from "../src/campaigns/planner";
 import type { Statement } from "../src/db/client";
 import { dispatch } from "../src/delivery/dispatch";
+import { runDispatch } from "../src/jobs/dispatch";
+import { runPlan } from "../src/jobs/plan";
 import { localParts } from "../src/lib/time";
 import { libraryOf } from "../src/templates/library";
 import { drive } from "./drive";

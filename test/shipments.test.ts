@@ -4,9 +4,9 @@ import { setup } from "test-runtime";
 // and the reports.
 
 import { describe, expect, it } from "vitest";
-import { runDispatch } from "../jobs/dispatch";
-import { runLeadTimes } from "../jobs/lead-times";
-import { runPlan } from "../jobs/plan";
+import { runDispatch } from "../src/jobs/dispatch";
+import { runLeadTimes } from "../src/jobs/lead-times";
+import { runPlan } from "../src/jobs/plan";
 import { drive } from "./drive";
 import { type Client, tenant } from "./harness";
 import { settle, twoWay } from "./two-way";

@@ -3,11 +3,11 @@
 import type { AddressInfo, Server } from "node:net";
 import * as smpp from "smpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runDispatch } from "../jobs/dispatch";
-import { runInbound } from "../jobs/inbound";
 import { countSegments } from "../src/compose/encoding";
 import type { ChannelRow } from "../src/db/schema";
 import { httpProviders, ProviderRegistry } from "../src/delivery/registry";
+import { runDispatch } from "../src/jobs/dispatch";
+import { runInbound } from "../src/jobs/inbound";
 import { parseReceipt, SmppProvider } from "../src/node/smpp";
 import { setup, tenant } from "./helpers";
 

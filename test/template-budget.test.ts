@@ -2,7 +2,7 @@
 // that each work hard lets other requests and timers run between them, and an audience preview
 // stops at a budget of its own.
 import { describe, expect, it } from "vitest";
-import { runDispatch } from "../jobs/dispatch";
+import { runDispatch } from "../src/jobs/dispatch";
 import { tenant } from "./harness";
 import { setup } from "./helpers";
 

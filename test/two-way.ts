@@ -2,8 +2,8 @@
 // signed inbound webhooks, and a settle() that runs the pipeline and the dispatcher.
 
 import { expect } from "vitest";
-import { runDispatch } from "../jobs/dispatch";
-import { runInbound } from "../jobs/inbound";
+import { runDispatch } from "../src/jobs/dispatch";
+import { runInbound } from "../src/jobs/inbound";
 import { hmacBase64 } from "../src/lib/secretbox";
 import { type Client, type TestEnv, tenant } from "./harness";
 

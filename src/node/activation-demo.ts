@@ -5,13 +5,13 @@
 // in both, unless a prompt that came after their card (and before day 4) got them to reply
 // 激活 1234 first. Everything goes through the HTTP API, the jobs and the inbound webhook.
 
-import { runDispatch } from "../../jobs/dispatch";
-import { runInbound } from "../../jobs/inbound";
-import { runLeadTimes } from "../../jobs/lead-times";
-import { runPlan } from "../../jobs/plan";
 import { createApp } from "../app";
 import { ProviderRegistry } from "../delivery/registry";
 import { type Deps, defaultAppConfig } from "../deps";
+import { runDispatch } from "../jobs/dispatch";
+import { runInbound } from "../jobs/inbound";
+import { runLeadTimes } from "../jobs/lead-times";
+import { runPlan } from "../jobs/plan";
 import { ManualClock } from "../lib/clock";
 import { IdGenerator } from "../lib/ids";
 import { seededRandom } from "../lib/random";

@@ -3,9 +3,9 @@
 // another, empty database). Either way the app only calls kick(name).
 
 import type { Worker } from "node:worker_threads";
-import { jobs } from "../../jobs";
 import type { Deps } from "../deps";
 import type { InboundSink } from "../inbound/store";
+import { jobs } from "../jobs";
 import type { NodeConfig } from "./config";
 import { startJobs } from "./cron";
 import type { NodeDatabase } from "./db";

@@ -1,6 +1,6 @@
 import cron from "node-cron";
-import type { Job } from "../../jobs";
 import type { Deps } from "../deps";
+import type { Job } from "../jobs";
 
 /**
  * Runs a job without overlap: a call while it runs asks for one more run after it, so a kick

@@ -5,7 +5,7 @@
 
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
-import { jobs } from "../../jobs";
+import { jobs } from "../jobs";
 import type { NodeConfig } from "./config";
 import { startJobs } from "./cron";
 import { type JournalLink, journalIntake } from "./inbound-journal";

@@ -1,5 +1,5 @@
-import { refreshAndRetime } from "../src/campaigns/retime";
-import type { Deps } from "../src/deps";
+import { refreshAndRetime } from "../campaigns/retime";
+import type { Deps } from "../deps";
 
 /**
  * Rebuilds every workspace's lead-time model that has shipments (daily; the planner also

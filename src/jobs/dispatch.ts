@@ -1,6 +1,6 @@
-import { dispatch } from "../src/delivery/dispatch";
-import type { Deps } from "../src/deps";
-import { libraryOf } from "../src/templates/library";
+import { dispatch } from "../delivery/dispatch";
+import type { Deps } from "../deps";
+import { libraryOf } from "../templates/library";
 
 /**
  * Sends what is due (all of it on Node; on Workers, `ids` is one queue batch). Every minute

@@ -1,4 +1,4 @@
-import type { Deps } from "../src/deps";
+import type { Deps } from "../deps";
 import { runDispatch } from "./dispatch";
 import { runExpire } from "./expire";
 import { runInbound } from "./inbound";

@@ -1,6 +1,6 @@
-import type { Deps } from "../src/deps";
-import { processInbound } from "../src/inbound/process";
-import { libraryOf } from "../src/templates/library";
+import type { Deps } from "../deps";
+import { processInbound } from "../inbound/process";
+import { libraryOf } from "../templates/library";
 
 /** Handles stored inbound SMS: at once when a webhook stores one, and every tick for leftovers. */
 export async function runInbound(deps: Deps) {

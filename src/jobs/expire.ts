@@ -1,5 +1,5 @@
-import type { Deps } from "../src/deps";
-import { expireMessages } from "../src/messages/expire";
+import type { Deps } from "../deps";
+import { expireMessages } from "../outbox/expire";
 
 /** Marks waiting messages whose validity has ended as expired. */
 export async function runExpire(deps: Deps) {

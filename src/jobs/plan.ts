@@ -1,5 +1,5 @@
-import { planCampaigns } from "../src/campaigns/planner";
-import type { Deps } from "../src/deps";
+import { planCampaigns } from "../campaigns/planner";
+import type { Deps } from "../deps";
 
 /** Turns campaign occurrences due within the horizon into outbox rows; safe to run twice at once. */
 export async function runPlan(deps: Deps) {

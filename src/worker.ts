@@ -1,19 +1,19 @@
 // The Cloudflare Workers edge: the same app over D1, the same jobs from a Cron Trigger, and a
 // Queue that carries batches of due message ids to the sender. Everything else is shared code.
 
-import { jobs } from "../jobs";
-import { runDispatch } from "../jobs/dispatch";
-import { runInbound } from "../jobs/inbound";
 import { createApp } from "./app";
 import { tenants } from "./db/schema";
-import { dueMessageIds } from "./delivery/dispatch";
 import { ProviderRegistry } from "./delivery/registry";
 import { seedDemo } from "./demo/seed";
 import { type Deps, defaultAppConfig } from "./deps";
+import { jobs } from "./jobs";
+import { runDispatch } from "./jobs/dispatch";
+import { runInbound } from "./jobs/inbound";
 import { systemClock } from "./lib/clock";
 import { nextRun, parseCron } from "./lib/cron";
 import { IdGenerator } from "./lib/ids";
 import { importSecretKey } from "./lib/secretbox";
+import { dueMessageIds } from "./outbox/claim";
 import { type D1Like, d1Database } from "./worker/d1";
 import { parseWorkerEnv, type WorkerEnv } from "./worker/env";
 import { shippedTemplates } from "./worker/templates";
@@ -72,7 +72,7 @@ function misconfigured(e: MisconfiguredError): Response {
 
 /** Due messages go to the queue in batches of ids; the consumer claims and sends them. */
 export async function enqueueDue(deps: Deps, queue: QueueLike, limit = 10_000): Promise<number> {
-  const ids = await dueMessageIds(deps, limit);
+  const ids = await dueMessageIds(deps.db, deps.clock.now().getTime(), limit);
   const messages: { body: DispatchBatch }[] = [];
   for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE)
     messages.push({ body: { ids: ids.slice(i, i + IDS_PER_MESSAGE) } });

@@ -8,12 +8,12 @@ import { describe, expect, it } from "vitest";
 import { prepared } from "../src/db/prepared";
 import { customers, tenants } from "../src/db/schema";
 import { inList, tenantFilter } from "../src/db/sql";
-import { CLAIM_RANGES, RECOVER_SQL } from "../src/delivery/dispatch";
 import { TOUCH_CUSTOMERS_SQL } from "../src/groups/service";
 import { ConflictError, NotFoundError } from "../src/lib/errors";
-import { EXPIRING } from "../src/messages/expire";
 import { MIGRATIONS_DIR, migrateDatabase, openDatabase, statementCache } from "../src/node/db";
-import { getTenantRow } from "../src/tenants/service";
+import { CLAIM_RANGES, RECOVER_SQL } from "../src/outbox/claim";
+import { EXPIRING } from "../src/outbox/expire";
+import { getTenantRow } from "../src/tenants/store";
 import { setup, tenant } from "./helpers";
 
 describe("statement cache", () => {

@@ -11,10 +11,11 @@ import type { Ctx } from "../context";
 import type { Statement } from "../db/client";
 import type { AfterDeliveryTrigger, CampaignRow } from "../db/schema";
 import { addDays, type CivilDate, formatCivil, localDate, zonedInstant } from "../lib/time";
+import { enqueueSelect } from "../outbox/enqueue";
+import { historyOf } from "../outbox/history";
 import { quantileOf } from "../shipments/lead";
 import { freshModel, type Model, resolveCell } from "../shipments/model";
-import { endOfPass } from "./pass";
-import type { PlanDeps } from "./planner";
+import { endOfPass, type PlanDeps } from "./pass";
 import { audienceSql } from "./service";
 
 /** Shipments older than this get no first prompt when a campaign starts: that card is history. */
@@ -225,14 +226,30 @@ async function writeChunk(
   const messagesJson = JSON.stringify(msgs);
   const statements: Statement[] = [
     // Quiet hours apply whatever the message kind: a prompt can wait for the morning.
-    dialect.sqlToQuery(sql`
-      insert into messages (id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, variables,
-        is_reply, quiet_hours, priority, status, send_at, valid_until, due_at, attempts, idempotency_key, created_at, updated_at)
-      select ${j("id")}, ${c.tenantId}, ${j("customer_id")}, ${c.channelId}, ${c.id}, ${c.messageKind}, ${j("template")},
-        ${j("variables")}, 0, 1, ${c.priority}, ${j("status")}, ${j("at")}, ${j("valid_until")}, ${j("due")}, 0,
-        ${j("key")}, ${now}, ${now}
-      from json_each(${messagesJson}) where true
-      on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing`),
+    enqueueSelect(
+      {
+        id: j("id"),
+        tenantId: c.tenantId,
+        customerId: j("customer_id"),
+        channelId: c.channelId,
+        campaignId: c.id,
+        kind: c.messageKind,
+        templateKey: j("template"),
+        variables: j("variables"),
+        isReply: false,
+        quietHours: true,
+        priority: c.priority,
+        status: j("status"),
+        sendAt: j("at"),
+        validUntil: j("valid_until"),
+        dueAt: j("due"),
+        idempotencyKey: j("key"),
+        createdAt: now,
+        updatedAt: now,
+      },
+      sql`from json_each(${messagesJson}) where true`,
+      { once: true },
+    ),
     // Decisions and history only for the messages this statement wrote.
     dialect.sqlToQuery(sql`
       insert into timing_decisions (message_id, tenant_id, campaign_id, shipment_id, step, level, courier, region,
@@ -242,10 +259,10 @@ async function writeChunk(
       from json_each(${JSON.stringify(decisions)})
       where exists (select 1 from messages m where m.tenant_id = ${c.tenantId} and m.id = ${j("message_id")})
       on conflict do nothing`),
-    dialect.sqlToQuery(sql`
-      insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
-      select 'mev_' || substr(m.id, 5), m.tenant_id, m.id, ${now}, m.status, null, ${j("detail")}, 1
-      from json_each(${messagesJson}) cross join messages m on m.tenant_id = ${c.tenantId} and m.id = ${j("id")}`),
+    historyOf(
+      { id: sql`'mev_' || substr(m.id, 5)`, at: now, detail: j("detail") },
+      sql`from json_each(${messagesJson}) cross join messages m on m.tenant_id = ${c.tenantId} and m.id = ${j("id")}`,
+    ),
   ];
   await deps.db.batch(statements);
   const n = await deps.db.rawAll<{ n: number }>(

@@ -5,24 +5,22 @@
 // or skipped with the reason on the message.
 
 import { eq, type SQL, sql } from "drizzle-orm";
-import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { Ctx } from "../context";
 import type { Statement } from "../db/client";
 import { type CampaignRow, tenants, tenantTimeZones } from "../db/schema";
 import { lunarMonthDays, lunarYearOf } from "../lib/lunar";
 import { type CivilDate, formatCivil, isLeapYear, pad2 } from "../lib/time";
-import { REASONS } from "../messages/status";
+import { enqueueSelect } from "../outbox/enqueue";
+import { historyOf } from "../outbox/history";
+import { REASONS } from "../outbox/status";
 import { SKIP_LOOKBACK_MS } from "./nudge";
-import { endOfPass } from "./pass";
-import type { PlanDeps } from "./planner";
+import { endOfPass, type PlanDeps } from "./pass";
 import { audienceSql } from "./service";
 import { type DateTrigger, endOfLocalDay, HOLIDAYS, nextSlotAfter, type Slot, slotsBetween } from "./slots";
 
 /** A slot up to this late is simply sent now: the planner runs every few seconds. */
 export const GRACE_MS = 10 * 60_000;
 /** How far back a pass looks for customers added after their slot was planned (skip policy). */
-
-const dialect = new SQLiteSyncDialect();
 
 /** The workspace's zones: its own and every zone a customer of it uses. */
 export async function tenantZones(ctx: Ctx): Promise<string[]> {
@@ -141,25 +139,40 @@ async function planSlot(
   const { ids, occurrence } = slotMatch(t, slot.anchor, c.tenantId);
   const prefix = deps.ids.block("msg");
   const statements: Statement[] = [
-    dialect.sqlToQuery(sql`
-      insert into messages (id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, variables,
-        is_reply, quiet_hours, priority, status, reason, reason_text, send_at, valid_until, due_at, attempts,
-        idempotency_key, created_at, updated_at)
-      select ${prefix} || printf('%010d', row_number() over (order by c.id)), c.tenant_id, c.id, ${c.channelId}, ${c.id},
-        ${c.messageKind}, ${c.templateKey}, ${JSON.stringify({ anchorDate: formatCivil(slot.anchor), ...c.variables })}, 0, ${c.messageKind === "marketing" ? 1 : 0},
-        ${c.priority}, ${status}, ${status === "skipped" ? "missed_send_time" : null},
-        ${status === "skipped" ? REASONS.missed_send_time : null}, ${slot.at}, ${validUntil}, ${dueAt}, 0,
-        ${`cmp:${c.id}:`} || ${occurrence} || ':' || c.id, ${now}, ${now}
-      from ${slotFrom(ids)}
-      where c.tenant_id = ${c.tenantId} and c.deleted_at is null and c.time_zone = ${slot.zone}
-        and ${changedSince === null ? sql`1` : sql`c.updated_at >= ${changedSince}`} and ${audience}
-      order by c.id
-      on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing`),
+    enqueueSelect(
+      {
+        id: sql`${prefix} || printf('%010d', row_number() over (order by c.id))`,
+        tenantId: sql`c.tenant_id`,
+        customerId: sql`c.id`,
+        channelId: c.channelId,
+        campaignId: c.id,
+        kind: c.messageKind,
+        templateKey: c.templateKey,
+        variables: JSON.stringify({ anchorDate: formatCivil(slot.anchor), ...c.variables }),
+        isReply: false,
+        quietHours: c.messageKind === "marketing",
+        priority: c.priority,
+        status,
+        reason: status === "skipped" ? "missed_send_time" : null,
+        reasonText: status === "skipped" ? REASONS.missed_send_time : null,
+        sendAt: slot.at,
+        validUntil,
+        dueAt,
+        idempotencyKey: sql`${`cmp:${c.id}:`} || ${occurrence} || ':' || c.id`,
+        createdAt: now,
+        updatedAt: now,
+      },
+      sql`from ${slotFrom(ids)}
+        where c.tenant_id = ${c.tenantId} and c.deleted_at is null and c.time_zone = ${slot.zone}
+          and ${changedSince === null ? sql`1` : sql`c.updated_at >= ${changedSince}`} and ${audience}
+        order by c.id`,
+      { once: true },
+    ),
     // The history's first entry, for exactly the rows this statement wrote (their id prefix).
-    dialect.sqlToQuery(sql`
-      insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
-      select ${`mev_${prefix.slice(4)}`} || substr(m.id, 21), m.tenant_id, m.id, ${now}, m.status, m.reason, ${detail}, 1
-      from messages m where m.tenant_id = ${c.tenantId} and m.id > ${prefix} and m.id < ${`${prefix}~`}`),
+    historyOf(
+      { id: sql`${`mev_${prefix.slice(4)}`} || substr(m.id, 21)`, at: now, detail },
+      sql`from messages m where m.tenant_id = ${c.tenantId} and m.id > ${prefix} and m.id < ${`${prefix}~`}`,
+    ),
   ];
   await deps.db.batch(statements);
   const n = await deps.db.orm.get<{ n: number }>(

@@ -3,9 +3,13 @@
 // from, so a concurrent pass or a nudge during this one wins, and a pause stays.
 
 import { and, eq, inArray, sql } from "drizzle-orm";
-import type { Statement } from "../db/client";
+import type { Database, Statement } from "../db/client";
 import { type CampaignRow, campaigns } from "../db/schema";
-import type { PlanDeps } from "./planner";
+import type { Clock } from "../lib/clock";
+import type { IdGenerator } from "../lib/ids";
+
+/** What every planner works with; planning runs across workspaces, each campaign under its own. */
+export type PlanDeps = { db: Database; clock: Clock; ids: IdGenerator };
 
 export function endOfPass(
   deps: PlanDeps,

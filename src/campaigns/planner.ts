@@ -6,16 +6,13 @@
 import { and, inArray, lte, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { Ctx } from "../context";
-import type { Database } from "../db/client";
 import { type CampaignRow, campaigns } from "../db/schema";
-import type { Clock } from "../lib/clock";
 import { nextRun, parseCron } from "../lib/cron";
-import type { IdGenerator } from "../lib/ids";
+import { enqueueSelect } from "../outbox/enqueue";
 import { planAfterDelivery } from "./after-delivery";
 import { planDateCampaign } from "./date-planner";
+import type { PlanDeps } from "./pass";
 import { audienceSql, DATE_KINDS } from "./service";
-
-export type PlanDeps = { db: Database; clock: Clock; ids: IdGenerator };
 
 const HORIZON_MS = 5 * 60_000;
 const CHUNK = 50_000;
@@ -86,14 +83,29 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
     // row itself says when and by which campaign it was planned (the history shows that first
     // entry from it; see messages/service.ts).
     await deps.db.batch([
-      dialect.sqlToQuery(sql`
-        insert into messages (id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, variables,
-          is_reply, quiet_hours, priority, status, send_at, valid_until, due_at, attempts, created_at, updated_at)
-        select ${block} || printf('%010d', c.rowid), c.tenant_id, c.id, ${c.channelId}, ${c.id}, ${c.messageKind},
-          ${c.templateKey}, ${JSON.stringify(c.variables)}, 0, ${c.messageKind === "marketing" ? 1 : 0}, ${c.priority}, ${status},
-          ${occurrence}, ${validUntil}, ${occurrence}, 0, ${now}, ${now}
-        from customers c where ${scope} and c.id > ${after} and 1 = (select 1 from campaigns where ${mine})
-        order by c.id limit ${chunk}`),
+      enqueueSelect(
+        {
+          id: sql`${block} || printf('%010d', c.rowid)`,
+          tenantId: sql`c.tenant_id`,
+          customerId: sql`c.id`,
+          channelId: c.channelId,
+          campaignId: c.id,
+          kind: c.messageKind,
+          templateKey: c.templateKey,
+          variables: JSON.stringify(c.variables),
+          isReply: false,
+          quietHours: c.messageKind === "marketing",
+          priority: c.priority,
+          status,
+          sendAt: occurrence,
+          validUntil,
+          dueAt: occurrence,
+          createdAt: now,
+          updatedAt: now,
+        },
+        sql`from customers c where ${scope} and c.id > ${after} and 1 = (select 1 from campaigns where ${mine})
+          order by c.id limit ${chunk}`,
+      ),
       // The guard is a scalar subquery, not EXISTS: SQLite would make EXISTS a join led by
       // campaigns, then scan and sort the customers instead of walking their id index.
       // Rows go in in customer order, so the last one written (the connection's last insert

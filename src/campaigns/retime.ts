@@ -5,6 +5,7 @@
 
 import type { Ctx } from "../context";
 import type { AfterDeliveryTrigger } from "../db/schema";
+import { retimePlanned } from "../outbox/moves";
 import { loadModel, refreshModel } from "../shipments/model";
 import { type Candidate, decide, decisionColumns, explain } from "./after-delivery";
 import { liveCampaigns } from "./service";
@@ -54,21 +55,12 @@ export async function retimePrompts(ctx: Ctx): Promise<number> {
     const j = (f: string) => `json_extract(j.value, '$.${f}')`;
     // The unary + keeps SQLite on the primary key rather than the tenant's index (see shipments).
     await ctx.db.batch([
-      {
-        sql: `update messages set send_at = ${j("at")}, due_at = ${j("at")}, valid_until = ${j("valid_until")}, updated_at = ?
-              from json_each(?) j where +messages.tenant_id = ? and messages.id = ${j("id")} and messages.status = 'planned'`,
-        params: [now, json, ctx.tenantId],
-      },
+      ...retimePlanned(ctx, json, now),
       {
         sql: `update timing_decisions set level = ${j("level")}, courier = ${j("courier")}, region = ${j("region")},
                 quantile = ${j("quantile")}, lead_days = ${j("lead_days")}, samples = ${j("samples")}, send_date = ${j("send_date")}
               from json_each(?) j where +timing_decisions.tenant_id = ? and timing_decisions.message_id = ${j("id")}`,
         params: [json, ctx.tenantId],
-      },
-      {
-        sql: `insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
-              select 'mev_' || ? || hex(randomblob(8)), ?, ${j("id")}, ?, 'planned', null, ${j("detail")}, 1 from json_each(?) j`,
-        params: [ctx.ids.next("mev").slice(4, 14), ctx.tenantId, now, json],
       },
     ]);
     moved += changes.length;

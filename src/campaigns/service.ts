@@ -13,7 +13,6 @@ import {
   type CampaignTrigger,
   type CatchUp,
   campaigns,
-  messages,
 } from "../db/schema";
 import { inList } from "../db/sql";
 import { compileFilter } from "../groups/segment";
@@ -21,9 +20,10 @@ import { customerFilterSql, segmentContext } from "../groups/service";
 import type { Expectation } from "../keywords/types";
 import { CronError, nextRun, parseCron } from "../lib/cron";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
+import { cancelCampaignMessages, resumeCampaignMessages } from "../outbox/moves";
 import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
-import { getTenantRow } from "../tenants/service";
+import { getTenantRow } from "../tenants/store";
 import type { CampaignCreate, CampaignPatch } from "./schemas";
 import { parseHolidayDate } from "./slots";
 
@@ -398,42 +398,9 @@ export async function moveCampaign(
       .set(set)
       .where(and(eq(campaigns.tenantId, ctx.tenantId), eq(campaigns.id, c.id), eq(campaigns.status, c.status))),
   ];
-  if (action === "cancel") {
-    // What was planned and not yet sent is skipped, with the reason on each message.
-    statements.push(
-      ctx.db.orm
-        .update(messages)
-        .set({
-          status: "skipped",
-          reason: "campaign_cancelled",
-          reasonText: "The campaign was cancelled",
-          updatedAt: now,
-        })
-        .where(
-          and(
-            eq(messages.tenantId, ctx.tenantId),
-            eq(messages.campaignId, c.id),
-            inArray(messages.status, ["planned", "queued"]),
-          ),
-        ),
-    );
-  }
-  if (action === "resume") {
-    // Held messages are due again now.
-    statements.push(
-      ctx.db.orm
-        .update(messages)
-        .set({ dueAt: now, updatedAt: now })
-        .where(
-          and(
-            eq(messages.tenantId, ctx.tenantId),
-            eq(messages.campaignId, c.id),
-            eq(messages.reason, "campaign_paused"),
-            inArray(messages.status, ["planned", "queued"]),
-          ),
-        ),
-    );
-  }
+  // What was planned and not yet sent is skipped; held messages are due again at once.
+  if (action === "cancel") statements.push(cancelCampaignMessages(ctx.tenantId, c.id, now));
+  if (action === "resume") statements.push(resumeCampaignMessages(ctx.tenantId, c.id, now));
   await ctx.db.batch(statements);
   return campaignView(await campaignRow(ctx, id));
 }

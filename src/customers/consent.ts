@@ -5,8 +5,8 @@
 
 import type { Ctx } from "../context";
 import type { RawStatement } from "../db/client";
-import { REASONS } from "../messages/status";
-import { skipPending } from "../messages/writes";
+import { skipPending } from "../outbox/moves";
+import { REASONS } from "../outbox/status";
 
 export type ConsentState = "subscribed" | "unsubscribed" | "never_asked";
 export type ConsentSource = "import" | "api" | "keyword" | "staff" | "console" | "provider";

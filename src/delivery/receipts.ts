@@ -6,12 +6,37 @@ import type { Database, Statement } from "../db/client";
 import { type ChannelRow, type MessageStatus, messages } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
-import { eventRow } from "../messages/service";
-import { advances } from "../messages/status";
-import { eventStatement, receiptStatement } from "../messages/writes";
+import { historyEntry } from "../outbox/history";
+import { receiptStatement } from "../outbox/moves";
+import { advances } from "../outbox/status";
 import type { StatusUpdate } from "./provider";
 
 export type KnownRefs = Map<string, { id: string; status: MessageStatus }>;
+
+/** What a receipt does to a message in `current`: the fields it sets, or only a history line. */
+export type ReceiptChange = {
+  applies: boolean;
+  status: MessageStatus;
+  deliveredAt: number | null;
+  reason: string | null;
+  reasonText: string | null;
+  /** The provider's words (error code and text), for the history. */
+  detail: string | null;
+};
+
+/** The one reading of a receipt, for the batch that just sent the message and for later ones. */
+export function receiptChange(current: MessageStatus, u: StatusUpdate, now: number): ReceiptChange {
+  const detail = [u.errorCode ? `error ${u.errorCode}` : null, u.detail ?? null].filter(Boolean).join(": ") || null;
+  const failed = u.status === "undelivered" || u.status === "failed";
+  return {
+    applies: advances(current, u.status),
+    status: u.status,
+    deliveredAt: u.status === "delivered" ? now : null,
+    reason: failed ? "provider_error" : null,
+    reasonText: failed ? (detail ?? `The provider reported ${u.status}`) : null,
+    detail,
+  };
+}
 
 export async function applyStatusUpdates(
   deps: { db: Database; clock: Clock; ids: IdGenerator },
@@ -51,35 +76,15 @@ export async function applyStatusUpdates(
     if (!m) continue;
     // The same receipt twice changes nothing, not even the history.
     if (u.status === m.status) continue;
-    const detail = [u.errorCode ? `error ${u.errorCode}` : null, u.detail ?? null].filter(Boolean).join(": ") || null;
-    if (!advances(m.status, u.status)) {
-      statements.push(
-        eventStatement(
-          eventRow(
-            ctx,
-            m.id,
-            now,
-            u.status,
-            "late_report",
-            `Reported after ${m.status}; not applied${detail ? ` (${detail})` : ""}`,
-            false,
-          ),
-        ),
-      );
+    const r = receiptChange(m.status, u, now);
+    if (!r.applies) {
+      const why = `Reported after ${m.status}; not applied${r.detail ? ` (${r.detail})` : ""}`;
+      statements.push(historyEntry(ctx, m.id, now, u.status, "late_report", why, false));
       continue;
     }
-    const failed = u.status === "undelivered" || u.status === "failed";
     statements.push(
-      receiptStatement(
-        channel.tenantId,
-        m.id,
-        u.status,
-        u.status === "delivered" ? now : null,
-        failed ? "provider_error" : null,
-        failed ? (detail ?? `The provider reported ${u.status}`) : null,
-        now,
-      ),
-      eventStatement(eventRow(ctx, m.id, now, u.status, null, detail)),
+      receiptStatement(channel.tenantId, m.id, r.status, r.deliveredAt, r.reason, r.reasonText, now),
+      historyEntry(ctx, m.id, now, r.status, null, r.detail),
     );
     m.status = u.status;
     applied++;

@@ -4,7 +4,6 @@
 // PIN guide went out).
 
 import { and, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
-import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import { nudgeDateCampaigns } from "../campaigns/nudge";
 import { audienceSql, liveCampaigns } from "../campaigns/service";
 import { offsetMs } from "../campaigns/slots";
@@ -18,8 +17,10 @@ import { type CampaignRow, type CampaignTrigger, type CustomerRow, events, messa
 import { ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import { formatCivil, localDate } from "../lib/time";
-import { REASONS } from "../messages/status";
-import { skipPending } from "../messages/writes";
+import { enqueueSelect } from "../outbox/enqueue";
+import { historyOf } from "../outbox/history";
+import { skipPending } from "../outbox/moves";
+import { REASONS } from "../outbox/status";
 import { conversionStatements } from "../shipments/service";
 import type { EventCreate } from "./schemas";
 
@@ -33,7 +34,6 @@ export const ATTRIBUTE_OF_EVENT: Record<string, string> = {
 /** An event may be reported late, but not from the future (a little clock skew is allowed). */
 const FUTURE_SKEW_MS = 5 * 60_000;
 
-const dialect = new SQLiteSyncDialect();
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function view(e: typeof events.$inferSelect) {
@@ -209,23 +209,36 @@ async function triggerStatements(
       : sql`exists (select 1 from events e where e.tenant_id = c.tenant_id and e.customer_id = c.id
           and e.type in ${sql.raw(`(${t.cancel_on.map((x) => `'${x}'`).join(",")})`)} and e.occurred_at >= ${occurredAt})`;
   const statements: Statement[] = [
-    dialect.sqlToQuery(sql`
-      insert into messages (id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, variables,
-        is_reply, quiet_hours, priority, status, reason, reason_text, send_at, valid_until, due_at, attempts,
-        idempotency_key, created_at, updated_at)
-      select ${messageId}, c.tenant_id, c.id, ${c.channelId}, ${c.id}, ${c.messageKind}, ${c.templateKey},
-        ${JSON.stringify({ ...c.variables, event: properties })}, 0, ${c.messageKind === "marketing" ? 1 : 0}, ${c.priority},
-        case when ${cancelledBy} then 'skipped' else ${status} end,
-        case when ${cancelledBy} then 'cancelled_by_event' end,
-        case when ${cancelledBy} then ${REASONS.cancelled_by_event} end,
-        ${at}, ${validUntil}, ${Math.max(at, now)}, 0, ${`cmp:${c.id}:E${eventKey}:${customer.id}`}, ${now}, ${now}
-      from customers c where c.tenant_id = ${ctx.tenantId} and c.id = ${customer.id} and c.deleted_at is null and ${cond}
-      on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing`),
-    {
-      sql: `insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied)
-            select ?, tenant_id, id, ?, status, reason, ?, 1 from messages where tenant_id = ? and id = ?`,
-      params: [ctx.ids.next("mev"), now, `Triggered by ${c.name} on event ${t.event}`, ctx.tenantId, messageId],
-    },
+    enqueueSelect(
+      {
+        id: messageId,
+        tenantId: sql`c.tenant_id`,
+        customerId: sql`c.id`,
+        channelId: c.channelId,
+        campaignId: c.id,
+        kind: c.messageKind,
+        templateKey: c.templateKey,
+        variables: JSON.stringify({ ...c.variables, event: properties }),
+        isReply: false,
+        quietHours: c.messageKind === "marketing",
+        priority: c.priority,
+        status: sql`case when ${cancelledBy} then 'skipped' else ${status} end`,
+        reason: sql`case when ${cancelledBy} then 'cancelled_by_event' end`,
+        reasonText: sql`case when ${cancelledBy} then ${REASONS.cancelled_by_event} end`,
+        sendAt: at,
+        validUntil,
+        dueAt: Math.max(at, now),
+        idempotencyKey: `cmp:${c.id}:E${eventKey}:${customer.id}`,
+        createdAt: now,
+        updatedAt: now,
+      },
+      sql`from customers c where c.tenant_id = ${ctx.tenantId} and c.id = ${customer.id} and c.deleted_at is null and ${cond}`,
+      { once: true },
+    ),
+    historyOf(
+      { id: ctx.ids.next("mev"), at: now, detail: `Triggered by ${c.name} on event ${t.event}` },
+      sql`from messages m where m.tenant_id = ${ctx.tenantId} and m.id = ${messageId}`,
+    ),
     {
       sql: `update campaigns set planned = planned + (select count(*) from messages where tenant_id = ? and id = ?),
               status = case when status = 'scheduled' then 'running' else status end, updated_at = ?

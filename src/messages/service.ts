@@ -10,11 +10,11 @@ import { type CustomerRow, campaigns, type MessageRow, messageEvents, messages, 
 import { sha256Hex } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
+import { enqueueOne } from "../outbox/enqueue";
 import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
-import { getTenantRow } from "../tenants/service";
+import { getTenantRow } from "../tenants/store";
 import type { MessageCreate } from "./schemas";
-import { REASONS } from "./status";
 
 export type MessageEnv = Ctx & { library: TemplateLibrary; onDue?: () => void };
 
@@ -53,28 +53,6 @@ export function messageView(m: MessageRow) {
   };
 }
 
-/** A history row; every status change and decision writes one. */
-export function eventRow(
-  ctx: Pick<Ctx, "ids" | "tenantId">,
-  messageId: string,
-  at: number,
-  status: string,
-  reason: string | null = null,
-  detail: string | null = null,
-  applied = true,
-) {
-  return {
-    id: ctx.ids.next("mev"),
-    tenantId: ctx.tenantId,
-    messageId,
-    at,
-    status,
-    reason,
-    detail: detail ?? (reason ? (REASONS[reason] ?? null) : null),
-    applied,
-  };
-}
-
 async function recipient(ctx: Ctx, input: MessageCreate): Promise<CustomerRow> {
   // A number we have never seen becomes a prospect, so its messages and replies have a home.
   return customerByRef(ctx, input, { prospect: true });
@@ -110,8 +88,8 @@ function replay(existing: MessageRow, hash: string) {
 }
 
 /**
- * Writes the message to the outbox (rule 5). Nothing is rendered or checked for consent here:
- * that happens at send time, when the facts are current (rule 6).
+ * Writes the message to the outbox. Nothing is rendered or checked for consent here: that
+ * happens at send time, when the facts are current.
  */
 export async function createMessage(env: MessageEnv, input: MessageCreate, idempotencyKey?: string) {
   const hash = await sha256Hex(canonical(input));
@@ -156,31 +134,33 @@ export async function createMessage(env: MessageEnv, input: MessageCreate, idemp
   const status = sendAt > now ? "planned" : "queued";
   const id = env.ids.next("msg");
   try {
-    await env.db.batch([
-      env.db.orm.insert(messages).values({
-        id,
-        tenantId: env.tenantId,
-        customerId: customer.id,
-        channelId: input.channel_id ?? null,
-        kind,
-        templateKey: input.template ?? null,
-        body: input.text ?? null,
-        variables: input.variables,
-        isReply: false,
-        quietHours: input.quiet_hours ?? kind === "marketing",
-        priority: PRIORITY[input.priority ?? "normal"],
-        expects: input.expects ?? null,
-        status,
-        sendAt,
-        validUntil,
-        dueAt: sendAt,
-        idempotencyKey: idempotencyKey ?? null,
-        requestHash: idempotencyKey ? hash : null,
-        createdAt: now,
-        updatedAt: now,
-      }),
-      env.db.orm.insert(messageEvents).values(eventRow(env, id, now, status)),
-    ]);
+    await env.db.batch(
+      enqueueOne(
+        {
+          id,
+          tenantId: env.tenantId,
+          customerId: customer.id,
+          channelId: input.channel_id ?? null,
+          kind,
+          templateKey: input.template ?? null,
+          body: input.text ?? null,
+          variables: JSON.stringify(input.variables ?? {}),
+          isReply: false,
+          quietHours: input.quiet_hours ?? kind === "marketing",
+          priority: PRIORITY[input.priority ?? "normal"],
+          expects: input.expects ?? null,
+          status,
+          sendAt,
+          validUntil,
+          dueAt: sendAt,
+          idempotencyKey: idempotencyKey ?? null,
+          requestHash: idempotencyKey ? hash : null,
+          createdAt: now,
+          updatedAt: now,
+        },
+        { eventId: env.ids.next("mev"), detail: null },
+      ),
+    );
   } catch (e) {
     // Two requests with one key at once: the unique index let one in; answer as it did.
     if (e instanceof ConflictError && idempotencyKey) {

@@ -13,8 +13,8 @@ import { type CustomerRow, customers, type ItemKind, type ShipmentRow, shipments
 import { type ErrorDetail, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import { normalizePhone } from "../lib/phone";
-import { skipPending } from "../messages/writes";
-import { getTenantRow } from "../tenants/service";
+import { skipPending } from "../outbox/moves";
+import { getTenantRow } from "../tenants/store";
 import { leadOf } from "./lead";
 import { deliverySettings } from "./model";
 import type { ShipmentInput, ShipmentUpdate } from "./schemas";

@@ -1,0 +1,101 @@
+// Claims: the dispatcher takes due messages with a lease, in one atomic statement, so two
+// dispatchers (threads, isolates, a restart) never hold the same row. These run across
+// workspaces: each claimed row carries its tenant_id, and everything read for it afterwards is
+// read under that.
+
+import type { Database } from "../db/client";
+import { type MessageRow, messages, OUTBOX_LIVE } from "../db/schema";
+
+// What processing needs from a claimed row (RETURNING * would copy every column out).
+const CLAIM_COLUMNS =
+  "id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, body, variables, is_reply, quiet_hours, priority, status, reason, send_at, valid_until, due_at, attempts";
+
+// One index range per (priority, status) on messages_due (status, priority, due_at), highest
+// priority first: no sort over everything that is due, and urgent notifications overtake a
+// large low-priority broadcast that is already queued.
+// Nested in pairs: D1 allows only a few terms in one compound SELECT (six fail there).
+export const CLAIM_RANGES = [2, 1, 0].map(
+  (p) =>
+    `select id from (${["queued", "planned"]
+      .map(
+        (s) =>
+          `select id from (select id from messages where ${OUTBOX_LIVE} and status = '${s}' and priority = ${p} and due_at <= ? order by due_at limit ?)`,
+      )
+      .join(" union all ")})`,
+);
+const claimParams = (now: number, limit: number) => CLAIM_RANGES.flatMap(() => [now, limit, now, limit]);
+
+/** Higher priority first, then the longest due, then by id: the order a batch is sent in. */
+const claimOrder = (a: MessageRow, b: MessageRow) =>
+  b.priority - a.priority || a.dueAt - b.dueAt || (a.id < b.id ? -1 : 1);
+
+/** Up to `limit` due messages, now `sending` under a lease until `now + leaseMs`. */
+export async function claimDue(db: Database, now: number, limit: number, leaseMs: number): Promise<MessageRow[]> {
+  const rows = await db.rawRows(
+    `update messages set status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
+     where id in (select id from (${CLAIM_RANGES.join(" union all ")}) limit ?)
+     returning ${CLAIM_COLUMNS}`,
+    [now + leaseMs, now, ...claimParams(now, limit), limit],
+  );
+  return rows.map(fromClaimed).sort(claimOrder);
+}
+
+/**
+ * These messages (a queue batch on Workers), each if it is still due and waiting: an id the
+ * queue delivers twice is claimed once.
+ */
+export async function claimIds(db: Database, ids: string[], now: number, leaseMs: number): Promise<MessageRow[]> {
+  const rows = await db.rawRows(
+    `update messages set status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
+     where id in (select value from json_each(?)) and status in ('queued', 'planned') and due_at <= ?
+     returning ${CLAIM_COLUMNS}`,
+    [now + leaseMs, now, JSON.stringify(ids), now],
+  );
+  return rows.map(fromClaimed).sort(claimOrder);
+}
+
+/** Due messages' ids, highest priority first, for a runtime that hands them to a queue. */
+export async function dueMessageIds(db: Database, now: number, limit: number): Promise<string[]> {
+  const rows = await db.rawAll<{ id: string }>(`select id from (${CLAIM_RANGES.join(" union all ")}) limit ?`, [
+    ...claimParams(now, limit),
+    limit,
+  ]);
+  return rows.map((r) => r.id);
+}
+
+export const RECOVER_SQL = `select * from messages where ${OUTBOX_LIVE} and status = 'sending' and lease_until < ? limit 5000`;
+
+/** Messages whose sender died mid-send: still `sending`, their lease passed. */
+export async function staleLeases(db: Database, now: number): Promise<MessageRow[]> {
+  return (await db.rawAll<Record<string, unknown>>(RECOVER_SQL, [now])).map(fromRaw);
+}
+
+const COLUMN_KEYS: Record<string, keyof MessageRow> = Object.fromEntries(
+  Object.entries(messages)
+    .filter(([, col]) => typeof col === "object" && col !== null && "name" in (col as object))
+    .map(([key, col]) => [(col as { name: string }).name, key as keyof MessageRow]),
+);
+
+/** The properties of CLAIM_COLUMNS, in order. */
+const CLAIM_KEYS = CLAIM_COLUMNS.split(", ").map((c) => COLUMN_KEYS[c] ?? c);
+
+/** A claimed row (CLAIM_COLUMNS, as an array: rawRows) as drizzle would type it. */
+function fromClaimed(row: unknown[]): MessageRow {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < CLAIM_KEYS.length; i++) out[CLAIM_KEYS[i] as string] = row[i];
+  out.variables = typeof out.variables === "string" ? JSON.parse(out.variables) : out.variables;
+  out.isReply = Boolean(out.isReply);
+  out.quietHours = Boolean(out.quietHours);
+  return out as MessageRow;
+}
+
+/** A raw `messages` row (snake_case) as drizzle would type it. */
+function fromRaw(raw: Record<string, unknown>): MessageRow {
+  const out: Record<string, unknown> = {};
+  // (for...in, not Object.entries: a pair array per column of every claimed row was garbage.)
+  for (const column in raw) out[COLUMN_KEYS[column] ?? column] = raw[column];
+  out.variables = typeof raw.variables === "string" ? JSON.parse(raw.variables) : raw.variables;
+  out.isReply = Boolean(raw.is_reply);
+  out.quietHours = Boolean(raw.quiet_hours);
+  return out as MessageRow;
+}

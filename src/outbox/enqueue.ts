@@ -1,0 +1,108 @@
+// Putting messages in the outbox: one row at a time (an API call, a reply) or many from one
+// SELECT (a campaign's audience). Every path writes the same column list, so a new column is
+// added here once and every writer carries it.
+
+import { type SQL, sql } from "drizzle-orm";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
+import type { RawStatement } from "../db/client";
+import type { MessageStatus } from "../db/schema";
+import type { Expectation } from "../keywords/types";
+import { bound, historyOf, type V } from "./history";
+
+const dialect = new SQLiteSyncDialect();
+
+/** The columns a new message is written with; the rest start empty and the dispatcher fills them. */
+export type NewMessage = {
+  id: V<string>;
+  tenantId: V<string>;
+  customerId: V<string>;
+  channelId: V<string | null>;
+  campaignId?: V<string | null>;
+  kind: V<"notification" | "marketing">;
+  templateKey: V<string | null>;
+  body?: V<string | null>;
+  /** JSON text, or an SQL expression that gives JSON text. */
+  variables: V<string>;
+  isReply: V<boolean>;
+  quietHours: V<boolean>;
+  priority: V<number>;
+  status: V<MessageStatus>;
+  reason?: V<string | null>;
+  reasonText?: V<string | null>;
+  sendAt: V<number>;
+  validUntil?: V<number | null>;
+  dueAt: V<number>;
+  idempotencyKey?: V<string | null>;
+  requestHash?: V<string | null>;
+  expects?: V<Expectation | null>;
+  createdAt: V<number>;
+  updatedAt: V<number>;
+};
+
+/** Column names in the order every insert lists them. */
+const COLUMNS: [keyof NewMessage, string][] = [
+  ["id", "id"],
+  ["tenantId", "tenant_id"],
+  ["customerId", "customer_id"],
+  ["channelId", "channel_id"],
+  ["campaignId", "campaign_id"],
+  ["kind", "kind"],
+  ["templateKey", "template_key"],
+  ["body", "body"],
+  ["variables", "variables"],
+  ["isReply", "is_reply"],
+  ["quietHours", "quiet_hours"],
+  ["priority", "priority"],
+  ["status", "status"],
+  ["reason", "reason"],
+  ["reasonText", "reason_text"],
+  ["sendAt", "send_at"],
+  ["validUntil", "valid_until"],
+  ["dueAt", "due_at"],
+  ["idempotencyKey", "idempotency_key"],
+  ["requestHash", "request_hash"],
+  ["expects", "expects"],
+  ["createdAt", "created_at"],
+  ["updatedAt", "updated_at"],
+];
+
+/** An idempotency key already used in the workspace: the row is not written, and no error. */
+const ONCE = sql.raw("on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing");
+
+/** `from` null: one row of the values given. */
+function insert(m: NewMessage, from: SQL | null, once: boolean): RawStatement {
+  const given = COLUMNS.filter(([k]) => m[k] !== undefined);
+  const names = sql.raw(given.map(([, c]) => c).join(", "));
+  const values = sql.join(
+    given.map(([k]) => bound(m[k])),
+    sql`, `,
+  );
+  const rows = from ? sql`select ${values} ${from}` : sql`values (${values})`;
+  return dialect.sqlToQuery(sql`insert into messages (${names}) ${rows} ${once ? ONCE : sql``}`);
+}
+
+/**
+ * Messages for every row `from` selects (`from customers c where ...`), their values SQL over
+ * those rows. With `once`, a row whose idempotency key is taken is left out.
+ */
+export function enqueueSelect(m: NewMessage, from: SQL, opts: { once?: boolean } = {}): RawStatement {
+  return insert(m, from, opts.once ?? false);
+}
+
+/**
+ * One message and its first history entry, written together (the entry only if the row was:
+ * with `once`, a repeated idempotency key writes neither).
+ */
+export function enqueueOne(
+  m: NewMessage & { id: string; tenantId: string },
+  first: { eventId: string; detail: string | null },
+  opts: { once?: boolean } = {},
+): RawStatement[] {
+  return [
+    insert(m, null, opts.once ?? false),
+    historyOf(
+      { id: first.eventId, at: m.createdAt, detail: first.detail },
+      sql`from messages m where m.tenant_id = ${m.tenantId} and m.id = ${m.id}`,
+    ),
+  ];
+}

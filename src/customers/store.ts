@@ -20,6 +20,7 @@ import {
   sharedValue,
   UPDATE_SQL,
 } from "./row-values";
+import { timelineEntry } from "./timeline";
 
 /**
  * Statements that store a prepared customer, its zone, its dates and its consent change. An
@@ -49,10 +50,7 @@ export function writeStatements(
   }
   const fields = p.changed.filter((f) => f !== "consent");
   if (fields.length > 0) {
-    out.push({
-      sql: "insert into timeline_entries (id, tenant_id, customer_id, at, type, data) values (?, ?, ?, ?, ?, ?)",
-      params: [ctx.ids.next("tle"), r.tenantId, r.id, r.updatedAt, "customer.updated", JSON.stringify({ fields })],
-    });
+    out.push(timelineEntry(ctx.ids, r.tenantId, r.id, r.updatedAt, "customer.updated", { fields }));
   }
   return out;
 }

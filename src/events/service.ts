@@ -11,6 +11,7 @@ import type { Ctx } from "../context";
 import { prepareCustomer } from "../customers/model";
 import { customerByRef } from "../customers/service";
 import { attributeStatements, loadPrepareEnv, writeStatements } from "../customers/store";
+import { timelineEntry } from "../customers/timeline";
 import type { Statement } from "../db/client";
 import { prepared } from "../db/prepared";
 import { type CampaignRow, type CampaignTrigger, type CustomerRow, events, messages } from "../db/schema";
@@ -85,16 +86,11 @@ export async function recordEvent(ctx: Ctx, input: EventCreate) {
         input.event_id ?? null,
       ],
     },
-    {
-      sql: "insert into timeline_entries (id, tenant_id, customer_id, at, type, data) values (?, ?, ?, ?, 'event', ?)",
-      params: [
-        ctx.ids.next("tle"),
-        ctx.tenantId,
-        customer.id,
-        occurredAt,
-        JSON.stringify({ event_id: id, type: input.type, properties: input.properties }),
-      ],
-    },
+    timelineEntry(ctx.ids, ctx.tenantId, customer.id, occurredAt, "event", {
+      event_id: id,
+      type: input.type,
+      properties: input.properties,
+    }),
   ];
 
   // Attributes the event moves, only forward (a late report of an older visit changes nothing).

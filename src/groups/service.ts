@@ -2,6 +2,7 @@ import { and, asc, eq, type SQL, sql } from "drizzle-orm";
 import { nudgeDateCampaigns, replanDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
 import { liveCustomersWhereIn } from "../customers/store";
+import { timelineEntryIf } from "../customers/timeline";
 import { toView as customerView } from "../customers/view";
 import type { RawStatement } from "../db/client";
 import { attributeDefinitions, customers, type GroupRow, groupMembers, groups, tenantTimeZones } from "../db/schema";
@@ -287,21 +288,12 @@ export function membershipStatements(ctx: Ctx, g: GroupRow, customerIds: Iterabl
   const ids: string[] = [];
   for (const id of customerIds) {
     ids.push(id);
-    statements.push({
-      sql: `insert into timeline_entries (id, tenant_id, customer_id, at, type, data)
-            select ?, ?, ?, ?, ?, ? where ${op === "join" ? "not exists" : "exists"} (${member})`,
-      params: [
-        ctx.ids.next("tle"),
-        ctx.tenantId,
-        id,
-        now,
-        op === "join" ? "group.joined" : "group.left",
-        data,
-        ctx.tenantId,
-        g.id,
-        id,
-      ],
-    });
+    statements.push(
+      timelineEntryIf(ctx.ids, ctx.tenantId, id, now, op === "join" ? "group.joined" : "group.left", data, {
+        sql: `${op === "join" ? "not exists" : "exists"} (${member})`,
+        params: [ctx.tenantId, g.id, id],
+      }),
+    );
     statements.push(
       op === "join"
         ? {

@@ -5,7 +5,7 @@
 import { customerChange } from "../customers/service";
 import type { CustomerRow } from "../db/schema";
 import type { OptOutMatch } from "./compliance";
-import type { Handled, Incoming } from "./process";
+import type { Handled, Incoming } from "./step";
 
 /** The profile's consent change by the customer's own SMS, with the exact text as evidence in the ledger. */
 async function consentStatements(i: Incoming, customer: CustomerRow, state: "subscribed" | "unsubscribed") {

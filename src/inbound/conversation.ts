@@ -7,17 +7,8 @@ import type { Ctx } from "../context";
 import type { RawStatement } from "../db/client";
 import type { Expectation } from "../keywords/types";
 import type { Normalized } from "./normalize";
-import type { Incoming } from "./process";
 import type { InboundSettings } from "./settings";
-
-export type Attributed = {
-  id: string;
-  campaignId: string | null;
-  sentAt: number;
-  expects: Expectation | null;
-  /** Until when its question is open. */
-  expiresAt: number;
-};
+import type { Attributed, Incoming } from "./step";
 
 export async function attributed(
   ctx: Ctx,

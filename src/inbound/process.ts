@@ -1,8 +1,10 @@
 // The inbound pipeline. Stored messages (store.ts) are claimed with a lease, like the outbox,
-// and each goes through the steps in order, first match wins:
+// and each goes through STEPS in order; the first step that takes it decides what happens:
 //
-//   1 opt-out  2 opt-in  3 help  4 staff commands  5 open conversation  6 keywords  7 inbox
+//   opt-out, opt-in, help, staff commands, open conversation, keywords, inbox
 //
+// A step is given an Incoming and answers a Handled (step.ts). To add one, write it in a file of
+// its own and put it in STEPS where it belongs.
 // A step's changes (consent, responses, group members, the inbox item, replies) and the
 // message's "processed" mark are one atomic write. What a step does through another service
 // before that (a prospect profile, a conversion event, a staff broadcast campaign) is keyed by
@@ -12,83 +14,26 @@ import type { Ctx } from "../context";
 import { emptyRow, type PrepareEnv } from "../customers/model";
 import { customerChange } from "../customers/service";
 import { liveCustomersWhereIn, loadPrepareEnv, optedOutPhones } from "../customers/store";
-import type { Database, Statement } from "../db/client";
-import {
-  type CustomerRow,
-  customers,
-  type InboundRow,
-  type InboundStep,
-  type KeywordRow,
-  type TenantRow,
-} from "../db/schema";
+import { timelineEntry } from "../customers/timeline";
+import type { Statement } from "../db/client";
+import { type CustomerRow, customers, type InboundRow, type KeywordRow } from "../db/schema";
 import { customerInGroup } from "../groups/service";
 import { categorize } from "../inbox/categorize";
 import { inboxStatement } from "../inbox/service";
 import { runKeyword } from "../keywords/actions";
 import { findKeyword } from "../keywords/match";
 import { activeKeywords } from "../keywords/service";
-import type { Expectation, Reply } from "../keywords/types";
-import type { Clock } from "../lib/clock";
-import type { IdGenerator } from "../lib/ids";
 import { isCountry, normalizePhone } from "../lib/phone";
-import type { TemplateLibrary } from "../templates/library";
 import { getTenantRow } from "../tenants/store";
-import { type Compliance, complianceWords, matchOptOut, matchWhole, type OptOutMatch } from "./compliance";
+import { complianceWords, matchOptOut, matchWhole, type OptOutMatch } from "./compliance";
 import { helpStep, optInStep, optOutStep, takesOptIn } from "./consent-steps";
-import { type Attributed, answerOf, attributed, responseStatement } from "./conversation";
-import { type Normalized, normalize } from "./normalize";
+import { answerOf, attributed, responseStatement } from "./conversation";
+import { normalize } from "./normalize";
 import { replyStatements } from "./replies";
-import { type InboundSettings, resolveInbound } from "./settings";
-import { handleStaffCommand, parseStaffCommand, staffPhones } from "./staff-commands";
-
-export type InboundDeps = {
-  db: Database;
-  clock: Clock;
-  ids: IdGenerator;
-  library: TemplateLibrary;
-  onMessageDue?: (() => void) | undefined;
-  /** Before each claim (Node's jobs thread: yields to busy webhooks, then moves in their journal). */
-  intake?: (() => Promise<void>) | undefined;
-  /** Once aborted, no further batch is claimed. */
-  signal?: AbortSignal | undefined;
-};
-
-/** One workspace's rules, loaded once per run. */
-export type TenantRules = {
-  ctx: Ctx;
-  tenant: TenantRow;
-  settings: InboundSettings;
-  words: Compliance;
-  staff: Map<string, { id: string; name: string }>;
-  keywords: KeywordRow[];
-  /** The rules for changing customers by SMS (consent source keyword), loaded once per run. */
-  customerEnv(): Promise<PrepareEnv>;
-};
-
-/** One message on its way through the steps. */
-export type Incoming = {
-  deps: InboundDeps;
-  row: InboundRow;
-  n: Normalized;
-  /** E.164 when it parses; otherwise the sender as given (a short code, a name). */
-  phone: string;
-  rules: TenantRules;
-  now: number;
-  customer: CustomerRow | null;
-  attributed: Attributed | null;
-  /** The sender's profile, made a prospect (source inbound) if they are new. */
-  ensureCustomer(): Promise<CustomerRow>;
-};
-
-export type Handled = {
-  step: InboundStep;
-  outcome: string;
-  keywordId?: string | null;
-  statements?: Statement[];
-  /** Replies go to the sender's profile, or to `to` (a staff member answered on their phone). */
-  replies?: { reply: Reply; expects?: Expectation | null; to?: string }[];
-  detail?: Record<string, unknown>;
-};
+import { resolveInbound } from "./settings";
+import { handleStaffCommand, staffPhones } from "./staff-commands";
+import { parseStaffCommand } from "./staff-parse";
+import type { Handled, InboundDeps, Incoming, Step, TenantRules } from "./step";
 
 const DEFAULTS = { batch: 200, leaseMs: 60_000, maxAttempts: 3 };
 
@@ -261,15 +206,20 @@ async function processOne(
   const now = deps.clock.now().getTime();
   const valid = phone.startsWith("+");
   let customer = await customerByPhone(ctx, phone);
+  const staff = rules.staff.get(phone) ?? null;
+  const text = normalize(row.body);
   const i: Incoming = {
     deps,
     row,
-    n: normalize(row.body),
+    n: text,
     phone,
     rules,
     now,
     customer,
     attributed: customer ? await attributed(ctx, customer.id, now, rules.settings) : null,
+    staff,
+    command: staff ? parseStaffCommand(row.toPhone, row.body, await serviceNumber(deps, row)) : null,
+    optOut: matchOptOut(text, rules.words),
     async ensureCustomer() {
       if (customer) return customer;
       // The workspace's rules are loaded once per run; only this phone's opt-out history is new.
@@ -308,24 +258,17 @@ async function processOne(
     );
   }
   if (who) {
-    statements.push({
-      sql: "insert into timeline_entries (id, tenant_id, customer_id, at, type, data) values (?, ?, ?, ?, 'inbound', ?)",
-      params: [
-        deps.ids.next("tle"),
-        row.tenantId,
-        who.id,
-        row.receivedAt,
-        JSON.stringify({
-          inbound_id: row.id,
-          text: row.body,
-          step: handled.step,
-          outcome: handled.outcome,
-          keyword_id: handled.keywordId ?? null,
-          message_id: i.attributed?.id ?? null,
-          campaign_id: i.attributed?.campaignId ?? null,
-        }),
-      ],
-    });
+    statements.push(
+      timelineEntry(deps.ids, row.tenantId, who.id, row.receivedAt, "inbound", {
+        inbound_id: row.id,
+        text: row.body,
+        step: handled.step,
+        outcome: handled.outcome,
+        keyword_id: handled.keywordId ?? null,
+        message_id: i.attributed?.id ?? null,
+        campaign_id: i.attributed?.campaignId ?? null,
+      }),
+    );
   }
   statements.push({
     sql: `update inbound_messages set status = 'processed', lease_until = null, customer_id = ?, step = ?, outcome = ?,
@@ -347,42 +290,69 @@ async function processOne(
 }
 
 /** The steps, in order; the first that takes the message decides what happens. */
-async function route(i: Incoming): Promise<Handled> {
-  const { words } = i.rules;
+export const STEPS: readonly Step[] = [
   // A staff command's text may hold an opt-out word ("102 01 Stop by the desk"): from a staff
   // phone, what parses as a command is one. A whole-message STOP never parses as a command.
-  const staff = i.rules.staff.get(i.phone);
-  const command = staff ? parseStaffCommand(i.row.toPhone, i.row.body, await serviceNumber(i)) : null;
-  const optOut = matchOptOut(i.n, words);
-  if (optOut && optOut.how !== "negated" && !command) return optOutStep(i, optOut);
-  const optIn = matchWhole(i.n, words.optIn);
-  if (optIn && takesOptIn(i, optIn)) return optInStep(i, optIn);
-  const help = matchWhole(i.n, words.help);
-  if (help) return helpStep(i, help);
-  if (staff && command) return handleStaffCommand(i, staff, command);
-  const customer = await i.ensureCustomer();
-  const answer = i.attributed?.expects && i.now <= i.attributed.expiresAt ? answerOf(i.n, i.attributed.expects) : null;
-  if (answer && i.attributed?.expects) {
-    const exp = i.attributed.expects;
-    return {
-      step: "conversation",
-      outcome: "answered",
-      statements: [
-        responseStatement(i, {
-          customerId: customer.id,
-          question: exp.question,
-          type: answer.type,
-          number: answer.number,
-          text: String(answer.value),
-        }),
-      ],
-      replies: exp.thanks ? [{ reply: exp.thanks }] : [],
-      detail: { question: exp.question, answer: answer.value },
-    };
+  {
+    name: "opt_out",
+    run: (i) => (i.optOut && i.optOut.how !== "negated" && !i.command ? optOutStep(i, i.optOut) : null),
+  },
+  {
+    name: "opt_in",
+    run: (i) => {
+      const optIn = matchWhole(i.n, i.rules.words.optIn);
+      return optIn && takesOptIn(i, optIn) ? optInStep(i, optIn) : null;
+    },
+  },
+  {
+    name: "help",
+    run: (i) => {
+      const help = matchWhole(i.n, i.rules.words.help);
+      return help ? helpStep(i, help) : null;
+    },
+  },
+  { name: "staff", run: (i) => (i.staff && i.command ? handleStaffCommand(i, i.staff, i.command) : null) },
+  { name: "conversation", run: conversationStep },
+  {
+    name: "keyword",
+    run: async (i) => {
+      const customer = await i.ensureCustomer();
+      const hit = findKeyword(i.n, await keywordsFor(i, customer));
+      return hit ? runKeyword(i, customer, hit.keyword, hit.hit) : null;
+    },
+  },
+  { name: "inbox", run: async (i) => inbox(i, await i.ensureCustomer(), i.optOut) },
+];
+
+async function route(i: Incoming): Promise<Handled> {
+  for (const step of STEPS) {
+    const handled = await step.run(i);
+    if (handled) return handled;
   }
-  const hit = findKeyword(i.n, await keywordsFor(i, customer));
-  if (hit) return runKeyword(i, customer, hit.keyword, hit.hit);
-  return inbox(i, customer, optOut);
+  throw new Error("the inbox step takes every message");
+}
+
+/** An answer to the open question of the message it replies to (a survey score, Y/N). */
+async function conversationStep(i: Incoming): Promise<Handled | null> {
+  const customer = await i.ensureCustomer();
+  const exp = i.attributed?.expects;
+  const answer = exp && i.now <= (i.attributed?.expiresAt ?? 0) ? answerOf(i.n, exp) : null;
+  if (!answer || !exp) return null;
+  return {
+    step: "conversation",
+    outcome: "answered",
+    statements: [
+      responseStatement(i, {
+        customerId: customer.id,
+        question: exp.question,
+        type: answer.type,
+        number: answer.number,
+        text: String(answer.value),
+      }),
+    ],
+    replies: exp.thanks ? [{ reply: exp.thanks }] : [],
+    detail: { question: exp.question, answer: answer.value },
+  };
 }
 
 /** Keywords scoped to groups are only for their members. */
@@ -410,9 +380,9 @@ function inbox(i: Incoming, customer: CustomerRow, optOut: OptOutMatch): Handled
   };
 }
 
-async function serviceNumber(i: Incoming): Promise<string | null> {
-  const ch = await i.deps.db.orm.query.channels.findFirst({
-    where: (c, { and, eq }) => and(eq(c.tenantId, i.row.tenantId), eq(c.id, i.row.channelId)),
+async function serviceNumber(deps: InboundDeps, row: InboundRow): Promise<string | null> {
+  const ch = await deps.db.orm.query.channels.findFirst({
+    where: (c, { and, eq }) => and(eq(c.tenantId, row.tenantId), eq(c.id, row.channelId)),
   });
   const config = (ch?.config ?? {}) as Record<string, unknown>;
   const n = config.from ?? config.source_addr ?? config.number;

@@ -1,4 +1,4 @@
-// Step 4: group commands from registered staff phones (domain notes §3).
+// Group commands from registered staff phones, for shops whose staff work from a phone.
 //
 //   101<nn> / "101 <nn> <numbers>"   add numbers to group nn
 //   102<nn> / "102 <nn> <text>"      send the text to group nn
@@ -24,20 +24,9 @@ import { AppError } from "../lib/errors";
 import { isCountry, normalizePhone } from "../lib/phone";
 import { localDate, monthOf } from "../lib/time";
 import { planFor } from "../tenants/store";
-import type { Handled, Incoming } from "./process";
+import { type StaffCommand, toAscii } from "./staff-parse";
+import type { Handled, Incoming } from "./step";
 
-export type StaffCommand =
-  | { type: "add"; group: string | null; payload: string }
-  | { type: "broadcast"; group: string | null; payload: string };
-
-const DIGIT = "[0-9０-９]";
-const SPACE = "[\\s\\u3000]";
-// Full-width digits are common from Chinese handsets: １０２ ０１ is 102 01.
-const BODY = new RegExp(
-  `^${SPACE}*([1１][0０][12１２])(?:${SPACE}*(${DIGIT}{2}))?(?=${SPACE}|$)${SPACE}*([\\s\\S]*)$`,
-  "u",
-);
-const toAscii = (s: string) => s.normalize("NFKC");
 const MAX_NUMBERS = 100;
 
 /** The staff phones of a workspace, by E.164. */
@@ -47,29 +36,6 @@ export async function staffPhones(ctx: Ctx): Promise<Map<string, { id: string; n
     [ctx.tenantId],
   );
   return new Map(rows.map((r) => [r.phone, { id: r.id, name: r.name }]));
-}
-
-/**
- * Reads a command from the destination's extension or the body's prefix; null if the message
- * is not a command (then it goes on down the steps like anyone's).
- */
-export function parseStaffCommand(to: string, body: string, serviceNumber: string | null): StaffCommand | null {
-  const digits = (s: string) => s.replace(/\D/g, "");
-  const base = serviceNumber ? digits(serviceNumber) : "";
-  const dest = digits(to);
-  if (base && dest.startsWith(base) && dest.length > base.length) {
-    const ext = /^(10[12])(\d{2})?$/.exec(dest.slice(base.length));
-    if (ext) {
-      return { type: ext[1] === "101" ? "add" : "broadcast", group: ext[2] ?? null, payload: body.trim() };
-    }
-  }
-  const m = BODY.exec(body);
-  if (!m) return null;
-  return {
-    type: toAscii(m[1] as string) === "101" ? "add" : "broadcast",
-    group: m[2] ? toAscii(m[2]) : null,
-    payload: (m[3] ?? "").trim(),
-  };
 }
 
 type Lang = "zh" | "en";

@@ -8,7 +8,7 @@ import type { CustomerRow, KeywordRow } from "../db/schema";
 import { recordEvent } from "../events/service";
 import { membershipStatements } from "../groups/service";
 import { responseStatement } from "../inbound/conversation";
-import type { Handled, Incoming } from "../inbound/process";
+import type { Handled, Incoming } from "../inbound/step";
 import { inboxStatement } from "../inbox/service";
 import { checkArgument, type KeywordHit } from "./match";
 import type { Expectation, Reply } from "./types";

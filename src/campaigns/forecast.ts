@@ -1,18 +1,22 @@
 // Seeing ahead: for each occurrence in the next N days, who would get it, when in their own
-// time zone (quiet hours included), who is excluded and why, and what it costs. The same
-// checks the dispatcher makes at send time, counted in SQL; segments are measured by rendering
-// a sample of the audience with the real template and composition.
+// time zone (quiet hours included), who is excluded and why, and what it costs. The
+// dispatcher's own recipient checks (delivery/checks.ts), counted in SQL; segments and the
+// length check are measured by rendering a sample of the audience with the real template, the
+// composition and the channel it goes through.
 
 import { type SQL, sql } from "drizzle-orm";
+import { tooLongFor } from "../channels/limits";
+import { channelFor } from "../channels/service";
 import { prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import { customerFromRaw } from "../customers/store";
 import type { CampaignRow } from "../db/schema";
+import { quietHoursEnd, recipientExclusionSql } from "../delivery/checks";
 import { quote } from "../groups/segment";
 import { nextRun, parseCron } from "../lib/cron";
 import { ValidationError } from "../lib/errors";
-import { type CivilDate, formatCivil, inDailyWindow, localDate, localParts, monthOf, pad2 } from "../lib/time";
+import { type CivilDate, formatCivil, localDate, localParts, monthOf, pad2 } from "../lib/time";
 import { brandName, customerVariables, mergeVariables } from "../templates/context";
 import { DEFAULT_LIMITS, RenderMeter, TemplateError } from "../templates/engine";
 import { nest, type TemplateLibrary } from "../templates/library";
@@ -66,12 +70,7 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   // Exclusions, in the order the dispatcher checks them.
   const count = async (extra: SQL, from: SQL = sql`customers c`): Promise<Counted> => {
     const rows = await ctx.db.orm.all<{ reason: string; zone: string | null; n: number }>(sql`
-      select case
-          when ${marketing ? 1 : 0} = 1 and c.consent_state = 'unsubscribed' then 'opted_out'
-          when ${marketing ? 1 : 0} = 1 and c.consent_state = 'never_asked' then 'no_consent'
-          when c.phone is null then 'invalid_number'
-          else '' end as reason,
-        c.time_zone as zone, count(*) as n
+      select ${sql.raw(recipientExclusionSql(c.messageKind))} as reason, c.time_zone as zone, count(*) as n
       from ${from} ${where} and ${extra} group by 1, 2`);
     const out: Counted = { audience: 0, eligible: 0, excluded: {}, byZone: new Map() };
     for (const r of rows) {
@@ -91,8 +90,11 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
     sql`select c.* ${base} and c.phone is not null order by c.id limit ${SAMPLE}`,
   );
   const settings = resolveCompose(tenant.compose);
+  // Measured through the channel it goes by: its counting and its provider's length limit.
+  const channel = await channelFor(ctx, c.channelId).catch(() => undefined);
   let segments = 0;
   let rendered = 0;
+  let tooLong = 0;
   const renderErrors = new Map<string, number>();
   const meter = new RenderMeter();
   for (const raw of sample) {
@@ -113,7 +115,12 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
         kind: c.messageKind,
         locale: t.locale,
         templateSource: t.source,
+        ...(channel ? { counting: channel.counting } : {}),
       })(body);
+      if (channel && tooLongFor(channel.provider, composed)) {
+        tooLong++;
+        continue;
+      }
       segments += composed.segments;
       rendered++;
     } catch (e) {
@@ -123,28 +130,32 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
     }
   }
   const perMessage = rendered === 0 ? 0 : segments / rendered;
-  const failShare = sample.length === 0 ? 0 : (sample.length - rendered) / sample.length;
-  const quiet = marketing ? tenant.quietHours : null;
+  const failShare = sample.length === 0 ? 0 : (sample.length - rendered - tooLong) / sample.length;
+  const tooLongShare = sample.length === 0 ? 0 : tooLong / sample.length;
+  // Campaign messages observe quiet hours when they are marketing (as the planners write them).
+  const quiet = marketing ? tenant : null;
 
   /** One occurrence: its counts, cost, and when each zone's customers get it. */
   const occurrence = (atByZone: (zone: string) => number, counted: Counted, extra: Record<string, unknown> = {}) => {
     const excluded = { ...counted.excluded };
     const willRenderFail = Math.round(counted.eligible * failShare);
     if (willRenderFail > 0) excluded.render_error = willRenderFail;
-    const sending = counted.eligible - willRenderFail;
+    const willBeTooLong = Math.round(counted.eligible * tooLongShare);
+    if (willBeTooLong > 0) excluded.too_long = willBeTooLong;
+    const sending = counted.eligible - willRenderFail - willBeTooLong;
     const totalSegments = Math.round(sending * perMessage);
     const cost = costOf(plan, totalSegments);
     const times = [...counted.byZone].map(([zone, customersInZone]) => {
       const at = atByZone(zone);
       // When each zone's customers actually get it: at its time, or when quiet hours end.
-      const held = quiet ? inDailyWindow(new Date(at), quiet, zone) : { inside: false as const };
-      const sendAt = held.inside ? held.endsAt.getTime() : at;
+      const held = quiet ? quietHoursEnd(quiet, zone, new Date(at)) : null;
+      const sendAt = held ? held.getTime() : at;
       return {
         time_zone: zone,
         customers: customersInZone,
         utc: new Date(sendAt).toISOString(),
         local: wall(sendAt, zone),
-        ...(held.inside ? { held_for_quiet_hours: true } : {}),
+        ...(held ? { held_for_quiet_hours: true } : {}),
       };
     });
     const first = Math.min(...[...counted.byZone.keys()].map(atByZone), Number.POSITIVE_INFINITY);

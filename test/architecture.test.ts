@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BUNDLE_PATH, templateBundle } from "../src/node/bundle-templates";
 import { migrateDatabase, openDatabase } from "../src/node/db";
@@ -15,7 +15,83 @@ function files(dir: string): string[] {
 
 const shared = [...files(join(root, "src"))].filter((f) => !relative(root, f).startsWith("src/node/"));
 
+/** Each file's imports within the repository (type imports too: they tie the modules as much). */
+function importGraph(list: string[]): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const f of list) {
+    const deps: string[] = [];
+    for (const m of readFileSync(f, "utf8").matchAll(/(?:import|export)\s[^;]*?from\s+["'](\.[^"']+)["']/gs)) {
+      const base = resolve(dirname(f), m[1] as string);
+      const hit = [base, `${base}.ts`, `${base}.tsx`, join(base, "index.ts")].find(
+        (c) => list.includes(c) && statSync(c).isFile(),
+      );
+      if (hit) deps.push(hit);
+    }
+    graph.set(f, deps);
+  }
+  return graph;
+}
+
+/** The import circles: strongly connected components of more than one file (Tarjan). */
+function circles(graph: Map<string, string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const out: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
+      } else if (stack.includes(w)) low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop() as string;
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) out.push(component.map((c) => relative(root, c)).sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return out;
+}
+
+/** Data tables, not code: their length is their content. */
+const LONG_ALLOWED = ["src/db/schema.ts", "src/worker/templates.gen.ts"];
+
 describe("architecture rules", () => {
+  it("has no import circle in src/ or bench/", () => {
+    const all = [...files(join(root, "src")), ...files(join(root, "bench"))].filter((f) => !f.endsWith(".d.ts"));
+    const graph = importGraph(all);
+    expect([...graph.values()].flat().length).toBeGreaterThan(500);
+    expect(circles(graph)).toEqual([]);
+    // The check itself finds a circle when there is one.
+    const a = join(root, "src/a.ts");
+    const b = join(root, "src/b.ts");
+    expect(
+      circles(
+        new Map([
+          [a, [b]],
+          [b, [a]],
+        ]),
+      ),
+    ).toEqual([["src/a.ts", "src/b.ts"]]);
+  });
+
+  it("keeps every source file under 500 lines but the data tables", () => {
+    const long = files(join(root, "src"))
+      .map((f) => [relative(root, f), readFileSync(f, "utf8").split("\n").length] as const)
+      .filter(([f, n]) => n > 500 && !LONG_ALLOWED.includes(f));
+    expect(long).toEqual([]);
+  });
+
   it("finds the shared code it checks", () => {
     expect(shared.map((f) => relative(root, f))).toContain("src/app.ts");
     expect(shared.length).toBeGreaterThan(20);

@@ -15,13 +15,13 @@ import {
 import {
   audienceCount,
   type CampaignEnv,
-  campaignStats,
   createCampaign,
   getCampaign,
   listCampaigns,
   moveCampaign,
   updateCampaign,
 } from "./service";
+import { campaignStats } from "./stats";
 
 const tags = ["Campaigns"];
 const IdParam = z.object({

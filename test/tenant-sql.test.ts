@@ -1,0 +1,166 @@
+// Every SQL statement the app runs against a workspace's table names tenant_id, except the
+// cross-workspace jobs and lookups below, each with its reason. The statements are recorded as
+// SQLite prepares them while a broad scenario runs through the API, the jobs and webhooks, so
+// drizzle's builder, the sql tag and raw strings are all checked by the text SQLite sees.
+import BetterSqlite3 from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { seedDemo } from "../src/demo/seed";
+import { runExpire } from "../src/jobs/expire";
+import { runPlan } from "../src/jobs/plan";
+import { dueMessageIds } from "../src/outbox/claim";
+import { page, signIn } from "./console-helpers";
+import { drive } from "./drive";
+import { client } from "./harness";
+import { setup } from "./helpers";
+import { customer, settle, twoWay } from "./two-way";
+
+/** Statements that rightly read or write across workspaces, by what they match, with why. */
+const CROSS_WORKSPACE: { match: RegExp; why: string }[] = [
+  { match: /^update messages set status = 'sending'/, why: "the dispatcher claims due messages of every workspace" },
+  {
+    match: /^select id from \(select id from \(select id from \(select id from messages where/,
+    why: "due message ids for the queue (Workers), all workspaces",
+  },
+  {
+    match: /^select \* from messages where .* status = 'sending' and lease_until </,
+    why: "lease recovery: senders that died, any workspace",
+  },
+  {
+    match: /from messages where .*status in \('planned', 'queued'\) and valid_until is not null and valid_until </,
+    why: "expiry of every workspace's waiting messages",
+  },
+  {
+    match: /^update inbound_messages set lease_until = \?, attempts = attempts \+ 1/,
+    why: "the inbound pipeline claims stored SMS of every workspace",
+  },
+  {
+    match:
+      /^select .* from "campaigns" where \("campaigns"\."status" in \(.*\) and "campaigns"\."next_occurrence_at" <= \?\)/,
+    why: "the planner finds due campaigns of every workspace",
+  },
+  {
+    match: /^select .* from "channels" where "channels"\."id" in /,
+    why: "channels of a claimed batch, by the ids its own rows hold",
+  },
+  {
+    match: /^select .* from "api_keys" where \("api_keys"\."hash" = \?/,
+    why: "an API key is found by its hash before its workspace is known",
+  },
+  {
+    match: /^select \* from channels where id = \? and archived_at is null$/,
+    why: "a webhook URL names its channel; the workspace comes from it",
+  },
+  {
+    match: /^update messages set status = \?, reason = \?, reason_text = \?,\s+due_at = coalesce/,
+    why: "a claimed message's outcome, by the id the claim returned with its tenant_id",
+  },
+  {
+    match: /^update inbound_messages set status = 'processed'/,
+    why: "a claimed SMS marked done, by the id its claim returned",
+  },
+];
+
+/**
+ * A statement with a condition names tenant_id in it (where, or a join's on), not merely among
+ * the columns it returns; a plain insert names it among the columns it writes.
+ */
+function filtersOnTenant(sql: string): boolean {
+  const insert = /^insert (?:or \w+ )?into \S+ \(([^)]*)\)([\s\S]*)$/i.exec(sql);
+  if (insert) {
+    // The rows it writes carry tenant_id; rows it copies from a workspace's table are filtered too.
+    const rest = (insert[2] as string).replace(/ on conflict[\s\S]*$/i, "");
+    const reads = / from (?!json_each)/i.test(rest) && / where (?!true$)/i.test(rest);
+    return /tenant_id/.test(insert[1] as string) && (!reads || /tenant_id/.test(rest.slice(rest.search(/ where /i))));
+  }
+  const cond = /\b(where|on)\b([\s\S]*)$/i.exec(sql);
+  return /tenant_id/.test(cond ? (cond[2] as string) : sql);
+}
+
+const recorded = new Set<string>();
+/** Statements the tests' own helpers prepare (drive.ts looks for the next due time) are not the app's. */
+const fromTest = (stack: string) => {
+  const frame = stack
+    .split("\n")
+    .find((l) => /\/(src|test)\//.test(l) && !/src\/node\/db\.ts|tenant-sql\.test/.test(l));
+  return frame?.includes("/test/") === true;
+};
+const prepare = BetterSqlite3.prototype.prepare;
+
+describe("tenant isolation in SQL", () => {
+  afterAll(() => {
+    BetterSqlite3.prototype.prepare = prepare;
+  });
+
+  it("names tenant_id in every statement on a workspace's table, but the listed jobs", async () => {
+    BetterSqlite3.prototype.prepare = function (this: BetterSqlite3.Database, sql: string) {
+      if (!fromTest(new Error().stack ?? "")) recorded.add(sql.replace(/\s+/g, " ").trim());
+      return prepare.call(this, sql);
+    } as typeof prepare;
+    const env = setup("2026-11-23T04:00:00Z");
+    const demoKey = (await seedDemo(env.deps)).apiKey;
+    const demo = client(env, demoKey);
+    const t = await twoWay(env, { locale: "en" });
+    const a = await customer(t.client, { phone: "+8613800138001", name: "Li" });
+    await customer(t.client, { phone: "+8613800138002", name: "Wang" });
+    await t.client.post("/v1/events", { customer_id: a.id, type: "visit", properties: { club: "A" } });
+    const c = await t.client.post("/v1/campaigns", {
+      name: "Offer",
+      kind: "broadcast",
+      template: "member_promotion",
+      variables: { offer: "20% off", validUntil: "2026-12-15", link: "gym.example/b" },
+      audience: { all: true },
+    });
+    await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
+    expect((await t.client.get(`/v1/campaigns/${c.body.id}/forecast?days=3`)).status).toBe(200);
+    expect((await t.client.get(`/v1/campaigns/${c.body.id}/stats`)).status).toBe(200);
+    const sent = await t.client.post("/v1/messages", {
+      customer_id: a.id,
+      text: "Class moved to 7pm",
+      kind: "notification",
+    });
+    expect(sent.status).toBe(201);
+    expect((await t.client.get(`/v1/messages/${sent.body.id}`)).status).toBe(200);
+    expect((await t.client.get(`/v1/customers/${a.id}`)).status).toBe(200);
+    expect((await t.client.get(`/v1/customers/${a.id}/timeline`)).status).toBeLessThan(500);
+    await runPlan(env.deps);
+    await settle(env);
+    await t.sms("+8613800138001", "STOP");
+    await t.sms("+8613800138002", "where is my card?");
+    await settle(env);
+    await t.client.post("/v1/customers/import", "phone,name\n+8613800138003,Zhao\n", { "content-type": "text/csv" });
+    await drive(env, "2026-11-26T04:00:00Z");
+    await runExpire(env.deps);
+    await dueMessageIds(env.db, env.clock.now().getTime(), 10);
+    const cookie = await signIn(env, demoKey);
+    for (const path of ["/console", "/console/customers", "/console/campaigns", "/console/inbox"])
+      expect((await page(env, path, cookie)).status).toBe(200);
+    const spec = (await demo.get("/openapi.json")).body as { paths: Record<string, Record<string, unknown>> };
+    let reads = 0;
+    for (const [path, ops] of Object.entries(spec.paths)) {
+      if (!ops.get || path.includes("{") || !path.startsWith("/v1/")) continue;
+      for (const cl of [demo, t.client]) expect((await cl.get(path)).status).toBeLessThan(500);
+      reads++;
+    }
+    expect(reads).toBeGreaterThan(10);
+    BetterSqlite3.prototype.prepare = prepare;
+
+    const tables = (
+      env.db.sqlite.prepare("select m.name from sqlite_master m where m.type = 'table'").all() as { name: string }[]
+    )
+      .map((r) => r.name)
+      .filter((t) =>
+        (env.db.sqlite.pragma(`table_info(${t})`) as { name: string }[]).some((c) => c.name === "tenant_id"),
+      );
+    expect(tables).toContain("messages");
+    const names = new RegExp(`\\b(?:from|join|into|update)\\s+["\`]?(${tables.join("|")})\\b`, "i");
+    const onWorkspaceTables = [...recorded].filter((s) => names.test(s));
+    expect(onWorkspaceTables.length).toBeGreaterThan(100);
+    const offenders = onWorkspaceTables.filter(
+      (s) => !filtersOnTenant(s) && !CROSS_WORKSPACE.some((x) => x.match.test(s)),
+    );
+    expect(offenders).toEqual([]);
+    // Each exception is still needed: one that matches nothing is stale, and goes.
+    const unused = CROSS_WORKSPACE.filter((x) => !onWorkspaceTables.some((s) => x.match.test(s))).map((x) => x.why);
+    expect(unused).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@
 // fixed rule on the figures that decide it, and learn each cell's own p80 day.
 
 import { describe, expect, it } from "vitest";
-import { runActivationDemo } from "../src/node/activation-demo";
+import { runActivationDemo } from "../scripts/activation-demo";
 
 describe("the activation demo", () => {
   it("prompts fewer people too late, and turns agent activations into SMS ones", async () => {

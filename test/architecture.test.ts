@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BUNDLE_PATH, templateBundle } from "../src/node/bundle-templates";
+import { BUNDLE_PATH, templateBundle } from "../scripts/bundle-templates";
 import { migrateDatabase, openDatabase } from "../src/node/db";
 
 const root = join(import.meta.dirname, "..");

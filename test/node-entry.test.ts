@@ -87,7 +87,7 @@ describe("npm start (src/node/main.ts)", () => {
   it(
     "runs from the build (npm start): the bundle and its threads, with no TypeScript loader",
     async () => {
-      const build = spawnSync(process.execPath, ["src/node/build.mjs", BUILD_DIR], { cwd: root, encoding: "utf8" });
+      const build = spawnSync(process.execPath, ["scripts/build.mjs", BUILD_DIR], { cwd: root, encoding: "utf8" });
       expect(build.status, build.stderr).toBe(0);
       const dir = mkdtempSync(join(tmpdir(), "tidings-"));
       const port = await freePort();

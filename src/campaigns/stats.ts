@@ -99,7 +99,7 @@ async function convertedAfterSend(ctx: Ctx, c: CampaignRow): Promise<number | nu
 
 /**
  * Each respondent counts once, with their latest answer. For scores what matters is the share
- * of top scores, not the mean (domain notes §1): both are given.
+ * of top scores, not the mean (how care teams read a survey): both are given.
  */
 async function responseStats(ctx: Ctx, campaignId: string, exp: Expectation, sent: number) {
   const rows = await ctx.db.rawAll<{ value_text: string; value_number: number | null; n: number }>(

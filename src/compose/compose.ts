@@ -1,5 +1,5 @@
 // Finishing a rendered text into the SMS that is sent: brand signature and opt-out hint on
-// marketing (domain notes §7), optional smart encoding, then the exact segment count.
+// marketing (carriers require it), optional smart encoding, then the exact segment count.
 // Prepared once per template and locale, applied per customer: the per-message part is a few
 // string operations and one counting pass.
 

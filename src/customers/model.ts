@@ -376,7 +376,7 @@ export function prepareCustomer(
   let consent: Prepared["consent"] = null;
   if (input.consent !== undefined && input.consent.state !== row.consentState) {
     // An SMS opt-out can only be undone by the customer's own opt-in word, never by an import
-    // or an API call (domain notes §7).
+    // or an API call.
     if (
       optedOutBySms(row.consentState, row.consentSource) &&
       input.consent.state === "subscribed" &&

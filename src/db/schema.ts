@@ -46,7 +46,7 @@ export const tenants = sqliteTable("tenants", {
 });
 
 // Plan history: the plan in force for a month is the row with the latest effective_month <= it.
-// A change requested during a month is written for the 1st of the next month (domain notes §5).
+// A change requested during a month is written for the 1st of the next month.
 export const tenantPlans = sqliteTable(
   "tenant_plans",
   {

@@ -1,5 +1,5 @@
 // Twilio's Messages REST API over fetch (runtime-neutral): form-encoded, basic auth, status
-// callbacks and inbound webhooks signed with X-Twilio-Signature (domain notes §8).
+// callbacks and inbound webhooks signed with X-Twilio-Signature.
 
 import { MalformedWebhookError } from "../lib/errors";
 import { constantTimeEqual, type Hmac, hmacBase64 } from "../lib/secretbox";

@@ -1,4 +1,4 @@
-// Opt-out, opt-in and help words (domain notes §7), matched on folded text.
+// Opt-out, opt-in and help words, matched on folded text.
 //
 // Decisions, tested in test/inbound.test.ts:
 // - A whole-message match always counts: STOP, ｓｔｏｐ, "Stop!", 退订。, T, R, TD.

@@ -1,6 +1,6 @@
-// Steps 1-3: opt-out, opt-in, help. An opt-out takes effect at once: the ledger entry (with
+// The opt-out, opt-in and help steps. An opt-out takes effect at once: the ledger entry (with
 // the exact text), the profile, the cancellation of planned marketing and one confirmation are
-// one atomic write. Only an opt-in word re-subscribes (domain notes §7).
+// one atomic write. Only an opt-in word re-subscribes.
 
 import { customerChange } from "../customers/service";
 import type { CustomerRow } from "../db/schema";

@@ -6,7 +6,7 @@ import { z } from "@hono/zod-openapi";
 export type InboxWordCategory = "complaint" | "suggestion" | "vote" | "question";
 
 export type InboundSettings = {
-  /** Added to the built-in opt-out words (domain notes §7). */
+  /** Added to the built-in opt-out words. */
   opt_out_words: string[];
   opt_in_words: string[];
   help_words: string[];
@@ -21,7 +21,7 @@ export type InboundSettings = {
   attribution_window_hours: number;
   /** Words that sort the inbox, added to the built-in lists. */
   inbox_words: Record<InboxWordCategory, string[]>;
-  /** Hours to answer an inbox item, by tier; `default` for the rest (gold: 24 h, domain notes §4). */
+  /** Hours to answer an inbox item, by tier; `default` for the rest (e.g. gold: 24 h). */
   inbox_due_hours: Record<string, number>;
   /** Wrong card digits allowed before the customer is handed to a person. */
   activation_max_failures: number;

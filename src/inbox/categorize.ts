@@ -1,5 +1,5 @@
 // Sorting the inbox by word lists (the built-in ones plus the workspace's), like the "SMS
-// mailbox" staff read by category (domain notes §3). First category with a hit wins, in the
+// mailbox" staff read by category. First category with a hit wins, in the
 // order complaint, suggestion, vote, question.
 
 import type { InboxCategory } from "../db/schema";

@@ -1,5 +1,5 @@
 // The inbox: every inbound message no step took, sorted by category, due by the customer's
-// tier, answered by staff one by one or a whole category at once (domain notes §3, §4).
+// tier, answered by staff one by one or a whole category at once.
 
 import type { Ctx } from "../context";
 import type { RawStatement, Statement } from "../db/client";
@@ -241,7 +241,7 @@ export async function replyToCategory(ctx: InboxEnv, category: InboxCategory, re
   return { items: items.length, replies: sent };
 }
 
-/** Everyone who ever wrote in a category joins a static group (domain notes §3). */
+/** Everyone who ever wrote in a category joins a static group. */
 export async function groupSenders(ctx: Ctx, category: InboxCategory | null, groupRef: string) {
   const g = await staticGroupByRef(ctx, groupRef);
   const rows = await ctx.db.rawAll<{ customer_id: string }>(

@@ -1,4 +1,4 @@
-// Step 6: a keyword's actions, in order. Events go first through the events service (keyed by
+// The keyword step: a keyword's actions, in order. Events go first through the events service (keyed by
 // the inbound id, so a retry records them once; they may trigger the next campaign), then the
 // profile is re-read so attribute and tag changes apply on top of what the events changed.
 

@@ -38,7 +38,7 @@ export function keywordView(k: KeywordRow) {
   };
 }
 
-/** ACT 1234 / 激活1234: the built-in activation keyword (domain notes §1, §2). */
+/** ACT 1234 / 激活1234: the built-in activation keyword (a card team's customers activate by SMS). */
 const PRESETS: Record<string, Required<Omit<KeywordCreate, "preset" | "starts_at" | "ends_at">>> = {
   card_activation: {
     name: "Card activation",

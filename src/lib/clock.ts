@@ -1,4 +1,4 @@
-/** Time is injected (DEVELOPERS.md rule 7): domain code asks the clock, never Date.now(). */
+/** Time is injected (rule 7, docs/architecture.md): domain code asks the clock, never Date.now(). */
 export interface Clock {
   now(): Date;
   /** Waits: a timer on a real clock; a manual clock just moves forward. */

@@ -1,4 +1,4 @@
-// SMPP 3.4 to a carrier or gateway (domain notes §8), Node only: a long-lived TCP session.
+// SMPP 3.4 to a carrier or gateway, Node only: a long-lived TCP session.
 // bind_transceiver, submit_sm with UDH concatenation (data_coding 0 for GSM-7, 8 for UCS-2),
 // delivery receipts and inbound messages from deliver_sm, enquire_link keep-alive, and
 // reconnection with backoff. Receipts and inbound SMS wait in memory for the dispatcher to

@@ -1,4 +1,4 @@
-// What a workspace used and owes in a month (domain notes §5): billing counts segments, and
+// What a workspace used and owes in a month: billing counts segments, and
 // only proactive ones; replies to a customer's own message are free.
 
 import type { Ctx } from "../context";

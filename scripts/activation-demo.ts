@@ -1,25 +1,25 @@
-// The activation-timing case (domain notes §2), generated and replayed through the real app on
+// The activation-timing case (a bank's card prompts timed to the card's arrival), generated and replayed through the real app on
 // a simulated clock. One bank, two identical workspaces: one prompts on a fixed "day N after
 // mailing" rule, the other on the lead-time model's p80 day. Same cardholders, same couriers,
 // same deliveries and the same people: someone who would have called an agent on day 4 does so
 // in both, unless a prompt that came after their card (and before day 4) got them to reply
 // 激活 1234 first. Everything goes through the HTTP API, the jobs and the inbound webhook.
 
-import { createApp } from "../app";
-import { ProviderRegistry } from "../delivery/registry";
-import { type Deps, defaultAppConfig } from "../deps";
-import { runDispatch } from "../jobs/dispatch";
-import { runInbound } from "../jobs/inbound";
-import { runLeadTimes } from "../jobs/lead-times";
-import { runPlan } from "../jobs/plan";
-import { ManualClock } from "../lib/clock";
-import { IdGenerator } from "../lib/ids";
-import { seededRandom } from "../lib/random";
-import { hmacBase64, importSecretKey, newSecretKeyBase64 } from "../lib/secretbox";
-import type { DeliveryReport } from "../reports/delivery";
-import { createTenant } from "../tenants/service";
-import { migrateDatabase, openDatabase } from "./db";
-import { loadDefaultTemplates } from "./templates";
+import { createApp } from "../src/app";
+import { ProviderRegistry } from "../src/delivery/registry";
+import { type Deps, defaultAppConfig } from "../src/deps";
+import { runDispatch } from "../src/jobs/dispatch";
+import { runInbound } from "../src/jobs/inbound";
+import { runLeadTimes } from "../src/jobs/lead-times";
+import { runPlan } from "../src/jobs/plan";
+import { ManualClock } from "../src/lib/clock";
+import { IdGenerator } from "../src/lib/ids";
+import { seededRandom } from "../src/lib/random";
+import { hmacBase64, importSecretKey, newSecretKeyBase64 } from "../src/lib/secretbox";
+import { migrateDatabase, openDatabase } from "../src/node/db";
+import { loadDefaultTemplates } from "../src/node/templates";
+import type { DeliveryReport } from "../src/reports/delivery";
+import { createTenant } from "../src/tenants/service";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -2,7 +2,7 @@
 // module, for the Worker (no file system there). A test fails when it is out of date.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { TEMPLATES_DIR } from "./templates";
+import { TEMPLATES_DIR } from "../src/node/templates";
 
 export const BUNDLE_PATH = resolve(TEMPLATES_DIR, "../src/worker/templates.gen.ts");
 

@@ -19,6 +19,7 @@ import { compileFilter } from "../groups/segment";
 import { customerFilterSql, segmentContext } from "../groups/service";
 import { CronError, nextRun, parseCron } from "../lib/cron";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
+import { iso } from "../lib/time";
 import { cancelCampaignMessages, resumeCampaignMessages } from "../outbox/moves";
 import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
@@ -30,8 +31,6 @@ export type CampaignEnv = Ctx & { library: TemplateLibrary };
 
 /** Audiences above this need the count confirmed when scheduling (a fan-out guard). */
 export const FANOUT_CONFIRM = 10_000;
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function campaignView(c: CampaignRow) {
   return {
@@ -54,8 +53,8 @@ export function campaignView(c: CampaignRow) {
     response: c.response ?? null,
     planned: c.planned,
     reason: c.reason,
-    created_at: iso(c.createdAt) as string,
-    updated_at: iso(c.updatedAt) as string,
+    created_at: iso(c.createdAt),
+    updated_at: iso(c.updatedAt),
   };
 }
 

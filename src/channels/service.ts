@@ -7,12 +7,11 @@ import type { Clock } from "../lib/clock";
 import { randomToken } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { type SecretKey, seal } from "../lib/secretbox";
+import { iso } from "../lib/time";
 import { validationErrorFrom } from "../lib/zod-errors";
 import { type ChannelCreate, type ChannelPatch, CONFIGS, CREDENTIALS } from "./schemas";
 
 export type ChannelEnv = Ctx & { secretKey: SecretKey; publicUrl?: string; supports(provider: string): boolean };
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function webhookUrls(publicUrl: string | undefined, ch: { id: string; provider: string }) {
   const base = `${publicUrl?.replace(/\/$/, "") ?? ""}/webhooks/${ch.provider}/${ch.id}`;

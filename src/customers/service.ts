@@ -31,6 +31,7 @@ import {
   storedDatesDeleted,
   writeStatements,
 } from "./store";
+import { forgetTimeline } from "./timeline";
 import { toView } from "./view";
 
 export async function getCustomerRow(ctx: Ctx, id: string): Promise<CustomerRow> {
@@ -225,9 +226,7 @@ export async function deleteCustomer(ctx: Ctx, id: string): Promise<void> {
       .where(and(eq(customers.tenantId, t), eq(customers.id, row.id))),
     ctx.db.orm.delete(groupMembers).where(and(eq(groupMembers.tenantId, t), eq(groupMembers.customerId, row.id))),
     storedDatesDeleted(t, row.id, row.attributes),
-    ctx.db.orm
-      .delete(timelineEntries)
-      .where(and(eq(timelineEntries.tenantId, t), eq(timelineEntries.customerId, row.id))),
+    forgetTimeline(t, row.id),
   ]);
 }
 

@@ -35,3 +35,11 @@ export function timelineEntryIf(
     params: [ids.next("tle"), tenantId, customerId, at, type, data, ...condition.params],
   };
 }
+
+/** A deleted customer's timeline goes with them. */
+export function forgetTimeline(tenantId: string, customerId: string): RawStatement {
+  return {
+    sql: "delete from timeline_entries where tenant_id = ? and customer_id = ?",
+    params: [tenantId, customerId],
+  };
+}

@@ -1,6 +1,5 @@
 import type { CustomerRow } from "../db/schema";
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+import { iso } from "../lib/time";
 
 export function toView(r: CustomerRow) {
   return {
@@ -20,7 +19,7 @@ export function toView(r: CustomerRow) {
     owner_id: r.ownerId,
     consent: { state: r.consentState, source: r.consentSource, at: iso(r.consentAt) },
     source: r.source,
-    created_at: iso(r.createdAt) as string,
-    updated_at: iso(r.updatedAt) as string,
+    created_at: iso(r.createdAt),
+    updated_at: iso(r.updatedAt),
   };
 }

@@ -17,7 +17,7 @@ import { prepared } from "../db/prepared";
 import { type CampaignRow, type CampaignTrigger, type CustomerRow, events, messages } from "../db/schema";
 import { ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
-import { formatCivil, localDate } from "../lib/time";
+import { formatCivil, iso, localDate } from "../lib/time";
 import { enqueueSelect } from "../outbox/enqueue";
 import { historyOf } from "../outbox/history";
 import { skipPending } from "../outbox/moves";
@@ -34,8 +34,6 @@ export const ATTRIBUTE_OF_EVENT: Record<string, string> = {
 
 /** An event may be reported late, but not from the future (a little clock skew is allowed). */
 const FUTURE_SKEW_MS = 5 * 60_000;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 function view(e: typeof events.$inferSelect) {
   return {

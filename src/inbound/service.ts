@@ -6,6 +6,7 @@ import type { InboundStep } from "../db/schema";
 import { rawFilters } from "../db/sql";
 import { NotFoundError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
+import { iso } from "../lib/time";
 
 type Row = {
   id: string;
@@ -26,8 +27,6 @@ type Row = {
   processed_at: number | null;
 };
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 function view(r: Row) {
   return {
     id: r.id,
@@ -36,7 +35,7 @@ function view(r: Row) {
     from: r.from_phone,
     to: r.to_phone,
     text: r.body,
-    received_at: iso(r.received_at) as string,
+    received_at: iso(r.received_at),
     status: r.status,
     customer_id: r.customer_id,
     step: r.step,
@@ -121,7 +120,7 @@ function responseView(r: ResponseRow) {
     message_id: r.message_id,
     campaign_id: r.campaign_id,
     keyword_id: r.keyword_id,
-    at: iso(r.at) as string,
+    at: iso(r.at),
   };
 }
 

@@ -12,6 +12,7 @@ import type { Incoming } from "../inbound/step";
 import type { Reply } from "../keywords/types";
 import { NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
+import { iso } from "../lib/time";
 import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
 import { getTenantRow } from "../tenants/store";
@@ -56,8 +57,6 @@ type ItemRow = {
   tier: string | null;
 };
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 function view(r: ItemRow, now: number) {
   return {
     id: r.id,
@@ -67,8 +66,8 @@ function view(r: ItemRow, now: number) {
     text: r.body,
     customer: { id: r.customer_id, name: r.customer_name, tier: r.tier },
     assignee_id: r.assignee_id,
-    received_at: iso(r.received_at) as string,
-    due_at: iso(r.due_at) as string,
+    received_at: iso(r.received_at),
+    due_at: iso(r.due_at),
     overdue: r.status === "open" && now > r.due_at,
     replied_at: iso(r.replied_at),
     done_at: iso(r.done_at),

@@ -7,8 +7,7 @@ import { runPlan } from "./plan";
 
 /**
  * A scheduled job: a plain function and its cron schedule (UTC). node-cron (src/node/cron.ts)
- * and, later, the Worker's scheduled() both run this list. Later issues add the planner and
- * the expirer here.
+ * and the Worker's scheduled() both run this list.
  */
 export type Job = {
   name: string;

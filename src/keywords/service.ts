@@ -8,6 +8,7 @@ import { complianceWords, matchOptOut, matchWhole } from "../inbound/compliance"
 import { normalize } from "../inbound/normalize";
 import { resolveInbound } from "../inbound/settings";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
+import { iso } from "../lib/time";
 import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
 import { getTenantRow } from "../tenants/store";
@@ -16,8 +17,6 @@ import type { KeywordCreate, KeywordPatch } from "./schemas";
 import type { KeywordAction, Reply } from "./types";
 
 export type KeywordEnv = Ctx & { library: TemplateLibrary };
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function keywordView(k: KeywordRow) {
   return {
@@ -33,8 +32,8 @@ export function keywordView(k: KeywordRow) {
     ends_at: iso(k.endsAt),
     enabled: k.enabled,
     preset: k.preset,
-    created_at: iso(k.createdAt) as string,
-    updated_at: iso(k.updatedAt) as string,
+    created_at: iso(k.createdAt),
+    updated_at: iso(k.updatedAt),
   };
 }
 

@@ -153,3 +153,10 @@ export function daysBetween(from: CivilDate, to: CivilDate): number {
     (Date.UTC(to.year, to.month - 1, to.day) - Date.UTC(from.year, from.month - 1, from.day)) / 86_400_000,
   );
 }
+
+/** An instant as the API shows it: ISO 8601 in UTC. Null (not yet, never) stays null. */
+export function iso(ms: number): string;
+export function iso(ms: number | null): string | null;
+export function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}

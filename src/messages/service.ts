@@ -10,6 +10,7 @@ import { type CustomerRow, campaigns, type MessageRow, messageEvents, messages, 
 import { sha256Hex } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
+import { iso } from "../lib/time";
 import { enqueueOne } from "../outbox/enqueue";
 import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
@@ -17,8 +18,6 @@ import { getTenantRow } from "../tenants/store";
 import type { MessageCreate } from "./schemas";
 
 export type MessageEnv = Ctx & { library: TemplateLibrary; onDue?: () => void };
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function messageView(m: MessageRow) {
   return {
@@ -43,11 +42,11 @@ export function messageView(m: MessageRow) {
     is_reply: m.isReply,
     expects: m.expects ?? null,
     attempts: m.attempts,
-    send_at: iso(m.sendAt) as string,
+    send_at: iso(m.sendAt),
     valid_until: iso(m.validUntil),
     next_attempt_at: m.status === "planned" || m.status === "queued" ? iso(m.dueAt) : null,
     provider_ref: m.providerRef,
-    created_at: iso(m.createdAt) as string,
+    created_at: iso(m.createdAt),
     sent_at: iso(m.sentAt),
     delivered_at: iso(m.deliveredAt),
   };
@@ -193,7 +192,7 @@ export async function getMessage(ctx: Ctx, id: string) {
     .orderBy(sql`message_events.rowid`)
     .all();
   const entries = history.map((e) => ({
-    at: iso(e.at) as string,
+    at: iso(e.at),
     status: e.status,
     reason: e.reason,
     detail: e.detail,
@@ -238,7 +237,7 @@ async function plannedEntry(ctx: Ctx, m: MessageRow) {
   if (!c || (c.kind !== "broadcast" && c.kind !== "recurring")) return [];
   return [
     {
-      at: iso(m.createdAt) as string,
+      at: iso(m.createdAt),
       status: m.sendAt > m.createdAt ? "planned" : "queued",
       reason: null,
       detail: `Planned by campaign ${c.name}`,

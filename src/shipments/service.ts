@@ -13,6 +13,7 @@ import { type CustomerRow, customers, type ItemKind, type ShipmentRow, shipments
 import { type ErrorDetail, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import { normalizePhone } from "../lib/phone";
+import { iso } from "../lib/time";
 import { skipPending } from "../outbox/moves";
 import { getTenantRow } from "../tenants/store";
 import { leadOf } from "./lead";
@@ -30,8 +31,6 @@ const KIND_OF_EVENT = new Map(Object.entries(CONVERSION_EVENT).map(([k, e]) => [
 /** Timestamps may be a little ahead of our clock, not more. */
 const FUTURE_SKEW_MS = 5 * 60_000;
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 export function shipmentView(s: ShipmentRow) {
   return {
     id: s.id,
@@ -41,7 +40,7 @@ export function shipmentView(s: ShipmentRow) {
     external_id: s.externalId,
     courier: s.courier,
     region: s.region,
-    shipped_at: iso(s.shippedAt) as string,
+    shipped_at: iso(s.shippedAt),
     promised_days: s.promisedDays,
     delivered_at: iso(s.deliveredAt),
     returned_at: iso(s.returnedAt),

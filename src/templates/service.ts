@@ -3,11 +3,10 @@ import type { Ctx } from "../context";
 import { prepared } from "../db/prepared";
 import { type TemplateRow, templates, templateVersions } from "../db/schema";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
+import { iso } from "../lib/time";
 import type { DefaultTemplate, TemplateKind, TemplateLibrary } from "./library";
 import { compiled } from "./render";
 import type { TemplateCreate, TemplatePatch } from "./schemas";
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 function view(row: TemplateRow, source: string) {
   return {

@@ -2,6 +2,7 @@
 // simulator provider against the simulator server, and the Twilio adapter against the
 // simulator server's Twilio-shaped API, all over real HTTP on loopback.
 import { createServer, type Server } from "node:http";
+import { createServer as createNetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SmsProvider, StatusUpdate, WebhookRequest } from "../src/delivery/provider";
 import { type SimulatorConfig, SimulatorProvider } from "../src/delivery/simulator";
@@ -256,5 +257,33 @@ describe("twilio specifics", () => {
     });
     const signed = await twilioSigned({ MessageSid: "SM1", MessageStatus: "delivered" });
     expect(await p.verifyRequest({ ...signed, url: `${signed.url}?x=1` })).toBe(false);
+  });
+});
+
+describe("a provider that never answers (rule 10)", () => {
+  it("holds a send only until its deadline, then says what that means for sending again", async () => {
+    // Accepts the connection and the request, then says nothing, as a hung gateway does.
+    const sockets = new Set<import("node:net").Socket>();
+    const silent = createNetServer((s) => sockets.add(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    try {
+      const send = (p: SmsProvider) =>
+        p.send({ ref: "m_silent", to: "+8613800138000", from: "", text: "x", encoding: "GSM-7", segments: 1 });
+      const started = Date.now();
+      const twilio = await send(
+        new TwilioProvider({ account_sid: SID, from: "+15005550006", base_url: url }, TOKEN, hmacBase64, 300),
+      );
+      // Twilio cannot be asked to send the same message once: it may have gone, a person checks.
+      expect(twilio).toMatchObject({ ok: false, error: { kind: "unknown_outcome", code: "timeout" } });
+      const sim = await send(new SimulatorProvider({ url }, systemClock, SECRET, hmacBase64, 300));
+      // The simulator de-duplicates by our reference: sending again is safe.
+      expect(sim).toMatchObject({ ok: false, error: { kind: "retryable", code: "timeout" } });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(sockets.size).toBeGreaterThanOrEqual(2);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
   });
 });

@@ -3,6 +3,13 @@
 
 import type { Encoding } from "../compose/encoding";
 
+/**
+ * How long a send may take before we stop waiting (rule 10): a provider that hangs holds only
+ * the message in hand, not the batch, the other channels or the jobs. Past it, the outcome is
+ * unknown to us, and each provider says what that means for sending again.
+ */
+export const SEND_DEADLINE_MS = 15_000;
+
 export type SendRequest = {
   /** Our message id: the idempotency reference a provider may de-duplicate by. */
   ref: string;

@@ -11,6 +11,7 @@ import {
   type InboundSms,
   type ProviderError,
   REPORTED_STATUSES,
+  SEND_DEADLINE_MS,
   type SendRequest,
   type SendResult,
   type SmsProvider,
@@ -163,6 +164,7 @@ export class SimulatorProvider implements SmsProvider {
     clock: Clock,
     private readonly secret: string,
     private readonly hmac: Hmac = hmacBase64,
+    private readonly deadlineMs = SEND_DEADLINE_MS,
   ) {
     this.state = new SimulatorState(config, clock);
   }
@@ -171,17 +173,21 @@ export class SimulatorProvider implements SmsProvider {
     if (this.config.latency_ms) await sleep(this.config.latency_ms);
     if (!this.config.url) return this.state.submit(req);
     let res: Response;
+    let body: { provider_ref?: string; error?: ProviderError };
     try {
       res = await fetch(`${this.config.url}/sim/messages`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ ref: req.ref, to: req.to, text: req.text, callback: req.statusCallback }),
+        signal: AbortSignal.timeout(this.deadlineMs),
       });
+      body = (await res.json()) as typeof body;
     } catch (e) {
       // The simulator de-duplicates by ref, so a send whose answer was lost can be repeated.
-      return { ok: false, error: { kind: "retryable", code: "network", message: (e as Error).message } };
+      const timeout = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+      const message = timeout ? `No answer within ${this.deadlineMs} ms` : (e as Error).message;
+      return { ok: false, error: { kind: "retryable", code: timeout ? "timeout" : "network", message } };
     }
-    const body = (await res.json()) as { provider_ref?: string; error?: ProviderError };
     if (res.ok && body.provider_ref) return { ok: true, providerRef: body.provider_ref };
     return { ok: false, error: body.error ?? { kind: "retryable", code: String(res.status), message: res.statusText } };
   }

@@ -8,6 +8,7 @@ import {
   type InboundSms,
   type ProviderError,
   type ReportedStatus,
+  SEND_DEADLINE_MS,
   type SendRequest,
   type SendResult,
   type SmsProvider,
@@ -83,6 +84,7 @@ export class TwilioProvider implements SmsProvider {
     private readonly config: TwilioConfig,
     private readonly authToken: string,
     private readonly hmac: Hmac = hmacBase64,
+    private readonly deadlineMs = SEND_DEADLINE_MS,
   ) {
     this.base = (config.base_url ?? "https://api.twilio.com").replace(/\/$/, "");
   }
@@ -103,15 +105,18 @@ export class TwilioProvider implements SmsProvider {
             "content-type": "application/x-www-form-urlencoded",
           },
           body: form.toString(),
+          signal: AbortSignal.timeout(this.deadlineMs),
         },
       );
     } catch (e) {
-      return { ok: false, error: { kind: "unknown_outcome", code: "network", message: (e as Error).message } };
+      return { ok: false, error: lost(e, this.deadlineMs) };
     }
     let body: { sid?: string; code?: number | string; message?: string } = {};
     try {
       body = (await res.json()) as typeof body;
-    } catch {
+    } catch (e) {
+      // Twilio took it and the answer was cut off: it may have been sent.
+      if (isTimeout(e)) return { ok: false, error: lost(e, this.deadlineMs) };
       // A non-JSON answer is classified by its status alone.
     }
     if (res.ok && body.sid) return { ok: true, providerRef: body.sid };
@@ -147,4 +152,15 @@ export class TwilioProvider implements SmsProvider {
     if (!f.MessageSid || !f.From) throw new MalformedWebhookError("an inbound SMS needs a MessageSid and a From");
     return [{ providerMessageId: f.MessageSid, from: f.From, to: f.To ?? "", text: f.Body ?? "" }];
   }
+}
+
+function isTimeout(e: unknown): boolean {
+  return e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+}
+
+/** No answer, or no whole answer: Twilio may or may not have sent it. */
+function lost(e: unknown, deadlineMs: number): ProviderError {
+  return isTimeout(e)
+    ? { kind: "unknown_outcome", code: "timeout", message: `No answer within ${deadlineMs} ms` }
+    : { kind: "unknown_outcome", code: "network", message: (e as Error).message };
 }

@@ -27,6 +27,7 @@ import { getTenantRow, planFor } from "../tenants/store";
 import { holidayName, slotFrom, slotMatch, tenantZones } from "./date-planner";
 import { audienceSql, campaignRow, DATE_KINDS } from "./service";
 import { type DateTrigger, type Slot, slotsBetween } from "./slots";
+import { audienceSample, forecastExclusions } from "./store";
 
 const SAMPLE = 500;
 const MAX_OCCURRENCES = 100;
@@ -63,15 +64,12 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   const now = ctx.clock.now();
   const { plan } = await planFor(ctx.db, ctx.tenantId, monthOf(localDate(now, tenant.timeZone)));
   const cond = await audienceSql(ctx, c.audience);
-  const where = sql`where c.tenant_id = ${ctx.tenantId} and c.deleted_at is null and ${cond}`;
-  const base = sql`from customers c ${where}`;
   const marketing = c.messageKind === "marketing";
 
   // Exclusions, in the order the dispatcher checks them.
-  const count = async (extra: SQL, from: SQL = sql`customers c`): Promise<Counted> => {
-    const rows = await ctx.db.orm.all<{ reason: string; zone: string | null; n: number }>(sql`
-      select ${sql.raw(recipientExclusionSql(c.messageKind))} as reason, c.time_zone as zone, count(*) as n
-      from ${from} ${where} and ${extra} group by 1, 2`);
+  const count = async (extra: SQL, from?: SQL): Promise<Counted> => {
+    const reasonSql = recipientExclusionSql(c.messageKind);
+    const rows = await forecastExclusions(ctx.db, ctx.tenantId, cond, reasonSql, extra, from);
     const out: Counted = { audience: 0, eligible: 0, excluded: {}, byZone: new Map() };
     for (const r of rows) {
       out.audience += r.n;
@@ -86,9 +84,7 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   };
 
   // Segments from a sample rendered exactly as the dispatcher will render it.
-  const sample = await ctx.db.orm.all<Record<string, unknown>>(
-    sql`select c.* ${base} and c.phone is not null order by c.id limit ${SAMPLE}`,
-  );
+  const sample = await audienceSample(ctx.db, ctx.tenantId, cond, SAMPLE);
   const settings = resolveCompose(tenant.compose);
   // Measured through the channel it goes by: its counting and its provider's length limit.
   const channel = await channelFor(ctx, c.channelId).catch(() => undefined);

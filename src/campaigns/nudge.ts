@@ -1,3 +1,8 @@
+// The campaign writes other modules' writes carry (a customer, a shipment, a segment changed):
+// RawStatements only, a store module of its own. Kept apart from ./store because customers,
+// events, groups and shipments batch these with their own writes, and the date planner reads
+// SKIP_LOOKBACK_MS; like ./store it imports nothing but db types.
+
 import type { RawStatement } from "../db/client";
 
 /**

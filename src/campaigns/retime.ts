@@ -9,6 +9,7 @@ import { retimePlanned } from "../outbox/moves";
 import { loadModel, refreshModel } from "../shipments/model";
 import { type Candidate, decide, decisionColumns, explain } from "./after-delivery";
 import { liveCampaigns } from "./service";
+import { plannedPrompts, retimeDecisions } from "./store";
 
 type Planned = Candidate & { message_id: string; step: number; send_at: number };
 
@@ -20,16 +21,8 @@ export async function retimePrompts(ctx: Ctx): Promise<number> {
     const t = c.trigger as AfterDeliveryTrigger;
     if (!("quantile" in t.timing)) continue;
     const model = await loadModel(ctx, t.item_kind);
-    const rows = await ctx.db.rawAll<Planned>(
-      `select t.message_id, t.step, m.send_at, s.id, s.customer_id, s.courier, s.region, s.reference, s.shipped_at,
-         s.promised_days, c.time_zone as zone
-       from timing_decisions t
-       join messages m on m.tenant_id = t.tenant_id and m.id = t.message_id
-       join shipments s on s.tenant_id = t.tenant_id and s.id = t.shipment_id
-       join customers c on c.tenant_id = s.tenant_id and c.id = s.customer_id
-       where t.tenant_id = ? and t.campaign_id = ? and m.status = 'planned' and t.late = 0`,
-      [ctx.tenantId, c.id],
-    );
+    // Typed as the planner's Candidate: the store's row must stay one.
+    const rows: Planned[] = await plannedPrompts(ctx.db, ctx.tenantId, c.id);
     const changes: Record<string, unknown>[] = [];
     const byShipment = new Map<string, Planned[]>();
     for (const r of rows) byShipment.set(r.id, [...(byShipment.get(r.id) ?? []), r]);
@@ -52,17 +45,7 @@ export async function retimePrompts(ctx: Ctx): Promise<number> {
     }
     if (changes.length === 0) continue;
     const json = JSON.stringify(changes);
-    const j = (f: string) => `json_extract(j.value, '$.${f}')`;
-    // The unary + keeps SQLite on the primary key rather than the tenant's index (see shipments).
-    await ctx.db.batch([
-      ...retimePlanned(ctx, json, now),
-      {
-        sql: `update timing_decisions set level = ${j("level")}, courier = ${j("courier")}, region = ${j("region")},
-                quantile = ${j("quantile")}, lead_days = ${j("lead_days")}, samples = ${j("samples")}, send_date = ${j("send_date")}
-              from json_each(?) j where +timing_decisions.tenant_id = ? and timing_decisions.message_id = ${j("id")}`,
-        params: [json, ctx.tenantId],
-      },
-    ]);
+    await ctx.db.batch([...retimePlanned(ctx, json, now), retimeDecisions(ctx.tenantId, json)]);
     moved += changes.length;
   }
   return moved;

@@ -26,6 +26,7 @@ import { checkTemplateKey, localeChain } from "../templates/service";
 import { getTenantRow } from "../tenants/store";
 import type { CampaignCreate, CampaignPatch } from "./schemas";
 import { parseHolidayDate } from "./slots";
+import { countAudience } from "./store";
 
 export type CampaignEnv = Ctx & { library: TemplateLibrary };
 
@@ -90,9 +91,7 @@ export async function audienceSql(ctx: Ctx, audience: Audience): Promise<SQL> {
 
 export async function audienceCount(ctx: Ctx, audience: Audience): Promise<number> {
   const cond = await audienceSql(ctx, audience);
-  const row = await ctx.db.orm.get<{ n: number }>(
-    sql`select count(*) as n from customers c where c.tenant_id = ${ctx.tenantId} and c.deleted_at is null and ${cond}`,
-  );
+  const row = await countAudience(ctx.db, ctx.tenantId, cond);
   return row?.n ?? 0;
 }
 

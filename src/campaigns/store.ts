@@ -1,0 +1,187 @@
+// The campaigns' SQL, by name: each function here is one statement, taking what it binds and
+// returning its rows (or the statement, for a batch). The services around it (service.ts,
+// stats.ts, forecast.ts, retime.ts) decide; this module only asks. It imports only db modules,
+// so any campaign module can use it without an import circle. Not here: the planners' bulk
+// writes (planner.ts, date-planner.ts, after-delivery.ts), built around the audience query,
+// and the nudges other modules' writes carry (nudge.ts).
+
+import { type SQL, sql } from "drizzle-orm";
+import type { Database, RawStatement } from "../db/client";
+
+// --- The audience -----------------------------------------------------------------------------
+
+/** The live customers of a workspace that `cond` (audienceSql: a condition on `customers c`) takes in. */
+const audienceWhere = (tenantId: string, cond: SQL) =>
+  sql`where c.tenant_id = ${tenantId} and c.deleted_at is null and ${cond}`;
+
+/** How many live customers of the workspace `cond` takes in (one row): the fan-out guard's count. */
+export async function countAudience(db: Database, tenantId: string, cond: SQL): Promise<{ n: number } | undefined> {
+  return db.orm.get<{ n: number }>(
+    sql`select count(*) as n from customers c where c.tenant_id = ${tenantId} and c.deleted_at is null and ${cond}`,
+  );
+}
+
+// --- The forecast -----------------------------------------------------------------------------
+
+export type ExclusionCount = { reason: string; zone: string | null; n: number };
+
+/**
+ * The audience (`cond`) counted by exclusion reason and time zone: `reasonSql` is the
+ * dispatcher's recipient checks as one SQL case (delivery/checks.ts recipientExclusionSql, ''
+ * when none applies), `extra` narrows the audience (a slot's zones), and `from` is what `c`
+ * is read from (a date slot's matching customers).
+ */
+export async function forecastExclusions(
+  db: Database,
+  tenantId: string,
+  cond: SQL,
+  reasonSql: string,
+  extra: SQL,
+  from: SQL = sql`customers c`,
+): Promise<ExclusionCount[]> {
+  const where = audienceWhere(tenantId, cond);
+  return db.orm.all<ExclusionCount>(sql`
+      select ${sql.raw(reasonSql)} as reason, c.time_zone as zone, count(*) as n
+      from ${from} ${where} and ${extra} group by 1, 2`);
+}
+
+/** The first `limit` of the audience (`cond`) with a phone, by id: whole customer rows. */
+export async function audienceSample(
+  db: Database,
+  tenantId: string,
+  cond: SQL,
+  limit: number,
+): Promise<Record<string, unknown>[]> {
+  const base = sql`from customers c ${audienceWhere(tenantId, cond)}`;
+  return db.orm.all<Record<string, unknown>>(
+    sql`select c.* ${base} and c.phone is not null order by c.id limit ${limit}`,
+  );
+}
+
+// --- A campaign's stats -----------------------------------------------------------------------
+
+export type MessageTotals = {
+  status: string;
+  reason: string | null;
+  n: number;
+  segments: number;
+  price: number;
+  currency: string | null;
+};
+
+/** A campaign's messages by status and reason, with their segments and price. */
+export async function campaignMessageTotals(db: Database, tenantId: string, campaignId: string) {
+  return db.rawAll<MessageTotals>(
+    `select status, reason, count(*) as n, sum(coalesce(segments, 0)) as segments, sum(coalesce(price_micros, 0)) as price, max(currency) as currency
+     from messages where tenant_id = ? and campaign_id = ? group by status, reason`,
+    [tenantId, campaignId],
+  );
+}
+
+/** The replies a campaign had (one row). */
+export async function campaignReplyCount(db: Database, tenantId: string, campaignId: string) {
+  return db.rawAll<{ n: number }>(
+    "select count(*) as n from inbound_messages where tenant_id = ? and campaign_id = ?",
+    [tenantId, campaignId],
+  );
+}
+
+/** The bucket of campaignSentByHour: its `h` is `sent_at / HOUR`. */
+export const HOUR = 3_600_000;
+const MAX_HOURS = 500;
+
+/** A campaign's sent messages by hour, the latest MAX_HOURS hours that have any, latest first. */
+export async function campaignSentByHour(db: Database, tenantId: string, campaignId: string) {
+  return db.rawAll<{ h: number; n: number }>(
+    `select sent_at / ${HOUR} as h, count(*) as n from messages
+     where tenant_id = ? and campaign_id = ? and sent_at is not null group by h order by h desc limit ${MAX_HOURS}`,
+    [tenantId, campaignId],
+  );
+}
+
+/** An after-delivery campaign's shipments activated after its first sent prompt (one row). */
+export async function shipmentsConvertedAfterPrompt(db: Database, tenantId: string, campaignId: string) {
+  return db.rawAll<{ n: number }>(
+    `select count(*) as n from (
+         select d.shipment_id, min(m.sent_at) as first from timing_decisions d
+         join messages m on m.tenant_id = d.tenant_id and m.id = d.message_id
+         where d.tenant_id = ? and d.campaign_id = ? and m.sent_at is not null group by d.shipment_id) f
+       join shipments s on s.tenant_id = ? and s.id = f.shipment_id where s.converted_at >= f.first`,
+    [tenantId, campaignId, tenantId],
+  );
+}
+
+/** A campaign's customers who had one of `eventTypes` after their first send (one row). */
+export async function customersConvertedAfterSend(
+  db: Database,
+  tenantId: string,
+  campaignId: string,
+  eventTypes: string[],
+) {
+  return db.rawAll<{ n: number }>(
+    `select count(*) as n from (
+         select m.customer_id, min(m.sent_at) as first from messages m
+         where m.tenant_id = ? and m.campaign_id = ? and m.sent_at is not null group by m.customer_id) f
+       where exists (select 1 from events e, json_each(?) g where e.tenant_id = ? and e.customer_id = f.customer_id
+                     and e.type = g.value and e.occurred_at >= f.first)`,
+    [tenantId, campaignId, JSON.stringify(eventTypes), tenantId],
+  );
+}
+
+/** The answers to a campaign's question: each respondent counts once, with their latest answer. */
+export async function latestResponseCounts(db: Database, tenantId: string, campaignId: string, question: string) {
+  return db.rawAll<{ value_text: string; value_number: number | null; n: number }>(
+    `select value_text, value_number, count(*) as n from responses r
+      where r.tenant_id = ? and r.campaign_id = ? and r.question = ?
+        and r.rowid = (select x.rowid from responses x where x.tenant_id = r.tenant_id and x.campaign_id = r.campaign_id
+                         and x.question = r.question and x.customer_id = r.customer_id order by x.at desc, x.rowid desc limit 1)
+      group by value_text, value_number`,
+    [tenantId, campaignId, question],
+  );
+}
+
+// --- Re-timing after-delivery prompts ---------------------------------------------------------
+
+/** A prompt still planned, with the shipment and customer it times by (after-delivery.ts's Candidate). */
+export type PlannedPrompt = {
+  message_id: string;
+  step: number;
+  send_at: number;
+  id: string;
+  customer_id: string;
+  courier: string;
+  region: string;
+  reference: string | null;
+  shipped_at: number;
+  promised_days: number | null;
+  zone: string;
+};
+
+/** An after-delivery campaign's prompts still planned and not marked late. */
+export async function plannedPrompts(db: Database, tenantId: string, campaignId: string) {
+  return db.rawAll<PlannedPrompt>(
+    `select t.message_id, t.step, m.send_at, s.id, s.customer_id, s.courier, s.region, s.reference, s.shipped_at,
+         s.promised_days, c.time_zone as zone
+       from timing_decisions t
+       join messages m on m.tenant_id = t.tenant_id and m.id = t.message_id
+       join shipments s on s.tenant_id = t.tenant_id and s.id = t.shipment_id
+       join customers c on c.tenant_id = s.tenant_id and c.id = s.customer_id
+       where t.tenant_id = ? and t.campaign_id = ? and m.status = 'planned' and t.late = 0`,
+    [tenantId, campaignId],
+  );
+}
+
+/**
+ * The timing decisions of re-timed prompts (`changes`: the JSON array given to outbox
+ * retimePlanned, each with its decision's columns) say how they were timed now.
+ */
+export function retimeDecisions(tenantId: string, changes: string): RawStatement {
+  const j = (f: string) => `json_extract(j.value, '$.${f}')`;
+  // The unary + keeps SQLite on the primary key rather than the tenant's index (see shipments).
+  return {
+    sql: `update timing_decisions set level = ${j("level")}, courier = ${j("courier")}, region = ${j("region")},
+                quantile = ${j("quantile")}, lead_days = ${j("lead_days")}, samples = ${j("samples")}, send_date = ${j("send_date")}
+              from json_each(?) j where +timing_decisions.tenant_id = ? and timing_decisions.message_id = ${j("id")}`,
+    params: [changes, tenantId],
+  };
+}

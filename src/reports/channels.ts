@@ -5,6 +5,7 @@
 import type { Ctx } from "../context";
 import type { ItemKind } from "../db/schema";
 import { ValidationError } from "../lib/errors";
+import { conversionsByBucket, conversionsByChannel } from "./store";
 
 const DAY = 86_400_000;
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -29,12 +30,7 @@ export async function channelMix(
   if (from >= to) throw ValidationError.field("from", "must be before to");
   const size = q.bucket === "day" ? DAY : 7 * DAY;
   if ((to - from) / size > 1000) throw ValidationError.field("bucket", "more than 1,000 buckets: use a wider bucket");
-  const rows = await ctx.db.rawAll<{ b: number; ch: string | null; n: number }>(
-    `select cast((converted_at - ?) / ? as integer) as b, conversion_channel as ch, count(*) as n from shipments
-     where tenant_id = ? and item_kind = ? and converted_at >= ? and converted_at < ?
-     group by b, ch`,
-    [from, size, ctx.tenantId, q.item_kind, from, to],
-  );
+  const rows = await conversionsByBucket(ctx.db, ctx.tenantId, q.item_kind, from, to, size);
   const channels = [...new Set(rows.map((r) => r.ch ?? "unknown"))].sort();
   const buckets = Math.ceil((to - from) / size);
   const series = Array.from({ length: buckets }, (_, i) => {
@@ -54,11 +50,7 @@ export async function channelMix(
     const at = Date.parse(q.compare_at);
     if (!(at > from && at < to)) throw ValidationError.field("compare_at", "must fall between from and to");
     const side = async (a: number, b: number) => {
-      const got = await ctx.db.rawAll<{ ch: string | null; n: number }>(
-        `select conversion_channel as ch, count(*) as n from shipments
-         where tenant_id = ? and item_kind = ? and converted_at >= ? and converted_at < ? group by ch`,
-        [ctx.tenantId, q.item_kind, a, b],
-      );
+      const got = await conversionsByChannel(ctx.db, ctx.tenantId, q.item_kind, a, b);
       const counts: Record<string, number> = Object.fromEntries(channels.map((c) => [c, 0]));
       for (const g of got) counts[g.ch ?? "unknown"] = g.n;
       return { total: got.reduce((s, g) => s + g.n, 0), counts, shares: shares(counts) };

@@ -2,11 +2,11 @@
 // sample counts, which distribution actually times its prompts (itself, or a fallback when it
 // is thin) and the send day that gives. Plus the courier and workspace rows.
 
-import { sql } from "drizzle-orm";
 import type { Ctx } from "../context";
 import type { ItemKind } from "../db/schema";
 import { QUANTILES, quantileOf } from "../shipments/lead";
 import { ALL, type Cell, freshModel, resolveCell } from "../shipments/model";
+import { shipmentsPerCell } from "./store";
 
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
@@ -42,10 +42,7 @@ export async function deliveryReport(ctx: Ctx, q: { item_kind: ItemKind; quantil
   const cells = [...m.cells.values()];
   // Cells with shipments but no outcome yet appear too: they are timed by a fallback.
   const since = m.windowFrom ?? ctx.clock.now().getTime() - m.settings.window_days * 86_400_000;
-  const seen = await ctx.db.orm.all<{ courier: string; region: string; shipments: number }>(sql`
-    select courier, region, count(*) as shipments from shipments
-    where tenant_id = ${ctx.tenantId} and item_kind = ${q.item_kind} and shipped_at >= ${since}
-    group by courier, region order by courier, region`);
+  const seen = await shipmentsPerCell(ctx.db, ctx.tenantId, q.item_kind, since);
   const known = new Map(cells.map((c) => [`${c.courier}\u0000${c.region}`, c]));
   const timedBy = (courier: string, region: string) => {
     const r = resolveCell(m, courier, region);

@@ -5,7 +5,6 @@
 // and the share in between (well timed). Days saved is the median of how much earlier the
 // model sends than the rule.
 
-import { sql } from "drizzle-orm";
 import { type Candidate, decide } from "../campaigns/after-delivery";
 import { campaignRow } from "../campaigns/service";
 import type { Ctx } from "../context";
@@ -13,6 +12,7 @@ import type { AfterDeliveryTrigger, ItemKind } from "../db/schema";
 import { ValidationError } from "../lib/errors";
 import { daysBetween, localDate } from "../lib/time";
 import { freshModel } from "../shipments/model";
+import { firstPromptSends, shipmentOutcomes } from "./store";
 
 const DAY = 86_400_000;
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -81,12 +81,7 @@ export async function timingFitness(
     throw ValidationError.field("campaign_id", `is a ${campaign.kind} campaign, not after_delivery`);
   const ct = campaign?.trigger as AfterDeliveryTrigger | undefined;
   const deliveryTime = q.delivery_time ?? ct?.delivery_time ?? "18:00";
-  const rows = await ctx.db.orm.all<Row>(sql`
-    select s.id, s.customer_id, s.courier, s.region, s.reference, s.shipped_at, s.promised_days, s.delivered_at,
-      s.converted_at, c.time_zone as zone
-    from shipments s cross join customers c on c.tenant_id = s.tenant_id and c.id = s.customer_id
-    where s.tenant_id = ${ctx.tenantId} and s.item_kind = ${q.item_kind} and s.shipped_at >= ${from}
-      and s.shipped_at < ${to} and s.returned_at is null`);
+  const rows: Row[] = await shipmentOutcomes(ctx.db, ctx.tenantId, q.item_kind, from, to);
   const model = await freshModel(ctx, q.item_kind);
   const trigger = (timing: AfterDeliveryTrigger["timing"]): AfterDeliveryTrigger => ({
     type: "after_delivery",
@@ -107,11 +102,7 @@ export async function timingFitness(
     out.push(evaluate(`rule: day ${q.rule_days}`, rows, ruleAt));
   }
   if (campaign) {
-    const sends = await ctx.db.rawAll<{ shipment_id: string; send_at: number }>(
-      `select t.shipment_id, m.send_at from timing_decisions t join messages m on m.tenant_id = t.tenant_id and m.id = t.message_id
-       where t.tenant_id = ? and t.campaign_id = ? and t.step = 1`,
-      [ctx.tenantId, campaign.id],
-    );
+    const sends = await firstPromptSends(ctx.db, ctx.tenantId, campaign.id);
     out.push(evaluate(`campaign ${campaign.name}`, rows, new Map(sends.map((s) => [s.shipment_id, s.send_at]))));
   }
   const saved = ruleAt

@@ -3,6 +3,7 @@
 import type { Ctx } from "../context";
 import { addDays, localDate, monthOf, zonedInstant } from "../lib/time";
 import { getTenantRow, planFor } from "../tenants/store";
+import { inboundCount, inboxBacklog, optOutCount, sentTotals } from "./store";
 
 export type Period = {
   from: string;
@@ -18,24 +19,9 @@ export type Period = {
 };
 
 async function period(ctx: Ctx, from: number, to: number): Promise<Period> {
-  const t = ctx.tenantId;
-  const [m] = await ctx.db.rawAll<{ sent: number; delivered: number; failed: number; segments: number; price: number }>(
-    `select count(*) as sent,
-            coalesce(sum(status = 'delivered'), 0) as delivered,
-            coalesce(sum(status in ('failed', 'undelivered')), 0) as failed,
-            coalesce(sum(segments), 0) as segments,
-            coalesce(sum(price_micros), 0) as price
-       from messages where tenant_id = ? and sent_at >= ? and sent_at < ?`,
-    [t, from, to],
-  );
-  const [r] = await ctx.db.rawAll<{ n: number }>(
-    "select count(*) as n from inbound_messages where tenant_id = ? and received_at >= ? and received_at < ?",
-    [t, from, to],
-  );
-  const [o] = await ctx.db.rawAll<{ n: number }>(
-    "select count(*) as n from consent_events where tenant_id = ? and state = 'unsubscribed' and at >= ? and at < ?",
-    [t, from, to],
-  );
+  const [m] = await sentTotals(ctx.db, ctx.tenantId, from, to);
+  const [r] = await inboundCount(ctx.db, ctx.tenantId, from, to);
+  const [o] = await optOutCount(ctx.db, ctx.tenantId, from, to);
   const sent = m?.sent ?? 0;
   const delivered = m?.delivered ?? 0;
   // Messages still awaiting a receipt are neither: the rate is over those with an outcome.
@@ -61,11 +47,7 @@ export async function summary(ctx: Ctx) {
   const start = (d: ReturnType<typeof addDays>) => zonedInstant(d, 0, 0, tenant.timeZone).getTime();
   const tomorrow = start(addDays(today, 1));
   const { plan } = await planFor(ctx.db, ctx.tenantId, monthOf(today));
-  const [inbox] = await ctx.db.rawAll<{ open: number; overdue: number }>(
-    `select count(*) as open, coalesce(sum(due_at < ?), 0) as overdue
-       from inbox_items where tenant_id = ? and status = 'open'`,
-    [now.getTime(), ctx.tenantId],
-  );
+  const [inbox] = await inboxBacklog(ctx.db, ctx.tenantId, now.getTime());
   return {
     time_zone: tenant.timeZone,
     currency: plan.currency,

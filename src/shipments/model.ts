@@ -8,6 +8,7 @@ import type { Ctx } from "../context";
 import { type ItemKind, type LeadTimeCellRow, leadTimeCells, tenants } from "../db/schema";
 import { addInto, emptyHistogram, MAX_LEAD_DAYS, MAX_LEAD_HOURS } from "./lead";
 import { type DeliveryModelSettings, resolveDeliveryModel } from "./settings";
+import { deleteLeadTimeCells, insertLeadTimeCells, leadCounts } from "./store";
 
 const DAY = 86_400_000;
 /** Older than this, the planner refreshes the model itself before using it. */
@@ -64,12 +65,7 @@ export async function refreshModel(ctx: Ctx): Promise<{ refreshed_at: string; ce
   const from = now - settings.window_days * DAY;
   const until = now - settings.settle_days * DAY;
   const grouped = async (column: "lead_days" | "lead_hours", max: number) =>
-    ctx.db.rawAll<{ k: ItemKind; c: string; r: string; s: "delivered" | "activation"; v: number; n: number }>(
-      `select item_kind as k, courier as c, region as r, lead_source as s, min(${column}, ?) as v, count(*) as n
-       from shipments where tenant_id = ? and shipped_at >= ? and shipped_at <= ? and lead_source is not null
-       group by item_kind, courier, region, lead_source, v`,
-      [max, ctx.tenantId, from, until],
-    );
+    leadCounts(ctx.db, ctx.tenantId, column, max, from, until);
   const rows = new Map<string, { kind: ItemKind; courier: string; region: string; delivered: Sums; proxy: Sums }>();
   const rowsFor = (kind: ItemKind, courier: string, region: string) =>
     [
@@ -115,18 +111,7 @@ export async function refreshModel(ctx: Ctx): Promise<{ refreshed_at: string; ce
       hours: JSON.stringify(trim(hours)),
     };
   });
-  await ctx.db.batch([
-    { sql: "delete from lead_time_cells where tenant_id = ?", params: [ctx.tenantId] },
-    {
-      sql: `insert into lead_time_cells (tenant_id, item_kind, courier, region, samples, proxy_samples, days_histogram,
-              hours_histogram, window_from, refreshed_at)
-            select ?, json_extract(value, '$.item_kind'), json_extract(value, '$.courier'), json_extract(value, '$.region'),
-              json_extract(value, '$.samples'), json_extract(value, '$.proxy_samples'), json_extract(value, '$.days'),
-              json_extract(value, '$.hours'), ?, ?
-            from json_each(?)`,
-      params: [ctx.tenantId, from, now, JSON.stringify(out)],
-    },
-  ]);
+  await ctx.db.batch([deleteLeadTimeCells(ctx.tenantId), insertLeadTimeCells(ctx.tenantId, from, now, out)]);
   const total = out.filter((c) => c.courier === ALL).reduce((s, c) => s + c.samples, 0);
   return { refreshed_at: new Date(now).toISOString(), cells: out.length, samples: total };
 }

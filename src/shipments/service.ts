@@ -19,6 +19,17 @@ import { getTenantRow } from "../tenants/store";
 import { leadOf } from "./lead";
 import { deliverySettings } from "./model";
 import type { ShipmentInput, ShipmentUpdate } from "./schemas";
+import {
+  convertShipment,
+  insertShipments,
+  type PreparedShipment,
+  promptsOfShipment,
+  promptsOfShipments,
+  type ShipmentOutcomeChange,
+  shipmentPrompts,
+  shipmentsByExternalId,
+  updateShipmentOutcomes,
+} from "./store";
 
 /** The event that converts each kind of item: the prompt's goal, and what ends its follow-ups. */
 export const CONVERSION_EVENT: Record<ItemKind, string> = {
@@ -62,21 +73,6 @@ function rowErrors(errors: ErrorDetail[], where: string): ValidationError {
   );
 }
 
-type Prepared = {
-  id: string;
-  customer_id: string;
-  item_kind: ItemKind;
-  reference: string | null;
-  external_id: string | null;
-  courier: string;
-  region: string;
-  shipped_at: number;
-  promised_days: number | null;
-  delivered_at: number | null;
-  lead_days: number | null;
-  lead_hours: number | null;
-};
-
 /**
  * Checks every row and resolves its customer. Returns the rows that are good and, for the
  * others, what is wrong with them (`path(i)` names the row: shipments[3], or a CSV line).
@@ -85,7 +81,7 @@ export async function prepareShipments(
   ctx: Ctx,
   inputs: readonly ShipmentInput[],
   path: (i: number) => string,
-): Promise<{ rows: (Prepared | null)[]; errors: ErrorDetail[] }> {
+): Promise<{ rows: (PreparedShipment | null)[]; errors: ErrorDetail[] }> {
   const tenant = await getTenantRow(ctx.db, ctx.tenantId);
   const now = ctx.clock.now().getTime();
   const errors: ErrorDetail[] = [];
@@ -114,7 +110,7 @@ export async function prepareShipments(
   const byExternal = new Map(found.filter((c) => c.externalId).map((c) => [c.externalId as string, c]));
   const byPhone = new Map(found.filter((c) => c.phone).map((c) => [c.phone as string, c]));
   const seenExternal = new Map<string, number>();
-  const rows = inputs.map((s, i): Prepared | null => {
+  const rows = inputs.map((s, i): PreparedShipment | null => {
     const before = errors.length;
     const refs = (["customer_id", "customer_external_id", "phone"] as const).filter((k) => s[k] !== undefined);
     let customer: CustomerRow | undefined;
@@ -168,31 +164,14 @@ export async function prepareShipments(
  * Writes prepared shipments (one statement) and wakes the after-delivery campaigns. A shipment
  * whose external_id is already stored is left as it is and reported as a duplicate.
  */
-export async function writeShipments(ctx: Ctx, rows: Prepared[]) {
+export async function writeShipments(ctx: Ctx, rows: PreparedShipment[]) {
   if (rows.length === 0) return { created: 0, duplicates: 0, data: [] };
   const now = ctx.clock.now().getTime();
-  await ctx.db.batch([
-    {
-      sql: `insert into shipments (id, tenant_id, customer_id, item_kind, reference, external_id, courier, region,
-              shipped_at, promised_days, delivered_at, lead_days, lead_hours, lead_source, created_at, updated_at)
-            select json_extract(value, '$.id'), ?, json_extract(value, '$.customer_id'), json_extract(value, '$.item_kind'),
-              json_extract(value, '$.reference'), json_extract(value, '$.external_id'), json_extract(value, '$.courier'),
-              json_extract(value, '$.region'), json_extract(value, '$.shipped_at'), json_extract(value, '$.promised_days'),
-              json_extract(value, '$.delivered_at'), json_extract(value, '$.lead_days'), json_extract(value, '$.lead_hours'),
-              case when json_extract(value, '$.delivered_at') is not null then 'delivered' end, ?, ?
-            from json_each(?) where true
-            on conflict do nothing`,
-      params: [ctx.tenantId, now, now, JSON.stringify(rows)],
-    },
-    nudgeShipmentCampaigns(ctx.tenantId, now),
-  ]);
+  await ctx.db.batch([insertShipments(ctx.tenantId, now, rows), nudgeShipmentCampaigns(ctx.tenantId, now)]);
   const externals = rows.flatMap((r) => (r.external_id ? [r.external_id] : []));
   const stored = new Map<string, string>();
   for (let i = 0; i < externals.length; i += 5000) {
-    const got = await ctx.db.rawAll<{ id: string; external_id: string }>(
-      "select id, external_id from shipments where tenant_id = ? and external_id in (select value from json_each(?))",
-      [ctx.tenantId, JSON.stringify(externals.slice(i, i + 5000))],
-    );
+    const got = await shipmentsByExternalId(ctx.db, ctx.tenantId, externals.slice(i, i + 5000));
     for (const g of got) stored.set(g.external_id, g.id);
   }
   const data = rows.map((r) => {
@@ -209,7 +188,7 @@ export async function createShipments(ctx: Ctx, inputs: ShipmentInput[]) {
   if (errors.length > 0) {
     throw rowErrors(errors, "the shipments; nothing was stored");
   }
-  return writeShipments(ctx, rows as Prepared[]);
+  return writeShipments(ctx, rows as PreparedShipment[]);
 }
 
 type Target = ShipmentRow & { zone: string };
@@ -267,7 +246,7 @@ export async function updateShipments(ctx: Ctx, updates: ShipmentUpdate[]) {
   const fail = (i: number, field: string, message: string) => {
     errors.push({ path: `updates[${i}].${field}`, message });
   };
-  const changes: { id: string; d: number | null; r: number | null; days: number | null; hours: number | null }[] = [];
+  const changes: ShipmentOutcomeChange[] = [];
   for (const [i, u] of updates.entries()) {
     const problem = checkUpdate(u, targets[i], now);
     if (problem) {
@@ -282,33 +261,13 @@ export async function updateShipments(ctx: Ctx, updates: ShipmentUpdate[]) {
   }
   if (errors.length > 0) throw rowErrors(errors, "the updates; nothing was changed");
   const returned = changes.filter((c) => c.r !== null).map((c) => c.id);
-  const statements: Statement[] = [
-    {
-      sql: `update shipments set
-              delivered_at = coalesce(json_extract(j.value, '$.d'), delivered_at),
-              returned_at = coalesce(json_extract(j.value, '$.r'), returned_at),
-              lead_days = case when json_extract(j.value, '$.d') is not null then json_extract(j.value, '$.days') else lead_days end,
-              lead_hours = case when json_extract(j.value, '$.d') is not null then json_extract(j.value, '$.hours') else lead_hours end,
-              lead_source = case when json_extract(j.value, '$.d') is not null then 'delivered' else lead_source end,
-              updated_at = ?
-            from json_each(?) j
-            -- The unary + keeps SQLite from scanning the tenant's shipments (an index on tenant_id)
-            -- for each row: the primary key finds each one.
-            where +shipments.tenant_id = ? and shipments.id = json_extract(j.value, '$.id')`,
-      params: [now, JSON.stringify(changes), ctx.tenantId],
-    },
-  ];
-  if (returned.length > 0)
+  const statements: Statement[] = [updateShipmentOutcomes(ctx.tenantId, now, changes)];
+  if (returned.length > 0) {
+    const prompts = promptsOfShipments(ctx.tenantId, returned);
     statements.push(
-      ...skipPending(
-        ctx,
-        `tenant_id = ? and id in (select message_id from timing_decisions where tenant_id = ?
-           and shipment_id in (select value from json_each(?)))`,
-        [ctx.tenantId, ctx.tenantId, JSON.stringify(returned)],
-        "shipment_returned",
-        "The shipment was returned to sender",
-      ),
+      ...skipPending(ctx, prompts.where, prompts.params, "shipment_returned", "The shipment was returned to sender"),
     );
+  }
   await ctx.db.batch(statements);
   return { updated: changes.length, returned: returned.length };
 }
@@ -359,27 +318,14 @@ export async function conversionStatements(
       ? leadOf(target.shippedAt, Math.max(occurredAt, target.shippedAt), customer.timeZone)
       : null;
   const channel = typeof properties.channel === "string" ? properties.channel.slice(0, 32) : "unknown";
+  const convert = convertShipment(ctx.tenantId, target.id, occurredAt, channel, proxy, ctx.clock.now().getTime());
+  const prompts = promptsOfShipment(ctx.tenantId, target.id);
   return [
-    {
-      sql: `update shipments set converted_at = ?, conversion_channel = ?,
-              lead_days = coalesce(lead_days, ?), lead_hours = coalesce(lead_hours, ?),
-              lead_source = coalesce(lead_source, ?), updated_at = ?
-            where tenant_id = ? and id = ? and converted_at is null`,
-      params: [
-        occurredAt,
-        channel,
-        proxy?.days ?? null,
-        proxy?.hours ?? null,
-        proxy ? "activation" : null,
-        ctx.clock.now().getTime(),
-        ctx.tenantId,
-        target.id,
-      ],
-    },
+    convert,
     ...skipPending(
       ctx,
-      "tenant_id = ? and id in (select message_id from timing_decisions where tenant_id = ? and shipment_id = ?)",
-      [ctx.tenantId, ctx.tenantId, target.id],
+      prompts.where,
+      prompts.params,
       "already_converted",
       `Already converted (${type} by ${channel}) before it was sent`,
     ),
@@ -393,19 +339,7 @@ export async function getShipment(ctx: Ctx, id: string) {
     .where(and(eq(shipments.tenantId, ctx.tenantId), eq(shipments.id, id)))
     .get();
   if (!s) throw new NotFoundError("shipment", id);
-  const prompts = await ctx.db.rawAll<{
-    message_id: string;
-    campaign_id: string;
-    step: number;
-    status: string;
-    reason: string | null;
-    send_at: number | null;
-  }>(
-    `select t.message_id, t.campaign_id, t.step, m.status, m.reason, m.send_at
-     from timing_decisions t join messages m on m.tenant_id = t.tenant_id and m.id = t.message_id
-     where t.tenant_id = ? and t.shipment_id = ? order by t.campaign_id, t.step`,
-    [ctx.tenantId, id],
-  );
+  const prompts = await shipmentPrompts(ctx.db, ctx.tenantId, id);
   return { ...shipmentView(s), prompts: prompts.map((p) => ({ ...p, send_at: iso(p.send_at) })) };
 }
 

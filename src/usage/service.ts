@@ -5,6 +5,7 @@ import type { Ctx } from "../context";
 import { ValidationError } from "../lib/errors";
 import { addDays, type CivilDate, formatCivil, localDate, monthOf, zonedInstant } from "../lib/time";
 import { getTenantRow, planFor } from "../tenants/store";
+import { sentPerDay } from "./store";
 
 const round = (n: number) => Math.round(n * 10_000) / 10_000;
 
@@ -24,15 +25,7 @@ export async function usage(ctx: Ctx, month?: string) {
       to: zonedInstant(addDays(d, 1), 0, 0, tenant.timeZone).getTime(),
     });
   }
-  const from = (days[0] as { from: number }).from;
-  const to = (days[days.length - 1] as { to: number }).to;
-  const perDay = await ctx.db.rawAll<{ d: number; reply: number; segments: number; messages: number; price: number }>(
-    `select d, reply, sum(segments) as segments, count(*) as messages, sum(coalesce(price_micros, 0)) as price from (
-       select ${bucketExpr(days.length)} as d, is_reply as reply, segments, price_micros from messages
-       where tenant_id = ? and sent_at >= ? and sent_at < ?)
-     group by d, reply`,
-    [...days.flatMap((d) => [d.from, d.to]), ctx.tenantId, from, to],
-  );
+  const perDay = await sentPerDay(ctx.db, ctx.tenantId, days);
   const byDay = days.map((d) => ({ date: d.date, proactive_segments: 0, reply_segments: 0, messages: 0, cost: 0 }));
   let proactive = 0;
   let replies = 0;
@@ -76,9 +69,4 @@ export async function usage(ctx: Ctx, month?: string) {
     },
     by_day: byDay,
   };
-}
-
-/** `case when sent_at in day 0 then 0 when ... end`: one pass, buckets by the shop's days. */
-function bucketExpr(n: number): string {
-  return `case ${Array.from({ length: n }, (_, i) => `when sent_at >= ? and sent_at < ? then ${i}`).join(" ")} end`;
 }

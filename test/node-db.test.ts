@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { prepared } from "../src/db/prepared";
 import { customers, tenants } from "../src/db/schema";
 import { inList, tenantFilter } from "../src/db/sql";
-import { TOUCH_CUSTOMERS_SQL } from "../src/groups/service";
+import { TOUCH_CUSTOMERS_SQL } from "../src/groups/store";
 import { ConflictError, NotFoundError } from "../src/lib/errors";
 import { MIGRATIONS_DIR, migrateDatabase, openDatabase, statementCache } from "../src/node/db";
 import { CLAIM_RANGES, RECOVER_SQL } from "../src/outbox/claim";

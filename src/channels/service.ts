@@ -10,6 +10,7 @@ import { type SecretKey, seal } from "../lib/secretbox";
 import { iso } from "../lib/time";
 import { validationErrorFrom } from "../lib/zod-errors";
 import { type ChannelCreate, type ChannelPatch, CONFIGS, CREDENTIALS } from "./schemas";
+import { liveChannelById } from "./store";
 
 export type ChannelEnv = Ctx & { secretKey: SecretKey; publicUrl?: string; supports(provider: string): boolean };
 
@@ -207,32 +208,10 @@ export async function channelForWebhook(
   let hit = cache.get(id);
   if (!hit || hit.until <= now) {
     if (cache.size >= WEBHOOK_CHANNELS_MAX) cache.clear();
-    hit = { row: await liveChannelRow(db, id), until: now + WEBHOOK_CHANNEL_MS };
+    hit = { row: await liveChannelById(db, id), until: now + WEBHOOK_CHANNEL_MS };
     cache.set(id, hit);
   }
   return hit.row?.provider === provider ? hit.row : undefined;
-}
-
-/** Raw: drizzle's query building cost more than the query. */
-async function liveChannelRow(db: Database, id: string): Promise<ChannelRow | undefined> {
-  const [r] = await db.rawAll<Record<string, unknown>>("select * from channels where id = ? and archived_at is null", [
-    id,
-  ]);
-  if (!r) return undefined;
-  return {
-    id: r.id,
-    tenantId: r.tenant_id,
-    name: r.name,
-    provider: r.provider,
-    config: JSON.parse(r.config as string),
-    credentials: r.credentials,
-    ratePerSecond: r.rate_per_second,
-    counting: r.counting,
-    isDefault: Boolean(r.is_default),
-    archivedAt: r.archived_at,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  } as ChannelRow;
 }
 
 /**

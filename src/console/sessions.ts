@@ -11,6 +11,12 @@ import { randomToken, sha256Hex } from "../lib/crypto";
 import type { IdGenerator } from "../lib/ids";
 import { verifyPassword } from "../lib/password";
 import type { StaffRole } from "../staff/service";
+import {
+  deleteLoginFailuresBefore,
+  deleteMemberLoginFailures,
+  memberLoginFailures,
+  reserveLoginFailure,
+} from "./session-store";
 
 export const SESSION_PREFIX = "tss_";
 const SESSION_HOURS = 12;
@@ -78,24 +84,13 @@ export type PasswordSignIn = { token: string } | { refused: "wrong" } | { refuse
 /** Counts a try as a failure unless the limits are reached; false when they are. */
 async function reserveTry(deps: Deps, tenantId: string, email: string, now: number): Promise<boolean> {
   const since = now - WINDOW_MS;
-  const rows = await deps.db.rawAll(
-    `insert into console_login_failures (tenant_id, email, at)
-     select ?, ?, ?
-     where (select count(*) from console_login_failures where tenant_id = ? and email = ? and at > ?) < ?
-       and (select count(*) from console_login_failures where tenant_id = ? and at > ?) < ?
-     returning at`,
-    [tenantId, email, now, tenantId, email, since, PER_MEMBER, tenantId, since, PER_WORKSPACE],
-  );
+  const rows = await reserveLoginFailure(deps.db, tenantId, email, now, since, PER_MEMBER, PER_WORKSPACE);
   return rows.length === 1;
 }
 
 /** Minutes until a locked member (or workspace) may try again. */
 async function lockedFor(deps: Deps, tenantId: string, email: string, now: number): Promise<number> {
-  const [row] = await deps.db.rawAll<{ member: number; oldest: number | null }>(
-    `select count(*) as member, min(at) as oldest
-     from console_login_failures where tenant_id = ? and email = ? and at > ?`,
-    [tenantId, email, now - WINDOW_MS],
-  );
+  const [row] = await memberLoginFailures(deps.db, tenantId, email, now - WINDOW_MS);
   const until = (row?.member ?? 0) >= PER_MEMBER && row?.oldest ? row.oldest + WINDOW_MS : now + WINDOW_MS;
   return Math.max(1, Math.ceil((until - now) / 60_000));
 }
@@ -126,17 +121,10 @@ export async function signInWithPassword(
   // The same answer (and about the same time) for an unknown member as for a wrong password.
   const ok = await verifyPassword(input.password, row?.hash ?? DUMMY_HASH);
   if (!row?.hash || !ok) {
-    await deps.db.batch([
-      {
-        sql: "delete from console_login_failures where tenant_id = ? and at < ?",
-        params: [tenant.id, now - KEEP_MS],
-      },
-    ]);
+    await deps.db.batch([deleteLoginFailuresBefore(tenant.id, now - KEEP_MS)]);
     return { refused: "wrong" };
   }
-  await deps.db.batch([
-    { sql: "delete from console_login_failures where tenant_id = ? and email = ?", params: [tenant.id, email] },
-  ]);
+  await deps.db.batch([deleteMemberLoginFailures(tenant.id, email)]);
   return { token: await open(deps, tenant.id, ROLE_SCOPE[row.role], { staffId: row.id, passwordHash: row.hash }) };
 }
 

@@ -23,8 +23,8 @@ import { getTenantRow } from "../tenants/store";
 import { type ConsentSource, type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
 import {
   attributeStatements,
-  customerFromRaw,
   findExisting,
+  liveCustomerById,
   liveCustomersWhereIn,
   loadPrepareEnv,
   optedOutPhones,
@@ -35,13 +35,9 @@ import { forgetTimeline } from "./timeline";
 import { toView } from "./view";
 
 export async function getCustomerRow(ctx: Ctx, id: string): Promise<CustomerRow> {
-  // Raw: on the hot paths (the inbound pipeline) drizzle's query building cost more than the query.
-  const [row] = await ctx.db.rawAll<Record<string, unknown>>(
-    "select * from customers where tenant_id = ? and id = ? and deleted_at is null",
-    [ctx.tenantId, id],
-  );
+  const row = await liveCustomerById(ctx.db, ctx.tenantId, id);
   if (!row) throw new NotFoundError("customer", id);
-  return customerFromRaw(row);
+  return row;
 }
 
 export async function getCustomer(ctx: Ctx, id: string) {

@@ -11,6 +11,17 @@ import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { isCountry, normalizePhone } from "../lib/phone";
 import { getTenantRow } from "../tenants/store";
 import { compileFilter, referencedGroups, type SegmentContext } from "./segment";
+import {
+  countLiveCustomerMeeting,
+  countLiveCustomersMeeting,
+  deleteGroupMember,
+  insertGroupMember,
+  liveCustomerIdIn,
+  liveCustomerIdsMeeting,
+  membershipTest,
+  staticMemberCondition,
+  touchCustomers,
+} from "./store";
 
 export type GroupInput = {
   name: string;
@@ -271,11 +282,6 @@ export async function staticGroupByRef(ctx: Ctx, ref: string): Promise<GroupRow>
   return g;
 }
 
-// `+tenant_id`: with a plain `tenant_id = ?` SQLite walked every customer of the workspace
-// (through customers_birthday) for each membership change, a keyword JOIN included.
-export const TOUCH_CUSTOMERS_SQL =
-  "update customers set updated_at = ? where +tenant_id = ? and id in (select value from json_each(?))";
-
 /**
  * Statements that put customers in (or take them out of) a static group, each change on the
  * customer's timeline. Safe to run twice: only a real change writes a timeline entry.
@@ -284,39 +290,29 @@ export function membershipStatements(ctx: Ctx, g: GroupRow, customerIds: Iterabl
   const now = ctx.clock.now().getTime();
   const data = JSON.stringify({ group_id: g.id, code: g.code, name: g.name });
   const statements: RawStatement[] = [];
-  const member = "select 1 from group_members where tenant_id = ? and group_id = ? and customer_id = ?";
   const ids: string[] = [];
   for (const id of customerIds) {
     ids.push(id);
     statements.push(
-      timelineEntryIf(ctx.ids, ctx.tenantId, id, now, op === "join" ? "group.joined" : "group.left", data, {
-        sql: `${op === "join" ? "not exists" : "exists"} (${member})`,
-        params: [ctx.tenantId, g.id, id],
-      }),
+      timelineEntryIf(
+        ctx.ids,
+        ctx.tenantId,
+        id,
+        now,
+        op === "join" ? "group.joined" : "group.left",
+        data,
+        membershipTest(op === "join" ? "not exists" : "exists", ctx.tenantId, g.id, id),
+      ),
     );
     statements.push(
-      op === "join"
-        ? {
-            sql: "insert or ignore into group_members (tenant_id, group_id, customer_id, added_at) values (?, ?, ?, ?)",
-            params: [ctx.tenantId, g.id, id, now],
-          }
-        : {
-            sql: "delete from group_members where tenant_id = ? and group_id = ? and customer_id = ?",
-            params: [ctx.tenantId, g.id, id],
-          },
+      op === "join" ? insertGroupMember(ctx.tenantId, g.id, id, now) : deleteGroupMember(ctx.tenantId, g.id, id),
     );
   }
   // A date campaign for this group looks again at the customers changed since it planned:
   // someone who joined after today's greetings went out still gets one (late, if its catch-up
   // allows). Their groups changed, so they count as changed.
   if (ids.length > 0) {
-    statements.push(
-      {
-        sql: TOUCH_CUSTOMERS_SQL,
-        params: [now, ctx.tenantId, JSON.stringify(ids)],
-      },
-      nudgeDateCampaigns(ctx.tenantId, now),
-    );
+    statements.push(touchCustomers(now, ctx.tenantId, ids), nudgeDateCampaigns(ctx.tenantId, now));
   }
   return statements;
 }
@@ -371,7 +367,7 @@ export async function removeMembers(ctx: Ctx, ref: string, refs: MemberRefs) {
 /** The SQL condition "customer c belongs to this group" (static membership or segment filter). */
 async function groupCondition(ctx: Ctx, g: GroupRow): Promise<SQL> {
   if (g.kind === "static") {
-    return sql`c.id in (select customer_id from group_members where tenant_id = ${ctx.tenantId} and group_id = ${g.id})`;
+    return staticMemberCondition(ctx.tenantId, g.id);
   }
   return compileFilter(g.filter, await segmentContext(ctx));
 }
@@ -381,25 +377,19 @@ export async function customerInGroup(ctx: Ctx, groupId: string, customerId: str
   const g = await groupRow(ctx, groupId).catch(() => null);
   if (!g) return false;
   const cond = await groupCondition(ctx, g);
-  const row = await ctx.db.orm.get<{ n: number }>(
-    sql`select count(*) as n from customers c where c.tenant_id = ${ctx.tenantId} and c.id = ${customerId} and c.deleted_at is null and ${cond}`,
-  );
+  const row = await countLiveCustomerMeeting(ctx.db, ctx.tenantId, customerId, cond);
   return (row?.n ?? 0) > 0;
 }
 
 /** For customer listings: `customers.id` belongs to the group given by id or code. */
 export async function customerFilterSql(ctx: Ctx, ref: string): Promise<SQL> {
   const cond = await groupCondition(ctx, await groupRow(ctx, ref));
-  return sql`${customers.id} in (select c.id from customers c where c.tenant_id = ${ctx.tenantId} and c.deleted_at is null and ${cond})`;
+  return liveCustomerIdIn(ctx.tenantId, cond);
 }
 
 async function countAndSample(ctx: Ctx, cond: SQL, sampleSize: number) {
-  const base = sql`from customers c where c.tenant_id = ${ctx.tenantId} and c.deleted_at is null and ${cond}`;
-  const count = await ctx.db.orm.get<{ n: number }>(sql`select count(*) as n ${base}`);
-  const ids =
-    sampleSize > 0
-      ? await ctx.db.orm.all<{ id: string }>(sql`select c.id as id ${base} order by c.id limit ${sampleSize}`)
-      : [];
+  const count = await countLiveCustomersMeeting(ctx.db, ctx.tenantId, cond);
+  const ids = sampleSize > 0 ? await liveCustomerIdsMeeting(ctx.db, ctx.tenantId, cond, sampleSize) : [];
   const sample =
     ids.length > 0
       ? await ctx.db.orm

@@ -9,6 +9,7 @@ import type { Expectation } from "../keywords/types";
 import type { Normalized } from "./normalize";
 import type { InboundSettings } from "./settings";
 import type { Attributed, Incoming } from "./step";
+import { latestSent, responseInsertStatement } from "./store";
 
 export async function attributed(
   ctx: Ctx,
@@ -17,22 +18,7 @@ export async function attributed(
   settings: InboundSettings,
 ): Promise<Attributed | null> {
   const since = now - settings.attribution_window_hours * 3_600_000;
-  // The unary + keeps SQLite off the (tenant_id, sent_at) index: walking every message the
-  // workspace sent in the window to find this customer's latest is a scan of millions for a bank.
-  // The customer's own messages (messages_customer) are a handful, sorted in memory.
-  const [m] = await ctx.db.rawAll<{
-    id: string;
-    campaign_id: string | null;
-    sent_at: number;
-    expects: string | null;
-    response: string | null;
-  }>(
-    `select m.id, m.campaign_id, m.sent_at, m.expects, c.response from messages m
-       left join campaigns c on c.tenant_id = m.tenant_id and c.id = m.campaign_id
-      where m.tenant_id = ? and m.customer_id = ? and +m.sent_at >= ? and m.is_reply = 0
-      order by +m.sent_at desc limit 1`,
-    [ctx.tenantId, customerId, since],
-  );
+  const m = await latestSent(ctx.db, ctx.tenantId, customerId, since);
   if (!m) return null;
   const raw = m.expects ?? m.response;
   const expects = raw ? (JSON.parse(raw) as Expectation) : null;
@@ -100,23 +86,18 @@ export function responseStatement(
     text: string | null;
   },
 ): RawStatement {
-  return {
-    sql: `insert into responses (id, tenant_id, customer_id, inbound_id, message_id, campaign_id, keyword_id, question, type,
-            value_number, value_text, at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          on conflict (tenant_id, inbound_id, question) do nothing`,
-    params: [
-      i.deps.ids.next("rsp"),
-      i.row.tenantId,
-      r.customerId,
-      i.row.id,
-      i.attributed?.id ?? null,
-      i.attributed?.campaignId ?? null,
-      r.keywordId ?? null,
-      r.question,
-      r.type,
-      r.number,
-      r.text,
-      i.row.receivedAt,
-    ],
-  };
+  return responseInsertStatement({
+    id: i.deps.ids.next("rsp"),
+    tenantId: i.row.tenantId,
+    customerId: r.customerId,
+    inboundId: i.row.id,
+    messageId: i.attributed?.id ?? null,
+    campaignId: i.attributed?.campaignId ?? null,
+    keywordId: r.keywordId ?? null,
+    question: r.question,
+    type: r.type,
+    valueNumber: r.number,
+    valueText: r.text,
+    at: i.row.receivedAt,
+  });
 }

@@ -34,6 +34,7 @@ import { resolveInbound } from "./settings";
 import { handleStaffCommand, staffPhones } from "./staff-commands";
 import { parseStaffCommand } from "./staff-parse";
 import type { Handled, InboundDeps, Incoming, Step, TenantRules } from "./step";
+import { claimInbound, giveUpStatement, processedStatement } from "./store";
 
 const DEFAULTS = { batch: 200, leaseMs: 60_000, maxAttempts: 3 };
 
@@ -59,40 +60,8 @@ async function rulesFor(deps: InboundDeps, tenantId: string): Promise<TenantRule
 
 async function claim(deps: InboundDeps, opts: typeof DEFAULTS): Promise<InboundRow[]> {
   const now = deps.clock.now().getTime();
-  const rows = await deps.db.rawAll<Record<string, unknown>>(
-    `update inbound_messages set lease_until = ?, attempts = attempts + 1
-      where id in (select id from inbound_messages where status = 'received' and (lease_until is null or lease_until < ?)
-                   order by received_at limit ?)
-      returning id, tenant_id, channel_id, provider_message_id, from_phone, to_phone, body, received_at, attempts`,
-    [now + opts.leaseMs, now, opts.batch],
-  );
-  return rows
-    .map(
-      (r) =>
-        ({
-          id: r.id,
-          tenantId: r.tenant_id,
-          channelId: r.channel_id,
-          providerMessageId: r.provider_message_id,
-          fromPhone: r.from_phone,
-          toPhone: r.to_phone,
-          body: r.body,
-          raw: "",
-          receivedAt: r.received_at,
-          status: "received",
-          leaseUntil: null,
-          attempts: r.attempts,
-          customerId: null,
-          step: null,
-          outcome: null,
-          keywordId: null,
-          messageId: null,
-          campaignId: null,
-          detail: null,
-          processedAt: null,
-        }) as InboundRow,
-    )
-    .sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
+  const rows = await claimInbound(deps.db, now, opts.leaseMs, opts.batch);
+  return rows.sort((a, b) => a.receivedAt - b.receivedAt || (a.id < b.id ? -1 : 1));
 }
 
 /**
@@ -270,22 +239,17 @@ async function processOne(
       }),
     );
   }
-  statements.push({
-    sql: `update inbound_messages set status = 'processed', lease_until = null, customer_id = ?, step = ?, outcome = ?,
-            keyword_id = ?, message_id = ?, campaign_id = ?, detail = ?, processed_at = ?
-          where id = ? and status = 'received'`,
-    params: [
-      who?.id ?? null,
-      handled.step,
-      handled.outcome,
-      handled.keywordId ?? null,
-      i.attributed?.id ?? null,
-      i.attributed?.campaignId ?? null,
-      handled.detail ? JSON.stringify(handled.detail) : null,
-      now,
-      row.id,
-    ],
-  });
+  statements.push(
+    processedStatement(row.id, now, {
+      customerId: who?.id ?? null,
+      step: handled.step,
+      outcome: handled.outcome,
+      keywordId: handled.keywordId ?? null,
+      messageId: i.attributed?.id ?? null,
+      campaignId: i.attributed?.campaignId ?? null,
+      detail: handled.detail,
+    }),
+  );
   return { statements, replies: n };
 }
 
@@ -394,11 +358,5 @@ async function giveUp(deps: InboundDeps, row: InboundRow, e: unknown) {
   const why = e instanceof Error ? e.message : String(e);
   console.error(`inbound ${row.id} failed ${row.attempts} times; set aside:`, e);
   const now = deps.clock.now().getTime();
-  await deps.db.batch([
-    {
-      sql: `update inbound_messages set status = 'processed', lease_until = null, step = 'ignored', outcome = 'error',
-              detail = ?, processed_at = ? where id = ? and status = 'received'`,
-      params: [JSON.stringify({ error: why.slice(0, 500) }), now, row.id],
-    },
-  ]);
+  await deps.db.batch([giveUpStatement(row.id, why.slice(0, 500), now)]);
 }

@@ -2,32 +2,20 @@
 // typed responses recorded from it.
 
 import type { Ctx } from "../context";
-import type { InboundStep } from "../db/schema";
-import { rawFilters } from "../db/sql";
 import { NotFoundError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import { iso } from "../lib/time";
+import {
+  type InboundFilter,
+  type InboundLogRow,
+  inboundById,
+  inboundPage,
+  type ResponseFilter,
+  type ResponseRow,
+  responsesPage,
+} from "./store-log";
 
-type Row = {
-  id: string;
-  channel_id: string;
-  provider_message_id: string;
-  from_phone: string;
-  to_phone: string;
-  body: string;
-  received_at: number;
-  status: string;
-  customer_id: string | null;
-  step: string | null;
-  outcome: string | null;
-  keyword_id: string | null;
-  message_id: string | null;
-  campaign_id: string | null;
-  detail: string | null;
-  processed_at: number | null;
-};
-
-function view(r: Row) {
+function view(r: InboundLogRow) {
   return {
     id: r.id,
     channel_id: r.channel_id,
@@ -47,66 +35,27 @@ function view(r: Row) {
   };
 }
 
-const COLUMNS = `id, channel_id, provider_message_id, from_phone, to_phone, body, received_at, status, customer_id, step,
-  outcome, keyword_id, message_id, campaign_id, detail, processed_at`;
-
 export async function getInbound(ctx: Ctx, id: string) {
-  const [r] = await ctx.db.rawAll<Row>(`select ${COLUMNS} from inbound_messages where tenant_id = ? and id = ?`, [
-    ctx.tenantId,
-    id,
-  ]);
+  const r = await inboundById(ctx.db, ctx.tenantId, id);
   if (!r) throw new NotFoundError("inbound message", id);
   return view(r);
 }
 
-export type InboundQuery = {
-  customer_id?: string | undefined;
-  step?: InboundStep | undefined;
-  outcome?: string | undefined;
-  keyword_id?: string | undefined;
+export type InboundQuery = InboundFilter & {
   limit: number;
   cursor?: string | undefined;
 };
 
 /** Newest first. */
 export async function listInbound(ctx: Ctx, q: InboundQuery) {
-  const { where, params } = rawFilters(ctx.tenantId, {
-    customer_id: q.customer_id,
-    step: q.step,
-    outcome: q.outcome,
-    keyword_id: q.keyword_id,
-  });
-  if (q.cursor) {
-    where.push("id < ?");
-    params.push(decodeCursor(q.cursor));
-  }
-  const rows = await ctx.db.rawAll<Row>(
-    `select ${COLUMNS} from inbound_messages where ${where.join(" and ")} order by id desc limit ?`,
-    [...params, q.limit + 1],
-  );
+  const before = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const rows = await inboundPage(ctx.db, ctx.tenantId, q, before, q.limit + 1);
   return pageOf(rows, q.limit, view);
 }
 
-export type ResponseQuery = {
-  customer_id?: string | undefined;
-  campaign_id?: string | undefined;
-  question?: string | undefined;
+export type ResponseQuery = ResponseFilter & {
   limit: number;
   cursor?: string | undefined;
-};
-
-type ResponseRow = {
-  id: string;
-  customer_id: string;
-  inbound_id: string;
-  message_id: string | null;
-  campaign_id: string | null;
-  keyword_id: string | null;
-  question: string;
-  type: string;
-  value_number: number | null;
-  value_text: string | null;
-  at: number;
 };
 
 function responseView(r: ResponseRow) {
@@ -126,18 +75,7 @@ function responseView(r: ResponseRow) {
 
 /** Newest first. */
 export async function listResponses(ctx: Ctx, q: ResponseQuery) {
-  const { where, params } = rawFilters(ctx.tenantId, {
-    customer_id: q.customer_id,
-    campaign_id: q.campaign_id,
-    question: q.question,
-  });
-  if (q.cursor) {
-    where.push("id < ?");
-    params.push(decodeCursor(q.cursor));
-  }
-  const rows = await ctx.db.rawAll<ResponseRow>(
-    `select * from responses where ${where.join(" and ")} order by id desc limit ?`,
-    [...params, q.limit + 1],
-  );
+  const before = q.cursor ? decodeCursor(q.cursor) : undefined;
+  const rows = await responsesPage(ctx.db, ctx.tenantId, q, before, q.limit + 1);
   return pageOf(rows, q.limit, responseView);
 }

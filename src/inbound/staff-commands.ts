@@ -9,7 +9,6 @@
 // other people's numbers; invalid numbers are named by position. A broadcast is an ordinary
 // broadcast campaign of marketing kind: consent, quiet hours, caps and cost apply at send time.
 
-import { sql } from "drizzle-orm";
 import { audienceCount, audienceSql, campaignRow, createCampaign, moveCampaign } from "../campaigns/service";
 import { prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
@@ -26,15 +25,13 @@ import { localDate, monthOf } from "../lib/time";
 import { planFor } from "../tenants/store";
 import { type StaffCommand, toAscii } from "./staff-parse";
 import type { Handled, Incoming } from "./step";
+import { audienceCounts, groupMembersAmong, staffWithPhones } from "./store";
 
 const MAX_NUMBERS = 100;
 
 /** The staff phones of a workspace, by E.164. */
 export async function staffPhones(ctx: Ctx): Promise<Map<string, { id: string; name: string }>> {
-  const rows = await ctx.db.rawAll<{ id: string; name: string; phone: string }>(
-    "select id, name, phone from staff where tenant_id = ? and phone is not null",
-    [ctx.tenantId],
-  );
+  const rows = await staffWithPhones(ctx.db, ctx.tenantId);
   return new Map(rows.map((r) => [r.phone, { id: r.id, name: r.name }]));
 }
 
@@ -147,14 +144,7 @@ async function addNumbers(
     ids.push(change.row.id);
     created++;
   }
-  const already = new Set(
-    (
-      await ctx.db.rawAll<{ customer_id: string }>(
-        "select customer_id from group_members where tenant_id = ? and group_id = ? and customer_id in (select value from json_each(?))",
-        [ctx.tenantId, g.id, JSON.stringify(ids)],
-      )
-    ).map((r) => r.customer_id),
-  );
+  const already = new Set((await groupMembersAmong(ctx.db, ctx.tenantId, g.id, ids)).map((r) => r.customer_id));
   statements.push(...membershipStatements(ctx, g, ids, "join"));
   const added = ids.filter((id) => !already.has(id)).length;
   const parts = [
@@ -189,11 +179,7 @@ async function broadcast(
   const ctx = i.rules.ctx;
   const audience = group ? { groups: [group.id] } : { all: true };
   const cond = await audienceSql(ctx, audience);
-  const [counts] = await ctx.db.orm.all<{ total: number; subscribed: number }>(
-    sql`select count(*) as total,
-        coalesce(sum(c.consent_state = 'subscribed' and c.phone is not null), 0) as subscribed
-      from customers c where c.tenant_id = ${ctx.tenantId} and c.deleted_at is null and ${cond}`,
-  );
+  const counts = await audienceCounts(ctx.db, ctx.tenantId, cond);
   const total = counts?.total ?? 0;
   const subscribed = counts?.subscribed ?? 0;
   // One campaign per command, named by the inbound id: a retried message finds it, not a second one.

@@ -11,6 +11,7 @@ import { responseStatement } from "../inbound/conversation";
 import type { Handled, Incoming } from "../inbound/step";
 import { inboxStatement } from "../inbox/service";
 import { checkArgument, type KeywordHit } from "./match";
+import { cardShipments } from "./store";
 import type { Expectation, Reply } from "./types";
 
 type Work = {
@@ -139,11 +140,7 @@ async function cardsOf(
   customer: CustomerRow,
 ): Promise<{ last4: string; active: boolean; shipment?: string }[]> {
   const ctx = i.rules.ctx;
-  const shipped = await ctx.db.rawAll<{ id: string; reference: string; converted_at: number | null }>(
-    `select id, reference, converted_at from shipments where tenant_id = ? and customer_id = ? and item_kind = 'card'
-       and reference is not null and returned_at is null order by shipped_at desc`,
-    [ctx.tenantId, customer.id],
-  );
+  const shipped = await cardShipments(ctx.db, ctx.tenantId, customer.id);
   if (shipped.length > 0)
     return shipped.map((s) => ({ last4: s.reference.slice(-4), active: s.converted_at !== null, shipment: s.id }));
   const raw = customer.attributes.card_last4;

@@ -14,6 +14,7 @@ import { checkTemplateKey, localeChain } from "../templates/service";
 import { getTenantRow } from "../tenants/store";
 import { overlap } from "./match";
 import type { KeywordCreate, KeywordPatch } from "./schemas";
+import { inboundByPeriod, keywordUsesByPeriod, type StatsInterval } from "./store";
 import type { KeywordAction, Reply } from "./types";
 
 export type KeywordEnv = Ctx & { library: TemplateLibrary };
@@ -250,41 +251,17 @@ export async function deleteKeyword(ctx: Ctx, id: string) {
   ]);
 }
 
-const BUCKET: Record<string, string> = {
-  day: "%Y-%m-%d",
-  week: "%Y-W%W",
-  month: "%Y-%m",
-};
-
 /**
  * Uses, successes and failures per keyword per period, and how much of what came in matched
  * nothing (went to the inbox). Periods are UTC.
  */
-export async function keywordStats(ctx: Ctx, q: { from?: string; to?: string; interval: "day" | "week" | "month" }) {
+export async function keywordStats(ctx: Ctx, q: { from?: string; to?: string; interval: StatsInterval }) {
   const now = ctx.clock.now().getTime();
   const to = q.to ? Date.parse(q.to) : now;
   const from = q.from ? Date.parse(q.from) : to - 30 * 86_400_000;
   if (from >= to) throw ValidationError.field("from", "must be before to");
-  const fmt = BUCKET[q.interval] as string;
-  const per = await ctx.db.rawAll<{
-    keyword_id: string;
-    period: string;
-    uses: number;
-    successes: number;
-    failures: number;
-  }>(
-    `select keyword_id, strftime(?, received_at / 1000, 'unixepoch') as period, count(*) as uses,
-            sum(outcome in ('success', 'already')) as successes, sum(outcome in ('failure', 'locked')) as failures
-       from inbound_messages where tenant_id = ? and keyword_id is not null and received_at >= ? and received_at < ?
-      group by keyword_id, period order by keyword_id, period`,
-    [fmt, ctx.tenantId, from, to],
-  );
-  const totals = await ctx.db.rawAll<{ period: string; inbound: number; unmatched: number }>(
-    `select strftime(?, received_at / 1000, 'unixepoch') as period, count(*) as inbound, sum(step = 'inbox') as unmatched
-       from inbound_messages where tenant_id = ? and status = 'processed' and received_at >= ? and received_at < ?
-      group by period order by period`,
-    [fmt, ctx.tenantId, from, to],
-  );
+  const per = await keywordUsesByPeriod(ctx.db, ctx.tenantId, q.interval, from, to);
+  const totals = await inboundByPeriod(ctx.db, ctx.tenantId, q.interval, from, to);
   const names = new Map((await listKeywords(ctx)).data.map((k) => [k.id, k.name]));
   const byKeyword = new Map<
     string,

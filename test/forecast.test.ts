@@ -100,7 +100,9 @@ describe("forecast and send agree", () => {
   });
 
   it("holds each recipient check's SQL to its per-customer form", async () => {
-    const { env } = await mixedAudience();
+    const { env, ids } = await mixedAudience();
+    // An empty number, not a missing one: both are no number to send to.
+    env.db.sqlite.prepare("update customers set phone = '' where id = ?").run(ids[3]);
     const rows = await env.deps.db.orm.select().from(customers).all();
     expect(rows).toHaveLength(5);
     for (const kind of ["marketing", "notification"]) {

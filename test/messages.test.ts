@@ -317,6 +317,22 @@ describe("checks at send time", () => {
     ]);
   });
 
+  it("holds a message to a customer without a number through quiet hours, so a number added meanwhile gets it", async () => {
+    const env = await setup("2026-11-23T14:00:00Z"); // 22:00 in Shanghai: quiet hours
+    const t = await workspace(env, { quiet_hours: { start: "21:00", end: "08:00" } });
+    const id = await member(t.client);
+    // A number that stopped parsing (an import of another country's data): kept without one.
+    await env.deps.db.batch([{ sql: "update customers set phone = null where id = ?", params: [id] }]);
+    const offer = await send(t.client, { customer_id: id, text: "Tomorrow: 20% off", kind: "marketing" });
+    await runDispatch(env.deps);
+    const get = async () => (await t.client.get(`/v1/messages/${offer.body.id}`)).body;
+    expect(await get()).toMatchObject({ status: "queued", reason: "quiet_hours_deferred" });
+    expect((await t.client.patch(`/v1/customers/${id}`, { phone: "+8613800138111" })).status).toBe(200);
+    env.clock.set("2026-11-24T00:00:00Z"); // 08:00 in Shanghai
+    await runDispatch(env.deps);
+    expect(await get()).toMatchObject({ status: "delivered", to: "+8613800138111" });
+  });
+
   it("waits for send_at, and stops at the monthly segment cap", async () => {
     const env = await setup();
     const t = await workspace(env);

@@ -48,12 +48,18 @@ export const RECIPIENT_CHECKS: readonly {
     test: (c) => c.consentState === "never_asked",
     sql: "c.consent_state = 'never_asked'",
   },
-  { reason: "invalid_number", marketingOnly: false, test: (c) => !c.phone, sql: "c.phone is null" },
+  { reason: "invalid_number", marketingOnly: false, test: (c) => !c.phone, sql: "coalesce(c.phone, '') = ''" },
 ];
 
-/** The first recipient check a customer fails for a message of this kind, if any. */
-export function recipientExclusion(kind: string, c: CustomerRow): string | null {
-  for (const r of RECIPIENT_CHECKS) if ((!r.marketingOnly || kind === "marketing") && r.test(c)) return r.reason;
+/**
+ * The first recipient check a customer fails for a message of this kind, if any; `only` limits
+ * it to some reasons (the dispatcher asks about consent before quiet hours, the number after).
+ */
+export function recipientExclusion(kind: string, c: CustomerRow, only?: readonly string[]): string | null {
+  for (const r of RECIPIENT_CHECKS) {
+    if (only && !only.includes(r.reason)) continue;
+    if ((!r.marketingOnly || kind === "marketing") && r.test(c)) return r.reason;
+  }
   return null;
 }
 
@@ -110,12 +116,21 @@ const validity: SendCheck = {
   check: (f) => (f.m.validUntil !== null && f.now.getTime() > f.m.validUntil ? skip("expired", "expired") : null),
 };
 
-const recipient: SendCheck = {
-  name: "consent and number",
+const consent: SendCheck = {
+  name: "consent",
   check: (f) => {
-    const reason = recipientExclusion(f.m.kind, f.customer as CustomerRow);
+    const reason = recipientExclusion(f.m.kind, f.customer as CustomerRow, ["opted_out", "no_consent"]);
     return reason ? skip("skipped", reason) : null;
   },
+};
+
+// After quiet hours: a number added while the message waits still gets it.
+const phoneNumber: SendCheck = {
+  name: "phone number",
+  check: (f) =>
+    recipientExclusion(f.m.kind, f.customer as CustomerRow, ["invalid_number"])
+      ? skip("skipped", "invalid_number")
+      : null,
 };
 
 const quietHours: SendCheck = {
@@ -143,7 +158,7 @@ const channel: SendCheck = {
   check: (f) => (!f.channel || f.channel.archivedAt !== null ? skip("failed", "no_channel") : null),
 };
 
-/** Before rendering, in order. Past them the workspace, the recipient and a channel are known. */
+/** Before rendering, in order. Past them the workspace, the recipient, a number and a channel are known. */
 export const BEFORE_RENDER: readonly SendCheck[] = [
   campaignCancelled,
   alreadyConverted,
@@ -151,8 +166,9 @@ export const BEFORE_RENDER: readonly SendCheck[] = [
   campaignPaused,
   customerDeleted,
   validity,
-  recipient,
+  consent,
   quietHours,
+  phoneNumber,
   channel,
 ];
 
@@ -195,6 +211,11 @@ export function frequencyCapOf(m: MessageRow, env: TenantEnv) {
   return m.kind === "marketing" && !m.isReply ? env.tenant.frequencyCap : null;
 }
 
+/** The sends still inside the cap's window at `now`, oldest first. */
+export function inWindow(recent: readonly number[], cap: { days: number }, now: number): number[] {
+  return recent.filter((t) => t > now - cap.days * 86_400_000);
+}
+
 const frequency: TextCheck = {
   name: "frequency cap",
   // Over the cap, a marketing message waits until the oldest send in the window ages out (or,
@@ -202,10 +223,9 @@ const frequency: TextCheck = {
   check: ({ m, env, now, recent }) => {
     const freq = frequencyCapOf(m, env);
     if (!freq) return null;
-    const windowMs = freq.days * 86_400_000;
-    const list = recent.filter((t) => t > now.getTime() - windowMs);
+    const list = inWindow(recent, freq, now.getTime());
     if (list.length < freq.messages) return null;
-    const fits = (list[list.length - freq.messages] as number) + windowMs;
+    const fits = (list[list.length - freq.messages] as number) + freq.days * 86_400_000;
     const why = `${list.length} marketing messages in the last ${freq.days} days (cap ${freq.messages})`;
     if (m.validUntil !== null && fits > m.validUntil)
       return skip("skipped", "frequency_capped", `${why}; valid_until ends first`);

@@ -4,9 +4,9 @@
 import type { Encoding } from "../compose/encoding";
 
 /**
- * How long a send may take before we stop waiting (rule 10): a provider that hangs holds only
- * the message in hand, not the batch, the other channels or the jobs. Past it, the outcome is
- * unknown to us, and each provider says what that means for sending again.
+ * How long a send may take before we stop waiting (rule 10): a provider that hangs costs each
+ * message this long at most, instead of holding the dispatcher until the socket dies. Past it,
+ * the outcome is unknown to us, and each provider says what that means for sending again.
  */
 export const SEND_DEADLINE_MS = 15_000;
 

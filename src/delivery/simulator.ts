@@ -172,8 +172,13 @@ export class SimulatorProvider implements SmsProvider {
   async send(req: SendRequest): Promise<SendResult> {
     if (this.config.latency_ms) await sleep(this.config.latency_ms);
     if (!this.config.url) return this.state.submit(req);
+    // The simulator de-duplicates by ref, so a send whose answer was lost can be repeated.
+    const lost = (e: unknown): SendResult => {
+      const timeout = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+      const message = timeout ? `No answer within ${this.deadlineMs} ms` : (e as Error).message;
+      return { ok: false, error: { kind: "retryable", code: timeout ? "timeout" : "network", message } };
+    };
     let res: Response;
-    let body: { provider_ref?: string; error?: ProviderError };
     try {
       res = await fetch(`${this.config.url}/sim/messages`, {
         method: "POST",
@@ -181,12 +186,15 @@ export class SimulatorProvider implements SmsProvider {
         body: JSON.stringify({ ref: req.ref, to: req.to, text: req.text, callback: req.statusCallback }),
         signal: AbortSignal.timeout(this.deadlineMs),
       });
+    } catch (e) {
+      return lost(e);
+    }
+    let body: { provider_ref?: string; error?: ProviderError } = {};
+    try {
       body = (await res.json()) as typeof body;
     } catch (e) {
-      // The simulator de-duplicates by ref, so a send whose answer was lost can be repeated.
-      const timeout = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-      const message = timeout ? `No answer within ${this.deadlineMs} ms` : (e as Error).message;
-      return { ok: false, error: { kind: "retryable", code: timeout ? "timeout" : "network", message } };
+      if (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError")) return lost(e);
+      // Not JSON (a proxy's error page): classified by the status below.
     }
     if (res.ok && body.provider_ref) return { ok: true, providerRef: body.provider_ref };
     return { ok: false, error: body.error ?? { kind: "retryable", code: String(res.status), message: res.statusText } };

@@ -1,5 +1,5 @@
-// The activation-timing case (a bank's card prompts timed to the card's arrival), generated and replayed through the real app on
-// a simulated clock. One bank, two identical workspaces: one prompts on a fixed "day N after
+// The activation-timing case (a bank's card prompts timed to the card's arrival), generated
+// and replayed through the real app on a simulated clock. One bank, two identical workspaces: one prompts on a fixed "day N after
 // mailing" rule, the other on the lead-time model's p80 day. Same cardholders, same couriers,
 // same deliveries and the same people: someone who would have called an agent on day 4 does so
 // in both, unless a prompt that came after their card (and before day 4) got them to reply

@@ -4,6 +4,7 @@
 import type { Ctx } from "../context";
 import type { CampaignRow } from "../db/schema";
 import type { Expectation } from "../keywords/types";
+import { round4 } from "../lib/numbers";
 import { campaignRow } from "./service";
 import {
   campaignMessageTotals,
@@ -49,8 +50,6 @@ export async function campaignStats(ctx: Ctx, id: string) {
     responses: c.response ? await responseStats(ctx, c.id, c.response, sent) : null,
   };
 }
-
-const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 /**
  * What the campaign was for, done after it reached the customer: an after-delivery prompt's

@@ -1,5 +1,6 @@
-// SMS length, encoding and segments (GSM 03.38 and UCS-2, as carriers count them). One pass over the UTF-16 code units with
-// a lookup table: fast enough to count every message of a million-customer campaign.
+// SMS length, encoding and segments (GSM 03.38 and UCS-2, as carriers count them). One pass
+// over the UTF-16 code units with a lookup table: fast enough to count every message of a
+// million-customer campaign.
 // Checked against Twilio's segment calculator (sms-segments-calculator) in test/encoding.test.ts.
 
 /** GSM 03.38 basic character set (ESC excluded: it only introduces the extension table). */

@@ -1,7 +1,8 @@
 // What a dispatch batch reads before it sends: each workspace's settings, plan and usage (kept
 // for the run), the recipients as they are now, the named channels, recent marketing sends for
 // the frequency cap, and the campaigns' and shipments' states. A batch spans workspaces: each
-// read is made under its own tenant_id.
+// workspace's rows are read under its own tenant_id; channels and staff by the ids (with the
+// workspace) the claimed rows carry.
 
 import { and, eq, gte, inArray } from "drizzle-orm";
 import type { Composer } from "../compose/compose";
@@ -81,7 +82,7 @@ async function tenantEnv(deps: Reader, tenantId: string): Promise<TenantEnv | nu
 }
 
 /** The envs of the batch's workspaces: read once per run, again when a run crosses into a new month. */
-export async function refreshEnvs(deps: Reader, claimed: MessageRow[], envs: Map<string, TenantEnv | null>) {
+async function refreshEnvs(deps: Reader, claimed: MessageRow[], envs: Map<string, TenantEnv | null>) {
   for (const t of new Set(claimed.map((m) => m.tenantId))) {
     const known = envs.get(t);
     if (known === undefined) envs.set(t, await tenantEnv(deps, t));

@@ -1,7 +1,8 @@
 // The dispatcher: claims due messages with a lease, checks each one again just before sending
 // (checks.ts), renders and composes it, sends it through its channel's provider within the
 // channel's rate (send.ts), and records every outcome (outcome.ts) through the outbox. A plain
-// function: node-cron and the Worker's scheduled() both call it (src/jobs/dispatch.ts).
+// function: node-cron calls it on Node, the Worker's queue() with a batch of due ids
+// (src/jobs/dispatch.ts).
 
 import type { Database, Statement } from "../db/client";
 import type { ChannelRow, MessageRow, MessageStatus } from "../db/schema";

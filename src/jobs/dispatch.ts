@@ -3,8 +3,8 @@ import type { Deps } from "../deps";
 import { libraryOf } from "../templates/library";
 
 /**
- * Sends what is due (all of it on Node; on Workers, `ids` is one queue batch). Every minute
- * from cron, and at once when the API queues a message.
+ * Sends what is due (all of it on Node; on Workers, `ids` is one queue batch). Every 5 s on
+ * Node (a queue batch on Workers), and at once when the API queues a message.
  */
 export async function runDispatch(deps: Deps, only?: { ids: string[] }) {
   const options = {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
 import { PRIORITY, PRIORITY_NAME } from "../campaigns/service";
 import { tooLongFor } from "../channels/limits";
 import { channelFor } from "../channels/service";
@@ -274,13 +274,4 @@ export async function listMessages(
     .limit(q.limit + 1)
     .all();
   return pageOf(rows, q.limit, messageView);
-}
-
-/** Messages for a customer's timeline. */
-export async function customerMessages(ctx: Ctx, customerId: string) {
-  return ctx.db.orm
-    .select()
-    .from(messages)
-    .where(and(eq(messages.tenantId, ctx.tenantId), eq(messages.customerId, customerId), gt(messages.createdAt, -1)))
-    .all();
 }

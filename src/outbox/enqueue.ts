@@ -1,6 +1,7 @@
 // Putting messages in the outbox: one row at a time (an API call, a reply) or many from one
-// SELECT (a campaign's audience). Every path writes the same column list, so a new column is
-// added here once and every writer carries it.
+// SELECT (a campaign's audience). Every writer names its values by column through NewMessage,
+// and the statement lists them in one order: a required column missing from a writer is a type
+// error here, not a surprise in SQL.
 
 import { type SQL, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";

@@ -1,4 +1,5 @@
-// Status moves: every change to a message row after it was written. Raw statements with fixed
+// Status moves: the changes to a message row after it was written, but claims (claim.ts) and
+// expiry (expire.ts). Raw statements with fixed
 // text for the hot paths (the dispatcher and receipts write one update per message): each is
 // prepared once and reused; building them through drizzle cost more than sending through the
 // simulator.

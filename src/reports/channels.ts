@@ -5,10 +5,10 @@
 import type { Ctx } from "../context";
 import type { ItemKind } from "../db/schema";
 import { ValidationError } from "../lib/errors";
+import { round4 } from "../lib/numbers";
 import { conversionsByBucket, conversionsByChannel } from "./store";
 
 const DAY = 86_400_000;
-const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 function shares(counts: Record<string, number>): Record<string, number> {
   const total = Object.values(counts).reduce((s, x) => s + x, 0);

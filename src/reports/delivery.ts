@@ -4,11 +4,10 @@
 
 import type { Ctx } from "../context";
 import type { ItemKind } from "../db/schema";
+import { round4 } from "../lib/numbers";
 import { QUANTILES, quantileOf } from "../shipments/lead";
 import { ALL, type Cell, freshModel, resolveCell } from "../shipments/model";
 import { shipmentsPerCell } from "./store";
-
-const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 function quantiles(c: Cell) {
   const out: Record<string, { days: number | null; hours: number | null }> = {};

@@ -10,12 +10,12 @@ import { campaignRow } from "../campaigns/service";
 import type { Ctx } from "../context";
 import type { AfterDeliveryTrigger, ItemKind } from "../db/schema";
 import { ValidationError } from "../lib/errors";
+import { round4 } from "../lib/numbers";
 import { daysBetween, localDate } from "../lib/time";
 import { freshModel } from "../shipments/model";
 import { firstPromptSends, shipmentOutcomes } from "./store";
 
 const DAY = 86_400_000;
-const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
 
 type Row = Candidate & { delivered_at: number | null; converted_at: number | null };
 

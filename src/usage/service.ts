@@ -3,11 +3,10 @@
 
 import type { Ctx } from "../context";
 import { ValidationError } from "../lib/errors";
+import { round4 } from "../lib/numbers";
 import { addDays, type CivilDate, formatCivil, localDate, monthOf, zonedInstant } from "../lib/time";
 import { getTenantRow, planFor } from "../tenants/store";
 import { sentPerDay } from "./store";
-
-const round = (n: number) => Math.round(n * 10_000) / 10_000;
 
 export async function usage(ctx: Ctx, month?: string) {
   const tenant = await getTenantRow(ctx.db, ctx.tenantId);
@@ -42,7 +41,7 @@ export async function usage(ctx: Ctx, month?: string) {
     }
     day.messages += r.messages;
     messagesSent += r.messages;
-    day.cost = round(day.cost + r.price / 1_000_000);
+    day.cost = round4(day.cost + r.price / 1_000_000);
   }
   const allowance = plan.type === "package" ? plan.allowance_segments : null;
   const overage = allowance === null ? proactive : Math.max(0, proactive - allowance);
@@ -64,8 +63,8 @@ export async function usage(ctx: Ctx, month?: string) {
     cost: {
       currency: plan.currency,
       fee,
-      segments: round(overage * perSegment),
-      total: round(fee + overage * perSegment),
+      segments: round4(overage * perSegment),
+      total: round4(fee + overage * perSegment),
     },
     by_day: byDay,
   };

@@ -254,3 +254,79 @@ describe("SMPP adapter", () => {
     expect(parseReceipt("hello")).toBeNull();
   });
 });
+
+/** A provider of its own against an SMSC of its own, so sequence numbers and references start clean. */
+async function ownLink(config: Record<string, unknown> = {}) {
+  const own = new FakeSmsc();
+  await own.start();
+  const p = new SmppProvider(
+    {
+      config: { host: "127.0.0.1", port: own.port, system_id: "tidings", source_addr: "1069", ...config },
+    } as unknown as ChannelRow,
+    { password: "secret" },
+  );
+  const done = async () => {
+    await p.close();
+    await own.close();
+  };
+  return { own, p, done };
+}
+
+/** Parts grouped by their concatenation reference, each group's text in part order. */
+function messagesByReference(parts: Part[], bits: 8 | 16) {
+  const by = new Map<number, Part[]>();
+  for (const part of parts) {
+    const u = part.udh as number[];
+    const ref = bits === 16 ? (u[2] as number) * 256 + (u[3] as number) : (u[2] as number);
+    by.set(ref, [...(by.get(ref) ?? []), part]);
+  }
+  return [...by.values()].map((ps) =>
+    ps
+      .sort((a, b) => (a.udh?.at(-1) as number) - (b.udh?.at(-1) as number))
+      .map((p) => p.text)
+      .join(""),
+  );
+}
+
+describe("SMPP long messages and inbound identity", () => {
+  const long = (n: number) => `${n}号客户您好：${"您的信用卡已寄出，请注意查收。".repeat(20)}`.slice(0, 300);
+
+  it("gives every part of a message one reference, and messages in flight different ones", async () => {
+    for (const bits of [8, 16] as const) {
+      const { own, p, done } = await ownLink(bits === 16 ? { concat_ref_bits: 16 } : {});
+      const texts = [1, 2, 3, 4].map(long);
+      const sent = await Promise.all(
+        texts.map((text, i) =>
+          p.send({ ref: `m${i}`, to: "+8613800138000", from: "", text, encoding: "UCS-2", segments: 5 }),
+        ),
+      );
+      expect(sent.every((r) => r.ok)).toBe(true);
+      expect(own.parts).toHaveLength(20);
+      // IEI 0x00 (8-bit, length 3) or 0x08 (16-bit, length 4).
+      expect(new Set(own.parts.map((x) => (x.udh as number[]).slice(0, 2).join(",")))).toEqual(
+        new Set([bits === 16 ? "8,4" : "0,3"]),
+      );
+      // Four references, each holding one whole message: what a handset puts together.
+      expect(messagesByReference(own.parts, bits).sort()).toEqual([...texts].sort());
+      await done();
+    }
+  });
+
+  it("never takes two different inbound messages for one, even when a new bind restarts sequence numbers", async () => {
+    const { own, p, done } = await ownLink();
+    // A send (to a refused number: no receipt) binds the link; the MO is the SMSC's first request.
+    await p.send({ ref: "b1", to: "+999123", from: "", text: "x", encoding: "GSM-7", segments: 1 });
+    own.inbound("8613900139000", "Is my card coming soon? Need it!!!");
+    const first = await waitFor(() => p.pollInbound());
+    own.dropConnections();
+    await new Promise((r) => setTimeout(r, 50));
+    await p.send({ ref: "b2", to: "+999123", from: "", text: "x", encoding: "GSM-7", segments: 1 });
+    // Same sender, same length, and again the new session's first request.
+    own.inbound("8613900139000", "Where is my card? Please help me!!");
+    const second = await waitFor(() => p.pollInbound());
+    expect([first.length, second.length]).toEqual([1, 1]);
+    expect(first[0]?.text.length).toBe(second[0]?.text.length);
+    expect(first[0]?.providerMessageId).not.toBe(second[0]?.providerMessageId);
+    await done();
+  });
+});

@@ -31,6 +31,11 @@ export const SmppConfigSchema = z.strictObject({
   source_addr: z.string().min(1).max(21),
   source_ton: z.number().int().min(0).max(6).optional(),
   source_npi: z.number().int().min(0).max(18).optional(),
+  /**
+   * Concatenation references of 8 bits (IEI 0x00, every handset) or 16 bits (IEI 0x08): a busy
+   * link with more than a few hundred long messages a minute to one handset range wants 16.
+   */
+  concat_ref_bits: z.union([z.literal(8), z.literal(16)]).optional(),
 });
 
 export const CREDENTIALS: Record<string, z.ZodType> = {

@@ -25,7 +25,19 @@ export type SmppConfig = {
   source_addr: string;
   source_ton?: number;
   source_npi?: number;
+  concat_ref_bits?: 8 | 16;
 };
+
+/**
+ * The user data header of part `seq` of `total`: IEI 0x00 with an 8-bit reference, or IEI 0x08
+ * with a 16-bit one. Every part of a message carries the same reference, or no handset can
+ * put it together.
+ */
+export function concatHeader(reference: number, total: number, seq: number, bits: 8 | 16): Buffer {
+  return bits === 16
+    ? Buffer.from([0x06, 0x08, 0x04, (reference >> 8) & 0xff, reference & 0xff, total, seq])
+    : Buffer.from([0x05, 0x00, 0x03, reference & 0xff, total, seq]);
+}
 
 const RECEIPT_STATUS: Record<string, ReportedStatus> = {
   DELIVRD: "delivered",
@@ -73,7 +85,12 @@ export class SmppProvider implements SmsProvider {
   private closed = false;
   private readonly receipts: StatusUpdate[] = [];
   private readonly inbound: InboundSms[] = [];
+  /** The last concatenation reference given out, and those of long messages still being submitted. */
   private reference = Math.floor(Math.random() * 256);
+  private readonly inFlight = new Set<number>();
+  /** Connections made so far: sequence numbers start again on each. */
+  private bindNo = 0;
+  private readonly instance = Math.random().toString(36).slice(2, 8);
 
   constructor(
     channel: ChannelRow,
@@ -110,7 +127,9 @@ export class SmppProvider implements SmsProvider {
             );
           },
         );
-        session.on("deliver_sm", (pdu) => this.onDeliver(session, pdu));
+        // Numbered per connection, so a PDU is tagged with the session it came on.
+        const bind = ++this.bindNo;
+        session.on("deliver_sm", (pdu) => this.onDeliver(session, pdu, bind));
         const lost = (e?: Error) => {
           if (this.session === session) this.session = null;
           this.bound = null;
@@ -129,7 +148,7 @@ export class SmppProvider implements SmsProvider {
     return this.bound;
   }
 
-  private onDeliver(session: smpp.Session, pdu: smpp.Pdu) {
+  private onDeliver(session: smpp.Session, pdu: smpp.Pdu, bind: number) {
     session.send(pdu.response());
     const esm = Number(pdu.esm_class ?? 0);
     const sm = pdu.short_message as { message?: string | Buffer } | string | undefined;
@@ -146,7 +165,9 @@ export class SmppProvider implements SmsProvider {
       return;
     }
     this.inbound.push({
-      providerMessageId: `smpp-${this.config.host}-${String(pdu.sequence_number)}-${String(pdu.source_addr)}-${text.length}`,
+      // The same PDU delivered again on its bind (the SMSC missed our response) is one message;
+      // anything on another bind, or from another run of this process, is another.
+      providerMessageId: `smpp-${this.config.host}-${this.instance}.${bind}-${String(pdu.sequence_number)}`,
       from: `+${String(pdu.source_addr).replace(/^\+/, "")}`,
       to: String(pdu.destination_addr ?? ""),
       text,
@@ -172,15 +193,42 @@ export class SmppProvider implements SmsProvider {
       return { ok: false, error: { kind: "retryable", code: "connect", message: (e as Error).message } };
     }
     const parts = splitParts(req.text, req.encoding);
+    if (parts.length === 1) return this.submitParts(session, req, parts, null);
+    // Taken once, before the first await: every part of this message carries it, and no other
+    // message being submitted on this link holds it at the same time.
+    const reference = this.nextReference();
+    try {
+      return await this.submitParts(session, req, parts, reference);
+    } finally {
+      this.inFlight.delete(reference);
+    }
+  }
+
+  private nextReference(): number {
+    const size = (this.config.concat_ref_bits ?? 8) === 16 ? 65_536 : 256;
+    for (let n = 0; n < size; n++) {
+      this.reference = (this.reference + 1) % size;
+      if (!this.inFlight.has(this.reference)) break;
+    }
+    this.inFlight.add(this.reference);
+    return this.reference;
+  }
+
+  private async submitParts(
+    session: smpp.Session,
+    req: SendRequest,
+    parts: string[],
+    reference: number | null,
+  ): Promise<SendResult> {
     const dataCoding = req.encoding === "GSM-7" ? 0 : 8;
-    this.reference = (this.reference + 1) % 256;
+    const bits = this.config.concat_ref_bits ?? 8;
     let lastId = "";
     for (let i = 0; i < parts.length; i++) {
       const last = i === parts.length - 1;
       const message =
-        parts.length === 1
+        reference === null
           ? (parts[0] as string)
-          : { udh: Buffer.from([0x05, 0x00, 0x03, this.reference, parts.length, i + 1]), message: parts[i] as string };
+          : { udh: concatHeader(reference, parts.length, i + 1, bits), message: parts[i] as string };
       const pdu = await this.submit(session, {
         source_addr: this.config.source_addr,
         source_addr_ton: this.config.source_ton ?? 5,

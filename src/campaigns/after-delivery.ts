@@ -15,6 +15,7 @@ import { enqueueSelect } from "../outbox/enqueue";
 import { historyOf } from "../outbox/history";
 import { quantileOf } from "../shipments/lead";
 import { freshModel, type Model, resolveCell } from "../shipments/model";
+import type { PromptCandidate } from "../shipments/store";
 import { endOfPass, type PlanDeps } from "./pass";
 import { audienceSql } from "./service";
 
@@ -25,17 +26,6 @@ const GRACE_MS = 10 * 60_000;
 const CHUNK = 5_000;
 
 const dialect = new SQLiteSyncDialect();
-
-export type Candidate = {
-  id: string;
-  customer_id: string;
-  courier: string;
-  region: string;
-  reference: string | null;
-  shipped_at: number;
-  promised_days: number | null;
-  zone: string;
-};
 
 export type Decision = {
   step: number;
@@ -67,7 +57,7 @@ function nextSendTime(t: AfterDeliveryTrigger, after: number, zone: string): { d
 }
 
 /** When each prompt for one shipment goes, and why. `model` is null for a fixed rule. */
-export function decide(t: AfterDeliveryTrigger, model: Model | null, s: Candidate, now: number): Decision[] {
+export function decide(t: AfterDeliveryTrigger, model: Model | null, s: PromptCandidate, now: number): Decision[] {
   const { hour, minute } = timeOf(t);
   const shipped = localDate(new Date(s.shipped_at), s.zone);
   const resolved = model ? resolveCell(model, s.courier, s.region) : null;
@@ -130,7 +120,7 @@ export function decisionColumns(d: Decision) {
   };
 }
 
-export function explain(c: CampaignRow, t: AfterDeliveryTrigger, s: Candidate, d: Decision): string {
+export function explain(c: CampaignRow, t: AfterDeliveryTrigger, s: PromptCandidate, d: Decision): string {
   const when = `${formatCivil(d.date)} ${new Date(d.at).toISOString().slice(11, 16)} UTC (${s.zone})`;
   const shipped = `shipped ${formatCivil(localDate(new Date(s.shipped_at), s.zone))} by ${s.courier} to ${s.region}`;
   const cell = d.region
@@ -159,7 +149,7 @@ export async function planAfterDelivery(deps: PlanDeps, c: CampaignRow): Promise
   const now = deps.clock.now().getTime();
   const model = "quantile" in t.timing ? await freshModel(ctx, t.item_kind) : null;
   const cond = await audienceSql(ctx, c.audience);
-  const candidates = await ctx.db.orm.all<Candidate>(sql`
+  const candidates = await ctx.db.orm.all<PromptCandidate>(sql`
     select s.id, s.customer_id, s.courier, s.region, s.reference, s.shipped_at, s.promised_days, c.time_zone as zone
     from shipments s cross join customers c on c.tenant_id = s.tenant_id and c.id = s.customer_id
     where s.tenant_id = ${c.tenantId} and s.item_kind = ${t.item_kind} and s.shipped_at >= ${now - SHIPMENT_LOOKBACK_MS}
@@ -181,7 +171,7 @@ async function writeChunk(
   c: CampaignRow,
   t: AfterDeliveryTrigger,
   model: Model | null,
-  chunk: Candidate[],
+  chunk: PromptCandidate[],
   now: number,
 ): Promise<number> {
   const msgs: Record<string, unknown>[] = [];

@@ -10,7 +10,7 @@ import type { Statement } from "../db/client";
 import { type CampaignRow, tenants, tenantTimeZones } from "../db/schema";
 import { lunarMonthDays, lunarYearOf } from "../lib/lunar";
 import { type CivilDate, formatCivil, isLeapYear, pad2 } from "../lib/time";
-import { enqueueSelect } from "../outbox/enqueue";
+import { enqueueSelect, fromCampaign } from "../outbox/enqueue";
 import { historyOf } from "../outbox/history";
 import { REASONS } from "../outbox/status";
 import { SKIP_LOOKBACK_MS } from "./nudge";
@@ -142,16 +142,7 @@ async function planSlot(
     enqueueSelect(
       {
         id: sql`${prefix} || printf('%010d', row_number() over (order by c.id))`,
-        tenantId: sql`c.tenant_id`,
-        customerId: sql`c.id`,
-        channelId: c.channelId,
-        campaignId: c.id,
-        kind: c.messageKind,
-        templateKey: c.templateKey,
-        variables: JSON.stringify({ anchorDate: formatCivil(slot.anchor), ...c.variables }),
-        isReply: false,
-        quietHours: c.messageKind === "marketing",
-        priority: c.priority,
+        ...fromCampaign(c, { anchorDate: formatCivil(slot.anchor), ...c.variables }),
         status,
         reason: status === "skipped" ? "missed_send_time" : null,
         reasonText: status === "skipped" ? REASONS.missed_send_time : null,

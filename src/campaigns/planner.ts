@@ -8,7 +8,7 @@ import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { Ctx } from "../context";
 import { type CampaignRow, campaigns } from "../db/schema";
 import { nextRun, parseCron } from "../lib/cron";
-import { enqueueSelect } from "../outbox/enqueue";
+import { enqueueSelect, fromCampaign } from "../outbox/enqueue";
 import { planAfterDelivery } from "./after-delivery";
 import { planDateCampaign } from "./date-planner";
 import type { PlanDeps } from "./pass";
@@ -86,16 +86,7 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
       enqueueSelect(
         {
           id: sql`${block} || printf('%010d', c.rowid)`,
-          tenantId: sql`c.tenant_id`,
-          customerId: sql`c.id`,
-          channelId: c.channelId,
-          campaignId: c.id,
-          kind: c.messageKind,
-          templateKey: c.templateKey,
-          variables: JSON.stringify(c.variables),
-          isReply: false,
-          quietHours: c.messageKind === "marketing",
-          priority: c.priority,
+          ...fromCampaign(c, c.variables),
           status,
           sendAt: occurrence,
           validUntil,

@@ -7,11 +7,9 @@ import type { Ctx } from "../context";
 import type { AfterDeliveryTrigger } from "../db/schema";
 import { retimePlanned } from "../outbox/moves";
 import { loadModel, refreshModel } from "../shipments/model";
-import { type Candidate, decide, decisionColumns, explain } from "./after-delivery";
+import { decide, decisionColumns, explain } from "./after-delivery";
 import { liveCampaigns } from "./service";
-import { plannedPrompts, retimeDecisions } from "./store";
-
-type Planned = Candidate & { message_id: string; step: number; send_at: number };
+import { type PlannedPrompt, plannedPrompts, retimeDecisions } from "./store";
 
 export async function retimePrompts(ctx: Ctx): Promise<number> {
   const now = ctx.clock.now().getTime();
@@ -21,16 +19,15 @@ export async function retimePrompts(ctx: Ctx): Promise<number> {
     const t = c.trigger as AfterDeliveryTrigger;
     if (!("quantile" in t.timing)) continue;
     const model = await loadModel(ctx, t.item_kind);
-    // Typed as the planner's Candidate: the store's row must stay one.
-    const rows: Planned[] = await plannedPrompts(ctx.db, ctx.tenantId, c.id);
+    const rows = await plannedPrompts(ctx.db, ctx.tenantId, c.id);
     const changes: Record<string, unknown>[] = [];
-    const byShipment = new Map<string, Planned[]>();
+    const byShipment = new Map<string, PlannedPrompt[]>();
     for (const r of rows) byShipment.set(r.id, [...(byShipment.get(r.id) ?? []), r]);
     for (const list of byShipment.values()) {
       // Follow-ups count from the first prompt: once it has gone, its follow-ups stay put.
       if (!list.some((r) => r.step === 1)) continue;
       // The schedule from the shipped date alone (0: no "already late" shift).
-      const decisions = decide(t, model, list[0] as Planned, 0);
+      const decisions = decide(t, model, list[0] as PlannedPrompt, 0);
       for (const r of list) {
         const d = decisions[r.step - 1];
         if (!d || d.at === r.send_at || d.at <= now) continue;

@@ -7,6 +7,7 @@
 
 import { type SQL, sql } from "drizzle-orm";
 import type { Database, RawStatement } from "../db/client";
+import type { PromptCandidate } from "../shipments/store";
 
 // --- The audience -----------------------------------------------------------------------------
 
@@ -142,20 +143,8 @@ export async function latestResponseCounts(db: Database, tenantId: string, campa
 
 // --- Re-timing after-delivery prompts ---------------------------------------------------------
 
-/** A prompt still planned, with the shipment and customer it times by (after-delivery.ts's Candidate). */
-export type PlannedPrompt = {
-  message_id: string;
-  step: number;
-  send_at: number;
-  id: string;
-  customer_id: string;
-  courier: string;
-  region: string;
-  reference: string | null;
-  shipped_at: number;
-  promised_days: number | null;
-  zone: string;
-};
+/** A prompt still planned, with the shipment and customer it times by. */
+export type PlannedPrompt = PromptCandidate & { message_id: string; step: number; send_at: number };
 
 /** An after-delivery campaign's prompts still planned and not marked late. */
 export async function plannedPrompts(db: Database, tenantId: string, campaignId: string) {

@@ -4,33 +4,23 @@
 // function: node-cron calls it on Node, the Worker's queue() with a batch of due ids
 // (src/jobs/dispatch.ts).
 
-import type { Database, Statement } from "../db/client";
+import type { Statement } from "../db/client";
 import type { ChannelRow, MessageRow, MessageStatus } from "../db/schema";
 import { storeInbound } from "../inbound/store";
-import type { Clock } from "../lib/clock";
-import type { IdGenerator } from "../lib/ids";
 import { claimDue, claimIds, staleLeases } from "../outbox/claim";
 import { historyEntry } from "../outbox/history";
 import { leaseExpired, outcomeStatement } from "../outbox/moves";
 import { RenderMeter } from "../templates/engine";
-import type { TemplateLibrary } from "../templates/library";
 import { countSegments } from "../usage/counter";
 import { channelsById, readBatch, type TenantEnv } from "./batch";
 import type { DispatchStats, Outcome } from "./outcome";
 import type { StatusUpdate } from "./provider";
 import { applyStatusUpdates, type KnownRefs, receiptChange } from "./receipts";
-import type { ProviderRegistry } from "./registry";
-import { sendOne } from "./send";
+import { type SendDeps, sendOne } from "./send";
 
 export type { DispatchStats } from "./outcome";
 
-export type DispatchDeps = {
-  db: Database;
-  clock: Clock;
-  ids: IdGenerator;
-  providers: ProviderRegistry;
-  library: TemplateLibrary;
-  publicUrl?: string;
+export type DispatchDeps = SendDeps & {
   /** Inbound SMS collected from a session (SMPP) were stored: run the pipeline. */
   onInbound?: (() => void) | undefined;
   /** Once aborted (the jobs are stopping), no further batch is claimed. */

@@ -10,6 +10,11 @@ import type { Encoding } from "../compose/encoding";
  */
 export const SEND_DEADLINE_MS = 15_000;
 
+/** Whether a fetch failed because its deadline (AbortSignal.timeout) passed. */
+export function pastDeadline(e: unknown): boolean {
+  return e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+}
+
 export type SendRequest = {
   /** Our message id: the idempotency reference a provider may de-duplicate by. */
   ref: string;

@@ -10,6 +10,7 @@ import {
   formFields,
   type InboundSms,
   type ProviderError,
+  pastDeadline,
   REPORTED_STATUSES,
   SEND_DEADLINE_MS,
   type SendRequest,
@@ -174,7 +175,7 @@ export class SimulatorProvider implements SmsProvider {
     if (!this.config.url) return this.state.submit(req);
     // The simulator de-duplicates by ref, so a send whose answer was lost can be repeated.
     const lost = (e: unknown): SendResult => {
-      const timeout = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
+      const timeout = pastDeadline(e);
       const message = timeout ? `No answer within ${this.deadlineMs} ms` : (e as Error).message;
       return { ok: false, error: { kind: "retryable", code: timeout ? "timeout" : "network", message } };
     };
@@ -193,7 +194,7 @@ export class SimulatorProvider implements SmsProvider {
     try {
       body = (await res.json()) as typeof body;
     } catch (e) {
-      if (e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError")) return lost(e);
+      if (pastDeadline(e)) return lost(e);
       // Not JSON (a proxy's error page): classified by the status below.
     }
     if (res.ok && body.provider_ref) return { ok: true, providerRef: body.provider_ref };

@@ -7,6 +7,7 @@ import {
   formFields,
   type InboundSms,
   type ProviderError,
+  pastDeadline,
   type ReportedStatus,
   SEND_DEADLINE_MS,
   type SendRequest,
@@ -116,7 +117,7 @@ export class TwilioProvider implements SmsProvider {
       body = (await res.json()) as typeof body;
     } catch (e) {
       // Twilio took it and the answer was cut off: it may have been sent.
-      if (isTimeout(e)) return { ok: false, error: lost(e, this.deadlineMs) };
+      if (pastDeadline(e)) return { ok: false, error: lost(e, this.deadlineMs) };
       // A non-JSON answer is classified by its status alone.
     }
     if (res.ok && body.sid) return { ok: true, providerRef: body.sid };
@@ -154,13 +155,9 @@ export class TwilioProvider implements SmsProvider {
   }
 }
 
-function isTimeout(e: unknown): boolean {
-  return e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
-}
-
 /** No answer, or no whole answer: Twilio may or may not have sent it. */
 function lost(e: unknown, deadlineMs: number): ProviderError {
-  return isTimeout(e)
+  return pastDeadline(e)
     ? { kind: "unknown_outcome", code: "timeout", message: `No answer within ${deadlineMs} ms` }
     : { kind: "unknown_outcome", code: "network", message: (e as Error).message };
 }

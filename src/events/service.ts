@@ -18,7 +18,7 @@ import { type CampaignRow, type CampaignTrigger, type CustomerRow, events, messa
 import { ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import { formatCivil, iso, localDate } from "../lib/time";
-import { enqueueSelect } from "../outbox/enqueue";
+import { enqueueSelect, fromCampaign } from "../outbox/enqueue";
 import { historyOf } from "../outbox/history";
 import { skipPending } from "../outbox/moves";
 import { REASONS } from "../outbox/status";
@@ -198,16 +198,7 @@ async function triggerStatements(
     enqueueSelect(
       {
         id: messageId,
-        tenantId: sql`c.tenant_id`,
-        customerId: sql`c.id`,
-        channelId: c.channelId,
-        campaignId: c.id,
-        kind: c.messageKind,
-        templateKey: c.templateKey,
-        variables: JSON.stringify({ ...c.variables, event: properties }),
-        isReply: false,
-        quietHours: c.messageKind === "marketing",
-        priority: c.priority,
+        ...fromCampaign(c, { ...c.variables, event: properties }),
         status: sql`case when ${cancelledBy} then 'skipped' else ${status} end`,
         reason: sql`case when ${cancelledBy} then 'cancelled_by_event' end`,
         reasonText: sql`case when ${cancelledBy} then ${REASONS.cancelled_by_event} end`,

@@ -6,7 +6,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { RawStatement } from "../db/client";
-import type { MessageStatus } from "../db/schema";
+import type { CampaignRow, MessageStatus } from "../db/schema";
 import type { Expectation } from "../keywords/types";
 import { bound, historyOf, type V } from "./history";
 
@@ -106,4 +106,26 @@ export function enqueueOne(
       sql`from messages m where m.tenant_id = ${m.tenantId} and m.id = ${m.id}`,
     ),
   ];
+}
+
+/**
+ * What a campaign's message to each selected customer (`customers c`) takes from the campaign:
+ * its channel, kind, template and priority; quiet hours for marketing.
+ */
+export function fromCampaign(
+  c: Pick<CampaignRow, "id" | "channelId" | "messageKind" | "templateKey" | "priority">,
+  variables: Record<string, unknown>,
+) {
+  return {
+    tenantId: sql`c.tenant_id`,
+    customerId: sql`c.id`,
+    channelId: c.channelId,
+    campaignId: c.id,
+    kind: c.messageKind,
+    templateKey: c.templateKey,
+    variables: JSON.stringify(variables),
+    isReply: false,
+    quietHours: c.messageKind === "marketing",
+    priority: c.priority,
+  } satisfies Partial<NewMessage>;
 }

@@ -5,7 +5,7 @@
 // and the share in between (well timed). Days saved is the median of how much earlier the
 // model sends than the rule.
 
-import { type Candidate, decide } from "../campaigns/after-delivery";
+import { decide } from "../campaigns/after-delivery";
 import { campaignRow } from "../campaigns/service";
 import type { Ctx } from "../context";
 import type { AfterDeliveryTrigger, ItemKind } from "../db/schema";
@@ -13,11 +13,9 @@ import { ValidationError } from "../lib/errors";
 import { round4 } from "../lib/numbers";
 import { daysBetween, localDate } from "../lib/time";
 import { freshModel } from "../shipments/model";
-import { firstPromptSends, shipmentOutcomes } from "./store";
+import { firstPromptSends, type ShipmentOutcome, shipmentOutcomes } from "./store";
 
 const DAY = 86_400_000;
-
-type Row = Candidate & { delivered_at: number | null; converted_at: number | null };
 
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
@@ -26,7 +24,7 @@ function median(xs: number[]): number | null {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-function evaluate(name: string, rows: Row[], sendAt: Map<string, number>) {
+function evaluate(name: string, rows: ShipmentOutcome[], sendAt: Map<string, number>) {
   let n = 0;
   let arrivalKnown = 0;
   let received = 0;
@@ -81,7 +79,7 @@ export async function timingFitness(
     throw ValidationError.field("campaign_id", `is a ${campaign.kind} campaign, not after_delivery`);
   const ct = campaign?.trigger as AfterDeliveryTrigger | undefined;
   const deliveryTime = q.delivery_time ?? ct?.delivery_time ?? "18:00";
-  const rows: Row[] = await shipmentOutcomes(ctx.db, ctx.tenantId, q.item_kind, from, to);
+  const rows: ShipmentOutcome[] = await shipmentOutcomes(ctx.db, ctx.tenantId, q.item_kind, from, to);
   const model = await freshModel(ctx, q.item_kind);
   const trigger = (timing: AfterDeliveryTrigger["timing"]): AfterDeliveryTrigger => ({
     type: "after_delivery",

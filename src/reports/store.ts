@@ -5,6 +5,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/client";
 import type { ItemKind } from "../db/schema";
+import type { PromptCandidate } from "../shipments/store";
 
 /** Conversions of a kind in [from, to), counted per bucket of `size` ms from `from` and per channel. */
 export async function conversionsByBucket(
@@ -41,19 +42,7 @@ export async function shipmentsPerCell(db: Database, tenantId: string, kind: Ite
 }
 
 /** A shipment as timing fitness judges it: what the planner decides on, and its outcomes. */
-export type ShipmentOutcome = {
-  id: string;
-  customer_id: string;
-  courier: string;
-  region: string;
-  reference: string | null;
-  shipped_at: number;
-  promised_days: number | null;
-  delivered_at: number | null;
-  converted_at: number | null;
-  /** The customer's time zone. */
-  zone: string;
-};
+export type ShipmentOutcome = PromptCandidate & { delivered_at: number | null; converted_at: number | null };
 
 /** Shipments of a kind shipped in [from, to) and not returned, with their customer's zone. */
 export async function shipmentOutcomes(db: Database, tenantId: string, kind: ItemKind, from: number, to: number) {

@@ -6,6 +6,21 @@
 import type { Database, RawStatement } from "../db/client";
 import type { ItemKind } from "../db/schema";
 
+/**
+ * A shipment as the after-delivery planner times a prompt by (with its customer's zone): read
+ * by the planner, by re-timing and by the timing-fitness report.
+ */
+export type PromptCandidate = {
+  id: string;
+  customer_id: string;
+  courier: string;
+  region: string;
+  reference: string | null;
+  shipped_at: number;
+  promised_days: number | null;
+  zone: string;
+};
+
 /** A checked shipment ready to insert: the fields insertShipments reads from each array item. */
 export type PreparedShipment = {
   id: string;

@@ -186,6 +186,12 @@ describe("customers", () => {
     const names = async (q: string) => (await t.client.get(`/v1/customers?${q}`)).body.data.map((c: any) => c.name);
     expect(await names("tier=gold")).toEqual(["会员 0", "Member 3", "会员 6", "Member 9"]);
     expect(await names("tier=gold,ordinary&limit=500")).toHaveLength(12);
+    // A tier filter that names no tier is refused, not read as "every tier".
+    for (const q of ["tier=%20", "tier=,"]) {
+      const r = await t.client.get(`/v1/customers?${q}`);
+      expect(r.status).toBe(422);
+      expect(r.body.error.details?.[0]?.field ?? JSON.stringify(r.body.error)).toContain("tier");
+    }
     expect(await names("tag=vip")).toEqual(["会员 0", "会员 4", "会员 8"]);
     expect(await names("consent=unsubscribed&tier=gold")).toEqual(["会员 6", "Member 9"]);
     expect(await names("q=member%201")).toEqual(["Member 1", "Member 11"]);

@@ -120,8 +120,16 @@ export const CustomerListQuery = z.strictObject({
   cursor: z.string().max(200).optional().openapi({ description: "next_cursor from the previous page" }),
   tier: z
     .string()
+    .max(1000)
     .optional()
-    .transform((s) => (s ? csv(s) : undefined))
+    .transform((s, ctx) => {
+      // Empty is "not set", as a form leaves it; one that names no tier (" ", ",") would
+      // quietly list everyone.
+      if (s === undefined || s === "") return undefined;
+      const tiers = csv(s);
+      if (tiers.length === 0) ctx.addIssue({ code: "custom", message: "Name at least one tier" });
+      return tiers;
+    })
     .openapi({ description: "One tier or several, comma-separated" }),
   tag: z.string().max(50).optional(),
   group: z

@@ -4,6 +4,7 @@
 import { createApp } from "./app";
 import { tenants } from "./db/schema";
 import { ProviderRegistry } from "./delivery/registry";
+import { tendChannels } from "./delivery/sessions";
 import { seedDemo } from "./demo/seed";
 import { type Deps, defaultAppConfig } from "./deps";
 import { jobs } from "./jobs";
@@ -138,8 +139,11 @@ export default {
     for (const job of jobs) {
       if (!dueAt(job.schedule, controller.scheduledTime)) continue;
       try {
-        if (job.name === "dispatch") await enqueueDue(deps, e.DISPATCH_QUEUE as QueueLike);
-        else await job.run(deps);
+        if (job.name === "dispatch") {
+          await enqueueDue(deps, e.DISPATCH_QUEUE as QueueLike);
+          // The queue's batches leave the receipts that beat their send to this sweep.
+          await tendChannels({ ...deps, onInbound: deps.onInboundReceived });
+        } else await job.run(deps);
       } catch (err) {
         failed.push(`${job.name}: ${(err as Error).message}`);
       }

@@ -1,7 +1,6 @@
 // Rule 5 under fire: the Node server is killed with SIGKILL in the middle of sending 5,000
 // messages, then started again on the same database. The simulator server (another process's
 // worth of state, here in the test) must have received every message exactly once.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,28 +13,10 @@ import { migrateDatabase, openDatabase } from "../src/node/db";
 import { type SimulatorServer, startSimulatorServer } from "../src/node/simulator-server";
 import { createTenant } from "../src/tenants/service";
 import { freePort } from "./net";
+import { exited, queueNotifications, startServer as start } from "./spawn";
 import { until } from "./wait";
 
-const root = join(import.meta.dirname, "..");
 const COUNT = 5000;
-
-/** One node process (not tsx's wrapper), so SIGKILL hits the server itself. */
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/node/main.ts"], {
-    cwd: root,
-    env: { ...process.env, ...env },
-  });
-  let out = "";
-  child.stdout.on("data", (d) => {
-    out += d;
-  });
-  child.stderr.on("data", (d) => {
-    out += d;
-  });
-  return { child, output: () => out };
-}
-
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => child.on("exit", () => resolve()));
 
 let sim: SimulatorServer | undefined;
 afterAll(async () => {
@@ -80,21 +61,7 @@ describe("crash safety", () => {
       },
     );
     const now = clock.now().getTime();
-    const insertCustomer = db.sqlite.prepare(
-      `insert into customers (id, tenant_id, phone, name, locale, time_zone, tags, attributes, consent_state, source, created_at, updated_at)
-       values (?, ?, ?, ?, 'en', 'Asia/Shanghai', '[]', '{}', 'never_asked', 'import', ?, ?)`,
-    );
-    const insertMessage = db.sqlite.prepare(
-      `insert into messages (id, tenant_id, customer_id, kind, body, variables, is_reply, quiet_hours, status, send_at, due_at, attempts, created_at, updated_at)
-       values (?, ?, ?, 'notification', ?, '{}', 0, 0, 'queued', ?, ?, 0, ?, ?)`,
-    );
-    db.sqlite.transaction(() => {
-      for (let i = 0; i < COUNT; i++) {
-        const cid = ids.next("cus");
-        insertCustomer.run(cid, tenant.id, `+86139${String(i).padStart(8, "0")}`, `Holder ${i}`, now, now);
-        insertMessage.run(ids.next("msg"), tenant.id, cid, `Your card ${i} is on its way`, now, now, now, now);
-      }
-    })();
+    queueNotifications(db, ids, tenant.id, COUNT, now);
     db.close();
 
     const env = {

@@ -53,6 +53,20 @@ export async function tenant(env: Pick<TestEnv, "deps" | "app">, overrides: Part
   return { tenant, key: apiKey, client: client(env, apiKey) };
 }
 
+/** A workspace whose default channel is the in-process simulator, receipts at once: the healthy one beside a broken one. */
+export async function simulatorTenant(env: Pick<TestEnv, "deps" | "app">) {
+  const t = await tenant(env, { locale: "en" });
+  const ch = await t.client.post("/v1/channels", {
+    name: "Sim",
+    provider: "simulator",
+    config: { receipt_delay_ms: 0 },
+    credentials: {},
+    default: true,
+  });
+  if (ch.status !== 201) throw new Error(`simulator channel: ${JSON.stringify(ch.body)}`);
+  return t;
+}
+
 export type Client = ReturnType<typeof client>;
 
 /** Small HTTP client over app.request(): real routing, middleware and JSON. */

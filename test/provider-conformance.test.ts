@@ -5,16 +5,22 @@ import { createServer, type Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SmsProvider, StatusUpdate, WebhookRequest } from "../src/delivery/provider";
+import { httpProviders, ProviderRegistry } from "../src/delivery/registry";
 import { type SimulatorConfig, SimulatorProvider } from "../src/delivery/simulator";
-import { TwilioProvider, twilioSignature } from "../src/delivery/twilio";
+import { type TwilioConfig, TwilioProvider, twilioSignature } from "../src/delivery/twilio";
+import { runDispatch } from "../src/jobs/dispatch";
 import { systemClock } from "../src/lib/clock";
 import { hmacBase64 } from "../src/lib/secretbox";
 import { nodeHmac } from "../src/node/hmac";
 import { type SimulatorServer, startSimulatorServer } from "../src/node/simulator-server";
+import { simulatorTenant } from "./harness";
+import { setup, tenant } from "./helpers";
+import { until } from "./wait";
 
 const TOKEN = "conformance-auth-token-000000000";
 const SID = "ACconformance0000000000000000000";
 const SECRET = "conformance-simulator-secret-0000";
+const DEAD_DEADLINE_MS = 1500;
 
 /** Collects whatever providers post to it, as the app's webhook would receive it. */
 class Receiver {
@@ -281,6 +287,59 @@ describe("a provider that never answers (rule 10)", () => {
       expect(sim).toMatchObject({ ok: false, error: { kind: "retryable", code: "timeout" } });
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(sockets.size).toBeGreaterThanOrEqual(2);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+});
+
+describe("a dead provider in the dispatcher (rule 10)", () => {
+  it("holds only its own channel's messages, then rests the channel and says so", async () => {
+    const sockets = new Set<import("node:net").Socket>();
+    const silent = createNetServer((s) => sockets.add(s));
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const env = setup();
+    // Twilio as registered, with a deadline a test can wait for.
+    env.deps.providers = new ProviderRegistry(env.deps.secretKey, env.clock, {
+      ...httpProviders,
+      twilio: (ch, cred, e) =>
+        new TwilioProvider(ch.config as TwilioConfig, cred.auth_token ?? "", e.hmac, DEAD_DEADLINE_MS),
+    });
+    try {
+      const dead = await tenant(env, { locale: "en" });
+      const channel = await dead.client.post("/v1/channels", {
+        name: "Twilio",
+        provider: "twilio",
+        config: { account_sid: SID, from: "+15005550006", base_url: url },
+        credentials: { auth_token: TOKEN },
+        default: true,
+      });
+      const live = await simulatorTenant(env);
+      const queue = async (t: typeof dead, phone: string, text: string) => {
+        const c = await t.client.post("/v1/customers", { phone, consent: { state: "subscribed" } });
+        return (await t.client.post("/v1/messages", { customer_id: c.body.id, text, kind: "notification" })).body
+          .id as string;
+      };
+      const get = async (t: typeof dead, id: string) => (await t.client.get(`/v1/messages/${id}`)).body;
+      const stuck = await queue(dead, "+8613800138000", "Your card is on its way");
+      const fine = await queue(live, "+8613800138001", "Welcome to the gym");
+      const run = runDispatch(env.deps);
+      // The other workspace's message is recorded while the dead provider still holds its own.
+      await until("the simulator message sent", async () => (await get(live, fine)).status !== "queued", 1500);
+      expect((await get(dead, stuck)).status).toBe("sending");
+      await run;
+      expect(await get(dead, stuck)).toMatchObject({ status: "unknown", reason: "provider_error" });
+      // The channel rests: the next message waits without a try, and the channel says why.
+      const next = await queue(dead, "+8613800138002", "Your PIN guide");
+      const started = Date.now();
+      await runDispatch(env.deps);
+      expect(Date.now() - started).toBeLessThan(DEAD_DEADLINE_MS);
+      expect(await get(dead, next)).toMatchObject({ status: "queued", reason: "channel_down", attempts: 0 });
+      const health = (await dead.client.get(`/v1/channels/${channel.body.id}`)).body.health;
+      expect(health).toMatchObject({ link: "down", waiting: 1 });
+      expect(health.last_error).toMatch(/^timeout: /);
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise((r) => silent.close(r));

@@ -1,7 +1,5 @@
 // The SMPP adapter against a real SMPP server on loopback (the server side of the same
 // package), speaking bind_transceiver, submit_sm with UDH, deliver_sm receipts and inbound.
-import type { AddressInfo, Server } from "node:net";
-import * as smpp from "smpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { countSegments } from "../src/compose/encoding";
 import type { ChannelRow } from "../src/db/schema";
@@ -10,84 +8,10 @@ import { runDispatch } from "../src/jobs/dispatch";
 import { runInbound } from "../src/jobs/inbound";
 import { parseReceipt, SmppProvider } from "../src/node/smpp";
 import { setup, tenant } from "./helpers";
+import { messagesByReference, TestSmsc } from "./smsc";
+import { until } from "./wait";
 
-type Part = { to: string; dataCoding: number; udh: number[] | null; text: string; registered: number };
-
-class FakeSmsc {
-  server!: Server;
-  port = 0;
-  parts: Part[] = [];
-  binds = 0;
-  throttleNext = 0;
-  sessions: smpp.Session[] = [];
-  private nextId = 1;
-
-  async start() {
-    this.server = smpp.createServer((session) => {
-      this.sessions.push(session);
-      session.on("bind_transceiver", (pdu) => {
-        this.binds++;
-        const ok = pdu.system_id === "tidings" && pdu.password === "secret";
-        session.send(pdu.response(ok ? {} : { command_status: smpp.ESME_RBINDFAIL }));
-      });
-      session.on("enquire_link", (pdu) => session.send(pdu.response()));
-      session.on("unbind", (pdu) => {
-        session.send(pdu.response());
-        session.close();
-      });
-      session.on("submit_sm", (pdu) => {
-        if (this.throttleNext > 0) {
-          this.throttleNext--;
-          session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
-          return;
-        }
-        if (String(pdu.destination_addr).startsWith("999")) {
-          session.send(pdu.response({ command_status: smpp.ESME_RINVDSTADR }));
-          return;
-        }
-        const sm = pdu.short_message as { message: string; udh?: Buffer[] };
-        const id = `SMSC${this.nextId++}`;
-        this.parts.push({
-          to: String(pdu.destination_addr),
-          dataCoding: Number(pdu.data_coding),
-          udh: sm.udh?.[0] ? [...sm.udh[0]] : null,
-          text: sm.message,
-          registered: Number(pdu.registered_delivery),
-        });
-        session.send(pdu.response({ message_id: id }));
-        if (Number(pdu.registered_delivery) === 1) {
-          setTimeout(() => {
-            session.deliver_sm({
-              source_addr: String(pdu.destination_addr),
-              destination_addr: "1069",
-              esm_class: smpp.ESM_CLASS.MC_DELIVERY_RECEIPT,
-              short_message: `id:${id} sub:001 dlvrd:001 submit date:2611231200 done date:2611231201 stat:DELIVRD err:000 text:`,
-            });
-          }, 5);
-        }
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", () => r()));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  /** An inbound SMS from a handset, as the SMSC delivers it. */
-  inbound(from: string, text: string) {
-    this.sessions.at(-1)?.deliver_sm({ source_addr: from, destination_addr: "1069", short_message: text });
-  }
-
-  dropConnections() {
-    for (const s of this.sessions) s.destroy();
-    this.sessions = [];
-  }
-
-  close() {
-    this.dropConnections();
-    return new Promise<void>((r) => this.server.close(() => r()));
-  }
-}
-
-const smsc = new FakeSmsc();
+const smsc = new TestSmsc();
 let provider: SmppProvider;
 
 function channel(password = "secret"): [ChannelRow, Record<string, string>] {
@@ -136,6 +60,7 @@ describe("SMPP adapter", () => {
       udh: null,
       text: "Your card has arrived {ok}",
       registered: 1,
+      messageId: "SMSC1",
     });
     expect(await waitFor(() => provider.pollStatus())).toEqual([
       { providerRef: "SMSC1", status: "delivered", detail: "DELIVRD" },
@@ -164,14 +89,16 @@ describe("SMPP adapter", () => {
     expect(receipts).toEqual([{ providerRef: r.providerRef, status: "delivered", detail: "DELIVRD" }]);
   });
 
-  it("classifies refusals: throttled, invalid number", async () => {
-    smsc.throttleNext = 1;
+  it("slows down when throttled and sends once the SMSC takes it; an invalid number is permanent", async () => {
+    smsc.throttleNext = 2;
+    const before = smsc.parts.length;
+    const started = Date.now();
     expect(
       await provider.send({ ref: "m3", to: "+8613800138000", from: "", text: "x", encoding: "GSM-7", segments: 1 }),
-    ).toMatchObject({
-      ok: false,
-      error: { kind: "throttled", code: "0x0058" },
-    });
+    ).toMatchObject({ ok: true });
+    // Refused twice (0x0058), paused 200 ms then 400 ms, taken the third time: once.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(550);
+    expect(smsc.parts.length - before).toBe(1);
     expect(
       await provider.send({ ref: "m4", to: "+999123", from: "", text: "x", encoding: "GSM-7", segments: 1 }),
     ).toMatchObject({
@@ -184,8 +111,10 @@ describe("SMPP adapter", () => {
     smsc.inbound("8613900139000", "TD");
     const got = await waitFor(() => provider.pollInbound());
     expect(got).toMatchObject([{ from: "+8613900139000", to: "1069", text: "TD" }]);
+    await until("the SMSC to have its answer", () => smsc.acked === smsc.deliveries.length);
     smsc.dropConnections();
-    await new Promise((r) => setTimeout(r, 50));
+    // The link notices and binds again by itself, with nothing to send.
+    await until("a new bind", () => smsc.binds === 2 && provider.status().state === "up");
     const r = await provider.send({
       ref: "m5",
       to: "+8613800138000",
@@ -199,25 +128,27 @@ describe("SMPP adapter", () => {
   });
 
   it("an SMPP inbound SMS goes through the same pipeline as a webhook's: TD opts the sender out", async () => {
+    const own = new TestSmsc();
+    await own.start();
     const env = setup();
     env.deps.providers = new ProviderRegistry(env.deps.secretKey, env.clock, {
       ...httpProviders,
-      smpp: (ch, cred) => new SmppProvider(ch, cred),
+      smpp: (ch, cred, e) => new SmppProvider(ch, cred, e.sink),
     });
     const t = await tenant(env);
     const ch = await t.client.post("/v1/channels", {
       name: "Carrier",
       provider: "smpp",
-      config: { host: "127.0.0.1", port: smsc.port, system_id: "tidings", source_addr: "1069" },
+      config: { host: "127.0.0.1", port: own.port, system_id: "tidings", source_addr: "1069" },
       credentials: { password: "secret" },
       default: true,
     });
     expect(ch.status).toBe(201);
     const c = await t.client.post("/v1/customers", { phone: "+8613900139001", consent: { state: "subscribed" } });
-    // A first send opens the session the SMSC delivers inbound messages on.
-    await t.client.post("/v1/messages", { customer_id: c.body.id, text: "Welcome", kind: "notification" });
+    // The dispatcher's run binds the channel's session, with nothing to send.
     await runDispatch(env.deps);
-    smsc.inbound("8613900139001", "TD");
+    await until("the session bound", () => own.bound.size > 0);
+    own.inbound("8613900139001", "TD");
     for (let i = 0; i < 100; i++) {
       await runDispatch(env.deps);
       if ((await t.client.get("/v1/inbound")).body.data.length > 0) break;
@@ -228,17 +159,25 @@ describe("SMPP adapter", () => {
       { from: "+8613900139001", text: "TD", step: "opt_out", outcome: "success", customer_id: c.body.id },
     ]);
     expect((await t.client.get(`/v1/customers/${c.body.id}`)).body.consent.state).toBe("unsubscribed");
+    // Stored, then answered with 0.
+    expect(own.answers).toEqual([{ key: 1, status: 0 }]);
     await env.deps.providers.close();
+    await own.close();
   });
 
-  it("fails to bind with a wrong password, as a retryable error (nothing was sent)", async () => {
+  it("fails to bind with a wrong password: the message waits without spending an attempt", async () => {
     const wrong = new SmppProvider(...channel("nope"));
-    expect(
-      await wrong.send({ ref: "m6", to: "+8613800138000", from: "", text: "x", encoding: "GSM-7", segments: 1 }),
-    ).toMatchObject({
-      ok: false,
-      error: { kind: "retryable", code: "connect" },
+    const r = await wrong.send({
+      ref: "m6",
+      to: "+8613800138000",
+      from: "",
+      text: "x",
+      encoding: "GSM-7",
+      segments: 1,
     });
+    expect(r).toMatchObject({ ok: false, error: { kind: "unavailable", code: "unbound" } });
+    expect(r.ok ? "" : r.error.message).toContain("bind_transceiver refused (0x000d)");
+    expect(wrong.status()).toMatchObject({ state: "down" });
     await wrong.close();
   });
 
@@ -257,7 +196,7 @@ describe("SMPP adapter", () => {
 
 /** A provider of its own against an SMSC of its own, so sequence numbers and references start clean. */
 async function ownLink(config: Record<string, unknown> = {}) {
-  const own = new FakeSmsc();
+  const own = new TestSmsc();
   await own.start();
   const p = new SmppProvider(
     {
@@ -270,22 +209,6 @@ async function ownLink(config: Record<string, unknown> = {}) {
     await own.close();
   };
   return { own, p, done };
-}
-
-/** Parts grouped by their concatenation reference, each group's text in part order. */
-function messagesByReference(parts: Part[], bits: 8 | 16) {
-  const by = new Map<number, Part[]>();
-  for (const part of parts) {
-    const u = part.udh as number[];
-    const ref = bits === 16 ? (u[2] as number) * 256 + (u[3] as number) : (u[2] as number);
-    by.set(ref, [...(by.get(ref) ?? []), part]);
-  }
-  return [...by.values()].map((ps) =>
-    ps
-      .sort((a, b) => (a.udh?.at(-1) as number) - (b.udh?.at(-1) as number))
-      .map((p) => p.text)
-      .join(""),
-  );
 }
 
 describe("SMPP long messages and inbound identity", () => {
@@ -318,8 +241,9 @@ describe("SMPP long messages and inbound identity", () => {
     await p.send({ ref: "b1", to: "+999123", from: "", text: "x", encoding: "GSM-7", segments: 1 });
     own.inbound("8613900139000", "Is my card coming soon? Need it!!!");
     const first = await waitFor(() => p.pollInbound());
+    // Answered before the drop: a real SMSC sends again only what was not.
+    await until("the SMSC to have its answer", () => own.acked === 1);
     own.dropConnections();
-    await new Promise((r) => setTimeout(r, 50));
     await p.send({ ref: "b2", to: "+999123", from: "", text: "x", encoding: "GSM-7", segments: 1 });
     // Same sender, same length, and again the new session's first request.
     own.inbound("8613900139000", "Where is my card? Please help me!!");

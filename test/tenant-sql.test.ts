@@ -64,6 +64,35 @@ const CROSS_WORKSPACE: { match: RegExp; why: string }[] = [
     why: "a claimed SMS marked done, by the id its claim returned",
   },
   { match: /^select distinct tenant_id from shipments$/, why: "the lead-time job lists the workspaces that ship" },
+  {
+    match: /^select \* from channels where provider in \(\?\) and archived_at is null$/,
+    why: "the dispatcher keeps every workspace's SMPP sessions bound",
+  },
+  {
+    match: /^delete from early_receipts where received_at < \?$/,
+    why: "receipts no send claimed in a day, any workspace",
+  },
+  {
+    match:
+      /^update campaigns set status = 'completed', updated_at = \? where status = 'running' and next_occurrence_at is null/,
+    why: "the planner closes every workspace's campaigns with nothing left to send",
+  },
+  {
+    match: /^select .* from "console_sessions" left join .* where \("console_sessions"\."hash" = \?/,
+    why: "a console session is found by its cookie's hash before its workspace is known",
+  },
+  {
+    match: /^select tenant_id, channel_id, from_phone, to_phone, reference, total from inbound_parts group by/,
+    why: "long inbound SMS whose parts stopped coming, any workspace (each set is then read by its key)",
+  },
+  {
+    match: /^select e\.id, .* from early_receipts e join messages m on /,
+    why: "receipts that beat their send, matched to their message once written, any workspace",
+  },
+  {
+    match: /^delete from unanswered_deliveries where answered_at < \? or received_at < \?$/,
+    why: "records of SMPP answers past the time a redelivery could come, any workspace",
+  },
 ];
 
 /**
@@ -80,7 +109,8 @@ function filtersOnTenant(sql: string): boolean {
   }
   // A read or change of rows with no condition at all is never scoped to a workspace.
   const cond = /\b(where|on)\b([\s\S]*)$/i.exec(sql);
-  return cond !== null && /tenant_id/.test(cond[2] as string);
+  // Bound to a value: a join's "a.tenant_id = b.tenant_id" alone keeps rows together, not apart.
+  return cond !== null && /tenant_id"?\s*(=\s*\?|in\s*\()/i.test(cond[2] as string);
 }
 
 const recorded = new Set<string>();

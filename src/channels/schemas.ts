@@ -36,6 +36,12 @@ export const SmppConfigSchema = z.strictObject({
    * link with more than a few hundred long messages a minute to one handset range wants 16.
    */
   concat_ref_bits: z.union([z.literal(8), z.literal(16)]).optional(),
+  /** submit_sm outstanding at once on the session (the SMSC's agreed window); 10 by default. */
+  window: z.number().int().min(1).max(100).optional(),
+  /** How long a bind or request waits for its response; 10 s by default. */
+  response_timeout_ms: z.number().int().min(500).max(60_000).optional(),
+  /** Quiet time before an enquire_link checks the SMSC is still there; 30 s by default. */
+  enquire_link_ms: z.number().int().min(1000).max(300_000).optional(),
 });
 
 export const CREDENTIALS: Record<string, z.ZodType> = {
@@ -92,6 +98,17 @@ export const ChannelSchema = z
     counting: z.string(),
     default: z.boolean(),
     webhooks: z.object({ status: z.string(), inbound: z.string() }),
+    health: z
+      .object({
+        link: z.enum(["connecting", "up", "down"]).nullable(),
+        since: z.string().nullable(),
+        last_error: z.string().nullable(),
+        last_error_at: z.string().nullable(),
+        waiting: z.number().int(),
+      })
+      .openapi({
+        description: "The link to the provider (null until the jobs report one) and the messages waiting for it",
+      }),
     created_at: z.string(),
     updated_at: z.string(),
   })

@@ -9,6 +9,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { type SecretKey, seal } from "../lib/secretbox";
 import { iso } from "../lib/time";
 import { validationErrorFrom } from "../lib/zod-errors";
+import { type ChannelHealthView, healthOf } from "./health-store";
 import { type ChannelCreate, type ChannelPatch, CONFIGS, CREDENTIALS } from "./schemas";
 import { liveChannelById } from "./store";
 
@@ -19,7 +20,7 @@ export function webhookUrls(publicUrl: string | undefined, ch: { id: string; pro
   return { status: `${base}/status`, inbound: `${base}/inbound` };
 }
 
-function view(row: ChannelRow, publicUrl?: string) {
+function view(row: ChannelRow, publicUrl: string | undefined, health: ChannelHealthView | undefined) {
   return {
     id: row.id,
     name: row.name,
@@ -30,6 +31,7 @@ function view(row: ChannelRow, publicUrl?: string) {
     counting: row.counting,
     default: row.isDefault,
     webhooks: webhookUrls(publicUrl, row),
+    health: health ?? { link: null, since: null, last_error: null, last_error_at: null, waiting: 0 },
     created_at: iso(row.createdAt),
     updated_at: iso(row.updatedAt),
   };
@@ -97,7 +99,11 @@ export async function createChannel(env: ChannelEnv, input: ChannelCreate) {
       updatedAt: now,
     }),
   ]);
-  return view(await row(env, id), env.publicUrl);
+  return viewOne(env, await row(env, id), env.publicUrl);
+}
+
+async function viewOne(ctx: Ctx, r: ChannelRow, publicUrl: string | undefined) {
+  return view(r, publicUrl, (await healthOf(ctx.db, ctx.tenantId, [r])).get(r.id));
 }
 
 export async function listChannels(ctx: Ctx, publicUrl?: string) {
@@ -107,11 +113,12 @@ export async function listChannels(ctx: Ctx, publicUrl?: string) {
     .where(and(eq(channels.tenantId, ctx.tenantId), isNull(channels.archivedAt)))
     .orderBy(asc(channels.id))
     .all();
-  return { data: rows.map((r) => view(r, publicUrl)) };
+  const health = await healthOf(ctx.db, ctx.tenantId, rows);
+  return { data: rows.map((r) => view(r, publicUrl, health.get(r.id))) };
 }
 
 export async function getChannel(ctx: Ctx, id: string, publicUrl?: string) {
-  return view(await row(ctx, id), publicUrl);
+  return viewOne(ctx, await row(ctx, id), publicUrl);
 }
 
 export async function updateChannel(env: ChannelEnv, id: string, patch: ChannelPatch) {
@@ -138,7 +145,7 @@ export async function updateChannel(env: ChannelEnv, id: string, patch: ChannelP
       .where(and(eq(channels.tenantId, env.tenantId), eq(channels.id, r.id))),
   ]);
   forgetWebhookChannel(env.db, r.id);
-  return view(await row(env, id), env.publicUrl);
+  return viewOne(env, await row(env, id), env.publicUrl);
 }
 
 export async function archiveChannel(ctx: Ctx, id: string) {

@@ -1,4 +1,5 @@
-// The channels table's raw SQL: the hot lookup of a webhook's channel.
+// The channels table's raw SQL: the hot lookup of a webhook's channel, and the jobs' list of
+// channels that hold a session.
 import type { Database } from "../db/client";
 import type { ChannelRow } from "../db/schema";
 
@@ -10,7 +11,22 @@ export async function liveChannelById(db: Database, id: string): Promise<Channel
   const [r] = await db.rawAll<Record<string, unknown>>("select * from channels where id = ? and archived_at is null", [
     id,
   ]);
-  if (!r) return undefined;
+  return r ? channelRow(r) : undefined;
+}
+
+/** Providers that keep a session open to their peer, instead of answering webhooks. */
+export const SESSION_PROVIDERS = ["smpp"] as const;
+
+/** Every workspace's live channels of a session provider: the jobs keep their links up. */
+export async function sessionChannels(db: Database): Promise<ChannelRow[]> {
+  const rows = await db.rawAll<Record<string, unknown>>(
+    `select * from channels where provider in (${SESSION_PROVIDERS.map(() => "?").join(", ")}) and archived_at is null`,
+    [...SESSION_PROVIDERS],
+  );
+  return rows.map(channelRow);
+}
+
+function channelRow(r: Record<string, unknown>): ChannelRow {
   return {
     id: r.id,
     tenantId: r.tenant_id,

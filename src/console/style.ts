@@ -50,6 +50,7 @@ blockquote { margin: .4rem 0; padding: .4rem .75rem; border-left: 3px solid var(
 fieldset { border: 1px solid var(--line); border-radius: .4rem; margin: 0 0 .5rem; }
 .badge { display: inline-block; padding: 0 .4rem; border-radius: .3rem; font-size: .8rem; border: 1px solid var(--line); }
 .badge.bad { color: var(--bad); border-color: var(--bad); }
+.badge.good { color: var(--good); border-color: var(--good); }
 form.inline { display: flex; flex-wrap: wrap; gap: .3rem .5rem; align-items: center; margin: 0; }
 form.inline label { display: inline; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }

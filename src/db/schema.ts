@@ -594,6 +594,101 @@ export const rejectedWebhooks = sqliteTable(
   (t) => [index("rejected_webhooks_channel").on(t.tenantId, t.channelId, t.receivedAt)],
 );
 
+/**
+ * Receipts that came in before the send they report was recorded (an SMPP receipt can beat the
+ * batch's write; so can a fast webhook). Applied when the send is written; dropped after a day.
+ */
+export const earlyReceipts = sqliteTable(
+  "early_receipts",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    channelId: text("channel_id").notNull(),
+    providerRef: text("provider_ref").notNull(),
+    status: text("status").notNull(),
+    errorCode: text("error_code"),
+    detail: text("detail"),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [
+    index("early_receipts_ref").on(t.tenantId, t.channelId, t.providerRef),
+    index("early_receipts_age").on(t.receivedAt),
+  ],
+);
+
+/**
+ * Parts of a long inbound SMS (UDH concatenation) kept until the last one arrives, so that a part
+ * acknowledged to the SMSC survives a crash. Keyed as a handset would join them.
+ */
+export const inboundParts = sqliteTable(
+  "inbound_parts",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    channelId: text("channel_id").notNull(),
+    fromPhone: text("from_phone").notNull(),
+    toPhone: text("to_phone").notNull(),
+    reference: integer("reference").notNull(),
+    total: integer("total").notNull(),
+    seq: integer("seq").notNull(),
+    body: text("body").notNull(),
+    /** The provider's id of this part (the first part's names the whole message). */
+    providerMessageId: text("provider_message_id").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.channelId, t.fromPhone, t.toPhone, t.reference, t.total, t.seq] }),
+    index("inbound_parts_age").on(t.receivedAt),
+  ],
+);
+
+/**
+ * Inbound SMS (and parts) stored from an SMPP session, until the SMSC surely has its answer. If
+ * the process dies before answering, or the connection drops just after (the answer may never
+ * have arrived), the SMSC delivers the same message again on a new connection: one matching an
+ * open row here is that redelivery, not a new message.
+ */
+export const unansweredDeliveries = sqliteTable(
+  "unanswered_deliveries",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    channelId: text("channel_id").notNull(),
+    providerMessageId: text("provider_message_id").notNull(),
+    /** Sender, recipient, text and place in a long message: what a redelivery repeats. */
+    fingerprint: text("fingerprint").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    /** When the answer was written; null while none was, or again if its connection dropped soon after. */
+    answeredAt: integer("answered_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.channelId, t.providerMessageId] }),
+    index("unanswered_fingerprint").on(t.tenantId, t.channelId, t.fingerprint),
+    index("unanswered_age").on(t.receivedAt),
+  ],
+);
+
+/** How a session-based channel's link is doing (SMPP), written by the process holding it. */
+export const channelHealth = sqliteTable(
+  "channel_health",
+  {
+    channelId: text("channel_id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    state: text("state", { enum: ["connecting", "up", "down"] }).notNull(),
+    since: integer("since").notNull(),
+    lastError: text("last_error"),
+    lastErrorAt: integer("last_error_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("channel_health_tenant").on(t.tenantId)],
+);
+
 /** Keywords a tenant defines (`激活 1234`, `JOIN`): what a matching message does, in order. */
 export const keywords = sqliteTable(
   "keywords",
@@ -911,6 +1006,10 @@ export const schema = {
   messageEvents,
   inboundMessages,
   rejectedWebhooks,
+  earlyReceipts,
+  inboundParts,
+  unansweredDeliveries,
+  channelHealth,
   keywords,
   responses,
   inboxItems,

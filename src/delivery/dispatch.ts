@@ -17,6 +17,7 @@ import type { DispatchStats, Outcome } from "./outcome";
 import type { StatusUpdate } from "./provider";
 import { applyStatusUpdates, type KnownRefs, receiptChange } from "./receipts";
 import { type SendDeps, sendOne } from "./send";
+import { tendChannels } from "./sessions";
 
 export type { DispatchStats } from "./outcome";
 
@@ -32,7 +33,7 @@ export type DispatchOptions = {
   leaseMs?: number;
   /** Stop after this many batches (a cron run); the next run goes on. */
   maxBatches?: number;
-  /** Sends in flight at once per batch (HTTP providers gain from a few). */
+  /** Sends in flight at once per channel in a batch (HTTP providers gain from a few). */
   concurrency?: number;
   maxAttempts?: number;
   /**
@@ -64,6 +65,15 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
     recovered: 0,
     receipts: 0,
   };
+  // The queue's batches on Workers leave this to the scheduled run.
+  if (!opts.ids) {
+    try {
+      stats.receipts += await tendChannels(deps);
+    } catch (e) {
+      // Housekeeping that failed must not stop sending; the next run tries again.
+      console.error("keeping the channels failed:", e);
+    }
+  }
   await recoverLeases(deps, stats);
   // Workspace settings, plan and this month's usage, read once per run and kept up to date as
   // messages go out (re-reading usage per batch would scan the month's messages each time).
@@ -120,59 +130,99 @@ async function processBatch(
   // Past half the lease, remaining messages go back to the queue rather than risk the lease.
   const deadline = deps.clock.now().getTime() + opts.leaseMs / 2;
   const facts = await readBatch(deps, claimed, envs);
-  const outcomes = new Map<string, Outcome>();
   // Rendering is the batch's one CPU-bound step: a stored template that works hard gives the
   // event loop (inbound, timers, the other workers' provider calls) a turn between renders.
   const meter = new RenderMeter();
   const sendOpts = { maxAttempts: opts.maxAttempts, deadline };
-  let next = 0;
-  const worker = async () => {
-    while (next < claimed.length) {
-      const m = claimed[next++] as MessageRow;
-      outcomes.set(m.id, await sendOne(deps, m, facts, sendOpts, meter));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(opts.concurrency, claimed.length) }, worker));
-  const later = await mergeReceiptsIn(deps, outcomes, stats);
-  await deps.db.batch(outcomeStatements(deps, claimed, outcomes, envs, stats));
+  // A lane per channel, each writing its own outcomes as soon as its sends are done: a provider
+  // that hangs until its deadline holds only the messages going through it (rule 10).
+  const lanes = new Map<string, { channel: ChannelRow | undefined; messages: MessageRow[] }>();
+  for (const m of claimed) {
+    const channel = m.channelId ? facts.channels.get(m.channelId) : facts.envs.get(m.tenantId)?.defaultChannel;
+    const key = channel?.id ?? "";
+    const lane = lanes.get(key) ?? { channel, messages: [] };
+    lane.messages.push(m);
+    lanes.set(key, lane);
+  }
+  const done = await Promise.allSettled(
+    [...lanes.values()].map(async ({ channel, messages }) => {
+      const outcomes = new Map<string, Outcome>();
+      let next = 0;
+      const worker = async () => {
+        while (next < messages.length) {
+          const m = messages[next++] as MessageRow;
+          outcomes.set(m.id, await sendOne(deps, m, facts, sendOpts, meter));
+        }
+      };
+      // A session channel takes as many at once as its window allows.
+      const width = Math.max(opts.concurrency, Number(channel?.config.window ?? 0));
+      await Promise.all(Array.from({ length: Math.min(width, messages.length) }, worker));
+      await writeLane(deps, channel, messages, outcomes, envs, stats);
+    }),
+  );
+  // Every lane has finished (none writes after the run returns); then the first failure is the run's.
+  const failed = done.find((d): d is PromiseRejectedResult => d.status === "rejected");
+  if (failed) throw failed.reason;
+}
+
+/** A lane's one write, then the receipts that came in for its messages before it. */
+async function writeLane(
+  deps: DispatchDeps,
+  channel: ChannelRow | undefined,
+  messages: MessageRow[],
+  outcomes: Map<string, Outcome>,
+  envs: Map<string, TenantEnv | null>,
+  stats: DispatchStats,
+) {
+  const later = channel ? await mergeReceiptsIn(deps, channel, outcomes, stats) : [];
+  await deps.db.batch(outcomeStatements(deps, messages, outcomes, envs, stats));
+  if (!channel) return;
   const known: KnownRefs = new Map();
   for (const [id, o] of outcomes) {
     if (o.set.providerRef) known.set(o.set.providerRef, { id, status: o.set.status as MessageStatus });
   }
-  for (const l of later) stats.receipts += await applyStatusUpdates(deps, l.channel, l.updates, known);
+  // (Lanes run at once: each adds what it counted after its await, not a value read before it.)
+  if (later.length > 0) {
+    const applied = await applyStatusUpdates(deps, channel, later, known);
+    stats.receipts += applied;
+  }
 }
 
 /**
  * Receipts that are already in (the simulator answers at once) go into the same write as the
  * send: one update per message instead of two. The rest are returned, applied after it.
  */
-async function mergeReceiptsIn(deps: DispatchDeps, outcomes: Map<string, Outcome>, stats: DispatchStats) {
+async function mergeReceiptsIn(
+  deps: DispatchDeps,
+  channel: ChannelRow,
+  outcomes: Map<string, Outcome>,
+  stats: DispatchStats,
+): Promise<StatusUpdate[]> {
+  const provider = await deps.providers.forChannel(channel).catch(() => null);
+  const polled = provider?.pollStatus?.() ?? [];
+  if (polled.length === 0) return [];
   const now = deps.clock.now().getTime();
   const bySentRef = new Map<string, Outcome>();
   for (const o of outcomes.values())
     if (o.set.status === "sent" && o.set.providerRef) bySentRef.set(o.set.providerRef, o);
-  const later: { channel: ChannelRow; updates: StatusUpdate[] }[] = [];
-  for (const { channel, provider } of await deps.providers.active()) {
-    const rest: StatusUpdate[] = [];
-    for (const u of provider.pollStatus?.() ?? []) {
-      const o = bySentRef.get(u.providerRef);
-      const r = o ? receiptChange("sent", u, now) : null;
-      if (!o || !r?.applies) {
-        rest.push(u);
-        continue;
-      }
-      o.set.status = r.status;
-      if (r.deliveredAt !== null) o.set.deliveredAt = r.deliveredAt;
-      if (r.reason !== null) {
-        o.set.reason = r.reason;
-        o.set.reasonText = r.reasonText;
-      }
-      o.events.push({ status: r.status, detail: r.detail });
-      stats.receipts++;
+  const rest: StatusUpdate[] = [];
+  for (const u of polled) {
+    const o = bySentRef.get(u.providerRef);
+    const r = o ? receiptChange("sent", u, now) : null;
+    if (!o || !r?.applies) {
+      rest.push(u);
+      continue;
     }
-    if (rest.length > 0) later.push({ channel, updates: rest });
+    o.set.status = r.status;
+    if (r.deliveredAt !== null) o.set.deliveredAt = r.deliveredAt;
+    if (r.reason !== null) {
+      o.set.reason = r.reason;
+      o.set.reasonText = r.reasonText;
+    }
+    o.events.push({ status: r.status, detail: r.detail });
+    stats.receipts++;
   }
-  return later;
+  return rest;
 }
 
 /** The batch's one write: the month's counters, then each message's row and history. */

@@ -41,7 +41,7 @@ export function defer(m: MessageRow, reason: string, until: number, detail?: str
   // A deferral is not an attempt; the claim counted one, so give it back.
   const attempts = countAttempt ? m.attempts : m.attempts - 1;
   // A second wait for the same reason is not news: the history keeps the first.
-  const repeat = m.reason === reason && reason === "rate_limited";
+  const repeat = m.reason === reason && (reason === "rate_limited" || reason === "channel_down");
   return {
     set: { status: "queued", reason, reasonText: detail ?? REASONS[reason] ?? reason, dueAt: until, attempts },
     events: repeat ? [] : [{ status: "queued", reason, detail: detail ?? REASONS[reason] ?? null }],
@@ -70,6 +70,11 @@ export function failure(
     case "throttled": {
       // Slowing down is not a failed attempt.
       const o = defer(m, "throttled", now + (error.retryAfterMs ?? 1000), detail);
+      return { ...o, set: { ...o.set, channelId: fields.channelId } };
+    }
+    case "unavailable": {
+      // The channel could not take it; nothing was handed over. Not an attempt either.
+      const o = defer(m, "channel_down", now + (error.retryAfterMs ?? 5000), detail);
       return { ...o, set: { ...o.set, channelId: fields.channelId } };
     }
     case "retryable": {

@@ -2,6 +2,7 @@
 // test/provider-conformance.test.ts runs the same suite against each implementation.
 
 import type { Encoding } from "../compose/encoding";
+import type { ChannelRow } from "../db/schema";
 
 /**
  * How long a send may take before we stop waiting (rule 10): a provider that hangs costs each
@@ -27,7 +28,11 @@ export type SendRequest = {
   statusCallback?: string;
 };
 
-export type ErrorKind = "permanent" | "retryable" | "throttled" | "unknown_outcome";
+/**
+ * `unavailable`: the channel cannot take anything now (its link is down, the service stopping)
+ * and nothing was handed over: the message waits without spending an attempt.
+ */
+export type ErrorKind = "permanent" | "retryable" | "throttled" | "unavailable" | "unknown_outcome";
 
 /** A provider's failure, classified; `reason` is one of our skip/failure codes when it maps. */
 export type ProviderError = {
@@ -76,8 +81,34 @@ export interface SmsProvider {
   pollStatus?(): StatusUpdate[];
   /** Inbound SMS a provider keeps for us to collect (SMPP deliver_sm); others post them. */
   pollInbound?(): InboundSms[];
+  /** Session providers (SMPP): start keeping the link up, so reports arrive while nothing is sent. */
+  keep?(): void;
   close?(): Promise<void>;
 }
+
+/** A part of a long inbound SMS, with where it sits in the whole. */
+export type InboundPart = InboundSms & { reference: number; total: number; seq: number };
+
+/** The state of a channel's link, as shown to a person. */
+export type LinkHealth = "connecting" | "up" | "down";
+
+/**
+ * Where a session provider hands what its peer delivers. Each call resolves once what it carries
+ * is durable; only then does the provider acknowledge it to the peer.
+ */
+export type SessionSink = {
+  receipts(channel: ChannelRow, updates: StatusUpdate[]): Promise<void>;
+  /**
+   * An inbound SMS, or a part of a long one, that came on `connection` (the prefix its provider
+   * id starts with): the same message delivered again on a later connection is recognised.
+   */
+  inbound(channel: ChannelRow, sms: InboundSms | InboundPart, connection: string): Promise<void>;
+  /** The answers to these inbound messages were written to the peer. */
+  answered(channel: ChannelRow, providerMessageIds: string[]): Promise<void>;
+  /** A connection dropped: answers it wrote just before may not have arrived. */
+  connectionLost(channel: ChannelRow, connection: string): Promise<void>;
+  health(channel: ChannelRow, state: LinkHealth, error: string | null): Promise<void>;
+};
 
 /** Parses an application/x-www-form-urlencoded body into a plain record. */
 export function formFields(body: string): Record<string, string> {

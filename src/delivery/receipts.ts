@@ -1,9 +1,12 @@
 // Delivery receipts, from a webhook or collected from a provider: found by (channel, provider
 // reference), applied only if they move the message forward, and always kept in its history.
+// A receipt for a reference not recorded yet is kept (early_receipts): an SMPP receipt, or a
+// quick webhook, can arrive before the batch that sent the message has written it. The
+// dispatcher applies those once it has; after a day they are dropped as another system's.
 
 import { and, eq, inArray } from "drizzle-orm";
 import type { Database, Statement } from "../db/client";
-import { type ChannelRow, type MessageStatus, messages } from "../db/schema";
+import { type ChannelRow, earlyReceipts, type MessageStatus, messages } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { historyEntry } from "../outbox/history";
@@ -40,10 +43,12 @@ export function receiptChange(current: MessageStatus, u: StatusUpdate, now: numb
 
 export async function applyStatusUpdates(
   deps: { db: Database; clock: Clock; ids: IdGenerator },
-  channel: ChannelRow,
+  channel: Pick<ChannelRow, "id" | "tenantId">,
   updates: StatusUpdate[],
   /** Messages the caller just sent (provider ref → id, status): no need to look them up. */
   known?: KnownRefs,
+  /** Written in the same step (the early receipts this applies, no longer kept). */
+  extra: Statement[] = [],
 ): Promise<number> {
   if (updates.length === 0) return 0;
   const byRef: KnownRefs = new Map();
@@ -72,8 +77,10 @@ export async function applyStatusUpdates(
   let applied = 0;
   for (const u of updates) {
     const m = byRef.get(u.providerRef);
-    // A receipt for a message we do not know (another system's, or long purged) is ignored.
-    if (!m) continue;
+    if (!m) {
+      statements.push(keepEarly(deps, channel, u, now));
+      continue;
+    }
     // The same receipt twice changes nothing, not even the history.
     if (u.status === m.status) continue;
     const r = receiptChange(m.status, u, now);
@@ -89,6 +96,25 @@ export async function applyStatusUpdates(
     m.status = u.status;
     applied++;
   }
-  await deps.db.batch(statements);
+  await deps.db.batch([...statements, ...extra]);
   return applied;
+}
+
+/** A receipt for a reference not recorded yet, kept for its send to be written. */
+function keepEarly(
+  deps: { db: Database; ids: IdGenerator },
+  channel: Pick<ChannelRow, "id" | "tenantId">,
+  u: StatusUpdate,
+  now: number,
+) {
+  return deps.db.orm.insert(earlyReceipts).values({
+    id: deps.ids.next("rcp"),
+    tenantId: channel.tenantId,
+    channelId: channel.id,
+    providerRef: u.providerRef,
+    status: u.status,
+    errorCode: u.errorCode ?? null,
+    detail: u.detail ?? null,
+    receivedAt: now,
+  });
 }

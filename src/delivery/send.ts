@@ -1,6 +1,7 @@
 // Sending one claimed message: the send-time checks, then rendering and composing with the
 // customer as they are now, the checks on the text, the channel's rate, and the provider.
 
+import { recordHealth } from "../channels/health-store";
 import { type Composer, prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
@@ -18,7 +19,7 @@ import { AFTER_COMPOSE, BEFORE_RENDER, type CheckInput, firstFailing, frequencyC
 import { defer, failure, type Outcome, skip } from "./outcome";
 import type { SmsProvider } from "./provider";
 import { TokenBucket } from "./rate";
-import type { ProviderRegistry } from "./registry";
+import { type ProviderRegistry, RegistryClosedError } from "./registry";
 
 export type SendDeps = {
   db: Database;
@@ -127,11 +128,18 @@ export async function sendOne(
     }
   }
 
+  // A provider that stopped answering is left alone for a while: its messages wait, the rest go.
+  const resting = deps.providers.restingUntil(channel.id, deps.clock.now().getTime());
+  if (resting !== null) {
+    giveBack(e, reserved, capSlot);
+    return defer(m, "channel_down", resting);
+  }
   let provider: SmsProvider;
   try {
     provider = await deps.providers.forChannel(channel);
   } catch (err) {
     giveBack(e, reserved, capSlot);
+    if (err instanceof RegistryClosedError) return defer(m, "channel_down", nowMs, err.message);
     return skip("failed", "provider_error", (err as Error).message);
   }
   const statusCallback = deps.publicUrl
@@ -147,6 +155,11 @@ export async function sendOne(
     ...(statusCallback ? { statusCallback } : {}),
   });
   const sentAt = deps.clock.now().getTime();
+  const change = deps.providers.noteAnswer(channel.id, result.ok || !NO_ANSWER.has(result.error.code), sentAt);
+  // Session providers report their link themselves.
+  if (change && !provider.keep) {
+    await recordHealth(deps, channel, change, result.ok ? null : `${result.error.code}: ${result.error.message}`);
+  }
   if (result.ok) {
     const price = m.isReply ? 0 : priceMicros(e.plan, e.used - reserved, segments);
     return {
@@ -183,6 +196,9 @@ export async function sendOne(
   };
   return failure(deps, m, c, fields, result.error, opts.maxAttempts);
 }
+
+/** Error codes that mean the provider did not answer at all (a deadline, a connection that failed). */
+const NO_ANSWER = new Set(["timeout", "network", "connect"]);
 
 /** A message that does not go out gives back what it reserved. */
 function giveBack(env: TenantEnv, reserved: number, capSlot: number[] | null) {

@@ -156,6 +156,13 @@ export class SimulatorState {
  * to a simulator server over HTTP when `url` is set, so that it outlives our process.
  */
 export class SimulatorProvider implements SmsProvider {
+  /** Aborted by close(): a send in flight ends at once when the service stops (its outcome unknown). */
+  private readonly stopping = new AbortController();
+
+  async close(): Promise<void> {
+    this.stopping.abort();
+  }
+
   readonly name = "simulator";
   readonly dedupesByRef = true;
   private readonly state: SimulatorState;
@@ -175,6 +182,10 @@ export class SimulatorProvider implements SmsProvider {
     if (!this.config.url) return this.state.submit(req);
     // The simulator de-duplicates by ref, so a send whose answer was lost can be repeated.
     const lost = (e: unknown): SendResult => {
+      if (this.stopping.signal.aborted) {
+        // The simulator de-duplicates by our reference: sending it again is safe.
+        return { ok: false, error: { kind: "retryable", code: "stopped", message: "The service stopped" } };
+      }
       const timeout = pastDeadline(e);
       const message = timeout ? `No answer within ${this.deadlineMs} ms` : (e as Error).message;
       return { ok: false, error: { kind: "retryable", code: timeout ? "timeout" : "network", message } };
@@ -185,7 +196,7 @@ export class SimulatorProvider implements SmsProvider {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ ref: req.ref, to: req.to, text: req.text, callback: req.statusCallback }),
-        signal: AbortSignal.timeout(this.deadlineMs),
+        signal: AbortSignal.any([AbortSignal.timeout(this.deadlineMs), this.stopping.signal]),
       });
     } catch (e) {
       return lost(e);

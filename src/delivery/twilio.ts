@@ -76,6 +76,13 @@ export async function twilioSignature(
 }
 
 export class TwilioProvider implements SmsProvider {
+  /** Aborted by close(): a send in flight ends at once when the service stops (its outcome unknown). */
+  private readonly stopping = new AbortController();
+
+  async close(): Promise<void> {
+    this.stopping.abort();
+  }
+
   readonly name = "twilio";
   // Twilio's Messages API takes no idempotency key: a send whose answer was lost is not repeated.
   readonly dedupesByRef = false;
@@ -106,18 +113,19 @@ export class TwilioProvider implements SmsProvider {
             "content-type": "application/x-www-form-urlencoded",
           },
           body: form.toString(),
-          signal: AbortSignal.timeout(this.deadlineMs),
+          signal: AbortSignal.any([AbortSignal.timeout(this.deadlineMs), this.stopping.signal]),
         },
       );
     } catch (e) {
-      return { ok: false, error: lost(e, this.deadlineMs) };
+      return { ok: false, error: this.stopping.signal.aborted ? STOPPED : lost(e, this.deadlineMs) };
     }
     let body: { sid?: string; code?: number | string; message?: string } = {};
     try {
       body = (await res.json()) as typeof body;
     } catch (e) {
       // Twilio took it and the answer was cut off: it may have been sent.
-      if (pastDeadline(e)) return { ok: false, error: lost(e, this.deadlineMs) };
+      if (pastDeadline(e))
+        return { ok: false, error: this.stopping.signal.aborted ? STOPPED : lost(e, this.deadlineMs) };
       // A non-JSON answer is classified by its status alone.
     }
     if (res.ok && body.sid) return { ok: true, providerRef: body.sid };
@@ -156,6 +164,13 @@ export class TwilioProvider implements SmsProvider {
 }
 
 /** No answer, or no whole answer: Twilio may or may not have sent it. */
+/** The service stopped while a send waited for Twilio: it may have gone (not a channel fault). */
+const STOPPED: ProviderError = {
+  kind: "unknown_outcome",
+  code: "stopped",
+  message: "The service stopped before Twilio answered",
+};
+
 function lost(e: unknown, deadlineMs: number): ProviderError {
   return pastDeadline(e)
     ? { kind: "unknown_outcome", code: "timeout", message: `No answer within ${deadlineMs} ms` }

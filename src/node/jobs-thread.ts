@@ -44,8 +44,9 @@ deps.onInboundReceived = () => scheduler.kick("inbound");
 
 port.on("message", async (m: ToJobs) => {
   if ("kick" in m) return scheduler.kick(m.kick);
-  await scheduler.stop();
-  await deps.providers.close();
+  // Providers close at once, not after the jobs: a send waiting on a silent provider ends now
+  // (its outcome recorded as unknown), so stopping takes moments whatever the providers do.
+  await Promise.all([scheduler.stop(), deps.providers.close()]);
   intake.close();
   deps.db.close();
   port.close();

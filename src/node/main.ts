@@ -57,8 +57,8 @@ const importParser = startImportParser();
 deps.parseImport = importParser.parse;
 const app = createApp(deps);
 const stopJobs = async () => {
-  await background?.stop();
-  await deps.providers.close();
+  // Together: with the jobs inline, closing the providers is what ends a send in flight.
+  await Promise.all([background?.stop(), deps.providers.close()]);
 };
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.TIDINGS_HOST }, (info) => {
   console.log(

@@ -61,7 +61,7 @@ export async function nodeDeps(
       clock,
       {
         ...httpProviders,
-        smpp: (channel, credentials) => new SmppProvider(channel, credentials),
+        smpp: (channel, credentials, env) => new SmppProvider(channel, credentials, env.sink),
       },
       nodeHmac,
     ),

@@ -1,21 +1,35 @@
-// SMPP 3.4 to a carrier or gateway, Node only: a long-lived TCP session.
-// bind_transceiver, submit_sm with UDH concatenation (data_coding 0 for GSM-7, 8 for UCS-2),
-// delivery receipts and inbound messages from deliver_sm, enquire_link keep-alive, and
-// reconnection with backoff. Receipts and inbound SMS wait in memory for the dispatcher to
-// collect, as the in-process simulator's do.
+// SMPP 3.4 to a carrier or gateway, Node only: one session per channel, kept bound (smpp-link.ts)
+// by the jobs thread, which is the only one that starts it. submit_sm with UDH concatenation
+// (data_coding 0 for GSM-7, 8 for UCS-2) through a window of outstanding requests; receipts and
+// inbound SMS from deliver_sm, answered only once the sink has stored them, so a crash at any
+// moment loses nothing the SMSC believes delivered.
 
-import * as smpp from "smpp";
+import type * as smpp from "smpp";
 import { splitParts } from "../compose/encoding";
 import type { ChannelRow } from "../db/schema";
 import type {
   InboundSms,
   ProviderError,
-  ReportedStatus,
   SendRequest,
   SendResult,
+  SessionSink,
   SmsProvider,
   StatusUpdate,
 } from "../delivery/provider";
+import { type Answer, type LinkState, SmppLink } from "./smpp-link";
+import {
+  classifySmppStatus,
+  concatHeader,
+  ESM_DELIVERY_RECEIPT,
+  ESME_RX_T_APPN,
+  headerOf,
+  isThrottle,
+  parseReceipt,
+  readConcat,
+  textOf,
+} from "./smpp-pdu";
+
+export { classifySmppStatus, concatHeader, parseReceipt } from "./smpp-pdu";
 
 export type SmppConfig = {
   host: string;
@@ -26,179 +40,161 @@ export type SmppConfig = {
   source_ton?: number;
   source_npi?: number;
   concat_ref_bits?: 8 | 16;
+  /** submit_sm waiting for their response at once on the session. */
+  window?: number;
+  /** How long a request waits for its response, and a bind for its answer. */
+  response_timeout_ms?: number;
+  /** Quiet time before an enquire_link checks the SMSC is still there. */
+  enquire_link_ms?: number;
 };
 
-/**
- * The user data header of part `seq` of `total`: IEI 0x00 with an 8-bit reference, or IEI 0x08
- * with a 16-bit one. Every part of a message carries the same reference, or no handset can
- * put it together.
- */
-export function concatHeader(reference: number, total: number, seq: number, bits: 8 | 16): Buffer {
-  return bits === 16
-    ? Buffer.from([0x06, 0x08, 0x04, (reference >> 8) & 0xff, reference & 0xff, total, seq])
-    : Buffer.from([0x05, 0x00, 0x03, reference & 0xff, total, seq]);
-}
+export const SMPP_DEFAULTS = { window: 10, response_timeout_ms: 10_000, enquire_link_ms: 30_000 };
 
-const RECEIPT_STATUS: Record<string, ReportedStatus> = {
-  DELIVRD: "delivered",
-  UNDELIV: "undelivered",
-  EXPIRED: "undelivered",
-  DELETED: "failed",
-  REJECTD: "failed",
-  ENROUTE: "sent",
-  ACCEPTD: "sent",
-};
-
-/** "id:123 sub:001 dlvrd:001 submit date:... done date:... stat:DELIVRD err:000 text:..." */
-export function parseReceipt(text: string): StatusUpdate | null {
-  const id = /\bid:(\S+)/i.exec(text)?.[1];
-  const stat = /\bstat:(\w+)/i.exec(text)?.[1]?.toUpperCase();
-  if (!id || !stat) return null;
-  const status = RECEIPT_STATUS[stat];
-  if (!status) return null;
-  const err = /\berr:(\w+)/i.exec(text)?.[1];
-  return { providerRef: id, status, ...(err && err !== "000" ? { errorCode: err } : {}), detail: stat };
-}
-
-export function classifySmppStatus(status: number): ProviderError {
-  const code = `0x${status.toString(16).padStart(4, "0")}`;
-  if (status === smpp.ESME_RTHROTTLED || status === smpp.ESME_RMSGQFUL) {
-    return { kind: "throttled", code, message: "The SMSC asks to slow down", retryAfterMs: 1000 };
-  }
-  if (status === smpp.ESME_RINVDSTADR) {
-    return { kind: "permanent", code, message: "Invalid destination address", reason: "invalid_number" };
-  }
-  if (status === smpp.ESME_RSYSERR) return { kind: "retryable", code, message: "SMSC system error" };
-  return { kind: "permanent", code, message: `submit_sm refused with ${code}`, reason: "rejected" };
-}
-
-const TIMEOUT_MS = 10_000;
+/** How long a message waits for the link to come back before it is put back in the queue. */
+const WAIT_FOR_LINK_MS = 5000;
+const THROTTLE_FIRST_MS = 200;
+const ANSWERED_RETRY_MS = 1000;
+const THROTTLE_MAX_MS = 5000;
 
 export class SmppProvider implements SmsProvider {
   readonly name = "smpp";
   // submit_sm has no idempotency key: a send whose response was lost is never repeated blindly.
   readonly dedupesByRef = false;
   private readonly config: SmppConfig;
-  private session: smpp.Session | null = null;
-  private bound: Promise<smpp.Session> | null = null;
-  private failures = 0;
+  private readonly link: SmppLink;
   private closed = false;
+  /** Kept here for polling when no sink stores them (tests of the adapter alone). */
   private readonly receipts: StatusUpdate[] = [];
   private readonly inbound: InboundSms[] = [];
   /** The last concatenation reference given out, and those of long messages still being submitted. */
   private reference = Math.floor(Math.random() * 256);
   private readonly inFlight = new Set<number>();
-  /** Connections made so far: sequence numbers start again on each. */
-  private bindNo = 0;
   private readonly instance = Math.random().toString(36).slice(2, 8);
+  /** The submit window: requests out, and sends waiting for a place. */
+  private outstanding = 0;
+  private readonly queue: (() => void)[] = [];
+  /** While the SMSC asks us to slow down, no new submit_sm goes out before this instant. */
+  private pausedUntil = 0;
+  private throttleMs = 0;
 
   constructor(
-    channel: ChannelRow,
-    private readonly credentials: Record<string, string>,
+    private readonly channel: ChannelRow,
+    credentials: Record<string, string>,
+    private readonly sink?: SessionSink,
   ) {
-    this.config = channel.config as SmppConfig;
+    this.config = { ...SMPP_DEFAULTS, ...(channel.config as SmppConfig) };
+    this.link = new SmppLink({
+      host: this.config.host,
+      port: this.config.port,
+      bind: {
+        system_id: this.config.system_id,
+        password: credentials.password ?? "",
+        system_type: this.config.system_type ?? "",
+      },
+      responseMs: this.config.response_timeout_ms ?? SMPP_DEFAULTS.response_timeout_ms,
+      enquireMs: this.config.enquire_link_ms ?? SMPP_DEFAULTS.enquire_link_ms,
+      onDeliver: (session, pdu, connection) => void this.onDeliver(session, pdu, connection),
+      onState: (state, error) => this.onState(state, error),
+      onLost: (connection) => {
+        this.sink?.connectionLost(this.channel, this.prefix(connection)).catch((e) => {
+          console.error(`SMPP channel ${this.channel.id}: could not note a lost connection:`, e);
+        });
+      },
+    });
   }
 
-  /** A bound session, connecting (again) when needed, with backoff after failures. */
-  private connect(): Promise<smpp.Session> {
-    if (this.bound) return this.bound;
-    const delay = this.failures === 0 ? 0 : Math.min(30_000, 500 * 2 ** (this.failures - 1));
-    const attempt = new Promise<smpp.Session>((resolve, reject) => {
-      setTimeout(() => {
-        const session = smpp.connect(
-          { url: `smpp://${this.config.host}:${this.config.port}`, auto_enquire_link_period: 30_000 },
-          () => {
-            session.bind_transceiver(
-              {
-                system_id: this.config.system_id,
-                password: this.credentials.password ?? "",
-                system_type: this.config.system_type ?? "",
-                interface_version: 0x34,
-              },
-              (pdu) => {
-                if (pdu.command_status === 0) {
-                  this.failures = 0;
-                  resolve(session);
-                } else {
-                  session.destroy();
-                  reject(new Error(`bind_transceiver refused (0x${pdu.command_status.toString(16)})`));
-                }
-              },
-            );
-          },
-        );
-        // Numbered per connection, so a PDU is tagged with the session it came on.
-        const bind = ++this.bindNo;
-        session.on("deliver_sm", (pdu) => this.onDeliver(session, pdu, bind));
-        const lost = (e?: Error) => {
-          if (this.session === session) this.session = null;
-          this.bound = null;
-          reject(e ?? new Error("the SMPP connection closed"));
-        };
-        session.on("error", lost);
-        session.on("close", () => lost());
-        this.session = session;
-      }, delay);
-    });
-    this.bound = attempt.catch((e) => {
-      this.failures++;
-      this.bound = null;
-      throw e;
-    });
-    return this.bound;
+  /** Keeps the session bound from now on, so receipts and inbound SMS arrive while nothing is sent. */
+  keep() {
+    if (!this.closed) this.link.start();
   }
 
-  private onDeliver(session: smpp.Session, pdu: smpp.Pdu, bind: number) {
-    session.send(pdu.response());
-    const esm = Number(pdu.esm_class ?? 0);
-    const sm = pdu.short_message as { message?: string | Buffer } | string | undefined;
-    const text =
-      typeof sm === "string"
-        ? sm
-        : typeof sm?.message === "string"
-          ? sm.message
-          : (sm?.message?.toString("latin1") ?? "");
-    if (esm & smpp.ESM_CLASS.MC_DELIVERY_RECEIPT) {
-      const r = parseReceipt(text);
-      const receipted = pdu.receipted_message_id;
-      if (r) this.receipts.push(typeof receipted === "string" && receipted ? { ...r, providerRef: receipted } : r);
+  /** The link as a person would want to know it. */
+  status(): { state: LinkState | "idle" | "closed"; lastError: string | null } {
+    return { state: this.link.state, lastError: this.link.lastError };
+  }
+
+  private onState(state: LinkState, error: string | null) {
+    this.sink?.health(this.channel, state === "up" ? "up" : state, error).catch((e) => {
+      console.error(`SMPP channel ${this.channel.id}: could not record its state:`, e);
+    });
+  }
+
+  /** A receipt or an inbound SMS: answered once stored, or refused for now (the SMSC sends it again). */
+  private async onDeliver(session: smpp.Session, pdu: smpp.Pdu, connection: number) {
+    let stored: string | null;
+    try {
+      stored = await this.store(pdu, connection);
+    } catch (e) {
+      console.error(`SMPP channel ${this.channel.id}: could not store a deliver_sm; asking for it again:`, e);
+      // A temporary failure of ours: the SMSC keeps the message and delivers it again.
+      this.link.respond(session, pdu, ESME_RX_T_APPN);
       return;
     }
-    this.inbound.push({
-      // The same PDU delivered again on its bind (the SMSC missed our response) is one message;
-      // anything on another bind, or from another run of this process, is another.
-      providerMessageId: `smpp-${this.config.host}-${this.instance}.${bind}-${String(pdu.sequence_number)}`,
+    this.link.respond(session, pdu, 0, stored ? () => this.answered(stored) : undefined);
+  }
+
+  /**
+   * An answer was written: recorded at once, not batched, because a record left behind by a
+   * crash in between could take a customer's identical repeat for a redelivery. A failed write
+   * is tried again.
+   */
+  private answered(id: string) {
+    this.sink?.answered(this.channel, [id]).catch((e) => {
+      console.error(`SMPP channel ${this.channel.id}: could not record an answer; trying again:`, e);
+      if (!this.closed) setTimeout(() => this.answered(id), ANSWERED_RETRY_MS);
+    });
+  }
+
+  private prefix(connection: number) {
+    return `smpp-${this.config.host}-${this.instance}.${connection}-`;
+  }
+
+  /** Stores a deliver_sm; returns the provider id of an inbound SMS stored through the sink. */
+  private async store(pdu: smpp.Pdu, connection: number): Promise<string | null> {
+    const text = textOf(pdu);
+    if (Number(pdu.esm_class ?? 0) & ESM_DELIVERY_RECEIPT) {
+      const parsed = parseReceipt(text);
+      if (!parsed) return null;
+      const receipted = pdu.receipted_message_id;
+      const r = typeof receipted === "string" && receipted ? { ...parsed, providerRef: receipted } : parsed;
+      // A receipt applied twice changes nothing: it needs no record of its answer.
+      if (this.sink) await this.sink.receipts(this.channel, [r]);
+      else this.receipts.push(r);
+      return null;
+    }
+    const sms: InboundSms = {
+      // The same PDU delivered again on its connection (the SMSC missed our response) is one
+      // message; anything on another connection, or from another run of this process, is another.
+      providerMessageId: `${this.prefix(connection)}${String(pdu.sequence_number)}`,
       from: `+${String(pdu.source_addr).replace(/^\+/, "")}`,
       to: String(pdu.destination_addr ?? ""),
       text,
-    });
-  }
-
-  private submit(session: smpp.Session, options: Record<string, unknown>): Promise<smpp.Pdu | null> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(null), TIMEOUT_MS);
-      session.submit_sm(options, (pdu) => {
-        clearTimeout(timer);
-        resolve(pdu);
-      });
-    });
+    };
+    const part = readConcat(headerOf(pdu));
+    if (!this.sink) {
+      this.inbound.push(sms);
+      return null;
+    }
+    await this.sink.inbound(this.channel, part ? { ...sms, ...part } : sms, this.prefix(connection));
+    return sms.providerMessageId;
   }
 
   async send(req: SendRequest): Promise<SendResult> {
-    let session: smpp.Session;
-    try {
-      session = await this.connect();
-    } catch (e) {
-      // Nothing was submitted: safe to try again later.
-      return { ok: false, error: { kind: "retryable", code: "connect", message: (e as Error).message } };
+    if (this.closed) return { ok: false, error: unavailable("The service is stopping") };
+    this.link.start();
+    // Just after a start or a drop the link may be binding: a message waits a little for it.
+    if (!this.link.up && this.link.worthWaiting) await this.link.settled(WAIT_FOR_LINK_MS);
+    if (!this.link.up) {
+      // Nothing was submitted: the message waits for the link without spending an attempt.
+      return { ok: false, error: unavailable(this.link.lastError ?? "The SMPP link is not bound") };
     }
     const parts = splitParts(req.text, req.encoding);
-    if (parts.length === 1) return this.submitParts(session, req, parts, null);
+    if (parts.length === 1) return this.submitParts(req, parts, null);
     // Taken once, before the first await: every part of this message carries it, and no other
     // message being submitted on this link holds it at the same time.
     const reference = this.nextReference();
     try {
-      return await this.submitParts(session, req, parts, reference);
+      return await this.submitParts(req, parts, reference);
     } finally {
       this.inFlight.delete(reference);
     }
@@ -214,48 +210,90 @@ export class SmppProvider implements SmsProvider {
     return this.reference;
   }
 
-  private async submitParts(
-    session: smpp.Session,
-    req: SendRequest,
-    parts: string[],
-    reference: number | null,
-  ): Promise<SendResult> {
-    const dataCoding = req.encoding === "GSM-7" ? 0 : 8;
+  private async submitParts(req: SendRequest, parts: string[], reference: number | null): Promise<SendResult> {
     const bits = this.config.concat_ref_bits ?? 8;
+    const deadline = Date.now() + (this.config.response_timeout_ms ?? SMPP_DEFAULTS.response_timeout_ms) * 3;
     let lastId = "";
     for (let i = 0; i < parts.length; i++) {
       const last = i === parts.length - 1;
-      const message =
-        reference === null
-          ? (parts[0] as string)
-          : { udh: concatHeader(reference, parts.length, i + 1, bits), message: parts[i] as string };
-      const pdu = await this.submit(session, {
+      const options = {
         source_addr: this.config.source_addr,
         source_addr_ton: this.config.source_ton ?? 5,
         source_addr_npi: this.config.source_npi ?? 0,
         destination_addr: req.to.replace(/^\+/, ""),
         dest_addr_ton: 1,
         dest_addr_npi: 1,
-        data_coding: dataCoding,
+        data_coding: req.encoding === "GSM-7" ? 0 : 8,
         // A receipt for the last part stands for the whole message.
         registered_delivery: last ? 1 : 0,
-        short_message: message,
-      });
-      if (!pdu) {
-        // No answer: the SMSC may have taken it. Never re-sent blindly.
+        short_message:
+          reference === null
+            ? (parts[0] as string)
+            : { udh: concatHeader(reference, parts.length, i + 1, bits), message: parts[i] as string },
+      };
+      const answer = await this.submitThrottled(options, deadline);
+      if ("none" in answer) {
+        if (answer.none === "down" && i === 0) {
+          return { ok: false, error: unavailable(this.link.lastError ?? "The SMPP link dropped") };
+        }
+        // No answer, or the link went mid-message: the SMSC may have taken it. Never re-sent blindly.
         return {
           ok: false,
-          error: { kind: "unknown_outcome", code: "timeout", message: `no submit_sm_resp for part ${i + 1}` },
+          error: { kind: "unknown_outcome", code: answer.none, message: `no submit_sm_resp for part ${i + 1}` },
         };
       }
-      if (pdu.command_status !== 0) {
-        const error = classifySmppStatus(pdu.command_status);
+      const status = answer.pdu.command_status;
+      if (status !== 0) {
+        const error = classifySmppStatus(status);
         // Once a part went out, a retry would duplicate it: report the outcome as unknown.
         return { ok: false, error: i === 0 ? error : { ...error, kind: "unknown_outcome" } };
       }
-      lastId = String(pdu.message_id ?? "");
+      lastId = String(answer.pdu.message_id ?? "");
     }
     return { ok: true, providerRef: lastId };
+  }
+
+  /**
+   * One submit_sm through the window. A throttled one is sent again after a pause that slows the
+   * whole link, until the message's deadline: the SMSC did not take it, so nothing is doubled.
+   */
+  private async submitThrottled(options: Record<string, unknown>, deadline: number): Promise<Answer> {
+    for (;;) {
+      const answer = await this.submit(options);
+      if ("none" in answer || !isThrottle(answer.pdu.command_status)) {
+        if (!("none" in answer)) this.throttleMs = 0;
+        return answer;
+      }
+      this.throttleMs = Math.min(THROTTLE_MAX_MS, this.throttleMs ? this.throttleMs * 2 : THROTTLE_FIRST_MS);
+      this.pausedUntil = Math.max(this.pausedUntil, Date.now() + this.throttleMs);
+      if (this.pausedUntil >= deadline) return answer;
+    }
+  }
+
+  private async submit(options: Record<string, unknown>): Promise<Answer> {
+    await this.slot();
+    try {
+      const wait = this.pausedUntil - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      return await this.link.request("submit_sm", options);
+    } finally {
+      this.outstanding--;
+      this.queue.shift()?.();
+    }
+  }
+
+  private slot(): Promise<void> {
+    const window = Math.max(1, this.config.window ?? SMPP_DEFAULTS.window);
+    if (this.outstanding < window) {
+      this.outstanding++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.queue.push(() => {
+        this.outstanding++;
+        resolve();
+      }),
+    );
   }
 
   pollStatus(): StatusUpdate[] {
@@ -281,31 +319,14 @@ export class SmppProvider implements SmsProvider {
 
   async close(): Promise<void> {
     this.closed = true;
-    const s = this.session;
-    this.session = null;
-    this.bound = null;
-    if (!s) return;
-    // unbind politely; a dead link (or a silent SMSC) gets destroyed instead.
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        s.destroy();
-        resolve();
-      }, 1000);
-      const sent = s.unbind({}, () =>
-        s.close(() => {
-          clearTimeout(timer);
-          resolve();
-        }),
-      );
-      if (!sent) {
-        clearTimeout(timer);
-        s.destroy();
-        resolve();
-      }
-    });
+    await this.link.close();
   }
 
   get isClosed() {
     return this.closed;
   }
+}
+
+function unavailable(message: string): ProviderError {
+  return { kind: "unavailable", code: "unbound", message, retryAfterMs: WAIT_FOR_LINK_MS };
 }

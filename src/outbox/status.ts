@@ -38,6 +38,7 @@ export const REASONS: Record<string, string> = {
   no_channel: "No channel to send through: add one at /v1/channels",
   rate_limited: "Waiting for the channel's rate limit",
   throttled: "The provider asked to slow down",
+  channel_down: "The channel's link to its provider is down; waiting for it to come back",
   retry: "A temporary provider error; retrying",
   retries_exhausted: "The provider kept failing; gave up",
   rejected: "The provider rejected the message",

@@ -1,4 +1,5 @@
 import type { Plan } from "../../db/schema";
+import { localParts } from "../../lib/time";
 import type { ConsoleApi } from "../api";
 import { Field, Hidden, NumberField, RowButton } from "../fields";
 import { fill, type Lang, type Words } from "../i18n";
@@ -33,6 +34,13 @@ type Channel = {
   rate_per_second: number | null;
   default: boolean;
   webhooks: { status: string; inbound: string };
+  health: {
+    link: "connecting" | "up" | "down" | null;
+    since: string | null;
+    last_error: string | null;
+    last_error_at: string | null;
+    waiting: number;
+  };
 };
 type Usage = {
   proactive_segments: number;
@@ -340,20 +348,30 @@ export async function SettingsPage(props: Props) {
 
       <h2 id="ch-h">{w.channels}</h2>
       <p class="muted">{w.channelsHint}</p>
-      <Table head={[w.name, w.provider, w.sender, w.credentials, w.rate, w.webhooks, ""]} label="ch-h">
+      <Table head={[w.name, w.provider, w.link, w.sender, w.credentials, w.rate, w.webhooks, ""]} label="ch-h">
         {channels.map((ch) => (
           <tr>
             <td data-label={w.name}>
               {ch.name} {ch.default && <span class="badge">{w.defaultChannel}</span>}
             </td>
             <td data-label={w.provider}>{ch.provider}</td>
+            <td data-label={w.link}>
+              <LinkHealth w={w} health={ch.health} zone={t.time_zone} />
+            </td>
             <td data-label={w.sender}>{String(ch.config.from ?? ch.config.source_addr ?? "–")}</td>
             <td data-label={w.credentials}>{ch.has_credentials ? w.credentialsSet : w.credentialsNone}</td>
             <td data-label={w.rate}>{ch.rate_per_second ?? "–"}</td>
             <td data-label={w.webhooks}>
-              <code>{ch.webhooks.inbound}</code>
-              <br />
-              <code>{ch.webhooks.status}</code>
+              {/* SMPP brings receipts and replies over its own connection: no webhook to set up. */}
+              {ch.provider === "smpp" ? (
+                "–"
+              ) : (
+                <>
+                  <code>{ch.webhooks.inbound}</code>
+                  <br />
+                  <code>{ch.webhooks.status}</code>
+                </>
+              )}
             </td>
             <td>
               <form method="post" action="/console/settings/channel-update" class="inline">
@@ -421,4 +439,35 @@ export async function SettingsPage(props: Props) {
       </form>
     </Layout>
   );
+}
+
+/** A channel's connection as staff read it: its state and since when, the last problem, what waits. */
+function LinkHealth({ w, health, zone }: { w: Words; health: Channel["health"]; zone: string }) {
+  const state = {
+    up: [w.linkUp, "good"],
+    down: [w.linkDown, "bad"],
+    connecting: [w.linkConnecting, ""],
+  } as const;
+  const [label, tone] = health.link ? state[health.link] : [w.linkUnknown, ""];
+  return (
+    <>
+      <span class={`badge ${tone}`}>{label}</span>
+      {health.since && <span class="muted"> {fill(w.linkSince, { time: whenIn(health.since, zone) })}</span>}
+      {health.link === "down" && health.last_error_at && (
+        <details>
+          <summary>{fill(w.linkLastError, { time: whenIn(health.last_error_at, zone) })}</summary>
+          {/* The provider's own words, for whoever looks after the connection. */}
+          <p class="muted">{health.last_error}</p>
+        </details>
+      )}
+      {health.waiting > 0 && <p>{fill(w.linkWaiting, { n: health.waiting })}</p>}
+    </>
+  );
+}
+
+/** "2026-12-06 18:05 (Asia/Shanghai)": a time shown to a person names its zone. */
+function whenIn(instant: string, zone: string): string {
+  const p = localParts(new Date(instant), zone);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)} (${zone})`;
 }

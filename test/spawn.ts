@@ -1,0 +1,44 @@
+// The Node server as its own process, for the tests that kill it.
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import type { IdGenerator } from "../src/lib/ids";
+import type { NodeDatabase } from "../src/node/db";
+
+const root = join(import.meta.dirname, "..");
+
+/** One node process (not tsx's wrapper), so SIGKILL hits the server itself. */
+export function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/node/main.ts"], {
+    cwd: root,
+    env: { ...process.env, ...env },
+  });
+  let out = "";
+  child.stdout.on("data", (d) => {
+    out += d;
+  });
+  child.stderr.on("data", (d) => {
+    out += d;
+  });
+  return { child, output: () => out };
+}
+
+export const exited = (child: ChildProcess) => new Promise<void>((resolve) => child.on("exit", () => resolve()));
+
+/** `count` customers and a queued notification to each, written straight into the database. */
+export function queueNotifications(db: NodeDatabase, ids: IdGenerator, tenantId: string, count: number, now: number) {
+  const insertCustomer = db.sqlite.prepare(
+    `insert into customers (id, tenant_id, phone, name, locale, time_zone, tags, attributes, consent_state, source, created_at, updated_at)
+     values (?, ?, ?, ?, 'en', 'Asia/Shanghai', '[]', '{}', 'never_asked', 'import', ?, ?)`,
+  );
+  const insertMessage = db.sqlite.prepare(
+    `insert into messages (id, tenant_id, customer_id, kind, body, variables, is_reply, quiet_hours, status, send_at, due_at, attempts, created_at, updated_at)
+     values (?, ?, ?, 'notification', ?, '{}', 0, 0, 'queued', ?, ?, 0, ?, ?)`,
+  );
+  db.sqlite.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const cid = ids.next("cus");
+      insertCustomer.run(cid, tenantId, `+86139${String(i).padStart(8, "0")}`, `Holder ${i}`, now, now);
+      insertMessage.run(ids.next("msg"), tenantId, cid, `Your card ${i} is on its way`, now, now, now, now);
+    }
+  })();
+}

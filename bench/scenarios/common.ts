@@ -1,11 +1,14 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Ctx } from "../../src/context";
 import { ManualClock, systemClock } from "../../src/lib/clock";
 import { IdGenerator } from "../../src/lib/ids";
 import { startCheckpointer } from "../../src/node/checkpointer";
 import { migrateDatabase, openDatabase } from "../../src/node/db";
+import { fromBuild } from "../../src/node/threads";
 import { createTenant } from "../../src/tenants/service";
 
 /** A migrated database in a temp file (WAL, checkpointed by a thread, as `npm start` runs it) with one workspace. */
@@ -32,3 +35,22 @@ export async function benchWorkspace() {
 }
 
 export { seededRandom as prng } from "../../src/lib/random";
+
+/** Runs bench/servers/<name>.ts, or its bundle (dist/node/bench-<name>.js) when the bench runs from the build. */
+export function startServer(name: string): Promise<{ child: ChildProcess; port: number; channel: string }> {
+  const script = fromBuild
+    ? [fileURLToPath(new URL(`./bench-${name}.js`, import.meta.url))]
+    : ["--import", "tsx", fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url))];
+  const child = spawn(process.execPath, script, {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  return new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /@@READY (\d+) (\S+)/.exec(out);
+      if (m) resolve({ child, port: Number(m[1]), channel: m[2] as string });
+    });
+    child.on("exit", (code) => reject(new Error(`${name} exited with ${code}`)));
+  });
+}

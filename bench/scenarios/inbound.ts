@@ -1,11 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { fromBuild } from "../../src/node/threads";
 import { CUSTOMERS, SECRET, SERVICE_NUMBER } from "../servers/inbound-shared";
 import type { Result } from ".";
-import { prng } from "./common";
+import { prng, startServer as start } from "./common";
 
 const DURATION_S = 10;
 /**
@@ -18,25 +15,6 @@ const DRAIN_LIMIT_MS = 180_000;
 const CONNECTIONS = 32;
 // More than the run sends, so every request is a new message (a repeat would be a cheap no-op).
 const BODIES = 400_000;
-
-/** Runs bench/servers/<name>.ts, or its bundle (dist/node/bench-<name>.js) when the bench runs from the build. */
-function start(name: string): Promise<{ child: ChildProcess; port: number; channel: string }> {
-  const script = fromBuild
-    ? [fileURLToPath(new URL(`./bench-${name}.js`, import.meta.url))]
-    : ["--import", "tsx", fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url))];
-  const child = spawn(process.execPath, script, {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /@@READY (\d+) (\S+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]), channel: m[2] as string });
-    });
-    child.on("exit", (code) => reject(new Error(`${name} exited with ${code}`)));
-  });
-}
 
 const FREE = [
   "What time does the pool open on Sunday?",

@@ -20,4 +20,5 @@ export const scenarios: Record<string, () => Promise<Result>> = {
   plan_broadcast_1m: async () => (await import("./plan")).planBroadcast1m(),
   plan_idle_tick_1m: async () => (await import("./plan-idle")).planIdleTick1m(),
   inbound_webhook: async () => (await import("./inbound")).inboundWebhook(),
+  smpp_submit: async () => (await import("./smpp")).smppSubmit(),
 };

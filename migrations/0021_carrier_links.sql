@@ -44,9 +44,9 @@ CREATE TABLE `unanswered_deliveries` (
 	`tenant_id` text NOT NULL,
 	`channel_id` text NOT NULL,
 	`provider_message_id` text NOT NULL,
+	`connection` text NOT NULL,
 	`fingerprint` text NOT NULL,
 	`received_at` integer NOT NULL,
-	`answered_at` integer,
 	PRIMARY KEY(`tenant_id`, `channel_id`, `provider_message_id`),
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade
 );

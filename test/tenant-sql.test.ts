@@ -90,7 +90,7 @@ const CROSS_WORKSPACE: { match: RegExp; why: string }[] = [
     why: "receipts that beat their send, matched to their message once written, any workspace",
   },
   {
-    match: /^delete from unanswered_deliveries where answered_at < \? or received_at < \?$/,
+    match: /^delete from unanswered_deliveries where received_at < \?$/,
     why: "records of SMPP answers past the time a redelivery could come, any workspace",
   },
 ];

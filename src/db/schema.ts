@@ -646,10 +646,9 @@ export const inboundParts = sqliteTable(
 );
 
 /**
- * Inbound SMS (and parts) stored from an SMPP session, until the SMSC surely has its answer. If
- * the process dies before answering, or the connection drops just after (the answer may never
- * have arrived), the SMSC delivers the same message again on a new connection: one matching an
- * open row here is that redelivery, not a new message.
+ * Inbound SMS (and parts) stored from an SMPP session and not yet answered (a day at most). If
+ * the process dies before answering one, the SMSC delivers the same message again on a new
+ * connection: one matching such a row is that redelivery (src/inbound/delivered-store.ts).
  */
 export const unansweredDeliveries = sqliteTable(
   "unanswered_deliveries",
@@ -659,11 +658,11 @@ export const unansweredDeliveries = sqliteTable(
       .references(() => tenants.id, { onDelete: "cascade" }),
     channelId: text("channel_id").notNull(),
     providerMessageId: text("provider_message_id").notNull(),
+    /** The connection it came on (its provider ids' prefix). */
+    connection: text("connection").notNull(),
     /** Sender, recipient, text and place in a long message: what a redelivery repeats. */
     fingerprint: text("fingerprint").notNull(),
     receivedAt: integer("received_at").notNull(),
-    /** When the answer was written; null while none was, or again if its connection dropped soon after. */
-    answeredAt: integer("answered_at"),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.channelId, t.providerMessageId] }),

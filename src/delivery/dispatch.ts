@@ -155,7 +155,8 @@ async function processBatch(
         }
       };
       // A session channel takes as many at once as its window allows.
-      const width = Math.max(opts.concurrency, Number(channel?.config.window ?? 0));
+      const window = Number(channel?.config.window);
+      const width = Number.isInteger(window) && window > 0 ? Math.max(opts.concurrency, window) : opts.concurrency;
       await Promise.all(Array.from({ length: Math.min(width, messages.length) }, worker));
       await writeLane(deps, channel, messages, outcomes, envs, stats);
     }),

@@ -100,13 +100,12 @@ export type SessionSink = {
   receipts(channel: ChannelRow, updates: StatusUpdate[]): Promise<void>;
   /**
    * An inbound SMS, or a part of a long one, that came on `connection` (the prefix its provider
-   * id starts with): the same message delivered again on a later connection is recognised.
+   * id starts with): stored and never answered, it is recognised when the peer delivers it again
+   * on a later connection.
    */
   inbound(channel: ChannelRow, sms: InboundSms | InboundPart, connection: string): Promise<void>;
   /** The answers to these inbound messages were written to the peer. */
   answered(channel: ChannelRow, providerMessageIds: string[]): Promise<void>;
-  /** A connection dropped: answers it wrote just before may not have arrived. */
-  connectionLost(channel: ChannelRow, connection: string): Promise<void>;
   health(channel: ChannelRow, state: LinkHealth, error: string | null): Promise<void>;
 };
 

@@ -3,7 +3,7 @@
 
 import { recordHealth } from "../channels/health-store";
 import { sessionChannels } from "../channels/store";
-import { answered, connectionLost, pruneUnanswered, storeDelivered } from "../inbound/delivered-store";
+import { answered, pruneUnanswered, storeDelivered } from "../inbound/delivered-store";
 import { flushStaleParts } from "../inbound/parts-store";
 import type { StoreDeps } from "../inbound/store";
 import { applyMatchedEarlyReceipts, pruneEarlyReceipts } from "./early-receipts-store";
@@ -21,7 +21,6 @@ export function sessionSink(deps: StoreDeps & { onInbound?: (() => void) | undef
       if (await storeDelivered(deps, channel, sms, connection)) deps.onInbound?.();
     },
     answered: (channel, ids) => answered(deps, channel, ids),
-    connectionLost: (channel, connection) => connectionLost(deps, channel, connection),
     health: (channel, state, error) => recordHealth(deps, channel, state, error),
   };
 }

@@ -19,8 +19,6 @@ export type LinkOptions = {
   /** Each deliver_sm (receipts and inbound SMS), with the connection it came on. */
   onDeliver(session: smpp.Session, pdu: smpp.Pdu, connection: number): void;
   onState(state: LinkState, error: string | null): void;
-  /** A bound connection was lost (answers written on it just before may not have arrived). */
-  onLost(connection: number): void;
 };
 
 /** A request's answer, or why there is none: the link was down, or the SMSC did not answer in time. */
@@ -39,7 +37,6 @@ export class SmppLink {
   /** Connections made so far: sequence numbers start again on each. */
   connection = 0;
   private current: smpp.Session | null = null;
-  private currentNo = 0;
   private bound = false;
   private failures = 0;
   private retry: ReturnType<typeof setTimeout> | null = null;
@@ -104,6 +101,7 @@ export class SmppLink {
         if (a.pdu.command_status !== 0) {
           return this.lost(session, `bind_transceiver refused (${hex(a.pdu.command_status)})`);
         }
+        clearTimeout(connecting);
         this.bound = true;
         this.failures = 0;
         this.heard(session);
@@ -111,7 +109,6 @@ export class SmppLink {
       });
     });
     this.current = session;
-    this.currentNo = connection;
     this.bound = false;
     this.pending.set(session, new Set());
     // Connecting and binding together get twice a response's deadline.
@@ -150,7 +147,6 @@ export class SmppLink {
   private lost(session: smpp.Session, why: string) {
     this.drain(session);
     if (this.current !== session) return;
-    if (this.bound) this.o.onLost(this.currentNo);
     this.current = null;
     this.bound = false;
     if (this.quiet) clearTimeout(this.quiet);

@@ -95,11 +95,6 @@ export class SmppProvider implements SmsProvider {
       enquireMs: this.config.enquire_link_ms ?? SMPP_DEFAULTS.enquire_link_ms,
       onDeliver: (session, pdu, connection) => void this.onDeliver(session, pdu, connection),
       onState: (state, error) => this.onState(state, error),
-      onLost: (connection) => {
-        this.sink?.connectionLost(this.channel, this.prefix(connection)).catch((e) => {
-          console.error(`SMPP channel ${this.channel.id}: could not note a lost connection:`, e);
-        });
-      },
     });
   }
 

@@ -275,6 +275,11 @@ describe("console: campaigns of every kind", () => {
       variables: { offer: "20% off", code: "YOGA20" },
       next_occurrence_at: "2026-12-05T02:00:00.000Z", // 10:00 in Shanghai
     });
+    // The list shows the workspace's 10:00 with its zone named, whatever the server's zone.
+    expect(await (await page(env, "/console/campaigns", cookie)).text()).toContain("Dec 5, 2026, 10:00 GMT+8");
+    expect(await (await page(env, "/console/campaigns", cookie, "zh-CN")).text()).toContain(
+      "2026年12月5日 GMT+8 10:00",
+    );
     const withSeconds = await made({
       kind: "broadcast",
       name: "Seconds",

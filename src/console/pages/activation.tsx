@@ -6,6 +6,7 @@ import { Field } from "../fields";
 import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout } from "../layout";
 import { Table } from "../table";
+import { whenIn } from "../time";
 
 /** The arrival shares a prompt can be timed by, as form values. */
 export const QUANTILES = ["0.5", "0.8", "0.9", "0.95"];
@@ -88,6 +89,7 @@ export async function ActivationPage(props: Props) {
   ).data.filter((c) => c.kind === "after_delivery");
   const campaign = campaigns.some((c) => c.id === query.campaign_id) ? query.campaign_id : "";
   const report = await api.get<Report>(`/v1/reports/delivery?${base}`);
+  const zone = (await api.get<{ time_zone: string }>("/v1/tenant")).time_zone;
   const fitness = await api.get<Fitness>(
     `/v1/reports/timing-fitness?${base}${rule ? `&rule_days=${rule}` : ""}${campaign ? `&campaign_id=${campaign}` : ""}`,
   );
@@ -174,7 +176,7 @@ export async function ActivationPage(props: Props) {
           )}
           {report.refreshed_at && (
             <p class="muted">
-              {fill(w.modelAsOf, { t: new Date(report.refreshed_at).toLocaleString(lang), n: report.window.days })}
+              {fill(w.modelAsOf, { t: whenIn(report.refreshed_at, zone, lang), n: report.window.days })}
             </p>
           )}
           <figure id="chart" class="chart">

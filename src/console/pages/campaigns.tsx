@@ -8,6 +8,7 @@ import { fill, type Lang, reasonText, term, type Words } from "../i18n";
 import { Layout, Notice, Problem } from "../layout";
 import { Poll } from "../live";
 import { Table } from "../table";
+import { dayIn, whenIn } from "../time";
 import { formKind, NewCampaignForm } from "./campaign-form";
 
 type Campaign = {
@@ -57,6 +58,7 @@ export async function CampaignsPage(
   const shipped = (await api.get<{ data: { key: string }[] }>("/v1/templates/defaults")).data;
   const templates = [...new Set([...own, ...shipped].map((t) => t.key))].sort();
   const attributes = (await api.get<{ data: { key: string; type: string }[] }>("/v1/attributes")).data;
+  const zone = (await api.get<{ time_zone: string }>("/v1/tenant")).time_zone;
   const f = props.form ?? {};
   return (
     <Layout lang={lang} w={w} title={w.campaigns} page="campaigns" who={props.who}>
@@ -69,9 +71,7 @@ export async function CampaignsPage(
               </td>
               <td data-label={w.kind}>{term(w, "ck_", c.kind)}</td>
               <td data-label={w.status}>{term(w, "st_", c.status)}</td>
-              <td data-label={w.next}>
-                {c.next_occurrence_at ? new Date(c.next_occurrence_at).toLocaleString(lang) : "–"}
-              </td>
+              <td data-label={w.next}>{c.next_occurrence_at ? whenIn(c.next_occurrence_at, zone, lang) : "–"}</td>
             </tr>
           ))}
         </Table>
@@ -280,7 +280,7 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
           <Table head={[w.forDate, w.audience, w.sending, w.excluded, w.sendTimes, w.cost]}>
             {forecast.occurrences.map((o) => (
               <tr>
-                <td data-label={w.forDate}>{o.anchor_date ?? o.at.slice(0, 10)}</td>
+                <td data-label={w.forDate}>{o.anchor_date ?? dayIn(o.at, zone)}</td>
                 <td data-label={w.audience}>{o.audience}</td>
                 <td data-label={w.sending}>{o.sending}</td>
                 <td data-label={w.excluded}>

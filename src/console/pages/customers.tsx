@@ -3,6 +3,7 @@ import { Field } from "../fields";
 import type { Lang, Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
+import { whenIn } from "../time";
 import { birthdayText, CustomerEditForm, type EditableCustomer } from "./customer-edit";
 
 type Customer = EditableCustomer;
@@ -113,8 +114,8 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
   const statics = (await api.get<{ data: G[] }>("/v1/groups")).data
     .filter((g) => g.kind === "static")
     .map((g) => ({ id: g.id, name: g.name, code: g.code, member: member.has(g.id) }));
-  const when = (iso: string) =>
-    new Date(iso).toLocaleString(lang, { timeZone: c.time_zone, dateStyle: "medium", timeStyle: "short" });
+  // In the customer's own zone, named (their timeline: when they got or sent what).
+  const when = (iso: string) => whenIn(iso, c.time_zone, lang);
   const b = c.birthday;
   const facts: [string, string][] = [
     [w.phone, c.phone ?? "–"],

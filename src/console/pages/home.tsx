@@ -2,6 +2,7 @@ import type { ConsoleApi } from "../api";
 import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout } from "../layout";
 import { Table } from "../table";
+import { whenIn } from "../time";
 
 type Period = {
   sent: number;
@@ -83,8 +84,7 @@ export async function HomePage(props: { lang: Lang; w: Words; who: { scope: stri
     },
     sample: 0,
   });
-  const when = (iso: string) =>
-    new Date(iso).toLocaleString(lang, { timeZone: s.time_zone, dateStyle: "medium", timeStyle: "short" });
+  const when = (iso: string) => whenIn(iso, s.time_zone, lang);
   return (
     <Layout lang={lang} w={w} title={w.home} page="home" who={props.who}>
       <Figures w={w} lang={lang} title={w.today} p={s.today} currency={s.currency} />

@@ -1,6 +1,7 @@
 import type { ConsoleApi } from "../api";
 import type { Lang, Words } from "../i18n";
 import { Layout, Notice } from "../layout";
+import { whenIn } from "../time";
 
 export const CATEGORIES = ["complaint", "suggestion", "vote", "question", "other"] as const;
 type Category = (typeof CATEGORIES)[number];
@@ -36,7 +37,8 @@ export async function InboxPage(props: Props & { query: Record<string, string>; 
   const staff = (await api.get<{ data: { id: string; name: string }[] }>("/v1/staff")).data;
   const staffName = new Map(staff.map((s) => [s.id, s.name]));
   const here = `/console/inbox?${new URLSearchParams({ status, ...(category && { category }) })}`;
-  const when = (iso: string) => new Date(iso).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
+  const zone = (await api.get<{ time_zone: string }>("/v1/tenant")).time_zone;
+  const when = (iso: string) => whenIn(iso, zone, lang);
   const tab = (c: Category | undefined, label: string, n: number) => (
     <li>
       <a

@@ -1,10 +1,10 @@
 import type { Plan } from "../../db/schema";
-import { localParts } from "../../lib/time";
 import type { ConsoleApi } from "../api";
 import { Field, Hidden, NumberField, RowButton } from "../fields";
 import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
+import { whenIn } from "../time";
 
 type Tenant = {
   name: string;
@@ -356,7 +356,7 @@ export async function SettingsPage(props: Props) {
             </td>
             <td data-label={w.provider}>{ch.provider}</td>
             <td data-label={w.link}>
-              <LinkHealth w={w} health={ch.health} zone={t.time_zone} />
+              <LinkHealth w={w} lang={lang} health={ch.health} zone={t.time_zone} />
             </td>
             <td data-label={w.sender}>{String(ch.config.from ?? ch.config.source_addr ?? "–")}</td>
             <td data-label={w.credentials}>{ch.has_credentials ? w.credentialsSet : w.credentialsNone}</td>
@@ -442,7 +442,7 @@ export async function SettingsPage(props: Props) {
 }
 
 /** A channel's connection as staff read it: its state and since when, the last problem, what waits. */
-function LinkHealth({ w, health, zone }: { w: Words; health: Channel["health"]; zone: string }) {
+function LinkHealth({ w, lang, health, zone }: { w: Words; lang: Lang; health: Channel["health"]; zone: string }) {
   const state = {
     up: [w.linkUp, "good"],
     down: [w.linkDown, "bad"],
@@ -452,10 +452,10 @@ function LinkHealth({ w, health, zone }: { w: Words; health: Channel["health"]; 
   return (
     <>
       <span class={`badge ${tone}`}>{label}</span>
-      {health.since && <span class="muted"> {fill(w.linkSince, { time: whenIn(health.since, zone) })}</span>}
+      {health.since && <span class="muted"> {fill(w.linkSince, { time: whenIn(health.since, zone, lang) })}</span>}
       {health.link === "down" && health.last_error_at && (
         <details>
-          <summary>{fill(w.linkLastError, { time: whenIn(health.last_error_at, zone) })}</summary>
+          <summary>{fill(w.linkLastError, { time: whenIn(health.last_error_at, zone, lang) })}</summary>
           {/* The provider's own words, for whoever looks after the connection. */}
           <p class="muted">{health.last_error}</p>
         </details>
@@ -463,11 +463,4 @@ function LinkHealth({ w, health, zone }: { w: Words; health: Channel["health"]; 
       {health.waiting > 0 && <p>{fill(w.linkWaiting, { n: health.waiting })}</p>}
     </>
   );
-}
-
-/** "2026-12-06 18:05 (Asia/Shanghai)": a time shown to a person names its zone. */
-function whenIn(instant: string, zone: string): string {
-  const p = localParts(new Date(instant), zone);
-  const two = (n: number) => String(n).padStart(2, "0");
-  return `${p.year}-${two(p.month)}-${two(p.day)} ${two(p.hour)}:${two(p.minute)} (${zone})`;
 }

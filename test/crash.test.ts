@@ -1,19 +1,9 @@
-// Rule 5 under fire: the Node server is killed with SIGKILL in the middle of sending 5,000
-// messages, then started again on the same database. The simulator server (another process's
-// worth of state, here in the test) must have received every message exactly once.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createChannel } from "../src/channels/service";
-import { ManualClock } from "../src/lib/clock";
-import { IdGenerator } from "../src/lib/ids";
-import { hmacBase64, importSecretKey, newSecretKeyBase64 } from "../src/lib/secretbox";
-import { migrateDatabase, openDatabase } from "../src/node/db";
+import { hmacBase64 } from "../src/lib/secretbox";
+import { openDatabase } from "../src/node/db";
 import { type SimulatorServer, startSimulatorServer } from "../src/node/simulator-server";
-import { createTenant } from "../src/tenants/service";
 import { freePort } from "./net";
-import { exited, queueNotifications, startServer as start } from "./spawn";
+import { exited, fileWorkspace, queueNotifications, startServer as start } from "./spawn";
 import { until } from "./wait";
 
 const COUNT = 5000;
@@ -30,36 +20,18 @@ describe("crash safety", () => {
       (await (await fetch(`${sim?.url}/sim/stats`)).json()) as { accepted: number; duplicates: number; refs: string[] };
 
     // The workspace, its simulator channel (pointing at the simulator server) and 5,000 due messages.
-    const dir = mkdtempSync(join(tmpdir(), "tidings-crash-"));
-    const dbPath = join(dir, "tidings.db");
-    const keyText = newSecretKeyBase64();
-    const db = openDatabase(dbPath);
-    migrateDatabase(db);
-    const clock = new ManualClock(Date.now() - 60_000);
-    const ids = new IdGenerator(clock);
-    const { tenant } = await createTenant(
-      { db, clock, ids },
-      {
-        name: "Crash Bank",
-        slug: "crash",
-        default_country: "CN",
-        time_zone: "Asia/Shanghai",
-        locale: "en",
-      },
-    );
-    await createChannel(
-      { db, clock, ids, tenantId: tenant.id, secretKey: await importSecretKey(keyText), supports: () => true },
-      {
+    const { dbPath, keyText, db, clock, ids, tenant } = await fileWorkspace({
+      prefix: "tidings-crash-",
+      tenant: { name: "Crash Bank", slug: "crash" },
+      clockAt: Date.now() - 60_000,
+      // A millisecond per send stretches the run so the kill lands in the middle of it.
+      channel: {
         name: "Remote simulator",
         provider: "simulator",
-        // A millisecond per send stretches the run so the kill lands in the middle of it.
         config: { url: sim.url, latency_ms: 1 },
         credentials: {},
-        rate_per_second: null,
-        counting: "standard",
-        default: true,
       },
-    );
+    });
     const now = clock.now().getTime();
     queueNotifications(db, ids, tenant.id, COUNT, now);
     db.close();
@@ -125,30 +97,13 @@ describe("crash safety", () => {
   }, 240_000);
 
   it("kill -9 amid a storm of inbound webhooks, restart: every one answered 200 is handled, once", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "tidings-crash-inbound-"));
-    const dbPath = join(dir, "tidings.db");
-    const keyText = newSecretKeyBase64();
     const secret = "crash-inbound-secret-0123456789";
-    const db = openDatabase(dbPath);
-    migrateDatabase(db);
-    const clock = new ManualClock(Date.now());
-    const ids = new IdGenerator(clock);
-    const { tenant } = await createTenant(
-      { db, clock, ids },
-      { name: "Crash Gym", slug: "crash-gym", default_country: "CN", time_zone: "Asia/Shanghai", locale: "en" },
-    );
-    const channel = await createChannel(
-      { db, clock, ids, tenantId: tenant.id, secretKey: await importSecretKey(keyText), supports: () => true },
-      {
-        name: "Sim",
-        provider: "simulator",
-        config: { from: "+8610690000" },
-        credentials: { secret },
-        rate_per_second: null,
-        counting: "standard",
-        default: true,
-      },
-    );
+    const { dbPath, keyText, db, channel } = await fileWorkspace({
+      prefix: "tidings-crash-inbound-",
+      tenant: { name: "Crash Gym", slug: "crash-gym" },
+      clockAt: Date.now(),
+      channel: { name: "Sim", provider: "simulator", config: { from: "+8610690000" }, credentials: { secret } },
+    });
     db.close();
     const port = await freePort();
     const env = {

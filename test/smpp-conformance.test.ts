@@ -64,6 +64,11 @@ async function notify(t: { client: TestEnvClient }, customerId: string, text: st
   return m.body.id as string;
 }
 
+/** The texts of a workspace's stored inbound SMS, newest first. */
+async function inboundTexts(t: { client: TestEnvClient }): Promise<string[]> {
+  return (await t.client.get("/v1/inbound")).body.data.map((m: { text: string }) => m.text);
+}
+
 const statusOf = async (t: { client: TestEnvClient }, id: string) => (await t.client.get(`/v1/messages/${id}`)).body;
 
 describe("SMPP conformance", () => {
@@ -113,8 +118,7 @@ describe("SMPP conformance", () => {
     await until("the SMSC to have its answer", () => s.acked === 1);
     // 0x64 (ESME_RX_T_APPN): try again later; then 0 once stored.
     expect(s.answers.map((a) => a.status)).toEqual([0x64, 0]);
-    const inbound = (await t.client.get("/v1/inbound")).body.data;
-    expect(inbound.map((m: { text: string }) => m.text)).toEqual(["Is my card coming soon? Need it!!!"]);
+    expect(await inboundTexts(t)).toEqual(["Is my card coming soon? Need it!!!"]);
   });
 
   it("stores once a message whose answer never went out, when the SMSC delivers it again after a new bind", async () => {
@@ -142,8 +146,7 @@ describe("SMPP conformance", () => {
     // The same text once more, a new message from the customer: stored too.
     s.inbound("8613900139000", "1");
     await until("the SMSC to have its answer", () => s.acked === 2);
-    const inbound = (await t.client.get("/v1/inbound")).body.data;
-    expect(inbound.map((m: { text: string }) => m.text)).toEqual(["1", "1"]);
+    expect(await inboundTexts(t)).toEqual(["1", "1"]);
   });
 
   it("puts long inbound SMS together: parts out of order, 8- and 16-bit references, a part twice, a part that never came", async () => {
@@ -165,7 +168,7 @@ describe("SMPP conformance", () => {
     s.inbound(a, "Start", { udh: [5, 0, 3, 9, 3, 1] });
     s.inbound(a, "end", { udh: [5, 0, 3, 9, 3, 3] });
     await until("every part answered", () => s.acked === 8);
-    const texts = async () => (await t.client.get("/v1/inbound")).body.data.map((m: { text: string }) => m.text);
+    const texts = () => inboundTexts(t);
     expect((await texts()).sort()).toEqual(["Part one, two and three", "我的卡什么时候到？请尽快寄出"].sort());
     // Five minutes on, the rest of reference 9 is given up on: stored with the gap marked.
     env.clock.advance(5 * 60_000 + 1000);
@@ -236,8 +239,7 @@ describe("SMPP conformance", () => {
     await until("a bind to the restarted SMSC", () => again.bound.size > 0, 5000);
     again.inbound("8613900139002", "Is my card coming?");
     await until("the SMSC to have its answer", () => again.acked === 1);
-    const inbound = (await t.client.get("/v1/inbound")).body.data;
-    expect(inbound.map((m: { text: string }) => m.text)).toEqual(["Is my card coming?"]);
+    expect(await inboundTexts(t)).toEqual(["Is my card coming?"]);
     expect(again.parts).toHaveLength(0);
   });
 
@@ -267,7 +269,7 @@ describe("SMPP conformance", () => {
     const sms = (id: string, text: string) => ({ providerMessageId: id, from: "+8613900139000", to: "1069", text });
     const store = (id: string, text: string) =>
       storeDelivered(env.deps, channel, sms(id, text), id.slice(0, id.lastIndexOf("-") + 1));
-    const texts = async () => (await t.client.get("/v1/inbound")).body.data.map((m: { text: string }) => m.text).sort();
+    const texts = async () => (await inboundTexts(t)).sort();
     // The same text twice on one connection: a customer who sent it twice.
     expect(await store("smpp-h-a.1-5", "1")).toBe(true);
     expect(await store("smpp-h-a.1-6", "1")).toBe(true);

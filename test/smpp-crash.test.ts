@@ -1,22 +1,7 @@
-// Rule 5 on a carrier link: the Node server is killed with SIGKILL while its SMPP session is
-// answering a burst of inbound SMS and delivery receipts, then started again on the same
-// database. An SMSC forgets what it got an answer for and delivers the rest again on the next
-// bind (test/smsc.ts does the same): nothing may be lost, a receipt applies once, and an SMS is
-// stored once unless the SMSC never read our answer to it (the kill's reset can lose answers
-// already written; SMPP then cannot tell its redelivery from the customer sending it again).
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createChannel } from "../src/channels/service";
-import { ManualClock } from "../src/lib/clock";
-import { IdGenerator } from "../src/lib/ids";
-import { importSecretKey, newSecretKeyBase64 } from "../src/lib/secretbox";
-import { migrateDatabase, openDatabase } from "../src/node/db";
-import { createTenant } from "../src/tenants/service";
 import { freePort } from "./net";
 import { TestSmsc } from "./smsc";
-import { exited, queueNotifications, startServer } from "./spawn";
+import { exited, fileWorkspace, queueNotifications, startServer } from "./spawn";
 import { until } from "./wait";
 
 const COUNT = 60;
@@ -31,29 +16,17 @@ describe("SMPP crash safety", () => {
     await smsc.start();
     // Receipts wait until the test sends them, all at once with the inbound SMS.
     smsc.receiptDelayMs = null;
-    const dir = mkdtempSync(join(tmpdir(), "tidings-smpp-crash-"));
-    const dbPath = join(dir, "tidings.db");
-    const keyText = newSecretKeyBase64();
-    const db = openDatabase(dbPath);
-    migrateDatabase(db);
-    const clock = new ManualClock(Date.now() - 60_000);
-    const ids = new IdGenerator(clock);
-    const { tenant } = await createTenant(
-      { db, clock, ids },
-      { name: "Card Centre", slug: "cards", default_country: "CN", time_zone: "Asia/Shanghai", locale: "en" },
-    );
-    await createChannel(
-      { db, clock, ids, tenantId: tenant.id, secretKey: await importSecretKey(keyText), supports: () => true },
-      {
+    const { dbPath, keyText, db, clock, ids, tenant } = await fileWorkspace({
+      prefix: "tidings-smpp-crash-",
+      tenant: { name: "Card Centre", slug: "cards" },
+      clockAt: Date.now() - 60_000,
+      channel: {
         name: "Carrier",
         provider: "smpp",
         config: { host: "127.0.0.1", port: smsc.port, system_id: "tidings", source_addr: "1069" },
         credentials: { password: "secret" },
-        rate_per_second: null,
-        counting: "standard",
-        default: true,
       },
-    );
+    });
     const now = clock.now().getTime();
     queueNotifications(db, ids, tenant.id, COUNT, now);
     const count = (sql: string) => (db.sqlite.prepare(sql).get() as { n: number }).n;

@@ -1,8 +1,15 @@
-// The Node server as its own process, for the tests that kill it.
+// The Node server as its own process, and the database file it runs on, for the tests that kill it.
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { IdGenerator } from "../src/lib/ids";
-import type { NodeDatabase } from "../src/node/db";
+import type { ChannelCreate } from "../src/channels/schemas";
+import { createChannel } from "../src/channels/service";
+import { ManualClock } from "../src/lib/clock";
+import { IdGenerator } from "../src/lib/ids";
+import { importSecretKey, newSecretKeyBase64 } from "../src/lib/secretbox";
+import { migrateDatabase, type NodeDatabase, openDatabase } from "../src/node/db";
+import { createTenant } from "../src/tenants/service";
 
 const root = join(import.meta.dirname, "..");
 
@@ -41,4 +48,31 @@ export function queueNotifications(db: NodeDatabase, ids: IdGenerator, tenantId:
       insertMessage.run(ids.next("msg"), tenantId, cid, `Your card ${i} is on its way`, now, now, now, now);
     }
   })();
+}
+
+/**
+ * A database file in a new folder, migrated, with one workspace (Shanghai, English) and its
+ * default channel: what a server started by startServer() then runs on.
+ */
+export async function fileWorkspace(opts: {
+  prefix: string;
+  tenant: { name: string; slug: string };
+  clockAt: number;
+  channel: Pick<ChannelCreate, "name" | "provider" | "config" | "credentials">;
+}) {
+  const dbPath = join(mkdtempSync(join(tmpdir(), opts.prefix)), "tidings.db");
+  const keyText = newSecretKeyBase64();
+  const db = openDatabase(dbPath);
+  migrateDatabase(db);
+  const clock = new ManualClock(opts.clockAt);
+  const ids = new IdGenerator(clock);
+  const { tenant } = await createTenant(
+    { db, clock, ids },
+    { ...opts.tenant, default_country: "CN", time_zone: "Asia/Shanghai", locale: "en" },
+  );
+  const channel = await createChannel(
+    { db, clock, ids, tenantId: tenant.id, secretKey: await importSecretKey(keyText), supports: () => true },
+    { ...opts.channel, rate_per_second: null, counting: "standard", default: true },
+  );
+  return { dbPath, keyText, db, clock, ids, tenant, channel };
 }

@@ -41,7 +41,9 @@ export async function applyMatchedEarlyReceipts(deps: { db: Database; clock: Clo
   const byChannel = new Map<string, typeof rows>();
   for (const r of rows) {
     const k = `${r.tenant_id}\u0000${r.channel_id}`;
-    byChannel.set(k, [...(byChannel.get(k) ?? []), r]);
+    const list = byChannel.get(k);
+    if (list) list.push(r);
+    else byChannel.set(k, [r]);
   }
   let applied = 0;
   for (const list of byChannel.values()) {

@@ -198,7 +198,7 @@ export async function sendOne(
 }
 
 /** Error codes that mean the provider did not answer at all (a deadline, a connection that failed). */
-const NO_ANSWER = new Set(["timeout", "network", "connect"]);
+const NO_ANSWER = new Set(["timeout", "network"]);
 
 /** A message that does not go out gives back what it reserved. */
 function giveBack(env: TenantEnv, reserved: number, capSlot: number[] | null) {

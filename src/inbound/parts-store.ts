@@ -62,10 +62,15 @@ export async function storeInboundPart(
       ],
     },
   ]);
-  const rows = await deps.db.rawAll<PartRow>(`select ${COLUMNS} from inbound_parts where ${KEY} order by seq`, key);
+  const rows = await partsOf(deps.db, key);
   if (rows.length < part.total) return false;
   await deps.db.batch(joined(deps, rows, now));
   return true;
+}
+
+/** The parts of one set (by KEY's values), in order. */
+function partsOf(db: Database, key: unknown[]): Promise<PartRow[]> {
+  return db.rawAll<PartRow>(`select ${COLUMNS} from inbound_parts where ${KEY} order by seq`, key);
 }
 
 /** Sets that waited too long for a part: stored with what came. Returns how many. */
@@ -83,7 +88,7 @@ export async function flushStaleParts(deps: Deps): Promise<number> {
   );
   for (const s of sets) {
     const key = [s.tenant_id, s.channel_id, s.from_phone, s.to_phone, s.reference, s.total];
-    const rows = await deps.db.rawAll<PartRow>(`select ${COLUMNS} from inbound_parts where ${KEY} order by seq`, key);
+    const rows = await partsOf(deps.db, key);
     if (rows.length > 0) await deps.db.batch(joined(deps, rows, now));
   }
   return sets.length;

@@ -60,7 +60,7 @@ export class SmppProvider implements SmsProvider {
   readonly name = "smpp";
   // submit_sm has no idempotency key: a send whose response was lost is never repeated blindly.
   readonly dedupesByRef = false;
-  private readonly config: SmppConfig;
+  private readonly config: SmppConfig & typeof SMPP_DEFAULTS;
   private readonly link: SmppLink;
   private closed = false;
   /** Kept here for polling when no sink stores them (tests of the adapter alone). */
@@ -91,8 +91,8 @@ export class SmppProvider implements SmsProvider {
         password: credentials.password ?? "",
         system_type: this.config.system_type ?? "",
       },
-      responseMs: this.config.response_timeout_ms ?? SMPP_DEFAULTS.response_timeout_ms,
-      enquireMs: this.config.enquire_link_ms ?? SMPP_DEFAULTS.enquire_link_ms,
+      responseMs: this.config.response_timeout_ms,
+      enquireMs: this.config.enquire_link_ms,
       onDeliver: (session, pdu, connection) => void this.onDeliver(session, pdu, connection),
       onState: (state, error) => this.onState(state, error),
     });
@@ -109,7 +109,7 @@ export class SmppProvider implements SmsProvider {
   }
 
   private onState(state: LinkState, error: string | null) {
-    this.sink?.health(this.channel, state === "up" ? "up" : state, error).catch((e) => {
+    this.sink?.health(this.channel, state, error).catch((e) => {
       console.error(`SMPP channel ${this.channel.id}: could not record its state:`, e);
     });
   }
@@ -157,10 +157,11 @@ export class SmppProvider implements SmsProvider {
       else this.receipts.push(r);
       return null;
     }
+    const prefix = this.prefix(connection);
     const sms: InboundSms = {
       // The same PDU delivered again on its connection (the SMSC missed our response) is one
       // message; anything on another connection, or from another run of this process, is another.
-      providerMessageId: `${this.prefix(connection)}${String(pdu.sequence_number)}`,
+      providerMessageId: `${prefix}${String(pdu.sequence_number)}`,
       from: `+${String(pdu.source_addr).replace(/^\+/, "")}`,
       to: String(pdu.destination_addr ?? ""),
       text,
@@ -170,7 +171,7 @@ export class SmppProvider implements SmsProvider {
       this.inbound.push(sms);
       return null;
     }
-    await this.sink.inbound(this.channel, part ? { ...sms, ...part } : sms, this.prefix(connection));
+    await this.sink.inbound(this.channel, part ? { ...sms, ...part } : sms, prefix);
     return sms.providerMessageId;
   }
 
@@ -207,7 +208,7 @@ export class SmppProvider implements SmsProvider {
 
   private async submitParts(req: SendRequest, parts: string[], reference: number | null): Promise<SendResult> {
     const bits = this.config.concat_ref_bits ?? 8;
-    const deadline = Date.now() + (this.config.response_timeout_ms ?? SMPP_DEFAULTS.response_timeout_ms) * 3;
+    const deadline = Date.now() + this.config.response_timeout_ms * 3;
     let lastId = "";
     for (let i = 0; i < parts.length; i++) {
       const last = i === parts.length - 1;
@@ -278,7 +279,7 @@ export class SmppProvider implements SmsProvider {
   }
 
   private slot(): Promise<void> {
-    const window = Math.max(1, this.config.window ?? SMPP_DEFAULTS.window);
+    const window = Math.max(1, this.config.window);
     if (this.outstanding < window) {
       this.outstanding++;
       return Promise.resolve();
@@ -315,10 +316,6 @@ export class SmppProvider implements SmsProvider {
   async close(): Promise<void> {
     this.closed = true;
     await this.link.close();
-  }
-
-  get isClosed() {
-    return this.closed;
   }
 }
 

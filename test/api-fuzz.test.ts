@@ -211,7 +211,7 @@ async function workspace(env: TestEnv) {
     done: false,
   });
   await call("POST", "/v1/inbox/group", { group: group.id, category: "question" });
-  await probe("PUT", "/v1/attributes/joined_on", { type: "date", description: "First visit" });
+  await probe("PUT", "/v1/attributes/joined_on", { type: "date", label: "Joined", description: "First visit" });
   await probe("POST", "/v1/staff", { name: "Li", phone: "+8613700137001", email: "li@example.com", role: "viewer" });
   await probe("POST", "/v1/customers", {
     name: "New",

@@ -109,7 +109,7 @@ describe.runIf(present)("the console in Chromium", () => {
     await rows.first().getByRole("link").click();
     await page.waitForURL(/\/console\/customers\/cus_/);
     await expect.poll(() => page.getByRole("heading", { name: "Timeline" }).isVisible()).toBe(true);
-    expect((await page.locator("ol.timeline li").allTextContents()).join("\n")).toContain("customer.created");
+    expect((await page.locator("ol.timeline li").allTextContents()).join("\n")).toContain("Added");
     await shot(page, "customer");
 
     // A segment from form rows: the count follows as the rows are filled in.
@@ -247,13 +247,13 @@ describe.runIf(present)("the console in Chromium", () => {
     await page.getByRole("link", { name: "Templates" }).click();
     await page.getByRole("link", { name: "Write a new message" }).click();
     await page.getByLabel("Text", { exact: true }).fill("{{name}}, the pool is closed on Monday.");
-    await page.getByLabel("Key", { exact: true }).fill("pool_closed");
+    await page.getByLabel("Name", { exact: true }).fill("Pool closed");
     await page.getByRole("button", { name: "Save template" }).click();
     await expect
       .poll(() => page.getByRole("status").textContent())
-      .toMatch(/^Saved pool_closed \(\w+(-\w+)?\), version 1\.$/);
+      .toMatch(/^Saved “Pool closed” \((English|中文)\), version 1\.$/);
     await page.getByRole("link", { name: "Templates" }).click();
-    expect(await page.getByRole("link", { name: "pool_closed" }).count()).toBe(1);
+    expect(await page.getByRole("link", { name: "Pool closed" }).count()).toBe(1);
 
     // Every form control on every page has a name a screen reader can say, and every chart a label.
     const pages = [

@@ -54,3 +54,22 @@ export function noticeOf(res: Response): string {
 export function withNotice(cookie: string, notice: string): string {
   return `${cookie}; tidings_notice=${encodeURIComponent(notice)}`;
 }
+
+/**
+ * The tokens in a page's visible text that read as code, not words: snake_case, an event name
+ * (kind.event) and an internal id (cus_01…). Markup, scripts, styles and form values (an
+ * address to copy, a template's source being edited) are not visible text.
+ */
+export function codesIn(html: string): string[] {
+  const text = html
+    .replace(/<(script|style|textarea|title)[^>]*>[\s\S]*?<\/\1>/g, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
+  return [...new Set([...text.matchAll(CODE)].map((m) => m[0]))].filter((t) => !NOT_CODE.test(t));
+}
+
+const CODE = /\b(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)+|[a-z]+\.[a-z]+(?:_[a-z]+)*|[a-z]{2,4}_[0-9A-HJKMNP-TV-Z]{20,})\b/g;
+// Words with a dot that are not codes: example domains and "e.g".
+const NOT_CODE = /^(?:e\.g|[a-z]+\.(?:example|com|cn|org|net))$/;

@@ -250,7 +250,7 @@ describe("console: campaigns of every kind", () => {
     const t = await tenant(env);
     const cookie = await signIn(env, t.key);
     const yoga = (await t.client.post("/v1/groups", { name: "Morning Yoga", code: "01", kind: "static" })).body;
-    await t.client.put("/v1/attributes/membership_expiry", { type: "date" });
+    await t.client.put("/v1/attributes/membership_expiry", { type: "date", label: "Membership ends" });
     const made = async (fields: Record<string, string>) => {
       const res = await form(env, "/console/campaigns", { _csrf: await csrfOf(env, cookie), ...fields }, cookie);
       expect(res.status, await res.clone().text()).toBe(303);
@@ -259,7 +259,11 @@ describe("console: campaigns of every kind", () => {
     };
     // The form offers the date attribute as an anchor.
     const dateForm = await (await page(env, "/console/campaigns?kind=date_relative", cookie)).text();
-    expect(dateForm).toContain('<option value="attributes.membership_expiry">membership_expiry</option>');
+    // The form offers the date attribute as an anchor, by its label; templates by their titles.
+    expect(dateForm).toContain('<option value="attributes.membership_expiry">Membership ends</option>');
+    expect(dateForm).toContain(
+      '<option value="membership_expiry_reminder" selected="">Membership ending soon</option>',
+    );
 
     const oneOff = await made({
       kind: "broadcast",
@@ -438,7 +442,7 @@ describe("console: a campaign's progress", () => {
     const html = await (await page(env, url, cookie)).text();
     expect(html).toMatch(/aria-label="Planned 3, Sent 2, Delivered 2, Replies 0"/);
     expect(html).toContain(
-      '<td data-label="Reason"><code>opted_out</code></td><td data-label="Messages">1</td><td data-label="What it means">The customer opted out of marketing messages</td>',
+      '<td data-label="Reason">The customer opted out of marketing messages</td><td data-label="Messages">1</td>',
     );
     // The progress alone, as the page's poll fetches it.
     const part = await (await page(env, `${url}?fragment=stats`, cookie)).text();
@@ -542,7 +546,7 @@ describe("console: saving a template", () => {
 
     const first = await save({ key: "monday_offer", source: "{{name}}您好，周一私教课8折。" });
     expect(first.status).toBe(200);
-    expect(await first.text()).toContain("Saved monday_offer (zh-CN), version 1.");
+    expect(await first.text()).toContain("Saved “Monday offer” (中文), version 1.");
     const second = await save({
       key: "monday_offer",
       source: "{{name}}您好，周一{{class}}7折！",
@@ -677,7 +681,7 @@ describe("console: home", () => {
     const html = await (await page(env, "/console", cookie)).text();
     expect(html).toContain("Birthdays tomorrow: 2");
     expect(html).toMatch(
-      /Birthdays <span class="badge">Before or after a date<\/span><\/td><td data-label="Next">[^<]+<\/td><td data-label="Sending">2<\/td>/,
+      /Birthdays <span class="badge">Birthday<\/span><\/td><td data-label="Next">[^<]+<\/td><td data-label="Sending">2<\/td>/,
     );
   });
 });

@@ -43,7 +43,9 @@ describe("console sign-in", () => {
     const id = /href="\/console\/customers\/(cus_\w+)"/.exec(html)?.[1];
     const profile = await (await page(env, `/console/customers/${id}`, cookie)).text();
     expect(profile).toContain("+8613800138000");
-    expect(profile).toContain("customer.created");
+    // The timeline in words: how the profile came to be, not the API's event names.
+    expect(profile).toMatch(/<strong>Added<\/strong> <span class="muted">by the shop&#39;s system<\/span>/);
+    expect(profile).not.toContain("customer.created");
 
     const home = await (await page(env, "/console", cookie, "zh-CN,zh;q=0.9")).text();
     expect(home).toContain("最近 7 天");

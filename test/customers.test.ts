@@ -38,6 +38,13 @@ describe("customers", () => {
       newsletter: "boolean",
       points: "number",
     });
+    // A label to show people; re-describing keeps it, null clears it.
+    const labelled = await t.client.put("/v1/attributes/last_visit", { type: "date", label: " Last visit " });
+    expect(labelled.body).toMatchObject({ key: "last_visit", label: "Last visit" });
+    expect((await t.client.put("/v1/attributes/last_visit", { type: "date", description: "d" })).body.label).toBe(
+      "Last visit",
+    );
+    expect((await t.client.put("/v1/attributes/last_visit", { type: "date", label: null })).body.label).toBeNull();
     expect((await t.client.get(`/v1/customers/${res.body.id}`)).body).toEqual(res.body);
   });
 

@@ -158,7 +158,8 @@ describe("keywords", () => {
       actions: reply,
     });
     expect(dup.status).toBe(409);
-    expect(dup.body.error.message).toContain(`keyword 'Yoga' (${yoga.body.id})`);
+    expect(dup.body.error.message).toBe("The word 'yoga' overlaps 'yoga' of keyword 'Yoga'");
+    expect(dup.body.error.details).toMatchObject({ field: "words", keyword_id: yoga.body.id });
     // Field errors are 422s naming the field; nothing was stored by any of them.
     const bad = await t.client.post("/v1/keywords", {
       name: "x",

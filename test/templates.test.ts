@@ -158,8 +158,11 @@ describe("template library and versions", () => {
     expect(keys.size).toBe(22);
     for (const locales of keys.values()) expect(locales.sort()).toEqual(["en", "zh-CN"]);
     const birthday = res.body.data.find((d: any) => d.key === "birthday_greeting" && d.locale === "zh-CN");
-    expect(birthday).toMatchObject({ kind: "marketing", variables: { name: "张伟" } });
+    expect(birthday).toMatchObject({ kind: "marketing", title: "生日祝福", variables: { name: "张伟" } });
     expect(birthday.source).toContain("生日快乐");
+    // Every shipped template has a title a person reads, in its own language.
+    for (const d of res.body.data)
+      expect(d.title, `${d.key}.${d.locale}`).toMatch(d.locale === "zh-CN" ? /\p{Script=Han}/u : /^[A-Z][\w ',-]+$/);
   });
 
   it("versions edits, copies shipped templates, archives, and rejects bad sources", async () => {
@@ -173,11 +176,18 @@ describe("template library and versions", () => {
       variables: { class: "Yoga", time: "7pm" },
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ version: 1, key: "class_moved", copied_from: null });
+    expect(created.body).toMatchObject({ version: 1, key: "class_moved", title: "", copied_from: null });
     const id = created.body.id;
 
-    const same = await t.client.patch(`/v1/templates/${id}`, { source: created.body.source, description: "moves" });
-    expect(same.body).toMatchObject({ version: 1, description: "moves" });
+    const same = await t.client.patch(`/v1/templates/${id}`, {
+      source: created.body.source,
+      description: "moves",
+      title: "  Class moved ",
+    });
+    expect(same.body).toMatchObject({ version: 1, description: "moves", title: "Class moved" });
+    const long = await t.client.patch(`/v1/templates/${id}`, { title: "x".repeat(101) });
+    expect(long.status).toBe(422);
+    expect(long.body.error.details[0].path).toBe("body.title");
     const edited = await t.client.patch(`/v1/templates/${id}`, {
       source: "{{firstName}}: {{class}} is now at {{time}}.",
     });
@@ -218,7 +228,7 @@ describe("template library and versions", () => {
       copy_of: { key: "birthday_greeting" },
     });
     expect(copy.status).toBe(201);
-    expect(copy.body).toMatchObject({ kind: "marketing", version: 1 });
+    expect(copy.body).toMatchObject({ kind: "marketing", version: 1, title: "生日祝福" });
     expect(copy.body.copied_from).toMatch(/^birthday_greeting\.zh-CN@default-[0-9a-f]{8}$/);
     const noSuch = await t.client.post("/v1/templates", { key: "nope_x", locale: "en", copy_of: { key: "nope_x" } });
     expect(noSuch.status).toBe(422);

@@ -6,6 +6,7 @@ const AttributeSchema = z
   .object({
     key: z.string(),
     type: z.enum(["string", "number", "boolean", "date"]),
+    label: z.string().nullable(),
     description: z.string().nullable(),
     created_at: z.string(),
   })
@@ -46,6 +47,13 @@ export const attributeRoutes = createRouter()
         body: jsonBody(
           z.strictObject({
             type: z.enum(["string", "number", "boolean", "date"]),
+            label: z
+              .string()
+              .trim()
+              .max(60)
+              .nullable()
+              .optional()
+              .openapi({ description: "The name people see in the console", example: "Last visit" }),
             description: z.string().max(500).nullable().optional(),
           }),
         ),

@@ -4,7 +4,13 @@ import { type AttributeType, attributeDefinitions, customers } from "../db/schem
 import { ConflictError } from "../lib/errors";
 
 function toView(r: typeof attributeDefinitions.$inferSelect) {
-  return { key: r.key, type: r.type, description: r.description, created_at: new Date(r.createdAt).toISOString() };
+  return {
+    key: r.key,
+    type: r.type,
+    label: r.label,
+    description: r.description,
+    created_at: new Date(r.createdAt).toISOString(),
+  };
 }
 
 export async function listAttributes(ctx: Ctx) {
@@ -18,7 +24,11 @@ export async function listAttributes(ctx: Ctx) {
 }
 
 /** Defines (or re-describes) an attribute. Its type can change only while no customer has a value. */
-export async function putAttribute(ctx: Ctx, key: string, input: { type: AttributeType; description?: string | null }) {
+export async function putAttribute(
+  ctx: Ctx,
+  key: string,
+  input: { type: AttributeType; label?: string | null; description?: string | null },
+) {
   const where = and(eq(attributeDefinitions.tenantId, ctx.tenantId), eq(attributeDefinitions.key, key));
   const existing = await ctx.db.orm.select().from(attributeDefinitions).where(where).get();
   if (existing && existing.type !== input.type) {
@@ -45,6 +55,7 @@ export async function putAttribute(ctx: Ctx, key: string, input: { type: Attribu
     tenantId: ctx.tenantId,
     key,
     type: input.type,
+    label: input.label === undefined ? (existing?.label ?? null) : input.label || null,
     description: input.description ?? existing?.description ?? null,
     createdAt: existing?.createdAt ?? ctx.clock.now().getTime(),
   };
@@ -54,7 +65,7 @@ export async function putAttribute(ctx: Ctx, key: string, input: { type: Attribu
       .values(row)
       .onConflictDoUpdate({
         target: [attributeDefinitions.tenantId, attributeDefinitions.key],
-        set: { type: row.type, description: row.description },
+        set: { type: row.type, label: row.label, description: row.description },
       }),
   ]);
   return { view: toView(row), created: !existing };

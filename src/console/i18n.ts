@@ -4,6 +4,7 @@
 import { REASONS } from "../outbox/status";
 import { en, type Words } from "./i18n/en";
 import { REASONS_ZH, zh } from "./i18n/zh";
+import { humanize } from "./names";
 
 export type Lang = "en" | "zh-CN";
 
@@ -34,7 +35,7 @@ export function reasonText(lang: Lang, code: string): string {
   return (lang === "zh-CN" ? REASONS_ZH[code] : REASONS[code]) ?? code;
 }
 
-/** The word for a code the API uses (ck_broadcast, st_running, ch_sms…), or the code itself. */
+/** The word for a code the API uses (ck_broadcast, st_running, ch_sms…), else the code as words. */
 export function term(w: Words, prefix: string, code: string): string {
-  return (w as Record<string, string>)[`${prefix}${code}`] ?? code;
+  return (w as Record<string, string>)[`${prefix}${code}`] ?? humanize(code);
 }

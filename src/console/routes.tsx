@@ -26,7 +26,7 @@ import { InboxPage } from "./pages/inbox";
 import { KeywordsPage, keywordAction } from "./pages/keywords";
 import { LoginPage } from "./pages/login";
 import { SettingsPage, settingsAction } from "./pages/settings";
-import { EditorPage, PreviewSection, saveTemplate, TemplatesPage } from "./pages/templates";
+import { EditorPage, NeedsName, PreviewSection, saveTemplate, TemplatesPage } from "./pages/templates";
 import { type Session, sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
 import { CONSOLE_CSS } from "./style";
 
@@ -208,6 +208,7 @@ export function consoleRoutes(api: ApiFetch) {
       const notice = await saveTemplate(p, input);
       return c.html(await EditorPage({ ...p, input, notice }));
     } catch (e) {
+      if (e instanceof NeedsName) return c.html(await EditorPage({ ...p, input, notice: `!${e.message}` }), 422);
       const r = refusal(e);
       const notice = `!${r.detail ? `${r.message} (${r.detail})` : r.message}`;
       return c.html(await EditorPage({ ...p, input, notice }), r.status as 422);
@@ -329,7 +330,9 @@ export function consoleRoutes(api: ApiFetch) {
     const body = await CampaignPage({ ...p, id: c.req.param("id"), notice: c.get("notice") });
     return body === null ? c.html(notFound(p), 404) : c.html(body);
   });
-  app.get("/console/settings", async (c) => c.html(await SettingsPage({ ...page(c), notice: c.get("notice") })));
+  app.get("/console/settings", async (c) =>
+    c.html(await SettingsPage({ ...page(c), notice: c.get("notice"), origin: new URL(c.req.url).origin })),
+  );
   app.post("/console/settings/:what", (c) =>
     action(c, "/console/settings", (p, form) => settingsAction(p, c.req.param("what"), form)),
   );

@@ -3,7 +3,7 @@
 export const CONSOLE_CSS = `
 :root { --ink: #1d2733; --muted: #4f5b67; --line: #d5dbe1; --accent: #0b5cad; --bg: #f5f7f9; --bad: #a4262c; --good: #1e6b3a; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", sans-serif; color: var(--ink); background: var(--bg); }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif, "Apple Color Emoji", "Segoe UI Emoji", "Noto Color Emoji"; color: var(--ink); background: var(--bg); }
 a { color: var(--accent); }
 a:focus, button:focus, input:focus, select:focus { outline: 3px solid #f2b134; outline-offset: 2px; }
 header { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; padding: .6rem 1rem; background: #fff; border-bottom: 1px solid var(--line); }
@@ -58,6 +58,9 @@ code { font-size: .8rem; word-break: break-all; }
 figure.chart { margin: .5rem 0; background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: .5rem; }
 figure.chart svg { display: block; max-width: 100%; height: auto; }
 .lead { font-size: 1.1rem; font-weight: 600; }
+.copy { display: flex; flex-wrap: wrap; gap: .2rem .4rem; align-items: center; margin-bottom: .3rem; }
+.copy label { width: 100%; }
+.copy input { width: 22rem; font-size: .8rem; }
 @media (max-width: 40rem) {
   table.responsive thead { display: none; }
   table.responsive tr { display: block; border-bottom: 1px solid var(--line); padding: .4rem 0; }

@@ -157,6 +157,8 @@ export const attributeDefinitions = sqliteTable(
     type: text("type", { enum: ["string", "number", "boolean", "date"] })
       .$type<AttributeType>()
       .notNull(),
+    /** The name people see in the console ("Membership ends"); null: the console words the key. */
+    label: text("label"),
     description: text("description"),
     createdAt: integer("created_at").notNull(),
   },
@@ -358,6 +360,8 @@ export const templates = sqliteTable(
     key: text("key").notNull(),
     locale: text("locale").notNull(),
     kind: text("kind", { enum: ["notification", "marketing"] }).notNull(),
+    /** The name people see in the console; empty: the console words the key. */
+    title: text("title").notNull().default(""),
     description: text("description").notNull().default(""),
     /** Sample values by dotted path, for previews and lint. */
     variables: text("variables", { mode: "json" }).$type<Record<string, unknown>>().notNull(),

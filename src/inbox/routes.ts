@@ -23,7 +23,12 @@ const ItemSchema = z
     status: z.enum(["open", "done"]),
     flag: z.string().nullable().openapi({ description: "possible_opt_out, activation_locked: read with care" }),
     text: z.string(),
-    customer: z.object({ id: z.string(), name: z.string().nullable(), tier: z.string().nullable() }),
+    customer: z.object({
+      id: z.string(),
+      name: z.string().nullable(),
+      phone: z.string().nullable(),
+      tier: z.string().nullable(),
+    }),
     assignee_id: z.string().nullable(),
     received_at: z.string(),
     due_at: z.string().openapi({ description: "From the customer's tier (gold: 24 h)" }),

@@ -61,7 +61,7 @@ function view(r: ItemRow, now: number) {
     status: r.status,
     flag: r.flag,
     text: r.body,
-    customer: { id: r.customer_id, name: r.customer_name, tier: r.tier },
+    customer: { id: r.customer_id, name: r.customer_name, phone: r.customer_phone, tier: r.tier },
     assignee_id: r.assignee_id,
     received_at: iso(r.received_at),
     due_at: iso(r.due_at),

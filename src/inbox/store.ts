@@ -25,6 +25,7 @@ export type ItemRow = {
   message_id: string | null;
   campaign_id: string | null;
   customer_name: string | null;
+  customer_phone: string | null;
   tier: string | null;
 };
 
@@ -57,7 +58,7 @@ export function inboxInsertStatement(item: {
 }
 
 const SELECT = `select i.*, b.body, b.from_phone, b.channel_id, b.received_at, b.message_id, b.campaign_id,
-    c.name as customer_name, c.tier from inbox_items i
+    c.name as customer_name, c.phone as customer_phone, c.tier from inbox_items i
   join inbound_messages b on b.tenant_id = i.tenant_id and b.id = i.inbound_id
   join customers c on c.tenant_id = i.tenant_id and c.id = i.customer_id`;
 

@@ -139,7 +139,7 @@ async function validate(env: KeywordEnv, d: Draft, selfId: string | null) {
     ] as const) {
       for (const c of list) {
         if (overlap({ words: [w], match: d.match }, { words: [c], match: "whole" }))
-          throw new ConflictError(`The keyword '${w}' (${d.match}) would catch the ${what} word '${c}'`, {
+          throw new ConflictError(`The keyword '${w}' would catch the ${what} word '${c}'`, {
             field: "words",
             word: w,
             conflicts_with: c,
@@ -155,7 +155,7 @@ async function validate(env: KeywordEnv, d: Draft, selfId: string | null) {
       (o.endsAt !== null && d.startsAt !== null && o.endsAt <= d.startsAt);
     const hit = disjoint ? null : overlap(d, o);
     if (hit)
-      throw new ConflictError(`The word '${hit.word}' overlaps '${hit.other}' of keyword '${o.name}' (${o.id})`, {
+      throw new ConflictError(`The word '${hit.word}' overlaps '${hit.other}' of keyword '${o.name}'`, {
         field: "words",
         keyword_id: o.id,
         word: hit.word,

@@ -66,3 +66,16 @@ function explain(text: string, defaultCountry: CountryCode): string {
   if (lengthIssue) return LENGTH_REASONS[lengthIssue] ?? "is invalid";
   return `is not a valid number for ${where}`;
 }
+
+/**
+ * A stored number as a person writes it: national (138 0013 8000) for the workspace's own
+ * country, international (+1 415 555 0100) for others; the number as stored if it will not parse.
+ */
+export function displayPhone(e164: string, homeCountry: string): string {
+  try {
+    const p = parseFull(e164, { extract: false });
+    return p.country === homeCountry ? p.formatNational() : p.formatInternational();
+  } catch {
+    return e164;
+  }
+}

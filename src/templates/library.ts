@@ -10,6 +10,8 @@ export type DefaultTemplate = {
   key: string;
   locale: string;
   kind: TemplateKind;
+  /** The name a person sees, in the template's own language. */
+  title: string;
   description: string;
   /** The variables the template expects, by dotted path, with sample values. */
   variables: Record<string, unknown>;
@@ -28,6 +30,7 @@ export const KEY_PATTERN = /^[a-z][a-z0-9_]{1,63}$/;
  *     ---
  *     key: birthday_greeting
  *     locale: en
+ *     title: Birthday greeting
  *     kind: marketing
  *     description: Birthday greeting with a small gift
  *     variables: {"firstName": "Emma", "offer": "a free smoothie"}
@@ -53,6 +56,8 @@ export function parseTemplateFile(fileName: string, text: string): DefaultTempla
   if (!KEY_PATTERN.test(key)) fail("key must be lower_snake_case");
   if (!/^[a-z]{2}(-[A-Z]{2})?$/.test(locale)) fail("locale must look like en or zh-CN");
   if (kind !== "notification" && kind !== "marketing") return fail("kind must be notification or marketing");
+  const title = meta.get("title") ?? "";
+  if (!title) fail("title is required: the name people see in the console, in the file's language");
   if (fileName !== `${key}.${locale}.hbs`) fail(`the file must be named ${key}.${locale}.hbs`);
   let variables: Record<string, unknown>;
   try {
@@ -66,6 +71,7 @@ export function parseTemplateFile(fileName: string, text: string): DefaultTempla
     key,
     locale,
     kind,
+    title,
     description: meta.get("description") ?? "",
     variables,
     sample: nest(variables),

@@ -13,6 +13,10 @@ const source = z.string().min(1).max(MAX_SOURCE_CHARS).openapi({
   description: "Handlebars source (no HTML escaping: SMS is plain text)",
   example: "Happy birthday, {{firstName}}!",
 });
+const title = z.string().trim().max(100).openapi({
+  description: "The name people see in the console, in the template's language",
+  example: "Birthday greeting",
+});
 const variables = freeformRecord
   .refine((v) => Object.keys(v).length <= 100, { message: "at most 100 variables" })
   .openapi({ description: 'Sample values by dotted path, e.g. {"card.last4": "1234"}' });
@@ -22,19 +26,20 @@ export const TemplateCreateSchema = z
     key,
     locale: localeField,
     kind: kind.optional(),
+    title: title.optional(),
     description: z.string().max(500).optional(),
     source: source.optional(),
     variables: variables.optional(),
     copy_of: z
       .strictObject({ key, locale: localeField.optional() })
       .optional()
-      .openapi({ description: "Start from a shipped template (its text, kind, description and samples)" }),
+      .openapi({ description: "Start from a shipped template (its text, kind, title, description and samples)" }),
   })
   .openapi("TemplateCreate");
 export type TemplateCreate = z.infer<typeof TemplateCreateSchema>;
 
 export const TemplatePatchSchema = z
-  .strictObject({ kind, description: z.string().max(500), source, variables })
+  .strictObject({ kind, title, description: z.string().max(500), source, variables })
   .partial()
   .openapi("TemplatePatch", { description: "A new source adds a version; other fields change in place." });
 export type TemplatePatch = z.infer<typeof TemplatePatchSchema>;
@@ -45,6 +50,7 @@ export const TemplateSchema = z
     key: z.string(),
     locale: z.string(),
     kind,
+    title: z.string(),
     description: z.string(),
     variables: z.record(z.string(), z.unknown()),
     version: z.number().int(),
@@ -60,6 +66,7 @@ export const DefaultTemplateSchema = z
     key: z.string(),
     locale: z.string(),
     kind,
+    title: z.string(),
     description: z.string(),
     variables: z.record(z.string(), z.unknown()),
     version: z.string(),

@@ -14,6 +14,7 @@ function view(row: TemplateRow, source: string) {
     key: row.key,
     locale: row.locale,
     kind: row.kind,
+    title: row.title,
     description: row.description,
     variables: row.variables,
     version: row.currentVersion,
@@ -29,6 +30,7 @@ export function defaultView(t: DefaultTemplate) {
     key: t.key,
     locale: t.locale,
     kind: t.kind,
+    title: t.title,
     description: t.description,
     variables: t.variables,
     version: t.version,
@@ -89,6 +91,7 @@ export async function createTemplate(ctx: Ctx, library: TemplateLibrary, input: 
   let source = input.source;
   let kind = input.kind;
   let description = input.description;
+  let title = input.title;
   let variables = input.variables;
   let copiedFrom: string | null = null;
   if (input.copy_of) {
@@ -102,6 +105,7 @@ export async function createTemplate(ctx: Ctx, library: TemplateLibrary, input: 
     source ??= from.source;
     kind ??= from.kind;
     description ??= from.description;
+    title ??= from.title;
     variables ??= from.variables;
     copiedFrom = `${from.key}.${from.locale}@${from.version}`;
   }
@@ -121,6 +125,7 @@ export async function createTemplate(ctx: Ctx, library: TemplateLibrary, input: 
       key: input.key,
       locale: input.locale,
       kind,
+      title: title ?? "",
       description: description ?? "",
       variables: variables ?? {},
       currentVersion: 1,
@@ -182,6 +187,7 @@ export async function updateTemplate(ctx: Ctx, id: string, patch: TemplatePatch)
       .update(templates)
       .set({
         ...(patch.kind !== undefined && { kind: patch.kind }),
+        ...(patch.title !== undefined && { title: patch.title }),
         ...(patch.description !== undefined && { description: patch.description }),
         ...(patch.variables !== undefined && { variables: patch.variables }),
         currentVersion: version,

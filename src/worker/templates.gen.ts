@@ -2,178 +2,178 @@
 export const SHIPPED_TEMPLATE_FILES: [string, string][] = [
  [
   "appointment_reminder.en.hbs",
-  "---\nkey: appointment_reminder\nlocale: en\nkind: notification\ndescription: Reminder of a booked appointment, in the customer's local time.\nvariables: {\"brand\": \"Demo Gym\", \"service\": \"personal training\", \"staffName\": \"Coach Wang\", \"appointmentAt\": \"2026-11-24T11:00:00Z\", \"servicePhone\": \"021-5555-0100\"}\n---\nReminder: {{service}} with {{staffName}} at {{brand}}, {{formatDateTime appointmentAt}}. Need to change it? Reply to this text or call {{servicePhone}}.\n"
+  "---\nkey: appointment_reminder\nlocale: en\ntitle: Appointment reminder\nkind: notification\ndescription: Reminder of a booked appointment, in the customer's local time.\nvariables: {\"brand\": \"Demo Gym\", \"service\": \"personal training\", \"staffName\": \"Coach Wang\", \"appointmentAt\": \"2026-11-24T11:00:00Z\", \"servicePhone\": \"021-5555-0100\"}\n---\nReminder: {{service}} with {{staffName}} at {{brand}}, {{formatDateTime appointmentAt}}. Need to change it? Reply to this text or call {{servicePhone}}.\n"
  ],
  [
   "appointment_reminder.zh-CN.hbs",
-  "---\nkey: appointment_reminder\nlocale: zh-CN\nkind: notification\ndescription: Reminder of a booked appointment, in the customer's local time.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"service\": \"私教课\", \"staffName\": \"王教练\", \"appointmentAt\": \"2026-11-24T11:00:00Z\", \"servicePhone\": \"021-5555-0100\"}\n---\n{{name}}您好，温馨提醒：您已预约{{formatDateTime appointmentAt}}在{{brand}}的{{service}}（{{staffName}}）。如需改期，请回复本短信或致电{{servicePhone}}。\n"
+  "---\nkey: appointment_reminder\nlocale: zh-CN\ntitle: 预约提醒\nkind: notification\ndescription: Reminder of a booked appointment, in the customer's local time.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"service\": \"私教课\", \"staffName\": \"王教练\", \"appointmentAt\": \"2026-11-24T11:00:00Z\", \"servicePhone\": \"021-5555-0100\"}\n---\n{{name}}您好，温馨提醒：您已预约{{formatDateTime appointmentAt}}在{{brand}}的{{service}}（{{staffName}}）。如需改期，请回复本短信或致电{{servicePhone}}。\n"
  ],
  [
   "birthday_greeting.en.hbs",
-  "---\nkey: birthday_greeting\nlocale: en\nkind: marketing\ndescription: Birthday greeting with a small gift; send on the day, in the member's own time zone.\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\", \"offer\": \"a free smoothie\"}\n---\nHappy birthday, {{firstName}}! To celebrate, {{offer}} is on us this week at {{brand}}. Just show this text at the front desk.\n"
+  "---\nkey: birthday_greeting\nlocale: en\ntitle: Birthday greeting\nkind: marketing\ndescription: Birthday greeting with a small gift; send on the day, in the member's own time zone.\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\", \"offer\": \"a free smoothie\"}\n---\nHappy birthday, {{firstName}}! To celebrate, {{offer}} is on us this week at {{brand}}. Just show this text at the front desk.\n"
  ],
  [
   "birthday_greeting.zh-CN.hbs",
-  "---\nkey: birthday_greeting\nlocale: zh-CN\nkind: marketing\ndescription: Birthday greeting with a small gift; send on the day, in the member's own time zone.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"offer\": \"鲜榨果汁一杯\"}\n---\n亲爱的{{name}}，祝您生日快乐！{{brand}}为您准备了生日礼物：{{offer}}，本周内到店出示此短信即可领取。\n"
+  "---\nkey: birthday_greeting\nlocale: zh-CN\ntitle: 生日祝福\nkind: marketing\ndescription: Birthday greeting with a small gift; send on the day, in the member's own time zone.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"offer\": \"鲜榨果汁一杯\"}\n---\n亲爱的{{name}}，祝您生日快乐！{{brand}}为您准备了生日礼物：{{offer}}，本周内到店出示此短信即可领取。\n"
  ],
  [
   "card_activation_confirmation.en.hbs",
-  "---\nkey: card_activation_confirmation\nlocale: en\nkind: notification\ndescription: Confirms that a card was activated, with a line for the customer who did not do it.\nvariables: {\"firstName\": \"Emma\", \"card.last4\": \"1234\", \"servicePhone\": \"400-820-8888\"}\n---\nDone, {{firstName}}: your card ending {{card.last4}} is active and ready to use. If this wasn't you, call us now on {{servicePhone}}.\n"
+  "---\nkey: card_activation_confirmation\nlocale: en\ntitle: Card activated\nkind: notification\ndescription: Confirms that a card was activated, with a line for the customer who did not do it.\nvariables: {\"firstName\": \"Emma\", \"card.last4\": \"1234\", \"servicePhone\": \"400-820-8888\"}\n---\nDone, {{firstName}}: your card ending {{card.last4}} is active and ready to use. If this wasn't you, call us now on {{servicePhone}}.\n"
  ],
  [
   "card_activation_confirmation.zh-CN.hbs",
-  "---\nkey: card_activation_confirmation\nlocale: zh-CN\nkind: notification\ndescription: Confirms that a card was activated, with a line for the customer who did not do it.\nvariables: {\"name\": \"张伟\", \"card.last4\": \"1234\", \"servicePhone\": \"400-820-8888\"}\n---\n{{name}}您好，您尾号{{card.last4}}的信用卡已成功激活，可立即使用。如非本人操作，请立即致电{{servicePhone}}。\n"
+  "---\nkey: card_activation_confirmation\nlocale: zh-CN\ntitle: 卡片激活成功\nkind: notification\ndescription: Confirms that a card was activated, with a line for the customer who did not do it.\nvariables: {\"name\": \"张伟\", \"card.last4\": \"1234\", \"servicePhone\": \"400-820-8888\"}\n---\n{{name}}您好，您尾号{{card.last4}}的信用卡已成功激活，可立即使用。如非本人操作，请立即致电{{servicePhone}}。\n"
  ],
  [
   "card_activation_locked.en.hbs",
-  "---\nkey: card_activation_locked\nlocale: en\nkind: notification\ndescription: Too many wrong digits: SMS activation stops and the customer is told how to reach a person.\nvariables: {\"servicePhone\": \"400-820-8888\"}\n---\nFor your security we can't activate this card by SMS after several tries. {{#if servicePhone}}Please call {{servicePhone}} and we'll help you right away.{{else}}A member of our team will contact you.{{/if}}\n"
+  "---\nkey: card_activation_locked\nlocale: en\ntitle: Card activation stopped after too many tries\nkind: notification\ndescription: Too many wrong digits: SMS activation stops and the customer is told how to reach a person.\nvariables: {\"servicePhone\": \"400-820-8888\"}\n---\nFor your security we can't activate this card by SMS after several tries. {{#if servicePhone}}Please call {{servicePhone}} and we'll help you right away.{{else}}A member of our team will contact you.{{/if}}\n"
  ],
  [
   "card_activation_locked.zh-CN.hbs",
-  "---\nkey: card_activation_locked\nlocale: zh-CN\nkind: notification\ndescription: Too many wrong digits: SMS activation stops and the customer is told how to reach a person.\nvariables: {\"servicePhone\": \"400-820-8888\"}\n---\n为保障您的用卡安全，多次核对未通过，已暂停短信激活。{{#if servicePhone}}请致电{{servicePhone}}，我们将立即为您办理。{{else}}我们的工作人员将尽快与您联系。{{/if}}\n"
+  "---\nkey: card_activation_locked\nlocale: zh-CN\ntitle: 激活尝试过多，已暂停\nkind: notification\ndescription: Too many wrong digits: SMS activation stops and the customer is told how to reach a person.\nvariables: {\"servicePhone\": \"400-820-8888\"}\n---\n为保障您的用卡安全，多次核对未通过，已暂停短信激活。{{#if servicePhone}}请致电{{servicePhone}}，我们将立即为您办理。{{else}}我们的工作人员将尽快与您联系。{{/if}}\n"
  ],
  [
   "card_activation_mismatch.en.hbs",
-  "---\nkey: card_activation_mismatch\nlocale: en\nkind: notification\ndescription: The digits sent do not match the card; says how many tries are left.\nvariables: {\"attemptsLeft\": 2, \"servicePhone\": \"400-820-8888\"}\n---\nThose digits don't match the card we sent you. Check the last 4 digits of the card number and reply ACT followed by them ({{attemptsLeft}} {{plural attemptsLeft \"try\" \"tries\"}} left).{{#if servicePhone}} Need help? Call {{servicePhone}}.{{/if}}\n"
+  "---\nkey: card_activation_mismatch\nlocale: en\ntitle: Card digits do not match\nkind: notification\ndescription: The digits sent do not match the card; says how many tries are left.\nvariables: {\"attemptsLeft\": 2, \"servicePhone\": \"400-820-8888\"}\n---\nThose digits don't match the card we sent you. Check the last 4 digits of the card number and reply ACT followed by them ({{attemptsLeft}} {{plural attemptsLeft \"try\" \"tries\"}} left).{{#if servicePhone}} Need help? Call {{servicePhone}}.{{/if}}\n"
  ],
  [
   "card_activation_mismatch.zh-CN.hbs",
-  "---\nkey: card_activation_mismatch\nlocale: zh-CN\nkind: notification\ndescription: The digits sent do not match the card; says how many tries are left.\nvariables: {\"attemptsLeft\": 2, \"servicePhone\": \"400-820-8888\"}\n---\n您回复的号码与寄出的卡片不符，请核对卡号后4位后重新回复“激活”加后4位（还可尝试{{attemptsLeft}}次）。{{#if servicePhone}}如需帮助请致电{{servicePhone}}。{{/if}}\n"
+  "---\nkey: card_activation_mismatch\nlocale: zh-CN\ntitle: 卡号后四位不符\nkind: notification\ndescription: The digits sent do not match the card; says how many tries are left.\nvariables: {\"attemptsLeft\": 2, \"servicePhone\": \"400-820-8888\"}\n---\n您回复的号码与寄出的卡片不符，请核对卡号后4位后重新回复“激活”加后4位（还可尝试{{attemptsLeft}}次）。{{#if servicePhone}}如需帮助请致电{{servicePhone}}。{{/if}}\n"
  ],
  [
   "card_activation_no_card.en.hbs",
-  "---\nkey: card_activation_no_card\nlocale: en\nkind: notification\ndescription: An activation request from a customer with no card waiting to be activated.\nvariables: {\"servicePhone\": \"400-820-8888\"}\n---\nWe couldn't find a card waiting for activation on this number.{{#if servicePhone}} Please call {{servicePhone}} if you need help.{{/if}}\n"
+  "---\nkey: card_activation_no_card\nlocale: en\ntitle: No card waiting for activation\nkind: notification\ndescription: An activation request from a customer with no card waiting to be activated.\nvariables: {\"servicePhone\": \"400-820-8888\"}\n---\nWe couldn't find a card waiting for activation on this number.{{#if servicePhone}} Please call {{servicePhone}} if you need help.{{/if}}\n"
  ],
  [
   "card_activation_no_card.zh-CN.hbs",
-  "---\nkey: card_activation_no_card\nlocale: zh-CN\nkind: notification\ndescription: An activation request from a customer with no card waiting to be activated.\nvariables: {\"servicePhone\": \"400-820-8888\"}\n---\n未查询到此号码名下待激活的卡片。{{#if servicePhone}}如需帮助请致电{{servicePhone}}。{{/if}}\n"
+  "---\nkey: card_activation_no_card\nlocale: zh-CN\ntitle: 没有待激活的卡片\nkind: notification\ndescription: An activation request from a customer with no card waiting to be activated.\nvariables: {\"servicePhone\": \"400-820-8888\"}\n---\n未查询到此号码名下待激活的卡片。{{#if servicePhone}}如需帮助请致电{{servicePhone}}。{{/if}}\n"
  ],
  [
   "card_activation_prompt.en.hbs",
-  "---\nkey: card_activation_prompt\nlocale: en\nkind: notification\ndescription: Asks a cardholder to activate a newly delivered card, by SMS keyword or online.\nvariables: {\"firstName\": \"Emma\", \"card.last4\": \"1234\", \"activationUrl\": \"bank.example/activate\"}\n---\nHi {{firstName}}, your new card ending {{card.last4}} should have arrived. Activate it in seconds: reply ACTIVATE {{card.last4}} to this message, or go to {{activationUrl}}\n"
+  "---\nkey: card_activation_prompt\nlocale: en\ntitle: Card activation prompt\nkind: notification\ndescription: Asks a cardholder to activate a newly delivered card, by SMS keyword or online.\nvariables: {\"firstName\": \"Emma\", \"card.last4\": \"1234\", \"activationUrl\": \"bank.example/activate\"}\n---\nHi {{firstName}}, your new card ending {{card.last4}} should have arrived. Activate it in seconds: reply ACTIVATE {{card.last4}} to this message, or go to {{activationUrl}}\n"
  ],
  [
   "card_activation_prompt.zh-CN.hbs",
-  "---\nkey: card_activation_prompt\nlocale: zh-CN\nkind: notification\ndescription: Asks a cardholder to activate a newly delivered card, by SMS keyword or online.\nvariables: {\"name\": \"张伟\", \"card.last4\": \"1234\", \"activationUrl\": \"bank.example/activate\"}\n---\n{{name}}您好，您尾号{{card.last4}}的信用卡应已送达。回复“激活{{card.last4}}”即可立即激活，也可登录{{activationUrl}}办理。\n"
+  "---\nkey: card_activation_prompt\nlocale: zh-CN\ntitle: 卡片激活提醒\nkind: notification\ndescription: Asks a cardholder to activate a newly delivered card, by SMS keyword or online.\nvariables: {\"name\": \"张伟\", \"card.last4\": \"1234\", \"activationUrl\": \"bank.example/activate\"}\n---\n{{name}}您好，您尾号{{card.last4}}的信用卡应已送达。回复“激活{{card.last4}}”即可立即激活，也可登录{{activationUrl}}办理。\n"
  ],
  [
   "card_activation_usage.en.hbs",
-  "---\nkey: card_activation_usage\nlocale: en\nkind: notification\ndescription: How to activate by SMS, when the reply to ACT did not carry 4 digits.\nvariables: {}\n---\nTo activate your card, reply ACT followed by the last 4 digits of the card number, e.g. ACT 1234.\n"
+  "---\nkey: card_activation_usage\nlocale: en\ntitle: How to activate by SMS\nkind: notification\ndescription: How to activate by SMS, when the reply to ACT did not carry 4 digits.\nvariables: {}\n---\nTo activate your card, reply ACT followed by the last 4 digits of the card number, e.g. ACT 1234.\n"
  ],
  [
   "card_activation_usage.zh-CN.hbs",
-  "---\nkey: card_activation_usage\nlocale: zh-CN\nkind: notification\ndescription: How to activate by SMS, when the reply to ACT did not carry 4 digits.\nvariables: {}\n---\n激活信用卡请回复“激活”加卡号后4位，例如：激活1234。\n"
+  "---\nkey: card_activation_usage\nlocale: zh-CN\ntitle: 短信激活说明\nkind: notification\ndescription: How to activate by SMS, when the reply to ACT did not carry 4 digits.\nvariables: {}\n---\n激活信用卡请回复“激活”加卡号后4位，例如：激活1234。\n"
  ],
  [
   "dragon_boat_greeting.en.hbs",
-  "---\nkey: dragon_boat_greeting\nlocale: en\nkind: marketing\ndescription: Dragon Boat Festival greeting (5th day of the 5th lunar month).\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\"}\n---\nHappy Dragon Boat Festival, {{firstName}}! Wishing you and your family a healthy, happy holiday from all of us at {{brand}}.\n"
+  "---\nkey: dragon_boat_greeting\nlocale: en\ntitle: Dragon Boat Festival greeting\nkind: marketing\ndescription: Dragon Boat Festival greeting (5th day of the 5th lunar month).\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\"}\n---\nHappy Dragon Boat Festival, {{firstName}}! Wishing you and your family a healthy, happy holiday from all of us at {{brand}}.\n"
  ],
  [
   "dragon_boat_greeting.zh-CN.hbs",
-  "---\nkey: dragon_boat_greeting\nlocale: zh-CN\nkind: marketing\ndescription: Dragon Boat Festival greeting (5th day of the 5th lunar month).\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\"}\n---\n{{name}}您好，端午安康！{{brand}}祝您和家人节日快乐，阖家幸福。\n"
+  "---\nkey: dragon_boat_greeting\nlocale: zh-CN\ntitle: 端午节祝福\nkind: marketing\ndescription: Dragon Boat Festival greeting (5th day of the 5th lunar month).\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\"}\n---\n{{name}}您好，端午安康！{{brand}}祝您和家人节日快乐，阖家幸福。\n"
  ],
  [
   "help_reply.en.hbs",
-  "---\nkey: help_reply\nlocale: en\nkind: notification\ndescription: Answer to HELP / INFO: who is texting and how to opt out.\nvariables: {\"brand\": \"Demo Gym\", \"servicePhone\": \"021-5555-0100\"}\n---\n{{brand}}: member news and offers. Reply STOP to opt out, START to opt back in.{{#if servicePhone}} Questions? Call {{servicePhone}}.{{/if}}\n"
+  "---\nkey: help_reply\nlocale: en\ntitle: Help reply\nkind: notification\ndescription: Answer to HELP / INFO: who is texting and how to opt out.\nvariables: {\"brand\": \"Demo Gym\", \"servicePhone\": \"021-5555-0100\"}\n---\n{{brand}}: member news and offers. Reply STOP to opt out, START to opt back in.{{#if servicePhone}} Questions? Call {{servicePhone}}.{{/if}}\n"
  ],
  [
   "help_reply.zh-CN.hbs",
-  "---\nkey: help_reply\nlocale: zh-CN\nkind: notification\ndescription: Answer to HELP / INFO: who is texting and how to opt out.\nvariables: {\"brand\": \"悦动健身\", \"servicePhone\": \"021-5555-0100\"}\n---\n{{brand}}：会员资讯与优惠短信。回复R退订，回复“订阅”重新接收。{{#if servicePhone}}如有疑问请致电{{servicePhone}}。{{/if}}\n"
+  "---\nkey: help_reply\nlocale: zh-CN\ntitle: 帮助回复\nkind: notification\ndescription: Answer to HELP / INFO: who is texting and how to opt out.\nvariables: {\"brand\": \"悦动健身\", \"servicePhone\": \"021-5555-0100\"}\n---\n{{brand}}：会员资讯与优惠短信。回复R退订，回复“订阅”重新接收。{{#if servicePhone}}如有疑问请致电{{servicePhone}}。{{/if}}\n"
  ],
  [
   "member_promotion.en.hbs",
-  "---\nkey: member_promotion\nlocale: en\nkind: marketing\ndescription: A member offer for a tier or segment, with its end date and a booking link.\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\", \"offer\": \"20% off personal training\", \"validUntil\": \"2026-12-15\", \"link\": \"demogym.example/book\"}\n---\n{{firstName}}, a member offer from {{brand}}: {{offer}} until {{formatDate validUntil style=\"month_day\"}}. Book your spot at {{link}}\n"
+  "---\nkey: member_promotion\nlocale: en\ntitle: Member offer\nkind: marketing\ndescription: A member offer for a tier or segment, with its end date and a booking link.\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\", \"offer\": \"20% off personal training\", \"validUntil\": \"2026-12-15\", \"link\": \"demogym.example/book\"}\n---\n{{firstName}}, a member offer from {{brand}}: {{offer}} until {{formatDate validUntil style=\"month_day\"}}. Book your spot at {{link}}\n"
  ],
  [
   "member_promotion.zh-CN.hbs",
-  "---\nkey: member_promotion\nlocale: zh-CN\nkind: marketing\ndescription: A member offer for a tier or segment, with its end date and a booking link.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"tierName\": \"金卡\", \"offer\": \"私教课8折\", \"validUntil\": \"2026-12-15\", \"link\": \"demogym.example/book\"}\n---\n{{name}}您好，{{brand}}{{tierName}}会员专享：{{offer}}，活动截至{{formatDate validUntil style=\"month_day\"}}。立即预约：{{link}}\n"
+  "---\nkey: member_promotion\nlocale: zh-CN\ntitle: 会员优惠\nkind: marketing\ndescription: A member offer for a tier or segment, with its end date and a booking link.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"tierName\": \"金卡\", \"offer\": \"私教课8折\", \"validUntil\": \"2026-12-15\", \"link\": \"demogym.example/book\"}\n---\n{{name}}您好，{{brand}}{{tierName}}会员专享：{{offer}}，活动截至{{formatDate validUntil style=\"month_day\"}}。立即预约：{{link}}\n"
  ],
  [
   "membership_expiry_reminder.en.hbs",
-  "---\nkey: membership_expiry_reminder\nlocale: en\nkind: notification\ndescription: Reminds a member that their membership ends soon (the membership_expiry date attribute), with a renewal link. Made for a date-relative campaign anchored on attributes.membership_expiry.\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\", \"attributes\": {\"membership_expiry\": \"2026-12-31\"}, \"link\": \"demogym.example/renew\"}\n---\nHi {{firstName}}, your {{brand}} membership ends on {{formatDate attributes.membership_expiry}}. Renew before then to keep your current rate: {{link}}\n"
+  "---\nkey: membership_expiry_reminder\nlocale: en\ntitle: Membership ending soon\nkind: notification\ndescription: Reminds a member that their membership ends soon (the membership_expiry date attribute), with a renewal link. Made for a date-relative campaign anchored on attributes.membership_expiry.\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\", \"attributes\": {\"membership_expiry\": \"2026-12-31\"}, \"link\": \"demogym.example/renew\"}\n---\nHi {{firstName}}, your {{brand}} membership ends on {{formatDate attributes.membership_expiry}}. Renew before then to keep your current rate: {{link}}\n"
  ],
  [
   "membership_expiry_reminder.zh-CN.hbs",
-  "---\nkey: membership_expiry_reminder\nlocale: zh-CN\nkind: notification\ndescription: Reminds a member that their membership ends soon (the membership_expiry date attribute), with a renewal link. Made for a date-relative campaign anchored on attributes.membership_expiry.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"attributes\": {\"membership_expiry\": \"2026-12-31\"}, \"link\": \"demogym.example/renew\"}\n---\n{{name}}您好，您在{{brand}}的会员资格将于{{formatDate attributes.membership_expiry}}到期，到期前续费可保留当前价格。续费：{{link}}\n"
+  "---\nkey: membership_expiry_reminder\nlocale: zh-CN\ntitle: 会员即将到期提醒\nkind: notification\ndescription: Reminds a member that their membership ends soon (the membership_expiry date attribute), with a renewal link. Made for a date-relative campaign anchored on attributes.membership_expiry.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"attributes\": {\"membership_expiry\": \"2026-12-31\"}, \"link\": \"demogym.example/renew\"}\n---\n{{name}}您好，您在{{brand}}的会员资格将于{{formatDate attributes.membership_expiry}}到期，到期前续费可保留当前价格。续费：{{link}}\n"
  ],
  [
   "mid_autumn_greeting.en.hbs",
-  "---\nkey: mid_autumn_greeting\nlocale: en\nkind: marketing\ndescription: Mid-Autumn Festival greeting (15th day of the 8th lunar month).\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\"}\n---\nHappy Mid-Autumn Festival, {{firstName}}! May the full moon bring you and your family joy and time together. From all of us at {{brand}}.\n"
+  "---\nkey: mid_autumn_greeting\nlocale: en\ntitle: Mid-Autumn Festival greeting\nkind: marketing\ndescription: Mid-Autumn Festival greeting (15th day of the 8th lunar month).\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\"}\n---\nHappy Mid-Autumn Festival, {{firstName}}! May the full moon bring you and your family joy and time together. From all of us at {{brand}}.\n"
  ],
  [
   "mid_autumn_greeting.zh-CN.hbs",
-  "---\nkey: mid_autumn_greeting\nlocale: zh-CN\nkind: marketing\ndescription: Mid-Autumn Festival greeting (15th day of the 8th lunar month).\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\"}\n---\n{{name}}您好，{{lunarDate}}月圆人团圆，{{brand}}祝您中秋快乐、阖家幸福！\n"
+  "---\nkey: mid_autumn_greeting\nlocale: zh-CN\ntitle: 中秋节祝福\nkind: marketing\ndescription: Mid-Autumn Festival greeting (15th day of the 8th lunar month).\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\"}\n---\n{{name}}您好，{{lunarDate}}月圆人团圆，{{brand}}祝您中秋快乐、阖家幸福！\n"
  ],
  [
   "new_year_greeting.en.hbs",
-  "---\nkey: new_year_greeting\nlocale: en\nkind: marketing\ndescription: New Year's Day greeting (1 January).\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\", \"year\": \"2027\"}\n---\nHappy New Year, {{firstName}}! Thank you for being part of {{brand}}. Wishing you a healthy and happy {{year}}.\n"
+  "---\nkey: new_year_greeting\nlocale: en\ntitle: New Year greeting\nkind: marketing\ndescription: New Year's Day greeting (1 January).\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\", \"year\": \"2027\"}\n---\nHappy New Year, {{firstName}}! Thank you for being part of {{brand}}. Wishing you a healthy and happy {{year}}.\n"
  ],
  [
   "new_year_greeting.zh-CN.hbs",
-  "---\nkey: new_year_greeting\nlocale: zh-CN\nkind: marketing\ndescription: New Year's Day greeting (1 January).\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"year\": \"2027\"}\n---\n{{name}}您好，元旦快乐！感谢您一年来对{{brand}}的支持，祝您{{year}}年身体健康、万事如意！\n"
+  "---\nkey: new_year_greeting\nlocale: zh-CN\ntitle: 元旦祝福\nkind: marketing\ndescription: New Year's Day greeting (1 January).\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"year\": \"2027\"}\n---\n{{name}}您好，元旦快乐！感谢您一年来对{{brand}}的支持，祝您{{year}}年身体健康、万事如意！\n"
  ],
  [
   "opt_in_confirmation.en.hbs",
-  "---\nkey: opt_in_confirmation\nlocale: en\nkind: notification\ndescription: Confirms an opt-in (only an explicit opt-in word re-subscribes).\nvariables: {\"brand\": \"Demo Gym\"}\n---\nWelcome back! You'll get {{brand}} news and offers again. Reply STOP at any time to opt out.\n"
+  "---\nkey: opt_in_confirmation\nlocale: en\ntitle: Subscribed again\nkind: notification\ndescription: Confirms an opt-in (only an explicit opt-in word re-subscribes).\nvariables: {\"brand\": \"Demo Gym\"}\n---\nWelcome back! You'll get {{brand}} news and offers again. Reply STOP at any time to opt out.\n"
  ],
  [
   "opt_in_confirmation.zh-CN.hbs",
-  "---\nkey: opt_in_confirmation\nlocale: zh-CN\nkind: notification\ndescription: Confirms an opt-in (only an explicit opt-in word re-subscribes).\nvariables: {\"brand\": \"悦动健身\"}\n---\n您已重新订阅{{brand}}的会员资讯与优惠短信。如需退订，请随时回复R。\n"
+  "---\nkey: opt_in_confirmation\nlocale: zh-CN\ntitle: 重新订阅确认\nkind: notification\ndescription: Confirms an opt-in (only an explicit opt-in word re-subscribes).\nvariables: {\"brand\": \"悦动健身\"}\n---\n您已重新订阅{{brand}}的会员资讯与优惠短信。如需退订，请随时回复R。\n"
  ],
  [
   "opt_out_confirmation.en.hbs",
-  "---\nkey: opt_out_confirmation\nlocale: en\nkind: notification\ndescription: Confirms an opt-out (sent once, as the reply to the opt-out word).\nvariables: {\"brand\": \"Demo Gym\"}\n---\nYou're unsubscribed from {{brand}} offers and will get no more marketing texts. Reply START to opt back in.\n"
+  "---\nkey: opt_out_confirmation\nlocale: en\ntitle: Unsubscribed\nkind: notification\ndescription: Confirms an opt-out (sent once, as the reply to the opt-out word).\nvariables: {\"brand\": \"Demo Gym\"}\n---\nYou're unsubscribed from {{brand}} offers and will get no more marketing texts. Reply START to opt back in.\n"
  ],
  [
   "opt_out_confirmation.zh-CN.hbs",
-  "---\nkey: opt_out_confirmation\nlocale: zh-CN\nkind: notification\ndescription: Confirms an opt-out (sent once, as the reply to the opt-out word).\nvariables: {\"brand\": \"悦动健身\"}\n---\n您已成功退订{{brand}}的营销短信，今后不会再收到此类信息。如需重新订阅，请回复“订阅”。\n"
+  "---\nkey: opt_out_confirmation\nlocale: zh-CN\ntitle: 退订确认\nkind: notification\ndescription: Confirms an opt-out (sent once, as the reply to the opt-out word).\nvariables: {\"brand\": \"悦动健身\"}\n---\n您已成功退订{{brand}}的营销短信，今后不会再收到此类信息。如需重新订阅，请回复“订阅”。\n"
  ],
  [
   "pin_setup_guide.en.hbs",
-  "---\nkey: pin_setup_guide\nlocale: en\nkind: notification\ndescription: After activation: steers the customer to set the card PIN on web banking instead of calling.\nvariables: {\"firstName\": \"Emma\", \"card.last4\": \"1234\", \"pinUrl\": \"bank.example/pin\"}\n---\n{{firstName}}, one last step for your card ending {{card.last4}}: set your PIN on web banking at {{pinUrl}}. It takes 2 minutes, with no queue and no call.\n"
+  "---\nkey: pin_setup_guide\nlocale: en\ntitle: Set your card PIN\nkind: notification\ndescription: After activation: steers the customer to set the card PIN on web banking instead of calling.\nvariables: {\"firstName\": \"Emma\", \"card.last4\": \"1234\", \"pinUrl\": \"bank.example/pin\"}\n---\n{{firstName}}, one last step for your card ending {{card.last4}}: set your PIN on web banking at {{pinUrl}}. It takes 2 minutes, with no queue and no call.\n"
  ],
  [
   "pin_setup_guide.zh-CN.hbs",
-  "---\nkey: pin_setup_guide\nlocale: zh-CN\nkind: notification\ndescription: After activation: steers the customer to set the card PIN on web banking instead of calling.\nvariables: {\"name\": \"张伟\", \"card.last4\": \"1234\", \"pinUrl\": \"bank.example/pin\"}\n---\n{{name}}您好，请登录网上银行{{pinUrl}}设置尾号{{card.last4}}信用卡的交易密码，2分钟即可完成，无需排队或致电。\n"
+  "---\nkey: pin_setup_guide\nlocale: zh-CN\ntitle: 设置卡片密码指引\nkind: notification\ndescription: After activation: steers the customer to set the card PIN on web banking instead of calling.\nvariables: {\"name\": \"张伟\", \"card.last4\": \"1234\", \"pinUrl\": \"bank.example/pin\"}\n---\n{{name}}您好，请登录网上银行{{pinUrl}}设置尾号{{card.last4}}信用卡的交易密码，2分钟即可完成，无需排队或致电。\n"
  ],
  [
   "post_visit_survey.en.hbs",
-  "---\nkey: post_visit_survey\nlocale: en\nkind: marketing\ndescription: Satisfaction survey a few days after a visit; the reply 1-5 is recorded on the profile.\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\", \"service\": \"yoga class\"}\n---\nThanks for visiting {{brand}}, {{firstName}}! How was your {{service}}? Reply with a score from 1 (poor) to 5 (excellent).\n"
+  "---\nkey: post_visit_survey\nlocale: en\ntitle: After-visit survey\nkind: marketing\ndescription: Satisfaction survey a few days after a visit; the reply 1-5 is recorded on the profile.\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\", \"service\": \"yoga class\"}\n---\nThanks for visiting {{brand}}, {{firstName}}! How was your {{service}}? Reply with a score from 1 (poor) to 5 (excellent).\n"
  ],
  [
   "post_visit_survey.zh-CN.hbs",
-  "---\nkey: post_visit_survey\nlocale: zh-CN\nkind: marketing\ndescription: Satisfaction survey a few days after a visit; the reply 1-5 is recorded on the profile.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"service\": \"瑜伽课\"}\n---\n{{name}}您好，感谢您光临{{brand}}！请为本次{{service}}打分：回复1至5，5分为非常满意。\n"
+  "---\nkey: post_visit_survey\nlocale: zh-CN\ntitle: 到店满意度调查\nkind: marketing\ndescription: Satisfaction survey a few days after a visit; the reply 1-5 is recorded on the profile.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"service\": \"瑜伽课\"}\n---\n{{name}}您好，感谢您光临{{brand}}！请为本次{{service}}打分：回复1至5，5分为非常满意。\n"
  ],
  [
   "spring_festival_greeting.en.hbs",
-  "---\nkey: spring_festival_greeting\nlocale: en\nkind: marketing\ndescription: Spring Festival (lunar new year) greeting; the lunar year's name is computed on the day.\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\"}\n---\nHappy Spring Festival, {{firstName}}! Everyone at {{brand}} wishes you and your family health, happiness and good fortune in the new lunar year.\n"
+  "---\nkey: spring_festival_greeting\nlocale: en\ntitle: Spring Festival greeting\nkind: marketing\ndescription: Spring Festival (lunar new year) greeting; the lunar year's name is computed on the day.\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\"}\n---\nHappy Spring Festival, {{firstName}}! Everyone at {{brand}} wishes you and your family health, happiness and good fortune in the new lunar year.\n"
  ],
  [
   "spring_festival_greeting.zh-CN.hbs",
-  "---\nkey: spring_festival_greeting\nlocale: zh-CN\nkind: marketing\ndescription: Spring Festival (lunar new year) greeting; the lunar year's name is computed on the day.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\"}\n---\n{{name}}您好，值此{{lunarDate format=\"year\"}}新春佳节，{{brand}}恭祝您和家人新春快乐、阖家幸福、万事如意！\n"
+  "---\nkey: spring_festival_greeting\nlocale: zh-CN\ntitle: 春节祝福\nkind: marketing\ndescription: Spring Festival (lunar new year) greeting; the lunar year's name is computed on the day.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\"}\n---\n{{name}}您好，值此{{lunarDate format=\"year\"}}新春佳节，{{brand}}恭祝您和家人新春快乐、阖家幸福、万事如意！\n"
  ],
  [
   "staff_broadcast.en.hbs",
-  "---\nkey: staff_broadcast\nlocale: en\nkind: marketing\ndescription: A staff member's SMS broadcast (102 command): their text as written.\nvariables: {\"text\": \"Class moved to 7pm tonight. See you there!\"}\n---\n{{text}}\n"
+  "---\nkey: staff_broadcast\nlocale: en\ntitle: Staff message\nkind: marketing\ndescription: A staff member's SMS broadcast (102 command): their text as written.\nvariables: {\"text\": \"Class moved to 7pm tonight. See you there!\"}\n---\n{{text}}\n"
  ],
  [
   "staff_broadcast.zh-CN.hbs",
-  "---\nkey: staff_broadcast\nlocale: zh-CN\nkind: marketing\ndescription: A staff member's SMS broadcast (102 command): their text as written.\nvariables: {\"text\": \"今晚瑜伽课改到7点，不见不散！\"}\n---\n{{text}}\n"
+  "---\nkey: staff_broadcast\nlocale: zh-CN\ntitle: 员工群发短信\nkind: marketing\ndescription: A staff member's SMS broadcast (102 command): their text as written.\nvariables: {\"text\": \"今晚瑜伽课改到7点，不见不散！\"}\n---\n{{text}}\n"
  ],
  [
   "survey_thanks.en.hbs",
-  "---\nkey: survey_thanks\nlocale: en\nkind: notification\ndescription: Thanks for a survey answer (a campaign's response.thanks).\nvariables: {\"brand\": \"Demo Gym\"}\n---\nThank you for your feedback! It helps us make {{brand}} better.\n"
+  "---\nkey: survey_thanks\nlocale: en\ntitle: Thanks for answering\nkind: notification\ndescription: Thanks for a survey answer (a campaign's response.thanks).\nvariables: {\"brand\": \"Demo Gym\"}\n---\nThank you for your feedback! It helps us make {{brand}} better.\n"
  ],
  [
   "survey_thanks.zh-CN.hbs",
-  "---\nkey: survey_thanks\nlocale: zh-CN\nkind: notification\ndescription: Thanks for a survey answer (a campaign's response.thanks).\nvariables: {\"brand\": \"悦动健身\"}\n---\n感谢您的反馈！我们会努力让{{brand}}做得更好。\n"
+  "---\nkey: survey_thanks\nlocale: zh-CN\ntitle: 感谢参与调查\nkind: notification\ndescription: Thanks for a survey answer (a campaign's response.thanks).\nvariables: {\"brand\": \"悦动健身\"}\n---\n感谢您的反馈！我们会努力让{{brand}}做得更好。\n"
  ],
  [
   "win_back.en.hbs",
-  "---\nkey: win_back\nlocale: en\nkind: marketing\ndescription: Win-back after a lapse: how long it has been, and a reason to come back.\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\", \"daysAway\": 45, \"offer\": \"your next class is free\"}\n---\nWe miss you, {{firstName}}! It's been {{daysAway}} {{plural daysAway \"day\" \"days\"}} since your last visit to {{brand}}. Come back this week and {{offer}}.\n"
+  "---\nkey: win_back\nlocale: en\ntitle: We miss you\nkind: marketing\ndescription: Win-back after a lapse: how long it has been, and a reason to come back.\nvariables: {\"firstName\": \"Emma\", \"brand\": \"Demo Gym\", \"daysAway\": 45, \"offer\": \"your next class is free\"}\n---\nWe miss you, {{firstName}}! It's been {{daysAway}} {{plural daysAway \"day\" \"days\"}} since your last visit to {{brand}}. Come back this week and {{offer}}.\n"
  ],
  [
   "win_back.zh-CN.hbs",
-  "---\nkey: win_back\nlocale: zh-CN\nkind: marketing\ndescription: Win-back after a lapse: how long it has been, and a reason to come back.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"daysAway\": 45, \"offer\": \"下一节团课免费\"}\n---\n{{name}}您好，您已经{{daysAway}}天没来{{brand}}了，我们很想念您！本周回来，{{offer}}。\n"
+  "---\nkey: win_back\nlocale: zh-CN\ntitle: 老会员召回\nkind: marketing\ndescription: Win-back after a lapse: how long it has been, and a reason to come back.\nvariables: {\"name\": \"张伟\", \"brand\": \"悦动健身\", \"daysAway\": 45, \"offer\": \"下一节团课免费\"}\n---\n{{name}}您好，您已经{{daysAway}}天没来{{brand}}了，我们很想念您！本周回来，{{offer}}。\n"
  ]
 ];

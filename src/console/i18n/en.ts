@@ -1,7 +1,11 @@
 // The console's words in English. This table defines the dictionary's keys: Words is its type,
 // and every other language is typed as Words, so a key missing there (or one only there) is a
 // type error.
+import { enStory } from "./en-story";
+
 export const en = {
+  ...enStory,
+  ...enStory,
   appName: "Tidings",
   signIn: "Sign in",
   signOut: "Sign out",
@@ -275,9 +279,9 @@ export const en = {
   replaceCredentials: "New credentials",
   makeDefault: "Make default",
   addChannel: "Add channel",
-  twilioSid: "Twilio Account SID",
+  twilioSid: "Twilio account SID",
   smppHost: "SMPP host:port",
-  smppSystemId: "SMPP system id",
+  smppSystemId: "SMPP account (system id)",
   capRemaining: "{n} left under the monthly cap",
   unmatchedLine: "Last 30 days: {n} messages in, {u} matched no keyword ({pct}).",
   noKeywords: "No keywords yet.",
@@ -295,12 +299,12 @@ export const en = {
   match_prefix: "the start of the message",
   onlyFor: "only for {g}",
   actReply: "replies “{text}”",
-  actTemplate: "replies with template {t}",
+  actTemplate: "replies with “{t}”",
   actJoin: "adds to {g}",
   actLeave: "removes from {g}",
   actActivate: "activates the card",
   actSurvey: "records an answer",
-  actEvent: "records event {e}",
+  actEvent: "records “{e}”",
   newKeyword: "New keyword",
   wordsHint: "Words (comma between them)",
   matchHow: "Matches",
@@ -383,8 +387,8 @@ export const en = {
   attributesHint: "Other details, one per line: name=value (remove a line to remove it)",
   saveTemplate: "Save template",
   keyHint:
-    "Save under a key (lower case, digits and _): campaigns and keywords use the key; each language has its own text. Saving again keeps the old text as a version.",
-  templateSaved: "Saved {key} ({locale}), version {v}.",
+    "Give the message a name you will recognise. Each language has its own text; saving again keeps the old text as a version.",
+  templateSaved: "Saved “{name}” ({lang}), version {v}.",
   st_draft: "Draft",
   st_scheduled: "Scheduled",
   st_running: "Running",

@@ -1,8 +1,10 @@
 // The console's words in Simplified Chinese (zh-CN). Typed as Words, so it must give every key
 // the English table has, and no other.
 import type { Words } from "./en";
+import { zhStory } from "./zh-story";
 
 export const zh: Words = {
+  ...zhStory,
   appName: "Tidings",
   signIn: "登录",
   signOut: "退出",
@@ -273,9 +275,9 @@ export const zh: Words = {
   replaceCredentials: "新凭据",
   makeDefault: "设为默认",
   addChannel: "添加通道",
-  twilioSid: "Twilio Account SID",
+  twilioSid: "Twilio 账户 SID（Account SID）",
   smppHost: "SMPP 主机:端口",
-  smppSystemId: "SMPP system id",
+  smppSystemId: "SMPP 系统账号（system id）",
   capRemaining: "距每月上限还剩 {n} 条",
   unmatchedLine: "最近 30 天：收到 {n} 条短信，其中 {u} 条未匹配任何关键词（{pct}）。",
   noKeywords: "还没有关键词。",
@@ -293,12 +295,12 @@ export const zh: Words = {
   match_prefix: "短信开头",
   onlyFor: "仅限 {g}",
   actReply: "回复“{text}”",
-  actTemplate: "用模板 {t} 回复",
+  actTemplate: "用“{t}”回复",
   actJoin: "加入 {g}",
   actLeave: "移出 {g}",
   actActivate: "激活卡片",
   actSurvey: "记录回答",
-  actEvent: "记录事件 {e}",
+  actEvent: "记录“{e}”",
   newKeyword: "新建关键词",
   wordsHint: "关键词（用逗号分隔）",
   matchHow: "匹配方式",
@@ -378,8 +380,8 @@ export const zh: Words = {
   evidenceHint: "例如：前台当面询问",
   attributesHint: "其他信息，每行一项：名称=值（删除该行即删除）",
   saveTemplate: "保存模板",
-  keyHint: "按键名保存（小写字母、数字和 _）：活动和关键词通过键名使用模板，每种语言各有文本。再次保存会保留旧版本。",
-  templateSaved: "已保存 {key}（{locale}），第 {v} 版。",
+  keyHint: "起一个好认的名称。每种语言各有文本；再次保存会保留旧版本。",
+  templateSaved: "已保存“{name}”（{lang}），第 {v} 版。",
   st_draft: "草稿",
   st_scheduled: "已安排",
   st_running: "进行中",

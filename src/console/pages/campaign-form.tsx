@@ -139,9 +139,9 @@ export function NewCampaignForm(props: {
   kind: FormKind;
   form: Record<string, string>;
   error?: string | undefined;
-  templates: string[];
+  templates: Option[];
   groups: Option[];
-  dateAttributes: string[];
+  dateAttributes: Option[];
 }) {
   const { w, kind } = props;
   const f = props.form;
@@ -196,11 +196,7 @@ export function NewCampaignForm(props: {
             />
           </Field>
           <Field id="template" label={w.template}>
-            <Select
-              id="template"
-              value={v("template", defaultTemplate)}
-              options={props.templates.map((t) => ({ value: t, label: t }))}
-            />
+            <Select id="template" value={v("template", defaultTemplate)} options={props.templates} />
           </Field>
           {kind === "birthday" && (
             <Field id="offer" label={w.offer}>
@@ -249,10 +245,7 @@ export function NewCampaignForm(props: {
                 <Select
                   id="anchor"
                   value={f.anchor}
-                  options={[
-                    { value: "birthday", label: w.birthday },
-                    ...props.dateAttributes.map((a) => ({ value: `attributes.${a}`, label: a })),
-                  ]}
+                  options={[{ value: "birthday", label: w.birthday }, ...props.dateAttributes]}
                 />
               </Field>
               <Field id="offset_days" label={w.days}>

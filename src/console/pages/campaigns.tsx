@@ -7,15 +7,17 @@ import { Hidden } from "../fields";
 import { fill, type Lang, reasonText, term, type Words } from "../i18n";
 import { Layout, Notice, Problem } from "../layout";
 import { Poll } from "../live";
+import { type Attribute, attributeName, templateNames } from "../names";
 import { Table } from "../table";
 import { dayIn, whenIn } from "../time";
 import { formKind, NewCampaignForm } from "./campaign-form";
 
-type Campaign = {
+export type Campaign = {
   id: string;
   name: string;
   kind: string;
   status: string;
+  trigger: { anchor?: string } | null;
   template: string | null;
   next_occurrence_at: string | null;
   planned: number;
@@ -54,10 +56,8 @@ export async function CampaignsPage(
   const { w, api, lang } = props;
   const list = (await api.get<{ data: Campaign[] }>("/v1/campaigns?limit=100")).data;
   const groups = (await api.get<{ data: { id: string; name: string; code: string | null }[] }>("/v1/groups")).data;
-  const own = (await api.get<{ data: { key: string }[] }>("/v1/templates")).data;
-  const shipped = (await api.get<{ data: { key: string }[] }>("/v1/templates/defaults")).data;
-  const templates = [...new Set([...own, ...shipped].map((t) => t.key))].sort();
-  const attributes = (await api.get<{ data: { key: string; type: string }[] }>("/v1/attributes")).data;
+  const templates = await templateNames(api, lang);
+  const attributes = (await api.get<{ data: Attribute[] }>("/v1/attributes")).data;
   const zone = (await api.get<{ time_zone: string }>("/v1/tenant")).time_zone;
   const f = props.form ?? {};
   return (
@@ -69,7 +69,7 @@ export async function CampaignsPage(
               <td data-label={w.name}>
                 <a href={`/console/campaigns/${c.id}`}>{c.name}</a>
               </td>
-              <td data-label={w.kind}>{term(w, "ck_", c.kind)}</td>
+              <td data-label={w.kind}>{kindWord(w, c)}</td>
               <td data-label={w.status}>{term(w, "st_", c.status)}</td>
               <td data-label={w.next}>{c.next_occurrence_at ? whenIn(c.next_occurrence_at, zone, lang) : "–"}</td>
             </tr>
@@ -82,12 +82,19 @@ export async function CampaignsPage(
         kind={formKind(props.kind ?? f.kind)}
         form={f}
         error={props.error}
-        templates={templates}
+        templates={templates.options}
         groups={groups.map((g) => ({ value: g.id, label: g.code ? `${g.code} · ${g.name}` : g.name }))}
-        dateAttributes={attributes.filter((a) => a.type === "date").map((a) => a.key)}
+        dateAttributes={attributes
+          .filter((a) => a.type === "date")
+          .map((a) => ({ value: `attributes.${a.key}`, label: attributeName(attributes, a.key) }))}
       />
     </Layout>
   );
+}
+
+/** A campaign's kind as the form named it: a date campaign on the birthday is a birthday campaign. */
+export function kindWord(w: Words, c: { kind: string; trigger: { anchor?: string } | null }): string {
+  return c.kind === "date_relative" && c.trigger?.anchor === "birthday" ? w.ck_birthday : term(w, "ck_", c.kind);
 }
 
 // The API's fan-out guard (campaigns/service.ts): above it, scheduling names the audience.
@@ -200,16 +207,13 @@ export function StatsSection(props: { w: Words; lang: Lang; stats: Stats; zone: 
       {Object.keys(stats.by_reason).length > 0 && (
         <>
           <h3 id="reasons-h">{w.skipReasons}</h3>
-          <Table head={[w.reason, w.messagesN, w.meaning]} label="reasons-h">
+          <Table head={[w.reason, w.messagesN]} label="reasons-h">
             {Object.entries(stats.by_reason)
               .sort((a, b) => b[1] - a[1])
               .map(([k, n]) => (
                 <tr>
-                  <td data-label={w.reason}>
-                    <code>{k}</code>
-                  </td>
+                  <td data-label={w.reason}>{reasonText(lang, k)}</td>
                   <td data-label={w.messagesN}>{n}</td>
-                  <td data-label={w.meaning}>{reasonText(lang, k)}</td>
                 </tr>
               ))}
           </Table>
@@ -245,7 +249,7 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
     <Layout lang={lang} w={w} title={c.name} page="campaigns" who={props.who}>
       <Notice text={props.notice} />
       <p>
-        <span class="badge">{term(w, "ck_", c.kind)}</span> <span class="badge">{term(w, "st_", c.status)}</span>
+        <span class="badge">{kindWord(w, c)}</span> <span class="badge">{term(w, "st_", c.status)}</span>
       </p>
       {draft && (
         <form method="post" action={`/console/campaigns/${c.id}/schedule`}>
@@ -285,8 +289,8 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
                 <td data-label={w.sending}>{o.sending}</td>
                 <td data-label={w.excluded}>
                   {Object.entries(o.excluded)
-                    .map(([k, n]) => `${k} ${n}`)
-                    .join(", ") || "–"}
+                    .map(([k, n]) => `${reasonText(lang, k)}: ${n}`)
+                    .join("; ") || "–"}
                 </td>
                 <td data-label={w.sendTimes}>
                   {o.send_times.map((s) => `${s.local.replace("T", " ")} ${s.time_zone} (${s.customers})`).join("; ")}

@@ -1,7 +1,7 @@
 // Editing a customer from their profile: the form, and the PATCH /v1/customers body it makes.
 import type { ConsoleApi } from "../api";
 import { Field } from "../fields";
-import type { Words } from "../i18n";
+import { term, type Words } from "../i18n";
 
 export type EditableCustomer = {
   id: string;
@@ -122,7 +122,7 @@ export function CustomerEditForm(props: {
             <select id="e-locale" name="locale">
               {LOCALES.map((l) => (
                 <option value={l} selected={l === c.locale}>
-                  {l}
+                  {term(w, "lang_", l)}
                 </option>
               ))}
             </select>

@@ -1,9 +1,12 @@
+import { displayPhone } from "../../lib/phone";
 import type { ConsoleApi } from "../api";
 import { Field } from "../fields";
-import type { Lang, Words } from "../i18n";
+import { type Lang, term, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
+import { type Attribute, attributeName, templateNames } from "../names";
 import { Table } from "../table";
 import { whenIn } from "../time";
+import { describe, type Entry, type TimelineNames } from "../timeline";
 import { birthdayText, CustomerEditForm, type EditableCustomer } from "./customer-edit";
 
 type Customer = EditableCustomer;
@@ -21,7 +24,8 @@ export async function CustomersPage(props: Props & { query: Record<string, strin
   }
   const list = await api.get<{ data: Customer[]; next_cursor: string | null }>(`/v1/customers?${params}`);
   const groups = (await api.get<{ data: { id: string; name: string; code: string | null }[] }>("/v1/groups")).data;
-  const tenant = await api.get<{ tiers: string[] }>("/v1/tenant");
+  const tenant = await api.get<{ tiers: string[]; default_country: string }>("/v1/tenant");
+  const phone = (p: string | null) => (p ? displayPhone(p, tenant.default_country) : null);
   const nextPage = new URLSearchParams(params);
   if (list.next_cursor) nextPage.set("cursor", list.next_cursor);
   const v = (k: string) => props.query[k] ?? "";
@@ -78,9 +82,9 @@ export async function CustomersPage(props: Props & { query: Record<string, strin
           {list.data.map((c) => (
             <tr>
               <td data-label={w.name}>
-                <a href={`/console/customers/${encodeURIComponent(c.id)}`}>{c.name ?? c.phone ?? c.id}</a>
+                <a href={`/console/customers/${encodeURIComponent(c.id)}`}>{c.name ?? phone(c.phone) ?? w.noName}</a>
               </td>
-              <td data-label={w.phone}>{c.phone ?? "–"}</td>
+              <td data-label={w.phone}>{phone(c.phone) ?? "–"}</td>
               <td data-label={w.tier}>{c.tier ?? "–"}</td>
               <td data-label={w.consent}>{w[c.consent.state]}</td>
               <td data-label={w.tags}>{c.tags.join(", ")}</td>
@@ -97,15 +101,15 @@ export async function CustomersPage(props: Props & { query: Record<string, strin
   );
 }
 
-type Entry = { at: string; type: string; data: Record<string, unknown> };
-
 /** One customer's profile and timeline; null when the API says there is no such customer. */
 export async function CustomerPage(props: Props & { id: string; notice?: string | undefined }) {
   const { w, api, lang } = props;
   const c = await api.find<Customer>(`/v1/customers/${encodeURIComponent(props.id)}`);
   if (!c) return null;
   const timeline = (await api.get<{ data: Entry[] }>(`/v1/customers/${encodeURIComponent(c.id)}/timeline`)).data;
-  const tiers = (await api.get<{ tiers: string[] }>("/v1/tenant")).tiers;
+  const names = await timelineNames(api, lang, timeline);
+  const tenant = await api.get<{ tiers: string[]; default_country: string }>("/v1/tenant");
+  const tiers = tenant.tiers;
   const staff = (await api.get<{ data: { id: string; name: string }[] }>("/v1/staff")).data;
   type G = { id: string; name: string; code: string | null; kind: string };
   const member = new Set(
@@ -118,7 +122,7 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
   const when = (iso: string) => whenIn(iso, c.time_zone, lang);
   const b = c.birthday;
   const facts: [string, string][] = [
-    [w.phone, c.phone ?? "–"],
+    [w.phone, c.phone ? displayPhone(c.phone, tenant.default_country) : "–"],
     [w.externalId, c.external_id ?? "–"],
     [w.tier, c.tier ?? "–"],
     [w.consent, w[c.consent.state]],
@@ -130,13 +134,19 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
         .map((g) => g.name)
         .join(", ") || "–",
     ],
-    [w.locale, c.locale],
+    [w.locale, term(w, "lang_", c.locale)],
     [w.timeZone, c.time_zone],
     [w.birthday, b ? `${birthdayText(b)}${b.lunar ? ` (${w.lunar})` : ""}` : "–"],
-    ...Object.entries(c.attributes).map(([k, v]): [string, string] => [k, String(v)]),
+    ...Object.entries(c.attributes).map(([k, v]): [string, string] => [attributeName(names.attributes, k), String(v)]),
   ];
   return (
-    <Layout lang={lang} w={w} title={c.name ?? c.phone ?? c.id} page="customers" who={props.who}>
+    <Layout
+      lang={lang}
+      w={w}
+      title={c.name ?? (c.phone ? displayPhone(c.phone, tenant.default_country) : w.noName)}
+      page="customers"
+      who={props.who}
+    >
       <Notice text={props.notice} />
       <h2>{w.profile}</h2>
       <dl class="facts">
@@ -153,23 +163,38 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
         <p class="muted">{w.noTimeline}</p>
       ) : (
         <ol class="timeline">
-          {timeline.map((e) => (
-            <li>
-              <time datetime={e.at}>{when(e.at)}</time> · <strong>{e.type}</strong>{" "}
-              <span class="muted">{summarise(e.data)}</span>
-            </li>
-          ))}
+          {timeline.map((e) => {
+            const line = describe(w, lang, names, e);
+            return (
+              <li>
+                <time datetime={e.at}>{when(e.at)}</time> · <strong>{line.what}</strong>{" "}
+                <span class="muted">{line.detail}</span>
+                {line.quote && <blockquote>{line.quote}</blockquote>}
+              </li>
+            );
+          })}
         </ol>
       )}
     </Layout>
   );
 }
 
-/** A timeline entry's data as one short line: its plain values, key: value. */
-function summarise(data: Record<string, unknown>): string {
-  return Object.entries(data)
-    .filter(([, v]) => v !== null && typeof v !== "object")
-    .map(([k, v]) => `${k}: ${String(v)}`)
-    .join(" · ")
-    .slice(0, 200);
+/** The names a timeline's lines need: templates, keywords and campaigns it mentions, attributes. */
+async function timelineNames(api: ConsoleApi, lang: Lang, timeline: Entry[]): Promise<TimelineNames> {
+  const templates = await templateNames(api, lang);
+  const keywords = new Map(
+    (await api.get<{ data: { id: string; name: string }[] }>("/v1/keywords")).data.map((k) => [k.id, k.name]),
+  );
+  const campaigns = new Map<string, string>();
+  for (const id of new Set(timeline.map((e) => e.data.campaign_id).filter((x) => typeof x === "string"))) {
+    const found = await api.find<{ name: string }>(`/v1/campaigns/${encodeURIComponent(id as string)}`);
+    if (found) campaigns.set(id as string, found.name);
+  }
+  const attributes = (await api.get<{ data: Attribute[] }>("/v1/attributes")).data;
+  return {
+    template: templates.title,
+    keyword: (id) => keywords.get(id),
+    campaign: (id) => campaigns.get(id),
+    attributes,
+  };
 }

@@ -1,8 +1,9 @@
 import type { ConsoleApi } from "../api";
-import { fill, type Lang, term, type Words } from "../i18n";
+import { fill, type Lang, type Words } from "../i18n";
 import { Layout } from "../layout";
 import { Table } from "../table";
 import { whenIn } from "../time";
+import { type Campaign, kindWord } from "./campaigns";
 
 type Period = {
   sent: number;
@@ -19,7 +20,6 @@ type Summary = {
   last_7_days: Period;
   inbox: { open: number; overdue: number };
 };
-type Campaign = { id: string; name: string; kind: string; status: string; next_occurrence_at: string | null };
 
 function Figures(props: { w: Words; title: string; p: Period; currency: string; lang: Lang }) {
   const { w, p } = props;
@@ -115,7 +115,7 @@ export async function HomePage(props: { lang: Lang; w: Words; who: { scope: stri
             {next.map(({ c, at, sending }) => (
               <tr>
                 <td data-label={w.campaigns}>
-                  {c.name} <span class="badge">{term(w, "ck_", c.kind)}</span>
+                  {c.name} <span class="badge">{kindWord(w, c)}</span>
                 </td>
                 <td data-label={w.next}>{when(at)}</td>
                 <td data-label={w.sending}>{sending}</td>

@@ -1,5 +1,6 @@
+import { displayPhone } from "../../lib/phone";
 import type { ConsoleApi } from "../api";
-import type { Lang, Words } from "../i18n";
+import { type Lang, term, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { whenIn } from "../time";
 
@@ -12,7 +13,7 @@ type Item = {
   status: "open" | "done";
   flag: string | null;
   text: string;
-  customer: { id: string; name: string | null; tier: string | null };
+  customer: { id: string; name: string | null; phone: string | null; tier: string | null };
   assignee_id: string | null;
   received_at: string;
   due_at: string;
@@ -37,7 +38,8 @@ export async function InboxPage(props: Props & { query: Record<string, string>; 
   const staff = (await api.get<{ data: { id: string; name: string }[] }>("/v1/staff")).data;
   const staffName = new Map(staff.map((s) => [s.id, s.name]));
   const here = `/console/inbox?${new URLSearchParams({ status, ...(category && { category }) })}`;
-  const zone = (await api.get<{ time_zone: string }>("/v1/tenant")).time_zone;
+  const tenant = await api.get<{ time_zone: string; default_country: string }>("/v1/tenant");
+  const zone = tenant.time_zone;
   const when = (iso: string) => whenIn(iso, zone, lang);
   const tab = (c: Category | undefined, label: string, n: number) => (
     <li>
@@ -88,7 +90,10 @@ export async function InboxPage(props: Props & { query: Record<string, string>; 
             return (
               <li aria-labelledby={`item-${item.id}`}>
                 <p id={`item-${item.id}`}>
-                  <a href={`/console/customers/${item.customer.id}`}>{item.customer.name ?? item.customer.id}</a>
+                  <a href={`/console/customers/${item.customer.id}`}>
+                    {item.customer.name ??
+                      (item.customer.phone ? displayPhone(item.customer.phone, tenant.default_country) : w.noName)}
+                  </a>
                   {item.customer.tier && <span class="badge">{item.customer.tier}</span>}{" "}
                   <span class="badge">{w[`cat_${item.category}`]}</span>{" "}
                   {item.status === "open" &&
@@ -97,7 +102,7 @@ export async function InboxPage(props: Props & { query: Record<string, string>; 
                     ) : (
                       <span class="badge">{w.dueIn.replace("{h}", String(Math.max(0, left)))}</span>
                     ))}
-                  {item.flag && <span class="badge bad">{item.flag}</span>}{" "}
+                  {item.flag && <span class="badge bad">{term(w, "flag_", item.flag)}</span>}{" "}
                   <time class="muted" datetime={item.received_at}>
                     {when(item.received_at)}
                   </time>

@@ -1,7 +1,8 @@
-import type { ConsoleApi } from "../api";
+import { ApiError, type ConsoleApi } from "../api";
 import { Field, Hidden, RowButton } from "../fields";
-import { fill, type Lang, type Words } from "../i18n";
+import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
+import { templateNames } from "../names";
 import { Table } from "../table";
 
 type Action = { type: string; text?: string; template?: string; group?: string; question?: string; event?: string };
@@ -48,7 +49,7 @@ export async function keywordAction(
       if (f.reply?.trim()) actions.push({ type: "reply", text: f.reply.trim() });
       if (f.join) actions.push({ type: "add_to_group", group: f.join });
       if (f.leave) actions.push({ type: "remove_from_group", group: f.leave });
-      await api.post("/v1/keywords", {
+      const created = api.post("/v1/keywords", {
         name: f.name,
         words: (f.words ?? "")
           .split(/[,，]/)
@@ -63,6 +64,13 @@ export async function keywordAction(
         ends_at: null,
         enabled: true,
       });
+      try {
+        await created;
+      } catch (e) {
+        const said = await conflictText(p, e);
+        if (said) return `!${said}`;
+        throw e;
+      }
       return w.saved;
     }
     case "preset":
@@ -80,19 +88,31 @@ export async function keywordAction(
   }
 }
 
+/** A clash with another keyword or a compliance word, in the reader's words (the other keyword by name). */
+async function conflictText(p: { w: Words; api: ConsoleApi }, e: unknown): Promise<string | null> {
+  if (!(e instanceof ApiError) || e.status !== 409) return null;
+  const d = (e.body as { error?: { details?: Record<string, string> } }).error?.details;
+  if (!d?.word) return null;
+  if (d.keyword_id) {
+    const other = await p.api.find<{ name: string }>(`/v1/keywords/${encodeURIComponent(d.keyword_id)}`);
+    return fill(p.w.kwOverlaps, { word: d.word, k: other?.name ?? "" });
+  }
+  return fill(p.w.kwCompliance, { word: d.word });
+}
+
 /** One line on what a keyword does, in the reader's words. */
-function doesText(w: Words, k: Keyword, groups: Map<string, string>): string {
+function doesText(w: Words, k: Keyword, groups: Map<string, string>, template: (key: string) => string): string {
   const g = (x: string | undefined) => groups.get(x ?? "") ?? x ?? "";
   return k.actions
     .map((a) => {
       if (a.type === "reply")
-        return a.text ? fill(w.actReply, { text: a.text }) : fill(w.actTemplate, { t: a.template ?? "" });
+        return a.text ? fill(w.actReply, { text: a.text }) : fill(w.actTemplate, { t: template(a.template ?? "") });
       if (a.type === "add_to_group") return fill(w.actJoin, { g: g(a.group) });
       if (a.type === "remove_from_group") return fill(w.actLeave, { g: g(a.group) });
       if (a.type === "activate_card") return w.actActivate;
       if (a.type === "record_response" || a.type === "start_survey") return w.actSurvey;
-      if (a.type === "record_event") return fill(w.actEvent, { e: a.event ?? "" });
-      return a.type;
+      if (a.type === "record_event") return fill(w.actEvent, { e: term(w, "ev_", a.event ?? "") });
+      return term(w, "act_", a.type);
     })
     .join("; ");
 }
@@ -109,6 +129,7 @@ export async function KeywordsPage(props: Props) {
     if (g.code) groups.set(g.code, g.name);
   }
   const used = new Map(stats.keywords.map((k) => [k.keyword_id, k]));
+  const templates = await templateNames(api, lang);
   const csrf = props.who.csrf;
   const groupOptions = groupList.map((g) => <option value={g.id}>{g.code ? `${g.code} · ${g.name}` : g.name}</option>);
   return (
@@ -142,7 +163,7 @@ export async function KeywordsPage(props: Props) {
                     </span>
                   )}
                 </td>
-                <td data-label={w.does}>{doesText(w, k, groups)}</td>
+                <td data-label={w.does}>{doesText(w, k, groups, templates.title)}</td>
                 <td data-label={w.uses30}>{s?.uses ?? 0}</td>
                 <td data-label={w.succeeded}>{s?.successes ?? 0}</td>
                 <td data-label={w.failed}>{s?.failures ?? 0}</td>

@@ -1,7 +1,8 @@
 import type { Plan } from "../../db/schema";
 import type { ConsoleApi } from "../api";
+import { CopyField, CopyScript } from "../copy";
 import { Field, Hidden, NumberField, RowButton } from "../fields";
-import { fill, type Lang, type Words } from "../i18n";
+import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
 import { whenIn } from "../time";
@@ -168,7 +169,7 @@ function channelConfig(provider: string, f: Record<string, string>): Record<stri
  * takes effect next month); staff with their phones and console roles; sending channels, whose
  * credentials can be replaced but are never shown. Only an admin may change them (the API says so).
  */
-export async function SettingsPage(props: Props) {
+export async function SettingsPage(props: Props & { origin: string }) {
   const { w, api, lang } = props;
   const t = await api.get<Tenant>("/v1/tenant");
   const staff = (await api.get<{ data: Staff[] }>("/v1/staff")).data;
@@ -354,7 +355,7 @@ export async function SettingsPage(props: Props) {
             <td data-label={w.name}>
               {ch.name} {ch.default && <span class="badge">{w.defaultChannel}</span>}
             </td>
-            <td data-label={w.provider}>{ch.provider}</td>
+            <td data-label={w.provider}>{term(w, "prov_", ch.provider)}</td>
             <td data-label={w.link}>
               <LinkHealth w={w} lang={lang} health={ch.health} zone={t.time_zone} />
             </td>
@@ -367,9 +368,19 @@ export async function SettingsPage(props: Props) {
                 "–"
               ) : (
                 <>
-                  <code>{ch.webhooks.inbound}</code>
-                  <br />
-                  <code>{ch.webhooks.status}</code>
+                  {/* Without a configured public address the API gives paths: this page's own address completes them. */}
+                  <CopyField
+                    id={`in-${ch.id}`}
+                    label={w.webhookInbound}
+                    value={new URL(ch.webhooks.inbound, props.origin).href}
+                    w={w}
+                  />
+                  <CopyField
+                    id={`st-${ch.id}`}
+                    label={w.webhookStatus}
+                    value={new URL(ch.webhooks.status, props.origin).href}
+                    w={w}
+                  />
                 </>
               )}
             </td>
@@ -408,7 +419,7 @@ export async function SettingsPage(props: Props) {
         <Field id="ch-provider" label={w.provider}>
           <select id="ch-provider" name="provider">
             {PROVIDERS.map((x) => (
-              <option value={x}>{x}</option>
+              <option value={x}>{term(w, "prov_", x)}</option>
             ))}
           </select>
         </Field>
@@ -437,6 +448,7 @@ export async function SettingsPage(props: Props) {
         </div>
         <button type="submit">{w.addChannel}</button>
       </form>
+      <CopyScript copied={w.copied} />
     </Layout>
   );
 }

@@ -1,14 +1,17 @@
 import { PROFILE_VARIABLES } from "../../templates/context";
+import { fnv1a } from "../../templates/library";
 import { type ConsoleApi, refusal } from "../api";
 import { Field } from "../fields";
-import { fill, type Lang, type Words } from "../i18n";
+import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout, Notice, Problem } from "../layout";
 import { LiveFragment } from "../live";
+import { humanize, templateNames } from "../names";
 import { Table } from "../table";
 
 type Template = {
   id?: string;
   key: string;
+  title: string;
   locale: string;
   kind: "notification" | "marketing";
   source: string;
@@ -51,39 +54,70 @@ function samplesOf(text: string | undefined): Record<string, unknown> {
 
 type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
 
-/** The workspace's templates and the shipped ones, each with a link to the editor. */
+/** The workspace's templates and the shipped ones, one row a message, a link to each language's text. */
 export async function TemplatesPage(props: Props) {
-  const { w, api } = props;
+  const { w, lang, api } = props;
+  const names = await templateNames(api, lang);
   const own = (await api.get<{ data: Template[] }>("/v1/templates")).data;
   const shipped = (await api.get<{ data: Template[] }>("/v1/templates/defaults")).data;
-  const row = (t: Template) => {
-    const q = new URLSearchParams({ key: t.key, locale: t.locale });
+  // Each row reads as the message a customer gets, with the template's sample values.
+  const sampleText = async (t: Template) => {
+    try {
+      const body = { source: t.source, kind: t.kind, locale: t.locale, variables: t.variables };
+      return (await api.post<{ text: string }>("/v1/templates/preview", body)).text;
+    } catch (e) {
+      refusal(e);
+      return t.source;
+    }
+  };
+  const table = async (title: string, list: Template[]) => {
+    const byKey = new Map<string, Template[]>();
+    for (const t of list) byKey.set(t.key, [...(byKey.get(t.key) ?? []), t]);
+    const keys = [...byKey.keys()].sort((a, b) => names.title(a).localeCompare(names.title(b), lang));
+    const texts = new Map<string, string>();
+    for (const key of keys) {
+      const versions = byKey.get(key) ?? [];
+      texts.set(key, await sampleText(versions.find((t) => t.locale === lang) ?? (versions[0] as Template)));
+    }
     return (
-      <tr>
-        <td data-label={w.templateKey}>
-          <a href={`/console/templates/edit?${q}`}>{t.key}</a>
-        </td>
-        <td data-label={w.locale}>{t.locale}</td>
-        <td data-label={w.kind}>{t.kind}</td>
-        <td data-label={w.text} class="muted">
-          {t.source.slice(0, 80)}
-        </td>
-      </tr>
+      <>
+        <h2>{title}</h2>
+        <Table head={[w.templateName, w.languages, w.kind, w.text]}>
+          {keys.map((key) => {
+            const versions = byKey.get(key) ?? [];
+            const first = versions.find((t) => t.locale === lang) ?? (versions[0] as Template);
+            const link = (t: Template) => `/console/templates/edit?${new URLSearchParams({ key, locale: t.locale })}`;
+            return (
+              <tr>
+                <td data-label={w.templateName}>
+                  <a href={link(first)}>{names.title(key)}</a>
+                </td>
+                <td data-label={w.languages}>
+                  {versions.map((t, i) => (
+                    <>
+                      {i > 0 && ", "}
+                      <a href={link(t)}>{term(w, "lang_", t.locale)}</a>
+                    </>
+                  ))}
+                </td>
+                <td data-label={w.kind}>{term(w, "tkind_", first.kind)}</td>
+                <td data-label={w.text} class="muted">
+                  {(texts.get(key) ?? first.source).slice(0, 80)}
+                </td>
+              </tr>
+            );
+          })}
+        </Table>
+      </>
     );
   };
-  const table = (title: string, list: Template[]) => (
-    <>
-      <h2>{title}</h2>
-      <Table head={[w.templateKey, w.locale, w.kind, w.text]}>{list.map(row)}</Table>
-    </>
-  );
   return (
     <Layout lang={props.lang} w={w} title={w.templates} page="templates" who={props.who}>
       <p>
         <a href="/console/templates/edit">{w.newTemplate}</a>
       </p>
-      {own.length > 0 && table(w.ownTemplates, own)}
-      {table(w.shippedTemplates, shipped)}
+      {own.length > 0 && (await table(w.ownTemplates, own))}
+      {await table(w.shippedTemplates, shipped)}
     </Layout>
   );
 }
@@ -186,6 +220,20 @@ export async function PreviewSection(props: Props & { input: Record<string, stri
   );
 }
 
+/** A key for a template a person named: its words in lower case, or (for a Chinese name) a short fingerprint. */
+export function keyFor(title: string): string {
+  if (!title) return "";
+  const ascii = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^[^a-z]+|_+$/g, "")
+    .slice(0, 48);
+  return ascii.length >= 2 ? ascii : `msg_${fnv1a(title)}`;
+}
+
+/** The editor's own refusal: a new message needs a name before it can be saved. */
+export class NeedsName extends Error {}
+
 /**
  * Saves the editor's text under its key and language: a new version of the workspace's own
  * template, or the workspace's own copy of a shipped one (keeping its description and samples),
@@ -193,7 +241,8 @@ export async function PreviewSection(props: Props & { input: Record<string, stri
  */
 export async function saveTemplate(p: Props, f: Record<string, string>): Promise<string> {
   const { api, w } = p;
-  const key = f.key?.trim() ?? "";
+  const title = f.title?.trim() ?? "";
+  const key = f.key?.trim() || keyFor(title);
   const locale = f.locale ?? "";
   const kind = f.kind === "marketing" ? "marketing" : "notification";
   const own = (await api.get<{ data: Template[] }>("/v1/templates")).data.find(
@@ -206,22 +255,33 @@ export async function saveTemplate(p: Props, f: Record<string, string>): Promise
     const saved = await api.patch<{ version: number }>(`/v1/templates/${own.id}`, {
       source: f.source ?? "",
       kind,
+      ...(title && { title }),
       ...variables,
     });
-    return fill(w.templateSaved, { key, locale, v: saved.version });
+    return fill(w.templateSaved, {
+      name: title || own.title || humanize(key),
+      lang: term(w, "lang_", locale),
+      v: saved.version,
+    });
   }
   const shipped = (await api.get<{ data: Template[] }>("/v1/templates/defaults")).data.some(
     (t) => t.key === key && t.locale === locale,
   );
-  const saved = await api.post<{ version: number }>("/v1/templates", {
+  if (!title && !key) throw new NeedsName(w.templateNeedsName);
+  const saved = await api.post<{ version: number; title: string }>("/v1/templates", {
     key,
     locale,
     kind,
+    ...(title && { title }),
     source: f.source ?? "",
     ...variables,
     ...(shipped && { copy_of: { key, locale } }),
   });
-  return fill(w.templateSaved, { key, locale, v: saved.version });
+  return fill(w.templateSaved, {
+    name: saved.title || humanize(key),
+    lang: term(w, "lang_", locale),
+    v: saved.version,
+  });
 }
 
 /** The editor: source, kind, a customer to render for, and the live preview. */
@@ -234,6 +294,7 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
       ...(await api.get<{ data: Template[] }>("/v1/templates/defaults")).data,
     ];
     const t = all.find((x) => x.key === input.key && x.locale === input.locale);
+    const named = all.find((x) => x.key === input.key && x.title);
     // The made-up member (or the customer) gives the profile's values, and the workspace its
     // brand: the samples shown are what each send brings.
     const own = Object.entries(t?.variables ?? {}).filter(([k]) => !PROFILE_VARIABLES.includes(k.split(".")[0] ?? ""));
@@ -241,6 +302,7 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
       Object.assign(input, {
         source: t.source,
         kind: t.kind,
+        title: t.title || named?.title || "",
         samples: samplesText(Object.fromEntries(own)).join("\n"),
       });
   }
@@ -272,7 +334,7 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
             <select id="kind" name="kind">
               {(["notification", "marketing"] as const).map((k) => (
                 <option value={k} selected={input.kind === k}>
-                  {k}
+                  {term(w, "tkind_", k)}
                 </option>
               ))}
             </select>
@@ -282,7 +344,7 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
               <option value="">{w.sampleData}</option>
               {people.map((p) => (
                 <option value={p.id} selected={input.customer_id === p.id}>
-                  {`${p.name ?? p.phone ?? p.id} (${p.locale})`}
+                  {`${p.name ?? p.phone ?? w.noName} (${term(w, "lang_", p.locale)})`}
                 </option>
               ))}
             </select>
@@ -291,20 +353,13 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
             <select id="locale" name="locale">
               {["zh-CN", "en"].map((l) => (
                 <option value={l} selected={input.locale === l}>
-                  {l}
+                  {term(w, "lang_", l)}
                 </option>
               ))}
             </select>
           </Field>
-          <Field id="key" label={w.templateKey}>
-            <input
-              id="key"
-              name="key"
-              value={input.key ?? ""}
-              pattern="[a-z][a-z0-9_]{1,63}"
-              placeholder="monday_offer"
-              aria-describedby="key-hint"
-            />
+          <Field id="title" label={w.templateName}>
+            <input id="title" name="title" value={input.title ?? ""} maxlength={100} aria-describedby="key-hint" />
           </Field>
           <button type="submit" name="do" value="preview" class="secondary">
             {w.preview}
@@ -316,6 +371,22 @@ export async function EditorPage(props: Props & { input: Record<string, string>;
         <p id="key-hint" class="muted">
           {w.keyHint}
         </p>
+        <details open={!!input.key && !input.title}>
+          <summary>{w.forIntegrations}</summary>
+          <Field id="key" label={w.templateKey}>
+            <input
+              id="key"
+              name="key"
+              value={input.key ?? ""}
+              pattern="[a-z][a-z0-9_]{1,63}"
+              placeholder="monday_offer"
+              aria-describedby="key-hint2"
+            />
+          </Field>
+          <p id="key-hint2" class="muted">
+            {w.keyHint2}
+          </p>
+        </details>
       </form>
       {await PreviewSection({ ...props, input })}
       <LiveFragment form="editor" url="/console/templates/edit" target="preview" />

@@ -217,7 +217,8 @@ describe("customers", () => {
     expect(bad.status).toBe(422);
     expect(bad.body.error.details[0].path).toBe("cursor");
     expect((await t.client.get("/v1/customers?limit=0")).status).toBe(422);
-    expect((await t.client.get("/v1/customers?sort=name")).body.error.details[0].path).toBe("query.sort");
+    expect((await t.client.get("/v1/customers?sort=age")).body.error.details[0].path).toBe("query.sort");
+    expect((await t.client.get("/v1/customers?order=name")).body.error.details[0].path).toBe("query.order");
   });
 
   it("deleting removes personal data but keeps the consent ledger, and a new profile honours the opt-out", async () => {

@@ -52,6 +52,7 @@ export function Layout(props: {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${props.title} · ${w.appName}`}</title>
         <link rel="stylesheet" href="/console/assets/console.css" />
+        <link rel="icon" href="/console/assets/favicon.svg" type="image/svg+xml" />
       </head>
       <body>
         <header>

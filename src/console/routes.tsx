@@ -17,8 +17,9 @@ import { Layout, Problem, sectionOf } from "./layout";
 import { ActivationPage } from "./pages/activation";
 import { campaignBody } from "./pages/campaign-form";
 import { CampaignPage, CampaignsPage, StatsFragment } from "./pages/campaigns";
+import { addCustomer } from "./pages/customer-add";
 import { saveCustomer } from "./pages/customer-edit";
-import { CustomerPage, CustomersPage } from "./pages/customers";
+import { bulkAction, CustomerPage, CustomersPage } from "./pages/customers";
 import { CountSection, filterOf, GroupsPage, groupAction } from "./pages/groups";
 import { HomePage } from "./pages/home";
 import { ImportPage } from "./pages/import";
@@ -28,7 +29,7 @@ import { LoginPage } from "./pages/login";
 import { SettingsPage, settingsAction } from "./pages/settings";
 import { EditorPage, NeedsName, PreviewSection, saveTemplate, TemplatesPage } from "./pages/templates";
 import { type Session, sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
-import { CONSOLE_CSS } from "./style";
+import { CONSOLE_CSS, FAVICON_SVG } from "./style";
 
 const COOKIE = "tidings_session";
 const LANG_COOKIE = "tidings_lang";
@@ -38,6 +39,8 @@ const NOTICE_COOKIE = "tidings_notice";
 const FORM_BYTES = 64 * 1024;
 // Larger files go through POST /v1/customers/import or the CLI, which stream them.
 const IMPORT_BYTES = 20 * 1024 * 1024;
+
+const noticeCookie = { path: "/console", httpOnly: true, sameSite: "Lax", maxAge: 60 } as const;
 
 type ConsoleEnv = AppEnv & { Variables: { session: Session; lang: Lang; w: Words; notice?: string } };
 
@@ -91,6 +94,10 @@ export function consoleRoutes(api: ApiFetch) {
 
   app.get("/console/assets/console.css", (c) =>
     c.body(CONSOLE_CSS, 200, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=3600" }),
+  );
+
+  app.get("/console/assets/favicon.svg", (c) =>
+    c.body(FAVICON_SVG, 200, { "content-type": "image/svg+xml", "cache-control": "public, max-age=86400" }),
   );
 
   // Forms post only from the console's own pages (the browser's Origin), and small ones.
@@ -191,7 +198,30 @@ export function consoleRoutes(api: ApiFetch) {
   });
 
   app.get("/console", async (c) => c.html(await HomePage(page(c))));
-  app.get("/console/customers", async (c) => c.html(await CustomersPage({ ...page(c), query: c.req.query() })));
+  app.get("/console/customers", async (c) =>
+    c.html(await CustomersPage({ ...page(c), query: c.req.query(), notice: c.get("notice") })),
+  );
+  // One customer from the list's form: their profile on success, the form as typed on a refusal.
+  app.post("/console/customers/new", async (c) => {
+    const p = page(c);
+    const form = await formOf(c);
+    try {
+      const id = await addCustomer(p, form);
+      setCookie(c, NOTICE_COOKIE, p.w.customerAdded, noticeCookie);
+      return c.redirect(`/console/customers/${encodeURIComponent(id)}`, 303);
+    } catch (e) {
+      const r = refusal(e);
+      const error = r.detail && !r.message.includes(r.detail) ? `${r.message} (${r.detail})` : r.message;
+      return c.html(await CustomersPage({ ...p, query: {}, adding: { form, error } }), r.status as 422);
+    }
+  });
+  app.post("/console/customers/bulk", async (c) => {
+    const all = await c.req.parseBody({ all: true });
+    const ids = ([] as unknown[]).concat(all.ids ?? []).filter((x): x is string => typeof x === "string");
+    return action(c, "/console/customers", (p, form) =>
+      bulkAction(p, { ids, group: form.group ?? "", tag: form.tag ?? "", do: form.do ?? "add" }),
+    );
+  });
   app.get("/console/templates", async (c) => c.html(await TemplatesPage(page(c))));
   app.get("/console/templates/edit", async (c) => {
     const input = c.req.query();
@@ -230,12 +260,7 @@ export function consoleRoutes(api: ApiFetch) {
     } catch (e) {
       notice = `!${refusal(e).message}`;
     }
-    setCookie(c, NOTICE_COOKIE, notice.slice(0, 1000), {
-      path: "/console",
-      httpOnly: true,
-      sameSite: "Lax",
-      maxAge: 60,
-    });
+    setCookie(c, NOTICE_COOKIE, notice.slice(0, 1000), noticeCookie);
     return c.redirect(back, 303);
   };
   const inboxAction = (c: Context<ConsoleEnv>, act: Parameters<typeof action>[2]) => action(c, "/console/inbox", act);

@@ -60,7 +60,8 @@ figure.chart svg { display: block; max-width: 100%; height: auto; }
 .lead { font-size: 1.1rem; font-weight: 600; }
 .copy { display: flex; flex-wrap: wrap; gap: .2rem .4rem; align-items: center; margin-bottom: .3rem; }
 .copy label { width: 100%; }
-.copy input { width: 22rem; font-size: .8rem; }
+.copy input { width: 100%; min-width: 12rem; font-size: .8rem; }
+fieldset.bulk { position: sticky; bottom: 0; background: #fff; z-index: 1; box-shadow: 0 -2px 6px rgba(0,0,0,.08); }
 @media (max-width: 40rem) {
   table.responsive thead { display: none; }
   table.responsive tr { display: block; border-bottom: 1px solid var(--line); padding: .4rem 0; }
@@ -68,3 +69,6 @@ figure.chart svg { display: block; max-width: 100%; height: auto; }
   table.responsive td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); }
 }
 `;
+
+// A speech bubble in the console's accent colour: the tab's icon.
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path fill="#0b5cad" d="M4 4h24a2 2 0 0 1 2 2v15a2 2 0 0 1-2 2H13l-7 6v-6H4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/><path fill="#fff" d="M9 9h14v3h-5.5v8h-3v-8H9z"/></svg>`;

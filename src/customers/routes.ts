@@ -4,6 +4,7 @@ import { limitedBody } from "../http/stream-limit";
 import { BadRequestError } from "../lib/errors";
 import { importCustomers } from "./import";
 import {
+  BulkTagsSchema,
   CustomerCreateSchema,
   CustomerListQuery,
   CustomerPatchSchema,
@@ -17,6 +18,7 @@ import {
   deleteCustomer,
   getCustomer,
   listCustomers,
+  tagCustomers,
   timeline,
   updateCustomer,
   upsertCustomer,
@@ -31,6 +33,19 @@ const IdParam = z.object({
 const tags = ["Customers"];
 
 export const customerRoutes = createRouter()
+  .openapi(
+    apiRoute({
+      method: "post",
+      path: "/v1/customers/tags",
+      tags,
+      summary: "Add and remove tags on many customers",
+      description: "Up to 500 customers; all must exist (else 404 and nothing changes). Answers how many changed.",
+      scope: "write",
+      request: { body: jsonBody(BulkTagsSchema) },
+      responses: { 200: jsonContent(z.object({ updated: z.number().int() }), "How many customers changed") },
+    }),
+    async (c) => c.json(await tagCustomers(ctxOf(c), c.req.valid("json")), 200),
+  )
   .openapi(
     apiRoute({
       method: "post",
@@ -69,12 +84,17 @@ export const customerRoutes = createRouter()
       path: "/v1/customers",
       tags,
       summary: "List customers",
-      description: "Ordered by creation; pass `next_cursor` back as `cursor` for the next page.",
+      description:
+        "Ordered by creation (or as `sort` says); pass `next_cursor` back as `cursor`, with the same filters and sort, for the next page.",
       scope: "read",
       request: { query: CustomerListQuery },
       responses: {
         200: jsonContent(
-          z.object({ data: z.array(CustomerSchema), next_cursor: z.string().nullable() }),
+          z.object({
+            data: z.array(CustomerSchema),
+            next_cursor: z.string().nullable(),
+            total: z.number().int().optional().openapi({ description: "With total=true" }),
+          }),
           "A page of customers",
         ),
       },

@@ -139,7 +139,25 @@ export const CustomerListQuery = z.strictObject({
     .openapi({ description: "A group id or two-digit code; for a segment, its current members" }),
   consent: z.enum(["subscribed", "unsubscribed", "never_asked"]).optional(),
   q: searchField.optional().openapi({ description: "Text search on name, phone and external id" }),
+  sort: z
+    .enum(["joined", "newest", "name"])
+    .default("joined")
+    .openapi({ description: "joined: oldest first (the default); newest first; or by name (unnamed last)" }),
+  total: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((s) => s === "true")
+    .openapi({ description: "true: also count every customer the filters match" }),
 });
+
+export const BulkTagsSchema = z
+  .strictObject({
+    customer_ids: z.array(z.string().max(64)).min(1).max(500),
+    add: z.array(z.string().trim().min(1).max(50)).max(10).default([]),
+    remove: z.array(z.string().trim().min(1).max(50)).max(10).default([]),
+  })
+  .refine((b) => b.add.length + b.remove.length > 0, { message: "Give tags to add or remove", path: ["add"] })
+  .openapi("CustomerBulkTags");
 
 export const TimelineEntrySchema = z
   .object({

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { CountryCode } from "libphonenumber-js";
 import { nudgeDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
@@ -17,7 +17,7 @@ import { inList } from "../db/sql";
 import { hasTag } from "../groups/segment";
 import { customerFilterSql } from "../groups/service";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
-import { decodeCursor, pageOf } from "../lib/pagination";
+import { decodeCursor, decodeKeyCursor, encodeKeyCursor, pageOf } from "../lib/pagination";
 import { normalizePhone } from "../lib/phone";
 import { getTenantRow } from "../tenants/store";
 import { type ConsentSource, type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
@@ -229,6 +229,8 @@ export async function deleteCustomer(ctx: Ctx, id: string): Promise<void> {
 export type ListQuery = {
   limit: number;
   cursor?: string;
+  sort?: "joined" | "newest" | "name";
+  total?: boolean;
   tier?: string[];
   tag?: string;
   group?: string;
@@ -242,7 +244,6 @@ function likeEscape(s: string) {
 
 export async function listCustomers(ctx: Ctx, query: ListQuery) {
   const where: (SQL | undefined)[] = [eq(customers.tenantId, ctx.tenantId), isNull(customers.deletedAt)];
-  if (query.cursor) where.push(gt(customers.id, decodeCursor(query.cursor)));
   if (query.tier?.length) where.push(inList(customers.tier, query.tier));
   if (query.consent) where.push(eq(customers.consentState, query.consent));
   if (query.tag) {
@@ -260,14 +261,64 @@ export async function listCustomers(ctx: Ctx, query: ListQuery) {
       ),
     );
   }
+  const total =
+    query.total === true
+      ? ((
+          await ctx.db.orm
+            .select({ n: count() })
+            .from(customers)
+            .where(and(...where))
+            .get()
+        )?.n ?? 0)
+      : undefined;
+  const sort = query.sort ?? "joined";
+  if (query.cursor) where.push(afterCursor(sort, query.cursor));
+  const order =
+    sort === "name"
+      ? [sql`${customers.name} is null`, asc(customers.name), asc(customers.id)]
+      : sort === "newest"
+        ? [desc(customers.id)]
+        : [asc(customers.id)];
   const rows = await ctx.db.orm
     .select()
     .from(customers)
     .where(and(...where))
-    .orderBy(asc(customers.id))
+    .orderBy(...order)
     .limit(query.limit + 1)
     .all();
-  return pageOf(rows, query.limit, toView);
+  const page = pageOf(rows, query.limit, toView);
+  const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+  const next = sort === "name" && last ? encodeKeyCursor(last.name, last.id) : page.next_cursor;
+  return { ...page, next_cursor: next, ...(total !== undefined && { total }) };
+}
+
+/** Where the next page starts, in the list's own order (named before unnamed, then by id). */
+function afterCursor(sort: "joined" | "newest" | "name", cursor: string): SQL | undefined {
+  if (sort === "joined") return gt(customers.id, decodeCursor(cursor));
+  if (sort === "newest") return lt(customers.id, decodeCursor(cursor));
+  const at = decodeKeyCursor(cursor);
+  if (at.key === null) return and(isNull(customers.name), gt(customers.id, at.id));
+  return or(
+    isNull(customers.name),
+    gt(customers.name, at.key),
+    and(eq(customers.name, at.key), gt(customers.id, at.id)),
+  );
+}
+
+/** Adds and removes tags on many customers at once, each through the one writer of a profile. */
+export async function tagCustomers(ctx: Ctx, input: { customer_ids: string[]; add: string[]; remove: string[] }) {
+  // Every id must be the workspace's before anything changes: a foreign or unknown one is a 404.
+  const rows = [];
+  for (const id of new Set(input.customer_ids)) rows.push(await getCustomerRow(ctx, id));
+  const env = await loadPrepareEnv(ctx, "api");
+  let updated = 0;
+  for (const row of rows) {
+    const tags = [...new Set([...row.tags, ...input.add])].filter((t) => !input.remove.includes(t));
+    if (tags.length === row.tags.length && tags.every((t, i) => t === row.tags[i])) continue;
+    await save(ctx, env, { tags }, row, false);
+    updated++;
+  }
+  return { updated };
 }
 
 /** Everything about a customer in time order: creation, consent changes, group and profile changes. */

@@ -24,3 +24,24 @@ export function pageOf<R extends { id: string }, V>(rows: R[], limit: number, vi
   const last = page.at(-1);
   return { data: page.map(view), next_cursor: rows.length > limit && last ? encodeCursor(last.id) : null };
 }
+
+/** A cursor over a sort key and the id that breaks its ties (a name may be null or any text). */
+export function encodeKeyCursor(key: string | null, id: string): string {
+  const bytes = new TextEncoder().encode(JSON.stringify([key, id]));
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function decodeKeyCursor(cursor: string): { key: string | null; id: string } {
+  try {
+    const bin = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
+    const [key, id] = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+    if ((key === null || typeof key === "string") && typeof id === "string" && /^[a-z]{3}_[0-9A-Z]{26}$/.test(id)) {
+      return { key, id };
+    }
+  } catch {
+    // fall through
+  }
+  throw ValidationError.field("cursor", "is not a cursor returned by this API");
+}

@@ -2,10 +2,13 @@
 // and every other language is typed as Words, so a key missing there (or one only there) is a
 // type error.
 import { enStory } from "./en-story";
+import { enTasks } from "./en-tasks";
 
 export const en = {
   ...enStory,
+  ...enTasks,
   ...enStory,
+  ...enTasks,
   appName: "Tidings",
   signIn: "Sign in",
   signOut: "Sign out",

@@ -2,9 +2,11 @@
 // the English table has, and no other.
 import type { Words } from "./en";
 import { zhStory } from "./zh-story";
+import { zhTasks } from "./zh-tasks";
 
 export const zh: Words = {
   ...zhStory,
+  ...zhTasks,
   appName: "Tidings",
   signIn: "登录",
   signOut: "退出",

@@ -1,96 +1,161 @@
 import { displayPhone } from "../../lib/phone";
 import type { ConsoleApi } from "../api";
-import { Field } from "../fields";
-import { type Lang, term, type Words } from "../i18n";
+import { Field, Hidden, Select } from "../fields";
+import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { type Attribute, attributeName, templateNames } from "../names";
 import { Table } from "../table";
 import { whenIn } from "../time";
 import { describe, type Entry, type TimelineNames } from "../timeline";
+import { AddCustomerForm } from "./customer-add";
 import { birthdayText, CustomerEditForm, type EditableCustomer } from "./customer-edit";
 
 type Customer = EditableCustomer;
 type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
 
-// The list's filters, passed to GET /v1/customers as they are (it validates them).
-const FILTERS = ["q", "tier", "tag", "group", "consent", "cursor"] as const;
+// The list's filters and order, passed to GET /v1/customers as they are (it validates them).
+const FILTERS = ["q", "tier", "tag", "group", "consent", "sort", "cursor"] as const;
+const SORTS = ["joined", "newest", "name"] as const;
 
-export async function CustomersPage(props: Props & { query: Record<string, string> }) {
-  const { w, api } = props;
-  const params = new URLSearchParams();
+type ListProps = Props & {
+  query: Record<string, string>;
+  notice?: string | undefined;
+  /** The add form as typed, with the API's reason it was refused. */
+  adding?: { form: Record<string, string>; error: string };
+};
+
+export async function CustomersPage(props: ListProps) {
+  const { w, api, lang } = props;
+  const params = new URLSearchParams({ total: "true" });
   for (const k of FILTERS) {
     const v = props.query[k]?.trim();
     if (v) params.set(k, v);
   }
-  const list = await api.get<{ data: Customer[]; next_cursor: string | null }>(`/v1/customers?${params}`);
-  const groups = (await api.get<{ data: { id: string; name: string; code: string | null }[] }>("/v1/groups")).data;
-  const tenant = await api.get<{ tiers: string[]; default_country: string }>("/v1/tenant");
+  const list = await api.get<{ data: Customer[]; next_cursor: string | null; total: number }>(
+    `/v1/customers?${params}`,
+  );
+  type G = { id: string; name: string; code: string | null; kind: string };
+  const groups = (await api.get<{ data: G[] }>("/v1/groups")).data;
+  const tenant = await api.get<{ tiers: string[]; default_country: string; locale: string }>("/v1/tenant");
   const phone = (p: string | null) => (p ? displayPhone(p, tenant.default_country) : null);
   const nextPage = new URLSearchParams(params);
+  nextPage.delete("total");
   if (list.next_cursor) nextPage.set("cursor", list.next_cursor);
+  const here = new URLSearchParams(nextPage);
+  here.delete("cursor");
+  if (props.query.cursor) here.set("cursor", props.query.cursor);
   const v = (k: string) => props.query[k] ?? "";
+  const label = (g: G) => (g.code ? `${g.code} · ${g.name}` : g.name);
+  const statics = groups.filter((g) => g.kind === "static");
   return (
-    <Layout lang={props.lang} w={w} title={w.customers} page="customers" who={props.who}>
+    <Layout lang={lang} w={w} title={w.customers} page="customers" who={props.who}>
+      <Notice text={props.notice} />
       <p>
         <a href="/console/customers/import">{w.importLink}</a>
       </p>
+      <AddCustomerForm
+        w={w}
+        csrf={props.who.csrf}
+        tiers={tenant.tiers}
+        locale={tenant.locale}
+        form={props.adding?.form}
+        error={props.adding?.error}
+      />
       <search>
         <form class="filters" method="get" action="/console/customers">
           <Field id="q" label={w.search}>
             <input id="q" name="q" type="search" value={v("q")} placeholder={w.searchHint} />
           </Field>
           <Field id="tier" label={w.tier}>
-            <select id="tier" name="tier">
-              <option value="">{w.any}</option>
-              {tenant.tiers.map((t) => (
-                <option value={t} selected={v("tier") === t}>
-                  {t}
-                </option>
-              ))}
-            </select>
+            <Select
+              id="tier"
+              value={v("tier")}
+              options={[{ value: "", label: w.any }, ...tenant.tiers.map((t) => ({ value: t, label: t }))]}
+            />
           </Field>
           <Field id="group" label={w.group}>
-            <select id="group" name="group">
-              <option value="">{w.any}</option>
-              {groups.map((g) => (
-                <option value={g.id} selected={v("group") === g.id}>
-                  {g.code ? `${g.code} · ${g.name}` : g.name}
-                </option>
-              ))}
-            </select>
+            <Select
+              id="group"
+              value={v("group")}
+              options={[{ value: "", label: w.any }, ...groups.map((g) => ({ value: g.id, label: label(g) }))]}
+            />
           </Field>
           <Field id="tag" label={w.tag}>
             <input id="tag" name="tag" value={v("tag")} size={10} />
           </Field>
           <Field id="consent" label={w.consent}>
-            <select id="consent" name="consent">
-              <option value="">{w.any}</option>
-              {(["subscribed", "unsubscribed", "never_asked"] as const).map((s) => (
-                <option value={s} selected={v("consent") === s}>
-                  {w[s]}
-                </option>
-              ))}
-            </select>
+            <Select
+              id="consent"
+              value={v("consent")}
+              options={[
+                { value: "", label: w.any },
+                ...(["subscribed", "unsubscribed", "never_asked"] as const).map((s) => ({ value: s, label: w[s] })),
+              ]}
+            />
+          </Field>
+          <Field id="sort" label={w.sortBy}>
+            <Select
+              id="sort"
+              value={v("sort") || "joined"}
+              options={SORTS.map((s) => ({ value: s, label: term(w, "sort_", s) }))}
+            />
           </Field>
           <button type="submit">{w.search}</button>
         </form>
       </search>
+      <p data-testid="total">{fill(w.customersFound, { n: list.total.toLocaleString(lang) })}</p>
       {list.data.length === 0 ? (
         <p class="muted">{w.noCustomers}</p>
       ) : (
-        <Table head={[w.name, w.phone, w.tier, w.consent, w.tags]}>
-          {list.data.map((c) => (
-            <tr>
-              <td data-label={w.name}>
-                <a href={`/console/customers/${encodeURIComponent(c.id)}`}>{c.name ?? phone(c.phone) ?? w.noName}</a>
-              </td>
-              <td data-label={w.phone}>{phone(c.phone) ?? "–"}</td>
-              <td data-label={w.tier}>{c.tier ?? "–"}</td>
-              <td data-label={w.consent}>{w[c.consent.state]}</td>
-              <td data-label={w.tags}>{c.tags.join(", ")}</td>
-            </tr>
-          ))}
-        </Table>
+        <form id="bulk" method="post" action="/console/customers/bulk">
+          <Hidden csrf={props.who.csrf} />
+          <input type="hidden" name="back" value={`/console/customers?${here.toString().replace(/\+/g, "%20")}`} />
+          <p>
+            <label>
+              <input type="checkbox" id="select-all" /> {w.selectPage}
+            </label>
+          </p>
+          <fieldset class="filters bulk" id="bulk-bar">
+            <legend>{w.withSelected}</legend>
+            <Field id="bulk-group" label={w.addToGroup}>
+              <Select
+                id="bulk-group"
+                name="group"
+                value=""
+                options={[{ value: "", label: "–" }, ...statics.map((g) => ({ value: g.id, label: label(g) }))]}
+              />
+            </Field>
+            <Field id="bulk-tag" label={w.tag}>
+              <input id="bulk-tag" name="tag" size={10} maxlength={50} />
+            </Field>
+            <button type="submit" name="do" value="add">
+              {w.applyToSelected}
+            </button>
+            <button type="submit" name="do" value="remove" class="secondary">
+              {w.removeFromSelected}
+            </button>
+          </fieldset>
+          <Table head={["", w.name, w.phone, w.tier, w.consent, w.tags]}>
+            {list.data.map((c) => {
+              const who = c.name ?? phone(c.phone) ?? w.noName;
+              return (
+                <tr>
+                  <td>
+                    <input type="checkbox" name="ids" value={c.id} aria-label={fill(w.selectOne, { who })} />
+                  </td>
+                  <td data-label={w.name}>
+                    <a href={`/console/customers/${encodeURIComponent(c.id)}`}>{who}</a>
+                  </td>
+                  <td data-label={w.phone}>{phone(c.phone) ?? "–"}</td>
+                  <td data-label={w.tier}>{c.tier ?? "–"}</td>
+                  <td data-label={w.consent}>{w[c.consent.state]}</td>
+                  <td data-label={w.tags}>{c.tags.join(", ")}</td>
+                </tr>
+              );
+            })}
+          </Table>
+          <SelectAll />
+        </form>
       )}
       {list.next_cursor && (
         <p>
@@ -99,6 +164,42 @@ export async function CustomersPage(props: Props & { query: Record<string, strin
       )}
     </Layout>
   );
+}
+
+// With script, the actions show once someone is selected and stay in view at the bottom while
+// more are ticked; without it they are always there.
+function SelectAll() {
+  const script = `
+(() => {
+  const boxes = () => document.querySelectorAll('#bulk input[name="ids"]');
+  const bar = document.getElementById("bulk-bar");
+  const show = () => { bar.hidden = ![...boxes()].some((b) => b.checked); };
+  document.getElementById("select-all").addEventListener("change", (e) => {
+    for (const box of boxes()) box.checked = e.target.checked;
+    show();
+  });
+  document.getElementById("bulk").addEventListener("change", show);
+  show();
+})();
+`;
+  return <script dangerouslySetInnerHTML={{ __html: script }} />;
+}
+
+/** Adds the selected customers to a group and tags them, or takes them out and untags them. */
+export async function bulkAction(
+  p: { w: Words; api: ConsoleApi },
+  f: { ids: string[]; group: string; tag: string; do: string },
+): Promise<string> {
+  if (f.ids.length === 0) return `!${p.w.selectSomeone}`;
+  if (!f.group && !f.tag.trim()) return `!${p.w.pickGroupOrTag}`;
+  const body = { customer_ids: f.ids };
+  const add = f.do !== "remove";
+  if (f.group) {
+    await p.api.post(`/v1/groups/${encodeURIComponent(f.group)}/members${add ? "" : "/remove"}`, body);
+  }
+  const tag = f.tag.trim();
+  if (tag) await p.api.post("/v1/customers/tags", { ...body, [add ? "add" : "remove"]: [tag] });
+  return fill(add ? p.w.bulkAdded : p.w.bulkRemoved, { n: f.ids.length });
 }
 
 /** One customer's profile and timeline; null when the API says there is no such customer. */
@@ -163,7 +264,8 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
         <p class="muted">{w.noTimeline}</p>
       ) : (
         <ol class="timeline">
-          {timeline.map((e) => {
+          {/* Newest first: what happened last is what a person asks about. */}
+          {[...timeline].reverse().map((e) => {
             const line = describe(w, lang, names, e);
             return (
               <li>

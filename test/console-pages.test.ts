@@ -651,7 +651,7 @@ describe("console: segment builder", () => {
     });
     // The tests read as words.
     expect(await (await page(env, "/console/groups", cookie)).text()).toContain(
-      '<option value="member_of">is in group</option>',
+      '<option value="member_of" data-kinds="groups">is in group</option>',
     );
   });
 });

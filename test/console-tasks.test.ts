@@ -168,3 +168,128 @@ describe("console: the customer list's everyday tasks", () => {
     expect(noticeOf(none)).toBe("!Select at least one customer first.");
   });
 });
+
+describe("console: segments a person can build and change", () => {
+  it("picks fields in words, takes values as people write them, and edits a saved segment", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    await t.client.put("/v1/attributes/member_no", { type: "string", label: "Card number" });
+    await t.client.put("/v1/attributes/pt", { type: "boolean", label: "Personal training" });
+    const yoga = (await t.client.post("/v1/groups", { name: "Morning Yoga", code: "01", kind: "static" })).body;
+    const people = [
+      { name: "Ann", tier: "gold", consent: { state: "subscribed" }, attributes: { member_no: "0042", pt: true } },
+      { name: "Bob", tier: "gold", attributes: { member_no: "0043", pt: false } },
+      { name: "Cy", tier: "silver", consent: { state: "subscribed" } },
+    ];
+    const ids: string[] = [];
+    for (const [i, p] of people.entries()) {
+      ids.push((await t.client.post("/v1/customers", { ...p, phone: `1380013830${i}` })).body.id);
+    }
+    await t.client.post(`/v1/groups/${yoga.id}/members`, { customer_ids: [ids[2]] });
+    const cookie = await signIn(env, t.key);
+    const count = async (rows: Record<string, string>, lang = "en") => {
+      const url = `/console/groups?${new URLSearchParams({ ...rows, fragment: "1" })}`;
+      const html = await (await page(env, url, cookie, lang)).text();
+      return /data-testid="count">(\d+)</.exec(html)?.[1] ?? html;
+    };
+    // Words and any case for known values; a member number of digits stays text (0042).
+    expect(await count({ field0: "tier", op0: "eq", value0: "GOLD" })).toBe("2");
+    expect(await count({ field0: "consent", op0: "eq", value0: "subscribed" })).toBe("2");
+    expect(await count({ field0: "consent", op0: "in", value0: "已订阅，未询问" }, "zh-CN")).toBe("3");
+    expect(await count({ field0: "groups", op0: "member_of", value0: "morning yoga" })).toBe("1");
+    expect(await count({ field0: "attributes.member_no", op0: "eq", value0: "0042" })).toBe("1");
+    expect(await count({ field0: "attributes.pt", op0: "eq", value0: "Yes" })).toBe("1");
+
+    const html = await (await page(env, "/console/groups", cookie)).text();
+    expect(html).toContain('<option value="attributes.member_no" data-kind="string">Card number</option>');
+    expect(html).toContain('<datalist id="values-consent"><option value="Subscribed"></option>');
+    expect(html).toContain('<datalist id="values-groups"><option value="Morning Yoga"></option></datalist>');
+    // Every test is offered, each marked with the fields it fits (the page's script hides the rest).
+    expect(html).toContain('<option value="within_next" data-kinds="date birthday">is within the next … days</option>');
+
+    // Save, then edit: the rows come back in words, and saving changes the same segment.
+    const csrf = await csrfOf(env, cookie);
+    const saved = await form(
+      env,
+      "/console/groups",
+      { _csrf: csrf, name: "Gold members", field0: "tier", op0: "eq", value0: "Gold" },
+      cookie,
+    );
+    expect(saved.status).toBe(303);
+    expect(noticeOf(saved)).toBe("Saved.");
+    const seg = (await t.client.get("/v1/groups")).body.data.find((g: { name: string }) => g.name === "Gold members");
+    expect(seg.filter).toEqual({ field: "tier", op: "eq", value: "gold" });
+    const list = await (await page(env, "/console/groups", cookie)).text();
+    expect(list).toMatch(
+      />Gold members<\/a><\/td><td data-label="Code">–<\/td><td data-label="Kind">Segment<\/td><td data-label="Members">2<\/td>/,
+    );
+    const edit = await (await page(env, `/console/groups?edit=${seg.id}`, cookie)).text();
+    expect(edit).toContain("Edit segment: Gold members");
+    expect(edit).toContain('<option value="tier" data-kind="enum" selected="">Tier</option>');
+    expect(edit).toContain('<input id="value0" name="value0" value="gold" list="values-tier"/>');
+    expect(edit).toContain('data-testid="count">2<');
+    const changed = await form(
+      env,
+      "/console/groups",
+      {
+        _csrf: csrf,
+        edit: seg.id,
+        name: "Gold, subscribed",
+        field0: "tier",
+        op0: "eq",
+        value0: "gold",
+        field1: "consent",
+        op1: "eq",
+        value1: "Subscribed",
+      },
+      cookie,
+    );
+    expect(changed.status).toBe(303);
+    const after = (await t.client.get(`/v1/groups/${seg.id}`)).body;
+    expect(after).toMatchObject({
+      name: "Gold, subscribed",
+      filter: {
+        and: [
+          { field: "tier", op: "eq", value: "gold" },
+          { field: "consent", op: "eq", value: "subscribed" },
+        ],
+      },
+    });
+    expect((await t.client.get("/v1/groups")).body.data).toHaveLength(2);
+    // "See them all" opens the customer list on the same conditions.
+    const preview = await (
+      await page(
+        env,
+        `/console/groups?${new URLSearchParams({ field0: "tier", op0: "eq", value0: "gold", fragment: "1" })}`,
+        cookie,
+      )
+    ).text();
+    const all = /href="(\/console\/customers\?filter=[^"]+)">see them all/.exec(preview)?.[1] as string;
+    const listed = await (await page(env, all.replace(/&amp;/g, "&"), cookie)).text();
+    expect(listed).toContain('<p data-testid="total">2 customers</p>');
+    expect(listed).toContain("Only the customers who match the segment");
+  });
+
+  it("opens tomorrow's birthdays from home as a list of those members", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const now = env.clock.now();
+    const tomorrow = new Date(now.getTime() + 86_400_000);
+    const md = (d: Date) =>
+      `${String(d.getUTCMonth() + 1).padStart(2, "0")}-${String(d.getUTCDate()).padStart(2, "0")}`;
+    await t.client.post("/v1/customers", {
+      name: "Tomorrow",
+      phone: "13800138401",
+      time_zone: "UTC",
+      birthday: md(tomorrow),
+    });
+    await t.client.post("/v1/customers", { name: "Today", phone: "13800138402", time_zone: "UTC", birthday: md(now) });
+    const cookie = await signIn(env, t.key);
+    const home = await (await page(env, "/console", cookie)).text();
+    expect(home).toContain('<a href="/console/customers?view=birthdays_tomorrow">Birthdays tomorrow: 1</a>');
+    const list = await (await page(env, "/console/customers?view=birthdays_tomorrow", cookie)).text();
+    expect(list).toContain("<h1>Birthdays tomorrow</h1>");
+    expect(list).toContain(">Tomorrow</a>");
+    expect(list).not.toContain(">Today</a>");
+  });
+});

@@ -20,12 +20,13 @@ import { CampaignPage, CampaignsPage, StatsFragment } from "./pages/campaigns";
 import { addCustomer } from "./pages/customer-add";
 import { saveCustomer } from "./pages/customer-edit";
 import { bulkAction, CustomerPage, CustomersPage } from "./pages/customers";
-import { CountSection, filterOf, GroupsPage, groupAction } from "./pages/groups";
+import { builderFields, CountSection, GroupsPage, groupAction } from "./pages/groups";
 import { HomePage } from "./pages/home";
 import { ImportPage } from "./pages/import";
 import { InboxPage } from "./pages/inbox";
 import { KeywordsPage, keywordAction } from "./pages/keywords";
 import { LoginPage } from "./pages/login";
+import { filterOf } from "./pages/segment-builder";
 import { SettingsPage, settingsAction } from "./pages/settings";
 import { EditorPage, NeedsName, PreviewSection, saveTemplate, TemplatesPage } from "./pages/templates";
 import { type Session, sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
@@ -310,7 +311,13 @@ export function consoleRoutes(api: ApiFetch) {
     const p = page(c);
     const input = await formOf(c);
     try {
-      await p.api.post("/v1/groups", { name: input.name ?? "", kind: "segment", filter: filterOf(input) });
+      const filter = filterOf(input, await builderFields(p.api, p.w));
+      if (input.edit) {
+        await p.api.patch(`/v1/groups/${encodeURIComponent(input.edit)}`, { name: input.name ?? "", filter });
+      } else {
+        await p.api.post("/v1/groups", { name: input.name ?? "", kind: "segment", filter });
+      }
+      setCookie(c, NOTICE_COOKIE, p.w.saved, noticeCookie);
       return c.redirect("/console/groups", 303);
     } catch (e) {
       const r = refusal(e);

@@ -139,6 +139,23 @@ export const CustomerListQuery = z.strictObject({
     .openapi({ description: "A group id or two-digit code; for a segment, its current members" }),
   consent: z.enum(["subscribed", "unsubscribed", "never_asked"]).optional(),
   q: searchField.optional().openapi({ description: "Text search on name, phone and external id" }),
+  filter: z
+    .string()
+    .max(8000)
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s === "") return undefined;
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be a segment filter as JSON" });
+        return z.NEVER;
+      }
+    })
+    .openapi({
+      description:
+        'A segment filter as JSON, as POST /v1/segments/preview takes it: {"field":"tier","op":"eq","value":"gold"}',
+    }),
   sort: z
     .enum(["joined", "newest", "name"])
     .default("joined")

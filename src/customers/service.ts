@@ -15,7 +15,7 @@ import {
 } from "../db/schema";
 import { inList } from "../db/sql";
 import { hasTag } from "../groups/segment";
-import { customerFilterSql } from "../groups/service";
+import { customerFilterSql, customerMatchSql } from "../groups/service";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, decodeKeyCursor, encodeKeyCursor, pageOf } from "../lib/pagination";
 import { normalizePhone } from "../lib/phone";
@@ -231,6 +231,7 @@ export type ListQuery = {
   cursor?: string;
   sort?: "joined" | "newest" | "name";
   total?: boolean;
+  filter?: unknown;
   tier?: string[];
   tag?: string;
   group?: string;
@@ -250,6 +251,7 @@ export async function listCustomers(ctx: Ctx, query: ListQuery) {
     where.push(hasTag(customers.tags, query.tag));
   }
   if (query.group) where.push(await customerFilterSql(ctx, query.group));
+  if (query.filter !== undefined) where.push(await customerMatchSql(ctx, query.filter));
   if (query.q) {
     const text = `%${likeEscape(query.q.trim())}%`;
     const digits = query.q.replace(/\D/g, "");

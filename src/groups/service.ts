@@ -387,6 +387,11 @@ export async function customerFilterSql(ctx: Ctx, ref: string): Promise<SQL> {
   return liveCustomerIdIn(ctx.tenantId, cond);
 }
 
+/** For customer listings: `customers.id` meets a segment filter given as JSON. */
+export async function customerMatchSql(ctx: Ctx, filter: unknown): Promise<SQL> {
+  return liveCustomerIdIn(ctx.tenantId, compileFilter(filter, await segmentContext(ctx)));
+}
+
 async function countAndSample(ctx: Ctx, cond: SQL, sampleSize: number) {
   const count = await countLiveCustomersMeeting(ctx.db, ctx.tenantId, cond);
   const ids = sampleSize > 0 ? await liveCustomerIdsMeeting(ctx.db, ctx.tenantId, cond, sampleSize) : [];

@@ -14,7 +14,16 @@ type Customer = EditableCustomer;
 type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
 
 // The list's filters and order, passed to GET /v1/customers as they are (it validates them).
-const FILTERS = ["q", "tier", "tag", "group", "consent", "sort", "cursor"] as const;
+const FILTERS = ["q", "tier", "tag", "group", "consent", "filter", "sort", "cursor"] as const;
+
+/** Birthdays tomorrow, in each customer's own calendar: within the next day, not today. */
+export const BIRTHDAYS_TOMORROW = {
+  and: [{ field: "birthday", op: "within_next", value: 1 }, { not: { field: "birthday", op: "is_today" } }],
+};
+// Lists a page can open by name (the home page's "Birthdays tomorrow").
+const VIEWS: Record<string, { filter: unknown; title: "birthdaysTomorrowTitle" }> = {
+  birthdays_tomorrow: { filter: BIRTHDAYS_TOMORROW, title: "birthdaysTomorrowTitle" },
+};
 const SORTS = ["joined", "newest", "name"] as const;
 
 type ListProps = Props & {
@@ -26,9 +35,11 @@ type ListProps = Props & {
 
 export async function CustomersPage(props: ListProps) {
   const { w, api, lang } = props;
+  const view = VIEWS[props.query.view ?? ""];
+  const query = view ? { ...props.query, filter: JSON.stringify(view.filter) } : props.query;
   const params = new URLSearchParams({ total: "true" });
   for (const k of FILTERS) {
-    const v = props.query[k]?.trim();
+    const v = query[k]?.trim();
     if (v) params.set(k, v);
   }
   const list = await api.get<{ data: Customer[]; next_cursor: string | null; total: number }>(
@@ -48,11 +59,16 @@ export async function CustomersPage(props: ListProps) {
   const label = (g: G) => (g.code ? `${g.code} · ${g.name}` : g.name);
   const statics = groups.filter((g) => g.kind === "static");
   return (
-    <Layout lang={lang} w={w} title={w.customers} page="customers" who={props.who}>
+    <Layout lang={lang} w={w} title={view ? w[view.title] : w.customers} page="customers" who={props.who}>
       <Notice text={props.notice} />
       <p>
         <a href="/console/customers/import">{w.importLink}</a>
       </p>
+      {query.filter && (
+        <p class="muted">
+          {w.matchingOnly} <a href="/console/customers">{w.showEveryone}</a>
+        </p>
+      )}
       <AddCustomerForm
         w={w}
         csrf={props.who.csrf}
@@ -63,6 +79,7 @@ export async function CustomersPage(props: ListProps) {
       />
       <search>
         <form class="filters" method="get" action="/console/customers">
+          {query.filter && <input type="hidden" name="filter" value={query.filter} />}
           <Field id="q" label={w.search}>
             <input id="q" name="q" type="search" value={v("q")} placeholder={w.searchHint} />
           </Field>

@@ -1,83 +1,34 @@
 import { type ConsoleApi, refusal } from "../api";
 import { Field, Hidden, RowButton } from "../fields";
-import { type Lang, term, type Words } from "../i18n";
+import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice, Problem } from "../layout";
 import { LiveFragment } from "../live";
+import type { Attribute } from "../names";
 import { Table } from "../table";
+import { BuilderRows, type FieldDef, fieldsFor, filterOf, rowsOf } from "./segment-builder";
 
-type Group = { id: string; name: string; code: string | null; kind: "static" | "segment"; member_count?: number };
+type Group = {
+  id: string;
+  name: string;
+  code: string | null;
+  kind: "static" | "segment";
+  filter: unknown;
+  member_count: number | null;
+};
 type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
 
-// The fields a gym builds on most (any attributes.<key> may be typed too), and the tests, each
-// in people's words. Which test fits which field is the API's to say: it names the row.
-const FIELDS = [
-  "tier",
-  "consent",
-  "tags",
-  "groups",
-  "birthday",
-  "attributes.last_visit",
-  "created_at",
-  "locale",
-  "time_zone",
-  "name",
-];
-const OPS = [
-  "eq",
-  "neq",
-  "in",
-  "not_in",
-  "has",
-  "has_any",
-  "member_of",
-  "member_of_any",
-  "contains",
-  "gt",
-  "lt",
-  "before",
-  "after",
-  "within_next",
-  "within_last",
-  "older_than",
-  "is_today",
-  "month_is",
-  "exists",
-  "not_exists",
-] as const;
-const LISTS = new Set(["in", "not_in", "has_any", "has_all", "member_of_any"]);
-const NO_VALUE = new Set(["exists", "not_exists", "is_today"]);
-const ROWS = 4;
-
-/** The form's rows as a filter: the rows that name a field, each maybe negated, all or any of them. */
-export function filterOf(input: Record<string, string>): Record<string, unknown> | null {
-  const conditions: Record<string, unknown>[] = [];
-  for (let i = 0; i < ROWS; i++) {
-    const field = input[`field${i}`]?.trim();
-    const op = input[`op${i}`]?.trim();
-    if (!field || !op) continue;
-    const raw = input[`value${i}`]?.trim() ?? "";
-    const value = NO_VALUE.has(op)
-      ? undefined
-      : LISTS.has(op)
-        ? raw
-            .split(/[,，]/)
-            .map((v) => v.trim())
-            .filter(Boolean)
-        : /^-?\d+(\.\d+)?$/.test(raw) && field !== "groups"
-          ? Number(raw)
-          : raw;
-    const condition = { field, op, ...(value !== undefined && { value }) };
-    conditions.push(input[`not${i}`] === "on" ? { not: condition } : condition);
-  }
-  if (conditions.length === 0) return null;
-  if (conditions.length === 1) return conditions[0] as Record<string, unknown>;
-  return input.combine === "or" ? { or: conditions } : { and: conditions };
+/** The builder's fields: the profile's and the workspace's own details, with their known values. */
+export async function builderFields(api: ConsoleApi, w: Words): Promise<FieldDef[]> {
+  const tiers = (await api.get<{ tiers: string[] }>("/v1/tenant")).tiers;
+  const attributes = (await api.get<{ data: Attribute[] }>("/v1/attributes")).data;
+  const groups = (await api.get<{ data: Group[] }>("/v1/groups")).data;
+  return fieldsFor(w, { tiers, attributes, groups });
 }
 
 /** Count and sample of the form's filter: the builder's script swaps this in as rows change. */
-export async function CountSection(props: Props & { input: Record<string, string> }) {
+export async function CountSection(props: Props & { input: Record<string, string>; fields?: FieldDef[] }) {
   const { w, api } = props;
-  const filter = filterOf(props.input);
+  const filter = filterOf(props.input, props.fields ?? (await builderFields(api, w)));
   if (!filter) return <section id="count" aria-live="polite" />;
   try {
     const r = await api.post<{ count: number; sample: { id: string; name: string | null; phone: string | null }[] }>(
@@ -88,11 +39,17 @@ export async function CountSection(props: Props & { input: Record<string, string
       <section id="count" aria-live="polite">
         <p>
           <strong data-testid="count">{r.count}</strong> {w.match}
+          {r.count > 0 && (
+            <>
+              {" · "}
+              <a href={`/console/customers?${new URLSearchParams({ filter: JSON.stringify(filter) })}`}>{w.seeAll}</a>
+            </>
+          )}
         </p>
         <ul>
           {r.sample.map((c) => (
             <li>
-              <a href={`/console/customers/${c.id}`}>{c.name ?? c.phone ?? c.id}</a>
+              <a href={`/console/customers/${c.id}`}>{c.name ?? c.phone ?? w.noName}</a>
             </li>
           ))}
         </ul>
@@ -107,7 +64,6 @@ export async function CountSection(props: Props & { input: Record<string, string
   }
 }
 
-/** Groups and segments, and a segment builder with a live count and sample. */
 /** What the group forms ask of the API (a new static group, a removal); the notice after it. */
 export async function groupAction(p: { w: Words; api: ConsoleApi }, what: string, f: Record<string, string>) {
   if (what === "create") {
@@ -126,11 +82,21 @@ export async function groupAction(p: { w: Words; api: ConsoleApi }, what: string
   return `!${p.w.notFound}`;
 }
 
+/** Groups and segments (a segment with its count now), and a segment builder with a live count and sample. */
 export async function GroupsPage(
   props: Props & { input: Record<string, string>; error?: string; notice?: string | undefined },
 ) {
-  const { w, api, input } = props;
+  const { w, api } = props;
   const groups = (await api.get<{ data: Group[] }>("/v1/groups")).data;
+  const fields = await builderFields(api, w);
+  const counts = new Map<string, number>();
+  for (const g of groups.filter((x) => x.kind === "segment")) {
+    counts.set(g.id, (await api.get<{ count: number }>(`/v1/groups/${g.id}/preview?sample=0`)).count);
+  }
+  // Editing a saved segment: its rows, unless the form already carries what was typed.
+  const editing = props.input.edit ? groups.find((g) => g.id === props.input.edit && g.kind === "segment") : undefined;
+  const saved = editing && !props.input.field0 ? rowsOf(editing.filter, fields) : null;
+  const input = saved ? { ...props.input, ...saved, name: editing?.name ?? "" } : props.input;
   return (
     <Layout lang={props.lang} w={w} title={w.groups} page="groups" who={props.who}>
       <Notice text={props.notice} />
@@ -142,8 +108,15 @@ export async function GroupsPage(
             </td>
             <td data-label={w.code}>{g.code ?? "–"}</td>
             <td data-label={w.kind}>{g.kind === "segment" ? w.segment : w.staticGroup}</td>
-            <td data-label={w.members}>{g.member_count ?? "–"}</td>
+            <td data-label={w.members}>{g.member_count ?? counts.get(g.id) ?? "–"}</td>
             <td>
+              {g.kind === "segment" && (
+                <>
+                  <a href={`/console/groups?edit=${g.id}#builder-h`} aria-label={`${w.edit}: ${g.name}`}>
+                    {w.edit}
+                  </a>{" "}
+                </>
+              )}
               <RowButton
                 action="/console/groups/delete"
                 csrf={props.who.csrf}
@@ -169,15 +142,12 @@ export async function GroupsPage(
         </Field>
         <button type="submit">{w.addGroup}</button>
       </form>
-      <h2 id="builder-h">{w.newSegment}</h2>
+      <h2 id="builder-h">{editing ? fill(w.editSegment, { name: editing.name }) : w.newSegment}</h2>
+      {editing && !saved && !props.input.field0 && <p class="muted">{w.segmentTooComplex}</p>}
       <Problem text={props.error} />
       <form id="builder" method="post" action="/console/groups" class="card" aria-labelledby="builder-h">
         <input type="hidden" name="_csrf" value={props.who.csrf} />
-        <datalist id="fields">
-          {FIELDS.map((f) => (
-            <option value={f}>{term(w, "fld_", f)}</option>
-          ))}
-        </datalist>
+        {editing && <input type="hidden" name="edit" value={editing.id} />}
         <div class="filters">
           <Field id="combine" label={w.combine}>
             <select id="combine" name="combine">
@@ -190,43 +160,16 @@ export async function GroupsPage(
             </select>
           </Field>
         </div>
-        {Array.from({ length: ROWS }, (_, i) => (
-          <fieldset class="filters">
-            <legend>{`${w.condition} ${i + 1}`}</legend>
-            <div>
-              <label for={`field${i}`}>{w.field}</label>
-              <input id={`field${i}`} name={`field${i}`} list="fields" value={input[`field${i}`] ?? ""} />
-            </div>
-            <div>
-              <label>
-                <input type="checkbox" name={`not${i}`} checked={input[`not${i}`] === "on"} /> {w.negate}
-              </label>
-            </div>
-            <div>
-              <label for={`op${i}`}>{w.op}</label>
-              <select id={`op${i}`} name={`op${i}`}>
-                <option value="" />
-                {OPS.map((op) => (
-                  <option value={op} selected={input[`op${i}`] === op}>
-                    {term(w, "op_", op)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div>
-              <label for={`value${i}`}>{w.value}</label>
-              <input id={`value${i}`} name={`value${i}`} value={input[`value${i}`] ?? ""} />
-            </div>
-          </fieldset>
-        ))}
+        <BuilderRows w={w} fields={fields} input={input} />
+        {await CountSection({ ...props, input, fields })}
         <div class="filters">
           <Field id="segment-name" label={w.name}>
             <input id="segment-name" name="name" value={input.name ?? ""} maxlength={100} />
           </Field>
-          <button type="submit">{w.saveSegment}</button>
+          <button type="submit">{editing ? w.saveChanges : w.saveSegment}</button>
+          {editing && <a href="/console/groups#builder-h">{w.cancelEdit}</a>}
         </div>
       </form>
-      {await CountSection(props)}
       <LiveFragment form="builder" url="/console/groups" target="count" />
     </Layout>
   );

@@ -4,6 +4,7 @@ import { Layout } from "../layout";
 import { Table } from "../table";
 import { whenIn } from "../time";
 import { type Campaign, kindWord } from "./campaigns";
+import { BIRTHDAYS_TOMORROW } from "./customers";
 
 type Period = {
   sent: number;
@@ -48,16 +49,6 @@ function Figures(props: { w: Words; title: string; p: Period; currency: string; 
   );
 }
 
-// The same condition as rows of the segment builder, to see who they are.
-const TOMORROW_ROWS = new URLSearchParams({
-  field0: "birthday",
-  op0: "within_next",
-  value0: "1",
-  field1: "birthday",
-  op1: "is_today",
-  not1: "on",
-});
-
 export async function HomePage(props: { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi }) {
   const { w, api, lang } = props;
   const s = await api.get<Summary>("/v1/reports/summary");
@@ -78,12 +69,7 @@ export async function HomePage(props: { lang: Lang; w: Words; who: { scope: stri
   );
   next.sort((a, b) => a.at.localeCompare(b.at));
   // Birthdays tomorrow, in each customer's own calendar: within the next day, not today.
-  const tomorrow = await api.post<{ count: number }>("/v1/segments/preview", {
-    filter: {
-      and: [{ field: "birthday", op: "within_next", value: 1 }, { not: { field: "birthday", op: "is_today" } }],
-    },
-    sample: 0,
-  });
+  const tomorrow = await api.post<{ count: number }>("/v1/segments/preview", { filter: BIRTHDAYS_TOMORROW, sample: 0 });
   const when = (iso: string) => whenIn(iso, s.time_zone, lang);
   return (
     <Layout lang={lang} w={w} title={w.home} page="home" who={props.who}>
@@ -106,7 +92,7 @@ export async function HomePage(props: { lang: Lang; w: Words; who: { scope: stri
       <section aria-labelledby="upcoming-h">
         <h2 id="upcoming-h">{w.upcoming}</h2>
         <p>
-          <a href={`/console/groups?${TOMORROW_ROWS}#builder-h`}>{fill(w.birthdaysTomorrow, { n: tomorrow.count })}</a>
+          <a href="/console/customers?view=birthdays_tomorrow">{fill(w.birthdaysTomorrow, { n: tomorrow.count })}</a>
         </p>
         {next.length === 0 ? (
           <p class="muted">{w.noUpcoming}</p>

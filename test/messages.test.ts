@@ -317,6 +317,48 @@ describe("checks at send time", () => {
     ]);
   });
 
+  it("re-times messages held by quiet hours when the window changes: earlier end, then no quiet hours", async () => {
+    const env = await setup("2026-11-23T14:00:00Z"); // 22:00 in Shanghai
+    const t = await workspace(env, { quiet_hours: { start: "21:00", end: "08:00" } });
+    const sh = await member(t.client, { time_zone: "Asia/Shanghai" });
+    const promo = {
+      template: "member_promotion",
+      variables: { offer: "20% off", validUntil: "2026-12-15", link: "x.example" },
+    };
+    const a = await send(t.client, { customer_id: sh, ...promo });
+    const b = await send(t.client, { customer_id: sh, ...promo });
+    await runDispatch(env.deps);
+    const get = async (m: any) => (await t.client.get(`/v1/messages/${m.body.id}`)).body;
+    expect(await get(a)).toMatchObject({ status: "queued", next_attempt_at: "2026-11-24T00:00:00.000Z" });
+    // The shop ends quiet hours at 07:00: held messages go at 07:00, not at the old 08:00.
+    expect((await t.client.patch("/v1/tenant", { quiet_hours: { start: "21:00", end: "07:00" } })).status).toBe(200);
+    await runDispatch(env.deps);
+    expect(await get(a)).toMatchObject({
+      status: "queued",
+      reason: "quiet_hours_deferred",
+      next_attempt_at: "2026-11-23T23:00:00.000Z",
+    });
+    // Held again under the new window: its own line, with the new time.
+    expect(await history(t.client, a.body.id)).toEqual([
+      ["queued", null],
+      ["queued", "quiet_hours_deferred"],
+      ["queued", "quiet_hours_deferred"],
+    ]);
+    env.clock.set("2026-11-23T23:00:00Z");
+    await runDispatch(env.deps);
+    expect(await get(a)).toMatchObject({ status: "delivered" });
+    expect(await get(b)).toMatchObject({ status: "delivered" });
+
+    // Turned off altogether: what was held goes at once.
+    env.clock.set("2026-11-24T14:00:00Z"); // 22:00 again
+    const c = await send(t.client, { customer_id: sh, ...promo });
+    await runDispatch(env.deps);
+    expect(await get(c)).toMatchObject({ status: "queued", reason: "quiet_hours_deferred" });
+    await t.client.patch("/v1/tenant", { quiet_hours: null });
+    await runDispatch(env.deps);
+    expect(await get(c)).toMatchObject({ status: "delivered" });
+  });
+
   it("holds a message to a customer without a number through quiet hours, so a number added meanwhile gets it", async () => {
     const env = await setup("2026-11-23T14:00:00Z"); // 22:00 in Shanghai: quiet hours
     const t = await workspace(env, { quiet_hours: { start: "21:00", end: "08:00" } });

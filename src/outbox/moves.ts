@@ -37,6 +37,19 @@ export function skipPending(
   ];
 }
 
+/**
+ * Messages held for quiet hours come due now: the send-time check holds them again under the
+ * workspace's new window (or sends them, if it no longer covers the customer's hour) instead of
+ * keeping the old window's end; the history gets a line for the new hold, with its time.
+ */
+export function recheckQuietHours(tenantId: string, now: number): RawStatement {
+  return {
+    sql: `update messages set due_at = ? where tenant_id = ? and status = 'queued'
+          and reason = 'quiet_hours_deferred' and due_at > ?`,
+    params: [now, tenantId, now],
+  };
+}
+
 // status, reason and reason_text are always written; the other fields only when given.
 const OUTCOME_SQL = `update messages set status = ?, reason = ?, reason_text = ?,
   due_at = coalesce(?, due_at), attempts = coalesce(?, attempts), channel_id = coalesce(?, channel_id),

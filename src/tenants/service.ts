@@ -11,6 +11,7 @@ import { ConflictError } from "../lib/errors";
 import type { IdGenerator } from "../lib/ids";
 import { localDate, monthOf, nextMonth } from "../lib/time";
 import { validationErrorFrom } from "../lib/zod-errors";
+import { recheckQuietHours } from "../outbox/moves";
 import { resolveDeliveryModel } from "../shipments/settings";
 import { type TenantInput, TenantInputSchema, type TenantPatch } from "./schemas";
 import { getTenantRow, planFor } from "./store";
@@ -125,6 +126,7 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
       })
       .where(eq(tenants.id, ctx.tenantId)),
   );
+  if (fields.quiet_hours !== undefined) statements.push(recheckQuietHours(ctx.tenantId, now.getTime()));
   if (plan) {
     // A package change takes effect on the 1st of next month, in the workspace's time zone (as the
     // README's plan field says); a second change in the same month replaces the pending one.

@@ -681,7 +681,7 @@ describe("console: home", () => {
     const html = await (await page(env, "/console", cookie)).text();
     expect(html).toContain("Birthdays tomorrow: 2");
     expect(html).toMatch(
-      /Birthdays <span class="badge">Birthday<\/span><\/td><td data-label="Next">[^<]+<\/td><td data-label="Sending">2<\/td>/,
+      />Birthdays<\/a> <span class="badge">Birthday<\/span><\/td><td data-label="Next">[^<]+<\/td><td data-label="Sending">2<\/td>/,
     );
   });
 });

@@ -3,8 +3,11 @@
 // GET /v1/customers with sort and total, POST /v1/customers/tags.
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
+import { runDispatch } from "../src/jobs/dispatch";
+import { runPlan } from "../src/jobs/plan";
 import { csrfOf, form, noticeOf, page, signIn, withNotice } from "./console-helpers";
 import { tenant } from "./harness";
+import { settle, twoWay } from "./two-way";
 
 describe("customers: sort, count and tag many at once (API)", () => {
   it("pages through a name order with unnamed last, newest first, and counts what the filters match", async () => {
@@ -291,5 +294,51 @@ describe("console: segments a person can build and change", () => {
     expect(list).toContain("<h1>Birthdays tomorrow</h1>");
     expect(list).toContain(">Tomorrow</a>");
     expect(list).not.toContain(">Today</a>");
+  });
+});
+
+describe("console: home tells what is coming and what changed today", () => {
+  it("lists a campaign held by quiet hours under Upcoming with when it goes; counts only real opt-outs", async () => {
+    const env = await setup("2026-11-23T14:00:00Z"); // 22:00 in Shanghai
+    const t = await twoWay(env, { quiet_hours: { start: "21:00", end: "08:00" } });
+    for (const i of [1, 2]) {
+      await t.client.post("/v1/customers", {
+        name: `M${i}`,
+        phone: `1380013800${i}`,
+        consent: { state: "subscribed" },
+      });
+    }
+    const offer = await t.client.post("/v1/campaigns", {
+      name: "Offer",
+      kind: "broadcast",
+      template: "member_promotion",
+      audience: { all: true },
+      variables: { offer: "x", validUntil: "2026-12-15", link: "gym.example", tierName: "m" },
+    });
+    await t.client.post(`/v1/campaigns/${offer.body.id}/schedule`, {});
+    await runPlan(env.deps);
+    await runDispatch(env.deps);
+    // Today: a file brings members who had said no long ago, and one member texts STOP.
+    const csv = "phone,name,consent\n13800138101,Old No,no\n13800138102,Old Yes,yes\n";
+    const imported = await env.app.request("/v1/customers/import", {
+      method: "POST",
+      headers: { authorization: `Bearer ${t.key}`, "content-type": "text/csv" },
+      body: csv,
+    });
+    expect(imported.status).toBe(200);
+    expect(await t.sms("+8613800138001", "STOP")).toBe(200);
+    await settle(env);
+
+    const cookie = await signIn(env, t.key);
+    const home = await (await page(env, "/console", cookie)).text();
+    expect(home).toMatch(
+      /<td data-label="Campaigns"><a href="\/console\/campaigns\/cmp_\w+">Offer<\/a> <span class="badge">One-off<\/span><span class="badge">held for quiet hours<\/span><\/td><td data-label="Next">Nov 24, 2026, 08:00 GMT\+8<\/td><td data-label="Sending">[12]<\/td>/,
+    );
+    const summary = (await t.client.get("/v1/reports/summary")).body;
+    expect(summary.today.opt_outs).toBe(1);
+    const campaign = await (await page(env, `/console/campaigns/${offer.body.id}`, cookie)).text();
+    expect(campaign).toMatch(
+      /<p data-testid="waiting">[12] messages wait to be sent; the next goes at Nov 24, 2026, 08:00 GMT\+8\. <span class="badge">held for quiet hours: [12]<\/span><\/p>/,
+    );
   });
 });

@@ -224,6 +224,16 @@ export const StatsSchema = z
       description:
         "Reached its goal after a send: after_delivery, shipments activated after their first prompt; event, customers who did a cancel_on event after their first message. null: no goal",
     }),
+    waiting: z
+      .object({
+        messages: z.number(),
+        next_at: z.string().nullable(),
+        by_reason: z.record(z.string(), z.number()),
+      })
+      .openapi({
+        description:
+          "Messages not sent yet: how many, when the first is due, and why those held are held (quiet_hours_deferred, frequency_capped…)",
+      }),
     sent_by_hour: z
       .array(z.object({ hour: z.string(), sent: z.number() }))
       .openapi({ description: "Messages sent per UTC hour, the latest 500 hours with sends" }),

@@ -24,7 +24,14 @@ export async function campaignStats(ctx: Ctx, id: string) {
   let segments = 0;
   let price = 0;
   let currency: string | null = null;
+  const waiting = { messages: 0, next_at: null as number | null, by_reason: {} as Record<string, number> };
   for (const r of rows) {
+    if (r.status === "planned" || r.status === "queued") {
+      waiting.messages += r.n;
+      if (r.reason) waiting.by_reason[r.reason] = (waiting.by_reason[r.reason] ?? 0) + r.n;
+      if (r.next_due !== null && (waiting.next_at === null || r.next_due < waiting.next_at))
+        waiting.next_at = r.next_due;
+    }
     byStatus[r.status] = (byStatus[r.status] ?? 0) + r.n;
     if (r.reason) byReason[r.reason] = (byReason[r.reason] ?? 0) + r.n;
     segments += r.segments;
@@ -46,6 +53,7 @@ export async function campaignStats(ctx: Ctx, id: string) {
     currency,
     replies: replies?.n ?? 0,
     converted: await convertedAfterSend(ctx, c),
+    waiting: { ...waiting, next_at: waiting.next_at === null ? null : new Date(waiting.next_at).toISOString() },
     sent_by_hour: hours.reverse().map((r) => ({ hour: new Date(r.h * HOUR).toISOString(), sent: r.n })),
     responses: c.response ? await responseStats(ctx, c.id, c.response, sent) : null,
   };

@@ -68,12 +68,15 @@ export type MessageTotals = {
   segments: number;
   price: number;
   currency: string | null;
+  /** The earliest due time among the group's unsent messages. */
+  next_due: number | null;
 };
 
 /** A campaign's messages by status and reason, with their segments and price. */
 export async function campaignMessageTotals(db: Database, tenantId: string, campaignId: string) {
   return db.rawAll<MessageTotals>(
-    `select status, reason, count(*) as n, sum(coalesce(segments, 0)) as segments, sum(coalesce(price_micros, 0)) as price, max(currency) as currency
+    `select status, reason, count(*) as n, sum(coalesce(segments, 0)) as segments, sum(coalesce(price_micros, 0)) as price, max(currency) as currency,
+       min(case when status in ('planned', 'queued') then due_at end) as next_due
      from messages where tenant_id = ? and campaign_id = ? group by status, reason`,
     [tenantId, campaignId],
   );

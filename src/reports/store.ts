@@ -84,10 +84,19 @@ export async function inboundCount(db: Database, tenantId: string, from: number,
   );
 }
 
-/** Opt-outs (consent changes to unsubscribed) in [from, to) (one row). */
+/**
+ * Opt-outs in [from, to) (one row): a customer's own STOP (by text or through the provider), or
+ * a change to unsubscribed from another state. A profile that arrives already unsubscribed (an
+ * imported "consent: no") opted out some other day; it is not today's opt-out.
+ */
 export async function optOutCount(db: Database, tenantId: string, from: number, to: number) {
   return db.rawAll<{ n: number }>(
-    "select count(*) as n from consent_events where tenant_id = ? and state = 'unsubscribed' and at >= ? and at < ?",
+    `select count(*) as n from consent_events e
+      where e.tenant_id = ? and e.state = 'unsubscribed' and e.at >= ? and e.at < ?
+        and (e.source in ('keyword', 'provider') or exists (
+          select 1 from consent_events p
+           where p.tenant_id = e.tenant_id and p.customer_id = e.customer_id and p.state <> 'unsubscribed'
+             and (p.at < e.at or (p.at = e.at and p.id < e.id))))`,
     [tenantId, from, to],
   );
 }

@@ -37,4 +37,12 @@ export const enTasks = {
   birthdaysTomorrowTitle: "Birthdays tomorrow",
   matchingOnly: "Only the customers who match the segment's conditions.",
   showEveryone: "Show everyone",
+  waitingLine: "{n} messages wait to be sent; the next goes at {time}.",
+  held_quiet_hours_deferred: "held for quiet hours",
+  held_frequency_capped: "held by the per-customer limit",
+  held_campaign_paused: "held: campaign paused",
+  held_rate_limited: "waiting for the channel",
+  held_channel_down: "waiting for the channel to reconnect",
+  held_retry: "retrying",
+  held_throttled: "provider asked to slow down",
 };

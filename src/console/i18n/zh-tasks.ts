@@ -37,4 +37,12 @@ export const zhTasks: typeof enTasks = {
   birthdaysTomorrowTitle: "明天过生日的客户",
   matchingOnly: "仅显示符合细分条件的客户。",
   showEveryone: "显示全部客户",
+  waitingLine: "{n} 条短信等待发送；下一条将在 {time} 发出。",
+  held_quiet_hours_deferred: "免打扰时段暂缓",
+  held_frequency_capped: "受每位客户的频率上限暂缓",
+  held_campaign_paused: "活动已暂停",
+  held_rate_limited: "等待通道",
+  held_channel_down: "等待通道重新连接",
+  held_retry: "正在重试",
+  held_throttled: "服务商要求放慢",
 };

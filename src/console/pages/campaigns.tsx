@@ -37,7 +37,9 @@ type Forecast = {
     send_times: { time_zone: string; customers: number; local: string; held_for_quiet_hours?: boolean }[];
   }[];
 };
+export type Waiting = { messages: number; next_at: string | null; by_reason: Record<string, number> };
 type Stats = {
+  waiting: Waiting;
   planned: number;
   by_status: Record<string, number>;
   by_reason: Record<string, number>;
@@ -198,6 +200,17 @@ export function StatsSection(props: { w: Words; lang: Lang; stats: Stats; zone: 
     <section id="stats" aria-labelledby="funnel-h" aria-live="polite">
       <h2 id="funnel-h">{w.funnel}</h2>
       <Funnel w={w} stats={stats} />
+      {stats.waiting.messages > 0 && stats.waiting.next_at && (
+        <p data-testid="waiting">
+          {fill(w.waitingLine, { n: stats.waiting.messages, time: whenIn(stats.waiting.next_at, zone, lang) })}
+          {Object.entries(stats.waiting.by_reason).map(([k, n]) => (
+            <>
+              {" "}
+              <span class="badge">{`${term(w, "held_", k)}: ${n}`}</span>
+            </>
+          ))}
+        </p>
+      )}
       {stats.sent_by_hour.length > 0 && (
         <>
           <h3>{w.sendsPerHour}</h3>

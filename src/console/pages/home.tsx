@@ -1,9 +1,9 @@
 import type { ConsoleApi } from "../api";
-import { fill, type Lang, type Words } from "../i18n";
+import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout } from "../layout";
 import { Table } from "../table";
 import { whenIn } from "../time";
-import { type Campaign, kindWord } from "./campaigns";
+import { type Campaign, kindWord, type Waiting } from "./campaigns";
 import { BIRTHDAYS_TOMORROW } from "./customers";
 
 type Period = {
@@ -52,22 +52,29 @@ function Figures(props: { w: Words; title: string; p: Period; currency: string; 
 export async function HomePage(props: { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi }) {
   const { w, api, lang } = props;
   const s = await api.get<Summary>("/v1/reports/summary");
-  const campaigns = (await api.get<{ data: Campaign[] }>("/v1/campaigns?limit=100")).data
-    .filter((c) => (c.status === "scheduled" || c.status === "running") && c.next_occurrence_at)
-    .sort((a, b) => String(a.next_occurrence_at).localeCompare(String(b.next_occurrence_at)))
-    .slice(0, 8);
-  // The next send that reaches anyone, from each campaign's forecast: a date campaign plans
-  // every day, and most of its days send to no one.
-  const next = await Promise.all(
-    campaigns.map(async (c) => {
+  const live = (await api.get<{ data: Campaign[] }>("/v1/campaigns?limit=100")).data.filter(
+    (c) => c.status === "scheduled" || c.status === "running",
+  );
+  // What goes next for each campaign: messages it already made that wait (held for quiet hours,
+  // a cap), else the next send that reaches anyone from its forecast (a date campaign plans
+  // every day, and most of its days send to no one).
+  const next: { c: Campaign; at: string; sending: number; held?: string }[] = [];
+  for (const c of live) {
+    const waiting =
+      c.status === "running" ? (await api.get<{ waiting: Waiting }>(`/v1/campaigns/${c.id}/stats`)).waiting : null;
+    if (waiting && waiting.messages > 0 && waiting.next_at) {
+      const [reason] = Object.entries(waiting.by_reason).sort((a, b) => b[1] - a[1])[0] ?? [];
+      next.push({ c, at: waiting.next_at, sending: waiting.messages, ...(reason && { held: reason }) });
+    } else if (c.next_occurrence_at) {
       const f = await api.get<{ occurrences: { at: string; sending: number }[] }>(
         `/v1/campaigns/${c.id}/forecast?days=7`,
       );
       const o = f.occurrences.find((x) => x.sending > 0) ?? f.occurrences[0];
-      return { c, at: o?.at ?? (c.next_occurrence_at as string), sending: o?.sending ?? 0 };
-    }),
-  );
+      next.push({ c, at: o?.at ?? c.next_occurrence_at, sending: o?.sending ?? 0 });
+    }
+  }
   next.sort((a, b) => a.at.localeCompare(b.at));
+  next.splice(8);
   // Birthdays tomorrow, in each customer's own calendar: within the next day, not today.
   const tomorrow = await api.post<{ count: number }>("/v1/segments/preview", { filter: BIRTHDAYS_TOMORROW, sample: 0 });
   const when = (iso: string) => whenIn(iso, s.time_zone, lang);
@@ -98,10 +105,11 @@ export async function HomePage(props: { lang: Lang; w: Words; who: { scope: stri
           <p class="muted">{w.noUpcoming}</p>
         ) : (
           <Table head={[w.campaigns, w.next, w.sending]}>
-            {next.map(({ c, at, sending }) => (
+            {next.map(({ c, at, sending, held }) => (
               <tr>
                 <td data-label={w.campaigns}>
-                  {c.name} <span class="badge">{kindWord(w, c)}</span>
+                  <a href={`/console/campaigns/${c.id}`}>{c.name}</a> <span class="badge">{kindWord(w, c)}</span>
+                  {held && <span class="badge">{term(w, "held_", held)}</span>}
                 </td>
                 <td data-label={w.next}>{when(at)}</td>
                 <td data-label={w.sending}>{sending}</td>

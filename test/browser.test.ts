@@ -145,7 +145,8 @@ describe.runIf(present)("the console in Chromium", () => {
 
     // A birthday campaign from the form; its forecast shows before anything is scheduled.
     await page.getByRole("link", { name: "Campaigns" }).click();
-    await page.getByLabel("Offer in the message").fill("a free smoothie");
+    await page.getByLabel("Offer in English messages").fill("a free smoothie");
+    await page.getByLabel("Offer in 中文 messages").fill("鲜榨果汁一杯");
     await page.getByRole("button", { name: "Create and see the forecast" }).click();
     await page.waitForURL(/\/console\/campaigns\/cmp_/);
     const occurrences = page.getByRole("table").locator("tbody tr");

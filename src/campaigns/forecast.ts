@@ -55,7 +55,42 @@ function wall(at: number, zone: string): string {
   return `${p.year}-${pad2(p.month)}-${pad2(p.day)}T${pad2(p.hour)}:${pad2(p.minute)}`;
 }
 
-type Counted = { audience: number; eligible: number; excluded: Record<string, number>; byZone: Map<string, number> };
+type Counted = {
+  audience: number;
+  eligible: number;
+  excluded: Record<string, number>;
+  byZone: Map<string, number>;
+  byLocale: Map<string, number>;
+};
+
+export type LanguageWarning =
+  | { code: "template_language_missing"; locale: string; customers: number; falls_back_to: string }
+  | { code: "values_language_missing"; locale: string; customers: number };
+
+/**
+ * What customers of each language would get wrong: a template with no text in their language
+ * (they get another language's), or per-language values that leave their language out (they
+ * get the common values, if any, else the message cannot be written).
+ */
+async function languageWarnings(
+  ctx: Ctx & { library: TemplateLibrary },
+  c: CampaignRow,
+  workspaceLocale: string,
+  byLocale: Map<string, number>,
+): Promise<LanguageWarning[]> {
+  const out: LanguageWarning[] = [];
+  const valued = Object.keys(c.variablesByLocale ?? {});
+  for (const [locale, customers] of [...byLocale].sort((a, b) => b[1] - a[1])) {
+    const t = await resolveTemplate(ctx, ctx.library, c.templateKey, localeChain(locale, workspaceLocale)).catch(
+      () => null,
+    );
+    if (t && t.locale !== locale && !locale.startsWith(`${t.locale}-`)) {
+      out.push({ code: "template_language_missing", locale, customers, falls_back_to: t.locale });
+    }
+    if (valued.length > 0 && !valued.includes(locale)) out.push({ code: "values_language_missing", locale, customers });
+  }
+  return out;
+}
 
 export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: string, days: number) {
   if (!Number.isInteger(days) || days < 1 || days > 366) throw ValidationError.field("days", "must be 1-366");
@@ -70,7 +105,7 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   const count = async (extra: SQL, from?: SQL): Promise<Counted> => {
     const reasonSql = recipientExclusionSql(c.messageKind);
     const rows = await forecastExclusions(ctx.db, ctx.tenantId, cond, reasonSql, extra, from);
-    const out: Counted = { audience: 0, eligible: 0, excluded: {}, byZone: new Map() };
+    const out: Counted = { audience: 0, eligible: 0, excluded: {}, byZone: new Map(), byLocale: new Map() };
     for (const r of rows) {
       out.audience += r.n;
       if (r.reason) out.excluded[r.reason] = (out.excluded[r.reason] ?? 0) + r.n;
@@ -78,6 +113,8 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
         out.eligible += r.n;
         const zone = r.zone ?? tenant.timeZone;
         out.byZone.set(zone, (out.byZone.get(zone) ?? 0) + r.n);
+        const locale = r.locale ?? tenant.locale;
+        out.byLocale.set(locale, (out.byLocale.get(locale) ?? 0) + r.n);
       }
     }
     return out;
@@ -100,7 +137,11 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
     try {
       const t = await resolveTemplate(ctx, ctx.library, c.templateKey, localeChain(locale, tenant.locale));
       const body = compiled(t.source).render(
-        mergeVariables(customerVariables(customer, brandName(tenant)), nest(c.variables)),
+        mergeVariables(
+          customerVariables(customer, brandName(tenant)),
+          // As planning writes them: the customer's language's values over the common ones.
+          nest({ ...c.variables, ...(c.variablesByLocale?.[customer.locale ?? ""] ?? {}) }),
+        ),
         renderData(ctx, locale, customer.timeZone ?? tenant.timeZone, plan.currency),
         DEFAULT_LIMITS,
         meter,
@@ -171,10 +212,12 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   };
 
   const until = now.getTime() + days * 86_400_000;
+  const warnings = await languageWarnings(ctx, c, tenant.locale, (await count(sql`1`)).byLocale);
   if (c.kind === "event") {
     return {
       campaign_id: c.id,
       days,
+      warnings,
       occurrences: [],
       note: "An event campaign sends when its events arrive; see its stats for what is pending.",
     };
@@ -183,6 +226,7 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
     return {
       campaign_id: c.id,
       days,
+      warnings,
       occurrences: [],
       note: "An after-delivery campaign plans a prompt per shipment as shipments arrive; GET /v1/shipments/{id} shows each one's prompts and /v1/messages/{id} why it was timed so.",
     };
@@ -212,12 +256,13 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
       );
       if (out.length >= MAX_DATE_OCCURRENCES) break;
     }
-    return { campaign_id: c.id, days, occurrences: out };
+    return { campaign_id: c.id, days, warnings, occurrences: out };
   }
   const counted = await count(sql`1`);
   return {
     campaign_id: c.id,
     days,
+    warnings,
     occurrences: occurrences(c, now, until).map((at) => occurrence(() => at, counted)),
   };
 }

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { ctxOf } from "../http/auth";
 import type { AppEnv } from "../http/env";
-import { apiRoute, createRouter, jsonBody, jsonContent, z } from "../http/openapi";
+import { apiRoute, createRouter, jsonBody, jsonContent, noContent, z } from "../http/openapi";
 import { libraryOf } from "../templates/library";
 import { forecast } from "./forecast";
 import {
@@ -16,9 +16,12 @@ import {
   audienceCount,
   type CampaignEnv,
   createCampaign,
+  deleteDraft,
+  duplicateCampaign,
   getCampaign,
   listCampaigns,
   moveCampaign,
+  replaceDraft,
   updateCampaign,
 } from "./service";
 import { campaignStats } from "./stats";
@@ -104,6 +107,51 @@ const router = createRouter()
       responses: { 200: jsonContent(CampaignSchema, "The draft") },
     }),
     async (c) => c.json(await updateCampaign(ctxOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(
+    apiRoute({
+      method: "put",
+      path: "/v1/campaigns/{id}",
+      tags,
+      summary: "Replace a draft's whole definition",
+      description: "The body is a create body; only a draft can be replaced (409 otherwise). Its id stays.",
+      scope: "write",
+      request: { params: IdParam, body: jsonBody(CampaignCreateSchema) },
+      responses: { 200: jsonContent(CampaignSchema, "The draft") },
+    }),
+    async (c) => c.json(await replaceDraft(env(c), c.req.valid("param").id, c.req.valid("json")), 200),
+  )
+  .openapi(
+    apiRoute({
+      method: "delete",
+      path: "/v1/campaigns/{id}",
+      tags,
+      summary: "Delete a draft",
+      description: "A campaign that was scheduled keeps its record: cancel it instead (409).",
+      scope: "write",
+      request: { params: IdParam },
+      responses: { 204: { description: "Deleted" } },
+    }),
+    async (c) => {
+      await deleteDraft(ctxOf(c), c.req.valid("param").id);
+      return noContent(c);
+    },
+  )
+  .openapi(
+    apiRoute({
+      method: "post",
+      path: "/v1/campaigns/{id}/duplicate",
+      tags,
+      summary: "Copy a campaign as a new draft",
+      description: "Any campaign, to run it again or change a copy; the copy is named '<name> (copy)' unless named.",
+      scope: "write",
+      request: {
+        params: IdParam,
+        body: jsonBody(z.strictObject({ name: z.string().trim().min(1).max(200).optional() })),
+      },
+      responses: { 201: jsonContent(CampaignSchema, "The new draft") },
+    }),
+    async (c) => c.json(await duplicateCampaign(env(c), c.req.valid("param").id, c.req.valid("json").name), 201),
   )
   .openapi(
     apiRoute({

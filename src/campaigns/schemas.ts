@@ -2,8 +2,18 @@ import { z } from "@hono/zod-openapi";
 import { CAMPAIGN_STATUSES, ITEM_KINDS } from "../db/schema";
 import { FilterSchema } from "../groups/schemas";
 import { ExpectationSchema } from "../keywords/schemas";
-import { freeformRecord, hhmmField, timeZoneField } from "../lib/validators";
+import { freeformRecord, hhmmField, localeField, timeZoneField } from "../lib/validators";
 import { HOLIDAYS } from "./slots";
+
+// Values that differ by the customer's language, laid over `variables` for a customer of that
+// language: an English member's offer in English inside the English greeting.
+const byLocale = z
+  .record(localeField, freeformRecord)
+  .refine((v) => Object.keys(v).length <= 10, { message: "at most 10 languages" })
+  .openapi({
+    description:
+      'Values per customer language, e.g. {"en": {"offer": "a free smoothie"}, "zh-CN": {"offer": "鲜榨果汁一杯"}}',
+  });
 
 const ref = z.string().min(1).max(64);
 
@@ -58,6 +68,7 @@ export const CampaignCreateSchema = z
       .openapi({ description: "recurring: the zone the cron is read in (default: the workspace's)" }),
     template: z.string().max(64).openapi({ description: "Template key, resolved in each customer's locale" }),
     variables: freeformRecord.default({}),
+    variables_by_locale: byLocale.optional(),
     message_kind: z
       .enum(["notification", "marketing"])
       .optional()
@@ -169,6 +180,7 @@ export const CampaignPatchSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
     variables: freeformRecord,
+    variables_by_locale: byLocale.nullable(),
     audience: AudienceSchema,
     send_at: z.iso.datetime({ offset: true }),
   })
@@ -192,6 +204,7 @@ export const CampaignSchema = z
     status: z.enum(CAMPAIGN_STATUSES),
     template: z.string(),
     variables: z.record(z.string(), z.unknown()),
+    variables_by_locale: z.record(z.string(), z.record(z.string(), z.unknown())).nullable(),
     message_kind: z.enum(["notification", "marketing"]),
     audience: z.unknown(),
     cron: z.string().nullable(),
@@ -259,6 +272,19 @@ export const ForecastSchema = z
     campaign_id: z.string(),
     days: z.number(),
     note: z.string().optional(),
+    warnings: z
+      .array(
+        z.object({
+          code: z.enum(["template_language_missing", "values_language_missing"]),
+          locale: z.string(),
+          customers: z.number(),
+          falls_back_to: z.string().optional(),
+        }),
+      )
+      .openapi({
+        description:
+          "Customers of a language the template has no text for (they get falls_back_to's), or whose language variables_by_locale leaves out",
+      }),
     occurrences: z.array(
       z.object({
         at: z.string(),

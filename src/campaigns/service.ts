@@ -41,6 +41,7 @@ export function campaignView(c: CampaignRow) {
     status: c.status,
     template: c.templateKey,
     variables: c.variables,
+    variables_by_locale: c.variablesByLocale ?? null,
     message_kind: c.messageKind,
     audience: c.audience,
     cron: c.cron,
@@ -249,7 +250,8 @@ async function afterDeliveryTrigger(ctx: Ctx, input: CampaignCreate): Promise<Af
 }
 
 /** `opts.id` fixes the id, so a caller that may run twice (an SMS command) creates it once. */
-export async function createCampaign(env: CampaignEnv, input: CampaignCreate, opts: { id?: string } = {}) {
+/** A campaign's definition from its create body, checked field by field (a new draft or a replaced one). */
+async function definition(env: CampaignEnv, input: CampaignCreate) {
   const tenant = await getTenantRow(env.db, env.tenantId);
   const chain = localeChain(null, tenant.locale);
   const t = await checkTemplateKey(env, env.library, input.template, chain, "template");
@@ -259,34 +261,98 @@ export async function createCampaign(env: CampaignEnv, input: CampaignCreate, op
   const audience: Audience = (input.audience as Audience | undefined) ?? { all: true };
   await audienceSql(env, audience);
   if (input.channel_id) await channelFor(env, input.channel_id);
+  return {
+    name: input.name,
+    kind: input.kind,
+    cron: input.cron ?? null,
+    timeZone: input.kind === "recurring" ? (input.time_zone ?? tenant.timeZone) : null,
+    trigger,
+    eventType: trigger?.type === "event" ? trigger.event : null,
+    priority: PRIORITY[input.priority ?? "normal"],
+    expiresEndOfDay: DATE_KINDS.has(input.kind) && input.expires_end_of_local_day !== false,
+    templateKey: input.template,
+    variables: input.variables,
+    variablesByLocale: input.variables_by_locale ?? null,
+    messageKind: input.message_kind ?? t.kind,
+    audience,
+    channelId: input.channel_id ?? null,
+    nextOccurrenceAt: input.send_at ? Date.parse(input.send_at) : null,
+    validForMs: input.valid_for_hours ? Math.round(input.valid_for_hours * 3_600_000) : null,
+    response: input.response ?? null,
+  };
+}
+
+export async function createCampaign(env: CampaignEnv, input: CampaignCreate, opts: { id?: string } = {}) {
+  const values = await definition(env, input);
   const now = env.clock.now().getTime();
   const id = opts.id ?? env.ids.next("cmp");
   await env.db.batch([
+    env.db.orm
+      .insert(campaigns)
+      .values({ ...values, id, tenantId: env.tenantId, status: "draft", createdAt: now, updatedAt: now }),
+  ]);
+  return campaignView(await campaignRow(env, id));
+}
+
+/** A draft's whole definition replaced (its kind too); nothing was planned from a draft. */
+export async function replaceDraft(env: CampaignEnv, id: string, input: CampaignCreate) {
+  const c = await campaignRow(env, id);
+  if (c.status !== "draft") throw new ConflictError(`Only a draft can be replaced; this campaign is ${c.status}`);
+  const values = await definition(env, input);
+  await env.db.batch([
+    env.db.orm
+      .update(campaigns)
+      .set({ ...values, updatedAt: env.clock.now().getTime() })
+      .where(and(eq(campaigns.tenantId, env.tenantId), eq(campaigns.id, c.id), eq(campaigns.status, "draft"))),
+  ]);
+  return campaignView(await campaignRow(env, id));
+}
+
+/** A new draft with the same definition as any campaign (to run a finished one again). */
+export async function duplicateCampaign(env: CampaignEnv, id: string, name?: string) {
+  const c = await campaignRow(env, id);
+  const now = env.clock.now().getTime();
+  const copy = env.ids.next("cmp");
+  await env.db.batch([
     env.db.orm.insert(campaigns).values({
-      id,
-      tenantId: env.tenantId,
-      name: input.name,
-      kind: input.kind,
+      tenantId: c.tenantId,
+      kind: c.kind,
+      trigger: c.trigger,
+      eventType: c.eventType,
+      priority: c.priority,
+      expiresEndOfDay: c.expiresEndOfDay,
+      cron: c.cron,
+      timeZone: c.timeZone,
+      templateKey: c.templateKey,
+      variables: c.variables,
+      variablesByLocale: c.variablesByLocale,
+      response: c.response,
+      messageKind: c.messageKind,
+      audience: c.audience,
+      channelId: c.channelId,
+      validForMs: c.validForMs,
+      id: copy,
+      name: name ?? `${c.name} (copy)`.slice(0, 200),
       status: "draft",
-      cron: input.cron ?? null,
-      timeZone: input.kind === "recurring" ? (input.time_zone ?? tenant.timeZone) : null,
-      trigger,
-      eventType: trigger?.type === "event" ? trigger.event : null,
-      priority: PRIORITY[input.priority ?? "normal"],
-      expiresEndOfDay: DATE_KINDS.has(input.kind) && input.expires_end_of_local_day !== false,
-      templateKey: input.template,
-      variables: input.variables,
-      messageKind: input.message_kind ?? t.kind,
-      audience,
-      channelId: input.channel_id ?? null,
-      nextOccurrenceAt: input.send_at ? Date.parse(input.send_at) : null,
-      validForMs: input.valid_for_hours ? Math.round(input.valid_for_hours * 3_600_000) : null,
-      response: input.response ?? null,
+      // A one-off's time is the original's; the copy sends when scheduled unless given one.
+      nextOccurrenceAt: c.kind === "broadcast" && (c.nextOccurrenceAt ?? 0) > now ? c.nextOccurrenceAt : null,
       createdAt: now,
       updatedAt: now,
     }),
   ]);
-  return campaignView(await campaignRow(env, id));
+  return campaignView(await campaignRow(env, copy));
+}
+
+/** Deletes a draft; a campaign that was ever scheduled keeps its record (cancel it instead). */
+export async function deleteDraft(ctx: Ctx, id: string) {
+  const c = await campaignRow(ctx, id);
+  if (c.status !== "draft")
+    throw new ConflictError(`Only a draft can be deleted; this campaign is ${c.status}: cancel it`);
+  await ctx.db.batch([
+    ctx.db.orm
+      .delete(campaigns)
+      .where(and(eq(campaigns.tenantId, ctx.tenantId), eq(campaigns.id, c.id), eq(campaigns.status, "draft"))),
+  ]);
 }
 
 export async function getCampaign(ctx: Ctx, id: string) {
@@ -315,6 +381,7 @@ export async function updateCampaign(ctx: Ctx, id: string, patch: CampaignPatch)
       .set({
         ...(patch.name !== undefined && { name: patch.name }),
         ...(patch.variables !== undefined && { variables: patch.variables }),
+        ...(patch.variables_by_locale !== undefined && { variablesByLocale: patch.variables_by_locale }),
         ...(patch.audience !== undefined && { audience: patch.audience as Audience }),
         ...(patch.send_at !== undefined && { nextOccurrenceAt: Date.parse(patch.send_at) }),
         updatedAt: ctx.clock.now().getTime(),

@@ -24,7 +24,7 @@ export async function countAudience(db: Database, tenantId: string, cond: SQL): 
 
 // --- The forecast -----------------------------------------------------------------------------
 
-export type ExclusionCount = { reason: string; zone: string | null; n: number };
+export type ExclusionCount = { reason: string; zone: string | null; locale: string | null; n: number };
 
 /**
  * The audience (`cond`) counted by exclusion reason and time zone: `reasonSql` is the
@@ -42,8 +42,8 @@ export async function forecastExclusions(
 ): Promise<ExclusionCount[]> {
   const where = audienceWhere(tenantId, cond);
   return db.orm.all<ExclusionCount>(sql`
-      select ${sql.raw(reasonSql)} as reason, c.time_zone as zone, count(*) as n
-      from ${from} ${where} and ${extra} group by 1, 2`);
+      select ${sql.raw(reasonSql)} as reason, c.time_zone as zone, c.locale as locale, count(*) as n
+      from ${from} ${where} and ${extra} group by 1, 2, 3`);
 }
 
 /** The first `limit` of the audience (`cond`) with a phone, by id: whole customer rows. */

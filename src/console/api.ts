@@ -53,6 +53,7 @@ export function consoleApi(fetch: ApiFetch, token: string) {
     },
     post: <T>(path: string, body: unknown) => call<T>("POST", path, body),
     patch: <T>(path: string, body: unknown) => call<T>("PATCH", path, body),
+    put: <T>(path: string, body: unknown) => call<T>("PUT", path, body),
     delete: (path: string) => call<unknown>("DELETE", path),
     /** A body that is not JSON (a CSV file), sent as it is with its content type. */
     upload: <T>(path: string, type: string, body: ArrayBuffer) => call<T>("POST", path, body, type),

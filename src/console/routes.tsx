@@ -324,14 +324,27 @@ export function consoleRoutes(api: ApiFetch) {
       return c.html(await GroupsPage({ ...p, input, error: r.message }), r.status as 422);
     }
   });
-  app.get("/console/campaigns", async (c) => c.html(await CampaignsPage({ ...page(c), kind: c.req.query("kind") })));
+  app.get("/console/campaigns", async (c) =>
+    c.html(
+      await CampaignsPage({
+        ...page(c),
+        kind: c.req.query("kind"),
+        edit: c.req.query("edit"),
+        notice: c.get("notice"),
+      }),
+    ),
+  );
+  // A new draft, or (with `edit`) a draft's whole definition replaced; the form as typed on a refusal.
   app.post("/console/campaigns", async (c) => {
     const p = page(c);
     const form = await formOf(c);
     try {
-      const zone = (await p.api.get<{ time_zone: string }>("/v1/tenant")).time_zone;
-      const created = await p.api.post<{ id: string }>("/v1/campaigns", campaignBody(form, zone));
-      return c.redirect(`/console/campaigns/${created.id}`, 303);
+      const tenant = await p.api.get<{ time_zone: string; locale: string }>("/v1/tenant");
+      const body = campaignBody(form, tenant.time_zone, tenant.locale);
+      const saved = form.edit
+        ? await p.api.put<{ id: string }>(`/v1/campaigns/${encodeURIComponent(form.edit)}`, body)
+        : await p.api.post<{ id: string }>("/v1/campaigns", body);
+      return c.redirect(`/console/campaigns/${saved.id}`, 303);
     } catch (e) {
       const r = refusal(e);
       return c.html(await CampaignsPage({ ...p, error: r.message, form }), r.status as 422);
@@ -345,6 +358,21 @@ export function consoleRoutes(api: ApiFetch) {
       return p.w.scheduled;
     });
   });
+  app.post("/console/campaigns/:id/duplicate", async (c) => {
+    const p = page(c);
+    const copy = await p.api.post<{ id: string }>(
+      `/v1/campaigns/${encodeURIComponent(c.req.param("id"))}/duplicate`,
+      {},
+    );
+    setCookie(c, NOTICE_COOKIE, p.w.duplicated, noticeCookie);
+    return c.redirect(`/console/campaigns/${copy.id}`, 303);
+  });
+  app.post("/console/campaigns/:id/delete", (c) =>
+    action(c, "/console/campaigns", async (p) => {
+      await p.api.delete(`/v1/campaigns/${encodeURIComponent(c.req.param("id"))}`);
+      return p.w.draftDeleted;
+    }),
+  );
   app.post("/console/campaigns/:id/:move{pause|resume|cancel}", (c) => {
     const id = encodeURIComponent(c.req.param("id"));
     const move = c.req.param("move");

@@ -30,6 +30,11 @@ input, select, textarea { max-width: 100%; }
 input, select { font: inherit; padding: .35rem .5rem; border: 1px solid #8a96a3; border-radius: .35rem; background: #fff; color: var(--ink); }
 button { font: inherit; padding: .4rem .9rem; border-radius: .35rem; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 button.secondary { background: #fff; color: var(--accent); }
+button.danger { background: var(--bad); border-color: var(--bad); }
+a.button { display: inline-block; padding: .4rem .9rem; border-radius: .35rem; border: 1px solid var(--accent); color: var(--accent); background: #fff; text-decoration: none; }
+details.confirm { display: inline-block; }
+details.confirm summary { cursor: pointer; color: var(--bad); padding: .4rem 0; }
+.warning { color: #7a4d00; background: #fff6e0; border: 1px solid #e0b85a; border-radius: .35rem; padding: .4rem .6rem; }
 button.link { background: none; border: none; color: var(--accent); padding: 0; text-decoration: underline; }
 .error { color: var(--bad); font-weight: 600; }
 .muted { color: var(--muted); }

@@ -865,6 +865,11 @@ export const campaigns = sqliteTable(
     timeZone: text("time_zone"),
     templateKey: text("template_key").notNull(),
     variables: text("variables", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    /** Values that differ by the customer's language ({"en": {"offer": ...}}), laid over `variables`. */
+    variablesByLocale: text("variables_by_locale", { mode: "json" }).$type<Record<
+      string,
+      Record<string, unknown>
+    > | null>(),
     /** The reply its messages ask for (survey 1-5, Y/N, a poll), recorded as responses. */
     response: text("response", { mode: "json" }).$type<Expectation | null>(),
     messageKind: text("message_kind", { enum: ["notification", "marketing"] }).notNull(),

@@ -113,9 +113,12 @@ export function enqueueOne(
  * its channel, kind, template and priority; quiet hours for marketing.
  */
 export function fromCampaign(
-  c: Pick<CampaignRow, "id" | "channelId" | "messageKind" | "templateKey" | "priority">,
+  c: Pick<CampaignRow, "id" | "channelId" | "messageKind" | "templateKey" | "priority" | "variablesByLocale">,
   variables: Record<string, unknown>,
 ) {
+  const base = JSON.stringify(variables);
+  // The customer's language's own values over the common ones, chosen in the same statement.
+  const byLocale = c.variablesByLocale && Object.keys(c.variablesByLocale).length > 0 ? c.variablesByLocale : null;
   return {
     tenantId: sql`c.tenant_id`,
     customerId: sql`c.id`,
@@ -123,7 +126,9 @@ export function fromCampaign(
     campaignId: c.id,
     kind: c.messageKind,
     templateKey: c.templateKey,
-    variables: JSON.stringify(variables),
+    variables: byLocale
+      ? sql`json_patch(${base}, coalesce(json_extract(${JSON.stringify(byLocale)}, '$."' || c.locale || '"'), '{}'))`
+      : base,
     isReply: false,
     quietHours: c.messageKind === "marketing",
     priority: c.priority,

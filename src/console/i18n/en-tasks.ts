@@ -45,4 +45,23 @@ export const enTasks = {
   held_channel_down: "waiting for the channel to reconnect",
   held_retry: "retrying",
   held_throttled: "provider asked to slow down",
+  editCampaign: "Edit",
+  duplicate: "Duplicate",
+  duplicated: "A copy, as a draft: change it, then schedule it.",
+  deleteDraft: "Delete draft",
+  deleteSays: "The draft goes for good; nothing was sent from it.",
+  deleteYes: "Yes, delete it",
+  draftDeleted: "Draft deleted.",
+  cancelSays: "Messages not sent yet will not be sent, and it cannot be started again (duplicate it to run it again).",
+  cancelYes: "Yes, cancel the campaign",
+  warn_template_language_missing:
+    "{n} customers read {lang}, but this template has no {lang} text: they would get the {other} text. Add its text in {lang} under Templates.",
+  warn_values_language_missing:
+    "{n} customers read {lang}, but the values were given for other languages only: give them {lang} values too.",
+  forecastTotal: "In all: {n} messages, {cost} {cur}.",
+  editingCampaign: "Edit campaign",
+  saveAndForecast: "Save and see the forecast",
+  offerIn: "Offer in {lang} messages",
+  valuesIn: "Values for {lang} messages (name=value, one per line)",
+  perLanguage: "Different values per language",
 };

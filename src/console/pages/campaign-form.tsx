@@ -1,7 +1,7 @@
 // The form for a new campaign of each kind, and the API body it makes. Birthday is the
 // date-relative kind on the birthday with its greeting template: the case most shops start with.
 import { CAMPAIGN_KINDS, ITEM_KINDS } from "../../db/schema";
-import { zonedInstant } from "../../lib/time";
+import { localParts, zonedInstant } from "../../lib/time";
 import { Field, type Option, Select } from "../fields";
 import { fill, term, type Words } from "../i18n";
 import { Problem } from "../layout";
@@ -23,14 +23,33 @@ const list = (s: string | undefined) =>
     .filter(Boolean);
 const int = (s: string | undefined) => (s?.trim() ? Number(s) : undefined);
 
-/** "name=value" lines: the template's variables. */
-function variablesOf(f: Record<string, string>): Record<string, string> {
+export const LANGS = ["en", "zh-CN"] as const;
+
+/** "name=value" lines as values. */
+function linesOf(text: string | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const line of (f.variables ?? "").split(/\r?\n/)) {
+  for (const line of (text ?? "").split(/\r?\n/)) {
     const at = line.indexOf("=");
     if (at > 0) out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
   }
+  return out;
+}
+
+/** The template's values for everyone: the lines, and the birthday form's one offer. */
+function variablesOf(f: Record<string, string>): Record<string, string> {
+  const out = linesOf(f.variables);
   if (f.offer?.trim()) out.offer = f.offer.trim();
+  return out;
+}
+
+/** Values given per language (an offer in each language), for customers of that language. */
+function byLocaleOf(f: Record<string, string>): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const l of LANGS) {
+    const own = linesOf(f[`variables_${l}`]);
+    if (f[`offer_${l}`]?.trim()) own.offer = (f[`offer_${l}`] as string).trim();
+    if (Object.keys(own).length > 0) out[l] = own;
+  }
   return out;
 }
 
@@ -57,13 +76,19 @@ function instantOf(local: string | undefined, timeZone: string): string | undefi
 }
 
 /** The POST /v1/campaigns body for a submitted form. */
-export function campaignBody(f: Record<string, string>, timeZone: string): Record<string, unknown> {
+export function campaignBody(f: Record<string, string>, timeZone: string, locale = "zh-CN"): Record<string, unknown> {
   const kind = formKind(f.kind);
   const variables = variablesOf(f);
+  const byLocale = byLocaleOf(f);
+  // Customers of a language with no values of its own get the workspace language's (as they
+  // get its template); the forecast names such languages.
+  const fallback = byLocale[locale] ?? Object.values(byLocale)[0];
+  for (const [k, x] of Object.entries(fallback ?? {})) variables[k] ??= x;
   const common = {
     name: f.name,
     template: f.template || (kind === "birthday" ? "birthday_greeting" : ""),
     ...(Object.keys(variables).length > 0 && { variables }),
+    ...(Object.keys(byLocale).length > 0 && { variables_by_locale: byLocale }),
   };
   const audience = f.group ? { groups: [f.group] } : { all: true };
   switch (kind) {
@@ -132,6 +157,97 @@ export function campaignBody(f: Record<string, string>, timeZone: string): Recor
   }
 }
 
+export type CampaignView = {
+  id: string;
+  name: string;
+  kind: string;
+  template: string;
+  variables: Record<string, unknown>;
+  variables_by_locale: Record<string, Record<string, unknown>> | null;
+  audience: { groups?: string[] } | null;
+  cron: string | null;
+  next_occurrence_at: string | null;
+  trigger: Record<string, unknown> | null;
+};
+
+// The stored trigger's fields the form has (campaigns/service.ts writes them per kind).
+type TriggerFields = {
+  anchor?: string;
+  delivery_time?: string;
+  offset?: { value: number };
+  yearly?: boolean;
+  holiday?: string | { name: string; date: string };
+  event?: string;
+  delay?: { value: number; unit: string };
+  cancel_on?: string[];
+  item_kind?: string;
+  timing?: { quantile?: number };
+  follow_up?: { max_messages?: number; after_days?: number } | null;
+};
+
+const lines = (v: Record<string, unknown>, skip: string[] = []) =>
+  Object.entries(v)
+    .filter(([k]) => !skip.includes(k))
+    .map(([k, x]) => `${k}=${typeof x === "object" ? JSON.stringify(x) : String(x)}`)
+    .join("\n");
+
+/** A draft's definition as the form's fields, so editing it starts from what it is. */
+export function formOfCampaign(c: CampaignView, timeZone: string): Record<string, string> {
+  const t = (c.trigger ?? {}) as TriggerFields;
+  const kind = c.kind === "date_relative" && t.anchor === "birthday" ? "birthday" : c.kind;
+  const f: Record<string, string> = { kind, name: c.name, template: c.template, group: c.audience?.groups?.[0] ?? "" };
+  const offerOnly = kind === "birthday";
+  f.variables = lines(c.variables, offerOnly ? ["offer"] : []);
+  if (offerOnly && c.variables.offer !== undefined) f.offer = String(c.variables.offer);
+  for (const [l, v] of Object.entries(c.variables_by_locale ?? {})) {
+    f[`variables_${l}`] = lines(v, offerOnly ? ["offer"] : []);
+    if (offerOnly && v.offer !== undefined) f[`offer_${l}`] = String(v.offer);
+  }
+  if (t.delivery_time) f.delivery_time = t.delivery_time;
+  if (c.kind === "broadcast" && c.next_occurrence_at) {
+    const p = localParts(new Date(c.next_occurrence_at), timeZone);
+    const two = (n: number) => String(n).padStart(2, "0");
+    f.send_at = `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}`;
+  }
+  if (c.kind === "recurring" && c.cron) {
+    const [m, h, dom, , dow] = c.cron.split(" ");
+    f.at = `${(h ?? "10").padStart(2, "0")}:${(m ?? "0").padStart(2, "0")}`;
+    if (dom !== "*") Object.assign(f, { every: "month", month_day: dom });
+    else Object.assign(f, { every: "week", weekday: dow });
+  }
+  if (kind === "date_relative") {
+    const days = Number(t.offset?.value ?? 0);
+    Object.assign(f, {
+      anchor: t.anchor ?? "",
+      offset_days: String(Math.abs(days)),
+      direction: days < 0 ? "before" : "after",
+      yearly: t.yearly ? "on" : "",
+    });
+  }
+  if (c.kind === "holiday") {
+    if (typeof t.holiday === "string") f.holiday = t.holiday;
+    else
+      Object.assign(f, { holiday: "custom", holiday_name: t.holiday?.name ?? "", holiday_date: t.holiday?.date ?? "" });
+  }
+  if (c.kind === "event") {
+    Object.assign(f, {
+      event_type: t.event ?? "",
+      delay: String(t.delay?.value ?? 0),
+      delay_unit: t.delay?.unit ?? "hours",
+      cancel_on: (t.cancel_on ?? []).join(", "),
+    });
+  }
+  if (c.kind === "after_delivery") {
+    Object.assign(f, {
+      item_kind: t.item_kind ?? "card",
+      quantile: String(t.timing?.quantile ?? "0.8"),
+      prompts: String(t.follow_up?.max_messages ?? 1),
+      after_days: String(t.follow_up?.after_days ?? 3),
+    });
+  }
+  return f;
+}
+
 /** The form for a new campaign of one kind, with tabs to the others. */
 export function NewCampaignForm(props: {
   w: Words;
@@ -166,10 +282,11 @@ export function NewCampaignForm(props: {
     event: "post_visit_survey",
     after_delivery: "card_activation_prompt",
   }[kind];
+  const editing = f.edit;
   return (
     <>
-      <h2 id="new-campaign">{w.newCampaign}</h2>
-      <nav aria-label={w.newCampaign} class="tabs">
+      <h2 id="new-campaign">{editing ? w.editingCampaign : w.newCampaign}</h2>
+      <nav aria-label={w.newCampaign} class="tabs" hidden={!!editing}>
         <ul>
           {FORM_KINDS.map((k) => (
             <li>
@@ -185,6 +302,7 @@ export function NewCampaignForm(props: {
       <form method="post" action="/console/campaigns" class="card" aria-labelledby="new-campaign">
         <input type="hidden" name="_csrf" value={props.csrf} />
         <input type="hidden" name="kind" value={kind} />
+        {editing && <input type="hidden" name="edit" value={editing} />}
         <div class="filters">
           <Field id="name" label={w.name}>
             <input
@@ -198,11 +316,18 @@ export function NewCampaignForm(props: {
           <Field id="template" label={w.template}>
             <Select id="template" value={v("template", defaultTemplate)} options={props.templates} />
           </Field>
-          {kind === "birthday" && (
-            <Field id="offer" label={w.offer}>
-              <input id="offer" name="offer" value={v("offer")} placeholder={w.offerHint} />
-            </Field>
-          )}
+          {kind === "birthday" &&
+            // One offer per language: an English member gets the English offer in the English greeting.
+            LANGS.map((l) => (
+              <Field id={`offer_${l}`} label={fill(w.offerIn, { lang: term(w, "lang_", l) })}>
+                <input
+                  id={`offer_${l}`}
+                  name={`offer_${l}`}
+                  value={v(`offer_${l}`, v("offer"))}
+                  placeholder={w.offerHint}
+                />
+              </Field>
+            ))}
           {audience}
         </div>
         <div class="filters">
@@ -349,15 +474,23 @@ export function NewCampaignForm(props: {
             </>
           )}
         </div>
-        {kind !== "birthday" && (
-          <Field id="variables" label={w.variables}>
-            <textarea id="variables" name="variables" rows={2} placeholder="offer=…">
-              {v("variables")}
-            </textarea>
-          </Field>
-        )}
+        <Field id="variables" label={w.variables}>
+          <textarea id="variables" name="variables" rows={2} placeholder="offer=…">
+            {v("variables")}
+          </textarea>
+        </Field>
+        <details open={LANGS.some((l) => !!f[`variables_${l}`])}>
+          <summary>{w.perLanguage}</summary>
+          {LANGS.map((l) => (
+            <Field id={`variables_${l}`} label={fill(w.valuesIn, { lang: term(w, "lang_", l) })}>
+              <textarea id={`variables_${l}`} name={`variables_${l}`} rows={2}>
+                {v(`variables_${l}`)}
+              </textarea>
+            </Field>
+          ))}
+        </details>
         <p class="muted">{fill(w.formKindNote, { kind: label(`ck_${kind}`) })}</p>
-        <button type="submit">{w.createAndForecast}</button>
+        <button type="submit">{editing ? w.saveAndForecast : w.createAndForecast}</button>
       </form>
     </>
   );

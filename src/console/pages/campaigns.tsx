@@ -10,7 +10,7 @@ import { Poll } from "../live";
 import { type Attribute, attributeName, templateNames } from "../names";
 import { Table } from "../table";
 import { dayIn, whenIn } from "../time";
-import { formKind, NewCampaignForm } from "./campaign-form";
+import { type CampaignView, formKind, formOfCampaign, NewCampaignForm } from "./campaign-form";
 
 export type Campaign = {
   id: string;
@@ -24,6 +24,7 @@ export type Campaign = {
 };
 type Forecast = {
   note?: string;
+  warnings: { code: string; locale: string; customers: number; falls_back_to?: string }[];
   occurrences: {
     at: string;
     anchor_date?: string;
@@ -53,7 +54,14 @@ type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: 
 
 /** Campaigns with their state, and the form for a new one of each kind. */
 export async function CampaignsPage(
-  props: Props & { error?: string; form?: Record<string, string>; kind?: string | undefined },
+  props: Props & {
+    error?: string;
+    form?: Record<string, string>;
+    kind?: string | undefined;
+    /** A draft to edit in the form. */
+    edit?: string | undefined;
+    notice?: string | undefined;
+  },
 ) {
   const { w, api, lang } = props;
   const list = (await api.get<{ data: Campaign[] }>("/v1/campaigns?limit=100")).data;
@@ -61,9 +69,15 @@ export async function CampaignsPage(
   const templates = await templateNames(api, lang);
   const attributes = (await api.get<{ data: Attribute[] }>("/v1/attributes")).data;
   const zone = (await api.get<{ time_zone: string }>("/v1/tenant")).time_zone;
-  const f = props.form ?? {};
+  // Editing: the form starts from the draft (or from what was typed, after a refusal).
+  const editing = props.edit ?? props.form?.edit;
+  const draft = editing
+    ? await api.find<CampaignView & { status: string }>(`/v1/campaigns/${encodeURIComponent(editing)}`)
+    : null;
+  const f = props.form ?? (draft && draft.status === "draft" ? { ...formOfCampaign(draft, zone), edit: draft.id } : {});
   return (
     <Layout lang={lang} w={w} title={w.campaigns} page="campaigns" who={props.who}>
+      <Notice text={props.notice} />
       {list.length > 0 && (
         <Table head={[w.name, w.kind, w.status, w.next]}>
           {list.map((c) => (
@@ -175,20 +189,36 @@ const MOVES: Record<string, ("pause" | "resume" | "cancel")[]> = {
   paused: ["resume", "cancel"],
 };
 
-function Moves(props: { w: Words; csrf: string; id: string; status: string }) {
-  const { w } = props;
+function Moves(props: { w: Words; csrf: string; id: string; status: string; draft: boolean }) {
+  const { w, id, csrf } = props;
   const moves = MOVES[props.status] ?? [];
-  if (moves.length === 0) return null;
+  const post = (to: string, label: string, cls = "") => (
+    <form method="post" action={`/console/campaigns/${id}/${to}`}>
+      <Hidden csrf={csrf} />
+      <button type="submit" class={cls}>
+        {label}
+      </button>
+    </form>
+  );
+  // Cancelling and deleting cannot be undone: each asks once more, saying what it does.
+  const confirm = (to: string, label: string, says: string, yes: string) => (
+    <details class="confirm">
+      <summary>{label}</summary>
+      <p>{says}</p>
+      {post(to, yes, "danger")}
+    </details>
+  );
   return (
     <div class="filters">
-      {moves.map((m) => (
-        <form method="post" action={`/console/campaigns/${props.id}/${m}`}>
-          <Hidden csrf={props.csrf} />
-          <button type="submit" class={m === "cancel" ? "secondary" : ""}>
-            {w[`move_${m}`]}
-          </button>
-        </form>
-      ))}
+      {props.draft && (
+        <a class="button" href={`/console/campaigns?edit=${id}#new-campaign`}>
+          {w.editCampaign}
+        </a>
+      )}
+      {moves.filter((m) => m !== "cancel").map((m) => post(m, w[`move_${m}`]))}
+      {post("duplicate", w.duplicate, "secondary")}
+      {moves.includes("cancel") && confirm("cancel", w.move_cancel, w.cancelSays, w.cancelYes)}
+      {props.draft && confirm("delete", w.deleteDraft, w.deleteSays, w.deleteYes)}
     </div>
   );
 }
@@ -278,7 +308,7 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
           <button type="submit">{w.schedule}</button>
         </form>
       )}
-      {!draft && <Moves w={w} csrf={props.who.csrf} id={c.id} status={c.status} />}
+      <Moves w={w} csrf={props.who.csrf} id={c.id} status={c.status} draft={draft} />
       {stats && (
         <>
           <StatsSection w={w} lang={lang} stats={stats} zone={zone} />
@@ -291,6 +321,15 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
         <h2 id="forecast-h">{w.forecast}</h2>
         {forecast.note && <p class="muted">{forecast.note}</p>}
         <Problem text={renderProblems(w, forecast)} />
+        {forecast.warnings.map((x) => (
+          <p class="warning" role="alert">
+            {fill(term(w, "warn_", x.code), {
+              n: x.customers.toLocaleString(lang),
+              lang: term(w, "lang_", x.locale),
+              other: term(w, "lang_", x.falls_back_to ?? ""),
+            })}
+          </p>
+        ))}
         {forecast.occurrences.length === 0 ? (
           <p class="muted">{w.noUpcoming}</p>
         ) : (
@@ -314,6 +353,15 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
               </tr>
             ))}
           </Table>
+        )}
+        {forecast.occurrences.length > 1 && (
+          <p data-testid="forecast-total">
+            {fill(w.forecastTotal, {
+              n: forecast.occurrences.reduce((t, o) => t + o.sending, 0).toLocaleString(lang),
+              cost: String(Math.round(forecast.occurrences.reduce((t, o) => t + o.cost, 0) * 100) / 100),
+              cur: forecast.occurrences[0]?.currency ?? "",
+            })}
+          </p>
         )}
       </section>
     </Layout>

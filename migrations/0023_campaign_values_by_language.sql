@@ -1,0 +1,1 @@
+ALTER TABLE `campaigns` ADD `variables_by_locale` text;

@@ -57,3 +57,59 @@ describe("csvRows", () => {
     expect(err.message).toContain("longer than 1 MB");
   });
 });
+
+describe("what a spreadsheet program saved", () => {
+  const bytesStream = (bytes: Uint8Array, chunk: number) =>
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let o = 0; o < bytes.length; o += chunk) c.enqueue(bytes.slice(o, o + chunk));
+        c.close();
+      },
+    });
+  const read = async (bytes: Uint8Array, chunk: number) => {
+    const out: string[][] = [];
+    for await (const rows of csvRows(bytesStream(bytes, chunk))) out.push(...rows.map((r) => r.cells));
+    return out;
+  };
+  // "姓名,手机号\r\n赵敏,139\r\n" in GB18030, then 20 000 rows of it, a byte at a time or in 7s.
+  const gbRow = [0xd5, 0xd4, 0xc3, 0xf4, 0x2c, 0x31, 0x33, 0x39, 0x0d, 0x0a];
+  const gb = new Uint8Array([0xd0, 0xd5, 0xc3, 0xfb, 0x2c, 0xca, 0xd6, 0xbb, 0xfa, 0x0d, 0x0a, ...gbRow]);
+
+  it("decodes GB18030 however the bytes arrive, cut through a character or not", async () => {
+    for (const chunk of [1, 3, 7, 1 << 16]) {
+      expect(await read(gb, chunk), String(chunk)).toEqual([
+        ["姓名", "手机"],
+        ["赵敏", "139"],
+      ]);
+    }
+    const many = new Uint8Array(gb.length + gbRow.length * 20_000);
+    many.set(gb);
+    for (let i = 0; i < 20_000; i++) many.set(gbRow, gb.length + i * gbRow.length);
+    const rows = await read(many, 4096);
+    expect(rows).toHaveLength(20_002);
+    expect(rows.at(-1)).toEqual(["赵敏", "139"]);
+  });
+
+  it("keeps UTF-8 as UTF-8 when its first 16 KB end inside a character", async () => {
+    // 17 bytes a row: 16 KB falls inside a 3-byte character of some row.
+    const text = `姓名,手机号\n${"王小芳,13900139000\n".repeat(2000)}`;
+    for (const chunk of [1000, 4096, 1 << 16]) {
+      const rows = await read(new TextEncoder().encode(text), chunk);
+      expect(rows).toHaveLength(2001);
+      expect(
+        rows.every((r, i) => i === 0 || r[0] === "王小芳"),
+        String(chunk),
+      ).toBe(true);
+    }
+  });
+
+  it("reads UTF-16 without a BOM by its zero bytes, and tabs as the separator", async () => {
+    const text = "name\tphone\nAnn\t139\n";
+    const be = new Uint8Array(text.length * 2);
+    for (let i = 0; i < text.length; i++) be.set([0, text.charCodeAt(i)], i * 2);
+    expect(await read(be, 5)).toEqual([
+      ["name", "phone"],
+      ["Ann", "139"],
+    ]);
+  });
+});

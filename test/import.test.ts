@@ -66,6 +66,48 @@ describe("CSV import", () => {
     expect(list.body.data[1].birthday).toEqual({ year: null, month: 8, day: 15, lunar: true });
   });
 
+  it("reads the files spreadsheet programs save: Chinese Excel (GBK), Unicode text (UTF-16, tabs), semicolons", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const hex = (h: string) => new Uint8Array((h.match(/../g) as string[]).map((b) => Number.parseInt(b, 16)));
+    const utf16le = (text: string) => {
+      const out = new Uint8Array(2 + text.length * 2);
+      out.set([0xff, 0xfe]);
+      for (let i = 0; i < text.length; i++) out.set([text.charCodeAt(i) & 0xff, text.charCodeAt(i) >> 8], 2 + i * 2);
+      return out;
+    };
+    const upload = async (bytes: Uint8Array<ArrayBuffer>) => {
+      const res = await env.app.request("/v1/customers/import", {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.key}`, "content-type": "text/csv" },
+        body: bytes,
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    // "姓名,手机号,等级" and two members, as Excel saves a CSV on Chinese Windows (GB18030/GBK).
+    const gbk = hex(
+      "d0d5c3fb2ccad6bbfabac52cb5c8bcb60d0ad5d4c3f42c31333930303133393030302c676f6c640d0ac7aeb6e0b6e02c31333930303133393030312c73696c7665720d0a",
+    );
+    expect(await upload(gbk)).toMatchObject({ status: 200, body: { created: 2, rejected: 0 } });
+    // Excel's "Unicode text": UTF-16 with a BOM, tab-separated.
+    expect(await upload(utf16le("姓名\t手机号\t等级\r\n孙悦\t13900139003\tsilver\r\n"))).toMatchObject({
+      status: 200,
+      body: { created: 1, rejected: 0 },
+    });
+    // A European Excel: semicolons, a quoted cell holding one.
+    const semi = new Uint8Array(new TextEncoder().encode('姓名;手机号;标签\n周杰;13900139002;"早课;瑜伽"\n'));
+    expect(await upload(semi)).toMatchObject({ status: 200, body: { created: 1, rejected: 0 } });
+    const list = (await t.client.get("/v1/customers?sort=name")).body.data;
+    expect(list.map((c: { name: string; tier: string | null }) => [c.name, c.tier])).toEqual([
+      ["周杰", null],
+      ["孙悦", "silver"],
+      ["赵敏", "gold"],
+      ["钱多多", "silver"],
+    ]);
+    // The quoted cell was one cell; the tags column then splits it, as it does any cell.
+    expect(list[0].tags).toEqual(["早课", "瑜伽"]);
+  });
+
   it("new rows get the workspace's locale and zone, and 'never asked', unless the file says otherwise", async () => {
     const env = await setup();
     const t = await tenant(env, { locale: "en", time_zone: "Europe/London", default_country: "GB" });

@@ -2,6 +2,7 @@
 // parsing (several times faster than csv-parse here); we feed it decoded text chunk by chunk
 // the way its own ChunkStreamer does: parse all complete rows, carry the last partial row over.
 import Papa from "papaparse";
+import { sniffDelimiter, sniffEncoding } from "./sniff";
 
 export type CsvRow = { line: number; cells: string[] };
 
@@ -42,41 +43,81 @@ export function lastLineOf(line: number, cells: readonly string[]): number {
   return end;
 }
 
+// Bytes read before the encoding is decided: a header and a few hundred rows (a network read or
+// a file chunk is usually this much already, so reading does not run further ahead for it).
+const SNIFF_BYTES = 16 * 1024;
+
+/** The byte stream's chunks, the first of them at least SNIFF_BYTES long (or the whole file). */
+async function* sniffed(body: ReadableStream<Uint8Array>) {
+  const reader = body.getReader();
+  const head: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (value) {
+      head.push(value);
+      size += value.length;
+    }
+    if (done || size >= SNIFF_BYTES) {
+      const first = new Uint8Array(size);
+      let at = 0;
+      for (const part of head) {
+        first.set(part, at);
+        at += part.length;
+      }
+      const { encoding, bom } = sniffEncoding(first, done);
+      yield { encoding, bytes: first.subarray(bom), done };
+      if (done) return;
+      break;
+    }
+  }
+  for (;;) {
+    const { done, value } = await reader.read();
+    yield { encoding: null, bytes: value ?? new Uint8Array(0), done };
+    if (done) return;
+  }
+}
+
 /**
- * Yields rows in batches as the bytes arrive (UTF-8, BOM skipped). Empty lines are skipped but
- * counted, so `line` is the line number a person sees in a text editor.
+ * Yields rows in batches as the bytes arrive. The encoding (UTF-8 with or without a BOM,
+ * UTF-16, GB18030/GBK) and the separator (comma, semicolon or tab, read from the header line)
+ * are what the file was saved with. Empty lines are skipped but counted, so `line` is the line
+ * number a person sees in a text editor.
  */
 export async function* csvRows(body: ReadableStream<Uint8Array>): AsyncGenerator<CsvRow[]> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder("utf-8");
+  let decoder: TextDecoder | null = null;
   let carry = "";
   let line = 1;
   let newline: Newline | null = null;
-  let first = true;
-  for (;;) {
-    const { done, value } = await reader.read();
-    let text = carry + (done ? decoder.decode() : decoder.decode(value, { stream: true }));
-    if (first && text.length > 0) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      first = false;
-    }
+  let delimiter = ",";
+  for await (const chunk of sniffed(body)) {
+    decoder ??= new TextDecoder(chunk.encoding ?? "utf-8");
+    const done = chunk.done;
+    const text = carry + decoder.decode(chunk.bytes, { stream: !done });
     if (!newline) {
       // A "\r" at the very end may be the first half of "\r\n": wait for the next character.
       const cr = text.indexOf("\r");
-      if (text.includes("\n") || (cr !== -1 && cr < text.length - 1) || done) newline = detectNewline(text);
-      else {
+      if (text.includes("\n") || (cr !== -1 && cr < text.length - 1) || done) {
+        newline = detectNewline(text);
+        const end = text.indexOf(newline);
+        delimiter = sniffDelimiter(end === -1 ? text : text.slice(0, end));
+      } else {
         carry = text;
         continue;
       }
     }
-    const parser = new Papa.Parser({ newline, delimiter: "," });
+    const parser = new Papa.Parser({ newline, delimiter });
     const result = parser.parse(text, 0, !done) as Papa.ParseResult<string[]>;
     const rows: CsvRow[] = [];
     const nl = newline === "\r" ? "\r" : "\n";
     for (let i = 0; i < result.data.length; i++) {
       const cells = result.data[i] as string[];
       const error = result.errors.find((e) => e.row === i);
-      if (error) throw new CsvSyntaxError(line, error.message);
+      if (error) {
+        // The rows before the broken one are whole: they go first.
+        if (rows.length > 0) yield rows;
+        throw new CsvSyntaxError(line, error.message);
+      }
       if (!(cells.length === 1 && cells[0] === "")) rows.push({ line, cells });
       line += 1;
       for (const c of cells) if (c.includes(nl)) line += countOf(c, nl);
@@ -85,6 +126,7 @@ export async function* csvRows(body: ReadableStream<Uint8Array>): AsyncGenerator
     // with the next chunk. At the end of input they are real (an unclosed quote).
     if (done && result.errors.length > 0) {
       const e = result.errors[0] as Papa.ParseError;
+      if (rows.length > 0) yield rows;
       throw new CsvSyntaxError(line, e.message);
     }
     if (rows.length > 0) yield rows;

@@ -75,7 +75,7 @@ export const en = {
   pageRefused: "This page cannot be shown",
   importTitle: "Import customers",
   importHint:
-    "A CSV file with a header row: phone or member number, and any of name, tier, birthday, tags, consent… Other columns become attributes. Importing the same file again changes nothing.",
+    "A CSV file with a header row: phone or member number, and any of name, tier, birthday, tags, consent… Other columns become attributes. Saved from Excel or WPS as CSV (Chinese or UTF-8) or as Unicode text is fine; an .xlsx workbook must be saved as CSV first. Importing the same file again changes nothing.",
   csvFile: "CSV file",
   importButton: "Import",
   importResult: "Result",

@@ -73,7 +73,7 @@ export const zh: Words = {
   pageRefused: "无法显示此页面",
   importTitle: "导入客户",
   importHint:
-    "带表头的 CSV 文件：手机号或会员号，以及姓名、等级、生日、标签、订阅状态等；其他列会成为属性。重复导入同一文件不会改变数据。",
+    "带表头的 CSV 文件：手机号或会员号，以及姓名、等级、生日、标签、订阅状态等；其他列会成为属性。Excel 或 WPS 另存为 CSV（中文或 UTF-8）或 Unicode 文本均可；.xlsx 工作簿请先另存为 CSV。重复导入同一文件不会改变数据。",
   csvFile: "CSV 文件",
   importButton: "导入",
   importResult: "结果",

@@ -33,7 +33,14 @@ describe("console: activation timing", () => {
     expect(bars.reduce((s, n) => s + n, 0)).toBe(model.workspace.samples);
     // Every cell, with what times it (too few samples of its own: the workspace's).
     for (const c of model.cells) expect(html).toContain(`<td data-label="Courier">${c.courier}</td>`);
-    expect(html).toContain(`<td data-label="Timed by">the whole workspace</td>`);
+    // A cell timed by the workspace says why: too few deliveries of its own.
+    expect(html).toMatch(
+      /<td data-label="Timed by">the whole workspace<span class="muted"> \(only \d+ deliveries here; \d+ needed to go by its own\)<\/span><\/td>/,
+    );
+    // The manager's line: agent activations before and after, what the prompts cost.
+    expect(html).toMatch(
+      /data-testid="verdict">Activations that took a person \(agent, branch, front desk\): \d+% before \d{4}-\d\d-\d\d, \d+% since \(\d+ points (fewer|more)\)\./,
+    );
     // Fitness: the model and the fixed rule over the same shipments.
     expect(html).toContain("The model (p80)");
     expect(html).toContain("Fixed: day 2");

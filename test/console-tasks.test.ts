@@ -342,3 +342,32 @@ describe("console: home tells what is coming and what changed today", () => {
     );
   });
 });
+
+describe("console: forms keep what was typed", () => {
+  it("a new staff member with a short password comes back as typed, without the password, saying why", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const cookie = await signIn(env, t.key);
+    const res = await form(
+      env,
+      "/console/settings/staff",
+      {
+        _csrf: await csrfOf(env, cookie),
+        name: "Li Wei",
+        email: "li.wei@gym.example",
+        phone: "13800138009",
+        role: "viewer",
+        password: "short",
+      },
+      cookie,
+    );
+    expect(res.status).toBe(422);
+    const html = await res.text();
+    expect(html).toMatch(/role="alert" class="error">[^<]*password/);
+    expect(html).toContain('<input id="staff-name" name="name" required="" maxlength="100" value="Li Wei"/>');
+    expect(html).toContain('value="li.wei@gym.example"');
+    expect(html).toContain('<option value="viewer" selected="">Viewer</option>');
+    expect(html).not.toContain('value="short"');
+    expect((await t.client.get("/v1/staff")).body.data).toHaveLength(0);
+  });
+});

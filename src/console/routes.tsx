@@ -393,6 +393,24 @@ export function consoleRoutes(api: ApiFetch) {
   app.get("/console/settings", async (c) =>
     c.html(await SettingsPage({ ...page(c), notice: c.get("notice"), origin: new URL(c.req.url).origin })),
   );
+  // A new staff member the API refuses (a short password, a phone already used) comes back as typed.
+  app.post("/console/settings/staff", async (c) => {
+    const p = page(c);
+    const form = await formOf(c);
+    try {
+      const notice = await settingsAction(p, "staff", form);
+      setCookie(c, NOTICE_COOKIE, notice, noticeCookie);
+      return c.redirect("/console/settings", 303);
+    } catch (e) {
+      const r = refusal(e);
+      const detail = r.detail && !r.message.includes(r.detail) ? ` (${r.detail})` : "";
+      const staffForm = { ...form, password: "" };
+      return c.html(
+        await SettingsPage({ ...p, notice: `!${r.message}${detail}`, origin: new URL(c.req.url).origin, staffForm }),
+        r.status as 422,
+      );
+    }
+  });
   app.post("/console/settings/:what", (c) =>
     action(c, "/console/settings", (p, form) => settingsAction(p, c.req.param("what"), form)),
   );
@@ -415,6 +433,13 @@ export function consoleRoutes(api: ApiFetch) {
       const r = refusal(e);
       return c.html(<ImportPage {...p} problem={r.message} />, r.status as 422);
     }
+  });
+  app.post("/console/customers/:id/simulate", (c) => {
+    const id = c.req.param("id");
+    return action(c, `/console/customers/${encodeURIComponent(id)}`, async (p, form) => {
+      await p.api.post("/v1/inbound/simulate", { customer_id: id, channel_id: form.channel_id, text: form.text ?? "" });
+      return fill(p.w.simulated, { text: (form.text ?? "").slice(0, 100) });
+    });
   });
   app.post("/console/customers/:id", (c) => {
     const id = c.req.param("id");

@@ -41,6 +41,7 @@ button.link { background: none; border: none; color: var(--accent); padding: 0; 
 .login { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: 1rem; }
 .login form { background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; display: grid; gap: .6rem; }
 .login input { width: 100%; }
+.login button { justify-self: start; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; background: #fff; border: 1px solid var(--line); padding: .75rem; border-radius: .5rem; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }

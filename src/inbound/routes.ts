@@ -1,7 +1,8 @@
 import { INBOUND_STEPS } from "../db/schema";
 import { ctxOf } from "../http/auth";
-import { apiRoute, createRouter, jsonContent, z } from "../http/openapi";
+import { apiRoute, createRouter, jsonBody, jsonContent, z } from "../http/openapi";
 import { getInbound, listInbound, listResponses } from "./service";
+import { simulateInbound } from "./simulate";
 
 const id = z.string().max(64);
 const page = {
@@ -49,6 +50,36 @@ const ResponseSchema = z
   .openapi("Response");
 
 export const inboundRoutes = createRouter()
+  .openapi(
+    apiRoute({
+      method: "post",
+      path: "/v1/inbound/simulate",
+      tags: ["Inbound"],
+      summary: "Receive a reply as if a customer texted it (simulator channels only)",
+      description:
+        "For trying STOP, keywords and surveys without a phone: stored as the simulator's signed webhook stores a reply, then handled by the same pipeline (see it in GET /v1/inbound). From the customer's phone (customer_id) or any number (from); through channel_id or the default channel, which must be a simulator (409 otherwise).",
+      scope: "write",
+      request: {
+        body: jsonBody(
+          z
+            .strictObject({
+              channel_id: id.optional(),
+              customer_id: id.optional(),
+              from: z.string().max(32).optional(),
+              text: z.string().min(1).max(1600),
+            })
+            .openapi("SimulatedReply"),
+        ),
+      },
+      responses: {
+        202: jsonContent(
+          z.object({ stored: z.number(), from: z.string(), channel_id: z.string() }),
+          "Stored; the pipeline handles it at once",
+        ),
+      },
+    }),
+    async (c) => c.json(await simulateInbound(ctxOf(c), c.get("deps"), c.req.valid("json")), 202),
+  )
   .openapi(
     apiRoute({
       method: "get",

@@ -64,4 +64,17 @@ export const enTasks = {
   offerIn: "Offer in {lang} messages",
   valuesIn: "Values for {lang} messages (name=value, one per line)",
   perLanguage: "Different values per language",
+  simulateReply: "Try a reply from this customer (test channel)",
+  simulateAs: "What {who} texts",
+  simulateHint: "e.g. STOP, YOGA or 5",
+  simulateSend: "Receive it",
+  simulateNote:
+    "Nothing goes over the phone network: the reply arrives through the test channel and is handled like a real one (opt-outs, keywords, surveys, the inbox). Any answer appears on the timeline.",
+  simulated: "Received “{text}” as if the customer texted it. What it did shows on the timeline in a moment.",
+  tooFewHere: "only {n} deliveries here; {min} needed to go by its own",
+  verdictAgentsDown:
+    "Activations that took a person (agent, branch, front desk): {before} before {date}, {after} since ({p} points fewer).",
+  verdictAgentsUp:
+    "Activations that took a person (agent, branch, front desk): {before} before {date}, {after} since ({p} points more).",
+  verdictPrompts: "Prompts sent: {n}, costing {cost} {cur}.",
 };

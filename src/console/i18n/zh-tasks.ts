@@ -63,4 +63,15 @@ export const zhTasks: typeof enTasks = {
   offerIn: "{lang}短信中的优惠",
   valuesIn: "{lang}短信的内容（每行一个：名称=值）",
   perLanguage: "不同语言填写不同内容",
+  simulateReply: "模拟这位客户的回复（测试通道）",
+  simulateAs: "{who} 发来的内容",
+  simulateHint: "例如 TD、瑜伽 或 5",
+  simulateSend: "模拟接收",
+  simulateNote:
+    "不经过运营商网络：回复通过测试通道到达，按真实回复处理（退订、关键词、调查、收件箱）。系统的回复会显示在时间线上。",
+  simulated: "已收到“{text}”，如同客户本人发送。处理结果稍后显示在时间线上。",
+  tooFewHere: "此处仅 {n} 件送达记录；需要 {min} 件才按自身数据",
+  verdictAgentsDown: "需要人工的激活（坐席、网点、前台）：{date} 之前 {before}，之后 {after}（减少 {p} 个百分点）。",
+  verdictAgentsUp: "需要人工的激活（坐席、网点、前台）：{date} 之前 {before}，之后 {after}（增加 {p} 个百分点）。",
+  verdictPrompts: "已发送激活提醒 {n} 条，费用 {cost} {cur}。",
 };

@@ -24,6 +24,7 @@ type Cell = {
 type Ranked = Cell & { recommended_send_day: number | null };
 type Report = {
   quantile: number;
+  min_samples: number;
   refreshed_at: string | null;
   window: { days: number };
   workspace: Ranked;
@@ -56,6 +57,7 @@ type Props = {
   now: number;
 };
 
+const PERSON_CHANNELS = ["agent", "branch", "front_desk"];
 const pct = (x: number | null) => (x === null ? "–" : `${Math.round(x * 100)}%`);
 
 /** Which timing a fitness row is (the API names them in English). */
@@ -64,6 +66,53 @@ function timingName(w: Words, t: string, q: number): string {
   if (t.startsWith("model")) return fill(w.timingModel, { q: Math.round(q * 100) });
   if (rule) return fill(w.timingRule, { d: rule[1] as string });
   return t.startsWith("campaign ") ? fill(w.timingCampaign, { name: t.slice(9) }) : t;
+}
+
+/**
+ * The line a card team's manager reads first: did the prompts move activations away from the
+ * agents (the share before and after the comparison date), and what did they cost.
+ */
+function Verdict(props: {
+  w: Words;
+  lang: Lang;
+  mix: Mix;
+  compare: string;
+  prompts: { sent: number; cost: number; currency: string | null };
+}) {
+  const { w, mix, prompts } = props;
+  // Activations that took a person's time: what the prompts are meant to save.
+  const staffed = (shares: Record<string, number> | undefined) =>
+    shares && PERSON_CHANNELS.some((c) => c in shares)
+      ? PERSON_CHANNELS.reduce((n, c) => n + (shares[c] ?? 0), 0)
+      : undefined;
+  const before = staffed(mix.comparison?.before.shares);
+  const after = staffed(mix.comparison?.after.shares);
+  const parts: string[] = [];
+  if (before !== undefined && after !== undefined) {
+    const points = Math.round((before - after) * 100);
+    parts.push(
+      fill(points >= 0 ? w.verdictAgentsDown : w.verdictAgentsUp, {
+        before: pct(before),
+        after: pct(after),
+        date: props.compare,
+        p: Math.abs(points),
+      }),
+    );
+  }
+  if (prompts.sent > 0) {
+    parts.push(
+      fill(w.verdictPrompts, {
+        n: prompts.sent.toLocaleString(props.lang),
+        cost: String(Math.round(prompts.cost * 100) / 100),
+        cur: prompts.currency ?? "",
+      }),
+    );
+  }
+  return parts.length === 0 ? null : (
+    <p class="card" data-testid="verdict">
+      {parts.join(" ")}
+    </p>
+  );
 }
 
 /**
@@ -100,6 +149,16 @@ export async function ActivationPage(props: Props) {
     `/v1/reports/activation-channels?item_kind=${kind}${inside ? `&compare_at=${compare}T00:00:00Z` : ""}`,
   );
 
+  // What the prompts cost: every after-delivery campaign's messages and their price.
+  const prompts = { sent: 0, cost: 0, currency: null as string | null };
+  for (const c of campaigns) {
+    const st = await api.get<{ by_status: Record<string, number>; cost: number; currency: string | null }>(
+      `/v1/campaigns/${c.id}/stats`,
+    );
+    prompts.sent += ["sent", "delivered", "undelivered", "unknown"].reduce((n, k) => n + (st.by_status[k] ?? 0), 0);
+    prompts.cost += st.cost;
+    prompts.currency ??= st.currency;
+  }
   const qp = Math.round(Number(q) * 100);
   const pKey = `p${qp}`;
   const chosen: Ranked | Report["cells"][number] | undefined = query.courier
@@ -174,6 +233,7 @@ export async function ActivationPage(props: Props) {
               {fill(w.recommendation, { d: report.workspace.recommended_send_day, q: qp })}
             </p>
           )}
+          <Verdict w={w} lang={lang} mix={mix} compare={compare} prompts={prompts} />
           {report.refreshed_at && (
             <p class="muted">
               {fill(w.modelAsOf, { t: whenIn(report.refreshed_at, zone, lang), n: report.window.days })}
@@ -202,7 +262,13 @@ export async function ActivationPage(props: Props) {
                 <td data-label={w.samples}>{c.samples}</td>
                 <td data-label={w.medianDays}>{c.quantiles.p50?.days ?? "–"}</td>
                 <td data-label={fill(w.quantileDays, { q: qp })}>{c.quantiles[pKey]?.days ?? "–"}</td>
-                <td data-label={w.timedBy}>{term(w, "level_", c.timed_by.level)}</td>
+                <td data-label={w.timedBy}>
+                  {term(w, "level_", c.timed_by.level)}
+                  {/* Why its own figures above are not what times it: too few deliveries of its own. */}
+                  {c.timed_by.level !== "cell" && (
+                    <span class="muted"> ({fill(w.tooFewHere, { n: c.samples, min: report.min_samples })})</span>
+                  )}
+                </td>
                 <td data-label={w.sendDay}>{c.timed_by.recommended_send_day ?? "–"}</td>
                 <td data-label={w.chart}>
                   <a href={cellLink(c.courier, c.region)}>{w.chart}</a>

@@ -1,5 +1,5 @@
 import { displayPhone } from "../../lib/phone";
-import type { ConsoleApi } from "../api";
+import { type ConsoleApi, refusal } from "../api";
 import { Field, Hidden, Select } from "../fields";
 import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
@@ -236,6 +236,8 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
   const statics = (await api.get<{ data: G[] }>("/v1/groups")).data
     .filter((g) => g.kind === "static")
     .map((g) => ({ id: g.id, name: g.name, code: g.code, member: member.has(g.id) }));
+  // A simulator channel lets a person try a reply (STOP, a keyword) as this customer.
+  const simulator = props.who.scope === "read" ? null : await simulatorChannel(api);
   // In the customer's own zone, named (their timeline: when they got or sent what).
   const when = (iso: string) => whenIn(iso, c.time_zone, lang);
   const b = c.birthday;
@@ -276,6 +278,23 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
         ))}
       </dl>
       <CustomerEditForm w={w} csrf={props.who.csrf} c={c} tiers={tiers} staff={staff} groups={statics} />
+      {simulator && c.phone && (
+        <details class="card">
+          <summary>{w.simulateReply}</summary>
+          <form method="post" action={`/console/customers/${encodeURIComponent(c.id)}/simulate`} class="filters">
+            <Hidden csrf={props.who.csrf} />
+            <input type="hidden" name="channel_id" value={simulator} />
+            <Field
+              id="sim-text"
+              label={fill(w.simulateAs, { who: c.name ?? displayPhone(c.phone, tenant.default_country) })}
+            >
+              <input id="sim-text" name="text" required maxlength={1600} placeholder={w.simulateHint} />
+            </Field>
+            <button type="submit">{w.simulateSend}</button>
+          </form>
+          <p class="muted">{w.simulateNote}</p>
+        </details>
+      )}
       <h2>{w.timeline}</h2>
       {timeline.length === 0 ? (
         <p class="muted">{w.noTimeline}</p>
@@ -296,6 +315,18 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
       )}
     </Layout>
   );
+}
+
+/** The workspace's simulator channel (the default one first), if it has one and the reader may see channels. */
+async function simulatorChannel(api: ConsoleApi): Promise<string | null> {
+  try {
+    const list = (await api.get<{ data: { id: string; provider: string; default: boolean }[] }>("/v1/channels")).data;
+    const sims = list.filter((ch) => ch.provider === "simulator").sort((a, b) => Number(b.default) - Number(a.default));
+    return sims[0]?.id ?? null;
+  } catch (e) {
+    refusal(e); // a viewer or operator may not list channels: no form for them
+    return null;
+  }
 }
 
 /** The names a timeline's lines need: templates, keywords and campaigns it mentions, attributes. */

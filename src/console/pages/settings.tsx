@@ -169,7 +169,12 @@ function channelConfig(provider: string, f: Record<string, string>): Record<stri
  * takes effect next month); staff with their phones and console roles; sending channels, whose
  * credentials can be replaced but are never shown. Only an admin may change them (the API says so).
  */
-export async function SettingsPage(props: Props & { origin: string }) {
+export async function SettingsPage(
+  props: Props & {
+    origin: string /** The add-staff form as typed, after a refusal. */;
+    staffForm?: Record<string, string>;
+  },
+) {
   const { w, api, lang } = props;
   const t = await api.get<Tenant>("/v1/tenant");
   const staff = (await api.get<{ data: Staff[] }>("/v1/staff")).data;
@@ -178,6 +183,7 @@ export async function SettingsPage(props: Props & { origin: string }) {
   const csrf = props.who.csrf;
   const admin = props.who.scope === "admin";
   const plan = t.plan;
+  const typed = props.staffForm ?? {};
   return (
     <Layout lang={lang} w={w} title={w.settings} page="settings" who={props.who}>
       <Notice text={props.notice} />
@@ -324,18 +330,18 @@ export async function SettingsPage(props: Props & { origin: string }) {
       <form method="post" action="/console/settings/staff" class="card filters" aria-labelledby="add-staff-h">
         <Hidden csrf={csrf} />
         <Field id="staff-name" label={w.name}>
-          <input id="staff-name" name="name" required maxlength={100} />
+          <input id="staff-name" name="name" required maxlength={100} value={typed.name ?? ""} />
         </Field>
         <Field id="staff-phone" label={w.phone}>
-          <input id="staff-phone" name="phone" />
+          <input id="staff-phone" name="phone" value={typed.phone ?? ""} />
         </Field>
         <Field id="staff-email" label={w.email}>
-          <input id="staff-email" name="email" type="email" />
+          <input id="staff-email" name="email" type="email" value={typed.email ?? ""} />
         </Field>
         <Field id="staff-role" label={w.role}>
           <select id="staff-role" name="role">
             {ROLES.map((r) => (
-              <option value={r} selected={r === "operator"}>
+              <option value={r} selected={r === (typed.role ?? "operator")}>
                 {w[`role_${r}`]}
               </option>
             ))}

@@ -32,6 +32,8 @@ button { font: inherit; padding: .4rem .9rem; border-radius: .35rem; border: 1px
 button.secondary { background: #fff; color: var(--accent); }
 button.danger { background: var(--bad); border-color: var(--bad); }
 a.button { display: inline-block; padding: .4rem .9rem; border-radius: .35rem; border: 1px solid var(--accent); color: var(--accent); background: #fff; text-decoration: none; }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem .75rem; align-items: flex-start; margin: .5rem 0 1rem; }
+.actions form { margin: 0; }
 details.confirm { display: inline-block; }
 details.confirm summary { cursor: pointer; color: var(--bad); padding: .4rem 0; }
 .warning { color: #7a4d00; background: #fff6e0; border: 1px solid #e0b85a; border-radius: .35rem; padding: .4rem .6rem; }

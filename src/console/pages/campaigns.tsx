@@ -209,7 +209,7 @@ function Moves(props: { w: Words; csrf: string; id: string; status: string; draf
     </details>
   );
   return (
-    <div class="filters">
+    <div class="actions">
       {props.draft && (
         <a class="button" href={`/console/campaigns?edit=${id}#new-campaign`}>
           {w.editCampaign}

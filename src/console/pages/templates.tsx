@@ -101,7 +101,7 @@ export async function TemplatesPage(props: Props) {
                   ))}
                 </td>
                 <td data-label={w.kind}>{term(w, "tkind_", first.kind)}</td>
-                <td data-label={w.text} class="muted">
+                <td data-label={w.text} class="muted sms-text">
                   {(texts.get(key) ?? first.source).slice(0, 80)}
                 </td>
               </tr>

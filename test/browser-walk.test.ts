@@ -1,7 +1,7 @@
 // A gym owner's day in a real browser (Debian's Chromium through playwright-core), on a desktop
 // (1280×800) and a phone (390×844), in English and 中文: import members from the files their
 // spreadsheet saves, add one, put some in a group, build a segment, write a template, set up a
-// birthday campaign with an offer per language, schedule it, try a reply, answer the inbox, add
+// birthday campaign with an offer per language, schedule it, try replies, answer the inbox, add
 // a keyword, move quiet hours. Every page of the walk is checked as a person would meet it: no
 // page error and no console error, no code or internal id in the visible text, every time with
 // its zone, nothing wider than the phone. Screenshots go to test/screenshots/walk/ (not
@@ -226,6 +226,19 @@ describe.runIf(present)("a day's work in the console, on a desktop and a phone, 
     await page.reload();
     await expect.poll(() => page.locator("ol.timeline").innerText()).toContain("Texted in");
     await shot("simulated");
+
+    // A complaint the same way; answered from the inbox, it leaves the open list.
+    await page.locator("summary", { hasText: "Try a reply from this customer" }).click();
+    await page.locator("#sim-text").fill("The shower is cold again");
+    await page.getByRole("button", { name: "Receive it" }).click();
+    await runInbound(env.deps);
+    await page.goto(`${base}/console/inbox`);
+    const item = page.locator("ol.timeline li", { hasText: "The shower is cold again" });
+    await item.getByLabel("Reply", { exact: true }).fill("Sorry, it is fixed today.");
+    await item.getByRole("button", { name: "Send reply" }).click();
+    await expect.poll(() => page.getByRole("status").textContent()).toBe("Reply sent.");
+    expect(await page.locator("ol.timeline li", { hasText: "The shower is cold again" }).count()).toBe(0);
+    await shot("inbox");
 
     // A keyword, and quiet hours moved.
     await page.goto(`${base}/console/keywords`);

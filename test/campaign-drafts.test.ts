@@ -177,3 +177,40 @@ describe("console: a draft from form to changes, copy and bin", () => {
     expect(live).not.toContain("?edit=");
   });
 });
+
+describe("console: a draft the form cannot show whole", () => {
+  it("is not offered for editing in the form (which would flatten it), and a forged edit is refused", async () => {
+    const env = await setup();
+    const t = await twoWay(env);
+    const a = (await t.client.post("/v1/groups", { name: "A", code: "01", kind: "static" })).body;
+    const b = (await t.client.post("/v1/groups", { name: "B", code: "02", kind: "static" })).body;
+    const draft = await t.client.post("/v1/campaigns", {
+      name: "Two groups",
+      kind: "broadcast",
+      template: "member_promotion",
+      audience: { groups: [a.id, b.id] },
+      variables: { offer: "x" },
+    });
+    const cookie = await signIn(env, t.key);
+    const html = await (await page(env, `/console/campaigns/${draft.body.id}`, cookie)).text();
+    expect(html).not.toContain("?edit=");
+    expect(html).toContain("This draft has settings the form does not show");
+    const forged = await form(
+      env,
+      "/console/campaigns",
+      {
+        _csrf: await csrfOf(env, cookie),
+        edit: draft.body.id,
+        kind: "broadcast",
+        name: "Flat",
+        template: "member_promotion",
+      },
+      cookie,
+    );
+    expect(forged.status).toBe(409);
+    expect((await t.client.get(`/v1/campaigns/${draft.body.id}`)).body).toMatchObject({
+      name: "Two groups",
+      audience: { groups: [a.id, b.id] },
+    });
+  });
+});

@@ -231,13 +231,18 @@ describe("console: keywords", () => {
     expect(html).toContain("replies “Welcome to morning yoga!”; adds to Morning Yoga");
 
     // A keyword with no words is refused, naming the field.
-    const bad = await act(env, cookie, "/console/keywords/create", {
-      name: "Empty",
-      words: " , ",
-      match: "whole",
-      reply: "x",
-    });
-    expect(bad.notice).toMatch(/^!Invalid request: .*words/);
+    const bad = await form(
+      env,
+      "/console/keywords/create",
+      { _csrf: await csrfOf(env, cookie), name: "Empty", words: " , ", match: "first_word", reply: "x" },
+      cookie,
+    );
+    expect(bad.status).toBe(422);
+    const kept = await bad.text();
+    expect(kept).toMatch(/role="alert" class="error">Invalid request: [^<]*words/);
+    // What was typed stays for the next try.
+    expect(kept).toContain('<input id="kw-name" name="name" required="" maxlength="100" value="Empty"/>');
+    expect(kept).toContain('<option value="first_word" selected="">');
 
     await act(env, cookie, "/console/keywords/disable", { id: kw.id });
     expect((await t.client.get(`/v1/keywords/${kw.id}`)).body.enabled).toBe(false);
@@ -531,8 +536,19 @@ describe("console: editing a customer", () => {
     const tl = (await t.client.get(`/v1/customers/${c.id}/timeline`)).body.data;
     expect(JSON.stringify(tl)).toContain("asked at the front desk");
 
-    const bad = await act(env, cookie, `/console/customers/${c.id}`, { ...fields, phone: "12345", tier: "diamond" });
-    expect(bad.notice).toMatch(/^!.*phone/);
+    // Refused: the form comes back open with what was typed and why, and nothing changed.
+    const bad = await form(
+      env,
+      `/console/customers/${c.id}`,
+      { _csrf: await csrfOf(env, cookie), ...fields, phone: "12345", tier: "diamond" },
+      cookie,
+    );
+    expect(bad.status).toBe(422);
+    const kept = await bad.text();
+    expect(kept).toMatch(/role="alert" class="error">[^<]*phone/);
+    expect(kept).toContain('<details class="card" open="">');
+    expect(kept).toContain('<input id="e-phone" name="phone" required="" value="12345"/>');
+    expect(kept).toContain('<option value="diamond" selected="">diamond</option>');
     expect((await t.client.get(`/v1/customers/${c.id}`)).body.tier).toBe("gold");
   });
 });

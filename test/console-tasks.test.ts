@@ -273,6 +273,24 @@ describe("console: segments a person can build and change", () => {
     expect(listed).toContain("Only the customers who match the segment");
   });
 
+  it("lists a segment whose condition no longer holds, so it can be fixed", async () => {
+    const env = await setup();
+    const t = await tenant(env);
+    const seg = await t.client.post("/v1/groups", {
+      name: "Silver",
+      kind: "segment",
+      filter: { field: "tier", op: "eq", value: "silver" },
+    });
+    expect(seg.status).toBe(201);
+    expect((await t.client.patch("/v1/tenant", { tiers: ["ordinary", "gold"] })).status).toBe(200);
+    const cookie = await signIn(env, t.key);
+    const res = await page(env, "/console/groups", cookie);
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(
+      />Silver<\/a><\/td><td data-label="Code">–<\/td><td data-label="Kind">Segment<\/td><td data-label="Members">–<\/td>/,
+    );
+  });
+
   it("opens tomorrow's birthdays from home as a list of those members", async () => {
     const env = await setup();
     const t = await tenant(env);
@@ -301,12 +319,14 @@ describe("console: home tells what is coming and what changed today", () => {
   it("lists a campaign held by quiet hours under Upcoming with when it goes; counts only real opt-outs", async () => {
     const env = await setup("2026-11-23T14:00:00Z"); // 22:00 in Shanghai
     const t = await twoWay(env, { quiet_hours: { start: "21:00", end: "08:00" } });
+    const ids: string[] = [];
     for (const i of [1, 2]) {
-      await t.client.post("/v1/customers", {
+      const made = await t.client.post("/v1/customers", {
         name: `M${i}`,
         phone: `1380013800${i}`,
         consent: { state: "subscribed" },
       });
+      ids.push(made.body.id);
     }
     const offer = await t.client.post("/v1/campaigns", {
       name: "Offer",
@@ -334,8 +354,17 @@ describe("console: home tells what is coming and what changed today", () => {
     expect(home).toMatch(
       /<td data-label="Campaigns"><a href="\/console\/campaigns\/cmp_\w+">Offer<\/a> <span class="badge">One-off<\/span><span class="badge">held for quiet hours<\/span><\/td><td data-label="Next">Nov 24, 2026, 08:00 GMT\+8<\/td><td data-label="Sending">[12]<\/td>/,
     );
+    // A never-asked member set to unsubscribed at the front desk is an opt-out too.
+    const walkIn = (await t.client.post("/v1/customers", { name: "Walk-in", phone: "13800138103" })).body;
+    env.clock.advance(60_000);
+    await t.client.patch(`/v1/customers/${walkIn.id}`, { consent: { state: "unsubscribed", evidence: "said so" } });
     const summary = (await t.client.get("/v1/reports/summary")).body;
-    expect(summary.today.opt_outs).toBe(1);
+    expect(summary.today.opt_outs).toBe(2);
+    // The held member's timeline says when it goes, in their zone.
+    const held = await (await page(env, `/console/customers/${ids[1]}`, cookie)).text();
+    expect(held).toContain(
+      '<strong>Message waiting to send</strong> <span class="muted">Member offer · marketing · Held until the end of quiet hours in the customer&#39;s time zone · goes at Nov 24, 2026, 08:00 GMT+8</span>',
+    );
     const campaign = await (await page(env, `/console/campaigns/${offer.body.id}`, cookie)).text();
     expect(campaign).toMatch(
       /<p data-testid="waiting">[12] messages wait to be sent; the next goes at Nov 24, 2026, 08:00 GMT\+8\. <span class="badge">held for quiet hours: [12]<\/span><\/p>/,

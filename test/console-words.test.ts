@@ -169,7 +169,11 @@ describe("console: words, not codes", () => {
         { _csrf: await csrfOf(env, cookie), name, words, match: "whole", reply: "ok" },
         `${cookie}; tidings_lang=${lang}`,
       );
-      return noticeOf(res);
+      if (res.status === 303) return noticeOf(res);
+      // Refused: the page again, the form as typed, the reason in its alert.
+      const html = await res.text();
+      expect(html).toContain(`value="${name}"`);
+      return `!${/role="alert" class="error">([^<]*)</.exec(html)?.[1] ?? ""}`;
     };
     expect(await add("Yoga", "YOGA", "en")).toBe("Saved.");
     expect(await add("Yoga 2", "yoga", "en")).toBe(

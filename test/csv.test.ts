@@ -103,6 +103,33 @@ describe("what a spreadsheet program saved", () => {
     }
   });
 
+  it("reads UTF-16LE Chinese text without a BOM, though some of its characters have a zero byte", async () => {
+    const text = "姓名\t手机号\n一一\t139\n最退\t138\n";
+    const le = new Uint8Array(text.length * 2);
+    for (let i = 0; i < text.length; i++) le.set([text.charCodeAt(i) & 0xff, text.charCodeAt(i) >> 8], i * 2);
+    expect(await read(le, 1 << 16)).toEqual([
+      ["姓名", "手机号"],
+      ["一一", "139"],
+      ["最退", "138"],
+    ]);
+  });
+
+  it("stops where a file read as UTF-8 turns into GBK, keeping the rows before, never storing U+FFFD", async () => {
+    const ascii = `name,phone\n${"Ann,139\n".repeat(3000)}`; // 24 KB of ASCII: read as UTF-8
+    const bytes = new Uint8Array([...new TextEncoder().encode(ascii), 0xd5, 0xd4, 0xc3, 0xf4, 0x2c, 0x31, 0x0a]);
+    const rows: string[][] = [];
+    let error: unknown;
+    try {
+      for await (const batch of csvRows(bytesStream(bytes, 4096))) rows.push(...batch.map((r) => r.cells));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CsvSyntaxError);
+    expect((error as Error).message).toContain("not UTF-8");
+    expect(rows.length).toBeGreaterThan(2000);
+    expect(rows.flat().some((c) => c.includes("\ufffd"))).toBe(false);
+  });
+
   it("reads UTF-16 without a BOM by its zero bytes, and tabs as the separator", async () => {
     const text = "name\tphone\nAnn\t139\n";
     const be = new Uint8Array(text.length * 2);

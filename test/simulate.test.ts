@@ -55,7 +55,13 @@ describe("a simulated reply", () => {
       text: "x",
     });
     expect(refused.status).toBe(409);
+    // Once the workspace sends through a real provider, nothing can be made up at all.
+    await t.client.patch(`/v1/channels/${twilio.body.id}`, { default: true });
+    const live = await t.client.post("/v1/inbound/simulate", { customer_id: ann.id, text: "START" });
+    expect(live.status).toBe(409);
+    expect(live.body.error.message).toContain("default channel is a real provider");
     expect((await t.client.get("/v1/inbound")).body.data).toHaveLength(2);
+    expect((await t.client.get(`/v1/customers/${ann.id}`)).body.consent.state).toBe("unsubscribed");
   });
 
   it("can be typed on the customer's profile in the console, and shows on the timeline", async () => {
@@ -86,9 +92,9 @@ describe("a simulated reply", () => {
     expect(after).toContain(
       '<strong>Texted in</strong> <span class="muted">keyword Yoga</span><blockquote>yoga tonight?</blockquote>',
     );
-    // Someone who may not see channels gets no such form.
-    const read = (await t.client.post("/v1/api-keys", { name: "reporting", scope: "read" })).body.key;
-    const viewer = await signIn(env, read);
-    expect(await (await page(env, `/console/customers/${ann.id}`, viewer)).text()).not.toContain("Try a reply");
+    // Only an admin gets the form.
+    const write = (await t.client.post("/v1/api-keys", { name: "crm", scope: "write" })).body.key;
+    const operator = await signIn(env, write);
+    expect(await (await page(env, `/console/customers/${ann.id}`, operator)).text()).not.toContain("Try a reply");
   });
 });

@@ -63,6 +63,18 @@ type Counted = {
   byLocale: Map<string, number>;
 };
 
+/** JSON merge patch (RFC 7396), as SQLite's json_patch lays a language's values over the common ones when planning. */
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
+  const base = typeof target === "object" && target !== null && !Array.isArray(target) ? target : {};
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
 export type LanguageWarning =
   | { code: "template_language_missing"; locale: string; customers: number; falls_back_to: string }
   | { code: "values_language_missing"; locale: string; customers: number };
@@ -140,7 +152,7 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
         mergeVariables(
           customerVariables(customer, brandName(tenant)),
           // As planning writes them: the customer's language's values over the common ones.
-          nest({ ...c.variables, ...(c.variablesByLocale?.[customer.locale ?? ""] ?? {}) }),
+          nest(mergePatch(c.variables, c.variablesByLocale?.[customer.locale ?? ""] ?? {}) as Record<string, unknown>),
         ),
         renderData(ctx, locale, customer.timeZone ?? tenant.timeZone, plan.currency),
         DEFAULT_LIMITS,

@@ -252,6 +252,10 @@ async function afterDeliveryTrigger(ctx: Ctx, input: CampaignCreate): Promise<Af
 /** `opts.id` fixes the id, so a caller that may run twice (an SMS command) creates it once. */
 /** A campaign's definition from its create body, checked field by field (a new draft or a replaced one). */
 async function definition(env: CampaignEnv, input: CampaignCreate) {
+  // Its prompts are planned per shipment, not per customer row: values per language are not applied there yet.
+  if (input.kind === "after_delivery" && input.variables_by_locale) {
+    throw ValidationError.field("variables_by_locale", "is not used by after_delivery campaigns");
+  }
   const tenant = await getTenantRow(env.db, env.tenantId);
   const chain = localeChain(null, tenant.locale);
   const t = await checkTemplateKey(env, env.library, input.template, chain, "template");

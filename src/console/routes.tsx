@@ -8,13 +8,12 @@ import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, getSignedCookie, setCookie, setSignedCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import type { ImportReport } from "../customers/import";
-import type { AppEnv } from "../http/env";
 import { PayloadTooLargeError } from "../lib/errors";
-import { deriveSecret, type SecretKey } from "../lib/secretbox";
 import { ApiError, type ApiFetch, consoleApi, refusal } from "./api";
 import { fill, type Lang, pickLang, type Words, words } from "./i18n";
 import { Layout, Problem, sectionOf } from "./layout";
 import { ActivationPage } from "./pages/activation";
+import { type CampaignView, formCanShow } from "./pages/campaign-edit";
 import { campaignBody } from "./pages/campaign-form";
 import { CampaignPage, CampaignsPage, StatsFragment } from "./pages/campaigns";
 import { addCustomer } from "./pages/customer-add";
@@ -29,7 +28,8 @@ import { LoginPage } from "./pages/login";
 import { filterOf } from "./pages/segment-builder";
 import { SettingsPage, settingsAction } from "./pages/settings";
 import { EditorPage, NeedsName, PreviewSection, saveTemplate, TemplatesPage } from "./pages/templates";
-import { type Session, sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
+import { type ConsoleEnv, cookieOptions, cookieSecret, formOf, pathOf, safeNext } from "./request";
+import { sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
 import { CONSOLE_CSS, FAVICON_SVG } from "./style";
 
 const COOKIE = "tidings_session";
@@ -42,53 +42,6 @@ const FORM_BYTES = 64 * 1024;
 const IMPORT_BYTES = 20 * 1024 * 1024;
 
 const noticeCookie = { path: "/console", httpOnly: true, sameSite: "Lax", maxAge: 60 } as const;
-
-type ConsoleEnv = AppEnv & { Variables: { session: Session; lang: Lang; w: Words; notice?: string } };
-
-// One derivation per key (per process or isolate), not per request.
-const secrets = new WeakMap<SecretKey, Promise<string>>();
-function cookieSecret(key: SecretKey): Promise<string> {
-  let s = secrets.get(key);
-  if (!s) {
-    s = deriveSecret(key, "tidings console session cookie");
-    secrets.set(key, s);
-  }
-  return s;
-}
-
-function cookieOptions(c: Context<ConsoleEnv>) {
-  return {
-    httpOnly: true,
-    sameSite: "Lax" as const,
-    path: "/console",
-    // Behind a TLS proxy the request reaches us as http; the public URL says what the browser sees.
-    secure: new URL(c.req.url).protocol === "https:" || (c.get("deps").config.publicUrl?.startsWith("https:") ?? false),
-    maxAge: 12 * 3600,
-  };
-}
-
-/** Where to go after sign-in: only a console page, never another site. */
-function safeNext(next: unknown): string {
-  const ok = typeof next === "string" && /^\/console(\/[\w\-/?=&%.]*)?$/.test(next) && !next.includes("..");
-  return ok ? next : "/console";
-}
-
-/** A URL's path, or null for a missing or malformed one (a Referer is the client's to send). */
-function pathOf(url: string | undefined): string | null {
-  if (!url) return null;
-  try {
-    return new URL(url).pathname;
-  } catch {
-    return null;
-  }
-}
-
-async function formOf(c: Context): Promise<Record<string, string>> {
-  const body = await c.req.parseBody();
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(body)) if (typeof v === "string") out[k] = v;
-  return out;
-}
 
 export function consoleRoutes(api: ApiFetch) {
   const app = new Hono<ConsoleEnv>();
@@ -341,6 +294,14 @@ export function consoleRoutes(api: ApiFetch) {
     try {
       const tenant = await p.api.get<{ time_zone: string; locale: string }>("/v1/tenant");
       const body = campaignBody(form, tenant.time_zone, tenant.locale);
+      if (form.edit) {
+        // Only a draft the form shows whole: anything else would lose what the form cannot show.
+        const stored = await p.api.get<CampaignView>(`/v1/campaigns/${encodeURIComponent(form.edit)}`);
+        const groupIds = (await p.api.get<{ data: { id: string }[] }>("/v1/groups")).data.map((g) => g.id);
+        if (!formCanShow(stored, groupIds, tenant.time_zone)) {
+          return c.html(await CampaignsPage({ ...p, error: p.w.editViaApi, form }), 409);
+        }
+      }
       const saved = form.edit
         ? await p.api.put<{ id: string }>(`/v1/campaigns/${encodeURIComponent(form.edit)}`, body)
         : await p.api.post<{ id: string }>("/v1/campaigns", body);
@@ -415,6 +376,25 @@ export function consoleRoutes(api: ApiFetch) {
     action(c, "/console/settings", (p, form) => settingsAction(p, c.req.param("what"), form)),
   );
   app.get("/console/keywords", async (c) => c.html(await KeywordsPage({ ...page(c), notice: c.get("notice") })));
+  // A new keyword the API refuses (a clash, a bad word) comes back as typed, with why.
+  app.post("/console/keywords/create", async (c) => {
+    const p = page(c);
+    const form = await formOf(c);
+    let notice: string;
+    let status = 422;
+    try {
+      notice = await keywordAction(p, "create", form);
+    } catch (e) {
+      const r = refusal(e);
+      notice = `!${r.detail && !r.message.includes(r.detail) ? `${r.message} (${r.detail})` : r.message}`;
+      status = r.status;
+    }
+    if (!notice.startsWith("!")) {
+      setCookie(c, NOTICE_COOKIE, notice, noticeCookie);
+      return c.redirect("/console/keywords", 303);
+    }
+    return c.html(await KeywordsPage({ ...p, notice, typed: form }), status as 422);
+  });
   app.post("/console/keywords/:what", (c) =>
     action(c, "/console/keywords", (p, form) => keywordAction(p, c.req.param("what"), form)),
   );
@@ -441,9 +421,20 @@ export function consoleRoutes(api: ApiFetch) {
       return fill(p.w.simulated, { text: (form.text ?? "").slice(0, 100) });
     });
   });
-  app.post("/console/customers/:id", (c) => {
+  // A refused edit comes back as typed, open, with the API's reason (not the stored values).
+  app.post("/console/customers/:id", async (c) => {
     const id = c.req.param("id");
-    return action(c, `/console/customers/${encodeURIComponent(id)}`, (p, form) => saveCustomer(p, id, form));
+    const p = page(c);
+    const form = await formOf(c);
+    try {
+      setCookie(c, NOTICE_COOKIE, await saveCustomer(p, id, form), noticeCookie);
+      return c.redirect(`/console/customers/${encodeURIComponent(id)}`, 303);
+    } catch (e) {
+      const r = refusal(e);
+      const notice = `!${r.detail && !r.message.includes(r.detail) ? `${r.message} (${r.detail})` : r.message}`;
+      const body = await CustomerPage({ ...p, id, notice, typed: form });
+      return body === null ? c.html(notFound(p), 404) : c.html(body, r.status as 422);
+    }
   });
   app.get("/console/customers/:id", async (c) => {
     const p = page(c);

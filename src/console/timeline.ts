@@ -11,6 +11,8 @@ export type TimelineNames = {
   keyword: (id: string) => string | undefined;
   campaign: (id: string) => string | undefined;
   attributes: readonly Attribute[];
+  /** An instant as the page shows times (the customer's zone, named). */
+  when: (iso: string) => string;
 };
 
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
@@ -51,6 +53,7 @@ export function describe(
         template && names.template(template),
         term(w, "tk_", String(d.kind ?? "")),
         str(d.reason) && reasonText(lang, d.reason as string),
+        str(d.until) && fill(w.tl_until, { time: names.when(d.until as string) }),
       ),
       ...(str(d.text) && { quote: d.text as string }),
     };

@@ -373,11 +373,20 @@ export async function timeline(ctx: Ctx, id: string) {
       kind: messages.kind,
       template: messages.templateKey,
       text: messages.text,
+      current: messages.status,
+      dueAt: messages.dueAt,
     })
     .from(messageEvents)
     .innerJoin(messages, eq(messages.id, messageEvents.messageId))
     .where(and(eq(messages.tenantId, ctx.tenantId), eq(messages.customerId, id), eq(messageEvents.applied, true)))
     .all();
+  // A message still held says until when: its latest hold is the one in force.
+  const lastHold = new Map<string, string>();
+  for (const e of sent) {
+    const had = lastHold.get(e.messageId);
+    if (e.status === "queued" && e.reason && e.current === "queued" && (!had || e.id > had))
+      lastHold.set(e.messageId, e.id);
+  }
   const items = [
     { at: row.createdAt, seq: "", type: "customer.created", data: { source: row.source } as Record<string, unknown> },
     ...sent.map((e) => ({
@@ -390,6 +399,7 @@ export async function timeline(ctx: Ctx, id: string) {
         template: e.template,
         ...(e.status === "sent" ? { text: e.text } : {}),
         ...(e.reason ? { reason: e.reason } : {}),
+        ...(lastHold.get(e.messageId) === e.id ? { until: new Date(e.dueAt).toISOString() } : {}),
       } as Record<string, unknown>,
     })),
     ...consent.map((e) => ({

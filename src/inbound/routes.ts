@@ -57,8 +57,8 @@ export const inboundRoutes = createRouter()
       tags: ["Inbound"],
       summary: "Receive a reply as if a customer texted it (simulator channels only)",
       description:
-        "For trying STOP, keywords and surveys without a phone: stored as the simulator's signed webhook stores a reply, then handled by the same pipeline (see it in GET /v1/inbound). From the customer's phone (customer_id) or any number (from); through channel_id or the default channel, which must be a simulator (409 otherwise).",
-      scope: "write",
+        "For trying STOP, keywords and surveys without a phone: stored as the simulator's signed webhook stores a reply, then handled by the same pipeline (see it in GET /v1/inbound), consent changes included. Only while the workspace's default channel is the simulator (a workspace live on a real provider gets 409), and never from a staff member's phone (409). From the customer's phone (customer_id) or any number (from).",
+      scope: "admin",
       request: {
         body: jsonBody(
           z

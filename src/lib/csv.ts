@@ -91,9 +91,23 @@ export async function* csvRows(body: ReadableStream<Uint8Array>): AsyncGenerator
   let newline: Newline | null = null;
   let delimiter = ",";
   for await (const chunk of sniffed(body)) {
-    decoder ??= new TextDecoder(chunk.encoding ?? "utf-8");
+    // UTF-8 is read strictly: bytes that are not UTF-8 later on (a file whose first 16 KB were
+    // plain ASCII, then GBK) stop the import there, with the rows before it kept, not as U+FFFD.
+    decoder ??= new TextDecoder(chunk.encoding ?? "utf-8", {
+      fatal: (chunk.encoding ?? "utf-8") === "utf-8",
+      ignoreBOM: false,
+    });
     const done = chunk.done;
-    const text = carry + decoder.decode(chunk.bytes, { stream: !done });
+    let decoded: string;
+    try {
+      decoded = decoder.decode(chunk.bytes, { stream: !done });
+    } catch {
+      throw new CsvSyntaxError(
+        line,
+        "the text is not UTF-8 from here on: save the file as CSV UTF-8 and import it again",
+      );
+    }
+    const text = carry + decoded;
     if (!newline) {
       // A "\r" at the very end may be the first half of "\r\n": wait for the next character.
       const cr = text.indexOf("\r");

@@ -22,9 +22,12 @@ export function sniffEncoding(head: Uint8Array, complete: boolean): { encoding: 
     if (head[i] === 0) evenZeros++;
     if (head[i + 1] === 0) oddZeros++;
   }
-  // ASCII text in UTF-16 has a zero in every other byte.
-  if (n >= 4 && oddZeros > n / 8 && evenZeros === 0) return { encoding: "utf-16le", bom: 0 };
-  if (n >= 4 && evenZeros > n / 8 && oddZeros === 0) return { encoding: "utf-16be", bom: 0 };
+  // A text file in UTF-8 or GBK has no zero bytes; UTF-16 has one in the high byte of every
+  // ASCII character (and in the low byte of a few Chinese ones: 一 is 4E 00). The side with more
+  // zeros is the high byte.
+  if (n >= 4 && oddZeros + evenZeros > n / 16) {
+    return { encoding: oddZeros >= evenZeros ? "utf-16le" : "utf-16be", bom: 0 };
+  }
   return { encoding: validUtf8(head, complete) ? "utf-8" : "gb18030", bom: 0 };
 }
 

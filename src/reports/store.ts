@@ -86,17 +86,20 @@ export async function inboundCount(db: Database, tenantId: string, from: number,
 
 /**
  * Opt-outs in [from, to) (one row): a customer's own STOP (by text or through the provider), or
- * a change to unsubscribed from another state. A profile that arrives already unsubscribed (an
+ * a change to unsubscribed from another state (a never-asked profile has no entry before it: its
+ * change comes after the profile was made). A profile that arrives already unsubscribed (an
  * imported "consent: no") opted out some other day; it is not today's opt-out.
  */
 export async function optOutCount(db: Database, tenantId: string, from: number, to: number) {
   return db.rawAll<{ n: number }>(
     `select count(*) as n from consent_events e
       where e.tenant_id = ? and e.state = 'unsubscribed' and e.at >= ? and e.at < ?
-        and (e.source in ('keyword', 'provider') or exists (
-          select 1 from consent_events p
-           where p.tenant_id = e.tenant_id and p.customer_id = e.customer_id and p.state <> 'unsubscribed'
-             and (p.at < e.at or (p.at = e.at and p.id < e.id))))`,
+        and (e.source in ('keyword', 'provider')
+          or exists (
+            select 1 from consent_events p
+             where p.tenant_id = e.tenant_id and p.customer_id = e.customer_id and p.state <> 'unsubscribed'
+               and (p.at < e.at or (p.at = e.at and p.id < e.id)))
+          or e.at > (select c.created_at from customers c where c.tenant_id = e.tenant_id and c.id = e.customer_id))`,
     [tenantId, from, to],
   );
 }

@@ -62,6 +62,16 @@ async function phoneFor(
   return parsed.e164;
 }
 
+/** Whether a number (E.164) is a staff member's of the workspace. */
+export async function staffWithPhone(ctx: Ctx, e164: string): Promise<boolean> {
+  const row = await ctx.db.orm
+    .select({ id: staff.id })
+    .from(staff)
+    .where(and(eq(staff.tenantId, ctx.tenantId), eq(staff.phone, e164)))
+    .get();
+  return row !== undefined;
+}
+
 /** Console sign-in is by email, so an email belongs to one member of a workspace. */
 async function emailFor(ctx: Ctx, email: string | null | undefined, selfId?: string) {
   if (email === undefined || email === null) return email;

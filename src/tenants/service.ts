@@ -126,7 +126,12 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
       })
       .where(eq(tenants.id, ctx.tenantId)),
   );
-  if (fields.quiet_hours !== undefined) statements.push(recheckQuietHours(ctx.tenantId, now.getTime()));
+  if (
+    fields.quiet_hours !== undefined &&
+    JSON.stringify(fields.quiet_hours) !== JSON.stringify(row.quietHours ?? null)
+  ) {
+    statements.push(recheckQuietHours(ctx.tenantId, now.getTime()));
+  }
   if (plan) {
     // A package change takes effect on the 1st of next month, in the workspace's time zone (as the
     // README's plan field says); a second change in the same month replaces the pending one.

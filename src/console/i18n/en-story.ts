@@ -77,4 +77,5 @@ export const enStory = {
   ev_purchase: "Purchase",
   "ev_card.activated": "Card activated",
   "ev_membership.activated": "Membership activated",
+  tl_until: "goes at {time}",
 };

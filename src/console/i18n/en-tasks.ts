@@ -77,4 +77,6 @@ export const enTasks = {
   verdictAgentsUp:
     "Activations that took a person (agent, branch, front desk): {before} before {date}, {after} since ({p} points more).",
   verdictPrompts: "Prompts sent: {n}, costing {cost} {cur}.",
+  editViaApi:
+    "This draft has settings the form does not show (it was made through the API): change it through the API, or duplicate it.",
 };

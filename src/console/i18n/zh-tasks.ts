@@ -74,4 +74,5 @@ export const zhTasks: typeof enTasks = {
   verdictAgentsDown: "需要人工的激活（坐席、网点、前台）：{date} 之前 {before}，之后 {after}（减少 {p} 个百分点）。",
   verdictAgentsUp: "需要人工的激活（坐席、网点、前台）：{date} 之前 {before}，之后 {after}（增加 {p} 个百分点）。",
   verdictPrompts: "已发送激活提醒 {n} 条，费用 {cost} {cur}。",
+  editViaApi: "这个草稿有表单无法显示的设置（通过 API 创建）：请通过 API 修改，或复制后再改。",
 };

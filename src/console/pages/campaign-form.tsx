@@ -1,7 +1,7 @@
 // The form for a new campaign of each kind, and the API body it makes. Birthday is the
 // date-relative kind on the birthday with its greeting template: the case most shops start with.
 import { CAMPAIGN_KINDS, ITEM_KINDS } from "../../db/schema";
-import { localParts, zonedInstant } from "../../lib/time";
+import { zonedInstant } from "../../lib/time";
 import { Field, type Option, Select } from "../fields";
 import { fill, term, type Words } from "../i18n";
 import { Problem } from "../layout";
@@ -155,97 +155,6 @@ export function campaignBody(f: Record<string, string>, timeZone: string, locale
       };
     }
   }
-}
-
-export type CampaignView = {
-  id: string;
-  name: string;
-  kind: string;
-  template: string;
-  variables: Record<string, unknown>;
-  variables_by_locale: Record<string, Record<string, unknown>> | null;
-  audience: { groups?: string[] } | null;
-  cron: string | null;
-  next_occurrence_at: string | null;
-  trigger: Record<string, unknown> | null;
-};
-
-// The stored trigger's fields the form has (campaigns/service.ts writes them per kind).
-type TriggerFields = {
-  anchor?: string;
-  delivery_time?: string;
-  offset?: { value: number };
-  yearly?: boolean;
-  holiday?: string | { name: string; date: string };
-  event?: string;
-  delay?: { value: number; unit: string };
-  cancel_on?: string[];
-  item_kind?: string;
-  timing?: { quantile?: number };
-  follow_up?: { max_messages?: number; after_days?: number } | null;
-};
-
-const lines = (v: Record<string, unknown>, skip: string[] = []) =>
-  Object.entries(v)
-    .filter(([k]) => !skip.includes(k))
-    .map(([k, x]) => `${k}=${typeof x === "object" ? JSON.stringify(x) : String(x)}`)
-    .join("\n");
-
-/** A draft's definition as the form's fields, so editing it starts from what it is. */
-export function formOfCampaign(c: CampaignView, timeZone: string): Record<string, string> {
-  const t = (c.trigger ?? {}) as TriggerFields;
-  const kind = c.kind === "date_relative" && t.anchor === "birthday" ? "birthday" : c.kind;
-  const f: Record<string, string> = { kind, name: c.name, template: c.template, group: c.audience?.groups?.[0] ?? "" };
-  const offerOnly = kind === "birthday";
-  f.variables = lines(c.variables, offerOnly ? ["offer"] : []);
-  if (offerOnly && c.variables.offer !== undefined) f.offer = String(c.variables.offer);
-  for (const [l, v] of Object.entries(c.variables_by_locale ?? {})) {
-    f[`variables_${l}`] = lines(v, offerOnly ? ["offer"] : []);
-    if (offerOnly && v.offer !== undefined) f[`offer_${l}`] = String(v.offer);
-  }
-  if (t.delivery_time) f.delivery_time = t.delivery_time;
-  if (c.kind === "broadcast" && c.next_occurrence_at) {
-    const p = localParts(new Date(c.next_occurrence_at), timeZone);
-    const two = (n: number) => String(n).padStart(2, "0");
-    f.send_at = `${p.year}-${two(p.month)}-${two(p.day)}T${two(p.hour)}:${two(p.minute)}`;
-  }
-  if (c.kind === "recurring" && c.cron) {
-    const [m, h, dom, , dow] = c.cron.split(" ");
-    f.at = `${(h ?? "10").padStart(2, "0")}:${(m ?? "0").padStart(2, "0")}`;
-    if (dom !== "*") Object.assign(f, { every: "month", month_day: dom });
-    else Object.assign(f, { every: "week", weekday: dow });
-  }
-  if (kind === "date_relative") {
-    const days = Number(t.offset?.value ?? 0);
-    Object.assign(f, {
-      anchor: t.anchor ?? "",
-      offset_days: String(Math.abs(days)),
-      direction: days < 0 ? "before" : "after",
-      yearly: t.yearly ? "on" : "",
-    });
-  }
-  if (c.kind === "holiday") {
-    if (typeof t.holiday === "string") f.holiday = t.holiday;
-    else
-      Object.assign(f, { holiday: "custom", holiday_name: t.holiday?.name ?? "", holiday_date: t.holiday?.date ?? "" });
-  }
-  if (c.kind === "event") {
-    Object.assign(f, {
-      event_type: t.event ?? "",
-      delay: String(t.delay?.value ?? 0),
-      delay_unit: t.delay?.unit ?? "hours",
-      cancel_on: (t.cancel_on ?? []).join(", "),
-    });
-  }
-  if (c.kind === "after_delivery") {
-    Object.assign(f, {
-      item_kind: t.item_kind ?? "card",
-      quantile: String(t.timing?.quantile ?? "0.8"),
-      prompts: String(t.follow_up?.max_messages ?? 1),
-      after_days: String(t.follow_up?.after_days ?? 3),
-    });
-  }
-  return f;
 }
 
 /** The form for a new campaign of one kind, with tabs to the others. */
@@ -479,7 +388,7 @@ export function NewCampaignForm(props: {
             {v("variables")}
           </textarea>
         </Field>
-        <details open={LANGS.some((l) => !!f[`variables_${l}`])}>
+        <details open={LANGS.some((l) => !!f[`variables_${l}`])} hidden={kind === "after_delivery"}>
           <summary>{w.perLanguage}</summary>
           {LANGS.map((l) => (
             <Field id={`variables_${l}`} label={fill(w.valuesIn, { lang: term(w, "lang_", l) })}>

@@ -10,7 +10,8 @@ import { Poll } from "../live";
 import { type Attribute, attributeName, templateNames } from "../names";
 import { Table } from "../table";
 import { dayIn, whenIn } from "../time";
-import { type CampaignView, formKind, formOfCampaign, NewCampaignForm } from "./campaign-form";
+import { type CampaignView, formCanShow, formOfCampaign } from "./campaign-edit";
+import { formKind, NewCampaignForm } from "./campaign-form";
 
 export type Campaign = {
   id: string;
@@ -74,7 +75,17 @@ export async function CampaignsPage(
   const draft = editing
     ? await api.find<CampaignView & { status: string }>(`/v1/campaigns/${encodeURIComponent(editing)}`)
     : null;
-  const f = props.form ?? (draft && draft.status === "draft" ? { ...formOfCampaign(draft, zone), edit: draft.id } : {});
+  const editable =
+    draft &&
+    draft.status === "draft" &&
+    formCanShow(
+      draft,
+      groups.map((g) => g.id),
+      zone,
+    )
+      ? draft
+      : null;
+  const f = props.form ?? (editable ? { ...formOfCampaign(editable, zone), edit: editable.id } : {});
   return (
     <Layout lang={lang} w={w} title={w.campaigns} page="campaigns" who={props.who}>
       <Notice text={props.notice} />
@@ -189,7 +200,7 @@ const MOVES: Record<string, ("pause" | "resume" | "cancel")[]> = {
   paused: ["resume", "cancel"],
 };
 
-function Moves(props: { w: Words; csrf: string; id: string; status: string; draft: boolean }) {
+function Moves(props: { w: Words; csrf: string; id: string; status: string; draft: boolean; editable: boolean }) {
   const { w, id, csrf } = props;
   const moves = MOVES[props.status] ?? [];
   const post = (to: string, label: string, cls = "") => (
@@ -210,11 +221,12 @@ function Moves(props: { w: Words; csrf: string; id: string; status: string; draf
   );
   return (
     <div class="actions">
-      {props.draft && (
+      {props.draft && props.editable && (
         <a class="button" href={`/console/campaigns?edit=${id}#new-campaign`}>
           {w.editCampaign}
         </a>
       )}
+      {props.draft && !props.editable && <p class="muted">{w.editViaApi}</p>}
       {moves.filter((m) => m !== "cancel").map((m) => post(m, w[`move_${m}`]))}
       {post("duplicate", w.duplicate, "secondary")}
       {moves.includes("cancel") && confirm("cancel", w.move_cancel, w.cancelSays, w.cancelYes)}
@@ -285,6 +297,7 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
   const forecast = await api.get<Forecast>(`/v1/campaigns/${c.id}/forecast?days=30`);
   const stats = draft ? null : await api.get<Stats>(`/v1/campaigns/${c.id}/stats`);
   const zone = (await api.get<{ time_zone: string }>("/v1/tenant")).time_zone;
+  const groupIds = (await api.get<{ data: { id: string }[] }>("/v1/groups")).data.map((g) => g.id);
   // Over the fan-out guard, scheduling needs the count the person saw.
   const audience = forecast.occurrences[0]?.audience ?? 0;
   const confirm = c.kind === "broadcast" || c.kind === "recurring" || c.kind === "holiday" ? audience > FANOUT : false;
@@ -308,7 +321,14 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
           <button type="submit">{w.schedule}</button>
         </form>
       )}
-      <Moves w={w} csrf={props.who.csrf} id={c.id} status={c.status} draft={draft} />
+      <Moves
+        w={w}
+        csrf={props.who.csrf}
+        id={c.id}
+        status={c.status}
+        draft={draft}
+        editable={draft && formCanShow(c as unknown as CampaignView, groupIds, zone)}
+      />
       {stats && (
         <>
           <StatsSection w={w} lang={lang} stats={stats} zone={zone} />

@@ -83,66 +83,79 @@ export function CustomerEditForm(props: {
   staff: { id: string; name: string }[];
   /** Every static group, and the ones the customer is in. */
   groups: { id: string; name: string; code: string | null; member: boolean }[];
+  /** The form as typed, after the API refused it: shown again (open) instead of the stored values. */
+  typed?: Record<string, string> | undefined;
 }) {
-  const { w, c } = props;
+  const { w, c, typed } = props;
   const attrs = Object.entries(c.attributes)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join("\n");
+  const v = (k: string, stored: string) => (typed ? (typed[k] ?? "") : stored);
   return (
-    <details class="card">
+    <details class="card" open={!!typed}>
       <summary>{w.editCustomer}</summary>
       <form method="post" action={`/console/customers/${encodeURIComponent(c.id)}`}>
         <input type="hidden" name="_csrf" value={props.csrf} />
         <div class="filters">
           <Field id="e-name" label={w.name}>
-            <input id="e-name" name="name" maxlength={200} value={c.name ?? ""} />
+            <input id="e-name" name="name" maxlength={200} value={v("name", c.name ?? "")} />
           </Field>
           <Field id="e-phone" label={w.phone}>
-            <input id="e-phone" name="phone" required value={c.phone ?? ""} />
+            <input id="e-phone" name="phone" required value={v("phone", c.phone ?? "")} />
           </Field>
           <Field id="e-external" label={w.externalId}>
-            <input id="e-external" name="external_id" value={c.external_id ?? ""} />
+            <input id="e-external" name="external_id" value={v("external_id", c.external_id ?? "")} />
           </Field>
           <Field id="e-tier" label={w.tier}>
             <select id="e-tier" name="tier">
               <option value="">–</option>
               {props.tiers.map((t) => (
-                <option value={t} selected={t === c.tier}>
+                <option value={t} selected={t === v("tier", c.tier ?? "")}>
                   {t}
                 </option>
               ))}
             </select>
           </Field>
           <Field id="e-tags" label={w.tagsHint}>
-            <input id="e-tags" name="tags" value={c.tags.join(", ")} />
+            <input id="e-tags" name="tags" value={v("tags", c.tags.join(", "))} />
           </Field>
         </div>
         <div class="filters">
           <Field id="e-locale" label={w.locale}>
             <select id="e-locale" name="locale">
               {LOCALES.map((l) => (
-                <option value={l} selected={l === c.locale}>
+                <option value={l} selected={l === v("locale", c.locale)}>
                   {term(w, "lang_", l)}
                 </option>
               ))}
             </select>
           </Field>
           <Field id="e-tz" label={w.timeZone}>
-            <input id="e-tz" name="time_zone" required value={c.time_zone} />
+            <input id="e-tz" name="time_zone" required value={v("time_zone", c.time_zone)} />
           </Field>
           <Field id="e-birthday" label={w.birthdayHint}>
-            <input id="e-birthday" name="birthday" value={birthdayText(c.birthday)} placeholder="1990-03-14" />
+            <input
+              id="e-birthday"
+              name="birthday"
+              value={v("birthday", birthdayText(c.birthday))}
+              placeholder="1990-03-14"
+            />
           </Field>
           <div>
             <label>
-              <input type="checkbox" name="lunar" checked={c.birthday?.lunar ?? false} /> {w.lunar}
+              <input
+                type="checkbox"
+                name="lunar"
+                checked={typed ? typed.lunar === "on" : (c.birthday?.lunar ?? false)}
+              />{" "}
+              {w.lunar}
             </label>
           </div>
           <Field id="e-owner" label={w.owner}>
             <select id="e-owner" name="owner_id">
               <option value="">–</option>
               {props.staff.map((s) => (
-                <option value={s.id} selected={s.id === c.owner_id}>
+                <option value={s.id} selected={s.id === v("owner_id", c.owner_id ?? "")}>
                   {s.name}
                 </option>
               ))}
@@ -153,14 +166,21 @@ export function CustomerEditForm(props: {
           <Field id="e-consent" label={w.consent}>
             <select id="e-consent" name="consent">
               {CONSENT.map((s) => (
-                <option value={s} selected={s === c.consent.state}>
+                <option value={s} selected={s === v("consent", c.consent.state)}>
                   {w[s]}
                 </option>
               ))}
             </select>
           </Field>
           <Field id="e-evidence" label={w.evidence}>
-            <input id="e-evidence" name="evidence" maxlength={500} size={30} placeholder={w.evidenceHint} />
+            <input
+              id="e-evidence"
+              name="evidence"
+              maxlength={500}
+              size={30}
+              placeholder={w.evidenceHint}
+              value={v("evidence", "")}
+            />
           </Field>
         </div>
         {props.groups.length > 0 && (
@@ -169,7 +189,7 @@ export function CustomerEditForm(props: {
             <input type="hidden" name="groups_shown" value="1" />
             {props.groups.map((g) => (
               <label>
-                <input type="checkbox" name={`group:${g.id}`} checked={g.member} />{" "}
+                <input type="checkbox" name={`group:${g.id}`} checked={typed ? !!typed[`group:${g.id}`] : g.member} />{" "}
                 {g.code ? `${g.code} · ${g.name}` : g.name}
               </label>
             ))}
@@ -177,7 +197,7 @@ export function CustomerEditForm(props: {
         )}
         <Field id="e-attributes" label={w.attributesHint}>
           <textarea id="e-attributes" name="attributes" rows={Math.max(2, Object.keys(c.attributes).length + 1)}>
-            {attrs}
+            {v("attributes", attrs)}
           </textarea>
         </Field>
         <button type="submit">{w.save}</button>

@@ -220,12 +220,14 @@ export async function bulkAction(
 }
 
 /** One customer's profile and timeline; null when the API says there is no such customer. */
-export async function CustomerPage(props: Props & { id: string; notice?: string | undefined }) {
+export async function CustomerPage(
+  props: Props & { id: string; notice?: string | undefined; typed?: Record<string, string> | undefined },
+) {
   const { w, api, lang } = props;
   const c = await api.find<Customer>(`/v1/customers/${encodeURIComponent(props.id)}`);
   if (!c) return null;
   const timeline = (await api.get<{ data: Entry[] }>(`/v1/customers/${encodeURIComponent(c.id)}/timeline`)).data;
-  const names = await timelineNames(api, lang, timeline);
+  const names = await timelineNames(api, lang, timeline, (iso) => whenIn(iso, c.time_zone, lang));
   const tenant = await api.get<{ tiers: string[]; default_country: string }>("/v1/tenant");
   const tiers = tenant.tiers;
   const staff = (await api.get<{ data: { id: string; name: string }[] }>("/v1/staff")).data;
@@ -237,7 +239,7 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
     .filter((g) => g.kind === "static")
     .map((g) => ({ id: g.id, name: g.name, code: g.code, member: member.has(g.id) }));
   // A simulator channel lets a person try a reply (STOP, a keyword) as this customer.
-  const simulator = props.who.scope === "read" ? null : await simulatorChannel(api);
+  const simulator = props.who.scope === "admin" ? await simulatorChannel(api) : null;
   // In the customer's own zone, named (their timeline: when they got or sent what).
   const when = (iso: string) => whenIn(iso, c.time_zone, lang);
   const b = c.birthday;
@@ -277,7 +279,15 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
           </>
         ))}
       </dl>
-      <CustomerEditForm w={w} csrf={props.who.csrf} c={c} tiers={tiers} staff={staff} groups={statics} />
+      <CustomerEditForm
+        w={w}
+        csrf={props.who.csrf}
+        c={c}
+        tiers={tiers}
+        staff={staff}
+        groups={statics}
+        typed={props.typed}
+      />
       {simulator && c.phone && (
         <details class="card">
           <summary>{w.simulateReply}</summary>
@@ -317,12 +327,12 @@ export async function CustomerPage(props: Props & { id: string; notice?: string 
   );
 }
 
-/** The workspace's simulator channel (the default one first), if it has one and the reader may see channels. */
+/** The workspace's default channel when it is the simulator (a workspace not live yet), for an admin. */
 async function simulatorChannel(api: ConsoleApi): Promise<string | null> {
   try {
     const list = (await api.get<{ data: { id: string; provider: string; default: boolean }[] }>("/v1/channels")).data;
-    const sims = list.filter((ch) => ch.provider === "simulator").sort((a, b) => Number(b.default) - Number(a.default));
-    return sims[0]?.id ?? null;
+    const fallback = list.find((ch) => ch.default);
+    return fallback?.provider === "simulator" ? fallback.id : null;
   } catch (e) {
     refusal(e); // a viewer or operator may not list channels: no form for them
     return null;
@@ -330,7 +340,12 @@ async function simulatorChannel(api: ConsoleApi): Promise<string | null> {
 }
 
 /** The names a timeline's lines need: templates, keywords and campaigns it mentions, attributes. */
-async function timelineNames(api: ConsoleApi, lang: Lang, timeline: Entry[]): Promise<TimelineNames> {
+async function timelineNames(
+  api: ConsoleApi,
+  lang: Lang,
+  timeline: Entry[],
+  when: (iso: string) => string,
+): Promise<TimelineNames> {
   const templates = await templateNames(api, lang);
   const keywords = new Map(
     (await api.get<{ data: { id: string; name: string }[] }>("/v1/keywords")).data.map((k) => [k.id, k.name]),
@@ -346,5 +361,6 @@ async function timelineNames(api: ConsoleApi, lang: Lang, timeline: Entry[]): Pr
     keyword: (id) => keywords.get(id),
     campaign: (id) => campaigns.get(id),
     attributes,
+    when,
   };
 }

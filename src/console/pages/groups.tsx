@@ -91,7 +91,12 @@ export async function GroupsPage(
   const fields = await builderFields(api, w);
   const counts = new Map<string, number>();
   for (const g of groups.filter((x) => x.kind === "segment")) {
-    counts.set(g.id, (await api.get<{ count: number }>(`/v1/groups/${g.id}/preview?sample=0`)).count);
+    // A segment whose conditions no longer hold (a tier since removed) still lists, to be edited.
+    const preview = await api.get<{ count: number }>(`/v1/groups/${g.id}/preview?sample=0`).catch((e) => {
+      refusal(e);
+      return null;
+    });
+    if (preview) counts.set(g.id, preview.count);
   }
   // Editing a saved segment: its rows, unless the form already carries what was typed.
   const editing = props.input.edit ? groups.find((g) => g.id === props.input.edit && g.kind === "segment") : undefined;

@@ -118,7 +118,9 @@ function doesText(w: Words, k: Keyword, groups: Map<string, string>, template: (
 }
 
 /** Keywords customers and staff can text in, how much each is used (30 days), and a form for a new one. */
-export async function KeywordsPage(props: Props) {
+export async function KeywordsPage(
+  props: Props & { /** The new-keyword form as typed, after a refusal. */ typed?: Record<string, string> },
+) {
   const { w, api, lang } = props;
   const list = (await api.get<{ data: Keyword[] }>("/v1/keywords")).data;
   const stats = await api.get<Stats>("/v1/keywords/stats?interval=week");
@@ -131,7 +133,13 @@ export async function KeywordsPage(props: Props) {
   const used = new Map(stats.keywords.map((k) => [k.keyword_id, k]));
   const templates = await templateNames(api, lang);
   const csrf = props.who.csrf;
-  const groupOptions = groupList.map((g) => <option value={g.id}>{g.code ? `${g.code} · ${g.name}` : g.name}</option>);
+  const typed = props.typed ?? {};
+  const groupOptions = (chosen: string | undefined) =>
+    groupList.map((g) => (
+      <option value={g.id} selected={g.id === chosen}>
+        {g.code ? `${g.code} · ${g.name}` : g.name}
+      </option>
+    ));
   return (
     <Layout lang={lang} w={w} title={w.keywords} page="keywords" who={props.who}>
       <Notice text={props.notice} />
@@ -189,39 +197,41 @@ export async function KeywordsPage(props: Props) {
         <Hidden csrf={csrf} />
         <div class="filters">
           <Field id="kw-name" label={w.name}>
-            <input id="kw-name" name="name" required maxlength={100} />
+            <input id="kw-name" name="name" required maxlength={100} value={typed.name ?? ""} />
           </Field>
           <Field id="kw-words" label={w.wordsHint}>
-            <input id="kw-words" name="words" required placeholder="YOGA, 瑜伽" />
+            <input id="kw-words" name="words" required placeholder="YOGA, 瑜伽" value={typed.words ?? ""} />
           </Field>
           <Field id="kw-match" label={w.matchHow}>
             <select id="kw-match" name="match">
               {MATCHES.map((m) => (
-                <option value={m}>{w[`match_${m}`]}</option>
+                <option value={m} selected={m === typed.match}>
+                  {w[`match_${m}`]}
+                </option>
               ))}
             </select>
           </Field>
         </div>
         <div class="filters">
           <Field id="kw-reply" label={w.replyWith}>
-            <input id="kw-reply" name="reply" maxlength={1000} size={40} />
+            <input id="kw-reply" name="reply" maxlength={1000} size={40} value={typed.reply ?? ""} />
           </Field>
           <Field id="kw-join" label={w.joinGroup}>
             <select id="kw-join" name="join">
               <option value="">{w.none}</option>
-              {groupOptions}
+              {groupOptions(typed.join)}
             </select>
           </Field>
           <Field id="kw-leave" label={w.leaveGroup}>
             <select id="kw-leave" name="leave">
               <option value="">{w.none}</option>
-              {groupOptions}
+              {groupOptions(typed.leave)}
             </select>
           </Field>
           <Field id="kw-only" label={w.onlyMembersOf}>
             <select id="kw-only" name="only">
               <option value="">{w.everyone}</option>
-              {groupOptions}
+              {groupOptions(typed.only)}
             </select>
           </Field>
         </div>

@@ -131,6 +131,10 @@ export function rowsOf(filter: unknown, fields: FieldDef[]): Record<string, stri
     }
     if (typeof c?.field !== "string" || typeof c.op !== "string") return null;
     const def = fields.find((x) => x.value === c.field);
+    // Only what the builder offers and writes back the same: else saving would drop or split it.
+    if (!def || !OPS[def.kind].includes(c.op)) return null;
+    const values = Array.isArray(c.value) ? c.value : [c.value];
+    if (values.some((x) => typeof x === "object" || String(x).includes(",") || String(x).includes("，"))) return null;
     const word = (v: unknown) => def?.choices?.find((x) => x.value === String(v))?.label ?? String(v);
     out[`field${i}`] = c.field;
     out[`op${i}`] = c.op;

@@ -6,21 +6,18 @@
 // page error and no console error, no code or internal id in the visible text, every time with
 // its zone, nothing wider than the phone. Screenshots go to test/screenshots/walk/ (not
 // committed) for a person to look at.
-import { existsSync, mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemo } from "../src/demo/seed";
 import { runDispatch } from "../src/jobs/dispatch";
 import { runInbound } from "../src/jobs/inbound";
+import { browse, chromiumPresent } from "./chromium";
 import { codesIn } from "./console-helpers";
 import type { TestEnv } from "./harness";
 import { setup } from "./helpers";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = new URL("./screenshots/walk/", import.meta.url);
-const present = existsSync(CHROMIUM);
 
 const VIEWS = [
   { name: "desktop", viewport: { width: 1280, height: 800 } },
@@ -39,30 +36,22 @@ const ZONE = /\b(GMT|UTC)|\b[A-Z][a-z]+\/[A-Z]/;
 // customer's, as the message says them.
 const MESSAGE_TEXT = "pre.sms, blockquote, .sms-text";
 
-describe.runIf(present)("a day's work in the console, on a desktop and a phone, in both languages", () => {
+describe.runIf(chromiumPresent)("a day's work in the console, on a desktop and a phone, in both languages", () => {
   let browser: Browser;
   let base: string;
   let key: string;
   let env: TestEnv;
-  let close: () => void;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
     env = setup();
     key = (await seedDemo(env.deps)).apiKey;
-    const server = serve({ fetch: env.app.fetch, port: 0, hostname: "127.0.0.1" });
-    await new Promise((r) => server.once("listening", r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = () => server.close();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    ({ base, browser, close } = await browse(env.app));
     mkdirSync(SHOTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    close?.();
+    await close?.();
   });
 
   /** Signs in and returns the page, with every page error and console error it meets collected. */

@@ -1,27 +1,23 @@
 // The console in a real browser (Debian's Chromium through playwright-core): the demo workspace
 // served on loopback, signed into with its key, its pages used as a person would, and a
 // screenshot of each under test/screenshots/ (build output, not committed).
-import { existsSync, mkdirSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedDemo } from "../src/demo/seed";
 import { runInbound } from "../src/jobs/inbound";
 import { hmacBase64 } from "../src/lib/secretbox";
+import { browse, chromiumPresent } from "./chromium";
 import { client } from "./harness";
 import { setup } from "./helpers";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = new URL("./screenshots/", import.meta.url);
-const present = existsSync(CHROMIUM);
-if (!present) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
-describe.runIf(present)("the console in Chromium", () => {
+describe.runIf(chromiumPresent)("the console in Chromium", () => {
   let browser: Browser;
   let base: string;
   let key: string;
-  let close: () => void;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
     const env = setup();
@@ -46,20 +42,12 @@ describe.runIf(present)("the console in Chromium", () => {
     });
     expect(res.status).toBe(200);
     await runInbound(env.deps);
-    const server = serve({ fetch: env.app.fetch, port: 0, hostname: "127.0.0.1" });
-    await new Promise((r) => server.once("listening", r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = () => server.close();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
+    ({ base, browser, close } = await browse(env.app));
     mkdirSync(SHOTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    close?.();
+    await close?.();
   });
 
   const shot = (page: Page, name: string) =>

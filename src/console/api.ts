@@ -29,6 +29,11 @@ export function refusal(e: unknown): Refusal {
   return { status: e.status, message: err?.message ?? `HTTP ${e.status}`, ...(detail && { detail }) };
 }
 
+/** A refusal as one line for the page: its message, and its first detail when that adds something. */
+export function refusalText(r: Refusal): string {
+  return r.detail && !r.message.includes(r.detail) ? `${r.message} (${r.detail})` : r.message;
+}
+
 export function consoleApi(fetch: ApiFetch, token: string) {
   const call = async <T>(method: string, path: string, body?: unknown, type = "application/json"): Promise<T> => {
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };

@@ -9,7 +9,7 @@ import { deleteCookie, getCookie, getSignedCookie, setCookie, setSignedCookie } 
 import { csrf } from "hono/csrf";
 import type { ImportReport } from "../customers/import";
 import { PayloadTooLargeError } from "../lib/errors";
-import { ApiError, type ApiFetch, consoleApi, refusal } from "./api";
+import { ApiError, type ApiFetch, consoleApi, refusal, refusalText } from "./api";
 import { fill, type Lang, pickLang, type Words, words } from "./i18n";
 import { Layout, Problem, sectionOf } from "./layout";
 import { ActivationPage } from "./pages/activation";
@@ -165,7 +165,7 @@ export function consoleRoutes(api: ApiFetch) {
       return c.redirect(`/console/customers/${encodeURIComponent(id)}`, 303);
     } catch (e) {
       const r = refusal(e);
-      const error = r.detail && !r.message.includes(r.detail) ? `${r.message} (${r.detail})` : r.message;
+      const error = refusalText(r);
       return c.html(await CustomersPage({ ...p, query: {}, adding: { form, error } }), r.status as 422);
     }
   });
@@ -364,10 +364,9 @@ export function consoleRoutes(api: ApiFetch) {
       return c.redirect("/console/settings", 303);
     } catch (e) {
       const r = refusal(e);
-      const detail = r.detail && !r.message.includes(r.detail) ? ` (${r.detail})` : "";
       const staffForm = { ...form, password: "" };
       return c.html(
-        await SettingsPage({ ...p, notice: `!${r.message}${detail}`, origin: new URL(c.req.url).origin, staffForm }),
+        await SettingsPage({ ...p, notice: `!${refusalText(r)}`, origin: new URL(c.req.url).origin, staffForm }),
         r.status as 422,
       );
     }
@@ -386,7 +385,7 @@ export function consoleRoutes(api: ApiFetch) {
       notice = await keywordAction(p, "create", form);
     } catch (e) {
       const r = refusal(e);
-      notice = `!${r.detail && !r.message.includes(r.detail) ? `${r.message} (${r.detail})` : r.message}`;
+      notice = `!${refusalText(r)}`;
       status = r.status;
     }
     if (!notice.startsWith("!")) {
@@ -431,7 +430,7 @@ export function consoleRoutes(api: ApiFetch) {
       return c.redirect(`/console/customers/${encodeURIComponent(id)}`, 303);
     } catch (e) {
       const r = refusal(e);
-      const notice = `!${r.detail && !r.message.includes(r.detail) ? `${r.message} (${r.detail})` : r.message}`;
+      const notice = `!${refusalText(r)}`;
       const body = await CustomerPage({ ...p, id, notice, typed: form });
       return body === null ? c.html(notFound(p), 404) : c.html(body, r.status as 422);
     }
@@ -458,7 +457,7 @@ export function consoleRoutes(api: ApiFetch) {
         page={section.page}
         who={p.who}
       >
-        <Problem text={r.detail && !r.message.includes(r.detail) ? `${r.message} (${r.detail})` : r.message} />
+        <Problem text={refusalText(r)} />
         <p>
           <a href={section.href}>{p.w[section.key]}</a>
         </p>

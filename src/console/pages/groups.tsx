@@ -18,10 +18,10 @@ type Group = {
 type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
 
 /** The builder's fields: the profile's and the workspace's own details, with their known values. */
-export async function builderFields(api: ConsoleApi, w: Words): Promise<FieldDef[]> {
+export async function builderFields(api: ConsoleApi, w: Words, listed?: Group[]): Promise<FieldDef[]> {
   const tiers = (await api.get<{ tiers: string[] }>("/v1/tenant")).tiers;
   const attributes = (await api.get<{ data: Attribute[] }>("/v1/attributes")).data;
-  const groups = (await api.get<{ data: Group[] }>("/v1/groups")).data;
+  const groups = listed ?? (await api.get<{ data: Group[] }>("/v1/groups")).data;
   return fieldsFor(w, { tiers, attributes, groups });
 }
 
@@ -88,7 +88,7 @@ export async function GroupsPage(
 ) {
   const { w, api } = props;
   const groups = (await api.get<{ data: Group[] }>("/v1/groups")).data;
-  const fields = await builderFields(api, w);
+  const fields = await builderFields(api, w, groups);
   const counts = new Map<string, number>();
   for (const g of groups.filter((x) => x.kind === "segment")) {
     // A segment whose conditions no longer hold (a tier since removed) still lists, to be edited.

@@ -19,6 +19,7 @@ const SHARED = [
   "test/shipments.test.ts",
   "test/console.test.ts",
   "test/console-pages.test.ts",
+  "test/console-refusals.test.ts",
 ];
 
 // Offline: wrangler must not fetch request.cf data or send metrics.

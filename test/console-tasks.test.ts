@@ -93,7 +93,7 @@ describe("console: the customer list's everyday tasks", () => {
     );
     expect(bad.status).toBe(422);
     const html = await bad.text();
-    expect(html).toMatch(/role="alert">[^<]*phone/);
+    expect(html).toContain('role="alert">Phone “12345” is too short.</p>');
     expect(html).toContain('<details class="card" open="">');
     expect(html).toContain('value="赵敏"');
     expect(html).toContain('value="12345"');
@@ -392,7 +392,7 @@ describe("console: forms keep what was typed", () => {
     );
     expect(res.status).toBe(422);
     const html = await res.text();
-    expect(html).toMatch(/role="alert" class="error">[^<]*password/);
+    expect(html).toContain('role="alert" class="error">Password needs at least 10 characters.</p>');
     expect(html).toContain('<input id="staff-name" name="name" required="" maxlength="100" value="Li Wei"/>');
     expect(html).toContain('value="li.wei@gym.example"');
     expect(html).toContain('<option value="viewer" selected="">Viewer</option>');

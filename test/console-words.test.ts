@@ -177,12 +177,14 @@ describe("console: words, not codes", () => {
     };
     expect(await add("Yoga", "YOGA", "en")).toBe("Saved.");
     expect(await add("Yoga 2", "yoga", "en")).toBe(
-      "!“yoga” is already a word of the keyword “Yoga”: change one of them, or turn that one off.",
+      "!“yoga” is already caught by the keyword “Yoga”: change one of them, or turn that one off.",
     );
     expect(await add("瑜伽", "yoga", "zh-CN")).toBe(
-      "!“yoga”已是关键词“Yoga”的词：请修改其中一个，或先关闭那个关键词。",
+      "!“yoga” 已被关键词“Yoga”截住：请修改其中一个，或先关闭那个关键词。",
     );
-    expect(await add("Stop", "STOP", "en")).toMatch(/^!“stop” is a word customers text to stop messages/);
+    expect(await add("Stop", "STOP", "en")).toBe(
+      "!A keyword cannot catch “stop”: customers text it to stop messages, start them again or ask for help.",
+    );
     const html = await (await page(env, "/console/keywords", withNotice(cookie, "Saved."), "zh-CN")).text();
     expect(codesIn(html)).toEqual([]);
   });

@@ -104,6 +104,8 @@ describe("customers", () => {
     expect(bad.body.error.details[0]).toEqual({
       path: "attributes.points",
       message: "must be a number (the attribute is of type number)",
+      reason: "attribute_type",
+      type: "number",
     });
     const ok = await t.client.post("/v1/customers", { phone: "13800138000", attributes: { points: "15" } });
     expect(ok.body.attributes.points).toBe(15);
@@ -117,7 +119,12 @@ describe("customers", () => {
     const a = await t.client.post("/v1/customers", { phone: "13800138000", external_id: "M1" });
     const dupPhone = await t.client.post("/v1/customers", { phone: "+86 138-0013-8000" });
     expect(dupPhone.status).toBe(409);
-    expect(dupPhone.body.error.details).toEqual({ field: "phone", customer_id: a.body.id });
+    expect(dupPhone.body.error.details).toEqual({
+      field: "phone",
+      customer_id: a.body.id,
+      reason: "taken_customer",
+      value: "+8613800138000",
+    });
     const dupExt = await t.client.post("/v1/customers", { phone: "13900139000", external_id: "M1" });
     expect(dupExt.status).toBe(409);
     expect(dupExt.body.error.details.field).toBe("external_id");

@@ -69,7 +69,7 @@ describe("the import parse thread", () => {
     expect(inline.rows.map((r) => [r.line, r.cells[0], r.phone, r.externalId, r.values?.slice(2, 5)])).toEqual([
       [2, "Wang, Fang", { ok: true, e164: "+8613800138000" }, "M1", ["M1", "Wang, Fang", "+8613800138000"]],
       // Not valid as a new customer (its phone), but it may update one: the writer decides.
-      [4, "李娜", { ok: false, reason: "is too short" }, "M2", undefined],
+      [4, "李娜", { ok: false, reason: "is too short", problem: "too_short" }, "M2", undefined],
       [5, "No Phone", undefined, "M3", undefined],
       [6, "Ragged", { ok: true, e164: "+8613900139000" }, undefined, [null, "Ragged", "+8613900139000"]],
     ]);
@@ -81,10 +81,15 @@ describe("the import parse thread", () => {
   it("rejects bad cells and repeated phones or external ids itself, naming the line first seen", async () => {
     const csv = "phone,member_id,tier\n13800138000,M1,gold\n13800138000,M2,\n13900139000,M1,\n13700137000,M3,bronze\n";
     const threaded = await rows(parser.parse(bytes(csv), RULES));
+    const dup = (value: string) => ({ code: "duplicate", value, first_line: 2 });
     expect(threaded.map((r) => [r.line, r.rejected, r.values === undefined])).toEqual([
       [2, undefined, false],
-      [3, [{ column: "phone", reason: "duplicate phone +8613800138000: already on line 2" }], true],
-      [4, [{ column: "member_id", reason: "duplicate external id M1: already on line 2" }], true],
+      [
+        3,
+        [{ column: "phone", reason: "duplicate phone +8613800138000: already on line 2", ...dup("13800138000") }],
+        true,
+      ],
+      [4, [{ column: "member_id", reason: "duplicate external id M1: already on line 2", ...dup("M1") }], true],
       // An unknown tier is the writer's to report (the row might update a customer, and fail there too).
       [5, undefined, true],
     ]);

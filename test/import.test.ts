@@ -27,16 +27,32 @@ describe("CSV import", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ rows: 6, created: 2, updated: 0, unchanged: 0, rejected: 4 });
     expect(res.body.errors).toEqual([
-      { line: 4, column: "手机号", reason: "'12345' is too short" },
-      { line: 5, column: "手机号", reason: "duplicate phone +8613800138000: already on line 2" },
+      // Each with a stable code and its figures, for a page to say in its own language.
+      { line: 4, column: "手机号", reason: "'12345' is too short", code: "phone_too_short", value: "12345" },
+      {
+        line: 5,
+        column: "手机号",
+        reason: "duplicate phone +8613800138000: already on line 2",
+        code: "duplicate",
+        value: "+8613800138000",
+        first_line: 2,
+      },
       // A row spanning lines (a quoted line break) is reported by the line it starts on.
-      { line: 6, column: "birthday", reason: "month must be 1-12" },
+      { line: 6, column: "birthday", reason: "month must be 1-12", code: "not_real_date" },
       {
         line: 6,
         column: "tier",
         reason: "'platinum' is not one of this workspace's tiers (ordinary, silver, gold, diamond)",
+        code: "one_of",
+        values: ["ordinary", "silver", "gold", "diamond"],
       },
-      { line: 8, column: "consent", reason: "'maybe' is not subscribed, unsubscribed or never_asked" },
+      {
+        line: 8,
+        column: "consent",
+        reason: "'maybe' is not subscribed, unsubscribed or never_asked",
+        code: "not_consent",
+        value: "maybe",
+      },
     ]);
     expect(res.body.new_attributes).toEqual([
       { key: "last_visit", type: "date" },
@@ -191,7 +207,14 @@ describe("CSV import", () => {
     expect(res.body).toMatchObject({ updated: 2, created: 1501, rejected: 1 });
     // D asks for the number A took in this same batch: A holds it now, as the database will say.
     expect(res.body.errors).toEqual([
-      { line: 1505, column: "phone", reason: "duplicate phone +8613900139000: already on line 2" },
+      {
+        line: 1505,
+        column: "phone",
+        reason: "duplicate phone +8613900139000: already on line 2",
+        code: "duplicate",
+        value: "13900139000",
+        first_line: 2,
+      },
     ]);
     const who = async (q: string) => (await t.client.get(`/v1/customers?q=${q}`)).body.data.map((c: any) => c.phone);
     expect(await who("A")).toEqual(["+8613900139000"]);
@@ -210,6 +233,8 @@ describe("CSV import", () => {
       line: 2,
       column: "phone",
       reason: "phone +8613900139000 belongs to another customer",
+      code: "taken_customer",
+      value: "+8613900139000",
     });
   });
 

@@ -298,10 +298,15 @@ export async function createCampaign(env: CampaignEnv, input: CampaignCreate, op
   return campaignView(await campaignRow(env, id));
 }
 
+function notDraft(status: string) {
+  return { status, reason: "not_draft" };
+}
+
 /** A draft's whole definition replaced (its kind too); nothing was planned from a draft. */
 export async function replaceDraft(env: CampaignEnv, id: string, input: CampaignCreate) {
   const c = await campaignRow(env, id);
-  if (c.status !== "draft") throw new ConflictError(`Only a draft can be replaced; this campaign is ${c.status}`);
+  if (c.status !== "draft")
+    throw new ConflictError(`Only a draft can be replaced; this campaign is ${c.status}`, notDraft(c.status));
   const values = await definition(env, input);
   await env.db.batch([
     env.db.orm
@@ -351,7 +356,7 @@ export async function duplicateCampaign(env: CampaignEnv, id: string, name?: str
 export async function deleteDraft(ctx: Ctx, id: string) {
   const c = await campaignRow(ctx, id);
   if (c.status !== "draft")
-    throw new ConflictError(`Only a draft can be deleted; this campaign is ${c.status}: cancel it`);
+    throw new ConflictError(`Only a draft can be deleted; this campaign is ${c.status}: cancel it`, notDraft(c.status));
   await ctx.db.batch([
     ctx.db.orm
       .delete(campaigns)
@@ -375,7 +380,8 @@ export async function listCampaigns(ctx: Ctx) {
 
 export async function updateCampaign(ctx: Ctx, id: string, patch: CampaignPatch) {
   const c = await campaignRow(ctx, id);
-  if (c.status !== "draft") throw new ConflictError(`Only a draft can be edited; this campaign is ${c.status}`);
+  if (c.status !== "draft")
+    throw new ConflictError(`Only a draft can be edited; this campaign is ${c.status}`, notDraft(c.status));
   if (patch.send_at !== undefined && c.kind !== "broadcast")
     throw ValidationError.field("send_at", "is only for broadcast campaigns");
   if (patch.audience) await audienceSql(ctx, patch.audience);
@@ -423,7 +429,12 @@ export async function moveCampaign(
   const c = await campaignRow(ctx, id);
   const move = MOVES[action] as (typeof MOVES)[string];
   if (!move.from.includes(c.status)) {
-    throw new ConflictError(`Cannot ${action} a ${c.status} campaign`, { status: c.status, allowed_from: move.from });
+    throw new ConflictError(`Cannot ${action} a ${c.status} campaign`, {
+      status: c.status,
+      allowed_from: move.from,
+      reason: "campaign_status",
+      action,
+    });
   }
   const now = ctx.clock.now().getTime();
   let to = move.to;

@@ -16,6 +16,8 @@ export type Refusal = {
   status: number;
   message: string /** The first detail (e.g. a template's line and column). */;
   detail?: string;
+  /** The error as the API sent it: its code and details, for wording it in the page's language. */
+  error?: { code?: string; message?: string; details?: unknown };
 };
 
 /**
@@ -24,14 +26,15 @@ export type Refusal = {
  */
 export function refusal(e: unknown): Refusal {
   if (!(e instanceof ApiError) || e.status >= 500) throw e;
-  const err = (e.body as { error?: { message?: string; details?: { message?: string }[] } } | null)?.error;
-  const detail = err?.details?.[0]?.message;
-  return { status: e.status, message: err?.message ?? `HTTP ${e.status}`, ...(detail && { detail }) };
-}
-
-/** A refusal as one line for the page: its message, and its first detail when that adds something. */
-export function refusalText(r: Refusal): string {
-  return r.detail && !r.message.includes(r.detail) ? `${r.message} (${r.detail})` : r.message;
+  const err = (e.body as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
+  const first = Array.isArray(err?.details) ? (err.details[0] as { message?: unknown } | undefined) : undefined;
+  const detail = typeof first?.message === "string" ? first.message : undefined;
+  return {
+    status: e.status,
+    message: err?.message ?? `HTTP ${e.status}`,
+    ...(detail && { detail }),
+    ...(err && { error: err }),
+  };
 }
 
 export function consoleApi(fetch: ApiFetch, token: string) {

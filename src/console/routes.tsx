@@ -7,9 +7,10 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, getSignedCookie, setCookie, setSignedCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
+import type { HtmlEscapedString } from "hono/utils/html";
 import type { ImportReport } from "../customers/import";
 import { PayloadTooLargeError } from "../lib/errors";
-import { ApiError, type ApiFetch, consoleApi, refusal, refusalText } from "./api";
+import { ApiError, type ApiFetch, consoleApi, refusal } from "./api";
 import { fill, type Lang, pickLang, type Words, words } from "./i18n";
 import { Layout, Problem, sectionOf } from "./layout";
 import { ActivationPage } from "./pages/activation";
@@ -28,6 +29,7 @@ import { LoginPage } from "./pages/login";
 import { filterOf } from "./pages/segment-builder";
 import { SettingsPage, settingsAction } from "./pages/settings";
 import { EditorPage, NeedsName, PreviewSection, saveTemplate, TemplatesPage } from "./pages/templates";
+import { refusalText } from "./refusal";
 import { type ConsoleEnv, cookieOptions, cookieSecret, formOf, pathOf, safeNext } from "./request";
 import { sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
 import { CONSOLE_CSS, FAVICON_SVG } from "./style";
@@ -151,24 +153,52 @@ export function consoleRoutes(api: ApiFetch) {
     api: consoleApi(api, c.get("session").token),
   });
 
+  type Page = ReturnType<typeof page>;
+  /** A refusal from the API (a 4xx) in the page's words, with its status; anything else is thrown on. */
+  const refused = (p: Page, e: unknown) => {
+    const r = refusal(e);
+    return { status: r.status as 422, text: refusalText(r, p.w, p.lang) };
+  };
+  // A form that either works (its notice is shown on the page it leads to) or comes back as
+  // typed, with why, at the refusal's status: a person never types a form twice. An action's
+  // own refusal is a notice starting with "!".
+  const formPost = async (
+    c: Context<ConsoleEnv>,
+    act: (p: Page, form: Record<string, string>) => Promise<{ notice: string; to: string }>,
+    again: (p: Page, form: Record<string, string>, problem: string) => Promise<HtmlEscapedString | null>,
+  ) => {
+    const p = page(c);
+    const form = await formOf(c);
+    let problem: { status: 422; text: string };
+    try {
+      const done = await act(p, form);
+      if (!done.notice.startsWith("!")) {
+        setCookie(c, NOTICE_COOKIE, done.notice.slice(0, 1000), noticeCookie);
+        return c.redirect(done.to, 303);
+      }
+      problem = { status: 422, text: done.notice.slice(1) };
+    } catch (e) {
+      problem = refused(p, e);
+    }
+    const body = await again(p, form, problem.text);
+    return body === null ? c.html(notFound(p), 404) : c.html(body, problem.status);
+  };
+
   app.get("/console", async (c) => c.html(await HomePage(page(c))));
   app.get("/console/customers", async (c) =>
     c.html(await CustomersPage({ ...page(c), query: c.req.query(), notice: c.get("notice") })),
   );
   // One customer from the list's form: their profile on success, the form as typed on a refusal.
-  app.post("/console/customers/new", async (c) => {
-    const p = page(c);
-    const form = await formOf(c);
-    try {
-      const id = await addCustomer(p, form);
-      setCookie(c, NOTICE_COOKIE, p.w.customerAdded, noticeCookie);
-      return c.redirect(`/console/customers/${encodeURIComponent(id)}`, 303);
-    } catch (e) {
-      const r = refusal(e);
-      const error = refusalText(r);
-      return c.html(await CustomersPage({ ...p, query: {}, adding: { form, error } }), r.status as 422);
-    }
-  });
+  app.post("/console/customers/new", (c) =>
+    formPost(
+      c,
+      async (p, form) => ({
+        notice: p.w.customerAdded,
+        to: `/console/customers/${encodeURIComponent(await addCustomer(p, form))}`,
+      }),
+      (p, form, error) => CustomersPage({ ...p, query: {}, adding: { form, error } }),
+    ),
+  );
   app.post("/console/customers/bulk", async (c) => {
     const all = await c.req.parseBody({ all: true });
     const ids = ([] as unknown[]).concat(all.ids ?? []).filter((x): x is string => typeof x === "string");
@@ -193,9 +223,8 @@ export function consoleRoutes(api: ApiFetch) {
       return c.html(await EditorPage({ ...p, input, notice }));
     } catch (e) {
       if (e instanceof NeedsName) return c.html(await EditorPage({ ...p, input, notice: `!${e.message}` }), 422);
-      const r = refusal(e);
-      const notice = `!${r.detail ? `${r.message} (${r.detail})` : r.message}`;
-      return c.html(await EditorPage({ ...p, input, notice }), r.status as 422);
+      const r = refused(p, e);
+      return c.html(await EditorPage({ ...p, input, notice: `!${r.text}` }), r.status);
     }
   });
   // Actions answer with a redirect back to their page (so a reload does not post again),
@@ -212,7 +241,7 @@ export function consoleRoutes(api: ApiFetch) {
     try {
       notice = await act(p, form);
     } catch (e) {
-      notice = `!${refusal(e).message}`;
+      notice = `!${refused(p, e).text}`;
     }
     setCookie(c, NOTICE_COOKIE, notice.slice(0, 1000), noticeCookie);
     return c.redirect(back, 303);
@@ -260,23 +289,21 @@ export function consoleRoutes(api: ApiFetch) {
   app.post("/console/groups/:what{create|delete}", (c) =>
     action(c, "/console/groups", (p, form) => groupAction(p, c.req.param("what"), form)),
   );
-  app.post("/console/groups", async (c) => {
-    const p = page(c);
-    const input = await formOf(c);
-    try {
-      const filter = filterOf(input, await builderFields(p.api, p.w));
-      if (input.edit) {
-        await p.api.patch(`/v1/groups/${encodeURIComponent(input.edit)}`, { name: input.name ?? "", filter });
-      } else {
-        await p.api.post("/v1/groups", { name: input.name ?? "", kind: "segment", filter });
-      }
-      setCookie(c, NOTICE_COOKIE, p.w.saved, noticeCookie);
-      return c.redirect("/console/groups", 303);
-    } catch (e) {
-      const r = refusal(e);
-      return c.html(await GroupsPage({ ...p, input, error: r.message }), r.status as 422);
-    }
-  });
+  app.post("/console/groups", (c) =>
+    formPost(
+      c,
+      async (p, input) => {
+        const filter = filterOf(input, await builderFields(p.api, p.w));
+        if (input.edit) {
+          await p.api.patch(`/v1/groups/${encodeURIComponent(input.edit)}`, { name: input.name ?? "", filter });
+        } else {
+          await p.api.post("/v1/groups", { name: input.name ?? "", kind: "segment", filter });
+        }
+        return { notice: p.w.saved, to: "/console/groups" };
+      },
+      (p, input, error) => GroupsPage({ ...p, input, error }),
+    ),
+  );
   app.get("/console/campaigns", async (c) =>
     c.html(
       await CampaignsPage({
@@ -307,8 +334,8 @@ export function consoleRoutes(api: ApiFetch) {
         : await p.api.post<{ id: string }>("/v1/campaigns", body);
       return c.redirect(`/console/campaigns/${saved.id}`, 303);
     } catch (e) {
-      const r = refusal(e);
-      return c.html(await CampaignsPage({ ...p, error: r.message, form }), r.status as 422);
+      const r = refused(p, e);
+      return c.html(await CampaignsPage({ ...p, error: r.text, form }), r.status);
     }
   });
   app.post("/console/campaigns/:id/schedule", (c) => {
@@ -354,46 +381,32 @@ export function consoleRoutes(api: ApiFetch) {
   app.get("/console/settings", async (c) =>
     c.html(await SettingsPage({ ...page(c), notice: c.get("notice"), origin: new URL(c.req.url).origin })),
   );
-  // A new staff member the API refuses (a short password, a phone already used) comes back as typed.
-  app.post("/console/settings/staff", async (c) => {
-    const p = page(c);
-    const form = await formOf(c);
-    try {
-      const notice = await settingsAction(p, "staff", form);
-      setCookie(c, NOTICE_COOKIE, notice, noticeCookie);
-      return c.redirect("/console/settings", 303);
-    } catch (e) {
-      const r = refusal(e);
-      const staffForm = { ...form, password: "" };
-      return c.html(
-        await SettingsPage({ ...p, notice: `!${refusalText(r)}`, origin: new URL(c.req.url).origin, staffForm }),
-        r.status as 422,
-      );
-    }
-  });
+  // The workspace, plan, new staff member and new channel forms come back as typed when refused
+  // (a time zone that does not exist, a phone already used), never with a password or secret.
+  const settingsForm = (what: string) => (c: Context<ConsoleEnv>) =>
+    formPost(
+      c,
+      async (p, form) => ({ notice: await settingsAction(p, what, form), to: "/console/settings" }),
+      (p, form, problem) => {
+        const { password: _p, secret: _s, ...values } = form;
+        const origin = new URL(c.req.url).origin;
+        return SettingsPage({ ...p, notice: `!${problem}`, origin, typed: { form: what, values } });
+      },
+    );
+  for (const what of ["workspace", "plan", "staff", "channel"])
+    app.post(`/console/settings/${what}`, settingsForm(what));
   app.post("/console/settings/:what", (c) =>
     action(c, "/console/settings", (p, form) => settingsAction(p, c.req.param("what"), form)),
   );
   app.get("/console/keywords", async (c) => c.html(await KeywordsPage({ ...page(c), notice: c.get("notice") })));
   // A new keyword the API refuses (a clash, a bad word) comes back as typed, with why.
-  app.post("/console/keywords/create", async (c) => {
-    const p = page(c);
-    const form = await formOf(c);
-    let notice: string;
-    let status = 422;
-    try {
-      notice = await keywordAction(p, "create", form);
-    } catch (e) {
-      const r = refusal(e);
-      notice = `!${refusalText(r)}`;
-      status = r.status;
-    }
-    if (!notice.startsWith("!")) {
-      setCookie(c, NOTICE_COOKIE, notice, noticeCookie);
-      return c.redirect("/console/keywords", 303);
-    }
-    return c.html(await KeywordsPage({ ...p, notice, typed: form }), status as 422);
-  });
+  app.post("/console/keywords/create", (c) =>
+    formPost(
+      c,
+      async (p, form) => ({ notice: await keywordAction(p, "create", form), to: "/console/keywords" }),
+      (p, typed, problem) => KeywordsPage({ ...p, notice: `!${problem}`, typed }),
+    ),
+  );
   app.post("/console/keywords/:what", (c) =>
     action(c, "/console/keywords", (p, form) => keywordAction(p, c.req.param("what"), form)),
   );
@@ -409,8 +422,8 @@ export function consoleRoutes(api: ApiFetch) {
       const report = await p.api.upload<ImportReport>("/v1/customers/import", "text/csv", await file.arrayBuffer());
       return c.html(<ImportPage {...p} report={report} />);
     } catch (e) {
-      const r = refusal(e);
-      return c.html(<ImportPage {...p} problem={r.message} />, r.status as 422);
+      const r = refused(p, e);
+      return c.html(<ImportPage {...p} problem={r.text} />, r.status);
     }
   });
   app.post("/console/customers/:id/simulate", (c) => {
@@ -421,19 +434,16 @@ export function consoleRoutes(api: ApiFetch) {
     });
   });
   // A refused edit comes back as typed, open, with the API's reason (not the stored values).
-  app.post("/console/customers/:id", async (c) => {
+  app.post("/console/customers/:id", (c) => {
     const id = c.req.param("id");
-    const p = page(c);
-    const form = await formOf(c);
-    try {
-      setCookie(c, NOTICE_COOKIE, await saveCustomer(p, id, form), noticeCookie);
-      return c.redirect(`/console/customers/${encodeURIComponent(id)}`, 303);
-    } catch (e) {
-      const r = refusal(e);
-      const notice = `!${refusalText(r)}`;
-      const body = await CustomerPage({ ...p, id, notice, typed: form });
-      return body === null ? c.html(notFound(p), 404) : c.html(body, r.status as 422);
-    }
+    return formPost(
+      c,
+      async (p, form) => ({
+        notice: await saveCustomer(p, id, form),
+        to: `/console/customers/${encodeURIComponent(id)}`,
+      }),
+      (p, typed, problem) => CustomerPage({ ...p, id, notice: `!${problem}`, typed }),
+    );
   });
   app.get("/console/customers/:id", async (c) => {
     const p = page(c);
@@ -457,7 +467,7 @@ export function consoleRoutes(api: ApiFetch) {
         page={section.page}
         who={p.who}
       >
-        <Problem text={refusalText(r)} />
+        <Problem text={refusalText(r, p.w, p.lang)} />
         <p>
           <a href={section.href}>{p.w[section.key]}</a>
         </p>

@@ -6,7 +6,8 @@
 // objects one batch at a time, just before they are written.
 
 import type { AttributeType } from "../db/schema";
-import type { PhoneResult } from "../lib/phone";
+import type { PhoneProblem, PhoneResult } from "../lib/phone";
+import type { ImportProblem } from "./import-columns";
 import type { ConsentState } from "./model";
 
 export type StagedRow = {
@@ -16,7 +17,7 @@ export type StagedRow = {
   phone?: PhoneResult;
   externalId?: string;
   /** Why the row is rejected; such a row has nothing else. */
-  rejected?: { column: string; reason: string }[];
+  rejected?: ImportProblem[];
   /** Its values as a new customer (row-values.ts, without id or times), if it is valid as one. */
   values?: unknown[];
   /** The consent it was imported with, if any (with `values`). */
@@ -88,7 +89,8 @@ export function pack(rows: StagedRow[], newAttributes: NewAttribute[]): RowChunk
     for (const cell of r.cells) put(cell);
     let flags = 0;
     if (r.phone) flags |= r.phone.ok ? PHONE_OK : PHONE_BAD;
-    put(r.phone ? (r.phone.ok ? r.phone.e164 : r.phone.reason) : "");
+    // A refused phone keeps its problem word before its sentence: "too_short:is too short".
+    put(r.phone ? (r.phone.ok ? r.phone.e164 : `${r.phone.problem}:${r.phone.reason}`) : "");
     if (r.externalId !== undefined) flags |= EXTERNAL;
     put(r.externalId ?? "");
     if (r.rejected) {
@@ -166,7 +168,11 @@ export function keysAt(chunk: RowChunk, i: number): Pick<StagedRow, "line" | "ph
   const row: Pick<StagedRow, "line" | "phone" | "externalId"> = { line: chunk.lines[i] as number };
   const flags = chunk.flags[i] as number;
   if (flags & PHONE_OK) row.phone = { ok: true, e164: slot(chunk, first + width) };
-  else if (flags & PHONE_BAD) row.phone = { ok: false, reason: slot(chunk, first + width) };
+  else if (flags & PHONE_BAD) {
+    const stored = slot(chunk, first + width);
+    const colon = stored.indexOf(":");
+    row.phone = { ok: false, problem: stored.slice(0, colon) as PhoneProblem, reason: stored.slice(colon + 1) };
+  }
   if (flags & EXTERNAL) row.externalId = slot(chunk, first + width + 1);
   return row;
 }

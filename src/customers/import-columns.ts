@@ -107,13 +107,16 @@ const CONSENT_WORDS: Record<string, ConsentState> = {
   never_asked: "never_asked",
 };
 
+/**
+ * Why a row was refused: `reason` is the API's English sentence; `code` (when set) a stable word
+ * for it with its figures beside it (as in an error's details), for a page in another language.
+ */
+export type ImportProblem = { column: string; reason: string; code?: string; [key: string]: unknown };
+
 /** One CSV row to input; cell-level problems are returned by column header. */
-export function rowInput(
-  columns: Column[],
-  cells: string[],
-): { input: CustomerInput; errors: { column: string; reason: string }[] } {
+export function rowInput(columns: Column[], cells: string[]): { input: CustomerInput; errors: ImportProblem[] } {
   const input: CustomerInput = {};
-  const errors: { column: string; reason: string }[] = [];
+  const errors: ImportProblem[] = [];
   let lunar = false;
   let birthdayText: { text: string; header: string } | null = null;
   let consentEvidence: string | null = null;
@@ -140,7 +143,13 @@ export function rowInput(
       case "locale": {
         const l = canonicalLocale(value);
         if (l) input.locale = l;
-        else errors.push({ column: col.header, reason: `'${value}' is not a locale such as zh-CN or en` });
+        else
+          errors.push({
+            column: col.header,
+            reason: `'${value}' is not a locale such as zh-CN or en`,
+            code: "not_a_locale",
+            value,
+          });
         break;
       }
       case "birthday":
@@ -155,7 +164,13 @@ export function rowInput(
       case "consent": {
         const state = CONSENT_WORDS[value.toLowerCase()];
         if (state) input.consent = { state };
-        else errors.push({ column: col.header, reason: `'${value}' is not subscribed, unsubscribed or never_asked` });
+        else
+          errors.push({
+            column: col.header,
+            reason: `'${value}' is not subscribed, unsubscribed or never_asked`,
+            code: "not_consent",
+            value,
+          });
         break;
       }
       case "consent_evidence":
@@ -167,7 +182,8 @@ export function rowInput(
     const { text, header } = birthdayText as { text: string; header: string };
     const b = parseBirthdayText(text, lunar);
     if (b) input.birthday = b;
-    else errors.push({ column: header, reason: `'${text}' is not YYYY-MM-DD or MM-DD` });
+    else
+      errors.push({ column: header, reason: `'${text}' is not YYYY-MM-DD or MM-DD`, code: "not_a_date", value: text });
   }
   if (input.consent && consentEvidence) input.consent.evidence = consentEvidence;
   if (Object.keys(attributes).length > 0) input.attributes = attributes;

@@ -100,7 +100,8 @@ function checker(columns: Column[], rules: PrepareRules): Checker {
         const first = seenPhones.add(phone.e164, line);
         if (first !== undefined) {
           const reason = `duplicate phone ${phone.e164}: already on line ${first}`;
-          return { line, cells, rejected: [{ column: columnOf("phone"), reason }] };
+          const why = { code: "duplicate", value: input.phone, first_line: first };
+          return { line, cells, rejected: [{ column: columnOf("phone"), reason, ...why }] };
         }
       }
     }
@@ -108,7 +109,8 @@ function checker(columns: Column[], rules: PrepareRules): Checker {
       const first = seenExternal.add(input.external_id, line);
       if (first !== undefined) {
         const reason = `duplicate external id ${input.external_id}: already on line ${first}`;
-        return { line, cells, rejected: [{ column: columnOf("external_id"), reason }] };
+        const why = { code: "duplicate", value: input.external_id, first_line: first };
+        return { line, cells, rejected: [{ column: columnOf("external_id"), reason, ...why }] };
       }
       row.externalId = input.external_id;
     }

@@ -12,7 +12,7 @@ import { ValidationError } from "../lib/errors";
 import { type ImportStop, importStop } from "../lib/import-stop";
 import { normalizePhone, type PhoneResult } from "../lib/phone";
 import { allValues, cellsAt, consentAt, hasValues, isRejected, keysAt, type RowChunk } from "./import-chunk";
-import { type Column, columnNamer, mapHeader, rowInput } from "./import-columns";
+import { type Column, columnNamer, type ImportProblem, mapHeader, rowInput } from "./import-columns";
 import { importEnv, importShared, type ParseStage, parseInline } from "./import-parse";
 import { emptyRow, type PrepareEnv, prepareCustomer } from "./model";
 import { completeNewValues, type SharedValues } from "./row-values";
@@ -48,7 +48,7 @@ export type ImportReport = {
   updated: number;
   unchanged: number;
   rejected: number;
-  errors: { line: number; column: string; reason: string }[];
+  errors: ({ line: number } & ImportProblem)[];
   errors_truncated: boolean;
   new_attributes: { key: string; type: string }[];
 };
@@ -100,8 +100,8 @@ class Importer {
     this.columnOf = columnNamer(columns);
   }
 
-  private reject(line: number, column: string, reason: string) {
-    if (this.report.errors.length < MAX_ERRORS) this.report.errors.push({ line, column, reason });
+  private reject(line: number, problem: ImportProblem) {
+    if (this.report.errors.length < MAX_ERRORS) this.report.errors.push({ line, ...problem });
     else this.report.errors_truncated = true;
   }
 
@@ -114,7 +114,7 @@ class Importer {
     if (n > 0) this.lastLine = lastLineOf(chunk.lines[n - 1] as number, cellsAt(chunk, n - 1));
     for (const r of chunk.rejected) {
       this.report.rejected++;
-      for (const e of r.errors) this.reject(chunk.lines[r.row] as number, e.column, e.reason);
+      for (const e of r.errors) this.reject(chunk.lines[r.row] as number, e);
     }
     for (let i = 0; i < n; i++) {
       if (isRejected(chunk, i)) continue;
@@ -202,7 +202,12 @@ class Importer {
           const holder = byPhone.get(phone);
           if (holder && holder.id !== match.id) {
             this.report.rejected++;
-            this.reject(r.line, this.columnOf("phone"), `phone ${phone} belongs to another customer`);
+            this.reject(r.line, {
+              column: this.columnOf("phone"),
+              reason: `phone ${phone} belongs to another customer`,
+              code: "taken_customer",
+              value: phone,
+            });
             continue;
           }
         }
@@ -214,7 +219,12 @@ class Importer {
         const prepared = prepareCustomer(input, base, isNew, this.env);
         if (!prepared.ok) {
           this.report.rejected++;
-          for (const e of prepared.errors) this.reject(r.line, this.columnOf(e.path), e.message);
+          for (const { path, message, reason, ...figures } of prepared.errors)
+            this.reject(r.line, {
+              column: this.columnOf(path),
+              reason: message,
+              ...(reason && { code: reason, ...figures }),
+            });
           continue;
         }
         const p = prepared.value;

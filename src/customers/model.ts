@@ -2,7 +2,7 @@
 // upserts and imports, so a value accepted by one is accepted by all.
 import type { CountryCode } from "libphonenumber-js";
 import type { AttributeType, CustomerRow } from "../db/schema";
-import type { PhoneResult } from "../lib/phone";
+import { type PhoneResult, phoneDetail } from "../lib/phone";
 import { daysInMonth, formatCivil, isLeapYear, isValidTimeZone, localDate, parseCivilDate } from "../lib/time";
 import { type ConsentSource, type ConsentState, optedOutBySms } from "./consent";
 
@@ -26,7 +26,7 @@ export type CustomerInput = {
   consent?: { state: ConsentState; evidence?: string | null };
 };
 
-export type FieldError = { path: string; message: string };
+export type FieldError = { path: string; message: string; reason?: string; [key: string]: unknown };
 
 export type PrepareEnv = {
   tenantId: string;
@@ -286,9 +286,9 @@ export function prepareCustomer(
         row.consentSource = prior.source;
         row.consentAt = prior.at;
       }
-    } else errors.push({ path: "phone", message: `'${input.phone}' ${parsed.reason}` });
+    } else errors.push(phoneDetail("phone", input.phone, parsed));
   } else if (isNew) {
-    errors.push({ path: "phone", message: "is required" });
+    errors.push({ path: "phone", message: "is required", reason: "required" });
   }
   if (input.name !== undefined)
     assign(row, changed, "name", "name", input.name === null ? null : input.name.trim() || null);
@@ -308,7 +308,7 @@ export function prepareCustomer(
   if (input.birthday !== undefined) {
     const b = input.birthday;
     const problem = b ? validBirthday(b) : null;
-    if (problem) errors.push({ path: "birthday", message: problem });
+    if (problem) errors.push({ path: "birthday", message: problem, reason: "not_real_date" });
     else {
       assign(row, changed, "birthday", "birthdayYear", b?.year ?? null);
       assign(row, changed, "birthday", "birthdayMonth", b?.month ?? null);
@@ -321,6 +321,8 @@ export function prepareCustomer(
       errors.push({
         path: "tier",
         message: `'${input.tier}' is not one of this workspace's tiers (${env.tiers.join(", ")})`,
+        reason: "one_of",
+        values: env.tiers,
       });
     } else assign(row, changed, "tier", "tier", input.tier);
   }
@@ -359,7 +361,12 @@ export function prepareCustomer(
       }
       const coerced = coerceAttribute(value, type, row.timeZone);
       if (!coerced.ok) {
-        errors.push({ path: `attributes.${key}`, message: `${coerced.message} (the attribute is of type ${type})` });
+        errors.push({
+          path: `attributes.${key}`,
+          message: `${coerced.message} (the attribute is of type ${type})`,
+          reason: "attribute_type",
+          type,
+        });
       } else if (row.attributes[key] !== coerced.value) {
         row.attributes[key] = coerced.value;
         changed.push(`attributes.${key}`);
@@ -385,6 +392,7 @@ export function prepareCustomer(
       errors.push({
         path: "consent.state",
         message: "the customer opted out by SMS; only their own opt-in reply can re-subscribe them",
+        reason: "opted_out_by_sms",
       });
     } else {
       consent = { state: input.consent.state, evidence: input.consent.evidence ?? null };

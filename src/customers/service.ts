@@ -16,9 +16,9 @@ import {
 import { inList } from "../db/sql";
 import { hasTag } from "../groups/segment";
 import { customerFilterSql, customerMatchSql } from "../groups/service";
-import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
+import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, decodeKeyCursor, encodeKeyCursor, pageOf } from "../lib/pagination";
-import { normalizePhone } from "../lib/phone";
+import { normalizePhone, phoneDetail } from "../lib/phone";
 import { getTenantRow } from "../tenants/store";
 import { type ConsentSource, type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
 import {
@@ -44,7 +44,7 @@ export async function getCustomer(ctx: Ctx, id: string) {
   return toView(await getCustomerRow(ctx, id));
 }
 
-function fail(errors: { path: string; message: string }[]): never {
+function fail(errors: ErrorDetail[]): never {
   throw new ValidationError(`Invalid customer: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`, errors);
 }
 
@@ -69,12 +69,19 @@ function assertUnique(row: CustomerRow, others: CustomerRow[]) {
   for (const o of others) {
     if (o.id === row.id) continue;
     if (row.phone && o.phone === row.phone) {
-      throw new ConflictError(`Another customer already has phone ${row.phone}`, { field: "phone", customer_id: o.id });
+      throw new ConflictError(`Another customer already has phone ${row.phone}`, {
+        field: "phone",
+        customer_id: o.id,
+        reason: "taken_customer",
+        value: row.phone,
+      });
     }
     if (row.externalId && o.externalId === row.externalId) {
       throw new ConflictError(`Another customer already has external id ${row.externalId}`, {
         field: "external_id",
         customer_id: o.id,
+        reason: "taken_customer",
+        value: row.externalId,
       });
     }
   }
@@ -144,7 +151,7 @@ export async function customerByRef(ctx: Ctx, ref: CustomerRef, opts: { prospect
   }
   const tenant = await getTenantRow(ctx.db, ctx.tenantId);
   const phone = normalizePhone(value, tenant.defaultCountry as CountryCode);
-  if (!phone.ok) throw ValidationError.field("phone", phone.reason);
+  if (!phone.ok) throw new ValidationError(`phone: ${phone.reason}`, [phoneDetail("phone", value, phone)]);
   const [existing] = await findExisting(ctx, [], [phone.e164]);
   if (existing) return existing;
   if (!opts.prospect) throw new NotFoundError("customer with phone", phone.e164);
@@ -164,7 +171,7 @@ export async function upsertCustomer(ctx: Ctx, input: CustomerInput, source: Con
   const env = await envWithOptOuts(ctx, input.phone, source);
   const phone = input.phone === undefined ? null : env.phone(input.phone);
   if (!input.external_id && !phone?.ok) {
-    if (phone && !phone.ok) fail([{ path: "phone", message: `'${input.phone}' ${phone.reason}` }]);
+    if (phone && !phone.ok) fail([phoneDetail("phone", input.phone ?? "", phone)]);
     fail([{ path: "external_id", message: "an upsert needs external_id or phone to match on" }]);
   }
   const candidates = await findExisting(

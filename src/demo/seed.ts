@@ -1,6 +1,7 @@
 // The demo workspace `npm start` creates on an empty database: a gym with members across
 // tiers, time zones and both locales, so every feature has something real to show.
 
+import { putAttribute } from "../attributes/service";
 import { createStarterChannel } from "../channels/service";
 import type { CustomerInput } from "../customers/model";
 import { createCustomer } from "../customers/service";
@@ -171,6 +172,10 @@ export async function seedDemo(deps: Deps) {
     email: "manager@demo-gym.example",
     role: "admin",
   });
+  // Named as the rest of the demo is, for a front desk reading either language.
+  await putAttribute(ctx, "last_visit", { type: "date", label: "上次到店 (Last visit)" });
+  await putAttribute(ctx, "membership_expires", { type: "date", label: "会籍到期 (Membership ends)" });
+  await putAttribute(ctx, "visits", { type: "number", label: "到店次数 (Visits)" });
   const today = localDate(deps.clock.now(), tenant.time_zone);
   const ids: string[] = [];
   for (const [i, m] of demoMembers(today).entries()) {

@@ -113,7 +113,12 @@ async function assertCodeFree(ctx: Ctx, code: string, exceptId?: string) {
     .where(and(eq(groups.tenantId, ctx.tenantId), eq(groups.code, code)))
     .get();
   if (other && other.id !== exceptId)
-    throw new ConflictError(`Group code ${code} is already used`, { field: "code", group_id: other.id });
+    throw new ConflictError(`Group code ${code} is already used`, {
+      field: "code",
+      group_id: other.id,
+      reason: "taken",
+      value: code,
+    });
 }
 
 async function checkFilter(ctx: Ctx, filter: unknown, selfId?: string) {

@@ -31,7 +31,11 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
     const auth = c.get("auth") as AuthInfo | undefined;
     if (!auth) throw new UnauthorizedError();
     if (!scopeAllows(auth.scope, scope)) {
-      throw new ForbiddenError(`This action needs a key with scope '${scope}'; this key has '${auth.scope}'`);
+      throw new ForbiddenError(`This action needs a key with scope '${scope}'; this key has '${auth.scope}'`, {
+        reason: "scope",
+        needs: scope,
+        has: auth.scope,
+      });
     }
     await next();
   };

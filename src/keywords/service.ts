@@ -127,22 +127,34 @@ async function validate(env: KeywordEnv, d: Draft, selfId: string | null) {
   for (const w of d.words) {
     const n = normalize(w);
     const out = matchOptOut(n, words);
-    const hit =
-      (out && out.how !== "negated" ? `the opt-out word '${out.word}'` : null) ??
-      (matchWhole(n, words.optIn) ? `the opt-in word '${n.text}'` : null) ??
-      (matchWhole(n, words.help) ? `the help word '${n.text}'` : null);
-    if (hit) throw new ConflictError(`The keyword '${w}' shadows ${hit}`, { field: "words", word: w });
+    const hit: [string, string] | null =
+      (out && out.how !== "negated" ? ["opt_out", out.word] : null) ??
+      (matchWhole(n, words.optIn) ? ["opt_in", n.text] : null) ??
+      (matchWhole(n, words.help) ? ["help", n.text] : null);
+    if (hit) {
+      const [which, other] = hit;
+      throw new ConflictError(`The keyword '${w}' shadows the ${which.replace("_", "-")} word '${other}'`, {
+        field: "words",
+        word: w,
+        reason: "keyword_shadows",
+        which,
+        other,
+      });
+    }
     for (const [list, what] of [
-      [words.optOut, "opt-out"],
-      [words.optIn, "opt-in"],
+      [words.optOut, "opt_out"],
+      [words.optIn, "opt_in"],
       [words.help, "help"],
     ] as const) {
       for (const c of list) {
         if (overlap({ words: [w], match: d.match }, { words: [c], match: "whole" }))
-          throw new ConflictError(`The keyword '${w}' would catch the ${what} word '${c}'`, {
+          throw new ConflictError(`The keyword '${w}' would catch the ${what.replace("_", "-")} word '${c}'`, {
             field: "words",
             word: w,
             conflicts_with: c,
+            reason: "keyword_shadows",
+            which: what,
+            other: c,
           });
       }
     }
@@ -159,6 +171,9 @@ async function validate(env: KeywordEnv, d: Draft, selfId: string | null) {
         field: "words",
         keyword_id: o.id,
         word: hit.word,
+        reason: "keyword_overlap",
+        other: hit.other,
+        keyword: o.name,
       });
   }
 }

@@ -1,7 +1,12 @@
 // Domain errors: each has a stable code and knows nothing of HTTP. The app's onError maps
 // codes to statuses (src/http/errors.ts).
 
-export type ErrorDetail = { path: string; message: string; [key: string]: unknown };
+/**
+ * One field's problem: `message` is the API's English sentence; `reason` (when set) is a stable
+ * word for it (`required`, `too_long`, `phone_too_short`…) with its figures beside it, so a page
+ * can say the same in its own language.
+ */
+export type ErrorDetail = { path: string; message: string; reason?: string; [key: string]: unknown };
 
 export class AppError extends Error {
   constructor(
@@ -16,7 +21,7 @@ export class AppError extends Error {
 
 export class NotFoundError extends AppError {
   constructor(resource: string, id: string) {
-    super("not_found", `${resource} ${id} was not found`);
+    super("not_found", `${resource} ${id} was not found`, { reason: "not_found", resource, value: id });
   }
 }
 
@@ -25,8 +30,8 @@ export class ValidationError extends AppError {
   constructor(message: string, details: ErrorDetail[]) {
     super("validation_failed", message, details);
   }
-  static field(path: string, message: string): ValidationError {
-    return new ValidationError(`${path}: ${message}`, [{ path, message }]);
+  static field(path: string, message: string, reason?: string): ValidationError {
+    return new ValidationError(`${path}: ${message}`, [{ path, message, ...(reason && { reason }) }]);
   }
 }
 
@@ -53,8 +58,8 @@ export class UnauthorizedError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message: string) {
-    super("forbidden", message);
+  constructor(message: string, details?: Record<string, unknown>) {
+    super("forbidden", message, details);
   }
 }
 

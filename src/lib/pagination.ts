@@ -12,7 +12,7 @@ export function decodeCursor(cursor: string): string {
   } catch {
     // fall through
   }
-  throw ValidationError.field("cursor", "is not a cursor returned by this API");
+  throw ValidationError.field("cursor", "is not a cursor returned by this API", "bad_cursor");
 }
 
 /**
@@ -43,5 +43,5 @@ export function decodeKeyCursor(cursor: string): { key: string | null; id: strin
   } catch {
     // fall through
   }
-  throw ValidationError.field("cursor", "is not a cursor returned by this API");
+  throw ValidationError.field("cursor", "is not a cursor returned by this API", "bad_cursor");
 }

@@ -9,19 +9,52 @@ import {
 } from "libphonenumber-js/max/es6";
 import { parsePhoneNumberWithError as parseMobile } from "libphonenumber-js/mobile/es6";
 
-export type PhoneResult = { ok: true; e164: string } | { ok: false; reason: string };
+/** Why a number was refused, as a stable word a page can put in its own language. */
+export type PhoneProblem =
+  | "empty"
+  | "too_short"
+  | "too_long"
+  | "length"
+  | "no_country"
+  | "not_a_number"
+  | "not_mobile"
+  | "invalid";
+
+export type PhoneResult =
+  | { ok: true; e164: string }
+  | { ok: false; reason: string; problem: PhoneProblem; country?: string };
+
+/** A refused number as a field error: the API's sentence, and the problem for other languages. */
+export function phoneDetail(
+  path: string,
+  input: string,
+  r: { reason: string; problem: PhoneProblem; country?: string },
+) {
+  return {
+    path,
+    message: `'${input}' ${r.reason}`,
+    reason: `phone_${r.problem}`,
+    value: input,
+    ...(r.country && { country: r.country }),
+  };
+}
 
 export function isCountry(code: string): code is CountryCode {
   return isSupportedCountry(code);
 }
 
-const LENGTH_REASONS: Record<string, string> = {
-  TOO_SHORT: "is too short",
-  TOO_LONG: "is too long",
-  INVALID_LENGTH: "has an invalid length",
-  INVALID_COUNTRY: "has no recognisable country code (use +<country code> or a national number)",
-  NOT_A_NUMBER: "is not a phone number",
+const LENGTH_REASONS: Record<string, [string, PhoneProblem]> = {
+  TOO_SHORT: ["is too short", "too_short"],
+  TOO_LONG: ["is too long", "too_long"],
+  INVALID_LENGTH: ["has an invalid length", "length"],
+  INVALID_COUNTRY: ["has no recognisable country code (use +<country code> or a national number)", "no_country"],
+  NOT_A_NUMBER: ["is not a phone number", "not_a_number"],
 };
+
+function lengthProblem(code: string) {
+  const [reason, problem] = LENGTH_REASONS[code] ?? ["is not a phone number", "not_a_number"];
+  return { ok: false as const, reason, problem };
+}
 
 const TYPE_NAMES: Record<string, string> = {
   FIXED_LINE: "a fixed-line number",
@@ -42,29 +75,30 @@ const TYPE_NAMES: Record<string, string> = {
  */
 export function normalizePhone(input: string, defaultCountry: CountryCode): PhoneResult {
   const text = input.trim();
-  if (text === "") return { ok: false, reason: "is empty" };
+  if (text === "") return { ok: false, reason: "is empty", problem: "empty" };
   try {
     const mobile = parseMobile(text, { defaultCountry, extract: false });
     if (mobile.isValid()) return { ok: true, e164: mobile.number };
-    return { ok: false, reason: explain(text, defaultCountry) };
+    return explain(text, defaultCountry);
   } catch (e) {
-    if (e instanceof ParseError) {
-      return { ok: false, reason: LENGTH_REASONS[e.message] ?? "is not a phone number" };
-    }
+    if (e instanceof ParseError) return lengthProblem(e.message);
     throw e;
   }
 }
 
-function explain(text: string, defaultCountry: CountryCode): string {
+function explain(text: string, defaultCountry: CountryCode): PhoneResult {
   const full = parseFull(text, { defaultCountry, extract: false });
-  const where = full.country ?? (text.startsWith("+") ? `country code +${full.countryCallingCode}` : defaultCountry);
+  const country = full.country ?? (text.startsWith("+") ? undefined : defaultCountry);
+  const where = country ?? `country code +${full.countryCallingCode}`;
+  const at = country ? { country } : {};
   if (full.isValid()) {
     const type = full.getType();
-    return `is ${type ? (TYPE_NAMES[type] ?? "not a mobile number") : "not a mobile number"} in ${where}; SMS needs a mobile number`;
+    const what = type ? (TYPE_NAMES[type] ?? "not a mobile number") : "not a mobile number";
+    return { ok: false, reason: `is ${what} in ${where}; SMS needs a mobile number`, problem: "not_mobile", ...at };
   }
   const lengthIssue = validatePhoneNumberLength(text, defaultCountry);
-  if (lengthIssue) return LENGTH_REASONS[lengthIssue] ?? "is invalid";
-  return `is not a valid number for ${where}`;
+  if (lengthIssue) return lengthProblem(lengthIssue);
+  return { ok: false, reason: `is not a valid number for ${where}`, problem: "invalid", ...at };
 }
 
 /**

@@ -7,13 +7,19 @@ import { HHMM, isValidTimeZone } from "./time";
 
 export const timeZoneField = z
   .string()
-  .refine(isValidTimeZone, { message: "must be an IANA time zone such as Asia/Shanghai" })
+  .refine(isValidTimeZone, {
+    message: "must be an IANA time zone such as Asia/Shanghai",
+    params: { reason: "time_zone" },
+  })
   .openapi({ example: "Asia/Shanghai" });
 
 export const countryField = z
   .string()
   .transform((s) => s.toUpperCase())
-  .refine(isCountry, { message: "must be an ISO 3166 alpha-2 country code such as CN or US" })
+  .refine(isCountry, {
+    message: "must be an ISO 3166 alpha-2 country code such as CN or US",
+    params: { reason: "country" },
+  })
   .openapi({ example: "CN" });
 
 export const localeField = z
@@ -21,6 +27,7 @@ export const localeField = z
   .max(35)
   .refine((s) => canonicalLocale(s) !== null, {
     message: "must be a BCP 47 locale such as zh-CN or en",
+    params: { reason: "locale" },
   })
   .transform((s) => canonicalLocale(s) as string)
   .openapi({ example: "zh-CN" });
@@ -41,7 +48,10 @@ export const searchField = z
   .max(100)
   .refine((s) => !hasControl(s), { message: "must not contain control characters" });
 
-export const hhmmField = z.string().regex(HHMM, "must be a 24-hour time HH:MM").openapi({ example: "21:00" });
+export const hhmmField = z
+  .string()
+  .refine((s) => HHMM.test(s), { message: "must be a 24-hour time HH:MM", params: { reason: "time_of_day" } })
+  .openapi({ example: "21:00", pattern: HHMM.source });
 
 export const slugField = z
   .string()

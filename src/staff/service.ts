@@ -3,7 +3,7 @@ import type { Ctx } from "../context";
 import { customers, staff } from "../db/schema";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { hashPassword } from "../lib/password";
-import { isCountry, normalizePhone } from "../lib/phone";
+import { isCountry, normalizePhone, phoneDetail } from "../lib/phone";
 import { getTenantRow } from "../tenants/store";
 
 export type StaffRole = "admin" | "operator" | "viewer";
@@ -51,14 +51,19 @@ async function phoneFor(
   if (phone === undefined || phone === null) return phone;
   const tenant = await getTenantRow(ctx.db, ctx.tenantId);
   const parsed = normalizePhone(phone, isCountry(tenant.defaultCountry) ? tenant.defaultCountry : "CN");
-  if (!parsed.ok) throw ValidationError.field("phone", `'${phone}' ${parsed.reason}`);
+  if (!parsed.ok)
+    throw new ValidationError(`phone: '${phone}' ${parsed.reason}`, [phoneDetail("phone", phone, parsed)]);
   const other = await ctx.db.orm
     .select({ id: staff.id })
     .from(staff)
     .where(and(eq(staff.tenantId, ctx.tenantId), eq(staff.phone, parsed.e164)))
     .get();
   if (other && other.id !== selfId)
-    throw new ConflictError(`Another staff member has phone ${parsed.e164}`, { field: "phone" });
+    throw new ConflictError(`Another staff member has phone ${parsed.e164}`, {
+      field: "phone",
+      reason: "taken_staff",
+      value: phone,
+    });
   return parsed.e164;
 }
 
@@ -82,7 +87,11 @@ async function emailFor(ctx: Ctx, email: string | null | undefined, selfId?: str
     .where(and(eq(staff.tenantId, ctx.tenantId), sql`lower(${staff.email}) = ${normal}`))
     .get();
   if (other && other.id !== selfId)
-    throw new ConflictError(`Another staff member has email ${normal}`, { field: "email" });
+    throw new ConflictError(`Another staff member has email ${normal}`, {
+      field: "email",
+      reason: "taken_staff",
+      value: normal,
+    });
   return normal;
 }
 

@@ -114,7 +114,11 @@ export async function createTemplate(ctx: Ctx, library: TemplateLibrary, input: 
   if (kind === undefined) throw ValidationError.field("kind", "is required unless copy_of names a shipped template");
   checkSource(source);
   if (await activeByKey(ctx, input.key, input.locale)) {
-    throw new ConflictError(`A template ${input.key} in ${input.locale} already exists; PATCH it to add a version`);
+    throw new ConflictError(`A template ${input.key} in ${input.locale} already exists; PATCH it to add a version`, {
+      field: "key",
+      reason: "taken",
+      value: input.key,
+    });
   }
   const now = ctx.clock.now().getTime();
   const id = ctx.ids.next("tpl");

@@ -1,9 +1,6 @@
 // Words for what happened to a customer and what things are called: timeline lines, sources,
 // message and inbound steps, providers, flags, template and keyword names. Part of the English table.
 export const enStory = {
-  kwOverlaps: "“{word}” is already a word of the keyword “{k}”: change one of them, or turn that one off.",
-  kwCompliance:
-    "“{word}” is a word customers text to stop messages, start them again or ask for help, so it cannot be a keyword.",
   flag_possible_opt_out: "May want no more messages",
   flag_activation_locked: "Card activation locked",
   prov_simulator: "Test channel (simulator)",

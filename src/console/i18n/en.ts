@@ -1,14 +1,14 @@
 // The console's words in English. This table defines the dictionary's keys: Words is its type,
 // and every other language is typed as Words, so a key missing there (or one only there) is a
 // type error.
+import { enRefusals } from "./en-refusals";
 import { enStory } from "./en-story";
 import { enTasks } from "./en-tasks";
 
 export const en = {
   ...enStory,
   ...enTasks,
-  ...enStory,
-  ...enTasks,
+  ...enRefusals,
   appName: "Tidings",
   signIn: "Sign in",
   signOut: "Sign out",

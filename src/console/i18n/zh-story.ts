@@ -2,8 +2,6 @@
 import type { enStory } from "./en-story";
 
 export const zhStory: typeof enStory = {
-  kwOverlaps: "“{word}”已是关键词“{k}”的词：请修改其中一个，或先关闭那个关键词。",
-  kwCompliance: "“{word}”是客户用来退订、重新订阅或求助的词，不能用作关键词。",
   flag_possible_opt_out: "可能想退订",
   flag_activation_locked: "卡片激活已锁定",
   prov_simulator: "测试通道（模拟器）",

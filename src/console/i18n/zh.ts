@@ -1,12 +1,14 @@
 // The console's words in Simplified Chinese (zh-CN). Typed as Words, so it must give every key
 // the English table has, and no other.
 import type { Words } from "./en";
+import { zhRefusals } from "./zh-refusals";
 import { zhStory } from "./zh-story";
 import { zhTasks } from "./zh-tasks";
 
 export const zh: Words = {
   ...zhStory,
   ...zhTasks,
+  ...zhRefusals,
   appName: "Tidings",
   signIn: "登录",
   signOut: "退出",

@@ -4,6 +4,7 @@ import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice, Problem } from "../layout";
 import { LiveFragment } from "../live";
 import type { Attribute } from "../names";
+import { refusalText } from "../refusal";
 import { Table } from "../table";
 import { BuilderRows, type FieldDef, fieldsFor, filterOf, rowsOf } from "./segment-builder";
 
@@ -58,7 +59,7 @@ export async function CountSection(props: Props & { input: Record<string, string
   } catch (e) {
     return (
       <section id="count" aria-live="polite">
-        <Problem text={refusal(e).message} />
+        <Problem text={refusalText(refusal(e), w, props.lang)} />
       </section>
     );
   }

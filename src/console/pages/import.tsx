@@ -1,6 +1,7 @@
 import type { ImportReport } from "../../customers/import";
 import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Problem } from "../layout";
+import { whyText } from "../refusal";
 import { Table } from "../table";
 
 type Props = {
@@ -58,7 +59,9 @@ export function ImportPage(props: Props) {
                   <tr>
                     <td data-label={w.line}>{e.line}</td>
                     <td data-label={w.column}>{e.column}</td>
-                    <td data-label={w.reason}>{e.reason}</td>
+                    <td data-label={w.reason}>
+                      {(e.code && whyText(w, props.lang, e.column, { ...e, reason: e.code })) || e.reason}
+                    </td>
                   </tr>
                 ))}
               </Table>

@@ -1,4 +1,4 @@
-import { ApiError, type ConsoleApi } from "../api";
+import type { ConsoleApi } from "../api";
 import { Field, Hidden, RowButton } from "../fields";
 import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
@@ -49,7 +49,7 @@ export async function keywordAction(
       if (f.reply?.trim()) actions.push({ type: "reply", text: f.reply.trim() });
       if (f.join) actions.push({ type: "add_to_group", group: f.join });
       if (f.leave) actions.push({ type: "remove_from_group", group: f.leave });
-      const created = api.post("/v1/keywords", {
+      await api.post("/v1/keywords", {
         name: f.name,
         words: (f.words ?? "")
           .split(/[,，]/)
@@ -64,13 +64,6 @@ export async function keywordAction(
         ends_at: null,
         enabled: true,
       });
-      try {
-        await created;
-      } catch (e) {
-        const said = await conflictText(p, e);
-        if (said) return `!${said}`;
-        throw e;
-      }
       return w.saved;
     }
     case "preset":
@@ -89,17 +82,6 @@ export async function keywordAction(
 }
 
 /** A clash with another keyword or a compliance word, in the reader's words (the other keyword by name). */
-async function conflictText(p: { w: Words; api: ConsoleApi }, e: unknown): Promise<string | null> {
-  if (!(e instanceof ApiError) || e.status !== 409) return null;
-  const d = (e.body as { error?: { details?: Record<string, string> } }).error?.details;
-  if (!d?.word) return null;
-  if (d.keyword_id) {
-    const other = await p.api.find<{ name: string }>(`/v1/keywords/${encodeURIComponent(d.keyword_id)}`);
-    return fill(p.w.kwOverlaps, { word: d.word, k: other?.name ?? "" });
-  }
-  return fill(p.w.kwCompliance, { word: d.word });
-}
-
 /** One line on what a keyword does, in the reader's words. */
 function doesText(w: Words, k: Keyword, groups: Map<string, string>, template: (key: string) => string): string {
   const g = (x: string | undefined) => groups.get(x ?? "") ?? x ?? "";

@@ -1,11 +1,11 @@
 import type { Plan } from "../../db/schema";
 import type { ConsoleApi } from "../api";
-import { CopyField, CopyScript } from "../copy";
+import { CopyScript } from "../copy";
 import { Field, Hidden, NumberField, RowButton } from "../fields";
-import { fill, type Lang, term, type Words } from "../i18n";
+import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
-import { whenIn } from "../time";
+import { type Channel, ChannelsSection, channelAction } from "./settings-channels";
 
 type Tenant = {
   name: string;
@@ -26,23 +26,6 @@ type Staff = {
   role: string;
   console_login: boolean;
 };
-type Channel = {
-  id: string;
-  name: string;
-  provider: string;
-  config: Record<string, unknown>;
-  has_credentials: boolean;
-  rate_per_second: number | null;
-  default: boolean;
-  webhooks: { status: string; inbound: string };
-  health: {
-    link: "connecting" | "up" | "down" | null;
-    since: string | null;
-    last_error: string | null;
-    last_error_at: string | null;
-    waiting: number;
-  };
-};
 type Usage = {
   proactive_segments: number;
   allowance_segments: number | null;
@@ -58,9 +41,6 @@ type Props = {
 };
 
 const ROLES = ["admin", "operator", "viewer"] as const;
-const PROVIDERS = ["simulator", "twilio", "smpp"] as const;
-// The credential each provider keeps (write-only: the page never shows it).
-const SECRET: Record<string, string> = { simulator: "secret", twilio: "auth_token", smpp: "password" };
 
 const num = (s: string | undefined) => (s === undefined || s.trim() === "" ? undefined : Number(s));
 
@@ -128,40 +108,12 @@ export async function settingsAction(
     case "staff-remove":
       await api.delete(`/v1/staff/${encodeURIComponent(f.id ?? "")}`);
       return w.removed;
-    case "channel": {
-      const provider = f.provider ?? "";
-      const secret = f.secret ?? "";
-      await api.post("/v1/channels", {
-        name: f.name,
-        provider,
-        config: channelConfig(provider, f),
-        ...(secret && { credentials: { [SECRET[provider] ?? "secret"]: secret } }),
-        ...(num(f.rate_per_second) !== undefined && { rate_per_second: num(f.rate_per_second) }),
-        default: f.default === "on",
-      });
-      return w.saved;
-    }
-    case "channel-update": {
-      const patch: Record<string, unknown> = { rate_per_second: num(f.rate_per_second) ?? null };
-      if (f.secret) patch.credentials = { [SECRET[f.provider ?? ""] ?? "secret"]: f.secret };
-      if (f.default === "on") patch.default = true;
-      await api.patch(`/v1/channels/${encodeURIComponent(f.id ?? "")}`, patch);
-      return w.saved;
-    }
+    case "channel":
+    case "channel-update":
+      return channelAction(p, what, f);
     default:
       return `!${w.notFound}`;
   }
-}
-
-/** A new channel's settings from the form: each provider names its sender its own way. */
-function channelConfig(provider: string, f: Record<string, string>): Record<string, unknown> {
-  const from = f.from?.trim() ?? "";
-  if (provider === "twilio") return { account_sid: f.account_sid?.trim() ?? "", from };
-  if (provider === "smpp") {
-    const [host, port] = (f.host ?? "").trim().split(":");
-    return { host, port: Number(port || 2775), system_id: f.system_id?.trim() ?? "", source_addr: from };
-  }
-  return from ? { from } : {};
 }
 
 /**
@@ -171,8 +123,9 @@ function channelConfig(provider: string, f: Record<string, string>): Record<stri
  */
 export async function SettingsPage(
   props: Props & {
-    origin: string /** The add-staff form as typed, after a refusal. */;
-    staffForm?: Record<string, string>;
+    origin: string;
+    /** A form as typed (`workspace`, `plan`, `staff` or `channel`), after the API refused it. */
+    typed?: { form: string; values: Record<string, string> };
   },
 ) {
   const { w, api, lang } = props;
@@ -183,7 +136,14 @@ export async function SettingsPage(
   const csrf = props.who.csrf;
   const admin = props.who.scope === "admin";
   const plan = t.plan;
-  const typed = props.staffForm ?? {};
+  const typedFor = (form: string) => (props.typed?.form === form ? props.typed.values : undefined);
+  const typed = typedFor("staff") ?? {};
+  // What the workspace and plan forms show: as typed after a refusal, else as stored.
+  const ws = typedFor("workspace");
+  const pl = typedFor("plan");
+  const wv = (key: string, stored: string | number | null | undefined) => (ws ? (ws[key] ?? "") : (stored ?? ""));
+  const pv = (key: string, stored: string | number | null | undefined) => (pl ? (pl[key] ?? "") : (stored ?? ""));
+  const planType = pl?.plan_type ?? plan.type;
   return (
     <Layout lang={lang} w={w} title={w.settings} page="settings" who={props.who}>
       <Notice text={props.notice} />
@@ -194,34 +154,62 @@ export async function SettingsPage(
         <Hidden csrf={csrf} />
         <div class="filters">
           <Field id="ws-name" label={w.name}>
-            <input id="ws-name" name="name" required maxlength={200} value={t.name} />
+            <input id="ws-name" name="name" required maxlength={200} value={wv("name", t.name)} />
           </Field>
           <Field id="brand_signature" label={w.signature}>
-            <input id="brand_signature" name="brand_signature" maxlength={40} value={t.brand_signature} />
+            <input
+              id="brand_signature"
+              name="brand_signature"
+              maxlength={40}
+              value={wv("brand_signature", t.brand_signature)}
+            />
           </Field>
           <Field id="time_zone" label={w.timeZone}>
-            <input id="time_zone" name="time_zone" required value={t.time_zone} />
+            <input id="time_zone" name="time_zone" required value={wv("time_zone", t.time_zone)} />
           </Field>
         </div>
         <fieldset class="filters">
           <legend>{w.quietHours}</legend>
           <div>
             <label>
-              <input type="checkbox" name="quiet" checked={t.quiet_hours !== null} /> {w.quietOn}
+              <input type="checkbox" name="quiet" checked={ws ? ws.quiet === "on" : t.quiet_hours !== null} />{" "}
+              {w.quietOn}
             </label>
           </div>
           <Field id="quiet_start" label={w.from}>
-            <input id="quiet_start" name="quiet_start" type="time" value={t.quiet_hours?.start ?? "21:00"} />
+            <input
+              id="quiet_start"
+              name="quiet_start"
+              type="time"
+              value={wv("quiet_start", t.quiet_hours?.start ?? "21:00")}
+            />
           </Field>
           <Field id="quiet_end" label={w.until}>
-            <input id="quiet_end" name="quiet_end" type="time" value={t.quiet_hours?.end ?? "08:00"} />
+            <input id="quiet_end" name="quiet_end" type="time" value={wv("quiet_end", t.quiet_hours?.end ?? "08:00")} />
           </Field>
         </fieldset>
         <fieldset class="filters">
           <legend>{w.caps}</legend>
-          <NumberField id="cap_messages" label={w.capMessages} min={1} max={100} value={t.frequency_cap?.messages} />
-          <NumberField id="cap_days" label={w.capDays} min={1} max={365} value={t.frequency_cap?.days} />
-          <NumberField id="monthly_segment_cap" label={w.monthlyCap} min={0} value={t.monthly_segment_cap} />
+          <NumberField
+            id="cap_messages"
+            label={w.capMessages}
+            min={1}
+            max={100}
+            value={wv("cap_messages", t.frequency_cap?.messages)}
+          />
+          <NumberField
+            id="cap_days"
+            label={w.capDays}
+            min={1}
+            max={365}
+            value={wv("cap_days", t.frequency_cap?.days)}
+          />
+          <NumberField
+            id="monthly_segment_cap"
+            label={w.monthlyCap}
+            min={0}
+            value={wv("monthly_segment_cap", t.monthly_segment_cap)}
+          />
         </fieldset>
         <p class="muted">{w.capsHint}</p>
         <button type="submit">{w.save}</button>
@@ -243,43 +231,50 @@ export async function SettingsPage(
         <Hidden csrf={csrf} />
         <Field id="plan_type" label={w.planType}>
           <select id="plan_type" name="plan_type">
-            <option value="pay_per_segment" selected={plan.type === "pay_per_segment"}>
+            <option value="pay_per_segment" selected={planType === "pay_per_segment"}>
               {w.payPerSegment}
             </option>
-            <option value="package" selected={plan.type === "package"}>
+            <option value="package" selected={planType === "package"}>
               {w.packagePlan}
             </option>
           </select>
         </Field>
         <Field id="currency" label={w.currency}>
-          <input id="currency" name="currency" required pattern="[A-Z]{3}" size={4} value={plan.currency} />
+          <input
+            id="currency"
+            name="currency"
+            required
+            pattern="[A-Z]{3}"
+            size={4}
+            value={pv("currency", plan.currency)}
+          />
         </Field>
         <NumberField
           id="price_per_segment"
           label={w.pricePerSegment}
           step="0.001"
           min={0}
-          value={plan.type === "pay_per_segment" ? plan.price_per_segment : ""}
+          value={pv("price_per_segment", plan.type === "pay_per_segment" ? plan.price_per_segment : "")}
         />
         <NumberField
           id="monthly_fee"
           label={w.monthlyFee}
           step="0.01"
           min={0}
-          value={plan.type === "package" ? plan.monthly_fee : ""}
+          value={pv("monthly_fee", plan.type === "package" ? plan.monthly_fee : "")}
         />
         <NumberField
           id="allowance_segments"
           label={w.allowance}
           min={0}
-          value={plan.type === "package" ? plan.allowance_segments : ""}
+          value={pv("allowance_segments", plan.type === "package" ? plan.allowance_segments : "")}
         />
         <NumberField
           id="overage_price_per_segment"
           label={w.overage}
           step="0.001"
           min={0}
-          value={plan.type === "package" ? plan.overage_price_per_segment : ""}
+          value={pv("overage_price_per_segment", plan.type === "package" ? plan.overage_price_per_segment : "")}
         />
         <button type="submit">{w.changePlan}</button>
       </form>
@@ -353,132 +348,16 @@ export async function SettingsPage(
         <button type="submit">{w.addStaff}</button>
       </form>
 
-      <h2 id="ch-h">{w.channels}</h2>
-      <p class="muted">{w.channelsHint}</p>
-      <Table head={[w.name, w.provider, w.link, w.sender, w.credentials, w.rate, w.webhooks, ""]} label="ch-h">
-        {channels.map((ch) => (
-          <tr>
-            <td data-label={w.name}>
-              {ch.name} {ch.default && <span class="badge">{w.defaultChannel}</span>}
-            </td>
-            <td data-label={w.provider}>{term(w, "prov_", ch.provider)}</td>
-            <td data-label={w.link}>
-              <LinkHealth w={w} lang={lang} health={ch.health} zone={t.time_zone} />
-            </td>
-            <td data-label={w.sender}>{String(ch.config.from ?? ch.config.source_addr ?? "–")}</td>
-            <td data-label={w.credentials}>{ch.has_credentials ? w.credentialsSet : w.credentialsNone}</td>
-            <td data-label={w.rate}>{ch.rate_per_second ?? "–"}</td>
-            <td data-label={w.webhooks}>
-              {/* SMPP brings receipts and replies over its own connection: no webhook to set up. */}
-              {ch.provider === "smpp" ? (
-                "–"
-              ) : (
-                <>
-                  {/* Without a configured public address the API gives paths: this page's own address completes them. */}
-                  <CopyField
-                    id={`in-${ch.id}`}
-                    label={w.webhookInbound}
-                    value={new URL(ch.webhooks.inbound, props.origin).href}
-                    w={w}
-                  />
-                  <CopyField
-                    id={`st-${ch.id}`}
-                    label={w.webhookStatus}
-                    value={new URL(ch.webhooks.status, props.origin).href}
-                    w={w}
-                  />
-                </>
-              )}
-            </td>
-            <td>
-              <form method="post" action="/console/settings/channel-update" class="inline">
-                <Hidden csrf={csrf} id={ch.id} />
-                <input type="hidden" name="provider" value={ch.provider} />
-                <label for={`secret-${ch.id}`}>{w.replaceCredentials}</label>
-                <input id={`secret-${ch.id}`} name="secret" type="password" autocomplete="off" size={14} />
-                <label for={`rate-${ch.id}`}>{w.rate}</label>
-                <input
-                  id={`rate-${ch.id}`}
-                  name="rate_per_second"
-                  type="number"
-                  min={1}
-                  size={5}
-                  value={ch.rate_per_second ?? ""}
-                />
-                {!ch.default && (
-                  <label>
-                    <input type="checkbox" name="default" /> {w.makeDefault}
-                  </label>
-                )}
-                <button type="submit">{w.save}</button>
-              </form>
-            </td>
-          </tr>
-        ))}
-      </Table>
-      <h3 id="add-channel-h">{w.addChannel}</h3>
-      <form method="post" action="/console/settings/channel" class="card filters" aria-labelledby="add-channel-h">
-        <Hidden csrf={csrf} />
-        <Field id="ch-name" label={w.name}>
-          <input id="ch-name" name="name" required maxlength={100} />
-        </Field>
-        <Field id="ch-provider" label={w.provider}>
-          <select id="ch-provider" name="provider">
-            {PROVIDERS.map((x) => (
-              <option value={x}>{term(w, "prov_", x)}</option>
-            ))}
-          </select>
-        </Field>
-        <Field id="ch-from" label={w.sender}>
-          <input id="ch-from" name="from" />
-        </Field>
-        <Field id="ch-sid" label={w.twilioSid}>
-          <input id="ch-sid" name="account_sid" />
-        </Field>
-        <Field id="ch-host" label={w.smppHost}>
-          <input id="ch-host" name="host" placeholder="smsc.example.com:2775" />
-        </Field>
-        <Field id="ch-system" label={w.smppSystemId}>
-          <input id="ch-system" name="system_id" maxlength={16} />
-        </Field>
-        <Field id="ch-secret" label={w.credentials}>
-          <input id="ch-secret" name="secret" type="password" autocomplete="off" />
-        </Field>
-        <Field id="ch-rate" label={w.rate}>
-          <input id="ch-rate" name="rate_per_second" type="number" min={1} />
-        </Field>
-        <div>
-          <label>
-            <input type="checkbox" name="default" /> {w.makeDefault}
-          </label>
-        </div>
-        <button type="submit">{w.addChannel}</button>
-      </form>
+      <ChannelsSection
+        w={w}
+        lang={lang}
+        csrf={csrf}
+        channels={channels}
+        zone={t.time_zone}
+        origin={props.origin}
+        typed={typedFor("channel")}
+      />
       <CopyScript copied={w.copied} />
     </Layout>
-  );
-}
-
-/** A channel's connection as staff read it: its state and since when, the last problem, what waits. */
-function LinkHealth({ w, lang, health, zone }: { w: Words; lang: Lang; health: Channel["health"]; zone: string }) {
-  const state = {
-    up: [w.linkUp, "good"],
-    down: [w.linkDown, "bad"],
-    connecting: [w.linkConnecting, ""],
-  } as const;
-  const [label, tone] = health.link ? state[health.link] : [w.linkUnknown, ""];
-  return (
-    <>
-      <span class={`badge ${tone}`}>{label}</span>
-      {health.since && <span class="muted"> {fill(w.linkSince, { time: whenIn(health.since, zone, lang) })}</span>}
-      {health.link === "down" && health.last_error_at && (
-        <details>
-          <summary>{fill(w.linkLastError, { time: whenIn(health.last_error_at, zone, lang) })}</summary>
-          {/* The provider's own words, for whoever looks after the connection. */}
-          <p class="muted">{health.last_error}</p>
-        </details>
-      )}
-      {health.waiting > 0 && <p>{fill(w.linkWaiting, { n: health.waiting })}</p>}
-    </>
   );
 }

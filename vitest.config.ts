@@ -20,6 +20,7 @@ const SHARED = [
   "test/console.test.ts",
   "test/console-pages.test.ts",
   "test/console-refusals.test.ts",
+  "test/cloud-sign-vectors.test.ts",
 ];
 
 // Offline: wrangler must not fetch request.cf data or send metrics.

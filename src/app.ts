@@ -6,6 +6,7 @@ import { getPath } from "hono/utils/url";
 import { apiKeyRoutes } from "./api-keys/routes";
 import { attributeRoutes } from "./attributes/routes";
 import { campaignRoutes } from "./campaigns/routes";
+import { bindingRoutes } from "./channels/binding-routes";
 import { channelRoutes } from "./channels/routes";
 import { consoleRoutes } from "./console/routes";
 import { customerRoutes } from "./customers/routes";
@@ -66,6 +67,7 @@ export function createApp(deps: Deps) {
   app.route("/", groupRoutes);
   app.route("/", templateRoutes);
   app.route("/", channelRoutes);
+  app.route("/", bindingRoutes);
   app.route("/", messageRoutes);
   app.route("/", campaignRoutes);
   app.route("/", eventRoutes);

@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { acsHeaders, canonicalQuery, verifyAcs } from "../src/delivery/aliyun-sign";
 import { tc3Headers, verifyTc3 } from "../src/delivery/tencent-sign";
+import { ALIYUN_CASE, TENCENT_CASE } from "./cloud-sign-cases";
 
 const require = createRequire(import.meta.url);
 const Dysms = require("@alicloud/dysmsapi20170525");
@@ -53,29 +54,15 @@ const capture = new Capture();
 beforeAll(() => capture.start());
 afterAll(() => capture.close());
 
-const AK = "LTAI5tTidingsTestKey";
-const AK_SECRET = "aliyun-test-secret-0123456789";
-const QUERY = {
-  PhoneNumbers: "13800138000",
-  SignName: "北门健身",
-  TemplateCode: "SMS_4650012",
-  TemplateParam: JSON.stringify({ name: "王芳", offer: "免费奶昔 * 1 (today!)" }),
-  OutId: "msg_01M838Z2G0AQRX0Q6E6NXC6VM6",
-};
+const { call: ALI, authorization: ALI_AUTH } = ALIYUN_CASE;
+const AK = ALI.accessKeyId;
+const AK_SECRET = ALI.accessKeySecret;
+const QUERY = ALI.query;
 
 describe("Alibaba Cloud ACS3-HMAC-SHA256", () => {
   it("signs a SendSms call exactly as the official SDK's signing function does", async () => {
-    const host = "dysmsapi.aliyuncs.com";
-    const h = await acsHeaders({
-      host,
-      action: "SendSms",
-      version: "2017-05-25",
-      query: QUERY,
-      accessKeyId: AK,
-      accessKeySecret: AK_SECRET,
-      date: "2026-12-07T05:15:40Z",
-      nonce: "3b4c1f0e9a8d7c6b",
-    });
+    const host = ALI.host;
+    const h = await acsHeaders(ALI);
     const sdk = OpenApiUtil.getAuthorization(
       { pathname: "/", method: "POST", query: QUERY, headers: { ...h, host, authorization: undefined } },
       "ACS3-HMAC-SHA256",
@@ -84,6 +71,8 @@ describe("Alibaba Cloud ACS3-HMAC-SHA256", () => {
       AK_SECRET,
     );
     expect(h.authorization).toBe(sdk);
+    // The vector every runtime checks its signer against is the SDK's.
+    expect(sdk).toBe(ALI_AUTH);
     expect(h.authorization).toMatch(
       /^ACS3-HMAC-SHA256 Credential=LTAI5tTidingsTestKey,SignedHeaders=host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version,Signature=[0-9a-f]{64}$/,
     );
@@ -121,31 +110,15 @@ describe("Alibaba Cloud ACS3-HMAC-SHA256", () => {
   });
 });
 
-const SECRET_ID = "AKIDtidingsTestSecretId";
-const SECRET_KEY = "tencent-test-secret-key-0123";
-const BODY = JSON.stringify({
-  PhoneNumberSet: ["+8613800138000"],
-  SmsSdkAppId: "1400787878",
-  SignName: "北门健身",
-  TemplateId: "1110001",
-  TemplateParamSet: ["王芳", "免费奶昔"],
-  SessionContext: "msg_01M838Z2G0AQRX0Q6E6NXC6VM6",
-});
+const { call: TC, authorization: TC_AUTH } = TENCENT_CASE;
+const SECRET_ID = TC.secretId;
+const SECRET_KEY = TC.secretKey;
+const BODY = TC.body;
 
 describe("Tencent Cloud TC3-HMAC-SHA256", () => {
   it("signs a SendSms call exactly as the official SDK's sign3 does", async () => {
-    const timestamp = 1796620541;
-    const h = await tc3Headers({
-      host: "sms.tencentcloudapi.com",
-      service: "sms",
-      action: "SendSms",
-      version: "2021-01-11",
-      region: "ap-guangzhou",
-      body: BODY,
-      secretId: SECRET_ID,
-      secretKey: SECRET_KEY,
-      timestamp,
-    });
+    const timestamp = TC.timestamp;
+    const h = await tc3Headers(TC);
     const sdk = TencentSign.sign3({
       method: "POST",
       url: "https://sms.tencentcloudapi.com/",
@@ -157,6 +130,7 @@ describe("Tencent Cloud TC3-HMAC-SHA256", () => {
       headers: { "Content-Type": "application/json" },
     });
     expect(h.authorization).toBe(sdk);
+    expect(sdk).toBe(TC_AUTH);
     expect(h.authorization).toContain(
       `Credential=${SECRET_ID}/2026-12-07/sms/tc3_request, SignedHeaders=content-type;host`,
     );

@@ -4,15 +4,18 @@
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SmsProvider, StatusUpdate, WebhookRequest } from "../src/delivery/provider";
+import { AliyunProvider, classifyAliyunError } from "../src/delivery/aliyun";
+import type { InboundSms, SmsProvider, StatusUpdate, WebhookRequest } from "../src/delivery/provider";
 import { httpProviders, ProviderRegistry } from "../src/delivery/registry";
 import { type SimulatorConfig, SimulatorProvider } from "../src/delivery/simulator";
+import { classifyTencentError, TencentProvider } from "../src/delivery/tencent";
 import { type TwilioConfig, TwilioProvider, twilioSignature } from "../src/delivery/twilio";
 import { runDispatch } from "../src/jobs/dispatch";
 import { systemClock } from "../src/lib/clock";
 import { hmacBase64 } from "../src/lib/secretbox";
 import { nodeHmac } from "../src/node/hmac";
 import { type SimulatorServer, startSimulatorServer } from "../src/node/simulator-server";
+import { CloudSmsFake } from "./fakes/cloud-sms";
 import { simulatorTenant } from "./harness";
 import { setup, tenant } from "./helpers";
 import { until } from "./wait";
@@ -59,6 +62,12 @@ type Harness = {
   inbound(fields: { id: string; from: string; to: string; text: string }): Promise<WebhookRequest>;
   /** A signed status webhook as this provider would send it. */
   statusWebhook(providerRef: string, status: string): Promise<WebhookRequest>;
+  /** What a provider's own message ids look like (Twilio's SM…, by default). */
+  ref?: RegExp;
+  /** The inbound SMS the provider's webhook says, when it does not carry the fields as given. */
+  expectInbound?(f: { id: string; from: string; to: string; text: string }): InboundSms;
+  /** Requests that must not pass: by default the body changed and the signature dropped. */
+  forgeries?(req: WebhookRequest): WebhookRequest[];
 };
 
 const servers: SimulatorServer[] = [];
@@ -140,9 +149,109 @@ const harnesses: Harness[] = [
   },
 ];
 
+// Aliyun and Tencent: loopback fakes that check each call's signature and push reports to the
+// channel's keyed status URL. Neither signs callbacks: the key in the URL is what is checked.
+const WEBHOOK_KEY = "0f3c2a9d41b7e8c65a0d2e4f6b8c1a3e5d7f9b21";
+const fakes: CloudSmsFake[] = [];
+async function cloudFake(kind: "aliyun" | "tencent", config: SimulatorConfig, optedOut: string[] = []) {
+  const fake = await new CloudSmsFake({
+    kind,
+    keyId: CLOUD_KEY_ID,
+    secret: CLOUD_SECRET,
+    reportUrl: `${receiver.url}?key=${WEBHOOK_KEY}&from=${kind}`,
+    throttle: config.throttle_rate === 1,
+    retryable: config.retryable_rate === 1,
+    optedOut,
+  }).start();
+  fakes.push(fake);
+  return fake;
+}
+const CLOUD_KEY_ID = "LTAI5tConformance0000";
+const CLOUD_SECRET = "conformance-cloud-secret-000000";
+const keyed = (kind: string, kindOf: "status" | "inbound", items: unknown, key = WEBHOOK_KEY): WebhookRequest => ({
+  url: `https://tidings.example/webhooks/${kind}/chn_1/${kindOf}?key=${key}`,
+  headers: new Headers({ "content-type": "application/json" }),
+  body: JSON.stringify(items),
+});
+const keyForgeries = (req: WebhookRequest) => [
+  { ...req, url: req.url.replace(/key=\w+/, "key=0000") },
+  { ...req, url: req.url.replace(/\?key=\w+/, "") },
+];
+const cloudReceipts = (kind: string) => async (p: SmsProvider) => {
+  const hooks = await waitFor(() => receiver.requests.filter((r) => r.url.includes(`from=${kind}`)));
+  for (const h of hooks) expect(await p.verifyRequest(h)).toBe(true);
+  return hooks.flatMap((h) => p.parseStatus(h));
+};
+harnesses.push(
+  {
+    name: "aliyun (against a loopback Dysmsapi)",
+    make: async (config) =>
+      new AliyunProvider(
+        { access_key_id: CLOUD_KEY_ID, sign_name: "北门健身", endpoint: (await cloudFake("aliyun", config)).url },
+        CLOUD_SECRET,
+        WEBHOOK_KEY,
+        () => new Date(),
+      ),
+    receipts: cloudReceipts("aliyun"),
+    inbound: async (f) =>
+      keyed("aliyun", "inbound", [
+        {
+          phone_number: f.from,
+          content: f.text,
+          sequence_id: f.id,
+          dest_code: f.to,
+          sign_name: "北门健身",
+          send_time: "2026-12-07 09:00:00",
+        },
+      ]),
+    statusWebhook: async (ref, status) => keyed("aliyun", "status", [{ biz_id: ref, success: status === "delivered" }]),
+    ref: /^\d+\^0$/,
+    forgeries: keyForgeries,
+  },
+  {
+    name: "tencent (against a loopback SMS API)",
+    make: async (config, optedOut) =>
+      new TencentProvider(
+        {
+          secret_id: CLOUD_KEY_ID,
+          sdk_app_id: "1400787878",
+          sign_name: "北门健身",
+          endpoint: (await cloudFake("tencent", config, optedOut)).url,
+        },
+        CLOUD_SECRET,
+        WEBHOOK_KEY,
+        () => new Date(),
+      ),
+    receipts: cloudReceipts("tencent"),
+    inbound: async (f) =>
+      keyed("tencent", "inbound", {
+        mobile: f.from.replace("+86", ""),
+        nationcode: "86",
+        text: f.text,
+        time: 1796620541,
+        sign: "北门健身",
+        extend: "",
+      }),
+    statusWebhook: async (ref, status) =>
+      keyed("tencent", "status", [
+        { sid: ref, report_status: status === "delivered" ? "SUCCESS" : "FAIL", errmsg: "DELIVRD" },
+      ]),
+    ref: /^2028:\d+$/,
+    // Tencent gives a reply no id: one is made of the number, the second and the text.
+    expectInbound: (f) => ({
+      providerMessageId: `${f.from}:1796620541:${f.text.length}:${f.text}`,
+      from: f.from,
+      to: "",
+      text: f.text,
+    }),
+    forgeries: keyForgeries,
+  },
+);
+
 beforeAll(() => receiver.start());
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
+  await Promise.all(fakes.map((f) => f.close()));
   await receiver.close();
 });
 
@@ -155,6 +264,8 @@ describe.each(harnesses)("provider conformance: $name", (h) => {
     encoding: "GSM-7" as const,
     segments: 1,
     statusCallback: receiver.url,
+    // Ignored by providers that send any text; the approved template for those that do not.
+    template: { code: "SMS_465001", params: [{ name: "last4", value: "1234" }] },
   });
 
   it("accepts a message, reports its delivery, and de-duplicates by our reference if it says so", async () => {
@@ -163,7 +274,7 @@ describe.each(harnesses)("provider conformance: $name", (h) => {
     const first = await p.send(req("msg_conf_1"));
     expect(first.ok).toBe(true);
     if (!first.ok) return;
-    expect(first.providerRef).toMatch(/^SM[0-9a-f]+/);
+    expect(first.providerRef).toMatch(h.ref ?? /^SM[0-9a-f]+/);
     const receipts = await h.receipts(p);
     expect(receipts.filter((r) => r.providerRef === first.providerRef).at(-1)?.status).toBe("delivered");
     const again = await p.send(req("msg_conf_1"));
@@ -188,12 +299,15 @@ describe.each(harnesses)("provider conformance: $name", (h) => {
     expect(p.parseStatus(status)).toEqual([{ providerRef: "SMabc", status: "delivered" }]);
     const inbound = await h.inbound({ id: "SMin1", from: "+8613800138000", to: "+15005550006", text: "退订" });
     expect(await p.verifyRequest(inbound)).toBe(true);
+    const f = { id: "SMin1", from: "+8613800138000", to: "+15005550006", text: "退订" };
     expect(p.parseInbound(inbound)).toEqual([
-      { providerMessageId: "SMin1", from: "+8613800138000", to: "+15005550006", text: "退订" },
+      h.expectInbound?.(f) ?? { providerMessageId: f.id, from: f.from, to: f.to, text: f.text },
     ]);
-    const forged = { ...inbound, body: inbound.body.replace(/SMin1/, "SMin2") };
-    expect(await p.verifyRequest(forged)).toBe(false);
-    expect(await p.verifyRequest({ ...inbound, headers: new Headers() })).toBe(false);
+    const forgeries = h.forgeries?.(inbound) ?? [
+      { ...inbound, body: inbound.body.replace(/SMin1/, "SMin2") },
+      { ...inbound, headers: new Headers() },
+    ];
+    for (const forged of forgeries) expect(await p.verifyRequest(forged)).toBe(false);
   });
 });
 
@@ -344,5 +458,70 @@ describe("a dead provider in the dispatcher (rule 10)", () => {
       for (const s of sockets) s.destroy();
       await new Promise((r) => silent.close(r));
     }
+  });
+});
+
+describe("aliyun and tencent specifics", () => {
+  const req = { ref: "m1", to: "+8613900139000", from: "", text: "x", encoding: "GSM-7" as const, segments: 1 };
+  const template = { code: "SMS_465001", params: [{ name: "name", value: "王芳" }] };
+
+  it("maps Tencent's blacklist (the person replied 退订) to an opt-out, and a wrong key to a refusal", async () => {
+    const fake = await cloudFake("tencent", {}, ["+8613900139000"]);
+    const config = { secret_id: CLOUD_KEY_ID, sdk_app_id: "1400787878", sign_name: "北门健身", endpoint: fake.url };
+    const p = new TencentProvider(config, CLOUD_SECRET, WEBHOOK_KEY, () => new Date());
+    expect(await p.send({ ...req, template })).toMatchObject({
+      ok: false,
+      error: { kind: "permanent", reason: "opted_out", code: "FailedOperation.PhoneNumberInBlacklist" },
+    });
+    const wrong = new TencentProvider(config, "not-the-secret-key-000000", WEBHOOK_KEY, () => new Date());
+    expect(await wrong.send({ ...req, to: "+8613800138000", template })).toMatchObject({
+      ok: false,
+      error: { kind: "permanent", code: "AuthFailure.SignatureFailure" },
+    });
+    // Without a template nothing is called.
+    const before = fake.refused.length + fake.sends.length;
+    expect(await p.send(req)).toMatchObject({ ok: false, error: { code: "no_template" } });
+    expect(fake.refused.length + fake.sends.length).toBe(before);
+  });
+
+  it("refuses a template Aliyun did not approve, and sends mainland numbers as 11 digits", async () => {
+    const fake = await new CloudSmsFake({
+      kind: "aliyun",
+      keyId: CLOUD_KEY_ID,
+      secret: CLOUD_SECRET,
+      approved: ["SMS_465001"],
+    }).start();
+    fakes.push(fake);
+    const p = new AliyunProvider(
+      { access_key_id: CLOUD_KEY_ID, sign_name: "北门健身", endpoint: fake.url },
+      CLOUD_SECRET,
+      WEBHOOK_KEY,
+      () => new Date(),
+    );
+    expect(await p.send({ ...req, template: { ...template, code: "SMS_999" } })).toMatchObject({
+      ok: false,
+      error: { kind: "permanent", reason: "rejected", code: "isv.SMS_TEMPLATE_ILLEGAL" },
+    });
+    expect(await p.send({ ...req, template })).toMatchObject({ ok: true });
+    expect(fake.sends.at(-1)).toMatchObject({ phone: "13900139000", params: { name: "王芳" } });
+  });
+
+  it("classifies limits per number (deferred), throttling (slowed) and an empty account (held)", () => {
+    expect(classifyAliyunError(200, "isv.BUSINESS_LIMIT_CONTROL", "")).toMatchObject({
+      kind: "throttled",
+      retryAfterMs: 3_600_000,
+    });
+    expect(classifyAliyunError(400, "Throttling.User", "")).toMatchObject({ kind: "throttled", retryAfterMs: 1000 });
+    expect(classifyAliyunError(200, "isv.AMOUNT_NOT_ENOUGH", "")).toMatchObject({ kind: "unavailable" });
+    expect(classifyTencentError(200, "LimitExceeded.PhoneNumberThirtySecondLimit", "")).toMatchObject({
+      kind: "throttled",
+      retryAfterMs: 30_000,
+    });
+    expect(classifyTencentError(200, "FailedOperation.InsufficientBalanceInSmsPackage", "")).toMatchObject({
+      kind: "unavailable",
+    });
+    expect(classifyTencentError(200, "InvalidParameterValue.IncorrectPhoneNumber", "")).toMatchObject({
+      reason: "invalid_number",
+    });
   });
 });

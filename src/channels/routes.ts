@@ -48,7 +48,7 @@ export const channelRoutes = createRouter()
       scope: "read",
       responses: { 200: jsonContent(z.object({ data: z.array(ChannelSchema) }), "Channels") },
     }),
-    async (c) => c.json(await listChannels(ctxOf(c), c.get("deps").config.publicUrl), 200),
+    async (c) => c.json(await listChannels(env(c)), 200),
   )
   .openapi(
     apiRoute({
@@ -60,7 +60,7 @@ export const channelRoutes = createRouter()
       request: { params: IdParam },
       responses: { 200: jsonContent(ChannelSchema, "The channel") },
     }),
-    async (c) => c.json(await getChannel(ctxOf(c), c.req.valid("param").id, c.get("deps").config.publicUrl), 200),
+    async (c) => c.json(await getChannel(env(c), c.req.valid("param").id), 200),
   )
   .openapi(
     apiRoute({
@@ -76,7 +76,7 @@ export const channelRoutes = createRouter()
     }),
     async (c) => {
       const id = c.req.valid("param").id;
-      await getChannel(ctxOf(c), id);
+      await getChannel(env(c), id);
       return c.json(await listRejectedWebhooks(ctxOf(c), id), 200);
     },
   )

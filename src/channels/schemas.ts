@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { PROVIDERS } from "../db/schema";
 import { freeformRecord } from "../lib/validators";
 
 const rate = z.number().int().min(1).max(10_000).nullable();
@@ -44,28 +45,58 @@ export const SmppConfigSchema = z.strictObject({
   enquire_link_ms: z.number().int().min(1000).max(300_000).optional(),
 });
 
+// A signature as each console shows it, without the 【】 the provider adds.
+const signName = z
+  .string()
+  .trim()
+  .min(2)
+  .max(24)
+  .refine((s) => !/[【】[\]]/.test(s), { message: "is the signature's name, without 【】" });
+
+export const AliyunConfigSchema = z.strictObject({
+  access_key_id: z.string().regex(/^[A-Za-z0-9]{8,64}$/, "must be an AccessKey ID (LTAI...)"),
+  sign_name: signName,
+  endpoint: z.url().optional(),
+});
+
+export const TencentConfigSchema = z.strictObject({
+  secret_id: z.string().regex(/^[A-Za-z0-9]{8,64}$/, "must be a SecretId (AKID...)"),
+  sdk_app_id: z.string().regex(/^\d{6,12}$/, "must be the SMS application's SdkAppId (1400...)"),
+  sign_name: signName,
+  region: z
+    .string()
+    .regex(/^[a-z]{2}-[a-z]+$/)
+    .optional(),
+  endpoint: z.url().optional(),
+});
+
 export const CREDENTIALS: Record<string, z.ZodType> = {
   simulator: z.strictObject({ secret: z.string().min(16).max(200).optional() }),
   twilio: z.strictObject({ auth_token: z.string().min(16).max(200) }),
   smpp: z.strictObject({ password: z.string().min(1).max(9) }),
+  aliyun: z.strictObject({ access_key_secret: z.string().min(16).max(200) }),
+  tencent: z.strictObject({ secret_key: z.string().min(16).max(200) }),
 };
 
 export const CONFIGS: Record<string, z.ZodType> = {
   simulator: SimulatorConfigSchema,
   twilio: TwilioConfigSchema,
   smpp: SmppConfigSchema,
+  aliyun: AliyunConfigSchema,
+  tencent: TencentConfigSchema,
 };
 
 export const ChannelCreateSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(100),
-    provider: z.enum(["simulator", "twilio", "smpp"]),
+    provider: z.enum(PROVIDERS),
     config: freeformRecord.default({}).openapi({
       description:
-        "simulator: {seed, latency_ms, failure_rate, retryable_rate, throttle_rate, undelivered_rate, receipt_delay_ms, url}; twilio: {account_sid, from, base_url}; smpp: {host, port, system_id, source_addr, ...}",
+        "simulator: {seed, latency_ms, failure_rate, retryable_rate, throttle_rate, undelivered_rate, receipt_delay_ms, url}; twilio: {account_sid, from, base_url}; smpp: {host, port, system_id, source_addr, ...}; aliyun: {access_key_id, sign_name, endpoint}; tencent: {secret_id, sdk_app_id, sign_name, region, endpoint}",
     }),
     credentials: z.record(z.string(), z.string()).default({}).openapi({
-      description: "Write-only, encrypted at rest: twilio {auth_token}, smpp {password}, simulator {secret}",
+      description:
+        "Write-only, encrypted at rest: twilio {auth_token}, smpp {password}, simulator {secret}, aliyun {access_key_secret}, tencent {secret_key}",
     }),
     rate_per_second: rate.default(null).openapi({ description: "Segments per second; null for no limit" }),
     counting: z.enum(["standard", "cn_carrier"]).default("standard"),

@@ -8,6 +8,7 @@ import { randomToken } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { type SecretKey, seal } from "../lib/secretbox";
 import { iso } from "../lib/time";
+import { webhookKey } from "../lib/webhook-key";
 import { validationErrorFrom } from "../lib/zod-errors";
 import { type ChannelHealthView, healthOf } from "./health-store";
 import { type ChannelCreate, type ChannelPatch, CONFIGS, CREDENTIALS } from "./schemas";
@@ -15,12 +16,21 @@ import { liveChannelById } from "./store";
 
 export type ChannelEnv = Ctx & { secretKey: SecretKey; publicUrl?: string; supports(provider: string): boolean };
 
-export function webhookUrls(publicUrl: string | undefined, ch: { id: string; provider: string }) {
-  const base = `${publicUrl?.replace(/\/$/, "") ?? ""}/webhooks/${ch.provider}/${ch.id}`;
-  return { status: `${base}/status`, inbound: `${base}/inbound` };
+/** Providers that do not sign their callbacks: their webhook URLs carry the channel's key. */
+const KEYED = new Set(["aliyun", "tencent"]);
+
+export async function webhookUrls(
+  env: { secretKey: SecretKey; publicUrl?: string | undefined },
+  ch: { id: string; provider: string },
+) {
+  const base = `${env.publicUrl?.replace(/\/$/, "") ?? ""}/webhooks/${ch.provider}/${ch.id}`;
+  const key = KEYED.has(ch.provider) ? `?key=${await webhookKey(env.secretKey, ch.id)}` : "";
+  return { status: `${base}/status${key}`, inbound: `${base}/inbound${key}` };
 }
 
-function view(row: ChannelRow, publicUrl: string | undefined, health: ChannelHealthView | undefined) {
+type ViewEnv = Ctx & { secretKey: SecretKey; publicUrl?: string | undefined };
+
+async function view(env: ViewEnv, row: ChannelRow, health: ChannelHealthView | undefined) {
   return {
     id: row.id,
     name: row.name,
@@ -30,7 +40,7 @@ function view(row: ChannelRow, publicUrl: string | undefined, health: ChannelHea
     rate_per_second: row.ratePerSecond,
     counting: row.counting,
     default: row.isDefault,
-    webhooks: webhookUrls(publicUrl, row),
+    webhooks: await webhookUrls(env, row),
     health: health ?? { link: null, since: null, last_error: null, last_error_at: null, waiting: 0 },
     created_at: iso(row.createdAt),
     updated_at: iso(row.updatedAt),
@@ -99,14 +109,14 @@ export async function createChannel(env: ChannelEnv, input: ChannelCreate) {
       updatedAt: now,
     }),
   ]);
-  return viewOne(env, await row(env, id), env.publicUrl);
+  return viewOne(env, await row(env, id));
 }
 
-async function viewOne(ctx: Ctx, r: ChannelRow, publicUrl: string | undefined) {
-  return view(r, publicUrl, (await healthOf(ctx.db, ctx.tenantId, [r])).get(r.id));
+async function viewOne(env: ViewEnv, r: ChannelRow) {
+  return view(env, r, (await healthOf(env.db, env.tenantId, [r])).get(r.id));
 }
 
-export async function listChannels(ctx: Ctx, publicUrl?: string) {
+export async function listChannels(ctx: ViewEnv) {
   const rows = await ctx.db.orm
     .select()
     .from(channels)
@@ -114,11 +124,11 @@ export async function listChannels(ctx: Ctx, publicUrl?: string) {
     .orderBy(asc(channels.id))
     .all();
   const health = await healthOf(ctx.db, ctx.tenantId, rows);
-  return { data: rows.map((r) => view(r, publicUrl, health.get(r.id))) };
+  return { data: await Promise.all(rows.map((r) => view(ctx, r, health.get(r.id)))) };
 }
 
-export async function getChannel(ctx: Ctx, id: string, publicUrl?: string) {
-  return viewOne(ctx, await row(ctx, id), publicUrl);
+export async function getChannel(ctx: ViewEnv, id: string) {
+  return viewOne(ctx, await row(ctx, id));
 }
 
 export async function updateChannel(env: ChannelEnv, id: string, patch: ChannelPatch) {
@@ -145,7 +155,7 @@ export async function updateChannel(env: ChannelEnv, id: string, patch: ChannelP
       .where(and(eq(channels.tenantId, env.tenantId), eq(channels.id, r.id))),
   ]);
   forgetWebhookChannel(env.db, r.id);
-  return viewOne(env, await row(env, id), env.publicUrl);
+  return viewOne(env, await row(env, id));
 }
 
 export async function archiveChannel(ctx: Ctx, id: string) {

@@ -390,6 +390,9 @@ export const templateVersions = sqliteTable(
 );
 
 // Where messages go out: a provider with its (encrypted) credentials and a rate limit.
+/** Every way a channel can send: HTTP providers, a carrier link (SMPP) and the simulator. */
+export const PROVIDERS = ["simulator", "twilio", "smpp", "aliyun", "tencent"] as const;
+
 export const channels = sqliteTable(
   "channels",
   {
@@ -398,7 +401,7 @@ export const channels = sqliteTable(
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    provider: text("provider", { enum: ["simulator", "twilio", "smpp"] }).notNull(),
+    provider: text("provider", { enum: PROVIDERS }).notNull(),
     /** Non-secret settings: sender, base URL, simulator rates, SMPP host... */
     config: text("config", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
     /** AES-GCM ciphertext of the JSON credentials (src/lib/secretbox.ts); never returned. */
@@ -433,6 +436,30 @@ export const OUTBOX_LIVE = "status in ('planned', 'queued', 'sending')";
 
 // The outbox. Every message is a row before it is sent (rule 5); the dispatcher claims due rows
 // with a lease and records every decision in message_events.
+/**
+ * A Tidings template (by key and language) bound, on one channel of a provider that sends only
+ * approved templates (Aliyun, Tencent), to the provider's template: its code, and each of its
+ * parameters as a Handlebars expression over the same values the template renders with.
+ */
+export const templateBindings = sqliteTable(
+  "template_bindings",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    channelId: text("channel_id").notNull(),
+    templateKey: text("template_key").notNull(),
+    locale: text("locale").notNull(),
+    providerTemplate: text("provider_template").notNull(),
+    /** In the provider template's order: [{name, value}], value a Handlebars expression. */
+    params: text("params", { mode: "json" }).$type<{ name: string; value: string }[]>().notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.channelId, t.templateKey, t.locale] })],
+);
+export type TemplateBindingRow = typeof templateBindings.$inferSelect;
+
 export const messages = sqliteTable(
   "messages",
   {

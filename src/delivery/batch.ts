@@ -17,6 +17,7 @@ import {
   type MessageRow,
   messages,
   type Plan,
+  type TemplateBindingRow,
   type TenantRow,
   tenants,
 } from "../db/schema";
@@ -37,7 +38,9 @@ export type TenantEnv = {
   /** Proactive segments sent this month so far (the quota and the price use it). */
   used: number;
   defaultChannel: ChannelRow | undefined;
-  templates: Map<string, { template: CompiledTemplate; version: string; composer: Composer } | Error>;
+  templates: Map<string, { template: CompiledTemplate; version: string; locale: string; composer: Composer } | Error>;
+  /** Template bindings looked up in this batch, by channel|key|locale (null: none). */
+  bindings: Map<string, TemplateBindingRow | null>;
   brand: string;
   /** Render data per (locale, zone) for this batch: the local date costs an Intl call. */
   data: Map<string, ReturnType<typeof renderData>>;
@@ -75,6 +78,7 @@ async function tenantEnv(deps: Reader, tenantId: string): Promise<TenantEnv | nu
     used: await usedThisMonth(deps.db, usage),
     defaultChannel,
     templates: new Map(),
+    bindings: new Map(),
     brand: brandName(tenant),
     data: new Map(),
     now,

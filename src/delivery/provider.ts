@@ -26,6 +26,11 @@ export type SendRequest = {
   segments: number;
   /** Where the provider should post status callbacks, when it pushes them. */
   statusCallback?: string;
+  /**
+   * For a provider that sends only approved templates: the provider's template and the values
+   * of its parameters, in the template's order (Tencent takes them by position, Aliyun by name).
+   */
+  template?: { code: string; params: { name: string; value: string }[] };
 };
 
 /**
@@ -73,6 +78,10 @@ export interface SmsProvider {
    * re-sent only through such a provider; otherwise it is marked `unknown` for reconciliation.
    */
   readonly dedupesByRef: boolean;
+  /** True when the provider sends only templates it approved (Aliyun, Tencent): `template` is required. */
+  readonly templated?: boolean;
+  /** What a webhook is answered with, when the provider expects words back (else `{ok: true}`). */
+  readonly webhookAnswer?: { body: string; type: string };
   send(req: SendRequest): Promise<SendResult>;
   verifyRequest(req: WebhookRequest): Promise<boolean>;
   parseStatus(req: WebhookRequest): StatusUpdate[];

@@ -1,14 +1,17 @@
 import type { ChannelRow } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import { type Hmac, hmacBase64, open, type SecretKey } from "../lib/secretbox";
+import { webhookKey } from "../lib/webhook-key";
+import { type AliyunConfig, AliyunProvider } from "./aliyun";
 import type { SessionSink, SmsProvider } from "./provider";
 import { type SimulatorConfig, SimulatorProvider } from "./simulator";
+import { type TencentConfig, TencentProvider } from "./tencent";
 import { type TwilioConfig, TwilioProvider } from "./twilio";
 
 export type ProviderFactory = (
   channel: ChannelRow,
   credentials: Record<string, string>,
-  env: { clock: Clock; hmac: Hmac; sink?: SessionSink | undefined },
+  env: { clock: Clock; hmac: Hmac; sink?: SessionSink | undefined; webhookKey: string },
 ) => SmsProvider;
 
 const REST_FIRST_MS = 5000;
@@ -26,6 +29,10 @@ export const httpProviders: Record<string, ProviderFactory> = {
   simulator: (ch, cred, env) =>
     new SimulatorProvider(ch.config as SimulatorConfig, env.clock, cred.secret ?? "", env.hmac),
   twilio: (ch, cred, env) => new TwilioProvider(ch.config as TwilioConfig, cred.auth_token ?? "", env.hmac),
+  aliyun: (ch, cred, env) =>
+    new AliyunProvider(ch.config as AliyunConfig, cred.access_key_secret ?? "", env.webhookKey, () => env.clock.now()),
+  tencent: (ch, cred, env) =>
+    new TencentProvider(ch.config as TencentConfig, cred.secret_key ?? "", env.webhookKey, () => env.clock.now()),
 };
 
 /**
@@ -86,7 +93,8 @@ export class ProviderRegistry {
       // A session (SMPP) is let go for the new one; an HTTP provider's sends in flight finish.
       await previous?.then((p) => p.keep && p.close?.()).catch(() => {});
       const credentials = JSON.parse(await open(this.key, channel.credentials)) as Record<string, string>;
-      return factory(channel, credentials, { clock: this.clock, hmac: this.hmac, sink: this.sink });
+      const key = await webhookKey(this.key, channel.id);
+      return factory(channel, credentials, { clock: this.clock, hmac: this.hmac, sink: this.sink, webhookKey: key });
     })();
     this.cache.set(channel.id, { version: channel.updatedAt, channel, provider });
     // A failed build is not cached: the next call tries again.

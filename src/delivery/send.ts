@@ -1,6 +1,7 @@
 // Sending one claimed message: the send-time checks, then rendering and composing with the
 // customer as they are now, the checks on the text, the channel's rate, and the provider.
 
+import { bindingFor, TEMPLATED } from "../channels/bindings";
 import { recordHealth } from "../channels/health-store";
 import { type Composer, prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
@@ -17,7 +18,7 @@ import { localeChain, resolveTemplate } from "../templates/service";
 import { type BatchFacts, dataFor, type TenantEnv } from "./batch";
 import { AFTER_COMPOSE, BEFORE_RENDER, type CheckInput, firstFailing, frequencyCapOf, inWindow } from "./checks";
 import { defer, failure, type Outcome, skip } from "./outcome";
-import type { SmsProvider } from "./provider";
+import type { SendRequest, SmsProvider } from "./provider";
 import { TokenBucket } from "./rate";
 import { type ProviderRegistry, RegistryClosedError } from "./registry";
 
@@ -72,14 +73,26 @@ export async function sendOne(
   // Render and compose now, with the customer as they are now.
   let composed: ReturnType<Composer>;
   let version: string | null = null;
+  let template: SendRequest["template"];
   try {
     const locale = c.locale ?? e.tenant.locale;
     const t = await templateFor(deps, e, m, locale, channel);
     const vars = mergeVariables(customerVariables(c, e.brand), nest(m.variables));
+    const data = dataFor(e, locale, c.timeZone ?? e.tenant.timeZone);
     while (meter.due()) await meter.pause();
-    const body = t.template.render(vars, dataFor(e, locale, c.timeZone ?? e.tenant.timeZone), DEFAULT_LIMITS, meter);
+    const body = t.template.render(vars, data, DEFAULT_LIMITS, meter);
     composed = t.composer(body);
     version = t.version;
+    // A provider that sends only its approved templates gets the bound one and its values.
+    if (TEMPLATED.has(channel.provider)) {
+      const binding = m.templateKey ? await bindingOf(deps, e, channel.id, m.templateKey, t.locale) : null;
+      if (!binding) return skip("skipped", "no_template_binding", `${m.templateKey ?? "a literal text"} (${t.locale})`);
+      const params = binding.params.map((p) => ({
+        name: p.name,
+        value: compiled(p.value).render(vars, data, DEFAULT_LIMITS, meter),
+      }));
+      template = { code: binding.providerTemplate, params };
+    }
   } catch (err) {
     if (err instanceof TemplateError || (err instanceof Error && "code" in err)) {
       return skip("skipped", "render_error", (err as Error).message);
@@ -153,6 +166,7 @@ export async function sendOne(
     encoding: composed.encoding,
     segments,
     ...(statusCallback ? { statusCallback } : {}),
+    ...(template ? { template } : {}),
   });
   const sentAt = deps.clock.now().getTime();
   const change = deps.providers.noteAnswer(channel.id, result.ok || !NO_ANSWER.has(result.error.code), sentAt);
@@ -220,6 +234,7 @@ async function templateFor(deps: SendDeps, env: TenantEnv, m: MessageRow, locale
       hit = {
         template: t ? compiled(source) : { source, variables: [], helpers: [], render: () => source },
         version: t?.version ?? null,
+        locale: t?.locale ?? locale,
         composer: prepareComposer({
           settings: resolveCompose(env.tenant.compose),
           signature: env.tenant.brandSignature,
@@ -228,7 +243,7 @@ async function templateFor(deps: SendDeps, env: TenantEnv, m: MessageRow, locale
           templateSource: source,
           counting: channel.counting,
         }),
-      } as { template: CompiledTemplate; version: string; composer: Composer };
+      } as { template: CompiledTemplate; version: string; locale: string; composer: Composer };
     } catch (err) {
       hit = err as Error;
     }
@@ -237,6 +252,16 @@ async function templateFor(deps: SendDeps, env: TenantEnv, m: MessageRow, locale
   }
   if (hit instanceof Error) throw hit;
   return hit;
+}
+
+/** The binding of a template on a channel, looked up once a batch. */
+async function bindingOf(deps: SendDeps, env: TenantEnv, channelId: string, key: string, locale: string) {
+  const id = `${channelId}|${key}|${locale}`;
+  if (!env.bindings.has(id)) {
+    const ctx: Ctx = { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId: env.tenant.id };
+    env.bindings.set(id, (await bindingFor(ctx, channelId, key, locale)) ?? null);
+  }
+  return env.bindings.get(id) ?? null;
 }
 
 /** Price in millionths: pay per segment, or a package's overage beyond its allowance. */

@@ -84,6 +84,11 @@ export class TwilioProvider implements SmsProvider {
   }
 
   readonly name = "twilio";
+  // An empty TwiML response: no reply is sent to an inbound message.
+  readonly webhookAnswer = {
+    body: '<?xml version="1.0" encoding="UTF-8"?><Response></Response>',
+    type: "text/xml",
+  };
   // Twilio's Messages API takes no idempotency key: a send whose answer was lost is not repeated.
   readonly dedupesByRef = false;
   private readonly base: string;

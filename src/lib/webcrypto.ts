@@ -6,7 +6,8 @@ const encoder = new TextEncoder();
 type Bytes = Uint8Array<ArrayBuffer>;
 
 function bytes(data: string | Bytes): Bytes {
-  return typeof data === "string" ? encoder.encode(data) : data;
+  // A fresh encoding owns its ArrayBuffer (the Workers types cannot tell).
+  return typeof data === "string" ? (encoder.encode(data) as Bytes) : data;
 }
 
 export function hex(data: ArrayBuffer | Uint8Array): string {
@@ -21,5 +22,5 @@ export async function sha256Hex(data: string | Bytes): Promise<string> {
 
 export async function hmacSha256(key: string | Bytes, data: string): Promise<Bytes> {
   const k = await crypto.subtle.importKey("raw", bytes(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  return new Uint8Array(await crypto.subtle.sign("HMAC", k, encoder.encode(data)));
+  return new Uint8Array(await crypto.subtle.sign("HMAC", k, bytes(data)));
 }

@@ -30,6 +30,8 @@ export const REASONS: Record<string, string> = {
   no_consent: "No consent to marketing on record",
   quiet_hours_deferred: "Held until the end of quiet hours in the customer's time zone",
   render_error: "The template could not be rendered for this customer",
+  no_template_binding:
+    "The channel sends only templates its provider approved, and this message's template (in this language) is not bound to one",
   too_long: "The message is longer than the channel's provider takes",
   invalid_number: "The customer has no valid mobile number",
   over_quota: "The workspace's monthly segment cap is reached",

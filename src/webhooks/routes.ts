@@ -5,8 +5,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { channelForWebhook } from "../channels/service";
-import type { ChannelRow } from "../db/schema";
-import type { InboundSms, StatusUpdate, WebhookRequest } from "../delivery/provider";
+import { type ChannelRow, PROVIDERS } from "../db/schema";
+import type { InboundSms, SmsProvider, StatusUpdate, WebhookRequest } from "../delivery/provider";
 import { applyStatusUpdates } from "../delivery/receipts";
 import type { Deps } from "../deps";
 import { limitBody } from "../http/body-limit";
@@ -17,7 +17,6 @@ import { ForbiddenError, MalformedWebhookError, NotFoundError } from "../lib/err
 import { validationErrorFrom } from "../lib/zod-errors";
 import { keepRejectedWebhook } from "./rejected";
 
-const PROVIDERS = ["simulator", "twilio", "smpp"] as const;
 const MAX_CHANNEL_ID = 64;
 const Params = z.object({
   provider: z.enum(PROVIDERS).openapi({ param: { name: "provider", in: "path" } }),
@@ -110,11 +109,10 @@ async function unreadable(
   return e;
 }
 
-function ok(c: Context<AppEnv>, provider: string) {
-  // Twilio wants TwiML back; an empty response sends no reply.
-  return provider === "twilio"
-    ? c.body('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', 200, { "content-type": "text/xml" })
-    : c.json({ ok: true }, 200);
+/** The answer each provider expects (Twilio TwiML, Aliyun and Tencent their own JSON). */
+function ok(c: Context<AppEnv>, impl: SmsProvider) {
+  const a = impl.webhookAnswer;
+  return a ? c.body(a.body, 200, { "content-type": a.type }) : c.json({ ok: true }, 200);
 }
 
 export const webhookRoutes = createRouter();
@@ -131,7 +129,7 @@ webhookRoutes
       throw await unreadable(deps, channel, "status", req, e);
     }
     await applyStatusUpdates(deps, channel, updates);
-    return ok(c, provider);
+    return ok(c, impl);
   })
   .post("/webhooks/:provider/:channelId/inbound", limitBody(MAX_BYTES), async (c) => {
     const { provider, channelId } = pathOf(c);
@@ -149,5 +147,5 @@ webhookRoutes
       ? deps.storeInbound(channel, sms, raw)
       : storeInbound(deps, channel, sms, raw));
     if (stored > 0) deps.onInboundReceived?.();
-    return ok(c, provider);
+    return ok(c, impl);
   });

@@ -6,6 +6,8 @@ export const enStory = {
   prov_simulator: "Test channel (simulator)",
   prov_twilio: "Twilio",
   prov_smpp: "Carrier link (SMPP)",
+  prov_aliyun: "Alibaba Cloud SMS",
+  prov_tencent: "Tencent Cloud SMS",
   webhookInbound: "Replies from customers",
   webhookStatus: "Delivery reports",
   copy: "Copy",

@@ -7,6 +7,8 @@ export const zhStory: typeof enStory = {
   prov_simulator: "测试通道（模拟器）",
   prov_twilio: "Twilio",
   prov_smpp: "运营商直连（SMPP）",
+  prov_aliyun: "阿里云短信",
+  prov_tencent: "腾讯云短信",
   webhookInbound: "客户回复",
   webhookStatus: "送达报告",
   copy: "复制",

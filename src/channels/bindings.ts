@@ -1,0 +1,145 @@
+// Template bindings: on a channel of a provider that sends only templates it approved (Aliyun,
+// Tencent), which provider template stands for a Tidings template in one language, and what
+// each of its parameters is. The one writer of template_bindings.
+import { and, asc, eq } from "drizzle-orm";
+import type { Ctx } from "../context";
+import { type ChannelRow, channels, type TemplateBindingRow, templateBindings } from "../db/schema";
+import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
+import { iso } from "../lib/time";
+import { TemplateError } from "../templates/engine";
+import type { TemplateLibrary } from "../templates/library";
+import { compiled } from "../templates/render";
+import { resolveTemplate } from "../templates/service";
+
+/** Providers that send only approved templates, by name. */
+export const TEMPLATED = new Set(["aliyun", "tencent"]);
+
+export type BindingInput = { provider_template: string; params: { name: string; value: string }[] };
+
+function view(r: TemplateBindingRow) {
+  return {
+    channel_id: r.channelId,
+    template_key: r.templateKey,
+    locale: r.locale,
+    provider_template: r.providerTemplate,
+    params: r.params,
+    created_at: iso(r.createdAt),
+    updated_at: iso(r.updatedAt),
+  };
+}
+
+async function templatedChannel(ctx: Ctx, channelId: string): Promise<ChannelRow> {
+  const ch = await ctx.db.orm
+    .select()
+    .from(channels)
+    .where(and(eq(channels.tenantId, ctx.tenantId), eq(channels.id, channelId)))
+    .get();
+  if (!ch || ch.archivedAt !== null) throw new NotFoundError("channel", channelId);
+  if (!TEMPLATED.has(ch.provider))
+    throw new ConflictError(
+      `A ${ch.provider} channel sends any text; only Aliyun and Tencent channels bind templates`,
+      {
+        reason: "not_templated",
+        provider: ch.provider,
+      },
+    );
+  return ch;
+}
+
+/** Each parameter's value is a Handlebars expression; one that does not compile is refused here. */
+function checkParams(params: BindingInput["params"]) {
+  const names = new Set<string>();
+  for (const [i, p] of params.entries()) {
+    if (names.has(p.name)) throw ValidationError.field(`params.${i}.name`, `'${p.name}' is given twice`);
+    names.add(p.name);
+    try {
+      compiled(p.value);
+    } catch (e) {
+      if (e instanceof TemplateError) throw ValidationError.field(`params.${i}.value`, e.message);
+      throw e;
+    }
+  }
+}
+
+export async function putBinding(
+  ctx: Ctx & { library: TemplateLibrary },
+  channelId: string,
+  key: string,
+  locale: string,
+  input: BindingInput,
+) {
+  await templatedChannel(ctx, channelId);
+  // The template must exist in this language (the workspace's own, or a shipped one).
+  const t = await resolveTemplate(ctx, ctx.library, key, [locale]).catch(() => null);
+  if (!t || t.locale !== locale) throw new NotFoundError(`template ${key} in`, locale);
+  checkParams(input.params);
+  const now = ctx.clock.now().getTime();
+  const values = {
+    tenantId: ctx.tenantId,
+    channelId,
+    templateKey: key,
+    locale,
+    providerTemplate: input.provider_template,
+    params: input.params,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await ctx.db.batch([
+    ctx.db.orm
+      .insert(templateBindings)
+      .values(values)
+      .onConflictDoUpdate({
+        target: [
+          templateBindings.tenantId,
+          templateBindings.channelId,
+          templateBindings.templateKey,
+          templateBindings.locale,
+        ],
+        set: { providerTemplate: values.providerTemplate, params: values.params, updatedAt: now },
+      }),
+  ]);
+  return view((await bindingFor(ctx, channelId, key, locale)) as TemplateBindingRow);
+}
+
+export async function bindingFor(ctx: Ctx, channelId: string, key: string, locale: string) {
+  return ctx.db.orm
+    .select()
+    .from(templateBindings)
+    .where(
+      and(
+        eq(templateBindings.tenantId, ctx.tenantId),
+        eq(templateBindings.channelId, channelId),
+        eq(templateBindings.templateKey, key),
+        eq(templateBindings.locale, locale),
+      ),
+    )
+    .get();
+}
+
+export async function listBindings(ctx: Ctx, channelId: string) {
+  await templatedChannel(ctx, channelId);
+  const rows = await ctx.db.orm
+    .select()
+    .from(templateBindings)
+    .where(and(eq(templateBindings.tenantId, ctx.tenantId), eq(templateBindings.channelId, channelId)))
+    .orderBy(asc(templateBindings.templateKey), asc(templateBindings.locale))
+    .all();
+  return { data: rows.map(view) };
+}
+
+export async function deleteBinding(ctx: Ctx, channelId: string, key: string, locale: string) {
+  await templatedChannel(ctx, channelId);
+  if (!(await bindingFor(ctx, channelId, key, locale))) throw new NotFoundError(`binding of ${key} in`, locale);
+  await ctx.db.batch([
+    ctx.db.orm
+      .delete(templateBindings)
+      .where(
+        and(
+          eq(templateBindings.tenantId, ctx.tenantId),
+          eq(templateBindings.channelId, channelId),
+          eq(templateBindings.templateKey, key),
+          eq(templateBindings.locale, locale),
+        ),
+      ),
+  ]);
+}

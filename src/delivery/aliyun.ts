@@ -1,0 +1,168 @@
+// Alibaba Cloud SMS (Dysmsapi 2017-05-25) over fetch: a send names an approved template and its
+// signature and passes only the template's parameters (TemplateParam, JSON by name). Calls are
+// signed with ACS3-HMAC-SHA256; receipts (SmsReport) and replies (SmsUp) are pushed as JSON
+// arrays, unsigned, to a URL that carries the channel's webhook key.
+import { MalformedWebhookError } from "../lib/errors";
+import { acsHeaders } from "./aliyun-sign";
+import { keyedWebhook, lost, parseJsonArray, randomNonce, STOPPED, stripPlus } from "./cloud";
+import {
+  type InboundSms,
+  type ProviderError,
+  pastDeadline,
+  SEND_DEADLINE_MS,
+  type SendRequest,
+  type SendResult,
+  type SmsProvider,
+  type StatusUpdate,
+  type WebhookRequest,
+} from "./provider";
+
+export type AliyunConfig = {
+  access_key_id: string;
+  /** The approved signature (签名), without brackets: 北门健身. */
+  sign_name: string;
+  /** For tests and other regions; https://dysmsapi.aliyuncs.com by default. */
+  endpoint?: string;
+};
+
+// Per number: 1 a minute, 5 an hour, 10 a day for one signature (the provider's flow control).
+const LIMITED = new Set([
+  "isv.BUSINESS_LIMIT_CONTROL",
+  "isv.DAY_LIMIT_CONTROL",
+  "isv.MONTH_LIMIT_CONTROL",
+  "BUSINESS_LIMIT_CONTROL_MINUTE",
+  "isv.BUSINESS_LIMIT_HOUR",
+  "isv.BUSINESS_LIMIT_DAY",
+  "BUSINESS_LIMIT_CONTROL_PHONE",
+]);
+const INVALID_NUMBER = new Set(["isv.MOBILE_NUMBER_ILLEGAL", "isv.NOT_SUPPORTED_COUNTRY", "isv.COUNTRY_RESTRICTED"]);
+// The account cannot send now (no balance, service stopped): nothing was handed over.
+const ACCOUNT = new Set(["isv.AMOUNT_NOT_ENOUGH", "isv.OUT_OF_SERVICE", "isv.PRODUCT_UN_SUBSCRIPT"]);
+
+/** Aliyun's answer codes, classified. */
+export function classifyAliyunError(status: number, code: string, message: string): ProviderError {
+  if (code.startsWith("Throttling")) return { kind: "throttled", code, message, retryAfterMs: 1000 };
+  // A limit per number: this message waits for the next hour; the others go.
+  if (LIMITED.has(code)) return { kind: "throttled", code, message, retryAfterMs: 3_600_000 };
+  if (INVALID_NUMBER.has(code)) return { kind: "permanent", code, message, reason: "invalid_number" };
+  // Until someone tops up or restores the account: asked again every 10 minutes, not every 5 s.
+  if (ACCOUNT.has(code)) return { kind: "unavailable", code, message, retryAfterMs: 600_000 };
+  if (status >= 500 || code.startsWith("isp.")) return { kind: "retryable", code: code || String(status), message };
+  return { kind: "permanent", code: code || String(status), message, reason: "rejected" };
+}
+
+/** A number as Dysmsapi takes it: 11 digits for mainland China, else the country code and number. */
+function aliyunNumber(e164: string): string {
+  return e164.startsWith("+86") ? e164.slice(3) : stripPlus(e164);
+}
+
+export class AliyunProvider implements SmsProvider {
+  readonly name = "aliyun";
+  // OutId is only echoed back, not de-duplicated: a send whose answer was lost is not repeated.
+  readonly dedupesByRef = false;
+  readonly templated = true;
+  readonly webhookAnswer = { body: JSON.stringify({ code: 0, msg: "成功" }), type: "application/json" };
+  private readonly stopping = new AbortController();
+  private readonly url: URL;
+
+  constructor(
+    private readonly config: AliyunConfig,
+    private readonly secret: string,
+    private readonly webhookKey: string,
+    private readonly now: () => Date,
+    private readonly deadlineMs = SEND_DEADLINE_MS,
+  ) {
+    this.url = new URL(config.endpoint ?? "https://dysmsapi.aliyuncs.com");
+  }
+
+  async close(): Promise<void> {
+    this.stopping.abort();
+  }
+
+  async send(req: SendRequest): Promise<SendResult> {
+    if (!req.template) {
+      return {
+        ok: false,
+        error: {
+          kind: "permanent",
+          code: "no_template",
+          message: "Aliyun sends only approved templates",
+          reason: "rejected",
+        },
+      };
+    }
+    const query: Record<string, string> = {
+      PhoneNumbers: aliyunNumber(req.to),
+      SignName: this.config.sign_name,
+      TemplateCode: req.template.code,
+      TemplateParam: JSON.stringify(Object.fromEntries(req.template.params.map((p) => [p.name, p.value]))),
+      OutId: req.ref,
+    };
+    const headers = await acsHeaders({
+      host: this.url.host,
+      action: "SendSms",
+      version: "2017-05-25",
+      query,
+      accessKeyId: this.config.access_key_id,
+      accessKeySecret: this.secret,
+      date: this.now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, "Z"),
+      nonce: randomNonce(),
+    });
+    const target = new URL("/", this.url);
+    target.search = new URLSearchParams(query).toString();
+    let res: Response;
+    try {
+      res = await fetch(target, {
+        method: "POST",
+        headers: { ...headers, accept: "application/json" },
+        signal: AbortSignal.any([AbortSignal.timeout(this.deadlineMs), this.stopping.signal]),
+      });
+    } catch (e) {
+      return { ok: false, error: this.stopping.signal.aborted ? STOPPED : lost(e, this.deadlineMs) };
+    }
+    let body: { Code?: string; Message?: string; BizId?: string } = {};
+    try {
+      body = (await res.json()) as typeof body;
+    } catch (e) {
+      if (pastDeadline(e))
+        return { ok: false, error: this.stopping.signal.aborted ? STOPPED : lost(e, this.deadlineMs) };
+    }
+    if (res.ok && body.Code === "OK" && body.BizId) return { ok: true, providerRef: body.BizId };
+    return { ok: false, error: classifyAliyunError(res.status, body.Code ?? "", body.Message ?? res.statusText) };
+  }
+
+  async verifyRequest(req: WebhookRequest): Promise<boolean> {
+    return keyedWebhook(req.url, this.webhookKey);
+  }
+
+  /** SmsReport: [{biz_id, out_id, phone_number, success, err_code, err_msg, report_time, ...}]. */
+  parseStatus(req: WebhookRequest): StatusUpdate[] {
+    return parseJsonArray(req.body, "SmsReport").map((r) => {
+      if (typeof r.biz_id !== "string" || typeof r.success !== "boolean")
+        throw new MalformedWebhookError("each report needs a biz_id and success");
+      const code = typeof r.err_code === "string" ? r.err_code : undefined;
+      return {
+        providerRef: r.biz_id,
+        status: r.success ? "delivered" : "undelivered",
+        ...(!r.success && code ? { errorCode: code } : {}),
+        ...(typeof r.err_msg === "string" && !r.success ? { detail: r.err_msg } : {}),
+      };
+    });
+  }
+
+  /** SmsUp: [{phone_number, content, sequence_id, dest_code, sign_name, send_time}]. */
+  parseInbound(req: WebhookRequest): InboundSms[] {
+    return parseJsonArray(req.body, "SmsUp").map((r) => {
+      if (typeof r.phone_number !== "string" || r.sequence_id === undefined)
+        throw new MalformedWebhookError("each reply needs a phone_number and a sequence_id");
+      return {
+        providerMessageId: String(r.sequence_id),
+        from: r.phone_number,
+        to: typeof r.dest_code === "string" ? r.dest_code : "",
+        text: typeof r.content === "string" ? r.content : "",
+      };
+    });
+  }
+}

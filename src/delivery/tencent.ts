@@ -1,0 +1,189 @@
+// Tencent Cloud SMS (API 2021-01-11) over fetch: a send names the SDK app, an approved
+// signature and template, and passes the template's parameters in order (TemplateParamSet).
+// Calls are signed with TC3-HMAC-SHA256; receipts and replies are pushed, unsigned, to a URL
+// that carries the channel's webhook key.
+import { MalformedWebhookError } from "../lib/errors";
+import { keyedWebhook, lost, parseJsonArray, STOPPED } from "./cloud";
+import {
+  type InboundSms,
+  type ProviderError,
+  pastDeadline,
+  SEND_DEADLINE_MS,
+  type SendRequest,
+  type SendResult,
+  type SmsProvider,
+  type StatusUpdate,
+  type WebhookRequest,
+} from "./provider";
+import { tc3Headers } from "./tencent-sign";
+
+export type TencentConfig = {
+  secret_id: string;
+  /** The SmsSdkAppId of the application the signature and templates belong to (1400…). */
+  sdk_app_id: string;
+  /** The approved signature (签名) content: 北门健身. */
+  sign_name: string;
+  /** ap-guangzhou by default (ap-beijing, ap-nanjing: the same service). */
+  region?: string;
+  /** For tests; https://sms.tencentcloudapi.com by default. */
+  endpoint?: string;
+};
+
+const HOUR = 3_600_000;
+// Waits for a limit per number: the message goes when it has passed; the others go on.
+const PER_NUMBER: Record<string, number> = {
+  "LimitExceeded.PhoneNumberThirtySecondLimit": 30_000,
+  "LimitExceeded.PhoneNumberOneHourLimit": HOUR,
+  "LimitExceeded.PhoneNumberDailyLimit": HOUR,
+  "LimitExceeded.PhoneNumberSameContentDailyLimit": HOUR,
+};
+const INVALID_NUMBER = new Set([
+  "InvalidParameterValue.IncorrectPhoneNumber",
+  "UnsupportedOperation.UnsupportedRegion",
+  "FailedOperation.MissingSignatureList",
+]);
+const ACCOUNT = new Set([
+  "FailedOperation.InsufficientBalanceInSmsPackage",
+  "LimitExceeded.AppDailyLimit",
+  "LimitExceeded.DailyLimit",
+  "FailedOperation.ContainDomesticAndInternationalPhoneNumber",
+]);
+
+/** Tencent's error codes, classified. */
+export function classifyTencentError(status: number, code: string, message: string): ProviderError {
+  // The customer replied 退订/TD to this signature: the provider will not send to them again.
+  if (code === "FailedOperation.PhoneNumberInBlacklist")
+    return { kind: "permanent", code, message, reason: "opted_out" };
+  const wait = PER_NUMBER[code];
+  if (wait !== undefined) return { kind: "throttled", code, message, retryAfterMs: wait };
+  if (code === "RequestLimitExceeded" || code.startsWith("RequestLimitExceeded."))
+    return { kind: "throttled", code, message, retryAfterMs: 1000 };
+  if (INVALID_NUMBER.has(code)) return { kind: "permanent", code, message, reason: "invalid_number" };
+  // Until someone tops up or restores the account: asked again every 10 minutes, not every 5 s.
+  if (ACCOUNT.has(code)) return { kind: "unavailable", code, message, retryAfterMs: 600_000 };
+  if (status >= 500 || code.startsWith("InternalError"))
+    return { kind: "retryable", code: code || String(status), message };
+  return { kind: "permanent", code: code || String(status), message, reason: "rejected" };
+}
+
+type SendAnswer = {
+  Response?: {
+    Error?: { Code?: string; Message?: string };
+    SendStatusSet?: { SerialNo?: string; Code?: string; Message?: string }[];
+  };
+};
+
+export class TencentProvider implements SmsProvider {
+  readonly name = "tencent";
+  // SessionContext is only echoed back: a send whose answer was lost is not repeated.
+  readonly dedupesByRef = false;
+  readonly templated = true;
+  readonly webhookAnswer = { body: JSON.stringify({ result: 0, errmsg: "OK" }), type: "application/json" };
+  private readonly stopping = new AbortController();
+  private readonly url: URL;
+
+  constructor(
+    private readonly config: TencentConfig,
+    private readonly secretKey: string,
+    private readonly webhookKey: string,
+    private readonly now: () => Date,
+    private readonly deadlineMs = SEND_DEADLINE_MS,
+  ) {
+    this.url = new URL(config.endpoint ?? "https://sms.tencentcloudapi.com");
+  }
+
+  async close(): Promise<void> {
+    this.stopping.abort();
+  }
+
+  async send(req: SendRequest): Promise<SendResult> {
+    if (!req.template) {
+      return {
+        ok: false,
+        error: {
+          kind: "permanent",
+          code: "no_template",
+          message: "Tencent sends only approved templates",
+          reason: "rejected",
+        },
+      };
+    }
+    const body = JSON.stringify({
+      PhoneNumberSet: [req.to],
+      SmsSdkAppId: this.config.sdk_app_id,
+      SignName: this.config.sign_name,
+      TemplateId: req.template.code,
+      TemplateParamSet: req.template.params.map((p) => p.value),
+      SessionContext: req.ref,
+    });
+    const headers = await tc3Headers({
+      host: this.url.host,
+      service: "sms",
+      action: "SendSms",
+      version: "2021-01-11",
+      region: this.config.region ?? "ap-guangzhou",
+      body,
+      secretId: this.config.secret_id,
+      secretKey: this.secretKey,
+      timestamp: Math.floor(this.now().getTime() / 1000),
+    });
+    let res: Response;
+    try {
+      res = await fetch(new URL("/", this.url), {
+        method: "POST",
+        headers,
+        body,
+        signal: AbortSignal.any([AbortSignal.timeout(this.deadlineMs), this.stopping.signal]),
+      });
+    } catch (e) {
+      return { ok: false, error: this.stopping.signal.aborted ? STOPPED : lost(e, this.deadlineMs) };
+    }
+    let answer: SendAnswer = {};
+    try {
+      answer = (await res.json()) as SendAnswer;
+    } catch (e) {
+      if (pastDeadline(e))
+        return { ok: false, error: this.stopping.signal.aborted ? STOPPED : lost(e, this.deadlineMs) };
+    }
+    const error = answer.Response?.Error;
+    if (error) return { ok: false, error: classifyTencentError(res.status, error.Code ?? "", error.Message ?? "") };
+    // One number per call: its own status says whether it went.
+    const one = answer.Response?.SendStatusSet?.[0];
+    if (res.ok && one?.Code === "Ok" && one.SerialNo) return { ok: true, providerRef: one.SerialNo };
+    return {
+      ok: false,
+      error: classifyTencentError(res.status, one?.Code ?? "", one?.Message ?? res.statusText),
+    };
+  }
+
+  async verifyRequest(req: WebhookRequest): Promise<boolean> {
+    return keyedWebhook(req.url, this.webhookKey);
+  }
+
+  /** Receipts: [{sid, report_status: SUCCESS|FAIL, errmsg, description, mobile, nationcode, ...}]. */
+  parseStatus(req: WebhookRequest): StatusUpdate[] {
+    return parseJsonArray(req.body, "the status report").map((r) => {
+      if (typeof r.sid !== "string" || typeof r.report_status !== "string")
+        throw new MalformedWebhookError("each report needs a sid and a report_status");
+      const ok = r.report_status === "SUCCESS";
+      return {
+        providerRef: r.sid,
+        status: ok ? "delivered" : "undelivered",
+        ...(!ok && typeof r.errmsg === "string" ? { errorCode: r.errmsg } : {}),
+        ...(!ok && typeof r.description === "string" ? { detail: r.description } : {}),
+      };
+    });
+  }
+
+  /** A reply: {mobile, nationcode, text, time, sign, extend}; Tencent gives it no id of its own. */
+  parseInbound(req: WebhookRequest): InboundSms[] {
+    return parseJsonArray(req.body, "the reply").map((r) => {
+      if (typeof r.mobile !== "string" || r.time === undefined)
+        throw new MalformedWebhookError("a reply needs a mobile and a time");
+      const from = `+${typeof r.nationcode === "string" ? r.nationcode : "86"}${r.mobile}`;
+      const text = typeof r.text === "string" ? r.text : "";
+      // A retried callback carries the same number, second and text: the same id, stored once.
+      return { providerMessageId: `${from}:${String(r.time)}:${text.length}:${text.slice(0, 40)}`, from, to: "", text };
+    });
+  }
+}

@@ -1,0 +1,13 @@
+import { deriveSecret, type SecretKey } from "./secretbox";
+
+/**
+ * The key a channel's webhook URL carries for providers that do not sign their callbacks
+ * (Aliyun, Tencent): derived from the service's secret and the channel, so it is never stored
+ * and is the same in every process; hex, to sit in a URL as it is.
+ */
+export async function webhookKey(key: SecretKey, channelId: string): Promise<string> {
+  const raw = atob(await deriveSecret(key, `webhook:${channelId}`));
+  let out = "";
+  for (let i = 0; i < 20; i++) out += raw.charCodeAt(i).toString(16).padStart(2, "0");
+  return out;
+}

@@ -1,0 +1,202 @@
+// Aliyun and Tencent end to end through the app, against loopback fakes of their APIs that check
+// every signature: a gym's birthday greeting and a bank's activation prompt, each bound to the
+// provider's approved template, sent with only its parameters, its receipt and a 退订 reply
+// taken on the channel's keyed webhooks; a message with no binding is refused before any call.
+import { afterAll, describe, expect, it } from "vitest";
+import { runDispatch } from "../src/jobs/dispatch";
+import { CloudSmsFake } from "./fakes/cloud-sms";
+import { setup, tenant } from "./helpers";
+import { settle } from "./two-way";
+
+const KEY_ID = "LTAI5tGymFrontDesk01";
+const SECRET = "cloud-provider-secret-0123456789";
+const fakes: CloudSmsFake[] = [];
+afterAll(() => Promise.all(fakes.map((f) => f.close())));
+
+const PROVIDERS = [
+  {
+    kind: "aliyun" as const,
+    config: (endpoint: string) => ({ access_key_id: KEY_ID, sign_name: "北门健身", endpoint }),
+    credentials: { access_key_secret: SECRET },
+    template: "SMS_465001",
+    receipt: (ref: string) => [
+      { biz_id: ref, out_id: "x", phone_number: "13800138000", success: true, err_code: "DELIVERED" },
+    ],
+    reply: (text: string) => [
+      { phone_number: "13800138000", content: text, sequence_id: 42, dest_code: "", sign_name: "北门健身" },
+    ],
+  },
+  {
+    kind: "tencent" as const,
+    config: (endpoint: string) => ({ secret_id: KEY_ID, sdk_app_id: "1400787878", sign_name: "北门健身", endpoint }),
+    credentials: { secret_key: SECRET },
+    template: "1110001",
+    receipt: (ref: string) => [
+      { sid: ref, report_status: "SUCCESS", errmsg: "DELIVRD", mobile: "13800138000", nationcode: "86" },
+    ],
+    reply: (text: string) => ({
+      mobile: "13800138000",
+      nationcode: "86",
+      text,
+      time: 1796620541,
+      sign: "北门健身",
+      extend: "",
+    }),
+  },
+];
+
+describe.each(PROVIDERS)("$kind end to end", (p) => {
+  it("sends a bound template's parameters, takes its receipt, and a 退订 reply opts the customer out", async () => {
+    const env = setup();
+    const fake = await new CloudSmsFake({
+      kind: p.kind,
+      keyId: KEY_ID,
+      secret: SECRET,
+      approved: [p.template],
+    }).start();
+    fakes.push(fake);
+    const t = await tenant(env, { locale: "zh-CN", time_zone: "Asia/Shanghai" });
+    const ch = await t.client.post("/v1/channels", {
+      name: "短信",
+      provider: p.kind,
+      config: p.config(fake.url),
+      credentials: p.credentials,
+      default: true,
+    });
+    expect(ch.status).toBe(201);
+    // Neither provider signs its callbacks: the addresses carry the channel's key.
+    expect(ch.body.webhooks.status).toMatch(new RegExp(`/webhooks/${p.kind}/${ch.body.id}/status\\?key=[0-9a-f]{40}$`));
+    const member = await t.client.post("/v1/customers", {
+      name: "王芳",
+      phone: "13800138000",
+      consent: { state: "subscribed", evidence: "入会表格" },
+    });
+
+    // Without a binding the message is refused before any call to the provider.
+    const unbound = await t.client.post("/v1/messages", {
+      customer_id: member.body.id,
+      template: "birthday_greeting",
+      variables: { offer: "鲜榨果汁一杯" },
+    });
+    await runDispatch(env.deps);
+    expect((await t.client.get(`/v1/messages/${unbound.body.id}`)).body).toMatchObject({
+      status: "skipped",
+      reason: "no_template_binding",
+    });
+    expect(fake.sends).toEqual([]);
+
+    const bound = await t.client.put(`/v1/channels/${ch.body.id}/templates/birthday_greeting/zh-CN`, {
+      provider_template: p.template,
+      params: [
+        { name: "name", value: "{{name}}" },
+        { name: "offer", value: "{{offer}}" },
+      ],
+    });
+    expect(bound.status).toBe(200);
+    expect((await t.client.get(`/v1/channels/${ch.body.id}/templates`)).body.data).toHaveLength(1);
+    const sent = await t.client.post("/v1/messages", {
+      customer_id: member.body.id,
+      template: "birthday_greeting",
+      variables: { offer: "鲜榨果汁一杯" },
+    });
+    await runDispatch(env.deps);
+    const msg = (await t.client.get(`/v1/messages/${sent.body.id}`)).body;
+    expect(msg.status).toBe("sent");
+    expect(fake.sends).toHaveLength(1);
+    const call = fake.sends[0];
+    expect(call).toMatchObject({ sign: "北门健身", template: p.template, ref: sent.body.id });
+    expect(call?.params).toEqual(
+      p.kind === "aliyun" ? { name: "王芳", offer: "鲜榨果汁一杯" } : ["王芳", "鲜榨果汁一杯"],
+    );
+    expect(call?.phone).toBe(p.kind === "aliyun" ? "13800138000" : "+8613800138000");
+
+    // The provider pushes the receipt to the keyed status address; a wrong key is refused.
+    const post = (url: string, body: unknown) =>
+      env.app.request(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const wrong = await post(ch.body.webhooks.status.replace(/key=\w+/, "key=00"), p.receipt(msg.provider_ref));
+    expect(wrong.status).toBe(403);
+    const receipt = await post(ch.body.webhooks.status, p.receipt(msg.provider_ref));
+    expect(receipt.status).toBe(200);
+    expect(await receipt.json()).toEqual(p.kind === "aliyun" ? { code: 0, msg: "成功" } : { result: 0, errmsg: "OK" });
+    expect((await t.client.get(`/v1/messages/${sent.body.id}`)).body.status).toBe("delivered");
+
+    // 退订 comes back as the provider's reply callback: the customer is opted out.
+    const reply = await post(ch.body.webhooks.inbound, p.reply("退订"));
+    expect(reply.status).toBe(200);
+    await settle(env);
+    expect((await t.client.get(`/v1/customers/${member.body.id}`)).body.consent.state).toBe("unsubscribed");
+  });
+
+  it("sends a bank's activation prompt with the card's last digits", async () => {
+    const env = setup();
+    const fake = await new CloudSmsFake({ kind: p.kind, keyId: KEY_ID, secret: SECRET }).start();
+    fakes.push(fake);
+    const t = await tenant(env, { locale: "zh-CN", time_zone: "Asia/Shanghai" });
+    const ch = await t.client.post("/v1/channels", {
+      name: "卡中心",
+      provider: p.kind,
+      config: p.config(fake.url),
+      credentials: p.credentials,
+      default: true,
+    });
+    await t.client.put(`/v1/channels/${ch.body.id}/templates/card_activation_prompt/zh-CN`, {
+      provider_template: p.template,
+      params: [
+        { name: "name", value: "{{name}}" },
+        { name: "last4", value: "{{card.last4}}" },
+      ],
+    });
+    const holder = await t.client.post("/v1/customers", { name: "李娜", phone: "13900139000" });
+    const m = await t.client.post("/v1/messages", {
+      customer_id: holder.body.id,
+      template: "card_activation_prompt",
+      variables: { card: { last4: "8842" }, activationUrl: "bank.example/activate" },
+    });
+    expect(m.status).toBe(201);
+    await runDispatch(env.deps);
+    expect((await t.client.get(`/v1/messages/${m.body.id}`)).body.status).toBe("sent");
+    expect(fake.sends[0]?.params).toEqual(p.kind === "aliyun" ? { name: "李娜", last4: "8842" } : ["李娜", "8842"]);
+  });
+});
+
+describe("template bindings", () => {
+  it("are refused on a channel that sends any text, for a template that does not exist, and with a broken value", async () => {
+    const env = setup();
+    const t = await tenant(env, { locale: "zh-CN" });
+    const sim = await t.client.post("/v1/channels", { name: "Sim", provider: "simulator", config: {}, default: true });
+    const onSim = await t.client.put(`/v1/channels/${sim.body.id}/templates/birthday_greeting/zh-CN`, {
+      provider_template: "SMS_1",
+      params: [],
+    });
+    expect(onSim.status).toBe(409);
+    const ali = await t.client.post("/v1/channels", {
+      name: "Ali",
+      provider: "aliyun",
+      config: { access_key_id: KEY_ID, sign_name: "北门健身" },
+      credentials: { access_key_secret: SECRET },
+    });
+    const none = await t.client.put(`/v1/channels/${ali.body.id}/templates/no_such_template/zh-CN`, {
+      provider_template: "SMS_1",
+      params: [],
+    });
+    expect(none.status).toBe(404);
+    const broken = await t.client.put(`/v1/channels/${ali.body.id}/templates/birthday_greeting/zh-CN`, {
+      provider_template: "SMS_1",
+      params: [{ name: "name", value: "{{#if name}}" }],
+    });
+    expect(broken.status).toBe(422);
+    expect(broken.body.error.details[0].path).toBe("params.0.value");
+    const badSign = await t.client.post("/v1/channels", {
+      name: "Ali2",
+      provider: "aliyun",
+      config: { access_key_id: KEY_ID, sign_name: "【北门健身】" },
+      credentials: { access_key_secret: SECRET },
+    });
+    expect(badSign.status).toBe(422);
+    expect((await t.client.get(`/v1/channels/${ali.body.id}/templates`)).body.data).toEqual([]);
+  });
+});

@@ -1,0 +1,174 @@
+// Loopback fakes of Alibaba Cloud SMS (Dysmsapi SendSms) and Tencent Cloud SMS (SendSms 2021-01-11)
+// for the provider suite: each checks the request's signature as the real API does, answers as
+// it answers (its error shapes too), and pushes a delivery report to the URL set in its console.
+import { createServer, type Server } from "node:http";
+import { verifyAcs } from "../../src/delivery/aliyun-sign";
+import { verifyTc3 } from "../../src/delivery/tencent-sign";
+
+export type CloudFakeOptions = {
+  kind: "aliyun" | "tencent";
+  keyId: string;
+  secret: string;
+  /** Where delivery reports are pushed (the channel's status webhook), if anywhere. */
+  reportUrl?: string;
+  /** Every send is refused as too frequent / failed inside the provider. */
+  throttle?: boolean;
+  retryable?: boolean;
+  /** Numbers that replied 退订 to this signature (E.164). */
+  optedOut?: string[];
+  /** Template codes the provider approved (any, when not given). */
+  approved?: string[];
+};
+
+export type CloudSend = { phone: string; sign: string; template: string; params: unknown; ref: string };
+
+export class CloudSmsFake {
+  readonly sends: CloudSend[] = [];
+  readonly refused: string[] = [];
+  private server!: Server;
+  url = "";
+  private n = 0;
+
+  constructor(private readonly o: CloudFakeOptions) {}
+
+  async start() {
+    this.server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => {
+        body += d;
+      });
+      req.on("end", async () => {
+        const headers = new Headers(Object.entries(req.headers).map(([k, v]): [string, string] => [k, String(v)]));
+        const request = { method: req.method ?? "", url: `${this.url}${req.url}`, headers, body };
+        const answer = this.o.kind === "aliyun" ? await this.aliyun(request) : await this.tencent(request);
+        res.writeHead(answer.status, { "content-type": "application/json" });
+        res.end(JSON.stringify(answer.body));
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", () => r()));
+    const a = this.server.address();
+    this.url = `http://127.0.0.1:${typeof a === "object" && a ? a.port : 0}`;
+    return this;
+  }
+
+  close() {
+    return new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private secretFor = (id: string) => (id === this.o.keyId ? this.o.secret : undefined);
+
+  private async aliyun(req: { method: string; url: string; headers: Headers; body: string }) {
+    const fail = (status: number, Code: string, Message: string) => {
+      this.refused.push(Code);
+      return { status, body: { Code, Message, RequestId: "req-fake" } };
+    };
+    if (!(await verifyAcs(req, this.secretFor)))
+      return fail(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.");
+    const q = new URL(req.url).searchParams;
+    if (req.headers.get("x-acs-action") !== "SendSms") return fail(404, "InvalidAction.NotFound", "no such action");
+    if (this.o.throttle) return fail(400, "Throttling.User", "Request was denied due to user flow control.");
+    if (this.o.retryable) return fail(500, "isp.SYSTEM_ERROR", "System error.");
+    const phone = q.get("PhoneNumbers") ?? "";
+    if (!/^(1\d{10}|[2-9]\d{7,14})$/.test(phone)) return fail(200, "isv.MOBILE_NUMBER_ILLEGAL", "非法手机号");
+    const template = q.get("TemplateCode") ?? "";
+    if (this.o.approved && !this.o.approved.includes(template))
+      return fail(200, "isv.SMS_TEMPLATE_ILLEGAL", "模板不合法");
+    const params = JSON.parse(q.get("TemplateParam") ?? "{}") as unknown;
+    const ref = `${900000 + ++this.n}^0`;
+    this.sends.push({ phone, sign: q.get("SignName") ?? "", template, params, ref: q.get("OutId") ?? "" });
+    this.report([
+      {
+        biz_id: ref,
+        out_id: q.get("OutId"),
+        phone_number: phone,
+        success: true,
+        err_code: "DELIVERED",
+        err_msg: "用户接收成功",
+        sms_size: "1",
+        send_time: "2026-12-07 09:00:00",
+        report_time: "2026-12-07 09:00:03",
+      },
+    ]);
+    return { status: 200, body: { Code: "OK", Message: "OK", BizId: ref, RequestId: "req-fake" } };
+  }
+
+  private async tencent(req: { method: string; url: string; headers: Headers; body: string }) {
+    const error = (Code: string, Message: string) => {
+      this.refused.push(Code);
+      return { status: 200, body: { Response: { Error: { Code, Message }, RequestId: "req-fake" } } };
+    };
+    if (!(await verifyTc3(req, this.secretFor)))
+      return error("AuthFailure.SignatureFailure", "The provided credentials could not be validated.");
+    if (req.headers.get("x-tc-action") !== "SendSms") return error("InvalidAction", "no such action");
+    if (this.o.throttle) return error("RequestLimitExceeded", "Your current request times equals to `20` in a second.");
+    if (this.o.retryable) return error("InternalError.Timeout", "请求下发短信超时");
+    const b = JSON.parse(req.body) as {
+      PhoneNumberSet: string[];
+      SignName: string;
+      TemplateId: string;
+      TemplateParamSet: string[];
+      SessionContext: string;
+    };
+    if (this.o.approved && !this.o.approved.includes(b.TemplateId))
+      return error("FailedOperation.TemplateIncorrectOrUnapproved", "模板未审批或内容不匹配");
+    const SendStatusSet = b.PhoneNumberSet.map((phone) => {
+      const bad = !/^\+\d{8,15}$/.test(phone);
+      const out = this.o.optedOut?.includes(phone);
+      if (bad || out) {
+        const Code = bad ? "InvalidParameterValue.IncorrectPhoneNumber" : "FailedOperation.PhoneNumberInBlacklist";
+        this.refused.push(Code);
+        return {
+          SerialNo: "",
+          PhoneNumber: phone,
+          Fee: 0,
+          SessionContext: b.SessionContext,
+          Code,
+          Message: Code,
+          IsoCode: "",
+        };
+      }
+      const SerialNo = `2028:${100000 + ++this.n}`;
+      this.sends.push({
+        phone,
+        sign: b.SignName,
+        template: b.TemplateId,
+        params: b.TemplateParamSet,
+        ref: b.SessionContext,
+      });
+      this.report([
+        {
+          user_receive_time: "2026-12-07 09:00:03",
+          nationcode: "86",
+          mobile: phone.slice(3),
+          report_status: "SUCCESS",
+          errmsg: "DELIVRD",
+          description: "用户短信送达成功",
+          sid: SerialNo,
+        },
+      ]);
+      return {
+        SerialNo,
+        PhoneNumber: phone,
+        Fee: 1,
+        SessionContext: b.SessionContext,
+        Code: "Ok",
+        Message: "send success",
+        IsoCode: "CN",
+      };
+    });
+    return { status: 200, body: { Response: { SendStatusSet, RequestId: "req-fake" } } };
+  }
+
+  /** Pushes a report as the provider does a moment after the send (unsigned JSON array). */
+  private report(items: unknown[]) {
+    const url = this.o.reportUrl;
+    if (!url) return;
+    setTimeout(() => {
+      fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(items),
+      }).catch(() => {});
+    }, 5);
+  }
+}

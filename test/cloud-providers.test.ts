@@ -200,3 +200,47 @@ describe("template bindings", () => {
     expect((await t.client.get(`/v1/channels/${ali.body.id}/templates`)).body.data).toEqual([]);
   });
 });
+
+describe("keyed webhooks", () => {
+  it("show the key only to an admin, and answer hostile bodies 400, never 5xx", async () => {
+    const env = setup();
+    const t = await tenant(env, { locale: "zh-CN" });
+    const ch = await t.client.post("/v1/channels", {
+      name: "Ali",
+      provider: "aliyun",
+      config: { access_key_id: KEY_ID, sign_name: "北门健身" },
+      credentials: { access_key_secret: SECRET },
+      default: true,
+    });
+    const viewerKey = (await t.client.post("/v1/api-keys", { name: "v", scope: "read" })).body.key;
+    const viewer = await env.app.request(`/v1/channels/${ch.body.id}`, {
+      headers: { authorization: `Bearer ${viewerKey}` },
+    });
+    const seen = (await viewer.json()) as { webhooks: { status: string } };
+    expect(seen.webhooks.status).toMatch(/\?key=…$/);
+    expect(ch.body.webhooks.status).toMatch(/\?key=[0-9a-f]{40}$/);
+
+    const post = (kind: string, body: string) =>
+      env.app.request(ch.body.webhooks[kind], {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+    for (const body of [
+      '[{"phone_number":"13800138000","sequence_id":{"toString":1}}]',
+      '[{"phone_number":"13800138000","sequence_id":null}]',
+      "null",
+      "[1,2]",
+      "{not json",
+    ]) {
+      expect((await post("inbound", body)).status, body).toBe(400);
+    }
+    expect((await post("status", '[{"biz_id":{"a":1},"success":true}]')).status).toBe(400);
+    // A mainland reply comes as 11 digits; it is stored as the Chinese number it is.
+    const ok = await post("inbound", '[{"phone_number":"13800138000","sequence_id":7,"content":"TD"}]');
+    expect(ok.status).toBe(200);
+    expect((await t.client.get("/v1/inbound")).body.data.map((r: { from: string }) => r.from)).toEqual([
+      "+8613800138000",
+    ]);
+  });
+});

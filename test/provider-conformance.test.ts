@@ -523,5 +523,10 @@ describe("aliyun and tencent specifics", () => {
     expect(classifyTencentError(200, "InvalidParameterValue.IncorrectPhoneNumber", "")).toMatchObject({
       reason: "invalid_number",
     });
+    // A timeout inside the provider, or a gateway's, may have sent it: never sent again blindly.
+    expect(classifyTencentError(200, "InternalError.Timeout", "")).toMatchObject({ kind: "unknown_outcome" });
+    expect(classifyTencentError(200, "InternalError.OtherError", "")).toMatchObject({ kind: "retryable" });
+    expect(classifyAliyunError(504, "", "Gateway Timeout")).toMatchObject({ kind: "unknown_outcome" });
+    expect(classifyAliyunError(500, "isp.SYSTEM_ERROR", "")).toMatchObject({ kind: "retryable" });
   });
 });

@@ -20,6 +20,7 @@ function env(c: Context<AppEnv>): ChannelEnv {
     ...ctxOf(c),
     secretKey: deps.secretKey,
     publicUrl: deps.config.publicUrl,
+    showKeys: c.get("auth").scope === "admin",
     supports: (p) => deps.providers.supports(p),
   };
 }

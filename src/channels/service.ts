@@ -14,21 +14,30 @@ import { type ChannelHealthView, healthOf } from "./health-store";
 import { type ChannelCreate, type ChannelPatch, CONFIGS, CREDENTIALS } from "./schemas";
 import { liveChannelById } from "./store";
 
-export type ChannelEnv = Ctx & { secretKey: SecretKey; publicUrl?: string; supports(provider: string): boolean };
+export type ChannelEnv = Ctx & {
+  secretKey: SecretKey;
+  publicUrl?: string;
+  showKeys?: boolean;
+  supports(provider: string): boolean;
+};
 
 /** Providers that do not sign their callbacks: their webhook URLs carry the channel's key. */
 const KEYED = new Set(["aliyun", "tencent"]);
 
+/**
+ * The addresses to give the provider. A key lets its holder post receipts and replies (a 退订
+ * from anyone): only an admin, who sets the provider up, sees it; others see `key=…`.
+ */
 export async function webhookUrls(
-  env: { secretKey: SecretKey; publicUrl?: string | undefined },
+  env: { secretKey: SecretKey; publicUrl?: string | undefined; showKeys?: boolean },
   ch: { id: string; provider: string },
 ) {
   const base = `${env.publicUrl?.replace(/\/$/, "") ?? ""}/webhooks/${ch.provider}/${ch.id}`;
-  const key = KEYED.has(ch.provider) ? `?key=${await webhookKey(env.secretKey, ch.id)}` : "";
+  const key = !KEYED.has(ch.provider) ? "" : `?key=${env.showKeys ? await webhookKey(env.secretKey, ch.id) : "…"}`;
   return { status: `${base}/status${key}`, inbound: `${base}/inbound${key}` };
 }
 
-type ViewEnv = Ctx & { secretKey: SecretKey; publicUrl?: string | undefined };
+type ViewEnv = Ctx & { secretKey: SecretKey; publicUrl?: string | undefined; showKeys?: boolean };
 
 async function view(env: ViewEnv, row: ChannelRow, health: ChannelHealthView | undefined) {
   return {

@@ -3,7 +3,7 @@
 // signed with ACS3-HMAC-SHA256; receipts (SmsReport) and replies (SmsUp) are pushed as JSON
 // arrays, unsigned, to a URL that carries the channel's webhook key.
 import { MalformedWebhookError } from "../lib/errors";
-import { acsHeaders } from "./aliyun-sign";
+import { acsHeaders, canonicalQuery } from "./aliyun-sign";
 import { keyedWebhook, lost, parseJsonArray, randomNonce, STOPPED, stripPlus } from "./cloud";
 import {
   type InboundSms,
@@ -47,6 +47,9 @@ export function classifyAliyunError(status: number, code: string, message: strin
   if (INVALID_NUMBER.has(code)) return { kind: "permanent", code, message, reason: "invalid_number" };
   // Until someone tops up or restores the account: asked again every 10 minutes, not every 5 s.
   if (ACCOUNT.has(code)) return { kind: "unavailable", code, message, retryAfterMs: 600_000 };
+  // A gateway that timed out may have passed the send on: never sent again blindly.
+  if (status === 502 || status === 504 || code === "isp.GATEWAY_ERROR")
+    return { kind: "unknown_outcome", code: code || String(status), message };
   if (status >= 500 || code.startsWith("isp.")) return { kind: "retryable", code: code || String(status), message };
   return { kind: "permanent", code: code || String(status), message, reason: "rejected" };
 }
@@ -111,7 +114,8 @@ export class AliyunProvider implements SmsProvider {
       nonce: randomNonce(),
     });
     const target = new URL("/", this.url);
-    target.search = new URLSearchParams(query).toString();
+    // Sent exactly as signed (RFC 3986: a space is %20, not URLSearchParams' +).
+    target.search = canonicalQuery(query);
     let res: Response;
     try {
       res = await fetch(target, {
@@ -124,13 +128,24 @@ export class AliyunProvider implements SmsProvider {
     }
     let body: { Code?: string; Message?: string; BizId?: string } = {};
     try {
-      body = (await res.json()) as typeof body;
+      const json = (await res.json()) as unknown;
+      if (json !== null && typeof json === "object") body = json as typeof body;
     } catch (e) {
       if (pastDeadline(e))
         return { ok: false, error: this.stopping.signal.aborted ? STOPPED : lost(e, this.deadlineMs) };
     }
-    if (res.ok && body.Code === "OK" && body.BizId) return { ok: true, providerRef: body.BizId };
-    return { ok: false, error: classifyAliyunError(res.status, body.Code ?? "", body.Message ?? res.statusText) };
+    if (res.ok && body.Code === "OK") {
+      if (typeof body.BizId === "string" && body.BizId) return { ok: true, providerRef: body.BizId };
+      // Taken, but without the id its receipt would name: sent, as far as anyone can tell.
+      return {
+        ok: false,
+        error: { kind: "unknown_outcome", code: "no_biz_id", message: "Aliyun took it without a BizId" },
+      };
+    }
+    return {
+      ok: false,
+      error: classifyAliyunError(res.status, String(body.Code ?? ""), String(body.Message ?? res.statusText)),
+    };
   }
 
   async verifyRequest(req: WebhookRequest): Promise<boolean> {
@@ -155,11 +170,14 @@ export class AliyunProvider implements SmsProvider {
   /** SmsUp: [{phone_number, content, sequence_id, dest_code, sign_name, send_time}]. */
   parseInbound(req: WebhookRequest): InboundSms[] {
     return parseJsonArray(req.body, "SmsUp").map((r) => {
-      if (typeof r.phone_number !== "string" || r.sequence_id === undefined)
+      const id = r.sequence_id;
+      const idOk = typeof id === "string" || (typeof id === "number" && Number.isFinite(id));
+      if (typeof r.phone_number !== "string" || !idOk)
         throw new MalformedWebhookError("each reply needs a phone_number and a sequence_id");
       return {
-        providerMessageId: String(r.sequence_id),
-        from: r.phone_number,
+        providerMessageId: String(id),
+        // SmsUp gives a mainland number as its 11 digits: Chinese, whatever the workspace's country.
+        from: /^1\d{10}$/.test(r.phone_number) ? `+86${r.phone_number}` : r.phone_number,
         to: typeof r.dest_code === "string" ? r.dest_code : "",
         text: typeof r.content === "string" ? r.content : "",
       };

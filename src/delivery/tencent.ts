@@ -40,7 +40,12 @@ const PER_NUMBER: Record<string, number> = {
 const INVALID_NUMBER = new Set([
   "InvalidParameterValue.IncorrectPhoneNumber",
   "UnsupportedOperation.UnsupportedRegion",
-  "FailedOperation.MissingSignatureList",
+]);
+// The provider may have passed the send on before it timed out: never sent again blindly.
+const MAYBE_SENT = new Set([
+  "InternalError.Timeout",
+  "InternalError.SendAndRecvFail",
+  "InternalError.RequestTimeException",
 ]);
 const ACCOUNT = new Set([
   "FailedOperation.InsufficientBalanceInSmsPackage",
@@ -61,6 +66,8 @@ export function classifyTencentError(status: number, code: string, message: stri
   if (INVALID_NUMBER.has(code)) return { kind: "permanent", code, message, reason: "invalid_number" };
   // Until someone tops up or restores the account: asked again every 10 minutes, not every 5 s.
   if (ACCOUNT.has(code)) return { kind: "unavailable", code, message, retryAfterMs: 600_000 };
+  if (MAYBE_SENT.has(code) || status === 502 || status === 504)
+    return { kind: "unknown_outcome", code: code || String(status), message };
   if (status >= 500 || code.startsWith("InternalError"))
     return { kind: "retryable", code: code || String(status), message };
   return { kind: "permanent", code: code || String(status), message, reason: "rejected" };
@@ -140,19 +147,26 @@ export class TencentProvider implements SmsProvider {
     }
     let answer: SendAnswer = {};
     try {
-      answer = (await res.json()) as SendAnswer;
+      const json = (await res.json()) as unknown;
+      if (json !== null && typeof json === "object") answer = json as SendAnswer;
     } catch (e) {
       if (pastDeadline(e))
         return { ok: false, error: this.stopping.signal.aborted ? STOPPED : lost(e, this.deadlineMs) };
     }
-    const error = answer.Response?.Error;
-    if (error) return { ok: false, error: classifyTencentError(res.status, error.Code ?? "", error.Message ?? "") };
+    const response = answer.Response !== null && typeof answer.Response === "object" ? answer.Response : {};
+    const error = response.Error;
+    if (error)
+      return {
+        ok: false,
+        error: classifyTencentError(res.status, String(error.Code ?? ""), String(error.Message ?? "")),
+      };
     // One number per call: its own status says whether it went.
-    const one = answer.Response?.SendStatusSet?.[0];
-    if (res.ok && one?.Code === "Ok" && one.SerialNo) return { ok: true, providerRef: one.SerialNo };
+    const one = Array.isArray(response.SendStatusSet) ? response.SendStatusSet[0] : undefined;
+    if (res.ok && one?.Code === "Ok" && typeof one.SerialNo === "string" && one.SerialNo)
+      return { ok: true, providerRef: one.SerialNo };
     return {
       ok: false,
-      error: classifyTencentError(res.status, one?.Code ?? "", one?.Message ?? res.statusText),
+      error: classifyTencentError(res.status, String(one?.Code ?? ""), String(one?.Message ?? res.statusText)),
     };
   }
 
@@ -178,12 +192,16 @@ export class TencentProvider implements SmsProvider {
   /** A reply: {mobile, nationcode, text, time, sign, extend}; Tencent gives it no id of its own. */
   parseInbound(req: WebhookRequest): InboundSms[] {
     return parseJsonArray(req.body, "the reply").map((r) => {
-      if (typeof r.mobile !== "string" || r.time === undefined)
-        throw new MalformedWebhookError("a reply needs a mobile and a time");
-      const from = `+${typeof r.nationcode === "string" ? r.nationcode : "86"}${r.mobile}`;
+      const time = r.time;
+      const nation = r.nationcode;
+      const timeOk = typeof time === "string" || (typeof time === "number" && Number.isFinite(time));
+      if (typeof r.mobile !== "string" || !timeOk) throw new MalformedWebhookError("a reply needs a mobile and a time");
+      if (nation !== undefined && !(typeof nation === "string" || typeof nation === "number"))
+        throw new MalformedWebhookError("a reply's nationcode is a country code");
+      const from = `+${nation === undefined ? "86" : String(nation)}${r.mobile}`;
       const text = typeof r.text === "string" ? r.text : "";
       // A retried callback carries the same number, second and text: the same id, stored once.
-      return { providerMessageId: `${from}:${String(r.time)}:${text.length}:${text.slice(0, 40)}`, from, to: "", text };
+      return { providerMessageId: `${from}:${String(time)}:${text.length}:${text.slice(0, 40)}`, from, to: "", text };
     });
   }
 }

@@ -101,7 +101,7 @@ export class CloudSmsFake {
       return error("AuthFailure.SignatureFailure", "The provided credentials could not be validated.");
     if (req.headers.get("x-tc-action") !== "SendSms") return error("InvalidAction", "no such action");
     if (this.o.throttle) return error("RequestLimitExceeded", "Your current request times equals to `20` in a second.");
-    if (this.o.retryable) return error("InternalError.Timeout", "请求下发短信超时");
+    if (this.o.retryable) return error("InternalError.OtherError", "其他错误");
     const b = JSON.parse(req.body) as {
       PhoneNumberSet: string[];
       SignName: string;

@@ -4,6 +4,7 @@
 // taken on the channel's keyed webhooks; a message with no binding is refused before any call.
 import { afterAll, describe, expect, it } from "vitest";
 import { runDispatch } from "../src/jobs/dispatch";
+import { codesIn, page, signIn } from "./console-helpers";
 import { CloudSmsFake } from "./fakes/cloud-sms";
 import { setup, tenant } from "./helpers";
 import { settle } from "./two-way";
@@ -242,5 +243,25 @@ describe("keyed webhooks", () => {
     expect((await t.client.get("/v1/inbound")).body.data.map((r: { from: string }) => r.from)).toEqual([
       "+8613800138000",
     ]);
+  });
+});
+
+describe("the console with a cloud channel", () => {
+  it("names the provider in words and gives the keyed addresses to copy, in 中文", async () => {
+    const env = setup();
+    const t = await tenant(env, { locale: "zh-CN" });
+    const ch = await t.client.post("/v1/channels", {
+      name: "腾讯云",
+      provider: "tencent",
+      config: { secret_id: KEY_ID, sdk_app_id: "1400787878", sign_name: "北门健身" },
+      credentials: { secret_key: SECRET },
+      default: true,
+    });
+    const cookie = await signIn(env, t.key);
+    const html = await (await page(env, "/console/settings", cookie, "zh-CN")).text();
+    expect(html).toContain('<td data-label="服务商">腾讯云短信</td>');
+    expect(html).toContain(`/webhooks/tencent/${ch.body.id}/inbound?key=`);
+    expect(html).not.toContain(SECRET);
+    expect(codesIn(html)).toEqual([]);
   });
 });

@@ -265,3 +265,80 @@ describe("the console with a cloud channel", () => {
     expect(codesIn(html)).toEqual([]);
   });
 });
+
+describe.each(PROVIDERS)("$kind template approval", (p) => {
+  it("is asked of the provider; a campaign is scheduled only when its template was approved", async () => {
+    const env = setup();
+    const refused = p.kind === "aliyun" ? "SMS_465999" : "1119999";
+    const fake = await new CloudSmsFake({
+      kind: p.kind,
+      keyId: KEY_ID,
+      secret: SECRET,
+      approved: [p.template],
+      reviews: { [refused]: { state: "rejected", reason: "变量内容涉及营销" } },
+    }).start();
+    fakes.push(fake);
+    const t = await tenant(env, { locale: "zh-CN", time_zone: "Asia/Shanghai" });
+    const ch = await t.client.post("/v1/channels", {
+      name: "短信",
+      provider: p.kind,
+      config: p.config(fake.url),
+      credentials: p.credentials,
+      default: true,
+    });
+    const bind = (locale: string, code: string) =>
+      t.client.put(`/v1/channels/${ch.body.id}/templates/member_promotion/${locale}`, {
+        provider_template: code,
+        params: [{ name: "offer", value: "{{offer}}" }],
+      });
+    expect((await bind("zh-CN", p.template)).body.approval).toEqual({
+      status: "unknown",
+      detail: null,
+      checked_at: null,
+    });
+    const campaign = await t.client.post("/v1/campaigns", {
+      name: "周末优惠",
+      kind: "broadcast",
+      template: "member_promotion",
+      audience: { all: true },
+      variables: { offer: "私教课八折" },
+    });
+    expect(campaign.status).toBe(201);
+    const schedule = () => t.client.post(`/v1/campaigns/${campaign.body.id}/schedule`, {});
+    const early = await schedule();
+    expect(early.status).toBe(409);
+    expect(early.body.error.details).toMatchObject({ reason: "template_not_approved", template: "member_promotion" });
+
+    const checked = await t.client.post(`/v1/channels/${ch.body.id}/templates/check`, {});
+    expect(checked.status).toBe(200);
+    expect(checked.body.data[0].approval).toMatchObject({ status: "approved", detail: null });
+    // An English binding to a template the provider refused holds the campaign back, saying why.
+    await bind("en", refused);
+    const again = await t.client.post(`/v1/channels/${ch.body.id}/templates/check`, {});
+    const en = again.body.data.find((b: { locale: string }) => b.locale === "en");
+    expect(en.approval).toMatchObject({ status: "rejected", detail: "变量内容涉及营销" });
+    const held = await schedule();
+    expect(held.status).toBe(409);
+    expect(held.body.error.message).toContain("rejected in en");
+    await t.client.delete(`/v1/channels/${ch.body.id}/templates/member_promotion/en`);
+    expect((await schedule()).status).toBe(200);
+
+    // A message bound to the refused template is skipped before any call.
+    await bind("en", refused);
+    await t.client.post(`/v1/channels/${ch.body.id}/templates/check`, {});
+    const ann = await t.client.post("/v1/customers", { name: "Ann", phone: "13700137000", locale: "en" });
+    const m = await t.client.post("/v1/messages", {
+      customer_id: ann.body.id,
+      template: "member_promotion",
+      variables: { offer: "20% off", validUntil: "2026-12-31", link: "gym.example/book" },
+      kind: "notification",
+    });
+    const before = fake.sends.length;
+    await runDispatch(env.deps);
+    expect((await t.client.get(`/v1/messages/${m.body.id}`)).body).toMatchObject({
+      status: "skipped",
+      reason: "template_not_approved",
+    });
+    expect(fake.sends.length).toBe(before);
+  });
+});

@@ -1,4 +1,5 @@
 import { and, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { assertApproved } from "../channels/bindings";
 import { channelFor } from "../channels/service";
 import type { Ctx } from "../context";
 import type { Statement } from "../db/client";
@@ -453,6 +454,7 @@ export async function moveCampaign(
         { audience: count, threshold: FANOUT_CONFIRM },
       );
     }
+    await assertApproved(ctx, c.channelId, c.templateKey);
     set.confirmedAudience = count;
     set.nextOccurrenceAt = firstOccurrence(c, ctx.clock.now());
     if (DATE_KINDS.has(c.kind)) set.activeSince = set.plannedUntil = now;

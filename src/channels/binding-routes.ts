@@ -3,7 +3,7 @@ import { ctxOf } from "../http/auth";
 import { apiRoute, createRouter, jsonBody, jsonContent, noContent, z } from "../http/openapi";
 import { localeField } from "../lib/validators";
 import { libraryOf } from "../templates/library";
-import { deleteBinding, listBindings, putBinding } from "./bindings";
+import { checkApprovals, deleteBinding, listBindings, putBinding } from "./bindings";
 
 const tags = ["Channels"];
 
@@ -47,6 +47,11 @@ const BindingSchema = z
     locale: z.string(),
     provider_template: z.string(),
     params: z.array(z.object({ name: z.string(), value: z.string() })),
+    approval: z.object({
+      status: z.enum(["unknown", "approved", "pending", "rejected", "missing"]),
+      detail: z.string().nullable(),
+      checked_at: z.string().nullable(),
+    }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -82,6 +87,23 @@ export const bindingRoutes = createRouter()
       responses: { 200: jsonContent(z.object({ data: z.array(BindingSchema) }), "Bindings") },
     }),
     async (c) => c.json(await listBindings(ctxOf(c), c.req.valid("param").id), 200),
+  )
+  .openapi(
+    apiRoute({
+      method: "post",
+      path: "/v1/channels/{id}/templates/check",
+      tags,
+      summary: "Ask the provider whether each bound template is approved, and record it",
+      description:
+        "A campaign on such a channel is scheduled only when every binding of its template was found approved; a message bound to a rejected or missing template is skipped (`template_not_approved`). 409 when the provider does not answer.",
+      scope: "admin",
+      request: { params: Params.pick({ id: true }) },
+      responses: { 200: jsonContent(z.object({ data: z.array(BindingSchema) }), "Bindings with their approval") },
+    }),
+    async (c) => {
+      const ctx = { ...ctxOf(c), providers: c.get("deps").providers };
+      return c.json(await checkApprovals(ctx, c.req.valid("param").id), 200);
+    },
   )
   .openapi(
     apiRoute({

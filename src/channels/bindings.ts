@@ -1,9 +1,11 @@
 // Template bindings: on a channel of a provider that sends only templates it approved (Aliyun,
 // Tencent), which provider template stands for a Tidings template in one language, and what
 // each of its parameters is. The one writer of template_bindings.
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
 import { type ChannelRow, channels, type TemplateBindingRow, templateBindings } from "../db/schema";
+import type { Approval } from "../delivery/provider";
+import type { ProviderRegistry } from "../delivery/registry";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { iso } from "../lib/time";
 import { TemplateError } from "../templates/engine";
@@ -23,6 +25,11 @@ function view(r: TemplateBindingRow) {
     locale: r.locale,
     provider_template: r.providerTemplate,
     params: r.params,
+    approval: {
+      status: r.approval,
+      detail: r.approvalDetail,
+      checked_at: r.approvalCheckedAt === null ? null : iso(r.approvalCheckedAt),
+    },
     created_at: iso(r.createdAt),
     updated_at: iso(r.updatedAt),
   };
@@ -95,7 +102,13 @@ export async function putBinding(
           templateBindings.templateKey,
           templateBindings.locale,
         ],
-        set: { providerTemplate: values.providerTemplate, params: values.params, updatedAt: now },
+        // Another provider template is another review: unknown until asked.
+        set: {
+          providerTemplate: values.providerTemplate,
+          params: values.params,
+          approval: sql`case when ${templateBindings.providerTemplate} = ${values.providerTemplate} then ${templateBindings.approval} else 'unknown' end`,
+          updatedAt: now,
+        },
       }),
   ]);
   return view((await bindingFor(ctx, channelId, key, locale)) as TemplateBindingRow);
@@ -142,4 +155,93 @@ export async function deleteBinding(ctx: Ctx, channelId: string, key: string, lo
         ),
       ),
   ]);
+}
+
+/**
+ * Asks the provider for the review state of every template bound on the channel and records it
+ * (a refusal to say, or no answer, is a 409 naming the provider's words: nothing is recorded).
+ */
+export async function checkApprovals(ctx: Ctx & { providers: ProviderRegistry }, channelId: string) {
+  const ch = await templatedChannel(ctx, channelId);
+  const rows = await ctx.db.orm
+    .select()
+    .from(templateBindings)
+    .where(and(eq(templateBindings.tenantId, ctx.tenantId), eq(templateBindings.channelId, channelId)))
+    .all();
+  if (rows.length > 0) {
+    let states: Approval[];
+    try {
+      const provider = await ctx.providers.forChannel(ch);
+      if (!provider.approvals) throw new Error("this provider cannot say");
+      states = await provider.approvals([...new Set(rows.map((r) => r.providerTemplate))]);
+    } catch (e) {
+      throw new ConflictError(`The provider did not say whether its templates are approved: ${(e as Error).message}`, {
+        reason: "provider_unreachable",
+      });
+    }
+    const byCode = new Map(states.map((a) => [a.code, a]));
+    const now = ctx.clock.now().getTime();
+    await ctx.db.batch(
+      rows.map((r) => {
+        const a = byCode.get(r.providerTemplate);
+        return ctx.db.orm
+          .update(templateBindings)
+          .set({ approval: a?.status ?? "missing", approvalDetail: a?.detail ?? null, approvalCheckedAt: now })
+          .where(
+            and(
+              eq(templateBindings.tenantId, ctx.tenantId),
+              eq(templateBindings.channelId, channelId),
+              eq(templateBindings.templateKey, r.templateKey),
+              eq(templateBindings.locale, r.locale),
+            ),
+          );
+      }),
+    );
+  }
+  return listBindings(ctx, channelId);
+}
+
+/**
+ * A campaign is scheduled on a channel of such a provider only when its template is bound there
+ * and every binding of it was found approved (a 409 naming what is not).
+ */
+export async function assertApproved(ctx: Ctx, channelId: string | null, templateKey: string) {
+  // The campaign's own channel, else the workspace's default (the one its messages will take).
+  const channel = await ctx.db.orm
+    .select()
+    .from(channels)
+    .where(
+      and(
+        eq(channels.tenantId, ctx.tenantId),
+        channelId === null ? eq(channels.isDefault, true) : eq(channels.id, channelId),
+      ),
+    )
+    .get();
+  if (!channel || channel.archivedAt !== null || !TEMPLATED.has(channel.provider)) return;
+  const rows = await ctx.db.orm
+    .select()
+    .from(templateBindings)
+    .where(
+      and(
+        eq(templateBindings.tenantId, ctx.tenantId),
+        eq(templateBindings.channelId, channel.id),
+        eq(templateBindings.templateKey, templateKey),
+      ),
+    )
+    .all();
+  const waiting = rows.filter((r) => r.approval !== "approved");
+  if (rows.length === 0 || waiting.length > 0) {
+    const what =
+      rows.length === 0
+        ? "is not bound to a provider template"
+        : `is ${waiting.map((r) => `${r.approval} in ${r.locale}`).join(", ")}`;
+    throw new ConflictError(
+      `The template ${templateKey} ${what} on the channel ${channel.name}: check its approval first`,
+      {
+        reason: "template_not_approved",
+        template: templateKey,
+        channel: channel.name,
+      },
+    );
+  }
 }

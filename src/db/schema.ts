@@ -453,6 +453,12 @@ export const templateBindings = sqliteTable(
     providerTemplate: text("provider_template").notNull(),
     /** In the provider template's order: [{name, value}], value a Handlebars expression. */
     params: text("params", { mode: "json" }).$type<{ name: string; value: string }[]>().notNull(),
+    /** The provider template's review state when last asked: unknown until then. */
+    approval: text("approval", { enum: ["unknown", "approved", "pending", "rejected", "missing"] })
+      .notNull()
+      .default("unknown"),
+    approvalDetail: text("approval_detail"),
+    approvalCheckedAt: integer("approval_checked_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

@@ -6,6 +6,7 @@ import { MalformedWebhookError } from "../lib/errors";
 import { acsHeaders, canonicalQuery } from "./aliyun-sign";
 import { keyedWebhook, lost, parseJsonArray, randomNonce, STOPPED, stripPlus } from "./cloud";
 import {
+  type Approval,
   type InboundSms,
   type ProviderError,
   pastDeadline,
@@ -54,6 +55,21 @@ export function classifyAliyunError(status: number, code: string, message: strin
   return { kind: "permanent", code: code || String(status), message, reason: "rejected" };
 }
 
+type AliyunAnswer = {
+  Code?: unknown;
+  Message?: unknown;
+  BizId?: unknown;
+  SmsTemplateList?: { TemplateCode?: unknown; AuditStatus?: unknown; Reason?: { RejectInfo?: unknown } }[];
+};
+
+const AUDIT: Record<string, Approval["status"]> = {
+  AUDIT_STATE_PASS: "approved",
+  AUDIT_STATE_INIT: "pending",
+  AUDIT_STATE_NOT_PASS: "rejected",
+  AUDIT_STATE_CANCEL: "rejected",
+  AUDIT_SATE_CANCEL: "rejected",
+};
+
 /** A number as Dysmsapi takes it: 11 digits for mainland China, else the country code and number. */
 function aliyunNumber(e164: string): string {
   return e164.startsWith("+86") ? e164.slice(3) : stripPlus(e164);
@@ -101,9 +117,31 @@ export class AliyunProvider implements SmsProvider {
       TemplateParam: JSON.stringify(Object.fromEntries(req.template.params.map((p) => [p.name, p.value]))),
       OutId: req.ref,
     };
+    const answer = await this.call("SendSms", query);
+    if (!answer.ok) return answer;
+    const { res, body } = answer;
+    if (res.ok && body.Code === "OK") {
+      if (typeof body.BizId === "string" && body.BizId) return { ok: true, providerRef: body.BizId };
+      // Taken, but without the id its receipt would name: sent, as far as anyone can tell.
+      return {
+        ok: false,
+        error: { kind: "unknown_outcome", code: "no_biz_id", message: "Aliyun took it without a BizId" },
+      };
+    }
+    return {
+      ok: false,
+      error: classifyAliyunError(res.status, String(body.Code ?? ""), String(body.Message ?? res.statusText)),
+    };
+  }
+
+  /** One signed call of the API: its HTTP answer and JSON body, or why there was none. */
+  private async call(
+    action: string,
+    query: Record<string, string>,
+  ): Promise<{ ok: true; res: Response; body: AliyunAnswer } | { ok: false; error: ProviderError }> {
     const headers = await acsHeaders({
       host: this.url.host,
-      action: "SendSms",
+      action,
       version: "2017-05-25",
       query,
       accessKeyId: this.config.access_key_id,
@@ -126,26 +164,39 @@ export class AliyunProvider implements SmsProvider {
     } catch (e) {
       return { ok: false, error: this.stopping.signal.aborted ? STOPPED : lost(e, this.deadlineMs) };
     }
-    let body: { Code?: string; Message?: string; BizId?: string } = {};
+    let body: AliyunAnswer = {};
     try {
       const json = (await res.json()) as unknown;
-      if (json !== null && typeof json === "object") body = json as typeof body;
+      if (json !== null && typeof json === "object") body = json as AliyunAnswer;
     } catch (e) {
       if (pastDeadline(e))
         return { ok: false, error: this.stopping.signal.aborted ? STOPPED : lost(e, this.deadlineMs) };
     }
-    if (res.ok && body.Code === "OK") {
-      if (typeof body.BizId === "string" && body.BizId) return { ok: true, providerRef: body.BizId };
-      // Taken, but without the id its receipt would name: sent, as far as anyone can tell.
-      return {
-        ok: false,
-        error: { kind: "unknown_outcome", code: "no_biz_id", message: "Aliyun took it without a BizId" },
-      };
+    return { ok: true, res, body };
+  }
+
+  /** The review state of templates on the account (QuerySmsTemplateList, 50 a page, 20 pages at most). */
+  async approvals(codes: string[]): Promise<Approval[]> {
+    const wanted = new Set(codes);
+    const found = new Map<string, Approval>();
+    for (let page = 1; page <= 20 && found.size < wanted.size; page++) {
+      const answer = await this.call("QuerySmsTemplateList", { PageIndex: String(page), PageSize: "50" });
+      if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
+      const { body } = answer;
+      if (body.Code !== "OK") throw new Error(`${String(body.Code)}: ${String(body.Message ?? "")}`);
+      const list = Array.isArray(body.SmsTemplateList) ? body.SmsTemplateList : [];
+      for (const t of list) {
+        if (typeof t?.TemplateCode !== "string" || !wanted.has(t.TemplateCode)) continue;
+        const reject = typeof t.Reason?.RejectInfo === "string" ? t.Reason.RejectInfo : undefined;
+        found.set(t.TemplateCode, {
+          code: t.TemplateCode,
+          status: AUDIT[String(t.AuditStatus)] ?? "pending",
+          ...(reject ? { detail: reject } : {}),
+        });
+      }
+      if (list.length < 50) break;
     }
-    return {
-      ok: false,
-      error: classifyAliyunError(res.status, String(body.Code ?? ""), String(body.Message ?? res.statusText)),
-    };
+    return codes.map((code) => found.get(code) ?? { code, status: "missing" });
   }
 
   async verifyRequest(req: WebhookRequest): Promise<boolean> {

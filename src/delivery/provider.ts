@@ -48,6 +48,14 @@ export type ProviderError = {
   retryAfterMs?: number;
 };
 
+/** A provider template's review state: `missing` when the account has no such template. */
+export type Approval = {
+  code: string;
+  status: "approved" | "pending" | "rejected" | "missing";
+  /** The provider's words (a rejection's reason). */
+  detail?: string;
+};
+
 export type SendResult = { ok: true; providerRef: string } | { ok: false; error: ProviderError };
 
 /** Statuses a provider reports, already mapped to ours. */
@@ -80,6 +88,8 @@ export interface SmsProvider {
   readonly dedupesByRef: boolean;
   /** True when the provider sends only templates it approved (Aliyun, Tencent): `template` is required. */
   readonly templated?: boolean;
+  /** Review states of these provider templates (Aliyun, Tencent); throws when the provider cannot say. */
+  approvals?(codes: string[]): Promise<Approval[]>;
   /** What a webhook is answered with, when the provider expects words back (else `{ok: true}`). */
   readonly webhookAnswer?: { body: string; type: string };
   send(req: SendRequest): Promise<SendResult>;

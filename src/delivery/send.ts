@@ -87,6 +87,9 @@ export async function sendOne(
     if (TEMPLATED.has(channel.provider)) {
       const binding = m.templateKey ? await bindingOf(deps, e, channel.id, m.templateKey, t.locale) : null;
       if (!binding) return skip("skipped", "no_template_binding", `${m.templateKey ?? "a literal text"} (${t.locale})`);
+      // The provider refused it in review, or no longer has it: asking would only be refused.
+      if (binding.approval === "rejected" || binding.approval === "missing")
+        return skip("skipped", "template_not_approved", `${binding.providerTemplate}: ${binding.approval}`);
       const params = binding.params.map((p) => ({
         name: p.name,
         value: compiled(p.value).render(vars, data, DEFAULT_LIMITS, meter),

@@ -5,6 +5,7 @@
 import { MalformedWebhookError } from "../lib/errors";
 import { keyedWebhook, lost, parseJsonArray, STOPPED } from "./cloud";
 import {
+  type Approval,
   type InboundSms,
   type ProviderError,
   pastDeadline,
@@ -73,11 +74,10 @@ export function classifyTencentError(status: number, code: string, message: stri
   return { kind: "permanent", code: code || String(status), message, reason: "rejected" };
 }
 
-type SendAnswer = {
-  Response?: {
-    Error?: { Code?: string; Message?: string };
-    SendStatusSet?: { SerialNo?: string; Code?: string; Message?: string }[];
-  };
+type TencentResponse = {
+  Error?: { Code?: unknown; Message?: unknown };
+  SendStatusSet?: { SerialNo?: unknown; Code?: unknown; Message?: unknown }[];
+  DescribeTemplateStatusSet?: { TemplateId?: unknown; StatusCode?: unknown; ReviewReply?: unknown }[];
 };
 
 export class TencentProvider implements SmsProvider {
@@ -115,7 +115,7 @@ export class TencentProvider implements SmsProvider {
         },
       };
     }
-    const body = JSON.stringify({
+    const call = await this.call("SendSms", {
       PhoneNumberSet: [req.to],
       SmsSdkAppId: this.config.sdk_app_id,
       SignName: this.config.sign_name,
@@ -123,10 +123,34 @@ export class TencentProvider implements SmsProvider {
       TemplateParamSet: req.template.params.map((p) => p.value),
       SessionContext: req.ref,
     });
+    if (!call.ok) return call;
+    const { res, response } = call;
+    const error = response.Error;
+    if (error)
+      return {
+        ok: false,
+        error: classifyTencentError(res.status, String(error.Code ?? ""), String(error.Message ?? "")),
+      };
+    // One number per call: its own status says whether it went.
+    const one = Array.isArray(response.SendStatusSet) ? response.SendStatusSet[0] : undefined;
+    if (res.ok && one?.Code === "Ok" && typeof one.SerialNo === "string" && one.SerialNo)
+      return { ok: true, providerRef: one.SerialNo };
+    return {
+      ok: false,
+      error: classifyTencentError(res.status, String(one?.Code ?? ""), String(one?.Message ?? res.statusText)),
+    };
+  }
+
+  /** One signed call of the API: its HTTP answer and `Response`, or why there was none. */
+  private async call(
+    action: string,
+    payload: unknown,
+  ): Promise<{ ok: true; res: Response; response: TencentResponse } | { ok: false; error: ProviderError }> {
+    const body = JSON.stringify(payload);
     const headers = await tc3Headers({
       host: this.url.host,
       service: "sms",
-      action: "SendSms",
+      action,
       version: "2021-01-11",
       region: this.config.region ?? "ap-guangzhou",
       body,
@@ -145,29 +169,40 @@ export class TencentProvider implements SmsProvider {
     } catch (e) {
       return { ok: false, error: this.stopping.signal.aborted ? STOPPED : lost(e, this.deadlineMs) };
     }
-    let answer: SendAnswer = {};
+    let answer: { Response?: unknown } = {};
     try {
       const json = (await res.json()) as unknown;
-      if (json !== null && typeof json === "object") answer = json as SendAnswer;
+      if (json !== null && typeof json === "object") answer = json as typeof answer;
     } catch (e) {
       if (pastDeadline(e))
         return { ok: false, error: this.stopping.signal.aborted ? STOPPED : lost(e, this.deadlineMs) };
     }
-    const response = answer.Response !== null && typeof answer.Response === "object" ? answer.Response : {};
-    const error = response.Error;
-    if (error)
-      return {
-        ok: false,
-        error: classifyTencentError(res.status, String(error.Code ?? ""), String(error.Message ?? "")),
-      };
-    // One number per call: its own status says whether it went.
-    const one = Array.isArray(response.SendStatusSet) ? response.SendStatusSet[0] : undefined;
-    if (res.ok && one?.Code === "Ok" && typeof one.SerialNo === "string" && one.SerialNo)
-      return { ok: true, providerRef: one.SerialNo };
-    return {
-      ok: false,
-      error: classifyTencentError(res.status, String(one?.Code ?? ""), String(one?.Message ?? res.statusText)),
-    };
+    const response = (
+      answer.Response !== null && typeof answer.Response === "object" ? answer.Response : {}
+    ) as TencentResponse;
+    return { ok: true, res, response };
+  }
+
+  /** The review state of templates (DescribeSmsTemplateList: 0 approved, 1 in review, -1 refused). */
+  async approvals(codes: string[]): Promise<Approval[]> {
+    const ids = codes.filter((c) => /^\d{1,12}$/.test(c)).map(Number);
+    const found = new Map<string, Approval>();
+    for (let i = 0; i < ids.length; i += 100) {
+      const call = await this.call("DescribeSmsTemplateList", {
+        TemplateIdSet: ids.slice(i, i + 100),
+        International: 0,
+      });
+      if (!call.ok) throw new Error(`${call.error.code}: ${call.error.message}`);
+      const { response } = call;
+      if (response.Error) throw new Error(`${String(response.Error.Code)}: ${String(response.Error.Message ?? "")}`);
+      for (const t of Array.isArray(response.DescribeTemplateStatusSet) ? response.DescribeTemplateStatusSet : []) {
+        const code = String(t?.TemplateId ?? "");
+        const status = t?.StatusCode === 0 ? "approved" : t?.StatusCode === -1 ? "rejected" : "pending";
+        const reply = typeof t?.ReviewReply === "string" && t.ReviewReply ? { detail: t.ReviewReply } : {};
+        found.set(code, { code, status, ...reply });
+      }
+    }
+    return codes.map((code) => found.get(code) ?? { code, status: "missing" });
   }
 
   async verifyRequest(req: WebhookRequest): Promise<boolean> {

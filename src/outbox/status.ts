@@ -30,6 +30,7 @@ export const REASONS: Record<string, string> = {
   no_consent: "No consent to marketing on record",
   quiet_hours_deferred: "Held until the end of quiet hours in the customer's time zone",
   render_error: "The template could not be rendered for this customer",
+  template_not_approved: "The provider did not approve the template this message is bound to (or no longer has it)",
   no_template_binding:
     "The channel sends only templates its provider approved, and this message's template (in this language) is not bound to one",
   too_long: "The message is longer than the channel's provider takes",

@@ -18,6 +18,8 @@ export type CloudFakeOptions = {
   optedOut?: string[];
   /** Template codes the provider approved (any, when not given). */
   approved?: string[];
+  /** Templates in review or refused, as its list of templates says (the others in `approved`). */
+  reviews?: Record<string, { state: "pending" | "rejected"; reason?: string }>;
 };
 
 export type CloudSend = { phone: string; sign: string; template: string; params: unknown; ref: string };
@@ -65,7 +67,24 @@ export class CloudSmsFake {
     if (!(await verifyAcs(req, this.secretFor)))
       return fail(400, "IncompleteSignature", "The request signature does not conform to Aliyun standards.");
     const q = new URL(req.url).searchParams;
-    if (req.headers.get("x-acs-action") !== "SendSms") return fail(404, "InvalidAction.NotFound", "no such action");
+    const action = req.headers.get("x-acs-action");
+    if (action === "QuerySmsTemplateList") {
+      const all = [...(this.o.approved ?? []), ...Object.keys(this.o.reviews ?? {})];
+      const page = Number(q.get("PageIndex") ?? 1);
+      const size = Number(q.get("PageSize") ?? 10);
+      const AUDIT = { pending: "AUDIT_STATE_INIT", rejected: "AUDIT_STATE_NOT_PASS" };
+      const SmsTemplateList = all.slice((page - 1) * size, page * size).map((code) => {
+        const r = this.o.reviews?.[code];
+        return {
+          TemplateCode: code,
+          AuditStatus: r ? AUDIT[r.state] : "AUDIT_STATE_PASS",
+          Reason: { RejectInfo: r?.reason ?? "" },
+          TemplateName: code,
+        };
+      });
+      return { status: 200, body: { Code: "OK", SmsTemplateList, TotalCount: all.length, RequestId: "req-fake" } };
+    }
+    if (action !== "SendSms") return fail(404, "InvalidAction.NotFound", "no such action");
     if (this.o.throttle) return fail(400, "Throttling.User", "Request was denied due to user flow control.");
     if (this.o.retryable) return fail(500, "isp.SYSTEM_ERROR", "System error.");
     const phone = q.get("PhoneNumbers") ?? "";
@@ -99,7 +118,24 @@ export class CloudSmsFake {
     };
     if (!(await verifyTc3(req, this.secretFor)))
       return error("AuthFailure.SignatureFailure", "The provided credentials could not be validated.");
-    if (req.headers.get("x-tc-action") !== "SendSms") return error("InvalidAction", "no such action");
+    const action = req.headers.get("x-tc-action");
+    if (action === "DescribeSmsTemplateList") {
+      const ids = (JSON.parse(req.body) as { TemplateIdSet: number[] }).TemplateIdSet;
+      const known = new Set([...(this.o.approved ?? []), ...Object.keys(this.o.reviews ?? {})]);
+      const DescribeTemplateStatusSet = ids
+        .filter((id) => known.has(String(id)))
+        .map((id) => {
+          const r = this.o.reviews?.[String(id)];
+          return {
+            TemplateId: id,
+            International: 0,
+            StatusCode: r ? (r.state === "pending" ? 1 : -1) : 0,
+            ReviewReply: r?.reason ?? "",
+          };
+        });
+      return { status: 200, body: { Response: { DescribeTemplateStatusSet, RequestId: "req-fake" } } };
+    }
+    if (action !== "SendSms") return error("InvalidAction", "no such action");
     if (this.o.throttle) return error("RequestLimitExceeded", "Your current request times equals to `20` in a second.");
     if (this.o.retryable) return error("InternalError.OtherError", "其他错误");
     const b = JSON.parse(req.body) as {

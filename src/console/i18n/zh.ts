@@ -448,6 +448,7 @@ export const REASONS_ZH: Record<string, string> = {
   no_consent: "没有营销短信的授权记录",
   quiet_hours_deferred: "处于客户当地的免打扰时段，稍后发送",
   render_error: "无法为该客户生成模板内容",
+  template_not_approved: "服务商未审核通过这条短信绑定的模板（或该模板已不存在）",
   no_template_binding: "该通道只能发送服务商审核通过的模板，而这条短信的模板（该语言）尚未绑定服务商模板",
   too_long: "短信超过该通道服务商允许的长度",
   invalid_number: "客户没有有效的手机号",

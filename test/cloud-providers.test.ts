@@ -4,7 +4,7 @@
 // taken on the channel's keyed webhooks; a message with no binding is refused before any call.
 import { afterAll, describe, expect, it } from "vitest";
 import { runDispatch } from "../src/jobs/dispatch";
-import { codesIn, page, signIn } from "./console-helpers";
+import { codesIn, csrfOf, form, page, signIn } from "./console-helpers";
 import { CloudSmsFake } from "./fakes/cloud-sms";
 import { setup, tenant } from "./helpers";
 import { settle } from "./two-way";
@@ -340,5 +340,51 @@ describe.each(PROVIDERS)("$kind template approval", (p) => {
       reason: "template_not_approved",
     });
     expect(fake.sends.length).toBe(before);
+  });
+});
+
+describe("the console's channel form", () => {
+  it("adds an Aliyun channel in 中文 from its own fields; a refused one comes back as typed", async () => {
+    const env = setup();
+    const t = await tenant(env, { locale: "zh-CN" });
+    const cookie = `${await signIn(env, t.key)}; tidings_lang=zh-CN`;
+    const html = await (await page(env, "/console/settings", cookie, "zh-CN")).text();
+    expect(html).toContain("<legend>阿里云短信</legend>");
+    expect(html).toContain("已审核的签名，不含【】");
+    const fields = {
+      name: "阿里云",
+      provider: "aliyun",
+      access_key_id: KEY_ID,
+      aliyun_sign_name: "【北门健身】",
+      secret: SECRET,
+      rate_per_second: "",
+      default: "on",
+    };
+    const refused = await form(
+      env,
+      "/console/settings/channel",
+      { _csrf: await csrfOf(env, cookie), ...fields },
+      cookie,
+    );
+    expect(refused.status).toBe(422);
+    const kept = await refused.text();
+    expect(kept).toContain('value="【北门健身】"');
+    expect(kept).toContain("签名只填已审核的签名名称，不含【】。");
+    expect(kept).not.toContain(SECRET);
+    const made = await form(
+      env,
+      "/console/settings/channel",
+      { _csrf: await csrfOf(env, cookie), ...fields, aliyun_sign_name: "北门健身" },
+      cookie,
+    );
+    expect(made.status).toBe(303);
+    const [ch] = (await t.client.get("/v1/channels")).body.data.filter(
+      (c: { provider: string }) => c.provider === "aliyun",
+    );
+    expect(ch).toMatchObject({
+      config: { access_key_id: KEY_ID, sign_name: "北门健身" },
+      has_credentials: true,
+      default: true,
+    });
   });
 });

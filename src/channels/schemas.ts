@@ -51,7 +51,10 @@ const signName = z
   .trim()
   .min(2)
   .max(24)
-  .refine((s) => !/[【】[\]]/.test(s), { message: "is the signature's name, without 【】" });
+  .refine((s) => !/[【】[\]]/.test(s), {
+    message: "is the signature's name, without 【】",
+    params: { reason: "sign_brackets" },
+  });
 
 export const AliyunConfigSchema = z.strictObject({
   access_key_id: z.string().regex(/^[A-Za-z0-9]{8,64}$/, "must be an AccessKey ID (LTAI...)"),

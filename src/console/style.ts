@@ -61,6 +61,8 @@ fieldset { border: 1px solid var(--line); border-radius: .4rem; margin: 0 0 .5re
 .badge.good { color: var(--good); border-color: var(--good); }
 form.inline { display: flex; flex-wrap: wrap; gap: .3rem .5rem; align-items: center; margin: 0; }
 form.inline label { display: inline; }
+/* The attribute wins over a display the page sets (a fieldset laid out as a row). */
+[hidden] { display: none !important; }
 .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 code { font-size: .8rem; word-break: break-all; }
 figure.chart { margin: .5rem 0; background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: .5rem; }

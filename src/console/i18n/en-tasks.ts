@@ -79,4 +79,10 @@ export const enTasks = {
   verdictPrompts: "Prompts sent: {n}, costing {cost} {cur}.",
   editViaApi:
     "This draft has settings the form does not show (it was made through the API): change it through the API, or duplicate it.",
+  aliyunKeyId: "AccessKey ID (RAM console)",
+  tencentSecretId: "SecretId (API keys)",
+  sdkAppId: "SMS application SdkAppId (1400…)",
+  signName: "Approved signature, without 【】",
+  secretField: "Secret (AccessKey secret, SecretKey, auth token or password)",
+  otherProviders: "Twilio, carrier link or test channel",
 };

@@ -75,4 +75,10 @@ export const zhTasks: typeof enTasks = {
   verdictAgentsUp: "需要人工的激活（坐席、网点、前台）：{date} 之前 {before}，之后 {after}（增加 {p} 个百分点）。",
   verdictPrompts: "已发送激活提醒 {n} 条，费用 {cost} {cur}。",
   editViaApi: "这个草稿有表单无法显示的设置（通过 API 创建）：请通过 API 修改，或复制后再改。",
+  aliyunKeyId: "AccessKey ID（RAM 访问控制）",
+  tencentSecretId: "SecretId（API 密钥管理）",
+  sdkAppId: "短信应用 SdkAppId（1400…）",
+  signName: "已审核的签名，不含【】",
+  secretField: "密钥（AccessKey Secret、SecretKey、Auth Token 或密码）",
+  otherProviders: "Twilio、运营商直连或测试通道",
 };

@@ -26,9 +26,16 @@ export type Channel = {
   };
 };
 
-const PROVIDERS = ["simulator", "twilio", "smpp"] as const;
+// The Chinese clouds first: the provider most shops here contract.
+const PROVIDERS = ["aliyun", "tencent", "twilio", "smpp", "simulator"] as const;
 // The credential each provider keeps (write-only: the page never shows it).
-const SECRET: Record<string, string> = { simulator: "secret", twilio: "auth_token", smpp: "password" };
+const SECRET: Record<string, string> = {
+  simulator: "secret",
+  twilio: "auth_token",
+  smpp: "password",
+  aliyun: "access_key_secret",
+  tencent: "secret_key",
+};
 
 const num = (s: string | undefined) => (s === undefined || s.trim() === "" ? undefined : Number(s));
 
@@ -40,6 +47,14 @@ function channelConfig(provider: string, f: Record<string, string>): Record<stri
     const [host, port] = (f.host ?? "").trim().split(":");
     return { host, port: Number(port || 2775), system_id: f.system_id?.trim() ?? "", source_addr: from };
   }
+  if (provider === "aliyun")
+    return { access_key_id: f.access_key_id?.trim() ?? "", sign_name: f.aliyun_sign_name?.trim() ?? "" };
+  if (provider === "tencent")
+    return {
+      secret_id: f.secret_id?.trim() ?? "",
+      sdk_app_id: f.sdk_app_id?.trim() ?? "",
+      sign_name: f.tencent_sign_name?.trim() ?? "",
+    };
   return from ? { from } : {};
 }
 
@@ -95,7 +110,7 @@ export function ChannelsSection(props: {
             <td data-label={w.link}>
               <LinkHealth w={w} lang={lang} health={ch.health} zone={zone} />
             </td>
-            <td data-label={w.sender}>{String(ch.config.from ?? ch.config.source_addr ?? "–")}</td>
+            <td data-label={w.sender}>{senderOf(ch)}</td>
             <td data-label={w.credentials}>{ch.has_credentials ? w.credentialsSet : w.credentialsNone}</td>
             <td data-label={w.rate}>{ch.rate_per_second ?? "–"}</td>
             <td data-label={w.webhooks}>
@@ -161,19 +176,44 @@ export function ChannelsSection(props: {
             ))}
           </select>
         </Field>
-        <Field id="ch-from" label={w.sender}>
-          <input id="ch-from" name="from" value={v.from ?? ""} />
-        </Field>
-        <Field id="ch-sid" label={w.twilioSid}>
-          <input id="ch-sid" name="account_sid" value={v.account_sid ?? ""} />
-        </Field>
-        <Field id="ch-host" label={w.smppHost}>
-          <input id="ch-host" name="host" placeholder="smsc.example.com:2775" value={v.host ?? ""} />
-        </Field>
-        <Field id="ch-system" label={w.smppSystemId}>
-          <input id="ch-system" name="system_id" maxlength={16} value={v.system_id ?? ""} />
-        </Field>
-        <Field id="ch-secret" label={w.credentials}>
+        {/* Each provider's own fields; the page shows those of the chosen one (all, without scripts). */}
+        <fieldset class="filters" data-for="aliyun">
+          <legend>{w.prov_aliyun}</legend>
+          <Field id="ch-ak" label={w.aliyunKeyId}>
+            <input id="ch-ak" name="access_key_id" value={v.access_key_id ?? ""} />
+          </Field>
+          <Field id="ch-ali-sign" label={w.signName}>
+            <input id="ch-ali-sign" name="aliyun_sign_name" maxlength={24} value={v.aliyun_sign_name ?? ""} />
+          </Field>
+        </fieldset>
+        <fieldset class="filters" data-for="tencent">
+          <legend>{w.prov_tencent}</legend>
+          <Field id="ch-tc-id" label={w.tencentSecretId}>
+            <input id="ch-tc-id" name="secret_id" value={v.secret_id ?? ""} />
+          </Field>
+          <Field id="ch-tc-app" label={w.sdkAppId}>
+            <input id="ch-tc-app" name="sdk_app_id" inputmode="numeric" value={v.sdk_app_id ?? ""} />
+          </Field>
+          <Field id="ch-tc-sign" label={w.signName}>
+            <input id="ch-tc-sign" name="tencent_sign_name" maxlength={24} value={v.tencent_sign_name ?? ""} />
+          </Field>
+        </fieldset>
+        <fieldset class="filters" data-for="twilio smpp simulator">
+          <legend>{w.otherProviders}</legend>
+          <Field id="ch-from" label={w.sender}>
+            <input id="ch-from" name="from" value={v.from ?? ""} />
+          </Field>
+          <Field id="ch-sid" label={w.twilioSid}>
+            <input id="ch-sid" name="account_sid" value={v.account_sid ?? ""} />
+          </Field>
+          <Field id="ch-host" label={w.smppHost}>
+            <input id="ch-host" name="host" placeholder="smsc.example.com:2775" value={v.host ?? ""} />
+          </Field>
+          <Field id="ch-system" label={w.smppSystemId}>
+            <input id="ch-system" name="system_id" maxlength={16} value={v.system_id ?? ""} />
+          </Field>
+        </fieldset>
+        <Field id="ch-secret" label={w.secretField}>
           <input id="ch-secret" name="secret" type="password" autocomplete="off" />
         </Field>
         <Field id="ch-rate" label={w.rate}>
@@ -186,9 +226,29 @@ export function ChannelsSection(props: {
         </div>
         <button type="submit">{w.addChannel}</button>
       </form>
+      <script dangerouslySetInnerHTML={{ __html: PROVIDER_FIELDS }} />
     </>
   );
 }
+
+/** Who a channel's messages come from: a number, or (Aliyun, Tencent) the approved signature. */
+function senderOf(ch: Channel): string {
+  const c = ch.config;
+  if (typeof c.sign_name === "string") return `【${c.sign_name}】`;
+  return String(c.from ?? c.source_addr ?? "–");
+}
+
+// Shows only the chosen provider's fields (a page without scripts shows them all).
+const PROVIDER_FIELDS = `
+(() => {
+  const select = document.getElementById("ch-provider");
+  const show = () => {
+    for (const fs of document.querySelectorAll("fieldset[data-for]"))
+      fs.hidden = !fs.dataset.for.split(" ").includes(select.value);
+  };
+  select.addEventListener("change", show);
+  show();
+})();`;
 
 /** A channel's connection as staff read it: its state and since when, the last problem, what waits. */
 function LinkHealth({ w, lang, health, zone }: { w: Words; lang: Lang; health: Channel["health"]; zone: string }) {

@@ -4,7 +4,7 @@
 // taken on the channel's keyed webhooks; a message with no binding is refused before any call.
 import { afterAll, describe, expect, it } from "vitest";
 import { runDispatch } from "../src/jobs/dispatch";
-import { codesIn, csrfOf, form, page, signIn } from "./console-helpers";
+import { codesIn, csrfOf, form, noticeOf, page, signIn } from "./console-helpers";
 import { CloudSmsFake } from "./fakes/cloud-sms";
 import { setup, tenant } from "./helpers";
 import { settle } from "./two-way";
@@ -259,7 +259,7 @@ describe("the console with a cloud channel", () => {
     });
     const cookie = await signIn(env, t.key);
     const html = await (await page(env, "/console/settings", cookie, "zh-CN")).text();
-    expect(html).toContain('<td data-label="服务商">腾讯云短信</td>');
+    expect(html).toContain('<td data-label="服务商">腾讯云短信 · <a href=');
     expect(html).toContain(`/webhooks/tencent/${ch.body.id}/inbound?key=`);
     expect(html).not.toContain(SECRET);
     expect(codesIn(html)).toEqual([]);
@@ -386,5 +386,69 @@ describe("the console's channel form", () => {
       has_credentials: true,
       default: true,
     });
+  });
+});
+
+describe("the console's channel templates", () => {
+  it("binds a template in 中文, asks the provider, shows it approved, and keeps a refused form as typed", async () => {
+    const env = setup();
+    const fake = await new CloudSmsFake({
+      kind: "tencent",
+      keyId: KEY_ID,
+      secret: SECRET,
+      approved: ["1110001"],
+    }).start();
+    fakes.push(fake);
+    const t = await tenant(env, { locale: "zh-CN", time_zone: "Asia/Shanghai" });
+    const ch = await t.client.post("/v1/channels", {
+      name: "腾讯云",
+      provider: "tencent",
+      config: PROVIDERS[1]?.config(fake.url),
+      credentials: { secret_key: SECRET },
+      default: true,
+    });
+    const cookie = `${await signIn(env, t.key)}; tidings_lang=zh-CN`;
+    const settings = await (await page(env, "/console/settings", cookie, "zh-CN")).text();
+    const url = `/console/settings/channels/${ch.body.id}/templates`;
+    expect(settings).toContain(`<a href="${url}">模板</a>`);
+    const post = async (path: string, fields: Record<string, string>) =>
+      form(env, path, { _csrf: await csrfOf(env, cookie), ...fields }, cookie);
+
+    const refused = await post(url, {
+      template: "birthday_greeting",
+      locale: "zh-CN",
+      provider_template: "1110001",
+      params: "name = {{#if name}}",
+    });
+    expect(refused.status).toBe(422);
+    const kept = await refused.text();
+    expect(kept).toContain("name = {{#if name}}");
+    expect(kept).toContain('value="1110001"');
+
+    const bound = await post(url, {
+      template: "birthday_greeting",
+      locale: "zh-CN",
+      provider_template: "1110001",
+      params: "name = {{name}}\noffer ＝ {{offer}}",
+    });
+    expect(bound.status).toBe(303);
+    expect((await t.client.get(`/v1/channels/${ch.body.id}/templates`)).body.data[0].params).toEqual([
+      { name: "name", value: "{{name}}" },
+      { name: "offer", value: "{{offer}}" },
+    ]);
+    let html = await (await page(env, url, cookie, "zh-CN")).text();
+    expect(html).toContain("生日祝福");
+    expect(html).toContain('<span class="badge ">尚未查询</span>');
+    expect((await post(`${url}/check`, {})).status).toBe(303);
+    html = await (await page(env, url, cookie, "zh-CN")).text();
+    expect(html).toContain('<span class="badge good">已通过</span>');
+    expect(html).toMatch(/查询于 [^<]*GMT\+8/);
+    expect(codesIn(html)).toEqual([]);
+    // A provider that does not answer is said in words; nothing changes.
+    await fake.close();
+    const silent = await post(`${url}/check`, {});
+    expect(noticeOf(silent)).toBe("!服务商没有答复模板的审核状态，请稍后再试。");
+    expect((await post(`${url}/delete`, { id: "birthday_greeting|zh-CN" })).status).toBe(303);
+    expect((await t.client.get(`/v1/channels/${ch.body.id}/templates`)).body.data).toEqual([]);
   });
 });

@@ -119,3 +119,14 @@ export function Notice(props: { text?: string | undefined }) {
     </p>
   );
 }
+
+/** A page for a thing that is not there (or not this workspace's), with the way home. */
+export function notFound(p: { lang: Lang; w: Words; who: { scope: string; csrf: string } }) {
+  return (
+    <Layout lang={p.lang} w={p.w} title={p.w.notFound} page="home" who={p.who}>
+      <p>
+        <a href="/console">{p.w.home}</a>
+      </p>
+    </Layout>
+  );
+}

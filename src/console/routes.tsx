@@ -11,8 +11,8 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import type { ImportReport } from "../customers/import";
 import { PayloadTooLargeError } from "../lib/errors";
 import { ApiError, type ApiFetch, consoleApi, refusal } from "./api";
-import { fill, type Lang, pickLang, type Words, words } from "./i18n";
-import { Layout, Problem, sectionOf } from "./layout";
+import { fill, pickLang, words } from "./i18n";
+import { Layout, notFound, Problem, sectionOf } from "./layout";
 import { ActivationPage } from "./pages/activation";
 import { type CampaignView, formCanShow } from "./pages/campaign-edit";
 import { campaignBody } from "./pages/campaign-form";
@@ -27,10 +27,10 @@ import { InboxPage } from "./pages/inbox";
 import { KeywordsPage, keywordAction } from "./pages/keywords";
 import { LoginPage } from "./pages/login";
 import { filterOf } from "./pages/segment-builder";
-import { SettingsPage, settingsAction } from "./pages/settings";
 import { EditorPage, NeedsName, PreviewSection, saveTemplate, TemplatesPage } from "./pages/templates";
 import { refusalText } from "./refusal";
 import { type ConsoleEnv, cookieOptions, cookieSecret, formOf, pathOf, safeNext } from "./request";
+import { settingsRoutes } from "./routes-settings";
 import { sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
 import { CONSOLE_CSS, FAVICON_SVG } from "./style";
 
@@ -378,26 +378,7 @@ export function consoleRoutes(api: ApiFetch) {
     const body = await CampaignPage({ ...p, id: c.req.param("id"), notice: c.get("notice") });
     return body === null ? c.html(notFound(p), 404) : c.html(body);
   });
-  app.get("/console/settings", async (c) =>
-    c.html(await SettingsPage({ ...page(c), notice: c.get("notice"), origin: new URL(c.req.url).origin })),
-  );
-  // The workspace, plan, new staff member and new channel forms come back as typed when refused
-  // (a time zone that does not exist, a phone already used), never with a password or secret.
-  const settingsForm = (what: string) => (c: Context<ConsoleEnv>) =>
-    formPost(
-      c,
-      async (p, form) => ({ notice: await settingsAction(p, what, form), to: "/console/settings" }),
-      (p, form, problem) => {
-        const { password: _p, secret: _s, ...values } = form;
-        const origin = new URL(c.req.url).origin;
-        return SettingsPage({ ...p, notice: `!${problem}`, origin, typed: { form: what, values } });
-      },
-    );
-  for (const what of ["workspace", "plan", "staff", "channel"])
-    app.post(`/console/settings/${what}`, settingsForm(what));
-  app.post("/console/settings/:what", (c) =>
-    action(c, "/console/settings", (p, form) => settingsAction(p, c.req.param("what"), form)),
-  );
+  settingsRoutes(app, { page, formPost, action });
   app.get("/console/keywords", async (c) => c.html(await KeywordsPage({ ...page(c), notice: c.get("notice") })));
   // A new keyword the API refuses (a clash, a bad word) comes back as typed, with why.
   app.post("/console/keywords/create", (c) =>
@@ -477,14 +458,4 @@ export function consoleRoutes(api: ApiFetch) {
   });
 
   return app;
-}
-
-function notFound(p: { lang: Lang; w: Words; who: { scope: string; csrf: string } }) {
-  return (
-    <Layout lang={p.lang} w={p.w} title={p.w.notFound} page="home" who={p.who}>
-      <p>
-        <a href="/console">{p.w.home}</a>
-      </p>
-    </Layout>
-  );
 }

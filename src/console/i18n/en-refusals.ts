@@ -15,6 +15,10 @@ export const enRefusals = {
   rf_locale: "{field} must be a language such as zh-CN or en.",
   rf_time_of_day: "{field} must be a time of day such as 09:00.",
   rf_sign_brackets: "{field} is the approved signature's name, without 【】.",
+  rf_provider_unreachable: "The provider did not answer whether its templates are approved; try again later.",
+  rf_template_not_approved:
+    "The provider has not approved this campaign's template on its channel (or it is not bound there): bind it and ask for approvals under Settings → the channel's templates.",
+  rf_not_templated: "This channel sends any text: only Alibaba Cloud and Tencent channels bind templates.",
   rf_one_of: "{field} must be one of: {values}.",
   rf_unknown_field: "{field} is not something this form can set.",
   rf_wrong_type: "{field} has the wrong kind of value.",

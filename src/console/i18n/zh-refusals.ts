@@ -16,6 +16,10 @@ export const zhRefusals: typeof enRefusals = {
   rf_locale: "{field}必须是语言代码，例如 zh-CN 或 en。",
   rf_time_of_day: "{field}必须是时间，例如 09:00。",
   rf_sign_brackets: "{field}只填已审核的签名名称，不含【】。",
+  rf_provider_unreachable: "服务商没有答复模板的审核状态，请稍后再试。",
+  rf_template_not_approved:
+    "该活动的模板在其通道上尚未通过服务商审核（或尚未绑定）：请在“设置 → 通道的模板”中绑定并查询审核状态。",
+  rf_not_templated: "该通道可发送任意内容：只有阿里云和腾讯云通道需要绑定模板。",
   rf_one_of: "{field}只能是：{values}。",
   rf_unknown_field: "此表单不能设置{field}。",
   rf_wrong_type: "{field}的值类型不对。",

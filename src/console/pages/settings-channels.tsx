@@ -28,6 +28,8 @@ export type Channel = {
 
 // The Chinese clouds first: the provider most shops here contract.
 const PROVIDERS = ["aliyun", "tencent", "twilio", "smpp", "simulator"] as const;
+// Providers that send only templates they approved: their channels bind templates.
+const TEMPLATED = new Set(["aliyun", "tencent"]);
 // The credential each provider keeps (write-only: the page never shows it).
 const SECRET: Record<string, string> = {
   simulator: "secret",
@@ -106,7 +108,15 @@ export function ChannelsSection(props: {
             <td data-label={w.name}>
               {ch.name} {ch.default && <span class="badge">{w.defaultChannel}</span>}
             </td>
-            <td data-label={w.provider}>{term(w, "prov_", ch.provider)}</td>
+            <td data-label={w.provider}>
+              {term(w, "prov_", ch.provider)}
+              {TEMPLATED.has(ch.provider) && (
+                <>
+                  {" · "}
+                  <a href={`/console/settings/channels/${encodeURIComponent(ch.id)}/templates`}>{w.channelTemplates}</a>
+                </>
+              )}
+            </td>
             <td data-label={w.link}>
               <LinkHealth w={w} lang={lang} health={ch.health} zone={zone} />
             </td>

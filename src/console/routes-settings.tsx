@@ -1,0 +1,77 @@
+// The console's settings routes: the workspace, plan, staff and channel forms, and a cloud
+// channel's templates (bound to the provider's approved ones, with their approval).
+import type { Context, Hono } from "hono";
+import type { HtmlEscapedString } from "hono/utils/html";
+import type { ConsoleApi } from "./api";
+import type { Lang, Words } from "./i18n";
+import { notFound } from "./layout";
+import { bindTemplate, ChannelTemplatesPage } from "./pages/channel-templates";
+import { SettingsPage, settingsAction } from "./pages/settings";
+import type { ConsoleEnv } from "./request";
+
+type Page = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
+type Helpers = {
+  page: (c: Context<ConsoleEnv>) => Page;
+  formPost: (
+    c: Context<ConsoleEnv>,
+    act: (p: Page, form: Record<string, string>) => Promise<{ notice: string; to: string }>,
+    again: (p: Page, form: Record<string, string>, problem: string) => Promise<HtmlEscapedString | null>,
+  ) => Promise<Response>;
+  action: (
+    c: Context<ConsoleEnv>,
+    home: string,
+    act: (p: Page, form: Record<string, string>) => Promise<string>,
+  ) => Promise<Response>;
+};
+
+export function settingsRoutes(app: Hono<ConsoleEnv>, { page, formPost, action }: Helpers) {
+  app.get("/console/settings", async (c) =>
+    c.html(await SettingsPage({ ...page(c), notice: c.get("notice"), origin: new URL(c.req.url).origin })),
+  );
+  // The workspace, plan, new staff member and new channel forms come back as typed when refused
+  // (a time zone that does not exist, a phone already used), never with a password or secret.
+  const settingsForm = (what: string) => (c: Context<ConsoleEnv>) =>
+    formPost(
+      c,
+      async (p, form) => ({ notice: await settingsAction(p, what, form), to: "/console/settings" }),
+      (p, form, problem) => {
+        const { password: _p, secret: _s, ...values } = form;
+        const origin = new URL(c.req.url).origin;
+        return SettingsPage({ ...p, notice: `!${problem}`, origin, typed: { form: what, values } });
+      },
+    );
+  for (const what of ["workspace", "plan", "staff", "channel"])
+    app.post(`/console/settings/${what}`, settingsForm(what));
+  app.post("/console/settings/:what", (c) =>
+    action(c, "/console/settings", (p, form) => settingsAction(p, c.req.param("what"), form)),
+  );
+  // A cloud channel's templates: bind one (the form as typed on a refusal), ask for approvals, unbind.
+  const templatesOf = (c: Context<ConsoleEnv>) =>
+    `/console/settings/channels/${encodeURIComponent(c.req.param("id") ?? "")}/templates`;
+  app.get("/console/settings/channels/:id/templates", async (c) => {
+    const p = page(c);
+    const body = await ChannelTemplatesPage({ ...p, id: c.req.param("id"), notice: c.get("notice") });
+    return body === null ? c.html(notFound(p), 404) : c.html(body);
+  });
+  app.post("/console/settings/channels/:id/templates", (c) =>
+    formPost(
+      c,
+      async (p, form) => ({ notice: await bindTemplate(p, c.req.param("id"), form), to: templatesOf(c) }),
+      (p, typed, problem) => ChannelTemplatesPage({ ...p, id: c.req.param("id"), notice: `!${problem}`, typed }),
+    ),
+  );
+  app.post("/console/settings/channels/:id/templates/check", (c) =>
+    action(c, templatesOf(c), async (p) => {
+      await p.api.post(`/v1/channels/${encodeURIComponent(c.req.param("id"))}/templates/check`, {});
+      return p.w.saved;
+    }),
+  );
+  app.post("/console/settings/channels/:id/templates/delete", (c) =>
+    action(c, templatesOf(c), async (p, form) => {
+      const [key = "", locale = ""] = (form.id ?? "").split("|");
+      const path = `${encodeURIComponent(key)}/${encodeURIComponent(locale)}`;
+      await p.api.delete(`/v1/channels/${encodeURIComponent(c.req.param("id"))}/templates/${path}`);
+      return p.w.removed;
+    }),
+  );
+}

@@ -312,6 +312,12 @@ describe.each(PROVIDERS)("$kind template approval", (p) => {
     const checked = await t.client.post(`/v1/channels/${ch.body.id}/templates/check`, {});
     expect(checked.status).toBe(200);
     expect(checked.body.data[0].approval).toMatchObject({ status: "approved", detail: null });
+    // Re-bound to the same provider template it stays approved; to another, it is unknown again.
+    expect((await bind("zh-CN", p.template)).body.approval.status).toBe("approved");
+    const other = await bind("zh-CN", refused);
+    expect(other.body.approval).toEqual({ status: "unknown", detail: null, checked_at: null });
+    await bind("zh-CN", p.template);
+    await t.client.post(`/v1/channels/${ch.body.id}/templates/check`, {});
     // An English binding to a template the provider refused holds the campaign back, saying why.
     await bind("en", refused);
     const again = await t.client.post(`/v1/channels/${ch.body.id}/templates/check`, {});
@@ -450,5 +456,51 @@ describe("the console's channel templates", () => {
     expect(noticeOf(silent)).toBe("!服务商没有答复模板的审核状态，请稍后再试。");
     expect((await post(`${url}/delete`, { id: "birthday_greeting|zh-CN" })).status).toBe(303);
     expect((await t.client.get(`/v1/channels/${ch.body.id}/templates`)).body.data).toEqual([]);
+  });
+});
+
+describe("asking for approvals", () => {
+  it("says missing only after reading the whole list, and tells a refused key from silence", async () => {
+    const env = setup();
+    // 600 templates: the check reads 10 pages of 50, so the last hundred are not reached.
+    const many = Array.from({ length: 600 }, (_, i) => `SMS_${100000 + i}`);
+    const fake = await new CloudSmsFake({ kind: "aliyun", keyId: KEY_ID, secret: SECRET, approved: many }).start();
+    fakes.push(fake);
+    const t = await tenant(env, { locale: "zh-CN" });
+    const ch = await t.client.post("/v1/channels", {
+      name: "Ali",
+      provider: "aliyun",
+      config: { access_key_id: KEY_ID, sign_name: "北门健身", endpoint: fake.url },
+      credentials: { access_key_secret: SECRET },
+    });
+    const bind = (key: string, code: string) =>
+      t.client.put(`/v1/channels/${ch.body.id}/templates/${key}/zh-CN`, { provider_template: code, params: [] });
+    await bind("birthday_greeting", "SMS_100001");
+    await bind("member_promotion", "SMS_100599");
+    const checked = await t.client.post(`/v1/channels/${ch.body.id}/templates/check`, {});
+    const state = (key: string) =>
+      checked.body.data.find((b: { template_key: string }) => b.template_key === key).approval.status;
+    expect(state("birthday_greeting")).toBe("approved");
+    expect(state("member_promotion")).toBe("unknown");
+
+    // A short list read whole: a code that is not on it is missing.
+    const few = await new CloudSmsFake({ kind: "aliyun", keyId: KEY_ID, secret: SECRET, approved: ["SMS_1"] }).start();
+    fakes.push(few);
+    await t.client.patch(`/v1/channels/${ch.body.id}`, {
+      config: { access_key_id: KEY_ID, sign_name: "北门健身", endpoint: few.url },
+    });
+    const again = await t.client.post(`/v1/channels/${ch.body.id}/templates/check`, {});
+    expect(again.body.data.map((b: { approval: { status: string } }) => b.approval.status)).toEqual([
+      "missing",
+      "missing",
+    ]);
+
+    // A wrong secret is the provider refusing, not the provider being away.
+    await t.client.patch(`/v1/channels/${ch.body.id}`, {
+      credentials: { access_key_secret: "another-secret-0123456789" },
+    });
+    const refused = await t.client.post(`/v1/channels/${ch.body.id}/templates/check`, {});
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.details).toEqual({ reason: "provider_refused" });
   });
 });

@@ -445,6 +445,10 @@ export async function moveCampaign(
     ...(action === "cancel" ? { reason: "cancelled" } : {}),
   };
   if (action === "schedule") {
+    // Every template the campaign sends: an after-delivery follow-up may have its own.
+    const followUp = (c.trigger as { follow_up?: { template?: string } } | null)?.follow_up?.template;
+    for (const key of new Set([c.templateKey, ...(followUp ? [followUp] : [])]))
+      await assertApproved(ctx, c.channelId, key);
     const count = await audienceCount(ctx, c.audience);
     // Date and event campaigns reach a few customers at a time; the others reach all at once.
     const guarded = c.kind !== "date_relative" && c.kind !== "event" && c.kind !== "after_delivery";
@@ -454,7 +458,6 @@ export async function moveCampaign(
         { audience: count, threshold: FANOUT_CONFIRM },
       );
     }
-    await assertApproved(ctx, c.channelId, c.templateKey);
     set.confirmedAudience = count;
     set.nextOccurrenceAt = firstOccurrence(c, ctx.clock.now());
     if (DATE_KINDS.has(c.kind)) set.activeSince = set.plannedUntil = now;

@@ -1,7 +1,7 @@
 // Template bindings: on a channel of a provider that sends only templates it approved (Aliyun,
 // Tencent), which provider template stands for a Tidings template in one language, and what
 // each of its parameters is. The one writer of template_bindings.
-import { and, asc, eq, sql } from "drizzle-orm";
+import { type AnyColumn, and, asc, eq, type SQL, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
 import { type ChannelRow, channels, type TemplateBindingRow, templateBindings } from "../db/schema";
 import type { Approval } from "../delivery/provider";
@@ -12,6 +12,9 @@ import { TemplateError } from "../templates/engine";
 import type { TemplateLibrary } from "../templates/library";
 import { compiled } from "../templates/render";
 import { resolveTemplate } from "../templates/service";
+
+const REFUSED =
+  /^(AuthFailure|UnauthorizedOperation|InvalidAccessKeyId|Forbidden|SignatureDoesNotMatch|IncompleteSignature|isp\.RAM_PERMISSION_DENY)/;
 
 /** Providers that send only approved templates, by name. */
 export const TEMPLATED = new Set(["aliyun", "tencent"]);
@@ -62,7 +65,7 @@ function checkParams(params: BindingInput["params"]) {
     try {
       compiled(p.value);
     } catch (e) {
-      if (e instanceof TemplateError) throw ValidationError.field(`params.${i}.value`, e.message);
+      if (e instanceof TemplateError) throw ValidationError.field(`params.${i}.value`, e.message, "template_syntax");
       throw e;
     }
   }
@@ -106,12 +109,19 @@ export async function putBinding(
         set: {
           providerTemplate: values.providerTemplate,
           params: values.params,
-          approval: sql`case when ${templateBindings.providerTemplate} = ${values.providerTemplate} then ${templateBindings.approval} else 'unknown' end`,
+          approval: sameCode(templateBindings.approval, values.providerTemplate, sql`'unknown'`),
+          approvalDetail: sameCode(templateBindings.approvalDetail, values.providerTemplate, sql`null`),
+          approvalCheckedAt: sameCode(templateBindings.approvalCheckedAt, values.providerTemplate, sql`null`),
           updatedAt: now,
         },
       }),
   ]);
   return view((await bindingFor(ctx, channelId, key, locale)) as TemplateBindingRow);
+}
+
+/** In an upsert: the stored value while the provider template stays the same, else `otherwise`. */
+function sameCode(column: AnyColumn, code: string, otherwise: SQL) {
+  return sql`case when ${templateBindings.providerTemplate} = ${code} then ${column} else ${otherwise} end`;
 }
 
 export async function bindingFor(ctx: Ctx, channelId: string, key: string, locale: string) {
@@ -175,24 +185,33 @@ export async function checkApprovals(ctx: Ctx & { providers: ProviderRegistry },
       if (!provider.approvals) throw new Error("this provider cannot say");
       states = await provider.approvals([...new Set(rows.map((r) => r.providerTemplate))]);
     } catch (e) {
-      throw new ConflictError(`The provider did not say whether its templates are approved: ${(e as Error).message}`, {
-        reason: "provider_unreachable",
+      const message = (e as Error).message;
+      // A wrong key, or one without the right to read templates: asking again will not help.
+      const refused = REFUSED.test(message);
+      throw new ConflictError(`The provider did not say whether its templates are approved: ${message}`, {
+        reason: refused ? "provider_refused" : "provider_unreachable",
       });
     }
     const byCode = new Map(states.map((a) => [a.code, a]));
     const now = ctx.clock.now().getTime();
     await ctx.db.batch(
       rows.map((r) => {
+        // A code the provider did not say (a list read only in part) keeps what it had.
         const a = byCode.get(r.providerTemplate);
+        const set = a
+          ? { approval: a.status, approvalDetail: a.detail ?? null, approvalCheckedAt: now }
+          : { approvalCheckedAt: now };
         return ctx.db.orm
           .update(templateBindings)
-          .set({ approval: a?.status ?? "missing", approvalDetail: a?.detail ?? null, approvalCheckedAt: now })
+          .set(set)
           .where(
             and(
               eq(templateBindings.tenantId, ctx.tenantId),
               eq(templateBindings.channelId, channelId),
               eq(templateBindings.templateKey, r.templateKey),
               eq(templateBindings.locale, r.locale),
+              // Re-bound to another template while the provider was asked: that one is not reviewed.
+              eq(templateBindings.providerTemplate, r.providerTemplate),
             ),
           );
       }),

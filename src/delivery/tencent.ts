@@ -185,24 +185,33 @@ export class TencentProvider implements SmsProvider {
 
   /** The review state of templates (DescribeSmsTemplateList: 0 approved, 1 in review, -1 refused). */
   async approvals(codes: string[]): Promise<Approval[]> {
-    const ids = codes.filter((c) => /^\d{1,12}$/.test(c)).map(Number);
-    const found = new Map<string, Approval>();
-    for (let i = 0; i < ids.length; i += 100) {
-      const call = await this.call("DescribeSmsTemplateList", {
-        TemplateIdSet: ids.slice(i, i + 100),
-        International: 0,
-      });
-      if (!call.ok) throw new Error(`${call.error.code}: ${call.error.message}`);
-      const { response } = call;
-      if (response.Error) throw new Error(`${String(response.Error.Code)}: ${String(response.Error.Message ?? "")}`);
-      for (const t of Array.isArray(response.DescribeTemplateStatusSet) ? response.DescribeTemplateStatusSet : []) {
-        const code = String(t?.TemplateId ?? "");
-        const status = t?.StatusCode === 0 ? "approved" : t?.StatusCode === -1 ? "rejected" : "pending";
-        const reply = typeof t?.ReviewReply === "string" && t.ReviewReply ? { detail: t.ReviewReply } : {};
-        found.set(code, { code, status, ...reply });
+    // Ids are numbers to Tencent ("0123" is 123): compared as numbers; domestic, then international.
+    const numeric = codes.filter((c) => /^\d{1,12}$/.test(c));
+    const found = new Map<number, Approval>();
+    for (const international of [0, 1]) {
+      const ids = [...new Set(numeric.map(Number))].filter((id) => !found.has(id));
+      for (let i = 0; i < ids.length; i += 100) {
+        const call = await this.call("DescribeSmsTemplateList", {
+          TemplateIdSet: ids.slice(i, i + 100),
+          International: international,
+        });
+        if (!call.ok) throw new Error(`${call.error.code}: ${call.error.message}`);
+        const { response } = call;
+        if (response.Error) throw new Error(`${String(response.Error.Code)}: ${String(response.Error.Message ?? "")}`);
+        for (const t of Array.isArray(response.DescribeTemplateStatusSet) ? response.DescribeTemplateStatusSet : []) {
+          const id = Number(t?.TemplateId);
+          if (!Number.isInteger(id)) continue;
+          const status = t?.StatusCode === 0 ? "approved" : t?.StatusCode === -1 ? "rejected" : "pending";
+          const reply = typeof t?.ReviewReply === "string" && t.ReviewReply ? { detail: t.ReviewReply } : {};
+          found.set(id, { code: String(id), status, ...reply });
+        }
       }
     }
-    return codes.map((code) => found.get(code) ?? { code, status: "missing" });
+    // Asked by id in both lists: one found in neither is not on the account.
+    return codes.map((code) => {
+      const hit = /^\d{1,12}$/.test(code) ? found.get(Number(code)) : undefined;
+      return hit ? { ...hit, code } : { code, status: "missing" as const };
+    });
   }
 
   async verifyRequest(req: WebhookRequest): Promise<boolean> {

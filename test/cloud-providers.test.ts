@@ -504,3 +504,66 @@ describe("asking for approvals", () => {
     expect(refused.body.error.details).toEqual({ reason: "provider_refused" });
   });
 });
+
+describe("promotions on a cloud channel", () => {
+  it("keep the provider's daytime when the workspace set no quiet hours; notifications go at night", async () => {
+    const env = setup("2026-11-23T14:30:00Z"); // 22:30 in Shanghai
+    const fake = await new CloudSmsFake({ kind: "aliyun", keyId: KEY_ID, secret: SECRET }).start();
+    fakes.push(fake);
+    const t = await tenant(env, { locale: "zh-CN", time_zone: "Asia/Shanghai", quiet_hours: null });
+    const ch = await t.client.post("/v1/channels", {
+      name: "Ali",
+      provider: "aliyun",
+      config: { access_key_id: KEY_ID, sign_name: "北门健身", endpoint: fake.url },
+      credentials: { access_key_secret: SECRET },
+      default: true,
+    });
+    for (const key of ["member_promotion", "birthday_greeting"])
+      await t.client.put(`/v1/channels/${ch.body.id}/templates/${key}/zh-CN`, {
+        provider_template: "SMS_465001",
+        params: [{ name: "offer", value: "{{offer}}" }],
+      });
+    const member = await t.client.post("/v1/customers", {
+      name: "王芳",
+      phone: "13800138000",
+      consent: { state: "subscribed", evidence: "入会表格" },
+    });
+    const promo = await t.client.post("/v1/messages", {
+      customer_id: member.body.id,
+      template: "member_promotion",
+      variables: { tierName: "金卡", offer: "私教课八折", validUntil: "2026-12-31", link: "gym.example" },
+    });
+    const note = await t.client.post("/v1/messages", {
+      customer_id: member.body.id,
+      template: "birthday_greeting",
+      kind: "notification",
+      variables: { offer: "果汁" },
+    });
+    await runDispatch(env.deps);
+    const held = (await t.client.get(`/v1/messages/${promo.body.id}`)).body;
+    expect(held).toMatchObject({ status: "queued", reason: "quiet_hours_deferred" });
+    expect(held.reason_text).toContain("21:00-08:00 in Asia/Shanghai");
+    const noteRow = (await t.client.get(`/v1/messages/${note.body.id}`)).body;
+    expect(noteRow.status, noteRow.reason_text).toBe("sent");
+    // The forecast says so too: a one-off at 22:45 reaches this member when the night ends.
+    const c = await t.client.post("/v1/campaigns", {
+      name: "夜间优惠",
+      kind: "broadcast",
+      template: "member_promotion",
+      audience: { all: true },
+      send_at: "2026-11-23T14:45:00Z",
+      variables: { tierName: "金卡", offer: "八折", validUntil: "2026-12-31", link: "gym.example" },
+    });
+    expect(c.status).toBe(201);
+    const f = await t.client.get(`/v1/campaigns/${c.body.id}/forecast?days=1`);
+    expect(f.body.occurrences[0].send_times[0]).toMatchObject({
+      time_zone: "Asia/Shanghai",
+      held_for_quiet_hours: true,
+    });
+    env.clock.set(new Date("2026-11-24T00:05:00Z")); // 08:05 in Shanghai
+    await runDispatch(env.deps);
+    const later = (await t.client.get(`/v1/messages/${promo.body.id}`)).body;
+    expect(later.status).toBe("sent");
+    expect(fake.sends).toHaveLength(2);
+  });
+});

@@ -12,7 +12,7 @@ import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import { customerFromRaw } from "../customers/store";
 import type { CampaignRow } from "../db/schema";
-import { quietHoursEnd, recipientExclusionSql } from "../delivery/checks";
+import { quietHoursEnd, quietWindow, recipientExclusionSql } from "../delivery/checks";
 import { quote } from "../groups/segment";
 import { nextRun, parseCron } from "../lib/cron";
 import { ValidationError } from "../lib/errors";
@@ -182,7 +182,8 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   const failShare = sample.length === 0 ? 0 : (sample.length - rendered - tooLong) / sample.length;
   const tooLongShare = sample.length === 0 ? 0 : tooLong / sample.length;
   // Campaign messages observe quiet hours when they are marketing (as the planners write them).
-  const quiet = marketing ? tenant : null;
+  // On a Chinese cloud channel with no quiet hours of the workspace's, the provider's night.
+  const quiet = marketing ? quietWindow(tenant, channel, "marketing") : null;
 
   /** One occurrence: its counts, cost, and when each zone's customers get it. */
   const occurrence = (atByZone: (zone: string) => number, counted: Counted, extra: Record<string, unknown> = {}) => {

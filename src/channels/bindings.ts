@@ -12,12 +12,12 @@ import { TemplateError } from "../templates/engine";
 import type { TemplateLibrary } from "../templates/library";
 import { compiled } from "../templates/render";
 import { resolveTemplate } from "../templates/service";
+import { TEMPLATED } from "./kinds";
 
 const REFUSED =
   /^(AuthFailure|UnauthorizedOperation|InvalidAccessKeyId|Forbidden|SignatureDoesNotMatch|IncompleteSignature|isp\.RAM_PERMISSION_DENY)/;
 
-/** Providers that send only approved templates, by name. */
-export const TEMPLATED = new Set(["aliyun", "tencent"]);
+export { TEMPLATED } from "./kinds";
 
 export type BindingInput = { provider_template: string; params: { name: string; value: string }[] };
 

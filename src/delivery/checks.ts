@@ -5,6 +5,7 @@
 // recipient) or AFTER_COMPOSE (facts about the text: its length, what it costs).
 // The forecast (campaigns/forecast.ts) counts RECIPIENT_CHECKS and applies quietHoursEnd too.
 
+import { CLOUD_MARKETING_NIGHT, TEMPLATED } from "../channels/kinds";
 import { tooLongFor } from "../channels/limits";
 import type { Composed } from "../compose/compose";
 import type { ChannelRow, CustomerRow, MessageRow, TenantRow } from "../db/schema";
@@ -71,6 +72,20 @@ export function recipientExclusionSql(kind: string): string {
   return `case ${arms.join(" ")} else '' end`;
 }
 
+/**
+ * The quiet hours a message keeps: the workspace's; else, for marketing on a Chinese cloud
+ * channel, the provider's night (they refuse or hold promotions then).
+ */
+export function quietWindow(
+  tenant: Pick<TenantRow, "quietHours">,
+  channel: { provider: string } | undefined,
+  kind: string,
+): Pick<TenantRow, "quietHours"> {
+  if (tenant.quietHours) return tenant;
+  const cloud = kind === "marketing" && channel !== undefined && TEMPLATED.has(channel.provider);
+  return { quietHours: cloud ? { ...CLOUD_MARKETING_NIGHT } : null };
+}
+
 /** When quiet hours in `zone` end, if `at` falls in them; null when it does not (or there are none). */
 export function quietHoursEnd(tenant: Pick<TenantRow, "quietHours">, zone: string, at: Date): Date | null {
   if (!tenant.quietHours) return null;
@@ -135,12 +150,14 @@ const phoneNumber: SendCheck = {
 
 const quietHours: SendCheck = {
   name: "quiet hours",
-  check: ({ m, env, customer, now }) => {
-    if (!m.quietHours || !env?.tenant.quietHours) return null;
+  check: ({ m, env, customer, channel, now }) => {
+    if (!m.quietHours || !env) return null;
+    const window = quietWindow(env.tenant, channel ?? env.defaultChannel, m.kind);
+    const q = window.quietHours;
+    if (!q) return null;
     const zone = customer?.timeZone ?? env.tenant.timeZone;
-    const ends = quietHoursEnd(env.tenant, zone, now);
+    const ends = quietHoursEnd(window, zone, now);
     if (!ends) return null;
-    const q = env.tenant.quietHours;
     if (m.validUntil !== null && ends.getTime() > m.validUntil) {
       return skip("expired", "expired", `Quiet hours (${q.start}-${q.end} in ${zone}) last past valid_until`);
     }

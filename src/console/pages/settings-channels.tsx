@@ -1,6 +1,7 @@
 // The workspace's sending channels on the settings page: each with its connection's health,
 // the webhook addresses to give the provider, its rate and replaceable credentials (never
 // shown); and the form for a new one, which comes back as typed after a refusal.
+import { TEMPLATED } from "../../channels/kinds";
 import type { ConsoleApi } from "../api";
 import { CopyField } from "../copy";
 import { Field, Hidden } from "../fields";
@@ -28,8 +29,7 @@ export type Channel = {
 
 // The Chinese clouds first: the provider most shops here contract.
 const PROVIDERS = ["aliyun", "tencent", "twilio", "smpp", "simulator"] as const;
-// Providers that send only templates they approved: their channels bind templates.
-const TEMPLATED = new Set(["aliyun", "tencent"]);
+
 // The credential each provider keeps (write-only: the page never shows it).
 const SECRET: Record<string, string> = {
   simulator: "secret",

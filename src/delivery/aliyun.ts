@@ -4,7 +4,7 @@
 // arrays, unsigned, to a URL that carries the channel's webhook key.
 import { MalformedWebhookError } from "../lib/errors";
 import { acsHeaders, canonicalQuery } from "./aliyun-sign";
-import { keyedWebhook, lost, parseJsonArray, randomNonce, STOPPED, stripPlus } from "./cloud";
+import { CloudProvider, lost, parseJsonArray, randomNonce, STOPPED, stripPlus } from "./cloud";
 import {
   type Approval,
   type InboundSms,
@@ -76,41 +76,22 @@ function aliyunNumber(e164: string): string {
   return e164.startsWith("+86") ? e164.slice(3) : stripPlus(e164);
 }
 
-export class AliyunProvider implements SmsProvider {
+export class AliyunProvider extends CloudProvider implements SmsProvider {
   readonly name = "aliyun";
-  // OutId is only echoed back, not de-duplicated: a send whose answer was lost is not repeated.
-  readonly dedupesByRef = false;
-  readonly templated = true;
   readonly webhookAnswer = { body: JSON.stringify({ code: 0, msg: "成功" }), type: "application/json" };
-  private readonly stopping = new AbortController();
-  private readonly url: URL;
 
   constructor(
     private readonly config: AliyunConfig,
     private readonly secret: string,
-    private readonly webhookKey: string,
-    private readonly now: () => Date,
-    private readonly deadlineMs = SEND_DEADLINE_MS,
+    webhookKey: string,
+    now: () => Date,
+    deadlineMs = SEND_DEADLINE_MS,
   ) {
-    this.url = new URL(config.endpoint ?? "https://dysmsapi.aliyuncs.com");
-  }
-
-  async close(): Promise<void> {
-    this.stopping.abort();
+    super(config.endpoint ?? "https://dysmsapi.aliyuncs.com", webhookKey, now, deadlineMs);
   }
 
   async send(req: SendRequest): Promise<SendResult> {
-    if (!req.template) {
-      return {
-        ok: false,
-        error: {
-          kind: "permanent",
-          code: "no_template",
-          message: "Aliyun sends only approved templates",
-          reason: "rejected",
-        },
-      };
-    }
+    if (!req.template) return this.noTemplate("Aliyun");
     const query: Record<string, string> = {
       PhoneNumbers: aliyunNumber(req.to),
       SignName: this.config.sign_name,
@@ -217,10 +198,6 @@ export class AliyunProvider implements SmsProvider {
       if (hit) return [hit];
       return whole ? [{ code, status: "missing" as const }] : [];
     });
-  }
-
-  async verifyRequest(req: WebhookRequest): Promise<boolean> {
-    return keyedWebhook(req.url, this.webhookKey);
   }
 
   /** SmsReport: [{biz_id, out_id, phone_number, success, err_code, err_msg, report_time, ...}]. */

@@ -2,7 +2,7 @@
 // their URL, JSON-array bodies, and how a send that got no whole answer is told.
 import { MalformedWebhookError } from "../lib/errors";
 import { constantTimeEqual } from "../lib/secretbox";
-import { type ProviderError, pastDeadline } from "./provider";
+import { type ProviderError, pastDeadline, SEND_DEADLINE_MS, type SendResult, type WebhookRequest } from "./provider";
 
 /** Neither provider signs its callbacks: the URL given to it carries the channel's key. */
 export function keyedWebhook(url: string, key: string): boolean {
@@ -44,4 +44,46 @@ export function lost(e: unknown, deadlineMs: number): ProviderError {
   return pastDeadline(e)
     ? { kind: "unknown_outcome", code: "timeout", message: `No answer within ${deadlineMs} ms` }
     : { kind: "unknown_outcome", code: "network", message: (e as Error).message };
+}
+
+/**
+ * What Aliyun and Tencent providers share: an endpoint, the channel's webhook key (their callbacks
+ * are unsigned), the clock their signatures date, and a stop that ends sends in flight.
+ */
+export abstract class CloudProvider {
+  // Their references are only echoed back, not de-duplicated: a send whose answer was lost is not repeated.
+  readonly dedupesByRef = false;
+  readonly templated = true;
+  protected readonly stopping = new AbortController();
+  protected readonly url: URL;
+
+  constructor(
+    endpoint: string,
+    private readonly webhookKey: string,
+    protected readonly now: () => Date,
+    protected readonly deadlineMs = SEND_DEADLINE_MS,
+  ) {
+    this.url = new URL(endpoint);
+  }
+
+  async close(): Promise<void> {
+    this.stopping.abort();
+  }
+
+  async verifyRequest(req: WebhookRequest): Promise<boolean> {
+    return keyedWebhook(req.url, this.webhookKey);
+  }
+
+  /** A free text, or a message with no bound template, is never offered to the provider. */
+  protected noTemplate(provider: string): SendResult {
+    return {
+      ok: false,
+      error: {
+        kind: "permanent",
+        code: "no_template",
+        message: `${provider} sends only approved templates`,
+        reason: "rejected",
+      },
+    };
+  }
 }

@@ -3,7 +3,7 @@
 // Calls are signed with TC3-HMAC-SHA256; receipts and replies are pushed, unsigned, to a URL
 // that carries the channel's webhook key.
 import { MalformedWebhookError } from "../lib/errors";
-import { keyedWebhook, lost, parseJsonArray, STOPPED } from "./cloud";
+import { CloudProvider, lost, parseJsonArray, STOPPED } from "./cloud";
 import {
   type Approval,
   type InboundSms,
@@ -80,41 +80,22 @@ type TencentResponse = {
   DescribeTemplateStatusSet?: { TemplateId?: unknown; StatusCode?: unknown; ReviewReply?: unknown }[];
 };
 
-export class TencentProvider implements SmsProvider {
+export class TencentProvider extends CloudProvider implements SmsProvider {
   readonly name = "tencent";
-  // SessionContext is only echoed back: a send whose answer was lost is not repeated.
-  readonly dedupesByRef = false;
-  readonly templated = true;
   readonly webhookAnswer = { body: JSON.stringify({ result: 0, errmsg: "OK" }), type: "application/json" };
-  private readonly stopping = new AbortController();
-  private readonly url: URL;
 
   constructor(
     private readonly config: TencentConfig,
     private readonly secretKey: string,
-    private readonly webhookKey: string,
-    private readonly now: () => Date,
-    private readonly deadlineMs = SEND_DEADLINE_MS,
+    webhookKey: string,
+    now: () => Date,
+    deadlineMs = SEND_DEADLINE_MS,
   ) {
-    this.url = new URL(config.endpoint ?? "https://sms.tencentcloudapi.com");
-  }
-
-  async close(): Promise<void> {
-    this.stopping.abort();
+    super(config.endpoint ?? "https://sms.tencentcloudapi.com", webhookKey, now, deadlineMs);
   }
 
   async send(req: SendRequest): Promise<SendResult> {
-    if (!req.template) {
-      return {
-        ok: false,
-        error: {
-          kind: "permanent",
-          code: "no_template",
-          message: "Tencent sends only approved templates",
-          reason: "rejected",
-        },
-      };
-    }
+    if (!req.template) return this.noTemplate("Tencent");
     const call = await this.call("SendSms", {
       PhoneNumberSet: [req.to],
       SmsSdkAppId: this.config.sdk_app_id,
@@ -212,10 +193,6 @@ export class TencentProvider implements SmsProvider {
       const hit = /^\d{1,12}$/.test(code) ? found.get(Number(code)) : undefined;
       return hit ? { ...hit, code } : { code, status: "missing" as const };
     });
-  }
-
-  async verifyRequest(req: WebhookRequest): Promise<boolean> {
-    return keyedWebhook(req.url, this.webhookKey);
   }
 
   /** Receipts: [{sid, report_status: SUCCESS|FAIL, errmsg, description, mobile, nationcode, ...}]. */

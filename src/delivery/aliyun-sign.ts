@@ -1,7 +1,7 @@
 // Alibaba Cloud's OpenAPI request signature, version 3 (ACS3-HMAC-SHA256): a canonical request
 // of the method, path, sorted query, the signed headers and the body's SHA-256, hashed and
 // keyed with the AccessKey secret. test/cloud-sign.test.ts checks it against the official SDK.
-import { hex, hmacSha256, sha256Hex } from "../lib/webcrypto";
+import { hex, hmacSha256, sha256Hex } from "../lib/crypto";
 
 export const ACS3 = "ACS3-HMAC-SHA256";
 

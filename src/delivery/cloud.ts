@@ -1,5 +1,6 @@
 // What the cloud SMS providers (Aliyun, Tencent) share: unsigned callbacks checked by the key in
 // their URL, JSON-array bodies, and how a send that got no whole answer is told.
+import { hex } from "../lib/crypto";
 import { MalformedWebhookError } from "../lib/errors";
 import { constantTimeEqual } from "../lib/secretbox";
 import { type ProviderError, pastDeadline, SEND_DEADLINE_MS, type SendResult, type WebhookRequest } from "./provider";
@@ -29,7 +30,7 @@ export function stripPlus(e164: string): string {
 }
 
 export function randomNonce(): string {
-  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return hex(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 /** The service stopped while a send waited for its answer: it may have gone (not a channel fault). */

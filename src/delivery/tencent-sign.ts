@@ -2,7 +2,7 @@
 // method, path, content type, host and the body's SHA-256, signed with a key derived from the
 // SecretKey, the UTC date and the service. test/cloud-sign.test.ts checks it against the
 // official SDK.
-import { hex, hmacSha256, sha256Hex } from "../lib/webcrypto";
+import { hex, hmacSha256, sha256Hex } from "../lib/crypto";
 
 export const TC3 = "TC3-HMAC-SHA256";
 

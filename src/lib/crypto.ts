@@ -13,9 +13,29 @@ export function fromBase64(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+type Bytes = Uint8Array<ArrayBuffer>;
+
+const encoder = new TextEncoder();
+
+function bytes(data: string | Bytes): Bytes {
+  // A fresh encoding owns its ArrayBuffer (the Workers types cannot tell).
+  return typeof data === "string" ? (encoder.encode(data) as Bytes) : data;
+}
+
+export function hex(data: ArrayBuffer | Uint8Array): string {
+  let out = "";
+  for (const b of new Uint8Array(data)) out += b.toString(16).padStart(2, "0");
+  return out;
+}
+
+export async function sha256Hex(data: string | Bytes): Promise<string> {
+  return hex(await crypto.subtle.digest("SHA-256", bytes(data)));
+}
+
+/** HMAC-SHA256, raw: the key derivations of cloud request signatures chain these. */
+export async function hmacSha256(key: string | Bytes, data: string): Promise<Bytes> {
+  const k = await crypto.subtle.importKey("raw", bytes(key), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", k, bytes(data)));
 }
 
 const KEY_ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

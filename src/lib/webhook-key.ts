@@ -1,3 +1,4 @@
+import { fromBase64, hex } from "./crypto";
 import { deriveSecret, type SecretKey } from "./secretbox";
 
 /**
@@ -6,8 +7,5 @@ import { deriveSecret, type SecretKey } from "./secretbox";
  * and is the same in every process; hex, to sit in a URL as it is.
  */
 export async function webhookKey(key: SecretKey, channelId: string): Promise<string> {
-  const raw = atob(await deriveSecret(key, `webhook:${channelId}`));
-  let out = "";
-  for (let i = 0; i < 20; i++) out += raw.charCodeAt(i).toString(16).padStart(2, "0");
-  return out;
+  return hex(fromBase64(await deriveSecret(key, `webhook:${channelId}`)).slice(0, 20));
 }

@@ -124,18 +124,20 @@ function sameCode(column: AnyColumn, code: string, otherwise: SQL) {
   return sql`case when ${templateBindings.providerTemplate} = ${code} then ${column} else ${otherwise} end`;
 }
 
+/** The channel's bindings, in this workspace; with a key and locale, the one binding. */
+function onChannel(ctx: Ctx, channelId: string, one?: { key: string; locale: string }) {
+  return and(
+    eq(templateBindings.tenantId, ctx.tenantId),
+    eq(templateBindings.channelId, channelId),
+    ...(one ? [eq(templateBindings.templateKey, one.key), eq(templateBindings.locale, one.locale)] : []),
+  );
+}
+
 export async function bindingFor(ctx: Ctx, channelId: string, key: string, locale: string) {
   return ctx.db.orm
     .select()
     .from(templateBindings)
-    .where(
-      and(
-        eq(templateBindings.tenantId, ctx.tenantId),
-        eq(templateBindings.channelId, channelId),
-        eq(templateBindings.templateKey, key),
-        eq(templateBindings.locale, locale),
-      ),
-    )
+    .where(onChannel(ctx, channelId, { key, locale }))
     .get();
 }
 
@@ -144,7 +146,7 @@ export async function listBindings(ctx: Ctx, channelId: string) {
   const rows = await ctx.db.orm
     .select()
     .from(templateBindings)
-    .where(and(eq(templateBindings.tenantId, ctx.tenantId), eq(templateBindings.channelId, channelId)))
+    .where(onChannel(ctx, channelId))
     .orderBy(asc(templateBindings.templateKey), asc(templateBindings.locale))
     .all();
   return { data: rows.map(view) };
@@ -153,18 +155,7 @@ export async function listBindings(ctx: Ctx, channelId: string) {
 export async function deleteBinding(ctx: Ctx, channelId: string, key: string, locale: string) {
   await templatedChannel(ctx, channelId);
   if (!(await bindingFor(ctx, channelId, key, locale))) throw new NotFoundError(`binding of ${key} in`, locale);
-  await ctx.db.batch([
-    ctx.db.orm
-      .delete(templateBindings)
-      .where(
-        and(
-          eq(templateBindings.tenantId, ctx.tenantId),
-          eq(templateBindings.channelId, channelId),
-          eq(templateBindings.templateKey, key),
-          eq(templateBindings.locale, locale),
-        ),
-      ),
-  ]);
+  await ctx.db.batch([ctx.db.orm.delete(templateBindings).where(onChannel(ctx, channelId, { key, locale }))]);
 }
 
 /**
@@ -173,11 +164,7 @@ export async function deleteBinding(ctx: Ctx, channelId: string, key: string, lo
  */
 export async function checkApprovals(ctx: Ctx & { providers: ProviderRegistry }, channelId: string) {
   const ch = await templatedChannel(ctx, channelId);
-  const rows = await ctx.db.orm
-    .select()
-    .from(templateBindings)
-    .where(and(eq(templateBindings.tenantId, ctx.tenantId), eq(templateBindings.channelId, channelId)))
-    .all();
+  const rows = await ctx.db.orm.select().from(templateBindings).where(onChannel(ctx, channelId)).all();
   if (rows.length > 0) {
     let states: Approval[];
     try {
@@ -206,10 +193,7 @@ export async function checkApprovals(ctx: Ctx & { providers: ProviderRegistry },
           .set(set)
           .where(
             and(
-              eq(templateBindings.tenantId, ctx.tenantId),
-              eq(templateBindings.channelId, channelId),
-              eq(templateBindings.templateKey, r.templateKey),
-              eq(templateBindings.locale, r.locale),
+              onChannel(ctx, channelId, { key: r.templateKey, locale: r.locale }),
               // Re-bound to another template while the provider was asked: that one is not reviewed.
               eq(templateBindings.providerTemplate, r.providerTemplate),
             ),
@@ -240,13 +224,7 @@ export async function assertApproved(ctx: Ctx, channelId: string | null, templat
   const rows = await ctx.db.orm
     .select()
     .from(templateBindings)
-    .where(
-      and(
-        eq(templateBindings.tenantId, ctx.tenantId),
-        eq(templateBindings.channelId, channel.id),
-        eq(templateBindings.templateKey, templateKey),
-      ),
-    )
+    .where(and(onChannel(ctx, channel.id), eq(templateBindings.templateKey, templateKey)))
     .all();
   const waiting = rows.filter((r) => r.approval !== "approved");
   if (rows.length === 0 || waiting.length > 0) {

@@ -72,7 +72,7 @@ export async function fileWorkspace(opts: {
   );
   const channel = await createChannel(
     { db, clock, ids, tenantId: tenant.id, secretKey: await importSecretKey(keyText), supports: () => true },
-    { ...opts.channel, rate_per_second: null, counting: "standard", default: true },
+    { ...opts.channel, rate_per_second: null, number_caps: null, counting: "standard", default: true },
   );
   return { dbPath, keyText, db, clock, ids, tenant, channel };
 }

@@ -5,6 +5,7 @@
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { seedDemo } from "../src/demo/seed";
+import { runApprovals } from "../src/jobs/approvals";
 import { runDispatch } from "../src/jobs/dispatch";
 import { runExpire } from "../src/jobs/expire";
 import { runLeadTimes } from "../src/jobs/lead-times";
@@ -64,6 +65,10 @@ const CROSS_WORKSPACE: { match: RegExp; why: string }[] = [
     why: "a claimed SMS marked done, by the id its claim returned",
   },
   { match: /^select distinct tenant_id from shipments$/, why: "the lead-time job lists the workspaces that ship" },
+  {
+    match: /^select \* from channels c where c\.provider in \('aliyun', 'tencent'\) and c\.archived_at is null/,
+    why: "the approvals job finds every workspace's cloud channels due a look at the provider's reviews",
+  },
   {
     match: /^select \* from channels where provider in \(\?\) and archived_at is null$/,
     why: "the dispatcher keeps every workspace's SMPP sessions bound",
@@ -196,6 +201,7 @@ describe("tenant isolation in SQL", () => {
     });
     expect(shipped.status).toBe(200);
     await runLeadTimes(env.deps);
+    await runApprovals(env.deps);
     await runPlan(env.deps);
     // A queue batch of ids, as Workers dispatch.
     await runDispatch(env.deps, { ids: await dueMessageIds(env.db, env.clock.now().getTime(), 10) });

@@ -5,13 +5,16 @@
 // composition and the channel it goes through.
 
 import { type SQL, sql } from "drizzle-orm";
+import { bindingFor } from "../channels/bindings";
+import { TEMPLATED } from "../channels/kinds";
 import { tooLongFor } from "../channels/limits";
+import { providerComposed, renderParams } from "../channels/provider-text";
 import { channelFor } from "../channels/service";
 import { prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import { customerFromRaw } from "../customers/store";
-import type { CampaignRow } from "../db/schema";
+import type { CampaignRow, TemplateBindingRow } from "../db/schema";
 import { quietHoursEnd, quietWindow, recipientExclusionSql } from "../delivery/checks";
 import { quote } from "../groups/segment";
 import { nextRun, parseCron } from "../lib/cron";
@@ -139,7 +142,10 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   const channel = await channelFor(ctx, c.channelId).catch(() => undefined);
   let segments = 0;
   let rendered = 0;
-  let tooLong = 0;
+  // Refused by the dispatcher's checks on the text, per reason, in the sample.
+  const refused = new Map<string, number>();
+  const refuse = (reason: string) => refused.set(reason, (refused.get(reason) ?? 0) + 1);
+  const bindings = new Map<string, TemplateBindingRow | null>();
   const renderErrors = new Map<string, number>();
   const meter = new RenderMeter();
   for (const raw of sample) {
@@ -148,17 +154,14 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
     const locale = customer.locale ?? tenant.locale;
     try {
       const t = await resolveTemplate(ctx, ctx.library, c.templateKey, localeChain(locale, tenant.locale));
-      const body = compiled(t.source).render(
-        mergeVariables(
-          customerVariables(customer, brandName(tenant)),
-          // As planning writes them: the customer's language's values over the common ones.
-          nest(mergePatch(c.variables, c.variablesByLocale?.[customer.locale ?? ""] ?? {}) as Record<string, unknown>),
-        ),
-        renderData(ctx, locale, customer.timeZone ?? tenant.timeZone, plan.currency),
-        DEFAULT_LIMITS,
-        meter,
+      const vars = mergeVariables(
+        customerVariables(customer, brandName(tenant)),
+        // As planning writes them: the customer's language's values over the common ones.
+        nest(mergePatch(c.variables, c.variablesByLocale?.[customer.locale ?? ""] ?? {}) as Record<string, unknown>),
       );
-      const composed = prepareComposer({
+      const data = renderData(ctx, locale, customer.timeZone ?? tenant.timeZone, plan.currency);
+      const body = compiled(t.source).render(vars, data, DEFAULT_LIMITS, meter);
+      let composed = prepareComposer({
         settings,
         signature: tenant.brandSignature,
         kind: c.messageKind,
@@ -166,8 +169,26 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
         templateSource: t.source,
         ...(channel ? { counting: channel.counting } : {}),
       })(body);
+      // On Aliyun or Tencent: sent only as a bound, approved template, as the provider's text.
+      if (channel && TEMPLATED.has(channel.provider)) {
+        const id = `${t.key}|${t.locale}`;
+        if (!bindings.has(id)) bindings.set(id, (await bindingFor(ctx, channel.id, t.key, t.locale)) ?? null);
+        const b = bindings.get(id);
+        if (!b) {
+          refuse("no_template_binding");
+          continue;
+        }
+        if (b.approval === "rejected" || b.approval === "missing") {
+          refuse("template_not_approved");
+          continue;
+        }
+        if (b.providerText !== null) {
+          const params = renderParams(b, vars, data, meter);
+          composed = providerComposed(String(channel.config.sign_name ?? ""), channel.provider, b.providerText, params);
+        }
+      }
       if (channel && tooLongFor(channel.provider, composed)) {
-        tooLong++;
+        refuse("too_long");
         continue;
       }
       segments += composed.segments;
@@ -179,8 +200,8 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
     }
   }
   const perMessage = rendered === 0 ? 0 : segments / rendered;
-  const failShare = sample.length === 0 ? 0 : (sample.length - rendered - tooLong) / sample.length;
-  const tooLongShare = sample.length === 0 ? 0 : tooLong / sample.length;
+  const refusedCount = [...refused.values()].reduce((a, b) => a + b, 0);
+  const failShare = sample.length === 0 ? 0 : (sample.length - rendered - refusedCount) / sample.length;
   // Campaign messages observe quiet hours when they are marketing (as the planners write them).
   // On a Chinese cloud channel with no quiet hours of the workspace's, the provider's night.
   const quiet = marketing ? quietWindow(tenant, channel, "marketing") : null;
@@ -190,9 +211,13 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
     const excluded = { ...counted.excluded };
     const willRenderFail = Math.round(counted.eligible * failShare);
     if (willRenderFail > 0) excluded.render_error = willRenderFail;
-    const willBeTooLong = Math.round(counted.eligible * tooLongShare);
-    if (willBeTooLong > 0) excluded.too_long = willBeTooLong;
-    const sending = counted.eligible - willRenderFail - willBeTooLong;
+    let willBeRefused = 0;
+    for (const [reason, n] of refused) {
+      const share = Math.round((counted.eligible * n) / sample.length);
+      if (share > 0) excluded[reason] = share;
+      willBeRefused += share;
+    }
+    const sending = counted.eligible - willRenderFail - willBeRefused;
     const totalSegments = Math.round(sending * perMessage);
     const cost = costOf(plan, totalSegments);
     const times = [...counted.byZone].map(([zone, customersInZone]) => {

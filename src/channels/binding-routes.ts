@@ -52,6 +52,14 @@ const BindingSchema = z
       detail: z.string().nullable(),
       checked_at: z.string().nullable(),
     }),
+    provider_text: z.string().nullable().openapi({
+      description: "The provider template's text as it approved it, read when approvals are checked",
+    }),
+    provider_kind: z.enum(["notification", "marketing", "verification"]).nullable(),
+    lint: z.array(z.object({ code: z.string(), param: z.string().optional() })).openapi({
+      description:
+        "What the provider would refuse, from the binding alone: provider_text_unknown, param_missing, param_unused, unsubscribe_hint_missing",
+    }),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -86,7 +94,10 @@ export const bindingRoutes = createRouter()
       request: { params: Params.pick({ id: true }) },
       responses: { 200: jsonContent(z.object({ data: z.array(BindingSchema) }), "Bindings") },
     }),
-    async (c) => c.json(await listBindings(ctxOf(c), c.req.valid("param").id), 200),
+    async (c) => {
+      const ctx = { ...ctxOf(c), library: libraryOf(c.get("deps")) };
+      return c.json(await listBindings(ctx, c.req.valid("param").id), 200);
+    },
   )
   .openapi(
     apiRoute({
@@ -101,7 +112,7 @@ export const bindingRoutes = createRouter()
       responses: { 200: jsonContent(z.object({ data: z.array(BindingSchema) }), "Bindings with their approval") },
     }),
     async (c) => {
-      const ctx = { ...ctxOf(c), providers: c.get("deps").providers };
+      const ctx = { ...ctxOf(c), providers: c.get("deps").providers, library: libraryOf(c.get("deps")) };
       return c.json(await checkApprovals(ctx, c.req.valid("param").id), 200);
     },
   )

@@ -13,6 +13,7 @@ import type { TemplateLibrary } from "../templates/library";
 import { compiled } from "../templates/render";
 import { resolveTemplate } from "../templates/service";
 import { TEMPLATED } from "./kinds";
+import { lintBinding } from "./provider-text";
 
 const REFUSED =
   /^(AuthFailure|UnauthorizedOperation|InvalidAccessKeyId|Forbidden|SignatureDoesNotMatch|IncompleteSignature|isp\.RAM_PERMISSION_DENY)/;
@@ -21,7 +22,7 @@ export { TEMPLATED } from "./kinds";
 
 export type BindingInput = { provider_template: string; params: { name: string; value: string }[] };
 
-function view(r: TemplateBindingRow) {
+function view(r: TemplateBindingRow, provider: string, kind: string | undefined) {
   return {
     channel_id: r.channelId,
     template_key: r.templateKey,
@@ -33,6 +34,9 @@ function view(r: TemplateBindingRow) {
       detail: r.approvalDetail,
       checked_at: r.approvalCheckedAt === null ? null : iso(r.approvalCheckedAt),
     },
+    provider_text: r.providerText,
+    provider_kind: r.providerKind,
+    lint: lintBinding(provider, r, kind),
     created_at: iso(r.createdAt),
     updated_at: iso(r.updatedAt),
   };
@@ -78,7 +82,7 @@ export async function putBinding(
   locale: string,
   input: BindingInput,
 ) {
-  await templatedChannel(ctx, channelId);
+  const ch = await templatedChannel(ctx, channelId);
   // The template must exist in this language (the workspace's own, or a shipped one).
   const t = await resolveTemplate(ctx, ctx.library, key, [locale]).catch(() => null);
   if (!t || t.locale !== locale) throw new NotFoundError(`template ${key} in`, locale);
@@ -112,11 +116,13 @@ export async function putBinding(
           approval: sameCode(templateBindings.approval, values.providerTemplate, sql`'unknown'`),
           approvalDetail: sameCode(templateBindings.approvalDetail, values.providerTemplate, sql`null`),
           approvalCheckedAt: sameCode(templateBindings.approvalCheckedAt, values.providerTemplate, sql`null`),
+          providerText: sameCode(templateBindings.providerText, values.providerTemplate, sql`null`),
+          providerKind: sameCode(templateBindings.providerKind, values.providerTemplate, sql`null`),
           updatedAt: now,
         },
       }),
   ]);
-  return view((await bindingFor(ctx, channelId, key, locale)) as TemplateBindingRow);
+  return view((await bindingFor(ctx, channelId, key, locale)) as TemplateBindingRow, ch.provider, t.kind);
 }
 
 /** In an upsert: the stored value while the provider template stays the same, else `otherwise`. */
@@ -141,15 +147,21 @@ export async function bindingFor(ctx: Ctx, channelId: string, key: string, local
     .get();
 }
 
-export async function listBindings(ctx: Ctx, channelId: string) {
-  await templatedChannel(ctx, channelId);
+export async function listBindings(ctx: Ctx & { library: TemplateLibrary }, channelId: string) {
+  const ch = await templatedChannel(ctx, channelId);
   const rows = await ctx.db.orm
     .select()
     .from(templateBindings)
     .where(onChannel(ctx, channelId))
     .orderBy(asc(templateBindings.templateKey), asc(templateBindings.locale))
     .all();
-  return { data: rows.map(view) };
+  const data = [];
+  for (const r of rows) {
+    // Its kind says whether the provider wants a way to refuse in it (a template since removed has none).
+    const t = await resolveTemplate(ctx, ctx.library, r.templateKey, [r.locale]).catch(() => null);
+    data.push(view(r, ch.provider, t?.kind));
+  }
+  return { data };
 }
 
 export async function deleteBinding(ctx: Ctx, channelId: string, key: string, locale: string) {
@@ -159,48 +171,67 @@ export async function deleteBinding(ctx: Ctx, channelId: string, key: string, lo
 }
 
 /**
- * Asks the provider for the review state of every template bound on the channel and records it
- * (a refusal to say, or no answer, is a 409 naming the provider's words: nothing is recorded).
+ * Asks the provider for the review state of the channel's signature and of every template bound
+ * on it, with each template's approved text, and records them (a refusal to say, or no answer,
+ * is a 409 naming the provider's words: nothing is recorded).
  */
-export async function checkApprovals(ctx: Ctx & { providers: ProviderRegistry }, channelId: string) {
+export async function checkApprovals(
+  ctx: Ctx & { providers: ProviderRegistry; library: TemplateLibrary },
+  channelId: string,
+) {
   const ch = await templatedChannel(ctx, channelId);
   const rows = await ctx.db.orm.select().from(templateBindings).where(onChannel(ctx, channelId)).all();
-  if (rows.length > 0) {
-    let states: Approval[];
-    try {
-      const provider = await ctx.providers.forChannel(ch);
-      if (!provider.approvals) throw new Error("this provider cannot say");
-      states = await provider.approvals([...new Set(rows.map((r) => r.providerTemplate))]);
-    } catch (e) {
-      const message = (e as Error).message;
-      // A wrong key, or one without the right to read templates: asking again will not help.
-      const refused = REFUSED.test(message);
-      throw new ConflictError(`The provider did not say whether its templates are approved: ${message}`, {
-        reason: refused ? "provider_refused" : "provider_unreachable",
-      });
-    }
-    const byCode = new Map(states.map((a) => [a.code, a]));
-    const now = ctx.clock.now().getTime();
-    await ctx.db.batch(
-      rows.map((r) => {
-        // A code the provider did not say (a list read only in part) keeps what it had.
-        const a = byCode.get(r.providerTemplate);
-        const set = a
-          ? { approval: a.status, approvalDetail: a.detail ?? null, approvalCheckedAt: now }
-          : { approvalCheckedAt: now };
-        return ctx.db.orm
-          .update(templateBindings)
-          .set(set)
-          .where(
-            and(
-              onChannel(ctx, channelId, { key: r.templateKey, locale: r.locale }),
-              // Re-bound to another template while the provider was asked: that one is not reviewed.
-              eq(templateBindings.providerTemplate, r.providerTemplate),
-            ),
-          );
-      }),
-    );
+  let states: Approval[] = [];
+  let sign: Approval | null = null;
+  try {
+    const provider = await ctx.providers.forChannel(ch);
+    if (!provider.approvals) throw new Error("this provider cannot say");
+    if (rows.length > 0) states = await provider.approvals([...new Set(rows.map((r) => r.providerTemplate))]);
+    sign = provider.signature ? await provider.signature() : null;
+  } catch (e) {
+    const message = (e as Error).message;
+    // A wrong key, or one without the right to read templates: asking again will not help.
+    const refused = REFUSED.test(message);
+    throw new ConflictError(`The provider did not say whether its templates are approved: ${message}`, {
+      reason: refused ? "provider_refused" : "provider_unreachable",
+    });
   }
+  const byCode = new Map(states.map((a) => [a.code, a]));
+  const now = ctx.clock.now().getTime();
+  await ctx.db.batch([
+    ...rows.map((r) => {
+      // A code the provider did not say (a list read only in part) keeps what it had.
+      const a = byCode.get(r.providerTemplate);
+      const set = a
+        ? {
+            approval: a.status,
+            approvalDetail: a.detail ?? null,
+            approvalCheckedAt: now,
+            ...(a.text !== undefined ? { providerText: a.text } : {}),
+            ...(a.kind !== undefined ? { providerKind: a.kind } : {}),
+          }
+        : { approvalCheckedAt: now };
+      return ctx.db.orm
+        .update(templateBindings)
+        .set(set)
+        .where(
+          and(
+            onChannel(ctx, channelId, { key: r.templateKey, locale: r.locale }),
+            // Re-bound to another template while the provider was asked: that one is not reviewed.
+            eq(templateBindings.providerTemplate, r.providerTemplate),
+          ),
+        );
+    }),
+    ctx.db.orm
+      .update(channels)
+      .set(
+        sign
+          ? { signatureApproval: sign.status, signatureDetail: sign.detail ?? null, signatureCheckedAt: now }
+          : // Not askable (Tencent without the signature's id): unknown, as of now.
+            { signatureApproval: "unknown", signatureDetail: null, signatureCheckedAt: now },
+      )
+      .where(and(eq(channels.tenantId, ctx.tenantId), eq(channels.id, channelId))),
+  ]);
   return listBindings(ctx, channelId);
 }
 

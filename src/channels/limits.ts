@@ -9,6 +9,9 @@ const LIMITS: Record<string, Limit> = {
   twilio: { characters: 1600, name: "Twilio", rule: "1,600 characters" },
   // The simulator stands in for Twilio, so it takes what Twilio takes.
   simulator: { characters: 1600, name: "The simulator", rule: "1,600 characters, as Twilio" },
+  // The whole text as the phone shows it, signature and values included.
+  aliyun: { characters: 500, name: "Aliyun", rule: "500 characters, the signature included" },
+  tencent: { characters: 500, name: "Tencent", rule: "500 characters, the signature included" },
   // The concatenation header counts parts in one byte.
   smpp: { segments: 255, name: "SMPP", rule: "255 parts" },
 };

@@ -4,6 +4,12 @@ import { freeformRecord } from "../lib/validators";
 
 const rate = z.number().int().min(1).max(10_000).nullable();
 
+const capValue = z.number().int().min(1).max(10_000).optional();
+const numberCaps = z.strictObject({ per_minute: capValue, per_hour: capValue, per_day: capValue }).nullable().openapi({
+  description:
+    "Messages one number may get through this channel per minute, hour and 24 hours; past them a message waits. null: the provider's published figures (Aliyun 50 a day, Tencent 10 a day; none for others); {} for none",
+});
+
 export const SimulatorConfigSchema = z.strictObject({
   seed: z.number().int().optional(),
   latency_ms: z.number().int().min(0).max(60_000).optional(),
@@ -66,6 +72,10 @@ export const TencentConfigSchema = z.strictObject({
   secret_id: z.string().regex(/^[A-Za-z0-9]{8,64}$/, "must be a SecretId (AKID...)"),
   sdk_app_id: z.string().regex(/^\d{6,12}$/, "must be the SMS application's SdkAppId (1400...)"),
   sign_name: signName,
+  sign_id: z
+    .string()
+    .regex(/^\d{1,12}$/, "must be the signature's ID (签名管理, a number)")
+    .optional(),
   region: z
     .string()
     .regex(/^[a-z]{2}-[a-z]+$/)
@@ -95,14 +105,17 @@ export const ChannelCreateSchema = z
     provider: z.enum(PROVIDERS),
     config: freeformRecord.default({}).openapi({
       description:
-        "simulator: {seed, latency_ms, failure_rate, retryable_rate, throttle_rate, undelivered_rate, receipt_delay_ms, url}; twilio: {account_sid, from, base_url}; smpp: {host, port, system_id, source_addr, ...}; aliyun: {access_key_id, sign_name, endpoint}; tencent: {secret_id, sdk_app_id, sign_name, region, endpoint}",
+        "simulator: {seed, latency_ms, failure_rate, retryable_rate, throttle_rate, undelivered_rate, receipt_delay_ms, url}; twilio: {account_sid, from, base_url}; smpp: {host, port, system_id, source_addr, ...}; aliyun: {access_key_id, sign_name, endpoint}; tencent: {secret_id, sdk_app_id, sign_name, sign_id, region, endpoint}",
     }),
     credentials: z.record(z.string(), z.string()).default({}).openapi({
       description:
         "Write-only, encrypted at rest: twilio {auth_token}, smpp {password}, simulator {secret}, aliyun {access_key_secret}, tencent {secret_key}",
     }),
     rate_per_second: rate.default(null).openapi({ description: "Segments per second; null for no limit" }),
-    counting: z.enum(["standard", "cn_carrier"]).default("standard"),
+    number_caps: numberCaps.default(null),
+    counting: z.enum(["standard", "cn_carrier"]).optional().openapi({
+      description: "How segments are counted; cn_carrier by default on Aliyun and Tencent, else standard",
+    }),
     default: z.boolean().default(false),
   })
   .openapi("ChannelCreate");
@@ -114,6 +127,7 @@ export const ChannelPatchSchema = z
     config: freeformRecord,
     credentials: z.record(z.string(), z.string()),
     rate_per_second: rate,
+    number_caps: numberCaps,
     counting: z.enum(["standard", "cn_carrier"]),
     default: z.literal(true),
   })
@@ -129,7 +143,24 @@ export const ChannelSchema = z
     config: z.record(z.string(), z.unknown()),
     has_credentials: z.boolean(),
     rate_per_second: z.number().nullable(),
+    number_caps: z
+      .object({ per_minute: z.number().optional(), per_hour: z.number().optional(), per_day: z.number().optional() })
+      .nullable(),
+    effective_number_caps: z
+      .object({ per_minute: z.number().optional(), per_hour: z.number().optional(), per_day: z.number().optional() })
+      .nullable()
+      .openapi({ description: "The caps kept: number_caps, else the provider's figures" }),
     counting: z.string(),
+    signature: z
+      .object({
+        status: z.enum(["unknown", "approved", "pending", "rejected", "missing"]),
+        detail: z.string().nullable(),
+        checked_at: z.string().nullable(),
+      })
+      .optional()
+      .openapi({
+        description: "Aliyun and Tencent: the signature's review at the provider, when approvals were last checked",
+      }),
     default: z.boolean(),
     webhooks: z.object({ status: z.string(), inbound: z.string() }),
     health: z

@@ -11,6 +11,8 @@ import { iso } from "../lib/time";
 import { webhookKey } from "../lib/webhook-key";
 import { validationErrorFrom } from "../lib/zod-errors";
 import { type ChannelHealthView, healthOf } from "./health-store";
+import { TEMPLATED } from "./kinds";
+import { numberCapsOf } from "./number-caps";
 import { type ChannelCreate, type ChannelPatch, CONFIGS, CREDENTIALS } from "./schemas";
 import { liveChannelById } from "./store";
 
@@ -47,8 +49,19 @@ async function view(env: ViewEnv, row: ChannelRow, health: ChannelHealthView | u
     config: row.config,
     has_credentials: row.credentials !== "",
     rate_per_second: row.ratePerSecond,
+    number_caps: row.numberCaps,
+    effective_number_caps: numberCapsOf(row),
     counting: row.counting,
     default: row.isDefault,
+    ...(TEMPLATED.has(row.provider)
+      ? {
+          signature: {
+            status: row.signatureApproval,
+            detail: row.signatureDetail,
+            checked_at: row.signatureCheckedAt === null ? null : iso(row.signatureCheckedAt),
+          },
+        }
+      : {}),
     webhooks: await webhookUrls(env, row),
     health: health ?? { link: null, since: null, last_error: null, last_error_at: null, waiting: 0 },
     created_at: iso(row.createdAt),
@@ -112,7 +125,9 @@ export async function createChannel(env: ChannelEnv, input: ChannelCreate) {
       config,
       credentials: await sealed(env, input.provider, input.credentials),
       ratePerSecond: input.rate_per_second,
-      counting: input.counting,
+      numberCaps: input.number_caps,
+      // The Chinese clouds count every character as one, the signature included.
+      counting: input.counting ?? (TEMPLATED.has(input.provider) ? "cn_carrier" : "standard"),
       isDefault: makeDefault,
       createdAt: now,
       updatedAt: now,
@@ -156,6 +171,7 @@ export async function updateChannel(env: ChannelEnv, id: string, patch: ChannelP
         ...(config !== undefined && { config }),
         ...(credentials !== undefined && { credentials }),
         ...(patch.rate_per_second !== undefined && { ratePerSecond: patch.rate_per_second }),
+        ...(patch.number_caps !== undefined && { numberCaps: patch.number_caps }),
         ...(patch.counting !== undefined && { counting: patch.counting }),
         ...(patch.default && { isDefault: true }),
         // Bumped on every change so cached provider instances are rebuilt.
@@ -256,6 +272,7 @@ export async function createStarterChannel(
       config: { receipt_delay_ms: 2000 },
       credentials: {},
       rate_per_second: null,
+      number_caps: null,
       counting: "standard",
       default: true,
     },

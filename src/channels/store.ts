@@ -26,6 +26,29 @@ export async function sessionChannels(db: Database): Promise<ChannelRow[]> {
   return rows.map(channelRow);
 }
 
+/**
+ * Every workspace's live Aliyun and Tencent channels whose signature or a bound template was
+ * never asked about, is still in review and last asked before `openBefore`, or was last asked
+ * before `settledBefore`.
+ */
+export async function channelsDueApprovalCheck(
+  db: Database,
+  openBefore: number,
+  settledBefore: number,
+): Promise<ChannelRow[]> {
+  // A signature Tencent cannot be asked about (no id given) stays unknown: not open, only unasked.
+  const due = (state: string, at: string, open: string) =>
+    `(${at} is null or ${at} < ? or (${state} in (${open}) and ${at} < ?))`;
+  const rows = await db.rawAll<Record<string, unknown>>(
+    `select * from channels c where c.provider in ('aliyun', 'tencent') and c.archived_at is null and (
+       ${due("c.signature_approval", "c.signature_checked_at", "'pending'")}
+       or exists (select 1 from template_bindings b where b.tenant_id = c.tenant_id and b.channel_id = c.id
+                  and ${due("b.approval", "b.approval_checked_at", "'pending', 'unknown'")}))`,
+    [settledBefore, openBefore, settledBefore, openBefore],
+  );
+  return rows.map(channelRow);
+}
+
 function channelRow(r: Record<string, unknown>): ChannelRow {
   return {
     id: r.id,
@@ -35,7 +58,11 @@ function channelRow(r: Record<string, unknown>): ChannelRow {
     config: JSON.parse(r.config as string),
     credentials: r.credentials,
     ratePerSecond: r.rate_per_second,
+    numberCaps: r.number_caps == null ? null : JSON.parse(r.number_caps as string),
     counting: r.counting,
+    signatureApproval: r.signature_approval,
+    signatureDetail: r.signature_detail,
+    signatureCheckedAt: r.signature_checked_at,
     isDefault: Boolean(r.is_default),
     archivedAt: r.archived_at,
     createdAt: r.created_at,

@@ -5,7 +5,7 @@ import type { HtmlEscapedString } from "hono/utils/html";
 import type { ConsoleApi } from "./api";
 import type { Lang, Words } from "./i18n";
 import { notFound } from "./layout";
-import { bindTemplate, ChannelTemplatesPage } from "./pages/channel-templates";
+import { bindTemplate, ChannelTemplatesPage, saveCaps } from "./pages/channel-templates";
 import { SettingsPage, settingsAction } from "./pages/settings";
 import type { ConsoleEnv } from "./request";
 
@@ -65,6 +65,9 @@ export function settingsRoutes(app: Hono<ConsoleEnv>, { page, formPost, action }
       await p.api.post(`/v1/channels/${encodeURIComponent(c.req.param("id"))}/templates/check`, {});
       return p.w.saved;
     }),
+  );
+  app.post("/console/settings/channels/:id/templates/caps", (c) =>
+    action(c, templatesOf(c), (p, form) => saveCaps(p, c.req.param("id"), form)),
   );
   app.post("/console/settings/channels/:id/templates/delete", (c) =>
     action(c, templatesOf(c), async (p, form) => {

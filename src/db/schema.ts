@@ -393,6 +393,12 @@ export const templateVersions = sqliteTable(
 /** Every way a channel can send: HTTP providers, a carrier link (SMPP) and the simulator. */
 export const PROVIDERS = ["simulator", "twilio", "smpp", "aliyun", "tencent"] as const;
 
+/** A review state at a provider: unknown until asked; missing when the account has no such thing. */
+export const APPROVALS = ["unknown", "approved", "pending", "rejected", "missing"] as const;
+
+/** Per-number sending caps of a channel; a window left out has none. */
+export type NumberCaps = { per_minute?: number; per_hour?: number; per_day?: number };
+
 export const channels = sqliteTable(
   "channels",
   {
@@ -408,7 +414,13 @@ export const channels = sqliteTable(
     credentials: text("credentials").notNull(),
     /** Segments per second through this channel; null = as fast as the provider takes them. */
     ratePerSecond: integer("rate_per_second"),
+    /** Messages one number may get through this channel per minute/hour/day; null: the provider's defaults. */
+    numberCaps: text("number_caps", { mode: "json" }).$type<NumberCaps>(),
     counting: text("counting", { enum: ["standard", "cn_carrier"] }).notNull(),
+    /** The signature's review state at the provider (Aliyun, Tencent) when last asked. */
+    signatureApproval: text("signature_approval", { enum: APPROVALS }).notNull().default("unknown"),
+    signatureDetail: text("signature_detail"),
+    signatureCheckedAt: integer("signature_checked_at"),
     isDefault: integer("is_default", { mode: "boolean" }).notNull(),
     archivedAt: integer("archived_at"),
     createdAt: integer("created_at").notNull(),
@@ -454,11 +466,13 @@ export const templateBindings = sqliteTable(
     /** In the provider template's order: [{name, value}], value a Handlebars expression. */
     params: text("params", { mode: "json" }).$type<{ name: string; value: string }[]>().notNull(),
     /** The provider template's review state when last asked: unknown until then. */
-    approval: text("approval", { enum: ["unknown", "approved", "pending", "rejected", "missing"] })
-      .notNull()
-      .default("unknown"),
+    approval: text("approval", { enum: APPROVALS }).notNull().default("unknown"),
     approvalDetail: text("approval_detail"),
     approvalCheckedAt: integer("approval_checked_at"),
+    /** The provider template's text as it approved it (Aliyun ${name}, Tencent {1}), when last asked. */
+    providerText: text("provider_text"),
+    /** What the provider approved it as, when it says (Aliyun): notification, marketing, verification. */
+    providerKind: text("provider_kind", { enum: ["notification", "marketing", "verification"] }),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

@@ -55,13 +55,32 @@ export function classifyAliyunError(status: number, code: string, message: strin
   return { kind: "permanent", code: code || String(status), message, reason: "rejected" };
 }
 
+type ListEntry = {
+  TemplateCode?: unknown;
+  TemplateContent?: unknown;
+  TemplateType?: unknown;
+  SignName?: unknown;
+  AuditStatus?: unknown;
+  Reason?: { RejectInfo?: unknown };
+};
+
 type AliyunAnswer = {
   Code?: unknown;
   Message?: unknown;
   BizId?: unknown;
   TotalCount?: unknown;
-  SmsTemplateList?: { TemplateCode?: unknown; AuditStatus?: unknown; Reason?: { RejectInfo?: unknown } }[];
+  SmsTemplateList?: unknown;
+  SmsSignList?: unknown;
 };
+
+// QuerySmsTemplateList's TemplateType (its own numbering, not AddSmsTemplate's).
+const KIND: Record<string, Approval["kind"]> = { "0": "notification", "1": "marketing", "2": "verification" };
+
+/** A template's or signature's review, as the list says it. */
+function reviewOf(code: string, t: ListEntry): Approval {
+  const reject = typeof t.Reason?.RejectInfo === "string" && t.Reason.RejectInfo ? t.Reason.RejectInfo : undefined;
+  return { code, status: AUDIT[String(t.AuditStatus)] ?? "pending", ...(reject ? { detail: reject } : {}) };
+}
 
 const AUDIT: Record<string, Approval["status"]> = {
   AUDIT_STATE_PASS: "approved",
@@ -164,40 +183,61 @@ export class AliyunProvider extends CloudProvider implements SmsProvider {
   }
 
   /**
-   * The review state of templates on the account (QuerySmsTemplateList, 50 a page, 10 pages and
-   * 30 s at most). A code is `missing` only when the whole list was read; one not reached is left out.
+   * The review state of templates on the account (QuerySmsTemplateList). A code is `missing`
+   * only when the whole list was read; one not reached is left out.
    */
   async approvals(codes: string[]): Promise<Approval[]> {
     const wanted = new Set(codes);
     const found = new Map<string, Approval>();
-    const deadline = AbortSignal.timeout(30_000);
-    let whole = false;
-    for (let page = 1; page <= 10 && found.size < wanted.size; page++) {
-      const answer = await this.call("QuerySmsTemplateList", { PageIndex: String(page), PageSize: "50" }, deadline);
-      if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
-      const { body } = answer;
-      if (body.Code !== "OK") throw new Error(`${String(body.Code)}: ${String(body.Message ?? "")}`);
-      const list = Array.isArray(body.SmsTemplateList) ? body.SmsTemplateList : [];
-      for (const t of list) {
-        if (typeof t?.TemplateCode !== "string" || !wanted.has(t.TemplateCode)) continue;
-        const reject = typeof t.Reason?.RejectInfo === "string" ? t.Reason.RejectInfo : undefined;
-        found.set(t.TemplateCode, {
-          code: t.TemplateCode,
-          status: AUDIT[String(t.AuditStatus)] ?? "pending",
-          ...(reject ? { detail: reject } : {}),
-        });
-      }
-      const total = Number(body.TotalCount);
-      if (list.length < 50 || (Number.isFinite(total) && page * 50 >= total)) {
-        whole = true;
-        break;
-      }
-    }
+    const whole = await this.eachPage("QuerySmsTemplateList", "SmsTemplateList", (t) => {
+      if (typeof t.TemplateCode !== "string" || !wanted.has(t.TemplateCode)) return false;
+      found.set(t.TemplateCode, {
+        ...reviewOf(t.TemplateCode, t),
+        ...(typeof t.TemplateContent === "string" ? { text: t.TemplateContent } : {}),
+        ...(KIND[String(t.TemplateType)] ? { kind: KIND[String(t.TemplateType)] } : {}),
+      });
+      return found.size === wanted.size;
+    });
     return codes.flatMap((code) => {
       const hit = found.get(code);
       if (hit) return [hit];
       return whole ? [{ code, status: "missing" as const }] : [];
     });
+  }
+
+  /** The review state of the channel's signature (QuerySmsSignList), by its name. */
+  async signature(): Promise<Approval | null> {
+    const name = this.config.sign_name;
+    let hit: Approval | null = null;
+    const whole = await this.eachPage("QuerySmsSignList", "SmsSignList", (t) => {
+      if (t.SignName !== name) return false;
+      hit = reviewOf(name, t);
+      return true;
+    });
+    return hit ?? (whole ? { code: name, status: "missing" } : null);
+  }
+
+  /**
+   * Reads a list API 50 a page, 10 pages and 30 s at most, handing each entry to `visit` until
+   * it says it has what it wants. True when the whole list was read (or `visit` was satisfied).
+   */
+  private async eachPage(
+    action: string,
+    listKey: "SmsTemplateList" | "SmsSignList",
+    visit: (entry: ListEntry) => boolean,
+  ): Promise<boolean> {
+    const deadline = AbortSignal.timeout(30_000);
+    for (let page = 1; page <= 10; page++) {
+      const answer = await this.call(action, { PageIndex: String(page), PageSize: "50" }, deadline);
+      if (!answer.ok) throw new Error(`${answer.error.code}: ${answer.error.message}`);
+      const { body } = answer;
+      if (body.Code !== "OK") throw new Error(`${String(body.Code)}: ${String(body.Message ?? "")}`);
+      const list = Array.isArray(body[listKey]) ? (body[listKey] as ListEntry[]) : [];
+      for (const entry of list) if (entry !== null && typeof entry === "object" && visit(entry)) return true;
+      const total = Number(body.TotalCount);
+      if (list.length < 50 || (Number.isFinite(total) && page * 50 >= total)) return true;
+    }
+    return false;
   }
 
   /** SmsReport: [{biz_id, out_id, phone_number, success, err_code, err_msg, report_time, ...}]. */

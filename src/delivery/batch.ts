@@ -5,6 +5,7 @@
 // workspace) the claimed rows carry.
 
 import { and, eq, gte, inArray } from "drizzle-orm";
+import { capsReach, numberCapsOf } from "../channels/number-caps";
 import type { Composer } from "../compose/compose";
 import { blankCustomer } from "../customers/model";
 import { CUSTOMER_SELECT, customerFromRow } from "../customers/store";
@@ -16,6 +17,7 @@ import {
   channels,
   type MessageRow,
   messages,
+  type NumberCaps,
   type Plan,
   type TemplateBindingRow,
   type TenantRow,
@@ -116,7 +118,14 @@ export type BatchFacts = {
   recent: Map<string, number[]>;
   campaignStatus: Map<string, string>;
   shipments: Map<string, ShipmentState>;
+  /** Sends per channel|recipient within the channel's per-number caps' reach, for capped channels. */
+  numberSends: Map<string, number[]>;
 };
+
+/** The key of a recipient's sends through a channel in `numberSends`. */
+export function numberKey(channelId: string, customerId: string): string {
+  return `${channelId}|${customerId}`;
+}
 
 // `+tenant_id` keeps SQLite on the primary key rather than the workspace's other indexes.
 const CUSTOMERS_BY_IDS = `select ${CUSTOMER_SELECT} from customers where +tenant_id = ? and id in (select value from json_each(?))`;
@@ -169,6 +178,7 @@ export async function readBatch(
     people,
     channels: named,
     recent,
+    numberSends: await recentOnCappedChannels(deps, claimed, envs, named),
     campaignStatus: new Map(campaignRows.map((c) => [c.id, c.status])),
     shipments,
   };
@@ -206,6 +216,42 @@ async function recentMarketing(deps: Reader, claimed: MessageRow[], envs: Map<st
     for (const list of recent.values()) list.sort((a, b) => a - b);
   }
   return recent;
+}
+
+/**
+ * Each recipient's recent sends through a channel that caps sends per number (by customer: one
+ * number each), over the longest window its caps look back.
+ */
+async function recentOnCappedChannels(
+  deps: Reader,
+  claimed: MessageRow[],
+  envs: Map<string, TenantEnv | null>,
+  named: Map<string, ChannelRow>,
+) {
+  const out = new Map<string, number[]>();
+  const now = deps.clock.now().getTime();
+  // The recipients of each capped channel (a channel is one workspace's).
+  const wanted = new Map<string, { ch: ChannelRow; who: Set<string> }>();
+  for (const m of claimed) {
+    const ch = m.channelId ? named.get(m.channelId) : envs.get(m.tenantId)?.defaultChannel;
+    if (!ch || ch.tenantId !== m.tenantId || !numberCapsOf(ch)) continue;
+    const entry = wanted.get(ch.id) ?? { ch, who: new Set<string>() };
+    entry.who.add(m.customerId);
+    wanted.set(ch.id, entry);
+  }
+  for (const { ch, who } of wanted.values()) {
+    const since = now - capsReach(numberCapsOf(ch) as NumberCaps);
+    const rows = await deps.db.rawAll<{ customer_id: string; sent_at: number }>(
+      `select customer_id, sent_at from messages
+        where tenant_id = ? and customer_id in (select value from json_each(?)) and channel_id = ? and sent_at >= ?`,
+      [ch.tenantId, JSON.stringify([...who]), ch.id, since],
+    );
+    for (const r of rows) {
+      const key = numberKey(ch.id, r.customer_id);
+      out.set(key, [...(out.get(key) ?? []), r.sent_at]);
+    }
+  }
+  return out;
 }
 
 /**

@@ -7,6 +7,7 @@
 
 import { CLOUD_MARKETING_NIGHT, TEMPLATED } from "../channels/kinds";
 import { tooLongFor } from "../channels/limits";
+import { numberCapsOf, numberCapWait } from "../channels/number-caps";
 import type { Composed } from "../compose/compose";
 import type { ChannelRow, CustomerRow, MessageRow, TenantRow } from "../db/schema";
 import { inDailyWindow } from "../lib/time";
@@ -197,6 +198,8 @@ export type ComposedInput = CheckInput & {
   composed: Composed;
   /** The recipient's recent marketing sends, newest last. */
   recent: number[];
+  /** The recipient's recent sends through this channel, when it caps sends per number. */
+  numberSends: number[];
 };
 
 export type TextCheck = { name: string; check: (f: ComposedInput) => Outcome | null };
@@ -250,8 +253,22 @@ const frequency: TextCheck = {
   },
 };
 
+const numberCap: TextCheck = {
+  name: "per-number cap",
+  // The provider would refuse it: it waits until its number has room on this channel.
+  check: ({ m, channel, now, numberSends }) => {
+    const caps = numberCapsOf(channel);
+    const wait = caps ? numberCapWait(caps, numberSends, now.getTime()) : null;
+    if (!wait) return null;
+    const why = `${wait.cap} messages a ${wait.window} to one number on ${channel.name}`;
+    if (m.validUntil !== null && wait.until > m.validUntil)
+      return skip("skipped", "number_capped", `${why}; valid_until ends first`);
+    return defer(m, "number_capped", wait.until, `${why}; held until ${new Date(wait.until).toISOString()}`);
+  },
+};
+
 /** After composing, in order: what depends on the text. */
-export const AFTER_COMPOSE: readonly TextCheck[] = [length, quota, frequency];
+export const AFTER_COMPOSE: readonly TextCheck[] = [length, quota, frequency, numberCap];
 
 export function firstFailing<F>(checks: readonly { check: (f: F) => Outcome | null }[], f: F): Outcome | null {
   for (const c of checks) {

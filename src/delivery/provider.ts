@@ -54,6 +54,10 @@ export type Approval = {
   status: "approved" | "pending" | "rejected" | "missing";
   /** The provider's words (a rejection's reason). */
   detail?: string;
+  /** A template's text as the provider approved it (Aliyun `${name}`, Tencent `{1}`), when it says. */
+  text?: string;
+  /** What the provider approved a template as, when it says (Aliyun). */
+  kind?: "notification" | "marketing" | "verification";
 };
 
 export type SendResult = { ok: true; providerRef: string } | { ok: false; error: ProviderError };
@@ -90,6 +94,11 @@ export interface SmsProvider {
   readonly templated?: boolean;
   /** Review states of these provider templates (Aliyun, Tencent); throws when the provider cannot say. */
   approvals?(codes: string[]): Promise<Approval[]>;
+  /**
+   * The review state of the channel's signature (its `code` the signature's name); null when
+   * the provider cannot be asked (Tencent without the signature's id). Throws like `approvals`.
+   */
+  signature?(): Promise<Approval | null>;
   /** What a webhook is answered with, when the provider expects words back (else `{ok: true}`). */
   readonly webhookAnswer?: { body: string; type: string };
   send(req: SendRequest): Promise<SendResult>;

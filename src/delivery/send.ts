@@ -3,6 +3,8 @@
 
 import { bindingFor, TEMPLATED } from "../channels/bindings";
 import { recordHealth } from "../channels/health-store";
+import { numberCapsOf } from "../channels/number-caps";
+import { providerComposed, renderParams } from "../channels/provider-text";
 import { type Composer, prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
@@ -15,7 +17,7 @@ import { type CompiledTemplate, DEFAULT_LIMITS, type RenderMeter, TemplateError 
 import { nest, type TemplateLibrary } from "../templates/library";
 import { compiled } from "../templates/render";
 import { localeChain, resolveTemplate } from "../templates/service";
-import { type BatchFacts, dataFor, type TenantEnv } from "./batch";
+import { type BatchFacts, dataFor, numberKey, type TenantEnv } from "./batch";
 import { AFTER_COMPOSE, BEFORE_RENDER, type CheckInput, firstFailing, frequencyCapOf, inWindow } from "./checks";
 import { defer, failure, type Outcome, skip } from "./outcome";
 import type { SendRequest, SmsProvider } from "./provider";
@@ -90,11 +92,16 @@ export async function sendOne(
       // The provider refused it in review, or no longer has it: asking would only be refused.
       if (binding.approval === "rejected" || binding.approval === "missing")
         return skip("skipped", "template_not_approved", `${binding.providerTemplate}: ${binding.approval}`);
-      const params = binding.params.map((p) => ({
-        name: p.name,
-        value: compiled(p.value).render(vars, data, DEFAULT_LIMITS, meter),
-      }));
+      const params = renderParams(binding, vars, data, meter);
       template = { code: binding.providerTemplate, params };
+      // What the phone shows is the provider's approved text: recorded, counted and priced as such.
+      if (binding.providerText !== null)
+        composed = providerComposed(
+          String(channel.config.sign_name ?? ""),
+          channel.provider,
+          binding.providerText,
+          params,
+        );
     }
   } catch (err) {
     if (err instanceof TemplateError || (err instanceof Error && "code" in err)) {
@@ -103,6 +110,8 @@ export async function sendOne(
     throw err;
   }
   const recent = facts.recent.get(c.id) ?? [];
+  const sendsKey = numberKey(channel.id, c.id);
+  const numberSends = facts.numberSends.get(sendsKey) ?? [];
   // Spelled out, not spread from `input`: a spread object is a slow (dictionary) one, and each
   // check reads it.
   const refused = firstFailing(AFTER_COMPOSE, {
@@ -115,6 +124,7 @@ export async function sendOne(
     now,
     composed,
     recent,
+    numberSends,
   });
   if (refused) return refused;
   const segments = composed.segments;
@@ -122,21 +132,29 @@ export async function sendOne(
   // await between), so parallel sends in a batch cannot pass a cap together; given back if the
   // message does not go out.
   const freq = frequencyCapOf(m, e);
-  let capSlot: number[] | null = null;
+  // Each list a slot was taken in: a message that does not go out takes its slot back.
+  const slots: number[][] = [];
   if (freq) {
-    capSlot = inWindow(recent, freq, nowMs);
+    const capSlot = inWindow(recent, freq, nowMs);
     capSlot.push(nowMs);
     facts.recent.set(c.id, capSlot);
+    slots.push(capSlot);
   }
   const reserved = m.isReply ? 0 : segments;
   e.used += reserved;
+  // The number's slot on a capped channel, taken the same way.
+  if (numberCapsOf(channel)) {
+    numberSends.push(nowMs);
+    facts.numberSends.set(sendsKey, numberSends);
+    slots.push(numberSends);
+  }
 
   const bucket = bucketFor(channel, nowMs);
   if (bucket) {
     let wait = bucket.take(segments, deps.clock.now().getTime());
     while (wait > 0) {
       if (deps.clock.now().getTime() + wait > opts.deadline) {
-        giveBack(e, reserved, capSlot);
+        giveBack(e, reserved, slots);
         return defer(m, "rate_limited", deps.clock.now().getTime() + wait);
       }
       await deps.clock.sleep(wait);
@@ -147,14 +165,14 @@ export async function sendOne(
   // A provider that stopped answering is left alone for a while: its messages wait, the rest go.
   const resting = deps.providers.restingUntil(channel.id, deps.clock.now().getTime());
   if (resting !== null) {
-    giveBack(e, reserved, capSlot);
+    giveBack(e, reserved, slots);
     return defer(m, "channel_down", resting);
   }
   let provider: SmsProvider;
   try {
     provider = await deps.providers.forChannel(channel);
   } catch (err) {
-    giveBack(e, reserved, capSlot);
+    giveBack(e, reserved, slots);
     if (err instanceof RegistryClosedError) return defer(m, "channel_down", nowMs, err.message);
     return skip("failed", "provider_error", (err as Error).message);
   }
@@ -202,7 +220,7 @@ export async function sendOne(
       count: "sent",
     };
   }
-  giveBack(e, reserved, capSlot);
+  giveBack(e, reserved, slots);
   const fields: Partial<MessageRow> = {
     channelId: channel.id,
     toPhone: phone,
@@ -218,9 +236,9 @@ export async function sendOne(
 const NO_ANSWER = new Set(["timeout", "network"]);
 
 /** A message that does not go out gives back what it reserved. */
-function giveBack(env: TenantEnv, reserved: number, capSlot: number[] | null) {
+function giveBack(env: TenantEnv, reserved: number, slots: number[][]) {
   env.used -= reserved;
-  capSlot?.pop();
+  for (const list of slots) list.pop();
 }
 
 async function templateFor(deps: SendDeps, env: TenantEnv, m: MessageRow, locale: string, channel: ChannelRow) {

@@ -24,6 +24,8 @@ export type TencentConfig = {
   sdk_app_id: string;
   /** The approved signature (签名) content: 北门健身. */
   sign_name: string;
+  /** The signature's id in the console (签名管理): only with it can its review state be asked. */
+  sign_id?: string;
   /** ap-guangzhou by default (ap-beijing, ap-nanjing: the same service). */
   region?: string;
   /** For tests; https://sms.tencentcloudapi.com by default. */
@@ -77,8 +79,25 @@ export function classifyTencentError(status: number, code: string, message: stri
 type TencentResponse = {
   Error?: { Code?: unknown; Message?: unknown };
   SendStatusSet?: { SerialNo?: unknown; Code?: unknown; Message?: unknown }[];
-  DescribeTemplateStatusSet?: { TemplateId?: unknown; StatusCode?: unknown; ReviewReply?: unknown }[];
+  DescribeTemplateStatusSet?: Review[];
+  DescribeSignListStatusSet?: Review[];
 };
+
+type Review = {
+  TemplateId?: unknown;
+  SignId?: unknown;
+  SignName?: unknown;
+  StatusCode?: unknown;
+  ReviewReply?: unknown;
+  TemplateContent?: unknown;
+};
+
+/** A review as Tencent says it: 0 approved, 1 in review, -1 refused. */
+function reviewOf(code: string, t: Review): Approval {
+  const status = t.StatusCode === 0 ? "approved" : t.StatusCode === -1 ? "rejected" : "pending";
+  const reply = typeof t.ReviewReply === "string" && t.ReviewReply ? { detail: t.ReviewReply } : {};
+  return { code, status, ...reply };
+}
 
 export class TencentProvider extends CloudProvider implements SmsProvider {
   readonly name = "tencent";
@@ -182,9 +201,8 @@ export class TencentProvider extends CloudProvider implements SmsProvider {
         for (const t of Array.isArray(response.DescribeTemplateStatusSet) ? response.DescribeTemplateStatusSet : []) {
           const id = Number(t?.TemplateId);
           if (!Number.isInteger(id)) continue;
-          const status = t?.StatusCode === 0 ? "approved" : t?.StatusCode === -1 ? "rejected" : "pending";
-          const reply = typeof t?.ReviewReply === "string" && t.ReviewReply ? { detail: t.ReviewReply } : {};
-          found.set(id, { code: String(id), status, ...reply });
+          const text = typeof t.TemplateContent === "string" ? { text: t.TemplateContent } : {};
+          found.set(id, { ...reviewOf(String(id), t), ...text });
         }
       }
     }
@@ -193,6 +211,28 @@ export class TencentProvider extends CloudProvider implements SmsProvider {
       const hit = /^\d{1,12}$/.test(code) ? found.get(Number(code)) : undefined;
       return hit ? { ...hit, code } : { code, status: "missing" as const };
     });
+  }
+
+  /** The signature's review state (DescribeSmsSignList), asked by its id; null without one. */
+  async signature(): Promise<Approval | null> {
+    const id = this.config.sign_id;
+    if (!id) return null;
+    const name = this.config.sign_name;
+    for (const international of [0, 1]) {
+      const call = await this.call("DescribeSmsSignList", { SignIdSet: [Number(id)], International: international });
+      if (!call.ok) throw new Error(`${call.error.code}: ${call.error.message}`);
+      const { response } = call;
+      if (response.Error) throw new Error(`${String(response.Error.Code)}: ${String(response.Error.Message ?? "")}`);
+      const hit = (Array.isArray(response.DescribeSignListStatusSet) ? response.DescribeSignListStatusSet : []).find(
+        (t) => Number(t?.SignId) === Number(id),
+      );
+      if (!hit) continue;
+      // The id names another signature than the one sent: what is sent is not what was reviewed.
+      if (typeof hit.SignName === "string" && hit.SignName !== name)
+        return { code: name, status: "missing", detail: `${id} is the signature ${hit.SignName}` };
+      return reviewOf(name, hit);
+    }
+    return { code: name, status: "missing" };
   }
 
   /** Receipts: [{sid, report_status: SUCCESS|FAIL, errmsg, description, mobile, nationcode, ...}]. */

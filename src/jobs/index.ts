@@ -1,4 +1,5 @@
 import type { Deps } from "../deps";
+import { runApprovals } from "./approvals";
 import { runDispatch } from "./dispatch";
 import { runExpire } from "./expire";
 import { runInbound } from "./inbound";
@@ -51,6 +52,14 @@ export const jobs: Job[] = [
     schedule: "17 2 * * *",
     async run(deps) {
       await runLeadTimes(deps);
+    },
+  },
+  {
+    name: "approvals",
+    // Reviews at Aliyun and Tencent take hours: a look every quarter hour is soon enough.
+    schedule: "*/15 * * * *",
+    async run(deps) {
+      await runApprovals(deps);
     },
   },
   {

@@ -49,6 +49,8 @@ export const REASONS: Record<string, string> = {
   lease_expired: "The sender stopped while sending (crash or restart)",
   campaign_paused: "The campaign is paused; held until it resumes",
   frequency_capped: "The customer got as many marketing messages as the frequency cap allows; held until one fits",
+  number_capped:
+    "The number got as many messages through this channel as its provider allows per number; held until one fits",
   campaign_cancelled: "The campaign was cancelled",
   missed_send_time: "Its send time had passed when it could be planned, beyond the campaign's catch-up window",
   cancelled_by_event: "An event that cancels this campaign arrived before it was sent",

@@ -2,6 +2,7 @@
 
 import { and, asc, eq, gt, isNull } from "drizzle-orm";
 import { tooLongFor } from "../channels/limits";
+import { providerPreview } from "../channels/provider-preview";
 import { channelFor } from "../channels/service";
 import { type Composed, type Composer, prepareComposer } from "../compose/compose";
 import { type Counting, countSegments, ucs2Culprits } from "../compose/encoding";
@@ -123,7 +124,8 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
     ? customerVariables(customer, brand)
     : mergeVariables(mergeVariables(sampleCustomerVariables(locale, zone, brand), nest(picked.samples)), { brand });
   const vars = mergeVariables(base, extra);
-  const body = template.render(vars, renderData(ctx, locale, zone, plan.currency));
+  const data = renderData(ctx, locale, zone, plan.currency);
+  const body = template.render(vars, data);
   const composed = composerFor(picked.locale)(body);
   const culprits = ucs2Culprits(composed.text);
   const tooLong = channel ? tooLongFor(channel.provider, composed) : null;
@@ -131,6 +133,9 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
   const audience = input.audience
     ? await audiencePreview(ctx, library, input, tenant, plan, picked, composerFor, extra, brand)
     : undefined;
+
+  // On Aliyun or Tencent what arrives is the provider's approved text: shown beside this one.
+  const provider = await providerPreview(ctx, channel, { ...picked, locale: picked.locale }, vars, data);
 
   return {
     text: composed.text,
@@ -156,6 +161,14 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
     smart_replaced: composed.smart_replaced,
     cost: costOf(plan, composed.segments),
     ...(audience ? { audience } : {}),
+    ...(provider
+      ? {
+          provider: {
+            ...provider,
+            ...("segments" in provider && provider.segments ? { cost: costOf(plan, provider.segments) } : {}),
+          },
+        }
+      : {}),
     warnings: warningsFor(
       composed,
       culprits,

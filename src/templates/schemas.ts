@@ -167,6 +167,57 @@ export const PreviewSchema = z
         by_segments: z.record(z.string(), z.number()),
       })
       .optional(),
+    provider: z
+      .object({
+        channel_id: z.string(),
+        channel: z.string(),
+        provider: z.string(),
+        bound: z.boolean().openapi({ description: "False: no binding, so nothing is sent on this channel" }),
+        provider_template: z.string().optional(),
+        provider_kind: z.enum(["notification", "marketing", "verification"]).nullable().optional(),
+        approval: z
+          .object({ status: z.string(), detail: z.string().nullable(), checked_at: z.string().nullable() })
+          .optional(),
+        provider_text: z.string().nullable().optional(),
+        text: z.string().nullable().optional().openapi({
+          description:
+            "What the phone shows: 【signature】 and the approved text with these values (null until approvals are checked)",
+        }),
+        characters: z.number().nullable().optional(),
+        segments: z.number().nullable().optional(),
+        per_segment: z.number().nullable().optional(),
+        counting: z.literal("cn_carrier").optional(),
+        params: z
+          .array(
+            z.object({ name: z.string(), value: z.string(), characters: z.number(), limit: z.number().nullable() }),
+          )
+          .optional(),
+        lint: z
+          .array(
+            z.object({
+              code: z.string(),
+              message: z.string(),
+              param: z.string().optional(),
+              characters: z.number().optional(),
+              limit: z.number().optional(),
+            }),
+          )
+          .optional(),
+        error: z.string().optional(),
+        cost: z
+          .object({
+            currency: z.string(),
+            basis: z.enum(["pay_per_segment", "package_overage"]),
+            price_per_segment: z.number(),
+            per_message: z.number(),
+          })
+          .optional(),
+      })
+      .optional()
+      .openapi({
+        description:
+          "On an Aliyun or Tencent channel: what the provider sends instead of `text` (its approved template with the bound values), and what it would refuse",
+      }),
     warnings: z.array(Warning),
   })
   .openapi("Preview");

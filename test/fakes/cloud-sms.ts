@@ -20,6 +20,14 @@ export type CloudFakeOptions = {
   approved?: string[];
   /** Templates in review or refused, as its list of templates says (the others in `approved`). */
   reviews?: Record<string, { state: "pending" | "rejected"; reason?: string }>;
+  /** Each template's text as the provider approved it (Aliyun ${name}, Tencent {1}). */
+  texts?: Record<string, string>;
+  /** Aliyun's TemplateType of a template (0 notification, 1 promotion, 2 verification code). */
+  types?: Record<string, number>;
+  /** The signatures on the account and their review (any signature is approved when not given). */
+  signs?: { name: string; id?: number; state: "approved" | "pending" | "rejected"; reason?: string }[];
+  /** Sends a number may get in a day before the provider refuses with its per-number limit code. */
+  perNumberDaily?: number;
 };
 
 export type CloudSend = { phone: string; sign: string; template: string; params: unknown; ref: string };
@@ -80,9 +88,24 @@ export class CloudSmsFake {
           AuditStatus: r ? AUDIT[r.state] : "AUDIT_STATE_PASS",
           Reason: { RejectInfo: r?.reason ?? "" },
           TemplateName: code,
+          ...(this.o.texts?.[code] !== undefined ? { TemplateContent: this.o.texts[code] } : {}),
+          ...(this.o.types?.[code] !== undefined ? { TemplateType: this.o.types[code] } : {}),
         };
       });
       return { status: 200, body: { Code: "OK", SmsTemplateList, TotalCount: all.length, RequestId: "req-fake" } };
+    }
+    if (action === "QuerySmsSignList") {
+      const AUDIT = { approved: "AUDIT_STATE_PASS", pending: "AUDIT_STATE_INIT", rejected: "AUDIT_STATE_NOT_PASS" };
+      const all = this.o.signs ?? [];
+      const page = Number(q.get("PageIndex") ?? 1);
+      const size = Number(q.get("PageSize") ?? 10);
+      const SmsSignList = all.slice((page - 1) * size, page * size).map((s) => ({
+        SignName: s.name,
+        AuditStatus: AUDIT[s.state],
+        Reason: { RejectInfo: s.reason ?? "" },
+        BusinessType: "验证码类型",
+      }));
+      return { status: 200, body: { Code: "OK", SmsSignList, TotalCount: all.length, RequestId: "req-fake" } };
     }
     if (action !== "SendSms") return fail(404, "InvalidAction.NotFound", "no such action");
     if (this.o.throttle) return fail(400, "Throttling.User", "Request was denied due to user flow control.");
@@ -92,6 +115,7 @@ export class CloudSmsFake {
     const template = q.get("TemplateCode") ?? "";
     if (this.o.approved && !this.o.approved.includes(template))
       return fail(200, "isv.SMS_TEMPLATE_ILLEGAL", "模板不合法");
+    if (this.overLimit(phone)) return fail(200, "isv.BUSINESS_LIMIT_CONTROL", "触发天级流控Permits:50");
     const params = JSON.parse(q.get("TemplateParam") ?? "{}") as unknown;
     const ref = `${900000 + ++this.n}^0`;
     this.sends.push({ phone, sign: q.get("SignName") ?? "", template, params, ref: q.get("OutId") ?? "" });
@@ -131,9 +155,24 @@ export class CloudSmsFake {
             International: 0,
             StatusCode: r ? (r.state === "pending" ? 1 : -1) : 0,
             ReviewReply: r?.reason ?? "",
+            ...(this.o.texts?.[String(id)] !== undefined ? { TemplateContent: this.o.texts[String(id)] } : {}),
           };
         });
       return { status: 200, body: { Response: { DescribeTemplateStatusSet, RequestId: "req-fake" } } };
+    }
+    if (action === "DescribeSmsSignList") {
+      const ids = (JSON.parse(req.body) as { SignIdSet: number[] }).SignIdSet;
+      const DescribeSignListStatusSet = (this.o.signs ?? [])
+        .filter((s) => s.id !== undefined && ids.includes(s.id))
+        .map((s) => ({
+          SignId: s.id,
+          International: 0,
+          StatusCode: s.state === "approved" ? 0 : s.state === "pending" ? 1 : -1,
+          ReviewReply: s.reason ?? "",
+          SignName: s.name,
+          CreateTime: 1796600000,
+        }));
+      return { status: 200, body: { Response: { DescribeSignListStatusSet, RequestId: "req-fake" } } };
     }
     if (action !== "SendSms") return error("InvalidAction", "no such action");
     if (this.o.throttle) return error("RequestLimitExceeded", "Your current request times equals to `20` in a second.");
@@ -150,8 +189,13 @@ export class CloudSmsFake {
     const SendStatusSet = b.PhoneNumberSet.map((phone) => {
       const bad = !/^\+\d{8,15}$/.test(phone);
       const out = this.o.optedOut?.includes(phone);
-      if (bad || out) {
-        const Code = bad ? "InvalidParameterValue.IncorrectPhoneNumber" : "FailedOperation.PhoneNumberInBlacklist";
+      const limited = !bad && !out && this.overLimit(phone);
+      if (bad || out || limited) {
+        const Code = bad
+          ? "InvalidParameterValue.IncorrectPhoneNumber"
+          : out
+            ? "FailedOperation.PhoneNumberInBlacklist"
+            : "LimitExceeded.PhoneNumberDailyLimit";
         this.refused.push(Code);
         return {
           SerialNo: "",
@@ -193,6 +237,13 @@ export class CloudSmsFake {
       };
     });
     return { status: 200, body: { Response: { SendStatusSet, RequestId: "req-fake" } } };
+  }
+
+  /** Whether one more send to this number passes the account's daily limit per number. */
+  private overLimit(phone: string): boolean {
+    if (this.o.perNumberDaily === undefined) return false;
+    const digits = phone.replace(/^\+86/, "");
+    return this.sends.filter((s) => s.phone.replace(/^\+86/, "") === digits).length >= this.o.perNumberDaily;
   }
 
   /** Pushes a report as the provider does a moment after the send (unsigned JSON array). */

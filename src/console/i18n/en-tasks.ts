@@ -40,6 +40,7 @@ export const enTasks = {
   waitingLine: "{n} messages wait to be sent; the next goes at {time}.",
   held_quiet_hours_deferred: "held for quiet hours",
   held_frequency_capped: "held by the per-customer limit",
+  held_number_capped: "held by the provider's per-number limit",
   held_campaign_paused: "held: campaign paused",
   held_rate_limited: "waiting for the channel",
   held_channel_down: "waiting for the channel to reconnect",

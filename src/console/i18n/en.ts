@@ -1,6 +1,7 @@
 // The console's words in English. This table defines the dictionary's keys: Words is its type,
 // and every other language is typed as Words, so a key missing there (or one only there) is a
 // type error.
+import { enCloud } from "./en-cloud";
 import { enRefusals } from "./en-refusals";
 import { enStory } from "./en-story";
 import { enTasks } from "./en-tasks";
@@ -9,6 +10,7 @@ export const en = {
   ...enStory,
   ...enTasks,
   ...enRefusals,
+  ...enCloud,
   appName: "Tidings",
   signIn: "Sign in",
   signOut: "Sign out",

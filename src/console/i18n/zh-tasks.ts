@@ -40,6 +40,7 @@ export const zhTasks: typeof enTasks = {
   waitingLine: "{n} 条短信等待发送；下一条将在 {time} 发出。",
   held_quiet_hours_deferred: "免打扰时段暂缓",
   held_frequency_capped: "受每位客户的频率上限暂缓",
+  held_number_capped: "受服务商单号码发送上限暂缓",
   held_campaign_paused: "活动已暂停",
   held_rate_limited: "等待通道",
   held_channel_down: "等待通道重新连接",

@@ -1,6 +1,7 @@
 // The console's words in Simplified Chinese (zh-CN). Typed as Words, so it must give every key
 // the English table has, and no other.
 import type { Words } from "./en";
+import { zhCloud } from "./zh-cloud";
 import { zhRefusals } from "./zh-refusals";
 import { zhStory } from "./zh-story";
 import { zhTasks } from "./zh-tasks";
@@ -9,6 +10,7 @@ export const zh: Words = {
   ...zhStory,
   ...zhTasks,
   ...zhRefusals,
+  ...zhCloud,
   appName: "Tidings",
   signIn: "登录",
   signOut: "退出",
@@ -466,6 +468,7 @@ export const REASONS_ZH: Record<string, string> = {
   lease_expired: "发送过程中发送程序停止（崩溃或重启）",
   campaign_paused: "活动已暂停，恢复后发送",
   frequency_capped: "客户已达到营销短信频率上限，稍后发送",
+  number_capped: "该号码在此通道已达到服务商允许的发送条数上限，稍后发送",
   campaign_cancelled: "活动已取消",
   missed_send_time: "发送时间已过且超出补发时限",
   cancelled_by_event: "发送前收到了取消事件",

@@ -16,6 +16,34 @@ type Binding = {
   params: { name: string; value: string }[];
   approval: { status: string; detail: string | null; checked_at: string | null };
 };
+type Caps = { per_minute?: number; per_hour?: number; per_day?: number };
+type Channel = {
+  name: string;
+  provider: string;
+  config: { sign_name?: string; sign_id?: string };
+  number_caps: Caps | null;
+  effective_number_caps: Caps | null;
+  signature?: { status: string; detail: string | null; checked_at: string | null };
+};
+type Lint = { code: string; message: string; param?: string; characters?: number; limit?: number };
+type Arrival = {
+  bound: boolean;
+  text?: string | null;
+  characters?: number | null;
+  segments?: number | null;
+  lint?: Lint[];
+  error?: string;
+};
+
+const CAP_FIELDS = [
+  ["per_minute", "perMinute"],
+  ["per_hour", "perHour"],
+  ["per_day", "perDay"],
+] as const;
+
+// The providers' own figures, as the API applies them when a channel sets none.
+const PROVIDER_CAPS: Record<string, Caps> = { aliyun: { per_day: 50 }, tencent: { per_day: 10 } };
+
 type Props = {
   lang: Lang;
   w: Words;
@@ -55,15 +83,73 @@ export async function bindTemplate(p: { w: Words; api: ConsoleApi }, id: string,
   return p.w.saved;
 }
 
+/** The channel's per-number caps from the form: all empty gives the provider's figures back. */
+export async function saveCaps(p: { w: Words; api: ConsoleApi }, id: string, f: Record<string, string>) {
+  const caps: Caps = {};
+  for (const [key] of CAP_FIELDS) {
+    const v = (f[key] ?? "").trim();
+    if (v !== "") caps[key] = Number(v);
+  }
+  await p.api.patch(`/v1/channels/${encodeURIComponent(id)}`, {
+    number_caps: Object.keys(caps).length === 0 ? null : caps,
+  });
+  return p.w.saved;
+}
+
+function capsWords(w: Words, caps: Caps | null | undefined): string {
+  const parts = CAP_FIELDS.flatMap(([key, word]) => (caps?.[key] ? [`${caps[key]} ${w[word]}`] : []));
+  return parts.length ? parts.join(", ") : w.noCaps;
+}
+
+/** A problem the preview found, in the page's language. */
+function lintText(w: Words, l: Lint): string {
+  const phrase = (w as Record<string, string>)[`pl_${l.code}`];
+  return phrase
+    ? fill(phrase, { param: l.param ?? "", characters: l.characters ?? "", limit: l.limit ?? "" })
+    : l.message;
+}
+
+/** What the provider sends for a bound template, with a made-up member's values, and what is wrong with it. */
+function Arrives({ w, a }: { w: Words; a: Arrival | undefined }) {
+  if (!a) return <span class="muted">–</span>;
+  if (!a.bound) return <span class="muted">{w.notBound}</span>;
+  return (
+    <>
+      {a.text ? (
+        <>
+          <pre class="sms">{a.text}</pre>
+          <span class="muted">
+            {fill(w.countCn, { characters: a.characters ?? 0, segments: a.segments ?? 0 })} · {w.arrivesHint}
+          </span>
+        </>
+      ) : (
+        <span class="muted">{a.error ?? w.arrivesUnknown}</span>
+      )}
+      {(a.lint ?? [])
+        .filter((l) => !(l.code === "provider_text_unknown" && !a.text))
+        .map((l) => (
+          <p class="warning">{lintText(w, l)}</p>
+        ))}
+    </>
+  );
+}
+
 export async function ChannelTemplatesPage(props: Props) {
   const { w, lang, api, id } = props;
-  const channel = await api.find<{ name: string; provider: string; config: { sign_name?: string } }>(
-    `/v1/channels/${encodeURIComponent(id)}`,
-  );
+  const channel = await api.find<Channel>(`/v1/channels/${encodeURIComponent(id)}`);
   if (!channel) return null;
   const tenant = await api.get<{ time_zone: string }>("/v1/tenant");
   const bindings = (await api.get<{ data: Binding[] }>(`/v1/channels/${encodeURIComponent(id)}/templates`)).data;
   const names = await templateNames(api, lang);
+  // Each binding as the provider will send it, through the same preview the API offers.
+  const arrivals = new Map<string, Arrival | undefined>();
+  for (const b of bindings) {
+    const preview = await api
+      .post<{ provider?: Arrival }>("/v1/templates/preview", { key: b.template_key, locale: b.locale, channel_id: id })
+      .catch(() => undefined);
+    arrivals.set(`${b.template_key}|${b.locale}`, preview?.provider);
+  }
+  const sign = channel.signature;
   const csrf = props.who.csrf;
   const base = `/console/settings/channels/${encodeURIComponent(id)}/templates`;
   const v = props.typed ?? {};
@@ -74,8 +160,49 @@ export async function ChannelTemplatesPage(props: Props) {
         <a href="/console/settings">{w.settings}</a>
       </p>
       <Notice text={props.notice} />
+      <h2 id="sign-h">{w.signature}</h2>
+      <p>
+        <strong>【{channel.config.sign_name ?? ""}】</strong>{" "}
+        {sign && (
+          <>
+            <span class={`badge ${TONE[sign.status] ?? ""}`}>{term(w, "ap_", sign.status)}</span>
+            {sign.detail && <span class="muted"> {sign.detail}</span>}
+            {sign.checked_at && (
+              <span class="muted">
+                {" "}
+                · {fill(w.checkedAt, { time: whenIn(sign.checked_at, tenant.time_zone, lang) })}
+              </span>
+            )}
+          </>
+        )}
+      </p>
+      <p class="muted">
+        {w.signatureHint}
+        {channel.provider === "tencent" && !channel.config.sign_id && <> {w.signatureNoId}</>}
+      </p>
+      <h2 id="caps-h">{w.numberCaps}</h2>
+      <form method="post" action={`${base}/caps`} class="card filters" aria-labelledby="caps-h">
+        <Hidden csrf={csrf} />
+        {CAP_FIELDS.map(([key, word]) => (
+          <Field id={`cap-${key}`} label={w[word]}>
+            <input
+              id={`cap-${key}`}
+              name={key}
+              type="number"
+              min={1}
+              max={10000}
+              size={6}
+              placeholder={String(PROVIDER_CAPS[channel.provider]?.[key] ?? "")}
+              value={channel.number_caps?.[key] ?? ""}
+            />
+          </Field>
+        ))}
+        <button type="submit">{w.save}</button>
+      </form>
+      <p class="muted">{fill(w.numberCapsHint, { defaults: capsWords(w, PROVIDER_CAPS[channel.provider]) })}</p>
+      <h2 id="bound-h">{w.channelTemplates}</h2>
       <p class="muted">{fill(w.channelTemplatesHint, { provider: term(w, "prov_", channel.provider) })}</p>
-      <Table head={[w.template, w.locale, w.providerTemplate, w.params, w.approval, ""]} label="bound-h">
+      <Table head={[w.template, w.locale, w.providerTemplate, w.params, w.approval, w.arrives, ""]} label="bound-h">
         {bindings.map((b) => (
           <tr>
             <td data-label={w.template}>{names.title(b.template_key)}</td>
@@ -91,6 +218,9 @@ export async function ChannelTemplatesPage(props: Props) {
                   · {fill(w.checkedAt, { time: whenIn(b.approval.checked_at, tenant.time_zone, lang) })}
                 </span>
               )}
+            </td>
+            <td data-label={w.arrives}>
+              <Arrives w={w} a={arrivals.get(`${b.template_key}|${b.locale}`)} />
             </td>
             <td>
               <RowButton

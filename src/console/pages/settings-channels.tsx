@@ -56,6 +56,7 @@ function channelConfig(provider: string, f: Record<string, string>): Record<stri
       secret_id: f.secret_id?.trim() ?? "",
       sdk_app_id: f.sdk_app_id?.trim() ?? "",
       sign_name: f.tencent_sign_name?.trim() ?? "",
+      ...(f.sign_id?.trim() ? { sign_id: f.sign_id.trim() } : {}),
     };
   return from ? { from } : {};
 }
@@ -206,6 +207,9 @@ export function ChannelsSection(props: {
           </Field>
           <Field id="ch-tc-sign" label={w.signName}>
             <input id="ch-tc-sign" name="tencent_sign_name" maxlength={24} value={v.tencent_sign_name ?? ""} />
+          </Field>
+          <Field id="ch-tc-signid" label={w.signId}>
+            <input id="ch-tc-signid" name="sign_id" inputmode="numeric" value={v.sign_id ?? ""} />
           </Field>
         </fieldset>
         <fieldset class="filters" data-for="twilio smpp simulator">

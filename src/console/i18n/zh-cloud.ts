@@ -1,0 +1,27 @@
+import type { enCloud } from "./en-cloud";
+
+export const zhCloud: typeof enCloud = {
+  signature: "签名",
+  signatureHint: "服务商会把签名放在每条短信开头（【】内）；签名审核通过前不会发送任何短信。",
+  signatureNoId: "添加通道时填写签名 ID（短信控制台 → 签名管理），即可在此看到签名审核状态。",
+  signId: "签名 ID（选填，用于查看审核状态）",
+  numberCaps: "单个号码的发送上限",
+  numberCapsHint: "超过上限的短信会等到该号码有余量再发，而不是被服务商拒绝。留空：按服务商的规定（{defaults}）。",
+  perMinute: "每分钟",
+  perHour: "每小时",
+  perDay: "每 24 小时",
+  noCaps: "不限",
+  arrives: "客户收到的内容",
+  arrivesHint: "用示例会员的数据",
+  arrivesUnknown: "向服务商查询审核状态后即可看到模板内容。",
+  notBound: "尚未绑定：此通道不会发送该模板。",
+  pl_provider_text_unknown: "尚不知道服务商模板的内容。",
+  pl_param_missing: "服务商模板中有 {param}，但没有为它填写内容。",
+  pl_param_unused: "填写了 {param}，但服务商模板中没有这个变量。",
+  pl_unsubscribe_hint_missing: "推广短信必须写明退订方式（拒收请回复R），否则服务商会拒绝。",
+  pl_value_empty: "{param} 为空：服务商不接受空的变量。",
+  pl_value_too_long: "{param} 有 {characters} 个字，服务商每个变量最多 {limit} 个字。",
+  pl_value_link: "{param} 含有链接：链接必须写在审核通过的模板正文里，不能作为变量。",
+  pl_text_too_long: "连同签名共 {characters} 个字，服务商最多接受 {limit} 个字。",
+  countCn: "{characters} 个字，{segments} 条短信（70 字一条，长短信每条 67 字；签名计入字数）",
+};

@@ -21,7 +21,7 @@ const PROVIDERS = [
     credentials: { access_key_secret: SECRET },
     template: "SMS_465001",
     receipt: (ref: string) => [
-      { biz_id: ref, out_id: "x", phone_number: "13800138000", success: true, err_code: "DELIVERED" },
+      { biz_id: ref.split("#")[0], out_id: "x", phone_number: "13800138000", success: true, err_code: "DELIVERED" },
     ],
     reply: (text: string) => [
       { phone_number: "13800138000", content: text, sequence_id: 42, dest_code: "", sign_name: "北门健身" },

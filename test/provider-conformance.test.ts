@@ -64,6 +64,8 @@ type Harness = {
   statusWebhook(providerRef: string, status: string): Promise<WebhookRequest>;
   /** What a provider's own message ids look like (Twilio's SM…, by default). */
   ref?: RegExp;
+  /** One such id, for a status webhook ("SMabc" by default). */
+  sampleRef?: string;
   /** The inbound SMS the provider's webhook says, when it does not carry the fields as given. */
   expectInbound?(f: { id: string; from: string; to: string; text: string }): InboundSms;
   /** Requests that must not pass: by default the body changed and the signature dropped. */
@@ -204,8 +206,13 @@ harnesses.push(
           send_time: "2026-12-07 09:00:00",
         },
       ]),
-    statusWebhook: async (ref, status) => keyed("aliyun", "status", [{ biz_id: ref, success: status === "delivered" }]),
-    ref: /^\d+\^0$/,
+    statusWebhook: async (ref, status) => {
+      // A reference is the call's BizId and the number, as a report names them.
+      const [bizId, phone] = ref.split("#");
+      return keyed("aliyun", "status", [{ biz_id: bizId, phone_number: phone, success: status === "delivered" }]);
+    },
+    ref: /^\d+\^0#\d+$/,
+    sampleRef: "900001^0#13800138000",
     forgeries: keyForgeries,
   },
   {
@@ -294,9 +301,10 @@ describe.each(harnesses)("provider conformance: $name", (h) => {
 
   it("verifies signatures on status and inbound webhooks and rejects forgeries", async () => {
     const p = await h.make({});
-    const status = await h.statusWebhook("SMabc", "delivered");
+    const sample = h.sampleRef ?? "SMabc";
+    const status = await h.statusWebhook(sample, "delivered");
     expect(await p.verifyRequest(status)).toBe(true);
-    expect(p.parseStatus(status)).toEqual([{ providerRef: "SMabc", status: "delivered" }]);
+    expect(p.parseStatus(status)).toEqual([{ providerRef: sample, status: "delivered" }]);
     const inbound = await h.inbound({ id: "SMin1", from: "+8613800138000", to: "+15005550006", text: "退订" });
     expect(await p.verifyRequest(inbound)).toBe(true);
     const f = { id: "SMin1", from: "+8613800138000", to: "+15005550006", text: "退订" };

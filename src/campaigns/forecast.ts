@@ -10,7 +10,7 @@ import { TEMPLATED } from "../channels/kinds";
 import { tooLongFor } from "../channels/limits";
 import { providerComposed, renderParams } from "../channels/provider-text";
 import { channelFor } from "../channels/service";
-import { prepareComposer } from "../compose/compose";
+import { type Composed, prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import { customerFromRaw } from "../customers/store";
@@ -160,15 +160,17 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
         nest(mergePatch(c.variables, c.variablesByLocale?.[customer.locale ?? ""] ?? {}) as Record<string, unknown>),
       );
       const data = renderData(ctx, locale, customer.timeZone ?? tenant.timeZone, plan.currency);
-      const body = compiled(t.source).render(vars, data, DEFAULT_LIMITS, meter);
-      let composed = prepareComposer({
-        settings,
-        signature: tenant.brandSignature,
-        kind: c.messageKind,
-        locale: t.locale,
-        templateSource: t.source,
-        ...(channel ? { counting: channel.counting } : {}),
-      })(body);
+      // The workspace's own text, as the dispatcher composes it.
+      const own = () =>
+        prepareComposer({
+          settings,
+          signature: tenant.brandSignature,
+          kind: c.messageKind,
+          locale: t.locale,
+          templateSource: t.source,
+          ...(channel ? { counting: channel.counting } : {}),
+        })(compiled(t.source).render(vars, data, DEFAULT_LIMITS, meter));
+      let composed: Composed;
       // On Aliyun or Tencent: sent only as a bound, approved template, as the provider's text.
       if (channel && TEMPLATED.has(channel.provider)) {
         const id = `${t.key}|${t.locale}`;
@@ -182,11 +184,12 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
           refuse("template_not_approved");
           continue;
         }
-        if (b.providerText !== null) {
-          const params = renderParams(b, vars, data, meter);
-          composed = providerComposed(String(channel.config.sign_name ?? ""), channel.provider, b.providerText, params);
-        }
-      }
+        const sign = String(channel.config.sign_name ?? "");
+        composed =
+          b.providerText !== null
+            ? providerComposed(sign, channel.provider, b.providerText, renderParams(b, vars, data, meter))
+            : own();
+      } else composed = own();
       if (channel && tooLongFor(channel.provider, composed)) {
         refuse("too_long");
         continue;

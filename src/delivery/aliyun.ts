@@ -95,8 +95,19 @@ function aliyunNumber(e164: string): string {
   return e164.startsWith("+86") ? e164.slice(3) : stripPlus(e164);
 }
 
+/**
+ * A sent message's reference: the call's BizId and the number, as a receipt names them (a batch
+ * has one BizId for all its numbers).
+ */
+export function aliyunRef(bizId: string, number: string): string {
+  return `${bizId}#${number}`;
+}
+
 export class AliyunProvider extends CloudProvider implements SmsProvider {
   readonly name = "aliyun";
+  protected readonly label = "Aliyun";
+  // SendBatchSms takes at most 100 numbers.
+  readonly maxBatch = 100;
   readonly webhookAnswer = { body: JSON.stringify({ code: 0, msg: "成功" }), type: "application/json" };
 
   constructor(
@@ -109,10 +120,16 @@ export class AliyunProvider extends CloudProvider implements SmsProvider {
     super(config.endpoint ?? "https://dysmsapi.aliyuncs.com", webhookKey, now, deadlineMs);
   }
 
-  async send(req: SendRequest): Promise<SendResult> {
-    if (!req.template) return this.noTemplate("Aliyun");
+  // One template to numbers in one country's network: their values differ per number.
+  protected batchKey(req: SendRequest & { template: NonNullable<SendRequest["template"]> }): string {
+    return `${req.template.code}|${req.to.startsWith("+86")}`;
+  }
+
+  protected async sendOne(req: SendRequest): Promise<SendResult> {
+    if (!req.template) return this.noTemplate(this.label);
+    const number = aliyunNumber(req.to);
     const query: Record<string, string> = {
-      PhoneNumbers: aliyunNumber(req.to),
+      PhoneNumbers: number,
       SignName: this.config.sign_name,
       TemplateCode: req.template.code,
       TemplateParam: JSON.stringify(Object.fromEntries(req.template.params.map((p) => [p.name, p.value]))),
@@ -122,7 +139,7 @@ export class AliyunProvider extends CloudProvider implements SmsProvider {
     if (!answer.ok) return answer;
     const { res, body } = answer;
     if (res.ok && body.Code === "OK") {
-      if (typeof body.BizId === "string" && body.BizId) return { ok: true, providerRef: body.BizId };
+      if (typeof body.BizId === "string" && body.BizId) return { ok: true, providerRef: aliyunRef(body.BizId, number) };
       // Taken, but without the id its receipt would name: sent, as far as anyone can tell.
       return {
         ok: false,
@@ -133,6 +150,42 @@ export class AliyunProvider extends CloudProvider implements SmsProvider {
       ok: false,
       error: classifyAliyunError(res.status, String(body.Code ?? ""), String(body.Message ?? res.statusText)),
     };
+  }
+
+  /**
+   * SendBatchSms: one template to up to 100 numbers, each with its values and the signature. The
+   * answer is one for the call; a refusal that is about a number (not valid, over its limit) does
+   * not say which, so each is then sent alone to learn its own outcome.
+   */
+  protected async sendMany(reqs: SendRequest[]): Promise<SendResult[]> {
+    const code = reqs[0]?.template?.code;
+    if (!code) return reqs.map(() => this.noTemplate(this.label));
+    const numbers = reqs.map((r) => aliyunNumber(r.to));
+    const answer = await this.call("SendBatchSms", {
+      PhoneNumberJson: JSON.stringify(numbers),
+      SignNameJson: JSON.stringify(numbers.map(() => this.config.sign_name)),
+      TemplateCode: code,
+      TemplateParamJson: JSON.stringify(
+        reqs.map((r) => Object.fromEntries((r.template?.params ?? []).map((p) => [p.name, p.value]))),
+      ),
+    });
+    if (!answer.ok) return reqs.map(() => answer);
+    const { res, body } = answer;
+    if (res.ok && body.Code === "OK") {
+      const bizId = typeof body.BizId === "string" ? body.BizId : "";
+      if (bizId) return numbers.map((n) => ({ ok: true, providerRef: aliyunRef(bizId, n) }));
+      const error: ProviderError = {
+        kind: "unknown_outcome",
+        code: "no_biz_id",
+        message: "Aliyun took it without a BizId",
+      };
+      return reqs.map(() => ({ ok: false, error }));
+    }
+    const refusal = String(body.Code ?? "");
+    const error = classifyAliyunError(res.status, refusal, String(body.Message ?? res.statusText));
+    // Nothing was sent: each number alone says which of them the refusal was about.
+    if (error.reason === "invalid_number" || LIMITED.has(refusal)) return Promise.all(reqs.map((r) => this.sendOne(r)));
+    return reqs.map(() => ({ ok: false, error }));
   }
 
   /** One signed call of the API: its HTTP answer and JSON body, or why there was none. */
@@ -245,9 +298,11 @@ export class AliyunProvider extends CloudProvider implements SmsProvider {
     return parseJsonArray(req.body, "SmsReport").map((r) => {
       if (typeof r.biz_id !== "string" || typeof r.success !== "boolean")
         throw new MalformedWebhookError("each report needs a biz_id and success");
+      // The number as it was sent (11 digits for the mainland), naming the message with the BizId.
       const code = typeof r.err_code === "string" ? r.err_code : undefined;
+      if (typeof r.phone_number !== "string") throw new MalformedWebhookError("each report needs a phone_number");
       return {
-        providerRef: r.biz_id,
+        providerRef: aliyunRef(r.biz_id, r.phone_number),
         status: r.success ? "delivered" : "undelivered",
         ...(!r.success && code ? { errorCode: code } : {}),
         ...(typeof r.err_msg === "string" && !r.success ? { detail: r.err_msg } : {}),

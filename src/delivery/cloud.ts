@@ -3,7 +3,16 @@
 import { hex } from "../lib/crypto";
 import { MalformedWebhookError } from "../lib/errors";
 import { constantTimeEqual } from "../lib/secretbox";
-import { type ProviderError, pastDeadline, SEND_DEADLINE_MS, type SendResult, type WebhookRequest } from "./provider";
+import {
+  type ProviderError,
+  pastDeadline,
+  SEND_DEADLINE_MS,
+  type SendRequest,
+  type SendResult,
+  type WebhookRequest,
+} from "./provider";
+
+type Waiting = { req: SendRequest; resolve: (r: SendResult) => void };
 
 /** Neither provider signs its callbacks: the URL given to it carries the channel's key. */
 export function keyedWebhook(url: string, key: string): boolean {
@@ -49,14 +58,21 @@ export function lost(e: unknown, deadlineMs: number): ProviderError {
 
 /**
  * What Aliyun and Tencent providers share: an endpoint, the channel's webhook key (their callbacks
- * are unsigned), the clock their signatures date, and a stop that ends sends in flight.
+ * are unsigned), the clock their signatures date, a stop that ends sends in flight, and batching:
+ * sends that arrive together (the dispatcher's lane has many in flight) and can share a call go
+ * in one, each still answered with its own number's outcome.
  */
 export abstract class CloudProvider {
   // Their references are only echoed back, not de-duplicated: a send whose answer was lost is not repeated.
   readonly dedupesByRef = false;
   readonly templated = true;
+  /** Numbers one call may carry. */
+  abstract readonly maxBatch: number;
+  /** The provider's name in a sentence. */
+  protected abstract readonly label: string;
   protected readonly stopping = new AbortController();
   protected readonly url: URL;
+  private readonly waiting = new Map<string, Waiting[]>();
 
   constructor(
     endpoint: string,
@@ -69,6 +85,64 @@ export abstract class CloudProvider {
 
   async close(): Promise<void> {
     this.stopping.abort();
+  }
+
+  /** One number, one call. */
+  protected abstract sendOne(req: SendRequest): Promise<SendResult>;
+  /** Several numbers in one call, each with its outcome, in order. */
+  protected abstract sendMany(reqs: SendRequest[]): Promise<SendResult[]>;
+  /** Sends with the same key can share a call. */
+  protected abstract batchKey(req: SendRequest & { template: NonNullable<SendRequest["template"]> }): string;
+
+  /**
+   * Sends join the ones waiting with the same key until this turn of the event loop ends (or the
+   * call is full): alone, a send goes as before; together, they go in one call.
+   */
+  send(req: SendRequest): Promise<SendResult> {
+    if (!req.template) return Promise.resolve(this.noTemplate(this.label));
+    const key = this.batchKey({ ...req, template: req.template });
+    return new Promise((resolve) => {
+      let group = this.waiting.get(key);
+      // One number once a call: a second message to it waits for the next one.
+      if (group?.some((g) => g.req.to === req.to)) {
+        this.flush(key, group);
+        group = undefined;
+      }
+      if (!group) {
+        group = [];
+        this.waiting.set(key, group);
+        setTimeout(() => this.flush(key, group as Waiting[]), 0);
+      }
+      group.push({ req, resolve });
+      if (group.length >= this.maxBatch) this.flush(key, group);
+    });
+  }
+
+  private flush(key: string, group: Waiting[]) {
+    if (this.waiting.get(key) !== group) return;
+    this.waiting.delete(key);
+    void this.run(group);
+  }
+
+  private async run(group: Waiting[]) {
+    let results: SendResult[];
+    try {
+      results =
+        group.length === 1
+          ? [await this.sendOne((group[0] as Waiting).req)]
+          : await this.sendMany(group.map((g) => g.req));
+    } catch (e) {
+      // A fault of ours before or after the call: whether it went is not known.
+      const error: ProviderError = { kind: "unknown_outcome", code: "internal", message: (e as Error).message };
+      results = group.map(() => ({ ok: false, error }));
+    }
+    for (const [i, g] of group.entries())
+      g.resolve(
+        results[i] ?? {
+          ok: false,
+          error: { kind: "unknown_outcome", code: "no_answer", message: "The provider did not answer for this number" },
+        },
+      );
   }
 
   async verifyRequest(req: WebhookRequest): Promise<boolean> {

@@ -4,6 +4,7 @@
 // function: node-cron calls it on Node, the Worker's queue() with a batch of due ids
 // (src/jobs/dispatch.ts).
 
+import { CLOUD_LANE_WIDTH, TEMPLATED } from "../channels/kinds";
 import type { Statement } from "../db/client";
 import type { ChannelRow, MessageRow, MessageStatus } from "../db/schema";
 import { storeInbound } from "../inbound/store";
@@ -154,8 +155,9 @@ async function processBatch(
           outcomes.set(m.id, await sendOne(deps, m, facts, sendOpts, meter));
         }
       };
-      // A session channel takes as many at once as its window allows.
-      const window = Number(channel?.config.window);
+      // A session channel takes as many at once as its window allows; a cloud channel as many as
+      // can share its calls.
+      const window = channel && TEMPLATED.has(channel.provider) ? CLOUD_LANE_WIDTH : Number(channel?.config.window);
       const width = Number.isInteger(window) && window > 0 ? Math.max(opts.concurrency, window) : opts.concurrency;
       await Promise.all(Array.from({ length: Math.min(width, messages.length) }, worker));
       await writeLane(deps, channel, messages, outcomes, envs, stats);

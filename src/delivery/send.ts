@@ -82,11 +82,10 @@ export async function sendOne(
     const vars = mergeVariables(customerVariables(c, e.brand), nest(m.variables));
     const data = dataFor(e, locale, c.timeZone ?? e.tenant.timeZone);
     while (meter.due()) await meter.pause();
-    const body = t.template.render(vars, data, DEFAULT_LIMITS, meter);
-    composed = t.composer(body);
     version = t.version;
     // A provider that sends only its approved templates gets the bound one and its values.
-    if (TEMPLATED.has(channel.provider)) {
+    if (!TEMPLATED.has(channel.provider)) composed = t.composer(t.template.render(vars, data, DEFAULT_LIMITS, meter));
+    else {
       const binding = m.templateKey ? await bindingOf(deps, e, channel.id, m.templateKey, t.locale) : null;
       if (!binding) return skip("skipped", "no_template_binding", `${m.templateKey ?? "a literal text"} (${t.locale})`);
       // The provider refused it in review, or no longer has it: asking would only be refused.
@@ -94,14 +93,13 @@ export async function sendOne(
         return skip("skipped", "template_not_approved", `${binding.providerTemplate}: ${binding.approval}`);
       const params = renderParams(binding, vars, data, meter);
       template = { code: binding.providerTemplate, params };
-      // What the phone shows is the provider's approved text: recorded, counted and priced as such.
-      if (binding.providerText !== null)
-        composed = providerComposed(
-          String(channel.config.sign_name ?? ""),
-          channel.provider,
-          binding.providerText,
-          params,
-        );
+      // What the phone shows is the provider's approved text: recorded, counted and priced as
+      // such (the workspace's own text, which the provider never sees, is not rendered); until
+      // the provider's text is known, the workspace's stands in for it.
+      composed =
+        binding.providerText !== null
+          ? providerComposed(String(channel.config.sign_name ?? ""), channel.provider, binding.providerText, params)
+          : t.composer(t.template.render(vars, data, DEFAULT_LIMITS, meter));
     }
   } catch (err) {
     if (err instanceof TemplateError || (err instanceof Error && "code" in err)) {

@@ -78,7 +78,7 @@ export function classifyTencentError(status: number, code: string, message: stri
 
 type TencentResponse = {
   Error?: { Code?: unknown; Message?: unknown };
-  SendStatusSet?: { SerialNo?: unknown; Code?: unknown; Message?: unknown }[];
+  SendStatusSet?: { SerialNo?: unknown; PhoneNumber?: unknown; Code?: unknown; Message?: unknown }[];
   DescribeTemplateStatusSet?: Review[];
   DescribeSignListStatusSet?: Review[];
 };
@@ -101,6 +101,9 @@ function reviewOf(code: string, t: Review): Approval {
 
 export class TencentProvider extends CloudProvider implements SmsProvider {
   readonly name = "tencent";
+  protected readonly label = "Tencent";
+  // SendSms takes at most 200 numbers.
+  readonly maxBatch = 200;
   readonly webhookAnswer = { body: JSON.stringify({ result: 0, errmsg: "OK" }), type: "application/json" };
 
   constructor(
@@ -113,32 +116,54 @@ export class TencentProvider extends CloudProvider implements SmsProvider {
     super(config.endpoint ?? "https://sms.tencentcloudapi.com", webhookKey, now, deadlineMs);
   }
 
-  async send(req: SendRequest): Promise<SendResult> {
-    if (!req.template) return this.noTemplate("Tencent");
+  // One call carries one set of values for all its numbers, and numbers of one side of the border.
+  protected batchKey(req: SendRequest & { template: NonNullable<SendRequest["template"]> }): string {
+    return JSON.stringify([req.template.code, req.template.params.map((p) => p.value), req.to.startsWith("+86")]);
+  }
+
+  protected sendOne(req: SendRequest): Promise<SendResult> {
+    return this.sendMany([req]).then((r) => r[0] as SendResult);
+  }
+
+  /** SendSms with up to 200 numbers: its SendStatusSet says each number's outcome. */
+  protected async sendMany(reqs: SendRequest[]): Promise<SendResult[]> {
+    const first = reqs[0] as SendRequest;
+    if (!first.template) return reqs.map(() => this.noTemplate(this.label));
     const call = await this.call("SendSms", {
-      PhoneNumberSet: [req.to],
+      PhoneNumberSet: reqs.map((r) => r.to),
       SmsSdkAppId: this.config.sdk_app_id,
       SignName: this.config.sign_name,
-      TemplateId: req.template.code,
-      TemplateParamSet: req.template.params.map((p) => p.value),
-      SessionContext: req.ref,
+      TemplateId: first.template.code,
+      TemplateParamSet: first.template.params.map((p) => p.value),
+      // Echoed back as it is (at most 512 characters): our references, for a person reading the logs.
+      SessionContext: reqs
+        .map((r) => r.ref)
+        .join(",")
+        .slice(0, 512),
     });
-    if (!call.ok) return call;
+    if (!call.ok) return reqs.map(() => call);
     const { res, response } = call;
     const error = response.Error;
-    if (error)
+    if (error) {
+      const classified = classifyTencentError(res.status, String(error.Code ?? ""), String(error.Message ?? ""));
+      return reqs.map(() => ({ ok: false, error: classified }));
+    }
+    const set = Array.isArray(response.SendStatusSet) ? response.SendStatusSet : [];
+    return reqs.map((r, i): SendResult => {
+      // Each number's own status, found by the number (in the order sent when it is not echoed).
+      const one = set.find((s) => s?.PhoneNumber === r.to) ?? (set.length === reqs.length ? set[i] : undefined);
+      if (res.ok && one?.Code === "Ok" && typeof one.SerialNo === "string" && one.SerialNo)
+        return { ok: true, providerRef: one.SerialNo };
+      if (!one)
+        return {
+          ok: false,
+          error: { kind: "unknown_outcome", code: "no_status", message: "Tencent said nothing of this number" },
+        };
       return {
         ok: false,
-        error: classifyTencentError(res.status, String(error.Code ?? ""), String(error.Message ?? "")),
+        error: classifyTencentError(res.status, String(one.Code ?? ""), String(one.Message ?? res.statusText)),
       };
-    // One number per call: its own status says whether it went.
-    const one = Array.isArray(response.SendStatusSet) ? response.SendStatusSet[0] : undefined;
-    if (res.ok && one?.Code === "Ok" && typeof one.SerialNo === "string" && one.SerialNo)
-      return { ok: true, providerRef: one.SerialNo };
-    return {
-      ok: false,
-      error: classifyTencentError(res.status, String(one?.Code ?? ""), String(one?.Message ?? res.statusText)),
-    };
+    });
   }
 
   /** One signed call of the API: its HTTP answer and `Response`, or why there was none. */

@@ -30,10 +30,14 @@ export type CloudFakeOptions = {
   perNumberDaily?: number;
 };
 
+type FakeAnswer = { status: number; body: unknown };
+
 export type CloudSend = { phone: string; sign: string; template: string; params: unknown; ref: string };
 
 export class CloudSmsFake {
   readonly sends: CloudSend[] = [];
+  /** Each send call: its action and how many numbers it carried. */
+  readonly calls: { action: string; numbers: number }[] = [];
   readonly refused: string[] = [];
   private server!: Server;
   url = "";
@@ -107,7 +111,9 @@ export class CloudSmsFake {
       }));
       return { status: 200, body: { Code: "OK", SmsSignList, TotalCount: all.length, RequestId: "req-fake" } };
     }
+    if (action === "SendBatchSms") return this.aliyunBatch(q, fail);
     if (action !== "SendSms") return fail(404, "InvalidAction.NotFound", "no such action");
+    this.calls.push({ action, numbers: 1 });
     if (this.o.throttle) return fail(400, "Throttling.User", "Request was denied due to user flow control.");
     if (this.o.retryable) return fail(500, "isp.SYSTEM_ERROR", "System error.");
     const phone = q.get("PhoneNumbers") ?? "";
@@ -133,6 +139,28 @@ export class CloudSmsFake {
       },
     ]);
     return { status: 200, body: { Code: "OK", Message: "OK", BizId: ref, RequestId: "req-fake" } };
+  }
+
+  /** SendBatchSms: one answer for the call, refused whole when any number is; one BizId for all. */
+  private aliyunBatch(q: URLSearchParams, fail: (status: number, code: string, message: string) => FakeAnswer) {
+    const phones = JSON.parse(q.get("PhoneNumberJson") ?? "[]") as string[];
+    const signs = JSON.parse(q.get("SignNameJson") ?? "[]") as string[];
+    const params = JSON.parse(q.get("TemplateParamJson") ?? "[]") as unknown[];
+    this.calls.push({ action: "SendBatchSms", numbers: phones.length });
+    if (phones.length === 0 || phones.length > 100 || signs.length !== phones.length || params.length !== phones.length)
+      return fail(400, "isv.INVALID_PARAMETERS", "参数异常");
+    if (this.o.throttle) return fail(400, "Throttling.User", "Request was denied due to user flow control.");
+    if (phones.some((p) => !/^(1\d{10}|[2-9]\d{7,14})$/.test(p)))
+      return fail(200, "isv.MOBILE_NUMBER_ILLEGAL", "非法手机号");
+    const template = q.get("TemplateCode") ?? "";
+    if (this.o.approved && !this.o.approved.includes(template))
+      return fail(200, "isv.SMS_TEMPLATE_ILLEGAL", "模板不合法");
+    if (phones.some((p) => this.overLimit(p))) return fail(200, "isv.BUSINESS_LIMIT_CONTROL", "触发天级流控Permits:50");
+    const biz = `${900000 + ++this.n}^0`;
+    for (const [i, phone] of phones.entries())
+      this.sends.push({ phone, sign: signs[i] ?? "", template, params: params[i], ref: "" });
+    this.report(phones.map((phone) => ({ biz_id: biz, phone_number: phone, success: true, err_code: "DELIVERED" })));
+    return { status: 200, body: { Code: "OK", Message: "OK", BizId: biz, RequestId: "req-fake" } };
   }
 
   private async tencent(req: { method: string; url: string; headers: Headers; body: string }) {
@@ -175,6 +203,7 @@ export class CloudSmsFake {
       return { status: 200, body: { Response: { DescribeSignListStatusSet, RequestId: "req-fake" } } };
     }
     if (action !== "SendSms") return error("InvalidAction", "no such action");
+    this.calls.push({ action, numbers: (JSON.parse(req.body) as { PhoneNumberSet: string[] }).PhoneNumberSet.length });
     if (this.o.throttle) return error("RequestLimitExceeded", "Your current request times equals to `20` in a second.");
     if (this.o.retryable) return error("InternalError.OtherError", "其他错误");
     const b = JSON.parse(req.body) as {

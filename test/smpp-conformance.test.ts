@@ -121,6 +121,34 @@ describe("SMPP conformance", () => {
     expect(await inboundTexts(t)).toEqual(["Is my card coming soon? Need it!!!"]);
   });
 
+  it("forgets a message's record before answering it: a customer's identical repeat is never taken for a redelivery", async () => {
+    const s = await smsc();
+    const env = smppEnv();
+    const t = await smppWorkspace(env, s.port);
+    const real = sessionSink(env.deps);
+    // The record of the unanswered SMS cannot be removed at first (as when the process dies
+    // right there): the SMSC must not have an answer while that record stands.
+    let failures = 1;
+    env.deps.providers.sink = {
+      ...real,
+      answered: async (...args) => {
+        if (failures-- > 0) throw new Error("disk full");
+        return real.answered(...args);
+      },
+    };
+    await runDispatch(env.deps);
+    await until("the session bound", () => s.bound.size > 0);
+    s.inbound("8613900139000", "1");
+    await until("the SMSC to have its answer", () => s.acked === 1);
+    expect(s.answers.map((a) => a.status)).toEqual([0x64, 0]);
+    // Once answered, no record is left to swallow the customer's next "1", even across a new connection.
+    s.dropConnections();
+    await until("bound again", () => s.bound.size > 0, 10_000);
+    s.inbound("8613900139000", "1");
+    await until("the SMSC to have its answer", () => s.acked === 2, 10_000);
+    expect(await inboundTexts(t)).toEqual(["1", "1"]);
+  });
+
   it("stores once a message whose answer never went out, when the SMSC delivers it again after a new bind", async () => {
     const s = await smsc();
     const env = smppEnv();

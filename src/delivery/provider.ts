@@ -132,7 +132,10 @@ export type SessionSink = {
    * on a later connection.
    */
   inbound(channel: ChannelRow, sms: InboundSms | InboundPart, connection: string): Promise<void>;
-  /** The answers to these inbound messages were written to the peer. */
+  /**
+   * These inbound messages are about to be answered: no longer looked for among redeliveries.
+   * Resolves before the answer is written (a record outliving its answer would swallow a repeat).
+   */
   answered(channel: ChannelRow, providerMessageIds: string[]): Promise<void>;
   health(channel: ChannelRow, state: LinkHealth, error: string | null): Promise<void>;
 };

@@ -69,7 +69,7 @@ export async function storeDelivered(
   return true;
 }
 
-/** The answers to these were written: no longer looked for among redeliveries. */
+/** These are about to be answered: no longer looked for among redeliveries. */
 export async function answered(deps: StoreDeps, channel: Channel, providerMessageIds: string[]): Promise<void> {
   if (providerMessageIds.length === 0) return;
   await deps.db.batch([

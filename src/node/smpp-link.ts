@@ -206,16 +206,15 @@ export class SmppLink {
     });
   }
 
+  /** Whether this session is still the link's (a deliver_sm on an older one is resent by the SMSC). */
+  isCurrent(session: smpp.Session): boolean {
+    return this.current === session;
+  }
+
   /** Answers a deliver_sm, if its session is still the current one (otherwise the SMSC resends it). */
-  respond(session: smpp.Session, pdu: smpp.Pdu, status = 0, written?: () => void): boolean {
+  respond(session: smpp.Session, pdu: smpp.Pdu, status = 0): boolean {
     if (this.current !== session) return false;
-    const response = pdu.response(status === 0 ? {} : { command_status: status });
-    if (!written) return session.send(response);
-    // The package calls back after a write that failed too: only a live socket counts.
-    const socket = (session as unknown as { socket?: { destroyed?: boolean } }).socket;
-    return session.send(response, undefined, () => {
-      if (socket && !socket.destroyed && this.current === session) written();
-    });
+    return session.send(pdu.response(status === 0 ? {} : { command_status: status }));
   }
 
   /**

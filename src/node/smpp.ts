@@ -53,7 +53,6 @@ export const SMPP_DEFAULTS = { window: 10, response_timeout_ms: 10_000, enquire_
 /** How long a message waits for the link to come back before it is put back in the queue. */
 const WAIT_FOR_LINK_MS = 5000;
 const THROTTLE_FIRST_MS = 200;
-const ANSWERED_RETRY_MS = 1000;
 const THROTTLE_MAX_MS = 5000;
 
 export class SmppProvider implements SmsProvider {
@@ -125,19 +124,23 @@ export class SmppProvider implements SmsProvider {
       this.link.respond(session, pdu, ESME_RX_T_APPN);
       return;
     }
-    this.link.respond(session, pdu, 0, stored ? () => this.answered(stored) : undefined);
-  }
-
-  /**
-   * An answer was written: recorded at once, not batched, because a record left behind by a
-   * crash in between could take a customer's identical repeat for a redelivery. A failed write
-   * is tried again.
-   */
-  private answered(id: string) {
-    this.sink?.answered(this.channel, [id]).catch((e) => {
-      console.error(`SMPP channel ${this.channel.id}: could not record an answer; trying again:`, e);
-      if (!this.closed) setTimeout(() => this.answered(id), ANSWERED_RETRY_MS);
-    });
+    if (stored) {
+      // A session that died meanwhile never answers: the SMSC delivers it again, and its record
+      // (kept) recognises it.
+      if (!this.link.isCurrent(session)) return;
+      // The record of an unanswered SMS goes before the answer does, never after: once the SMSC
+      // has the answer it forgets the message, and a record left behind by a crash in between
+      // would take the customer's identical repeat for a redelivery and drop it. A crash after
+      // this and before the answer costs a duplicate instead (the SMSC delivers it again).
+      try {
+        await this.sink?.answered(this.channel, [stored]);
+      } catch (e) {
+        console.error(`SMPP channel ${this.channel.id}: could not record an answer; asking for it again:`, e);
+        this.link.respond(session, pdu, ESME_RX_T_APPN);
+        return;
+      }
+    }
+    this.link.respond(session, pdu, 0);
   }
 
   private prefix(connection: number) {

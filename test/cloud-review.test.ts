@@ -349,7 +349,7 @@ describe("the console's cloud channel page", () => {
     // The birthday greeting as it arrives, with a made-up member's name and the template's sample gift.
     expect(html).toMatch(/<pre class="sms">【北门健身】亲爱的[^<]+，生日快乐！凭短信到店可领[^<]+。拒收请回复R<\/pre>/);
     expect(html).toContain("推广短信必须写明退订方式（拒收请回复R），否则服务商会拒绝。");
-    expect(html).toContain("按服务商的规定（50 每 24 小时）");
+    expect(html).toContain("按服务商的规定（每 24 小时 50 条）");
 
     expect(codesIn(html)).toEqual([]);
     const csrf = await csrfOf(w.env, cookie);

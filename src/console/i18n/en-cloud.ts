@@ -1,16 +1,20 @@
 // Words of a cloud channel's page (Aliyun, Tencent): its signature, per-number limits and what
 // each bound template becomes at the provider.
 export const enCloud = {
-  signature: "Signature",
+  providerSignature: "Signature",
   signatureHint: "The provider puts it before every message, in 【】; it sends nothing until it approved it.",
   signatureNoId: "Give the signature's ID (SMS console, 签名管理) when adding the channel to see its review here.",
   signId: "Signature ID (optional, to see its review)",
   numberCaps: "Messages to one number",
   numberCapsHint:
     "Past these a message waits until its number has room, instead of being refused by the provider. Empty: the provider's figures ({defaults}).",
-  perMinute: "a minute",
-  perHour: "an hour",
-  perDay: "in 24 hours",
+  perMinute: "Per minute",
+  perHour: "Per hour",
+  perDay: "Per 24 hours",
+  capPhrase: "{n} per {window}",
+  capMinute: "minute",
+  capHour: "hour",
+  capDay: "24 hours",
   noCaps: "none",
   arrives: "What arrives",
   arrivesHint: "with a made-up member's values",

@@ -1,7 +1,7 @@
 import type { enCloud } from "./en-cloud";
 
 export const zhCloud: typeof enCloud = {
-  signature: "签名",
+  providerSignature: "签名",
   signatureHint: "服务商会把签名放在每条短信开头（【】内）；签名审核通过前不会发送任何短信。",
   signatureNoId: "添加通道时填写签名 ID（短信控制台 → 签名管理），即可在此看到签名审核状态。",
   signId: "签名 ID（选填，用于查看审核状态）",
@@ -10,6 +10,10 @@ export const zhCloud: typeof enCloud = {
   perMinute: "每分钟",
   perHour: "每小时",
   perDay: "每 24 小时",
+  capPhrase: "每{window} {n} 条",
+  capMinute: "分钟",
+  capHour: "小时",
+  capDay: " 24 小时",
   noCaps: "不限",
   arrives: "客户收到的内容",
   arrivesHint: "用示例会员的数据",

@@ -36,9 +36,9 @@ type Arrival = {
 };
 
 const CAP_FIELDS = [
-  ["per_minute", "perMinute"],
-  ["per_hour", "perHour"],
-  ["per_day", "perDay"],
+  ["per_minute", "perMinute", "capMinute"],
+  ["per_hour", "perHour", "capHour"],
+  ["per_day", "perDay", "capDay"],
 ] as const;
 
 // The providers' own figures, as the API applies them when a channel sets none.
@@ -97,7 +97,9 @@ export async function saveCaps(p: { w: Words; api: ConsoleApi }, id: string, f: 
 }
 
 function capsWords(w: Words, caps: Caps | null | undefined): string {
-  const parts = CAP_FIELDS.flatMap(([key, word]) => (caps?.[key] ? [`${caps[key]} ${w[word]}`] : []));
+  const parts = CAP_FIELDS.flatMap(([key, , window]) =>
+    caps?.[key] ? [fill(w.capPhrase, { n: caps[key] as number, window: w[window] })] : [],
+  );
   return parts.length ? parts.join(", ") : w.noCaps;
 }
 
@@ -160,7 +162,7 @@ export async function ChannelTemplatesPage(props: Props) {
         <a href="/console/settings">{w.settings}</a>
       </p>
       <Notice text={props.notice} />
-      <h2 id="sign-h">{w.signature}</h2>
+      <h2 id="sign-h">{w.providerSignature}</h2>
       <p>
         <strong>【{channel.config.sign_name ?? ""}】</strong>{" "}
         {sign && (

@@ -142,4 +142,30 @@ describe("batch sending", () => {
     await w.send("birthday_greeting", { offer: "毛巾" });
     expect(w.fake.calls.slice(before)).toEqual(NAMES.map(() => ({ action: "SendSms", numbers: 1 })));
   });
+
+  it("Tencent: a call refused whole for one number's sake is sent number by number; only that one fails", async () => {
+    const w = await workspace("tencent", {
+      approved: ["1110002"],
+      optedOut: ["+8613800138002"],
+      refuseWholeCall: true,
+    });
+    await w.t.client.put(`/v1/channels/${w.ch.id}/templates/member_promotion/zh-CN`, {
+      provider_template: "1110002",
+      params: [{ name: "1", value: "{{offer}}" }],
+    });
+    const msgs = await w.send("member_promotion", {
+      tierName: "金卡",
+      offer: "私教课八折",
+      validUntil: "2026-12-31",
+      link: "gym.example/b",
+    });
+    expect(msgs.map((m) => m.status)).toEqual(["sent", "sent", "failed", "sent", "sent"]);
+    expect(msgs[2]).toMatchObject({ reason: "opted_out" });
+    expect(w.fake.calls.map((c) => c.numbers)).toEqual([5, 1, 1, 1, 1, 1]);
+    // Only the one who opted out is unsubscribed.
+    const states = await Promise.all(
+      w.members.map(async (m) => (await w.t.client.get(`/v1/customers/${m.id}`)).body.consent.state),
+    );
+    expect(states).toEqual(["subscribed", "subscribed", "unsubscribed", "subscribed", "subscribed"]);
+  });
 });

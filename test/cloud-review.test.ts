@@ -3,6 +3,7 @@
 // by it), the check that runs by itself, and the per-number caps that keep a message waiting
 // instead of refused. Against the loopback fakes, which check every signature.
 import { afterAll, describe, expect, it } from "vitest";
+import { lintBinding, lintValues } from "../src/channels/provider-text";
 import { runApprovals } from "../src/jobs/approvals";
 import { runDispatch } from "../src/jobs/dispatch";
 import { codesIn, csrfOf, form, noticeOf, page, signIn } from "./console-helpers";
@@ -34,6 +35,8 @@ const PROVIDERS = [
       sdk_app_id: "1400787878",
       sign_name: "北门健身",
       sign_id: "8801",
+      // An account verified as a person: 12 characters a value.
+      value_limit: 12,
       endpoint,
     }),
     credentials: { secret_key: SECRET },
@@ -269,6 +272,32 @@ describe.each(PROVIDERS)("$kind: what the provider approved", (p) => {
   });
 });
 
+describe("the provider's text, read closely", () => {
+  it("takes any way of refusing more for the hint, and tells links from e-mail addresses", () => {
+    const promo = (text: string) =>
+      lintBinding("tencent", { providerText: text, providerKind: null, params: [] }, "marketing");
+    for (const ok of ["本周八折，退订请回复T", "本周八折。回ＴＤ退订", "本周八折，拒收请回复R", "本周八折 如需退订回N"])
+      expect(promo(ok)).toEqual([]);
+    expect(promo("本周八折，欢迎到店")).toEqual([{ code: "unsubscribe_hint_missing" }]);
+    const links = (value: string) =>
+      lintValues(null, [{ name: "x", value }], value).filter((l) => l.code === "value_link").length;
+    expect(["gym.example.com/b", "https://t.cn/abc", "www.gym.cn", "yuedong.top", "b.gym.vip/x"].map(links)).toEqual([
+      1, 1, 1, 1, 1,
+    ]);
+    expect(["vip@gym.com", "王芳", "3.5折", "A.M. 10点"].map(links)).toEqual([0, 0, 0, 0]);
+  });
+
+  it("records the templates when the key may not read signatures, and leaves the signature unknown", async () => {
+    const p = PROVIDERS[0] as Provider;
+    const w = await cloudWorkspace(p, { signsForbidden: true });
+    await w.bind("birthday_greeting", "zh-CN", p.template, birthdayParams(p));
+    const checked = await w.check();
+    expect(checked.status).toBe(200);
+    expect(checked.body.data[0]).toMatchObject({ approval: { status: "approved" }, provider_text: p.text });
+    expect((await w.t.client.get(`/v1/channels/${w.ch.id}`)).body.signature).toMatchObject({ status: "unknown" });
+  });
+});
+
 describe("the approvals check that runs by itself", () => {
   it("asks about new and open reviews every quarter hour, settled ones twice a day", async () => {
     const p = PROVIDERS[0] as Provider;
@@ -364,5 +393,14 @@ describe("the console's cloud channel page", () => {
     expect((await w.t.client.get(`/v1/channels/${w.ch.id}`)).body.number_caps).toEqual({ per_hour: 3, per_day: 20 });
     await form(w.env, `${path}/caps`, { _csrf: csrf, per_minute: "", per_hour: "", per_day: "" }, cookie);
     expect((await w.t.client.get(`/v1/channels/${w.ch.id}`)).body.number_caps).toBeNull();
+    // An account whose limits the provider raised keeps none here, and the page says what that means.
+    await form(w.env, `${path}/caps`, { _csrf: csrf, per_day: "", none: "on" }, cookie);
+    expect((await w.t.client.get(`/v1/channels/${w.ch.id}`)).body).toMatchObject({
+      number_caps: {},
+      effective_number_caps: null,
+    });
+    const after = await (await page(w.env, path, cookie, "zh-CN")).text();
+    expect(after).toContain("此处不设上限：超过服务商上限的短信会被拒绝");
+    expect(after).toMatch(/<input type="checkbox" name="none" checked="?"?\s*\/?>/);
   });
 });

@@ -5,7 +5,7 @@
 import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { acsHeaders, canonicalQuery, verifyAcs } from "../src/delivery/aliyun-sign";
+import { acsHeaders, canonicalQuery, formBody, verifyAcs } from "../src/delivery/aliyun-sign";
 import { tc3Headers, verifyTc3 } from "../src/delivery/tencent-sign";
 import { ALIYUN_CASE, TENCENT_CASE } from "./cloud-sign-cases";
 
@@ -107,6 +107,56 @@ describe("Alibaba Cloud ACS3-HMAC-SHA256", () => {
     const changed = { ...sent, url: sent.url.replace("13800138000", "13800138001") };
     expect(await verifyAcs(changed, secretFor)).toBe(false);
     expect(await verifyAcs(sent, () => "another-secret")).toBe(false);
+  });
+});
+
+describe("Alibaba Cloud SendBatchSms, with its lists in a form body", () => {
+  const form = {
+    PhoneNumberJson: JSON.stringify(["13800138000", "13900139000"]),
+    SignNameJson: JSON.stringify(["北门健身", "北门健身"]),
+    TemplateParamJson: JSON.stringify([{ name: "王芳" }, { name: "李 娜*" }]),
+  };
+
+  it("signs the body as the official SDK's signing function does", async () => {
+    const query = { TemplateCode: "SMS_465001" };
+    const body = formBody(form);
+    const h = await acsHeaders({ ...ALI, action: "SendBatchSms", query, form: body });
+    const sdk = OpenApiUtil.getAuthorization(
+      { pathname: "/", method: "POST", query, headers: { ...h, host: ALI.host, authorization: undefined } },
+      "ACS3-HMAC-SHA256",
+      h["x-acs-content-sha256"],
+      AK,
+      AK_SECRET,
+    );
+    expect(h.authorization).toBe(sdk);
+    expect(h.authorization).toContain("SignedHeaders=content-type;host;x-acs-action;");
+    expect(h["content-type"]).toBe("application/x-www-form-urlencoded");
+  });
+
+  it("accepts what the official SDK sends, and refuses its body changed", async () => {
+    const client = new Dysms.default(
+      new $OpenApiUtil.Config({
+        accessKeyId: AK,
+        accessKeySecret: AK_SECRET,
+        endpoint: capture.origin.slice("http://".length),
+        protocol: "http",
+      }),
+    );
+    await client.sendBatchSms(
+      new Dysms.SendBatchSmsRequest({
+        phoneNumberJson: form.PhoneNumberJson,
+        signNameJson: form.SignNameJson,
+        templateCode: "SMS_465001",
+        templateParamJson: form.TemplateParamJson,
+      }),
+    );
+    const sent = capture.seen.at(-1) as Captured;
+    expect(sent.headers.get("x-acs-action")).toBe("SendBatchSms");
+    // The SDK sends the lists in the body, as Tidings does; the form carries the same values.
+    expect(Object.fromEntries(new URLSearchParams(sent.body))).toEqual(form);
+    const secretFor = (id: string) => (id === AK ? AK_SECRET : undefined);
+    expect(await verifyAcs(sent, secretFor)).toBe(true);
+    expect(await verifyAcs({ ...sent, body: sent.body.replace("13900139000", "13900139001") }, secretFor)).toBe(false);
   });
 });
 

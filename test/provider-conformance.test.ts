@@ -514,7 +514,19 @@ describe("aliyun and tencent specifics", () => {
     expect(fake.sends.at(-1)).toMatchObject({ phone: "13900139000", params: { name: "王芳" } });
   });
 
+  it("answers sends still waiting to share a call, when it stops, as not sent", async () => {
+    const fake = await cloudFake("tencent", {});
+    const config = { secret_id: CLOUD_KEY_ID, sdk_app_id: "1400787878", sign_name: "北门健身", endpoint: fake.url };
+    const p = new TencentProvider(config, CLOUD_SECRET, WEBHOOK_KEY, () => new Date());
+    const waiting = p.send({ ...req, template });
+    await p.close();
+    expect(await waiting).toMatchObject({ ok: false, error: { kind: "unavailable", code: "stopped" } });
+    expect(fake.sends).toEqual([]);
+  });
+
   it("classifies limits per number (deferred), throttling (slowed) and an empty account (held)", () => {
+    // The day's and month's limits set in Aliyun's console are the account's.
+    expect(classifyAliyunError(200, "isv.DAY_LIMIT_CONTROL", "")).toMatchObject({ kind: "unavailable" });
     expect(classifyAliyunError(200, "isv.BUSINESS_LIMIT_CONTROL", "")).toMatchObject({
       kind: "throttled",
       retryAfterMs: 3_600_000,

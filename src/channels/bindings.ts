@@ -182,12 +182,13 @@ export async function checkApprovals(
   const ch = await templatedChannel(ctx, channelId);
   const rows = await ctx.db.orm.select().from(templateBindings).where(onChannel(ctx, channelId)).all();
   let states: Approval[] = [];
-  let sign: Approval | null = null;
+  // undefined: the provider did not say (a key that may read templates but not signatures).
+  let sign: Approval | null | undefined;
   try {
     const provider = await ctx.providers.forChannel(ch);
     if (!provider.approvals) throw new Error("this provider cannot say");
     if (rows.length > 0) states = await provider.approvals([...new Set(rows.map((r) => r.providerTemplate))]);
-    sign = provider.signature ? await provider.signature() : null;
+    sign = provider.signature ? await provider.signature().catch(() => undefined) : null;
   } catch (e) {
     const message = (e as Error).message;
     // A wrong key, or one without the right to read templates: asking again will not help.
@@ -222,15 +223,19 @@ export async function checkApprovals(
           ),
         );
     }),
-    ctx.db.orm
-      .update(channels)
-      .set(
-        sign
-          ? { signatureApproval: sign.status, signatureDetail: sign.detail ?? null, signatureCheckedAt: now }
-          : // Not askable (Tencent without the signature's id): unknown, as of now.
-            { signatureApproval: "unknown", signatureDetail: null, signatureCheckedAt: now },
-      )
-      .where(and(eq(channels.tenantId, ctx.tenantId), eq(channels.id, channelId))),
+    ...(sign === undefined
+      ? []
+      : [
+          ctx.db.orm
+            .update(channels)
+            .set(
+              sign
+                ? { signatureApproval: sign.status, signatureDetail: sign.detail ?? null, signatureCheckedAt: now }
+                : // Not askable (Tencent without the signature's id): unknown, as of now.
+                  { signatureApproval: "unknown", signatureDetail: null, signatureCheckedAt: now },
+            )
+            .where(and(eq(channels.tenantId, ctx.tenantId), eq(channels.id, channelId))),
+        ]),
   ]);
   return listBindings(ctx, channelId);
 }

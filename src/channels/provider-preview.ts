@@ -14,7 +14,7 @@ import {
   type ProviderLint,
   providerComposed,
   renderParams,
-  VALUE_LIMITS,
+  valueLimitOf,
 } from "./provider-text";
 
 const WORDS: Record<ProviderLint["code"], (l: ProviderLint) => string> = {
@@ -58,12 +58,12 @@ export async function providerPreview(
     if (!(e instanceof TemplateError)) throw e;
     return { ...base, bound: true as const, provider_template: b.providerTemplate, approval, error: e.message };
   }
-  const limit = VALUE_LIMITS[channel.provider] ?? null;
+  const limit = valueLimitOf(channel);
   const composed =
     b.providerText === null
       ? null
       : providerComposed(String(channel.config.sign_name ?? ""), channel.provider, b.providerText, params);
-  if (composed) lint.push(...lintValues(channel.provider, params, composed.text));
+  if (composed) lint.push(...lintValues(limit, params, composed.text));
   return {
     ...base,
     bound: true as const,

@@ -31,16 +31,28 @@ export function signed(signName: string, text: string): string {
 /** A whole message, signature and values included, is refused past this many characters. */
 export const PROVIDER_TEXT_MAX = 500;
 
-/** How long one value may be, as each provider publishes it. */
-export const VALUE_LIMITS: Record<string, number> = {
+/** How long one value may be, as each provider publishes it for every account. */
+const VALUE_LIMITS: Record<string, number> = {
   // Each value of a notification or promotion, unless the account had the limit lifted.
   aliyun: 35,
-  // For an account verified as a person; a company's values have no such limit.
-  tencent: 12,
+  // Tencent limits only accounts verified as a person (12): such a channel says so in its config.
 };
 
-/** A way to refuse further messages, as the providers require of a promotion. */
-const UNSUBSCRIBE_HINT = /拒收请回复\s*R|回\s*(复\s*)?(TD|T|N)\s*退订|退订\s*回\s*(复\s*)?(TD|T|N)/i;
+/** The longest value a channel's provider takes: its config's `value_limit`, else the provider's. */
+export function valueLimitOf(channel: { provider: string; config: Record<string, unknown> }): number | null {
+  const own = Number(channel.config.value_limit);
+  return Number.isInteger(own) && own > 0 ? own : (VALUE_LIMITS[channel.provider] ?? null);
+}
+
+/**
+ * A way to refuse further messages, as the providers require of a promotion: 拒收请回复R, 回T退订,
+ * 退订回TD, 如需退订请回复N… Full-width letters are read as the narrow ones first.
+ */
+const UNSUBSCRIBE_HINT = /拒收|退订|退定/;
+
+// A link in a value: a scheme, www., or a domain's ending; an e-mail address is not one.
+const LINK =
+  /https?:\/\/|www\.|(?<![@\w.-])[a-z0-9-]+(\.[a-z0-9-]+)*\.(com|cn|net|org|top|vip|xyz|cc|me|io|info|shop|site|club|link|ltd|wang|tv)(?![\w@-])/i;
 
 export type ProviderLint = {
   code:
@@ -72,22 +84,21 @@ export function lintBinding(
   for (const [i, name] of bound.entries())
     if (!wanted.includes(name)) out.push({ code: "param_unused", param: b.params[i]?.name ?? name });
   const marketing = b.providerKind === "marketing" || kind === "marketing";
-  if (marketing && !UNSUBSCRIBE_HINT.test(b.providerText)) out.push({ code: "unsubscribe_hint_missing" });
+  if (marketing && !UNSUBSCRIBE_HINT.test(b.providerText.normalize("NFKC")))
+    out.push({ code: "unsubscribe_hint_missing" });
   return out;
 }
 
 /** What is wrong with these values in this text, as the provider would see them. */
-export function lintValues(provider: string, params: readonly Param[], text: string): ProviderLint[] {
+export function lintValues(limit: number | null, params: readonly Param[], text: string): ProviderLint[] {
   const out: ProviderLint[] = [];
-  const limit = VALUE_LIMITS[provider];
   for (const p of params) {
     const characters = [...p.value].length;
     if (characters === 0) out.push({ code: "value_empty", param: p.name });
-    else if (limit !== undefined && characters > limit)
+    else if (limit !== null && characters > limit)
       out.push({ code: "value_too_long", param: p.name, characters, limit });
     // Both providers refuse a link passed as a value: a link must be fixed in the approved text.
-    if (/https?:\/\/|www\.|\b[a-z0-9-]+\.(com|cn|net|org)\b/i.test(p.value))
-      out.push({ code: "value_link", param: p.name });
+    if (LINK.test(p.value)) out.push({ code: "value_link", param: p.name });
   }
   const characters = [...text].length;
   if (characters > PROVIDER_TEXT_MAX) out.push({ code: "text_too_long", characters, limit: PROVIDER_TEXT_MAX });

@@ -62,9 +62,13 @@ const signName = z
     params: { reason: "sign_brackets" },
   });
 
+// The account's limit on one value's length, where it has one (Tencent: 12 for a person's account).
+const valueLimit = z.number().int().min(1).max(500).optional();
+
 export const AliyunConfigSchema = z.strictObject({
   access_key_id: z.string().regex(/^[A-Za-z0-9]{8,64}$/, "must be an AccessKey ID (LTAI...)"),
   sign_name: signName,
+  value_limit: valueLimit,
   endpoint: z.url().optional(),
 });
 
@@ -76,6 +80,7 @@ export const TencentConfigSchema = z.strictObject({
     .string()
     .regex(/^\d{1,12}$/, "must be the signature's ID (签名管理, a number)")
     .optional(),
+  value_limit: valueLimit,
   region: z
     .string()
     .regex(/^[a-z]{2}-[a-z]+$/)
@@ -105,7 +110,7 @@ export const ChannelCreateSchema = z
     provider: z.enum(PROVIDERS),
     config: freeformRecord.default({}).openapi({
       description:
-        "simulator: {seed, latency_ms, failure_rate, retryable_rate, throttle_rate, undelivered_rate, receipt_delay_ms, url}; twilio: {account_sid, from, base_url}; smpp: {host, port, system_id, source_addr, ...}; aliyun: {access_key_id, sign_name, endpoint}; tencent: {secret_id, sdk_app_id, sign_name, sign_id, region, endpoint}",
+        "simulator: {seed, latency_ms, failure_rate, retryable_rate, throttle_rate, undelivered_rate, receipt_delay_ms, url}; twilio: {account_sid, from, base_url}; smpp: {host, port, system_id, source_addr, ...}; aliyun: {access_key_id, sign_name, value_limit, endpoint}; tencent: {secret_id, sdk_app_id, sign_name, sign_id, value_limit, region, endpoint}",
     }),
     credentials: z.record(z.string(), z.string()).default({}).openapi({
       description:

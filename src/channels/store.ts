@@ -35,6 +35,7 @@ export async function channelsDueApprovalCheck(
   db: Database,
   openBefore: number,
   settledBefore: number,
+  limit: number,
 ): Promise<ChannelRow[]> {
   // A signature Tencent cannot be asked about (no id given) stays unknown: not open, only unasked.
   const due = (state: string, at: string, open: string) =>
@@ -43,8 +44,10 @@ export async function channelsDueApprovalCheck(
     `select * from channels c where c.provider in ('aliyun', 'tencent') and c.archived_at is null and (
        ${due("c.signature_approval", "c.signature_checked_at", "'pending'")}
        or exists (select 1 from template_bindings b where b.tenant_id = c.tenant_id and b.channel_id = c.id
-                  and ${due("b.approval", "b.approval_checked_at", "'pending', 'unknown'")}))`,
-    [settledBefore, openBefore, settledBefore, openBefore],
+                  and ${due("b.approval", "b.approval_checked_at", "'pending', 'unknown'")}))
+     -- The longest unasked first, a bounded number a run: one slow provider does not hold the rest.
+     order by coalesce(c.signature_checked_at, 0) limit ?`,
+    [settledBefore, openBefore, settledBefore, openBefore, limit],
   );
   return rows.map(channelRow);
 }

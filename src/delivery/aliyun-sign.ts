@@ -10,6 +10,13 @@ export function acsEncode(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/** Parameters as a form body, encoded as a query is (RFC 3986), in their order. */
+export function formBody(params: Record<string, string>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${acsEncode(k)}=${acsEncode(v)}`)
+    .join("&");
+}
+
 export function canonicalQuery(query: Record<string, string>): string {
   return Object.keys(query)
     .sort()
@@ -35,9 +42,10 @@ export async function acsSignature(secret: string, canonical: string): Promise<s
 }
 
 /**
- * The headers for one call of an RPC-style API (parameters in the query, an empty body):
- * `x-acs-*` and the Authorization that signs them with `host`, the URL's (with its port, if
- * any), which fetch sends itself.
+ * The headers for one call of an RPC-style API (parameters in the query; long ones, as the
+ * official SDK sends SendBatchSms's, in a form body): `x-acs-*`, the body's type, and the
+ * Authorization that signs them with `host`, the URL's (with its port, if any), which fetch
+ * sends itself.
  */
 export async function acsHeaders(call: {
   host: string;
@@ -49,9 +57,12 @@ export async function acsHeaders(call: {
   /** An ISO 8601 instant in UTC without milliseconds, e.g. 2026-12-07T05:15:40Z. */
   date: string;
   nonce: string;
+  /** A form body (application/x-www-form-urlencoded), when parameters go in it. */
+  form?: string;
 }): Promise<Record<string, string>> {
-  const bodyHash = await sha256Hex("");
+  const bodyHash = await sha256Hex(call.form ?? "");
   const headers: Record<string, string> = {
+    ...(call.form === undefined ? {} : { "content-type": "application/x-www-form-urlencoded" }),
     host: call.host,
     "x-acs-action": call.action,
     "x-acs-content-sha256": bodyHash,

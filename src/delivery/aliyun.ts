@@ -3,7 +3,7 @@
 // signed with ACS3-HMAC-SHA256; receipts (SmsReport) and replies (SmsUp) are pushed as JSON
 // arrays, unsigned, to a URL that carries the channel's webhook key.
 import { MalformedWebhookError } from "../lib/errors";
-import { acsHeaders, canonicalQuery } from "./aliyun-sign";
+import { acsHeaders, canonicalQuery, formBody } from "./aliyun-sign";
 import { CloudProvider, lost, parseJsonArray, randomNonce, STOPPED, stripPlus } from "./cloud";
 import {
   type Approval,
@@ -29,8 +29,6 @@ export type AliyunConfig = {
 // Per number: 1 a minute, 5 an hour, 10 a day for one signature (the provider's flow control).
 const LIMITED = new Set([
   "isv.BUSINESS_LIMIT_CONTROL",
-  "isv.DAY_LIMIT_CONTROL",
-  "isv.MONTH_LIMIT_CONTROL",
   "BUSINESS_LIMIT_CONTROL_MINUTE",
   "isv.BUSINESS_LIMIT_HOUR",
   "isv.BUSINESS_LIMIT_DAY",
@@ -38,7 +36,14 @@ const LIMITED = new Set([
 ]);
 const INVALID_NUMBER = new Set(["isv.MOBILE_NUMBER_ILLEGAL", "isv.NOT_SUPPORTED_COUNTRY", "isv.COUNTRY_RESTRICTED"]);
 // The account cannot send now (no balance, service stopped): nothing was handed over.
-const ACCOUNT = new Set(["isv.AMOUNT_NOT_ENOUGH", "isv.OUT_OF_SERVICE", "isv.PRODUCT_UN_SUBSCRIPT"]);
+// The day's and month's sending limits set in the console are the account's, not a number's.
+const ACCOUNT = new Set([
+  "isv.AMOUNT_NOT_ENOUGH",
+  "isv.OUT_OF_SERVICE",
+  "isv.PRODUCT_UN_SUBSCRIPT",
+  "isv.DAY_LIMIT_CONTROL",
+  "isv.MONTH_LIMIT_CONTROL",
+]);
 
 /** Aliyun's answer codes, classified. */
 export function classifyAliyunError(status: number, code: string, message: string): ProviderError {
@@ -161,10 +166,10 @@ export class AliyunProvider extends CloudProvider implements SmsProvider {
     const code = reqs[0]?.template?.code;
     if (!code) return reqs.map(() => this.noTemplate(this.label));
     const numbers = reqs.map((r) => aliyunNumber(r.to));
-    const answer = await this.call("SendBatchSms", {
+    // As the official SDK sends it: the template in the query, the lists in a form body.
+    const answer = await this.call("SendBatchSms", { TemplateCode: code }, undefined, {
       PhoneNumberJson: JSON.stringify(numbers),
       SignNameJson: JSON.stringify(numbers.map(() => this.config.sign_name)),
-      TemplateCode: code,
       TemplateParamJson: JSON.stringify(
         reqs.map((r) => Object.fromEntries((r.template?.params ?? []).map((p) => [p.name, p.value]))),
       ),
@@ -184,7 +189,7 @@ export class AliyunProvider extends CloudProvider implements SmsProvider {
     const refusal = String(body.Code ?? "");
     const error = classifyAliyunError(res.status, refusal, String(body.Message ?? res.statusText));
     // Nothing was sent: each number alone says which of them the refusal was about.
-    if (error.reason === "invalid_number" || LIMITED.has(refusal)) return Promise.all(reqs.map((r) => this.sendOne(r)));
+    if (error.reason === "invalid_number" || LIMITED.has(refusal)) return this.oneByOne(reqs);
     return reqs.map(() => ({ ok: false, error }));
   }
 
@@ -194,7 +199,10 @@ export class AliyunProvider extends CloudProvider implements SmsProvider {
     query: Record<string, string>,
     /** A deadline for a run of calls, beside each call's own. */
     overall?: AbortSignal,
+    /** Parameters too long for a URL (a batch's numbers and values), sent as a form body. */
+    form?: Record<string, string>,
   ): Promise<{ ok: true; res: Response; body: AliyunAnswer } | { ok: false; error: ProviderError }> {
+    const formText = form ? formBody(form) : undefined;
     const headers = await acsHeaders({
       host: this.url.host,
       action,
@@ -206,6 +214,7 @@ export class AliyunProvider extends CloudProvider implements SmsProvider {
         .toISOString()
         .replace(/\.\d{3}Z$/, "Z"),
       nonce: randomNonce(),
+      ...(formText === undefined ? {} : { form: formText }),
     });
     const target = new URL("/", this.url);
     // Sent exactly as signed (RFC 3986: a space is %20, not URLSearchParams' +).
@@ -215,6 +224,7 @@ export class AliyunProvider extends CloudProvider implements SmsProvider {
       res = await fetch(target, {
         method: "POST",
         headers: { ...headers, accept: "application/json" },
+        ...(formText === undefined ? {} : { body: formText }),
         signal: AbortSignal.any([
           AbortSignal.timeout(this.deadlineMs),
           this.stopping.signal,
@@ -300,9 +310,9 @@ export class AliyunProvider extends CloudProvider implements SmsProvider {
         throw new MalformedWebhookError("each report needs a biz_id and success");
       // The number as it was sent (11 digits for the mainland), naming the message with the BizId.
       const code = typeof r.err_code === "string" ? r.err_code : undefined;
-      if (typeof r.phone_number !== "string") throw new MalformedWebhookError("each report needs a phone_number");
       return {
-        providerRef: aliyunRef(r.biz_id, r.phone_number),
+        // A report without its number (never seen) names the BizId alone.
+        providerRef: typeof r.phone_number === "string" ? aliyunRef(r.biz_id, r.phone_number) : r.biz_id,
         status: r.success ? "delivered" : "undelivered",
         ...(!r.success && code ? { errorCode: code } : {}),
         ...(typeof r.err_msg === "string" && !r.success ? { detail: r.err_msg } : {}),

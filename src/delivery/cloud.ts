@@ -14,6 +14,15 @@ import {
 
 type Waiting = { req: SendRequest; resolve: (r: SendResult) => void };
 
+/** Calls at once when a batch is sent number by number. */
+const ONE_BY_ONE = 5;
+
+const NOT_SENT: ProviderError = {
+  kind: "unavailable",
+  code: "stopped",
+  message: "The service stopped before this was sent",
+};
+
 /** Neither provider signs its callbacks: the URL given to it carries the channel's key. */
 export function keyedWebhook(url: string, key: string): boolean {
   const given = new URL(url).searchParams.get("key");
@@ -124,7 +133,26 @@ export abstract class CloudProvider {
     void this.run(group);
   }
 
+  /** Each alone, a few at a time: a batch's refusal that did not say which number it was about. */
+  protected async oneByOne(reqs: SendRequest[]): Promise<SendResult[]> {
+    const out: SendResult[] = new Array(reqs.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < reqs.length) {
+        const i = next++;
+        out[i] = await this.sendOne(reqs[i] as SendRequest);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(ONE_BY_ONE, reqs.length) }, worker));
+    return out;
+  }
+
   private async run(group: Waiting[]) {
+    // Stopped before its call: nothing went, and the messages wait for the next start.
+    if (this.stopping.signal.aborted) {
+      for (const g of group) g.resolve({ ok: false, error: NOT_SENT });
+      return;
+    }
     let results: SendResult[];
     try {
       results =

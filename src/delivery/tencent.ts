@@ -146,6 +146,10 @@ export class TencentProvider extends CloudProvider implements SmsProvider {
     const error = response.Error;
     if (error) {
       const classified = classifyTencentError(res.status, String(error.Code ?? ""), String(error.Message ?? ""));
+      // A refusal of the whole call about a number (not valid, opted out, over its limit) does
+      // not say which: nothing went, and each number alone tells its own.
+      const aboutANumber = classified.reason === "invalid_number" || classified.reason === "opted_out";
+      if (reqs.length > 1 && (aboutANumber || PER_NUMBER[String(error.Code)] !== undefined)) return this.oneByOne(reqs);
       return reqs.map(() => ({ ok: false, error: classified }));
     }
     const set = Array.isArray(response.SendStatusSet) ? response.SendStatusSet : [];

@@ -28,6 +28,10 @@ export type CloudFakeOptions = {
   signs?: { name: string; id?: number; state: "approved" | "pending" | "rejected"; reason?: string }[];
   /** Sends a number may get in a day before the provider refuses with its per-number limit code. */
   perNumberDaily?: number;
+  /** Tencent: a call with several numbers is refused whole (a top-level Error) when one is bad or opted out. */
+  refuseWholeCall?: boolean;
+  /** The key may read templates but not signatures (a RAM policy without QuerySmsSignList). */
+  signsForbidden?: boolean;
 };
 
 type FakeAnswer = { status: number; body: unknown };
@@ -98,6 +102,8 @@ export class CloudSmsFake {
       });
       return { status: 200, body: { Code: "OK", SmsTemplateList, TotalCount: all.length, RequestId: "req-fake" } };
     }
+    if (action === "QuerySmsSignList" && this.o.signsForbidden)
+      return fail(403, "Forbidden.RAM", "User not authorized to operate on the specified resource.");
     if (action === "QuerySmsSignList") {
       const AUDIT = { approved: "AUDIT_STATE_PASS", pending: "AUDIT_STATE_INIT", rejected: "AUDIT_STATE_NOT_PASS" };
       const all = this.o.signs ?? [];
@@ -111,7 +117,9 @@ export class CloudSmsFake {
       }));
       return { status: 200, body: { Code: "OK", SmsSignList, TotalCount: all.length, RequestId: "req-fake" } };
     }
-    if (action === "SendBatchSms") return this.aliyunBatch(q, fail);
+    // Long parameters come in a form body (as the official SDK sends SendBatchSms).
+    if (action === "SendBatchSms")
+      return this.aliyunBatch(new URLSearchParams([...q, ...new URLSearchParams(req.body)]), fail);
     if (action !== "SendSms") return fail(404, "InvalidAction.NotFound", "no such action");
     this.calls.push({ action, numbers: 1 });
     if (this.o.throttle) return fail(400, "Throttling.User", "Request was denied due to user flow control.");
@@ -215,6 +223,12 @@ export class CloudSmsFake {
     };
     if (this.o.approved && !this.o.approved.includes(b.TemplateId))
       return error("FailedOperation.TemplateIncorrectOrUnapproved", "模板未审批或内容不匹配");
+    if (
+      this.o.refuseWholeCall &&
+      b.PhoneNumberSet.length > 1 &&
+      b.PhoneNumberSet.some((p) => this.o.optedOut?.includes(p))
+    )
+      return error("FailedOperation.PhoneNumberInBlacklist", "手机号在免打扰名单库中");
     const SendStatusSet = b.PhoneNumberSet.map((phone) => {
       const bad = !/^\+\d{8,15}$/.test(phone);
       const out = this.o.optedOut?.includes(phone);

@@ -1,6 +1,7 @@
 // A cloud channel's templates (Aliyun, Tencent send only what they approved): which provider
 // template each Tidings template stands for, per language, with its parameters; the review state
 // the provider last gave, a button to ask again, and a form to bind one more.
+import { PROVIDER_NUMBER_CAPS } from "../../channels/number-caps";
 import type { ConsoleApi } from "../api";
 import { Field, Hidden, RowButton } from "../fields";
 import { fill, type Lang, term, type Words } from "../i18n";
@@ -40,9 +41,6 @@ const CAP_FIELDS = [
   ["per_hour", "perHour", "capHour"],
   ["per_day", "perDay", "capDay"],
 ] as const;
-
-// The providers' own figures, as the API applies them when a channel sets none.
-const PROVIDER_CAPS: Record<string, Caps> = { aliyun: { per_day: 50 }, tencent: { per_day: 10 } };
 
 type Props = {
   lang: Lang;
@@ -90,8 +88,10 @@ export async function saveCaps(p: { w: Words; api: ConsoleApi }, id: string, f: 
     const v = (f[key] ?? "").trim();
     if (v !== "") caps[key] = Number(v);
   }
+  // "No limits" (the account's were raised) keeps none; all empty gives the provider's back.
+  const none = f.none === "on";
   await p.api.patch(`/v1/channels/${encodeURIComponent(id)}`, {
-    number_caps: Object.keys(caps).length === 0 ? null : caps,
+    number_caps: none ? {} : Object.keys(caps).length === 0 ? null : caps,
   });
   return p.w.saved;
 }
@@ -125,7 +125,7 @@ function Arrives({ w, a }: { w: Words; a: Arrival | undefined }) {
           </span>
         </>
       ) : (
-        <span class="muted">{a.error ?? w.arrivesUnknown}</span>
+        <span class="muted">{a.error ? w.arrivesError : w.arrivesUnknown}</span>
       )}
       {(a.lint ?? [])
         .filter((l) => !(l.code === "provider_text_unknown" && !a.text))
@@ -152,6 +152,8 @@ export async function ChannelTemplatesPage(props: Props) {
     arrivals.set(`${b.template_key}|${b.locale}`, preview?.provider);
   }
   const sign = channel.signature;
+  // {} keeps no caps at all; null keeps the provider's.
+  const noCaps = channel.number_caps !== null && Object.keys(channel.number_caps).length === 0;
   const csrf = props.who.csrf;
   const base = `/console/settings/channels/${encodeURIComponent(id)}/templates`;
   const v = props.typed ?? {};
@@ -194,14 +196,21 @@ export async function ChannelTemplatesPage(props: Props) {
               min={1}
               max={10000}
               size={6}
-              placeholder={String(PROVIDER_CAPS[channel.provider]?.[key] ?? "")}
+              placeholder={String(PROVIDER_NUMBER_CAPS[channel.provider]?.[key] ?? "")}
               value={channel.number_caps?.[key] ?? ""}
             />
           </Field>
         ))}
+        <label>
+          <input type="checkbox" name="none" checked={noCaps} /> {w.noCapsBox}
+        </label>
         <button type="submit">{w.save}</button>
       </form>
-      <p class="muted">{fill(w.numberCapsHint, { defaults: capsWords(w, PROVIDER_CAPS[channel.provider]) })}</p>
+      <p class="muted">
+        {noCaps
+          ? w.noCapsKept
+          : fill(w.numberCapsHint, { defaults: capsWords(w, PROVIDER_NUMBER_CAPS[channel.provider]) })}
+      </p>
       <h2 id="bound-h">{w.channelTemplates}</h2>
       <p class="muted">{fill(w.channelTemplatesHint, { provider: term(w, "prov_", channel.provider) })}</p>
       <Table head={[w.template, w.locale, w.providerTemplate, w.params, w.approval, w.arrives, ""]} label="bound-h">

@@ -381,6 +381,9 @@ describe("the console's cloud channel page", () => {
     expect(html).toContain("按服务商的规定（每 24 小时 50 条）");
 
     expect(codesIn(html)).toEqual([]);
+    // The templates list says where each is approved.
+    const templates = await (await page(w.env, "/console/templates", cookie, "zh-CN")).text();
+    expect(templates).toContain('<span class="badge good">短信 · 中文 · 已通过</span>');
     const csrf = await csrfOf(w.env, cookie);
     const saved = await form(
       w.env,

@@ -1,3 +1,4 @@
+import { TEMPLATED } from "../../channels/kinds";
 import { PROFILE_VARIABLES } from "../../templates/context";
 import { fnv1a } from "../../templates/library";
 import { type ConsoleApi, refusal } from "../api";
@@ -54,12 +55,33 @@ function samplesOf(text: string | undefined): Record<string, unknown> {
 
 type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
 
+type Review = { channel: string; locale: string; status: string };
+const TONE: Record<string, string> = { approved: "good", rejected: "bad", missing: "bad" };
+
+/** Each template's bindings on the workspace's Aliyun and Tencent channels, with the provider's review. */
+async function reviewsByKey(api: ConsoleApi): Promise<Map<string, Review[]>> {
+  const out = new Map<string, Review[]>();
+  const channels = (await api.get<{ data: { id: string; name: string; provider: string }[] }>("/v1/channels")).data;
+  for (const ch of channels.filter((c) => TEMPLATED.has(c.provider))) {
+    const bound = await api.get<{ data: { template_key: string; locale: string; approval: { status: string } }[] }>(
+      `/v1/channels/${encodeURIComponent(ch.id)}/templates`,
+    );
+    for (const b of bound.data)
+      out.set(b.template_key, [
+        ...(out.get(b.template_key) ?? []),
+        { channel: ch.name, locale: b.locale, status: b.approval.status },
+      ]);
+  }
+  return out;
+}
+
 /** The workspace's templates and the shipped ones, one row a message, a link to each language's text. */
 export async function TemplatesPage(props: Props) {
   const { w, lang, api } = props;
   const names = await templateNames(api, lang);
   const own = (await api.get<{ data: Template[] }>("/v1/templates")).data;
   const shipped = (await api.get<{ data: Template[] }>("/v1/templates/defaults")).data;
+  const reviews = await reviewsByKey(api);
   // Each row reads as the message a customer gets, with the template's sample values.
   const sampleText = async (t: Template) => {
     try {
@@ -91,6 +113,14 @@ export async function TemplatesPage(props: Props) {
               <tr>
                 <td data-label={w.templateName}>
                   <a href={link(first)}>{names.title(key)}</a>
+                  {(reviews.get(key) ?? []).map((r) => (
+                    <>
+                      <br />
+                      <span class={`badge ${TONE[r.status] ?? ""}`}>
+                        {r.channel} · {term(w, "lang_", r.locale)} · {term(w, "ap_", r.status)}
+                      </span>
+                    </>
+                  ))}
                 </td>
                 <td data-label={w.languages}>
                   {versions.map((t, i) => (

@@ -325,6 +325,20 @@ describe("the approvals check that runs by itself", () => {
     expect(w.fake.refused).toEqual([]);
   });
 
+  it("asks a provider that did not answer again only after a quarter hour", async () => {
+    const p = PROVIDERS[0] as Provider;
+    const w = await cloudWorkspace(p);
+    await w.bind("birthday_greeting", "zh-CN", p.template, birthdayParams(p));
+    await w.fake.close();
+    const [failed] = await runApprovals(w.env.deps);
+    expect(failed).toMatchObject({ channel_id: w.ch.id, ok: false });
+    expect((await w.t.client.get(`/v1/channels/${w.ch.id}/templates`)).body.data[0].approval.status).toBe("unknown");
+    w.env.clock.advance(60_000);
+    expect(await runApprovals(w.env.deps)).toEqual([]);
+    w.env.clock.advance(15 * 60_000);
+    expect((await runApprovals(w.env.deps)).map((r) => r.channel_id)).toEqual([w.ch.id]);
+  });
+
   it("leaves a settled channel alone for twelve hours, and says unknown of a Tencent signature with no id", async () => {
     const p = PROVIDERS[1] as Provider;
     const env = setup();

@@ -520,7 +520,7 @@ describe("aliyun and tencent specifics", () => {
     const p = new TencentProvider(config, CLOUD_SECRET, WEBHOOK_KEY, () => new Date());
     const waiting = p.send({ ...req, template });
     await p.close();
-    expect(await waiting).toMatchObject({ ok: false, error: { kind: "unavailable", code: "stopped" } });
+    expect(await waiting).toMatchObject({ ok: false, error: { kind: "unavailable", code: "not_sent" } });
     expect(fake.sends).toEqual([]);
   });
 

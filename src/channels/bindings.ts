@@ -181,6 +181,13 @@ export async function checkApprovals(
 ) {
   const ch = await templatedChannel(ctx, channelId);
   const rows = await ctx.db.orm.select().from(templateBindings).where(onChannel(ctx, channelId)).all();
+  // Asked now, whatever the answer: the job asks the others first, and this one not again too soon.
+  await ctx.db.batch([
+    ctx.db.orm
+      .update(channels)
+      .set({ approvalsAskedAt: ctx.clock.now().getTime() })
+      .where(and(eq(channels.tenantId, ctx.tenantId), eq(channels.id, channelId))),
+  ]);
   let states: Approval[] = [];
   // undefined: the provider did not say (a key that may read templates but not signatures).
   let sign: Approval | null | undefined;

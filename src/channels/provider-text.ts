@@ -48,7 +48,7 @@ export function valueLimitOf(channel: { provider: string; config: Record<string,
  * A way to refuse further messages, as the providers require of a promotion: 拒收请回复R, 回T退订,
  * 退订回TD, 如需退订请回复N… Full-width letters are read as the narrow ones first.
  */
-const UNSUBSCRIBE_HINT = /拒收|退订|退定/;
+const UNSUBSCRIBE_HINT = /拒收|退订|退訂|退定/;
 
 // A link in a value: a scheme, www., or a domain's ending; an e-mail address is not one.
 const LINK =
@@ -98,7 +98,7 @@ export function lintValues(limit: number | null, params: readonly Param[], text:
     else if (limit !== null && characters > limit)
       out.push({ code: "value_too_long", param: p.name, characters, limit });
     // Both providers refuse a link passed as a value: a link must be fixed in the approved text.
-    if (LINK.test(p.value)) out.push({ code: "value_link", param: p.name });
+    if (LINK.test(p.value.normalize("NFKC"))) out.push({ code: "value_link", param: p.name });
   }
   const characters = [...text].length;
   if (characters > PROVIDER_TEXT_MAX) out.push({ code: "text_too_long", characters, limit: PROVIDER_TEXT_MAX });

@@ -41,13 +41,15 @@ export async function channelsDueApprovalCheck(
   const due = (state: string, at: string, open: string) =>
     `(${at} is null or ${at} < ? or (${state} in (${open}) and ${at} < ?))`;
   const rows = await db.rawAll<Record<string, unknown>>(
-    `select * from channels c where c.provider in ('aliyun', 'tencent') and c.archived_at is null and (
+    `select * from channels c where c.provider in ('aliyun', 'tencent') and c.archived_at is null
+       -- Asked (answered or not) within the quarter hour: not again; a provider that fails waits as long.
+       and (c.approvals_asked_at is null or c.approvals_asked_at < ?) and (
        ${due("c.signature_approval", "c.signature_checked_at", "'pending'")}
        or exists (select 1 from template_bindings b where b.tenant_id = c.tenant_id and b.channel_id = c.id
                   and ${due("b.approval", "b.approval_checked_at", "'pending', 'unknown'")}))
      -- The longest unasked first, a bounded number a run: one slow provider does not hold the rest.
-     order by coalesce(c.signature_checked_at, 0) limit ?`,
-    [settledBefore, openBefore, settledBefore, openBefore, limit],
+     order by coalesce(c.approvals_asked_at, 0) limit ?`,
+    [openBefore, settledBefore, openBefore, settledBefore, openBefore, limit],
   );
   return rows.map(channelRow);
 }
@@ -66,6 +68,7 @@ function channelRow(r: Record<string, unknown>): ChannelRow {
     signatureApproval: r.signature_approval,
     signatureDetail: r.signature_detail,
     signatureCheckedAt: r.signature_checked_at,
+    approvalsAskedAt: r.approvals_asked_at,
     isDefault: Boolean(r.is_default),
     archivedAt: r.archived_at,
     createdAt: r.created_at,

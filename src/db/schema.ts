@@ -421,6 +421,8 @@ export const channels = sqliteTable(
     signatureApproval: text("signature_approval", { enum: APPROVALS }).notNull().default("unknown"),
     signatureDetail: text("signature_detail"),
     signatureCheckedAt: integer("signature_checked_at"),
+    /** When the provider was last asked about reviews, answered or not (the job asks the longest-unasked first). */
+    approvalsAskedAt: integer("approvals_asked_at"),
     isDefault: integer("is_default", { mode: "boolean" }).notNull(),
     archivedAt: integer("archived_at"),
     createdAt: integer("created_at").notNull(),

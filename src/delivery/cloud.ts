@@ -14,13 +14,14 @@ import {
 
 type Waiting = { req: SendRequest; resolve: (r: SendResult) => void };
 
-/** Calls at once when a batch is sent number by number. */
-const ONE_BY_ONE = 5;
+/** Calls at once when a batch is sent number by number, and how long that may go on. */
+const ONE_BY_ONE = 10;
+const ONE_BY_ONE_BUDGET_MS = 20_000;
 
 const NOT_SENT: ProviderError = {
   kind: "unavailable",
-  code: "stopped",
-  message: "The service stopped before this was sent",
+  code: "not_sent",
+  message: "Not sent: the service was stopping, or the run's time was up",
 };
 
 /** Neither provider signs its callbacks: the URL given to it carries the channel's key. */
@@ -133,14 +134,20 @@ export abstract class CloudProvider {
     void this.run(group);
   }
 
-  /** Each alone, a few at a time: a batch's refusal that did not say which number it was about. */
+  /**
+   * Each alone, a few at a time: a batch's refusal that did not say which number it was about.
+   * Within a budget (the dispatcher's lease must outlast it) and only while running: one not
+   * started by then is answered not sent, and waits for the next run.
+   */
   protected async oneByOne(reqs: SendRequest[]): Promise<SendResult[]> {
     const out: SendResult[] = new Array(reqs.length);
+    const until = this.now().getTime() + ONE_BY_ONE_BUDGET_MS;
     let next = 0;
     const worker = async () => {
       while (next < reqs.length) {
         const i = next++;
-        out[i] = await this.sendOne(reqs[i] as SendRequest);
+        const late = this.stopping.signal.aborted || this.now().getTime() > until;
+        out[i] = late ? { ok: false, error: NOT_SENT } : await this.sendOne(reqs[i] as SendRequest);
       }
     };
     await Promise.all(Array.from({ length: Math.min(ONE_BY_ONE, reqs.length) }, worker));

@@ -206,6 +206,11 @@ export class SmppLink {
     });
   }
 
+  /** Gives up on a session (the SMSC delivers what it had no answer to again, on the next one). */
+  drop(session: smpp.Session, why: string): void {
+    this.lost(session, why);
+  }
+
   /** Whether this session is still the link's (a deliver_sm on an older one is resent by the SMSC). */
   isCurrent(session: smpp.Session): boolean {
     return this.current === session;

@@ -131,12 +131,15 @@ export class SmppProvider implements SmsProvider {
       // The record of an unanswered SMS goes before the answer does, never after: once the SMSC
       // has the answer it forgets the message, and a record left behind by a crash in between
       // would take the customer's identical repeat for a redelivery and drop it. A crash after
-      // this and before the answer costs a duplicate instead (the SMSC delivers it again).
+      // this and before the answer costs a duplicate instead (the SMSC delivers it again). The
+      // database writes synchronously on Node: no socket event can end the session in between.
       try {
         await this.sink?.answered(this.channel, [stored]);
       } catch (e) {
-        console.error(`SMPP channel ${this.channel.id}: could not record an answer; asking for it again:`, e);
-        this.link.respond(session, pdu, ESME_RX_T_APPN);
+        // Kept, the record must meet the SMSC's redelivery, which it knows only on another
+        // connection (on this one a resend is a new message): this one is given up.
+        console.error(`SMPP channel ${this.channel.id}: could not record an answer; reconnecting:`, e);
+        this.link.drop(session, `could not record an answer: ${(e as Error).message}`);
         return;
       }
     }

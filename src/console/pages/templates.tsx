@@ -62,16 +62,20 @@ const TONE: Record<string, string> = { approved: "good", rejected: "bad", missin
 async function reviewsByKey(api: ConsoleApi): Promise<Map<string, Review[]>> {
   const out = new Map<string, Review[]>();
   const channels = (await api.get<{ data: { id: string; name: string; provider: string }[] }>("/v1/channels")).data;
-  for (const ch of channels.filter((c) => TEMPLATED.has(c.provider))) {
-    const bound = await api.get<{ data: { template_key: string; locale: string; approval: { status: string } }[] }>(
-      `/v1/channels/${encodeURIComponent(ch.id)}/templates`,
-    );
-    for (const b of bound.data)
+  type Bound = { data: { template_key: string; locale: string; approval: { status: string } }[] };
+  const cloud = channels.filter((c) => TEMPLATED.has(c.provider));
+  // One channel that cannot say (removed meanwhile) leaves its badges out, not the page.
+  const lists = await Promise.all(
+    cloud.map((ch) =>
+      api.get<Bound>(`/v1/channels/${encodeURIComponent(ch.id)}/templates`).catch((): Bound => ({ data: [] })),
+    ),
+  );
+  for (const [i, ch] of cloud.entries())
+    for (const b of (lists[i] as Bound).data)
       out.set(b.template_key, [
         ...(out.get(b.template_key) ?? []),
         { channel: ch.name, locale: b.locale, status: b.approval.status },
       ]);
-  }
   return out;
 }
 

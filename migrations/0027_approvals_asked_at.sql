@@ -1,0 +1,1 @@
+ALTER TABLE `channels` ADD `approvals_asked_at` integer;

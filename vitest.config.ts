@@ -21,6 +21,7 @@ const SHARED = [
   "test/console-pages.test.ts",
   "test/console-refusals.test.ts",
   "test/cloud-sign-vectors.test.ts",
+  "test/exports.test.ts",
 ];
 
 // Offline: wrangler must not fetch request.cf data or send metrics.

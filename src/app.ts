@@ -13,6 +13,7 @@ import { customerRoutes } from "./customers/routes";
 import type { Deps } from "./deps";
 import { docsRoutes } from "./docs/routes";
 import { eventRoutes } from "./events/routes";
+import { exportRoutes } from "./exports/routes";
 import { groupRoutes } from "./groups/routes";
 import { authMiddleware } from "./http/auth";
 import { limitBody } from "./http/body-limit";
@@ -67,6 +68,7 @@ export function createApp(deps: Deps) {
   app.route("/", groupRoutes);
   app.route("/", templateRoutes);
   app.route("/", channelRoutes);
+  app.route("/", exportRoutes);
   app.route("/", bindingRoutes);
   app.route("/", messageRoutes);
   app.route("/", campaignRoutes);

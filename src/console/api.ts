@@ -63,6 +63,19 @@ export function consoleApi(fetch: ApiFetch, token: string) {
     patch: <T>(path: string, body: unknown) => call<T>("PATCH", path, body),
     put: <T>(path: string, body: unknown) => call<T>("PUT", path, body),
     delete: (path: string) => call<unknown>("DELETE", path),
+    /** A file the API streams (an export), answered as it is; a refusal is thrown as from `get`. */
+    download: async (path: string): Promise<Response> => {
+      const res = await fetch(path, { method: "GET", headers: { authorization: `Bearer ${token}` } });
+      if (!res.ok) {
+        const text = await res.text();
+        let body: unknown = text;
+        try {
+          body = JSON.parse(text);
+        } catch {}
+        throw new ApiError(res.status, body);
+      }
+      return res;
+    },
     /** A body that is not JSON (a CSV file), sent as it is with its content type. */
     upload: <T>(path: string, type: string, body: ArrayBuffer) => call<T>("POST", path, body, type),
   };

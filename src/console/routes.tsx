@@ -30,6 +30,7 @@ import { filterOf } from "./pages/segment-builder";
 import { EditorPage, NeedsName, PreviewSection, saveTemplate, TemplatesPage } from "./pages/templates";
 import { refusalText } from "./refusal";
 import { type ConsoleEnv, cookieOptions, cookieSecret, formOf, pathOf, safeNext } from "./request";
+import { exportConsoleRoutes } from "./routes-exports";
 import { settingsRoutes } from "./routes-settings";
 import { sessionFor, signInWithKey, signInWithPassword, signOut } from "./sessions";
 import { CONSOLE_CSS, FAVICON_SVG } from "./style";
@@ -379,6 +380,7 @@ export function consoleRoutes(api: ApiFetch) {
     return body === null ? c.html(notFound(p), 404) : c.html(body);
   });
   settingsRoutes(app, { page, formPost, action });
+  exportConsoleRoutes(app, { page });
   app.get("/console/keywords", async (c) => c.html(await KeywordsPage({ ...page(c), notice: c.get("notice") })));
   // A new keyword the API refuses (a clash, a bad word) comes back as typed, with why.
   app.post("/console/keywords/create", (c) =>

@@ -10,6 +10,14 @@ const page = {
   cursor: z.string().max(200).optional(),
 };
 
+export const InboundListQuery = z.object({
+  customer_id: id.optional(),
+  step: z.enum(INBOUND_STEPS).optional(),
+  outcome: z.string().max(40).optional(),
+  keyword_id: id.optional(),
+  ...page,
+});
+
 const InboundSchema = z
   .object({
     id: z.string(),
@@ -88,13 +96,7 @@ export const inboundRoutes = createRouter()
       summary: "The inbound log: every message received, which step took it, and what it answered",
       scope: "read",
       request: {
-        query: z.object({
-          customer_id: id.optional(),
-          step: z.enum(INBOUND_STEPS).optional(),
-          outcome: z.string().max(40).optional(),
-          keyword_id: id.optional(),
-          ...page,
-        }),
+        query: InboundListQuery,
       },
       responses: {
         200: jsonContent(

@@ -40,7 +40,7 @@ const ItemSchema = z
   })
   .openapi("InboxItem");
 
-const ListQuery = z.object({
+export const InboxListQuery = z.object({
   status: z.enum(["open", "done"]).optional(),
   category: category.optional(),
   assignee_id: z.string().max(64).optional(),
@@ -94,7 +94,7 @@ export const inboxRoutes = createRouter()
       tags,
       summary: "List inbox items, with counts per category",
       scope: "read",
-      request: { query: ListQuery },
+      request: { query: InboxListQuery },
       responses: {
         200: jsonContent(
           z.object({

@@ -102,4 +102,7 @@ export const enTasks = {
   ap_pending: "In review",
   ap_rejected: "Refused",
   ap_missing: "Not found at the provider",
+  exportCsv: "Download as a spreadsheet (CSV)",
+  exportConsent: "Consent record (CSV)",
+  exportResults: "Download the results (CSV)",
 };

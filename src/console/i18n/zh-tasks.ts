@@ -98,4 +98,7 @@ export const zhTasks: typeof enTasks = {
   ap_pending: "审核中",
   ap_rejected: "未通过",
   ap_missing: "服务商处不存在",
+  exportCsv: "下载表格（CSV，可用 Excel 打开）",
+  exportConsent: "同意记录（CSV）",
+  exportResults: "下载结果（CSV）",
 };

@@ -306,6 +306,15 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
       <Notice text={props.notice} />
       <p>
         <span class="badge">{kindWord(w, c)}</span> <span class="badge">{term(w, "st_", c.status)}</span>
+        {!draft && (
+          <>
+            {" "}
+            ·{" "}
+            <a href={`/console/export/campaign-results?${new URLSearchParams({ campaign_id: c.id })}`}>
+              {w.exportResults}
+            </a>
+          </>
+        )}
       </p>
       {draft && (
         <form method="post" action={`/console/campaigns/${c.id}/schedule`}>

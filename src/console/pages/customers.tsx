@@ -33,6 +33,13 @@ type ListProps = Props & {
   adding?: { form: Record<string, string>; error: string };
 };
 
+/** The list's filters, for its export (every page, in the list's order). */
+function exportOf(params: URLSearchParams): string {
+  const out = new URLSearchParams(params);
+  for (const k of ["total", "cursor"]) out.delete(k);
+  return out.toString().replace(/\+/g, "%20");
+}
+
 export async function CustomersPage(props: ListProps) {
   const { w, api, lang } = props;
   const view = VIEWS[props.query.view ?? ""];
@@ -120,7 +127,11 @@ export async function CustomersPage(props: ListProps) {
           <button type="submit">{w.search}</button>
         </form>
       </search>
-      <p data-testid="total">{fill(w.customersFound, { n: list.total.toLocaleString(lang) })}</p>
+      <p data-testid="total">
+        {fill(w.customersFound, { n: list.total.toLocaleString(lang) })} ·{" "}
+        <a href={`/console/export/customers?${exportOf(params)}`}>{w.exportCsv}</a> ·{" "}
+        <a href="/console/export/consent">{w.exportConsent}</a>
+      </p>
       {list.data.length === 0 ? (
         <p class="muted">{w.noCustomers}</p>
       ) : (

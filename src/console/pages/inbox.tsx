@@ -69,6 +69,10 @@ export async function InboxPage(props: Props & { query: Record<string, string>; 
         <p>
           <a href={`/console/inbox?${new URLSearchParams({ status: status === "open" ? "done" : "open" })}`}>
             {status === "open" ? w.showDone : w.showOpen}
+          </a>{" "}
+          ·{" "}
+          <a href={`/console/export/inbox?${new URLSearchParams({ status, ...(category ? { category } : {}) })}`}>
+            {w.exportCsv}
           </a>
         </p>
       </nav>

@@ -21,4 +21,5 @@ export const scenarios: Record<string, () => Promise<Result>> = {
   plan_idle_tick_1m: async () => (await import("./plan-idle")).planIdleTick1m(),
   inbound_webhook: async () => (await import("./inbound")).inboundWebhook(),
   smpp_submit: async () => (await import("./smpp")).smppSubmit(),
+  export_1m: async () => (await import("./export")).export1m(),
 };

@@ -127,8 +127,8 @@ export async function CustomersPage(props: ListProps) {
           <button type="submit">{w.search}</button>
         </form>
       </search>
-      <p data-testid="total">
-        {fill(w.customersFound, { n: list.total.toLocaleString(lang) })} ·{" "}
+      <p data-testid="total">{fill(w.customersFound, { n: list.total.toLocaleString(lang) })}</p>
+      <p>
         <a href={`/console/export/customers?${exportOf(params)}`}>{w.exportCsv}</a> ·{" "}
         <a href="/console/export/consent">{w.exportConsent}</a>
       </p>

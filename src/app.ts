@@ -31,6 +31,7 @@ import { adminRoutes } from "./tenants/admin-routes";
 import { tenantRoutes } from "./tenants/routes";
 import { usageRoutes } from "./usage/routes";
 import { webhookRoutes } from "./webhooks/routes";
+import { subscriptionRoutes } from "./webhooks-out/routes";
 
 const BULK_JSON_PATHS = new Set(["/v1/shipments", "/v1/shipments/updates"]);
 const BULK_JSON_BYTES = 16 * 1024 * 1024;
@@ -69,6 +70,7 @@ export function createApp(deps: Deps) {
   app.route("/", templateRoutes);
   app.route("/", channelRoutes);
   app.route("/", exportRoutes);
+  app.route("/", subscriptionRoutes);
   app.route("/", bindingRoutes);
   app.route("/", messageRoutes);
   app.route("/", campaignRoutes);

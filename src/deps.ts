@@ -23,6 +23,8 @@ export type AppConfig = {
    * on Workers). Unset: the route does not exist.
    */
   adminToken?: string;
+  /** Outgoing webhooks may go to loopback and private addresses (tests, a closed network). */
+  webhooksAllowPrivate?: boolean;
 };
 
 export const defaultAppConfig: AppConfig = {

@@ -48,6 +48,7 @@ export async function depsFor(
       ...defaultAppConfig,
       ...(parsed.env.TIDINGS_PUBLIC_URL ? { publicUrl: parsed.env.TIDINGS_PUBLIC_URL } : {}),
       ...(parsed.env.TIDINGS_ADMIN_TOKEN ? { adminToken: parsed.env.TIDINGS_ADMIN_TOKEN } : {}),
+      ...(parsed.env.TIDINGS_WEBHOOKS_ALLOW_PRIVATE === "true" ? { webhooksAllowPrivate: true } : {}),
     },
     defaultTemplates: shippedTemplates,
     secretKey,

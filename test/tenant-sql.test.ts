@@ -10,6 +10,7 @@ import { runDispatch } from "../src/jobs/dispatch";
 import { runExpire } from "../src/jobs/expire";
 import { runLeadTimes } from "../src/jobs/lead-times";
 import { runPlan } from "../src/jobs/plan";
+import { runWebhooks } from "../src/jobs/webhooks";
 import { dueMessageIds } from "../src/outbox/claim";
 import { page, signIn } from "./console-helpers";
 import { drive } from "./drive";
@@ -65,6 +66,11 @@ const CROSS_WORKSPACE: { match: RegExp; why: string }[] = [
     why: "a claimed SMS marked done, by the id its claim returned",
   },
   { match: /^select distinct tenant_id from shipments$/, why: "the lead-time job lists the workspaces that ship" },
+  {
+    match:
+      /^update webhook_deliveries set lease_until = \?, attempts = attempts \+ 1 where id in \( select d\.id from webhook_deliveries d join webhook_endpoints e/,
+    why: "the webhooks job claims every workspace's due deliveries",
+  },
   {
     match: /^select \* from channels c where c\.provider in \('aliyun', 'tencent'\) and c\.archived_at is null/,
     why: "the approvals job finds every workspace's cloud channels due a look at the provider's reviews",
@@ -202,6 +208,8 @@ describe("tenant isolation in SQL", () => {
     expect(shipped.status).toBe(200);
     await runLeadTimes(env.deps);
     await runApprovals(env.deps);
+    await t.client.post("/v1/webhooks", { url: "https://bank.example/events", events: ["*"] });
+    await runWebhooks(env.deps);
     await runPlan(env.deps);
     // A queue batch of ids, as Workers dispatch.
     await runDispatch(env.deps, { ids: await dueMessageIds(env.db, env.clock.now().getTime(), 10) });

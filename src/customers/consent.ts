@@ -5,8 +5,10 @@
 
 import type { Ctx } from "../context";
 import type { RawStatement } from "../db/client";
+import { iso } from "../lib/time";
 import { skipPending } from "../outbox/moves";
 import { REASONS } from "../outbox/status";
+import { eventStatement } from "../webhooks-out/events";
 
 export type ConsentState = "subscribed" | "unsubscribed" | "never_asked";
 export type ConsentSource = "import" | "api" | "keyword" | "staff" | "console" | "provider";
@@ -56,6 +58,22 @@ export function consentStatements(
   if (change.state === "unsubscribed" && customer.consentState !== "unsubscribed") {
     out.push(...cancelMarketing(ctx, customer.tenantId, customer.id));
   }
+  out.push(
+    eventStatement(
+      { ids: ctx.ids, tenantId: customer.tenantId },
+      "consent.changed",
+      {
+        customer_id: customer.id,
+        phone: customer.phone,
+        state: change.state,
+        previous: customer.consentState,
+        source: change.source,
+        evidence: change.evidence,
+        at: iso(change.at ?? ctx.clock.now().getTime()),
+      },
+      change.at ?? ctx.clock.now().getTime(),
+    ),
+  );
   return out;
 }
 

@@ -1088,3 +1088,69 @@ export type InboundRow = typeof inboundMessages.$inferSelect;
 export type KeywordRow = typeof keywords.$inferSelect;
 export type ShipmentRow = typeof shipments.$inferSelect;
 export type LeadTimeCellRow = typeof leadTimeCells.$inferSelect;
+
+/** What an outgoing webhook can be sent for; `*` subscribes to all. */
+export const WEBHOOK_EVENTS = [
+  "message.status",
+  "inbound.received",
+  "consent.changed",
+  "campaign.started",
+  "campaign.completed",
+  "import.finished",
+  "webhook.test",
+] as const;
+
+/** An integrator's endpoint: where events go, which ones, and the secret they are signed with. */
+export const webhookEndpoints = sqliteTable(
+  "webhook_endpoints",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    /** Event types, or ["*"]. */
+    events: text("events", { mode: "json" }).$type<string[]>().notNull(),
+    active: integer("active", { mode: "boolean" }).notNull(),
+    /** AES-GCM ciphertext of the signing secret (whsec_…), shown once when made. */
+    secret: text("secret").notNull(),
+    /** Why it was turned off by Tidings (deliveries failed for a day); null when on or turned off by a person. */
+    disabledReason: text("disabled_reason"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("webhook_endpoints_tenant").on(t.tenantId)],
+);
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+
+/** One event for one endpoint: the outbox of outgoing webhooks, and their delivery log. */
+export const webhookDeliveries = sqliteTable(
+  "webhook_deliveries",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    endpointId: text("endpoint_id").notNull(),
+    /** The event's id (webhook-id): the same for every endpoint and every attempt. */
+    eventId: text("event_id").notNull(),
+    eventType: text("event_type").notNull(),
+    /** The exact body sent (and signed). */
+    payload: text("payload").notNull(),
+    status: text("status", { enum: ["pending", "delivered", "failed"] }).notNull(),
+    attempts: integer("attempts").notNull(),
+    nextAttemptAt: integer("next_attempt_at").notNull(),
+    leaseUntil: integer("lease_until"),
+    lastStatus: integer("last_status"),
+    lastLatencyMs: integer("last_latency_ms"),
+    /** The start of the endpoint's answer, or why there was none. */
+    lastResponse: text("last_response"),
+    createdAt: integer("created_at").notNull(),
+    deliveredAt: integer("delivered_at"),
+  },
+  (t) => [
+    index("webhook_deliveries_due").on(t.status, t.nextAttemptAt).where(sql`status = 'pending'`),
+    index("webhook_deliveries_endpoint").on(t.tenantId, t.endpointId, t.createdAt),
+  ],
+);
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;

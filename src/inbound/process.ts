@@ -24,7 +24,9 @@ import { runKeyword } from "../keywords/actions";
 import { findKeyword } from "../keywords/match";
 import { activeKeywords } from "../keywords/service";
 import { isCountry, normalizePhone } from "../lib/phone";
+import { iso } from "../lib/time";
 import { getTenantRow } from "../tenants/store";
+import { eventStatement } from "../webhooks-out/events";
 import { complianceWords, matchOptOut, matchWhole, type OptOutMatch } from "./compliance";
 import { helpStep, optInStep, optOutStep, takesOptIn } from "./consent-steps";
 import { answerOf, attributed, responseStatement } from "./conversation";
@@ -239,7 +241,26 @@ async function processOne(
       }),
     );
   }
+  // Told to integrators once: only while the message is still unprocessed (the batch's
+  // next statement marks it).
   statements.push(
+    eventStatement(
+      { ids: deps.ids, tenantId: row.tenantId },
+      "inbound.received",
+      {
+        inbound_id: row.id,
+        customer_id: who?.id ?? null,
+        from: row.fromPhone,
+        text: row.body,
+        step: handled.step,
+        outcome: handled.outcome,
+        keyword_id: handled.keywordId ?? null,
+        in_reply_to: { message_id: i.attributed?.id ?? null, campaign_id: i.attributed?.campaignId ?? null },
+        received_at: iso(row.receivedAt),
+      },
+      now,
+      { unprocessedInbound: row.id },
+    ),
     processedStatement(row.id, now, {
       customerId: who?.id ?? null,
       step: handled.step,

@@ -5,6 +5,7 @@ import { runExpire } from "./expire";
 import { runInbound } from "./inbound";
 import { runLeadTimes } from "./lead-times";
 import { runPlan } from "./plan";
+import { runWebhooks } from "./webhooks";
 
 /**
  * A scheduled job: a plain function and its cron schedule (UTC). node-cron (src/node/cron.ts)
@@ -60,6 +61,15 @@ export const jobs: Job[] = [
     schedule: "*/15 * * * *",
     async run(deps) {
       await runApprovals(deps);
+    },
+  },
+  {
+    name: "webhooks",
+    schedule: "* * * * *",
+    // Retries come due between minutes; a new event waits at most this long.
+    nodeSchedule: "*/5 * * * * *",
+    async run(deps) {
+      await runWebhooks(deps);
     },
   },
   {

@@ -20,6 +20,7 @@ const ConfigSchema = z.object({
     .optional(),
   /** Enables POST /admin/tenants for this bearer token (at least 24 characters). */
   TIDINGS_ADMIN_TOKEN: z.string().min(24, "must be at least 24 characters").optional(),
+  TIDINGS_WEBHOOKS_ALLOW_PRIVATE: z.enum(["true", "false"]).optional(),
   TIDINGS_MAX_JSON_BYTES: z.coerce
     .number()
     .int()

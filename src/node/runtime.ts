@@ -51,6 +51,7 @@ export async function nodeDeps(
       dispatchLeaseMs: config.TIDINGS_DISPATCH_LEASE_MS,
       inboundLeaseMs: config.TIDINGS_INBOUND_LEASE_MS,
       ...(config.TIDINGS_ADMIN_TOKEN ? { adminToken: config.TIDINGS_ADMIN_TOKEN } : {}),
+      ...(config.TIDINGS_WEBHOOKS_ALLOW_PRIVATE === "true" ? { webhooksAllowPrivate: true } : {}),
       ...(config.TIDINGS_PUBLIC_URL ? { publicUrl: config.TIDINGS_PUBLIC_URL } : {}),
     },
     docsAssets: swaggerUiAssets(),

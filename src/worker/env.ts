@@ -25,6 +25,7 @@ export const WorkerEnvSchema = z.object({
   TIDINGS_PUBLIC_URL: z.url().optional(),
   /** Enables POST /admin/tenants for this bearer token: how workspaces are made on Workers. */
   TIDINGS_ADMIN_TOKEN: z.string().min(24, "must be at least 24 characters").optional(),
+  TIDINGS_WEBHOOKS_ALLOW_PRIVATE: z.enum(["true", "false"]).optional(),
   /** Local development (`npm run dev:worker`): seed Demo Gym into an empty database. */
   TIDINGS_SEED_DEMO: z.enum(["true", "false"]).optional(),
 });

@@ -1,0 +1,97 @@
+// Sends what the outbox of outgoing webhooks holds: claims due deliveries under a lease, posts
+// each signed, and records what the endpoint answered. A failure is tried again later, for
+// about a day; then the endpoint is turned off, saying why. Every workspace's (a job).
+import type { Database } from "../db/client";
+import type { Clock } from "../lib/clock";
+import { open, type SecretKey } from "../lib/secretbox";
+import { refusedAddress } from "./address";
+import { signatureHeaders } from "./sign";
+import { claimDueDeliveries, type Due, outcomeStatements } from "./store";
+
+/** Waits before each further attempt: about a day in all (27 h 35 min after the first). */
+export const WEBHOOK_BACKOFF_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+const DEADLINE_MS = 10_000;
+const LEASE_MS = 60_000;
+const BATCH = 50;
+const AT_ONCE = 8;
+const EXCERPT = 500;
+
+export type WebhookDeps = { db: Database; clock: Clock; secretKey: SecretKey; allowPrivate: boolean };
+
+/** The start of an answer's body, read no further than that. */
+async function excerpt(res: Response): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return "";
+  let text = "";
+  const decoder = new TextDecoder();
+  while (text.length < EXCERPT) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  await reader.cancel().catch(() => {});
+  return text.slice(0, EXCERPT);
+}
+
+async function attempt(deps: WebhookDeps, d: Due) {
+  const started = deps.clock.now();
+  // Elapsed time of the call, not a time of day: measured, not from the clock.
+  const t0 = performance.now();
+  const refused = refusedAddress(d.url, deps.allowPrivate);
+  if (refused) return { ok: false, status: null, latency: 0, response: `Not sent: the address ${refused}` };
+  try {
+    const secret = await open(deps.secretKey, d.secret);
+    const res = await fetch(d.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "user-agent": "Tidings-Webhooks/1",
+        ...(await signatureHeaders(secret, d.event_id, started, d.payload)),
+      },
+      body: d.payload,
+      // A redirect could lead anywhere, a private address too: it counts as the answer.
+      redirect: "manual",
+      signal: AbortSignal.timeout(DEADLINE_MS),
+    });
+    const response = await excerpt(res).catch(() => "");
+    const latency = Math.round(performance.now() - t0);
+    return { ok: res.status >= 200 && res.status < 300, status: res.status, latency, response };
+  } catch (e) {
+    const latency = Math.round(performance.now() - t0);
+    const why = (e as Error).name === "TimeoutError" ? `No answer within ${DEADLINE_MS} ms` : (e as Error).message;
+    return { ok: false, status: null, latency, response: why };
+  }
+}
+
+/** One run: claims what is due (at most `BATCH`), sends it, records each outcome. */
+export async function deliverWebhooks(deps: WebhookDeps) {
+  const now = deps.clock.now().getTime();
+  // A test goes to an endpoint that is turned off too; anything else waits while it is off.
+  const due = await claimDueDeliveries(deps.db, now, now + LEASE_MS, BATCH);
+  const out = { delivered: 0, retrying: 0, failed: 0 };
+  let next = 0;
+  const worker = async () => {
+    while (next < due.length) {
+      const d = due[next++] as Due;
+      const r = await attempt(deps, d);
+      const at = deps.clock.now().getTime();
+      const wait = WEBHOOK_BACKOFF_MS[d.attempts - 1];
+      const status = r.ok ? "delivered" : wait === undefined ? "failed" : "pending";
+      out[r.ok ? "delivered" : status === "failed" ? "failed" : "retrying"]++;
+      const statements = outcomeStatements(d, {
+        status,
+        at,
+        nextAttemptAt: at + (wait ?? 0),
+        response: r,
+        // Tried for a day and never taken: the endpoint is turned off, unless it took another since.
+        disable:
+          status === "failed"
+            ? `Deliveries failed for a day; the last answer: ${r.status ?? "none"} ${r.response}`.slice(0, 500)
+            : null,
+      });
+      await deps.db.batch(statements);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(AT_ONCE, due.length) }, worker));
+  return out;
+}

@@ -1,0 +1,119 @@
+// The outgoing webhooks' raw SQL: the fan-out of an event to the endpoints that take it, the
+// job's claim of due deliveries (every workspace's) and the record of each attempt.
+import type { Database, RawStatement } from "../db/client";
+
+/**
+ * One delivery row per endpoint that takes the event: every active one of the workspace
+ * subscribed to its type, or the one named (a test, whatever it is subscribed to).
+ */
+export function fanOut(
+  tenantId: string,
+  eventId: string,
+  type: string,
+  payload: string,
+  at: number,
+  to?: string,
+  /** Only while this inbound SMS is unprocessed (the same batch marks it). */
+  unprocessedInbound?: string,
+): RawStatement {
+  const guard = unprocessedInbound
+    ? " and exists (select 1 from inbound_messages where id = ? and tenant_id = ? and status = 'received')"
+    : "";
+  return {
+    sql: `insert into webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, payload, status, attempts,
+            next_attempt_at, created_at)
+          select ? || '.' || e.id, e.tenant_id, e.id, ?, ?, ?, 'pending', 0, ?, ?
+          from webhook_endpoints e
+          where e.tenant_id = ? and ${
+            to ? "e.id = ?" : "e.active = 1 and exists (select 1 from json_each(e.events) where value in (?, '*'))"
+          }${guard}`,
+    params: [
+      eventId,
+      eventId,
+      type,
+      payload,
+      at,
+      at,
+      tenantId,
+      to ?? type,
+      ...(unprocessedInbound ? [unprocessedInbound, tenantId] : []),
+    ],
+  };
+}
+
+export type Due = {
+  id: string;
+  tenant_id: string;
+  endpoint_id: string;
+  event_id: string;
+  payload: string;
+  attempts: number;
+  created_at: number;
+  url: string;
+  secret: string;
+};
+
+/**
+ * Up to `limit` deliveries due by `now`, of every workspace, leased until `leaseUntil` with the
+ * attempt counted. A test goes to an endpoint that is turned off too; anything else waits.
+ */
+export function claimDueDeliveries(db: Database, now: number, leaseUntil: number, limit: number): Promise<Due[]> {
+  return db.rawAll<Due>(
+    `update webhook_deliveries set lease_until = ?, attempts = attempts + 1
+     where id in (
+       select d.id from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id and e.tenant_id = d.tenant_id
+       where d.status = 'pending' and d.next_attempt_at <= ? and (d.lease_until is null or d.lease_until < ?)
+         and (e.active = 1 or d.event_type = 'webhook.test')
+       order by d.next_attempt_at limit ?)
+     returning id, tenant_id, endpoint_id, event_id, payload, attempts, created_at,
+       (select url from webhook_endpoints e where e.id = endpoint_id) as url,
+       (select secret from webhook_endpoints e where e.id = endpoint_id) as secret`,
+    [leaseUntil, now, now, limit],
+  );
+}
+
+/** What an attempt came to; with `disable`, the endpoint is turned off for that reason (unless it took one since). */
+export function outcomeStatements(
+  d: Due,
+  o: {
+    status: "delivered" | "pending" | "failed";
+    at: number;
+    nextAttemptAt: number;
+    response: { status: number | null; latency: number; response: string; ok: boolean };
+    disable: string | null;
+  },
+): RawStatement[] {
+  const out: RawStatement[] = [
+    {
+      sql: `update webhook_deliveries set status = ?, lease_until = null, next_attempt_at = ?, last_status = ?,
+              last_latency_ms = ?, last_response = ?, delivered_at = ?
+            where id = ? and tenant_id = ?`,
+      params: [
+        o.status,
+        o.nextAttemptAt,
+        o.response.status,
+        o.response.latency,
+        o.response.response,
+        o.response.ok ? o.at : null,
+        d.id,
+        d.tenant_id,
+      ],
+    },
+  ];
+  if (o.disable)
+    out.push({
+      sql: `update webhook_endpoints set active = 0, disabled_reason = ?, updated_at = ?
+            where id = ? and tenant_id = ? and active = 1 and not exists (
+              select 1 from webhook_deliveries x where x.tenant_id = ? and x.endpoint_id = ? and x.delivered_at > ?)`,
+      params: [o.disable, o.at, d.endpoint_id, d.tenant_id, d.tenant_id, d.endpoint_id, d.created_at],
+    });
+  return out;
+}
+
+/** How many endpoints a workspace has. */
+export async function endpointCount(db: Database, tenantId: string): Promise<number> {
+  const [r] = await db.rawAll<{ n: number }>("select count(*) as n from webhook_endpoints where tenant_id = ?", [
+    tenantId,
+  ]);
+  return r?.n ?? 0;
+}

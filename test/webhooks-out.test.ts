@@ -1,0 +1,224 @@
+// Outgoing webhooks against a receiver on loopback that verifies each signature with the
+// `standardwebhooks` package: a test event arrives signed; an endpoint answering 500 is tried
+// again with backoff and, once it recovers, gets each event exactly once; after a day of
+// failures it is turned off with the reason; private addresses are refused unless allowed.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Webhook } from "standardwebhooks";
+import { afterAll, describe, expect, it } from "vitest";
+import { runWebhooks } from "../src/jobs/webhooks";
+import { WEBHOOK_BACKOFF_MS } from "../src/webhooks-out/deliver";
+import { setup, tenant } from "./helpers";
+import { customer, settle, twoWay } from "./two-way";
+
+type Seen = { id: string; type: string; verified: boolean; body: Record<string, unknown>; answered: number };
+
+/** A receiver that answers each request with the status `answer()` says, verifying what came. */
+class Receiver {
+  readonly seen: Seen[] = [];
+  secret = "";
+  answer = () => 200;
+  private server!: Server;
+  url = "";
+  async start() {
+    this.server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (d) => {
+        body += d;
+      });
+      req.on("end", () => {
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+        // The package's own signature for what came (its verify() also wants the timestamp within
+        // five minutes of the real clock, which the tests' simulated clock is not).
+        const id = headers["webhook-id"] ?? "";
+        const at = new Date(Number(headers["webhook-timestamp"]) * 1000);
+        const expected = new Webhook(this.secret).sign(id, at, body);
+        const verified = (headers["webhook-signature"] ?? "").split(" ").includes(expected);
+        const parsed = JSON.parse(body) as Record<string, unknown>;
+        const answered = this.answer();
+        this.seen.push({ id, type: String(parsed.type), verified, body: parsed, answered });
+        res.writeHead(answered, { "content-type": "text/plain" });
+        res.end(answered === 200 ? "ok" : "database is down");
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", () => r()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/hooks`;
+    return this;
+  }
+  close() {
+    return new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+const receivers: Receiver[] = [];
+afterAll(() => Promise.all(receivers.map((r) => r.close())));
+
+async function subscribed(events: string[] = ["*"]) {
+  const env = setup("2026-11-23T04:00:00Z", { webhooksAllowPrivate: true });
+  const receiver = await new Receiver().start();
+  receivers.push(receiver);
+  const t = await tenant(env);
+  const made = await t.client.post("/v1/webhooks", { url: receiver.url, events });
+  expect(made.status).toBe(201);
+  expect(made.body.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+  receiver.secret = made.body.secret;
+  return { env, t, receiver, endpoint: made.body };
+}
+
+describe("outgoing webhooks", () => {
+  it("sends a test event signed as Standard Webhooks has it, and logs the delivery", async () => {
+    const { env, t, receiver, endpoint } = await subscribed();
+    // The secret is shown once.
+    expect((await t.client.get(`/v1/webhooks/${endpoint.id}`)).body.secret).toBeUndefined();
+    const test = await t.client.post(`/v1/webhooks/${endpoint.id}/test`, {});
+    expect(test.status).toBe(202);
+    expect(await runWebhooks(env.deps)).toEqual({ delivered: 1, retrying: 0, failed: 0 });
+    expect(receiver.seen).toEqual([
+      {
+        id: test.body.event_id,
+        type: "webhook.test",
+        verified: true,
+        body: {
+          type: "webhook.test",
+          timestamp: "2026-11-23T04:00:00.000Z",
+          data: { webhook_id: endpoint.id, message: "A test from Tidings" },
+        },
+        answered: 200,
+      },
+    ]);
+    const log = (await t.client.get(`/v1/webhooks/${endpoint.id}/deliveries`)).body.data;
+    expect(log).toEqual([
+      expect.objectContaining({
+        id: test.body.delivery_id,
+        event_id: test.body.event_id,
+        status: "delivered",
+        attempts: 1,
+        response_status: 200,
+        response: "ok",
+        delivered_at: "2026-11-23T04:00:00.000Z",
+      }),
+    ]);
+    // Another workspace does not see it.
+    const other = await tenant(env);
+    expect((await other.client.get(`/v1/webhooks/${endpoint.id}/deliveries`)).status).toBe(404);
+  });
+
+  it("tries a failing endpoint again with backoff, and delivers each event once when it recovers", async () => {
+    const { env, t, receiver, endpoint } = await subscribed();
+    receiver.answer = () => 500;
+    const a = (await t.client.post(`/v1/webhooks/${endpoint.id}/test`, {})).body;
+    const b = (await t.client.post(`/v1/webhooks/${endpoint.id}/test`, {})).body;
+    expect(await runWebhooks(env.deps)).toEqual({ delivered: 0, retrying: 2, failed: 0 });
+    // Not due again before its wait.
+    env.clock.advance(WEBHOOK_BACKOFF_MS[0] as number);
+    expect(await runWebhooks(env.deps)).toEqual({ delivered: 0, retrying: 2, failed: 0 });
+    receiver.answer = () => 200;
+    expect(await runWebhooks(env.deps)).toEqual({ delivered: 0, retrying: 0, failed: 0 });
+    env.clock.advance(WEBHOOK_BACKOFF_MS[1] as number);
+    expect(await runWebhooks(env.deps)).toEqual({ delivered: 2, retrying: 0, failed: 0 });
+    env.clock.advance(86_400_000);
+    expect(await runWebhooks(env.deps)).toEqual({ delivered: 0, retrying: 0, failed: 0 });
+    const taken = receiver.seen.filter((s) => s.answered === 200);
+    expect(taken.every((s) => s.verified)).toBe(true);
+    expect(taken.map((s) => s.id).sort()).toEqual([a.event_id, b.event_id].sort());
+    // Every attempt carried the same webhook-id: the receiver can tell a retry from a new event.
+    expect(receiver.seen.map((s) => s.id).sort()).toEqual(
+      [a.event_id, a.event_id, a.event_id, b.event_id, b.event_id, b.event_id].sort(),
+    );
+    const log = (await t.client.get(`/v1/webhooks/${endpoint.id}/deliveries`)).body.data;
+    expect(log.map((d: { status: string; attempts: number }) => `${d.status}:${d.attempts}`)).toEqual([
+      "delivered:3",
+      "delivered:3",
+    ]);
+  });
+
+  it("turns an endpoint off after a day of failures, saying why; a redelivery goes once it is on again", async () => {
+    const { env, t, receiver, endpoint } = await subscribed();
+    receiver.answer = () => 503;
+    const test = (await t.client.post(`/v1/webhooks/${endpoint.id}/test`, {})).body;
+    for (const wait of [0, ...WEBHOOK_BACKOFF_MS]) {
+      env.clock.advance(wait);
+      await runWebhooks(env.deps);
+    }
+    const off = (await t.client.get(`/v1/webhooks/${endpoint.id}`)).body;
+    expect(off.active).toBe(false);
+    expect(off.disabled_reason).toBe("Deliveries failed for a day; the last answer: 503 database is down");
+    const [d] = (await t.client.get(`/v1/webhooks/${endpoint.id}/deliveries`)).body.data;
+    expect(d).toMatchObject({ status: "failed", attempts: WEBHOOK_BACKOFF_MS.length + 1, response_status: 503 });
+
+    receiver.answer = () => 200;
+    const on = await t.client.patch(`/v1/webhooks/${endpoint.id}`, { active: true });
+    expect(on.body).toMatchObject({ active: true, disabled_reason: null });
+    const again = await t.client.post(`/v1/webhooks/${endpoint.id}/deliveries/${test.delivery_id}/redeliver`, {});
+    expect(again.status).toBe(202);
+    expect(await runWebhooks(env.deps)).toEqual({ delivered: 1, retrying: 0, failed: 0 });
+    expect(receiver.seen.at(-1)).toMatchObject({ id: test.event_id, verified: true });
+  });
+
+  it("refuses private and loopback addresses unless allowed, naming the field, and changes nothing", async () => {
+    const env = setup("2026-11-23T04:00:00Z");
+    const t = await tenant(env);
+    for (const url of [
+      "http://127.0.0.1:8080/x",
+      "http://localhost/x",
+      "http://10.1.2.3/x",
+      "http://169.254.169.254/latest/meta-data",
+      "http://[::1]/x",
+      "http://192.168.1.10/x",
+      "https://db.internal/x",
+      "ftp://example.com/x",
+    ]) {
+      const r = await t.client.post("/v1/webhooks", { url, events: ["*"] });
+      expect(r.status, url).toBe(422);
+      expect(r.body.error.details[0].path).toBe("url");
+    }
+    expect((await t.client.post("/v1/webhooks", { url: "https://bank.example/x", events: ["nope"] })).status).toBe(422);
+    expect((await t.client.get("/v1/webhooks")).body.data).toEqual([]);
+    const ok = await t.client.post("/v1/webhooks", {
+      url: "https://bank.example/tidings",
+      events: ["consent.changed"],
+    });
+    expect(ok.status).toBe(201);
+  });
+
+  it("tells an integrator of replies and opt-outs as they happen, once each, only what it subscribed to", async () => {
+    const env = setup("2026-11-23T04:00:00Z", { webhooksAllowPrivate: true });
+    const receiver = await new Receiver().start();
+    const narrow = await new Receiver().start();
+    receivers.push(receiver, narrow);
+    const t = await twoWay(env, { locale: "en" });
+    const all = await t.client.post("/v1/webhooks", {
+      url: receiver.url,
+      events: ["inbound.received", "consent.changed"],
+    });
+    receiver.secret = all.body.secret;
+    const only = await t.client.post("/v1/webhooks", { url: narrow.url, events: ["consent.changed"] });
+    narrow.secret = only.body.secret;
+    const li = await customer(t.client, { phone: "+8613800138001", name: "Li", consent: { state: "subscribed" } });
+    await t.sms("+8613800138001", "STOP");
+    await settle(env);
+    // The pipeline runs again (a retried webhook, a lease run out): nothing is told twice.
+    await settle(env);
+    await runWebhooks(env.deps);
+    const told = receiver.seen.map(
+      (s) =>
+        `${s.type}:${(s.body.data as { state?: string; step?: string }).state ?? (s.body.data as { step?: string }).step}`,
+    );
+    expect(told.sort()).toEqual([
+      "consent.changed:subscribed",
+      "consent.changed:unsubscribed",
+      "inbound.received:opt_out",
+    ]);
+    expect(receiver.seen.every((s) => s.verified)).toBe(true);
+    const stop = receiver.seen.find((s) => s.type === "inbound.received")?.body.data;
+    expect(stop).toMatchObject({ customer_id: li.id, from: "+8613800138001", text: "STOP", step: "opt_out" });
+    const optOut = receiver.seen.find((s) => (s.body.data as { state?: string }).state === "unsubscribed")?.body.data;
+    expect(optOut).toMatchObject({ customer_id: li.id, previous: "subscribed", source: "keyword" });
+    expect(narrow.seen.map((s) => s.type)).toEqual(["consent.changed", "consent.changed"]);
+    // Another workspace's events never reach them.
+    const other = await twoWay(env, { locale: "en" });
+    await customer(other.client, { phone: "+8613800138009", name: "Wang", consent: { state: "subscribed" } });
+    await runWebhooks(env.deps);
+    expect(receiver.seen).toHaveLength(3);
+  });
+});

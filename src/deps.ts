@@ -55,6 +55,11 @@ export type Deps = {
   storeInbound?: InboundSink;
   /** Run by the pipeline before each claim: brings in what `storeInbound` journaled (Node's jobs thread). */
   inboundIntake?: () => Promise<void>;
+  /**
+   * The addresses a host name resolves to (Node): an outgoing webhook is not sent to a name that
+   * resolves to a private address. Workers' fetch cannot reach a private network.
+   */
+  resolveHost?: (host: string) => Promise<string[]>;
   /** Aborted when the runtime stops its jobs: a long run (a backlog, a broadcast) ends after its batch. */
   signal?: AbortSignal;
   /** Where imports parse their CSV (Node: a thread of its own); inline when absent. */

@@ -4,6 +4,7 @@
 // of another workspace. On both runtimes.
 import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
+import { csvCell } from "../src/exports/csv";
 import { page, signIn } from "./console-helpers";
 import { type TestEnv, tenant } from "./harness";
 
@@ -78,6 +79,9 @@ describe("exports", () => {
     const evil = rows.slice(1).find((r) => r[head.indexOf("tier")] === "silver") as string[];
     expect(evil[head.indexOf("name")]).toBe('\'=HYPERLINK("http://evil.example","点我")');
     expect(evil[head.indexOf("external_id")]).toBe("'-42");
+    expect(csvCell(" =1+1")).toBe("' =1+1");
+    expect(csvCell("＝SUM(A1)")).toBe("'＝SUM(A1)");
+    expect(csvCell(-42)).toBe("-42");
     expect(all.text).not.toContain("Not ours");
 
     const gold = parseCsv((await download(env, t.key, "/v1/exports/customers?tier=gold")).text);

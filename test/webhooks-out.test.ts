@@ -151,6 +151,8 @@ describe("outgoing webhooks", () => {
     expect(on.body).toMatchObject({ active: true, disabled_reason: null });
     const again = await t.client.post(`/v1/webhooks/${endpoint.id}/deliveries/${test.delivery_id}/redeliver`, {});
     expect(again.status).toBe(202);
+    // A fresh run of attempts: a failure now is tried again, not final.
+    expect(again.body).toMatchObject({ status: "pending", attempts: 0 });
     expect(await runWebhooks(env.deps)).toEqual({ delivered: 1, retrying: 0, failed: 0 });
     expect(receiver.seen.at(-1)).toMatchObject({ id: test.event_id, verified: true });
   });
@@ -166,6 +168,13 @@ describe("outgoing webhooks", () => {
       "http://[::1]/x",
       "http://192.168.1.10/x",
       "https://db.internal/x",
+      "http://localhost./x",
+      "http://metadata.google.internal./x",
+      "http://2130706433/x",
+      "http://0x7f.1/x",
+      "http://[::ffff:7f00:1]/x",
+      "http://[64:ff9b::7f00:1]/x",
+      "http://198.18.0.1/x",
       "ftp://example.com/x",
     ]) {
       const r = await t.client.post("/v1/webhooks", { url, events: ["*"] });
@@ -220,5 +229,20 @@ describe("outgoing webhooks", () => {
     await customer(other.client, { phone: "+8613800138009", name: "Wang", consent: { state: "subscribed" } });
     await runWebhooks(env.deps);
     expect(receiver.seen).toHaveLength(3);
+  });
+
+  it("does not send to a name that resolves to a private address, and says so in the log", async () => {
+    const env = setup("2026-11-23T04:00:00Z");
+    const t = await tenant(env);
+    const made = await t.client.post("/v1/webhooks", { url: "https://hooks.bank.example/x", events: ["*"] });
+    expect(made.status).toBe(201);
+    env.deps.resolveHost = async (host) => (host === "hooks.bank.example" ? ["203.0.113.7", "10.0.0.5"] : []);
+    await t.client.post(`/v1/webhooks/${made.body.id}/test`, {});
+    expect(await runWebhooks(env.deps)).toEqual({ delivered: 0, retrying: 1, failed: 0 });
+    const [d] = (await t.client.get(`/v1/webhooks/${made.body.id}/deliveries`)).body.data;
+    expect(d).toMatchObject({
+      response_status: null,
+      response: "Not sent: the address resolves to a private or loopback address",
+    });
   });
 });

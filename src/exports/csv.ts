@@ -1,7 +1,8 @@
 // Cells as a spreadsheet should read them: RFC 4180 quoting, and a text that a spreadsheet would
 // take for a formula (= + - @, or a tab or return first) made plain with a leading apostrophe.
 
-const FORMULA = /^[=+\-@\t\r]/;
+// Spaces first, or the full-width forms, are read as a formula by some spreadsheets too.
+const FORMULA = /^[\s\u3000]*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]/;
 
 /** One value as a CSV cell: null and undefined empty, objects as JSON. */
 export function csvCell(value: unknown): string {

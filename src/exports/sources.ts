@@ -2,11 +2,12 @@
 // (so the same filters mean the same rows), and its columns, flat, in a fixed order.
 
 import { z } from "@hono/zod-openapi";
-import { and, desc, eq, gte, inArray, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import type { Ctx } from "../context";
 import { CustomerListQuery } from "../customers/schemas";
 import { listCustomers } from "../customers/service";
 import { consentEvents, customers } from "../db/schema";
+import { inList } from "../db/sql";
 import { InboundListQuery } from "../inbound/routes";
 import { listInbound } from "../inbound/service";
 import { InboxListQuery } from "../inbox/routes";
@@ -88,7 +89,8 @@ async function withCustomers(ctx: Ctx, page: Page): Promise<Page> {
     ? await ctx.db.orm
         .select({ id: customers.id, name: customers.name, externalId: customers.externalId })
         .from(customers)
-        .where(and(eq(customers.tenantId, ctx.tenantId), inArray(customers.id, ids)))
+        // One bound value, not one per id: D1 takes at most 100.
+        .where(and(eq(customers.tenantId, ctx.tenantId), inList(customers.id, ids)))
         .all()
     : [];
   const byId = new Map(people.map((p) => [p.id, p]));
@@ -127,7 +129,8 @@ const MESSAGE_COLUMNS: Column[] = [
 
 export const SOURCES: Record<string, Source> = {
   customers: {
-    filters: withoutPaging(CustomerListQuery) as never,
+    // A count per page is not wanted: `total` is the list's, not the file's.
+    filters: withoutPaging(CustomerListQuery).omit({ total: true } as never) as never,
     columns: [
       col("id"),
       col("external_id"),

@@ -44,7 +44,15 @@ export function exportStream(
           controller.close();
           return;
         }
-        const page = waiting ?? (await source.page(ctx, filters, cursor, EXPORT_PAGE));
+        let page: Page;
+        try {
+          page = waiting ?? (await source.page(ctx, filters, cursor, EXPORT_PAGE));
+        } catch (e) {
+          // The answer has started: the download is cut off, and the cause is said here.
+          console.error("an export failed after it started:", e);
+          controller.error(e);
+          return;
+        }
         waiting = null;
         let chunk = "";
         for (const r of page.data) {

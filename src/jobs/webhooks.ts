@@ -8,5 +8,6 @@ export async function runWebhooks(deps: Deps) {
     clock: deps.clock,
     secretKey: deps.secretKey,
     allowPrivate: deps.config.webhooksAllowPrivate === true,
+    resolveHost: deps.resolveHost,
   });
 }

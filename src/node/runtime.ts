@@ -1,3 +1,4 @@
+import { lookup } from "node:dns/promises";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { httpProviders, ProviderRegistry } from "../delivery/registry";
@@ -55,6 +56,7 @@ export async function nodeDeps(
       ...(config.TIDINGS_PUBLIC_URL ? { publicUrl: config.TIDINGS_PUBLIC_URL } : {}),
     },
     docsAssets: swaggerUiAssets(),
+    resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),
     defaultTemplates: loadDefaultTemplates(),
     secretKey,
     providers: new ProviderRegistry(

@@ -9,6 +9,10 @@ const PRIVATE_V4: [number, number][] = [
   [0xc0a80000, 16], // 192.168/16
   [0x64400000, 10], // 100.64/10, carrier-grade NAT
   [0x00000000, 8], // 0/8
+  [0xc6120000, 15], // 198.18/15, benchmarking
+  [0xc0000000, 24], // 192.0.0/24
+  [0xe0000000, 4], // 224/4, multicast
+  [0xf0000000, 4], // 240/4 and the broadcast address
 ];
 
 function v4(host: string): number | null {
@@ -35,17 +39,25 @@ export function refusedAddress(raw: string, allowPrivate: boolean): string | nul
   if (url.protocol !== "https:" && url.protocol !== "http:") return "must be an http(s) URL";
   if (url.username || url.password) return "must not carry a user name or password";
   if (allowPrivate) return null;
-  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, "");
+  // "localhost." is localhost: a trailing dot is the same name.
+  const host = url.hostname
+    .toLowerCase()
+    .replace(/^\[|\]$/g, "")
+    .replace(/\.+$/, "");
   if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".local") || host.endsWith(".internal"))
     return "must not point at this machine or a private network";
-  const ip = v4(host);
-  if (ip !== null) {
-    for (const [base, bits] of PRIVATE_V4)
-      if (ip >>> (32 - bits) === base >>> (32 - bits)) return "must not point at a private or loopback address";
-    return null;
-  }
-  // IPv6 literals: loopback, unspecified, unique-local, link-local, and v4-mapped.
-  if (host.includes(":") && (/^(::1?|f[cd][0-9a-f]{0,2}:|fe[89ab][0-9a-f]?:|::ffff:)/.test(host) || host === "::"))
-    return "must not point at a private or loopback address";
-  return null;
+  return privateIp(host) ? "must not point at a private or loopback address" : null;
+}
+
+/**
+ * Whether an IP address (as a resolver gives it) is loopback, private, link-local or otherwise
+ * not on the public internet: IPv4 ranges, and IPv6 loopback, unique-local, link-local, site-local,
+ * v4-mapped, NAT64 and 6to4.
+ */
+export function privateIp(address: string): boolean {
+  const ip = v4(address);
+  if (ip !== null) return PRIVATE_V4.some(([base, bits]) => ip >>> (32 - bits) === base >>> (32 - bits));
+  const a = address.toLowerCase();
+  if (!a.includes(":")) return false;
+  return a === "::" || /^(::1$|f[c-d][0-9a-f]{0,2}:|fe[89a-f][0-9a-f]?:|::ffff:|64:ff9b:|2002:)/.test(a);
 }

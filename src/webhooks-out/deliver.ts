@@ -4,19 +4,39 @@
 import type { Database } from "../db/client";
 import type { Clock } from "../lib/clock";
 import { open, type SecretKey } from "../lib/secretbox";
-import { refusedAddress } from "./address";
+import { privateIp, refusedAddress } from "./address";
 import { signatureHeaders } from "./sign";
 import { claimDueDeliveries, type Due, outcomeStatements } from "./store";
 
 /** Waits before each further attempt: about a day in all (27 h 35 min after the first). */
 export const WEBHOOK_BACKOFF_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 const DEADLINE_MS = 10_000;
-const LEASE_MS = 60_000;
 const BATCH = 50;
-const AT_ONCE = 8;
+// Workers open six connections at once: more would start their deadline waiting for one.
+const AT_ONCE = 6;
+// Longer than a run can take (every round waiting its whole deadline), so no other run takes them.
+const LEASE_MS = Math.ceil(BATCH / AT_ONCE) * DEADLINE_MS + 30_000;
 const EXCERPT = 500;
 
-export type WebhookDeps = { db: Database; clock: Clock; secretKey: SecretKey; allowPrivate: boolean };
+export type WebhookDeps = {
+  db: Database;
+  clock: Clock;
+  secretKey: SecretKey;
+  allowPrivate: boolean;
+  resolveHost?: ((host: string) => Promise<string[]>) | undefined;
+};
+
+/** Why a name that reads as public may still not be sent to: what it resolves to. */
+async function resolvesPrivate(deps: WebhookDeps, url: string): Promise<string | null> {
+  if (deps.allowPrivate || !deps.resolveHost) return null;
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+  try {
+    const addresses = await deps.resolveHost(host);
+    return addresses.some(privateIp) ? "resolves to a private or loopback address" : null;
+  } catch (e) {
+    return `could not be resolved (${(e as Error).message})`;
+  }
+}
 
 /** The start of an answer's body, read no further than that. */
 async function excerpt(res: Response): Promise<string> {
@@ -37,7 +57,9 @@ async function attempt(deps: WebhookDeps, d: Due) {
   const started = deps.clock.now();
   // Elapsed time of the call, not a time of day: measured, not from the clock.
   const t0 = performance.now();
-  const refused = refusedAddress(d.url, deps.allowPrivate);
+  // Checked when saved and again now; a name is resolved as well (left: a name that changes
+  // what it resolves to between this and the connection).
+  const refused = refusedAddress(d.url, deps.allowPrivate) ?? (await resolvesPrivate(deps, d.url));
   if (refused) return { ok: false, status: null, latency: 0, response: `Not sent: the address ${refused}` };
   try {
     const secret = await open(deps.secretKey, d.secret);
@@ -67,7 +89,8 @@ async function attempt(deps: WebhookDeps, d: Due) {
 export async function deliverWebhooks(deps: WebhookDeps) {
   const now = deps.clock.now().getTime();
   // A test goes to an endpoint that is turned off too; anything else waits while it is off.
-  const due = await claimDueDeliveries(deps.db, now, now + LEASE_MS, BATCH);
+  const leaseUntil = now + LEASE_MS;
+  const due = await claimDueDeliveries(deps.db, now, leaseUntil, BATCH);
   const out = { delivered: 0, retrying: 0, failed: 0 };
   let next = 0;
   const worker = async () => {
@@ -78,7 +101,7 @@ export async function deliverWebhooks(deps: WebhookDeps) {
       const wait = WEBHOOK_BACKOFF_MS[d.attempts - 1];
       const status = r.ok ? "delivered" : wait === undefined ? "failed" : "pending";
       out[r.ok ? "delivered" : status === "failed" ? "failed" : "retrying"]++;
-      const statements = outcomeStatements(d, {
+      const statements = outcomeStatements(d, leaseUntil, {
         status,
         at,
         nextAttemptAt: at + (wait ?? 0),

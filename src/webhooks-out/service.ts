@@ -1,7 +1,7 @@
 // Outgoing webhooks: the endpoints a workspace subscribes (the one writer of webhook_endpoints),
 // the events it is sent (rows of webhook_deliveries, one per endpoint, written with the change
 // they tell of), and their delivery log.
-import { and, desc, eq, lt, type SQL } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { Ctx } from "../context";
 import { type WebhookDeliveryRow, type WebhookEndpointRow, webhookDeliveries, webhookEndpoints } from "../db/schema";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
@@ -178,8 +178,14 @@ export async function redeliver(ctx: Ctx, id: string, deliveryId: string) {
   await ctx.db.batch([
     ctx.db.orm
       .update(webhookDeliveries)
-      .set({ status: "pending", nextAttemptAt: ctx.clock.now().getTime(), leaseUntil: null })
-      .where(where),
+      // A fresh run of attempts; one being sent now (its lease live) is left to finish.
+      .set({ status: "pending", nextAttemptAt: ctx.clock.now().getTime(), attempts: 0 })
+      .where(
+        and(
+          where,
+          or(isNull(webhookDeliveries.leaseUntil), lt(webhookDeliveries.leaseUntil, ctx.clock.now().getTime())),
+        ),
+      ),
   ]);
-  return deliveryView({ ...d, status: "pending", nextAttemptAt: ctx.clock.now().getTime() });
+  return deliveryView({ ...d, status: "pending", attempts: 0, nextAttemptAt: ctx.clock.now().getTime() });
 }

@@ -75,6 +75,8 @@ export function claimDueDeliveries(db: Database, now: number, leaseUntil: number
 /** What an attempt came to; with `disable`, the endpoint is turned off for that reason (unless it took one since). */
 export function outcomeStatements(
   d: Due,
+  /** The lease the claim took: an outcome is recorded only while it holds. */
+  leaseUntil: number,
   o: {
     status: "delivered" | "pending" | "failed";
     at: number;
@@ -86,8 +88,8 @@ export function outcomeStatements(
   const out: RawStatement[] = [
     {
       sql: `update webhook_deliveries set status = ?, lease_until = null, next_attempt_at = ?, last_status = ?,
-              last_latency_ms = ?, last_response = ?, delivered_at = ?
-            where id = ? and tenant_id = ?`,
+              last_latency_ms = ?, last_response = ?, delivered_at = coalesce(delivered_at, ?)
+            where id = ? and tenant_id = ? and lease_until = ?`,
       params: [
         o.status,
         o.nextAttemptAt,
@@ -97,6 +99,7 @@ export function outcomeStatements(
         o.response.ok ? o.at : null,
         d.id,
         d.tenant_id,
+        leaseUntil,
       ],
     },
   ];

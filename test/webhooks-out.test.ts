@@ -6,8 +6,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, describe, expect, it } from "vitest";
+import { runDispatch } from "../src/jobs/dispatch";
 import { runWebhooks } from "../src/jobs/webhooks";
 import { WEBHOOK_BACKOFF_MS } from "../src/webhooks-out/deliver";
+import { simulatorTenant } from "./harness";
 import { setup, tenant } from "./helpers";
 import { customer, settle, twoWay } from "./two-way";
 
@@ -244,5 +246,34 @@ describe("outgoing webhooks", () => {
       response_status: null,
       response: "Not sent: the address resolves to a private or loopback address",
     });
+  });
+
+  it("tells of each message's status as it changes, once, and only to a workspace that listens", async () => {
+    const env = setup("2026-11-23T04:00:00Z", { webhooksAllowPrivate: true });
+    const receiver = await new Receiver().start();
+    receivers.push(receiver);
+    const t = await simulatorTenant(env);
+    const made = await t.client.post("/v1/webhooks", { url: receiver.url, events: ["message.status"] });
+    receiver.secret = made.body.secret;
+    const c = await t.client.post("/v1/customers", { name: "Li", phone: "+8613800138001" });
+    const m = await t.client.post("/v1/messages", {
+      customer_id: c.body.id,
+      text: "Class moved to 7pm",
+      kind: "notification",
+    });
+    await runDispatch(env.deps);
+    await runDispatch(env.deps);
+    await runWebhooks(env.deps);
+    const final = (await t.client.get(`/v1/messages/${m.body.id}`)).body.status;
+    const told = receiver.seen.map((s) => s.body.data as { message_id: string; status: string; previous: string });
+    // The simulator's receipt comes at once, into the same write as the send: sending → delivered.
+    expect(told.map((d) => [d.previous, d.status])).toEqual([["sending", "delivered"]]);
+    expect(told.every((d) => d.message_id === m.body.id)).toBe(true);
+    // Each told once, in a chain from sending to where the message is now.
+    expect(told[0]?.previous).toBe("sending");
+    expect(told.at(-1)?.status).toBe(final);
+    for (let i = 1; i < told.length; i++) expect(told[i]?.previous).toBe(told[i - 1]?.status);
+    expect(new Set(told.map((d) => d.status)).size).toBe(told.length);
+    expect(receiver.seen.every((s) => s.verified)).toBe(true);
   });
 });

@@ -30,6 +30,7 @@ import type { CompiledTemplate } from "../templates/engine";
 import { renderData } from "../templates/preview";
 import { planFor } from "../tenants/store";
 import { type UsageMonth, usedThisMonth } from "../usage/counter";
+import { hasActiveEndpoint } from "../webhooks-out/store";
 
 /** A workspace as the dispatcher sees it, read once per run and kept up to date as messages go out. */
 export type TenantEnv = {
@@ -44,6 +45,8 @@ export type TenantEnv = {
   /** Template bindings looked up in this batch, by channel|key|locale (null: none). */
   bindings: Map<string, TemplateBindingRow | null>;
   brand: string;
+  /** Whether an outgoing webhook is turned on: only then are message events written. */
+  webhooks: boolean;
   /** Render data per (locale, zone) for this batch: the local date costs an Intl call. */
   data: Map<string, ReturnType<typeof renderData>>;
   now: Date;
@@ -82,6 +85,7 @@ async function tenantEnv(deps: Reader, tenantId: string): Promise<TenantEnv | nu
     templates: new Map(),
     bindings: new Map(),
     brand: brandName(tenant),
+    webhooks: await hasActiveEndpoint(deps.db, tenantId),
     data: new Map(),
     now,
   };

@@ -13,6 +13,7 @@ import { historyEntry } from "../outbox/history";
 import { leaseExpired, outcomeStatement } from "../outbox/moves";
 import { RenderMeter } from "../templates/engine";
 import { countSegments } from "../usage/counter";
+import { messageStatusEvent } from "../webhooks-out/events";
 import { channelsById, readBatch, type TenantEnv } from "./batch";
 import type { DispatchStats, Outcome } from "./outcome";
 import type { StatusUpdate } from "./provider";
@@ -181,8 +182,17 @@ async function writeLane(
   await deps.db.batch(outcomeStatements(deps, messages, outcomes, envs, stats));
   if (!channel) return;
   const known: KnownRefs = new Map();
+  const byId = new Map(messages.map((m) => [m.id, m]));
   for (const [id, o] of outcomes) {
-    if (o.set.providerRef) known.set(o.set.providerRef, { id, status: o.set.status as MessageStatus });
+    const m = byId.get(id);
+    if (o.set.providerRef && m)
+      known.set(o.set.providerRef, {
+        id,
+        status: o.set.status as MessageStatus,
+        customerId: m.customerId,
+        campaignId: m.campaignId,
+        kind: m.kind,
+      });
   }
   // (Lanes run at once: each adds what it counted after its await, not a value read before it.)
   if (later.length > 0) {
@@ -253,6 +263,11 @@ function outcomeStatements(
     const o = outcomes.get(m.id) as Outcome;
     stats[o.count]++;
     const ctx = { ids: deps.ids, tenantId: m.tenantId };
+    // Told to integrators before the row moves on, and only while it is still ours (`sending`).
+    const told = envs.get(m.tenantId)?.webhooks
+      ? messageStatusEvent(ctx, m, "sending", { ...o.set, status: o.set.status as string }, now)
+      : null;
+    if (told) statements.push(told);
     statements.push(
       // Only while our claim holds: a row recovered by another sender is theirs now.
       outcomeStatement(m.id, o.set, now),

@@ -30,9 +30,12 @@ export async function applyMatchedEarlyReceipts(deps: { db: Database; clock: Clo
     detail: string | null;
     message_id: string;
     message_status: MessageStatus;
+    customer_id: string;
+    campaign_id: string | null;
+    kind: string;
   }>(
     `select e.id, e.tenant_id, e.channel_id, e.provider_ref, e.status, e.error_code, e.detail,
-            m.id as message_id, m.status as message_status
+            m.id as message_id, m.status as message_status, m.customer_id, m.campaign_id, m.kind
        from early_receipts e
        join messages m on m.channel_id = e.channel_id and m.provider_ref = e.provider_ref and m.tenant_id = e.tenant_id
       order by e.received_at, e.id limit 1000`,
@@ -49,7 +52,18 @@ export async function applyMatchedEarlyReceipts(deps: { db: Database; clock: Clo
   for (const list of byChannel.values()) {
     const first = list[0] as (typeof rows)[number];
     const channel = { id: first.channel_id, tenantId: first.tenant_id };
-    const known: KnownRefs = new Map(list.map((r) => [r.provider_ref, { id: r.message_id, status: r.message_status }]));
+    const known: KnownRefs = new Map(
+      list.map((r) => [
+        r.provider_ref,
+        {
+          id: r.message_id,
+          status: r.message_status,
+          customerId: r.customer_id,
+          campaignId: r.campaign_id,
+          kind: r.kind,
+        },
+      ]),
+    );
     const updates: StatusUpdate[] = list.map((r) => ({
       providerRef: r.provider_ref,
       status: r.status as StatusUpdate["status"],

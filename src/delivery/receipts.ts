@@ -12,9 +12,14 @@ import type { IdGenerator } from "../lib/ids";
 import { historyEntry } from "../outbox/history";
 import { receiptStatement } from "../outbox/moves";
 import { advances } from "../outbox/status";
+import { messageStatusEvent } from "../webhooks-out/events";
+import { hasActiveEndpoint } from "../webhooks-out/store";
 import type { StatusUpdate } from "./provider";
 
-export type KnownRefs = Map<string, { id: string; status: MessageStatus }>;
+export type KnownRefs = Map<
+  string,
+  { id: string; status: MessageStatus; customerId: string; campaignId: string | null; kind: string }
+>;
 
 /** What a receipt does to a message in `current`: the fields it sets, or only a history line. */
 export type ReceiptChange = {
@@ -59,7 +64,14 @@ export async function applyStatusUpdates(
   });
   for (let i = 0; i < refs.length; i += 500) {
     const rows = await deps.db.orm
-      .select({ id: messages.id, status: messages.status, providerRef: messages.providerRef })
+      .select({
+        id: messages.id,
+        status: messages.status,
+        providerRef: messages.providerRef,
+        customerId: messages.customerId,
+        campaignId: messages.campaignId,
+        kind: messages.kind,
+      })
       .from(messages)
       .where(
         and(
@@ -69,11 +81,19 @@ export async function applyStatusUpdates(
         ),
       )
       .all();
-    for (const r of rows) byRef.set(r.providerRef as string, { id: r.id, status: r.status as MessageStatus });
+    for (const r of rows)
+      byRef.set(r.providerRef as string, {
+        id: r.id,
+        status: r.status as MessageStatus,
+        customerId: r.customerId,
+        campaignId: r.campaignId,
+        kind: r.kind,
+      });
   }
   const now = deps.clock.now().getTime();
   const ctx = { ids: deps.ids, tenantId: channel.tenantId };
   const statements: Statement[] = [];
+  const webhooks = await hasActiveEndpoint(deps.db, channel.tenantId);
   let applied = 0;
   for (const u of updates) {
     const m = byRef.get(u.providerRef);
@@ -89,6 +109,9 @@ export async function applyStatusUpdates(
       statements.push(historyEntry(ctx, m.id, now, u.status, "late_report", why, false));
       continue;
     }
+    // Told to integrators before the row moves on, only while it still has the status read.
+    const told = webhooks ? messageStatusEvent(ctx, m, m.status, { status: r.status, reason: r.reason }, now) : null;
+    if (told) statements.push(told);
     statements.push(
       receiptStatement(channel.tenantId, m.id, r.status, r.deliveredAt, r.reason, r.reasonText, now),
       historyEntry(ctx, m.id, now, r.status, null, r.detail),

@@ -259,7 +259,7 @@ async function processOne(
         received_at: iso(row.receivedAt),
       },
       now,
-      { unprocessedInbound: row.id },
+      { table: "inbound_messages", id: row.id, status: "received" },
     ),
     processedStatement(row.id, now, {
       customerId: who?.id ?? null,

@@ -13,12 +13,10 @@ export function fanOut(
   payload: string,
   at: number,
   to?: string,
-  /** Only while this inbound SMS is unprocessed (the same batch marks it). */
-  unprocessedInbound?: string,
+  /** Only while this row still has this status (the same batch moves it on): told once. */
+  only?: EventGuard,
 ): RawStatement {
-  const guard = unprocessedInbound
-    ? " and exists (select 1 from inbound_messages where id = ? and tenant_id = ? and status = 'received')"
-    : "";
+  const guard = only ? ` and exists (select 1 from ${only.table} where id = ? and tenant_id = ? and status = ?)` : "";
   return {
     sql: `insert into webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, payload, status, attempts,
             next_attempt_at, created_at)
@@ -36,9 +34,20 @@ export function fanOut(
       at,
       tenantId,
       to ?? type,
-      ...(unprocessedInbound ? [unprocessedInbound, tenantId] : []),
+      ...(only ? [only.id, tenantId, only.status] : []),
     ],
   };
+}
+
+/** A row whose status the change moves on: the event is written only while it is still so. */
+export type EventGuard = { table: "messages" | "inbound_messages"; id: string; status: string };
+
+/** Whether a workspace has an endpoint turned on (the dispatcher asks once a run). */
+export async function hasActiveEndpoint(db: Database, tenantId: string): Promise<boolean> {
+  const rows = await db.rawAll("select 1 from webhook_endpoints where tenant_id = ? and active = 1 limit 1", [
+    tenantId,
+  ]);
+  return rows.length > 0;
 }
 
 export type Due = {

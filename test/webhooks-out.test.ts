@@ -100,6 +100,18 @@ describe("outgoing webhooks", () => {
         delivered_at: "2026-11-23T04:00:00.000Z",
       }),
     ]);
+    // The log pages by its own ids (event.endpoint); a made-up cursor is refused, naming it.
+    await t.client.post(`/v1/webhooks/${endpoint.id}/test`, {});
+    const first = (await t.client.get(`/v1/webhooks/${endpoint.id}/deliveries?limit=1`)).body;
+    const second = (await t.client.get(`/v1/webhooks/${endpoint.id}/deliveries?limit=1&cursor=${first.next_cursor}`))
+      .body;
+    expect([...first.data, ...second.data].map((d: { id: string }) => d.id)).toContain(test.body.delivery_id);
+    expect(second.next_cursor).toBeNull();
+    const bad = await t.client.get(
+      `/v1/webhooks/${endpoint.id}/deliveries?cursor=${btoa("cus_01M838Z2G059SECK25REYZVQQC")}`,
+    );
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details[0].path).toBe("cursor");
     // Another workspace does not see it.
     const other = await tenant(env);
     expect((await other.client.get(`/v1/webhooks/${endpoint.id}/deliveries`)).status).toBe(404);

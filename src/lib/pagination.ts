@@ -5,10 +5,14 @@ export function encodeCursor(id: string): string {
   return btoa(id).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-export function decodeCursor(cursor: string): string {
+/** An id as the app makes them: a three-letter kind and a ULID. */
+const ID = /^[a-z]{3}_[0-9A-Z]{26}$/;
+
+/** The id a cursor carries, when it has the shape of this list's ids (`shape`: ids that are not plain). */
+export function decodeCursor(cursor: string, shape: RegExp = ID): string {
   try {
     const id = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
-    if (/^[a-z]{3}_[0-9A-Z]{26}$/.test(id)) return id;
+    if (shape.test(id)) return id;
   } catch {
     // fall through
   }
@@ -37,7 +41,7 @@ export function decodeKeyCursor(cursor: string): { key: string | null; id: strin
   try {
     const bin = atob(cursor.replace(/-/g, "+").replace(/_/g, "/"));
     const [key, id] = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
-    if ((key === null || typeof key === "string") && typeof id === "string" && /^[a-z]{3}_[0-9A-Z]{26}$/.test(id)) {
+    if ((key === null || typeof key === "string") && typeof id === "string" && ID.test(id)) {
       return { key, id };
     }
   } catch {

@@ -22,6 +22,7 @@ const SHARED = [
   "test/console-refusals.test.ts",
   "test/cloud-sign-vectors.test.ts",
   "test/exports.test.ts",
+  "test/links.test.ts",
 ];
 
 // Offline: wrangler must not fetch request.cf data or send metrics.

@@ -22,6 +22,7 @@ import { createRouter } from "./http/openapi";
 import { inboundRoutes } from "./inbound/routes";
 import { inboxRoutes } from "./inbox/routes";
 import { keywordRoutes } from "./keywords/routes";
+import { linkRoutes } from "./links/routes";
 import { messageRoutes } from "./messages/routes";
 import { reportRoutes } from "./reports/routes";
 import { shipmentRoutes } from "./shipments/routes";
@@ -33,6 +34,8 @@ import { usageRoutes } from "./usage/routes";
 import { webhookRoutes } from "./webhooks/routes";
 import { subscriptionRoutes } from "./webhooks-out/routes";
 
+/** The paths answered by the small app with the faster router (see the end of createApp). */
+const FAST = /^\/(webhooks|l)\//;
 const BULK_JSON_PATHS = new Set(["/v1/shipments", "/v1/shipments/updates"]);
 const BULK_JSON_BYTES = 16 * 1024 * 1024;
 
@@ -82,6 +85,7 @@ export function createApp(deps: Deps) {
   app.route("/", inboundRoutes);
   app.route("/", usageRoutes);
   app.route("/", webhookRoutes);
+  app.route("/", linkRoutes);
   app.route("/", docsRoutes);
   app.route(
     "/",
@@ -106,18 +110,18 @@ export function createApp(deps: Deps) {
   app.onError(onError);
   app.notFound(onNotFound);
 
-  // Provider webhooks, the one path that takes thousands of requests a second, are answered by
+  // Provider webhooks and short links, the paths that take thousands of requests a second, are answered by
   // an app of their own. The API's routes put a fixed word beside a parameter (/v1/templates/
   // defaults and /v1/templates/:id), which Hono's RegExpRouter refuses, so the app falls back to
   // its TrieRouter, whose search was a tenth of a webhook's cost in bench/; the webhooks' few
   // routes take the RegExpRouter. (They stay in the app above too, for its OpenAPI document.)
   const hooks = base(deps, new RegExpRouter());
   hooks.route("/", webhookRoutes);
+  hooks.route("/", linkRoutes);
   hooks.onError(onError);
   hooks.notFound(onNotFound);
   const rest = app.fetch;
-  app.fetch = (req, env, ctx) =>
-    getPath(req).startsWith("/webhooks/") ? hooks.fetch(req, env, ctx) : rest(req, env, ctx);
+  app.fetch = (req, env, ctx) => (FAST.test(getPath(req)) ? hooks.fetch(req, env, ctx) : rest(req, env, ctx));
   return app;
 }
 

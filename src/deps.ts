@@ -5,6 +5,7 @@ import type { InboundSink } from "./inbound/store";
 import type { Clock } from "./lib/clock";
 import type { IdGenerator } from "./lib/ids";
 import type { SecretKey } from "./lib/secretbox";
+import type { LinkStore } from "./links/store";
 import type { DefaultTemplate } from "./templates/library";
 
 export type AppConfig = {
@@ -14,6 +15,8 @@ export type AppConfig = {
   maxImportBytes: number;
   /** How providers reach us (status callbacks); also the URL Twilio signs. */
   publicUrl?: string;
+  /** Where short links point from when a workspace names no link domain; else publicUrl. */
+  linkUrl?: string;
   /** How long a claimed message is the dispatcher's before another may recover it. */
   dispatchLeaseMs?: number;
   /** How long a claimed inbound SMS is the pipeline's before another run may take it again. */
@@ -60,6 +63,10 @@ export type Deps = {
    * resolves to a private address. Workers' fetch cannot reach a private network.
    */
   resolveHost?: (host: string) => Promise<string[]>;
+  /** How the short links' redirect finds links and stores clicks (Node: a journal); the database when absent. */
+  links?: LinkStore;
+  /** Run by the click job before it claims: brings in what `links` journaled (Node's jobs thread). */
+  clickIntake?: () => Promise<void>;
   /** Aborted when the runtime stops its jobs: a long run (a backlog, a broadcast) ends after its batch. */
   signal?: AbortSignal;
   /** Where imports parse their CSV (Node: a thread of its own); inline when absent. */

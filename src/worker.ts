@@ -47,6 +47,7 @@ export async function depsFor(
     config: {
       ...defaultAppConfig,
       ...(parsed.env.TIDINGS_PUBLIC_URL ? { publicUrl: parsed.env.TIDINGS_PUBLIC_URL } : {}),
+      ...(parsed.env.TIDINGS_LINK_URL ? { linkUrl: parsed.env.TIDINGS_LINK_URL } : {}),
       ...(parsed.env.TIDINGS_ADMIN_TOKEN ? { adminToken: parsed.env.TIDINGS_ADMIN_TOKEN } : {}),
       ...(parsed.env.TIDINGS_WEBHOOKS_ALLOW_PRIVATE === "true" ? { webhooksAllowPrivate: true } : {}),
     },

@@ -6,6 +6,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { seedDemo } from "../src/demo/seed";
 import { runApprovals } from "../src/jobs/approvals";
+import { runClicks } from "../src/jobs/clicks";
 import { runDispatch } from "../src/jobs/dispatch";
 import { runExpire } from "../src/jobs/expire";
 import { runLeadTimes } from "../src/jobs/lead-times";
@@ -101,6 +102,19 @@ const CROSS_WORKSPACE: { match: RegExp; why: string }[] = [
     why: "receipts that beat their send, matched to their message once written, any workspace",
   },
   {
+    match: /^select tenant_id, url from links where code = \?$/,
+    why: "a short link is found by its code before its workspace is known",
+  },
+  {
+    match: /^update link_clicks set lease_until = \? where id in \(select id from link_clicks where lease_until <= \?/,
+    why: "the click job claims every workspace's clicks",
+  },
+  {
+    match:
+      /^select k\.id, .* from link_clicks k left join links l on .* where k\.id in \(select value from json_each\(\?\)\)/,
+    why: "claimed clicks with their links, by the ids the claim returned",
+  },
+  {
     match: /^delete from unanswered_deliveries where received_at < \?$/,
     why: "records of SMPP answers past the time a redelivery could come, any workspace",
   },
@@ -144,7 +158,7 @@ describe("tenant isolation in SQL", () => {
       if (!fromTest(new Error().stack ?? "")) recorded.add(sql.replace(/\s+/g, " ").trim());
       return prepare.call(this, sql);
     } as typeof prepare;
-    const env = setup("2026-11-23T04:00:00Z");
+    const env = setup("2026-11-23T04:00:00Z", { publicUrl: "https://t.example" });
     const demoKey = (await seedDemo(env.deps)).apiKey;
     const demo = client(env, demoKey);
     const t = await twoWay(env, { locale: "en" });
@@ -155,7 +169,7 @@ describe("tenant isolation in SQL", () => {
       name: "Offer",
       kind: "broadcast",
       template: "member_promotion",
-      variables: { offer: "20% off", validUntil: "2026-12-15", link: "gym.example/b" },
+      variables: { offer: "20% off", validUntil: "2026-12-15", link: "https://gym.example/b" },
       audience: { all: true },
     });
     await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
@@ -172,6 +186,12 @@ describe("tenant isolation in SQL", () => {
     expect((await t.client.get(`/v1/customers/${a.id}/timeline`)).status).toBeLessThan(500);
     await runPlan(env.deps);
     await settle(env);
+    // A member opens the offer's short link; the click job counts it.
+    const offers = (await t.client.get(`/v1/messages?campaign_id=${c.body.id}`)).body.data as { text: string }[];
+    const short = /https:\/\/t\.example(\/l\/\w+)/.exec(offers[0]?.text ?? "")?.[1] as string;
+    env.clock.advance(60_000);
+    expect((await env.app.request(short, { headers: { "user-agent": "Mozilla/5.0 (iPhone)" } })).status).toBe(302);
+    expect(await runClicks(env.deps)).toEqual({ clicks: 1, apart: 0 });
     await t.sms("+8613800138001", "STOP");
     await t.sms("+8613800138002", "where is my card?");
     await settle(env);

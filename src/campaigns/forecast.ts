@@ -20,6 +20,7 @@ import { quote } from "../groups/segment";
 import { nextRun, parseCron } from "../lib/cron";
 import { ValidationError } from "../lib/errors";
 import { type CivilDate, formatCivil, localDate, localParts, monthOf, pad2 } from "../lib/time";
+import { linkBase, standIn, tracksLinks } from "../links/shorten";
 import { brandName, customerVariables, mergeVariables } from "../templates/context";
 import { DEFAULT_LIMITS, RenderMeter, TemplateError } from "../templates/engine";
 import { nest, type TemplateLibrary } from "../templates/library";
@@ -140,6 +141,15 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
   const settings = resolveCompose(tenant.compose);
   // Measured through the channel it goes by: its counting and its provider's length limit.
   const channel = await channelFor(ctx, c.channelId).catch(() => undefined);
+  // Its tracked links count as the short links they become, as the dispatcher sends them.
+  const linksFrom = linkBase(settings.link_domain, ctx.linkUrl);
+  // (Not on Aliyun or Tencent: what they send is their approved text.)
+  const shorten =
+    linksFrom &&
+    !(channel && TEMPLATED.has(channel.provider)) &&
+    tracksLinks(c.trackLinks, settings.track_links, c.messageKind)
+      ? standIn(linksFrom)
+      : undefined;
   let segments = 0;
   let rendered = 0;
   // Refused by the dispatcher's checks on the text, per reason, in the sample.
@@ -169,7 +179,7 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
           locale: t.locale,
           templateSource: t.source,
           ...(channel ? { counting: channel.counting } : {}),
-        })(compiled(t.source).render(vars, data, DEFAULT_LIMITS, meter));
+        })(compiled(t.source).render(vars, data, DEFAULT_LIMITS, meter), shorten);
       let composed: Composed;
       // On Aliyun or Tencent: sent only as a bound, approved template, as the provider's text.
       if (channel && TEMPLATED.has(channel.provider)) {

@@ -54,6 +54,11 @@ const eventType = z
   .string()
   .regex(/^[a-z][a-z0-9_.:-]{0,63}$/, "must be lower-case letters, digits and . _ : - (e.g. card.activated)");
 
+const TrackLinks = z.boolean().nullable().openapi({
+  description:
+    "Links in its messages become per-recipient short links whose clicks are counted (true), stay as written (false), or follow the workspace's compose.track_links (null, default: marketing tracked)",
+});
+
 export const CampaignCreateSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
@@ -168,6 +173,7 @@ export const CampaignCreateSchema = z
       .optional()
       .openapi({ description: "Not sent later than this after send_at" }),
     channel_id: z.string().max(64).optional(),
+    track_links: TrackLinks.optional(),
     response: ExpectationSchema.optional().openapi({
       description:
         "The reply its messages ask for (survey 1-5, yes/no, a poll choice): fitting replies become responses, in the stats",
@@ -183,6 +189,7 @@ export const CampaignPatchSchema = z
     variables_by_locale: byLocale.nullable(),
     audience: AudienceSchema,
     send_at: z.iso.datetime({ offset: true }),
+    track_links: TrackLinks,
   })
   .partial()
   .openapi("CampaignPatch", { description: "Only a draft can be edited" });
@@ -215,6 +222,7 @@ export const CampaignSchema = z
     channel_id: z.string().nullable(),
     next_occurrence_at: z.string().nullable(),
     valid_for_hours: z.number().nullable(),
+    track_links: z.boolean().nullable(),
     response: z.unknown().nullable(),
     planned: z.number(),
     reason: z.string().nullable(),
@@ -264,6 +272,27 @@ export const StatsSchema = z
           .openapi({ description: "Scores: share of respondents who gave the top score (the 5s)" }),
       })
       .nullable(),
+    links: z
+      .object({
+        recipients: z.number().openapi({ description: "Customers sent a tracked link" }),
+        clicked: z.number().openapi({ description: "Of them, who clicked (a person, counted once)" }),
+        click_rate: z.number(),
+        clicks: z.number().openapi({ description: "People's clicks, repeats included" }),
+        bot_clicks: z
+          .number()
+          .openapi({ description: "Link-preview bots, HEAD requests and carriers' scanners: never a click" }),
+        by_url: z.array(
+          z.object({
+            url: z.string(),
+            recipients: z.number(),
+            clicked: z.number(),
+            click_rate: z.number(),
+            clicks: z.number(),
+          }),
+        ),
+      })
+      .nullable()
+      .openapi({ description: "Its tracked short links; null when its messages carried none" }),
   })
   .openapi("CampaignStats");
 

@@ -53,6 +53,7 @@ export function campaignView(c: CampaignRow) {
     channel_id: c.channelId,
     next_occurrence_at: iso(c.nextOccurrenceAt),
     valid_for_hours: c.validForMs === null ? null : c.validForMs / 3_600_000,
+    track_links: c.trackLinks,
     response: c.response ?? null,
     planned: c.planned,
     reason: c.reason,
@@ -283,6 +284,7 @@ async function definition(env: CampaignEnv, input: CampaignCreate) {
     channelId: input.channel_id ?? null,
     nextOccurrenceAt: input.send_at ? Date.parse(input.send_at) : null,
     validForMs: input.valid_for_hours ? Math.round(input.valid_for_hours * 3_600_000) : null,
+    trackLinks: input.track_links ?? null,
     response: input.response ?? null,
   };
 }
@@ -341,6 +343,7 @@ export async function duplicateCampaign(env: CampaignEnv, id: string, name?: str
       audience: c.audience,
       channelId: c.channelId,
       validForMs: c.validForMs,
+      trackLinks: c.trackLinks,
       id: copy,
       name: name ?? `${c.name} (copy)`.slice(0, 200),
       status: "draft",
@@ -395,6 +398,7 @@ export async function updateCampaign(ctx: Ctx, id: string, patch: CampaignPatch)
         ...(patch.variables_by_locale !== undefined && { variablesByLocale: patch.variables_by_locale }),
         ...(patch.audience !== undefined && { audience: patch.audience as Audience }),
         ...(patch.send_at !== undefined && { nextOccurrenceAt: Date.parse(patch.send_at) }),
+        ...(patch.track_links !== undefined && { trackLinks: patch.track_links }),
         updatedAt: ctx.clock.now().getTime(),
       })
       .where(and(eq(campaigns.tenantId, ctx.tenantId), eq(campaigns.id, c.id), eq(campaigns.status, "draft"))),

@@ -5,6 +5,7 @@ import type { Ctx } from "../context";
 import type { CampaignRow } from "../db/schema";
 import type { Expectation } from "../keywords/types";
 import { round4 } from "../lib/numbers";
+import { campaignClicksByUrl, campaignClickTotals } from "../links/store";
 import { campaignRow } from "./service";
 import {
   campaignMessageTotals,
@@ -56,6 +57,32 @@ export async function campaignStats(ctx: Ctx, id: string) {
     waiting: { ...waiting, next_at: waiting.next_at === null ? null : new Date(waiting.next_at).toISOString() },
     sent_by_hour: hours.reverse().map((r) => ({ hour: new Date(r.h * HOUR).toISOString(), sent: r.n })),
     responses: c.response ? await responseStats(ctx, c.id, c.response, sent) : null,
+    links: await linkStats(ctx, c.id),
+  };
+}
+
+/**
+ * Its tracked links: recipients sent one, how many clicked (a person, once each however often),
+ * the click rate, all clicks, and what bots and scanners fetched, counted apart; null when its
+ * messages carried no tracked link.
+ */
+async function linkStats(ctx: Ctx, campaignId: string) {
+  const t = await campaignClickTotals(ctx.db, ctx.tenantId, campaignId);
+  if (t.recipients === 0) return null;
+  const byUrl = await campaignClicksByUrl(ctx.db, ctx.tenantId, campaignId);
+  return {
+    recipients: t.recipients,
+    clicked: t.clickers,
+    click_rate: round4(t.clickers / t.recipients),
+    clicks: t.clicks,
+    bot_clicks: t.bot_clicks,
+    by_url: byUrl.map((u) => ({
+      url: u.url,
+      recipients: u.recipients,
+      clicked: u.clickers,
+      click_rate: round4(u.clickers / u.recipients),
+      clicks: u.clicks,
+    })),
   };
 }
 

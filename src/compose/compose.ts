@@ -3,6 +3,7 @@
 // Prepared once per template and locale, applied per customer: the per-message part is a few
 // string operations and one counting pass.
 
+import { type Shortener, shortenLinks } from "../links/shorten";
 import { type Counting, countSegments, type Encoding, isGsm7, smartEncode } from "./encoding";
 import { type ComposeSettings, DEFAULT_OPT_OUT_HINTS } from "./settings";
 
@@ -89,7 +90,11 @@ export function signatureFor(settings: ComposeSettings, brand: string, locale: s
   return isGsm7(latin) ? latin : signature;
 }
 
-export type Composer = (body: string) => Composed;
+/**
+ * Finishes a rendered text. With `shorten`, its links are first replaced by short links (tracked
+ * at send time, a stand-in of the same length in previews), so what is counted is what is sent.
+ */
+export type Composer = (body: string, shorten?: Shortener) => Composed;
 
 const NONE: Composed["smart_replaced"] = Object.freeze([]) as unknown as Composed["smart_replaced"];
 
@@ -122,8 +127,8 @@ export function prepareComposer(opts: {
   const signatureFirst = signature.codePointAt(0) ?? 0;
   const signatureLast = signature ? lastCodePoint(signature) : 0;
   const spaced = { hint: ` ${hint}`, before: `${signature} `, after: ` ${signature}` };
-  return (body) => {
-    let text = body.trim();
+  return (body, shorten) => {
+    let text = (shorten ? shortenLinks(body, shorten) : body).trim();
     if (hint) text = text ? text + (apart(lastCodePoint(text), hintFirst) ? spaced.hint : hint) : hint;
     if (wantsSignature && !text) text = signature;
     else if (wantsSignature && atStart)

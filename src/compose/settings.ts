@@ -21,6 +21,10 @@ export type ComposeSettings = {
   smart_encoding: boolean;
   /** How segments are counted when the channel does not say: the GSM rule or Chinese carriers'. */
   counting: Counting;
+  /** Which messages' links become tracked short links (a campaign can say otherwise). */
+  track_links: "marketing" | "all" | "none";
+  /** Where short links point from ("https://go.example.com"); null: the service's link or public URL. */
+  link_domain: string | null;
 };
 
 export const DEFAULT_OPT_OUT_HINTS: Readonly<Record<string, string>> = {
@@ -36,6 +40,8 @@ export const DEFAULT_COMPOSE: ComposeSettings = {
   signatures: {},
   smart_encoding: false,
   counting: "standard",
+  track_links: "marketing",
+  link_domain: null,
 };
 
 const locale = z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "must be a locale");
@@ -52,6 +58,19 @@ export const ComposeSettingsSchema = z
     }),
     smart_encoding: z.boolean(),
     counting: z.enum(COUNTINGS as [Counting, ...Counting[]]),
+    track_links: z.enum(["marketing", "all", "none"]).openapi({
+      description:
+        "Which messages' links become per-recipient short links whose clicks are counted: marketing (default), all or none. A campaign's track_links overrides it",
+    }),
+    link_domain: z
+      .string()
+      .max(100)
+      .regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, "must be an origin such as https://go.example.com (no path)")
+      .nullable()
+      .openapi({
+        description:
+          "The short link domain, pointed at this service (it answers /l/<code>). null: TIDINGS_LINK_URL or TIDINGS_PUBLIC_URL",
+      }),
   })
   .partial()
   .openapi("ComposeSettings", {

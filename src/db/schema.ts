@@ -935,6 +935,8 @@ export const campaigns = sqliteTable(
      * being planned in chunks; each chunk is written only if the cursor is still where it was.
      */
     planCursor: text("plan_cursor"),
+    /** Links in its messages become tracked short links: null follows the workspace (marketing by default). */
+    trackLinks: integer("track_links", { mode: "boolean" }),
     confirmedAudience: integer("confirmed_audience"),
     reason: text("reason"),
     createdAt: integer("created_at").notNull(),
@@ -1090,6 +1092,57 @@ export type ShipmentRow = typeof shipments.$inferSelect;
 export type LeadTimeCellRow = typeof leadTimeCells.$inferSelect;
 
 /** What an outgoing webhook can be sent for; `*` subscribes to all. */
+/**
+ * A tracked short link: one URL of one sent message, so each recipient's clicks are theirs. The
+ * code is random (unguessable); the counts are the click job's, from link_clicks.
+ */
+export const links = sqliteTable(
+  "links",
+  {
+    code: text("code").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    messageId: text("message_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    campaignId: text("campaign_id"),
+    /** Which URL of the message, from 0. */
+    position: integer("position").notNull(),
+    url: text("url").notNull(),
+    createdAt: integer("created_at").notNull(),
+    firstClickAt: integer("first_click_at"),
+    lastClickAt: integer("last_click_at"),
+    /** A person's clicks. */
+    clicks: integer("clicks").notNull().default(0),
+    /** Link-preview bots, HEAD requests and carriers' scanners: counted apart, never a click. */
+    botClicks: integer("bot_clicks").notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex("links_message").on(t.tenantId, t.messageId, t.position),
+    index("links_campaign").on(t.tenantId, t.campaignId).where(sql`campaign_id is not null`),
+    index("links_customer").on(t.tenantId, t.customerId),
+  ],
+);
+export type LinkRow = typeof links.$inferSelect;
+
+/** Requests of short links, as the redirect took them, until the click job counts them. */
+export const linkClicks = sqliteTable(
+  "link_clicks",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    code: text("code").notNull(),
+    at: integer("at").notNull(),
+    /** How the redirect saw it: a person's browser, a known preview bot, or a HEAD request. */
+    agent: text("agent", { enum: ["browser", "bot", "head"] }).notNull(),
+    userAgent: text("user_agent").notNull(),
+    leaseUntil: integer("lease_until").notNull().default(0),
+  },
+  (t) => [index("link_clicks_due").on(t.leaseUntil, t.at)],
+);
+
 export const WEBHOOK_EVENTS = [
   "message.status",
   "inbound.received",
@@ -1097,6 +1150,8 @@ export const WEBHOOK_EVENTS = [
   "campaign.started",
   "campaign.completed",
   "import.finished",
+  "link.clicked",
+  "conversion.recorded",
   "webhook.test",
 ] as const;
 

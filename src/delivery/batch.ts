@@ -121,6 +121,8 @@ export type BatchFacts = {
   /** Recent marketing sends per customer, for workspaces with a frequency cap (newest last). */
   recent: Map<string, number[]>;
   campaignStatus: Map<string, string>;
+  /** Each campaign's choice on tracking its links (null: the workspace's). */
+  campaignLinks: Map<string, boolean | null>;
   shipments: Map<string, ShipmentState>;
   /** Sends per channel|recipient within the channel's per-number caps' reach, for capped channels. */
   numberSends: Map<string, number[]>;
@@ -158,7 +160,7 @@ export async function readBatch(
     claimed.map((m) => m.channelId).filter((c): c is string => c !== null),
   );
   const recent = await recentMarketing(deps, claimed, envs);
-  const campaignRows: { id: string; status: string; kind: string }[] = [];
+  const campaignRows: { id: string; status: string; kind: string; trackLinks: boolean | null }[] = [];
   for (const tenantId of workspaces) {
     const ids = [
       ...new Set(claimed.flatMap((m) => (m.tenantId === tenantId && m.campaignId !== null ? [m.campaignId] : []))),
@@ -166,7 +168,7 @@ export async function readBatch(
     if (ids.length === 0) continue;
     campaignRows.push(
       ...(await deps.db.orm
-        .select({ id: campaigns.id, status: campaigns.status, kind: campaigns.kind })
+        .select({ id: campaigns.id, status: campaigns.status, kind: campaigns.kind, trackLinks: campaigns.trackLinks })
         .from(campaigns)
         .where(and(eq(campaigns.tenantId, tenantId), inArray(campaigns.id, ids)))
         .all()),
@@ -184,6 +186,7 @@ export async function readBatch(
     recent,
     numberSends: await recentOnCappedChannels(deps, claimed, envs, named),
     campaignStatus: new Map(campaignRows.map((c) => [c.id, c.status])),
+    campaignLinks: new Map(campaignRows.map((c) => [c.id, c.trackLinks])),
     shipments,
   };
 }

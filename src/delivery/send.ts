@@ -12,6 +12,8 @@ import type { Database } from "../db/client";
 import type { ChannelRow, CustomerRow, MessageRow, Plan } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
+import { findLinks, linkBase, randomCode, type Shortener, shortLink, tracksLinks } from "../links/shorten";
+import { insertLinks, type LinkInsert, linksOfMessage } from "../links/store";
 import { customerVariables, mergeVariables } from "../templates/context";
 import { type CompiledTemplate, DEFAULT_LIMITS, type RenderMeter, TemplateError } from "../templates/engine";
 import { nest, type TemplateLibrary } from "../templates/library";
@@ -31,6 +33,7 @@ export type SendDeps = {
   providers: ProviderRegistry;
   library: TemplateLibrary;
   publicUrl?: string;
+  linkUrl?: string;
 };
 
 /** Rate buckets per channel live as long as the process (or isolate) does. */
@@ -76,6 +79,7 @@ export async function sendOne(
   let composed: ReturnType<Composer>;
   let version: string | null = null;
   let template: SendRequest["template"];
+  let links: TrackedLinks | null = null;
   try {
     const locale = c.locale ?? e.tenant.locale;
     const t = await templateFor(deps, e, m, locale, channel);
@@ -84,8 +88,11 @@ export async function sendOne(
     while (meter.due()) await meter.pause();
     version = t.version;
     // A provider that sends only its approved templates gets the bound one and its values.
-    if (!TEMPLATED.has(channel.provider)) composed = t.composer(t.template.render(vars, data, DEFAULT_LIMITS, meter));
-    else {
+    if (!TEMPLATED.has(channel.provider)) {
+      const body = t.template.render(vars, data, DEFAULT_LIMITS, meter);
+      links = await trackedLinks(deps, e, m, facts, body);
+      composed = t.composer(body, links?.shorten);
+    } else {
       const binding = m.templateKey ? await bindingOf(deps, e, channel.id, m.templateKey, t.locale) : null;
       if (!binding) return skip("skipped", "no_template_binding", `${m.templateKey ?? "a literal text"} (${t.locale})`);
       // The provider refused it in review, or no longer has it: asking would only be refused.
@@ -174,6 +181,20 @@ export async function sendOne(
     if (err instanceof RegistryClosedError) return defer(m, "channel_down", nowMs, err.message);
     return skip("failed", "provider_error", (err as Error).message);
   }
+  // A short link works from the moment the text can arrive: its row is written before the send.
+  if (links && links.planned.length > 0) {
+    try {
+      await deps.db.batch(insertLinks(links.planned));
+    } catch (err) {
+      giveBack(e, reserved, slots);
+      return defer(
+        m,
+        "retry",
+        deps.clock.now().getTime() + LINK_RETRY_MS,
+        `short links not stored: ${(err as Error).message}`,
+      );
+    }
+  }
   const statusCallback = deps.publicUrl
     ? `${deps.publicUrl.replace(/\/$/, "")}/webhooks/${channel.provider}/${channel.id}/status`
     : undefined;
@@ -228,6 +249,53 @@ export async function sendOne(
     templateVersion: version,
   };
   return failure(deps, m, c, fields, result.error, opts.maxAttempts);
+}
+
+const LINK_RETRY_MS = 30_000;
+
+type TrackedLinks = { shorten: Shortener; planned: LinkInsert[] };
+
+/**
+ * The short links of a message's text, when its links are tracked: the codes it had (a retry
+ * sends the same links) or new random ones, to be stored before the send.
+ */
+async function trackedLinks(
+  deps: SendDeps,
+  e: TenantEnv,
+  m: MessageRow,
+  facts: BatchFacts,
+  body: string,
+): Promise<TrackedLinks | null> {
+  if (findLinks(body).length === 0) return null;
+  const compose = resolveCompose(e.tenant.compose);
+  const base = linkBase(compose.link_domain, deps.linkUrl, deps.publicUrl);
+  const campaign = m.campaignId ? facts.campaignLinks.get(m.campaignId) : null;
+  if (!base || !tracksLinks(campaign, compose.track_links, m.kind)) return null;
+  // The claim counted this attempt: only a message tried before can have stored links.
+  const had = new Map(
+    m.attempts > 1 ? (await linksOfMessage(deps.db, m.tenantId, m.id)).map((l) => [l.position, l]) : [],
+  );
+  const planned: LinkInsert[] = [];
+  const now = deps.clock.now().getTime();
+  return {
+    planned,
+    shorten(url, position) {
+      const old = had.get(position);
+      if (old && old.url === url) return shortLink(base, old.code);
+      const code = randomCode();
+      planned.push({
+        code,
+        tenantId: m.tenantId,
+        messageId: m.id,
+        customerId: m.customerId,
+        campaignId: m.campaignId,
+        position,
+        url,
+        createdAt: now,
+      });
+      return shortLink(base, code);
+    },
+  };
 }
 
 /** Error codes that mean the provider did not answer at all (a deadline, a connection that failed). */

@@ -23,8 +23,9 @@ import { historyOf } from "../outbox/history";
 import { skipPending } from "../outbox/moves";
 import { REASONS } from "../outbox/status";
 import { conversionStatements } from "../shipments/service";
+import { eventStatement } from "../webhooks-out/events";
 import type { EventCreate } from "./schemas";
-import { campaignPlannedOne, countCancelledByEvent, insertEvent, laterEventOf } from "./store";
+import { campaignPlannedOne, campaignsSentBefore, countCancelledByEvent, insertEvent, laterEventOf } from "./store";
 
 /** Event types that keep a date attribute up to date (the customer's local date of the latest). */
 export const ATTRIBUTE_OF_EVENT: Record<string, string> = {
@@ -68,7 +69,71 @@ export async function recordEvent(ctx: Ctx, input: EventCreate) {
   const occurredAt = input.occurred_at ? Date.parse(input.occurred_at) : now;
   if (occurredAt > now + FUTURE_SKEW_MS) throw ValidationError.field("occurred_at", "is in the future");
   const id = ctx.ids.next("evt");
-  const eventKey = input.event_id ?? id;
+  const { statements, moved, triggered, cancelling } = await eventPlan(ctx, customer, {
+    id,
+    type: input.type,
+    properties: input.properties,
+    occurredAt,
+    eventId: input.event_id ?? null,
+  });
+  await ctx.db.batch(statements);
+  // What actually went in (another request with the same event_id may have won the race).
+  const row = await prepared(ctx.db, "eventById", (orm) =>
+    orm
+      .select()
+      .from(events)
+      .where(and(eq(events.tenantId, sql.placeholder("tenantId")), eq(events.id, sql.placeholder("id"))))
+      .prepare(),
+  ).get({ tenantId: ctx.tenantId, id });
+  if (!row) return { ...(await duplicateOf(ctx, input.event_id)), duplicate: true };
+  const cancelled = await countCancelled(ctx, cancelling, customer.id, now);
+  // Only the campaigns whose audience took the customer wrote a message; report what is there.
+  const written = triggered.length
+    ? await ctx.db.orm
+        .select({ id: messages.id, status: messages.status })
+        .from(messages)
+        .where(
+          and(
+            eq(messages.tenantId, ctx.tenantId),
+            inArray(
+              messages.id,
+              triggered.map((x) => x.message_id),
+            ),
+          ),
+        )
+        .all()
+    : [];
+  const statusOf = new Map(written.map((m) => [m.id, m.status]));
+  return {
+    ...view(row),
+    triggered: triggered
+      .filter((x) => statusOf.has(x.message_id))
+      .map((x) => ({ ...x, status: statusOf.get(x.message_id) as string })),
+    cancelled,
+    attributes: moved,
+  };
+}
+
+export type EventFacts = {
+  id: string;
+  type: string;
+  properties: Record<string, unknown>;
+  occurredAt: number;
+  /** The sender's id for it: a repeat is stored once. */
+  eventId: string | null;
+};
+
+/**
+ * Everything recording an event writes, as statements for one batch: the event, its timeline
+ * entry, the attributes it moves, the shipment it converts, the messages of the event
+ * campaigns it triggers and the cancellation of those it cancels. (The click job records a
+ * person's first click through here, in the batch that counts it.)
+ */
+export async function eventPlan(ctx: Ctx, customer: CustomerRow, e: EventFacts) {
+  const now = ctx.clock.now().getTime();
+  const { id, occurredAt } = e;
+  const input = { type: e.type, properties: e.properties, event_id: e.eventId ?? undefined };
+  const eventKey = e.eventId ?? id;
   const statements: Statement[] = [
     insertEvent({
       id,
@@ -108,7 +173,8 @@ export async function recordEvent(ctx: Ctx, input: EventCreate) {
   }
 
   // A conversion event (card.activated) closes its shipment: lead-time proxy, prompts skipped.
-  statements.push(...(await conversionStatements(ctx, customer, input.type, input.properties, occurredAt)));
+  const converts = await conversionStatements(ctx, customer, input.type, input.properties, occurredAt);
+  statements.push(...converts);
 
   const live = await liveCampaigns(ctx, "event");
   const triggered: { campaign_id: string; message_id: string; status: string; send_at: string }[] = [];
@@ -122,43 +188,34 @@ export async function recordEvent(ctx: Ctx, input: EventCreate) {
   }
   const cancelling = live.filter((c) => (c.trigger as { cancel_on?: string[] }).cancel_on?.includes(input.type));
   if (cancelling.length > 0) statements.push(...cancelStatements(ctx, cancelling, customer.id, input.type));
-
-  await ctx.db.batch(statements);
-  // What actually went in (another request with the same event_id may have won the race).
-  const row = await prepared(ctx.db, "eventById", (orm) =>
-    orm
-      .select()
-      .from(events)
-      .where(and(eq(events.tenantId, sql.placeholder("tenantId")), eq(events.id, sql.placeholder("id"))))
-      .prepare(),
-  ).get({ tenantId: ctx.tenantId, id });
-  if (!row) return { ...(await duplicateOf(ctx, input.event_id)), duplicate: true };
-  const cancelled = await countCancelled(ctx, cancelling, customer.id, now);
-  // Only the campaigns whose audience took the customer wrote a message; report what is there.
-  const written = triggered.length
-    ? await ctx.db.orm
-        .select({ id: messages.id, status: messages.status })
-        .from(messages)
-        .where(
-          and(
-            eq(messages.tenantId, ctx.tenantId),
-            inArray(
-              messages.id,
-              triggered.map((x) => x.message_id),
-            ),
-          ),
+  // A goal reached after a campaign's message went out, or a shipment the event converts: told
+  // to integrators as a conversion.
+  const reached =
+    cancelling.length > 0
+      ? await campaignsSentBefore(
+          ctx.db,
+          ctx.tenantId,
+          customer.id,
+          cancelling.map((c) => c.id),
+          occurredAt,
         )
-        .all()
-    : [];
-  const statusOf = new Map(written.map((m) => [m.id, m.status]));
-  return {
-    ...view(row),
-    triggered: triggered
-      .filter((x) => statusOf.has(x.message_id))
-      .map((x) => ({ ...x, status: statusOf.get(x.message_id) as string })),
-    cancelled,
-    attributes: moved,
-  };
+      : [];
+  if (converts.length > 0 || reached.length > 0) {
+    statements.push(
+      eventStatement(
+        ctx,
+        "conversion.recorded",
+        {
+          customer_id: customer.id,
+          event: { id, type: e.type, event_id: e.eventId, occurred_at: iso(occurredAt), properties: e.properties },
+          campaign_ids: reached.map((r) => r.campaign_id),
+          shipment_converted: converts.length > 0,
+        },
+        now,
+      ),
+    );
+  }
+  return { statements, moved, triggered, cancelling };
 }
 
 async function duplicateOf(ctx: Ctx, eventId: string | undefined) {

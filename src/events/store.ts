@@ -68,3 +68,18 @@ export async function countCancelledByEvent(
     [tenantId, customerId, ...campaignIds, updatedAt],
   );
 }
+
+/** Which of these campaigns had sent the customer a message by `at` (their goal then counts). */
+export async function campaignsSentBefore(
+  db: Database,
+  tenantId: string,
+  customerId: string,
+  campaignIds: string[],
+  at: number,
+): Promise<{ campaign_id: string }[]> {
+  return db.rawAll<{ campaign_id: string }>(
+    `select distinct campaign_id from messages where tenant_id = ? and customer_id = ?
+       and campaign_id in (select value from json_each(?)) and sent_at is not null and sent_at <= ?`,
+    [tenantId, customerId, JSON.stringify(campaignIds), at],
+  );
+}

@@ -44,5 +44,12 @@ export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
 /** The service context for the authenticated tenant. */
 export function ctxOf(c: Context<AppEnv>): Ctx {
   const deps = c.get("deps");
-  return { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId: c.get("auth").tenantId };
+  const linkUrl = deps.config.linkUrl ?? deps.config.publicUrl;
+  return {
+    db: deps.db,
+    clock: deps.clock,
+    ids: deps.ids,
+    tenantId: c.get("auth").tenantId,
+    ...(linkUrl ? { linkUrl } : {}),
+  };
 }

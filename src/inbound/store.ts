@@ -2,7 +2,7 @@
 // the provider hears "200" (committed with the other webhooks of the moment: batchGrouped). The
 // pipeline (process.ts) takes it from there, so a webhook answers in microseconds and nothing is
 // lost if the process dies before the message is handled. (Node with a jobs thread journals
-// webhooks in a file of their own first: src/node/inbound-journal.ts, moved here with the same
+// webhooks in a file of their own first: src/node/journal.ts, moved here with the same
 // statements.)
 //
 // Here too, by name, the rest of the pipeline's SQL: the claim, the "processed" and "set aside"

@@ -21,6 +21,7 @@ export async function runDispatch(deps: Deps, only?: { ids: string[] }) {
       onInbound: deps.onInboundReceived,
       signal: deps.signal,
       ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
+      ...(deps.config.linkUrl ? { linkUrl: deps.config.linkUrl } : {}),
     },
     options,
   );

@@ -1,5 +1,6 @@
 import type { Deps } from "../deps";
 import { runApprovals } from "./approvals";
+import { runClicks } from "./clicks";
 import { runDispatch } from "./dispatch";
 import { runExpire } from "./expire";
 import { runInbound } from "./inbound";
@@ -70,6 +71,15 @@ export const jobs: Job[] = [
     nodeSchedule: "*/5 * * * * *",
     async run(deps) {
       await runWebhooks(deps);
+    },
+  },
+  {
+    name: "clicks",
+    schedule: "* * * * *",
+    // A click reaches the timeline, its campaign's numbers and integrators within seconds.
+    nodeSchedule: "*/5 * * * * *",
+    async run(deps) {
+      await runClicks(deps);
     },
   },
   {

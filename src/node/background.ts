@@ -6,11 +6,12 @@ import type { Worker } from "node:worker_threads";
 import type { Deps } from "../deps";
 import type { InboundSink } from "../inbound/store";
 import { jobs } from "../jobs";
+import { type LinkStore, linkByCode } from "../links/store";
 import type { NodeConfig } from "./config";
 import { startJobs } from "./cron";
 import type { NodeDatabase } from "./db";
-import { type Journal, journalLink, openJournal } from "./inbound-journal";
 import type { FromJobs, ToJobs } from "./jobs-thread";
+import { type Journal, journalLink, openJournal } from "./journal";
 import { startThread } from "./threads";
 
 export type Background = {
@@ -20,9 +21,11 @@ export type Background = {
   stop(): Promise<void>;
   /**
    * With the jobs on their thread: where webhooks store inbound SMS (a journal file beside the
-   * database, which the thread moves in; inbound-journal.ts). Undefined inline.
+   * database, which the thread moves in; journal.ts). Undefined inline.
    */
   readonly storeInbound: InboundSink | undefined;
+  /** Likewise, where the short links' redirect stores clicks (the click job moves them in). */
+  readonly links: LinkStore | undefined;
   /** After stop() and once no webhook can arrive (the server closed): closes the journal. */
   close(): void;
   /** "thread" or "inline": where the jobs run. */
@@ -82,6 +85,7 @@ export function startBackground(config: NodeConfig, deps: Deps & { db: NodeDatab
       return worker;
     },
     storeInbound: (channel, sms, raw) => journal.append(channel, sms, raw),
+    links: { find: (code) => linkByCode(deps.db, code), record: (click) => journal.appendClick(click) },
     close: () => journal.close(),
     kick(name) {
       if (stopping || kicked.has(name)) return;
@@ -110,6 +114,7 @@ function inline(deps: Deps): Background {
     where: "inline",
     thread: null,
     storeInbound: undefined,
+    links: undefined,
     close() {},
     kick: (name) => scheduler.kick(name),
     stop: () => scheduler.stop(),

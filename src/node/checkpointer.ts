@@ -6,7 +6,7 @@
 import type { Clock } from "../lib/clock";
 import type { FromCheckpointer, ToCheckpointer } from "./checkpoint-thread";
 import type { NodeDatabase } from "./db";
-import { journalPath } from "./inbound-journal";
+import { journalPath } from "./journal";
 import { startThread } from "./threads";
 
 const EVERY_MS = 500;

@@ -9,6 +9,8 @@ const ConfigSchema = z.object({
   TIDINGS_HOST: z.string().min(1).default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   TIDINGS_PUBLIC_URL: z.url().optional(),
+  /** Where short links point from when a workspace names no link domain (else TIDINGS_PUBLIC_URL). */
+  TIDINGS_LINK_URL: z.url().optional(),
   TIDINGS_SEED_DEMO: bool.default(true),
   TIDINGS_CRON: bool.default(true),
   TIDINGS_DISPATCH_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),

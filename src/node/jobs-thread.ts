@@ -8,7 +8,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { jobs } from "../jobs";
 import type { NodeConfig } from "./config";
 import { startJobs } from "./cron";
-import { type JournalLink, journalIntake } from "./inbound-journal";
+import { clickIntake, type JournalLink, journalIntake } from "./journal";
 import { nodeDeps } from "./runtime";
 
 export type ToJobs = { kick: string } | { stop: true };
@@ -38,6 +38,9 @@ deps.db.sqlite.pragma(`wal_autocheckpoint = ${autoCheckpoint}`);
 // Webhooks journal inbound SMS in a file of their own; the pipeline moves them in before each claim.
 const intake = journalIntake(journal, deps.db);
 deps.inboundIntake = intake.intake;
+// And short links' clicks, which the click job moves in before it counts.
+const clicks = clickIntake(journal, deps.db);
+deps.clickIntake = clicks.intake;
 const scheduler = startJobs(jobs, deps);
 deps.onMessageDue = () => scheduler.kick("dispatch");
 deps.onInboundReceived = () => scheduler.kick("inbound");
@@ -48,6 +51,7 @@ port.on("message", async (m: ToJobs) => {
   // (its outcome recorded as unknown), so stopping takes moments whatever the providers do.
   await Promise.all([scheduler.stop(), deps.providers.close()]);
   intake.close();
+  clicks.close();
   deps.db.close();
   port.close();
 });

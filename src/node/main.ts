@@ -50,8 +50,10 @@ const background = config.TIDINGS_CRON ? startBackground(config, deps) : null;
 deps.onMessageDue = () => background?.kick("dispatch");
 // So does the answer to an inbound SMS: the pipeline runs as soon as the webhook has stored it.
 deps.onInboundReceived = () => background?.kick("inbound");
-// Webhooks journal it in a file of their own, which that thread moves in (inbound-journal.ts).
+// Webhooks journal it in a file of their own, which that thread moves in (journal.ts).
 deps.storeInbound = background?.storeInbound;
+// And short links' clicks: the redirect never waits for the database's write lock.
+deps.links = background?.links;
 // CSV imports parse on a thread of their own while this one writes (import-parser.ts).
 const importParser = startImportParser();
 deps.parseImport = importParser.parse;

@@ -54,6 +54,7 @@ export async function nodeDeps(
       ...(config.TIDINGS_ADMIN_TOKEN ? { adminToken: config.TIDINGS_ADMIN_TOKEN } : {}),
       ...(config.TIDINGS_WEBHOOKS_ALLOW_PRIVATE === "true" ? { webhooksAllowPrivate: true } : {}),
       ...(config.TIDINGS_PUBLIC_URL ? { publicUrl: config.TIDINGS_PUBLIC_URL } : {}),
+      ...(config.TIDINGS_LINK_URL ? { linkUrl: config.TIDINGS_LINK_URL } : {}),
     },
     docsAssets: swaggerUiAssets(),
     resolveHost: async (host) => (await lookup(host, { all: true })).map((a) => a.address),

@@ -13,6 +13,7 @@ import { type CustomerRow, customers, type Plan, type TenantRow } from "../db/sc
 import { customerFilterSql } from "../groups/service";
 import { ValidationError } from "../lib/errors";
 import { formatCivil, localDate, monthOf } from "../lib/time";
+import { findLinks, linkBase, standIn, tracksLinks } from "../links/shorten";
 import { getTenantRow, planFor } from "../tenants/store";
 import { brandName, customerVariables, mergeVariables, PROFILE_VARIABLES, sampleCustomerVariables } from "./context";
 import { type CompiledTemplate, DEFAULT_LIMITS, RenderMeter, TemplateError } from "./engine";
@@ -107,8 +108,12 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
   const counting = input.counting ?? channel?.counting ?? settings.counting;
   const brand = brandName(tenant);
   const extra = nest(input.variables ?? {});
-  const composerFor = (textLocale: string) =>
-    prepareComposer({
+  // Tracked links are counted as the short links they become (a stand-in code of the same length).
+  const linksFrom = linkBase(settings.link_domain, ctx.linkUrl);
+  const tracked = tracksLinks(null, settings.track_links, kind);
+  const shorten = linksFrom && tracked ? standIn(linksFrom) : undefined;
+  const composerFor = (textLocale: string): Composer => {
+    const compose = prepareComposer({
       settings,
       signature: tenant.brandSignature,
       kind,
@@ -116,6 +121,8 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
       templateSource: picked.source,
       counting,
     });
+    return shorten ? (body) => compose(body, shorten) : compose;
+  };
 
   const zone = customer?.timeZone ?? tenant.timeZone;
   // Without a customer: a made-up member and the sample values the template declares, under the
@@ -128,6 +135,7 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
   const body = template.render(vars, data);
   const composed = composerFor(picked.locale)(body);
   const culprits = ucs2Culprits(composed.text);
+  const found = findLinks(body).length;
   const tooLong = channel ? tooLongFor(channel.provider, composed) : null;
 
   const audience = input.audience
@@ -160,6 +168,7 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
     opt_out_hint_added: composed.opt_out_hint_added,
     smart_replaced: composed.smart_replaced,
     cost: costOf(plan, composed.segments),
+    links: { found, tracked: found > 0 && shorten !== undefined },
     ...(audience ? { audience } : {}),
     ...(provider
       ? {
@@ -179,6 +188,16 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
       input.variables,
       picked.source,
       tooLong,
+    ).concat(
+      found > 0 && tracked && !linksFrom
+        ? [
+            {
+              code: "links_not_tracked",
+              message:
+                "Its links go as written, not tracked: set compose.link_domain or TIDINGS_PUBLIC_URL for short links",
+            },
+          ]
+        : [],
     ),
   };
 }

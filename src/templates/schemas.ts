@@ -150,6 +150,10 @@ export const PreviewSchema = z
     signature: z.string().nullable().openapi({ description: "The signature added, as it is for this locale" }),
     opt_out_hint_added: z.boolean(),
     smart_replaced: z.array(z.object({ from: z.string(), to: z.string(), count: z.number() })),
+    links: z.object({ found: z.number(), tracked: z.boolean() }).openapi({
+      description:
+        "Links in the text, and whether they become tracked short links (the text and segments above count the short link)",
+    }),
     cost: z.object({
       currency: z.string(),
       basis: z.enum(["pay_per_segment", "package_overage"]),

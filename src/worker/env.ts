@@ -23,6 +23,8 @@ export const WorkerEnvSchema = z.object({
       }
     }, "must be 32 bytes, base64 (openssl rand -base64 32)"),
   TIDINGS_PUBLIC_URL: z.url().optional(),
+  /** Where short links point from when a workspace names no link domain (else TIDINGS_PUBLIC_URL). */
+  TIDINGS_LINK_URL: z.url().optional(),
   /** Enables POST /admin/tenants for this bearer token: how workspaces are made on Workers. */
   TIDINGS_ADMIN_TOKEN: z.string().min(24, "must be at least 24 characters").optional(),
   TIDINGS_WEBHOOKS_ALLOW_PRIVATE: z.enum(["true", "false"]).optional(),

@@ -1,6 +1,7 @@
-// Inbound SMS from webhooks, on Node with the jobs thread: appended to a journal file of their
-// own (`<database>-inbound`) by the HTTP thread, then moved into inbound_messages by the jobs
-// thread just before the pipeline claims them.
+// Inbound SMS from webhooks and short links' clicks, on Node with the jobs thread: appended to a
+// journal file of their own (`<database>-inbound`) by the HTTP thread, then moved into
+// inbound_messages (just before the pipeline claims them) and link_clicks (before the click job
+// counts them) by the jobs thread.
 //
 // Why a file of its own: SQLite has one write lock per file. When webhooks committed into the
 // database, every commit of the pipeline (a group of messages handled, a reply, a customer)
@@ -22,11 +23,12 @@ import type { InboundSms } from "../delivery/provider";
 import { type InboundRecord, inboundInsertStatements } from "../inbound/store";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
+import { CLICK_COLUMNS, type ClickRecord, insertClicks } from "../links/store";
 
 /** What the two threads share: plain memory, no messages. */
 export type JournalLink = {
   path: string;
-  /** The highest seq the jobs thread has moved into the database (written there, read here). */
+  /** The highest seq of each table (inbound SMS, clicks) the jobs thread has moved into the database (written there, read here). */
   moved: BigInt64Array;
   /** How busy the HTTP thread's event loop was lately, per mille (written here, read there). */
   busy: Int32Array;
@@ -37,7 +39,7 @@ export const journalPath = (dbPath: string) => `${dbPath}-inbound`;
 export function journalLink(dbPath: string): JournalLink {
   return {
     path: journalPath(dbPath),
-    moved: new BigInt64Array(new SharedArrayBuffer(8)),
+    moved: new BigInt64Array(new SharedArrayBuffer(16)),
     busy: new Int32Array(new SharedArrayBuffer(4)),
   };
 }
@@ -48,6 +50,15 @@ const SCHEMA = `create table if not exists inbound_journal (
   from_phone text not null, to_phone text not null, body text not null, raw text not null, received_at integer not null
 )`;
 const COLUMNS = "id, tenant_id, channel_id, provider_message_id, from_phone, to_phone, body, raw, received_at";
+const CLICKS_SCHEMA = `create table if not exists click_journal (
+  seq integer primary key autoincrement,
+  ${CLICK_COLUMNS.split(", ")
+    .map((c) => `${c} ${c === "at" ? "integer" : "text"} not null`)
+    .join(", ")}
+)`;
+/** Each table's slot in `moved`. */
+const INBOUND = 0;
+const CLICKS = 1;
 // (AUTOINCREMENT: a seq is never used twice, even once every row is pruned, so "moved up to seq"
 // never covers a newer row.)
 
@@ -65,7 +76,9 @@ export type Journal = {
     sms: InboundSms[],
     raw: (m: InboundSms) => string,
   ): Promise<number>;
-  /** Rows not yet pruned (moved or not). */
+  /** Stores a short link's click; answers once it is committed. */
+  appendClick(click: ClickRecord): Promise<number>;
+  /** Rows not yet pruned (moved or not), inbound SMS and clicks. */
   size(): number;
   close(): void;
 };
@@ -88,24 +101,35 @@ export function openJournal(
   // The WAL too goes back to this size once checkpointed, after a storm.
   sqlite.pragma(`journal_size_limit = ${SHRINK_OVER_BYTES}`);
   sqlite.exec(SCHEMA);
+  sqlite.exec(CLICKS_SCHEMA);
   const pageSize = sqlite.pragma("page_size", { simple: true }) as number;
-  const insert = sqlite.prepare(`insert into inbound_journal (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const prune = sqlite.prepare("delete from inbound_journal where seq <= ?");
-  const count = sqlite.prepare("select count(*) from inbound_journal").pluck();
-  let pruned = 0n;
+  const insert = [
+    sqlite.prepare(`insert into inbound_journal (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    sqlite.prepare(`insert into click_journal (${CLICK_COLUMNS}) values (?, ?, ?, ?, ?, ?)`),
+  ];
+  const prune = [
+    sqlite.prepare("delete from inbound_journal where seq <= ?"),
+    sqlite.prepare("delete from click_journal where seq <= ?"),
+  ];
+  const count = sqlite
+    .prepare("select (select count(*) from inbound_journal) + (select count(*) from click_journal)")
+    .pluck();
+  const pruned = [0n, 0n];
   const pruneMoved = () => {
-    const moved = Atomics.load(link.moved, 0);
-    if (moved > pruned) {
-      prune.run(moved);
-      pruned = moved;
+    for (const slot of [INBOUND, CLICKS]) {
+      const moved = Atomics.load(link.moved, slot);
+      if (moved > (pruned[slot] as bigint)) {
+        prune[slot]?.run(moved);
+        pruned[slot] = moved;
+      }
     }
   };
-  const write = sqlite.transaction((rows: unknown[][]) => {
-    for (const r of rows) insert.run(r);
+  const write = sqlite.transaction((items: { table: number; rows: unknown[][] }[]) => {
+    for (const i of items) for (const r of i.rows) insert[i.table]?.run(r);
     pruneMoved();
   });
 
-  let group: { rows: unknown[][]; resolve(n: number): void; reject(e: unknown): void }[] = [];
+  let group: { table: number; rows: unknown[][]; resolve(n: number): void; reject(e: unknown): void }[] = [];
   let scheduled = false;
   const commit = () => {
     scheduled = false;
@@ -113,7 +137,7 @@ export function openJournal(
     const items = group;
     group = [];
     try {
-      write(items.flatMap((i) => i.rows));
+      write(items);
       for (const i of items) i.resolve(i.rows.length);
     } catch (e) {
       // Disk full, say: each webhook answers 5xx and the provider sends it again.
@@ -143,7 +167,17 @@ export function openJournal(
   pruner.unref();
   meter.unref();
 
+  const enqueue = (table: number, rows: unknown[][]) =>
+    new Promise<number>((resolve, reject) => {
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(commit);
+      }
+      group.push({ table, rows, resolve, reject });
+    });
+
   return {
+    appendClick: (c) => enqueue(CLICKS, [[c.id, c.tenantId, c.code, c.at, c.agent, c.userAgent]]),
     append(channel, sms, raw) {
       if (sms.length === 0) return Promise.resolve(0);
       const now = deps.clock.now().getTime();
@@ -158,13 +192,7 @@ export function openJournal(
         raw(m),
         now,
       ]);
-      return new Promise((resolve, reject) => {
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(commit);
-        }
-        group.push({ rows, resolve, reject });
-      });
+      return enqueue(INBOUND, rows);
     },
     size: () => count.get() as number,
     close() {
@@ -229,7 +257,7 @@ export function journalIntake(link: JournalLink, db: Database) {
     if (rows.length === 0) return;
     await db.batch(inboundInsertStatements(rows.map(recordOf)));
     after = BigInt((rows[rows.length - 1] as unknown[])[0] as number);
-    Atomics.store(link.moved, 0, after);
+    Atomics.store(link.moved, INBOUND, after);
   };
   return {
     intake,
@@ -251,5 +279,54 @@ function recordOf(r: unknown[]): InboundRecord {
     text: r[7] as string,
     raw: r[8] as string,
     receivedAt: r[9] as number,
+  };
+}
+
+/**
+ * The jobs thread's side for clicks, run by the click job before it claims: moves what the
+ * redirect journaled into link_clicks (`on conflict do nothing`: a click moved twice, after a
+ * restart, counts once).
+ */
+export function clickIntake(link: JournalLink, db: Database) {
+  let reader: BetterSqlite3.Database | null = null;
+  let select: BetterSqlite3.Statement | null = null;
+  let after = 0n;
+  const intake = async () => {
+    if (!reader) {
+      try {
+        reader = new BetterSqlite3(link.path, { readonly: true, fileMustExist: true });
+      } catch {
+        return;
+      }
+      reader.defaultSafeIntegers(false);
+      select = reader
+        .prepare(`select seq, ${CLICK_COLUMNS} from click_journal where seq > ? order by seq limit ?`)
+        .raw(true);
+    }
+    for (;;) {
+      const rows = (select as BetterSqlite3.Statement).all(after, MOVE_ROWS) as unknown[][];
+      if (rows.length === 0) return;
+      await db.batch(
+        insertClicks(
+          rows.map((r) => ({
+            id: r[1] as string,
+            tenantId: r[2] as string,
+            code: r[3] as string,
+            at: r[4] as number,
+            agent: r[5] as ClickRecord["agent"],
+            userAgent: r[6] as string,
+          })),
+        ),
+      );
+      after = BigInt((rows[rows.length - 1] as unknown[])[0] as number);
+      Atomics.store(link.moved, CLICKS, after);
+    }
+  };
+  return {
+    intake,
+    close() {
+      reader?.close();
+      reader = null;
+    },
   };
 }

@@ -1,4 +1,4 @@
-// The inbound journal (src/node/inbound-journal.ts): webhooks' SMS in a file of their own,
+// The inbound journal (src/node/journal.ts): webhooks' SMS in a file of their own,
 // moved into inbound_messages by the jobs thread. Real files, both connections, no thread: the
 // thread's side is a function, called here as the pipeline calls it.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,7 +10,7 @@ import type { InboundSms } from "../src/delivery/provider";
 import { systemClock } from "../src/lib/clock";
 import { IdGenerator } from "../src/lib/ids";
 import { migrateDatabase, openDatabase } from "../src/node/db";
-import { journalIntake, journalLink, openJournal } from "../src/node/inbound-journal";
+import { clickIntake, journalIntake, journalLink, openJournal } from "../src/node/journal";
 import { until } from "./wait";
 
 const dir = mkdtempSync(join(tmpdir(), "tidings-journal-"));
@@ -87,6 +87,48 @@ describe("the inbound journal", () => {
     await intake();
     expect(stored(db).map((r) => r.provider_message_id)).toEqual(["p1", "p2", "p3"]);
     close();
+    journal.close();
+    db.close();
+  });
+
+  it("journals short links' clicks beside the SMS, moved in by the click job once each, then pruned", async () => {
+    const { db, link, deps } = setup("clicks");
+    const journal = openJournal(link, deps);
+    const click = (id: string, at: number) => ({
+      id,
+      tenantId: "ten_1",
+      code: "AbCdEfGh12",
+      at,
+      agent: "browser" as const,
+      userAgent: "Mozilla/5.0 'x'; --",
+    });
+    expect(await journal.appendClick(click("clk_1", 1000))).toBe(1);
+    await journal.append(channel, [sms("s1", "hi")], () => "{}");
+    expect(await journal.appendClick(click("clk_2", 2000))).toBe(1);
+    expect(journal.size()).toBe(3);
+    const clicksIn = () =>
+      db.sqlite.prepare("select id, code, at, agent, user_agent from link_clicks order by at").all();
+    expect(clicksIn()).toEqual([]);
+
+    // A thread that moved them, died before pruning, and a new one that moves them again.
+    for (let run = 0; run < 2; run++) {
+      const { intake, close } = clickIntake(link, db);
+      await intake();
+      close();
+      expect(clicksIn()).toEqual([
+        { id: "clk_1", code: "AbCdEfGh12", at: 1000, agent: "browser", user_agent: "Mozilla/5.0 'x'; --" },
+        { id: "clk_2", code: "AbCdEfGh12", at: 2000, agent: "browser", user_agent: "Mozilla/5.0 'x'; --" },
+      ]);
+    }
+    // Moving clicks leaves the SMS where they are, for the pipeline.
+    expect(stored(db)).toEqual([]);
+    expect(Atomics.load(link.moved, 1)).toBe(2n);
+    await journal.appendClick(click("clk_3", 3000));
+    expect(journal.size()).toBe(2);
+    const sms1 = journalIntake(link, db);
+    await sms1.intake();
+    sms1.close();
+    expect(stored(db).map((r) => r.provider_message_id)).toEqual(["s1"]);
     journal.close();
     db.close();
   });

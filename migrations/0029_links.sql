@@ -24,7 +24,7 @@ CREATE TABLE `links` (
 	`clicks` integer DEFAULT 0 NOT NULL,
 	`bot_clicks` integer DEFAULT 0 NOT NULL,
 	FOREIGN KEY (`tenant_id`) REFERENCES `tenants`(`id`) ON UPDATE no action ON DELETE cascade
-);
+) WITHOUT ROWID;
 --> statement-breakpoint
 CREATE UNIQUE INDEX `links_message` ON `links` (`tenant_id`,`message_id`,`position`);--> statement-breakpoint
 CREATE INDEX `links_campaign` ON `links` (`tenant_id`,`campaign_id`) WHERE campaign_id is not null;--> statement-breakpoint

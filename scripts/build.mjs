@@ -25,6 +25,7 @@ const entryPoints = {
   bench: "bench/run.ts",
   "bench-inbound-app": "bench/servers/inbound-app.ts",
   "bench-bare-hono": "bench/servers/bare-hono.ts",
+  "bench-links-app": "bench/servers/links-app.ts",
   "bench-smsc": "bench/servers/smsc.ts",
 };
 

@@ -22,4 +22,5 @@ export const scenarios: Record<string, () => Promise<Result>> = {
   inbound_webhook: async () => (await import("./inbound")).inboundWebhook(),
   smpp_submit: async () => (await import("./smpp")).smppSubmit(),
   export_1m: async () => (await import("./export")).export1m(),
+  link_redirect: async () => (await import("./links")).linkRedirect(),
 };

@@ -1094,7 +1094,8 @@ export type LeadTimeCellRow = typeof leadTimeCells.$inferSelect;
 /** What an outgoing webhook can be sent for; `*` subscribes to all. */
 /**
  * A tracked short link: one URL of one sent message, so each recipient's clicks are theirs. The
- * code is random (unguessable); the counts are the click job's, from link_clicks.
+ * code is random (unguessable); the counts are the click job's, from link_clicks. The migration
+ * makes it WITHOUT ROWID: the redirect's lookup by code is one b-tree descent, not two.
  */
 export const links = sqliteTable(
   "links",

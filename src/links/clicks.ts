@@ -18,7 +18,7 @@ export type ClickDeps = {
   db: Database;
   clock: Clock;
   ids: IdGenerator;
-  /** Brings in what the redirect journaled (Node's jobs thread). */
+  /** Before each claim: brings in what the redirect journaled (Node's jobs thread, yielding to busy redirects). */
   intake?: () => Promise<void>;
   signal?: AbortSignal;
 };
@@ -31,10 +31,10 @@ const LEASE_MS = 60_000;
 export const CLICK_EVENT = "link.clicked";
 
 export async function countClicks(deps: ClickDeps): Promise<{ clicks: number; apart: number }> {
-  await deps.intake?.();
   const out = { clicks: 0, apart: 0 };
   for (;;) {
     if (deps.signal?.aborted) break;
+    await deps.intake?.();
     const claimed = await claimClicks(deps.db, deps.clock.now().getTime(), LEASE_MS, CLAIM);
     if (claimed.length === 0) break;
     // Per link: its people's clicks (the first, the last, how many) and the rest, counted in one

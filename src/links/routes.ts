@@ -21,7 +21,7 @@ const GONE = `<!doctype html><html><head><meta charset="utf-8"><meta name="viewp
 export const linkRoutes = new Hono<AppEnv>().get("/l/:code", async (c) => {
   const code = c.req.param("code");
   const deps = c.get("deps");
-  const store = deps.links ?? databaseLinks(deps.db);
+  const store = deps.links ?? databaseLinks(deps.db, backgroundOf(c));
   const link = CODE_PATTERN.test(code) ? await store.find(code) : null;
   if (!link) return c.html(GONE, 404, { "Cache-Control": "no-store" });
   const userAgent = (c.req.header("user-agent") ?? "").slice(0, MAX_AGENT);
@@ -34,13 +34,10 @@ export const linkRoutes = new Hono<AppEnv>().get("/l/:code", async (c) => {
     agent: c.req.method === "HEAD" ? "head" : isBotAgent(userAgent) ? "bot" : "browser",
     userAgent,
   };
-  const stored = store.record(click).catch((e: unknown) => {
+  await store.record(click).catch((e: unknown) => {
     // The person still gets where the link goes; only this click goes uncounted.
     console.error("a short link's click could not be stored:", e);
   });
-  const waitUntil = backgroundOf(c);
-  if (waitUntil) waitUntil(stored);
-  else await stored;
   return new Response(null, {
     status: 302,
     headers: {
@@ -53,7 +50,7 @@ export const linkRoutes = new Hono<AppEnv>().get("/l/:code", async (c) => {
   });
 });
 
-/** On Workers, the click is written after the answer (waitUntil); elsewhere before it. */
+/** Where the platform lets work finish after the answer (Workers' waitUntil); null elsewhere. */
 function backgroundOf(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }) {
   try {
     const ctx = c.executionCtx;
@@ -63,10 +60,17 @@ function backgroundOf(c: { executionCtx: { waitUntil(p: Promise<unknown>): void 
   }
 }
 
-/** Where clicks go and how links are found when the runtime gives nothing faster: the database. */
-export function databaseLinks(db: Database): LinkStore {
+/**
+ * Where clicks go and how links are found when the runtime gives nothing faster: the database,
+ * written after the answer where the platform allows (Workers), else before it.
+ */
+function databaseLinks(db: Database, later: ((p: Promise<unknown>) => void) | null): LinkStore {
   return {
     find: (code) => linkByCode(db, code),
-    record: (click) => db.batch(insertClicks([click])),
+    async record(click) {
+      const write = db.batch(insertClicks([click]));
+      if (later) later(write.catch((e: unknown) => console.error("a short link's click could not be stored:", e)));
+      else await write;
+    },
   };
 }

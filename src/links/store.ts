@@ -56,6 +56,31 @@ export type LinkStore = {
   record(click: ClickRecord): Promise<unknown>;
 };
 
+type Found = { tenantId: string; url: string };
+
+/**
+ * Link lookups kept in memory, the most recently used `max`: a link never changes where it
+ * goes, and a read of the database after another connection wrote starts from a cold page
+ * cache (the click job writes every few seconds while a campaign is being clicked).
+ */
+export function remembered(find: (code: string) => Promise<Found | null>, max: number) {
+  const seen = new Map<string, Found>();
+  return async (code: string): Promise<Found | null> => {
+    const hit = seen.get(code);
+    if (hit) {
+      seen.delete(code);
+      seen.set(code, hit);
+      return hit;
+    }
+    const found = await find(code);
+    if (found) {
+      if (seen.size >= max) seen.delete(seen.keys().next().value as string);
+      seen.set(code, found);
+    }
+    return found;
+  };
+}
+
 export const CLICK_COLUMNS = "id, tenant_id, code, at, agent, user_agent";
 
 /** Stores a click as taken; `on conflict do nothing`: a journaled click moved twice counts once. */

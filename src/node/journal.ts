@@ -63,6 +63,8 @@ const CLICKS = 1;
 // never covers a newer row.)
 
 const PRUNE_EVERY_MS = 1000;
+/** How long a click waits to share a commit with the clicks after it. */
+const CLICK_COMMIT_MS = 10;
 /** Emptied after a storm, a file this big is rebuilt (VACUUM: milliseconds with no rows) to give the disk back. */
 const SHRINK_OVER_BYTES = 16 * 2 ** 20;
 const BUSY_EVERY_MS = 100;
@@ -76,8 +78,11 @@ export type Journal = {
     sms: InboundSms[],
     raw: (m: InboundSms) => string,
   ): Promise<number>;
-  /** Stores a short link's click; answers once it is committed. */
-  appendClick(click: ClickRecord): Promise<number>;
+  /**
+   * Stores a short link's click within CLICK_COMMIT_MS, without waiting for it: nobody retries a
+   * click, so waiting would make the redirect slower and keep no click a crash would lose.
+   */
+  appendClick(click: ClickRecord): void;
   /** Rows not yet pruned (moved or not), inbound SMS and clicks. */
   size(): number;
   close(): void;
@@ -124,10 +129,26 @@ export function openJournal(
       }
     }
   };
+  // Clicks not yet committed: they go with the next commit, or by themselves after a moment.
+  let clicks: unknown[][] = [];
+  let clickTimer: ReturnType<typeof setTimeout> | null = null;
   const write = sqlite.transaction((items: { table: number; rows: unknown[][] }[]) => {
     for (const i of items) for (const r of i.rows) insert[i.table]?.run(r);
+    for (const r of clicks) insert[CLICKS]?.run(r);
+    clicks = [];
     pruneMoved();
   });
+  const commitClicks = () => {
+    clickTimer = null;
+    if (clicks.length === 0) return;
+    try {
+      write([]);
+    } catch (e) {
+      // The disk is full, say: these clicks go uncounted (their redirects were answered).
+      console.error(`${clicks.length} short link clicks could not be journaled:`, e);
+      clicks = [];
+    }
+  };
 
   let group: { table: number; rows: unknown[][]; resolve(n: number): void; reject(e: unknown): void }[] = [];
   let scheduled = false;
@@ -177,7 +198,10 @@ export function openJournal(
     });
 
   return {
-    appendClick: (c) => enqueue(CLICKS, [[c.id, c.tenantId, c.code, c.at, c.agent, c.userAgent]]),
+    appendClick(c) {
+      clicks.push([c.id, c.tenantId, c.code, c.at, c.agent, c.userAgent]);
+      clickTimer ??= setTimeout(commitClicks, CLICK_COMMIT_MS);
+    },
     append(channel, sms, raw) {
       if (sms.length === 0) return Promise.resolve(0);
       const now = deps.clock.now().getTime();
@@ -199,6 +223,8 @@ export function openJournal(
       clearInterval(pruner);
       clearInterval(meter);
       if (group.length > 0) commit();
+      if (clickTimer) clearTimeout(clickTimer);
+      commitClicks();
       if (sqlite.open) sqlite.close();
     },
   };
@@ -222,6 +248,15 @@ const BUSY_PER_MILLE = 500;
 const MAX_YIELD_MS = 2000;
 const YIELD_STEP_MS = 20;
 
+/** Waits while the HTTP thread is busy, two seconds at most. */
+async function yieldToHttp(link: JournalLink) {
+  // Counted in steps, not read from a clock: the wait is real time whatever clock the jobs use.
+  for (let waited = 0; waited < MAX_YIELD_MS && Atomics.load(link.busy, 0) >= BUSY_PER_MILLE; ) {
+    await new Promise((r) => setTimeout(r, YIELD_STEP_MS));
+    waited += YIELD_STEP_MS;
+  }
+}
+
 /**
  * The jobs thread's side, run before each claim of the pipeline: while webhooks keep the HTTP
  * thread busy, waits (up to two seconds; the thread's nice value is not enough on two cores: a
@@ -234,11 +269,7 @@ export function journalIntake(link: JournalLink, db: Database) {
   // From the start after a restart: rows moved but not yet pruned are moved again, and ignored.
   let after = 0n;
   const intake = async () => {
-    // Counted in steps, not read from a clock: the wait is real time whatever clock the jobs use.
-    for (let waited = 0; waited < MAX_YIELD_MS && Atomics.load(link.busy, 0) >= BUSY_PER_MILLE; ) {
-      await new Promise((r) => setTimeout(r, YIELD_STEP_MS));
-      waited += YIELD_STEP_MS;
-    }
+    await yieldToHttp(link);
     if (!reader) {
       // The HTTP thread creates the file; until it has, there is nothing to move.
       try {
@@ -283,15 +314,17 @@ function recordOf(r: unknown[]): InboundRecord {
 }
 
 /**
- * The jobs thread's side for clicks, run by the click job before it claims: moves what the
- * redirect journaled into link_clicks (`on conflict do nothing`: a click moved twice, after a
- * restart, counts once).
+ * The jobs thread's side for clicks, run by the click job before each claim: yields to busy
+ * redirects as the pipeline yields to webhooks (counting a click can wait; answering one cannot),
+ * then moves what the redirect journaled into link_clicks (`on conflict do nothing`: a click
+ * moved twice, after a restart, counts once).
  */
 export function clickIntake(link: JournalLink, db: Database) {
   let reader: BetterSqlite3.Database | null = null;
   let select: BetterSqlite3.Statement | null = null;
   let after = 0n;
   const intake = async () => {
+    await yieldToHttp(link);
     if (!reader) {
       try {
         reader = new BetterSqlite3(link.path, { readonly: true, fileMustExist: true });

@@ -6,7 +6,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, describe, expect, it } from "vitest";
+import { runClicks } from "../src/jobs/clicks";
 import { runDispatch } from "../src/jobs/dispatch";
+import { runPlan } from "../src/jobs/plan";
 import { runWebhooks } from "../src/jobs/webhooks";
 import { WEBHOOK_BACKOFF_MS } from "../src/webhooks-out/deliver";
 import { simulatorTenant } from "./harness";
@@ -287,5 +289,95 @@ describe("outgoing webhooks", () => {
     for (let i = 1; i < told.length; i++) expect(told[i]?.previous).toBe(told[i - 1]?.status);
     expect(new Set(told.map((d) => d.status)).size).toBe(told.length);
     expect(receiver.seen.every((s) => s.verified)).toBe(true);
+  });
+
+  it("tells of a campaign's start and end, an import, a member's first click and a goal reached, once each", async () => {
+    const env = setup("2026-12-07T02:00:00Z", { webhooksAllowPrivate: true, publicUrl: "https://t.gym.example" });
+    const receiver = await new Receiver().start();
+    receivers.push(receiver);
+    const t = await simulatorTenant(env);
+    const made = await t.client.post("/v1/webhooks", {
+      url: receiver.url,
+      events: ["campaign.started", "campaign.completed", "import.finished", "link.clicked", "conversion.recorded"],
+    });
+    receiver.secret = made.body.secret;
+    const imported = await t.client.post(
+      "/v1/customers/import",
+      "phone,name,locale,consent\n+8613800138001,Li,en,subscribed\n+8613800138002,Wang,en,subscribed\nnot a phone,X,en,\n",
+      { "content-type": "text/csv" },
+    );
+    expect(imported.status).toBe(200);
+    const goal = await t.client.post("/v1/campaigns", {
+      name: "Book after clicking",
+      kind: "event",
+      template: "member_promotion",
+      variables: { offer: "a free class", validUntil: "2026-12-31", link: "https://gym.example/book" },
+      event: { type: "link.clicked", delay: { value: 1, unit: "days" }, cancel_on: ["booking"] },
+    });
+    await t.client.post(`/v1/campaigns/${goal.body.id}/schedule`, {});
+    const offer = await t.client.post("/v1/campaigns", {
+      name: "Spin week",
+      kind: "broadcast",
+      template: "member_promotion",
+      audience: { all: true },
+      variables: { offer: "spin", validUntil: "2026-12-31", link: "https://gym.example/spin" },
+    });
+    await t.client.post(`/v1/campaigns/${offer.body.id}/schedule`, {});
+    await runPlan(env.deps);
+    await runDispatch(env.deps);
+    await runPlan(env.deps);
+    const sent = (await t.client.get(`/v1/messages?campaign_id=${offer.body.id}`)).body.data as any[];
+    const li = sent[0];
+    const code = /\/l\/(\w{10})/.exec(li.text)?.[1] as string;
+    env.clock.advance(60_000);
+    // Three taps: one link.clicked.
+    for (let i = 0; i < 3; i++)
+      await env.app.request(`/l/${code}`, { headers: { "user-agent": "Mozilla/5.0 (iPhone)" } });
+    await runClicks(env.deps);
+    await runClicks(env.deps);
+    env.clock.advance(3_600_000);
+    // The click planned the reminder for tomorrow; booking before it is sent cancels it, and
+    // is no conversion: a goal counts only after the campaign's own message went out.
+    await t.client.post("/v1/events", { customer_id: li.customer_id, type: "booking", properties: {} });
+    await runWebhooks(env.deps);
+
+    const byType = (type: string) => receiver.seen.filter((s) => s.type === type).map((s) => s.body.data as any);
+    expect(byType("import.finished")).toEqual([
+      expect.objectContaining({ complete: true, rows: 3, created: 2, rejected: 1 }),
+    ]);
+    expect(byType("campaign.started").map((d) => [d.name, d.audience])).toEqual([
+      ["Book after clicking", 2],
+      ["Spin week", 2],
+    ]);
+    expect(byType("campaign.completed").map((d) => [d.campaign_id, d.planned])).toEqual([[offer.body.id, 2]]);
+    expect(byType("link.clicked")).toEqual([
+      expect.objectContaining({ link: code, url: "https://gym.example/spin", campaign_id: offer.body.id }),
+    ]);
+    expect(byType("conversion.recorded")).toEqual([]);
+    expect(receiver.seen.every((s) => s.verified)).toBe(true);
+
+    // The reminder goes the next day to whoever did not book; when that member books after it,
+    // the goal is reached after the campaign's send: a conversion.
+    const wang = sent.find((m) => m.customer_id !== li.customer_id);
+    const wangCode = /\/l\/(\w{10})/.exec(wang.text)?.[1] as string;
+    await env.app.request(`/l/${wangCode}`, { headers: { "user-agent": "Mozilla/5.0 (Android)" } });
+    await runClicks(env.deps);
+    env.clock.advance(25 * 3_600_000);
+    await runPlan(env.deps);
+    await runDispatch(env.deps);
+    await t.client.post("/v1/events", {
+      customer_id: wang.customer_id,
+      type: "booking",
+      properties: { class: "spin" },
+    });
+    await runWebhooks(env.deps);
+    expect(byType("conversion.recorded")).toEqual([
+      expect.objectContaining({
+        customer_id: wang.customer_id,
+        campaign_ids: [goal.body.id],
+        event: expect.objectContaining({ type: "booking", properties: { class: "spin" } }),
+      }),
+    ]);
+    expect((await t.client.get(`/v1/campaigns/${goal.body.id}/stats`)).body.converted).toBe(1);
   });
 });

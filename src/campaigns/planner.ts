@@ -9,10 +9,12 @@ import type { Ctx } from "../context";
 import { type CampaignRow, campaigns } from "../db/schema";
 import { nextRun, parseCron } from "../lib/cron";
 import { enqueueSelect, fromCampaign } from "../outbox/enqueue";
+import { campaignEvent } from "../webhooks-out/events";
 import { planAfterDelivery } from "./after-delivery";
 import { planDateCampaign } from "./date-planner";
 import type { PlanDeps } from "./pass";
 import { audienceSql, DATE_KINDS } from "./service";
+import { completeCampaign, finishedCampaigns } from "./store";
 
 const HORIZON_MS = 5 * 60_000;
 const CHUNK = 50_000;
@@ -142,13 +144,15 @@ function nextOccurrence(c: CampaignRow, occurrence: number): number | null {
  * and after-delivery campaigns wait for events and shipments for as long as they run).
  */
 async function completeFinished(deps: PlanDeps) {
-  await deps.db.batch([
-    {
-      sql: `update campaigns set status = 'completed', updated_at = ?
-            where status = 'running' and next_occurrence_at is null and kind not in ('event', 'after_delivery')
-              and not exists (select 1 from messages m where m.tenant_id = campaigns.tenant_id
-                and m.campaign_id = campaigns.id and m.status in ('planned', 'queued', 'sending'))`,
-      params: [deps.clock.now().getTime()],
-    },
-  ]);
+  const now = deps.clock.now().getTime();
+  const done = await finishedCampaigns(deps.db);
+  if (done.length === 0) return;
+  // Each campaign's event is written while it is still running, just before the update that
+  // completes it: a second planner finding it too writes neither.
+  await deps.db.batch(
+    done.flatMap((c) => [
+      campaignEvent({ ids: deps.ids, tenantId: c.tenant_id }, "campaign.completed", c, "running", now),
+      completeCampaign(c.tenant_id, c.id, now),
+    ]),
+  );
 }

@@ -25,6 +25,7 @@ import { cancelCampaignMessages, resumeCampaignMessages } from "../outbox/moves"
 import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
 import { getTenantRow } from "../tenants/store";
+import { campaignEvent } from "../webhooks-out/events";
 import type { CampaignCreate, CampaignPatch } from "./schemas";
 import { parseHolidayDate } from "./slots";
 import { countAudience } from "./store";
@@ -489,6 +490,9 @@ export async function moveCampaign(
   // What was planned and not yet sent is skipped; held messages are due again at once.
   if (action === "cancel") statements.push(cancelCampaignMessages(ctx.tenantId, c.id, now));
   if (action === "resume") statements.push(resumeCampaignMessages(ctx.tenantId, c.id, now));
+  // Before the update it tells of, while the campaign still has its old status.
+  const started = { audience: set.confirmedAudience, first_send_at: iso(set.nextOccurrenceAt ?? null) };
+  if (action === "schedule") statements.unshift(campaignEvent(ctx, "campaign.started", c, c.status, now, started));
   await ctx.db.batch(statements);
   return campaignView(await campaignRow(ctx, id));
 }

@@ -177,3 +177,29 @@ export function retimeDecisions(tenantId: string, changes: string): RawStatement
     params: [changes, tenantId],
   };
 }
+
+/**
+ * Running campaigns with nothing more to plan and nothing left to send (event and
+ * after-delivery campaigns wait for events and shipments for as long as they run): every
+ * workspace's, the planner's.
+ */
+export async function finishedCampaigns(db: Database) {
+  return db.rawAll<{ id: string; tenant_id: string; name: string; kind: string; planned: number }>(
+    `select id, tenant_id, name, kind, planned from campaigns
+      where status = 'running' and next_occurrence_at is null and kind not in ('event', 'after_delivery')
+        and not exists (select 1 from messages m where m.tenant_id = campaigns.tenant_id
+          and m.campaign_id = campaigns.id and m.status in ('planned', 'queued', 'sending'))`,
+    [],
+  );
+}
+
+/** Completes a finished campaign, if it still is one. */
+export function completeCampaign(tenantId: string, id: string, now: number): RawStatement {
+  return {
+    sql: `update campaigns set status = 'completed', updated_at = ?
+          where tenant_id = ? and id = ? and status = 'running' and next_occurrence_at is null
+            and not exists (select 1 from messages m where m.tenant_id = campaigns.tenant_id
+              and m.campaign_id = campaigns.id and m.status in ('planned', 'queued', 'sending'))`,
+    params: [now, tenantId, id],
+  };
+}

@@ -11,6 +11,8 @@ import { lastLineOf } from "../lib/csv";
 import { ValidationError } from "../lib/errors";
 import { type ImportStop, importStop } from "../lib/import-stop";
 import { normalizePhone, type PhoneResult } from "../lib/phone";
+import { iso } from "../lib/time";
+import { eventStatement } from "../webhooks-out/events";
 import { allValues, cellsAt, consentAt, hasValues, isRejected, keysAt, type RowChunk } from "./import-chunk";
 import { type Column, columnNamer, type ImportProblem, mapHeader, rowInput } from "./import-columns";
 import { importEnv, importShared, type ParseStage, parseInline } from "./import-parse";
@@ -341,5 +343,27 @@ export async function importCustomers(
   importer.report.complete = stopped === null;
   importer.report.stopped = stopped;
   importer.report.errors.sort((a, b) => a.line - b.line);
+  await ctx.db.batch([importFinished(ctx, importer.report)]);
   return importer.report;
+}
+
+/** Tells integrators an import is done (its rows were written before), with its counts. */
+function importFinished(ctx: Ctx, r: ImportReport) {
+  const now = ctx.clock.now().getTime();
+  return eventStatement(
+    ctx,
+    "import.finished",
+    {
+      complete: r.complete,
+      stopped: r.stopped,
+      rows: r.rows,
+      created: r.created,
+      updated: r.updated,
+      unchanged: r.unchanged,
+      rejected: r.rejected,
+      new_attributes: r.new_attributes,
+      finished_at: iso(now),
+    },
+    now,
+  );
 }

@@ -57,3 +57,24 @@ export function messageStatusEvent(
     { table: "messages", id: m.id, status: from },
   );
 }
+
+/**
+ * A campaign's start (scheduled: it is live) or completion, for integrators: only while the
+ * campaign still has the status the change moves it from.
+ */
+export function campaignEvent(
+  ctx: Pick<Ctx, "ids" | "tenantId">,
+  type: "campaign.started" | "campaign.completed",
+  c: { id: string; name: string; kind: string; planned: number },
+  from: string,
+  at: number,
+  extra: Record<string, unknown> = {},
+): RawStatement {
+  return eventStatement(
+    ctx,
+    type,
+    { campaign_id: c.id, name: c.name, kind: c.kind, planned: c.planned, ...extra, at: iso(at) },
+    at,
+    { table: "campaigns", id: c.id, status: from },
+  );
+}

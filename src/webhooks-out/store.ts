@@ -40,7 +40,7 @@ export function fanOut(
 }
 
 /** A row whose status the change moves on: the event is written only while it is still so. */
-export type EventGuard = { table: "messages" | "inbound_messages"; id: string; status: string };
+export type EventGuard = { table: "messages" | "inbound_messages" | "campaigns"; id: string; status: string };
 
 /** Whether a workspace has an endpoint turned on (the dispatcher asks once a run). */
 export async function hasActiveEndpoint(db: Database, tenantId: string): Promise<boolean> {

@@ -7,6 +7,7 @@ import type { Lang, Words } from "./i18n";
 import { notFound } from "./layout";
 import { bindTemplate, ChannelTemplatesPage, saveCaps } from "./pages/channel-templates";
 import { SettingsPage, settingsAction } from "./pages/settings";
+import { addWebhook, HOOKS, WebhookDeliveriesPage, WebhooksPage, webhookAction } from "./pages/webhooks";
 import type { ConsoleEnv } from "./request";
 
 type Page = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
@@ -14,7 +15,10 @@ type Helpers = {
   page: (c: Context<ConsoleEnv>) => Page;
   formPost: (
     c: Context<ConsoleEnv>,
-    act: (p: Page, form: Record<string, string>) => Promise<{ notice: string; to: string }>,
+    act: (
+      p: Page,
+      form: Record<string, string>,
+    ) => Promise<{ notice: string; to: string } | { page: HtmlEscapedString }>,
     again: (p: Page, form: Record<string, string>, problem: string) => Promise<HtmlEscapedString | null>,
   ) => Promise<Response>;
   action: (
@@ -42,6 +46,7 @@ export function settingsRoutes(app: Hono<ConsoleEnv>, { page, formPost, action }
     );
   for (const what of ["workspace", "plan", "staff", "channel"])
     app.post(`/console/settings/${what}`, settingsForm(what));
+  webhookRoutes(app, { page, formPost, action });
   app.post("/console/settings/:what", (c) =>
     action(c, "/console/settings", (p, form) => settingsAction(p, c.req.param("what"), form)),
   );
@@ -77,4 +82,23 @@ export function settingsRoutes(app: Hono<ConsoleEnv>, { page, formPost, action }
       return p.w.removed;
     }),
   );
+}
+
+/** Webhooks: the list and its add form (the secret shown on the answer), actions, each address's deliveries. */
+function webhookRoutes(app: Hono<ConsoleEnv>, { page, formPost, action }: Helpers) {
+  app.get(HOOKS, async (c) => c.html(await WebhooksPage({ ...page(c), notice: c.get("notice") })));
+  app.post(HOOKS, (c) =>
+    formPost(
+      c,
+      async (p, form) => ({ page: await WebhooksPage({ ...p, created: await addWebhook(p, form) }) }),
+      (p, typed, problem) => WebhooksPage({ ...p, notice: `!${problem}`, typed }),
+    ),
+  );
+  for (const what of ["test", "on", "off", "delete", "redeliver"])
+    app.post(`${HOOKS}/${what}`, (c) => action(c, HOOKS, (p, form) => webhookAction(p, what, form)));
+  app.get(`${HOOKS}/:id`, async (c) => {
+    const p = page(c);
+    const body = await WebhookDeliveriesPage({ ...p, id: c.req.param("id"), notice: c.get("notice") });
+    return body === null ? c.html(notFound(p), 404) : c.html(body);
+  });
 }

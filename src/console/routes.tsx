@@ -165,7 +165,10 @@ export function consoleRoutes(api: ApiFetch) {
   // own refusal is a notice starting with "!".
   const formPost = async (
     c: Context<ConsoleEnv>,
-    act: (p: Page, form: Record<string, string>) => Promise<{ notice: string; to: string }>,
+    act: (
+      p: Page,
+      form: Record<string, string>,
+    ) => Promise<{ notice: string; to: string } | { page: HtmlEscapedString }>,
     again: (p: Page, form: Record<string, string>, problem: string) => Promise<HtmlEscapedString | null>,
   ) => {
     const p = page(c);
@@ -173,6 +176,8 @@ export function consoleRoutes(api: ApiFetch) {
     let problem: { status: 422; text: string };
     try {
       const done = await act(p, form);
+      // A page shown once, not after a redirect (a new webhook's secret).
+      if ("page" in done) return c.html(done.page);
       if (!done.notice.startsWith("!")) {
         setCookie(c, NOTICE_COOKIE, done.notice.slice(0, 1000), noticeCookie);
         return c.redirect(done.to, 303);

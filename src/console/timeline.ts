@@ -72,7 +72,11 @@ export function describe(
       ...(str(d.text) && { quote: d.text as string }),
     };
   }
-  if (e.type === "event") return { what: w.tl_event, detail: term(w, "ev_", String(d.type ?? "")) };
+  if (e.type === "event") {
+    // A short link opened: the page it led to, as the member saw it after the redirect.
+    const url = d.type === "link.clicked" ? str((d.properties as Record<string, unknown> | undefined)?.url) : undefined;
+    return { what: w.tl_event, detail: term(w, "ev_", String(d.type ?? "")), ...(url && { quote: url }) };
+  }
   if (e.type === "group.joined" || e.type === "group.left") {
     return {
       what: e.type === "group.joined" ? w.tl_joined : w.tl_left,

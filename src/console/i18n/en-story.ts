@@ -76,5 +76,6 @@ export const enStory = {
   ev_purchase: "Purchase",
   "ev_card.activated": "Card activated",
   "ev_membership.activated": "Membership activated",
+  "ev_link.clicked": "Opened a link in a message",
   tl_until: "goes at {time}",
 };

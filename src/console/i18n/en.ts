@@ -2,6 +2,7 @@
 // and every other language is typed as Words, so a key missing there (or one only there) is a
 // type error.
 import { enCloud } from "./en-cloud";
+import { enHooks } from "./en-hooks";
 import { enRefusals } from "./en-refusals";
 import { enStory } from "./en-story";
 import { enTasks } from "./en-tasks";
@@ -11,6 +12,7 @@ export const en = {
   ...enTasks,
   ...enRefusals,
   ...enCloud,
+  ...enHooks,
   appName: "Tidings",
   signIn: "Sign in",
   signOut: "Sign out",

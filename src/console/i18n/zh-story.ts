@@ -76,5 +76,6 @@ export const zhStory: typeof enStory = {
   ev_purchase: "消费",
   "ev_card.activated": "卡片已激活",
   "ev_membership.activated": "会员已激活",
+  "ev_link.clicked": "打开了短信中的链接",
   tl_until: "将于 {time} 发出",
 };

@@ -2,6 +2,7 @@
 // the English table has, and no other.
 import type { Words } from "./en";
 import { zhCloud } from "./zh-cloud";
+import { zhHooks } from "./zh-hooks";
 import { zhRefusals } from "./zh-refusals";
 import { zhStory } from "./zh-story";
 import { zhTasks } from "./zh-tasks";
@@ -11,6 +12,7 @@ export const zh: Words = {
   ...zhTasks,
   ...zhRefusals,
   ...zhCloud,
+  ...zhHooks,
   appName: "Tidings",
   signIn: "登录",
   signOut: "退出",

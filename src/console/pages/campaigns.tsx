@@ -47,6 +47,7 @@ type Stats = {
   by_reason: Record<string, number>;
   replies: number;
   converted: number | null;
+  links: { recipients: number; clicked: number; click_rate: number; bot_clicks: number } | null;
   sent_by_hour: { hour: string; sent: number }[];
   cost: number;
   currency: string | null;
@@ -163,6 +164,7 @@ function Funnel(props: { w: Words; stats: Stats }) {
     [props.w.sent, sent],
     [props.w.delivered, s.delivered ?? 0],
     [props.w.replies, props.stats.replies],
+    ...(props.stats.links ? [[props.w.clickedLink, props.stats.links.clicked] as [string, number]] : []),
     ...(props.stats.converted === null ? [] : [[props.w.converted, props.stats.converted] as [string, number]]),
   ];
   const width = 420;
@@ -242,6 +244,16 @@ export function StatsSection(props: { w: Words; lang: Lang; stats: Stats; zone: 
     <section id="stats" aria-labelledby="funnel-h" aria-live="polite">
       <h2 id="funnel-h">{w.funnel}</h2>
       <Funnel w={w} stats={stats} />
+      {stats.links && (
+        <p data-testid="clicks">
+          {fill(w.clickLine, {
+            clicked: stats.links.clicked,
+            recipients: stats.links.recipients,
+            rate: (stats.links.click_rate * 100).toFixed(1),
+          })}
+          {stats.links.bot_clicks > 0 && <span class="muted"> {fill(w.botLine, { n: stats.links.bot_clicks })}</span>}
+        </p>
+      )}
       {stats.waiting.messages > 0 && stats.waiting.next_at && (
         <p data-testid="waiting">
           {fill(w.waitingLine, { n: stats.waiting.messages, time: whenIn(stats.waiting.next_at, zone, lang) })}

@@ -6,6 +6,7 @@ import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
 import { type Channel, ChannelsSection, channelAction } from "./settings-channels";
+import { HOOKS } from "./webhooks";
 
 type Tenant = {
   name: string;
@@ -357,6 +358,10 @@ export async function SettingsPage(
         origin={props.origin}
         typed={typedFor("channel")}
       />
+      <h2 id="hooks-h">{w.hooksTitle}</h2>
+      <p>
+        <a href={HOOKS}>{w.webhooksLink}</a>
+      </p>
       <CopyScript copied={w.copied} />
     </Layout>
   );

@@ -10,6 +10,7 @@ CREATE TABLE `link_clicks` (
 );
 --> statement-breakpoint
 CREATE INDEX `link_clicks_due` ON `link_clicks` (`lease_until`,`at`);--> statement-breakpoint
+CREATE INDEX `link_clicks_tenant` ON `link_clicks` (`tenant_id`);--> statement-breakpoint
 CREATE TABLE `links` (
 	`code` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

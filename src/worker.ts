@@ -1,5 +1,6 @@
 // The Cloudflare Workers edge: the same app over D1, the same jobs from a Cron Trigger, and a
-// Queue that carries batches of due message ids to the sender. Everything else is shared code.
+// Queue that carries batches of due message ids to the sender, and of due outgoing webhooks to
+// their deliverer. Everything else is shared code.
 
 import { createApp } from "./app";
 import { tenants } from "./db/schema";
@@ -10,17 +11,22 @@ import { type Deps, defaultAppConfig } from "./deps";
 import { jobs } from "./jobs";
 import { runDispatch } from "./jobs/dispatch";
 import { runInbound } from "./jobs/inbound";
+import { runWebhooks } from "./jobs/webhooks";
 import { systemClock } from "./lib/clock";
 import { nextRun, parseCron } from "./lib/cron";
 import { IdGenerator } from "./lib/ids";
 import { importSecretKey } from "./lib/secretbox";
 import { dueMessageIds } from "./outbox/claim";
+import { WEBHOOK_IDS_PER_MESSAGE } from "./webhooks-out/deliver";
+import { dueDeliveryIds } from "./webhooks-out/store";
 import { type D1Like, d1Database } from "./worker/d1";
 import { parseWorkerEnv, type WorkerEnv } from "./worker/env";
 import { shippedTemplates } from "./worker/templates";
 
 export type DispatchBatch = { ids: string[] };
-type QueueLike = { sendBatch(messages: { body: DispatchBatch }[]): Promise<unknown> };
+/** Outgoing webhooks due: each queue message one claim's worth, sent by its own consumer run. */
+export type WebhookBatch = { webhooks: string[] };
+type QueueLike = { sendBatch(messages: { body: DispatchBatch | WebhookBatch }[]): Promise<unknown> };
 
 /** Ids per queue message, and queue messages per sendBatch call (the platform's limit is 100). */
 const IDS_PER_MESSAGE = 100;
@@ -79,6 +85,20 @@ export async function enqueueDue(deps: Deps, queue: QueueLike, limit = 10_000): 
   const messages: { body: DispatchBatch }[] = [];
   for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE)
     messages.push({ body: { ids: ids.slice(i, i + IDS_PER_MESSAGE) } });
+  for (let i = 0; i < messages.length; i += MESSAGES_PER_SEND)
+    await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND));
+  return ids.length;
+}
+
+/**
+ * Due webhook deliveries go to the queue in batches of ids, each its own consumer run: one slow
+ * endpoint holds up its own batch, not the minute's Cron Trigger and the other jobs.
+ */
+export async function enqueueWebhooks(deps: Deps, queue: QueueLike, limit = 5_000): Promise<number> {
+  const ids = await dueDeliveryIds(deps.db, deps.clock.now().getTime(), limit);
+  const messages: { body: WebhookBatch }[] = [];
+  for (let i = 0; i < ids.length; i += WEBHOOK_IDS_PER_MESSAGE)
+    messages.push({ body: { webhooks: ids.slice(i, i + WEBHOOK_IDS_PER_MESSAGE) } });
   for (let i = 0; i < messages.length; i += MESSAGES_PER_SEND)
     await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND));
   return ids.length;
@@ -145,7 +165,8 @@ export default {
           await enqueueDue(deps, e.DISPATCH_QUEUE as QueueLike);
           // The queue's batches leave the receipts that beat their send to this sweep.
           await tendChannels({ ...deps, onInbound: deps.onInboundReceived });
-        } else await job.run(deps);
+        } else if (job.name === "webhooks") await enqueueWebhooks(deps, e.DISPATCH_QUEUE as QueueLike);
+        else await job.run(deps);
       } catch (err) {
         failed.push(`${job.name}: ${(err as Error).message}`);
       }
@@ -153,14 +174,23 @@ export default {
     if (failed.length > 0) throw new Error(`Scheduled jobs failed: ${failed.join("; ")}`);
   },
 
-  /** A batch of dispatch messages: each one's ids are claimed and sent; a failure retries it. */
+  /** A batch of queue messages: each one's message ids (or webhook deliveries) are claimed and sent; a failure retries it. */
   async queue(
     batch: { messages: readonly { body: unknown; ack(): void; retry(): void }[] },
     env: unknown,
   ): Promise<void> {
     const { deps } = await depsFor(env);
     for (const m of batch.messages) {
-      const body = m.body as Partial<DispatchBatch>;
+      const body = m.body as Partial<DispatchBatch & WebhookBatch>;
+      if (Array.isArray(body.webhooks)) {
+        try {
+          await runWebhooks(deps, { ids: body.webhooks.filter((x): x is string => typeof x === "string") });
+          m.ack();
+        } catch {
+          m.retry();
+        }
+        continue;
+      }
       if (!Array.isArray(body.ids)) {
         m.ack(); // Not ours to send: nothing would ever make it valid.
         continue;

@@ -11,8 +11,10 @@ import { runDispatch } from "../src/jobs/dispatch";
 import { runExpire } from "../src/jobs/expire";
 import { runLeadTimes } from "../src/jobs/lead-times";
 import { runPlan } from "../src/jobs/plan";
+import { runPrune } from "../src/jobs/prune";
 import { runWebhooks } from "../src/jobs/webhooks";
 import { dueMessageIds } from "../src/outbox/claim";
+import { dueDeliveryIds } from "../src/webhooks-out/store";
 import { page, signIn } from "./console-helpers";
 import { drive } from "./drive";
 import { client } from "./harness";
@@ -86,8 +88,8 @@ const CROSS_WORKSPACE: { match: RegExp; why: string }[] = [
   },
   {
     match:
-      /^update campaigns set status = 'completed', updated_at = \? where status = 'running' and next_occurrence_at is null/,
-    why: "the planner closes every workspace's campaigns with nothing left to send",
+      /^select id, tenant_id, name, kind, planned from campaigns where status = 'running' and next_occurrence_at is null/,
+    why: "the planner finds every workspace's campaigns with nothing left to send (each completed by its id and tenant_id)",
   },
   {
     match: /^select .* from "console_sessions" left join .* where \("console_sessions"\."hash" = \?/,
@@ -100,6 +102,15 @@ const CROSS_WORKSPACE: { match: RegExp; why: string }[] = [
   {
     match: /^select e\.id, .* from early_receipts e join messages m on /,
     why: "receipts that beat their send, matched to their message once written, any workspace",
+  },
+  {
+    match: /^select d\.id from webhook_deliveries d join webhook_endpoints e on /,
+    why: "due webhook deliveries for the queue (Workers), all workspaces",
+  },
+  {
+    match:
+      /^delete from webhook_deliveries where id in \( select id from webhook_deliveries where status != 'pending' and created_at < \?/,
+    why: "the delivery log's settled entries older than a month, any workspace",
   },
   {
     match: /^select tenant_id, url from links where code = \?$/,
@@ -230,6 +241,8 @@ describe("tenant isolation in SQL", () => {
     await runApprovals(env.deps);
     await t.client.post("/v1/webhooks", { url: "https://bank.example/events", events: ["*"] });
     await runWebhooks(env.deps);
+    await dueDeliveryIds(env.db, env.clock.now().getTime(), 10);
+    await runPrune(env.deps);
     await runPlan(env.deps);
     // A queue batch of ids, as Workers dispatch.
     await runDispatch(env.deps, { ids: await dueMessageIds(env.db, env.clock.now().getTime(), 10) });

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runClicks } from "../src/jobs/clicks";
 import { runDispatch } from "../src/jobs/dispatch";
 import { runPlan } from "../src/jobs/plan";
+import { runPrune } from "../src/jobs/prune";
 import { runWebhooks } from "../src/jobs/webhooks";
 import { WEBHOOK_BACKOFF_MS } from "../src/webhooks-out/deliver";
 import { simulatorTenant } from "./harness";
@@ -117,6 +118,28 @@ describe("outgoing webhooks", () => {
     // Another workspace does not see it.
     const other = await tenant(env);
     expect((await other.client.get(`/v1/webhooks/${endpoint.id}/deliveries`)).status).toBe(404);
+  });
+
+  it("delivers a backlog larger than one claim in one run", async () => {
+    const { env, t, receiver, endpoint } = await subscribed();
+    for (let i = 0; i < 120; i++) await t.client.post(`/v1/webhooks/${endpoint.id}/test`, {});
+    expect(await runWebhooks(env.deps)).toEqual({ delivered: 120, retrying: 0, failed: 0 });
+    expect(new Set(receiver.seen.map((s) => s.id)).size).toBe(120);
+  });
+
+  it("keeps a month of the delivery log, and what is still being tried however old", async () => {
+    const { env, t, receiver, endpoint } = await subscribed();
+    await t.client.post(`/v1/webhooks/${endpoint.id}/test`, {});
+    await runWebhooks(env.deps);
+    receiver.answer = () => 500;
+    await t.client.post(`/v1/webhooks/${endpoint.id}/test`, {});
+    await runWebhooks(env.deps);
+    env.clock.advance(29 * 86_400_000);
+    expect(await runPrune(env.deps)).toEqual({ deliveries: 0 });
+    env.clock.advance(2 * 86_400_000);
+    expect(await runPrune(env.deps)).toEqual({ deliveries: 1 });
+    const left = (await t.client.get(`/v1/webhooks/${endpoint.id}/deliveries`)).body.data;
+    expect(left.map((d: any) => d.status)).toEqual(["pending"]);
   });
 
   it("tries a failing endpoint again with backoff, and delivers each event once when it recovers", async () => {

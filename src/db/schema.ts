@@ -1141,7 +1141,7 @@ export const linkClicks = sqliteTable(
     userAgent: text("user_agent").notNull(),
     leaseUntil: integer("lease_until").notNull().default(0),
   },
-  (t) => [index("link_clicks_due").on(t.leaseUntil, t.at)],
+  (t) => [index("link_clicks_due").on(t.leaseUntil, t.at), index("link_clicks_tenant").on(t.tenantId)],
 );
 
 export const WEBHOOK_EVENTS = [

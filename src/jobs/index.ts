@@ -6,6 +6,7 @@ import { runExpire } from "./expire";
 import { runInbound } from "./inbound";
 import { runLeadTimes } from "./lead-times";
 import { runPlan } from "./plan";
+import { runPrune } from "./prune";
 import { runWebhooks } from "./webhooks";
 
 /**
@@ -80,6 +81,14 @@ export const jobs: Job[] = [
     nodeSchedule: "*/5 * * * * *",
     async run(deps) {
       await runClicks(deps);
+    },
+  },
+  {
+    name: "prune",
+    // Daily, at a quiet hour, like lead_times.
+    schedule: "43 2 * * *",
+    async run(deps) {
+      await runPrune(deps);
     },
   },
   {

@@ -17,6 +17,10 @@ const AT_ONCE = 6;
 // Longer than a run can take (every round waiting its whole deadline), so no other run takes them.
 const LEASE_MS = Math.ceil(BATCH / AT_ONCE) * DEADLINE_MS + 30_000;
 const EXCERPT = 500;
+/** A run goes on claiming while there is more, this long at most (the next run carries on). */
+const RUN_BUDGET_MS = 60_000;
+/** Deliveries per Workers queue message: one claim's worth. */
+export const WEBHOOK_IDS_PER_MESSAGE = BATCH;
 
 export type WebhookDeps = {
   db: Database;
@@ -24,6 +28,7 @@ export type WebhookDeps = {
   secretKey: SecretKey;
   allowPrivate: boolean;
   resolveHost?: ((host: string) => Promise<string[]>) | undefined;
+  signal?: AbortSignal | undefined;
 };
 
 /** Why a name that reads as public may still not be sent to: what it resolves to. */
@@ -85,13 +90,30 @@ async function attempt(deps: WebhookDeps, d: Due) {
   }
 }
 
-/** One run: claims what is due (at most `BATCH`), sends it, records each outcome. */
-export async function deliverWebhooks(deps: WebhookDeps) {
+/**
+ * One run: claims what is due, `BATCH` at a time, sends it, records each outcome; again while
+ * a claim comes back full (a broadcast's statuses are thousands of events), for a minute at
+ * most. With `ids` (a Workers queue message), only those.
+ */
+export async function deliverWebhooks(deps: WebhookDeps, only?: { ids: string[] }) {
+  const out = { delivered: 0, retrying: 0, failed: 0 };
+  const start = deps.clock.now().getTime();
+  for (;;) {
+    const claimed = await deliverBatch(deps, out, only?.ids);
+    if (claimed < BATCH || only || deps.signal?.aborted || deps.clock.now().getTime() - start > RUN_BUDGET_MS) break;
+  }
+  return out;
+}
+
+async function deliverBatch(
+  deps: WebhookDeps,
+  out: { delivered: number; retrying: number; failed: number },
+  ids: string[] | undefined,
+): Promise<number> {
   const now = deps.clock.now().getTime();
   // A test goes to an endpoint that is turned off too; anything else waits while it is off.
   const leaseUntil = now + LEASE_MS;
-  const due = await claimDueDeliveries(deps.db, now, leaseUntil, BATCH);
-  const out = { delivered: 0, retrying: 0, failed: 0 };
+  const due = await claimDueDeliveries(deps.db, now, leaseUntil, BATCH, ids);
   let next = 0;
   const worker = async () => {
     while (next < due.length) {
@@ -116,5 +138,5 @@ export async function deliverWebhooks(deps: WebhookDeps) {
     }
   };
   await Promise.all(Array.from({ length: Math.min(AT_ONCE, due.length) }, worker));
-  return out;
+  return due.length;
 }

@@ -66,19 +66,38 @@ export type Due = {
  * Up to `limit` deliveries due by `now`, of every workspace, leased until `leaseUntil` with the
  * attempt counted. A test goes to an endpoint that is turned off too; anything else waits.
  */
-export function claimDueDeliveries(db: Database, now: number, leaseUntil: number, limit: number): Promise<Due[]> {
+export function claimDueDeliveries(
+  db: Database,
+  now: number,
+  leaseUntil: number,
+  limit: number,
+  /** Only these (a Workers queue message's), if still due. */
+  ids?: string[],
+): Promise<Due[]> {
   return db.rawAll<Due>(
     `update webhook_deliveries set lease_until = ?, attempts = attempts + 1
      where id in (
        select d.id from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id and e.tenant_id = d.tenant_id
-       where d.status = 'pending' and d.next_attempt_at <= ? and (d.lease_until is null or d.lease_until < ?)
-         and (e.active = 1 or d.event_type = 'webhook.test')
+       where ${DUE}${ids ? " and d.id in (select value from json_each(?))" : ""}
        order by d.next_attempt_at limit ?)
      returning id, tenant_id, endpoint_id, event_id, payload, attempts, created_at,
        (select url from webhook_endpoints e where e.id = endpoint_id) as url,
        (select secret from webhook_endpoints e where e.id = endpoint_id) as secret`,
-    [leaseUntil, now, now, limit],
+    [leaseUntil, now, now, ...(ids ? [JSON.stringify(ids)] : []), limit],
   );
+}
+
+const DUE = `d.status = 'pending' and d.next_attempt_at <= ? and (d.lease_until is null or d.lease_until < ?)
+         and (e.active = 1 or d.event_type = 'webhook.test')`;
+
+/** The ids of deliveries due by `now`, every workspace's, for the Workers queue (claimed by its consumer). */
+export async function dueDeliveryIds(db: Database, now: number, limit: number): Promise<string[]> {
+  const rows = await db.rawAll<{ id: string }>(
+    `select d.id from webhook_deliveries d join webhook_endpoints e on e.id = d.endpoint_id and e.tenant_id = d.tenant_id
+     where ${DUE} order by d.next_attempt_at limit ?`,
+    [now, now, limit],
+  );
+  return rows.map((r) => r.id);
 }
 
 /** What an attempt came to; with `disable`, the endpoint is turned off for that reason (unless it took one since). */
@@ -128,4 +147,18 @@ export async function endpointCount(db: Database, tenantId: string): Promise<num
     tenantId,
   ]);
   return r?.n ?? 0;
+}
+
+/**
+ * Removes up to `limit` settled deliveries (delivered or failed) made before `before`, every
+ * workspace's: the log keeps a month. The number removed.
+ */
+export async function pruneDeliveries(db: Database, before: number, limit: number): Promise<number> {
+  const gone = await db.rawAll<{ id: string }>(
+    `delete from webhook_deliveries where id in (
+       select id from webhook_deliveries where status != 'pending' and created_at < ? limit ?)
+     returning id`,
+    [before, limit],
+  );
+  return gone.length;
 }

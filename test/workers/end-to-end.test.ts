@@ -13,7 +13,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { hmacBase64 } from "../../src/lib/secretbox";
 import { createTenant } from "../../src/tenants/service";
-import worker, { type DispatchBatch, depsFor } from "../../src/worker";
+import worker, { type DispatchBatch, depsFor, type WebhookBatch } from "../../src/worker";
 
 const SECRET = "workers-webhook-secret-0123456789";
 
@@ -174,5 +174,56 @@ describe("Tidings on Workers", () => {
     expect(other.body.data[0].status).toBe("planned");
     const me = await api("GET", `/v1/customers/${people[0]}`);
     expect(me.body.consent.state).toBe("unsubscribed");
+  });
+
+  it("hands due webhook deliveries to the queue, whose consumer sends them and records the answer", async () => {
+    const queued: { body: DispatchBatch | WebhookBatch }[] = [];
+    // A closed port on this machine: refused at once, as an integrator's system that is down.
+    const hooks = {
+      ...env,
+      TIDINGS_WEBHOOKS_ALLOW_PRIVATE: "true",
+      DISPATCH_QUEUE: { sendBatch: async (m: { body: DispatchBatch | WebhookBatch }[]) => void queued.push(...m) },
+    };
+    const { deps } = await depsFor(hooks);
+    const { apiKey } = await createTenant(deps, {
+      name: "Hook Bank",
+      slug: "hook-bank",
+      default_country: "CN",
+      time_zone: "Asia/Shanghai",
+      locale: "zh-CN",
+    });
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await worker.fetch(
+        new Request(`http://edge.test${path}`, {
+          method,
+          headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        }),
+        hooks,
+        createExecutionContext(),
+      );
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const hook = await api("POST", "/v1/webhooks", { url: "http://127.0.0.1:9/events", events: ["*"] });
+    expect(hook.status).toBe(201);
+    const test = await api("POST", `/v1/webhooks/${hook.body.id}/test`, {});
+    expect(test.status).toBe(202);
+
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), hooks);
+    const batches = queued.filter((q): q is { body: WebhookBatch } => "webhooks" in q.body);
+    expect(batches.flatMap((q) => q.body.webhooks)).toHaveLength(1);
+    const batch = createMessageBatch(
+      "tidings-dispatch",
+      batches.map((q, i) => ({ id: `w${i}`, timestamp: new Date(), attempts: 1, body: q.body })),
+    );
+    const ctx = createExecutionContext();
+    await worker.queue(batch, hooks);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["w0"]);
+    const [delivery] = (await api("GET", `/v1/webhooks/${hook.body.id}/deliveries`)).body.data;
+    expect(delivery).toMatchObject({ event_type: "webhook.test", status: "pending", attempts: 1 });
+    expect(delivery.response).not.toBeNull();
+    // The queue may deliver it twice: the second time it is not due, and nothing is sent.
+    await worker.queue(batch, hooks);
+    expect((await api("GET", `/v1/webhooks/${hook.body.id}/deliveries`)).body.data[0].attempts).toBe(1);
   });
 });

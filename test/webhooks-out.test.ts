@@ -175,15 +175,24 @@ describe("outgoing webhooks", () => {
     const { env, t, receiver, endpoint } = await subscribed();
     receiver.answer = () => 503;
     const test = (await t.client.post(`/v1/webhooks/${endpoint.id}/test`, {})).body;
-    for (const wait of [0, ...WEBHOOK_BACKOFF_MS]) {
+    for (const [i, wait] of [0, ...WEBHOOK_BACKOFF_MS].entries()) {
       env.clock.advance(wait);
+      // A consent change, tried in the run that turns the endpoint off: parked with it.
+      if (i === WEBHOOK_BACKOFF_MS.length)
+        await t.client.post("/v1/customers", { phone: "+8613800138019", name: "Wu", consent: { state: "subscribed" } });
       await runWebhooks(env.deps);
     }
     const off = (await t.client.get(`/v1/webhooks/${endpoint.id}`)).body;
     expect(off.active).toBe(false);
     expect(off.disabled_reason).toBe("Deliveries failed for a day; the last answer: 503 database is down");
-    const [d] = (await t.client.get(`/v1/webhooks/${endpoint.id}/deliveries`)).body.data;
+    const log = (await t.client.get(`/v1/webhooks/${endpoint.id}/deliveries`)).body.data;
+    const d = log.find((x: any) => x.event_type === "webhook.test");
     expect(d).toMatchObject({ status: "failed", attempts: WEBHOOK_BACKOFF_MS.length + 1, response_status: 503 });
+    expect(log.find((x: any) => x.event_type === "consent.changed")).toMatchObject({
+      status: "pending",
+      attempts: 1,
+      next_attempt_at: null,
+    });
 
     receiver.answer = () => 200;
     const on = await t.client.patch(`/v1/webhooks/${endpoint.id}`, { active: true });
@@ -192,8 +201,31 @@ describe("outgoing webhooks", () => {
     expect(again.status).toBe(202);
     // A fresh run of attempts: a failure now is tried again, not final.
     expect(again.body).toMatchObject({ status: "pending", attempts: 0 });
-    expect(await runWebhooks(env.deps)).toEqual({ delivered: 1, retrying: 0, failed: 0 });
-    expect(receiver.seen.at(-1)).toMatchObject({ id: test.event_id, verified: true });
+    // The redelivered test and the parked consent change.
+    expect(await runWebhooks(env.deps)).toEqual({ delivered: 2, retrying: 0, failed: 0 });
+    expect(receiver.seen.find((s) => s.id === test.event_id && s.answered === 200)).toMatchObject({ verified: true });
+  });
+
+  it("parks what waits for an endpoint turned off, and sends it once it is on again", async () => {
+    const { env, t, receiver, endpoint } = await subscribed(["consent.changed"]);
+    for (const phone of ["+8613800138011", "+8613800138012"])
+      await t.client.post("/v1/customers", { phone, name: "Li", consent: { state: "subscribed" } });
+    await t.client.patch(`/v1/webhooks/${endpoint.id}`, { active: false });
+    const parked = (await t.client.get(`/v1/webhooks/${endpoint.id}/deliveries`)).body.data;
+    expect(parked.map((d: any) => [d.status, d.next_attempt_at])).toEqual([
+      ["pending", null],
+      ["pending", null],
+    ]);
+    // Out of the claim's reach (not merely skipped by it), however long it stays off.
+    const [due] = await env.db.rawAll<{ n: number }>(
+      "select count(*) as n from webhook_deliveries where status = 'pending' and next_attempt_at <= ?",
+      [env.clock.now().getTime() + 365 * 86_400_000],
+    );
+    expect(due?.n).toBe(0);
+    expect(await runWebhooks(env.deps)).toEqual({ delivered: 0, retrying: 0, failed: 0 });
+    await t.client.patch(`/v1/webhooks/${endpoint.id}`, { active: true });
+    expect(await runWebhooks(env.deps)).toEqual({ delivered: 2, retrying: 0, failed: 0 });
+    expect(receiver.seen.map((s) => s.type)).toEqual(["consent.changed", "consent.changed"]);
   });
 
   it("refuses private and loopback addresses unless allowed, naming the field, and changes nothing", async () => {

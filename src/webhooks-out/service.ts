@@ -10,7 +10,7 @@ import { type SecretKey, seal } from "../lib/secretbox";
 import { iso } from "../lib/time";
 import { refusedAddress } from "./address";
 import { newWebhookSecret } from "./sign";
-import { endpointCount, fanOut } from "./store";
+import { endpointCount, fanOut, PARKED, parkDeliveries, unparkDeliveries } from "./store";
 
 export type EndpointEnv = Ctx & { secretKey: SecretKey; allowPrivate: boolean };
 
@@ -35,7 +35,8 @@ function deliveryView(r: WebhookDeliveryRow) {
     event_type: r.eventType,
     status: r.status,
     attempts: r.attempts,
-    next_attempt_at: r.status === "pending" ? iso(r.nextAttemptAt) : null,
+    // A delivery waiting for its endpoint to be turned on has no time.
+    next_attempt_at: r.status === "pending" && r.nextAttemptAt < PARKED ? iso(r.nextAttemptAt) : null,
     response_status: r.lastStatus,
     latency_ms: r.lastLatencyMs,
     response: r.lastResponse,
@@ -110,6 +111,8 @@ export async function updateEndpoint(env: EndpointEnv, id: string, patch: Partia
         updatedAt: env.clock.now().getTime(),
       })
       .where(and(eq(webhookEndpoints.tenantId, env.tenantId), eq(webhookEndpoints.id, id))),
+    ...(patch.active === false ? [parkDeliveries(env.tenantId, id)] : []),
+    ...(patch.active === true ? [unparkDeliveries(env.tenantId, id, env.clock.now().getTime())] : []),
   ]);
   return getEndpoint(env, id);
 }

@@ -100,6 +100,12 @@ export async function dueDeliveryIds(db: Database, now: number, limit: number): 
   return rows.map((r) => r.id);
 }
 
+/**
+ * An endpoint's waiting deliveries while it is off: out of the due index's reach (a day's
+ * backlog of a dead endpoint would be scanned at every claim), back at once when it is on.
+ */
+export const PARKED = 8_640_000_000_000_000;
+
 /** What an attempt came to; with `disable`, the endpoint is turned off for that reason (unless it took one since). */
 export function outcomeStatements(
   d: Due,
@@ -115,10 +121,17 @@ export function outcomeStatements(
 ): RawStatement[] {
   const out: RawStatement[] = [
     {
-      sql: `update webhook_deliveries set status = ?, lease_until = null, next_attempt_at = ?, last_status = ?,
-              last_latency_ms = ?, last_response = ?, delivered_at = coalesce(delivered_at, ?)
+      // Still waiting for an endpoint turned off meanwhile (another delivery's failure in this
+      // run, a person): parked with its endpoint's others.
+      sql: `update webhook_deliveries set status = ?, lease_until = null,
+              next_attempt_at = case when ? = 'pending' and event_type != 'webhook.test' and exists (
+                select 1 from webhook_endpoints e where e.id = webhook_deliveries.endpoint_id
+                  and e.tenant_id = webhook_deliveries.tenant_id and e.active = 0)
+                then ${PARKED} else ? end,
+              last_status = ?, last_latency_ms = ?, last_response = ?, delivered_at = coalesce(delivered_at, ?)
             where id = ? and tenant_id = ? and lease_until = ?`,
       params: [
+        o.status,
         o.status,
         o.nextAttemptAt,
         o.response.status,
@@ -132,13 +145,36 @@ export function outcomeStatements(
     },
   ];
   if (o.disable)
-    out.push({
-      sql: `update webhook_endpoints set active = 0, disabled_reason = ?, updated_at = ?
+    out.push(
+      {
+        sql: `update webhook_endpoints set active = 0, disabled_reason = ?, updated_at = ?
             where id = ? and tenant_id = ? and active = 1 and not exists (
               select 1 from webhook_deliveries x where x.tenant_id = ? and x.endpoint_id = ? and x.delivered_at > ?)`,
-      params: [o.disable, o.at, d.endpoint_id, d.tenant_id, d.tenant_id, d.endpoint_id, d.created_at],
-    });
+        params: [o.disable, o.at, d.endpoint_id, d.tenant_id, d.tenant_id, d.endpoint_id, d.created_at],
+      },
+      // Only if that turned it off (it took no delivery since).
+      parkDeliveries(d.tenant_id, d.endpoint_id, { ifOff: true }),
+    );
   return out;
+}
+
+export function parkDeliveries(tenantId: string, endpointId: string, opts: { ifOff?: boolean } = {}): RawStatement {
+  const off = opts.ifOff
+    ? " and exists (select 1 from webhook_endpoints e where e.id = ? and e.tenant_id = ? and e.active = 0)"
+    : "";
+  return {
+    sql: `update webhook_deliveries set next_attempt_at = ${PARKED}
+          where tenant_id = ? and endpoint_id = ? and status = 'pending' and event_type != 'webhook.test'${off}`,
+    params: [tenantId, endpointId, ...(opts.ifOff ? [endpointId, tenantId] : [])],
+  };
+}
+
+export function unparkDeliveries(tenantId: string, endpointId: string, now: number): RawStatement {
+  return {
+    sql: `update webhook_deliveries set next_attempt_at = ?
+          where tenant_id = ? and endpoint_id = ? and status = 'pending' and next_attempt_at = ${PARKED}`,
+    params: [now, tenantId, endpointId],
+  };
 }
 
 /** How many endpoints a workspace has. */

@@ -37,13 +37,16 @@ describe("console: webhooks", () => {
 
     const empty = await (await page(env, "/console/settings/webhooks", cookie)).text();
     expect(empty).toContain("No addresses yet.");
-    const added = await form(
-      env,
-      "/console/settings/webhooks",
-      { _csrf: csrf, url, scope: "chosen", "ev_link.clicked": "on", "ev_consent.changed": "on" },
-      cookie,
-    );
+    const once = /name="once" value="([^"]+)"/.exec(empty)?.[1] as string;
+    const fields = { _csrf: csrf, once, url, scope: "chosen", "ev_link.clicked": "on", "ev_consent.changed": "on" };
+    const added = await form(env, "/console/settings/webhooks", fields, cookie);
     expect(added.status).toBe(200);
+    expect(added.headers.get("cache-control")).toBe("no-store");
+    // Reloading the page with the secret sends the form again: nothing is added twice.
+    const reloaded = await form(env, "/console/settings/webhooks", fields, cookie);
+    expect(reloaded.status).toBe(303);
+    expect(noticeOf(reloaded)).toContain("added already");
+    expect((await t.client.get("/v1/webhooks")).body.data).toHaveLength(1);
     const shown = await added.text();
     const secret = /(whsec_[A-Za-z0-9+/=]+)/.exec(shown)?.[1] as string;
     expect(secret).toMatch(/^whsec_/);

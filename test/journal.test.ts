@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { InboundSms } from "../src/delivery/provider";
 import { systemClock } from "../src/lib/clock";
 import { IdGenerator } from "../src/lib/ids";
+import { countClicks } from "../src/links/clicks";
 import { migrateDatabase, openDatabase } from "../src/node/db";
 import { clickIntake, journalIntake, journalLink, openJournal } from "../src/node/journal";
 import { until } from "./wait";
@@ -131,6 +132,31 @@ describe("the inbound journal", () => {
     await sms1.intake();
     sms1.close();
     expect(stored(db).map((r) => r.provider_message_id)).toEqual(["s1"]);
+    journal.close();
+    db.close();
+  });
+
+  it("counts a click once when a restarted thread moves it in again after it was counted", async () => {
+    const { db, link, deps } = setup("recount");
+    db.sqlite.exec(`insert into links (code, tenant_id, message_id, customer_id, position, url, created_at)
+      values ('AbCdEfGh12', 'ten_1', 'msg_1', 'cus_gone', 0, 'https://gym.example/a', 0)`);
+    const journal = openJournal(link, deps);
+    journal.appendClick({
+      id: "clk_1",
+      tenantId: "ten_1",
+      code: "AbCdEfGh12",
+      at: Date.now(),
+      agent: "browser",
+      userAgent: "Mozilla/5.0 (iPhone)",
+    });
+    await until("the click committed", () => journal.size() === 1 || null);
+    // Moved and counted; the jobs thread dies before the journal is pruned; a new one moves it again.
+    for (let run = 0; run < 2; run++) {
+      const intake = clickIntake(link, db);
+      await countClicks({ ...deps, db, intake: intake.intake });
+      intake.close();
+    }
+    expect(db.sqlite.prepare("select clicks, bot_clicks from links").get()).toEqual({ clicks: 1, bot_clicks: 0 });
     journal.close();
     db.close();
   });

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { runClicks } from "../src/jobs/clicks";
 import { runDispatch } from "../src/jobs/dispatch";
 import { runPlan } from "../src/jobs/plan";
-import { CODE_LENGTH } from "../src/links/shorten";
+import { CODE_LENGTH, findLinks } from "../src/links/shorten";
 import { type Client, type TestEnv, tenant } from "./harness";
 
 const BASE = "https://t.gym.example";
@@ -189,6 +189,16 @@ describe("short links", () => {
       kind: "marketing",
     });
     expect(q.body.text).toContain("https://go.gym.cn/l/xxxxxxxxxx");
+    // Chinese running on after a link: a space keeps it out of the short link phones detect.
+    const zh = await t.client.post("/v1/templates/preview", {
+      source: "点击https://gym.example/a领取，或见 (https://w.example/Spin_(class)).",
+      kind: "marketing",
+      locale: "zh-CN",
+    });
+    expect(zh.body.text).toContain("点击https://go.gym.cn/l/xxxxxxxxxx 领取，或见 (https://go.gym.cn/l/xxxxxxxxxx).");
+    expect(
+      findLinks("see https://w.example/Spin_(class)). Or https://x.example/q?a=1&b=2, ok").map((l) => l.url),
+    ).toEqual(["https://w.example/Spin_(class)", "https://x.example/q?a=1&b=2"]);
     const wrong = await t.client.patch("/v1/tenant", { compose: { link_domain: "https://go.gym.cn/path" } });
     expect(wrong.status).toBe(422);
     expect(JSON.stringify(wrong.body.error.details)).toContain("link_domain");

@@ -87,8 +87,7 @@ const CROSS_WORKSPACE: { match: RegExp; why: string }[] = [
     why: "receipts no send claimed in a day, any workspace",
   },
   {
-    match:
-      /^select id, tenant_id, name, kind, planned from campaigns where status = 'running' and next_occurrence_at is null/,
+    match: /^select id, tenant_id, name, kind, planned from campaigns where status = 'running' and kind not in/,
     why: "the planner finds every workspace's campaigns with nothing left to send (each completed by its id and tenant_id)",
   },
   {
@@ -111,6 +110,10 @@ const CROSS_WORKSPACE: { match: RegExp; why: string }[] = [
     match:
       /^delete from webhook_deliveries where id in \( select id from webhook_deliveries where status != 'pending' and created_at < \?/,
     why: "the delivery log's settled entries older than a month, any workspace",
+  },
+  {
+    match: /^delete from link_clicks where id in \( select id from link_clicks where lease_until = \d+ and at < \?/,
+    why: "clicks counted more than a day ago, any workspace",
   },
   {
     match: /^select tenant_id, url from links where code = \?$/,

@@ -135,9 +135,9 @@ describe("outgoing webhooks", () => {
     await t.client.post(`/v1/webhooks/${endpoint.id}/test`, {});
     await runWebhooks(env.deps);
     env.clock.advance(29 * 86_400_000);
-    expect(await runPrune(env.deps)).toEqual({ deliveries: 0 });
+    expect(await runPrune(env.deps)).toMatchObject({ deliveries: 0 });
     env.clock.advance(2 * 86_400_000);
-    expect(await runPrune(env.deps)).toEqual({ deliveries: 1 });
+    expect(await runPrune(env.deps)).toMatchObject({ deliveries: 1 });
     const left = (await t.client.get(`/v1/webhooks/${endpoint.id}/deliveries`)).body.data;
     expect(left.map((d: any) => d.status)).toEqual(["pending"]);
   });
@@ -434,5 +434,10 @@ describe("outgoing webhooks", () => {
       }),
     ]);
     expect((await t.client.get(`/v1/campaigns/${goal.body.id}/stats`)).body.converted).toBe(1);
+    // Booking again next week is no second conversion.
+    env.clock.advance(7 * 86_400_000);
+    await t.client.post("/v1/events", { customer_id: wang.customer_id, type: "booking", properties: {} });
+    await runWebhooks(env.deps);
+    expect(byType("conversion.recorded")).toHaveLength(1);
   });
 });

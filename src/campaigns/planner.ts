@@ -14,7 +14,7 @@ import { planAfterDelivery } from "./after-delivery";
 import { planDateCampaign } from "./date-planner";
 import type { PlanDeps } from "./pass";
 import { audienceSql, DATE_KINDS } from "./service";
-import { completeCampaign, finishedCampaigns } from "./store";
+import { completeCampaign, FINISHED, finishedCampaigns } from "./store";
 
 const HORIZON_MS = 5 * 60_000;
 const CHUNK = 50_000;
@@ -151,7 +151,7 @@ async function completeFinished(deps: PlanDeps) {
   // completes it: a second planner finding it too writes neither.
   await deps.db.batch(
     done.flatMap((c) => [
-      campaignEvent({ ids: deps.ids, tenantId: c.tenant_id }, "campaign.completed", c, "running", now),
+      campaignEvent({ ids: deps.ids, tenantId: c.tenant_id }, "campaign.completed", c, "running", now, {}, FINISHED),
       completeCampaign(c.tenant_id, c.id, now),
     ]),
   );

@@ -186,20 +186,20 @@ export function retimeDecisions(tenantId: string, changes: string): RawStatement
 export async function finishedCampaigns(db: Database) {
   return db.rawAll<{ id: string; tenant_id: string; name: string; kind: string; planned: number }>(
     `select id, tenant_id, name, kind, planned from campaigns
-      where status = 'running' and next_occurrence_at is null and kind not in ('event', 'after_delivery')
-        and not exists (select 1 from messages m where m.tenant_id = campaigns.tenant_id
-          and m.campaign_id = campaigns.id and m.status in ('planned', 'queued', 'sending'))`,
+      where status = 'running' and kind not in ('event', 'after_delivery') and ${FINISHED}`,
     [],
   );
 }
+
+/** A running campaign that is finished: nothing more to plan, nothing left to send. */
+export const FINISHED = `next_occurrence_at is null and not exists (select 1 from messages m
+  where m.tenant_id = campaigns.tenant_id and m.campaign_id = campaigns.id and m.status in ('planned', 'queued', 'sending'))`;
 
 /** Completes a finished campaign, if it still is one. */
 export function completeCampaign(tenantId: string, id: string, now: number): RawStatement {
   return {
     sql: `update campaigns set status = 'completed', updated_at = ?
-          where tenant_id = ? and id = ? and status = 'running' and next_occurrence_at is null
-            and not exists (select 1 from messages m where m.tenant_id = campaigns.tenant_id
-              and m.campaign_id = campaigns.id and m.status in ('planned', 'queued', 'sending'))`,
+          where tenant_id = ? and id = ? and status = 'running' and ${FINISHED}`,
     params: [now, tenantId, id],
   };
 }

@@ -90,7 +90,12 @@ function webhookRoutes(app: Hono<ConsoleEnv>, { page, formPost, action }: Helper
   app.post(HOOKS, (c) =>
     formPost(
       c,
-      async (p, form) => ({ page: await WebhooksPage({ ...p, created: await addWebhook(p, form) }) }),
+      async (p, form) => {
+        // The page with the secret answers the form: reloading it sends the form again, which
+        // must not add the address twice (its events would arrive twice, half failing signature).
+        if (!firstUse(form.once ?? "")) return { notice: p.w.hookAddedAlready, to: HOOKS };
+        return { page: await WebhooksPage({ ...p, created: await addWebhook(p, form) }) };
+      },
       (p, typed, problem) => WebhooksPage({ ...p, notice: `!${problem}`, typed }),
     ),
   );
@@ -101,4 +106,13 @@ function webhookRoutes(app: Hono<ConsoleEnv>, { page, formPost, action }: Helper
     const body = await WebhookDeliveriesPage({ ...p, id: c.req.param("id"), notice: c.get("notice") });
     return body === null ? c.html(notFound(p), 404) : c.html(body);
   });
+}
+
+/** The add form's one-time values already used, the latest thousand (a reload comes at once). */
+const usedOnce = new Set<string>();
+function firstUse(once: string): boolean {
+  if (!once || usedOnce.has(once)) return !once;
+  if (usedOnce.size >= 1000) usedOnce.delete(usedOnce.values().next().value as string);
+  usedOnce.add(once);
+  return true;
 }

@@ -176,8 +176,8 @@ export function consoleRoutes(api: ApiFetch) {
     let problem: { status: 422; text: string };
     try {
       const done = await act(p, form);
-      // A page shown once, not after a redirect (a new webhook's secret).
-      if ("page" in done) return c.html(done.page);
+      // A page shown once, not after a redirect (a new webhook's secret): never kept by a cache.
+      if ("page" in done) return c.html(done.page, 200, { "Cache-Control": "no-store" });
       if (!done.notice.startsWith("!")) {
         setCookie(c, NOTICE_COOKIE, done.notice.slice(0, 1000), noticeCookie);
         return c.redirect(done.to, 303);

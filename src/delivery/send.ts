@@ -90,7 +90,11 @@ export async function sendOne(
     // A provider that sends only its approved templates gets the bound one and its values.
     if (!TEMPLATED.has(channel.provider)) {
       const body = t.template.render(vars, data, DEFAULT_LIMITS, meter);
-      links = await trackedLinks(deps, e, m, facts, body);
+      const tracked = await trackedLinks(deps, e, m, facts, body);
+      // The database, not the template, failed: tried again, never a render error.
+      if (tracked instanceof Error)
+        return defer(m, "retry", deps.clock.now().getTime() + LINK_RETRY_MS, `short links: ${tracked.message}`);
+      links = tracked;
       composed = t.composer(body, links?.shorten);
     } else {
       const binding = m.templateKey ? await bindingOf(deps, e, channel.id, m.templateKey, t.locale) : null;
@@ -265,16 +269,21 @@ async function trackedLinks(
   m: MessageRow,
   facts: BatchFacts,
   body: string,
-): Promise<TrackedLinks | null> {
+): Promise<TrackedLinks | Error | null> {
   if (findLinks(body).length === 0) return null;
   const compose = resolveCompose(e.tenant.compose);
   const base = linkBase(compose.link_domain, deps.linkUrl, deps.publicUrl);
   const campaign = m.campaignId ? facts.campaignLinks.get(m.campaignId) : null;
   if (!base || !tracksLinks(campaign, compose.track_links, m.kind)) return null;
-  // The claim counted this attempt: only a message tried before can have stored links.
-  const had = new Map(
-    m.attempts > 1 ? (await linksOfMessage(deps.db, m.tenantId, m.id)).map((l) => [l.position, l]) : [],
-  );
+  // Only a message tried before can have stored links: one whose claim counted an earlier
+  // attempt, or one that waited since (a deferral gives its attempt back, with a reason).
+  let stored: Awaited<ReturnType<typeof linksOfMessage>> = [];
+  try {
+    if (m.attempts > 1 || m.reason !== null) stored = await linksOfMessage(deps.db, m.tenantId, m.id);
+  } catch (err) {
+    return new Error((err as Error).message);
+  }
+  const had = new Map(stored.map((l) => [l.position, l]));
   const planned: LinkInsert[] = [];
   const now = deps.clock.now().getTime();
   return {

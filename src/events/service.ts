@@ -25,7 +25,7 @@ import { REASONS } from "../outbox/status";
 import { conversionStatements } from "../shipments/service";
 import { eventStatement } from "../webhooks-out/events";
 import type { EventCreate } from "./schemas";
-import { campaignPlannedOne, campaignsSentBefore, countCancelledByEvent, insertEvent, laterEventOf } from "./store";
+import { campaignPlannedOne, campaignsConvertedBy, countCancelledByEvent, insertEvent, laterEventOf } from "./store";
 
 /** Event types that keep a date attribute up to date (the customer's local date of the latest). */
 export const ATTRIBUTE_OF_EVENT: Record<string, string> = {
@@ -188,15 +188,16 @@ export async function eventPlan(ctx: Ctx, customer: CustomerRow, e: EventFacts) 
   }
   const cancelling = live.filter((c) => (c.trigger as { cancel_on?: string[] }).cancel_on?.includes(input.type));
   if (cancelling.length > 0) statements.push(...cancelStatements(ctx, cancelling, customer.id, input.type));
-  // A goal reached after a campaign's message went out, or a shipment the event converts: told
-  // to integrators as a conversion.
+  // A goal first reached after a campaign's message went out, or a shipment the event converts:
+  // told to integrators as a conversion (a later visit after a win-back is not another).
   const reached =
     cancelling.length > 0
-      ? await campaignsSentBefore(
+      ? await campaignsConvertedBy(
           ctx.db,
           ctx.tenantId,
           customer.id,
           cancelling.map((c) => c.id),
+          e.type,
           occurredAt,
         )
       : [];

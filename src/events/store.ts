@@ -69,17 +69,25 @@ export async function countCancelledByEvent(
   );
 }
 
-/** Which of these campaigns had sent the customer a message by `at` (their goal then counts). */
-export async function campaignsSentBefore(
+/**
+ * Which of these campaigns the customer now converts on: it had sent them a message by `at`,
+ * and no event of this type came between its first send and `at` (that was the conversion).
+ */
+export async function campaignsConvertedBy(
   db: Database,
   tenantId: string,
   customerId: string,
   campaignIds: string[],
+  type: string,
   at: number,
 ): Promise<{ campaign_id: string }[]> {
   return db.rawAll<{ campaign_id: string }>(
-    `select distinct campaign_id from messages where tenant_id = ? and customer_id = ?
-       and campaign_id in (select value from json_each(?)) and sent_at is not null and sent_at <= ?`,
-    [tenantId, customerId, JSON.stringify(campaignIds), at],
+    `select f.campaign_id from (
+       select campaign_id, min(sent_at) as first from messages where tenant_id = ? and customer_id = ?
+         and campaign_id in (select value from json_each(?)) and sent_at is not null and sent_at <= ?
+       group by campaign_id) f
+     where not exists (select 1 from events e where e.tenant_id = ? and e.customer_id = ? and e.type = ?
+       and e.occurred_at >= f.first and e.occurred_at <= ?)`,
+    [tenantId, customerId, JSON.stringify(campaignIds), at, tenantId, customerId, type, at],
   );
 }

@@ -12,7 +12,7 @@ import type { IdGenerator } from "../lib/ids";
 import { iso } from "../lib/time";
 import { eventStatement } from "../webhooks-out/events";
 import { isScan } from "./agents";
-import { type ClaimedClick, claimClicks, countClicksOf, releaseClicks } from "./store";
+import { type ClaimedClick, claimClicks, countClicksOf, markCounted } from "./store";
 
 export type ClickDeps = {
   db: Database;
@@ -26,16 +26,23 @@ export type ClickDeps = {
 const CLAIM = 500;
 /** Longer than a claim's work takes; a run that died lets its clicks go after it. */
 const LEASE_MS = 60_000;
+/** A run stops claiming after this, well inside its lease and a Cron Trigger's minute. */
+const RUN_BUDGET_MS = 30_000;
 
 /** The customer's event type for a person's first click on a link. */
 export const CLICK_EVENT = "link.clicked";
 
 export async function countClicks(deps: ClickDeps): Promise<{ clicks: number; apart: number }> {
   const out = { clicks: 0, apart: 0 };
+  const start = deps.clock.now().getTime();
   for (;;) {
-    if (deps.signal?.aborted) break;
+    if (deps.signal?.aborted || deps.clock.now().getTime() - start > RUN_BUDGET_MS) break;
     await deps.intake?.();
-    const claimed = await claimClicks(deps.db, deps.clock.now().getTime(), LEASE_MS, CLAIM);
+    const now = deps.clock.now().getTime();
+    // This run's own lease value (two runs in one millisecond differ by the random part): every
+    // write of the batch holds only while the claim is still this run's.
+    const lease = now + LEASE_MS + Math.floor(Math.random() * 1000);
+    const claimed = await claimClicks(deps.db, now, lease, CLAIM);
     if (claimed.length === 0) break;
     // Per link: its people's clicks (the first, the last, how many) and the rest, counted in one
     // statement each; a link's first click ever becomes the customer's event. One batch a claim,
@@ -43,7 +50,7 @@ export async function countClicks(deps: ClickDeps): Promise<{ clicks: number; ap
     const tally = new Map<string, { link: ClaimedClick; first: number; last: number; people: number; bots: number }>();
     for (const c of claimed) {
       if (!c.linked) continue;
-      const person = c.agent === "browser" && !isScan(c.at, c.sentAt, c.deliveredAt);
+      const person = c.agent === "browser" && !isScan(c.at, c.linkedAt);
       const t = tally.get(c.code) ?? { link: c, first: Number.POSITIVE_INFINITY, last: 0, people: 0, bots: 0 };
       tally.set(c.code, t);
       if (person) {
@@ -58,14 +65,25 @@ export async function countClicks(deps: ClickDeps): Promise<{ clicks: number; ap
     }
     const statements: Statement[] = [];
     for (const t of tally.values()) {
-      statements.push(countClicksOf(t.link, t));
-      if (t.people > 0 && t.link.clicks === 0) statements.push(...(await firstClick(deps, { ...t.link, at: t.first })));
+      statements.push(countClicksOf(t.link, t, lease));
+      if (t.people > 0 && t.link.clicks === 0)
+        statements.push(...(await firstClickOnce(deps, { ...t.link, at: t.first })));
     }
-    statements.push(...releaseClicks(claimed));
+    statements.push(...markCounted(claimed, lease));
     await deps.db.batch(statements);
     if (claimed.length < CLAIM) break;
   }
   return out;
+}
+
+/** One link's first-click event failing to be planned costs that event, not the claim's counts. */
+async function firstClickOnce(deps: ClickDeps, c: ClaimedClick): Promise<Statement[]> {
+  try {
+    return await firstClick(deps, c);
+  } catch (e) {
+    console.error(`the first click of short link ${c.code} could not be recorded as an event:`, e);
+    return [];
+  }
 }
 
 async function firstClick(deps: ClickDeps, c: ClaimedClick): Promise<Statement[]> {

@@ -34,7 +34,9 @@ export function findLinks(text: string): { url: string; start: number; end: numb
   if (!text.includes("http")) return [];
   const found: { url: string; start: number; end: number }[] = [];
   for (const m of text.matchAll(URL)) {
-    const url = m[0].replace(TRAILING, "");
+    let url = m[0].replace(TRAILING, "");
+    // A bracket the URL opened is its own (…/Spin_(class)), not the sentence's.
+    while (m[0][url.length] === ")" && count(url, "(") > count(url, ")")) url += ")";
     // "https://" alone, or a scheme with no host, is not a link.
     if (!/^https?:\/\/[A-Za-z0-9]/.test(url)) continue;
     found.push({ url, start: m.index, end: m.index + url.length });
@@ -63,9 +65,17 @@ export function shortenLinks(text: string, shorten: Shortener): string {
   let at = 0;
   found.forEach((l, i) => {
     out += text.slice(at, l.start) + shorten(l.url, i);
+    // Chinese text that ran on after the link ("…/a领取") would be taken into the short link by
+    // phones' link detection, and the code with it: a space keeps them apart.
+    const next = text.charCodeAt(l.end);
+    if (next > 0x7f && !/\s/.test(text[l.end] as string)) out += " ";
     at = l.end;
   });
   return out + text.slice(at);
+}
+
+function count(s: string, ch: string): number {
+  return s.split(ch).length - 1;
 }
 
 /**

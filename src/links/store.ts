@@ -100,29 +100,33 @@ export type ClaimedClick = ClickRecord & {
   url: string;
   position: number;
   clicks: number;
-  /** When the message was sent and delivered: a carrier's scanner follows links within seconds. */
-  sentAt: number | null;
-  deliveredAt: number | null;
+  /** When the link was stored, just before its message was handed to the provider. */
+  linkedAt: number;
 };
 
 /**
- * Takes the oldest clicks not held by another run (every workspace's: the job's), holding them
- * for `leaseMs`; with each, its link and its message's send and delivery times.
+ * A counted click's lease: it stays in link_clicks for a day (so a journaled click moved in
+ * again after a restart is a repeat of its id, and ignored), out of every claim's reach.
  */
-export async function claimClicks(db: Database, now: number, leaseMs: number, limit: number): Promise<ClaimedClick[]> {
+export const COUNTED = 8_640_000_000_000_000;
+
+/**
+ * Takes the oldest clicks not held by another run (every workspace's: the job's), holding them
+ * until `lease` (the run's own value: what it writes is fenced on it); with each, its link.
+ */
+export async function claimClicks(db: Database, now: number, lease: number, limit: number): Promise<ClaimedClick[]> {
   const taken = await db.rawAll<{ id: string }>(
     `update link_clicks set lease_until = ?
        where id in (select id from link_clicks where lease_until <= ? order by lease_until, at limit ?)
        returning id`,
-    [now + leaseMs, now, limit],
+    [lease, now, limit],
   );
   if (taken.length === 0) return [];
   const rows = await db.rawAll<Record<string, unknown>>(
     `select k.id, k.tenant_id, k.code, k.at, k.agent, k.user_agent, l.message_id, l.customer_id, l.campaign_id,
-            l.url, l.position, l.clicks, m.sent_at, m.delivered_at
+            l.url, l.position, l.clicks, l.created_at
        from link_clicks k
        left join links l on l.code = k.code and l.tenant_id = k.tenant_id
-       left join messages m on m.tenant_id = l.tenant_id and m.id = l.message_id
       where k.id in (select value from json_each(?))
       order by k.at`,
     [JSON.stringify(taken.map((t) => t.id))],
@@ -141,31 +145,35 @@ export async function claimClicks(db: Database, now: number, leaseMs: number, li
     url: r.url as string,
     position: r.position as number,
     clicks: r.clicks as number,
-    sentAt: (r.sent_at as number | null) ?? null,
-    deliveredAt: (r.delivered_at as number | null) ?? null,
+    linkedAt: (r.created_at as number | null) ?? 0,
   }));
 }
 
+/** Written only while this run's claim holds `click` (a run that outlived its lease writes nothing). */
+const HELD = "exists (select 1 from link_clicks k where k.tenant_id = ? and k.id = ? and k.lease_until = ?)";
+
 /** Adds a claim's clicks of one link: people's (first and last time, count) and the rest apart. */
 export function countClicksOf(
-  l: { tenantId: string; code: string },
+  l: { tenantId: string; code: string; id: string },
   t: { first: number; last: number; people: number; bots: number },
+  lease: number,
 ): RawStatement {
+  const held = [l.tenantId, l.id, lease];
   if (t.people === 0)
     return {
-      sql: "update links set bot_clicks = bot_clicks + ? where tenant_id = ? and code = ?",
-      params: [t.bots, l.tenantId, l.code],
+      sql: `update links set bot_clicks = bot_clicks + ? where tenant_id = ? and code = ? and ${HELD}`,
+      params: [t.bots, l.tenantId, l.code, ...held],
     };
   return {
     sql: `update links set clicks = clicks + ?, bot_clicks = bot_clicks + ?,
             first_click_at = coalesce(min(first_click_at, ?), ?), last_click_at = max(coalesce(last_click_at, 0), ?)
-          where tenant_id = ? and code = ?`,
-    params: [t.people, t.bots, t.first, t.first, t.last, l.tenantId, l.code],
+          where tenant_id = ? and code = ? and ${HELD}`,
+    params: [t.people, t.bots, t.first, t.first, t.last, l.tenantId, l.code, ...held],
   };
 }
 
-/** Counted clicks leave the table, in the batch that counted them. */
-export function releaseClicks(clicks: { id: string; tenantId: string }[]): RawStatement[] {
+/** Claimed clicks marked counted, last in the batch that counted them (while the claim holds). */
+export function markCounted(clicks: { id: string; tenantId: string }[], lease: number): RawStatement[] {
   const byTenant = new Map<string, string[]>();
   for (const c of clicks) {
     const ids = byTenant.get(c.tenantId);
@@ -173,18 +181,34 @@ export function releaseClicks(clicks: { id: string; tenantId: string }[]): RawSt
     else byTenant.set(c.tenantId, [c.id]);
   }
   return [...byTenant].map(([tenantId, ids]) => ({
-    sql: "delete from link_clicks where tenant_id = ? and id in (select value from json_each(?))",
-    params: [tenantId, JSON.stringify(ids)],
+    sql: `update link_clicks set lease_until = ${COUNTED}
+          where tenant_id = ? and id in (select value from json_each(?)) and lease_until = ?`,
+    params: [tenantId, JSON.stringify(ids), lease],
   }));
 }
+
+/** Counted clicks older than `before` go (every workspace's: the prune job's). The number removed. */
+export async function pruneCountedClicks(db: Database, before: number, limit: number): Promise<number> {
+  const gone = await db.rawAll<{ id: string }>(
+    `delete from link_clicks where id in (
+       select id from link_clicks where lease_until = ${COUNTED} and at < ? limit ?)
+     returning id`,
+    [before, limit],
+  );
+  return gone.length;
+}
+
+// Only links whose message went out: a link is stored before its send, which may then fail.
+const SENT = "join messages m on m.tenant_id = l.tenant_id and m.id = l.message_id and m.sent_at is not null";
 
 /** A campaign's links: recipients sent one, who clicked, and clicks, counted apart from bots. */
 export async function campaignClickTotals(db: Database, tenantId: string, campaignId: string) {
   const [row] = await db.rawAll<{ recipients: number; clickers: number; clicks: number; bot_clicks: number }>(
-    `select count(distinct customer_id) as recipients,
-            count(distinct case when clicks > 0 then customer_id end) as clickers,
-            coalesce(sum(clicks), 0) as clicks, coalesce(sum(bot_clicks), 0) as bot_clicks
-       from links where tenant_id = ? and campaign_id = ?`,
+    `select count(distinct l.customer_id) as recipients,
+            count(distinct case when l.clicks > 0 then l.customer_id end) as clickers,
+            coalesce(sum(l.clicks), 0) as clicks, coalesce(sum(l.bot_clicks), 0) as bot_clicks
+       from links l ${SENT}
+      where l.tenant_id = ? and l.campaign_id = ?`,
     [tenantId, campaignId],
   );
   return row ?? { recipients: 0, clickers: 0, clicks: 0, bot_clicks: 0 };
@@ -193,8 +217,10 @@ export async function campaignClickTotals(db: Database, tenantId: string, campai
 /** Per URL of a campaign: how many recipients clicked it. */
 export async function campaignClicksByUrl(db: Database, tenantId: string, campaignId: string) {
   return db.rawAll<{ url: string; recipients: number; clickers: number; clicks: number }>(
-    `select url, count(*) as recipients, sum(case when clicks > 0 then 1 else 0 end) as clickers, sum(clicks) as clicks
-       from links where tenant_id = ? and campaign_id = ? group by url order by clickers desc, url limit 20`,
+    `select l.url, count(distinct l.customer_id) as recipients,
+            count(distinct case when l.clicks > 0 then l.customer_id end) as clickers, sum(l.clicks) as clicks
+       from links l ${SENT}
+      where l.tenant_id = ? and l.campaign_id = ? group by l.url order by clickers desc, l.url limit 20`,
     [tenantId, campaignId],
   );
 }

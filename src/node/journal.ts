@@ -225,6 +225,12 @@ export function openJournal(
       if (group.length > 0) commit();
       if (clickTimer) clearTimeout(clickTimer);
       commitClicks();
+      // What was moved goes now, not after a restart (a click moved again would be a repeat).
+      try {
+        if (sqlite.open) sqlite.transaction(pruneMoved)();
+      } catch {
+        // Pruned at the next start's first commit instead.
+      }
       if (sqlite.open) sqlite.close();
     },
   };

@@ -1,6 +1,7 @@
 // What a customer will actually receive: render, compose, count, price, and say why.
 
 import { and, asc, eq, gt, isNull } from "drizzle-orm";
+import { TEMPLATED } from "../channels/kinds";
 import { tooLongFor } from "../channels/limits";
 import { providerPreview } from "../channels/provider-preview";
 import { channelFor } from "../channels/service";
@@ -110,7 +111,8 @@ export async function previewTemplate(ctx: Ctx, library: TemplateLibrary, input:
   const extra = nest(input.variables ?? {});
   // Tracked links are counted as the short links they become (a stand-in code of the same length).
   const linksFrom = linkBase(settings.link_domain, ctx.linkUrl);
-  const tracked = tracksLinks(null, settings.track_links, kind);
+  // Not on Aliyun or Tencent: what they send is their approved text, as the dispatcher sends it.
+  const tracked = tracksLinks(null, settings.track_links, kind) && !(channel && TEMPLATED.has(channel.provider));
   const shorten = linksFrom && tracked ? standIn(linksFrom) : undefined;
   const composerFor = (textLocale: string): Composer => {
     const compose = prepareComposer({

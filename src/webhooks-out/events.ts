@@ -69,12 +69,14 @@ export function campaignEvent(
   from: string,
   at: number,
   extra: Record<string, unknown> = {},
+  /** What else the change requires of the campaign (completing: nothing left to send). */
+  also?: string,
 ): RawStatement {
   return eventStatement(
     ctx,
     type,
     { campaign_id: c.id, name: c.name, kind: c.kind, planned: c.planned, ...extra, at: iso(at) },
     at,
-    { table: "campaigns", id: c.id, status: from },
+    { table: "campaigns", id: c.id, status: from, ...(also ? { also } : {}) },
   );
 }

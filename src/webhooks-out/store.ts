@@ -16,7 +16,10 @@ export function fanOut(
   /** Only while this row still has this status (the same batch moves it on): told once. */
   only?: EventGuard,
 ): RawStatement {
-  const guard = only ? ` and exists (select 1 from ${only.table} where id = ? and tenant_id = ? and status = ?)` : "";
+  const also = only?.also ? ` and ${only.also}` : "";
+  const guard = only
+    ? ` and exists (select 1 from ${only.table} where id = ? and tenant_id = ? and status = ?${also})`
+    : "";
   return {
     sql: `insert into webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, payload, status, attempts,
             next_attempt_at, created_at)
@@ -40,7 +43,13 @@ export function fanOut(
 }
 
 /** A row whose status the change moves on: the event is written only while it is still so. */
-export type EventGuard = { table: "messages" | "inbound_messages" | "campaigns"; id: string; status: string };
+export type EventGuard = {
+  table: "messages" | "inbound_messages" | "campaigns";
+  id: string;
+  status: string;
+  /** More of what the change requires of the row, as SQL on it (no parameters). */
+  also?: string;
+};
 
 /** Whether a workspace has an endpoint turned on (the dispatcher asks once a run). */
 export async function hasActiveEndpoint(db: Database, tenantId: string): Promise<boolean> {

@@ -23,6 +23,7 @@ export const enHooks = {
   hookSecretTitle: "Signing secret, shown once",
   hookSecretHint:
     "Copy it now into your system: it checks each event's webhook-signature header with it (the Standard Webhooks convention, with libraries for most languages). Tidings never shows it again.",
+  hookAddedAlready: "That address was added already; its secret was shown once, when it was added.",
   hookTestSent: "A test event is on its way; it shows in the deliveries within seconds.",
   hookRedeliver: "Send again",
   hookRedelivered: "Sent again: it shows in the deliveries within seconds.",

@@ -23,6 +23,7 @@ export const zhHooks = {
   hookSecretTitle: "签名密钥（只显示这一次）",
   hookSecretHint:
     "请现在把它复制到您的系统中：系统用它校验每个事件的 webhook-signature 请求头（Standard Webhooks 规范，常见语言均有现成的库）。Tidings 不会再次显示它。",
+  hookAddedAlready: "这个地址已经添加过了；它的签名密钥只在添加时显示过一次。",
   hookTestSent: "测试事件已在路上，几秒内会出现在发送记录中。",
   hookRedeliver: "重新发送",
   hookRedelivered: "已重新发送，几秒内会出现在发送记录中。",

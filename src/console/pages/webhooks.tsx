@@ -138,6 +138,7 @@ export async function WebhooksPage(props: Props) {
       <h2 id="add-h">{w.hookAdd}</h2>
       <form method="post" action={HOOKS} class="card" aria-labelledby="add-h">
         <Hidden csrf={csrf} />
+        <input type="hidden" name="once" value={crypto.randomUUID()} />
         <Field id="hook-url" label={w.hookAddress}>
           <input
             id="hook-url"

@@ -120,6 +120,29 @@ describe("outgoing webhooks", () => {
     expect((await other.client.get(`/v1/webhooks/${endpoint.id}/deliveries`)).status).toBe(404);
   });
 
+  it("lets an endpoint that does not answer hold up only its own deliveries", async () => {
+    const { env, t, receiver } = await subscribed(["webhook.test"]);
+    // A second endpoint of the same workspace, on a port nothing listens on.
+    const dead = await t.client.post("/v1/webhooks", { url: "http://127.0.0.1:9/down", events: ["*"] });
+    for (let i = 0; i < 20; i++) await t.client.post(`/v1/webhooks/${dead.body.id}/test`, {});
+    const live = (await t.client.get("/v1/webhooks")).body.data.find((e: any) => e.id !== dead.body.id);
+    await t.client.post(`/v1/webhooks/${live.id}/test`, {});
+    const out = await runWebhooks(env.deps);
+    expect(out.delivered).toBe(1);
+    expect(receiver.seen).toHaveLength(1);
+    const log = (await t.client.get(`/v1/webhooks/${dead.body.id}/deliveries?limit=50`)).body.data as any[];
+    const tried = log.filter((d) => d.attempts === 1);
+    // At most one round of senders tried it; the rest wait a minute, no attempt spent.
+    expect(tried.length).toBeGreaterThan(0);
+    expect(tried.length).toBeLessThanOrEqual(6);
+    expect(out.retrying).toBe(tried.length);
+    const waiting = log.filter((d) => d.attempts === 0);
+    expect(waiting).toHaveLength(20 - tried.length);
+    expect(new Set(waiting.map((d) => d.next_attempt_at))).toEqual(
+      new Set([new Date(env.clock.now().getTime() + 60_000).toISOString()]),
+    );
+  });
+
   it("delivers a backlog larger than one claim in one run", async () => {
     const { env, t, receiver, endpoint } = await subscribed();
     for (let i = 0; i < 120; i++) await t.client.post(`/v1/webhooks/${endpoint.id}/test`, {});

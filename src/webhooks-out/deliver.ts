@@ -6,7 +6,7 @@ import type { Clock } from "../lib/clock";
 import { open, type SecretKey } from "../lib/secretbox";
 import { privateIp, refusedAddress } from "./address";
 import { signatureHeaders } from "./sign";
-import { claimDueDeliveries, type Due, outcomeStatements } from "./store";
+import { claimDueDeliveries, type Due, outcomeStatements, putBack } from "./store";
 
 /** Waits before each further attempt: about a day in all (27 h 35 min after the first). */
 export const WEBHOOK_BACKOFF_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
@@ -17,6 +17,8 @@ const AT_ONCE = 6;
 // Longer than a run can take (every round waiting its whole deadline), so no other run takes them.
 const LEASE_MS = Math.ceil(BATCH / AT_ONCE) * DEADLINE_MS + 30_000;
 const EXCERPT = 500;
+/** How long a delivery put back (its endpoint did not answer in this run) waits, not an attempt. */
+const PUT_BACK_MS = 60_000;
 /** A run goes on claiming while there is more, this long at most (the next run carries on). */
 const RUN_BUDGET_MS = 60_000;
 /** Deliveries per Workers queue message: one claim's worth. */
@@ -98,8 +100,11 @@ async function attempt(deps: WebhookDeps, d: Due) {
 export async function deliverWebhooks(deps: WebhookDeps, only?: { ids: string[] }) {
   const out = { delivered: 0, retrying: 0, failed: 0 };
   const start = deps.clock.now().getTime();
+  // Endpoints that did not answer in this run: their other deliveries wait for a later one,
+  // instead of each taking a sender for its whole deadline while other endpoints wait.
+  const silent = new Set<string>();
   for (;;) {
-    const claimed = await deliverBatch(deps, out, only?.ids);
+    const claimed = await deliverBatch(deps, out, only?.ids, silent);
     if (claimed < BATCH || only || deps.signal?.aborted || deps.clock.now().getTime() - start > RUN_BUDGET_MS) break;
   }
   return out;
@@ -109,6 +114,7 @@ async function deliverBatch(
   deps: WebhookDeps,
   out: { delivered: number; retrying: number; failed: number },
   ids: string[] | undefined,
+  silent: Set<string>,
 ): Promise<number> {
   const now = deps.clock.now().getTime();
   // A test goes to an endpoint that is turned off too; anything else waits while it is off.
@@ -118,7 +124,12 @@ async function deliverBatch(
   const worker = async () => {
     while (next < due.length) {
       const d = due[next++] as Due;
+      if (silent.has(d.endpoint_id)) {
+        await deps.db.batch([putBack(d, leaseUntil, deps.clock.now().getTime() + PUT_BACK_MS)]);
+        continue;
+      }
       const r = await attempt(deps, d);
+      if (r.status === null) silent.add(d.endpoint_id);
       const at = deps.clock.now().getTime();
       const wait = WEBHOOK_BACKOFF_MS[d.attempts - 1];
       const status = r.ok ? "delivered" : wait === undefined ? "failed" : "pending";

@@ -186,6 +186,15 @@ export function unparkDeliveries(tenantId: string, endpointId: string, now: numb
   };
 }
 
+/** A claimed delivery not attempted after all: let go of, its attempt given back, due at `at`. */
+export function putBack(d: Due, leaseUntil: number, at: number): RawStatement {
+  return {
+    sql: `update webhook_deliveries set lease_until = null, attempts = attempts - 1, next_attempt_at = ?
+          where id = ? and tenant_id = ? and lease_until = ?`,
+    params: [at, d.id, d.tenant_id, leaseUntil],
+  };
+}
+
 /** How many endpoints a workspace has. */
 export async function endpointCount(db: Database, tenantId: string): Promise<number> {
   const [r] = await db.rawAll<{ n: number }>("select count(*) as n from webhook_endpoints where tenant_id = ?", [

@@ -46,7 +46,7 @@ export async function countClicks(deps: ClickDeps): Promise<{ clicks: number; ap
     if (claimed.length === 0) break;
     // Per link: its people's clicks (the first, the last, how many) and the rest, counted in one
     // statement each; a link's first click ever becomes the customer's event. One batch a claim,
-    // the claimed rows' removal in it: a click is counted once, or (a crash) not yet.
+    // the claimed rows marked counted last in it: a click is counted once, or (a crash) not yet.
     const tally = new Map<string, { link: ClaimedClick; first: number; last: number; people: number; bots: number }>();
     for (const c of claimed) {
       if (!c.linked) continue;

@@ -23,6 +23,7 @@ const SHARED = [
   "test/cloud-sign-vectors.test.ts",
   "test/exports.test.ts",
   "test/links.test.ts",
+  "test/experiments.test.ts",
 ];
 
 // Offline: wrangler must not fetch request.cf data or send metrics.

@@ -24,6 +24,7 @@ const SHARED = [
   "test/exports.test.ts",
   "test/links.test.ts",
   "test/experiments.test.ts",
+  "test/experiment-campaigns.test.ts",
 ];
 
 // Offline: wrangler must not fetch request.cf data or send metrics.

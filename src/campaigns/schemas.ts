@@ -54,6 +54,51 @@ const eventType = z
   .string()
   .regex(/^[a-z][a-z0-9_.:-]{0,63}$/, "must be lower-case letters, digits and . _ : - (e.g. card.activated)");
 
+const ARM_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$/;
+export const ExperimentSchema = z
+  .strictObject({
+    arms: z
+      .array(
+        z.strictObject({
+          name: z
+            .string()
+            .regex(ARM_NAME, "must be 1-20 letters, digits, _ or - (e.g. A, B, p80_day)")
+            .refine((n) => n.toLowerCase() !== "holdout", "is the holdout's name"),
+          weight: z.number().int().min(1).max(100),
+          template: z
+            .string()
+            .max(64)
+            .optional()
+            .openapi({ description: "This arm's template key (default: the campaign's)" }),
+          variables: freeformRecord.optional().openapi({ description: "Values this arm changes, over the campaign's" }),
+        }),
+      )
+      .min(1)
+      .max(5)
+      .refine((arms) => new Set(arms.map((a) => a.name.toLowerCase())).size === arms.length, "arm names must differ"),
+    holdout: z.number().min(0).max(0.5).default(0).openapi({
+      description: "Share of the audience held out: planned and followed, never sent (0 to 0.5)",
+    }),
+    goal: z
+      .strictObject({
+        event: z.string().regex(/^[a-z][a-z0-9_.:-]{0,63}$/, "must be an event type (e.g. booking)"),
+        within_days: z.number().int().min(1).max(90),
+      })
+      .optional()
+      .openapi({
+        description:
+          "What counts as converting: this event type within this many days of the message (or, in the holdout, of when it would have gone)",
+      }),
+  })
+  .refine((x) => x.arms.length > 1 || x.holdout > 0, {
+    message: "needs two arms, or one and a holdout",
+    path: ["arms"],
+  })
+  .openapi("Experiment", {
+    description:
+      "Each customer is in one arm, by a hash of their id and the campaign (stable when re-planned); the holdout share is followed but never sent to",
+  });
+
 const TrackLinks = z.boolean().nullable().openapi({
   description:
     "Links in its messages become per-recipient short links whose clicks are counted (true), stay as written (false), or follow the workspace's compose.track_links (null, default: marketing tracked)",
@@ -174,6 +219,7 @@ export const CampaignCreateSchema = z
       .openapi({ description: "Not sent later than this after send_at" }),
     channel_id: z.string().max(64).optional(),
     track_links: TrackLinks.optional(),
+    experiment: ExperimentSchema.optional(),
     response: ExpectationSchema.optional().openapi({
       description:
         "The reply its messages ask for (survey 1-5, yes/no, a poll choice): fitting replies become responses, in the stats",
@@ -223,6 +269,7 @@ export const CampaignSchema = z
     next_occurrence_at: z.string().nullable(),
     valid_for_hours: z.number().nullable(),
     track_links: z.boolean().nullable(),
+    experiment: ExperimentSchema.nullable(),
     response: z.unknown().nullable(),
     planned: z.number(),
     reason: z.string().nullable(),
@@ -293,6 +340,10 @@ export const StatsSchema = z
       })
       .nullable()
       .openapi({ description: "Its tracked short links; null when its messages carried none" }),
+    experiment: z.unknown().nullable().openapi({
+      description:
+        "Per arm (holdout included): audience, sent, delivered, clicked, converted (with a goal) and the measure's rate with its 95% interval; each arm against the holdout and the first arm: difference, interval, p-value and a verdict in English and Chinese. null without an experiment",
+    }),
   })
   .openapi("CampaignStats");
 

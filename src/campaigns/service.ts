@@ -29,39 +29,14 @@ import { campaignEvent } from "../webhooks-out/events";
 import type { CampaignCreate, CampaignPatch } from "./schemas";
 import { parseHolidayDate } from "./slots";
 import { countAudience } from "./store";
+import { campaignView, PRIORITY_NAME } from "./view";
 
 export type CampaignEnv = Ctx & { library: TemplateLibrary };
 
 /** Audiences above this need the count confirmed when scheduling (a fan-out guard). */
 export const FANOUT_CONFIRM = 10_000;
 
-export function campaignView(c: CampaignRow) {
-  return {
-    id: c.id,
-    name: c.name,
-    kind: c.kind,
-    status: c.status,
-    template: c.templateKey,
-    variables: c.variables,
-    variables_by_locale: c.variablesByLocale ?? null,
-    message_kind: c.messageKind,
-    audience: c.audience,
-    cron: c.cron,
-    time_zone: c.timeZone,
-    trigger: c.trigger,
-    priority: PRIORITY_NAME[c.priority] ?? "normal",
-    expires_end_of_local_day: c.expiresEndOfDay,
-    channel_id: c.channelId,
-    next_occurrence_at: iso(c.nextOccurrenceAt),
-    valid_for_hours: c.validForMs === null ? null : c.validForMs / 3_600_000,
-    track_links: c.trackLinks,
-    response: c.response ?? null,
-    planned: c.planned,
-    reason: c.reason,
-    created_at: iso(c.createdAt),
-    updated_at: iso(c.updatedAt),
-  };
-}
+export { campaignView, PRIORITY_NAME };
 
 /** The audience as one SQL condition on `customers c` (groups OR customers OR filter, minus exclusions). */
 export async function audienceSql(ctx: Ctx, audience: Audience): Promise<SQL> {
@@ -129,7 +104,6 @@ export async function liveCampaigns(ctx: Ctx, kind: CampaignKind): Promise<Campa
 }
 
 export const PRIORITY = { low: 0, normal: 1, high: 2 } as const;
-export const PRIORITY_NAME = ["low", "normal", "high"] as const;
 
 /** Kinds planned slot by slot, at a local time in each customer's zone (date-planner.ts). */
 export const DATE_KINDS: ReadonlySet<string> = new Set(["date_relative", "holiday"]);
@@ -264,6 +238,8 @@ async function definition(env: CampaignEnv, input: CampaignCreate) {
   const t = await checkTemplateKey(env, env.library, input.template, chain, "template");
   const thanks = input.response?.thanks?.template;
   if (thanks) await checkTemplateKey(env, env.library, thanks, chain, "response.thanks.template");
+  for (const [i, arm] of (input.experiment?.arms ?? []).entries())
+    if (arm.template) await checkTemplateKey(env, env.library, arm.template, chain, `experiment.arms.${i}.template`);
   const trigger = await triggerOf(env, input, tenant.timeZone);
   const audience: Audience = (input.audience as Audience | undefined) ?? { all: true };
   await audienceSql(env, audience);
@@ -286,6 +262,7 @@ async function definition(env: CampaignEnv, input: CampaignCreate) {
     nextOccurrenceAt: input.send_at ? Date.parse(input.send_at) : null,
     validForMs: input.valid_for_hours ? Math.round(input.valid_for_hours * 3_600_000) : null,
     trackLinks: input.track_links ?? null,
+    experiment: input.experiment ?? null,
     response: input.response ?? null,
   };
 }
@@ -345,6 +322,7 @@ export async function duplicateCampaign(env: CampaignEnv, id: string, name?: str
       channelId: c.channelId,
       validForMs: c.validForMs,
       trackLinks: c.trackLinks,
+      experiment: c.experiment,
       id: copy,
       name: name ?? `${c.name} (copy)`.slice(0, 200),
       status: "draft",

@@ -6,6 +6,7 @@ import type { CampaignRow } from "../db/schema";
 import type { Expectation } from "../keywords/types";
 import { round4 } from "../lib/numbers";
 import { campaignClicksByUrl, campaignClickTotals } from "../links/store";
+import { armResults } from "./arms";
 import { campaignRow } from "./service";
 import {
   campaignMessageTotals,
@@ -58,6 +59,7 @@ export async function campaignStats(ctx: Ctx, id: string) {
     sent_by_hour: hours.reverse().map((r) => ({ hour: new Date(r.h * HOUR).toISOString(), sent: r.n })),
     responses: c.response ? await responseStats(ctx, c.id, c.response, sent) : null,
     links: await linkStats(ctx, c.id),
+    experiment: await armResults(ctx, c),
   };
 }
 

@@ -203,3 +203,41 @@ export function completeCampaign(tenantId: string, id: string, now: number): Raw
     params: [now, tenantId, id],
   };
 }
+
+export type ArmCounts = {
+  arm: string;
+  audience: number;
+  sent: number;
+  delivered: number;
+  clicked: number;
+  converted: number;
+};
+
+/**
+ * A campaign's experiment arms: customers planned, sent, delivered, who clicked a tracked link,
+ * and who did the goal event within the window of their message (in the holdout, of when it
+ * would have gone: the moment it was skipped).
+ */
+export async function armCounts(
+  db: Database,
+  tenantId: string,
+  campaignId: string,
+  goal: { event: string; within_days: number } | null,
+): Promise<ArmCounts[]> {
+  const at = "coalesce(m.sent_at, case when m.reason = 'holdout' then m.updated_at end)";
+  const converted = goal
+    ? `count(distinct case when exists (select 1 from events e where e.tenant_id = m.tenant_id and e.customer_id = m.customer_id
+         and e.type = ? and e.occurred_at >= ${at} and e.occurred_at < ${at} + ?) then m.customer_id end)`
+    : "0";
+  return db.rawAll<ArmCounts>(
+    `select m.arm as arm, count(distinct m.customer_id) as audience,
+            count(distinct case when m.status in ('sent', 'delivered', 'undelivered', 'unknown') then m.customer_id end) as sent,
+            count(distinct case when m.status = 'delivered' then m.customer_id end) as delivered,
+            count(distinct case when exists (select 1 from links l where l.tenant_id = m.tenant_id and l.message_id = m.id
+              and l.clicks > 0) then m.customer_id end) as clicked,
+            ${converted} as converted
+       from messages m where m.tenant_id = ? and m.campaign_id = ? and m.arm is not null
+      group by m.arm order by m.arm`,
+    [...(goal ? [goal.event, goal.within_days * 86_400_000] : []), tenantId, campaignId],
+  );
+}

@@ -527,6 +527,8 @@ export const messages = sqliteTable(
     deliveredAt: integer("delivered_at"),
     /** The reply this message asks for (a survey score, Y/N), when sent alone; campaigns keep theirs. */
     expects: text("expects", { mode: "json" }).$type<Expectation | null>(),
+    /** Its campaign's experiment arm ("holdout": followed, never sent); null outside experiments. */
+    arm: text("arm"),
   },
   (t) => [
     // Partial: only what is still to be sent, so it stays small however long the history grows,
@@ -822,6 +824,15 @@ export const inboxItems = sqliteTable(
   ],
 );
 
+/** A campaign's experiment: its arms by weight, each with the template or values it changes. */
+export type Experiment = {
+  arms: { name: string; weight: number; template?: string; variables?: Record<string, unknown> }[];
+  /** The share of the audience held out: planned and followed, never sent. */
+  holdout: number;
+  /** What counts as converting: this event within this many days of the message (or its would-be send). */
+  goal?: { event: string; within_days: number };
+};
+
 export const CAMPAIGN_STATUSES = ["draft", "scheduled", "running", "paused", "completed", "cancelled"] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
@@ -937,6 +948,8 @@ export const campaigns = sqliteTable(
     planCursor: text("plan_cursor"),
     /** Links in its messages become tracked short links: null follows the workspace (marketing by default). */
     trackLinks: integer("track_links", { mode: "boolean" }),
+    /** An experiment: weighted arms (each its own template or values) and a holdout share. */
+    experiment: text("experiment", { mode: "json" }).$type<Experiment | null>(),
     confirmedAudience: integer("confirmed_audience"),
     reason: text("reason"),
     createdAt: integer("created_at").notNull(),

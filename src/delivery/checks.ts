@@ -10,6 +10,7 @@ import { tooLongFor } from "../channels/limits";
 import { numberCapsOf, numberCapWait } from "../channels/number-caps";
 import type { Composed } from "../compose/compose";
 import type { ChannelRow, CustomerRow, MessageRow, TenantRow } from "../db/schema";
+import { HOLDOUT } from "../experiments/assign";
 import { inDailyWindow } from "../lib/time";
 import type { ShipmentState, TenantEnv } from "./batch";
 import { defer, type Outcome, skip } from "./outcome";
@@ -177,7 +178,14 @@ const channel: SendCheck = {
 };
 
 /** Before rendering, in order. Past them the workspace, the recipient, a number and a channel are known. */
+/** In an experiment's holdout: skipped when it falls due, so it is followed from the time it would have gone. */
+const holdout: SendCheck = {
+  name: "holdout",
+  check: (f) => (f.m.arm === HOLDOUT ? skip("skipped", "holdout") : null),
+};
+
 export const BEFORE_RENDER: readonly SendCheck[] = [
+  holdout,
   campaignCancelled,
   alreadyConverted,
   shipmentReturned,

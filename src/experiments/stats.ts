@@ -1,3 +1,4 @@
+/// <reference path="./jstat.d.ts" />
 // What an experiment's counts say, with their uncertainty: each arm's rate with a Wilson score
 // interval, the difference between two arms with Newcombe's interval (built from the two
 // Wilson intervals; it keeps its 95 % where the plain normal interval fails, at small counts

@@ -34,7 +34,8 @@ export function verdictOf(
     const base = b.rate ?? a.rate ?? 0.1;
     const seen = d ? Math.abs(d.difference) : 0;
     const delta = Math.max(DETECT_POINTS / 100, seen);
-    const more = Math.max(0, neededPerArm(base, delta) - Math.min(a.n, b.n));
+    // Never fewer than the minimum an arm is judged at, however large the difference seen.
+    const more = Math.max(0, neededPerArm(base, delta), MIN_PER_ARM) - Math.min(a.n, b.n);
     const size = pts(delta);
     return {
       outcome: "unclear",

@@ -55,6 +55,7 @@ export const MessageSchema = z
     customer_id: z.string(),
     channel_id: z.string().nullable(),
     campaign_id: z.string().nullable(),
+    arm: z.string().nullable().openapi({ description: "Its campaign experiment's arm (holdout: followed, not sent)" }),
     kind: z.enum(["notification", "marketing"]),
     template: z.string().nullable(),
     template_version: z.string().nullable(),

@@ -25,6 +25,7 @@ export function messageView(m: MessageRow) {
     customer_id: m.customerId,
     channel_id: m.channelId,
     campaign_id: m.campaignId,
+    arm: m.arm,
     kind: m.kind,
     template: m.templateKey,
     template_version: m.templateVersion,

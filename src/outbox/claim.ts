@@ -8,7 +8,7 @@ import { type MessageRow, messages, OUTBOX_LIVE } from "../db/schema";
 
 // What processing needs from a claimed row (RETURNING * would copy every column out).
 const CLAIM_COLUMNS =
-  "id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, body, variables, is_reply, quiet_hours, priority, status, reason, send_at, valid_until, due_at, attempts";
+  "id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, body, variables, is_reply, quiet_hours, priority, status, reason, send_at, valid_until, due_at, attempts, arm";
 
 // One index range per (priority, status) on messages_due (status, priority, due_at), highest
 // priority first: no sort over everything that is due, and urgent notifications overtake a

@@ -6,7 +6,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { RawStatement } from "../db/client";
-import type { CampaignRow, MessageStatus } from "../db/schema";
+import type { CampaignRow, Experiment, MessageStatus } from "../db/schema";
+import { armSql } from "../experiments/assign";
 import type { Expectation } from "../keywords/types";
 import { bound, historyOf, type V } from "./history";
 
@@ -36,6 +37,7 @@ export type NewMessage = {
   idempotencyKey?: V<string | null>;
   requestHash?: V<string | null>;
   expects?: V<Expectation | null>;
+  arm?: V<string | null>;
   createdAt: V<number>;
   updatedAt: V<number>;
 };
@@ -63,6 +65,7 @@ const COLUMNS: [keyof NewMessage, string][] = [
   ["idempotencyKey", "idempotency_key"],
   ["requestHash", "request_hash"],
   ["expects", "expects"],
+  ["arm", "arm"],
   ["createdAt", "created_at"],
   ["updatedAt", "updated_at"],
 ];
@@ -113,24 +116,42 @@ export function enqueueOne(
  * its channel, kind, template and priority; quiet hours for marketing.
  */
 export function fromCampaign(
-  c: Pick<CampaignRow, "id" | "channelId" | "messageKind" | "templateKey" | "priority" | "variablesByLocale">,
+  c: Pick<
+    CampaignRow,
+    "id" | "channelId" | "messageKind" | "templateKey" | "priority" | "variablesByLocale" | "experiment"
+  >,
   variables: Record<string, unknown>,
 ) {
   const base = JSON.stringify(variables);
   // The customer's language's own values over the common ones, chosen in the same statement.
   const byLocale = c.variablesByLocale && Object.keys(c.variablesByLocale).length > 0 ? c.variablesByLocale : null;
+  const common = byLocale
+    ? sql`json_patch(${base}, coalesce(json_extract(${JSON.stringify(byLocale)}, '$."' || c.locale || '"'), '{}'))`
+    : sql`${base}`;
+  const x = c.experiment;
+  // In an experiment each customer's arm is chosen in the statement (the same hash as armOf),
+  // with the template and values that arm changes.
+  const arm = x ? sql.raw(armSql(x, c.id, "c.id")) : null;
+  const byArm = (pick: (a: Experiment["arms"][number]) => string | undefined, otherwise: SQL) => {
+    const whens = (x?.arms ?? []).flatMap((a) => {
+      const v = pick(a);
+      return v === undefined ? [] : [sql`when ${a.name} then ${v}`];
+    });
+    return whens.length === 0 ? otherwise : sql`case ${arm} ${sql.join(whens, sql` `)} else ${otherwise} end`;
+  };
   return {
     tenantId: sql`c.tenant_id`,
     customerId: sql`c.id`,
     channelId: c.channelId,
     campaignId: c.id,
     kind: c.messageKind,
-    templateKey: c.templateKey,
-    variables: byLocale
-      ? sql`json_patch(${base}, coalesce(json_extract(${JSON.stringify(byLocale)}, '$."' || c.locale || '"'), '{}'))`
-      : base,
+    templateKey: byArm((a) => a.template, sql`${c.templateKey}`),
+    variables: x?.arms.some((a) => a.variables)
+      ? sql`json_patch(${common}, ${byArm((a) => (a.variables ? JSON.stringify(a.variables) : undefined), sql`'{}'`)})`
+      : common,
     isReply: false,
     quietHours: c.messageKind === "marketing",
     priority: c.priority,
+    arm,
   } satisfies Partial<NewMessage>;
 }

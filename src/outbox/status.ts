@@ -54,6 +54,7 @@ export const REASONS: Record<string, string> = {
   campaign_cancelled: "The campaign was cancelled",
   missed_send_time: "Its send time had passed when it could be planned, beyond the campaign's catch-up window",
   cancelled_by_event: "An event that cancels this campaign arrived before it was sent",
+  holdout: "In the campaign's holdout: followed to measure what its messages cause, never sent",
   already_converted: "The customer had already converted (e.g. activated the card) before it was sent",
   shipment_returned: "The shipment was returned to sender",
 };

@@ -475,5 +475,6 @@ export const REASONS_ZH: Record<string, string> = {
   missed_send_time: "发送时间已过且超出补发时限",
   cancelled_by_event: "发送前收到了取消事件",
   already_converted: "发送前客户已完成转化（例如已激活卡片）",
+  holdout: "在活动的对照组中：只跟踪、不发送，用来衡量短信带来的效果",
   shipment_returned: "物品已退回",
 };

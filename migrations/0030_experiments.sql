@@ -1,0 +1,2 @@
+ALTER TABLE `campaigns` ADD `experiment` text;--> statement-breakpoint
+ALTER TABLE `messages` ADD `arm` text;

@@ -60,6 +60,14 @@ describe("campaign experiments", () => {
     });
     expect(c.status).toBe(201);
     expect(c.body.experiment).toEqual(experiment);
+    // The forecast splits the audience as planning will.
+    const forecast = (await t.client.get(`/v1/campaigns/${c.body.id}/forecast`)).body;
+    const expected: Record<string, number> = {};
+    for (const id of ids) {
+      const arm = armOf(experiment as Design, c.body.id, id);
+      expected[arm] = (expected[arm] ?? 0) + 1;
+    }
+    expect(Object.fromEntries(forecast.arms.map((a: any) => [a.arm, a.customers]))).toEqual(expected);
     await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
     await runPlan(env.deps);
     await runPlan(env.deps);

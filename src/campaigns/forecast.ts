@@ -16,6 +16,7 @@ import type { Ctx } from "../context";
 import { customerFromRaw } from "../customers/store";
 import type { CampaignRow, TemplateBindingRow } from "../db/schema";
 import { quietHoursEnd, quietWindow, recipientExclusionSql } from "../delivery/checks";
+import { armSql } from "../experiments/assign";
 import { quote } from "../groups/segment";
 import { nextRun, parseCron } from "../lib/cron";
 import { ValidationError } from "../lib/errors";
@@ -31,7 +32,7 @@ import { getTenantRow, planFor } from "../tenants/store";
 import { holidayName, slotFrom, slotMatch, tenantZones } from "./date-planner";
 import { audienceSql, campaignRow, DATE_KINDS } from "./service";
 import { type DateTrigger, type Slot, slotsBetween } from "./slots";
-import { audienceSample, forecastExclusions } from "./store";
+import { audienceByArm, audienceSample, forecastExclusions } from "./store";
 
 const SAMPLE = 500;
 const MAX_OCCURRENCES = 100;
@@ -264,11 +265,21 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
 
   const until = now.getTime() + days * 86_400_000;
   const warnings = await languageWarnings(ctx, c, tenant.locale, (await count(sql`1`)).byLocale);
+  // An experiment's audience as its arms will split it (the planner's own hash, in SQL).
+  const arms = c.experiment
+    ? {
+        arms: (await audienceByArm(ctx.db, ctx.tenantId, cond, armSql(c.experiment, c.id, "c.id"))).map((a) => ({
+          arm: a.arm,
+          customers: a.n,
+        })),
+      }
+    : {};
   if (c.kind === "event") {
     return {
       campaign_id: c.id,
       days,
       warnings,
+      ...arms,
       occurrences: [],
       note: "An event campaign sends when its events arrive; see its stats for what is pending.",
     };
@@ -278,6 +289,7 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
       campaign_id: c.id,
       days,
       warnings,
+      ...arms,
       occurrences: [],
       note: "An after-delivery campaign plans a prompt per shipment as shipments arrive; GET /v1/shipments/{id} shows each one's prompts and /v1/messages/{id} why it was timed so.",
     };
@@ -307,13 +319,14 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
       );
       if (out.length >= MAX_DATE_OCCURRENCES) break;
     }
-    return { campaign_id: c.id, days, warnings, occurrences: out };
+    return { campaign_id: c.id, days, warnings, ...arms, occurrences: out };
   }
   const counted = await count(sql`1`);
   return {
     campaign_id: c.id,
     days,
     warnings,
+    ...arms,
     occurrences: occurrences(c, now, until).map((at) => occurrence(() => at, counted)),
   };
 }

@@ -352,6 +352,10 @@ export const ForecastSchema = z
     campaign_id: z.string(),
     days: z.number(),
     note: z.string().optional(),
+    arms: z
+      .array(z.object({ arm: z.string(), customers: z.number() }))
+      .optional()
+      .openapi({ description: "An experiment's audience as its arms split it (holdout included)" }),
     warnings: z
       .array(
         z.object({

@@ -46,6 +46,13 @@ export async function forecastExclusions(
       from ${from} ${where} and ${extra} group by 1, 2, 3`);
 }
 
+/** The audience (`cond`) by experiment arm (`arm`: SQL over `customers c`). */
+export async function audienceByArm(db: Database, tenantId: string, cond: SQL, arm: string) {
+  return db.orm.all<{ arm: string; n: number }>(
+    sql`select ${sql.raw(arm)} as arm, count(*) as n from customers c ${audienceWhere(tenantId, cond)} group by 1 order by 1`,
+  );
+}
+
 /** The first `limit` of the audience (`cond`) with a phone, by id: whole customer rows. */
 export async function audienceSample(
   db: Database,

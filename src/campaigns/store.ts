@@ -222,8 +222,10 @@ export type ArmCounts = {
 
 /**
  * A campaign's experiment arms: customers planned, sent, delivered, who clicked a tracked link,
- * and who did the goal event within the window of their message (in the holdout, of when it
- * would have gone: the moment it was skipped).
+ * and who did the goal event within the window of their message. The window opens when the
+ * message was settled, whatever became of it: sent, held out, or skipped for a reason of its
+ * own (an opt-out). Every customer assigned counts in their arm, as assigned, or the arms would
+ * differ by more than the message: the holdout keeps its opted-out members, so must the others.
  */
 export async function armCounts(
   db: Database,
@@ -231,7 +233,7 @@ export async function armCounts(
   campaignId: string,
   goal: { event: string; within_days: number } | null,
 ): Promise<ArmCounts[]> {
-  const at = "coalesce(m.sent_at, case when m.reason = 'holdout' then m.updated_at end)";
+  const at = "case when m.status in ('planned', 'queued', 'sending') then null else coalesce(m.sent_at, m.updated_at) end";
   const converted = goal
     ? `count(distinct case when exists (select 1 from events e where e.tenant_id = m.tenant_id and e.customer_id = m.customer_id
          and e.type = ? and e.occurred_at >= ${at} and e.occurred_at < ${at} + ?) then m.customer_id end)`

@@ -233,7 +233,8 @@ export async function armCounts(
   campaignId: string,
   goal: { event: string; within_days: number } | null,
 ): Promise<ArmCounts[]> {
-  const at = "case when m.status in ('planned', 'queued', 'sending') then null else coalesce(m.sent_at, m.updated_at) end";
+  const at =
+    "case when m.status in ('planned', 'queued', 'sending') then null else coalesce(m.sent_at, m.updated_at) end";
   const converted = goal
     ? `count(distinct case when exists (select 1 from events e where e.tenant_id = m.tenant_id and e.customer_id = m.customer_id
          and e.type = ? and e.occurred_at >= ${at} and e.occurred_at < ${at} + ?) then m.customer_id end)`

@@ -17,7 +17,7 @@
 
 import { performance } from "node:perf_hooks";
 import BetterSqlite3 from "better-sqlite3";
-import type { Database } from "../db/client";
+import type { Database, Statement } from "../db/client";
 import type { ChannelRow } from "../db/schema";
 import type { InboundSms } from "../delivery/provider";
 import { type InboundRecord, inboundInsertStatements } from "../inbound/store";
@@ -264,44 +264,66 @@ async function yieldToHttp(link: JournalLink) {
 }
 
 /**
+ * Moves one journal table's rows into the database, a thousand at a time, from the start after
+ * a restart (rows moved but not yet pruned are moved again, and ignored by the store's
+ * `on conflict do nothing`); tells the HTTP thread how far it got, in the table's `moved` slot.
+ */
+function mover(
+  link: JournalLink,
+  db: Database,
+  table: { name: string; columns: string; slot: number },
+  store: (rows: unknown[][]) => Statement[],
+) {
+  let reader: BetterSqlite3.Database | null = null;
+  let select: BetterSqlite3.Statement | null = null;
+  let after = 0n;
+  return {
+    /** Rows moved (0: none waiting, or no journal file yet). */
+    async move(): Promise<number> {
+      if (!reader) {
+        // The HTTP thread creates the file; until it has, there is nothing to move.
+        try {
+          reader = new BetterSqlite3(link.path, { readonly: true, fileMustExist: true });
+        } catch {
+          return 0;
+        }
+        reader.defaultSafeIntegers(false);
+        select = reader
+          .prepare(`select seq, ${table.columns} from ${table.name} where seq > ? order by seq limit ?`)
+          .raw(true);
+      }
+      const rows = (select as BetterSqlite3.Statement).all(after, MOVE_ROWS) as unknown[][];
+      if (rows.length === 0) return 0;
+      await db.batch(store(rows));
+      after = BigInt((rows[rows.length - 1] as unknown[])[0] as number);
+      Atomics.store(link.moved, table.slot, after);
+      return rows.length;
+    },
+    close() {
+      reader?.close();
+      reader = null;
+    },
+  };
+}
+
+/**
  * The jobs thread's side, run before each claim of the pipeline: while webhooks keep the HTTP
  * thread busy, waits (up to two seconds; the thread's nice value is not enough on two cores: a
  * CPU-bound thread at nice 19 beside the server still cost webhooks a quarter of their rate);
  * then moves up to a thousand journaled messages into inbound_messages.
  */
 export function journalIntake(link: JournalLink, db: Database) {
-  let reader: BetterSqlite3.Database | null = null;
-  let select: BetterSqlite3.Statement | null = null;
-  // From the start after a restart: rows moved but not yet pruned are moved again, and ignored.
-  let after = 0n;
-  const intake = async () => {
-    await yieldToHttp(link);
-    if (!reader) {
-      // The HTTP thread creates the file; until it has, there is nothing to move.
-      try {
-        reader = new BetterSqlite3(link.path, { readonly: true, fileMustExist: true });
-      } catch {
-        return;
-      }
-      reader.defaultSafeIntegers(false);
-      select = reader
-        .prepare(`select seq, ${COLUMNS} from inbound_journal where seq > ? order by seq limit ?`)
-        .raw(true);
-    }
-    // A bounded transaction per claim. The pipeline claims 200, so a backlog moves in ahead of it
-    // (where GET /v1/inbound lists it as received) while the journal is pruned behind.
-    const rows = (select as BetterSqlite3.Statement).all(after, MOVE_ROWS) as unknown[][];
-    if (rows.length === 0) return;
-    await db.batch(inboundInsertStatements(rows.map(recordOf)));
-    after = BigInt((rows[rows.length - 1] as unknown[])[0] as number);
-    Atomics.store(link.moved, INBOUND, after);
-  };
+  const m = mover(link, db, { name: "inbound_journal", columns: COLUMNS, slot: INBOUND }, (rows) =>
+    inboundInsertStatements(rows.map(recordOf)),
+  );
   return {
-    intake,
-    close() {
-      reader?.close();
-      reader = null;
+    async intake() {
+      await yieldToHttp(link);
+      // A bounded transaction per claim. The pipeline claims 200, so a backlog moves in ahead of
+      // it (where GET /v1/inbound lists it as received) while the journal is pruned behind.
+      await m.move();
     },
+    close: () => m.close(),
   };
 }
 
@@ -326,46 +348,23 @@ function recordOf(r: unknown[]): InboundRecord {
  * moved twice, after a restart, counts once).
  */
 export function clickIntake(link: JournalLink, db: Database) {
-  let reader: BetterSqlite3.Database | null = null;
-  let select: BetterSqlite3.Statement | null = null;
-  let after = 0n;
-  const intake = async () => {
-    await yieldToHttp(link);
-    if (!reader) {
-      try {
-        reader = new BetterSqlite3(link.path, { readonly: true, fileMustExist: true });
-      } catch {
-        return;
-      }
-      reader.defaultSafeIntegers(false);
-      select = reader
-        .prepare(`select seq, ${CLICK_COLUMNS} from click_journal where seq > ? order by seq limit ?`)
-        .raw(true);
-    }
-    for (;;) {
-      const rows = (select as BetterSqlite3.Statement).all(after, MOVE_ROWS) as unknown[][];
-      if (rows.length === 0) return;
-      await db.batch(
-        insertClicks(
-          rows.map((r) => ({
-            id: r[1] as string,
-            tenantId: r[2] as string,
-            code: r[3] as string,
-            at: r[4] as number,
-            agent: r[5] as ClickRecord["agent"],
-            userAgent: r[6] as string,
-          })),
-        ),
-      );
-      after = BigInt((rows[rows.length - 1] as unknown[])[0] as number);
-      Atomics.store(link.moved, CLICKS, after);
-    }
-  };
+  const m = mover(link, db, { name: "click_journal", columns: CLICK_COLUMNS, slot: CLICKS }, (rows) =>
+    insertClicks(
+      rows.map((r) => ({
+        id: r[1] as string,
+        tenantId: r[2] as string,
+        code: r[3] as string,
+        at: r[4] as number,
+        agent: r[5] as ClickRecord["agent"],
+        userAgent: r[6] as string,
+      })),
+    ),
+  );
   return {
-    intake,
-    close() {
-      reader?.close();
-      reader = null;
+    async intake() {
+      await yieldToHttp(link);
+      while ((await m.move()) > 0);
     },
+    close: () => m.close(),
   };
 }

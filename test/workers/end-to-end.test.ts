@@ -17,6 +17,22 @@ import worker, { type DispatchBatch, depsFor, type WebhookBatch } from "../../sr
 
 const SECRET = "workers-webhook-secret-0123456789";
 
+/** The API as a workspace's key calls it, through the Worker's fetch with these bindings. */
+function apiOf(apiKey: string, bindings: unknown) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await worker.fetch(
+      new Request(`http://edge.test${path}`, {
+        method,
+        headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      }),
+      bindings,
+      createExecutionContext(),
+    );
+    return { status: res.status, body: (await res.json()) as any };
+  };
+}
+
 describe("Tidings on Workers", () => {
   it("plans, queues, sends, records receipts, and honours STOP", async () => {
     const { deps } = await depsFor(env);
@@ -29,18 +45,7 @@ describe("Tidings on Workers", () => {
       brand_signature: "【Edge】",
       quiet_hours: null,
     });
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await worker.fetch(
-        new Request(`http://edge.test${path}`, {
-          method,
-          headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        }),
-        env,
-        createExecutionContext(),
-      );
-      return { status: res.status, body: (await res.json()) as any };
-    };
+    const api = apiOf(apiKey, env);
     const ch = await api("POST", "/v1/channels", {
       name: "Sim",
       provider: "simulator",
@@ -192,18 +197,7 @@ describe("Tidings on Workers", () => {
       time_zone: "Asia/Shanghai",
       locale: "zh-CN",
     });
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await worker.fetch(
-        new Request(`http://edge.test${path}`, {
-          method,
-          headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        }),
-        hooks,
-        createExecutionContext(),
-      );
-      return { status: res.status, body: (await res.json()) as any };
-    };
+    const api = apiOf(apiKey, hooks);
     const hook = await api("POST", "/v1/webhooks", { url: "http://127.0.0.1:9/events", events: ["*"] });
     expect(hook.status).toBe(201);
     const test = await api("POST", `/v1/webhooks/${hook.body.id}/test`, {});

@@ -20,13 +20,15 @@ import { migrateDatabase, openDatabase } from "../src/node/db";
 import { loadDefaultTemplates } from "../src/node/templates";
 import type { DeliveryReport } from "../src/reports/delivery";
 import { createTenant } from "../src/tenants/service";
+import { type CampaignExperiment, type HoldoutResult, holdoutResult } from "./activation-holdout";
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const SECRET = "demo-webhook-secret-0123456789";
 
-export type DemoOptions = { shipments: number; days: number; ruleDays: number; seed: number };
-export const DEFAULT_DEMO: DemoOptions = { shipments: 20_000, days: 60, ruleDays: 5, seed: 7 };
+/** `holdoutPercent`: cardholders each campaign holds out (never prompted, followed all the same). */
+export type DemoOptions = { shipments: number; days: number; ruleDays: number; seed: number; holdoutPercent: number };
+export const DEFAULT_DEMO: DemoOptions = { shipments: 20_000, days: 60, ruleDays: 5, seed: 7, holdoutPercent: 20 };
 
 // Lead days after mailing: a courier's own spread, later in far cities.
 const COURIERS: Record<string, { dist: [number, number][]; weight: number }> = {
@@ -89,7 +91,24 @@ const REPLY_AFTER_CARD = 0.55;
 /** A prompt that came before the card is remembered when it arrives this often. */
 const REPLY_BEFORE_CARD = 0.12;
 
-type Truth = {
+/**
+ * When a cardholder answers a prompt of this step delivered at `sentAt` (null: they don't, or
+ * they activate on their own first). The live run and the holdout's counterfactual both use it.
+ */
+export function replyAtOf(t: Truth, step: number, sentAt: number): number | null {
+  const p = t.reply[step - 1] as Truth["reply"][number];
+  const at =
+    sentAt >= t.deliveredAt
+      ? p.u < REPLY_AFTER_CARD
+        ? sentAt + p.delayMs
+        : null
+      : p.u < REPLY_BEFORE_CARD
+        ? t.deliveredAt + p.delayMs
+        : null;
+  return at === null || (t.own && t.own.at <= at) ? null : at;
+}
+
+export type Truth = {
   n: number;
   customer: string;
   phone: string;
@@ -194,6 +213,8 @@ export type DemoResult = {
   model: ArmResult;
   agent_activations_avoided: number;
   sms_activations_gained: number;
+  /** The model workspace's holdout: what the prompts caused, estimated and true. */
+  holdout: HoldoutResult | null;
   median_days_saved_vs_rule: number | null;
   cells: {
     courier: string;
@@ -274,6 +295,10 @@ export async function runActivationDemo(
       template: "card_activation_prompt",
       variables: { activationUrl: "bank.example/activate" },
       after_delivery: { item_kind: "card", ...timing, follow_up: { after_days: 3, max_messages: 2 } },
+      // Its goal is the card's activation within 14 days (the after-delivery default).
+      ...(o.holdoutPercent > 0 && {
+        experiment: { arms: [{ name: "prompted", weight: 1 }], holdout: o.holdoutPercent / 100 },
+      }),
     });
     await call(apiKey, "POST", `/v1/campaigns/${c.id}/schedule`, {});
     return {
@@ -393,16 +418,8 @@ export async function runActivationDemo(
         const t = a.truthOf.get(g.shipment_id) as Truth;
         const key = `${t.n}`;
         if (a.replied.has(key) || a.activated.has(t.n)) continue;
-        const p = t.reply[g.step - 1] as Truth["reply"][number];
-        const replyAt =
-          g.sent_at >= t.deliveredAt
-            ? p.u < REPLY_AFTER_CARD
-              ? g.sent_at + p.delayMs
-              : null
-            : p.u < REPLY_BEFORE_CARD
-              ? t.deliveredAt + p.delayMs
-              : null;
-        if (replyAt === null || (t.own && t.own.at <= replyAt)) continue;
+        const replyAt = replyAtOf(t, g.step, g.sent_at);
+        if (replyAt === null) continue;
         a.replied.add(key);
         at(replyAt, { kind: "reply", t, arm: a });
       }
@@ -469,6 +486,14 @@ export async function runActivationDemo(
     `/v1/reports/timing-fitness?rule_days=${o.ruleDays}&from=${new Date(start).toISOString()}&to=${new Date(start + o.days * DAY).toISOString()}`,
   );
   const report = await call<DeliveryReport>(model.key, "GET", "/v1/reports/delivery");
+  const stats = await call<{ experiment: CampaignExperiment | null }>(
+    model.key,
+    "GET",
+    `/v1/campaigns/${model.campaignId}/stats`,
+  );
+  const holdout = stats.experiment
+    ? await holdoutResult(db, model.campaignId, stats.experiment, model.truthOf, start)
+    : null;
   db.close();
   return {
     options: o,
@@ -476,6 +501,7 @@ export async function runActivationDemo(
     model: m,
     agent_activations_avoided: (r.activations.agent ?? 0) - (m.activations.agent ?? 0),
     sms_activations_gained: (m.activations.sms ?? 0) - (r.activations.sms ?? 0),
+    holdout,
     median_days_saved_vs_rule: cmp.median_days_saved_vs_rule,
     cells: report.cells.map((c) => ({
       courier: c.courier,

@@ -27,8 +27,11 @@ export async function drive(env: TestEnv, until: string | number, onStep?: () =>
       [],
     );
     const next = row?.next ?? null;
-    if (next === null || next > end) break;
-    env.clock.set(Math.max(next, now + 1000));
+    // Something due that is not yet acted on (a rollout looked at before its decision time)
+    // moves the clock a second a step, never past the end.
+    const to = next === null ? null : Math.max(next, now + 1000);
+    if (to === null || to > end) break;
+    env.clock.set(to);
   }
   if (env.clock.now().getTime() < end) {
     env.clock.set(end);

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { armOf, type Design } from "../src/experiments/assign";
 import { runDispatch } from "../src/jobs/dispatch";
 import { runPlan } from "../src/jobs/plan";
+import { drive } from "./drive";
 import { tenant } from "./harness";
 
 const MEMBERS = 80;
@@ -117,5 +118,215 @@ describe("campaign experiments", () => {
     const aVsHoldout = x.comparisons.find((k: any) => k.arm === "A" && k.against === "holdout");
     expect(aVsHoldout.outcome).toBe("unclear");
     expect(aVsHoldout.verdict.en).toMatch(/^(Not enough data yet|No clear difference)/);
+  });
+
+  it("holds out after-delivery prompts and says what they caused, by channel and per activation", async () => {
+    const env = await setup("2026-03-01T02:00:00Z");
+    const t = await tenant(env, { locale: "zh-CN", brand_signature: "【示范银行】" });
+    await t.client.post("/v1/channels", {
+      name: "Sim",
+      provider: "simulator",
+      config: { receipt_delay_ms: 0 },
+      default: true,
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 90; i++) {
+      const r = await t.client.post("/v1/customers", {
+        phone: `+86139002${String(30000 + i)}`,
+        consent: { state: "subscribed" },
+      });
+      ids.push(r.body.id);
+    }
+    const rollout = await t.client.post("/v1/campaigns", {
+      name: "No",
+      kind: "after_delivery",
+      template: "card_activation_prompt",
+      variables: { activationUrl: "bank.example/activate" },
+      after_delivery: { item_kind: "card", fixed_days: 2 },
+      experiment: {
+        arms: [
+          { name: "A", weight: 1 },
+          { name: "B", weight: 1 },
+        ],
+        rollout: { test_share: 0.2, wait_hours: 4, metric: "converted" },
+        goal: { event: "card.activated", within_days: 7 },
+      },
+    });
+    expect(rollout.status).toBe(422);
+    expect(rollout.body.error.details[0]).toMatchObject({ path: "experiment.rollout" });
+    const c = await t.client.post("/v1/campaigns", {
+      name: "Activation prompt",
+      kind: "after_delivery",
+      template: "card_activation_prompt",
+      variables: { activationUrl: "bank.example/activate" },
+      after_delivery: { item_kind: "card", fixed_days: 2 },
+      experiment: {
+        arms: [{ name: "prompt", weight: 1, variables: { activationUrl: "bank.example/a2" } }],
+        holdout: 0.3,
+      },
+    });
+    expect(c.status).toBe(201);
+    // Without a goal of its own, the item's activation within 14 days.
+    expect(c.body.experiment.goal).toEqual({ event: "card.activated", within_days: 14 });
+    await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
+    const shipped = await t.client.post("/v1/shipments", {
+      shipments: ids.map((id, i) => ({
+        customer_id: id,
+        reference: String(1000 + i),
+        courier: "SF",
+        region: "Shanghai",
+        shipped_at: "2026-03-01T02:00:00Z",
+      })),
+    });
+    expect(shipped.status).toBe(200);
+    await runPlan(env.deps);
+    await runPlan(env.deps);
+    await drive(env, "2026-03-04T00:00:00Z");
+    const list = (await t.client.get(`/v1/messages?campaign_id=${c.body.id}&limit=200`)).body.data as any[];
+    expect(list).toHaveLength(90);
+    const design = c.body.experiment as Design;
+    for (const m of list) {
+      expect(m.arm).toBe(armOf(design, c.body.id, m.customer_id));
+      if (m.arm === "holdout") expect(m).toMatchObject({ status: "skipped", reason: "holdout", text: null });
+      else {
+        expect(m.status).toBe("delivered");
+        expect(m.text).toContain("bank.example/a2");
+      }
+    }
+    const held = list.filter((m) => m.arm === "holdout");
+    const prompted = list.filter((m) => m.arm === "prompt");
+    expect(held.length).toBeGreaterThan(15);
+    // Two days later: half the prompted activate by SMS and two by an agent; of the held out,
+    // a third call an agent. Before the prompt's time nothing counts.
+    env.clock.set(Date.parse("2026-03-05T02:00:00Z"));
+    const activate = async (m: any, channel: string) =>
+      t.client.post("/v1/events", { customer_id: m.customer_id, type: "card.activated", properties: { channel } });
+    const smsBy = Math.floor(prompted.length / 2);
+    for (const m of prompted.slice(0, smsBy)) await activate(m, "sms");
+    for (const m of prompted.slice(smsBy, smsBy + 2)) await activate(m, "agent");
+    const agentHeld = Math.floor(held.length / 3);
+    for (const m of held.slice(0, agentHeld)) await activate(m, "agent");
+
+    const x = (await t.client.get(`/v1/campaigns/${c.body.id}/stats`)).body.experiment;
+    const arm = (n: string) => x.arms.find((a: any) => a.arm === n);
+    expect(arm("prompt")).toMatchObject({
+      audience: prompted.length,
+      converted: smsBy + 2,
+      by_channel: { sms: smsBy, agent: 2 },
+    });
+    expect(arm("holdout")).toMatchObject({
+      audience: held.length,
+      converted: agentHeld,
+      by_channel: { agent: agentHeld },
+    });
+    // 0.1 CNY a segment (the default plan): what the prompted arm's messages cost.
+    const segments = prompted.reduce((n, m) => n + m.segments, 0);
+    expect(arm("prompt").cost).toBeCloseTo(segments * 0.1, 4);
+    const vs = x.comparisons.find((k: any) => k.against === "holdout");
+    const rateA = (smsBy + 2) / prompted.length;
+    const rateH = agentHeld / held.length;
+    expect(vs.difference).toBeCloseTo(rateA - rateH, 4);
+    const e = vs.effect;
+    expect(e.caused.value).toBe(Math.round((rateA - rateH) * prompted.length));
+    expect(e.caused.low).toBeLessThan(e.caused.value);
+    const agent = e.by_channel.find((b: any) => b.channel === "agent");
+    expect(agent.value).toBe(Math.round((2 / prompted.length - rateH) * prompted.length));
+    expect(e.by_channel.find((b: any) => b.channel === "sms").value).toBe(smsBy);
+    // Rounded to the cent.
+    expect(Math.abs(e.cost_per_caused.value - arm("prompt").cost / e.caused.value)).toBeLessThanOrEqual(0.005 + 1e-9);
+    if (e.caused.low > 0) {
+      expect(e.words.en).toMatch(
+        /^Among \d+ people, the messages caused about \d+ more conversions \(95% interval \d+ to \d+\)\./,
+      );
+      expect(e.words["zh-CN"]).toContain("短信带来了约");
+    } else expect(e.words.en).toMatch(/^No effect shown yet/);
+  });
+
+  it("rolls the winner out to the rest only after the wait, and records the decision", async () => {
+    const env = await setup("2026-12-07T02:00:00Z");
+    const t = await tenant(env, { locale: "en", brand_signature: "[Demo Gym]" });
+    await t.client.post("/v1/channels", {
+      name: "Sim",
+      provider: "simulator",
+      config: { receipt_delay_ms: 0 },
+      default: true,
+    });
+    const csv = [
+      "phone,name,consent",
+      ...Array.from({ length: 300 }, (_, i) => `+86138005${30000 + i},M${i},subscribed`),
+    ];
+    const imported = await t.client.post("/v1/customers/import", csv.join("\n"), { "content-type": "text/csv" });
+    expect(imported.status).toBeLessThan(300);
+    const rollout = { test_share: 0.3, wait_hours: 24, metric: "converted" };
+    const make = async (name: string, goal: string, ifUnclear: string) => {
+      const c = await t.client.post("/v1/campaigns", {
+        name,
+        kind: "broadcast",
+        template: "member_promotion",
+        audience: { all: true },
+        variables: { offer: "?", validUntil: "2026-12-31", link: "gym.example/book" },
+        experiment: {
+          arms: [
+            { name: "A", weight: 1, variables: { offer: "10% off personal training" } },
+            { name: "B", weight: 1, variables: { offer: "a free spin class" } },
+          ],
+          goal: { event: goal, within_days: 2 },
+          rollout: { ...rollout, if_unclear: ifUnclear },
+        },
+      });
+      expect(c.status).toBe(201);
+      return c.body;
+    };
+    const booked = await make("Offer rollout", "booking", "best");
+    const quiet = await make("Quiet rollout", "visit", "first");
+    // The forecast shows who gets the test and who waits for the winner.
+    const forecast = (await t.client.get(`/v1/campaigns/${booked.id}/forecast`)).body;
+    const split = Object.fromEntries(forecast.arms.map((a: any) => [a.arm, a.customers]));
+    expect(split.A + split.B + split.rest).toBe(300);
+    expect(split.rest).toBeGreaterThan(180);
+    for (const c of [booked, quiet]) await t.client.post(`/v1/campaigns/${c.id}/schedule`, {});
+    await drive(env, "2026-12-07T03:00:00Z");
+    const messages = async (id: string) =>
+      (await t.client.get(`/v1/messages?campaign_id=${id}&limit=500`)).body.data as any[];
+    const test = await messages(booked.id);
+    expect(test.length).toBe(split.A + split.B);
+    for (const m of test) expect(m.arm).toBe(armOf(booked.experiment as Design, booked.id, m.customer_id));
+    // B's members book; A's hardly.
+    const inArm = (arm: string) => test.filter((m) => m.arm === arm);
+    for (const m of [...inArm("B").slice(0, 30), ...inArm("A").slice(0, 3)])
+      await t.client.post("/v1/events", { customer_id: m.customer_id, type: "booking", properties: {} });
+    // Until the wait is over, nobody else is sent anything, even with the planner looking ahead.
+    await drive(env, "2026-12-08T01:57:00Z");
+    expect((await messages(booked.id)).length).toBe(test.length);
+    let stats = (await t.client.get(`/v1/campaigns/${booked.id}/stats`)).body.experiment;
+    expect(stats.rollout).toMatchObject({ winner: null, decide_at: "2026-12-08T02:00:00.000Z", rest: { audience: 0 } });
+    await drive(env, "2026-12-08T03:00:00Z");
+    const all = await messages(booked.id);
+    expect(all.length).toBe(300);
+    const rest = all.filter((m) => m.arm === "rest");
+    expect(rest.length).toBe(split.rest);
+    for (const m of rest) {
+      expect(m.text).toContain("a free spin class");
+      // Sent at the decision, not before.
+      expect(Date.parse(m.sent_at)).toBeGreaterThanOrEqual(Date.parse("2026-12-08T02:00:00Z"));
+    }
+    stats = (await t.client.get(`/v1/campaigns/${booked.id}/stats`)).body.experiment;
+    expect(stats.rollout).toMatchObject({
+      winner: "B",
+      reason: "better",
+      decided_at: "2026-12-08T02:00:00.000Z",
+      rest: { audience: split.rest, sent: split.rest },
+    });
+    const fig = Object.fromEntries(stats.rollout.figures.map((f: any) => [f.arm, f]));
+    expect(fig.B).toMatchObject({ audience: inArm("B").length, count: 30 });
+    expect(fig.A).toMatchObject({ audience: inArm("A").length, count: 3 });
+    expect(fig.B.low).toBeGreaterThan(fig.A.high);
+    // No arm ahead and if_unclear "first": arm A goes to the rest, and the decision says why.
+    const q = (await t.client.get(`/v1/campaigns/${quiet.id}/stats`)).body.experiment.rollout;
+    expect(q).toMatchObject({ winner: "A", reason: "first_unclear" });
+    const quietRest = (await messages(quiet.id)).filter((m) => m.arm === "rest");
+    expect(quietRest.length).toBeGreaterThan(150);
+    for (const m of quietRest) expect(m.text).toContain("10% off personal training");
+    expect((await t.client.get(`/v1/campaigns/${booked.id}`)).body.status).toBe("completed");
   });
 });

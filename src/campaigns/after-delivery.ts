@@ -10,6 +10,7 @@ import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { Ctx } from "../context";
 import type { Statement } from "../db/client";
 import type { AfterDeliveryTrigger, CampaignRow } from "../db/schema";
+import { armOf } from "../experiments/assign";
 import { addDays, type CivilDate, formatCivil, localDate, zonedInstant } from "../lib/time";
 import { enqueueSelect } from "../outbox/enqueue";
 import { historyOf } from "../outbox/history";
@@ -176,7 +177,12 @@ async function writeChunk(
 ): Promise<number> {
   const msgs: Record<string, unknown>[] = [];
   const decisions: Record<string, unknown>[] = [];
+  const x = c.experiment;
   for (const s of chunk) {
+    // In an experiment the customer's arm (the same hash as a broadcast's) picks the first
+    // prompt's template and values; the holdout's prompts are planned and skipped when due.
+    const armName = x ? armOf(x, c.id, s.customer_id) : null;
+    const arm = x?.arms.find((a) => a.name === armName);
     for (const d of decide(t, model, s, now)) {
       const id = deps.ids.next("msg");
       const shipment = {
@@ -189,9 +195,11 @@ async function writeChunk(
       msgs.push({
         id,
         customer_id: s.customer_id,
-        template: d.step > 1 && t.follow_up?.template ? t.follow_up.template : c.templateKey,
+        template: d.step > 1 && t.follow_up?.template ? t.follow_up.template : (arm?.template ?? c.templateKey),
+        arm: armName,
         variables: JSON.stringify({
           ...c.variables,
+          ...arm?.variables,
           shipment,
           step: d.step,
           ...(t.item_kind === "card" && s.reference ? { card: { last4: s.reference } } : {}),
@@ -227,6 +235,7 @@ async function writeChunk(
         templateKey: j("template"),
         variables: j("variables"),
         isReply: false,
+        arm: j("arm"),
         quietHours: true,
         priority: c.priority,
         status: j("status"),

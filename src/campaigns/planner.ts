@@ -3,16 +3,18 @@
 // never holds the write lock for long. Each chunk is guarded by the campaign's plan cursor, so a
 // planner run twice, two at once, or one that restarts half-way never plans a message twice.
 
-import { and, inArray, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { Ctx } from "../context";
-import { type CampaignRow, campaigns } from "../db/schema";
+import { type CampaignRow, campaigns, type Experiment, type Rollout, type RolloutState } from "../db/schema";
+import { armSql, REST } from "../experiments/assign";
 import { nextRun, parseCron } from "../lib/cron";
 import { enqueueSelect, fromCampaign } from "../outbox/enqueue";
 import { campaignEvent } from "../webhooks-out/events";
 import { planAfterDelivery } from "./after-delivery";
 import { planDateCampaign } from "./date-planner";
 import type { PlanDeps } from "./pass";
+import { decideRollout } from "./rollout";
 import { audienceSql, DATE_KINDS } from "./service";
 import { completeCampaign, FINISHED, finishedCampaigns } from "./store";
 
@@ -37,20 +39,77 @@ export async function planCampaigns(deps: PlanDeps, opts: { horizonMs?: number; 
       ? await planDateCampaign(deps, c, opts.horizonMs ?? HORIZON_MS)
       : c.kind === "after_delivery"
         ? await planAfterDelivery(deps, c)
-        : await planOccurrence(deps, c, opts.chunk ?? CHUNK);
+        : c.experiment?.rollout
+          ? await planRollout(deps, c, opts.chunk ?? CHUNK)
+          : await planOccurrence(deps, c, opts.chunk ?? CHUNK);
   }
   await completeFinished(deps);
   return { campaigns: due.length, planned };
 }
 
-async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Promise<number> {
+/**
+ * A broadcast with a rollout, in two occurrences: at its send time the test arms and the
+ * holdout (the rest are left out), then when the wait is over the decision, and the winner to
+ * the rest. The decision is written once, whichever planner gets there first.
+ */
+async function planRollout(deps: PlanDeps, c: CampaignRow, chunk: number): Promise<number> {
+  const x = c.experiment as Experiment;
+  const ro = x.rollout as Rollout;
+  const now = deps.clock.now().getTime();
+  const arm = sql.raw(armSql(x, c.id, "c.id"));
+  if (!c.rollout) {
+    const decideAt = (c.nextOccurrenceAt ?? now) + ro.wait_hours * 3_600_000;
+    return planOccurrence(deps, c, chunk, {
+      where: sql`${arm} <> ${REST}`,
+      next: decideAt,
+      rollout: { decide_at: decideAt },
+    });
+  }
+  // Not before its time: the planner looks a few minutes ahead.
+  if (c.rollout.decide_at > now) return 0;
+  let state = c.rollout;
+  if (state.winner === undefined) {
+    const ctx: Ctx = { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId: c.tenantId };
+    state = await decideRollout(ctx, c, now);
+    await deps.db.batch([
+      deps.db.orm
+        .update(campaigns)
+        .set({ rollout: state, updatedAt: now })
+        .where(
+          and(
+            eq(campaigns.tenantId, c.tenantId),
+            eq(campaigns.id, c.id),
+            sql`json_extract(${campaigns.rollout}, '$.winner') is null`,
+          ),
+        ),
+    ]);
+    // Another planner's decision, if it wrote first.
+    const [row] = await deps.db.orm
+      .select({ rollout: campaigns.rollout })
+      .from(campaigns)
+      .where(and(eq(campaigns.tenantId, c.tenantId), eq(campaigns.id, c.id)));
+    state = row?.rollout ?? state;
+  }
+  const winner = x.arms.find((a) => a.name === state.winner);
+  return planOccurrence(deps, c, chunk, { where: sql`${arm} = ${REST}`, winner, next: null });
+}
+
+/** A part of the audience (a rollout's test or its rest), and where planning goes after it. */
+type Part = {
+  where: SQL;
+  winner?: Experiment["arms"][number] | undefined;
+  next: number | null;
+  rollout?: RolloutState;
+};
+
+async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number, part?: Part): Promise<number> {
   const ctx: Ctx = { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId: c.tenantId };
   const now = deps.clock.now().getTime();
   const occurrence = c.nextOccurrenceAt ?? now;
   const validUntil = c.validForMs === null ? null : occurrence + c.validForMs;
   const status = occurrence > now ? "planned" : "queued";
   const cond = await audienceSql(ctx, c.audience);
-  const scope = sql`c.tenant_id = ${c.tenantId} and c.deleted_at is null and ${cond}`;
+  const scope = sql`c.tenant_id = ${c.tenantId} and c.deleted_at is null and ${cond}${part ? sql` and ${part.where}` : sql``}`;
   // Message ids in our shape: a block of ids (time, 6 random characters) then the customer's
   // rowid as a 10-digit counter, unique in the block. A window function numbering the rows
   // would cost more than the rest of the select. A run that fails half-way (even on the
@@ -88,7 +147,7 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
       enqueueSelect(
         {
           id: sql`${block} || printf('%010d', c.rowid)`,
-          ...fromCampaign(c, c.variables),
+          ...fromCampaign(c, c.variables, part?.winner),
           status,
           sendAt: occurrence,
           validUntil,
@@ -125,8 +184,8 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number): Pr
     // at the cursor, and it goes on from there when resumed.
     await deps.db.batch([
       dialect.sqlToQuery(sql`
-        update campaigns set status = 'running', next_occurrence_at = ${nextOccurrence(c, occurrence)}, updated_at = ${now},
-          plan_cursor = null
+        update campaigns set status = 'running', next_occurrence_at = ${part ? part.next : nextOccurrence(c, occurrence)},
+          updated_at = ${now}, plan_cursor = null${part?.rollout ? sql`, rollout = ${JSON.stringify(part.rollout)}` : sql``}
         where ${live} and coalesce(campaigns.plan_cursor, '') = ${cursor ?? ""}`),
     ]);
     break;

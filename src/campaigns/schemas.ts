@@ -63,7 +63,7 @@ export const ExperimentSchema = z
           name: z
             .string()
             .regex(ARM_NAME, "must be 1-20 letters, digits, _ or - (e.g. A, B, p80_day)")
-            .refine((n) => n.toLowerCase() !== "holdout", "is the holdout's name"),
+            .refine((n) => !["holdout", "rest"].includes(n.toLowerCase()), "holdout and rest are taken"),
           weight: z.number().int().min(1).max(100),
           template: z
             .string()
@@ -89,10 +89,39 @@ export const ExperimentSchema = z
         description:
           "What counts as converting: this event type within this many days of the message (or, in the holdout, of when it would have gone)",
       }),
+    rollout: z
+      .strictObject({
+        test_share: z.number().min(0.05).max(0.5).openapi({
+          description: "Share of the audience (beyond the holdout) that gets the test arms first (0.05 to 0.5)",
+        }),
+        wait_hours: z.number().int().min(1).max(168).openapi({
+          description: "How long after the test send the winner is chosen and sent to the rest",
+        }),
+        metric: z.enum(["clicked", "replied", "converted"]).openapi({
+          description: "What the winner is chosen by: opening a tracked link, replying, or the goal (needs goal)",
+        }),
+        if_unclear: z.enum(["best", "first"]).default("best").openapi({
+          description:
+            "When no arm is clearly better: send the best-looking arm anyway (best, default) or the first arm (first)",
+        }),
+      })
+      .optional()
+      .openapi({
+        description:
+          "Broadcasts: send the arms to a test share, then after the wait the winning arm to the rest; the decision and its figures are recorded",
+      }),
   })
   .refine((x) => x.arms.length > 1 || x.holdout > 0, {
     message: "needs two arms, or one and a holdout",
     path: ["arms"],
+  })
+  .refine((x) => !x.rollout || x.arms.length > 1, {
+    message: "a rollout needs at least two arms to choose from",
+    path: ["rollout"],
+  })
+  .refine((x) => x.rollout?.metric !== "converted" || x.goal, {
+    message: "choosing the winner by converted needs a goal",
+    path: ["rollout", "metric"],
   })
   .openapi("Experiment", {
     description:

@@ -26,6 +26,7 @@ import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
 import { getTenantRow } from "../tenants/store";
 import { campaignEvent } from "../webhooks-out/events";
+import { experimentOf } from "./experiment";
 import type { CampaignCreate, CampaignPatch } from "./schemas";
 import { parseHolidayDate } from "./slots";
 import { countAudience } from "./store";
@@ -262,7 +263,7 @@ async function definition(env: CampaignEnv, input: CampaignCreate) {
     nextOccurrenceAt: input.send_at ? Date.parse(input.send_at) : null,
     validForMs: input.valid_for_hours ? Math.round(input.valid_for_hours * 3_600_000) : null,
     trackLinks: input.track_links ?? null,
-    experiment: input.experiment ?? null,
+    experiment: experimentOf(input, trigger),
     response: input.response ?? null,
   };
 }

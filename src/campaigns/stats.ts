@@ -59,7 +59,7 @@ export async function campaignStats(ctx: Ctx, id: string) {
     sent_by_hour: hours.reverse().map((r) => ({ hour: new Date(r.h * HOUR).toISOString(), sent: r.n })),
     responses: c.response ? await responseStats(ctx, c.id, c.response, sent) : null,
     links: await linkStats(ctx, c.id),
-    experiment: await armResults(ctx, c),
+    experiment: await armResults(ctx, c, currency),
   };
 }
 

@@ -217,13 +217,23 @@ export type ArmCounts = {
   sent: number;
   delivered: number;
   clicked: number;
+  replied: number;
   converted: number;
+  /** Price of the arm's messages, in micros. */
+  price: number;
 };
+
+/** When a message's conversion window opens: once it settled, whatever became of it. */
+const SETTLED =
+  "case when m.status in ('planned', 'queued', 'sending') then null else coalesce(m.sent_at, m.updated_at) end";
+/** The goal event, within the window of one of the customer's messages (`m`) of the campaign. */
+const IN_WINDOW = `exists (select 1 from events e where e.tenant_id = m.tenant_id and e.customer_id = m.customer_id
+  and e.type = ? and e.occurred_at >= ${SETTLED} and e.occurred_at < ${SETTLED} + ?)`;
 
 /**
  * A campaign's experiment arms: customers planned, sent, delivered, who clicked a tracked link,
- * and who did the goal event within the window of their message. The window opens when the
- * message was settled, whatever became of it: sent, held out, or skipped for a reason of its
+ * replied, and who did the goal event within the window of their message. The window opens when
+ * the message was settled, whatever became of it: sent, held out, or skipped for a reason of its
  * own (an opt-out). Every customer assigned counts in their arm, as assigned, or the arms would
  * differ by more than the message: the holdout keeps its opted-out members, so must the others.
  */
@@ -233,21 +243,39 @@ export async function armCounts(
   campaignId: string,
   goal: { event: string; within_days: number } | null,
 ): Promise<ArmCounts[]> {
-  const at =
-    "case when m.status in ('planned', 'queued', 'sending') then null else coalesce(m.sent_at, m.updated_at) end";
-  const converted = goal
-    ? `count(distinct case when exists (select 1 from events e where e.tenant_id = m.tenant_id and e.customer_id = m.customer_id
-         and e.type = ? and e.occurred_at >= ${at} and e.occurred_at < ${at} + ?) then m.customer_id end)`
-    : "0";
   return db.rawAll<ArmCounts>(
     `select m.arm as arm, count(distinct m.customer_id) as audience,
             count(distinct case when m.status in ('sent', 'delivered', 'undelivered', 'unknown') then m.customer_id end) as sent,
             count(distinct case when m.status = 'delivered' then m.customer_id end) as delivered,
             count(distinct case when exists (select 1 from links l where l.tenant_id = m.tenant_id and l.message_id = m.id
               and l.clicks > 0) then m.customer_id end) as clicked,
-            ${converted} as converted
+            count(distinct case when exists (select 1 from inbound_messages i where i.tenant_id = m.tenant_id
+              and i.customer_id = m.customer_id and i.campaign_id = m.campaign_id) then m.customer_id end) as replied,
+            ${goal ? `count(distinct case when ${IN_WINDOW} then m.customer_id end)` : "0"} as converted,
+            coalesce(sum(m.price_micros), 0) as price
        from messages m where m.tenant_id = ? and m.campaign_id = ? and m.arm is not null
       group by m.arm order by m.arm`,
     [...(goal ? [goal.event, goal.within_days * 86_400_000] : []), tenantId, campaignId],
+  );
+}
+
+/**
+ * How each arm's converters converted: customers per arm and the goal event's channel
+ * (properties.channel: agent, app, sms…) in their window; "" when the event names none.
+ */
+export async function armGoalChannels(
+  db: Database,
+  tenantId: string,
+  campaignId: string,
+  goal: { event: string; within_days: number },
+) {
+  return db.rawAll<{ arm: string; channel: string; n: number }>(
+    `select m.arm as arm, coalesce(json_extract(e.properties, '$.channel'), '') as channel,
+            count(distinct m.customer_id) as n
+       from messages m join events e on e.tenant_id = m.tenant_id and e.customer_id = m.customer_id and e.type = ?
+        and e.occurred_at >= ${SETTLED} and e.occurred_at < ${SETTLED} + ?
+      where m.tenant_id = ? and m.campaign_id = ? and m.arm is not null
+      group by 1, 2 order by 1, 2`,
+    [goal.event, goal.within_days * 86_400_000, tenantId, campaignId],
   );
 }

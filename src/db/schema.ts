@@ -831,6 +831,32 @@ export type Experiment = {
   holdout: number;
   /** What counts as converting: this event within this many days of the message (or its would-be send). */
   goal?: { event: string; within_days: number };
+  /** Broadcasts: the arms to a test share first, then the winner by `metric` to the rest. */
+  rollout?: Rollout;
+};
+
+export type Rollout = {
+  test_share: number;
+  wait_hours: number;
+  metric: "clicked" | "replied" | "converted";
+  if_unclear: "best" | "first";
+};
+
+/** Where a rollout stands: waiting for its decision, then the decision and the figures it was made on. */
+export type RolloutState = {
+  decide_at: number;
+  decided_at?: number;
+  winner?: string;
+  /** Why that arm: "better" (clearly ahead), "best_unclear" or "first_unclear" (no arm clearly ahead). */
+  reason?: "better" | "best_unclear" | "first_unclear";
+  arms?: {
+    arm: string;
+    audience: number;
+    count: number;
+    rate: number | null;
+    low: number | null;
+    high: number | null;
+  }[];
 };
 
 export const CAMPAIGN_STATUSES = ["draft", "scheduled", "running", "paused", "completed", "cancelled"] as const;
@@ -950,6 +976,8 @@ export const campaigns = sqliteTable(
     trackLinks: integer("track_links", { mode: "boolean" }),
     /** An experiment: weighted arms (each its own template or values) and a holdout share. */
     experiment: text("experiment", { mode: "json" }).$type<Experiment | null>(),
+    /** A rollout's progress: when it decides, then what it decided. */
+    rollout: text("rollout", { mode: "json" }).$type<RolloutState | null>(),
     confirmedAudience: integer("confirmed_audience"),
     reason: text("reason"),
     createdAt: integer("created_at").notNull(),

@@ -7,7 +7,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { RawStatement } from "../db/client";
 import type { CampaignRow, Experiment, MessageStatus } from "../db/schema";
-import { armSql } from "../experiments/assign";
+import { armSql, REST } from "../experiments/assign";
 import type { Expectation } from "../keywords/types";
 import { bound, historyOf, type V } from "./history";
 
@@ -121,6 +121,8 @@ export function fromCampaign(
     "id" | "channelId" | "messageKind" | "templateKey" | "priority" | "variablesByLocale" | "experiment"
   >,
   variables: Record<string, unknown>,
+  /** A rollout's winner, once chosen: what the rest of the audience gets. */
+  winner?: Experiment["arms"][number],
 ) {
   const base = JSON.stringify(variables);
   // The customer's language's own values over the common ones, chosen in the same statement.
@@ -133,7 +135,8 @@ export function fromCampaign(
   // with the template and values that arm changes.
   const arm = x ? sql.raw(armSql(x, c.id, "c.id")) : null;
   const byArm = (pick: (a: Experiment["arms"][number]) => string | undefined, otherwise: SQL) => {
-    const whens = (x?.arms ?? []).flatMap((a) => {
+    const arms = [...(x?.arms ?? []), ...(winner ? [{ ...winner, name: REST }] : [])];
+    const whens = arms.flatMap((a) => {
       const v = pick(a);
       return v === undefined ? [] : [sql`when ${a.name} then ${v}`];
     });
@@ -146,9 +149,10 @@ export function fromCampaign(
     campaignId: c.id,
     kind: c.messageKind,
     templateKey: byArm((a) => a.template, sql`${c.templateKey}`),
-    variables: x?.arms.some((a) => a.variables)
-      ? sql`json_patch(${common}, ${byArm((a) => (a.variables ? JSON.stringify(a.variables) : undefined), sql`'{}'`)})`
-      : common,
+    variables:
+      x?.arms.some((a) => a.variables) || winner?.variables
+        ? sql`json_patch(${common}, ${byArm((a) => (a.variables ? JSON.stringify(a.variables) : undefined), sql`'{}'`)})`
+        : common,
     isReply: false,
     quietHours: c.messageKind === "marketing",
     priority: c.priority,

@@ -16,6 +16,7 @@ import { normalizePhone } from "../lib/phone";
 import { iso } from "../lib/time";
 import { skipPending } from "../outbox/moves";
 import { getTenantRow } from "../tenants/store";
+import { CONVERSION_EVENT } from "./conversion";
 import { leadOf } from "./lead";
 import { deliverySettings } from "./model";
 import type { ShipmentInput, ShipmentUpdate } from "./schemas";
@@ -31,12 +32,6 @@ import {
   updateShipmentOutcomes,
 } from "./store";
 
-/** The event that converts each kind of item: the prompt's goal, and what ends its follow-ups. */
-export const CONVERSION_EVENT: Record<ItemKind, string> = {
-  card: "card.activated",
-  membership_kit: "membership.activated",
-  parcel: "parcel.collected",
-};
 const KIND_OF_EVENT = new Map(Object.entries(CONVERSION_EVENT).map(([k, e]) => [e, k as ItemKind]));
 
 /** Timestamps may be a little ahead of our clock, not more. */

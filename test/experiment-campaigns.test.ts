@@ -111,9 +111,9 @@ describe("campaign experiments", () => {
     const bVsHoldout = x.comparisons.find((k: any) => k.arm === "B" && k.against === "holdout");
     expect(bVsHoldout.difference).toBeGreaterThan(0.2);
     expect(bVsHoldout.verdict.en).toMatch(
-      /^(arm B converts .* points more than the holdout \(no message\) \(95% interval .*\): arm B is better\.|Not enough data yet: .*)$/,
+      /^(Version B converts .* points more than the held-back group \(no message\) \(95% interval .*\): version B is better\.|Not enough data yet: .*)$/,
     );
-    expect(bVsHoldout.verdict["zh-CN"]).toMatch(/方案 B|数据还不够/);
+    expect(bVsHoldout.verdict["zh-CN"]).toMatch(/版本 B|数据还不够/);
     // Small arms: A against the holdout is not called either way.
     const aVsHoldout = x.comparisons.find((k: any) => k.arm === "A" && k.against === "holdout");
     expect(aVsHoldout.outcome).toBe("unclear");

@@ -27,8 +27,13 @@ export function measureOf(x: Experiment): Measure {
   return x.rollout?.metric ?? (x.goal ? "converted" : "clicked");
 }
 
-export const armLabel = (n: string) =>
-  n === HOLDOUT ? { en: "the holdout (no message)", zh: "对照组（不发短信）" } : { en: `arm ${n}`, zh: `方案 ${n}` };
+/** An arm in the verdict's words; the only arm beside a holdout is the group that got the message. */
+export const armLabel = (n: string, single = false) =>
+  n === HOLDOUT
+    ? { en: "the held-back group (no message)", zh: "对照组（不发短信）" }
+    : single
+      ? { en: "the messaged group", zh: "收到短信的一组" }
+      : { en: `version ${n}`, zh: `版本 ${n}` };
 
 /** Each arm's counts and its rate of the measure (over the whole arm, as assigned). */
 export async function armRates(ctx: Ctx, c: CampaignRow, x: Experiment) {
@@ -41,12 +46,12 @@ export async function armRates(ctx: Ctx, c: CampaignRow, x: Experiment) {
 }
 
 /** Two arms on the measure: the difference, its interval and p-value, and the verdict. */
-export function compareArms(measure: Measure, rates: Map<string, Rate>, a: string, b: string) {
+export function compareArms(measure: Measure, rates: Map<string, Rate>, a: string, b: string, single = false) {
   const ra = rates.get(a) as Rate;
   const rb = rates.get(b) as Rate;
   const d = differenceOf(ra, rb);
-  const la = armLabel(a);
-  const lb = armLabel(b);
+  const la = armLabel(a, single);
+  const lb = armLabel(b, single);
   const v = verdictOf({ a: la.en, b: lb.en, aZh: la.zh, bZh: lb.zh }, WORDS[measure], ra, rb, d);
   return {
     arm: a,
@@ -74,7 +79,7 @@ export async function armResults(ctx: Ctx, c: CampaignRow, currency: string | nu
     }
   const cost = (n: string) => (byName.get(n)?.price ?? 0) / 1_000_000;
   const vsHoldout = (a: string) => {
-    const base = compareArms(measure, rates, a, HOLDOUT);
+    const base = compareArms(measure, rates, a, HOLDOUT, x.arms.length === 1);
     if (measure !== "converted") return base;
     const effect = effectOf(
       rates.get(a) as Rate,

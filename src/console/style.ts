@@ -16,6 +16,8 @@ main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.5rem; margin: .5rem 0 1rem; overflow-wrap: anywhere; }
 h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
 h3 { font-size: 1rem; margin: 1rem 0 .4rem; }
+h4 { font-size: .95rem; margin: .8rem 0 .2rem; }
+.verdict p { margin: .2rem 0; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: .75rem; }
 .card { background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: .75rem; }
 .card .label { color: var(--muted); font-size: .85rem; }

@@ -18,10 +18,12 @@ export type Effect = {
   words: { en: string; "zh-CN": string };
 };
 
+/** A count, without the "-0" that rounding a small negative gives. */
+const whole = (x: number) => Math.round(x) || 0;
 const scale = (d: { difference: number; low: number; high: number }, n: number): Range => ({
-  value: Math.round(d.difference * n),
-  low: Math.round(d.low * n),
-  high: Math.round(d.high * n),
+  value: whole(d.difference * n),
+  low: whole(d.low * n),
+  high: whole(d.high * n),
 });
 
 /** Channels that take a person's time (or a call): the ones a message is meant to spare, by name. */

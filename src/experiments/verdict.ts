@@ -42,7 +42,7 @@ export function verdictOf(
       en:
         more > 0
           ? `Not enough data yet: about ${more.toLocaleString("en")} more recipients per arm would be needed to see a ${size}-point difference.`
-          : `No clear difference: ${names.a} and ${names.b} ${metric.en} about as often (the 95% interval holds zero).`,
+          : `No clear difference between ${names.a} and ${names.b} (the 95% interval of the difference holds zero).`,
       zh:
         more > 0
           ? `数据还不够：每组大约还需要 ${more.toLocaleString("zh-CN")} 位收信人，才能看出 ${size} 个百分点的差别。`
@@ -57,7 +57,7 @@ export function verdictOf(
   const high = pts(better ? d.high : -d.low);
   return {
     outcome: better ? "better" : "worse",
-    en: `${win} ${metric.en} ${pts(d.difference)} points more than ${lose} (95% interval ${low} to ${high}): ${win} is better.`,
+    en: `${win.charAt(0).toUpperCase()}${win.slice(1)} ${metric.en} ${pts(d.difference)} points more than ${lose} (95% interval ${low} to ${high}): ${win} is better.`,
     zh: `${winZh}的${metric.zh}比${loseZh}高 ${pts(d.difference)} 个百分点（95% 区间 ${low} 到 ${high}）：${winZh}更好。`,
   };
 }

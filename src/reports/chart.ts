@@ -137,3 +137,49 @@ export function stackedBarsSvg(c: StackedChart): string {
   });
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="system-ui, sans-serif" role="img" aria-label="${esc(c.title)}">${parts.join("")}</svg>`;
 }
+
+export type IntervalChart = {
+  title: string;
+  /** One row per group (an experiment's arm): its rate and the 95 % range around it, 0 to 1. */
+  rows: { label: string; rate: number | null; low: number | null; high: number | null; muted?: boolean }[];
+  /** The x axis's caption, in the reader's language. */
+  axis: string;
+};
+
+/** Rates as dots with their ranges as bars, one row each, on a shared percentage axis. */
+export function intervalsSvg(c: IntervalChart): string {
+  // Narrower than the other charts: on a phone it shrinks less, so its words stay readable.
+  const width = 480;
+  const rowH = 36;
+  const left = 170;
+  const height = 56 + c.rows.length * rowH + 40;
+  const top = Math.max(0.05, ...c.rows.map((r) => r.high ?? 0));
+  const x = scaleLinear()
+    .domain([0, Math.min(1, top * 1.1)])
+    .nice()
+    .range([left, width - 24]);
+  const parts: string[] = [`<title>${esc(c.title)}</title>`];
+  parts.push(`<text x="12" y="22" font-size="15" font-weight="600">${esc(c.title)}</text>`);
+  const bottom = 48 + c.rows.length * rowH;
+  for (const t of x.ticks(5)) {
+    const xx = x(t).toFixed(1);
+    parts.push(`<line x1="${xx}" x2="${xx}" y1="44" y2="${bottom}" stroke="#e5e7eb"/>`);
+    parts.push(
+      `<text x="${xx}" y="${bottom + 16}" text-anchor="middle" font-size="11">${Math.round(t * 1000) / 10}%</text>`,
+    );
+  }
+  c.rows.forEach((r, i) => {
+    const y = 56 + i * rowH + rowH / 2;
+    const color = r.muted ? "#6b7280" : "#0072b2";
+    parts.push(`<text x="${left - 10}" y="${y}" dy="0.32em" text-anchor="end" font-size="12">${esc(r.label)}</text>`);
+    if (r.rate === null || r.low === null || r.high === null) return;
+    const tip = `${r.label}: ${(r.rate * 100).toFixed(1)}% (${(r.low * 100).toFixed(1)}–${(r.high * 100).toFixed(1)}%)`;
+    parts.push(
+      `<g><title>${esc(tip)}</title><line x1="${x(r.low).toFixed(1)}" x2="${x(r.high).toFixed(1)}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="6" stroke-linecap="round" opacity="0.35"/>` +
+        `<circle cx="${x(r.rate).toFixed(1)}" cy="${y}" r="6" fill="${color}"/>` +
+        `<text x="${x(r.rate).toFixed(1)}" y="${y - 10}" text-anchor="middle" font-size="11">${(r.rate * 100).toFixed(1)}%</text></g>`,
+    );
+  });
+  parts.push(`<text x="${width / 2}" y="${height - 6}" text-anchor="middle" font-size="12">${esc(c.axis)}</text>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" font-family="system-ui, sans-serif" role="img" aria-label="${esc(c.title)}">${parts.join("")}</svg>`;
+}

@@ -2,6 +2,7 @@
 // and every other language is typed as Words, so a key missing there (or one only there) is a
 // type error.
 import { enCloud } from "./en-cloud";
+import { enExperiments } from "./en-experiments";
 import { enHooks } from "./en-hooks";
 import { enRefusals } from "./en-refusals";
 import { enStory } from "./en-story";
@@ -13,6 +14,7 @@ export const en = {
   ...enRefusals,
   ...enCloud,
   ...enHooks,
+  ...enExperiments,
   appName: "Tidings",
   signIn: "Sign in",
   signOut: "Sign out",

@@ -2,6 +2,7 @@
 // the English table has, and no other.
 import type { Words } from "./en";
 import { zhCloud } from "./zh-cloud";
+import { zhExperiments } from "./zh-experiments";
 import { zhHooks } from "./zh-hooks";
 import { zhRefusals } from "./zh-refusals";
 import { zhStory } from "./zh-story";
@@ -13,6 +14,7 @@ export const zh: Words = {
   ...zhRefusals,
   ...zhCloud,
   ...zhHooks,
+  ...zhExperiments,
   appName: "Tidings",
   signIn: "登录",
   signOut: "退出",

@@ -7,6 +7,7 @@ import { fill, type Lang, term, type Words } from "../i18n";
 import { Layout } from "../layout";
 import { Table } from "../table";
 import { whenIn } from "../time";
+import { type ArmResults, HoldoutSection } from "./experiment-results";
 
 /** The arrival shares a prompt can be timed by, as form values. */
 export const QUANTILES = ["0.5", "0.8", "0.9", "0.95"];
@@ -151,10 +152,15 @@ export async function ActivationPage(props: Props) {
 
   // What the prompts cost: every after-delivery campaign's messages and their price.
   const prompts = { sent: 0, cost: 0, currency: null as string | null };
+  const tested: { name: string; x: ArmResults | null }[] = [];
   for (const c of campaigns) {
-    const st = await api.get<{ by_status: Record<string, number>; cost: number; currency: string | null }>(
-      `/v1/campaigns/${c.id}/stats`,
-    );
+    const st = await api.get<{
+      by_status: Record<string, number>;
+      cost: number;
+      currency: string | null;
+      experiment: ArmResults | null;
+    }>(`/v1/campaigns/${c.id}/stats`);
+    tested.push({ name: c.name, x: st.experiment });
     prompts.sent += ["sent", "delivered", "undelivered", "unknown"].reduce((n, k) => n + (st.by_status[k] ?? 0), 0);
     prompts.cost += st.cost;
     prompts.currency ??= st.currency;
@@ -294,6 +300,8 @@ export async function ActivationPage(props: Props) {
           </Table>
         </>
       )}
+
+      <HoldoutSection w={w} lang={lang} campaigns={tested} />
 
       <section aria-labelledby="fitness-h">
         <h2 id="fitness-h">{w.fitness}</h2>

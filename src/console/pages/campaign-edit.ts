@@ -2,6 +2,7 @@
 // whether the form can show all of it (else saving from the form would flatten it).
 import { localParts } from "../../lib/time";
 import { QUANTILES } from "./activation";
+import { type ExperimentView, experimentForm, experimentShowable } from "./experiment-form";
 
 export type CampaignView = {
   id: string;
@@ -20,6 +21,7 @@ export type CampaignView = {
   expires_end_of_local_day: boolean;
   next_occurrence_at: string | null;
   trigger: Record<string, unknown> | null;
+  experiment: ExperimentView | null;
 };
 
 /**
@@ -70,7 +72,8 @@ export function formCanShow(c: CampaignView, groupIds: string[], workspaceZone: 
     c.priority === "normal" &&
     c.channel_id === null &&
     c.valid_for_hours === null &&
-    !c.response
+    !c.response &&
+    experimentShowable(c.experiment)
   );
 }
 
@@ -149,6 +152,7 @@ export function formOfCampaign(c: CampaignView, timeZone: string): Record<string
       cancel_on: (t.cancel_on ?? []).join(", "),
     });
   }
+  Object.assign(f, experimentForm(c.experiment, c.kind));
   if (c.kind === "after_delivery") {
     Object.assign(f, {
       item_kind: t.item_kind ?? "card",

@@ -6,6 +6,7 @@ import { Field, type Option, Select } from "../fields";
 import { fill, term, type Words } from "../i18n";
 import { Problem } from "../layout";
 import { QUANTILES } from "./activation";
+import { ExperimentFields, experimentBody } from "./experiment-form";
 
 export const FORM_KINDS = ["birthday", ...CAMPAIGN_KINDS] as const;
 export type FormKind = (typeof FORM_KINDS)[number];
@@ -78,6 +79,7 @@ function instantOf(local: string | undefined, timeZone: string): string | undefi
 /** The POST /v1/campaigns body for a submitted form. */
 export function campaignBody(f: Record<string, string>, timeZone: string, locale = "zh-CN"): Record<string, unknown> {
   const kind = formKind(f.kind);
+  const experiment = experimentBody(f, kind);
   const variables = variablesOf(f);
   const byLocale = byLocaleOf(f);
   // Customers of a language with no values of its own get the workspace language's (as they
@@ -89,6 +91,7 @@ export function campaignBody(f: Record<string, string>, timeZone: string, locale
     template: f.template || (kind === "birthday" ? "birthday_greeting" : ""),
     ...(Object.keys(variables).length > 0 && { variables }),
     ...(Object.keys(byLocale).length > 0 && { variables_by_locale: byLocale }),
+    ...(experiment && { experiment }),
   };
   const audience = f.group ? { groups: [f.group] } : { all: true };
   switch (kind) {
@@ -398,6 +401,7 @@ export function NewCampaignForm(props: {
             </Field>
           ))}
         </details>
+        <ExperimentFields w={w} kind={kind} form={f} templates={props.templates} />
         <p class="muted">{fill(w.formKindNote, { kind: label(`ck_${kind}`) })}</p>
         <button type="submit">{editing ? w.saveAndForecast : w.createAndForecast}</button>
       </form>

@@ -12,6 +12,7 @@ import { Table } from "../table";
 import { dayIn, whenIn } from "../time";
 import { type CampaignView, formCanShow, formOfCampaign } from "./campaign-edit";
 import { formKind, NewCampaignForm } from "./campaign-form";
+import { type ArmResults, armName, ExperimentSection } from "./experiment-results";
 
 export type Campaign = {
   id: string;
@@ -25,6 +26,7 @@ export type Campaign = {
 };
 type Forecast = {
   note?: string;
+  arms?: { arm: string; customers: number }[];
   warnings: { code: string; locale: string; customers: number; falls_back_to?: string }[];
   occurrences: {
     at: string;
@@ -51,6 +53,7 @@ type Stats = {
   sent_by_hour: { hour: string; sent: number }[];
   cost: number;
   currency: string | null;
+  experiment: ArmResults | null;
 };
 type Props = { lang: Lang; w: Words; who: { scope: string; csrf: string }; api: ConsoleApi };
 
@@ -254,6 +257,7 @@ export function StatsSection(props: { w: Words; lang: Lang; stats: Stats; zone: 
           {stats.links.bot_clicks > 0 && <span class="muted"> {fill(w.botLine, { n: stats.links.bot_clicks })}</span>}
         </p>
       )}
+      {stats.experiment && <ExperimentSection w={w} lang={lang} x={stats.experiment} zone={zone} />}
       {stats.waiting.messages > 0 && stats.waiting.next_at && (
         <p data-testid="waiting">
           {fill(w.waitingLine, { n: stats.waiting.messages, time: whenIn(stats.waiting.next_at, zone, lang) })}
@@ -394,6 +398,13 @@ export async function CampaignPage(props: Props & { id: string; notice?: string 
               </tr>
             ))}
           </Table>
+        )}
+        {forecast.arms && (
+          <p data-testid="forecast-arms">
+            {fill(w.xSplit, {
+              list: forecast.arms.map((a) => `${armName(w, a.arm)}: ${a.customers.toLocaleString(lang)}`).join(" · "),
+            })}
+          </p>
         )}
         {forecast.occurrences.length > 1 && (
           <p data-testid="forecast-total">

@@ -25,6 +25,7 @@ const SHARED = [
   "test/links.test.ts",
   "test/experiments.test.ts",
   "test/experiment-campaigns.test.ts",
+  "test/control-group.test.ts",
 ];
 
 // Offline: wrangler must not fetch request.cf data or send metrics.

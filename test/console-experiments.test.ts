@@ -153,4 +153,64 @@ describe("console: experiments", () => {
     expect(zh).toMatch(/短信带来了约 \d+ 次额外转化.*经由客服的约少 \d+ 次/s);
     expect(codesIn(zh)).toEqual([]);
   });
+
+  it("sets a control group in the settings and shows what marketing brought against it", async () => {
+    const env = setup("2026-03-02T02:00:00Z");
+    const t = await simulatorTenant(env);
+    const csv = [
+      "phone,name,consent",
+      ...Array.from({ length: 300 }, (_, i) => `+86138008${30000 + i},M${i},subscribed`),
+    ];
+    await t.client.post("/v1/customers/import", csv.join("\n"), { "content-type": "text/csv" });
+    const cookie = await signIn(env, t.key);
+    const csrf = await csrfOf(env, cookie);
+    const off = await (await page(env, "/console/control-group", cookie)).text();
+    expect(off).toContain("There is no control group yet.");
+    const saved = await form(
+      env,
+      "/console/settings/workspace",
+      {
+        _csrf: csrf,
+        name: "Test Gym",
+        brand_signature: "[Test Gym]",
+        time_zone: "Asia/Shanghai",
+        control_share: "0.1",
+      },
+      cookie,
+    );
+    expect(saved.status).toBe(303);
+    expect((await t.client.get("/v1/tenant")).body.control_group).toEqual({
+      share: 0.1,
+      since: "2026-03-02T02:00:00.000Z",
+    });
+    const settings = await (await page(env, "/console/settings", cookie)).text();
+    expect(settings).toMatch(/<option value="0.1" selected="">10% of customers<\/option>/);
+    expect(settings).toContain('href="/console/control-group"');
+    const c = await t.client.post("/v1/campaigns", {
+      name: "Spring offer",
+      kind: "broadcast",
+      template: "member_promotion",
+      audience: { all: true },
+      variables: { offer: "10% off", validUntil: "2026-12-31", link: "gym.example/book" },
+    });
+    await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {});
+    await drive(env, "2026-03-02T03:00:00Z");
+    const sent = (await t.client.get(`/v1/messages?campaign_id=${c.body.id}&limit=500`)).body.data as any[];
+    const held = sent.filter((m) => m.reason === "control_group");
+    let i = 0;
+    for (const m of sent)
+      if (m.reason === "control_group" ? i++ % 10 === 0 : i++ % 3 === 0)
+        await t.client.post("/v1/events", { customer_id: m.customer_id, type: "visit", properties: {} });
+    const en = await (await page(env, "/console/control-group?event=visit", cookie)).text();
+    expect(en).toContain(
+      `10% of customers (${held.length}) are this year&#39;s (2026) control group: ${held.length} marketing messages were not sent to them.`,
+    );
+    expect(en).toContain("Share who did visit, with its 95% range");
+    expect(en).toContain("Control group (no marketing)");
+    expect(en).toMatch(/Among \d+ people, the messages caused about \d+ more conversions|No effect shown yet/);
+    expect(codesIn(en)).toEqual([]);
+    const zh = await (await page(env, "/console/control-group?event=visit", cookie, "zh-CN")).text();
+    expect(zh).toContain(`是今年（2026 年）的对照组：有 ${held.length} 条营销短信没有发给他们。`);
+    expect(codesIn(zh)).toEqual([]);
+  });
 });

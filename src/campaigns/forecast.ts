@@ -17,6 +17,7 @@ import { customerFromRaw } from "../customers/store";
 import type { CampaignRow, TemplateBindingRow } from "../db/schema";
 import { quietHoursEnd, quietWindow, recipientExclusionSql } from "../delivery/checks";
 import { armSql } from "../experiments/assign";
+import { controlGroupSql } from "../experiments/control";
 import { quote } from "../groups/segment";
 import { nextRun, parseCron } from "../lib/cron";
 import { ValidationError } from "../lib/errors";
@@ -120,7 +121,11 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
 
   // Exclusions, in the order the dispatcher checks them.
   const count = async (extra: SQL, from?: SQL): Promise<Counted> => {
-    const reasonSql = recipientExclusionSql(c.messageKind);
+    const cg = tenant.controlGroup;
+    const control = cg
+      ? controlGroupSql(cg.share, ctx.tenantId, localDate(now, tenant.timeZone).year, "c.id")
+      : undefined;
+    const reasonSql = recipientExclusionSql(c.messageKind, control);
     const rows = await forecastExclusions(ctx.db, ctx.tenantId, cond, reasonSql, extra, from);
     const out: Counted = { audience: 0, eligible: 0, excluded: {}, byZone: new Map(), byLocale: new Map() };
     for (const r of rows) {

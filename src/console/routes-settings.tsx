@@ -6,6 +6,7 @@ import type { ConsoleApi } from "./api";
 import type { Lang, Words } from "./i18n";
 import { notFound } from "./layout";
 import { bindTemplate, ChannelTemplatesPage, saveCaps } from "./pages/channel-templates";
+import { ControlGroupPage } from "./pages/control-group";
 import { SettingsPage, settingsAction } from "./pages/settings";
 import { addWebhook, HOOKS, WebhookDeliveriesPage, WebhooksPage, webhookAction } from "./pages/webhooks";
 import type { ConsoleEnv } from "./request";
@@ -29,6 +30,7 @@ type Helpers = {
 };
 
 export function settingsRoutes(app: Hono<ConsoleEnv>, { page, formPost, action }: Helpers) {
+  app.get("/console/control-group", async (c) => c.html(await ControlGroupPage({ ...page(c), query: c.req.query() })));
   app.get("/console/settings", async (c) =>
     c.html(await SettingsPage({ ...page(c), notice: c.get("notice"), origin: new URL(c.req.url).origin })),
   );

@@ -37,6 +37,11 @@ export const tenants = sqliteTable("tenants", {
   monthlySegmentCap: integer("monthly_segment_cap"),
   /** At most `messages` marketing messages per customer in any `days` days; null = no cap. */
   frequencyCap: text("frequency_cap", { mode: "json" }).$type<{ messages: number; days: number } | null>(),
+  /**
+   * A share of customers who get no marketing at all, chosen again each calendar year, and since
+   * when (its reports start there); null = none.
+   */
+  controlGroup: text("control_group", { mode: "json" }).$type<{ share: number; since: number } | null>(),
   /** Two-way settings: extra compliance words, help text, inbox categories, SLAs (inbound/settings.ts). */
   inbound: text("inbound", { mode: "json" }).$type<Partial<InboundSettings>>().notNull().default({}),
   /** The lead-time model's settings: minimum samples, window, activation proxy bound (shipments/settings.ts). */

@@ -11,7 +11,8 @@ import { numberCapsOf, numberCapWait } from "../channels/number-caps";
 import type { Composed } from "../compose/compose";
 import type { ChannelRow, CustomerRow, MessageRow, TenantRow } from "../db/schema";
 import { HOLDOUT } from "../experiments/assign";
-import { inDailyWindow } from "../lib/time";
+import { inControlGroup } from "../experiments/control";
+import { inDailyWindow, localDate } from "../lib/time";
 import type { ShipmentState, TenantEnv } from "./batch";
 import { defer, type Outcome, skip } from "./outcome";
 
@@ -67,10 +68,12 @@ export function recipientExclusion(kind: string, c: CustomerRow, only?: readonly
 }
 
 /** The same as an SQL expression: the reason, or '' for none. */
-export function recipientExclusionSql(kind: string): string {
+export function recipientExclusionSql(kind: string, controlGroup?: string): string {
   const arms = RECIPIENT_CHECKS.filter((r) => !r.marketingOnly || kind === "marketing").map(
     (r) => `when ${r.sql} then '${r.reason}'`,
   );
+  // The control group is checked first at send time, as here.
+  if (controlGroup && kind === "marketing") arms.unshift(`when ${controlGroup} then 'control_group'`);
   return `case ${arms.join(" ")} else '' end`;
 }
 
@@ -184,8 +187,20 @@ const holdout: SendCheck = {
   check: (f) => (f.m.arm === HOLDOUT ? skip("skipped", "holdout") : null),
 };
 
+/** In the workspace's control group this year: no marketing at all (notifications and replies still go). */
+const controlGroup: SendCheck = {
+  name: "control group",
+  check: ({ m, env, now }) => {
+    const cg = env?.tenant.controlGroup;
+    if (!cg || m.kind !== "marketing" || m.isReply) return null;
+    const year = localDate(now, env.tenant.timeZone).year;
+    return inControlGroup(cg.share, env.tenant.id, year, m.customerId) ? skip("skipped", "control_group") : null;
+  },
+};
+
 export const BEFORE_RENDER: readonly SendCheck[] = [
   holdout,
+  controlGroup,
   campaignCancelled,
   alreadyConverted,
   shipmentReturned,

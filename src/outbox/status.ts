@@ -55,6 +55,8 @@ export const REASONS: Record<string, string> = {
   missed_send_time: "Its send time had passed when it could be planned, beyond the campaign's catch-up window",
   cancelled_by_event: "An event that cancels this campaign arrived before it was sent",
   holdout: "In the campaign's holdout: followed to measure what its messages cause, never sent",
+  control_group:
+    "In the workspace's control group this year: gets no marketing, so that what marketing causes can be measured",
   already_converted: "The customer had already converted (e.g. activated the card) before it was sent",
   shipment_returned: "The shipment was returned to sender",
 };

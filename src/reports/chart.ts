@@ -151,7 +151,9 @@ export function intervalsSvg(c: IntervalChart): string {
   // Narrower than the other charts: on a phone it shrinks less, so its words stay readable.
   const width = 480;
   const rowH = 36;
-  const left = 170;
+  // Room for the longest label (a wide CJK character takes about twice a Latin one's).
+  const room = (t: string) => [...t].reduce((n, ch) => n + ((ch.codePointAt(0) as number) >= 0x2e80 ? 12 : 6.8), 0);
+  const left = Math.min(260, Math.max(110, 16 + Math.max(...c.rows.map((r) => room(r.label)))));
   const height = 56 + c.rows.length * rowH + 40;
   const top = Math.max(0.05, ...c.rows.map((r) => r.high ?? 0));
   const x = scaleLinear()

@@ -6,6 +6,7 @@ import { NotFoundError } from "../lib/errors";
 import { hhmmField } from "../lib/validators";
 import { channelMix } from "./channels";
 import { histogramSvg } from "./chart";
+import { controlGroupReport } from "./control";
 import { deliveryReport } from "./delivery";
 import { timingFitness } from "./fitness";
 import { summary } from "./summary";
@@ -232,7 +233,60 @@ const PeriodSchema = z.object({
   cost: z.number(),
 });
 
-export const reportRoutes = router.openapi(
+const GroupSchema = z.object({
+  customers: z.number(),
+  converted: z.number().openapi({ description: "Did the event in the period" }),
+  rate: z.number().nullable(),
+  low: z.number().nullable(),
+  high: z.number().nullable(),
+  sent_marketing: z.number().openapi({ description: "Customers sent any marketing in the period" }),
+});
+
+const routerWithControl = router.openapi(
+  apiRoute({
+    method: "get",
+    path: "/v1/reports/control-group",
+    scope: "read",
+    tags,
+    summary: "What all marketing caused: everyone else against the workspace's control group",
+    description:
+      "Over a calendar year in the workspace's zone (this year so far by default; from when the group was set, if later), the share of the year's control group who did the event against everyone else's, with 95% intervals; the difference with its interval and p-value; `effect`: conversions the year's marketing caused among everyone else and its cost per conversion caused, in words too; and the marketing messages the group held back. 409 when the workspace has no control_group.",
+    request: {
+      query: z.object({
+        event: z
+          .string()
+          .regex(/^[a-z][a-z0-9_.:-]{0,63}$/, "must be an event type (e.g. visit)")
+          .openapi({ example: "visit" }),
+        year: z.coerce.number().int().min(2000).max(2100).optional(),
+      }),
+    },
+    responses: {
+      200: jsonContent(
+        z.object({
+          share: z.number(),
+          year: z.number(),
+          event: z.string(),
+          from: z.string(),
+          to: z.string(),
+          as_of: z.string().openapi({ description: "The report counts what happened up to this moment" }),
+          control_group: GroupSchema,
+          everyone_else: GroupSchema,
+          difference: z
+            .object({ difference: z.number(), low: z.number(), high: z.number(), p_value: z.number() })
+            .nullable(),
+          marketing_cost: z.number(),
+          currency: z.string(),
+          effect: z.unknown().nullable(),
+          messages_held_back: z.number(),
+        }),
+        "The report",
+      ),
+    },
+  }),
+  async (c) => c.json(await controlGroupReport(ctxOf(c), c.req.valid("query")), 200),
+);
+
+export const reportRoutes = routerWithControl.openapi(
   apiRoute({
     method: "get",
     path: "/v1/reports/summary",

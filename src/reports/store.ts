@@ -112,3 +112,38 @@ export async function inboxBacklog(db: Database, tenantId: string, now: number) 
     [now, tenantId],
   );
 }
+
+/**
+ * The workspace's customers split by the control group (`control`: its SQL condition over
+ * `c.id`): how many, how many did the event in [from, to), how many were sent marketing then,
+ * and what that marketing cost (micros).
+ */
+export async function controlGroupCounts(
+  db: Database,
+  tenantId: string,
+  control: string,
+  event: string,
+  from: number,
+  to: number,
+) {
+  return db.rawAll<{ member: number; customers: number; did: number; messaged: number; price: number }>(
+    `select ${control} as member, count(*) as customers,
+            sum(exists (select 1 from events e where e.tenant_id = c.tenant_id and e.customer_id = c.id and e.type = ?
+              and e.occurred_at >= ? and e.occurred_at < ?)) as did,
+            sum(exists (select 1 from messages m where m.tenant_id = c.tenant_id and m.customer_id = c.id
+              and m.kind = 'marketing' and m.is_reply = 0 and m.sent_at >= ? and m.sent_at < ?)) as messaged,
+            coalesce(sum((select sum(m.price_micros) from messages m where m.tenant_id = c.tenant_id and m.customer_id = c.id
+              and m.kind = 'marketing' and m.is_reply = 0 and m.sent_at >= ? and m.sent_at < ?)), 0) as price
+       from customers c where c.tenant_id = ? and c.deleted_at is null group by 1`,
+    [event, from, to, from, to, from, to, tenantId],
+  );
+}
+
+/** Marketing messages the control group kept from being sent in [from, to). */
+export async function controlGroupSkips(db: Database, tenantId: string, from: number, to: number) {
+  return db.rawAll<{ n: number }>(
+    `select count(*) as n from messages where tenant_id = ? and status = 'skipped' and reason = 'control_group'
+       and updated_at >= ? and updated_at < ?`,
+    [tenantId, from, to],
+  );
+}

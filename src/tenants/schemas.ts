@@ -76,6 +76,14 @@ export const TenantPatchSchema = z
           "At most `messages` marketing messages per customer in any `days` days; one over it waits until it fits (or is skipped if its validity ends first)",
         example: { messages: 2, days: 7 },
       }),
+    control_group: z
+      .strictObject({ share: z.number().min(0.01).max(0.2) })
+      .nullable()
+      .openapi({
+        description:
+          "A share of customers (1% to 20%) who get no marketing at all (notifications still go), chosen again each calendar year in the workspace's zone; GET /v1/reports/control-group compares them with everyone else. null: none",
+        example: { share: 0.05 },
+      }),
     monthly_segment_cap: z.number().int().min(0).max(1_000_000_000).nullable().openapi({
       description: "Proactive segments allowed per month; sends beyond it are skipped (over_quota). null: no cap",
     }),
@@ -107,6 +115,9 @@ export const TenantSchema = z
     compose: ComposeSettingsSchema.required(),
     monthly_segment_cap: z.number().nullable(),
     frequency_cap: z.object({ messages: z.number(), days: z.number() }).nullable(),
+    control_group: z
+      .object({ share: z.number(), since: z.string().openapi({ description: "When this share was set" }) })
+      .nullable(),
     inbound: InboundSettingsSchema.required(),
     delivery_model: DeliveryModelSettingsSchema.required(),
     created_at: z.string(),

@@ -32,6 +32,9 @@ function toView(row: TenantRow, plan: Plan, pending: { effective_month: string; 
     compose: resolveCompose(row.compose),
     monthly_segment_cap: row.monthlySegmentCap,
     frequency_cap: row.frequencyCap ?? null,
+    control_group: row.controlGroup
+      ? { share: row.controlGroup.share, since: new Date(row.controlGroup.since).toISOString() }
+      : null,
     inbound: resolveInbound(row.inbound),
     delivery_model: resolveDeliveryModel(row.deliveryModel),
     created_at: new Date(row.createdAt).toISOString(),
@@ -122,6 +125,15 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
         }),
         ...(fields.monthly_segment_cap !== undefined && { monthlySegmentCap: fields.monthly_segment_cap }),
         ...(fields.frequency_cap !== undefined && { frequencyCap: fields.frequency_cap }),
+        // A new share is a new group: its reports start now.
+        ...(fields.control_group !== undefined && {
+          controlGroup:
+            fields.control_group === null
+              ? null
+              : fields.control_group.share === row.controlGroup?.share
+                ? row.controlGroup
+                : { share: fields.control_group.share, since: now.getTime() },
+        }),
         updatedAt: now.getTime(),
       })
       .where(eq(tenants.id, ctx.tenantId)),

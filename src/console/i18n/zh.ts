@@ -478,5 +478,6 @@ export const REASONS_ZH: Record<string, string> = {
   cancelled_by_event: "发送前收到了取消事件",
   already_converted: "发送前客户已完成转化（例如已激活卡片）",
   holdout: "在活动的对照组中：只跟踪、不发送，用来衡量短信带来的效果",
+  control_group: "在本年度的工作区对照组中：不接收任何营销短信，用来衡量营销带来的效果",
   shipment_returned: "物品已退回",
 };

@@ -1,7 +1,7 @@
 import type { Plan } from "../../db/schema";
 import type { ConsoleApi } from "../api";
 import { CopyScript } from "../copy";
-import { Field, Hidden, NumberField, RowButton } from "../fields";
+import { Field, Hidden, NumberField, RowButton, Select } from "../fields";
 import { fill, type Lang, type Words } from "../i18n";
 import { Layout, Notice } from "../layout";
 import { Table } from "../table";
@@ -16,9 +16,13 @@ type Tenant = {
   quiet_hours: { start: string; end: string } | null;
   frequency_cap: { messages: number; days: number } | null;
   monthly_segment_cap: number | null;
+  control_group: { share: number } | null;
   plan: Plan;
   pending_plan: { effective_month: string; plan: Plan } | null;
 };
+/** The control group shares the form offers. */
+const CONTROL_SHARES = ["0", "0.02", "0.05", "0.1"];
+
 type Staff = {
   id: string;
   name: string;
@@ -73,6 +77,7 @@ export async function settingsAction(
         quiet_hours: f.quiet === "on" ? { start: f.quiet_start, end: f.quiet_end } : null,
         frequency_cap: cap === undefined ? null : { messages: num(f.cap_messages), days: num(f.cap_days) },
         monthly_segment_cap: num(f.monthly_segment_cap) ?? null,
+        control_group: Number(f.control_share) > 0 ? { share: Number(f.control_share) } : null,
       });
       return w.saved;
     }
@@ -213,6 +218,23 @@ export async function SettingsPage(
           />
         </fieldset>
         <p class="muted">{w.capsHint}</p>
+        <fieldset class="filters">
+          <legend>{w.cgTitle}</legend>
+          <Field id="control_share" label={w.cgShare}>
+            <Select
+              id="control_share"
+              value={String(wv("control_share", String(t.control_group?.share ?? "0")))}
+              // A share set through the API stays a choice, so saving the form keeps it.
+              options={[...new Set([...CONTROL_SHARES, String(t.control_group?.share ?? "0")])].map((x) => ({
+                value: x,
+                label: x === "0" ? w.cgNone : fill(w.cgShareN, { p: Math.round(Number(x) * 100) }),
+              }))}
+            />
+          </Field>
+        </fieldset>
+        <p class="muted">
+          {w.cgHint} {t.control_group && <a href="/console/control-group">{w.cgReportLink}</a>}
+        </p>
         <button type="submit">{w.save}</button>
       </form>
 

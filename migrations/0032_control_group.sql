@@ -1,0 +1,1 @@
+ALTER TABLE `tenants` ADD `control_group` text;

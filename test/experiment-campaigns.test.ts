@@ -329,4 +329,140 @@ describe("campaign experiments", () => {
     for (const m of quietRest) expect(m.text).toContain("10% off personal training");
     expect((await t.client.get(`/v1/campaigns/${booked.id}`)).body.status).toBe("completed");
   });
+
+  it("replaces or removes a draft's experiment with PATCH, checking it as on create", async () => {
+    const env = await setup("2026-12-07T02:00:00Z");
+    const t = await tenant(env, { locale: "en" });
+    const c = await t.client.post("/v1/campaigns", {
+      name: "Offer",
+      kind: "broadcast",
+      template: "member_promotion",
+      audience: { all: true },
+      variables: { offer: "10% off", validUntil: "2026-12-31", link: "gym.example/book" },
+    });
+    expect(c.body.experiment).toBeNull();
+    const path = `/v1/campaigns/${c.body.id}`;
+    const x = {
+      arms: [
+        { name: "A", weight: 2 },
+        { name: "B", weight: 1, template: "birthday_greeting" },
+      ],
+      holdout: 0.1,
+      rollout: { test_share: 0.2, wait_hours: 12, metric: "clicked" },
+    };
+    const set = await t.client.patch(path, { experiment: x });
+    expect(set.status).toBe(200);
+    expect(set.body.experiment).toEqual({ ...x, rollout: { ...x.rollout, if_unclear: "best" } });
+    const unknown = await t.client.patch(path, {
+      experiment: { ...x, arms: [x.arms[0], { name: "B", weight: 1, template: "no_such_template" }] },
+    });
+    expect(unknown.status).toBe(422);
+    expect(JSON.stringify(unknown.body.error.details)).toContain("experiment.arms.1.template");
+    const extra = await t.client.patch(path, { experiment: { ...x, colour: "blue" } });
+    expect(extra.status).toBe(422);
+    // Refusals changed nothing.
+    expect((await t.client.get(path)).body.experiment.arms[1].template).toBe("birthday_greeting");
+    const removed = await t.client.patch(path, { experiment: null });
+    expect(removed.body.experiment).toBeNull();
+    await t.client.post(`${path}/schedule`, {});
+    const late = await t.client.patch(path, { experiment: x });
+    expect(late.status).toBe(409);
+  });
+
+  it("sends a send-time arm its hours later, on a broadcast and an after-delivery prompt", async () => {
+    const env = await setup("2026-12-07T02:00:00Z");
+    const t = await tenant(env, { locale: "en", brand_signature: "[Demo Gym]" });
+    await t.client.post("/v1/channels", {
+      name: "Sim",
+      provider: "simulator",
+      config: { receipt_delay_ms: 0 },
+      default: true,
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++)
+      ids.push(
+        (await t.client.post("/v1/customers", { phone: `+86138009${30000 + i}`, consent: { state: "subscribed" } }))
+          .body.id,
+      );
+    const late = {
+      arms: [
+        { name: "A", weight: 1 },
+        { name: "B", weight: 1, shift_hours: 6 },
+      ],
+      holdout: 0,
+    };
+    const refused = await t.client.post("/v1/campaigns", {
+      name: "Earlier",
+      kind: "broadcast",
+      template: "member_promotion",
+      audience: { all: true },
+      variables: { offer: "x", validUntil: "2026-12-31", link: "gym.example/book" },
+      experiment: { ...late, arms: [late.arms[0], { name: "B", weight: 1, shift_hours: -2 }] },
+    });
+    expect(refused.status).toBe(422);
+    expect(JSON.stringify(refused.body.error.details)).toContain("experiment.arms.1.shift_hours");
+    const b = await t.client.post("/v1/campaigns", {
+      name: "Morning or afternoon",
+      kind: "broadcast",
+      template: "member_promotion",
+      audience: { all: true },
+      variables: { offer: "x", validUntil: "2026-12-31", link: "gym.example/book" },
+      send_at: "2026-12-07T03:00:00Z",
+      experiment: late,
+    });
+    expect(b.status).toBe(201);
+    await t.client.post(`/v1/campaigns/${b.body.id}/schedule`, {});
+    await drive(env, "2026-12-07T04:00:00Z");
+    const list = async () => (await t.client.get(`/v1/messages?campaign_id=${b.body.id}&limit=100`)).body.data as any[];
+    const first = await list();
+    expect(first).toHaveLength(40);
+    for (const m of first) {
+      if (m.arm === "A") expect(m).toMatchObject({ status: "delivered", send_at: "2026-12-07T03:00:00.000Z" });
+      else expect(m).toMatchObject({ status: "planned", send_at: "2026-12-07T09:00:00.000Z" });
+    }
+    await drive(env, "2026-12-07T10:00:00Z");
+    for (const m of (await list()).filter((x) => x.arm === "B")) {
+      expect(m.status).toBe("delivered");
+      expect(Date.parse(m.sent_at)).toBeGreaterThanOrEqual(Date.parse("2026-12-07T09:00:00Z"));
+    }
+    const stats = (await t.client.get(`/v1/campaigns/${b.body.id}/stats`)).body.experiment;
+    expect(stats.arms.map((x: any) => [x.arm, x.shift_hours])).toEqual([
+      ["A", 0],
+      ["B", 6],
+    ]);
+    // An after-delivery prompt a day later in arm B.
+    const p = await t.client.post("/v1/campaigns", {
+      name: "Prompt day",
+      kind: "after_delivery",
+      template: "card_activation_prompt",
+      variables: { activationUrl: "bank.example/activate" },
+      after_delivery: { item_kind: "card", fixed_days: 2 },
+      experiment: {
+        arms: [
+          { name: "A", weight: 1 },
+          { name: "B", weight: 1, shift_hours: 24 },
+        ],
+        holdout: 0,
+      },
+    });
+    expect(p.status).toBe(201);
+    await t.client.post(`/v1/campaigns/${p.body.id}/schedule`, {});
+    await t.client.post("/v1/shipments", {
+      shipments: ids.map((id, i) => ({
+        customer_id: id,
+        reference: String(1000 + i),
+        courier: "SF",
+        region: "Shanghai",
+        shipped_at: "2026-12-07T10:00:00Z",
+      })),
+    });
+    await runPlan(env.deps);
+    const prompts = (await t.client.get(`/v1/messages?campaign_id=${p.body.id}&limit=100`)).body.data as any[];
+    const day = (arm: string) => new Set(prompts.filter((m) => m.arm === arm).map((m) => m.send_at));
+    expect(day("A").size).toBe(1);
+    expect(day("B").size).toBe(1);
+    const [a] = [...day("A")] as string[];
+    const [bAt] = [...day("B")] as string[];
+    expect(Date.parse(bAt as string) - Date.parse(a as string)).toBe(86_400_000);
+  });
 });

@@ -183,7 +183,11 @@ async function writeChunk(
     // prompt's template and values; the holdout's prompts are planned and skipped when due.
     const armName = x ? armOf(x, c.id, s.customer_id) : null;
     const arm = x?.arms.find((a) => a.name === armName);
-    for (const d of decide(t, model, s, now)) {
+    // A send-time arm moves every prompt of the shipment by its hours; one that falls in the
+    // past goes now.
+    const shift = (arm?.shift_hours ?? 0) * 3_600_000;
+    for (const planned of decide(t, model, s, now)) {
+      const d = shift === 0 ? planned : { ...planned, at: Math.max(planned.at + shift, now) };
       const id = deps.ids.next("msg");
       const shipment = {
         id: s.id,

@@ -100,6 +100,7 @@ export async function armResults(ctx: Ctx, c: CampaignRow, currency: string | nu
       return {
         arm: n,
         weight: n === HOLDOUT ? null : (x.arms.find((y) => y.name === n)?.weight ?? null),
+        shift_hours: x.arms.find((y) => y.name === n)?.shift_hours ?? 0,
         audience: a?.audience ?? 0,
         sent: a?.sent ?? 0,
         delivered: a?.delivered ?? 0,

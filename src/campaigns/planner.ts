@@ -94,6 +94,18 @@ async function planRollout(deps: PlanDeps, c: CampaignRow, chunk: number): Promi
   return planOccurrence(deps, c, chunk, { where: sql`${arm} = ${REST}`, winner, next: null });
 }
 
+/** Each customer's shift in ms by their arm, as SQL over `customers c`; null when no arm shifts. */
+function shiftSql(x: Experiment | null, campaignId: string, winner?: Experiment["arms"][number]): SQL | null {
+  // A rollout's rest goes as its winner does.
+  const arms = [...(x?.arms ?? []), ...(winner ? [{ ...winner, name: REST }] : [])];
+  const shifted = arms.filter((a) => a.shift_hours);
+  if (!x || shifted.length === 0) return null;
+  const whens = shifted.map(
+    (a) => `when '${a.name.replace(/'/g, "''")}' then ${(a.shift_hours as number) * 3_600_000}`,
+  );
+  return sql.raw(`(case ${armSql(x, campaignId, "c.id")} ${whens.join(" ")} else 0 end)`);
+}
+
 /** A part of the audience (a rollout's test or its rest), and where planning goes after it. */
 type Part = {
   where: SQL;
@@ -106,8 +118,15 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number, par
   const ctx: Ctx = { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId: c.tenantId };
   const now = deps.clock.now().getTime();
   const occurrence = c.nextOccurrenceAt ?? now;
-  const validUntil = c.validForMs === null ? null : occurrence + c.validForMs;
-  const status = occurrence > now ? "planned" : "queued";
+  // A send-time arm's messages go its hours later (the same arm expression as their arm).
+  const shift = shiftSql(c.experiment, c.id, part?.winner);
+  const at = shift ? sql`${occurrence} + ${shift}` : occurrence;
+  const validUntil = c.validForMs === null ? null : shift ? sql`${at} + ${c.validForMs}` : occurrence + c.validForMs;
+  const status = shift
+    ? sql`case when ${at} > ${now} then 'planned' else 'queued' end`
+    : occurrence > now
+      ? "planned"
+      : "queued";
   const cond = await audienceSql(ctx, c.audience);
   const scope = sql`c.tenant_id = ${c.tenantId} and c.deleted_at is null and ${cond}${part ? sql` and ${part.where}` : sql``}`;
   // Message ids in our shape: a block of ids (time, 6 random characters) then the customer's
@@ -149,9 +168,9 @@ async function planOccurrence(deps: PlanDeps, c: CampaignRow, chunk: number, par
           id: sql`${block} || printf('%010d', c.rowid)`,
           ...fromCampaign(c, c.variables, part?.winner),
           status,
-          sendAt: occurrence,
+          sendAt: at,
           validUntil,
-          dueAt: occurrence,
+          dueAt: at,
           createdAt: now,
           updatedAt: now,
         },

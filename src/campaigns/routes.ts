@@ -106,7 +106,7 @@ const router = createRouter()
       request: { params: IdParam, body: jsonBody(CampaignPatchSchema) },
       responses: { 200: jsonContent(CampaignSchema, "The draft") },
     }),
-    async (c) => c.json(await updateCampaign(ctxOf(c), c.req.valid("param").id, c.req.valid("json")), 200),
+    async (c) => c.json(await updateCampaign(env(c), c.req.valid("param").id, c.req.valid("json")), 200),
   )
   .openapi(
     apiRoute({

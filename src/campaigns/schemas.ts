@@ -71,6 +71,10 @@ export const ExperimentSchema = z
             .optional()
             .openapi({ description: "This arm's template key (default: the campaign's)" }),
           variables: freeformRecord.optional().openapi({ description: "Values this arm changes, over the campaign's" }),
+          shift_hours: z.number().int().min(-72).max(168).optional().openapi({
+            description:
+              "This arm's messages go this many hours after (or, after-delivery only, before) the campaign's time: a send-time or day-offset variant. Broadcasts and after-delivery campaigns",
+          }),
         }),
       )
       .min(1)
@@ -265,6 +269,7 @@ export const CampaignPatchSchema = z
     audience: AudienceSchema,
     send_at: z.iso.datetime({ offset: true }),
     track_links: TrackLinks,
+    experiment: ExperimentSchema.nullable().openapi({ description: "The whole experiment, replaced; null: none" }),
   })
   .partial()
   .openapi("CampaignPatch", { description: "Only a draft can be edited" });

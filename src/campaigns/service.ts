@@ -26,7 +26,7 @@ import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
 import { getTenantRow } from "../tenants/store";
 import { campaignEvent } from "../webhooks-out/events";
-import { experimentOf } from "./experiment";
+import { checkedExperiment } from "./experiment";
 import type { CampaignCreate, CampaignPatch } from "./schemas";
 import { parseHolidayDate } from "./slots";
 import { countAudience } from "./store";
@@ -239,9 +239,8 @@ async function definition(env: CampaignEnv, input: CampaignCreate) {
   const t = await checkTemplateKey(env, env.library, input.template, chain, "template");
   const thanks = input.response?.thanks?.template;
   if (thanks) await checkTemplateKey(env, env.library, thanks, chain, "response.thanks.template");
-  for (const [i, arm] of (input.experiment?.arms ?? []).entries())
-    if (arm.template) await checkTemplateKey(env, env.library, arm.template, chain, `experiment.arms.${i}.template`);
   const trigger = await triggerOf(env, input, tenant.timeZone);
+  const experiment = await checkedExperiment(env, input.kind, input.experiment, trigger, chain);
   const audience: Audience = (input.audience as Audience | undefined) ?? { all: true };
   await audienceSql(env, audience);
   if (input.channel_id) await channelFor(env, input.channel_id);
@@ -263,7 +262,7 @@ async function definition(env: CampaignEnv, input: CampaignCreate) {
     nextOccurrenceAt: input.send_at ? Date.parse(input.send_at) : null,
     validForMs: input.valid_for_hours ? Math.round(input.valid_for_hours * 3_600_000) : null,
     trackLinks: input.track_links ?? null,
-    experiment: experimentOf(input, trigger),
+    experiment,
     response: input.response ?? null,
   };
 }
@@ -362,13 +361,18 @@ export async function listCampaigns(ctx: Ctx) {
   return { data: rows.map(campaignView) };
 }
 
-export async function updateCampaign(ctx: Ctx, id: string, patch: CampaignPatch) {
+export async function updateCampaign(ctx: CampaignEnv, id: string, patch: CampaignPatch) {
   const c = await campaignRow(ctx, id);
   if (c.status !== "draft")
     throw new ConflictError(`Only a draft can be edited; this campaign is ${c.status}`, notDraft(c.status));
   if (patch.send_at !== undefined && c.kind !== "broadcast")
     throw ValidationError.field("send_at", "is only for broadcast campaigns");
   if (patch.audience) await audienceSql(ctx, patch.audience);
+  const chain = localeChain(null, (await getTenantRow(ctx.db, ctx.tenantId)).locale);
+  const experiment =
+    patch.experiment === undefined
+      ? undefined
+      : await checkedExperiment(ctx, c.kind, patch.experiment, c.trigger, chain);
   await ctx.db.batch([
     ctx.db.orm
       .update(campaigns)
@@ -379,6 +383,7 @@ export async function updateCampaign(ctx: Ctx, id: string, patch: CampaignPatch)
         ...(patch.audience !== undefined && { audience: patch.audience as Audience }),
         ...(patch.send_at !== undefined && { nextOccurrenceAt: Date.parse(patch.send_at) }),
         ...(patch.track_links !== undefined && { trackLinks: patch.track_links }),
+        ...(experiment !== undefined && { experiment }),
         updatedAt: ctx.clock.now().getTime(),
       })
       .where(and(eq(campaigns.tenantId, ctx.tenantId), eq(campaigns.id, c.id), eq(campaigns.status, "draft"))),

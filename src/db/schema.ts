@@ -831,7 +831,14 @@ export const inboxItems = sqliteTable(
 
 /** A campaign's experiment: its arms by weight, each with the template or values it changes. */
 export type Experiment = {
-  arms: { name: string; weight: number; template?: string; variables?: Record<string, unknown> }[];
+  arms: {
+    name: string;
+    weight: number;
+    template?: string;
+    variables?: Record<string, unknown>;
+    /** Hours after (or before) the campaign's send time this arm's messages go. */
+    shift_hours?: number;
+  }[];
   /** The share of the audience held out: planned and followed, never sent. */
   holdout: number;
   /** What counts as converting: this event within this many days of the message (or its would-be send). */

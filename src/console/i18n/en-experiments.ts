@@ -49,6 +49,8 @@ export const enExperiments = {
   cgDid: "Did it",
   cgGotMarketing: "Sent marketing",
   cgCost: "Marketing to everyone else in this period cost {cost} {cur}.",
+  xLater: "{h} hours later",
+  xEarlier: "{h} hours earlier",
   xResults: "What the test shows",
   xVersion: "Version",
   xVersionN: "Version {arm}",

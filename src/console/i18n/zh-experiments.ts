@@ -48,6 +48,8 @@ export const zhExperiments: Record<keyof typeof enExperiments, string> = {
   cgDid: "完成人数",
   cgGotMarketing: "收到营销短信",
   cgCost: "这段时间发给其他客户的营销短信共花费 {cost} {cur}。",
+  xLater: "晚 {h} 小时发送",
+  xEarlier: "早 {h} 小时发送",
   xResults: "测试结果",
   xVersion: "版本",
   xVersionN: "版本 {arm}",

@@ -9,7 +9,13 @@ export const HOLDOUTS = ["0", "0.05", "0.1", "0.2", "0.3"];
 export const TEST_SHARES = ["0.1", "0.2", "0.3", "0.5"];
 const METRICS = ["clicked", "replied", "converted"];
 
-type Arm = { name: string; weight: number; template?: string; variables?: Record<string, unknown> };
+type Arm = {
+  name: string;
+  weight: number;
+  template?: string;
+  variables?: Record<string, unknown>;
+  shift_hours?: number;
+};
 export type ExperimentView = {
   arms: Arm[];
   holdout: number;
@@ -70,7 +76,8 @@ export function experimentShowable(x: ExperimentView | null | undefined): boolea
     a.weight === 1 &&
     !a.template &&
     !a.variables &&
-    (!b || (b.name === "B" && b.weight === 1 && plain(b.variables))) &&
+    !a.shift_hours &&
+    (!b || (b.name === "B" && b.weight === 1 && plain(b.variables) && !b.shift_hours)) &&
     HOLDOUTS.includes(String(x.holdout)) &&
     (!x.rollout || (TEST_SHARES.includes(String(x.rollout.test_share)) && x.rollout.if_unclear === "best"))
   );

@@ -88,7 +88,15 @@ export function ExperimentSection(props: { w: Words; lang: Lang; x: ArmResults; 
           const r = rate(a);
           return (
             <tr>
-              <td data-label={w.xVersion}>{armName(w, a.arm, singleOf(x))}</td>
+              <td data-label={w.xVersion}>
+                {armName(w, a.arm, singleOf(x))}
+                {typeof a.shift_hours === "number" && a.shift_hours !== 0 && (
+                  <span class="muted">
+                    {" · "}
+                    {fill(a.shift_hours > 0 ? w.xLater : w.xEarlier, { h: Math.abs(a.shift_hours) })}
+                  </span>
+                )}
+              </td>
               <td data-label={w.xPeople}>{a.audience.toLocaleString(lang)}</td>
               <td data-label={w.xSentN}>{a.sent.toLocaleString(lang)}</td>
               <td data-label={head}>{String(a[x.measure] ?? 0)}</td>

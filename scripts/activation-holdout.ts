@@ -2,10 +2,11 @@
 // held-out cardholders, from the campaign's stats), and the true effect, which only a
 // simulation knows. Every cardholder's outcome without a prompt is their own activation; with
 // prompts it is replayed by the same reply rule the live run used, at the times their prompts
-// went (or, held out, would have gone). The true effect is the mean of the two outcomes' difference.
+// went (or, held out, would have gone). Both are counted over the app's window (the goal's days
+// from each prompt's planned time). The true effect is the mean of the two outcomes' difference.
 
 import type { Database } from "../src/db/client";
-import { replyAtOf, type Truth } from "./activation-demo";
+import { replyAtOf, type Truth } from "./activation-bank";
 
 const HOUR = 3_600_000;
 
@@ -56,16 +57,17 @@ export async function holdoutResult(
   if (!cmp?.effect || cmp.difference === null || !arm || !held) return null;
   const window = x.goal.within_days * 24 * HOUR;
   // Each shipment's prompts, when they were settled: sent, or skipped when due.
-  const rows = await db.rawAll<{ shipment_id: string; step: number; arm: string; at: number }>(
-    `select t.shipment_id, t.step, m.arm, coalesce(m.sent_at, m.updated_at) as at
+  const rows = await db.rawAll<{ shipment_id: string; step: number; arm: string; at: number; planned: number }>(
+    `select t.shipment_id, t.step, m.arm, coalesce(m.sent_at, m.updated_at) as at, m.send_at as planned
        from timing_decisions t join messages m on m.tenant_id = t.tenant_id and m.id = t.message_id
       where t.campaign_id = ? order by t.shipment_id, t.step`,
     [campaignId],
   );
-  const sends = new Map<string, { arm: string; at: number[] }>();
+  const sends = new Map<string, { arm: string; at: number[]; planned: number[] }>();
   for (const r of rows) {
-    const s = sends.get(r.shipment_id) ?? { arm: r.arm, at: [] };
+    const s = sends.get(r.shipment_id) ?? { arm: r.arm, at: [], planned: [] };
     s.at[r.step - 1] = r.at;
+    s.planned[r.step - 1] = r.planned;
     sends.set(r.shipment_id, s);
   }
   // An SMS reply is handled at the next hourly run of the simulation.
@@ -77,9 +79,9 @@ export async function holdoutResult(
   let promptedActive = 0;
   for (const [shipment, s] of sends) {
     const t = truthOf.get(shipment);
-    const first = s.at[0];
-    if (!t || first === undefined) continue;
-    const inWindow = (at: number) => at >= first && at < first + window;
+    if (!t || s.at[0] === undefined) continue;
+    // As the app counts: within the window of any of the shipment's prompts, from its planned time.
+    const inWindow = (at: number) => s.planned.some((p) => at >= p && at < p + window);
     const own = t.own;
     let withPrompt = own ? { at: own.at, channel: own.channel } : null;
     for (const [i, at] of s.at.entries()) {

@@ -5,6 +5,7 @@
 // decision) and, for a bank, what the prompts caused on the activation page; in English and
 // Chinese, with no code or internal id on the page.
 import { describe, expect, it } from "vitest";
+import { experimentBody, experimentForm } from "../src/console/pages/experiment-form";
 import { codesIn, csrfOf, form, page, signIn } from "./console-helpers";
 import { drive } from "./drive";
 import { simulatorTenant } from "./harness";
@@ -207,10 +208,42 @@ describe("console: experiments", () => {
     );
     expect(en).toContain("Share who did visit, with its 95% range");
     expect(en).toContain("Control group (no marketing)");
-    expect(en).toMatch(/Among \d+ people, the messages caused about \d+ more conversions|No effect shown yet/);
+    expect(en).toMatch(
+      held.length >= 30 ? /Among \d+ people, the messages caused about \d+ more conversions/ : /Too few people yet/,
+    );
     expect(codesIn(en)).toEqual([]);
     const zh = await (await page(env, "/console/control-group?event=visit", cookie, "zh-CN")).text();
     expect(zh).toContain(`是今年（2026 年）的对照组：有 ${held.length} 条营销短信没有发给他们。`);
     expect(codesIn(zh)).toEqual([]);
+  });
+
+  it("keeps an after-delivery goal through the form: the default left blank, any other shown", () => {
+    const round = (goal: { event: string; within_days: number }) =>
+      experimentBody(
+        {
+          ...experimentForm({ arms: [{ name: "A", weight: 1 }], holdout: 0.2, goal }, "after_delivery", "card"),
+          item_kind: "card",
+        },
+        "after_delivery",
+      );
+    expect(
+      experimentForm(
+        { arms: [{ name: "A", weight: 1 }], holdout: 0.2, goal: { event: "card.activated", within_days: 14 } },
+        "after_delivery",
+        "card",
+      ).goal_event,
+    ).toBe("");
+    // Left blank, the API fills in the same default.
+    expect(round({ event: "card.activated", within_days: 14 })).toEqual({
+      arms: [{ name: "A", weight: 1 }],
+      holdout: 0.2,
+    });
+    expect(round({ event: "card.used", within_days: 14 })).toMatchObject({
+      goal: { event: "card.used", within_days: 14 },
+    });
+    // The default event over other days keeps those days.
+    expect(round({ event: "card.activated", within_days: 7 })).toMatchObject({
+      goal: { event: "card.activated", within_days: 7 },
+    });
   });
 });

@@ -100,7 +100,7 @@ describe("the workspace control group", () => {
     expect(r.difference.low).toBeLessThan(r.difference.difference);
     expect(r.effect.caused.value).toBe(Math.round(r.difference.difference * (400 - in2026.size)));
     expect(r.effect.words.en).toMatch(
-      /^(Among \d+ people, the messages caused about \d+ more conversions|No effect shown yet)/,
+      in2026.size >= 30 ? /^Among \d+ people, the messages caused about \d+ more conversions/ : /^Too few people yet/,
     );
     expect(r.marketing_cost).toBeGreaterThan(0);
     expect((await t.client.get("/v1/reports/control-group?event=visit&year=2030")).status).toBe(422);
@@ -120,5 +120,15 @@ describe("the workspace control group", () => {
     const later = (await t.client.get(`/v1/messages?campaign_id=${winter}&limit=500`)).body.data as any[];
     const skipped = new Set(later.filter((x) => x.reason === "control_group").map((x) => x.customer_id));
     expect(skipped).toEqual(in2027);
+    // A new share in 2027 starts a new group; 2026 is still reported with the group it had.
+    const smaller = await t.client.patch("/v1/tenant", { control_group: { share: 0.05 } });
+    expect(smaller.body.control_group).toEqual({ share: 0.05, since: "2027-01-05T02:00:00.000Z" });
+    const past = (await t.client.get("/v1/reports/control-group?event=visit&year=2026")).body;
+    expect(past).toMatchObject({ share: 0.1, year: 2026, control_group: { customers: in2026.size } });
+    expect(past.everyone_else).toEqual(r.everyone_else);
+    await t.client.patch("/v1/tenant", { control_group: null });
+    expect((await t.client.get("/v1/tenant")).body.control_group).toBeNull();
+    expect((await t.client.get("/v1/reports/control-group?event=visit&year=2026")).body.share).toBe(0.1);
+    expect((await t.client.get("/v1/reports/control-group?event=visit&year=2025")).status).toBe(409);
   });
 });

@@ -21,14 +21,16 @@ export async function drive(env: TestEnv, until: string | number, onStep?: () =>
     const now = env.clock.now().getTime();
     const [row] = await env.db.rawAll<{ next: number | null }>(
       `select min(t) as next from (
-         select min(next_occurrence_at) - ${HORIZON_MS} as t from campaigns where status in ('scheduled', 'running')
+         select min(case when next_occurrence_at - ${HORIZON_MS} > ${now} then next_occurrence_at - ${HORIZON_MS}
+           else next_occurrence_at end) as t from campaigns where status in ('scheduled', 'running')
          union all select min(due_at) from messages where status in ('planned', 'queued')
          union all select min(valid_until) from messages where status in ('planned', 'queued'))`,
       [],
     );
     const next = row?.next ?? null;
-    // Something due that is not yet acted on (a rollout looked at before its decision time)
-    // moves the clock a second a step, never past the end.
+    // A campaign the planner looked at ahead and left (a rollout waits for its decision time)
+    // moves the clock to its time; anything due but not acted on, a second a step. Never past
+    // the end.
     const to = next === null ? null : Math.max(next, now + 1000);
     if (to === null || to > end) break;
     env.clock.set(to);

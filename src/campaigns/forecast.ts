@@ -121,7 +121,7 @@ export async function forecast(ctx: Ctx & { library: TemplateLibrary }, id: stri
 
   // Exclusions, in the order the dispatcher checks them.
   const count = async (extra: SQL, from?: SQL): Promise<Counted> => {
-    const cg = tenant.controlGroup;
+    const cg = tenant.controlGroup?.share ? tenant.controlGroup : null;
     const control = cg
       ? controlGroupSql(cg.share, ctx.tenantId, localDate(now, tenant.timeZone).year, "c.id")
       : undefined;

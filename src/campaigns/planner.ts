@@ -3,7 +3,7 @@
 // never holds the write lock for long. Each chunk is guarded by the campaign's plan cursor, so a
 // planner run twice, two at once, or one that restarts half-way never plans a message twice.
 
-import { and, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
+import { and, inArray, lte, type SQL, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { Ctx } from "../context";
 import { type CampaignRow, campaigns, type Experiment, type Rollout, type RolloutState } from "../db/schema";
@@ -14,7 +14,7 @@ import { campaignEvent } from "../webhooks-out/events";
 import { planAfterDelivery } from "./after-delivery";
 import { planDateCampaign } from "./date-planner";
 import type { PlanDeps } from "./pass";
-import { decideRollout } from "./rollout";
+import { decideOnce } from "./rollout";
 import { audienceSql, DATE_KINDS } from "./service";
 import { completeCampaign, FINISHED, finishedCampaigns } from "./store";
 
@@ -52,13 +52,15 @@ export async function planCampaigns(deps: PlanDeps, opts: { horizonMs?: number; 
  * holdout (the rest are left out), then when the wait is over the decision, and the winner to
  * the rest. The decision is written once, whichever planner gets there first.
  */
-async function planRollout(deps: PlanDeps, c: CampaignRow, chunk: number): Promise<number> {
+async function planRollout(deps: PlanDeps, row: CampaignRow, chunk: number): Promise<number> {
+  let c = row;
   const x = c.experiment as Experiment;
   const ro = x.rollout as Rollout;
   const now = deps.clock.now().getTime();
   const arm = sql.raw(armSql(x, c.id, "c.id"));
   if (!c.rollout) {
-    const decideAt = (c.nextOccurrenceAt ?? now) + ro.wait_hours * 3_600_000;
+    // The wait counts from the send time, or from now when that has passed.
+    const decideAt = Math.max(c.nextOccurrenceAt ?? now, now) + ro.wait_hours * 3_600_000;
     return planOccurrence(deps, c, chunk, {
       where: sql`${arm} <> ${REST}`,
       next: decideAt,
@@ -67,30 +69,12 @@ async function planRollout(deps: PlanDeps, c: CampaignRow, chunk: number): Promi
   }
   // Not before its time: the planner looks a few minutes ahead.
   if (c.rollout.decide_at > now) return 0;
-  let state = c.rollout;
-  if (state.winner === undefined) {
-    const ctx: Ctx = { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId: c.tenantId };
-    state = await decideRollout(ctx, c, now);
-    await deps.db.batch([
-      deps.db.orm
-        .update(campaigns)
-        .set({ rollout: state, updatedAt: now })
-        .where(
-          and(
-            eq(campaigns.tenantId, c.tenantId),
-            eq(campaigns.id, c.id),
-            sql`json_extract(${campaigns.rollout}, '$.winner') is null`,
-          ),
-        ),
-    ]);
-    // Another planner's decision, if it wrote first.
-    const [row] = await deps.db.orm
-      .select({ rollout: campaigns.rollout })
-      .from(campaigns)
-      .where(and(eq(campaigns.tenantId, c.tenantId), eq(campaigns.id, c.id)));
-    state = row?.rollout ?? state;
+  if (c.rollout.winner === undefined) {
+    const decided = await decideOnce(deps, c, now);
+    if (!decided) return 0;
+    c = decided;
   }
-  const winner = x.arms.find((a) => a.name === state.winner);
+  const winner = x.arms.find((a) => a.name === c.rollout?.winner);
   return planOccurrence(deps, c, chunk, { where: sql`${arm} = ${REST}`, winner, next: null });
 }
 

@@ -4,10 +4,57 @@
 // the rollout's `if_unclear` says whether the best-looking arm or the first goes to the rest.
 // The figures it was chosen on are kept with the decision.
 
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
-import type { CampaignRow, RolloutState } from "../db/schema";
+import { type CampaignRow, campaigns, type RolloutState } from "../db/schema";
 import { round4 } from "../lib/numbers";
 import { armRates, compareArms } from "./arms";
+import type { PlanDeps } from "./pass";
+import { rolloutTestProgress } from "./store";
+
+/** How often a rollout whose test is still going out looks again. */
+const RECHECK_MS = 15 * 60_000;
+
+/**
+ * The decision, once: the wait counts from when the last test message settled (a test held by
+ * quiet hours or a pause is judged only after its own wait), so it is put off while any is
+ * still to go. The winner is written with the rest's send time (now) by whichever planner gets
+ * there first, while the campaign still runs. The campaign as it then is, or null when the
+ * decision was put off or the campaign no longer runs.
+ */
+export async function decideOnce(deps: PlanDeps, c: CampaignRow, now: number): Promise<CampaignRow | null> {
+  const wait = (c.experiment?.rollout?.wait_hours ?? 0) * 3_600_000;
+  if (!c.rollout) return null;
+  const mine = and(
+    eq(campaigns.tenantId, c.tenantId),
+    eq(campaigns.id, c.id),
+    inArray(campaigns.status, ["scheduled", "running"]),
+    sql`json_extract(${campaigns.rollout}, '$.winner') is null`,
+    c.nextOccurrenceAt === null ? sql`next_occurrence_at is null` : eq(campaigns.nextOccurrenceAt, c.nextOccurrenceAt),
+  );
+  const [progress] = await rolloutTestProgress(deps.db, c.tenantId, c.id);
+  const after =
+    (progress?.unsettled ?? 0) > 0 ? now + RECHECK_MS : progress?.last ? Math.max(progress.last + wait, now) : now;
+  if (after > now) {
+    await deps.db.batch([
+      deps.db.orm
+        .update(campaigns)
+        .set({ rollout: { ...c.rollout, decide_at: after }, nextOccurrenceAt: after })
+        .where(mine),
+    ]);
+    return null;
+  }
+  const ctx: Ctx = { db: deps.db, clock: deps.clock, ids: deps.ids, tenantId: c.tenantId };
+  const state = await decideRollout(ctx, c, now);
+  await deps.db.batch([
+    deps.db.orm.update(campaigns).set({ rollout: state, nextOccurrenceAt: now, updatedAt: now }).where(mine),
+  ]);
+  const [row] = await deps.db.orm
+    .select()
+    .from(campaigns)
+    .where(and(eq(campaigns.tenantId, c.tenantId), eq(campaigns.id, c.id)));
+  return row?.rollout?.winner !== undefined && (row.status === "scheduled" || row.status === "running") ? row : null;
+}
 
 export async function decideRollout(ctx: Ctx, c: CampaignRow, now: number): Promise<RolloutState> {
   const x = c.experiment;

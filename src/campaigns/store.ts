@@ -223,18 +223,20 @@ export type ArmCounts = {
   price: number;
 };
 
-/** When a message's conversion window opens: once it settled, whatever became of it. */
-const SETTLED =
-  "case when m.status in ('planned', 'queued', 'sending') then null else coalesce(m.sent_at, m.updated_at) end";
-/** The goal event, within the window of one of the customer's messages (`m`) of the campaign. */
+/**
+ * The goal event, within the window of one of the customer's messages (`m`) of the campaign.
+ * The window opens at the message's planned time, in every arm alike: a held-out message is
+ * skipped on time, while a sent one may wait for quiet hours, a cap or a pause, and opening it
+ * at the send would give the messaged less time to convert than the held out.
+ */
 const IN_WINDOW = `exists (select 1 from events e where e.tenant_id = m.tenant_id and e.customer_id = m.customer_id
-  and e.type = ? and e.occurred_at >= ${SETTLED} and e.occurred_at < ${SETTLED} + ?)`;
+  and e.type = ? and e.occurred_at >= m.send_at and e.occurred_at < m.send_at + ?)`;
 
 /**
  * A campaign's experiment arms: customers planned, sent, delivered, who clicked a tracked link,
- * replied, and who did the goal event within the window of their message. The window opens when
- * the message was settled, whatever became of it: sent, held out, or skipped for a reason of its
- * own (an opt-out). Every customer assigned counts in their arm, as assigned, or the arms would
+ * replied (an answer, not an opt-out or HELP), and who did the goal event within the window of
+ * their message, whatever became of it: sent, held out, or skipped for a reason of its own (an
+ * opt-out). Every customer assigned counts in their arm, as assigned, or the arms would
  * differ by more than the message: the holdout keeps its opted-out members, so must the others.
  */
 export async function armCounts(
@@ -250,7 +252,8 @@ export async function armCounts(
             count(distinct case when exists (select 1 from links l where l.tenant_id = m.tenant_id and l.message_id = m.id
               and l.clicks > 0) then m.customer_id end) as clicked,
             count(distinct case when exists (select 1 from inbound_messages i where i.tenant_id = m.tenant_id
-              and i.customer_id = m.customer_id and i.campaign_id = m.campaign_id) then m.customer_id end) as replied,
+              and i.customer_id = m.customer_id and i.campaign_id = m.campaign_id
+              and i.step in ('conversation', 'keyword', 'inbox')) then m.customer_id end) as replied,
             ${goal ? `count(distinct case when ${IN_WINDOW} then m.customer_id end)` : "0"} as converted,
             coalesce(sum(m.price_micros), 0) as price
        from messages m where m.tenant_id = ? and m.campaign_id = ? and m.arm is not null
@@ -273,9 +276,22 @@ export async function armGoalChannels(
     `select m.arm as arm, coalesce(json_extract(e.properties, '$.channel'), '') as channel,
             count(distinct m.customer_id) as n
        from messages m join events e on e.tenant_id = m.tenant_id and e.customer_id = m.customer_id and e.type = ?
-        and e.occurred_at >= ${SETTLED} and e.occurred_at < ${SETTLED} + ?
+        and e.occurred_at >= m.send_at and e.occurred_at < m.send_at + ?
       where m.tenant_id = ? and m.campaign_id = ? and m.arm is not null
       group by 1, 2 order by 1, 2`,
     [goal.event, goal.within_days * 86_400_000, tenantId, campaignId],
+  );
+}
+
+/**
+ * A rollout's test: its messages not yet settled (waiting for quiet hours, a pause, the
+ * provider), and when the last one settled (sent, or skipped).
+ */
+export async function rolloutTestProgress(db: Database, tenantId: string, campaignId: string) {
+  return db.rawAll<{ unsettled: number | null; last: number | null }>(
+    `select sum(status in ('planned', 'queued', 'sending')) as unsettled,
+            max(case when status not in ('planned', 'queued', 'sending') then coalesce(sent_at, updated_at) end) as last
+       from messages where tenant_id = ? and campaign_id = ? and arm is not null and arm <> 'rest'`,
+    [tenantId, campaignId],
   );
 }

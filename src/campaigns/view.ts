@@ -1,6 +1,11 @@
 // A campaign as the API shows it.
-import type { CampaignRow } from "../db/schema";
+import type { CampaignRow, Experiment } from "../db/schema";
 import { iso } from "../lib/time";
+
+/** The experiment without the hash version it is planned with (the planner's business). */
+function publicExperiment({ hash: _hash, ...x }: Experiment) {
+  return x;
+}
 
 export const PRIORITY_NAME = ["low", "normal", "high"] as const;
 
@@ -24,7 +29,7 @@ export function campaignView(c: CampaignRow) {
     next_occurrence_at: iso(c.nextOccurrenceAt),
     valid_for_hours: c.validForMs === null ? null : c.validForMs / 3_600_000,
     track_links: c.trackLinks,
-    experiment: c.experiment ?? null,
+    experiment: c.experiment ? publicExperiment(c.experiment) : null,
     response: c.response ?? null,
     planned: c.planned,
     reason: c.reason,

@@ -41,7 +41,7 @@ export const tenants = sqliteTable("tenants", {
    * A share of customers who get no marketing at all, chosen again each calendar year, and since
    * when (its reports start there); null = none.
    */
-  controlGroup: text("control_group", { mode: "json" }).$type<{ share: number; since: number } | null>(),
+  controlGroup: text("control_group", { mode: "json" }).$type<ControlGroup | null>(),
   /** Two-way settings: extra compliance words, help text, inbox categories, SLAs (inbound/settings.ts). */
   inbound: text("inbound", { mode: "json" }).$type<Partial<InboundSettings>>().notNull().default({}),
   /** The lead-time model's settings: minimum samples, window, activation proxy bound (shipments/settings.ts). */
@@ -829,6 +829,16 @@ export const inboxItems = sqliteTable(
   ],
 );
 
+/**
+ * The workspace's control group: its share now (0: none) since when, and the earlier shares with
+ * the time each ended, so a past year is reported with the group it had.
+ */
+export type ControlGroup = {
+  share: number;
+  since: number;
+  past?: { share: number; since: number; until: number }[];
+};
+
 /** A campaign's experiment: its arms by weight, each with the template or values it changes. */
 export type Experiment = {
   arms: {
@@ -845,6 +855,8 @@ export type Experiment = {
   goal?: { event: string; within_days: number };
   /** Broadcasts: the arms to a test share first, then the winner by `metric` to the rest. */
   rollout?: Rollout;
+  /** 1: planned with the first, unsquared hash (kept so its customers stay in their arms). */
+  hash?: number;
 };
 
 export type Rollout = {

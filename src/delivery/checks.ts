@@ -72,8 +72,11 @@ export function recipientExclusionSql(kind: string, controlGroup?: string): stri
   const arms = RECIPIENT_CHECKS.filter((r) => !r.marketingOnly || kind === "marketing").map(
     (r) => `when ${r.sql} then '${r.reason}'`,
   );
-  // The control group is checked first at send time, as here.
-  if (controlGroup && kind === "marketing") arms.unshift(`when ${controlGroup} then 'control_group'`);
+  // The control group is checked after consent and before the number, as at send time.
+  if (controlGroup && kind === "marketing") {
+    const at = RECIPIENT_CHECKS.filter((r) => r.marketingOnly).length;
+    arms.splice(at, 0, `when ${controlGroup} then 'control_group'`);
+  }
   return `case ${arms.join(" ")} else '' end`;
 }
 
@@ -192,15 +195,17 @@ const controlGroup: SendCheck = {
   name: "control group",
   check: ({ m, env, now }) => {
     const cg = env?.tenant.controlGroup;
-    if (!cg || m.kind !== "marketing" || m.isReply) return null;
+    if (!cg || cg.share <= 0 || m.kind !== "marketing" || m.isReply) return null;
     const year = localDate(now, env.tenant.timeZone).year;
     return inControlGroup(cg.share, env.tenant.id, year, m.customerId) ? skip("skipped", "control_group") : null;
   },
 };
 
+// The control group after the pause (a paused campaign's message is held, not skipped), the
+// deletion, the validity and consent (those are skipped for their own reasons, not counted as
+// held back by the group), and before quiet hours.
 export const BEFORE_RENDER: readonly SendCheck[] = [
   holdout,
-  controlGroup,
   campaignCancelled,
   alreadyConverted,
   shipmentReturned,
@@ -208,6 +213,7 @@ export const BEFORE_RENDER: readonly SendCheck[] = [
   customerDeleted,
   validity,
   consent,
+  controlGroup,
   quietHours,
   phoneNumber,
   channel,

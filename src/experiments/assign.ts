@@ -9,8 +9,17 @@ const P = 1_000_003;
 const CHARS = 8;
 
 export type Arm = { name: string; weight: number };
-/** `rollout.test_share`: the arms share only that part of the rest; everyone beyond is REST. */
-export type Design = { arms: Arm[]; holdout: number; rollout?: { test_share: number } | undefined };
+/**
+ * `rollout.test_share`: the arms share only that part of the rest; everyone beyond is REST.
+ * `hash`: 1 for experiments planned before the weighted sum was squared (they keep their
+ * assignment); missing for every later one.
+ */
+export type Design = {
+  arms: Arm[];
+  holdout: number;
+  rollout?: { test_share: number } | undefined;
+  hash?: number | undefined;
+};
 export const HOLDOUT = "holdout";
 /** A rollout's customers outside its test: they get the winner once it is chosen. */
 export const REST = "rest";
@@ -30,8 +39,10 @@ function fnv(text: string): number {
   return h;
 }
 
+export type Hash = { weights: number[]; salt: number; squared: boolean };
+
 /** The campaign's hash: weights of the id's last characters (powers of its multiplier) and a salt. */
-export function campaignHash(campaignId: string): { weights: number[]; salt: number } {
+export function campaignHash(campaignId: string, version = 2): Hash {
   const h = fnv(campaignId);
   // A multiplier in [2, P-1]: different for each campaign, so each gets its own order.
   const m = 2 + (h % (P - 3));
@@ -43,7 +54,7 @@ export function campaignHash(campaignId: string): { weights: number[]; salt: num
     weights.push(w);
     w = (w * m) % P;
   }
-  return { weights, salt: fnv(`${campaignId}#salt`) % P };
+  return { weights, salt: fnv(`${campaignId}#salt`) % P, squared: version >= 2 };
 }
 
 /**
@@ -52,21 +63,23 @@ export function campaignHash(campaignId: string): { weights: number[]; salt: num
  * audience's arms lopsided (71 against 26 in a test of 97); squaring it modulo P breaks the
  * stride, and small audiences split as evenly as by chance.
  */
-export function bucketOf(hash: { weights: number[]; salt: number }, customerId: string): number {
+export function bucketOf(hash: Hash, customerId: string): number {
   let f = hash.salt;
   for (let i = 0; i < CHARS; i++) {
     const at = customerId.length - 1 - i;
     f = (f + (at >= 0 ? customerId.charCodeAt(at) : 0) * (hash.weights[i] as number)) % P;
   }
-  return ((f * f + hash.salt) % P) / P;
+  return hash.squared ? ((f * f + hash.salt) % P) / P : f / P;
 }
 
 /** The same place, as SQL over a customer id column (SQLite and D1: integers, unicode(), substr()). */
-export function bucketSql(hash: { weights: number[]; salt: number }, column: string): string {
+export function bucketSql(hash: Hash, column: string): string {
   const terms = hash.weights.map((w, i) => `coalesce(unicode(substr(${column}, -${i + 1}, 1)), 0) * ${w}`);
-  // Each term is below 2^17 × 2^20 and the square below 2^40: all far inside 64-bit integers.
+  // A term is below 2^21 (a code point) × 2^20, their sum below 2^44 and the square of the
+  // reduced sum below 2^40: all far inside 64-bit integers. Ids are ASCII, where JavaScript's
+  // UTF-16 units and SQLite's characters are the same.
   const f = `((${hash.salt} + ${terms.join(" + ")}) % ${P})`;
-  return `((${f} * ${f} + ${hash.salt}) % ${P}) * 1.0 / ${P}`;
+  return hash.squared ? `((${f} * ${f} + ${hash.salt}) % ${P}) * 1.0 / ${P}` : `${f} * 1.0 / ${P}`;
 }
 
 /** The arm a place falls in: the holdout share first, then the arms by their weights. */
@@ -84,12 +97,12 @@ export function armAt(design: Design, u: number): string {
 }
 
 export function armOf(design: Design, campaignId: string, customerId: string): string {
-  return armAt(design, bucketOf(campaignHash(campaignId), customerId));
+  return armAt(design, bucketOf(campaignHash(campaignId, design.hash), customerId));
 }
 
 /** The arm as a SQL case over the bucket (the same edges as armAt). */
 export function armSql(design: Design, campaignId: string, column: string): string {
-  const u = bucketSql(campaignHash(campaignId), column);
+  const u = bucketSql(campaignHash(campaignId, design.hash), column);
   const total = design.arms.reduce((s, a) => s + a.weight, 0);
   const whens: string[] = [];
   const end = armsEnd(design);

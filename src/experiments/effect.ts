@@ -5,6 +5,7 @@
 // more than that interval.
 
 import { differenceOf, type Rate, rateOf } from "./stats";
+import { MIN_PER_ARM } from "./verdict";
 
 export type Range = { value: number; low: number; high: number };
 export type ChannelEffect = { channel: string; arm_rate: number | null; holdout_rate: number | null } & Range;
@@ -58,11 +59,20 @@ export function effectOf(
     cost.amount > 0 && caused.value > 0 && caused.high > 0
       ? { value: per(caused.value), low: per(caused.high), high: caused.low > 0 ? per(caused.low) : null }
       : null;
-  const shown = caused.low > 0 || caused.high < 0;
+  // Judged as the verdict judges the same difference: enough people in both, and an interval
+  // (before rounding) that leaves out zero.
+  const shown = arm.n >= MIN_PER_ARM && holdout.n >= MIN_PER_ARM && (d.low > 0 || d.high < 0);
   const fmt = (x: number, lang: string) => Math.abs(x).toLocaleString(lang);
   const en: string[] = [];
   const zh: string[] = [];
-  if (!shown) {
+  if (arm.n < MIN_PER_ARM || holdout.n < MIN_PER_ARM) {
+    en.push(
+      `Too few people yet to say what the messages caused: ${n.toLocaleString("en")} got them and ${holdout.n.toLocaleString("en")} were held back; at least ${MIN_PER_ARM} of each are needed.`,
+    );
+    zh.push(
+      `人数还太少，无法判断短信带来了什么：${n.toLocaleString("zh-CN")} 人收到，${holdout.n.toLocaleString("zh-CN")} 人留作对照；每组至少需要 ${MIN_PER_ARM} 人。`,
+    );
+  } else if (!shown) {
     en.push(
       `No effect shown yet: between ${caused.low.toLocaleString("en")} and ${caused.high.toLocaleString("en")} conversions among ${n.toLocaleString("en")} people (95% interval), which includes none.`,
     );

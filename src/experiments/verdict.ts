@@ -12,7 +12,7 @@ export type Verdict = {
 };
 
 /** Arms fewer than this are never judged, whatever the interval says. */
-const MIN_PER_ARM = 30;
+export const MIN_PER_ARM = 30;
 /** The difference the "how many more" estimate is for, in points, unless the one seen is larger. */
 const DETECT_POINTS = 2;
 

@@ -3,7 +3,7 @@
 // none; the difference with its interval, and what all the year's marketing caused and cost.
 
 import type { Ctx } from "../context";
-import { controlGroupSql } from "../experiments/control";
+import { controlGroupSql, groupDuring } from "../experiments/control";
 import { effectOf } from "../experiments/effect";
 import { differenceOf, rateOf } from "../experiments/stats";
 import { ConflictError, ValidationError } from "../lib/errors";
@@ -16,17 +16,22 @@ const r4 = (x: number | null) => (x === null ? null : round4(x));
 
 export async function controlGroupReport(ctx: Ctx, q: { event: string; year?: number | undefined }) {
   const tenant = await getTenantRow(ctx.db, ctx.tenantId);
-  const cg = tenant.controlGroup;
-  if (!cg) throw new ConflictError("This workspace has no control group: set control_group on the workspace first");
   const now = ctx.clock.now();
   const today = localDate(now, tenant.timeZone);
   const year = q.year ?? today.year;
   if (year > today.year) throw ValidationError.field("year", "is in the future");
-  // From the year's start, or from when the group was set, if later: before it, its members
-  // got marketing like everyone else.
-  const from = Math.max(zonedInstant({ year, month: 1, day: 1 }, 0, 0, tenant.timeZone).getTime(), cg.since);
-  // The whole year: what has happened so far counts, up to this moment.
-  const to = zonedInstant({ year: year + 1, month: 1, day: 1 }, 0, 0, tenant.timeZone).getTime();
+  // The year in the workspace's zone, as far as the group it had covers it (the latest one, when
+  // its share changed): before the group was set, its members got marketing like everyone else.
+  const yearStart = zonedInstant({ year, month: 1, day: 1 }, 0, 0, tenant.timeZone).getTime();
+  const yearEnd = zonedInstant({ year: year + 1, month: 1, day: 1 }, 0, 0, tenant.timeZone).getTime();
+  const cg = groupDuring(tenant.controlGroup ?? null, yearStart, yearEnd);
+  if (!cg)
+    throw new ConflictError(
+      q.year === undefined
+        ? "This workspace has no control group: set control_group on the workspace first"
+        : `This workspace had no control group in ${year}`,
+    );
+  const { from, to } = cg;
   const rows = await controlGroupCounts(
     ctx.db,
     ctx.tenantId,

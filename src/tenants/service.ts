@@ -13,6 +13,7 @@ import { localDate, monthOf, nextMonth } from "../lib/time";
 import { validationErrorFrom } from "../lib/zod-errors";
 import { recheckQuietHours } from "../outbox/moves";
 import { resolveDeliveryModel } from "../shipments/settings";
+import { changedGroup } from "../experiments/control";
 import { type TenantInput, TenantInputSchema, type TenantPatch } from "./schemas";
 import { getTenantRow, planFor } from "./store";
 
@@ -32,9 +33,10 @@ function toView(row: TenantRow, plan: Plan, pending: { effective_month: string; 
     compose: resolveCompose(row.compose),
     monthly_segment_cap: row.monthlySegmentCap,
     frequency_cap: row.frequencyCap ?? null,
-    control_group: row.controlGroup
-      ? { share: row.controlGroup.share, since: new Date(row.controlGroup.since).toISOString() }
-      : null,
+    control_group:
+      row.controlGroup && row.controlGroup.share > 0
+        ? { share: row.controlGroup.share, since: new Date(row.controlGroup.since).toISOString() }
+        : null,
     inbound: resolveInbound(row.inbound),
     delivery_model: resolveDeliveryModel(row.deliveryModel),
     created_at: new Date(row.createdAt).toISOString(),
@@ -125,14 +127,9 @@ export async function updateTenant(ctx: Ctx, patch: TenantPatch) {
         }),
         ...(fields.monthly_segment_cap !== undefined && { monthlySegmentCap: fields.monthly_segment_cap }),
         ...(fields.frequency_cap !== undefined && { frequencyCap: fields.frequency_cap }),
-        // A new share is a new group: its reports start now.
+        // A new share is a new group: its reports start now, and the old one is kept for theirs.
         ...(fields.control_group !== undefined && {
-          controlGroup:
-            fields.control_group === null
-              ? null
-              : fields.control_group.share === row.controlGroup?.share
-                ? row.controlGroup
-                : { share: fields.control_group.share, since: now.getTime() },
+          controlGroup: changedGroup(row.controlGroup ?? null, fields.control_group?.share ?? null, now.getTime()),
         }),
         updatedAt: now.getTime(),
       })

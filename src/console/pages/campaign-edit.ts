@@ -152,7 +152,7 @@ export function formOfCampaign(c: CampaignView, timeZone: string): Record<string
       cancel_on: (t.cancel_on ?? []).join(", "),
     });
   }
-  Object.assign(f, experimentForm(c.experiment, c.kind));
+  Object.assign(f, experimentForm(c.experiment, c.kind, t.item_kind));
   if (c.kind === "after_delivery") {
     Object.assign(f, {
       item_kind: t.item_kind ?? "card",

@@ -2,6 +2,9 @@
 // share held back with no message, what counts as converting, and (broadcasts) a test first
 // with the better version to everyone else. Also the way back, from a stored experiment to
 // these fields, and whether the form can show a stored one at all.
+import { DEFAULT_GOAL_DAYS } from "../../campaigns/experiment";
+import type { ItemKind } from "../../db/schema";
+import { CONVERSION_EVENT } from "../../shipments/conversion";
 import { Field, type Option, Select } from "../fields";
 import { fill, term, type Words } from "../i18n";
 
@@ -49,11 +52,18 @@ export function experimentBody(f: Record<string, string>, kind: string): Record<
       ...(f.b_template && { template: f.b_template }),
       ...(Object.keys(values).length > 0 && { variables: values }),
     });
-  const event = f.goal_event?.trim();
+  // An after-delivery campaign without an event of its own counts its item's conversion; the
+  // days still apply.
+  const days = Number(f.goal_days || "7");
+  const event =
+    f.goal_event?.trim() ||
+    (kind === "after_delivery" && days !== DEFAULT_GOAL_DAYS
+      ? CONVERSION_EVENT[(f.item_kind || "card") as ItemKind]
+      : undefined);
   return {
     arms,
     holdout,
-    ...(event && { goal: { event, within_days: Number(f.goal_days || "7") } }),
+    ...(event && { goal: { event, within_days: days } }),
     ...(rollout && {
       rollout: {
         test_share: Number(f.test_share || "0.2"),
@@ -84,7 +94,11 @@ export function experimentShowable(x: ExperimentView | null | undefined): boolea
 }
 
 /** A stored experiment as the form's fields. */
-export function experimentForm(x: ExperimentView | null | undefined, kind: string): Record<string, string> {
+export function experimentForm(
+  x: ExperimentView | null | undefined,
+  kind: string,
+  itemKind?: string,
+): Record<string, string> {
   if (!x) return {};
   const b = x.arms.find((a) => a.name === "B");
   return {
@@ -94,8 +108,14 @@ export function experimentForm(x: ExperimentView | null | undefined, kind: strin
       .map(([k, v]) => `${k}=${String(v)}`)
       .join("\n"),
     holdout: String(x.holdout),
-    // An after-delivery campaign's default goal is not typed in, so it is not shown as typed.
-    goal_event: kind === "after_delivery" && x.goal?.within_days === 14 ? "" : (x.goal?.event ?? ""),
+    // An after-delivery campaign's default goal (its item's conversion within 14 days) is not
+    // typed in, so it is not shown as typed; any other goal is.
+    goal_event:
+      kind === "after_delivery" &&
+      x.goal?.within_days === DEFAULT_GOAL_DAYS &&
+      x.goal.event === CONVERSION_EVENT[(itemKind ?? "card") as ItemKind]
+        ? ""
+        : (x.goal?.event ?? ""),
     goal_days: String(x.goal?.within_days ?? 7),
     ...(x.rollout && {
       rollout: "on",
@@ -147,7 +167,14 @@ export function ExperimentFields(props: { w: Words; kind: string; form: Record<s
           <input id="goal_event" name="goal_event" maxlength={64} placeholder="booking" value={f.goal_event ?? ""} />
         </Field>
         <Field id="goal_days" label={w.xGoalDays}>
-          <input id="goal_days" name="goal_days" type="number" min={1} max={90} value={f.goal_days ?? "7"} />
+          <input
+            id="goal_days"
+            name="goal_days"
+            type="number"
+            min={1}
+            max={90}
+            value={f.goal_days ?? (kind === "after_delivery" ? String(DEFAULT_GOAL_DAYS) : "7")}
+          />
         </Field>
       </div>
       <p class="muted">{kind === "after_delivery" ? w.xGoalHintDelivery : w.xGoalHint}</p>

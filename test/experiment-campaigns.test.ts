@@ -108,6 +108,7 @@ describe("campaign experiments", () => {
     expect(arm("B")).toMatchObject({ audience: byArm("B").length, converted: 12 });
     expect(arm("holdout")).toMatchObject({ audience: byArm("holdout").length, sent: 0, converted: 1 });
     expect(arm("B").converted_rate.low).toBeLessThan(arm("B").converted_rate.rate);
+    expect(x.comparisons.map((k: any) => `${k.arm}/${k.against}`)).toEqual(["A/holdout", "B/holdout", "B/A"]);
     const bVsHoldout = x.comparisons.find((k: any) => k.arm === "B" && k.against === "holdout");
     expect(bVsHoldout.difference).toBeGreaterThan(0.2);
     // The hash puts about 20 members in the holdout and 30 in each arm (customer ids are random):

@@ -1,6 +1,6 @@
 // A campaign experiment's results: per arm, who was in it and what they did, the rate of the
 // experiment's measure with its 95 % interval, and each comparison (every arm against the
-// holdout, and against the first arm) with its interval, p-value and verdict in plain words.
+// holdout, and against every earlier arm) with its interval, p-value and verdict in plain words.
 // Against the holdout, what the messages caused: conversions, by channel, and their cost.
 
 import type { Ctx } from "../context";
@@ -89,7 +89,6 @@ export async function armResults(ctx: Ctx, c: CampaignRow, currency: string | nu
     );
     return { ...base, effect };
   };
-  const first = x.arms[0]?.name as string;
   const rest = byName.get(REST);
   return {
     measure,
@@ -114,7 +113,8 @@ export async function armResults(ctx: Ctx, c: CampaignRow, currency: string | nu
     }),
     comparisons: [
       ...(x.holdout > 0 ? x.arms.map((a) => vsHoldout(a.name)) : []),
-      ...x.arms.slice(1).map((a) => compareArms(measure, rates, a.name, first)),
+      // Every version against every earlier one: B against A, C against A and B…
+      ...x.arms.flatMap((a, i) => x.arms.slice(0, i).map((b) => compareArms(measure, rates, a.name, b.name))),
     ],
     rollout: x.rollout
       ? {

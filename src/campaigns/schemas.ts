@@ -376,7 +376,7 @@ export const StatsSchema = z
       .openapi({ description: "Its tracked short links; null when its messages carried none" }),
     experiment: z.unknown().nullable().openapi({
       description:
-        "Per arm (holdout included): audience, sent, delivered, clicked, converted (with a goal) and the measure's rate with its 95% interval; each arm against the holdout and the first arm: difference, interval, p-value and a verdict in English and Chinese. null without an experiment",
+        "Per arm (holdout included): audience, sent, delivered, clicked, replied, converted (with a goal), cost, shift_hours and the measure's rate with its 95% interval; each arm against the holdout (with `effect`: conversions caused, per channel, cost per conversion caused) and against every earlier arm: difference, interval, p-value and a verdict in English and Chinese; `rollout`: where a rollout stands or what it chose. null without an experiment",
     }),
   })
   .openapi("CampaignStats");

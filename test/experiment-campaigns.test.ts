@@ -540,4 +540,66 @@ describe("campaign experiments", () => {
     expect(Date.parse(done.decided_at)).toBeGreaterThanOrEqual(Date.parse("2026-12-08T04:00:00Z"));
     expect(await rollout(cancelled)).toMatchObject({ winner: null, decided_at: null, rest: { audience: 0 } });
   });
+
+  it("keeps a send-time arm's shift when the lead-time model re-times its prompts", async () => {
+    const env = await setup("2026-03-01T02:00:00Z");
+    const t = await tenant(env, { locale: "en" });
+    await t.client.post("/v1/channels", { name: "Sim", provider: "simulator", config: {}, default: true });
+    const people: string[] = [];
+    for (let i = 0; i < 70; i++)
+      people.push(
+        (await t.client.post("/v1/customers", { phone: `+86138011${30000 + i}`, consent: { state: "subscribed" } }))
+          .body.id,
+      );
+    const p = await t.client.post("/v1/campaigns", {
+      name: "Prompt day",
+      kind: "after_delivery",
+      template: "card_activation_prompt",
+      variables: { activationUrl: "bank.example/activate" },
+      // No model yet: day 6 by default; then history says day 2.
+      after_delivery: { item_kind: "card", quantile: 0.8, default_days: 6 },
+      experiment: {
+        arms: [
+          { name: "A", weight: 1 },
+          { name: "B", weight: 1, shift_hours: 24 },
+        ],
+        holdout: 0,
+      },
+    });
+    await t.client.post(`/v1/campaigns/${p.body.id}/schedule`, {});
+    await t.client.post("/v1/shipments", {
+      shipments: people.slice(0, 30).map((id, i) => ({
+        customer_id: id,
+        reference: String(1000 + i),
+        courier: "SF",
+        region: "Shanghai",
+        shipped_at: "2026-03-01T02:00:00Z",
+      })),
+    });
+    await runPlan(env.deps);
+    const sendAt = async () => {
+      const list = (await t.client.get(`/v1/messages?campaign_id=${p.body.id}&limit=100`)).body.data as any[];
+      const at = (arm: string) => [...new Set(list.filter((m) => m.arm === arm).map((m) => Date.parse(m.send_at)))];
+      return { a: at("A"), b: at("B") };
+    };
+    const before = await sendAt();
+    expect(before.a).toHaveLength(1);
+    expect((before.b[0] as number) - (before.a[0] as number)).toBe(86_400_000);
+    // Forty cards from January, delivered two days after shipping.
+    await t.client.post("/v1/shipments", {
+      shipments: people.slice(30).map((id, i) => ({
+        customer_id: id,
+        reference: String(2000 + i),
+        courier: "SF",
+        region: "Shanghai",
+        shipped_at: `2026-01-${String(5 + (i % 20)).padStart(2, "0")}T02:00:00Z`,
+        delivered_at: `2026-01-${String(7 + (i % 20)).padStart(2, "0")}T07:00:00Z`,
+      })),
+    });
+    const refreshed = await t.client.post("/v1/reports/delivery/refresh", {});
+    expect(refreshed.body.retimed).toBe(30);
+    const after = await sendAt();
+    expect(after.a[0]).toBeLessThan(before.a[0] as number);
+    expect((after.b[0] as number) - (after.a[0] as number)).toBe(86_400_000);
+  });
 });

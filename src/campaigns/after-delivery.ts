@@ -213,7 +213,7 @@ async function writeChunk(
         due: Math.max(d.at, now),
         valid_until: c.validForMs === null ? null : d.at + c.validForMs,
         key: `cmp:${c.id}:S${s.id}:${d.step}`,
-        detail: explain(c, t, s, d),
+        detail: `${explain(c, t, s, planned)}${shift === 0 ? "" : `; arm ${armName} moves it ${arm?.shift_hours} h to ${new Date(d.at).toISOString().slice(0, 16)}Z`}`,
       });
       decisions.push({
         message_id: id,

@@ -30,11 +30,13 @@ export async function retimePrompts(ctx: Ctx): Promise<number> {
       const decisions = decide(t, model, list[0] as PlannedPrompt, 0);
       for (const r of list) {
         const d = decisions[r.step - 1];
-        if (!d || d.at === r.send_at || d.at <= now) continue;
+        // A send-time arm keeps its shift from the new day.
+        const at = d ? d.at + (c.experiment?.arms.find((a) => a.name === r.arm)?.shift_hours ?? 0) * 3_600_000 : 0;
+        if (!d || at === r.send_at || at <= now) continue;
         changes.push({
           id: r.message_id,
-          at: d.at,
-          valid_until: c.validForMs === null ? null : d.at + c.validForMs,
+          at,
+          valid_until: c.validForMs === null ? null : at + c.validForMs,
           ...decisionColumns(d),
           detail: `Re-timed after the model refreshed. ${explain(c, t, r, d)}`,
         });

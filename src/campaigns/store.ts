@@ -154,12 +154,12 @@ export async function latestResponseCounts(db: Database, tenantId: string, campa
 // --- Re-timing after-delivery prompts ---------------------------------------------------------
 
 /** A prompt still planned, with the shipment and customer it times by. */
-export type PlannedPrompt = PromptCandidate & { message_id: string; step: number; send_at: number };
+export type PlannedPrompt = PromptCandidate & { message_id: string; step: number; send_at: number; arm: string | null };
 
 /** An after-delivery campaign's prompts still planned and not marked late. */
 export async function plannedPrompts(db: Database, tenantId: string, campaignId: string) {
   return db.rawAll<PlannedPrompt>(
-    `select t.message_id, t.step, m.send_at, s.id, s.customer_id, s.courier, s.region, s.reference, s.shipped_at,
+    `select t.message_id, t.step, m.send_at, m.arm, s.id, s.customer_id, s.courier, s.region, s.reference, s.shipped_at,
          s.promised_days, c.time_zone as zone
        from timing_decisions t
        join messages m on m.tenant_id = t.tenant_id and m.id = t.message_id

@@ -13,7 +13,10 @@ const KEPT = 20;
 export function changedGroup(old: ControlGroup | null, share: number | null, now: number): ControlGroup | null {
   const next = share ?? 0;
   if ((old?.share ?? 0) === next) return old;
-  const past = [...(old?.past ?? []), ...(old && old.share > 0 ? [{ share: old.share, since: old.since, until: now }] : [])];
+  const past = [
+    ...(old?.past ?? []),
+    ...(old && old.share > 0 ? [{ share: old.share, since: old.since, until: now }] : []),
+  ];
   return { share: next, since: now, ...(past.length > 0 && { past: past.slice(-KEPT) }) };
 }
 

@@ -5,6 +5,7 @@ import type { Ctx } from "../context";
 import type { Database } from "../db/client";
 import { customers, type Plan, type TenantRow, tenantPlans, tenants } from "../db/schema";
 import { inList } from "../db/sql";
+import { changedGroup } from "../experiments/control";
 import { mergeInbound, resolveInbound } from "../inbound/settings";
 import type { Clock } from "../lib/clock";
 import { ConflictError } from "../lib/errors";
@@ -13,7 +14,6 @@ import { localDate, monthOf, nextMonth } from "../lib/time";
 import { validationErrorFrom } from "../lib/zod-errors";
 import { recheckQuietHours } from "../outbox/moves";
 import { resolveDeliveryModel } from "../shipments/settings";
-import { changedGroup } from "../experiments/control";
 import { type TenantInput, TenantInputSchema, type TenantPatch } from "./schemas";
 import { getTenantRow, planFor } from "./store";
 

@@ -53,16 +53,22 @@ function parent(names: string[]) {
   const rows = ran.map((name) => {
     const r = results[name] as Result & { peak_rss_mb: number };
     const rssTarget = typeof r.peak_rss_target_mb === "number" ? r.peak_rss_target_mb : Number.POSITIVE_INFINITY;
-    const ok = (r.better === "higher" ? r.value >= r.target : r.value <= r.target) && r.peak_rss_mb <= rssTarget;
+    const ok =
+      (r.better === "higher" ? r.value >= r.target : r.value <= r.target) &&
+      r.peak_rss_mb <= rssTarget &&
+      (r.target_ratio === undefined || (r.ratio ?? 0) >= r.target_ratio);
     return [
       name,
       `${r.value} ${r.unit}`,
       `${r.better === "higher" ? ">=" : "<="} ${r.target}`,
+      r.ceiling === undefined ? "–" : `${r.ceiling} ${r.unit}`,
+      r.ratio === undefined ? "–" : String(r.ratio),
+      r.target_ratio === undefined ? "–" : `>= ${r.target_ratio}`,
       `${r.peak_rss_mb} MB${Number.isFinite(rssTarget) ? ` (<= ${rssTarget})` : ""}`,
       ok ? "ok" : "MISSED",
     ];
   });
-  const header = ["scenario", "value", "target", "peak RSS", ""];
+  const header = ["scenario", "value", "target", "ceiling", "ratio", "target ratio", "peak RSS", ""];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const fmt = (r: string[]) => r.map((c, i) => String(c).padEnd(widths[i] ?? 0)).join("  ");
   console.log(`\n${fmt(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);

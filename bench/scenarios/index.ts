@@ -3,6 +3,12 @@ export type Result = {
   unit: string;
   target: number;
   better: "higher" | "lower";
+  /** The same work done the plainest way in the same run, in the value's unit. */
+  ceiling?: number;
+  /** The value against the ceiling, as a share of it (higher is better). */
+  ratio?: number;
+  /** The ratio this scenario must reach; its reason is beside it in the scenario. */
+  target_ratio?: number;
   [extra: string]: unknown;
 };
 

@@ -3,6 +3,13 @@ import type { Result } from ".";
 import { benchWorkspace, prng } from "./common";
 
 const CUSTOMERS = 1_000_000;
+/**
+ * The segment against a bare count(*) of the same customers: five conditions, two of them on
+ * JSON attributes, a group anti-join and an OR over birthdays and tags read every row's values,
+ * where count(*) reads only an index. A tenth of its speed is a full read of each row (0.13
+ * measured on 2026-12-07: 270 ms against 36 ms).
+ */
+const TARGET_RATIO = 0.1;
 const ZONES = ["Asia/Shanghai", "Asia/Shanghai", "Asia/Shanghai", "Asia/Hong_Kong", "America/New_York"];
 const TIERS = ["ordinary", "ordinary", "ordinary", "silver", "silver", "gold", "diamond"];
 const CONSENT = ["subscribed", "subscribed", "subscribed", "unsubscribed", "never_asked"];
@@ -12,7 +19,7 @@ const CONSENT = ["subscribed", "subscribed", "subscribed", "unsubscribed", "neve
  * the yoga group, with a birthday or a tag as a second chance. Counted over 1,000,000 customers.
  */
 export async function segmentCount1m(): Promise<Result> {
-  const { ctx, filter } = await segmentWorkspace(CUSTOMERS);
+  const { db, ctx, filter } = await segmentWorkspace(CUSTOMERS);
   const expected = await countFilter(ctx, filter);
   if (expected <= 0) throw new Error("the bench segment matched nobody");
 
@@ -24,14 +31,29 @@ export async function segmentCount1m(): Promise<Result> {
     if (n !== expected) throw new Error("count changed between runs");
   }
   times.sort((a, b) => a - b);
+  // The ceiling: a raw count(*) of the workspace's customers, the scan no filter can beat.
+  const raw = db.sqlite.prepare("select count(*) as n from customers where tenant_id = ?");
+  const rawTimes: number[] = [];
+  for (let run = 0; run < 7; run++) {
+    const t0 = performance.now();
+    raw.get(ctx.tenantId);
+    rawTimes.push(performance.now() - t0);
+  }
+  rawTimes.sort((a, b) => a - b);
+  const median = times[Math.floor(times.length / 2)] as number;
+  const ceilingMs = rawTimes[Math.floor(rawTimes.length / 2)] as number;
   const simple = performance.now();
   await countFilter(ctx, { field: "tier", op: "eq", value: "gold" });
   const simpleMs = performance.now() - simple;
   return {
-    value: Math.round(times[Math.floor(times.length / 2)] as number),
+    value: Math.round(median),
     unit: "ms",
     target: 500,
     better: "lower",
+    ceiling: Math.round(ceilingMs),
+    // Time the ceiling takes over time the segment takes: 1 would be as fast as counting rows.
+    ratio: Math.round((ceilingMs / median) * 100) / 100,
+    target_ratio: TARGET_RATIO,
     matched: expected,
     customers: CUSTOMERS,
     fastest_ms: Math.round(times[0] as number),
@@ -79,7 +101,7 @@ export async function segmentWorkspace(count: number) {
       db.sqlite.prepare("insert or ignore into tenant_time_zones values (?, ?)").run(ctx.tenantId, z);
     db.sqlite
       .prepare(
-        "insert into attribute_definitions values (?, 'last_visit', 'date', null, 0), (?, 'visits', 'number', null, 0)",
+        "insert into attribute_definitions (tenant_id, key, type, description, created_at) values (?, 'last_visit', 'date', null, 0), (?, 'visits', 'number', null, 0)",
       )
       .run(ctx.tenantId, ctx.tenantId);
   });

@@ -6,10 +6,18 @@ import type { Result } from ".";
 import { segmentWorkspace } from "./segment-count";
 
 const CUSTOMERS = 1_000_000;
+/**
+ * Planning against one raw INSERT … SELECT of the same rows: the planner also resolves the
+ * audience's filter, writes in chunks of 50,000 (so no write holds the lock for long), moves its
+ * cursor after each and checks it has not been overtaken. Measured at 1.01 on 2026-12-07 (the
+ * chunks' smaller transactions cost no more than one big one); 0.8 leaves room for the machine's
+ * noise and says the planner's own work must stay small beside the writing.
+ */
+const TARGET_RATIO = 0.8;
 
 /** A broadcast to a 1,000,000-customer segment, planned into the outbox (rows and history). */
 export async function planBroadcast1m(): Promise<Result> {
-  const { ctx } = await segmentWorkspace(CUSTOMERS);
+  const { db, ctx } = await segmentWorkspace(CUSTOMERS);
   const env = { ...ctx, library: libraryOf({ defaultTemplates: loadDefaultTemplates() }) };
   const campaign = await createCampaign(env, {
     name: "Everyone",
@@ -28,13 +36,61 @@ export async function planBroadcast1m(): Promise<Result> {
   await moveCampaign(ctx, campaign.id, "pause");
   await moveCampaign(ctx, campaign.id, "resume");
   const replan = await planCampaigns(ctx);
+  const replanMs = Math.round(performance.now() - again);
+  // The ceiling: the same million rows written by one raw INSERT … SELECT from the customers,
+  // with nothing to decide, into an empty copy of the messages table and its indexes (as the
+  // planner found it).
+  for (const o of db.sqlite
+    .prepare("select type, name, sql from sqlite_master where tbl_name = 'messages' and sql is not null")
+    .all() as { type: string; name: string; sql: string }[]) {
+    db.sqlite.exec(
+      o.type === "table"
+        ? o.sql.replace("`messages`", "`raw_messages`")
+        : o.sql.replace(`\`${o.name}\``, `\`raw_${o.name}\``).replace("ON `messages`", "ON `raw_messages`"),
+    );
+  }
+  const one = db.sqlite
+    .prepare("select * from messages where tenant_id = ? and campaign_id = ? limit 1")
+    .get(ctx.tenantId, campaign.id) as Record<string, unknown>;
+  const c0 = performance.now();
+  const copied = db.sqlite
+    .prepare(
+      `insert into raw_messages (id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, variables,
+         is_reply, quiet_hours, priority, status, send_at, valid_until, due_at, created_at, updated_at)
+       select 'msg_raw' || printf('%010d', c.rowid), c.tenant_id, c.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+       from customers c where c.tenant_id = ?`,
+    )
+    .run(
+      one.channel_id,
+      one.campaign_id,
+      one.kind,
+      one.template_key,
+      one.variables,
+      one.is_reply,
+      one.quiet_hours,
+      one.priority,
+      one.status,
+      one.send_at,
+      one.valid_until,
+      one.due_at,
+      one.created_at,
+      one.updated_at,
+      ctx.tenantId,
+    ).changes;
+  const ceilingSeconds = (performance.now() - c0) / 1000;
+  if (copied !== CUSTOMERS) throw new Error(`the ceiling wrote ${copied} rows`);
+  const value = Math.round(CUSTOMERS / seconds);
+  const ceiling = Math.round(CUSTOMERS / ceilingSeconds);
   return {
-    value: Math.round(CUSTOMERS / seconds),
+    value,
     unit: "recipients/s",
     target: 250_000,
     better: "higher",
+    ceiling,
+    ratio: Math.round((value / ceiling) * 100) / 100,
+    target_ratio: TARGET_RATIO,
     seconds: Number(seconds.toFixed(2)),
     peak_rss_target_mb: 300,
-    replan_noop_ms: replan.planned === 0 ? Math.round(performance.now() - again) : -1,
+    replan_noop_ms: replan.planned === 0 ? replanMs : -1,
   };
 }

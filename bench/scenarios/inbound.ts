@@ -145,6 +145,9 @@ export async function inboundWebhook(): Promise<Result> {
     // The ceiling: bare Hono answering the same requests on the same machine in the same run.
     ceiling: bareRps,
     ratio: Math.round((rps / bareRps) * 1000) / 1000,
+    // The webhook checks the HMAC signature, parses and validates the JSON and journals the row
+    // before it answers; bare Hono answers at once. 0.548 measured on 2026-12-07.
+    target_ratio: 0.45,
     requests: run.requests.total,
     warmup_s: WARMUP_S,
     warmup_requests: warm.requests.total,

@@ -9,10 +9,10 @@ import { HOLDOUT, REST } from "../experiments/assign";
 import { effectOf } from "../experiments/effect";
 import { differenceOf, type Rate, rateOf } from "../experiments/stats";
 import { verdictOf } from "../experiments/verdict";
-import { round4 } from "../lib/numbers";
+import { round4OrNull } from "../lib/numbers";
 import { type ArmCounts, armCounts, armGoalChannels } from "./store";
 
-const r4 = (x: number | null) => (x === null ? null : round4(x));
+const r4 = round4OrNull;
 const rateView = (r: Rate) => ({ rate: r4(r.rate), low: r4(r.low), high: r4(r.high) });
 
 export type Measure = "clicked" | "replied" | "converted";

@@ -7,7 +7,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Ctx } from "../context";
 import { type CampaignRow, campaigns, type RolloutState } from "../db/schema";
-import { round4 } from "../lib/numbers";
+import { round4OrNull } from "../lib/numbers";
 import { armRates, compareArms } from "./arms";
 import type { PlanDeps } from "./pass";
 import { rolloutTestProgress } from "./store";
@@ -77,9 +77,9 @@ export async function decideRollout(ctx: Ctx, c: CampaignRow, now: number): Prom
         arm: a,
         audience: byName.get(a)?.audience ?? 0,
         count: byName.get(a)?.[measure] ?? 0,
-        rate: r?.rate == null ? null : round4(r.rate),
-        low: r?.low == null ? null : round4(r.low),
-        high: r?.high == null ? null : round4(r.high),
+        rate: round4OrNull(r?.rate),
+        low: round4OrNull(r?.low),
+        high: round4OrNull(r?.high),
       };
     }),
   };

@@ -229,8 +229,9 @@ export type ArmCounts = {
  * skipped on time, while a sent one may wait for quiet hours, a cap or a pause, and opening it
  * at the send would give the messaged less time to convert than the held out.
  */
+const WINDOW = "e.occurred_at >= m.send_at and e.occurred_at < m.send_at + ?";
 const IN_WINDOW = `exists (select 1 from events e where e.tenant_id = m.tenant_id and e.customer_id = m.customer_id
-  and e.type = ? and e.occurred_at >= m.send_at and e.occurred_at < m.send_at + ?)`;
+  and e.type = ? and ${WINDOW})`;
 
 /**
  * A campaign's experiment arms: customers planned, sent, delivered, who clicked a tracked link,
@@ -276,7 +277,7 @@ export async function armGoalChannels(
     `select m.arm as arm, coalesce(json_extract(e.properties, '$.channel'), '') as channel,
             count(distinct m.customer_id) as n
        from messages m join events e on e.tenant_id = m.tenant_id and e.customer_id = m.customer_id and e.type = ?
-        and e.occurred_at >= m.send_at and e.occurred_at < m.send_at + ?
+        and ${WINDOW}
       where m.tenant_id = ? and m.campaign_id = ? and m.arm is not null
       group by 1, 2 order by 1, 2`,
     [goal.event, goal.within_days * 86_400_000, tenantId, campaignId],

@@ -70,3 +70,13 @@ export function RowButton(props: { action: string; csrf: string; id: string; lab
     </form>
   );
 }
+
+/** "name=value" lines as values. */
+export function linesOf(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of (text ?? "").split(/\r?\n/)) {
+    const at = line.indexOf("=");
+    if (at > 0) out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return out;
+}

@@ -7,12 +7,12 @@ import { controlGroupSql, groupDuring } from "../experiments/control";
 import { effectOf } from "../experiments/effect";
 import { differenceOf, rateOf } from "../experiments/stats";
 import { ConflictError, ValidationError } from "../lib/errors";
-import { round4 } from "../lib/numbers";
+import { round4, round4OrNull } from "../lib/numbers";
 import { iso, localDate, monthOf, zonedInstant } from "../lib/time";
 import { getTenantRow, planFor } from "../tenants/store";
 import { controlGroupCounts, controlGroupSkips } from "./store";
 
-const r4 = (x: number | null) => (x === null ? null : round4(x));
+const r4 = round4OrNull;
 
 export async function controlGroupReport(ctx: Ctx, q: { event: string; year?: number | undefined }) {
   const tenant = await getTenantRow(ctx.db, ctx.tenantId);

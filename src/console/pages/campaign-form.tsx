@@ -2,7 +2,7 @@
 // date-relative kind on the birthday with its greeting template: the case most shops start with.
 import { CAMPAIGN_KINDS, ITEM_KINDS } from "../../db/schema";
 import { zonedInstant } from "../../lib/time";
-import { Field, type Option, Select } from "../fields";
+import { Field, linesOf, type Option, Select } from "../fields";
 import { fill, term, type Words } from "../i18n";
 import { Problem } from "../layout";
 import { QUANTILES } from "./activation";
@@ -25,16 +25,6 @@ const list = (s: string | undefined) =>
 const int = (s: string | undefined) => (s?.trim() ? Number(s) : undefined);
 
 export const LANGS = ["en", "zh-CN"] as const;
-
-/** "name=value" lines as values. */
-function linesOf(text: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of (text ?? "").split(/\r?\n/)) {
-    const at = line.indexOf("=");
-    if (at > 0) out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
-  }
-  return out;
-}
 
 /** The template's values for everyone: the lines, and the birthday form's one offer. */
 function variablesOf(f: Record<string, string>): Record<string, string> {

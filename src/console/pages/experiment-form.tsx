@@ -5,7 +5,7 @@
 import { DEFAULT_GOAL_DAYS } from "../../campaigns/experiment";
 import type { ItemKind } from "../../db/schema";
 import { CONVERSION_EVENT } from "../../shipments/conversion";
-import { Field, type Option, Select } from "../fields";
+import { Field, linesOf, type Option, Select } from "../fields";
 import { fill, term, type Words } from "../i18n";
 
 export const HOLDOUTS = ["0", "0.05", "0.1", "0.2", "0.3"];
@@ -25,16 +25,6 @@ export type ExperimentView = {
   goal?: { event: string; within_days: number };
   rollout?: { test_share: number; wait_hours: number; metric: string; if_unclear: string };
 };
-
-/** "name=value" lines as values. */
-function linesOf(text: string | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of (text ?? "").split(/\r?\n/)) {
-    const at = line.indexOf("=");
-    if (at > 0) out[line.slice(0, at).trim()] = line.slice(at + 1).trim();
-  }
-  return out;
-}
 
 /** The experiment of a submitted form, or nothing when it tests nothing. */
 export function experimentBody(f: Record<string, string>, kind: string): Record<string, unknown> | undefined {

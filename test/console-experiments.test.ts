@@ -8,18 +8,14 @@ import { describe, expect, it } from "vitest";
 import { experimentBody, experimentForm } from "../src/console/pages/experiment-form";
 import { codesIn, csrfOf, form, page, signIn } from "./console-helpers";
 import { drive } from "./drive";
-import { simulatorTenant } from "./harness";
+import { simulatorTenant, subscribers } from "./harness";
 import { setup } from "./helpers";
 
 describe("console: experiments", () => {
   it("sets up an A/B test with a holdout and a rollout on the form, and shows what it found", async () => {
     const env = setup("2026-12-07T02:00:00Z");
     const t = await simulatorTenant(env);
-    const csv = [
-      "phone,name,consent",
-      ...Array.from({ length: 400 }, (_, i) => `+86138006${30000 + i},M${i},subscribed`),
-    ];
-    await t.client.post("/v1/customers/import", csv.join("\n"), { "content-type": "text/csv" });
+    await subscribers(t.client, 400);
     let cookie = await signIn(env, t.key);
     const csrf = await csrfOf(env, cookie);
     const blank = await (await page(env, "/console/campaigns?kind=broadcast", cookie)).text();
@@ -103,12 +99,7 @@ describe("console: experiments", () => {
     const env = setup("2026-03-01T02:00:00Z");
     const t = await simulatorTenant(env);
     const cookie = await signIn(env, t.key);
-    const ids: string[] = [];
-    for (let i = 0; i < 200; i++)
-      ids.push(
-        (await t.client.post("/v1/customers", { phone: `+86139007${30000 + i}`, consent: { state: "subscribed" } }))
-          .body.id,
-      );
+    const ids = await subscribers(t.client, 200);
     const c = await t.client.post("/v1/campaigns", {
       name: "Card activation",
       kind: "after_delivery",
@@ -158,11 +149,7 @@ describe("console: experiments", () => {
   it("sets a control group in the settings and shows what marketing brought against it", async () => {
     const env = setup("2026-03-02T02:00:00Z");
     const t = await simulatorTenant(env);
-    const csv = [
-      "phone,name,consent",
-      ...Array.from({ length: 300 }, (_, i) => `+86138008${30000 + i},M${i},subscribed`),
-    ];
-    await t.client.post("/v1/customers/import", csv.join("\n"), { "content-type": "text/csv" });
+    await subscribers(t.client, 300);
     const cookie = await signIn(env, t.key);
     const csrf = await csrfOf(env, cookie);
     const off = await (await page(env, "/console/control-group", cookie)).text();

@@ -6,23 +6,13 @@ import { describe, expect, it } from "vitest";
 import { inControlGroup } from "../src/experiments/control";
 import { runDispatch } from "../src/jobs/dispatch";
 import { runPlan } from "../src/jobs/plan";
-import { tenant } from "./harness";
+import { simulatorTenant, subscribers } from "./harness";
 
 describe("the workspace control group", () => {
   it("keeps a yearly share from all marketing, and reports what marketing caused against it", async () => {
     const env = await setup("2026-03-02T02:00:00Z");
-    const t = await tenant(env, { locale: "en", brand_signature: "[Demo Gym]" });
-    await t.client.post("/v1/channels", {
-      name: "Sim",
-      provider: "simulator",
-      config: { receipt_delay_ms: 0 },
-      default: true,
-    });
-    const csv = [
-      "phone,name,consent",
-      ...Array.from({ length: 400 }, (_, i) => `+86138007${30000 + i},M${i},subscribed`),
-    ];
-    await t.client.post("/v1/customers/import", csv.join("\n"), { "content-type": "text/csv" });
+    const t = await simulatorTenant(env, { locale: "en", brand_signature: "[Demo Gym]" });
+    await subscribers(t.client, 400);
     const noGroup = await t.client.get("/v1/reports/control-group?event=visit");
     expect(noGroup.status).toBe(409);
     const bad = await t.client.patch("/v1/tenant", { control_group: { share: 0.5 } });

@@ -8,30 +8,15 @@ import { armOf, type Design } from "../src/experiments/assign";
 import { runDispatch } from "../src/jobs/dispatch";
 import { runPlan } from "../src/jobs/plan";
 import { drive } from "./drive";
-import { tenant } from "./harness";
+import { simulatorTenant, subscribers, tenant } from "./harness";
 
 const MEMBERS = 80;
 
 describe("campaign experiments", () => {
   it("splits a broadcast into arms and a holdout, sends each arm its own text, and reports per arm", async () => {
     const env = await setup("2026-12-07T02:00:00Z");
-    const t = await tenant(env, { locale: "en", brand_signature: "[Demo Gym]" });
-    await t.client.post("/v1/channels", {
-      name: "Sim",
-      provider: "simulator",
-      config: { receipt_delay_ms: 0 },
-      default: true,
-    });
-    const ids: string[] = [];
-    for (let i = 0; i < MEMBERS; i++) {
-      const r = await t.client.post("/v1/customers", {
-        name: `Member ${i}`,
-        phone: `+86138001${String(30000 + i)}`,
-        locale: "en",
-        consent: { state: "subscribed" },
-      });
-      ids.push(r.body.id);
-    }
+    const t = await simulatorTenant(env, { locale: "en", brand_signature: "[Demo Gym]" });
+    const ids = await subscribers(t.client, MEMBERS);
     const experiment = {
       arms: [
         { name: "A", weight: 1, variables: { offer: "10% off personal training" } },
@@ -136,21 +121,8 @@ describe("campaign experiments", () => {
 
   it("holds out after-delivery prompts and says what they caused, by channel and per activation", async () => {
     const env = await setup("2026-03-01T02:00:00Z");
-    const t = await tenant(env, { locale: "zh-CN", brand_signature: "【示范银行】" });
-    await t.client.post("/v1/channels", {
-      name: "Sim",
-      provider: "simulator",
-      config: { receipt_delay_ms: 0 },
-      default: true,
-    });
-    const ids: string[] = [];
-    for (let i = 0; i < 90; i++) {
-      const r = await t.client.post("/v1/customers", {
-        phone: `+86139002${String(30000 + i)}`,
-        consent: { state: "subscribed" },
-      });
-      ids.push(r.body.id);
-    }
+    const t = await simulatorTenant(env, { locale: "zh-CN", brand_signature: "【示范银行】" });
+    const ids = await subscribers(t.client, 90);
     const rollout = await t.client.post("/v1/campaigns", {
       name: "No",
       kind: "after_delivery",
@@ -264,19 +236,8 @@ describe("campaign experiments", () => {
 
   it("rolls the winner out to the rest only after the wait, and records the decision", async () => {
     const env = await setup("2026-12-07T02:00:00Z");
-    const t = await tenant(env, { locale: "en", brand_signature: "[Demo Gym]" });
-    await t.client.post("/v1/channels", {
-      name: "Sim",
-      provider: "simulator",
-      config: { receipt_delay_ms: 0 },
-      default: true,
-    });
-    const csv = [
-      "phone,name,consent",
-      ...Array.from({ length: 300 }, (_, i) => `+86138005${30000 + i},M${i},subscribed`),
-    ];
-    const imported = await t.client.post("/v1/customers/import", csv.join("\n"), { "content-type": "text/csv" });
-    expect(imported.status).toBeLessThan(300);
+    const t = await simulatorTenant(env, { locale: "en", brand_signature: "[Demo Gym]" });
+    await subscribers(t.client, 300);
     const rollout = { test_share: 0.3, wait_hours: 24, metric: "converted" };
     const make = async (name: string, goal: string, ifUnclear: string) => {
       const c = await t.client.post("/v1/campaigns", {
@@ -394,19 +355,8 @@ describe("campaign experiments", () => {
 
   it("sends a send-time arm its hours later, on a broadcast and an after-delivery prompt", async () => {
     const env = await setup("2026-12-07T02:00:00Z");
-    const t = await tenant(env, { locale: "en", brand_signature: "[Demo Gym]" });
-    await t.client.post("/v1/channels", {
-      name: "Sim",
-      provider: "simulator",
-      config: { receipt_delay_ms: 0 },
-      default: true,
-    });
-    const ids: string[] = [];
-    for (let i = 0; i < 40; i++)
-      ids.push(
-        (await t.client.post("/v1/customers", { phone: `+86138009${30000 + i}`, consent: { state: "subscribed" } }))
-          .body.id,
-      );
+    const t = await simulatorTenant(env, { locale: "en", brand_signature: "[Demo Gym]" });
+    const ids = await subscribers(t.client, 40);
     const late = {
       arms: [
         { name: "A", weight: 1 },
@@ -492,19 +442,9 @@ describe("campaign experiments", () => {
   it("counts a rollout's wait from when its test went out, and decides nothing once cancelled", async () => {
     // 22:00 in Shanghai: quiet hours hold the test until 08:00.
     const env = await setup("2026-12-07T14:00:00Z");
-    const t = await tenant(env, { locale: "en", brand_signature: "[Demo Gym]" });
-    await t.client.post("/v1/channels", {
-      name: "Sim",
-      provider: "simulator",
-      config: { receipt_delay_ms: 0 },
-      default: true,
-    });
+    const t = await simulatorTenant(env, { locale: "en", brand_signature: "[Demo Gym]" });
     await t.client.patch("/v1/tenant", { quiet_hours: { start: "21:00", end: "08:00" } });
-    const csv = [
-      "phone,name,consent",
-      ...Array.from({ length: 60 }, (_, i) => `+86138010${30000 + i},M${i},subscribed`),
-    ];
-    await t.client.post("/v1/customers/import", csv.join("\n"), { "content-type": "text/csv" });
+    await subscribers(t.client, 60);
     const make = async (name: string) => {
       const c = await t.client.post("/v1/campaigns", {
         name,
@@ -543,14 +483,8 @@ describe("campaign experiments", () => {
 
   it("keeps a send-time arm's shift when the lead-time model re-times its prompts", async () => {
     const env = await setup("2026-03-01T02:00:00Z");
-    const t = await tenant(env, { locale: "en" });
-    await t.client.post("/v1/channels", { name: "Sim", provider: "simulator", config: {}, default: true });
-    const people: string[] = [];
-    for (let i = 0; i < 70; i++)
-      people.push(
-        (await t.client.post("/v1/customers", { phone: `+86138011${30000 + i}`, consent: { state: "subscribed" } }))
-          .body.id,
-      );
+    const t = await simulatorTenant(env);
+    const people = await subscribers(t.client, 70);
     const p = await t.client.post("/v1/campaigns", {
       name: "Prompt day",
       kind: "after_delivery",

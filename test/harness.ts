@@ -54,8 +54,8 @@ export async function tenant(env: Pick<TestEnv, "deps" | "app">, overrides: Part
 }
 
 /** A workspace whose default channel is the in-process simulator, receipts at once: the healthy one beside a broken one. */
-export async function simulatorTenant(env: Pick<TestEnv, "deps" | "app">) {
-  const t = await tenant(env, { locale: "en" });
+export async function simulatorTenant(env: Pick<TestEnv, "deps" | "app">, overrides: Partial<TenantInput> = {}) {
+  const t = await tenant(env, { locale: "en", ...overrides });
   const ch = await t.client.post("/v1/channels", {
     name: "Sim",
     provider: "simulator",
@@ -65,6 +65,24 @@ export async function simulatorTenant(env: Pick<TestEnv, "deps" | "app">) {
   });
   if (ch.status !== 201) throw new Error(`simulator channel: ${JSON.stringify(ch.body)}`);
   return t;
+}
+
+/** `n` subscribed customers, imported as one CSV file; their ids. */
+export async function subscribers(c: Client, n: number): Promise<string[]> {
+  const rows = Array.from({ length: n }, (_, i) => `+86138${String(20_000_000 + i)},Member ${i},subscribed`);
+  const res = await c.post("/v1/customers/import", ["phone,name,consent", ...rows].join("\n"), {
+    "content-type": "text/csv",
+  });
+  if (res.body?.created !== n) throw new Error(`import: ${JSON.stringify(res.body)}`);
+  const ids: string[] = [];
+  for (let cursor: string | null = null; ; ) {
+    const page: { data: { id: string }[]; next_cursor: string | null } = (
+      await c.get(`/v1/customers?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)
+    ).body;
+    ids.push(...page.data.map((x: { id: string }) => x.id));
+    cursor = page.next_cursor;
+    if (!cursor) return ids;
+  }
 }
 
 export type Client = ReturnType<typeof client>;

@@ -27,6 +27,7 @@ const entryPoints = {
   "bench-bare-hono": "bench/servers/bare-hono.ts",
   "bench-links-app": "bench/servers/links-app.ts",
   "bench-smsc": "bench/servers/smsc.ts",
+  "bench-api-app": "bench/servers/api-app.ts",
 };
 
 rmSync(outdir, { recursive: true, force: true });

@@ -1,10 +1,11 @@
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { AuthInfo, Scope } from "../auth/scope";
 import type { Ctx } from "../context";
 import type { Database, Statement } from "../db/client";
+import { prepared } from "../db/prepared";
 import { apiKeys } from "../db/schema";
 import type { Clock } from "../lib/clock";
-import { randomToken, sha256Hex } from "../lib/crypto";
+import { randomToken, tokenHash } from "../lib/crypto";
 import { NotFoundError } from "../lib/errors";
 import type { IdGenerator } from "../lib/ids";
 
@@ -44,7 +45,7 @@ export async function createKeyStatements(
     tenantId,
     name: input.name,
     prefix,
-    hash: await sha256Hex(key),
+    hash: tokenHash(key),
     scope: input.scope,
     createdAt: deps.clock.now().getTime(),
     revokedAt: null,
@@ -91,10 +92,13 @@ export async function revokeKey(ctx: Ctx, id: string): Promise<ApiKeyView> {
 /** The tenant and scope a key text grants, or null for a malformed, unknown or revoked key. */
 export async function authenticate(db: Database, key: string): Promise<AuthInfo | null> {
   if (!KEY_PATTERN.test(key)) return null;
-  const row = await db.orm
-    .select({ id: apiKeys.id, tenantId: apiKeys.tenantId, scope: apiKeys.scope })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.hash, await sha256Hex(key)), isNull(apiKeys.revokedAt)))
-    .get();
+  // Every API request asks: built once, as other hot lookups (db/prepared.ts).
+  const row = await prepared(db, "apiKeyByHash", (orm) =>
+    orm
+      .select({ id: apiKeys.id, tenantId: apiKeys.tenantId, scope: apiKeys.scope })
+      .from(apiKeys)
+      .where(and(eq(apiKeys.hash, sql.placeholder("hash")), isNull(apiKeys.revokedAt)))
+      .prepare(),
+  ).get({ hash: tokenHash(key) });
   return row ? { tenantId: row.tenantId, keyId: row.id, scope: row.scope } : null;
 }

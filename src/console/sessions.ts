@@ -7,7 +7,7 @@ import type { AuthInfo, Scope } from "../auth/scope";
 import type { Database } from "../db/client";
 import { apiKeys, consoleSessions, staff, tenants } from "../db/schema";
 import type { Clock } from "../lib/clock";
-import { randomToken, sha256Hex } from "../lib/crypto";
+import { randomToken, sha256Hex, tokenHash } from "../lib/crypto";
 import type { IdGenerator } from "../lib/ids";
 import { verifyPassword } from "../lib/password";
 import type { StaffRole } from "../staff/service";
@@ -48,7 +48,7 @@ async function open(
     deps.db.orm.insert(consoleSessions).values({
       id: deps.ids.next("ses"),
       tenantId,
-      hash: await sha256Hex(token),
+      hash: tokenHash(token),
       keyId: who.keyId ?? null,
       staffId: who.staffId ?? null,
       scope,
@@ -155,9 +155,7 @@ export async function sessionFor(deps: Pick<Deps, "db" | "clock">, token: string
     .from(consoleSessions)
     .leftJoin(apiKeys, and(eq(apiKeys.id, consoleSessions.keyId), eq(apiKeys.tenantId, consoleSessions.tenantId)))
     .leftJoin(staff, and(eq(staff.id, consoleSessions.staffId), eq(staff.tenantId, consoleSessions.tenantId)))
-    .where(
-      and(eq(consoleSessions.hash, await sha256Hex(token)), gt(consoleSessions.expiresAt, deps.clock.now().getTime())),
-    )
+    .where(and(eq(consoleSessions.hash, tokenHash(token)), gt(consoleSessions.expiresAt, deps.clock.now().getTime())))
     .get();
   if (!row) return null;
   let scope: Scope;
@@ -175,5 +173,5 @@ export async function sessionFor(deps: Pick<Deps, "db" | "clock">, token: string
 }
 
 export async function signOut(deps: Pick<Deps, "db">, token: string): Promise<void> {
-  await deps.db.batch([deps.db.orm.delete(consoleSessions).where(eq(consoleSessions.hash, await sha256Hex(token)))]);
+  await deps.db.batch([deps.db.orm.delete(consoleSessions).where(eq(consoleSessions.hash, tokenHash(token)))]);
 }

@@ -3,6 +3,7 @@ import type { CountryCode } from "libphonenumber-js";
 import { nudgeDateCampaigns } from "../campaigns/nudge";
 import type { Ctx } from "../context";
 import type { Statement } from "../db/client";
+import { wholeRows } from "../db/rows";
 import {
   type CustomerRow,
   consentEvents,
@@ -288,13 +289,16 @@ export async function listCustomers(ctx: Ctx, query: ListQuery) {
       : sort === "newest"
         ? [desc(customers.id)]
         : [asc(customers.id)];
-  const rows = await ctx.db.orm
-    .select()
-    .from(customers)
-    .where(and(...where))
-    .orderBy(...order)
-    .limit(query.limit + 1)
-    .all();
+  const rows = await wholeRows(
+    ctx.db,
+    customers,
+    ctx.db.orm
+      .select()
+      .from(customers)
+      .where(and(...where))
+      .orderBy(...order)
+      .limit(query.limit + 1),
+  );
   const page = pageOf(rows, query.limit, toView);
   const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
   const next = sort === "name" && last ? encodeKeyCursor(last.name, last.id) : page.next_cursor;

@@ -209,6 +209,15 @@ export const customers = sqliteTable(
     uniqueIndex("customers_tenant_external").on(t.tenantId, t.externalId),
     // Date-relative campaigns find the day's birthdays by index, not by scanning.
     index("customers_birthday").on(t.tenantId, t.birthdayMonth, t.birthdayDay),
+    // The lists' orders (by joining, newest, by name) among the live profiles: a page reads its
+    // 50 rows in order, and their count reads only the index. Without them a page of a 100k
+    // workspace sorted every member (230 ms) and its total read every row (280 ms). Partial, so
+    // that a lookup by phone or external id, which also says "deleted_at is null", still
+    // prefers its unique index: led by (tenant_id, deleted_at), these won the tie and an import
+    // read every live profile per batch (4,500 rows/s instead of 47,000). deleted_at trails
+    // only to make the count covering.
+    index("customers_tenant_order").on(t.tenantId, t.id, t.deletedAt).where(sql`deleted_at is null`),
+    index("customers_tenant_name").on(t.tenantId, sql`${t.name} is null`, t.name, t.id).where(sql`deleted_at is null`),
   ],
 );
 

@@ -1,4 +1,6 @@
-// WebCrypto only, so the same code runs on Node 20 and on Workers.
+// WebCrypto, and @noble/hashes where a request waits on a short hash, so the same code runs on
+// Node 20 and on Workers.
+import { sha256 } from "@noble/hashes/sha2.js";
 
 export function toBase64(bytes: Uint8Array): string {
   let s = "";
@@ -30,6 +32,15 @@ export function hex(data: ArrayBuffer | Uint8Array): string {
 
 export async function sha256Hex(data: string | Bytes): Promise<string> {
   return hex(await crypto.subtle.digest("SHA-256", bytes(data)));
+}
+
+/**
+ * The SHA-256 of a bearer token (an API key, a console session), as sha256Hex gives it. Every
+ * request hashes one: a WebCrypto digest is a promise answered from another thread, 46 µs on
+ * Node 20 against 1.6 µs here.
+ */
+export function tokenHash(token: string): string {
+  return hex(sha256(encoder.encode(token)));
 }
 
 /** HMAC-SHA256, raw: the key derivations of cloud request signatures chain these. */

@@ -6,6 +6,7 @@ import { prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import { customerByRef } from "../customers/service";
+import { wholeRows } from "../db/rows";
 import { type CustomerRow, campaigns, type MessageRow, messageEvents, messages, timingDecisions } from "../db/schema";
 import { sha256Hex } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
@@ -267,12 +268,15 @@ export async function listMessages(
   if (q.to) where.push(lt(messages.createdAt, Date.parse(q.to)));
   // Newest first; ids are time-ordered, so the cursor is the last id seen.
   if (q.cursor) where.push(lt(messages.id, decodeCursor(q.cursor)));
-  const rows = await ctx.db.orm
-    .select()
-    .from(messages)
-    .where(and(...where))
-    .orderBy(desc(messages.id))
-    .limit(q.limit + 1)
-    .all();
+  const rows = await wholeRows(
+    ctx.db,
+    messages,
+    ctx.db.orm
+      .select()
+      .from(messages)
+      .where(and(...where))
+      .orderBy(desc(messages.id))
+      .limit(q.limit + 1),
+  );
   return pageOf(rows, q.limit, messageView);
 }

@@ -1,0 +1,2 @@
+CREATE INDEX `customers_tenant_order` ON `customers` (`tenant_id`,`id`,`deleted_at`) WHERE deleted_at is null;--> statement-breakpoint
+CREATE INDEX `customers_tenant_name` ON `customers` (`tenant_id`,"name" is null,`name`,`id`) WHERE deleted_at is null;

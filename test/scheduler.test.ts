@@ -536,6 +536,74 @@ describe("audience and priority", () => {
   });
 });
 
+describe("a dispatcher run", () => {
+  const broadcast = async (env: TestEnv, members: number) => {
+    const t = await gym(env);
+    for (let i = 0; i < members; i++) await member(t.client, {});
+    const c = await t.client.post("/v1/campaigns", {
+      name: "Now",
+      kind: "broadcast",
+      template: "member_promotion",
+      variables: { offer: "x", validUntil: "2027-03-31", link: "y" },
+      audience: { all: true },
+    });
+    expect((await t.client.post(`/v1/campaigns/${c.body.id}/schedule`, {})).status).toBe(200);
+    await runPlan(env.deps);
+    return { id: c.body.id as string, client: t.client };
+  };
+  const sent = async (env: TestEnv, id: string) =>
+    (await sentBy(env, id)).filter((m) => m.status === "sent" || m.status === "delivered").length;
+
+  it("sends for as long as full batches are due, past fifty of them", async () => {
+    const env = await setup("2027-03-01T04:00:00Z");
+    const { id } = await broadcast(env, 60);
+    const stats = await dispatch(
+      { db: env.db, clock: env.clock, ids: env.ids, providers: env.deps.providers, library: libraryOf(env.deps) },
+      { batchSize: 1 },
+    );
+    // Bounded by 50 batches, a run sent 50 and left the rest to the next tick.
+    expect(stats.sent).toBe(60);
+    expect(await sent(env, id)).toBe(60);
+  });
+
+  it("stops claiming once its time is up, and the next run goes on", async () => {
+    const env = await setup("2027-03-01T04:00:00Z");
+    const { id } = await broadcast(env, 12);
+    // A clock a second later at each look: the run's minute is up after about sixty batches'
+    // worth of looks; here it is given five seconds.
+    const clock = {
+      now: () => {
+        env.clock.advance(1000);
+        return env.clock.now();
+      },
+      sleep: (ms: number) => env.clock.sleep(ms),
+    };
+    const deps = { db: env.db, clock, ids: env.ids, providers: env.deps.providers, library: libraryOf(env.deps) };
+    const first = await dispatch(deps, { batchSize: 1, maxMs: 5000 });
+    expect(first.sent).toBeGreaterThan(0);
+    expect(first.sent).toBeLessThan(12);
+    const rest = await dispatch(deps, { batchSize: 100 });
+    expect(first.sent + rest.sent).toBe(12);
+    expect(await sent(env, id)).toBe(12);
+  });
+
+  it("is asked for at once when a campaign is scheduled or resumed, and after planning what is due", async () => {
+    const env = await setup("2027-03-01T04:00:00Z");
+    const asked = { plan: 0, dispatch: 0 };
+    env.deps.onPlanDue = () => asked.plan++;
+    env.deps.onMessageDue = () => asked.dispatch++;
+    const { id, client: api } = await broadcast(env, 2);
+    expect(asked).toEqual({ plan: 1, dispatch: 1 });
+    expect((await api.post(`/v1/campaigns/${id}/pause`, {})).status).toBe(200);
+    expect(asked.plan).toBe(1);
+    expect((await api.post(`/v1/campaigns/${id}/resume`, {})).status).toBe(200);
+    expect(asked.plan).toBe(2);
+    // Nothing new to plan: nothing to send.
+    await runPlan(env.deps);
+    expect(asked.dispatch).toBe(1);
+  });
+});
+
 describe("campaign input", () => {
   it("names the field and the reason for each kind's mistakes, and writes nothing", async () => {
     const env = await setup("2027-03-01T04:00:00Z");

@@ -50,7 +50,11 @@ function move(action: "pause" | "resume" | "cancel", summary: string) {
       request: { params: IdParam },
       responses: { 200: jsonContent(CampaignSchema, "The campaign") },
     }),
-    async (c: Context<AppEnv>) => c.json(await moveCampaign(ctxOf(c), c.req.param("id") as string, action), 200),
+    async (c: Context<AppEnv>) => {
+      const campaign = await moveCampaign(ctxOf(c), c.req.param("id") as string, action);
+      if (action === "resume") c.get("deps").onPlanDue?.();
+      return c.json(campaign, 200);
+    },
   ] as const;
 }
 
@@ -164,7 +168,12 @@ const router = createRouter()
       request: { params: IdParam, body: jsonBody(ScheduleSchema) },
       responses: { 200: jsonContent(CampaignSchema, "The scheduled campaign") },
     }),
-    async (c) => c.json(await moveCampaign(ctxOf(c), c.req.valid("param").id, "schedule", c.req.valid("json")), 200),
+    async (c) => {
+      const campaign = await moveCampaign(ctxOf(c), c.req.valid("param").id, "schedule", c.req.valid("json"));
+      // Planned at once rather than at the planner's next tick: a broadcast sent "now" goes now.
+      c.get("deps").onPlanDue?.();
+      return c.json(campaign, 200);
+    },
   )
   .openapi(...move("pause", "Pause: no further sends until resumed"))
   .openapi(...move("resume", "Resume a paused campaign"))

@@ -33,8 +33,15 @@ export type DispatchDeps = SendDeps & {
 export type DispatchOptions = {
   batchSize?: number;
   leaseMs?: number;
-  /** Stop after this many batches (a cron run); the next run goes on. */
+  /** Stop after this many batches; the next run goes on. */
   maxBatches?: number;
+  /**
+   * Stop claiming after this long (by the clock); the next run goes on. A run sends for as long
+   * as there is a full batch due, so a broadcast goes out at the providers' pace, not the
+   * ticks': bounded by 50 batches, a run sent 25,000 and the rest waited for the next tick,
+   * 5,000 messages a second at most.
+   */
+  maxMs?: number;
   /** Sends in flight at once per channel in a batch (HTTP providers gain from a few). */
   concurrency?: number;
   maxAttempts?: number;
@@ -45,10 +52,14 @@ export type DispatchOptions = {
   ids?: string[];
 };
 
+/** Receipts that have come in are applied at least this often during a long run. */
+const RECEIPTS_EVERY_MS = 1000;
+
 const DEFAULTS = {
   batchSize: 500,
   leaseMs: 60_000,
-  maxBatches: 50,
+  maxBatches: 10_000,
+  maxMs: 60_000,
   concurrency: 8,
   maxAttempts: 5,
   ids: undefined as string[] | undefined,
@@ -80,8 +91,16 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
   // Workspace settings, plan and this month's usage, read once per run and kept up to date as
   // messages go out (re-reading usage per batch would scan the month's messages each time).
   const envs = new Map<string, TenantEnv | null>();
+  const started = deps.clock.now().getTime();
+  let receiptsAt = started;
   for (let b = 0; b < opts.maxBatches && !deps.signal?.aborted; b++) {
     const now = deps.clock.now().getTime();
+    if (now - started >= opts.maxMs) break;
+    // A long run applies the receipts that came in meanwhile, instead of leaving them all to its end.
+    if (now - receiptsAt >= RECEIPTS_EVERY_MS) {
+      receiptsAt = now;
+      stats.receipts += await collectReceipts(deps);
+    }
     const claimed = opts.ids
       ? b === 0
         ? await claimIds(deps.db, opts.ids, now, opts.leaseMs)

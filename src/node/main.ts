@@ -48,6 +48,8 @@ if (config.TIDINGS_SEED_DEMO && !(await deps.db.orm.select({ id: tenants.id }).f
 const background = config.TIDINGS_CRON ? startBackground(config, deps) : null;
 // A message due now goes out at once, not at the next minute's tick.
 deps.onMessageDue = () => background?.kick("dispatch");
+// And a campaign scheduled or resumed is planned at once.
+deps.onPlanDue = () => background?.kick("plan");
 // So does the answer to an inbound SMS: the pipeline runs as soon as the webhook has stored it.
 deps.onInboundReceived = () => background?.kick("inbound");
 // Webhooks journal it in a file of their own, which that thread moves in (journal.ts).

@@ -4,12 +4,11 @@
 
 import type { Context } from "hono";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, getSignedCookie, setCookie, setSignedCookie } from "hono/cookie";
 import { csrf } from "hono/csrf";
 import type { HtmlEscapedString } from "hono/utils/html";
 import type { ImportReport } from "../customers/import";
-import { PayloadTooLargeError } from "../lib/errors";
+import { limitBody } from "../http/body-limit";
 import { ApiError, type ApiFetch, consoleApi, refusal } from "./api";
 import { fill, pickLang, words } from "./i18n";
 import { Layout, notFound, Problem, sectionOf } from "./layout";
@@ -60,15 +59,9 @@ export function consoleRoutes(api: ApiFetch) {
   // Forms post only from the console's own pages (the browser's Origin), and small ones.
   app.use("/console/*", csrf());
   // A spreadsheet upload may be large; every other form is small.
-  const limit = (max: number) =>
-    bodyLimit({
-      maxSize: max,
-      onError: () => {
-        throw new PayloadTooLargeError(max);
-      },
-    });
-  const formLimit = limit(FORM_BYTES);
-  const importLimit = limit(IMPORT_BYTES);
+  // (limitBody, as the API: a page's GET skips it instead of building a stream to count.)
+  const formLimit = limitBody(FORM_BYTES);
+  const importLimit = limitBody(IMPORT_BYTES);
   app.use("/console/*", (c, next) => (c.req.path === "/console/customers/import" ? importLimit : formLimit)(c, next));
   app.use("/console/*", async (c, next) => {
     const lang = pickLang(getCookie(c, LANG_COOKIE), c.req.header("accept-language"));

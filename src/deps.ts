@@ -52,7 +52,7 @@ export type Deps = {
   providers: ProviderRegistry;
   /** Called when a message becomes due now, so a runtime can dispatch at once. */
   onMessageDue?: () => void;
-  /** Called when a campaign is scheduled or resumed, so a runtime can plan it at once. */
+  /** Called when a campaign is scheduled or resumed, so a runtime can plan it at once (Node does). */
   onPlanDue?: () => void;
   /** Called when inbound SMS were stored, so a runtime can run the pipeline at once. */
   onInboundReceived?: () => void;

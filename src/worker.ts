@@ -155,7 +155,11 @@ export default {
 
   /** Cron Trigger `* * * * *` (UTC): each job whose schedule matches; sending goes by the queue. */
   async scheduled(controller: { scheduledTime: number }, env: unknown): Promise<void> {
-    const { deps, env: e } = await depsFor(env);
+    const found = await depsFor(env);
+    const e = found.env;
+    // The isolate's deps carry the last request's hooks (fetch sets them): here they would mark
+    // that request to enqueue again what the dispatch job below enqueues.
+    const deps = { ...found.deps, onMessageDue: undefined, onInboundReceived: undefined };
     // Each job on its own, as node-cron runs them: one failing does not hold up the others.
     const failed: string[] = [];
     for (const job of jobs) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { planCampaigns } from "../src/campaigns/planner";
 import type { Statement } from "../src/db/client";
 import { dispatch } from "../src/delivery/dispatch";
+import { failure } from "../src/delivery/outcome";
 import { runDispatch } from "../src/jobs/dispatch";
 import { runPlan } from "../src/jobs/plan";
 import { localParts } from "../src/lib/time";
@@ -587,6 +588,19 @@ describe("a dispatcher run", () => {
     expect(await sent(env, id)).toBe(12);
   });
 
+  it("asks a provider that says 'again now' again a second later, not at once", async () => {
+    const env = await setup("2027-03-01T04:00:00Z");
+    const now = env.clock.now().getTime();
+    const m = { attempts: 1, reason: null } as unknown as Parameters<typeof failure>[1];
+    const c = {} as Parameters<typeof failure>[2];
+    for (const kind of ["throttled", "unavailable"] as const) {
+      const o = failure(env, m, c, {}, { kind, code: "x", message: "x", retryAfterMs: 0 }, 5);
+      expect(o.set.dueAt, kind).toBe(now + 1000);
+      const later = failure(env, m, c, {}, { kind, code: "x", message: "x", retryAfterMs: 3000 }, 5);
+      expect(later.set.dueAt, kind).toBe(now + 3000);
+    }
+  });
+
   it("is asked for at once when a campaign is scheduled or resumed, and after planning what is due", async () => {
     const env = await setup("2027-03-01T04:00:00Z");
     const asked = { plan: 0, dispatch: 0 };
@@ -595,12 +609,13 @@ describe("a dispatcher run", () => {
     const { id, client: api } = await broadcast(env, 2);
     expect(asked).toEqual({ plan: 1, dispatch: 1 });
     expect((await api.post(`/v1/campaigns/${id}/pause`, {})).status).toBe(200);
-    expect(asked.plan).toBe(1);
+    expect(asked).toEqual({ plan: 1, dispatch: 1 });
+    // Resumed: what the pause held is due again, and anything left is planned.
     expect((await api.post(`/v1/campaigns/${id}/resume`, {})).status).toBe(200);
-    expect(asked.plan).toBe(2);
-    // Nothing new to plan: nothing to send.
+    expect(asked).toEqual({ plan: 2, dispatch: 2 });
+    // Nothing new to plan: nothing more to send.
     await runPlan(env.deps);
-    expect(asked.dispatch).toBe(1);
+    expect(asked).toEqual({ plan: 2, dispatch: 2 });
   });
 });
 

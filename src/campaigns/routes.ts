@@ -52,7 +52,11 @@ function move(action: "pause" | "resume" | "cancel", summary: string) {
     }),
     async (c: Context<AppEnv>) => {
       const campaign = await moveCampaign(ctxOf(c), c.req.param("id") as string, action);
-      if (action === "resume") c.get("deps").onPlanDue?.();
+      if (action === "resume") {
+        // Its held messages are due again now, and what the pause kept from planning can be planned.
+        c.get("deps").onMessageDue?.();
+        c.get("deps").onPlanDue?.();
+      }
       return c.json(campaign, 200);
     },
   ] as const;
@@ -170,7 +174,8 @@ const router = createRouter()
     }),
     async (c) => {
       const campaign = await moveCampaign(ctxOf(c), c.req.valid("param").id, "schedule", c.req.valid("json"));
-      // Planned at once rather than at the planner's next tick: a broadcast sent "now" goes now.
+      // On Node, planned at once rather than at the planner's next tick (on Workers, at the next
+      // Cron Trigger): a broadcast sent "now" goes now.
       c.get("deps").onPlanDue?.();
       return c.json(campaign, 200);
     },

@@ -52,8 +52,8 @@ export type DispatchOptions = {
   ids?: string[];
 };
 
-/** Receipts that have come in are applied at least this often during a long run. */
-const RECEIPTS_EVERY_MS = 1000;
+/** During a long run, between batches and at most this often: receipts, session links' upkeep. */
+const TEND_EVERY_MS = 1000;
 
 const DEFAULTS = {
   batchSize: 500,
@@ -79,26 +79,21 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
     receipts: 0,
   };
   // The queue's batches on Workers leave this to the scheduled run.
-  if (!opts.ids) {
-    try {
-      stats.receipts += await tendChannels(deps);
-    } catch (e) {
-      // Housekeeping that failed must not stop sending; the next run tries again.
-      console.error("keeping the channels failed:", e);
-    }
-  }
+  if (!opts.ids) stats.receipts += await tend(deps);
   await recoverLeases(deps, stats);
   // Workspace settings, plan and this month's usage, read once per run and kept up to date as
   // messages go out (re-reading usage per batch would scan the month's messages each time).
   const envs = new Map<string, TenantEnv | null>();
   const started = deps.clock.now().getTime();
-  let receiptsAt = started;
+  let tendedAt = started;
   for (let b = 0; b < opts.maxBatches && !deps.signal?.aborted; b++) {
     const now = deps.clock.now().getTime();
     if (now - started >= opts.maxMs) break;
-    // A long run applies the receipts that came in meanwhile, instead of leaving them all to its end.
-    if (now - receiptsAt >= RECEIPTS_EVERY_MS) {
-      receiptsAt = now;
+    // A long run applies the receipts that came in meanwhile and keeps session links up, as
+    // consecutive short runs did, instead of leaving it all to its end or the next run.
+    if (now - tendedAt >= TEND_EVERY_MS) {
+      tendedAt = now;
+      stats.receipts += await tend(deps);
       stats.receipts += await collectReceipts(deps);
     }
     const claimed = opts.ids
@@ -114,6 +109,17 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
   stats.receipts += await collectReceipts(deps);
   await collectInbound(deps);
   return stats;
+}
+
+/** Session channels' upkeep (tendChannels): its receipts applied, or 0 when it failed. */
+async function tend(deps: DispatchDeps): Promise<number> {
+  try {
+    return await tendChannels(deps);
+  } catch (e) {
+    // Housekeeping that failed must not stop sending; the next run tries again.
+    console.error("keeping the channels failed:", e);
+    return 0;
+  }
 }
 
 /**

@@ -9,6 +9,13 @@ import type { IdGenerator } from "../lib/ids";
 import { REASONS } from "../outbox/status";
 import type { ProviderError } from "./provider";
 
+/**
+ * A provider that asks to slow down, or cannot take a message now, is asked again no sooner
+ * than this: a run sends for as long as messages are due, and one that said "again now" would
+ * have its messages claimed again at once, over and over, for the whole run.
+ */
+const MIN_RETRY_MS = 1000;
+
 export type DispatchStats = {
   claimed: number;
   sent: number;
@@ -69,12 +76,12 @@ export function failure(
   switch (error.kind) {
     case "throttled": {
       // Slowing down is not a failed attempt.
-      const o = defer(m, "throttled", now + (error.retryAfterMs ?? 1000), detail);
+      const o = defer(m, "throttled", now + Math.max(error.retryAfterMs ?? 1000, MIN_RETRY_MS), detail);
       return { ...o, set: { ...o.set, channelId: fields.channelId } };
     }
     case "unavailable": {
       // The channel could not take it; nothing was handed over. Not an attempt either.
-      const o = defer(m, "channel_down", now + (error.retryAfterMs ?? 5000), detail);
+      const o = defer(m, "channel_down", now + Math.max(error.retryAfterMs ?? 5000, MIN_RETRY_MS), detail);
       return { ...o, set: { ...o.set, channelId: fields.channelId } };
     }
     case "retryable": {

@@ -20,28 +20,38 @@ export async function benchWorkspace() {
   migrateDatabase(db);
   const clock = new ManualClock("2026-11-23T04:00:00Z");
   // Checkpoints on their own thread, as `npm start` runs them.
-  startCheckpointer(db, systemClock);
-  process.once("exit", () => {
-    db.close();
+  const checkpointer = startCheckpointer(db, systemClock);
+  const remove = () => {
+    if (db.sqlite.open) db.close();
     rmSync(dir, { recursive: true, force: true });
-  });
+  };
+  process.once("exit", remove);
+  /** Closes the database and removes its files (a scenario that makes several, one after another). */
+  const close = async () => {
+    await checkpointer?.stop();
+    remove();
+  };
   const ids = new IdGenerator(clock);
   const { tenant } = await createTenant(
     { db, clock, ids },
     { name: "Bench Gym", slug: "bench", default_country: "CN", time_zone: "Asia/Shanghai", locale: "zh-CN" },
   );
   const ctx: Ctx = { db, clock, ids, tenantId: tenant.id };
-  return { db, clock, ids, ctx };
+  return { db, clock, ids, ctx, close };
 }
 
 export { seededRandom as prng } from "../../src/lib/random";
 
 /** Runs bench/servers/<name>.ts, or its bundle (dist/node/bench-<name>.js) when the bench runs from the build. */
-export function startServer(name: string): Promise<{ child: ChildProcess; port: number; channel: string }> {
+export function startServer(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; port: number; channel: string }> {
   const script = fromBuild
     ? [fileURLToPath(new URL(`./bench-${name}.js`, import.meta.url))]
     : ["--import", "tsx", fileURLToPath(new URL(`../servers/${name}.ts`, import.meta.url))];
   const child = spawn(process.execPath, script, {
+    env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {

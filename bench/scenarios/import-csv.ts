@@ -1,9 +1,19 @@
-import { importCustomers } from "../../src/customers/import";
+import { BATCH, FIRST_BATCH, importCustomers } from "../../src/customers/import";
+import type { NodeDatabase } from "../../src/node/db";
 import { startImportParser } from "../../src/node/import-parser";
 import type { Result } from ".";
 import { benchWorkspace, prng } from "./common";
 
 const ROWS = 100_000;
+/**
+ * The import against prepared inserts of its rows: it also reads and parses the CSV (on a
+ * thread), checks each row, looks each phone and id up, and builds the statements. Measured at
+ * 1.06-1.07 on 2026-12-07: the parsing runs beside the writing, and the import's insert carries
+ * the five values every row shares in its text instead of binding them (row-values.ts), which
+ * the plain inserts bind. 0.85 says the reading and checking must stay beside the writing, not
+ * in front of it, with room for the machine's noise.
+ */
+const TARGET_RATIO = 0.85;
 const SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴"];
 const GIVEN = ["芳", "娜", "伟", "洋", "静", "磊", "敏", "丽", "杰", "婷", "强", "悦"];
 const TIERS = ["ordinary", "ordinary", "ordinary", "silver", "silver", "gold", "diamond"];
@@ -39,6 +49,78 @@ export function csvStream(rows: number): ReadableStream<Uint8Array> {
   });
 }
 
+/**
+ * The ceiling: the rows the import wrote (every table it filled: customers, the date index, the
+ * attribute definitions), copied into a new workspace's empty tables by prepared inserts, in
+ * transactions of the import's sizes, with no reading, parsing, checking or lookups. Only the
+ * transactions are timed; each batch's rows are read from the import's tables just before (so
+ * no more than a batch is held at once).
+ */
+async function rawInserts(db: NodeDatabase, tenantId: string) {
+  const tables = (
+    db.sqlite
+      .prepare(
+        "select m.name from sqlite_master m where m.type = 'table' and exists (select 1 from pragma_table_info(m.name) c where c.name = 'tenant_id')",
+      )
+      .pluck()
+      .all() as string[]
+  ).filter((t) => !["api_keys", "tenant_plans", "tenant_time_zones"].includes(t));
+  const target = await benchWorkspace();
+  const to = target.db as NodeDatabase;
+  const copies = tables.flatMap((table) => {
+    const count = db.sqlite
+      .prepare(`select count(*) from "${table}" where tenant_id = ?`)
+      .pluck()
+      .get(tenantId) as number;
+    if (count === 0) return [];
+    const read = db.sqlite.prepare(`select * from "${table}" where tenant_id = ?`).raw();
+    const columns = read.columns().map((c) => c.name);
+    const insert = to.sqlite.prepare(
+      `insert into "${table}" (${columns.map((n) => `"${n}"`).join(", ")}) values (${columns.map(() => "?").join(", ")})`,
+    );
+    return [
+      {
+        table,
+        count,
+        rows: read.iterate(tenantId) as IterableIterator<unknown[]>,
+        at: columns.indexOf("tenant_id"),
+        insert,
+      },
+    ];
+  });
+  let seconds = 0;
+  let done = 0;
+  for (let size = FIRST_BATCH; done < ROWS; size = Math.min(BATCH, size * 2)) {
+    const end = Math.min(ROWS, done + size);
+    // A table with a row or more per customer takes its share of each batch; one with a few
+    // rows in all (attribute definitions) takes them in the first.
+    const batch = copies.map((c) => {
+      const share =
+        c.count >= ROWS / 2
+          ? Math.round((end * c.count) / ROWS) - Math.round((done * c.count) / ROWS)
+          : done === 0
+            ? c.count
+            : 0;
+      const rows: unknown[][] = [];
+      for (let i = 0; i < share; i++) {
+        const row = c.rows.next().value as unknown[];
+        row[c.at] = target.ctx.tenantId;
+        rows.push(row);
+      }
+      return { insert: c.insert, rows };
+    });
+    const t0 = performance.now();
+    to.sqlite.transaction(() => {
+      for (const b of batch) for (const row of b.rows) b.insert.run(row);
+    })();
+    seconds += (performance.now() - t0) / 1000;
+    done = end;
+  }
+  for (const c of copies) c.rows.return?.();
+  await target.close();
+  return { seconds, rows: Object.fromEntries(copies.map((c) => [c.table, c.count])) };
+}
+
 export async function importCsv100k(): Promise<Result> {
   const { ctx } = await benchWorkspace();
   // As `npm start` runs imports: parsed on a thread started with the service.
@@ -61,11 +143,18 @@ export async function importCsv100k(): Promise<Result> {
   await parser.stop();
   const reimportSeconds = (performance.now() - again) / 1000;
   if (second.unchanged !== ROWS) throw new Error(`re-import changed rows: ${JSON.stringify(second)}`);
+  const raw = await rawInserts(ctx.db as NodeDatabase, ctx.tenantId);
+  const ceilingSeconds = raw.seconds;
+  const value = Math.round(ROWS / seconds);
+  const ceiling = Math.round(ROWS / ceilingSeconds);
   return {
-    value: Math.round(ROWS / seconds),
+    value,
     unit: "rows/s",
     target: 50_000,
     better: "higher",
+    ceiling,
+    ratio: Math.round((value / ceiling) * 100) / 100,
+    target_ratio: TARGET_RATIO,
     seconds: Number(seconds.toFixed(2)),
     // CPU time of every thread of the process during the first import: steadier than the rate
     // on a shared machine, and what a change to the import's own work moves.
@@ -73,5 +162,6 @@ export async function importCsv100k(): Promise<Result> {
     reimport_unchanged_rows_per_s: Math.round(ROWS / reimportSeconds),
     first_import_peak_rss_mb: firstPeakMb,
     peak_rss_target_mb: 256,
+    rows_written: raw.rows,
   };
 }

@@ -29,4 +29,10 @@ export const scenarios: Record<string, () => Promise<Result>> = {
   smpp_submit: async () => (await import("./smpp")).smppSubmit(),
   export_1m: async () => (await import("./export")).export1m(),
   link_redirect: async () => (await import("./links")).linkRedirect(),
+  api_read: async () => (await import("./api-read")).apiRead(),
+  scale_curve: async () => (await import("./scale")).scaleCurve(),
+  idle_memory: async () => (await import("./idle")).idleMemory(),
+  console_pages: async () => (await import("./console-pages")).consolePages(),
+  workers_cost: async () => (await import("./workers-cost")).workersCost(),
+  broadcast_e2e_100k: async () => (await import("./broadcast-e2e")).broadcastE2e100k(),
 };

@@ -32,11 +32,11 @@ import {
 // Rows per atomic write. Larger batches amortise the WAL pages that index inserts at scattered
 // positions (birthdays, date attributes) dirty in each commit: 10,000 rows import about 8 %
 // faster than 5,000 (bench/), and, the rows being packed until written, hardly heavier.
-const BATCH = 10_000;
+export const BATCH = 10_000;
 // The first batch is small, and each next one twice the last up to BATCH: writing starts as
 // soon as the parser has the first rows ready, instead of waiting for a full batch of them
 // (a fifth of a second, in which this thread had nothing to do).
-const FIRST_BATCH = 1000;
+export const FIRST_BATCH = 1000;
 /** Rows looked up at a time within a batch. */
 const LOOKUP = 1000;
 const MAX_ERRORS = 1000;

@@ -54,6 +54,11 @@ export type Deps = {
   onMessageDue?: () => void;
   /** Called when a campaign is scheduled or resumed, so a runtime can plan it at once (Node does). */
   onPlanDue?: () => void;
+  /**
+   * Called after a dispatcher run with when a receipt that a provider holds for collection (the
+   * simulator's) falls due, so a runtime can run the dispatcher then rather than at its next tick.
+   */
+  onReceiptsDue?: (at: number) => void;
   /** Called when inbound SMS were stored, so a runtime can run the pipeline at once. */
   onInboundReceived?: () => void;
   /** Where webhooks store inbound SMS (Node with a jobs thread: a journal file of their own); the database when absent. */

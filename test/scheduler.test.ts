@@ -588,6 +588,30 @@ describe("a dispatcher run", () => {
     expect(await sent(env, id)).toBe(12);
   });
 
+  it("says when the receipts a provider holds for collection fall due, and collects them then", async () => {
+    const env = await setup("2027-03-01T04:00:00Z");
+    const { id, client: api } = await broadcast(env, 3);
+    const channel = (await api.get("/v1/channels")).body.data[0].id;
+    expect((await api.patch(`/v1/channels/${channel}`, { config: { receipt_delay_ms: 500 } })).status).toBe(200);
+    const due: number[] = [];
+    const deps = {
+      db: env.db,
+      clock: env.clock,
+      ids: env.ids,
+      providers: env.deps.providers,
+      library: libraryOf(env.deps),
+      onReceiptsDue: (at: number) => due.push(at),
+    };
+    const sentAt = env.clock.now().getTime();
+    expect((await dispatch(deps)).sent).toBe(3);
+    // Without the hook, the receipts waited for the dispatcher's next tick.
+    expect(due).toEqual([sentAt + 500]);
+    env.clock.advance(500);
+    await dispatch(deps);
+    expect(due).toHaveLength(1);
+    expect((await sentBy(env, id)).map((m) => m.status)).toEqual(["delivered", "delivered", "delivered"]);
+  });
+
   it("asks a provider that says 'again now' again a second later, not at once", async () => {
     const env = await setup("2027-03-01T04:00:00Z");
     const now = env.clock.now().getTime();

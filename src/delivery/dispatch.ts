@@ -28,6 +28,8 @@ export type DispatchDeps = SendDeps & {
   onInbound?: (() => void) | undefined;
   /** Once aborted (the jobs are stopping), no further batch is claimed. */
   signal?: AbortSignal | undefined;
+  /** Told when a receipt a provider holds for collection falls due, so a run can collect it then. */
+  onReceiptsDue?: ((at: number) => void) | undefined;
 };
 
 export type DispatchOptions = {
@@ -108,7 +110,19 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
   }
   stats.receipts += await collectReceipts(deps);
   await collectInbound(deps);
+  const next = await nextReceiptAt(deps);
+  if (next !== null) deps.onReceiptsDue?.(next);
   return stats;
+}
+
+/** When the earliest receipt held by a provider for collection falls due (the simulator's). */
+async function nextReceiptAt(deps: DispatchDeps): Promise<number | null> {
+  let next: number | null = null;
+  for (const { provider } of await deps.providers.active()) {
+    const at = provider.nextStatusAt?.() ?? null;
+    if (at !== null && (next === null || at < next)) next = at;
+  }
+  return next;
 }
 
 /** Session channels' upkeep (tendChannels): its receipts applied, or 0 when it failed. */

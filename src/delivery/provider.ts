@@ -107,6 +107,8 @@ export interface SmsProvider {
   parseInbound(req: WebhookRequest): InboundSms[];
   /** Receipts a provider keeps for us to collect (the in-process simulator, SMPP); others push them. */
   pollStatus?(): StatusUpdate[];
+  /** When the next receipt pollStatus holds is due (ms since the epoch); null when it holds none. */
+  nextStatusAt?(): number | null;
   /** Inbound SMS a provider keeps for us to collect (SMPP deliver_sm); others post them. */
   pollInbound?(): InboundSms[];
   /** Session providers (SMPP): start keeping the link up, so reports arrive while nothing is sent. */

@@ -137,6 +137,13 @@ export class SimulatorState {
     return { ok: true, providerRef };
   }
 
+  /** When the earliest receipt still held is due; null when none is. */
+  nextDue(): number | null {
+    let next: number | null = null;
+    for (const p of this.pending) if (next === null || p.due < next) next = p.due;
+    return next;
+  }
+
   /** Receipts whose time has come, oldest first. */
   due(): StatusUpdate[] {
     const now = this.clock.now().getTime();
@@ -214,6 +221,10 @@ export class SimulatorProvider implements SmsProvider {
 
   pollStatus(): StatusUpdate[] {
     return this.config.url ? [] : this.state.due();
+  }
+
+  nextStatusAt(): number | null {
+    return this.config.url ? null : this.state.nextDue();
   }
 
   /** Simulator callbacks carry X-Simulator-Signature: base64 HMAC-SHA256 of the body. */

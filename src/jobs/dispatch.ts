@@ -19,6 +19,7 @@ export async function runDispatch(deps: Deps, only?: { ids: string[] }) {
       providers: deps.providers,
       library: libraryOf(deps),
       onInbound: deps.onInboundReceived,
+      onReceiptsDue: deps.onReceiptsDue,
       signal: deps.signal,
       ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}),
       ...(deps.config.linkUrl ? { linkUrl: deps.config.linkUrl } : {}),

@@ -44,11 +44,27 @@ deps.clickIntake = clicks.intake;
 const scheduler = startJobs(jobs, deps);
 deps.onMessageDue = () => scheduler.kick("dispatch");
 deps.onInboundReceived = () => scheduler.kick("inbound");
+// A receipt the simulator holds is collected when it falls due, not up to a tick later.
+let receipts: { at: number; timer: ReturnType<typeof setTimeout> } | null = null;
+deps.onReceiptsDue = (at) => {
+  if (receipts && receipts.at <= at) return;
+  if (receipts) clearTimeout(receipts.timer);
+  const timer = setTimeout(
+    () => {
+      receipts = null;
+      scheduler.kick("dispatch");
+    },
+    Math.max(0, at - deps.clock.now().getTime()),
+  );
+  timer.unref();
+  receipts = { at, timer };
+};
 
 port.on("message", async (m: ToJobs) => {
   if ("kick" in m) return scheduler.kick(m.kick);
   // Providers close at once, not after the jobs: a send waiting on a silent provider ends now
   // (its outcome recorded as unknown), so stopping takes moments whatever the providers do.
+  if (receipts) clearTimeout(receipts.timer);
   await Promise.all([scheduler.stop(), deps.providers.close()]);
   intake.close();
   clicks.close();

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app";
 import { systemClock } from "../src/lib/clock";
 import { hmacBase64, newSecretKeyBase64 } from "../src/lib/secretbox";
-import { type Background, startBackground } from "../src/node/background";
+import { type Background, connectBackground, startBackground } from "../src/node/background";
 import { startCheckpointer } from "../src/node/checkpointer";
 import { loadConfig } from "../src/node/config";
 import { openDatabase } from "../src/node/db";
@@ -33,9 +33,7 @@ async function service(file: string) {
   const config = loadConfig({ TIDINGS_DB_PATH: file, TIDINGS_SECRET_KEY: newSecretKeyBase64() });
   const deps = await nodeDeps(config);
   const background = startBackground(config, deps);
-  deps.onMessageDue = () => background.kick("dispatch");
-  deps.onInboundReceived = () => background.kick("inbound");
-  deps.storeInbound = background.storeInbound;
+  connectBackground(deps, background);
   const app = createApp(deps);
   const { client: api } = await tenant({ deps, app });
   const channel = await api.post("/v1/channels", SIMULATOR);
@@ -184,7 +182,7 @@ describe("the jobs thread", () => {
     expect(bg.where).toBe("inline");
     expect(bg.thread).toBeNull();
     const app = createApp(deps);
-    deps.onMessageDue = () => bg.kick("dispatch");
+    connectBackground(deps, bg);
     const { key } = await tenant({ deps, app });
     const api = client({ app }, key);
     expect((await api.post("/v1/channels", SIMULATOR)).status).toBe(201);

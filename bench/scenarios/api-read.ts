@@ -1,7 +1,8 @@
-import autocannon from "autocannon";
+import type autocannon from "autocannon";
 import { CUSTOMERS, MESSAGES } from "../servers/api-fill";
 import type { Result } from ".";
 import { startServer } from "./common";
+import { getLoad } from "./load";
 
 const DURATION_S = 5;
 const WARMUP_S = 2;
@@ -10,24 +11,8 @@ const TURNS = 2;
 
 type Load = { name: string; paths: string[] };
 
-function load(port: number, key: string, paths: string[], seconds: number) {
-  let n = 0;
-  return autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        method: "GET",
-        setupRequest(req: autocannon.Request) {
-          req.path = paths[n++ % paths.length] as string;
-          req.headers = { authorization: `Bearer ${key}` };
-          return req;
-        },
-      },
-    ],
-  });
-}
+const load = (port: number, key: string, paths: string[], seconds: number) =>
+  getLoad(port, paths, { seconds, connections: CONNECTIONS, headers: { authorization: `Bearer ${key}` } });
 
 /** A thousand of the workspace's customers, by the API's own pages. */
 async function someCustomerIds(port: number, key: string) {

@@ -1,7 +1,8 @@
-import autocannon from "autocannon";
+import type autocannon from "autocannon";
 import { LINKS, linkCode } from "../servers/links-shared";
 import type { Result } from ".";
 import { prng, startServer as start } from "./common";
+import { getLoad } from "./load";
 
 const DURATION_S = 10;
 /** As the inbound bench: a cold server spends its first second compiling. */
@@ -13,24 +14,8 @@ const DRAIN_LIMIT_MS = 120_000;
 const BROWSER =
   "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36";
 
-function load(port: number, paths: string[], seconds: number) {
-  let n = 0;
-  return autocannon({
-    url: `http://127.0.0.1:${port}`,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        method: "GET",
-        setupRequest(req: autocannon.Request) {
-          req.path = paths[n++ % paths.length] as string;
-          req.headers = { "user-agent": BROWSER };
-          return req;
-        },
-      },
-    ],
-  });
-}
+const load = (port: number, paths: string[], seconds: number) =>
+  getLoad(port, paths, { seconds, connections: CONNECTIONS, headers: { "user-agent": BROWSER } });
 
 async function stats(port: number) {
   const res = await fetch(`http://127.0.0.1:${port}/__bench/stats`);

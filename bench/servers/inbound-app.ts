@@ -4,35 +4,13 @@
 // reports what was stored and handled.
 
 import "../../src/node/heap";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { serve } from "@hono/node-server";
-import { createApp } from "../../src/app";
-import { newSecretKeyBase64 } from "../../src/lib/secretbox";
-import { startBackground } from "../../src/node/background";
-import { startCheckpointer } from "../../src/node/checkpointer";
-import { loadConfig } from "../../src/node/config";
-import { nodeDeps } from "../../src/node/runtime";
 import { createTenant } from "../../src/tenants/service";
 import { CUSTOMERS, SECRET, SERVICE_NUMBER } from "./inbound-shared";
+import { benchService } from "./service";
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), "tidings-inbound-"));
-  const config = loadConfig({
-    TIDINGS_DB_PATH: join(dir, "bench.db"),
-    TIDINGS_SECRET_KEY: newSecretKeyBase64(),
-    TIDINGS_SEED_DEMO: "false",
-  });
-  const deps = await nodeDeps(config);
-  const checkpointer = startCheckpointer(deps.db, deps.clock);
-  // The jobs as `npm start` runs them: on their own thread, kicked by the API and webhooks.
-  const background = startBackground(config, deps);
-  deps.onMessageDue = () => background.kick("dispatch");
-  deps.onInboundReceived = () => background.kick("inbound");
-  deps.storeInbound = background.storeInbound;
+  const { deps, app, start } = await benchService("inbound");
   const db = deps.db;
-  const app = createApp(deps);
   const { apiKey } = await createTenant(deps, {
     name: "Bench Bank",
     slug: "bench",
@@ -106,18 +84,7 @@ async function main() {
     const url = new URL(req.url);
     return url.pathname === "/__bench/stats" ? stats(url.searchParams.has("full")) : app.fetch(req);
   };
-  const server = serve({ fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
-    process.stdout.write(`@@READY ${info.port} ${channel.id}\n`);
-  });
-  process.on("SIGTERM", async () => {
-    await background.stop();
-    await checkpointer?.stop();
-    server.close();
-    background.close();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(0);
-  });
+  start(fetch, channel.id);
 }
 
 await main();

@@ -4,36 +4,13 @@
 // counted and waiting.
 
 import "../../src/node/heap";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { serve } from "@hono/node-server";
-import { createApp } from "../../src/app";
-import { newSecretKeyBase64 } from "../../src/lib/secretbox";
-import { startBackground } from "../../src/node/background";
-import { startCheckpointer } from "../../src/node/checkpointer";
-import { loadConfig } from "../../src/node/config";
-import { nodeDeps } from "../../src/node/runtime";
 import { createTenant } from "../../src/tenants/service";
 import { LINKS, linkCode, TARGET } from "./links-shared";
+import { benchService } from "./service";
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), "tidings-links-"));
-  const config = loadConfig({
-    TIDINGS_DB_PATH: join(dir, "bench.db"),
-    TIDINGS_SECRET_KEY: newSecretKeyBase64(),
-    TIDINGS_SEED_DEMO: "false",
-    TIDINGS_PUBLIC_URL: "https://t.bench.example",
-  });
-  const deps = await nodeDeps(config);
-  const checkpointer = startCheckpointer(deps.db, deps.clock);
-  const background = startBackground(config, deps);
-  deps.onMessageDue = () => background.kick("dispatch");
-  deps.onInboundReceived = () => background.kick("inbound");
-  deps.storeInbound = background.storeInbound;
-  deps.links = background.links;
+  const { deps, app, start } = await benchService("links", { TIDINGS_PUBLIC_URL: "https://t.bench.example" });
   const db = deps.db;
-  const app = createApp(deps);
   const { tenant } = await createTenant(deps, {
     name: "Bench Gym",
     slug: "bench",
@@ -61,18 +38,7 @@ async function main() {
     return Response.json({ counted, waiting, events, rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20) });
   };
   const fetch = (req: Request) => (new URL(req.url).pathname === "/__bench/stats" ? stats() : app.fetch(req));
-  const server = serve({ fetch, port: 0, hostname: "127.0.0.1" }, (info) => {
-    process.stdout.write(`@@READY ${info.port} links\n`);
-  });
-  process.on("SIGTERM", async () => {
-    await background.stop();
-    await checkpointer?.stop();
-    server.close();
-    background.close();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-    process.exit(0);
-  });
+  start(fetch, "links");
 }
 
 await main();

@@ -42,6 +42,19 @@ const STOP_TIMEOUT_MS = 30_000;
 /** Short links whose lookups the HTTP thread keeps: a few MB for a big campaign's clickers. */
 const LINKS_KEPT = 20_000;
 
+/**
+ * Hands the app's hooks to the jobs, as `npm start` runs them: a message due now is sent at
+ * once, a scheduled campaign planned at once, a stored inbound SMS handled at once; webhooks
+ * journal inbound SMS and the redirect journals clicks in files of their own.
+ */
+export function connectBackground(deps: Deps, background: Background): void {
+  deps.onMessageDue = () => background.kick("dispatch");
+  deps.onPlanDue = () => background.kick("plan");
+  deps.onInboundReceived = () => background.kick("inbound");
+  deps.storeInbound = background.storeInbound;
+  deps.links = background.links;
+}
+
 export function startBackground(config: NodeConfig, deps: Deps & { db: NodeDatabase }): Background {
   if (config.TIDINGS_DB_PATH === ":memory:") return inline(deps);
 

@@ -4,7 +4,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "../app";
 import { tenants } from "../db/schema";
 import { seedDemo } from "../demo/seed";
-import { startBackground } from "./background";
+import { connectBackground, startBackground } from "./background";
 import { startCheckpointer } from "./checkpointer";
 import { ConfigError, loadConfig } from "./config";
 import { startImportParser } from "./import-parser";
@@ -46,16 +46,9 @@ if (config.TIDINGS_SEED_DEMO && !(await deps.db.orm.select({ id: tenants.id }).f
 // The jobs run on their own thread (background.ts); they pick up at once whatever was due while
 // we were down (or left mid-send by a crash).
 const background = config.TIDINGS_CRON ? startBackground(config, deps) : null;
-// A message due now goes out at once, not at the next minute's tick.
-deps.onMessageDue = () => background?.kick("dispatch");
-// And a campaign scheduled or resumed is planned at once.
-deps.onPlanDue = () => background?.kick("plan");
-// So does the answer to an inbound SMS: the pipeline runs as soon as the webhook has stored it.
-deps.onInboundReceived = () => background?.kick("inbound");
-// Webhooks journal it in a file of their own, which that thread moves in (journal.ts).
-deps.storeInbound = background?.storeInbound;
-// And short links' clicks: the redirect never waits for the database's write lock.
-deps.links = background?.links;
+// What is due now, a campaign just scheduled and a stored inbound SMS go to it at once, not at
+// its next tick; inbound SMS and clicks are journaled beside the database (journal.ts).
+if (background) connectBackground(deps, background);
 // CSV imports parse on a thread of their own while this one writes (import-parser.ts).
 const importParser = startImportParser();
 deps.parseImport = importParser.parse;

@@ -70,6 +70,15 @@ describe("cost per message on Workers", () => {
       quiet_hours: null,
     });
     let invocations = 0;
+    /** One consumer run over these queue messages (an invocation), as the platform delivers them. */
+    const consume = async (messages: { body: DispatchBatch }[], name: string) => {
+      invocations++;
+      const batch = createMessageBatch<DispatchBatch>(
+        "tidings-dispatch",
+        messages.map((q, k) => ({ id: `${name}-${k}`, timestamp: new Date(), attempts: 1, body: q.body })),
+      );
+      await worker.queue(batch, bindings);
+    };
     const call = async (path: string, init: RequestInit & { key?: boolean } = {}) => {
       invocations++;
       const ctx = createExecutionContext();
@@ -137,14 +146,7 @@ describe("cost per message on Workers", () => {
     const broadcastQueueMessages = queued.length;
     expect(queued.flatMap((q) => q.body.ids)).toHaveLength(MEMBERS);
     // The consumer gets up to max_batch_size (10) queue messages a run.
-    for (let i = 0; i < queued.length; i += 10) {
-      invocations++;
-      const batch = createMessageBatch<DispatchBatch>(
-        "tidings-dispatch",
-        queued.slice(i, i + 10).map((q, k) => ({ id: `m${i + k}`, timestamp: new Date(), attempts: 1, body: q.body })),
-      );
-      await worker.queue(batch, bindings);
-    }
+    for (let i = 0; i < queued.length; i += 10) await consume(queued.slice(i, i + 10), `m${i}`);
     phases.dispatch = rows.take();
     const sent = (await deps.db.rawAll<{ provider_ref: string }>(
       "select provider_ref from messages where campaign_id = ? and status = 'sent'",
@@ -208,13 +210,8 @@ describe("cost per message on Workers", () => {
       if (queued.length > 0) {
         queueMessages += queued.length;
         replies += queued.flatMap((q) => q.body.ids).length;
-        invocations++;
-        const batch = createMessageBatch<DispatchBatch>(
-          "tidings-dispatch",
-          queued.map((q, k) => ({ id: `r${i}-${k}`, timestamp: new Date(), attempts: 1, body: q.body })),
-        );
-        queued.length = 0;
-        await worker.queue(batch, bindings);
+        const replying = queued.splice(0);
+        await consume(replying, `r${i}`);
       }
     }
     const inbound = rows.take();

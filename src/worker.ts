@@ -16,20 +16,21 @@ import { systemClock } from "./lib/clock";
 import { nextRun, parseCron } from "./lib/cron";
 import { IdGenerator } from "./lib/ids";
 import { importSecretKey } from "./lib/secretbox";
-import { dueMessageIds } from "./outbox/claim";
+import { dueMessageKeys, type MessageKey } from "./outbox/claim";
 import { WEBHOOK_IDS_PER_MESSAGE } from "./webhooks-out/deliver";
 import { dueDeliveryIds } from "./webhooks-out/store";
 import { type D1Like, d1Database } from "./worker/d1";
 import { parseWorkerEnv, type WorkerEnv } from "./worker/env";
 import { shippedTemplates } from "./worker/templates";
 
-export type DispatchBatch = { ids: string[] };
+/** Due messages, by key (workspace and id): what one consumer run claims and sends. */
+export type DispatchBatch = { messages: MessageKey[] };
 /** Outgoing webhooks due: each queue message one claim's worth, sent by its own consumer run. */
 export type WebhookBatch = { webhooks: string[] };
 type QueueLike = { sendBatch(messages: { body: DispatchBatch | WebhookBatch }[]): Promise<unknown> };
 
-/** Ids per queue message, and queue messages per sendBatch call (the platform's limit is 100). */
-const IDS_PER_MESSAGE = 100;
+/** Message keys per queue message, and queue messages per sendBatch call (the platform's limit is 100). */
+const KEYS_PER_MESSAGE = 100;
 const MESSAGES_PER_SEND = 100;
 
 // One set of deps per isolate and environment: the provider registry and rate buckets live as
@@ -79,15 +80,15 @@ function misconfigured(e: MisconfiguredError): Response {
   );
 }
 
-/** Due messages go to the queue in batches of ids; the consumer claims and sends them. */
+/** Due messages go to the queue in batches of keys; the consumer claims and sends them. */
 export async function enqueueDue(deps: Deps, queue: QueueLike, limit = 10_000): Promise<number> {
-  const ids = await dueMessageIds(deps.db, deps.clock.now().getTime(), limit);
+  const keys = await dueMessageKeys(deps.db, deps.clock.now().getTime(), limit);
   const messages: { body: DispatchBatch }[] = [];
-  for (let i = 0; i < ids.length; i += IDS_PER_MESSAGE)
-    messages.push({ body: { ids: ids.slice(i, i + IDS_PER_MESSAGE) } });
+  for (let i = 0; i < keys.length; i += KEYS_PER_MESSAGE)
+    messages.push({ body: { messages: keys.slice(i, i + KEYS_PER_MESSAGE) } });
   for (let i = 0; i < messages.length; i += MESSAGES_PER_SEND)
     await queue.sendBatch(messages.slice(i, i + MESSAGES_PER_SEND));
-  return ids.length;
+  return keys.length;
 }
 
 /**
@@ -190,12 +191,18 @@ export default {
     for (const m of batch.messages) {
       const body = m.body as Partial<DispatchBatch>;
       if (hooks.includes(m)) continue;
-      if (!Array.isArray(body.ids)) {
-        m.ack(); // Not ours to send: nothing would ever make it valid.
+      // Not ours to send, nothing would ever make it valid: acknowledged. (A batch of bare ids
+      // from before messages were keyed by workspace too: those messages are still due, and
+      // the next Cron Trigger queues them again.)
+      if (!Array.isArray(body.messages)) {
+        m.ack();
         continue;
       }
+      const keys = body.messages.filter(
+        (k): k is MessageKey => Array.isArray(k) && typeof k[0] === "string" && typeof k[1] === "string",
+      );
       try {
-        await runDispatch(deps, { ids: body.ids.filter((x): x is string => typeof x === "string") });
+        await runDispatch(deps, { keys });
         m.ack();
       } catch {
         m.retry();

@@ -88,7 +88,9 @@ describe("crash safety", () => {
     const ours = check.sqlite.prepare("select id from messages").all() as { id: string }[];
     expect(new Set(after.refs)).toEqual(new Set(ours.map((m) => m.id)));
     const recovered = check.sqlite
-      .prepare("select count(*) as n from message_events where reason = 'lease_expired'")
+      .prepare(
+        "select count(*) as n from messages m, json_each(m.history) e where e.value ->> 'reason' = 'lease_expired'",
+      )
       .get() as { n: number };
     // The kill left claimed messages mid-send; every one was recovered and re-sent, de-duplicated.
     expect(recovered.n).toBeGreaterThanOrEqual(stuck);

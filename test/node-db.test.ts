@@ -5,14 +5,16 @@ import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { and, eq, type SQL, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { FINISHED } from "../src/campaigns/store";
 import { prepared } from "../src/db/prepared";
 import { customers, tenants } from "../src/db/schema";
 import { inList, tenantFilter } from "../src/db/sql";
 import { TOUCH_CUSTOMERS_SQL } from "../src/groups/store";
 import { ConflictError, NotFoundError } from "../src/lib/errors";
 import { MIGRATIONS_DIR, migrateDatabase, openDatabase, statementCache } from "../src/node/db";
-import { CLAIM_RANGES, RECOVER_SQL } from "../src/outbox/claim";
+import { claimRanges, RECOVER_SQL } from "../src/outbox/claim";
 import { EXPIRING } from "../src/outbox/expire";
+import { readHistory } from "../src/outbox/history";
 import { getTenantRow } from "../src/tenants/store";
 import { setup, tenant } from "./helpers";
 
@@ -266,15 +268,12 @@ describe("schema", () => {
     for (const text of lists) {
       // Without customers_tenant_order a page of 100k members took 230 ms: every one sorted.
       expect(plan(text), text).not.toMatch(/TEMP B-TREE|SCAN/);
-      expect(plan(text), text).toMatch(
-        /USING INDEX (customers_tenant_order|customers_tenant_name|messages_tenant_created)/,
-      );
+      expect(plan(text), text).toMatch(/USING INDEX (customers_tenant_order|customers_tenant_name|messages_key)/);
     }
   });
 
-  it("keeps each message's history in insertion order when message_events loses its key (0015)", () => {
+  it("moves each message's history into its row in insertion order, and dates what settled (0034)", () => {
     const sqlite = new BetterSqlite3(":memory:");
-    sqlite.pragma("foreign_keys = OFF"); // no workspace row needed for this message
     const apply = (file: string) => {
       for (const stmt of readFileSync(join(MIGRATIONS_DIR, file), "utf8").split("--> statement-breakpoint"))
         if (stmt.trim()) sqlite.exec(stmt);
@@ -282,32 +281,49 @@ describe("schema", () => {
     const files = readdirSync(MIGRATIONS_DIR)
       .filter((f) => f.endsWith(".sql"))
       .sort();
-    const at = files.findIndex((f) => f.startsWith("0015_"));
+    const at = files.findIndex((f) => f.startsWith("0034_"));
     for (const f of files.slice(0, at)) apply(f);
-    sqlite.exec(`insert into messages (id, tenant_id, customer_id, kind, variables, is_reply, quiet_hours, status, send_at, due_at, created_at, updated_at)
-      values ('msg_1', 'ten_1', 'cus_1', 'notification', '{}', 0, 0, 'delivered', 0, 0, 0, 0)`);
+    sqlite.pragma("foreign_keys = OFF"); // no workspace row needed for these messages
+    const message =
+      sqlite.prepare(`insert into messages (id, tenant_id, customer_id, campaign_id, kind, variables, is_reply,
+      quiet_hours, status, send_at, due_at, sent_at, created_at, updated_at)
+      values (?, 'ten_1', 'cus_1', 'cmp_1', 'notification', '{}', 0, 0, ?, 0, 0, ?, 0, ?)`);
+    message.run("msg_1", "delivered", 5, 9);
+    message.run("msg_2", "skipped", null, 7);
+    message.run("msg_3", "queued", null, 3);
     // Ids made in SQL (planning) do not sort with generated ones: order is the insertion order.
-    const insert = sqlite.prepare(
-      "insert into message_events (id, tenant_id, message_id, at, status, applied) values (?, 'ten_1', 'msg_1', 0, ?, 1)",
+    const event = sqlite.prepare(
+      "insert into message_events (id, tenant_id, message_id, at, status, reason, detail, applied) values (?, 'ten_1', 'msg_1', ?, ?, ?, ?, ?)",
     );
-    insert.run("mev_c", "planned");
-    insert.run("mev_a", "sent");
-    insert.run("mev_b", "delivered");
+    event.run("mev_c", 1, "planned", null, "Planned by campaign X", 1);
+    event.run("mev_a", 5, "sent", null, null, 1);
+    event.run("mev_b", 9, "delivered", null, null, 1);
+    event.run("mev_0", 10, "sent", "late_report", "Reported after delivered; not applied", 0);
     apply(files[at] as string);
-    const history = sqlite
-      .prepare("select id, status from message_events where message_id = 'msg_1' order by rowid")
-      .all();
-    expect(history).toEqual([
-      { id: "mev_c", status: "planned" },
-      { id: "mev_a", status: "sent" },
-      { id: "mev_b", status: "delivered" },
+    const rows = sqlite.prepare("select id, settled_at, history from messages order by id").all() as {
+      id: string;
+      settled_at: number | null;
+      history: string | null;
+    }[];
+    expect(rows.map((r) => [r.id, r.settled_at])).toEqual([
+      ["msg_1", 5],
+      ["msg_2", 7],
+      ["msg_3", null],
     ]);
-    const plan = sqlite
-      .prepare("explain query plan select * from message_events where message_id = ? order by rowid")
-      .all("m");
-    expect(plan.map((r) => (r as { detail: string }).detail)).toEqual([
-      "SEARCH message_events USING INDEX message_events_message (message_id=?)",
+    expect(readHistory(rows[0]?.history ?? null)).toEqual([
+      { at: 1, status: "planned", reason: null, detail: "Planned by campaign X", applied: true },
+      { at: 5, status: "sent", reason: null, detail: null, applied: true },
+      { at: 9, status: "delivered", reason: null, detail: null, applied: true },
+      {
+        at: 10,
+        status: "sent",
+        reason: "late_report",
+        detail: "Reported after delivered; not applied",
+        applied: false,
+      },
     ]);
+    expect(rows[1]?.history).toBeNull();
+    expect(sqlite.prepare("select name from sqlite_master where name = 'message_events'").all()).toEqual([]);
     sqlite.close();
   });
 
@@ -316,10 +332,10 @@ describe("schema", () => {
     migrateDatabase(db);
     const plan = (q: string, params: unknown[]) =>
       (db.sqlite.prepare(`explain query plan ${q}`).all(...params) as { detail: string }[]).map((r) => r.detail);
-    for (const range of CLAIM_RANGES) {
+    for (const range of [...claimRanges("rowid"), ...claimRanges("tenant_id, id")]) {
       const steps = plan(range, [0, 10, 0, 10]);
       expect(
-        steps.filter((d) => d.includes("USING INDEX messages_due (status=? AND priority=? AND due_at<?)")),
+        steps.filter((d) => /USING (COVERING )?INDEX messages_due \(status=\? AND priority=\? AND due_at<\?\)/.test(d)),
       ).toHaveLength(2);
       expect(steps.join("; ")).not.toMatch(/SCAN messages/);
     }
@@ -343,9 +359,19 @@ describe("schema", () => {
         "select status, reason, count(*) from messages where tenant_id = ? and campaign_id = ? group by status, reason",
       ),
     ).toContain("SEARCH messages USING INDEX messages_campaign (tenant_id=? AND campaign_id=?)");
+    // Its messages still to send (to pause, resume or cancel them), and whether it has any left:
+    // settled_at, not status, so that a claim and a receipt leave the index alone.
     expect(
-      plan("select id from messages where tenant_id = ? and campaign_id = ? and status = 'planned'").join("; "),
-    ).toMatch(/USING (COVERING )?INDEX messages_campaign \(tenant_id=\? AND campaign_id=\? AND status=\?\)/);
+      plan(
+        "select id from messages where tenant_id = ? and campaign_id = ? and settled_at is null and status = 'planned'",
+      ).join("; "),
+    ).toMatch(/USING INDEX messages_campaign \(tenant_id=\? AND campaign_id=\? AND settled_at=\?\)/);
+    const finished = db.sqlite.prepare(`explain query plan select id from campaigns where ${FINISHED}`).all() as {
+      detail: string;
+    }[];
+    expect(finished.map((r) => r.detail).join("; ")).toMatch(
+      /SEARCH m USING COVERING INDEX messages_campaign \(tenant_id=\? AND campaign_id=\? AND settled_at=\?\)/,
+    );
     db.close();
   });
 });

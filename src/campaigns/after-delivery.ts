@@ -13,7 +13,6 @@ import type { AfterDeliveryTrigger, CampaignRow } from "../db/schema";
 import { armOf } from "../experiments/assign";
 import { addDays, type CivilDate, formatCivil, localDate, zonedInstant } from "../lib/time";
 import { enqueueSelect } from "../outbox/enqueue";
-import { historyOf } from "../outbox/history";
 import { quantileOf } from "../shipments/lead";
 import { freshModel, type Model, resolveCell } from "../shipments/model";
 import type { PromptCandidate } from "../shipments/store";
@@ -249,11 +248,12 @@ async function writeChunk(
         idempotencyKey: j("key"),
         createdAt: now,
         updatedAt: now,
+        first: { at: now, detail: j("detail") },
       },
       sql`from json_each(${messagesJson}) where true`,
       { once: true },
     ),
-    // Decisions and history only for the messages this statement wrote.
+    // Decisions only for the messages this statement wrote.
     dialect.sqlToQuery(sql`
       insert into timing_decisions (message_id, tenant_id, campaign_id, shipment_id, step, level, courier, region,
         quantile, lead_days, samples, send_date, late, created_at)
@@ -262,10 +262,6 @@ async function writeChunk(
       from json_each(${JSON.stringify(decisions)})
       where exists (select 1 from messages m where m.tenant_id = ${c.tenantId} and m.id = ${j("message_id")})
       on conflict do nothing`),
-    historyOf(
-      { id: sql`'mev_' || substr(m.id, 5)`, at: now, detail: j("detail") },
-      sql`from json_each(${messagesJson}) cross join messages m on m.tenant_id = ${c.tenantId} and m.id = ${j("id")}`,
-    ),
   ];
   await deps.db.batch(statements);
   const n = await deps.db.rawAll<{ n: number }>(

@@ -11,7 +11,6 @@ import { type CampaignRow, tenants, tenantTimeZones } from "../db/schema";
 import { lunarMonthDays, lunarYearOf } from "../lib/lunar";
 import { type CivilDate, formatCivil, isLeapYear, pad2 } from "../lib/time";
 import { enqueueSelect, fromCampaign } from "../outbox/enqueue";
-import { historyOf } from "../outbox/history";
 import { REASONS } from "../outbox/status";
 import { SKIP_LOOKBACK_MS } from "./nudge";
 import { endOfPass, type PlanDeps } from "./pass";
@@ -152,17 +151,13 @@ async function planSlot(
         idempotencyKey: sql`${`cmp:${c.id}:`} || ${occurrence} || ':' || c.id`,
         createdAt: now,
         updatedAt: now,
+        first: { at: now, detail },
       },
       sql`from ${slotFrom(ids)}
         where c.tenant_id = ${c.tenantId} and c.deleted_at is null and c.time_zone = ${slot.zone}
           and ${changedSince === null ? sql`1` : sql`c.updated_at >= ${changedSince}`} and ${audience}
         order by c.id`,
       { once: true },
-    ),
-    // The history's first entry, for exactly the rows this statement wrote (their id prefix).
-    historyOf(
-      { id: sql`${`mev_${prefix.slice(4)}`} || substr(m.id, 21)`, at: now, detail },
-      sql`from messages m where m.tenant_id = ${c.tenantId} and m.id > ${prefix} and m.id < ${`${prefix}~`}`,
     ),
   ];
   await deps.db.batch(statements);

@@ -199,8 +199,10 @@ export async function finishedCampaigns(db: Database) {
 }
 
 /** A running campaign that is finished: nothing more to plan, nothing left to send. */
+// settled_at is null exactly while a message is in the outbox (OUTBOX_LIVE), and it leads
+// messages_campaign after the campaign: one index probe.
 export const FINISHED = `next_occurrence_at is null and not exists (select 1 from messages m
-  where m.tenant_id = campaigns.tenant_id and m.campaign_id = campaigns.id and m.status in ('planned', 'queued', 'sending'))`;
+  where m.tenant_id = campaigns.tenant_id and m.campaign_id = campaigns.id and m.settled_at is null)`;
 
 /** Completes a finished campaign, if it still is one. */
 export function completeCampaign(tenantId: string, id: string, now: number): RawStatement {
@@ -290,8 +292,7 @@ export async function armGoalChannels(
  */
 export async function rolloutTestProgress(db: Database, tenantId: string, campaignId: string) {
   return db.rawAll<{ unsettled: number | null; last: number | null }>(
-    `select sum(status in ('planned', 'queued', 'sending')) as unsettled,
-            max(case when status not in ('planned', 'queued', 'sending') then coalesce(sent_at, updated_at) end) as last
+    `select sum(settled_at is null) as unsettled, max(settled_at) as last
        from messages where tenant_id = ? and campaign_id = ? and arm is not null and arm <> 'rest'`,
     [tenantId, campaignId],
   );

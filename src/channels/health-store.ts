@@ -57,7 +57,7 @@ export async function healthOf(
     last_error_at: number | null;
   }>("select channel_id, state, since, last_error, last_error_at from channel_health where tenant_id = ?", [tenantId]);
   // Through the outbox's partial index (what is still to send), not the tenant's whole history:
-  // `+tenant_id` keeps SQLite from choosing messages_tenant_created, which read all 1M (230 ms).
+  // `+tenant_id` keeps SQLite from choosing messages_key, which reads all 1M (230 ms).
   const waiting = await db.rawAll<{ channel_id: string | null; n: number }>(
     `select channel_id, count(*) as n from messages
       where +tenant_id = ? and ${OUTBOX_LIVE} and status <> 'planned' group by channel_id`,

@@ -9,7 +9,6 @@ import {
   consentEvents,
   customers,
   groupMembers,
-  messageEvents,
   messages,
   shipments,
   timelineEntries,
@@ -20,6 +19,7 @@ import { customerFilterSql, customerMatchSql } from "../groups/service";
 import { ConflictError, type ErrorDetail, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, decodeKeyCursor, encodeKeyCursor, pageOf } from "../lib/pagination";
 import { normalizePhone, phoneDetail } from "../lib/phone";
+import { readHistory } from "../outbox/history";
 import { getTenantRow } from "../tenants/store";
 import { type ConsentSource, type CustomerInput, emptyRow, type PrepareEnv, prepareCustomer } from "./model";
 import {
@@ -374,43 +374,43 @@ export async function timeline(ctx: Ctx, id: string) {
     .where(and(eq(timelineEntries.tenantId, ctx.tenantId), eq(timelineEntries.customerId, id)))
     .all();
   // Messages out: each status change that took effect (queued, sent, delivered, skipped...).
-  const sent = await ctx.db.orm
+  const rows = await ctx.db.orm
     .select({
-      id: messageEvents.id,
-      at: messageEvents.at,
-      status: messageEvents.status,
-      reason: messageEvents.reason,
       messageId: messages.id,
       kind: messages.kind,
       template: messages.templateKey,
       text: messages.text,
       current: messages.status,
       dueAt: messages.dueAt,
+      history: messages.history,
     })
-    .from(messageEvents)
-    .innerJoin(messages, eq(messages.id, messageEvents.messageId))
-    .where(and(eq(messages.tenantId, ctx.tenantId), eq(messages.customerId, id), eq(messageEvents.applied, true)))
+    .from(messages)
+    .where(and(eq(messages.tenantId, ctx.tenantId), eq(messages.customerId, id)))
     .all();
-  // A message still held says until when: its latest hold is the one in force.
-  const lastHold = new Map<string, string>();
-  for (const e of sent) {
-    const had = lastHold.get(e.messageId);
-    if (e.status === "queued" && e.reason && e.current === "queued" && (!had || e.id > had))
-      lastHold.set(e.messageId, e.id);
-  }
+  const sent = rows.flatMap((m) =>
+    readHistory(m.history).flatMap((e, i) => {
+      if (!e.applied) return [];
+      // A message still held says until when: its latest hold is the one in force.
+      const holding = m.current === "queued" && e.status === "queued" && e.reason !== null;
+      return [{ ...e, i, m, holding }];
+    }),
+  );
+  const lastHold = new Map<string, number>();
+  for (const e of sent) if (e.holding) lastHold.set(e.m.messageId, e.i);
   const items = [
     { at: row.createdAt, seq: "", type: "customer.created", data: { source: row.source } as Record<string, unknown> },
     ...sent.map((e) => ({
       at: e.at,
-      seq: e.id,
+      // Entries of one message in the same millisecond keep their order.
+      seq: `${e.m.messageId}:${String(e.i).padStart(4, "0")}`,
       type: `message.${e.status}`,
       data: {
-        message_id: e.messageId,
-        kind: e.kind,
-        template: e.template,
-        ...(e.status === "sent" ? { text: e.text } : {}),
+        message_id: e.m.messageId,
+        kind: e.m.kind,
+        template: e.m.template,
+        ...(e.status === "sent" ? { text: e.m.text } : {}),
         ...(e.reason ? { reason: e.reason } : {}),
-        ...(lastHold.get(e.messageId) === e.id ? { until: new Date(e.dueAt).toISOString() } : {}),
+        ...(lastHold.get(e.m.messageId) === e.i ? { until: new Date(e.m.dueAt).toISOString() } : {}),
       } as Record<string, unknown>,
     })),
     ...consent.map((e) => ({

@@ -463,7 +463,7 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 export const OUTBOX_LIVE = "status in ('planned', 'queued', 'sending')";
 
 // The outbox. Every message is a row before it is sent (rule 5); the dispatcher claims due rows
-// with a lease and records every decision in message_events.
+// with a lease and records every decision in the row's history.
 /**
  * A Tidings template (by key and language) bound, on one channel of a provider that sends only
  * approved templates (Aliyun, Tencent), to the provider's template: its code, and each of its
@@ -499,7 +499,9 @@ export type TemplateBindingRow = typeof templateBindings.$inferSelect;
 export const messages = sqliteTable(
   "messages",
   {
-    id: text("id").primaryKey(),
+    // Unique within its workspace (messages_key), and every lookup names the workspace: a
+    // primary key of its own would be one more b-tree written with every message.
+    id: text("id").notNull(),
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
@@ -543,6 +545,18 @@ export const messages = sqliteTable(
     expects: text("expects", { mode: "json" }).$type<Expectation | null>(),
     /** Its campaign's experiment arm ("holdout": followed, never sent); null outside experiments. */
     arm: text("arm"),
+    /**
+     * When it left the outbox (sent, skipped, failed, expired, unknown); null while it waits or is
+     * being sent. Set once, by the move that ends OUTBOX_LIVE: claims and receipts leave it alone.
+     */
+    settledAt: integer("settled_at"),
+    /**
+     * Every status change and decision, in order, including reports that came too late to apply:
+     * a JSON array of {at, status, reason?, detail?, applied?} (applied false: kept, not acted
+     * on), appended by the statement that makes the change (outbox/history.ts). In the row, not
+     * a table of its own: an entry then costs no b-tree insert of its own, and D1 bills each.
+     */
+    history: text("history"),
   },
   (t) => [
     // Partial: only what is still to be sent, so it stays small however long the history grows,
@@ -550,40 +564,20 @@ export const messages = sqliteTable(
     // word (SQLite uses a partial index only when the query states its condition).
     index("messages_due").on(t.status, t.priority, t.dueAt).where(sql.raw(OUTBOX_LIVE)),
     index("messages_customer").on(t.tenantId, t.customerId, t.createdAt),
-    index("messages_tenant_created").on(t.tenantId, t.id),
+    // The message's key, and a workspace's messages newest first (ids are time-ordered).
+    uniqueIndex("messages_key").on(t.tenantId, t.id),
     // Partial: a message has neither until it is sent, so planning a million writes no entries.
     index("messages_provider_ref").on(t.channelId, t.providerRef).where(sql`provider_ref is not null`),
     index("messages_sent").on(t.tenantId, t.sentAt).where(sql`sent_at is not null`),
-    // Partial: a message of no campaign (a notification, a reply) is never looked up by campaign,
-    // and its status changes (claimed, sent, delivered) then touch one index fewer.
-    index("messages_campaign").on(t.tenantId, t.campaignId, t.status).where(sql`campaign_id is not null`),
+    // Partial: a message of no campaign (a notification, a reply) is never looked up by campaign.
+    // settled_at, not status: an update rewrites every index holding a column it sets, and
+    // status changes three times (claimed, sent, delivered) where settled_at is set once; what
+    // a campaign asks of it (anything left to send? pause the rest) is whether it has settled.
+    index("messages_campaign").on(t.tenantId, t.campaignId, t.settledAt).where(sql`campaign_id is not null`),
     // Partial: a broadcast's rows carry no key (the campaign's plan cursor keeps them unique),
     // so planning a million writes no entries here.
     uniqueIndex("messages_idempotency").on(t.tenantId, t.idempotencyKey).where(sql`idempotency_key is not null`),
   ],
-);
-
-/** Every status change and decision, in order, including updates that came too late to apply. */
-export const messageEvents = sqliteTable(
-  "message_events",
-  {
-    // Not a key: ids are made unique where they are made, and nothing looks an entry up by it;
-    // without one, an entry costs two b-tree inserts instead of three.
-    id: text("id").notNull(),
-    tenantId: text("tenant_id").notNull(),
-    messageId: text("message_id")
-      .notNull()
-      .references(() => messages.id, { onDelete: "cascade" }),
-    at: integer("at").notNull(),
-    status: text("status").notNull(),
-    reason: text("reason"),
-    detail: text("detail"),
-    applied: integer("applied", { mode: "boolean" }).notNull(),
-  },
-  // Led by message_id, as the cascade from messages looks it up (a workspace's deletion would
-  // otherwise scan this table once per message). Its entries end with the rowid, so a
-  // message's history reads in insertion order straight from it.
-  (t) => [index("message_events_message").on(t.messageId)],
 );
 
 export const INBOUND_STEPS = [
@@ -1136,7 +1130,6 @@ export const schema = {
   templateVersions,
   channels,
   messages,
-  messageEvents,
   inboundMessages,
   rejectedWebhooks,
   earlyReceipts,

@@ -1,15 +1,15 @@
 // The dispatcher: claims due messages with a lease, checks each one again just before sending
 // (checks.ts), renders and composes it, sends it through its channel's provider within the
 // channel's rate (send.ts), and records every outcome (outcome.ts) through the outbox. A plain
-// function: node-cron calls it on Node, the Worker's queue() with a batch of due ids
+// function: node-cron calls it on Node, the Worker's queue() with a batch of due messages' keys
 // (src/jobs/dispatch.ts).
 
 import { CLOUD_LANE_WIDTH, TEMPLATED } from "../channels/kinds";
 import type { Statement } from "../db/client";
 import type { ChannelRow, MessageRow, MessageStatus } from "../db/schema";
 import { storeInbound } from "../inbound/store";
-import { claimDue, claimIds, staleLeases } from "../outbox/claim";
-import { historyEntry } from "../outbox/history";
+import { claimDue, claimKeys, type MessageKey, staleLeases } from "../outbox/claim";
+import { entry } from "../outbox/history";
 import { leaseExpired, outcomeStatement } from "../outbox/moves";
 import { RenderMeter } from "../templates/engine";
 import { countSegments } from "../usage/counter";
@@ -49,9 +49,9 @@ export type DispatchOptions = {
   maxAttempts?: number;
   /**
    * Only these messages (a queue batch on Workers): each is claimed if it is still due and
-   * waiting, so an id delivered twice by the queue is sent once.
+   * waiting, so a message delivered twice by the queue is sent once.
    */
-  ids?: string[];
+  keys?: MessageKey[];
 };
 
 /** During a long run, between batches and at most this often: receipts, session links' upkeep. */
@@ -64,7 +64,7 @@ const DEFAULTS = {
   maxMs: 60_000,
   concurrency: 8,
   maxAttempts: 5,
-  ids: undefined as string[] | undefined,
+  keys: undefined as MessageKey[] | undefined,
 };
 
 export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}): Promise<DispatchStats> {
@@ -81,7 +81,7 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
     receipts: 0,
   };
   // The queue's batches on Workers leave this to the scheduled run.
-  if (!opts.ids) stats.receipts += await tend(deps);
+  if (!opts.keys) stats.receipts += await tend(deps);
   await recoverLeases(deps, stats);
   // Workspace settings, plan and this month's usage, read once per run and kept up to date as
   // messages go out (re-reading usage per batch would scan the month's messages each time).
@@ -98,15 +98,15 @@ export async function dispatch(deps: DispatchDeps, options: DispatchOptions = {}
       stats.receipts += await tend(deps);
       stats.receipts += await collectReceipts(deps);
     }
-    const claimed = opts.ids
+    const claimed = opts.keys
       ? b === 0
-        ? await claimIds(deps.db, opts.ids, now, opts.leaseMs)
+        ? await claimKeys(deps.db, opts.keys, now, opts.leaseMs)
         : []
       : await claimDue(deps.db, now, opts.batchSize, opts.leaseMs);
     if (claimed.length === 0) break;
     stats.claimed += claimed.length;
     await processBatch(deps, claimed, opts, stats, envs);
-    if (opts.ids || claimed.length < opts.batchSize) break;
+    if (opts.keys || claimed.length < opts.batchSize) break;
   }
   stats.receipts += await collectReceipts(deps);
   await collectInbound(deps);
@@ -154,7 +154,7 @@ async function recoverLeases(deps: DispatchDeps, stats: DispatchStats) {
     const provider = channel ? await deps.providers.forChannel(channel).catch(() => null) : null;
     // Never sent anywhere (no channel yet) or a de-duplicating provider: safe to send again.
     const resend = !channel || provider?.dedupesByRef === true;
-    statements.push(...leaseExpired({ ids: deps.ids, tenantId: m.tenantId }, m.id, resend, now));
+    statements.push(leaseExpired(m.tenantId, m.id, resend, now));
     if (resend) stats.recovered++;
     else stats.unknown++;
   }
@@ -309,8 +309,13 @@ function outcomeStatements(
     if (told) statements.push(told);
     statements.push(
       // Only while our claim holds: a row recovered by another sender is theirs now.
-      outcomeStatement(m.id, o.set, now),
-      ...o.events.map((e) => historyEntry(ctx, m.id, now, e.status, e.reason ?? null, e.detail ?? null)),
+      outcomeStatement(
+        m.tenantId,
+        m.id,
+        o.set,
+        now,
+        o.events.map((e) => entry(now, e.status, e.reason ?? null, e.detail ?? null)),
+      ),
       ...(o.extra ?? []),
     );
   }

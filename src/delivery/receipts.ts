@@ -9,7 +9,7 @@ import type { Database, Statement } from "../db/client";
 import { type ChannelRow, earlyReceipts, type MessageStatus, messages } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
-import { historyEntry } from "../outbox/history";
+import { entry, historyEntry } from "../outbox/history";
 import { receiptStatement } from "../outbox/moves";
 import { advances } from "../outbox/status";
 import { messageStatusEvent } from "../webhooks-out/events";
@@ -106,15 +106,23 @@ export async function applyStatusUpdates(
     const r = receiptChange(m.status, u, now);
     if (!r.applies) {
       const why = `Reported after ${m.status}; not applied${r.detail ? ` (${r.detail})` : ""}`;
-      statements.push(historyEntry(ctx, m.id, now, u.status, "late_report", why, false));
+      statements.push(historyEntry(channel.tenantId, m.id, now, u.status, "late_report", why, false));
       continue;
     }
     // Told to integrators before the row moves on, only while it still has the status read.
     const told = webhooks ? messageStatusEvent(ctx, m, m.status, { status: r.status, reason: r.reason }, now) : null;
     if (told) statements.push(told);
     statements.push(
-      receiptStatement(channel.tenantId, m.id, r.status, r.deliveredAt, r.reason, r.reasonText, now),
-      historyEntry(ctx, m.id, now, r.status, null, r.detail),
+      receiptStatement(
+        channel.tenantId,
+        m.id,
+        r.status,
+        r.deliveredAt,
+        r.reason,
+        r.reasonText,
+        now,
+        entry(now, r.status, null, r.detail),
+      ),
     );
     m.status = u.status;
     applied++;

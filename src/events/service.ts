@@ -19,7 +19,6 @@ import { ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import { formatCivil, iso, localDate } from "../lib/time";
 import { enqueueSelect, fromCampaign } from "../outbox/enqueue";
-import { historyOf } from "../outbox/history";
 import { skipPending } from "../outbox/moves";
 import { REASONS } from "../outbox/status";
 import { conversionStatements } from "../shipments/service";
@@ -266,13 +265,10 @@ async function triggerStatements(
         idempotencyKey: `cmp:${c.id}:E${eventKey}:${customer.id}`,
         createdAt: now,
         updatedAt: now,
+        first: { at: now, detail: `Triggered by ${c.name} on event ${t.event}` },
       },
       sql`from customers c where c.tenant_id = ${ctx.tenantId} and c.id = ${customer.id} and c.deleted_at is null and ${cond}`,
       { once: true },
-    ),
-    historyOf(
-      { id: ctx.ids.next("mev"), at: now, detail: `Triggered by ${c.name} on event ${t.event}` },
-      sql`from messages m where m.tenant_id = ${ctx.tenantId} and m.id = ${messageId}`,
     ),
     campaignPlannedOne(ctx.tenantId, c.id, messageId, now),
   ];

@@ -220,7 +220,7 @@ async function processOne(
     if (!to) continue;
     statements.push(
       ...replyStatements(
-        { message: deps.ids.next("msg"), event: deps.ids.next("mev") },
+        deps.ids.next("msg"),
         { tenantId: row.tenantId, inboundId: row.id, customerId: to, channelId: row.channelId, now },
         r.reply,
         `inb:${row.id}:reply:${n++}`,

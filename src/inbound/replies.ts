@@ -17,9 +17,9 @@ export type ReplyTarget = {
   now: number;
 };
 
-/** The reply's outbox row and its first history entry (written only with the row itself). */
+/** The reply's outbox row, with its first history entry. */
 export function replyStatements(
-  ids: { message: string; event: string },
+  messageId: string,
   t: ReplyTarget,
   reply: Reply,
   key: string,
@@ -27,7 +27,7 @@ export function replyStatements(
 ): RawStatement[] {
   return enqueueOne(
     {
-      id: ids.message,
+      id: messageId,
       tenantId: t.tenantId,
       customerId: t.customerId,
       channelId: t.channelId,
@@ -46,7 +46,7 @@ export function replyStatements(
       createdAt: t.now,
       updatedAt: t.now,
     },
-    { eventId: ids.event, detail: `Reply to inbound ${t.inboundId}` },
+    { detail: `Reply to inbound ${t.inboundId}` },
     { once: true },
   );
 }

@@ -132,7 +132,7 @@ function replyAll(ctx: Ctx, items: ItemRow[], reply: Reply, done: boolean): { st
       const messageId = ctx.ids.next("msg");
       statements.push(
         ...replyStatements(
-          { message: messageId, event: ctx.ids.next("mev") },
+          messageId,
           {
             tenantId: ctx.tenantId,
             inboundId: it.inbound_id,

@@ -1,15 +1,16 @@
 import { dispatch } from "../delivery/dispatch";
 import type { Deps } from "../deps";
+import type { MessageKey } from "../outbox/claim";
 import { libraryOf } from "../templates/library";
 
 /**
- * Sends what is due (all of it on Node; on Workers, `ids` is one queue batch). Every 5 s on
+ * Sends what is due (all of it on Node; on Workers, `keys` is one queue batch). Every 5 s on
  * Node (a queue batch on Workers), and at once when the API queues a message.
  */
-export async function runDispatch(deps: Deps, only?: { ids: string[] }) {
+export async function runDispatch(deps: Deps, only?: { keys: MessageKey[] }) {
   const options = {
     ...(deps.config.dispatchLeaseMs ? { leaseMs: deps.config.dispatchLeaseMs } : {}),
-    ...(only ? { ids: only.ids } : {}),
+    ...(only ? { keys: only.keys } : {}),
   };
   return dispatch(
     {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
 import { PRIORITY, PRIORITY_NAME } from "../campaigns/service";
 import { tooLongFor } from "../channels/limits";
 import { channelFor } from "../channels/service";
@@ -7,12 +7,13 @@ import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import { customerByRef } from "../customers/service";
 import { wholeRows } from "../db/rows";
-import { type CustomerRow, campaigns, type MessageRow, messageEvents, messages, timingDecisions } from "../db/schema";
+import { type CustomerRow, campaigns, type MessageRow, messages, timingDecisions } from "../db/schema";
 import { sha256Hex } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
 import { decodeCursor, pageOf } from "../lib/pagination";
 import { iso } from "../lib/time";
 import { enqueueOne } from "../outbox/enqueue";
+import { readHistory } from "../outbox/history";
 import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
 import { getTenantRow } from "../tenants/store";
@@ -159,7 +160,7 @@ export async function createMessage(env: MessageEnv, input: MessageCreate, idemp
           createdAt: now,
           updatedAt: now,
         },
-        { eventId: env.ids.next("mev"), detail: null },
+        { detail: null },
       ),
     );
   } catch (e) {
@@ -186,14 +187,7 @@ async function messageRow(ctx: Ctx, id: string): Promise<MessageRow> {
 
 export async function getMessage(ctx: Ctx, id: string) {
   const m = await messageRow(ctx, id);
-  const history = await ctx.db.orm
-    .select()
-    .from(messageEvents)
-    .where(and(eq(messageEvents.tenantId, ctx.tenantId), eq(messageEvents.messageId, id)))
-    // Insertion order is causal order; ids made in SQL (planning) do not sort with generated ones.
-    .orderBy(sql`message_events.rowid`)
-    .all();
-  const entries = history.map((e) => ({
+  const entries = readHistory(m.history).map((e) => ({
     at: iso(e.at),
     status: e.status,
     reason: e.reason,

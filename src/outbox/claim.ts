@@ -12,18 +12,23 @@ const CLAIM_COLUMNS =
 
 // One index range per (priority, status) on messages_due (status, priority, due_at), highest
 // priority first: no sort over everything that is due, and urgent notifications overtake a
-// large low-priority broadcast that is already queued.
+// large low-priority broadcast that is already queued. Each range gives `what` of its rows.
 // Nested in pairs: D1 allows only a few terms in one compound SELECT (six fail there).
-export const CLAIM_RANGES = [2, 1, 0].map(
-  (p) =>
-    `select id from (${["queued", "planned"]
-      .map(
-        (s) =>
-          `select id from (select id from messages where ${OUTBOX_LIVE} and status = '${s}' and priority = ${p} and due_at <= ? order by due_at limit ?)`,
-      )
-      .join(" union all ")})`,
-);
-const claimParams = (now: number, limit: number) => CLAIM_RANGES.flatMap(() => [now, limit, now, limit]);
+export const claimRanges = (what: string) =>
+  [2, 1, 0].map(
+    (p) =>
+      `select ${what} from (${["queued", "planned"]
+        .map(
+          (s) =>
+            `select ${what} from (select ${what} from messages where ${OUTBOX_LIVE} and status = '${s}' and priority = ${p} and due_at <= ? order by due_at limit ?)`,
+        )
+        .join(" union all ")})`,
+  );
+const claimParams = (now: number, limit: number) => [2, 1, 0].flatMap(() => [now, limit, now, limit]);
+// The claim finds its rows by rowid, within its one statement: messages have no key of their
+// own beyond (tenant_id, id), and the ranges cross workspaces.
+const BY_ROWID = claimRanges("rowid").join(" union all ");
+const BY_KEY = claimRanges("tenant_id, id").join(" union all ");
 
 /** Higher priority first, then the longest due, then by id: the order a batch is sent in. */
 const claimOrder = (a: MessageRow, b: MessageRow) =>
@@ -33,34 +38,36 @@ const claimOrder = (a: MessageRow, b: MessageRow) =>
 export async function claimDue(db: Database, now: number, limit: number, leaseMs: number): Promise<MessageRow[]> {
   const rows = await db.rawRows(
     `update messages set status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
-     where id in (select id from (${CLAIM_RANGES.join(" union all ")}) limit ?)
+     where rowid in (select rowid from (${BY_ROWID}) limit ?)
      returning ${CLAIM_COLUMNS}`,
     [now + leaseMs, now, ...claimParams(now, limit), limit],
   );
   return rows.map(fromClaimed).sort(claimOrder);
 }
 
+/** A message by its key: its workspace and id. */
+export type MessageKey = [tenantId: string, id: string];
+
 /**
- * These messages (a queue batch on Workers), each if it is still due and waiting: an id the
+ * These messages (a queue batch on Workers), each if it is still due and waiting: a message the
  * queue delivers twice is claimed once.
  */
-export async function claimIds(db: Database, ids: string[], now: number, leaseMs: number): Promise<MessageRow[]> {
+export async function claimKeys(db: Database, keys: MessageKey[], now: number, leaseMs: number): Promise<MessageRow[]> {
   const rows = await db.rawRows(
     `update messages set status = 'sending', lease_until = ?, attempts = attempts + 1, updated_at = ?
-     where id in (select value from json_each(?)) and status in ('queued', 'planned') and due_at <= ?
+     where rowid in (select m.rowid from json_each(?) k
+                     join messages m on m.tenant_id = k.value ->> 0 and m.id = k.value ->> 1)
+       and status in ('queued', 'planned') and due_at <= ?
      returning ${CLAIM_COLUMNS}`,
-    [now + leaseMs, now, JSON.stringify(ids), now],
+    [now + leaseMs, now, JSON.stringify(keys), now],
   );
   return rows.map(fromClaimed).sort(claimOrder);
 }
 
-/** Due messages' ids, highest priority first, for a runtime that hands them to a queue. */
-export async function dueMessageIds(db: Database, now: number, limit: number): Promise<string[]> {
-  const rows = await db.rawAll<{ id: string }>(`select id from (${CLAIM_RANGES.join(" union all ")}) limit ?`, [
-    ...claimParams(now, limit),
-    limit,
-  ]);
-  return rows.map((r) => r.id);
+/** Due messages' keys, highest priority first, for a runtime that hands them to a queue. */
+export async function dueMessageKeys(db: Database, now: number, limit: number): Promise<MessageKey[]> {
+  const rows = await db.rawRows(`select tenant_id, id from (${BY_KEY}) limit ?`, [...claimParams(now, limit), limit]);
+  return rows.map((r) => [r[0] as string, r[1] as string]);
 }
 
 export const RECOVER_SQL = `select * from messages where ${OUTBOX_LIVE} and status = 'sending' and lease_until < ? limit 5000`;

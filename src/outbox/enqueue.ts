@@ -9,7 +9,8 @@ import type { RawStatement } from "../db/client";
 import type { CampaignRow, Experiment, MessageStatus } from "../db/schema";
 import { armSql, REST } from "../experiments/assign";
 import type { Expectation } from "../keywords/types";
-import { bound, historyOf, type V } from "./history";
+import { bound, firstEntrySql, type V } from "./history";
+import { isLive } from "./status";
 
 const dialect = new SQLiteSyncDialect();
 
@@ -40,6 +41,8 @@ export type NewMessage = {
   arm?: V<string | null>;
   createdAt: V<number>;
   updatedAt: V<number>;
+  /** The history's first entry: its status and reason are the row's, at `at`. */
+  first?: { at: V<number>; detail: V<string | null> };
 };
 
 /** Column names in the order every insert lists them. */
@@ -73,16 +76,28 @@ const COLUMNS: [keyof NewMessage, string][] = [
 /** An idempotency key already used in the workspace: the row is not written, and no error. */
 const ONCE = sql.raw("on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing");
 
+const LIVE = sql.raw("('planned', 'queued', 'sending')");
+
 /** `from` null: one row of the values given. */
 function insert(m: NewMessage, from: SQL | null, once: boolean): RawStatement {
   const given = COLUMNS.filter(([k]) => m[k] !== undefined);
-  const names = sql.raw(given.map(([, c]) => c).join(", "));
-  const values = sql.join(
-    given.map(([k]) => bound(m[k])),
-    sql`, `,
-  );
-  const rows = from ? sql`select ${values} ${from}` : sql`values (${values})`;
-  return dialect.sqlToQuery(sql`insert into messages (${names}) ${rows} ${once ? ONCE : sql``}`);
+  const names = [...given.map(([, c]) => c)];
+  const values = given.map(([k]) => bound(m[k]));
+  // A row written already out of the outbox (skipped on planning) is settled when written.
+  if (typeof m.status !== "string") {
+    names.push("settled_at");
+    values.push(sql`case when ${m.status} in ${LIVE} then null else ${bound(m.createdAt)} end`);
+  } else if (!isLive(m.status)) {
+    names.push("settled_at");
+    values.push(bound(m.createdAt));
+  }
+  if (m.first) {
+    names.push("history");
+    values.push(firstEntrySql(m.first.at, m.status, m.reason ?? null, m.first.detail));
+  }
+  const list = sql.join(values, sql`, `);
+  const rows = from ? sql`select ${list} ${from}` : sql`values (${list})`;
+  return dialect.sqlToQuery(sql`insert into messages (${sql.raw(names.join(", "))}) ${rows} ${once ? ONCE : sql``}`);
 }
 
 /**
@@ -94,21 +109,15 @@ export function enqueueSelect(m: NewMessage, from: SQL, opts: { once?: boolean }
 }
 
 /**
- * One message and its first history entry, written together (the entry only if the row was:
- * with `once`, a repeated idempotency key writes neither).
+ * One message, with its first history entry (with `once`, a repeated idempotency key writes
+ * nothing).
  */
 export function enqueueOne(
   m: NewMessage & { id: string; tenantId: string },
-  first: { eventId: string; detail: string | null },
+  first: { detail: string | null },
   opts: { once?: boolean } = {},
 ): RawStatement[] {
-  return [
-    insert(m, null, opts.once ?? false),
-    historyOf(
-      { id: first.eventId, at: m.createdAt, detail: first.detail },
-      sql`from messages m where m.tenant_id = ${m.tenantId} and m.id = ${m.id}`,
-    ),
-  ];
+  return [insert({ ...m, first: { at: m.createdAt, detail: first.detail } }, null, opts.once ?? false)];
 }
 
 /**

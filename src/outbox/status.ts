@@ -19,6 +19,11 @@ export function isFinal(s: MessageStatus): boolean {
   return RANK[s] === 4;
 }
 
+/** Whether a message in this status is still in the outbox (OUTBOX_LIVE): to send, or being sent. */
+export function isLive(s: MessageStatus): boolean {
+  return RANK[s] <= 2;
+}
+
 /** Whether a status reported by a provider moves the message forward. */
 export function advances(current: MessageStatus, reported: MessageStatus): boolean {
   return !isFinal(current) && RANK[reported] > RANK[current];

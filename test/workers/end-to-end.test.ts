@@ -79,7 +79,7 @@ describe("Tidings on Workers", () => {
       DISPATCH_QUEUE: { sendBatch: async (m: { body: DispatchBatch }[]) => void queued.push(...m) },
     };
     await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "* * * * *" }), capture);
-    expect(queued.flatMap((q) => q.body.ids)).toHaveLength(2);
+    expect(queued.flatMap((q) => q.body.messages.map((k) => k[1]))).toHaveLength(2);
 
     const batch = createMessageBatch<DispatchBatch>(
       "tidings-dispatch",
@@ -130,7 +130,7 @@ describe("Tidings on Workers", () => {
     expect(one.status).toBe(201);
     await waitOnExecutionContext(ctxOne);
     const oneId = ((await one.json()) as { id: string }).id;
-    expect(queued.flatMap((q) => q.body.ids)).toContain(oneId);
+    expect(queued.flatMap((q) => q.body.messages.map((k) => k[1]))).toContain(oneId);
 
     // A second offer in a few minutes: planned. Then the first customer texts STOP.
     const later = await api("POST", "/v1/campaigns", {

@@ -151,6 +151,16 @@ describe("sending one message", () => {
     }
     expect((await send(t.client, { external_id: "CRM-404", text: "Hi", kind: "notification" })).status).toBe(404);
     expect((await t.client.get("/v1/messages")).body.data).toHaveLength(2);
+    // A new number in a request refused for another field does not become a customer.
+    for (const body of [
+      { phone: "+8613700137000", text: "Hi" },
+      { phone: "+8613700137000", template: "nope_nope" },
+      { phone: "+8613700137000", text: "Hi", kind: "notification", valid_until: "2020-01-01T00:00:00Z" },
+      { phone: "+8613700137000", text: "Hi", kind: "notification", channel_id: "chn_nope" },
+    ])
+      expect((await send(t.client, body)).status, JSON.stringify(body)).toBeGreaterThanOrEqual(400);
+    expect((await t.client.get("/v1/customers?phone=%2B8613700137000")).body.data ?? []).toEqual([]);
+    expect((await t.client.get("/v1/customers")).body.data).toHaveLength(2);
     for (const body of [{ customer_id: "" }, { external_id: "" }]) {
       const event = await t.client.post("/v1/events", { ...body, type: "visit" });
       expect(event.status).toBe(422);

@@ -55,9 +55,17 @@ export function messageView(m: MessageRow) {
   };
 }
 
-async function recipient(ctx: Ctx, input: MessageCreate): Promise<CustomerRow> {
-  // A number we have never seen becomes a prospect, so its messages and replies have a home.
-  return customerByRef(ctx, input, { prospect: true });
+/**
+ * The customer the message is for; null for a number never seen, which becomes a prospect (so
+ * its messages and replies have a home) once the request has passed every check.
+ */
+async function recipient(ctx: Ctx, input: MessageCreate): Promise<CustomerRow | null> {
+  try {
+    return await customerByRef(ctx, input, { prospect: false });
+  } catch (e) {
+    if (e instanceof NotFoundError && input.phone !== undefined) return null;
+    throw e;
+  }
 }
 
 /** Stable JSON (sorted keys) of the request, so the same body hashes the same. */
@@ -102,10 +110,10 @@ export async function createMessage(env: MessageEnv, input: MessageCreate, idemp
   if ((input.template === undefined) === (input.text === undefined)) {
     throw ValidationError.field(input.template ? "text" : "template", "give exactly one of template or text");
   }
-  const customer = await recipient(env, input);
+  const found = await recipient(env, input);
   const tenant = await getTenantRow(env.db, env.tenantId);
   let kind = input.kind;
-  const chain = localeChain(customer.locale, tenant.locale);
+  const chain = localeChain(found?.locale ?? null, tenant.locale);
   if (input.template !== undefined) {
     const t = await checkTemplateKey(env, env.library, input.template, chain, "template");
     kind ??= t.kind;
@@ -120,7 +128,7 @@ export async function createMessage(env: MessageEnv, input: MessageCreate, idemp
       settings: resolveCompose(tenant.compose),
       signature: tenant.brandSignature,
       kind,
-      locale: customer.locale ?? tenant.locale,
+      locale: found?.locale ?? tenant.locale,
       templateSource: input.text,
       counting: channel.counting,
     })(input.text);
@@ -133,6 +141,8 @@ export async function createMessage(env: MessageEnv, input: MessageCreate, idemp
   if (validUntil !== null && validUntil <= Math.max(now, sendAt)) {
     throw ValidationError.field("valid_until", "must be after now and after send_at");
   }
+  // Every check passed: only now may a new number become a customer.
+  const customer = found ?? (await customerByRef(env, input, { prospect: true }));
   const status = sendAt > now ? "planned" : "queued";
   const id = env.ids.next("msg");
   try {

@@ -242,6 +242,8 @@ describe.runIf(chromiumPresent)("the console in Chromium", () => {
       .poll(() => page.getByRole("status").textContent())
       .toMatch(/^Saved “Pool closed” \((English|中文)\), version 1\.$/);
     await page.getByRole("link", { name: "Templates" }).click();
+    // (The list loads after the click: counted once it has, not while the form is still shown.)
+    await page.waitForURL(`${base}/console/templates`);
     expect(await page.getByRole("link", { name: "Pool closed" }).count()).toBe(1);
 
     // Every form control on every page has a name a screen reader can say, and every chart a label.

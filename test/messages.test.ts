@@ -3,6 +3,7 @@ import { setup } from "test-runtime";
 import { describe, expect, it } from "vitest";
 import { type ChannelRow, messages } from "../src/db/schema";
 import { TokenBucket } from "../src/delivery/rate";
+import { applyStatusUpdates } from "../src/delivery/receipts";
 import { runDispatch } from "../src/jobs/dispatch";
 import { runExpire } from "../src/jobs/expire";
 import { hmacBase64, open } from "../src/lib/secretbox";
@@ -488,6 +489,17 @@ describe("provider outcomes", () => {
       reason: "throttled",
       attempts: 0,
     });
+    // Throttled again and again: the history, kept in the message's row, says so once.
+    for (let i = 0; i < 5; i++) {
+      env.clock.advance(60_000);
+      await runDispatch(env.deps);
+    }
+    const again = (await t.client.get(`/v1/messages/${m.body.id}`)).body;
+    expect(again).toMatchObject({ status: "queued", reason: "throttled", attempts: 0 });
+    expect(again.history.map((e: { status: string; reason: string | null }) => [e.status, e.reason])).toEqual([
+      ["queued", null],
+      ["queued", "throttled"],
+    ]);
 
     // 50 segments a second over 20 simulated seconds: within 3%.
     const bucket = new TokenBucket(50, 0);
@@ -536,6 +548,26 @@ describe("provider outcomes", () => {
     expect((await env.app.request("/webhooks/simulator/chn_nope/status", { method: "POST", body: "{}" })).status).toBe(
       404,
     );
+
+    // A receipt for a send whose outcome was never written (its lease passed and the row went
+    // back to the outbox) leaves the row to whoever sends it next: it stays unsettled.
+    const waiting = await send(t.client, {
+      customer_id: id,
+      text: "Later",
+      kind: "notification",
+      send_at: "2026-11-24T04:00:00Z",
+    });
+    const known = new Map([
+      [
+        "SIM-lost",
+        { id: waiting.body.id, status: "sent" as const, customerId: id, campaignId: null, kind: "notification" },
+      ],
+    ]);
+    const channel = { id: t.channel.id as string, tenantId: t.tenant.id as string };
+    await applyStatusUpdates(env.deps, channel, [{ providerRef: "SIM-lost", status: "delivered" }], known);
+    const still = (await t.client.get(`/v1/messages/${waiting.body.id}`)).body;
+    expect(still).toMatchObject({ status: "planned", delivered_at: null });
+    expect(still.history.map((h: { status: string }) => h.status)).toEqual(["planned"]);
   });
 
   it("stores inbound SMS once, however often the provider retries", async () => {

@@ -33,11 +33,11 @@ export async function export1m(): Promise<Result> {
       `with recursive n(i) as (select 0 union all select i + 1 from n where i + 1 < ?)
        insert into messages (id, tenant_id, customer_id, channel_id, kind, template_key, variables, is_reply, quiet_hours,
          status, to_phone, text, encoding, segments, price_micros, currency, send_at, due_at, attempts, sent_at, delivered_at,
-         created_at, updated_at)
+         created_at, updated_at, settled_at)
        select printf('msg_01M9%022d', i), ?, printf('cus_01M9%022d', i % ?), null, 'marketing', 'birthday_greeting', '{}', 0, 1,
          'delivered', printf('+86138%08d', i % ?), '【北门健身】会员' || (i % ?) || '，生日快乐！凭短信到店可领鲜榨果汁一杯。拒收请回复R',
          'UCS-2', 1, 50000, 'CNY', ? - (? - i) * 1000, ? - (? - i) * 1000, 1, ? - (? - i) * 1000 , ? - (? - i) * 1000 + 3000,
-         ? - (? - i) * 1000, ? - (? - i) * 1000 from n`,
+         ? - (? - i) * 1000, ? - (? - i) * 1000, ? - (? - i) * 1000 from n`,
     )
     .run(
       MESSAGES,
@@ -45,7 +45,7 @@ export async function export1m(): Promise<Result> {
       CUSTOMERS,
       CUSTOMERS,
       CUSTOMERS,
-      ...Array.from({ length: 6 }, () => [now, MESSAGES]).flat(),
+      ...Array.from({ length: 7 }, () => [now, MESSAGES]).flat(),
     );
   if (global.gc) global.gc();
   const idle = process.memoryUsage.rss();

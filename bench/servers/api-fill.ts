@@ -23,9 +23,9 @@ export function fillWorkspace(db: Database, tenantId: string, now: number) {
   const insertMessage = db.sqlite.prepare(
     `insert into messages (id, tenant_id, customer_id, channel_id, kind, template_key, variables, is_reply, quiet_hours,
        status, send_at, due_at, attempts, to_phone, text, encoding, segments, price_micros, currency, provider_ref,
-       created_at, updated_at, sent_at, delivered_at)
+       created_at, updated_at, sent_at, delivered_at, settled_at)
      values (?, ?, ?, 'chn_bench', 'marketing', 'birthday_greeting', ?, 0, 1, 'delivered', ?, ?, 1, ?, ?, 'UCS-2', 1,
-       45000, 'CNY', ?, ?, ?, ?, ?)`,
+       45000, 'CNY', ?, ?, ?, ?, ?, ?)`,
   );
   db.sqlite.transaction(() => {
     for (let i = 0; i < CUSTOMERS; i++) {
@@ -72,6 +72,7 @@ export function fillWorkspace(db: Database, tenantId: string, now: number) {
           at,
           at,
           at + 4000,
+          at,
         );
       }
     })();

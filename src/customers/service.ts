@@ -401,8 +401,9 @@ export async function timeline(ctx: Ctx, id: string) {
     { at: row.createdAt, seq: "", type: "customer.created", data: { source: row.source } as Record<string, unknown> },
     ...sent.map((e) => ({
       at: e.at,
-      // Entries of one message in the same millisecond keep their order.
-      seq: `${e.m.messageId}:${String(e.i).padStart(4, "0")}`,
+      // Entries of one message in the same millisecond keep their order, after any other entry
+      // of that millisecond (a message's change follows what caused it: an opt-out, an event).
+      seq: `msg_~${e.m.messageId}:${String(e.i).padStart(4, "0")}`,
       type: `message.${e.status}`,
       data: {
         message_id: e.m.messageId,

@@ -44,11 +44,22 @@ export function skip(status: "skipped" | "expired" | "failed", reason: string, d
   };
 }
 
+const RECHECKED_WAITS = new Set([
+  "rate_limited",
+  "channel_down",
+  "throttled",
+  "campaign_paused",
+  "frequency_capped",
+  "number_capped",
+]);
+
 export function defer(m: MessageRow, reason: string, until: number, detail?: string, countAttempt = false): Outcome {
   // A deferral is not an attempt; the claim counted one, so give it back.
   const attempts = countAttempt ? m.attempts : m.attempts - 1;
-  // A second wait for the same reason is not news: the history keeps the first.
-  const repeat = m.reason === reason && (reason === "rate_limited" || reason === "channel_down");
+  // A second wait for the same reason is not news: the history keeps the first. These waits are
+  // checked again and again (every second, every hour) for as long as they last, and the
+  // history lives in the message's row, rewritten whole with each entry.
+  const repeat = m.reason === reason && RECHECKED_WAITS.has(reason);
   return {
     set: { status: "queued", reason, reasonText: detail ?? REASONS[reason] ?? reason, dueAt: until, attempts },
     events: repeat ? [] : [{ status: "queued", reason, detail: detail ?? REASONS[reason] ?? null }],

@@ -105,11 +105,12 @@ export function outcomeStatement(
   };
 }
 
-// A receipt moves a message that already left the outbox (it has a provider ref), so it never
-// sets settled_at.
+// A receipt moves a message that left the outbox when it was sent, so it never sets
+// settled_at. One for a send whose outcome was not written (its lease passed and another sender
+// took the row back) does not apply: the row is that sender's, and is not settled.
 const RECEIPT_SQL = `update messages set status = ?, delivered_at = coalesce(?, delivered_at),
   reason = coalesce(?, reason), reason_text = coalesce(?, reason_text), updated_at = ?, ${appendEntries(1)}
-  where tenant_id = ? and id = ?`;
+  where tenant_id = ? and id = ? and settled_at is not null`;
 
 /** A receipt applied, with its history entry (`entry()`). */
 export function receiptStatement(

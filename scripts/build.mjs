@@ -8,10 +8,11 @@
 // (templates/, migrations/) are the same from either; the threads sit next to the entries
 // that start them (threads.ts).
 
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { asciiOnly } from "./ascii.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = resolve(root, process.argv[2] ?? "dist/node");
@@ -48,5 +49,20 @@ await build({
   },
   // Only read with `node --enable-source-maps`; stack traces name the bundle's lines otherwise.
   sourcemap: "linked",
+  // Each thread keeps its bundle's text for as long as it runs; without the indentation and
+  // comments it is 40 % smaller. Names stay, so stack traces still read.
+  minifyWhitespace: true,
   logLevel: "warning",
 });
+
+// esbuild writes strings ASCII-only but leaves regular expressions (and legal comments) as they
+// were. One character beyond Latin-1 (a "€" in the smpp package's GSM-7 tables) makes V8 hold
+// the whole text as two bytes a character: 8 MB for the service's 4 MB, in every thread that
+// loads it. Escaped, it is one byte a character. (Only a handful of lines change, so the maps
+// are off by a few columns there.)
+for (const file of readdirSync(outdir).filter((f) => f.endsWith(".js"))) {
+  const path = resolve(outdir, file);
+  const text = readFileSync(path, "utf8");
+  const ascii = asciiOnly(text);
+  if (ascii !== text) writeFileSync(path, ascii);
+}

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -113,6 +113,10 @@ describe("npm start (src/node/main.ts)", () => {
       expect(asset).toBeDefined();
       expect((await fetch(new URL(asset as string, `${base}/docs`))).status).toBe(200);
       expect((await (await fetch(`${base}/openapi.json`)).json()).paths).toHaveProperty(["/v1/customers/import"]);
+      // The bundles are ASCII: a character beyond Latin-1 doubles what each thread holds of its
+      // bundle (scripts/ascii.mjs).
+      for (const file of readdirSync(BUILD_DIR).filter((f) => f.endsWith(".js")))
+        expect(/[\u0080-\uffff]/.test(readFileSync(join(BUILD_DIR, file), "utf8")), file).toBe(false);
       const stopped = exited(service.child);
       service.child.kill("SIGTERM");
       expect(await stopped, service.output()).toBe(0);

@@ -1,0 +1,11 @@
+// Escapes every character beyond ASCII in JavaScript text as \u escapes (a pair for one beyond
+// the Basic Multilingual Plane), for the build (build.mjs). Valid in strings, templates'
+// cooked text, comments and regular expressions, with or without the u flag. An identity
+// escape before the character ("\€" in a regular expression) becomes the \u escape alone.
+export function asciiOnly(text) {
+  return text.replace(/(\\*)([\u0080-\u{10ffff}])/gu, (_, slashes, ch) => {
+    let units = "";
+    for (let i = 0; i < ch.length; i++) units += `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`;
+    return (slashes.length % 2 === 1 ? slashes.slice(1) : slashes) + units;
+  });
+}

@@ -48,6 +48,13 @@ describe("broadcast campaigns", () => {
     expect(c.status).toBe(201);
     expect(c.body).toMatchObject({ status: "draft", message_kind: "marketing", planned: 0 });
     expect((await t.client.get(`/v1/campaigns/${c.body.id}`)).body.audience_count).toBe(4);
+    // Left out on request (the console counts the audience through the forecast).
+    const plain = await t.client.get(`/v1/campaigns/${c.body.id}?audience_count=false`);
+    expect(plain.status).toBe(200);
+    expect(plain.body).not.toHaveProperty("audience_count");
+    expect(plain.body.id).toBe(c.body.id);
+    expect((await t.client.get(`/v1/campaigns/${c.body.id}?audience_count=maybe`)).status).toBe(422);
+    expect((await t.client.get(`/v1/campaigns/${c.body.id}?surprise=1`)).status).toBe(422);
 
     // Nothing happens to a draft.
     expect(await runPlan(env.deps)).toMatchObject({ campaigns: 0 });

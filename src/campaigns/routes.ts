@@ -93,14 +93,26 @@ const router = createRouter()
       tags,
       summary: "Get a campaign",
       scope: "read",
-      request: { params: IdParam },
+      request: {
+        params: IdParam,
+        query: z.strictObject({
+          audience_count: z.enum(["true", "false"]).default("true").openapi({
+            description:
+              "false: leave out audience_count, which counts the audience now (tens of milliseconds for 100,000 customers)",
+          }),
+        }),
+      },
       responses: {
-        200: jsonContent(CampaignSchema.extend({ audience_count: z.number() }), "The campaign and its audience now"),
+        200: jsonContent(
+          CampaignSchema.extend({ audience_count: z.number().optional() }),
+          "The campaign and its audience now",
+        ),
       },
     }),
     async (c) => {
       const ctx = ctxOf(c);
       const campaign = await getCampaign(ctx, c.req.valid("param").id);
+      if (c.req.valid("query").audience_count === "false") return c.json(campaign, 200);
       return c.json({ ...campaign, audience_count: await audienceCount(ctx, campaign.audience as never) }, 200);
     },
   )

@@ -322,7 +322,9 @@ export function consoleRoutes(api: ApiFetch) {
       const body = campaignBody(form, tenant.time_zone, tenant.locale);
       if (form.edit) {
         // Only a draft the form shows whole: anything else would lose what the form cannot show.
-        const stored = await p.api.get<CampaignView>(`/v1/campaigns/${encodeURIComponent(form.edit)}`);
+        const stored = await p.api.get<CampaignView>(
+          `/v1/campaigns/${encodeURIComponent(form.edit)}?audience_count=false`,
+        );
         const groupIds = (await p.api.get<{ data: { id: string }[] }>("/v1/groups")).data.map((g) => g.id);
         if (!formCanShow(stored, groupIds, tenant.time_zone)) {
           return c.html(await CampaignsPage({ ...p, error: p.w.editViaApi, form }), 409);

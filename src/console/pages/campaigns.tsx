@@ -77,7 +77,9 @@ export async function CampaignsPage(
   // Editing: the form starts from the draft (or from what was typed, after a refusal).
   const editing = props.edit ?? props.form?.edit;
   const draft = editing
-    ? await api.find<CampaignView & { status: string }>(`/v1/campaigns/${encodeURIComponent(editing)}`)
+    ? await api.find<CampaignView & { status: string }>(
+        `/v1/campaigns/${encodeURIComponent(editing)}?audience_count=false`,
+      )
     : null;
   const editable =
     draft &&
@@ -307,7 +309,8 @@ export async function StatsFragment(props: Props & { id: string }) {
 /** One campaign: its forecast before it is scheduled (who, when, how many, who is left out and why), then its funnel. */
 export async function CampaignPage(props: Props & { id: string; notice?: string }) {
   const { w, api, lang } = props;
-  const c = await api.find<Campaign>(`/v1/campaigns/${encodeURIComponent(props.id)}`);
+  // Its audience is the forecast's; counting it again would take as long as the page's rest.
+  const c = await api.find<Campaign>(`/v1/campaigns/${encodeURIComponent(props.id)}?audience_count=false`);
   if (!c) return null;
   const draft = c.status === "draft";
   const forecast = await api.get<Forecast>(`/v1/campaigns/${c.id}/forecast?days=30`);

@@ -363,7 +363,9 @@ async function timelineNames(
   );
   const campaigns = new Map<string, string>();
   for (const id of new Set(timeline.map((e) => e.data.campaign_id).filter((x) => typeof x === "string"))) {
-    const found = await api.find<{ name: string }>(`/v1/campaigns/${encodeURIComponent(id as string)}`);
+    const found = await api.find<{ name: string }>(
+      `/v1/campaigns/${encodeURIComponent(id as string)}?audience_count=false`,
+    );
     if (found) campaigns.set(id as string, found.name);
   }
   const attributes = (await api.get<{ data: Attribute[] }>("/v1/attributes")).data;

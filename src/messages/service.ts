@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { PRIORITY, PRIORITY_NAME } from "../campaigns/service";
 import { tooLongFor } from "../channels/limits";
 import { channelFor } from "../channels/service";
@@ -6,7 +6,6 @@ import { prepareComposer } from "../compose/compose";
 import { resolveCompose } from "../compose/settings";
 import type { Ctx } from "../context";
 import { customerByRef } from "../customers/service";
-import { wholeRows } from "../db/rows";
 import { type CustomerRow, campaigns, type MessageRow, messages, timingDecisions } from "../db/schema";
 import { sha256Hex } from "../lib/crypto";
 import { ConflictError, NotFoundError, ValidationError } from "../lib/errors";
@@ -18,10 +17,11 @@ import type { TemplateLibrary } from "../templates/library";
 import { checkTemplateKey, localeChain } from "../templates/service";
 import { getTenantRow } from "../tenants/store";
 import type { MessageCreate } from "./schemas";
+import { type ListedMessage, messagePage } from "./store";
 
 export type MessageEnv = Ctx & { library: TemplateLibrary; onDue?: () => void };
 
-export function messageView(m: MessageRow) {
+export function messageView(m: ListedMessage) {
   return {
     id: m.id,
     customer_id: m.customerId,
@@ -264,23 +264,19 @@ export async function listMessages(
     cursor?: string;
   },
 ) {
-  const where: (SQL | undefined)[] = [eq(messages.tenantId, ctx.tenantId)];
-  if (q.customer_id) where.push(eq(messages.customerId, q.customer_id));
-  if (q.campaign_id) where.push(eq(messages.campaignId, q.campaign_id));
-  if (q.status) where.push(eq(messages.status, q.status));
-  if (q.from) where.push(gte(messages.createdAt, Date.parse(q.from)));
-  if (q.to) where.push(lt(messages.createdAt, Date.parse(q.to)));
-  // Newest first; ids are time-ordered, so the cursor is the last id seen.
-  if (q.cursor) where.push(lt(messages.id, decodeCursor(q.cursor)));
-  const rows = await wholeRows(
+  const rows = await messagePage(
     ctx.db,
-    messages,
-    ctx.db.orm
-      .select()
-      .from(messages)
-      .where(and(...where))
-      .orderBy(desc(messages.id))
-      .limit(q.limit + 1),
+    ctx.tenantId,
+    {
+      ...(q.customer_id ? { customerId: q.customer_id } : {}),
+      ...(q.campaign_id ? { campaignId: q.campaign_id } : {}),
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.from ? { from: Date.parse(q.from) } : {}),
+      ...(q.to ? { to: Date.parse(q.to) } : {}),
+      // Newest first; ids are time-ordered, so the cursor is the last id seen.
+      ...(q.cursor ? { before: decodeCursor(q.cursor) } : {}),
+    },
+    q.limit + 1,
   );
   return pageOf(rows, q.limit, messageView);
 }

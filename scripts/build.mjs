@@ -58,8 +58,8 @@ await build({
 // esbuild writes strings ASCII-only but leaves regular expressions (and legal comments) as they
 // were. One character beyond Latin-1 (a "€" in the smpp package's GSM-7 tables) makes V8 hold
 // the whole text as two bytes a character: 8 MB for the service's 4 MB, in every thread that
-// loads it. Escaped, it is one byte a character. (Only a handful of lines change, so the maps
-// are off by a few columns there.)
+// loads it. Escaped, it is one byte a character. (On the few lines that change, positions after
+// an escape shift, so the maps point a little early there.)
 for (const file of readdirSync(outdir).filter((f) => f.endsWith(".js"))) {
   const path = resolve(outdir, file);
   const text = readFileSync(path, "utf8");

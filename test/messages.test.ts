@@ -568,6 +568,13 @@ describe("provider outcomes", () => {
     const still = (await t.client.get(`/v1/messages/${waiting.body.id}`)).body;
     expect(still).toMatchObject({ status: "planned", delivered_at: null });
     expect(still.history.map((h: { status: string }) => h.status)).toEqual(["planned"]);
+    // It waits with the early receipts for the message's next send to record that reference.
+    // (Nothing else of this test was kept: every other receipt applied.)
+    const kept = await env.deps.db.rawAll<{ provider_ref: string; status: string }>(
+      "select provider_ref, status from early_receipts",
+      [],
+    );
+    expect(kept).toEqual([{ provider_ref: "SIM-lost", status: "delivered" }]);
   });
 
   it("stores inbound SMS once, however often the provider retries", async () => {

@@ -15,6 +15,7 @@ import { advances } from "../outbox/status";
 import { messageStatusEvent } from "../webhooks-out/events";
 import { hasActiveEndpoint } from "../webhooks-out/store";
 import type { StatusUpdate } from "./provider";
+import { keepWhileUnsettled } from "./receipts-store";
 
 export type KnownRefs = Map<
   string,
@@ -124,6 +125,9 @@ export async function applyStatusUpdates(
         entry(now, r.status, null, r.detail),
       ),
     );
+    // A send the caller just made: its outcome may not have applied (the update above then
+    // does not either, and the receipt waits for the message's next send).
+    if (known?.has(u.providerRef)) statements.push(keepWhileUnsettled(deps.ids, channel, m.id, u, now));
     m.status = u.status;
     applied++;
   }

@@ -459,8 +459,10 @@ export const MESSAGE_STATUSES = [
 ] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
-/** The messages still to be sent: messages_due indexes these alone. */
-export const OUTBOX_LIVE = "status in ('planned', 'queued', 'sending')";
+/** The statuses of a message still in the outbox: to be sent, or being sent. */
+export const LIVE_STATUSES = ["planned", "queued", "sending"] as const;
+/** The messages still to be sent: messages_due indexes these alone (word for word: see there). */
+export const OUTBOX_LIVE = `status in (${LIVE_STATUSES.map((x) => `'${x}'`).join(", ")})`;
 
 // The outbox. Every message is a row before it is sent (rule 5); the dispatcher claims due rows
 // with a lease and records every decision in the row's history.

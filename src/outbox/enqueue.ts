@@ -6,7 +6,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import type { RawStatement } from "../db/client";
-import type { CampaignRow, Experiment, MessageStatus } from "../db/schema";
+import { type CampaignRow, type Experiment, LIVE_STATUSES, type MessageStatus } from "../db/schema";
 import { armSql, REST } from "../experiments/assign";
 import type { Expectation } from "../keywords/types";
 import { bound, firstEntrySql, type V } from "./history";
@@ -76,12 +76,12 @@ const COLUMNS: [keyof NewMessage, string][] = [
 /** An idempotency key already used in the workspace: the row is not written, and no error. */
 const ONCE = sql.raw("on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing");
 
-const LIVE = sql.raw("('planned', 'queued', 'sending')");
+const LIVE = sql.raw(`(${LIVE_STATUSES.map((x) => `'${x}'`).join(", ")})`);
 
 /** `from` null: one row of the values given. */
 function insert(m: NewMessage, from: SQL | null, once: boolean): RawStatement {
   const given = COLUMNS.filter(([k]) => m[k] !== undefined);
-  const names = [...given.map(([, c]) => c)];
+  const names = given.map(([, c]) => c);
   const values = given.map(([k]) => bound(m[k]));
   // A row written already out of the outbox (skipped on planning) is settled when written.
   if (typeof m.status !== "string") {

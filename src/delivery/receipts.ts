@@ -6,7 +6,7 @@
 
 import { and, eq, inArray } from "drizzle-orm";
 import type { Database, Statement } from "../db/client";
-import { type ChannelRow, earlyReceipts, type MessageStatus, messages } from "../db/schema";
+import { type ChannelRow, type MessageStatus, messages } from "../db/schema";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { entry, historyEntry } from "../outbox/history";
@@ -15,7 +15,7 @@ import { advances } from "../outbox/status";
 import { messageStatusEvent } from "../webhooks-out/events";
 import { hasActiveEndpoint } from "../webhooks-out/store";
 import type { StatusUpdate } from "./provider";
-import { keepWhileUnsettled } from "./receipts-store";
+import { keepReceipt } from "./receipts-store";
 
 export type KnownRefs = Map<
   string,
@@ -99,7 +99,8 @@ export async function applyStatusUpdates(
   for (const u of updates) {
     const m = byRef.get(u.providerRef);
     if (!m) {
-      statements.push(keepEarly(deps, channel, u, now));
+      // A reference not recorded yet: kept for its send to be written.
+      statements.push(keepReceipt(deps.ids, channel, u, now));
       continue;
     }
     // The same receipt twice changes nothing, not even the history.
@@ -127,29 +128,10 @@ export async function applyStatusUpdates(
     );
     // A send the caller just made: its outcome may not have applied (the update above then
     // does not either, and the receipt waits for the message's next send).
-    if (known?.has(u.providerRef)) statements.push(keepWhileUnsettled(deps.ids, channel, m.id, u, now));
+    if (known?.has(u.providerRef)) statements.push(keepReceipt(deps.ids, channel, u, now, m.id));
     m.status = u.status;
     applied++;
   }
   await deps.db.batch([...statements, ...extra]);
   return applied;
-}
-
-/** A receipt for a reference not recorded yet, kept for its send to be written. */
-function keepEarly(
-  deps: { db: Database; ids: IdGenerator },
-  channel: Pick<ChannelRow, "id" | "tenantId">,
-  u: StatusUpdate,
-  now: number,
-) {
-  return deps.db.orm.insert(earlyReceipts).values({
-    id: deps.ids.next("rcp"),
-    tenantId: channel.tenantId,
-    channelId: channel.id,
-    providerRef: u.providerRef,
-    status: u.status,
-    errorCode: u.errorCode ?? null,
-    detail: u.detail ?? null,
-    receivedAt: now,
-  });
 }

@@ -3,47 +3,45 @@
 // text included) were most of a 50-message page.
 
 import type { Database } from "../db/client";
-import type { MessageRow } from "../db/schema";
+import { columnsReader } from "../db/rows";
+import { messages } from "../db/schema";
 
-/** The columns messageView reads, as the row's properties, in the order the query lists them. */
-const COLUMNS = [
-  ["id", "id"],
-  ["customer_id", "customerId"],
-  ["channel_id", "channelId"],
-  ["campaign_id", "campaignId"],
-  ["arm", "arm"],
-  ["kind", "kind"],
-  ["template_key", "templateKey"],
-  ["template_version", "templateVersion"],
-  ["variables", "variables"],
-  ["priority", "priority"],
-  ["status", "status"],
-  ["reason", "reason"],
-  ["reason_text", "reasonText"],
-  ["to_phone", "toPhone"],
-  ["text", "text"],
-  ["encoding", "encoding"],
-  ["segments", "segments"],
-  ["price_micros", "price"],
-  ["currency", "currency"],
-  ["is_reply", "isReply"],
-  ["expects", "expects"],
-  ["attempts", "attempts"],
-  ["send_at", "sendAt"],
-  ["valid_until", "validUntil"],
-  ["due_at", "dueAt"],
-  ["provider_ref", "providerRef"],
-  ["created_at", "createdAt"],
-  ["sent_at", "sentAt"],
-  ["delivered_at", "deliveredAt"],
-] as const satisfies readonly (readonly [string, keyof MessageRow])[];
+/** The columns messageView reads. */
+const LISTED = columnsReader(messages, [
+  "id",
+  "customerId",
+  "channelId",
+  "campaignId",
+  "arm",
+  "kind",
+  "templateKey",
+  "templateVersion",
+  "variables",
+  "priority",
+  "status",
+  "reason",
+  "reasonText",
+  "toPhone",
+  "text",
+  "encoding",
+  "segments",
+  "price",
+  "currency",
+  "isReply",
+  "expects",
+  "attempts",
+  "sendAt",
+  "validUntil",
+  "dueAt",
+  "providerRef",
+  "createdAt",
+  "sentAt",
+  "deliveredAt",
+] as const);
 
-export type ListedMessage = Pick<MessageRow, (typeof COLUMNS)[number][1]>;
+export type ListedMessage = ReturnType<typeof LISTED.read>;
 
-const SELECT = `select ${COLUMNS.map(([c]) => c).join(", ")} from messages where tenant_id = ?`;
-const VARIABLES = COLUMNS.findIndex(([c]) => c === "variables");
-const EXPECTS = COLUMNS.findIndex(([c]) => c === "expects");
-const IS_REPLY = COLUMNS.findIndex(([c]) => c === "is_reply");
+const SELECT = `select ${LISTED.columns} from messages where tenant_id = ?`;
 
 export type MessageFilter = {
   customerId?: string;
@@ -78,13 +76,5 @@ export async function messagePage(
   if (f.before !== undefined) add("id < ?", f.before);
   params.push(limit);
   const rows = await db.rawRows(`${text} order by id desc limit ?`, params);
-  return rows.map((values) => {
-    const m: Record<string, unknown> = {};
-    for (let i = 0; i < COLUMNS.length; i++) m[(COLUMNS[i] as (typeof COLUMNS)[number])[1]] = values[i] ?? null;
-    m.variables = JSON.parse(values[VARIABLES] as string);
-    const expects = values[EXPECTS];
-    m.expects = typeof expects === "string" ? JSON.parse(expects) : null;
-    m.isReply = Boolean(values[IS_REPLY]);
-    return m as ListedMessage;
-  });
+  return rows.map(LISTED.read);
 }

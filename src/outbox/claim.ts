@@ -4,11 +4,32 @@
 // read under that.
 
 import type { Database } from "../db/client";
+import { columnsReader } from "../db/rows";
 import { type MessageRow, messages, OUTBOX_LIVE } from "../db/schema";
 
 // What processing needs from a claimed row (RETURNING * would copy every column out).
-const CLAIM_COLUMNS =
-  "id, tenant_id, customer_id, channel_id, campaign_id, kind, template_key, body, variables, is_reply, quiet_hours, priority, status, reason, send_at, valid_until, due_at, attempts, arm";
+const CLAIMED = columnsReader(messages, [
+  "id",
+  "tenantId",
+  "customerId",
+  "channelId",
+  "campaignId",
+  "kind",
+  "templateKey",
+  "body",
+  "variables",
+  "isReply",
+  "quietHours",
+  "priority",
+  "status",
+  "reason",
+  "sendAt",
+  "validUntil",
+  "dueAt",
+  "attempts",
+  "arm",
+] as const);
+const CLAIM_COLUMNS = CLAIMED.columns;
 
 // One index range per (priority, status) on messages_due (status, priority, due_at), highest
 // priority first: no sort over everything that is due, and urgent notifications overtake a
@@ -83,17 +104,9 @@ const COLUMN_KEYS: Record<string, keyof MessageRow> = Object.fromEntries(
     .map(([key, col]) => [(col as { name: string }).name, key as keyof MessageRow]),
 );
 
-/** The properties of CLAIM_COLUMNS, in order. */
-const CLAIM_KEYS = CLAIM_COLUMNS.split(", ").map((c) => COLUMN_KEYS[c] ?? c);
-
 /** A claimed row (CLAIM_COLUMNS, as an array: rawRows) as drizzle would type it. */
 function fromClaimed(row: unknown[]): MessageRow {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < CLAIM_KEYS.length; i++) out[CLAIM_KEYS[i] as string] = row[i];
-  out.variables = typeof out.variables === "string" ? JSON.parse(out.variables) : out.variables;
-  out.isReply = Boolean(out.isReply);
-  out.quietHours = Boolean(out.quietHours);
-  return out as MessageRow;
+  return CLAIMED.read(row) as MessageRow;
 }
 
 /** A raw `messages` row (snake_case) as drizzle would type it. */

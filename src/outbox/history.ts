@@ -60,10 +60,11 @@ export function appendEntries(n: number): string {
 
 /**
  * `history = …` for an UPDATE of many rows: one entry built in SQL, its values bound in order
- * (at, reason, detail) with the status as given.
+ * (at, reason, detail) with the status as given; `detail`, an SQL expression for each row's
+ * detail instead of a bound one.
  */
-export function appendSqlEntry(status: string): string {
-  return `history = json_insert(coalesce(history, '[]'), '$[#]', json_object('at', ?, 'status', '${status}', 'reason', ?, 'detail', ?))`;
+export function appendSqlEntry(status: string, detail = "?"): string {
+  return `history = json_insert(coalesce(history, '[]'), '$[#]', json_object('at', ?, 'status', '${status}', 'reason', ?, 'detail', ${detail}))`;
 }
 
 /**

@@ -190,9 +190,9 @@ export function retimePlanned(ctx: Pick<Ctx, "tenantId">, changes: string, now: 
   return [
     {
       sql: `update messages set send_at = ${j("at")}, due_at = ${j("at")}, valid_until = ${j("valid_until")}, updated_at = ?,
-              history = json_insert(coalesce(history, '[]'), '$[#]', json_object('at', ?, 'status', 'planned', 'detail', ${j("detail")}))
+              ${appendSqlEntry("planned", j("detail"))}
             from json_each(?) j where messages.tenant_id = ? and messages.id = ${j("id")} and messages.status = 'planned'`,
-      params: [now, now, changes, ctx.tenantId],
+      params: [now, now, null, changes, ctx.tenantId],
     },
   ];
 }
